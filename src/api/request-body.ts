@@ -1,0 +1,38 @@
+// Reads a request body as JSON, enforcing Ditto's media types (merge patch for PATCH).
+import type { FastifyRequest } from 'fastify';
+import { errors } from '../core/error-registry.js';
+import type { JsonValue } from '../core/json.js';
+
+export const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json']);
+
+export function mediaTypeOf(request: FastifyRequest): string {
+  const raw = request.headers['content-type'];
+  return (raw ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * The JSON body of a write. PATCH needs `application/merge-patch+json`; other writes take
+ * `application/json`, or a body without a JSON media type that still parses as JSON.
+ */
+export function jsonBodyOf(request: FastifyRequest): JsonValue {
+  const type = mediaTypeOf(request);
+  if (request.method === 'PATCH' && type !== 'application/merge-patch+json') {
+    throw errors.mediaTypeUnsupported(type || '(none)', 'application/merge-patch+json');
+  }
+  if (JSON_TYPES.has(type)) {
+    if (request.body === undefined)
+      throw errors.jsonInvalid('The request body is missing: send a JSON value.');
+    return request.body as JsonValue;
+  }
+  if (type === 'application/x-www-form-urlencoded' || type.startsWith('multipart/')) {
+    throw errors.mediaTypeUnsupported(type, 'application/json');
+  }
+  const raw = typeof request.body === 'string' ? request.body : '';
+  if (raw.trim() === '')
+    throw errors.jsonInvalid('The request body is missing: send a JSON value.');
+  try {
+    return JSON.parse(raw) as JsonValue;
+  } catch (error) {
+    throw errors.jsonInvalid(`Failed to parse JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,86 @@
+// Reads Ditto's request options from headers and query: conditional headers, condition, fields, history.
+import type { FastifyRequest } from 'fastify';
+import { errors } from '../core/error-registry.js';
+import { TwinfoldError } from '../core/errors.js';
+import { parseEntityTags } from '../core/etag.js';
+import { parseFields, type FieldSelector } from '../core/fields.js';
+import type { Preconditions } from '../core/preconditions.js';
+import type { FilterNode } from '../rql/ast.js';
+import { parseFilter } from '../rql/parse-filter.js';
+
+type Query = Record<string, string | undefined>;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function parseTags(request: FastifyRequest, name: string) {
+  const raw = header(request, name);
+  if (raw === undefined) return undefined;
+  const matchers = parseEntityTags(raw);
+  if (!matchers) throw errors.entityTagInvalid(raw);
+  return { raw, matchers };
+}
+
+export function preconditionsOf(request: FastifyRequest): Preconditions {
+  const result: Preconditions = {};
+  const ifMatch = parseTags(request, 'if-match');
+  if (ifMatch) result.ifMatch = ifMatch;
+  const ifNoneMatch = parseTags(request, 'if-none-match');
+  if (ifNoneMatch) result.ifNoneMatch = ifNoneMatch;
+  const ifEqual = header(request, 'if-equal');
+  if (ifEqual !== undefined) {
+    if (ifEqual !== 'update' && ifEqual !== 'skip' && ifEqual !== 'skip-minimizing-merge') {
+      throw errors.headerInvalid(
+        'if-equal',
+        ifEqual,
+        "'update', 'skip' or 'skip-minimizing-merge'",
+      );
+    }
+    result.ifEqual = ifEqual === 'update' ? 'update' : 'skip';
+  }
+  return result;
+}
+
+/** The `condition` RQL, from the query parameter or the header. */
+export function conditionOf(request: FastifyRequest): FilterNode | undefined {
+  const raw = (request.query as Query).condition ?? header(request, 'condition');
+  if (raw === undefined) return undefined;
+  try {
+    return parseFilter(raw);
+  } catch (error) {
+    if (error instanceof TwinfoldError) throw errors.conditionInvalid(raw, error.message);
+    throw error;
+  }
+}
+
+export function fieldsOf(request: FastifyRequest): FieldSelector | undefined {
+  const raw = (request.query as Query).fields;
+  return raw === undefined ? undefined : parseFields(raw);
+}
+
+/** `at-historical-revision` / `at-historical-timestamp`. */
+export function historicalOf(
+  request: FastifyRequest,
+): { revision: number } | { timestamp: number } | undefined {
+  const revision = header(request, 'at-historical-revision');
+  if (revision !== undefined) {
+    if (!/^\d{1,15}$/.test(revision.trim()))
+      throw errors.headerInvalid('at-historical-revision', revision, 'long');
+    return { revision: Number(revision) };
+  }
+  const timestamp = header(request, 'at-historical-timestamp');
+  if (timestamp !== undefined) {
+    const parsed = /^\d{4}-\d{2}-\d{2}T/.test(timestamp) ? Date.parse(timestamp) : NaN;
+    if (Number.isNaN(parsed))
+      throw errors.headerInvalid('at-historical-timestamp', timestamp, 'ISO-8601 timestamp');
+    return { timestamp: parsed };
+  }
+  return undefined;
+}
+
+/** The identity that made the request (set by the authentication hook). */
+export function originatorOf(request: FastifyRequest): string | undefined {
+  return request.subject?.id;
+}

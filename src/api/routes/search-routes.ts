@@ -1,0 +1,109 @@
+// Ditto's search: GET/POST /search/things and /search/things/count with RQL filter, fields and options.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../../core/error-registry.js';
+import { parseFields, projectFields } from '../../core/fields.js';
+import { thingOfDocument } from '../../core/thing.js';
+import { isValidNamespace } from '../../core/ids.js';
+import type { JsonValue } from '../../core/json.js';
+import type { FilterNode } from '../../rql/ast.js';
+import { parseFilter } from '../../rql/parse-filter.js';
+import { parseOptions } from '../../rql/parse-options.js';
+import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import { mediaTypeOf } from '../request-body.js';
+import { sendJson } from '../reply.js';
+
+type Params = Record<string, string[]>;
+
+const SEARCH_PARAMS = {
+  type: 'object',
+  properties: {
+    filter: {
+      description:
+        'RQL filter, e.g. and(eq(attributes/type,"pump"),gt(features/temp/properties/value,40))',
+    },
+    namespaces: { type: 'string', description: 'Comma-separated namespaces' },
+    fields: { type: 'string', description: 'Field selector for the returned things' },
+    option: { description: 'sort(+path,-path),size(1..200),cursor(token)' },
+  },
+} as const;
+
+/** Collects the search parameters from the query and, for POST, a form-urlencoded body. */
+function paramsOf(request: FastifyRequest): Params {
+  const params: Params = {};
+  const add = (key: string, value: unknown) => {
+    const values = Array.isArray(value) ? value.map(String) : [String(value)];
+    (params[key] ??= []).push(...values);
+  };
+  for (const [key, value] of Object.entries(request.query as Record<string, unknown>))
+    add(key, value);
+  if (request.method === 'POST' && typeof request.body === 'string' && request.body !== '') {
+    const type = mediaTypeOf(request);
+    if (type !== 'application/x-www-form-urlencoded') {
+      throw errors.mediaTypeUnsupported(type || '(none)', 'application/x-www-form-urlencoded');
+    }
+    for (const [key, value] of new URLSearchParams(request.body)) add(key, value);
+  }
+  return params;
+}
+
+function filterOf(params: Params): FilterNode | undefined {
+  const filters = (params.filter ?? []).map((f) => parseFilter(f));
+  if (filters.length === 0) return undefined;
+  return filters.length === 1 ? filters[0] : { op: 'and', args: filters };
+}
+
+function namespacesOf(params: Params): string[] | undefined {
+  if (!params.namespaces) return undefined;
+  const namespaces = params.namespaces.flatMap((n) => n.split(',')).filter((n) => n !== '');
+  for (const ns of namespaces) {
+    if (!isValidNamespace(ns))
+      throw errors.queryParameterInvalid('namespaces', `'${ns}' is not a valid namespace`);
+  }
+  return namespaces;
+}
+
+function single(params: Params, name: string): string | undefined {
+  const values = params[name];
+  if (!values) return undefined;
+  if (values.length > 1) throw errors.queryParameterInvalid(name, 'it may be given only once');
+  return values[0];
+}
+
+export function registerSearchRoutes(app: FastifyInstance, runtime: TwinRuntime): void {
+  const search = async (request: FastifyRequest) => {
+    const params = paramsOf(request);
+    const filter = filterOf(params);
+    const namespaces = namespacesOf(params);
+    const options = parseOptions(params.option?.join(','));
+    const rawFields = single(params, 'fields');
+    const fields = rawFields === undefined ? undefined : parseFields(rawFields);
+    const page = await runtime.search({ filter, namespaces, ...options });
+    const items = page.docs.map((doc) => {
+      return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
+    });
+    const body: { items: JsonValue[]; cursor?: string } = { items };
+    if (page.cursor) body.cursor = page.cursor;
+    return body as unknown as JsonValue;
+  };
+  const count = async (request: FastifyRequest) => {
+    const params = paramsOf(request);
+    return runtime.count({ filter: filterOf(params), namespaces: namespacesOf(params) });
+  };
+  const schema = (summary: string) => ({ tags: ['Search'], summary, querystring: SEARCH_PARAMS });
+  app.get('/search/things', { schema: schema('Search things') }, async (req, reply) =>
+    sendJson(reply, 200, await search(req)),
+  );
+  app.post(
+    '/search/things',
+    { schema: schema('Search things (form-urlencoded body)') },
+    async (req, reply) => sendJson(reply, 200, await search(req)),
+  );
+  app.get('/search/things/count', { schema: schema('Count things') }, async (req, reply) =>
+    sendJson(reply, 200, await count(req)),
+  );
+  app.post(
+    '/search/things/count',
+    { schema: schema('Count things (form-urlencoded body)') },
+    async (req, reply) => sendJson(reply, 200, await count(req)),
+  );
+}

@@ -1,0 +1,31 @@
+// Liveness, readiness and Prometheus metrics.
+import type { FastifyInstance } from 'fastify';
+import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import type { Metrics } from '../metrics.js';
+
+export interface SystemDeps {
+  metrics: Metrics;
+  runtime: TwinRuntime;
+  ready: () => boolean;
+}
+
+export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): void {
+  const tags = ['System'];
+  app.get('/health', { schema: { tags, summary: 'Liveness' } }, async () => ({ status: 'UP' }));
+  app.get(
+    '/ready',
+    { schema: { tags, summary: 'Readiness: state loaded and journal healthy' } },
+    async (_req, reply) => {
+      const ready = deps.ready() && deps.runtime.healthy;
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'READY' : 'NOT_READY', twins: deps.runtime.size });
+    },
+  );
+  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_req, reply) => {
+    deps.metrics.twins.set(deps.runtime.size);
+    return reply
+      .type(deps.metrics.registry.contentType)
+      .send(await deps.metrics.registry.metrics());
+  });
+}

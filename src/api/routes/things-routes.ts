@@ -1,0 +1,285 @@
+// Ditto's /things resources: the thing and every sub-resource, with GET, PUT, PATCH and DELETE.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../core/error-registry.js';
+import { projectFields, projectValue } from '../../core/fields.js';
+import { assertThingId } from '../../core/ids.js';
+import type { JsonValue } from '../../core/json.js';
+import {
+  innerSegments,
+  resourceOf,
+  type ResourceKind,
+  type ThingResource,
+} from '../../core/thing-resource.js';
+import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
+import { parseOptions } from '../../rql/parse-options.js';
+import type { TwinRuntime, WriteKind } from '../../runtime/twin-runtime.js';
+import { jsonBodyOf } from '../request-body.js';
+import {
+  conditionOf,
+  fieldsOf,
+  historicalOf,
+  originatorOf,
+  preconditionsOf,
+} from '../request-options.js';
+import { requestUrl, sendJson } from '../reply.js';
+
+type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
+const ALL: Method[] = ['GET', 'PUT', 'PATCH', 'DELETE'];
+
+interface ResourceRoute {
+  url: string;
+  kind: ResourceKind;
+  methods: Method[];
+  what: string;
+}
+
+const RESOURCES: ResourceRoute[] = [
+  { url: '/things/:thingId', kind: 'thing', methods: ALL, what: 'the thing' },
+  {
+    url: '/things/:thingId/policyId',
+    kind: 'policyId',
+    methods: ['GET', 'PUT', 'PATCH'],
+    what: 'the policy id',
+  },
+  {
+    url: '/things/:thingId/definition',
+    kind: 'definition',
+    methods: ALL,
+    what: 'the thing definition',
+  },
+  { url: '/things/:thingId/attributes', kind: 'attributes', methods: ALL, what: 'all attributes' },
+  {
+    url: '/things/:thingId/attributes/*',
+    kind: 'attribute',
+    methods: ALL,
+    what: 'one attribute (a JSON pointer)',
+  },
+  { url: '/things/:thingId/features', kind: 'features', methods: ALL, what: 'all features' },
+  {
+    url: '/things/:thingId/features/:featureId',
+    kind: 'feature',
+    methods: ALL,
+    what: 'one feature',
+  },
+  {
+    url: '/things/:thingId/features/:featureId/definition',
+    kind: 'featureDefinition',
+    methods: ALL,
+    what: 'a feature definition',
+  },
+  {
+    url: '/things/:thingId/features/:featureId/properties',
+    kind: 'properties',
+    methods: ALL,
+    what: 'the properties of a feature',
+  },
+  {
+    url: '/things/:thingId/features/:featureId/properties/*',
+    kind: 'property',
+    methods: ALL,
+    what: 'one feature property (a JSON pointer)',
+  },
+  {
+    url: '/things/:thingId/features/:featureId/desiredProperties',
+    kind: 'desiredProperties',
+    methods: ALL,
+    what: 'the desired properties of a feature',
+  },
+  {
+    url: '/things/:thingId/features/:featureId/desiredProperties/*',
+    kind: 'desiredProperty',
+    methods: ALL,
+    what: 'one desired property (a JSON pointer)',
+  },
+];
+
+const WRITE_KIND: Record<Exclude<Method, 'GET'>, WriteKind> = {
+  PUT: 'modify',
+  PATCH: 'merge',
+  DELETE: 'delete',
+};
+
+const CONDITIONAL_HEADERS = {
+  type: 'object',
+  properties: {
+    'if-match': { type: 'string', description: 'Entity tags, e.g. "rev:3"; 412 when none matches' },
+    'if-none-match': {
+      type: 'string',
+      description: 'Entity tags or *; 304 on reads, 412 on writes when one matches',
+    },
+    condition: { type: 'string', description: 'RQL the current thing must satisfy' },
+  },
+} as const;
+
+function resourceFrom(request: FastifyRequest, kind: ResourceKind): ThingResource {
+  const params = request.params as Record<string, string>;
+  assertThingId(params.thingId);
+  const rest = params['*'];
+  const inner = rest === undefined ? undefined : innerSegments(rest);
+  return resourceOf(params.thingId, kind, params.featureId, inner);
+}
+
+function paramsSchema(url: string) {
+  const properties: Record<string, object> = {
+    thingId: { type: 'string', description: 'namespace:name' },
+  };
+  if (url.includes(':featureId')) properties.featureId = { type: 'string' };
+  if (url.endsWith('*'))
+    properties['*'] = { type: 'string', description: 'JSON pointer inside the object' };
+  return { type: 'object', properties };
+}
+
+export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime): void {
+  for (const route of RESOURCES) {
+    for (const method of route.methods) {
+      app.route({
+        method,
+        url: route.url,
+        schema: {
+          tags: ['Things'],
+          summary: `${method === 'GET' ? 'Retrieve' : method === 'PUT' ? 'Create or replace' : method === 'PATCH' ? 'Merge-patch' : 'Delete'} ${route.what}`,
+          params: paramsSchema(route.url),
+          headers: CONDITIONAL_HEADERS,
+          querystring: {
+            type: 'object',
+            properties: {
+              fields: {
+                type: 'string',
+                description: 'Field selector, e.g. attributes/location(lat,lon)',
+              },
+              condition: { type: 'string' },
+            },
+          },
+        },
+        handler: (request, reply) =>
+          method === 'GET'
+            ? retrieve(runtime, route.kind, request, reply)
+            : change(runtime, route.kind, method, request, reply),
+      });
+    }
+  }
+  app.delete('/things/:thingId/policyId', { schema: { hide: true } }, (request) => {
+    throw errors.methodNotAllowed(request.method, request.url);
+  });
+
+  app.get(
+    '/things',
+    {
+      schema: {
+        tags: ['Things'],
+        summary: 'Retrieve things by id (ids=a,b) or list things (option=size(n),cursor(c))',
+        querystring: {
+          type: 'object',
+          properties: {
+            ids: { type: 'string' },
+            fields: { type: 'string' },
+            option: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as Record<string, string | undefined>;
+      const fields = fieldsOf(request);
+      if (query.ids === undefined) {
+        const options = parseOptions(query.option);
+        const page = await runtime.search({
+          sort: options.sort,
+          size: options.size,
+          cursor: options.cursor,
+        });
+        if (page.cursor)
+          reply.header('link', `</api/2/things?option=cursor(${page.cursor})>; rel="next"`);
+        return sendJson(
+          reply,
+          200,
+          page.docs.map((d) =>
+            fields ? projectFields(d, fields) : (thingOfDocument(d) as unknown as JsonValue),
+          ),
+        );
+      }
+      const ids = query.ids.split(',').filter((id) => id !== '');
+      if (ids.length === 0) throw errors.thingIdsMissing();
+      ids.forEach(assertThingId);
+      const things = runtime
+        .getMany(ids)
+        .map(({ thing, meta }) =>
+          fields
+            ? projectFields(toSearchDocument(thing, meta), fields)
+            : (thing as unknown as JsonValue),
+        );
+      return sendJson(reply, 200, things);
+    },
+  );
+
+  app.post(
+    '/things',
+    {
+      schema: {
+        tags: ['Things'],
+        summary: 'Create a thing with a generated id <namespace>:<uuid>',
+        querystring: { type: 'object', properties: { namespace: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const namespace = (request.query as Record<string, string | undefined>).namespace ?? '';
+      const body = request.body === undefined || request.body === '' ? {} : jsonBodyOf(request);
+      const result = await runtime.create(namespace, body, originatorOf(request));
+      reply.header('location', `${requestUrl(request)}/${result.thingId}`);
+      return sendJson(reply, 201, result.value ?? null, result.etag);
+    },
+  );
+}
+
+async function retrieve(
+  runtime: TwinRuntime,
+  kind: ResourceKind,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const resource = resourceFrom(request, kind);
+  const fields = fieldsOf(request);
+  const result = await runtime.read({
+    resource,
+    preconditions: preconditionsOf(request),
+    condition: conditionOf(request),
+    at: historicalOf(request),
+  });
+  const body =
+    kind === 'thing' && fields
+      ? projectFields(result.doc, fields)
+      : projectValue(result.value, fields);
+  return sendJson(reply, 200, body, result.etag);
+}
+
+async function change(
+  runtime: TwinRuntime,
+  kind: ResourceKind,
+  method: Exclude<Method, 'GET'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const resource = resourceFrom(request, kind);
+  const value = method === 'DELETE' ? undefined : jsonBodyOf(request);
+  const pending = runtime.write({
+    kind: WRITE_KIND[method],
+    resource,
+    value,
+    preconditions: preconditionsOf(request),
+    condition: conditionOf(request),
+    originator: originatorOf(request),
+  });
+  if (request.headers['response-required'] === 'false') {
+    pending.catch((error: unknown) =>
+      request.log.warn({ err: error }, 'write without response failed'),
+    );
+    return reply.code(202).send();
+  }
+  const result = await pending;
+  if (result.created) {
+    reply.header('location', requestUrl(request));
+    return sendJson(reply, 201, result.value ?? null, result.etag);
+  }
+  if (result.etag) reply.header('etag', result.etag);
+  return reply.code(204).send();
+}

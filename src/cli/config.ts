@@ -1,0 +1,121 @@
+// Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
+import type { Durability } from '../store/sqlite/sqlite-journal.js';
+
+export interface ServeConfig {
+  port: number;
+  host: string;
+  data: string;
+  mqttPort: number;
+  store: string;
+  bus: string;
+  durability: Durability;
+  maxThingBytes: number;
+  /** Days to keep the history of deleted twins; 0 keeps it forever. */
+  historyRetentionDays: number;
+  logLevel: string;
+  demo: boolean;
+}
+
+export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const ENV: Record<keyof ServeConfig, string> = {
+  port: 'TWINFOLD_PORT',
+  host: 'TWINFOLD_HOST',
+  data: 'TWINFOLD_DATA',
+  mqttPort: 'TWINFOLD_MQTT_PORT',
+  store: 'TWINFOLD_STORE',
+  bus: 'TWINFOLD_BUS',
+  durability: 'TWINFOLD_DURABILITY',
+  maxThingBytes: 'TWINFOLD_MAX_THING_BYTES',
+  historyRetentionDays: 'TWINFOLD_HISTORY_RETENTION_DAYS',
+  logLevel: 'TWINFOLD_LOG_LEVEL',
+  demo: 'TWINFOLD_DEMO',
+};
+
+export const DEFAULTS: ServeConfig = {
+  port: 8080,
+  host: '127.0.0.1',
+  data: './data',
+  mqttPort: 1883,
+  store: 'sqlite',
+  bus: 'local',
+  durability: 'process',
+  maxThingBytes: 100 * 1024,
+  historyRetentionDays: 0,
+  logLevel: 'info',
+  demo: false,
+};
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${raw}'.`);
+  }
+  return Number(raw);
+}
+
+/** Flags win over environment variables, which win over defaults. Throws ConfigError on bad values. */
+export function resolveConfig(
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ServeConfig {
+  const pick = (key: keyof ServeConfig): string | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return String(flag);
+    return env[ENV[key]];
+  };
+  const config: ServeConfig = { ...DEFAULTS };
+  const port = pick('port');
+  if (port !== undefined) config.port = integer('--port / TWINFOLD_PORT', port, 0, 65535);
+  const mqttPort = pick('mqttPort');
+  if (mqttPort !== undefined)
+    config.mqttPort = integer('--mqtt-port / TWINFOLD_MQTT_PORT', mqttPort, 0, 65535);
+  const bytes = pick('maxThingBytes');
+  if (bytes !== undefined) {
+    config.maxThingBytes = integer(
+      '--max-thing-bytes / TWINFOLD_MAX_THING_BYTES',
+      bytes,
+      1024,
+      16 * 1024 * 1024,
+    );
+  }
+  const retention = pick('historyRetentionDays');
+  if (retention !== undefined) {
+    config.historyRetentionDays = integer('--history-retention-days', retention, 0, 100_000);
+  }
+  config.host = pick('host') ?? config.host;
+  config.data = pick('data') ?? config.data;
+  config.logLevel = pick('logLevel') ?? config.logLevel;
+  const demo = pick('demo');
+  if (demo !== undefined) config.demo = demo === 'true' || demo === '1';
+
+  const store = pick('store') ?? config.store;
+  if (store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(store)) {
+    throw new ConfigError(`--store must be 'sqlite' or a postgres:// URL, got '${store}'.`);
+  }
+  if (store !== 'sqlite') {
+    throw new ConfigError(
+      'The PostgreSQL store is not available yet in this version; run with --store sqlite (the default).',
+    );
+  }
+  config.store = store;
+  const bus = pick('bus') ?? config.bus;
+  if (bus !== 'local' && !/^nats:\/\//.test(bus)) {
+    throw new ConfigError(`--bus must be 'local' or a nats:// URL, got '${bus}'.`);
+  }
+  if (bus !== 'local') {
+    throw new ConfigError(
+      'The NATS bus is not available yet in this version; run with --bus local (the default).',
+    );
+  }
+  config.bus = bus;
+  const durability = pick('durability') ?? config.durability;
+  if (durability !== 'process' && durability !== 'power') {
+    throw new ConfigError(`--durability must be 'process' or 'power', got '${durability}'.`);
+  }
+  config.durability = durability;
+  return config;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// The `twinfold` command line.
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { ConfigError, DEFAULTS, resolveConfig, type ServeFlags } from './config.js';
+import { startServer } from './server.js';
+
+const program = new Command()
+  .name('twinfold')
+  .description('Twinfold: an open digital-twin platform with a Ditto-compatible API')
+  .version('0.1.0');
+
+program
+  .command('serve')
+  .description('Run the API and the twin runtime (flags override TWINFOLD_* environment variables)')
+  .addOption(new Option('--port <port>', `HTTP port (TWINFOLD_PORT, default ${DEFAULTS.port})`))
+  .addOption(
+    new Option('--host <host>', `address to listen on (TWINFOLD_HOST, default ${DEFAULTS.host})`),
+  )
+  .addOption(new Option('--data <dir>', `data directory (TWINFOLD_DATA, default ${DEFAULTS.data})`))
+  .addOption(
+    new Option(
+      '--mqtt-port <port>',
+      'embedded MQTT broker port, 0 = off (TWINFOLD_MQTT_PORT, default 1883)',
+    ),
+  )
+  .addOption(
+    new Option('--store <store>', "'sqlite' or a postgres:// URL (TWINFOLD_STORE, default sqlite)"),
+  )
+  .addOption(new Option('--bus <bus>', "'local' or a nats:// URL (TWINFOLD_BUS, default local)"))
+  .addOption(
+    new Option(
+      '--durability <level>',
+      "'process': an acknowledged write survives a crash of the process; 'power': also a power loss (fsync per group commit) (TWINFOLD_DURABILITY, default process)",
+    ),
+  )
+  .addOption(
+    new Option(
+      '--max-thing-bytes <n>',
+      'largest thing JSON (TWINFOLD_MAX_THING_BYTES, default 102400)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--history-retention-days <n>',
+      'days to keep the history of deleted twins, 0 = forever (default 0)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug (TWINFOLD_LOG_LEVEL, default info)',
+    ),
+  )
+  .addOption(new Option('--demo', 'create demo twins when the data directory is empty'))
+  .action(async (flags: ServeFlags) => {
+    let config;
+    try {
+      config = resolveConfig(flags);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(
+          `twinfold serve: ${error.message}\nRun 'twinfold serve --help' for the options.\n`,
+        );
+        process.exit(2);
+      }
+      throw error;
+    }
+    const logger = pino({ level: config.logLevel });
+    const server = await startServer(config, logger).catch((error: unknown) => {
+      logger.fatal({ err: error }, 'could not start');
+      process.exit(1);
+    });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining requests and flushing the journal');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,82 @@
+// The composition root: wires journal, index, runtime and API into a running server.
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { buildApp } from '../api/app.js';
+import { Metrics } from '../api/metrics.js';
+import { TwinRuntime } from '../runtime/twin-runtime.js';
+import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
+import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
+import type { ServeConfig } from './config.js';
+import { seedDemoTwins } from './demo-twins.js';
+
+export interface RunningServer {
+  url: string;
+  runtime: TwinRuntime;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function startServer(
+  config: ServeConfig,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningServer> {
+  const started = Date.now();
+  const metrics = new Metrics();
+  const journal = new SqliteJournal({
+    path: join(config.data, 'journal.db'),
+    durability: config.durability,
+  });
+  const runtime = new TwinRuntime({
+    journal,
+    index: new MemoryTwinIndex(),
+    maxThingBytes: config.maxThingBytes,
+    observer: {
+      committed: (events, seconds) => metrics.observeCommit(events, seconds),
+      eventsAppended: (count) => metrics.eventsAppended.inc(count),
+      failed: (error) => logger.fatal({ err: error }, 'journal commit failed; restart the server'),
+    },
+  });
+  const twins = await runtime.load();
+  logger.info({ twins, ms: Date.now() - started, data: config.data }, 'state loaded');
+  if (config.demo && twins === 0) {
+    const seeded = await seedDemoTwins(runtime);
+    logger.info({ twins: seeded }, 'demo twins created');
+  }
+  if (config.mqttPort !== 0) {
+    logger.info(
+      { mqttPort: config.mqttPort },
+      'the embedded MQTT broker is not part of this version yet',
+    );
+  }
+
+  const app = await buildApp({ runtime, metrics, logger, bodyLimit: config.maxThingBytes * 2 });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, ms: Date.now() - started, durability: config.durability }, 'twinfold ready');
+
+  let pruning: NodeJS.Timeout | undefined;
+  if (config.historyRetentionDays > 0) {
+    const prune = async () => {
+      const removed = await journal.pruneDeletedBefore(
+        Date.now() - config.historyRetentionDays * DAY_MS,
+      );
+      if (removed > 0) logger.info({ removed }, 'history of deleted twins pruned');
+    };
+    pruning = setInterval(() => void prune(), 3_600_000).unref();
+    void prune();
+  }
+
+  return {
+    url,
+    runtime,
+    async close() {
+      if (pruning) clearInterval(pruning);
+      await app.close();
+      await runtime.close();
+      logger.info('twinfold stopped');
+    },
+  };
+}

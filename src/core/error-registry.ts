@@ -1,0 +1,319 @@
+// Every error Twinfold returns, by Ditto error code (messages follow Ditto's). Add new errors here only.
+import { TwinfoldError } from './errors.js';
+
+const make = (code: string, status: number, message: string, description: string) =>
+  new TwinfoldError(code, status, message, description);
+
+const SEARCH_OPTION_HINT = 'At least one provided option is invalid.';
+
+export const errors = {
+  // --- things: not found ---
+  thingNotFound: (thingId: string) =>
+    make(
+      'things:thing.notfound',
+      404,
+      `The Thing with ID '${thingId}' could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of your requested Thing was correct and you have sufficient permissions.',
+    ),
+  policyIdNotFound: (thingId: string) =>
+    make(
+      'things:policyId.notfound',
+      404,
+      `The Policy ID of the Thing with ID <${thingId}> could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of your requested Thing was correct and you have sufficient permissions.',
+    ),
+  definitionNotFound: (thingId: string) =>
+    make(
+      'things:definition.notfound',
+      404,
+      `The Definition of the Thing with ID <${thingId}> could not be found or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the thing and the key of your requested definition was correct and you have sufficient permissions.',
+    ),
+  attributesNotFound: (thingId: string) =>
+    make(
+      'things:attributes.notfound',
+      404,
+      `The Attributes of the Thing with ID '${thingId}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the Thing was correct and you have sufficient permissions.',
+    ),
+  attributeNotFound: (thingId: string, pointer: string) =>
+    make(
+      'things:attribute.notfound',
+      404,
+      `The attribute with key '${pointer}' on the thing with ID '${thingId}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the thing and the key of your requested attribute was correct and you have sufficient permissions.',
+    ),
+  featuresNotFound: (thingId: string) =>
+    make(
+      'things:features.notfound',
+      404,
+      `The Features on the Thing with ID '${thingId}' do not exist or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the Thing was correct and you have sufficient permissions.',
+    ),
+  featureNotFound: (thingId: string, featureId: string) =>
+    make(
+      'things:feature.notfound',
+      404,
+      `The Feature with ID '${featureId}' on the Thing with ID '${thingId}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the Thing and the ID of your requested Feature was correct and you have sufficient permissions.',
+    ),
+  featureDefinitionNotFound: (thingId: string, featureId: string) =>
+    make(
+      'things:feature.definition.notfound',
+      404,
+      `The Definition of the Feature with ID '${featureId}' on the Thing with ID '${thingId}' does not exist or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the Thing and the Feature ID was correct and you have sufficient permissions.',
+    ),
+  featurePropertiesNotFound: (thingId: string, featureId: string, desired: boolean) =>
+    make(
+      desired ? 'things:feature.desiredProperties.notfound' : 'things:feature.properties.notfound',
+      404,
+      `The ${desired ? 'desired properties' : 'Properties'} of the Feature with ID '${featureId}' on the Thing with ID '${thingId}' do not exist or the requester had insufficient permissions to access it.`,
+      'Check if the ID of the Thing and the Feature ID was correct and you have sufficient permissions.',
+    ),
+  featurePropertyNotFound: (
+    thingId: string,
+    featureId: string,
+    pointer: string,
+    desired: boolean,
+  ) =>
+    make(
+      desired ? 'things:feature.desiredProperty.notfound' : 'things:feature.property.notfound',
+      404,
+      `The ${desired ? 'desired property' : 'Property'} with JSON Pointer '${pointer}' of the Feature with ID '${featureId}' on the Thing with ID '${thingId}' does not exist or the requester had insufficient permissions to access it.`,
+      `Check if the ID of the Thing, the Feature ID and the key of your requested ${desired ? 'desired property' : 'property'} was correct and you have sufficient permissions.`,
+    ),
+  historyNotFound: (thingId: string, at: string) =>
+    make(
+      'things:thing.history.notfound',
+      404,
+      `The Thing with ID '${thingId}' at ${at} could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of your requested Thing was correct, you have sufficient permissions and ensure that the asked for revision/timestamp does not exceed the history-retention-duration.',
+    ),
+
+  // --- things: preconditions and conditions ---
+  preconditionFailed: (header: string, value: string, actual: string | null) =>
+    make(
+      'things:precondition.failed',
+      412,
+      `The comparison of precondition header '${header}' for the requested Thing resource evaluated to false. Header value: '${value}', actual entity-tag: '${actual}'.`,
+      'The comparison of the provided precondition header with the current ETag value of the requested Thing resource evaluated to false. Check the value of your conditional header value.',
+    ),
+  preconditionNotModified: (value: string, actual: string) =>
+    make(
+      'things:precondition.notmodified',
+      304,
+      `The comparison of precondition header 'if-none-match' for the requested Thing resource evaluated to false. Expected: '${value}' not to match actual: '${actual}'.`,
+      "The comparison of the provided precondition header 'if-none-match' with the current ETag value of the requested Thing resource evaluated to false. Check the value of your conditional header value.",
+    ),
+  equalValueSkipped: () =>
+    make(
+      'things:precondition.notmodified',
+      304,
+      "The previous value was equal to the new value and the 'if-equal' header was set to 'skip'.",
+      'Your changes were not applied, which is probably the expected outcome.',
+    ),
+  conditionFailed: () =>
+    make(
+      'things:condition.failed',
+      412,
+      'The specified condition does not match the state of the requested Thing.',
+      'The provided condition did not match the actual Thing state. Please check your provided condition.',
+    ),
+  conditionInvalid: (condition: string, detail: string) =>
+    make(
+      'things:condition.invalid',
+      400,
+      `The specified condition '${condition}' is invalid.`,
+      detail,
+    ),
+
+  // --- things: ids, creation, validation ---
+  thingIdInvalid: (id: string) =>
+    make(
+      'things:id.invalid',
+      400,
+      `Thing ID '${id}' is not valid!`,
+      "It must conform to the namespaced entity ID notation 'namespace:name': a namespace like 'org.example' (or empty), a colon, and a name without slashes or control characters; at most 256 characters.",
+    ),
+  policyIdInvalid: (id: string) =>
+    make(
+      'policies:id.invalid',
+      400,
+      `Policy ID '${id}' is not valid!`,
+      "It must conform to the namespaced entity ID notation 'namespace:name'; at most 256 characters.",
+    ),
+  thingIdNotSettablePost: () =>
+    make(
+      'things:id.notsettable',
+      400,
+      'It is not allowed to provide a Thing ID in the request body for method POST. The method POST will generate the Thing ID by itself.',
+      'To provide your own Thing ID use a PUT request instead.',
+    ),
+  thingIdNotSettable: () =>
+    make(
+      'things:id.notsettable',
+      400,
+      'The Thing ID in the request body is not equal to the Thing ID in the request URL.',
+      'Either delete the Thing ID from the request body or use the same Thing ID as in the request URL.',
+    ),
+  thingConflict: (thingId: string) =>
+    make(
+      'things:thing.conflict',
+      409,
+      `The Thing with ID '${thingId}' already exists`,
+      'Choose another Thing ID',
+    ),
+  thingIdsMissing: () =>
+    make(
+      'things:things.ids.missing',
+      400,
+      'The required list of thing ids was missing.',
+      'Please provide at least one thing id and try again, e.g. /api/2/things?ids=ns:a,ns:b.',
+    ),
+  thingTooLarge: (actualBytes: number, maxBytes: number) =>
+    make(
+      'things:thing.toolarge',
+      413,
+      `The size of '${(actualBytes / 1024).toFixed(3)}' kB exceeds the maximal allowed Thing size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Thing size in the bounds of the specified limit',
+    ),
+  definitionInvalid: (value: string) =>
+    make(
+      'things:definition.identifier.invalid',
+      400,
+      `Definition identifier <${value}> is invalid!`,
+      "An identifier string is expected to have the structure 'namespace:name:version'. Each segment must contain at least one char of [_a-zA-Z0-9\\-.]",
+    ),
+  thingInvalid: (detail: string) =>
+    make(
+      'json.invalid',
+      400,
+      detail,
+      'Check if the JSON was valid (e.g. on https://jsonlint.com) and if it was in required format.',
+    ),
+  mergeInvalid: (
+    detail = 'The provided JSON Merge Patch is invalid, it must conform to RFC7396.',
+  ) =>
+    make(
+      'things:merge.invalid',
+      400,
+      detail,
+      'The provided JSON Merge Patch cannot be applied at the given path.',
+    ),
+  policyIdNotDeletable: () =>
+    make(
+      'things:policyId.notdeletable',
+      400,
+      'The Policy ID of a Thing cannot be deleted.',
+      'Set another Policy ID with PUT instead.',
+    ),
+
+  // --- JSON ---
+  jsonInvalid: (detail: string) =>
+    make(
+      'json.invalid',
+      400,
+      detail,
+      'Check if the JSON was valid (e.g. on https://jsonlint.com) and if it was in required format.',
+    ),
+  jsonKeyInvalid: (key: string, reason: string) =>
+    make('json.key.invalid', 400, `The JSON key <${key}> is invalid!`, reason),
+  jsonPointerInvalid: (pointer: string) =>
+    make(
+      'json.pointer.invalid',
+      400,
+      `The JSON pointer is invalid: '${pointer}'!`,
+      'Check, for example, if the JSON Pointer is not empty and has no empty segments (//).',
+    ),
+  fieldSelectorInvalid: (value: string) =>
+    make(
+      'json.fieldselector.invalid',
+      400,
+      `The field selector <${value}> is invalid!`,
+      "Check, for example, if the amount of opening parentheses '(' matches the amount of closing ones ')'.",
+    ),
+
+  // --- HTTP ---
+  headerInvalid: (header: string, value: string, type: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The value '${value}' of the header '${header}' is not a valid ${type}.`,
+      `Verify that the value of the header '${header}' is a valid '${type}' and try again.`,
+    ),
+  entityTagInvalid: (value: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The opaque tag <${value}> is not a valid entity-tag.`,
+      'Verify that the header has the correct syntax and try again, e.g. If-Match: "rev:3".',
+    ),
+  mediaTypeUnsupported: (got: string, expected: string) =>
+    make(
+      'mediatype.unsupported',
+      415,
+      `The Media-Type <${got}> is not supported for this resource.`,
+      `Send the body with Content-Type: ${expected}.`,
+    ),
+  requestTooLarge: (limitBytes: number) =>
+    make(
+      'request.toolarge',
+      413,
+      `The request body exceeds the limit of ${limitBytes} bytes.`,
+      'Send a smaller body; things are limited in size (see --max-thing-bytes).',
+    ),
+  methodNotAllowed: (method: string, url: string) =>
+    make(
+      'method.notallowed',
+      405,
+      `The method ${method} is not allowed on ${url}.`,
+      'See /api/2/openapi.json for the methods each resource supports.',
+    ),
+  resourceNotFound: (url: string) =>
+    make(
+      'resource.notfound',
+      404,
+      `No resource at ${url}.`,
+      'See /api/2/openapi.json for the resources of the API.',
+    ),
+  queryParameterInvalid: (name: string, detail: string) =>
+    make(
+      'parameter.invalid',
+      400,
+      `The query parameter '${name}' is invalid: ${detail}`,
+      'See /api/2/openapi.json for the parameters of this resource.',
+    ),
+  internal: () =>
+    make(
+      'internal.error',
+      500,
+      'An internal error occurred.',
+      'This is a bug in Twinfold: the server log has the details. Please report it.',
+    ),
+  unavailable: (detail: string) =>
+    make(
+      'service.unavailable',
+      503,
+      detail,
+      'Retry in a moment; the server is starting or stopping.',
+    ),
+
+  // --- search and RQL ---
+  rqlInvalid: (detail: string) =>
+    make(
+      'rql.expression.invalid',
+      400,
+      `The RQL expression is invalid: ${detail}`,
+      'Ensure that all opening parentheses have also closing ones and that the RQL expression is valid, e.g. and(eq(attributes/color,"red"),gt(_revision,3)).',
+    ),
+  searchOptionInvalid: (detail: string) =>
+    make('thing-search:search.option.invalid', 400, detail, SEARCH_OPTION_HINT),
+  cursorInvalid: (detail: string) =>
+    make(
+      'thing-search:search.option.invalid',
+      400,
+      "The option 'cursor' is not valid for the search request.",
+      detail || SEARCH_OPTION_HINT,
+    ),
+};

@@ -1,0 +1,47 @@
+// Entity tags: `"rev:N"` for things, `"hash:…"` (a content hash) for sub-resources, as Ditto does.
+import { createHash } from 'node:crypto';
+import type { JsonValue } from './json.js';
+
+export function revisionTag(revision: number): string {
+  return `"rev:${revision}"`;
+}
+
+export function contentTag(value: JsonValue): string {
+  const digest = createHash('sha1').update(JSON.stringify(value)).digest('hex');
+  return `"hash:${digest.slice(0, 8)}"`;
+}
+
+export interface EntityTagMatcher {
+  weak: boolean;
+  /** The quoted opaque tag, or `*`. */
+  tag: string;
+}
+
+const ETAG = /^(W\/)?("[^"*]*")$/;
+
+/** Parses an If-Match / If-None-Match header value; `null` when a part is not an entity tag. */
+export function parseEntityTags(header: string): EntityTagMatcher[] | null {
+  const result: EntityTagMatcher[] = [];
+  for (const part of header.trim().split(/\s*,\s*/)) {
+    if (part === '*') {
+      result.push({ weak: false, tag: '*' });
+      continue;
+    }
+    const match = ETAG.exec(part);
+    if (!match) return null;
+    result.push({ weak: match[1] !== undefined, tag: match[2] });
+  }
+  return result;
+}
+
+/** If-Match: strong comparison; `*` matches any existing resource. */
+export function strongMatch(matchers: EntityTagMatcher[], current: string | null): boolean {
+  if (current === null) return false;
+  return matchers.some((m) => m.tag === '*' || (!m.weak && m.tag === current));
+}
+
+/** If-None-Match: weak comparison; `*` matches any existing resource. */
+export function weakMatch(matchers: EntityTagMatcher[], current: string | null): boolean {
+  if (current === null) return false;
+  return matchers.some((m) => m.tag === '*' || m.tag === current);
+}

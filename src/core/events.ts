@@ -1,0 +1,66 @@
+// Events: one journaled change of one twin, named with Ditto's event vocabulary.
+import type { JsonValue } from './json.js';
+import { formatPointer } from './json-pointer.js';
+import type { ChangeAction, ThingChange } from './thing-change.js';
+
+/** A journaled event. `timestamp` is epoch milliseconds. */
+export interface TwinEvent extends ThingChange {
+  thingId: string;
+  revision: number;
+  timestamp: number;
+  /** The subject that caused the change (Ditto's `ditto-originator`). */
+  originator?: string;
+}
+
+const ACTION_SUFFIX: Record<ChangeAction, string> = {
+  created: 'Created',
+  modified: 'Modified',
+  merged: 'Merged',
+  deleted: 'Deleted',
+};
+
+/** The Ditto event name of a change, e.g. `things.events:featurePropertyModified`. */
+export function eventType(change: ThingChange): string {
+  const p = change.path;
+  const action = ACTION_SUFFIX[change.action];
+  let subject: string;
+  if (change.action === 'merged') subject = 'thing';
+  else if (p.length === 0) subject = 'thing';
+  else if (p[0] === 'policyId') subject = 'policyId';
+  else if (p[0] === 'definition') subject = 'thingDefinition';
+  else if (p[0] === 'attributes') subject = p.length === 1 ? 'attributes' : 'attribute';
+  else if (p.length === 1) subject = 'features';
+  else if (p.length === 2) subject = 'feature';
+  else if (p[2] === 'definition') subject = 'featureDefinition';
+  else if (p[2] === 'properties')
+    subject = p.length === 3 ? 'featureProperties' : 'featureProperty';
+  else subject = p.length === 3 ? 'featureDesiredProperties' : 'featureDesiredProperty';
+  return `things.events:${subject}${action}`;
+}
+
+/** An event in the Ditto Protocol envelope (`topic`, `path`, `value`, `revision`, `timestamp`). */
+export interface ProtocolEvent {
+  topic: string;
+  headers: Record<string, string>;
+  path: string;
+  value?: JsonValue;
+  revision: number;
+  timestamp: string;
+}
+
+export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
+  const colon = event.thingId.indexOf(':');
+  const namespace = event.thingId.slice(0, colon);
+  const name = event.thingId.slice(colon + 1);
+  const headers: Record<string, string> = { type: eventType(event) };
+  if (event.originator) headers['ditto-originator'] = event.originator;
+  const result: ProtocolEvent = {
+    topic: `${namespace}/${name}/things/twin/events/${event.action}`,
+    headers,
+    path: formatPointer(event.path),
+    revision: event.revision,
+    timestamp: new Date(event.timestamp).toISOString(),
+  };
+  if (event.action !== 'deleted') result.value = event.value;
+  return result;
+}

@@ -1,0 +1,149 @@
+// Turns a write on a thing resource (PUT, PATCH, DELETE) into a validated change, or a Ditto error.
+import { errors } from './error-registry.js';
+import { assertKeysDeep } from './ids.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { getAt } from './json-pointer.js';
+import { applyChange, type ThingChange } from './thing-change.js';
+import { notFoundError, type ThingResource } from './thing-resource.js';
+import {
+  validateFeature,
+  validateFeatureDefinition,
+  validateFeatures,
+  validateProperties,
+  validateThing,
+  validateThingDefinition,
+} from './thing-validation.js';
+import { assertPolicyId } from './ids.js';
+
+/** The planned outcome of a write: the change to journal and the thing after it. */
+export interface PlannedChange {
+  change: ThingChange;
+  next: JsonObject | null;
+  /** True when the addressed resource did not exist before (HTTP 201). */
+  created: boolean;
+}
+
+const THING_FIELD_ORDER = ['thingId', 'policyId', 'definition', 'attributes', 'features'];
+
+/** Builds the stored form of a thing body: Ditto's field order, `_` fields dropped, policyId defaulted. */
+export function normaliseThing(
+  body: JsonValue,
+  thingId: string,
+  fallbackPolicyId: string,
+): JsonObject {
+  if (!isJsonObject(body)) throw errors.jsonInvalid('The thing must be a JSON object.');
+  if (body.thingId !== undefined && body.thingId !== thingId) throw errors.thingIdNotSettable();
+  const stripped: JsonObject = {};
+  for (const [key, value] of Object.entries(body)) if (!key.startsWith('_')) stripped[key] = value;
+  validateThing(stripped);
+  const result: JsonObject = {
+    thingId,
+    policyId: (stripped.policyId as string) ?? fallbackPolicyId,
+  };
+  for (const key of THING_FIELD_ORDER.slice(2)) if (key in stripped) result[key] = stripped[key];
+  return result;
+}
+
+function validateValue(resource: ThingResource, value: JsonValue): void {
+  switch (resource.kind) {
+    case 'thing':
+      return;
+    case 'policyId':
+      return assertPolicyId(value);
+    case 'definition':
+      return validateThingDefinition(value);
+    case 'attributes':
+      return validateProperties(value, 'attributes');
+    case 'features':
+      return validateFeatures(value);
+    case 'feature':
+      return validateFeature(value, resource.featureId ?? '');
+    case 'featureDefinition':
+      return validateFeatureDefinition(value);
+    case 'properties':
+    case 'desiredProperties':
+      return validateProperties(value, resource.kind);
+    case 'attribute':
+    case 'property':
+    case 'desiredProperty':
+      return assertKeysDeep(value);
+  }
+}
+
+function requireFeature(thing: JsonObject, resource: ThingResource): void {
+  const { featureId, kind } = resource;
+  if (
+    featureId !== undefined &&
+    kind !== 'feature' &&
+    getAt(thing, ['features', featureId]) === undefined
+  ) {
+    throw notFoundError(resource, thing);
+  }
+}
+
+/** PUT: replace (or create) the resource with `value`. */
+export function planModify(
+  thing: JsonObject | null,
+  resource: ThingResource,
+  value: JsonValue,
+): PlannedChange {
+  if (resource.kind === 'thing') {
+    const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
+    const next = normaliseThing(value, resource.thingId, fallback);
+    return {
+      change: { action: thing ? 'modified' : 'created', path: [], value: next },
+      next,
+      created: !thing,
+    };
+  }
+  if (thing === null) throw errors.thingNotFound(resource.thingId);
+  requireFeature(thing, resource);
+  validateValue(resource, value);
+  const change: ThingChange = { action: 'modified', path: resource.segments, value };
+  const created = getAt(thing, resource.segments) === undefined;
+  return { change, next: applyChange(thing, change), created };
+}
+
+/** PATCH: JSON merge patch at the resource; creates the thing when it does not exist (Ditto). */
+export function planMerge(
+  thing: JsonObject | null,
+  resource: ThingResource,
+  patch: JsonValue,
+): PlannedChange {
+  if (resource.kind === 'thing') {
+    if (!isJsonObject(patch))
+      throw errors.mergeInvalid('The provided json value can not be applied at this resource');
+    if (patch.policyId === null) throw errors.policyIdNotDeletable();
+    if (patch.thingId !== undefined && patch.thingId !== resource.thingId)
+      throw errors.thingIdNotSettable();
+  } else if (thing === null) {
+    throw errors.thingNotFound(resource.thingId);
+  }
+  if (resource.kind === 'policyId' && patch === null) throw errors.policyIdNotDeletable();
+  if (resource.kind === 'featureDefinition' && patch !== null) validateFeatureDefinition(patch);
+  const cleanPatch =
+    resource.kind === 'thing' ? withoutUnderscoreFields(patch as JsonObject) : patch;
+  const change: ThingChange = { action: 'merged', path: resource.segments, value: cleanPatch };
+  const merged = applyChange(thing, change) ?? {};
+  if (thing === null) {
+    const next = normaliseThing(merged, resource.thingId, resource.thingId);
+    return { change: { action: 'created', path: [], value: next }, next, created: true };
+  }
+  validateThing(merged);
+  return { change, next: merged, created: false };
+}
+
+function withoutUnderscoreFields(patch: JsonObject): JsonObject {
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(patch)) if (!key.startsWith('_')) result[key] = value;
+  return result;
+}
+
+/** DELETE: remove the resource (the whole thing for `thing`). */
+export function planDelete(thing: JsonObject | null, resource: ThingResource): PlannedChange {
+  if (resource.kind === 'policyId') throw errors.policyIdNotDeletable();
+  if (thing === null || getAt(thing, resource.segments) === undefined)
+    throw notFoundError(resource, thing);
+  const change: ThingChange = { action: 'deleted', path: resource.segments };
+  return { change, next: applyChange(thing, change), created: false };
+}

@@ -1,0 +1,119 @@
+// Addressing inside a thing: which sub-resource a request names, reading it, and its not-found error.
+import { errors } from './error-registry.js';
+import type { TwinfoldError } from './errors.js';
+import { assertKey } from './ids.js';
+import type { JsonObject, JsonValue } from './json.js';
+import { formatPointer, getAt } from './json-pointer.js';
+
+export type ResourceKind =
+  | 'thing'
+  | 'policyId'
+  | 'definition'
+  | 'attributes'
+  | 'attribute'
+  | 'features'
+  | 'feature'
+  | 'featureDefinition'
+  | 'properties'
+  | 'property'
+  | 'desiredProperties'
+  | 'desiredProperty';
+
+/** A sub-resource of a thing: its kind and its segments inside the thing JSON. */
+export interface ThingResource {
+  thingId: string;
+  kind: ResourceKind;
+  /** Segments from the thing root, e.g. `['features','lamp','properties','on']`. */
+  segments: string[];
+  featureId?: string;
+  /** Segments inside attributes / properties / desiredProperties (for `attribute`, `property`, `desiredProperty`). */
+  inner?: string[];
+}
+
+/** Splits a URL rest path (`location/lat`) into validated keys; empty segments are an invalid pointer. */
+export function innerSegments(rest: string): string[] {
+  const segments = rest.split('/');
+  if (segments.some((s) => s === '')) throw errors.jsonPointerInvalid('/' + rest);
+  for (const s of segments) assertKey(s);
+  return segments;
+}
+
+/** Builds a resource descriptor; `featureId` and `inner` are validated. */
+export function resourceOf(
+  thingId: string,
+  kind: ResourceKind,
+  featureId?: string,
+  inner?: string[],
+): ThingResource {
+  if (featureId !== undefined) assertKey(featureId);
+  const base = featureId === undefined ? [] : ['features', featureId];
+  const segments: Record<ResourceKind, string[]> = {
+    thing: [],
+    policyId: ['policyId'],
+    definition: ['definition'],
+    attributes: ['attributes'],
+    attribute: ['attributes', ...(inner ?? [])],
+    features: ['features'],
+    feature: base,
+    featureDefinition: [...base, 'definition'],
+    properties: [...base, 'properties'],
+    property: [...base, 'properties', ...(inner ?? [])],
+    desiredProperties: [...base, 'desiredProperties'],
+    desiredProperty: [...base, 'desiredProperties', ...(inner ?? [])],
+  };
+  return { thingId, kind, segments: segments[kind], featureId, inner };
+}
+
+/** The error for a resource that does not exist, naming the outermost missing part as Ditto does. */
+export function notFoundError(resource: ThingResource, thing: JsonObject | null): TwinfoldError {
+  const { thingId, featureId, kind } = resource;
+  if (thing === null) return errors.thingNotFound(thingId);
+  if (
+    featureId !== undefined &&
+    kind !== 'feature' &&
+    getAt(thing, ['features', featureId]) === undefined
+  ) {
+    return errors.featureNotFound(thingId, featureId);
+  }
+  const inner = formatPointer(resource.inner ?? []);
+  switch (kind) {
+    case 'thing':
+      return errors.thingNotFound(thingId);
+    case 'policyId':
+      return errors.policyIdNotFound(thingId);
+    case 'definition':
+      return errors.definitionNotFound(thingId);
+    case 'attributes':
+      return errors.attributesNotFound(thingId);
+    case 'attribute':
+      return errors.attributeNotFound(thingId, inner);
+    case 'features':
+      return errors.featuresNotFound(thingId);
+    case 'feature':
+      return errors.featureNotFound(thingId, featureId ?? '');
+    case 'featureDefinition':
+      return errors.featureDefinitionNotFound(thingId, featureId ?? '');
+    case 'properties':
+    case 'desiredProperties':
+      return errors.featurePropertiesNotFound(
+        thingId,
+        featureId ?? '',
+        kind === 'desiredProperties',
+      );
+    case 'property':
+    case 'desiredProperty':
+      return errors.featurePropertyNotFound(
+        thingId,
+        featureId ?? '',
+        inner,
+        kind === 'desiredProperty',
+      );
+  }
+}
+
+/** The value of a resource, or throws its not-found error. */
+export function readResource(thing: JsonObject | null, resource: ThingResource): JsonValue {
+  const value = thing === null ? undefined : getAt(thing, resource.segments);
+  if (value === undefined) throw notFoundError(resource, thing);
+  return value;
+}

@@ -1,0 +1,73 @@
+// Validation of thing JSON and of the values written to each kind of sub-resource.
+import { errors } from './error-registry.js';
+import { assertDefinition, assertKey, assertKeysDeep, assertPolicyId } from './ids.js';
+import { isJsonObject, type JsonValue } from './json.js';
+
+const THING_KEYS = new Set(['thingId', 'policyId', 'definition', 'attributes', 'features']);
+const FEATURE_KEYS = new Set(['definition', 'properties', 'desiredProperties']);
+
+function mustBeObject(value: JsonValue, what: string): void {
+  if (!isJsonObject(value))
+    throw errors.jsonInvalid(`The value of '${what}' must be a JSON object.`);
+}
+
+/** A thing definition: a `namespace:name:version` string or null. */
+export function validateThingDefinition(value: JsonValue): void {
+  if (value !== null) assertDefinition(value);
+}
+
+/** A feature definition: a non-empty array of definition identifiers. */
+export function validateFeatureDefinition(value: JsonValue): void {
+  if (!Array.isArray(value))
+    throw errors.jsonInvalid('A feature definition must be a JSON array of strings.');
+  if (value.length === 0) {
+    throw errors.jsonInvalid(
+      'Feature Definition must not be empty! It can however also be deleted completely.',
+    );
+  }
+  for (const item of value) assertDefinition(item);
+}
+
+/** A properties or attributes object: keys valid at every depth. */
+export function validateProperties(value: JsonValue, what: string): void {
+  mustBeObject(value, what);
+  assertKeysDeep(value);
+}
+
+export function validateFeature(value: JsonValue, featureId: string): void {
+  assertKey(featureId);
+  mustBeObject(value, `features/${featureId}`);
+  for (const [key, child] of Object.entries(value as Record<string, JsonValue>)) {
+    if (!FEATURE_KEYS.has(key)) {
+      throw errors.jsonInvalid(
+        `Unknown field '${key}' in feature '${featureId}': a feature has only definition, properties and desiredProperties.`,
+      );
+    }
+    if (key === 'definition') validateFeatureDefinition(child);
+    else validateProperties(child, `features/${featureId}/${key}`);
+  }
+}
+
+export function validateFeatures(value: JsonValue): void {
+  mustBeObject(value, 'features');
+  for (const [id, feature] of Object.entries(value as Record<string, JsonValue>))
+    validateFeature(feature, id);
+}
+
+/** Validates a whole thing object (after `_` fields were removed). */
+export function validateThing(value: JsonValue): void {
+  mustBeObject(value, 'thing');
+  for (const [key, child] of Object.entries(value as Record<string, JsonValue>)) {
+    if (!THING_KEYS.has(key)) {
+      throw errors.jsonInvalid(
+        `Unknown field '${key}': a thing has only thingId, policyId, definition, attributes and features.`,
+      );
+    }
+    if (key === 'policyId') assertPolicyId(child);
+    else if (key === 'definition') validateThingDefinition(child);
+    else if (key === 'attributes') validateProperties(child, 'attributes');
+    else if (key === 'features') validateFeatures(child);
+    else if (typeof child !== 'string')
+      throw errors.jsonInvalid("The value of 'thingId' must be a string.");
+  }
+}

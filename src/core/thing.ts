@@ -1,0 +1,65 @@
+// The Ditto Thing model: the JSON shape of a twin and the metadata the runtime keeps beside it.
+import type { JsonObject, JsonValue } from './json.js';
+
+/** A feature of a thing, as Ditto defines it. */
+export interface Feature {
+  definition?: string[];
+  properties?: JsonObject;
+  desiredProperties?: JsonObject;
+}
+
+/** A thing as stored: the user-visible JSON, without the special `_` fields. */
+export interface Thing {
+  thingId: string;
+  policyId: string;
+  definition?: string | null;
+  attributes?: JsonObject;
+  features?: Record<string, Feature>;
+}
+
+/** Metadata kept for every twin beside its JSON. Times are epoch milliseconds. */
+export interface ThingMeta {
+  revision: number;
+  created: number;
+  modified: number;
+}
+
+/**
+ * The document the search index sees: the thing plus Ditto's special fields
+ * (`_revision`, `_created`, `_modified` as ISO-8601 strings, `_namespace`).
+ */
+export interface SearchDocument {
+  thingId: string;
+  policyId: string;
+  definition?: string | null;
+  attributes?: JsonObject;
+  features?: Record<string, Feature>;
+  _revision: number;
+  _created: string;
+  _modified: string;
+  _namespace: string;
+  [key: string]: JsonValue | Record<string, Feature> | undefined;
+}
+
+/** The namespace of a thing id (`org.example:sensor-1` -> `org.example`). */
+export function namespaceOf(thingId: string): string {
+  return thingId.slice(0, thingId.indexOf(':'));
+}
+
+/** Builds the search document of a thing from its JSON and metadata. */
+export function toSearchDocument(thing: Thing, meta: ThingMeta): SearchDocument {
+  return {
+    ...thing,
+    _revision: meta.revision,
+    _created: new Date(meta.created).toISOString(),
+    _modified: new Date(meta.modified).toISOString(),
+    _namespace: namespaceOf(thing.thingId),
+  };
+}
+
+/** The thing JSON of a search document (its `_` fields removed). */
+export function thingOfDocument(doc: SearchDocument): Thing {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) if (!key.startsWith('_')) result[key] = value;
+  return result as unknown as Thing;
+}

@@ -1,0 +1,388 @@
+// The twin runtime: current state in memory, one ordered writer per twin, group-committed journal,
+// time travel from snapshots plus events, and search through the index.
+import { randomUUID } from 'node:crypto';
+import { errors } from '../core/error-registry.js';
+import { contentTag, revisionTag } from '../core/etag.js';
+import type { TwinEvent } from '../core/events.js';
+import { assertThingId, isValidNamespace } from '../core/ids.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import { jsonEqual } from '../core/json-equal.js';
+import { getAt } from '../core/json-pointer.js';
+import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
+import { applyChange } from '../core/thing-change.js';
+import { planDelete, planMerge, planModify, type PlannedChange } from '../core/thing-commands.js';
+import {
+  notFoundError,
+  readResource,
+  resourceOf,
+  type ThingResource,
+} from '../core/thing-resource.js';
+import {
+  toSearchDocument,
+  type SearchDocument,
+  type Thing,
+  type ThingMeta,
+} from '../core/thing.js';
+import type { FilterNode } from '../rql/ast.js';
+import { evaluateFilter } from '../rql/evaluate.js';
+import type { EventRange, Journal, StoredThing } from '../store/journal.js';
+import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
+import { GroupCommit, type CommitObserver } from './group-commit.js';
+
+/** A twin's current state. `json` is null once the twin is deleted (its revision lives on). */
+interface TwinEntry {
+  json: string | null;
+  revision: number;
+  created: number;
+  modified: number;
+}
+
+export interface RuntimeOptions {
+  journal: Journal;
+  index: TwinIndex;
+  /** Largest thing JSON in bytes (Ditto's default 100 kB). */
+  maxThingBytes?: number;
+  /** A historical snapshot is written every this many revisions. */
+  snapshotEvery?: number;
+  observer?: Partial<CommitObserver> & { eventsAppended?(count: number): void };
+  now?: () => number;
+}
+
+export type WriteKind = 'modify' | 'merge' | 'delete';
+
+export interface WriteRequest {
+  kind: WriteKind;
+  resource: ThingResource;
+  value?: JsonValue;
+  preconditions?: Preconditions;
+  condition?: FilterNode;
+  originator?: string;
+}
+
+export interface WriteResult {
+  created: boolean;
+  revision: number;
+  /** The entity tag of the resource after the write (none after a delete). */
+  etag?: string;
+  /** The resource's value after the write (for 201 bodies). */
+  value?: JsonValue;
+}
+
+export interface ReadRequest {
+  resource: ThingResource;
+  preconditions?: Preconditions;
+  condition?: FilterNode;
+  at?: { revision: number } | { timestamp: number };
+}
+
+export interface ReadResult {
+  value: JsonValue;
+  etag: string;
+  /** The whole thing with its metadata (for field selection of special fields). */
+  doc: SearchDocument;
+}
+
+const DEFAULT_MAX_THING_BYTES = 100 * 1024;
+
+export class TwinRuntime {
+  private readonly twins = new Map<string, TwinEntry>();
+  private readonly journal: Journal;
+  private readonly index: TwinIndex;
+  private readonly commits: GroupCommit;
+  private readonly maxThingBytes: number;
+  private readonly snapshotEvery: number;
+  private readonly now: () => number;
+  private readonly onEvents: (count: number) => void;
+  private failure: unknown = null;
+
+  constructor(options: RuntimeOptions) {
+    this.journal = options.journal;
+    this.index = options.index;
+    this.maxThingBytes = options.maxThingBytes ?? DEFAULT_MAX_THING_BYTES;
+    this.snapshotEvery = options.snapshotEvery ?? 100;
+    this.now = options.now ?? Date.now;
+    this.onEvents = options.observer?.eventsAppended ?? (() => {});
+    const observer = options.observer ?? {};
+    this.commits = new GroupCommit(this.journal, {
+      committed: (count, seconds) => observer.committed?.(count, seconds),
+      failed: (error) => {
+        this.failure = error;
+        observer.failed?.(error);
+      },
+    });
+  }
+
+  /** Loads the current state of every twin from the journal and indexes it. */
+  async load(): Promise<number> {
+    let live = 0;
+    await this.journal.loadCurrent((stored) => {
+      this.twins.set(stored.thingId, {
+        json: stored.json,
+        revision: stored.revision,
+        created: stored.created,
+        modified: stored.modified,
+      });
+      if (stored.json !== null) {
+        live++;
+        this.index.put(toSearchDocument(JSON.parse(stored.json) as Thing, stored));
+      }
+    });
+    return live;
+  }
+
+  /** Number of live (not deleted) twins. */
+  get size(): number {
+    return this.index.size();
+  }
+
+  /** False once a journal commit failed: the process must restart to recover. */
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+
+  /** Waits for every queued write to be durable. */
+  flush(): Promise<void> {
+    return this.commits.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.commits.drain();
+    await this.journal.close();
+  }
+
+  // --- reads ---
+
+  private thingOf(entry: TwinEntry | undefined): JsonObject | null {
+    return entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
+  }
+
+  private metaOf(entry: TwinEntry): ThingMeta {
+    return { revision: entry.revision, created: entry.created, modified: entry.modified };
+  }
+
+  /** The thing and its metadata, or null when it does not exist. */
+  getThing(thingId: string): { thing: Thing; meta: ThingMeta } | null {
+    const entry = this.twins.get(thingId);
+    if (!entry?.json) return null;
+    return { thing: JSON.parse(entry.json) as Thing, meta: this.metaOf(entry) };
+  }
+
+  /** Reads a resource, honouring preconditions, a condition and time travel. */
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const { resource } = request;
+    const state = request.at
+      ? await this.stateAt(resource.thingId, request.at)
+      : this.currentState(resource.thingId);
+    if (state === null) {
+      if (!request.at) throw errors.thingNotFound(resource.thingId);
+      const at = request.at;
+      const where =
+        'revision' in at
+          ? `revision '${at.revision}'`
+          : `timestamp '${new Date(at.timestamp).toISOString()}'`;
+      throw errors.historyNotFound(resource.thingId, where);
+    }
+    const doc = toSearchDocument(state.thing as unknown as Thing, state.meta);
+    const value = getAt(state.thing, resource.segments);
+    const etag = value === undefined ? null : this.tagOf(resource, value, state.meta.revision);
+    checkPreconditions(request.preconditions ?? {}, etag, 'read');
+    if (request.condition && !evaluateFilter(request.condition, doc))
+      throw errors.conditionFailed();
+    return { value: readResource(state.thing, resource), etag: etag as string, doc };
+  }
+
+  private currentState(thingId: string): { thing: JsonObject; meta: ThingMeta } | null {
+    const entry = this.twins.get(thingId);
+    if (!entry?.json) return null;
+    return { thing: JSON.parse(entry.json) as JsonObject, meta: this.metaOf(entry) };
+  }
+
+  private tagOf(resource: ThingResource, value: JsonValue, revision: number): string {
+    return resource.kind === 'thing' ? revisionTag(revision) : contentTag(value);
+  }
+
+  /** The things with these ids that exist, in the order asked. */
+  getMany(thingIds: string[]): { thing: Thing; meta: ThingMeta }[] {
+    const result: { thing: Thing; meta: ThingMeta }[] = [];
+    for (const id of thingIds) {
+      const found = this.getThing(id);
+      if (found) result.push(found);
+    }
+    return result;
+  }
+
+  // --- time travel ---
+
+  /** A thing as it was at a revision or a timestamp, or null when it did not exist then. */
+  async stateAt(
+    thingId: string,
+    at: { revision: number } | { timestamp: number },
+  ): Promise<{ thing: JsonObject; meta: ThingMeta } | null> {
+    await this.commits.drain();
+    const entry = this.twins.get(thingId);
+    if (!entry) return null;
+    const revision =
+      'revision' in at ? at.revision : await this.journal.revisionAt(thingId, at.timestamp);
+    if (revision === null || revision < 1 || revision > entry.revision) return null;
+    const snapshot = await this.journal.snapshotAtOrBefore(thingId, revision);
+    let thing: JsonObject | null = snapshot?.json
+      ? (JSON.parse(snapshot.json) as JsonObject)
+      : null;
+    let created = snapshot?.created ?? 0;
+    let modified = snapshot?.modified ?? 0;
+    const from = (snapshot?.revision ?? 0) + 1;
+    const events = await this.journal.readEvents(thingId, {
+      fromRevision: from,
+      toRevision: revision,
+    });
+    if (from <= revision && (events.length === 0 || events[0].revision !== from)) return null;
+    for (const event of events) {
+      if (event.action === 'created') created = event.timestamp;
+      thing = applyChange(thing, event);
+      modified = event.timestamp;
+    }
+    if (thing === null) return null;
+    return { thing, meta: { revision, created, modified } };
+  }
+
+  /** A thing's events in revision order. */
+  async history(thingId: string, range: EventRange): Promise<TwinEvent[] | null> {
+    await this.commits.drain();
+    if (!this.twins.has(thingId)) return null;
+    return this.journal.readEvents(thingId, range);
+  }
+
+  // --- writes ---
+
+  /** Creates a thing with a generated id `<namespace>:<uuid>`. */
+  create(
+    namespace: string,
+    body: JsonValue,
+    originator?: string,
+  ): Promise<WriteResult & { thingId: string }> {
+    if (!isValidNamespace(namespace)) throw errors.thingIdInvalid(`${namespace}:`);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'thingId' in body) {
+      throw errors.thingIdNotSettablePost();
+    }
+    const thingId = `${namespace}:${randomUUID()}`;
+    const resource = resourceOf(thingId, 'thing');
+    return this.write({ kind: 'modify', resource, value: body, originator }).then((r) => ({
+      ...r,
+      thingId,
+    }));
+  }
+
+  /**
+   * Applies one write. Validation, preconditions and the state change happen synchronously (so
+   * writes to one twin apply in order); the promise resolves once the event is durable.
+   */
+  write(request: WriteRequest): Promise<WriteResult> {
+    if (this.failure !== null) {
+      throw errors.unavailable('The journal failed to commit; the server must be restarted.');
+    }
+    const { resource } = request;
+    assertThingId(resource.thingId);
+    const entry = this.twins.get(resource.thingId);
+    const thing = this.thingOf(entry);
+    this.checkWritePreconditions(request, entry, thing);
+    const planned = this.plan(request, thing);
+    if (
+      request.preconditions?.ifEqual === 'skip' &&
+      thing !== null &&
+      this.isNoOp(request, thing, planned)
+    ) {
+      throw errors.equalValueSkipped();
+    }
+    return this.commit(request, entry, planned);
+  }
+
+  private plan(request: WriteRequest, thing: JsonObject | null): PlannedChange {
+    const { kind, resource, value } = request;
+    if (kind === 'delete') return planDelete(thing, resource);
+    if (value === undefined)
+      throw errors.jsonInvalid('The request body is missing: send a JSON value.');
+    return kind === 'merge'
+      ? planMerge(thing, resource, value)
+      : planModify(thing, resource, value);
+  }
+
+  private checkWritePreconditions(
+    request: WriteRequest,
+    entry: TwinEntry | undefined,
+    thing: JsonObject | null,
+  ) {
+    const { resource, preconditions, condition } = request;
+    const current = thing === null ? undefined : getAt(thing, resource.segments);
+    const etag =
+      current === undefined || !entry ? null : this.tagOf(resource, current, entry.revision);
+    if (preconditions)
+      checkPreconditions(preconditions, etag, request.kind === 'delete' ? 'delete' : 'write');
+    if (condition) {
+      if (thing === null || !entry) throw notFoundError(resource, thing);
+      if (
+        !evaluateFilter(condition, toSearchDocument(thing as unknown as Thing, this.metaOf(entry)))
+      ) {
+        throw errors.conditionFailed();
+      }
+    }
+  }
+
+  private isNoOp(request: WriteRequest, thing: JsonObject, planned: PlannedChange): boolean {
+    if (request.kind === 'delete') return false;
+    return jsonEqual(
+      getAt(thing, request.resource.segments),
+      getAt(planned.next ?? {}, request.resource.segments),
+    );
+  }
+
+  private commit(
+    request: WriteRequest,
+    entry: TwinEntry | undefined,
+    planned: PlannedChange,
+  ): Promise<WriteResult> {
+    const { resource } = request;
+    const thingId = resource.thingId;
+    const timestamp = this.now();
+    const revision = (entry?.revision ?? 0) + 1;
+    const next = planned.next;
+    const json = next === null ? null : JSON.stringify(next);
+    if (json !== null && json.length > this.maxThingBytes / 3) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > this.maxThingBytes) throw errors.thingTooLarge(bytes, this.maxThingBytes);
+    }
+    const created = planned.change.action === 'created' || !entry?.json ? timestamp : entry.created;
+    const updated: TwinEntry = { json, revision, created, modified: timestamp };
+    this.twins.set(thingId, updated);
+    if (next === null) this.index.remove(thingId);
+    else this.index.put(toSearchDocument(next as unknown as Thing, updated));
+    const event: TwinEvent = { ...planned.change, thingId, revision, timestamp };
+    if (request.originator) event.originator = request.originator;
+    const stored: StoredThing = { thingId, ...updated };
+    this.onEvents(1);
+    const value = next === null ? undefined : getAt(next, resource.segments);
+    const result: WriteResult = { created: planned.created, revision };
+    if (value !== undefined) {
+      result.value = value;
+      result.etag = this.tagOf(resource, value, revision);
+    }
+    return this.commits
+      .append(event, stored, revision % this.snapshotEvery === 0)
+      .then(() => result);
+  }
+
+  // --- search ---
+
+  async search(query: SearchQuery): Promise<{ docs: SearchDocument[]; cursor?: string }> {
+    const page = await this.index.search(query);
+    const docs: SearchDocument[] = [];
+    for (const id of page.thingIds) {
+      const found = this.getThing(id);
+      if (found) docs.push(toSearchDocument(found.thing, found.meta));
+    }
+    return { docs, cursor: page.cursor };
+  }
+
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces'>): Promise<number> {
+    return this.index.count(query);
+  }
+}

@@ -1,0 +1,37 @@
+// Port: the search index over the current state of every twin (RQL filter, sort, page, count).
+import type { SearchDocument } from '../core/thing.js';
+import type { FilterNode, SortKey } from '../rql/ast.js';
+
+export interface SearchQuery {
+  filter?: FilterNode;
+  /** Only things in these namespaces; all when absent or empty. */
+  namespaces?: string[];
+  /** Sort keys; the index appends `+thingId` as the final tie-breaker when it is not already there. */
+  sort: SortKey[];
+  /** Page size, 1…200. */
+  size: number;
+  /** An opaque cursor returned by a previous page of the same query. */
+  cursor?: string;
+}
+
+export interface SearchPage {
+  /** Thing ids of this page, in sort order. */
+  thingIds: string[];
+  /** Present when there are more results after this page. */
+  cursor?: string;
+}
+
+/**
+ * The search index. Writes are synchronous so that a search issued after an acknowledged write sees
+ * it (read-your-writes), reads may be asynchronous so that a database adapter can implement them.
+ */
+export interface TwinIndex {
+  /** Inserts or replaces the document of `doc.thingId`. */
+  put(doc: SearchDocument): void;
+  /** Removes a thing; a no-op when it is not indexed. */
+  remove(thingId: string): void;
+  search(query: SearchQuery): Promise<SearchPage>;
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces'>): Promise<number>;
+  /** Number of indexed things. */
+  size(): number;
+}

@@ -1,0 +1,11 @@
+// Vitest: tests sit next to their sources (src/**/*.test.ts); end-to-end suites live in test/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
