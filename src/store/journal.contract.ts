@@ -1,0 +1,175 @@
+// The contract every Journal adapter passes: run it from each adapter's test file.
+import { describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../core/events.js';
+import type { Journal, StoredThing } from './journal.js';
+
+export interface JournalFixture {
+  open(): Promise<Journal>;
+  /** Closes and reopens the same storage (a restart). */
+  reopen(journal: Journal): Promise<Journal>;
+}
+
+function created(thingId: string, revision: number, timestamp: number, value: object): TwinEvent {
+  return {
+    thingId,
+    revision,
+    timestamp,
+    action: 'created',
+    path: [],
+    value: { thingId, ...value },
+  };
+}
+
+function state(thingId: string, revision: number, json: object | null, at = 1000): StoredThing {
+  return {
+    thingId,
+    revision,
+    created: 1000,
+    modified: at,
+    json: json === null ? null : JSON.stringify(json),
+  };
+}
+
+export function journalContract(name: string, fixture: JournalFixture): void {
+  describe(`${name} journal contract`, () => {
+    it('journal - commits events and states atomically and reads them back in revision order', async () => {
+      const journal = await fixture.open();
+      await journal.commit({
+        events: [
+          created('ns:a', 1, 1000, { policyId: 'ns:a' }),
+          {
+            thingId: 'ns:a',
+            revision: 2,
+            timestamp: 2000,
+            action: 'modified',
+            path: ['attributes', 'x'],
+            value: 5,
+          },
+          {
+            thingId: 'ns:a',
+            revision: 3,
+            timestamp: 3000,
+            action: 'deleted',
+            path: ['attributes', 'x'],
+            originator: 'u1',
+          },
+        ],
+        states: [state('ns:a', 3, { thingId: 'ns:a', policyId: 'ns:a', attributes: {} }, 3000)],
+        snapshots: [],
+      });
+      const events = await journal.readEvents('ns:a', {});
+      expect(events.map((e) => [e.revision, e.action, e.path])).toEqual([
+        [1, 'created', []],
+        [2, 'modified', ['attributes', 'x']],
+        [3, 'deleted', ['attributes', 'x']],
+      ]);
+      expect(events[1].value).toBe(5);
+      expect(events[2].value).toBeUndefined();
+      expect(events[2].originator).toBe('u1');
+      await journal.close();
+    });
+
+    it('journal - filters events by revision and time range with a limit', async () => {
+      const journal = await fixture.open();
+      const events: TwinEvent[] = [created('ns:r', 1, 1000, {})];
+      for (let r = 2; r <= 10; r++) {
+        events.push({
+          thingId: 'ns:r',
+          revision: r,
+          timestamp: r * 1000,
+          action: 'modified',
+          path: ['attributes', 'n'],
+          value: r,
+        });
+      }
+      await journal.commit({
+        events,
+        states: [state('ns:r', 10, { thingId: 'ns:r' })],
+        snapshots: [],
+      });
+      const byRevision = await journal.readEvents('ns:r', { fromRevision: 3, toRevision: 5 });
+      expect(byRevision.map((e) => e.revision)).toEqual([3, 4, 5]);
+      const byTime = await journal.readEvents('ns:r', { fromTimestamp: 7000, toTimestamp: 9000 });
+      expect(byTime.map((e) => e.revision)).toEqual([7, 8, 9]);
+      const limited = await journal.readEvents('ns:r', { fromRevision: 2, limit: 2 });
+      expect(limited.map((e) => e.revision)).toEqual([2, 3]);
+      expect(await journal.revisionAt('ns:r', 4500)).toBe(4);
+      expect(await journal.revisionAt('ns:r', 500)).toBeNull();
+      expect(await journal.readEvents('ns:other', {})).toEqual([]);
+      await journal.close();
+    });
+
+    it('journal - keeps the current state and snapshots across a restart', async () => {
+      let journal = await fixture.open();
+      await journal.commit({
+        events: [created('ns:s', 1, 1000, {}), created('ns:t', 1, 1000, {})],
+        states: [state('ns:s', 1, { thingId: 'ns:s' }), state('ns:t', 1, { thingId: 'ns:t' })],
+        snapshots: [state('ns:s', 1, { thingId: 'ns:s', v: 1 })],
+      });
+      await journal.commit({
+        events: [{ thingId: 'ns:t', revision: 2, timestamp: 2000, action: 'deleted', path: [] }],
+        states: [state('ns:t', 2, null, 2000)],
+        snapshots: [],
+      });
+      journal = await fixture.reopen(journal);
+      const loaded: StoredThing[] = [];
+      const count = await journal.loadCurrent((t) => loaded.push(t));
+      expect(count).toBe(2);
+      const byId = Object.fromEntries(loaded.map((t) => [t.thingId, t]));
+      expect(JSON.parse(byId['ns:s'].json as string)).toEqual({ thingId: 'ns:s' });
+      expect(byId['ns:t']).toMatchObject({ revision: 2, json: null, modified: 2000 });
+      const snapshot = await journal.snapshotAtOrBefore('ns:s', 5);
+      expect(snapshot && JSON.parse(snapshot.json as string)).toEqual({ thingId: 'ns:s', v: 1 });
+      expect(await journal.snapshotAtOrBefore('ns:s', 0)).toBeNull();
+      await journal.close();
+    });
+
+    it('journal - rejects a second event with the same revision and writes nothing of that batch', async () => {
+      const journal = await fixture.open();
+      await journal.commit({
+        events: [created('ns:d', 1, 1000, {})],
+        states: [state('ns:d', 1, { a: 1 })],
+        snapshots: [],
+      });
+      await expect(
+        journal.commit({
+          events: [
+            { thingId: 'ns:e', revision: 1, timestamp: 1, action: 'created', path: [], value: {} },
+            created('ns:d', 1, 2000, {}),
+          ],
+          states: [state('ns:d', 1, { a: 2 })],
+          snapshots: [],
+        }),
+      ).rejects.toThrow();
+      expect(await journal.readEvents('ns:e', {})).toEqual([]);
+      const loaded: StoredThing[] = [];
+      await journal.loadCurrent((t) => loaded.push(t));
+      expect(loaded.find((t) => t.thingId === 'ns:d')?.json).toBe(JSON.stringify({ a: 1 }));
+      await journal.close();
+    });
+
+    it('journal - prunes deleted things older than the retention, keeps the others', async () => {
+      const journal = await fixture.open();
+      await journal.commit({
+        events: [
+          created('ns:old', 1, 1000, {}),
+          { thingId: 'ns:old', revision: 2, timestamp: 2000, action: 'deleted', path: [] },
+          created('ns:new', 1, 1000, {}),
+          { thingId: 'ns:new', revision: 2, timestamp: 9000, action: 'deleted', path: [] },
+          created('ns:live', 1, 1000, {}),
+        ],
+        states: [
+          state('ns:old', 2, null, 2000),
+          state('ns:new', 2, null, 9000),
+          state('ns:live', 1, {}, 1000),
+        ],
+        snapshots: [],
+      });
+      expect(await journal.pruneDeletedBefore(5000)).toBe(1);
+      expect(await journal.readEvents('ns:old', {})).toEqual([]);
+      expect((await journal.readEvents('ns:new', {})).length).toBe(2);
+      expect((await journal.readEvents('ns:live', {})).length).toBe(1);
+      await journal.close();
+    });
+  });
+}
