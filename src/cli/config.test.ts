@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, resolveConfig } from './config.js';
+
+describe('serve configuration', () => {
+  it('uses the documented defaults', () => {
+    expect(resolveConfig({}, {})).toEqual(DEFAULTS);
+    expect(DEFAULTS).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      data: './data',
+      mqttPort: 1883,
+      store: 'sqlite',
+      bus: 'local',
+    });
+  });
+
+  it('reads TWINFOLD_* variables and lets flags win', () => {
+    const env = {
+      TWINFOLD_PORT: '9000',
+      TWINFOLD_HOST: '0.0.0.0',
+      TWINFOLD_DATA: '/d',
+      TWINFOLD_MQTT_PORT: '0',
+      TWINFOLD_DURABILITY: 'power',
+    };
+    expect(resolveConfig({}, env)).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      data: '/d',
+      mqttPort: 0,
+      durability: 'power',
+    });
+    expect(resolveConfig({ port: '7000' }, env).port).toBe(7000);
+  });
+
+  it('rejects bad values with messages that say what is allowed', () => {
+    expect(() => resolveConfig({ port: 'eighty' }, {})).toThrow(
+      /--port .* whole number from 0 to 65535/,
+    );
+    expect(() => resolveConfig({ port: '70000' }, {})).toThrow(ConfigError);
+    expect(() => resolveConfig({ store: 'mysql://x' }, {})).toThrow(
+      /'sqlite' or a postgres:\/\/ URL/,
+    );
+    expect(() => resolveConfig({ bus: 'kafka' }, {})).toThrow(/'local' or a nats:\/\/ URL/);
+    expect(() => resolveConfig({ durability: 'maybe' }, {})).toThrow(/'process' or 'power'/);
+  });
+});
