@@ -35,6 +35,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // Malformed percent-encoding and over-long path parameters fail before routing: answer them
+    // with Ditto's error body too, not Fastify's own.
+    frameworkErrors: (error, request, reply) => renderError(error, request, reply),
   });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');

@@ -35,6 +35,9 @@ export function assertKey(key: string): void {
   if (!KEY_PATTERN.test(key)) {
     throw errors.jsonKeyInvalid(key, 'Neither slashes nor any control characters are allowed.');
   }
+  // Assigning `__proto__` replaces an object's prototype instead of adding a key: the value
+  // would be acknowledged but never stored. (Ditto allows it; our JSON parser already refuses it in bodies.)
+  if (key === '__proto__') throw errors.jsonKeyInvalid(key, "The key '__proto__' is reserved.");
 }
 
 /** Validates every key of every object nested in `value` (arrays are not entered, as in Ditto). */

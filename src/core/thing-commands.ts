@@ -9,6 +9,7 @@ import {
   validateFeature,
   validateFeatureDefinition,
   validateFeatures,
+  validateJsonValue,
   validateProperties,
   validateThing,
   validateThingDefinition,
@@ -87,6 +88,7 @@ export function planModify(
   resource: ThingResource,
   value: JsonValue,
 ): PlannedChange {
+  validateJsonValue(value);
   if (resource.kind === 'thing') {
     const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
     const next = normaliseThing(value, resource.thingId, fallback);
@@ -110,6 +112,7 @@ export function planMerge(
   resource: ThingResource,
   patch: JsonValue,
 ): PlannedChange {
+  validateJsonValue(patch);
   if (resource.kind === 'thing') {
     if (!isJsonObject(patch))
       throw errors.mergeInvalid('The provided json value can not be applied at this resource');

@@ -3,12 +3,36 @@ import { errors } from './error-registry.js';
 import { assertDefinition, assertKey, assertKeysDeep, assertPolicyId } from './ids.js';
 import { isJsonObject, type JsonValue } from './json.js';
 
+/** Deepest nesting of objects and arrays accepted in a written value. */
+export const MAX_JSON_DEPTH = 500;
+
 const THING_KEYS = new Set(['thingId', 'policyId', 'definition', 'attributes', 'features']);
 const FEATURE_KEYS = new Set(['definition', 'properties', 'desiredProperties']);
 
 function mustBeObject(value: JsonValue, what: string): void {
   if (!isJsonObject(value))
     throw errors.jsonInvalid(`The value of '${what}' must be a JSON object.`);
+}
+
+/**
+ * Rejects what the journal cannot keep faithfully: nesting deeper than {@link MAX_JSON_DEPTH}
+ * (it would overflow the stack of every recursive walk) and numbers beyond the range of a double
+ * (`1e400` parses to Infinity, which would be stored as null). Walks without recursion.
+ */
+export function validateJsonValue(value: JsonValue): void {
+  const pending: [JsonValue, number][] = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (typeof node === 'number' && !Number.isFinite(node)) {
+      throw errors.jsonInvalid('A number in the JSON is too large: it must fit a 64-bit double.');
+    }
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_JSON_DEPTH) {
+      throw errors.jsonInvalid(`The JSON nests deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+    for (const child of Array.isArray(node) ? node : Object.values(node))
+      pending.push([child, depth + 1]);
+  }
 }
 
 /** A thing definition: a `namespace:name:version` string or null. */

@@ -36,9 +36,10 @@ function paramsOf(request: FastifyRequest): Params {
   };
   for (const [key, value] of Object.entries(request.query as Record<string, unknown>))
     add(key, value);
-  if (request.method === 'POST' && typeof request.body === 'string' && request.body !== '') {
+  if (request.method === 'POST' && request.body !== undefined && request.body !== '') {
+    // A JSON body arrives already parsed (not a string): refuse it rather than ignore it.
     const type = mediaTypeOf(request);
-    if (type !== 'application/x-www-form-urlencoded') {
+    if (type !== 'application/x-www-form-urlencoded' || typeof request.body !== 'string') {
       throw errors.mediaTypeUnsupported(type || '(none)', 'application/x-www-form-urlencoded');
     }
     for (const [key, value] of new URLSearchParams(request.body)) add(key, value);

@@ -840,6 +840,10 @@ function encodeCursor(hash: string, key: KeyValue[]): string {
 
 function decodeCursor(cursor: string, plan: Plan): KeyValue[] {
   let parsed: unknown;
+  // Node's base64url decoder skips characters outside the alphabet: check them first.
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw errors.cursorInvalid('it is not a cursor this service returned');
+  }
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
