@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startServerProcess } from './support/server-process.js';
+import { adminFetch, startServerProcess } from './support/server-process.js';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
@@ -45,26 +45,26 @@ describe('cli', () => {
         status: 'READY',
         twins: 3,
       });
-      await fetch(`${server.url}/api/2/things/demo:pump-1`);
-      await fetch(`${server.url}/api/2/things/demo:pump-1/attributes/site`, {
+      await adminFetch(`${server.url}/api/2/things/demo:pump-1`);
+      await adminFetch(`${server.url}/api/2/things/demo:pump-1/attributes/site`, {
         method: 'PUT',
         body: '"plant-c"',
         headers: { 'content-type': 'application/json' },
       });
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const metrics = await (await adminFetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(
         /twinfold_http_requests_total\{method="GET",route="\/api\/2\/things\/:thingId",status="200"\} 1/,
       );
       expect(metrics).toMatch(/twinfold_http_request_duration_seconds_bucket/);
       expect(metrics).toMatch(/twinfold_events_appended_total 4/);
       expect(metrics).toMatch(/twinfold_journal_commit_seconds_count \d+/);
-      const openapi = await (await fetch(`${server.url}/api/2/openapi.json`)).json();
+      const openapi = await (await adminFetch(`${server.url}/api/2/openapi.json`)).json();
       expect(openapi.openapi).toMatch(/^3\./);
       expect(Object.keys(openapi.paths)).toContain(
         '/api/2/things/{thingId}/features/{featureId}/properties/{*}',
       );
       expect(Object.keys(openapi.paths)).toContain('/api/2/search/things');
-      const page = await fetch(`${server.url}/api/2/docs`);
+      const page = await adminFetch(`${server.url}/api/2/docs`);
       expect(page.status).toBeLessThan(400);
     } finally {
       await server.kill('SIGTERM');

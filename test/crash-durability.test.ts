@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from './support/server-process.js';
+import { adminFetch, startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twinfold-crash-'));
 const servers: ServerProcess[] = [];
@@ -16,7 +16,7 @@ const WRITERS = 48;
 const thingId = (w: number) => `crash.test:dev-${w}`;
 
 async function put(url: string, body: unknown, method = 'PUT'): Promise<Response> {
-  return fetch(url, {
+  return adminFetch(url, {
     method,
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
@@ -64,14 +64,14 @@ describe('durability', () => {
     servers.push(restarted);
     for (let w = 0; w < WRITERS; w++) {
       const thing = await (
-        await fetch(`${restarted.url}/api/2/things/${thingId(w)}?fields=features,_revision`)
+        await adminFetch(`${restarted.url}/api/2/things/${thingId(w)}?fields=features,_revision`)
       ).json();
       // One more write than acknowledged may have committed just before the kill; never fewer.
       expect(thing.features.f.properties.n).toBeGreaterThanOrEqual(acked[w]);
       expect(thing.features.f.properties.n).toBeLessThanOrEqual(acked[w] + 1);
       expect(thing._revision).toBe(thing.features.f.properties.n + 1);
       const history = await (
-        await fetch(
+        await adminFetch(
           `${restarted.url}/api/2/things/${thingId(w)}/history?from-revision=2&limit=10000`,
         )
       ).json();
@@ -96,7 +96,7 @@ describe('durability', () => {
     const again = await startServerProcess(['--data', dir, '--mqtt-port', '0']);
     servers.push(again);
     const count = await (
-      await fetch(`${again.url}/api/2/search/things/count?namespaces=crash.test`)
+      await adminFetch(`${again.url}/api/2/search/things/count?namespaces=crash.test`)
     ).json();
     expect(count).toBe(WRITERS + 200);
     await again.kill('SIGTERM');

@@ -4,19 +4,32 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../core/error-registry.js';
+import type { IdentityService } from '../auth/identity-service.js';
+import type { PolicyStore } from '../auth/policy-store.js';
+import { ThingGuard } from '../auth/thing-guard.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import { anonymousAuthenticator, type Authenticator } from './authentication.js';
+import type { ApiContext } from './api-context.js';
+import { trustedAuthenticator, type Authenticator } from './authentication.js';
 import { renderError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
+import { registerIdentityRoutes } from './routes/identity-routes.js';
+import { registerPolicyRoutes } from './routes/policy-routes.js';
+import { RateLimiter } from '../auth/rate-limiter.js';
+import type { Identity } from '../auth/identity.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerThingsRoutes } from './routes/things-routes.js';
 
 export interface AppOptions {
   runtime: TwinRuntime;
+  policies: PolicyStore;
   metrics: Metrics;
   logger?: Logger | false;
+  /** Users, tokens and logins; without it every request is trusted as an administrator. */
+  identities?: IdentityService;
+  /** Requests per second per identity; 0 or absent = unlimited. */
+  rateLimit?: number;
   authenticator?: Authenticator;
   /** Largest request body in bytes. */
   bodyLimit?: number;
@@ -25,7 +38,14 @@ export interface AppOptions {
   version?: string;
 }
 
-const PUBLIC_PREFIXES = ['/health', '/ready', '/metrics', '/api/2/docs', '/api/2/openapi.json'];
+const PUBLIC_PREFIXES = [
+  '/health',
+  '/ready',
+  '/metrics',
+  '/api/2/docs',
+  '/api/2/openapi.json',
+  '/api/2/auth/',
+];
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime, metrics } = options;
@@ -44,11 +64,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, parseJson);
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const authenticator = options.authenticator ?? anonymousAuthenticator;
-  app.decorateRequest('subject', null);
-  app.addHook('onRequest', async (request) => {
-    if (PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) return;
-    request.subject = await authenticator.authenticate(request);
+  const { identities } = options;
+  const authenticator: Authenticator =
+    options.authenticator ??
+    (identities
+      ? { authenticate: (request) => identities.authenticate(request.headers.authorization) }
+      : trustedAuthenticator);
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
+  app.decorateRequest('identity', null as unknown as Identity);
+  app.addHook('onRequest', async (request, reply) => {
+    if (
+      PUBLIC_PREFIXES.some((p) => request.url.startsWith(p)) &&
+      request.url !== '/api/2/auth/keys/rotate'
+    )
+      return;
+    try {
+      request.identity = await authenticator.authenticate(request);
+    } catch (error) {
+      reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
+      throw error;
+    }
+    const wait = limiter?.take(request.identity.id) ?? 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      metrics.rateLimited.inc();
+      reply.header('retry-after', String(seconds));
+      throw errors.tooManyRequests(seconds);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -71,12 +113,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/2/docs' });
 
+  const context: ApiContext = {
+    runtime,
+    policies: options.policies,
+    guard: new ThingGuard(options.policies),
+    identities,
+  };
   registerSystemRoutes(app, { metrics, runtime, ready: options.ready ?? (() => runtime.healthy) });
   await app.register(
     async (api) => {
-      registerThingsRoutes(api, runtime);
-      registerHistoryRoutes(api, runtime);
-      registerSearchRoutes(api, runtime);
+      registerThingsRoutes(api, context);
+      registerHistoryRoutes(api, context);
+      registerSearchRoutes(api, context);
+      registerPolicyRoutes(api, context);
+      registerIdentityRoutes(api, context);
       api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/2' },

@@ -1,23 +1,34 @@
-// The authentication slot of the request pipeline: resolves who is calling before any route runs.
+// The authentication step of the request pipeline: resolves the identity before any route runs.
 import type { FastifyRequest } from 'fastify';
+import type { Identity } from '../auth/identity.js';
 
-export interface Subject {
-  /** Ditto subject id, e.g. `nginx:alice` or `oidc:1234`. */
-  id: string;
-}
-
-/** Resolves the subject of a request, or throws a 401 TwinfoldError. */
+/** Resolves the identity of a request, or throws a 401 TwinfoldError. */
 export interface Authenticator {
-  authenticate(request: FastifyRequest): Promise<Subject> | Subject;
+  authenticate(request: FastifyRequest): Promise<Identity> | Identity;
 }
 
-/** Lets every request through as one anonymous subject (until identities are configured). */
-export const anonymousAuthenticator: Authenticator = {
-  authenticate: () => ({ id: 'anonymous' }),
+/**
+ * Trusts every request as one administrator: for embedding the API behind another gate, and for
+ * tests of behaviour unrelated to access control. `twinfold serve` never uses it.
+ */
+export const trustedAuthenticator: Authenticator = {
+  authenticate: () => ({
+    id: 'anonymous',
+    subjects: ['anonymous'],
+    admin: true,
+    namespaces: null,
+    readOnly: false,
+    via: 'anonymous',
+  }),
 };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    subject: Subject | null;
+    identity: Identity;
   }
+}
+
+/** The identity of a request (set by the authentication hook). */
+export function identityOf(request: FastifyRequest): Identity {
+  return request.identity;
 }

@@ -33,6 +33,17 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024],
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'twinfold_auth_failures_total',
+    help: 'Failed authentications and logins by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'twinfold_rate_limited_total',
+    help: 'Requests refused with 429 by the per-identity rate limit',
+    registers: [this.registry],
+  });
   readonly twins = new Gauge({
     name: 'twinfold_twins',
     help: 'Live twins held by this node',

@@ -79,8 +79,3 @@ export function historicalOf(
   }
   return undefined;
 }
-
-/** The identity that made the request (set by the authentication hook). */
-export function originatorOf(request: FastifyRequest): string | undefined {
-  return request.subject?.id;
-}

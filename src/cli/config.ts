@@ -14,6 +14,13 @@ export interface ServeConfig {
   historyRetentionDays: number;
   logLevel: string;
   demo: boolean;
+  /** Requests per second per identity; 0 = unlimited. */
+  rateLimit: number;
+  /** Lifetime of login JWTs in seconds. */
+  accessTtlSeconds: number;
+  oidcIssuer?: string;
+  oidcJwksUrl?: string;
+  oidcAudience?: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -34,6 +41,11 @@ const ENV: Record<keyof ServeConfig, string> = {
   historyRetentionDays: 'TWINFOLD_HISTORY_RETENTION_DAYS',
   logLevel: 'TWINFOLD_LOG_LEVEL',
   demo: 'TWINFOLD_DEMO',
+  rateLimit: 'TWINFOLD_RATE_LIMIT',
+  accessTtlSeconds: 'TWINFOLD_ACCESS_TTL_SECONDS',
+  oidcIssuer: 'TWINFOLD_OIDC_ISSUER',
+  oidcJwksUrl: 'TWINFOLD_OIDC_JWKS_URL',
+  oidcAudience: 'TWINFOLD_OIDC_AUDIENCE',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -48,6 +60,8 @@ export const DEFAULTS: ServeConfig = {
   historyRetentionDays: 0,
   logLevel: 'info',
   demo: false,
+  rateLimit: 0,
+  accessTtlSeconds: 900,
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -85,6 +99,20 @@ export function resolveConfig(
   const retention = pick('historyRetentionDays');
   if (retention !== undefined) {
     config.historyRetentionDays = integer('--history-retention-days', retention, 0, 100_000);
+  }
+  const rate = pick('rateLimit');
+  if (rate !== undefined)
+    config.rateLimit = integer('--rate-limit / TWINFOLD_RATE_LIMIT', rate, 0, 10_000_000);
+  const ttl = pick('accessTtlSeconds');
+  if (ttl !== undefined) config.accessTtlSeconds = integer('--access-ttl-seconds', ttl, 10, 86_400);
+  config.oidcIssuer = pick('oidcIssuer');
+  config.oidcJwksUrl = pick('oidcJwksUrl');
+  config.oidcAudience = pick('oidcAudience');
+  if ((config.oidcIssuer === undefined) !== (config.oidcJwksUrl === undefined)) {
+    throw new ConfigError('--oidc-issuer and --oidc-jwks-url go together: give both or neither.');
+  }
+  if (config.oidcJwksUrl !== undefined && !/^https?:\/\//.test(config.oidcJwksUrl)) {
+    throw new ConfigError(`--oidc-jwks-url must be an http(s) URL, got '${config.oidcJwksUrl}'.`);
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, DEFAULTS, resolveConfig, type ServeFlags } from './config.js';
 import { startServer } from './server.js';
+import { usersCommand } from './users-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -53,6 +54,28 @@ program
     ),
   )
   .addOption(new Option('--demo', 'create demo twins when the data directory is empty'))
+  .addOption(
+    new Option(
+      '--rate-limit <n>',
+      'requests per second per identity, 0 = unlimited (TWINFOLD_RATE_LIMIT, default 0)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--access-ttl-seconds <n>',
+      'lifetime of login JWTs (TWINFOLD_ACCESS_TTL_SECONDS, default 900)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--oidc-issuer <url>',
+      'accept JWTs of this OIDC issuer as oidc:<sub> (TWINFOLD_OIDC_ISSUER)',
+    ),
+  )
+  .addOption(new Option('--oidc-jwks-url <url>', "the issuer's JWKS URL (TWINFOLD_OIDC_JWKS_URL)"))
+  .addOption(
+    new Option('--oidc-audience <aud>', 'required audience of OIDC JWTs (TWINFOLD_OIDC_AUDIENCE)'),
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {
@@ -67,7 +90,9 @@ program
       throw error;
     }
     const logger = pino({ level: config.logLevel });
-    const server = await startServer(config, logger).catch((error: unknown) => {
+    const server = await startServer(config, logger, {
+      adminToken: process.env.TWINFOLD_ADMIN_TOKEN,
+    }).catch((error: unknown) => {
       logger.fatal({ err: error }, 'could not start');
       process.exit(1);
     });
@@ -87,5 +112,7 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+
+program.addCommand(usersCommand());
 
 await program.parseAsync(process.argv);

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../api/app.js';
 import { Metrics } from '../api/metrics.js';
+import { IdentityService } from '../auth/identity-service.js';
+import { PolicyStore } from '../auth/policy-store.js';
+import { SigningKeyRing } from '../auth/signing-keys.js';
+import { SqliteCatalog } from '../store/sqlite/sqlite-catalog.js';
 import { TwinRuntime } from '../runtime/twin-runtime.js';
 import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
@@ -17,9 +21,17 @@ export interface RunningServer {
 
 const DAY_MS = 86_400_000;
 
+export interface ServerOptions {
+  /** The bootstrap admin token (TWINFOLD_ADMIN_TOKEN). */
+  adminToken?: string;
+  /** Where a generated admin token is shown, once. */
+  announce?: (text: string) => void;
+}
+
 export async function startServer(
   config: ServeConfig,
   logger: Logger = pino({ level: config.logLevel }),
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
   const started = Date.now();
   const metrics = new Metrics();
@@ -37,6 +49,28 @@ export async function startServer(
       failed: (error) => logger.fatal({ err: error }, 'journal commit failed; restart the server'),
     },
   });
+  const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+  const policies = new PolicyStore(catalog);
+  await policies.load();
+  const identities = new IdentityService({
+    catalog,
+    keys: new SigningKeyRing(join(config.data, 'jwt-keys.json'), config.accessTtlSeconds * 1000),
+    accessTtlSeconds: config.accessTtlSeconds,
+    oidc:
+      config.oidcIssuer && config.oidcJwksUrl
+        ? { issuer: config.oidcIssuer, jwksUrl: config.oidcJwksUrl, audience: config.oidcAudience }
+        : undefined,
+    onFailure: (reason) => metrics.authFailures.inc({ reason }),
+  });
+  const { generatedAdminToken } = await identities.init(options.adminToken);
+  if (generatedAdminToken) {
+    (options.announce ?? ((text) => process.stderr.write(text)))(
+      `\nTwinfold created the admin token below. It is shown only this once; keep it safe.\n` +
+        `  Authorization: Bearer ${generatedAdminToken}\n` +
+        `Set TWINFOLD_ADMIN_TOKEN to choose your own.\n\n`,
+    );
+    logger.warn('a bootstrap admin token was generated and printed on stderr');
+  }
   const twins = await runtime.load();
   logger.info({ twins, ms: Date.now() - started, data: config.data }, 'state loaded');
   if (config.demo && twins === 0) {
@@ -50,7 +84,15 @@ export async function startServer(
     );
   }
 
-  const app = await buildApp({ runtime, metrics, logger, bodyLimit: config.maxThingBytes * 2 });
+  const app = await buildApp({
+    runtime,
+    policies,
+    identities,
+    metrics,
+    logger,
+    rateLimit: config.rateLimit,
+    bodyLimit: config.maxThingBytes * 2,
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -76,6 +118,7 @@ export async function startServer(
       if (pruning) clearInterval(pruning);
       await app.close();
       await runtime.close();
+      await catalog.close();
       logger.info('twinfold stopped');
     },
   };

@@ -299,6 +299,159 @@ export const errors = {
       'Retry in a moment; the server is starting or stopping.',
     ),
 
+  // --- authentication and identities ---
+  authenticationMissing: () =>
+    make(
+      'gateway:authentication.failed',
+      401,
+      'Unauthorized: no credentials were sent.',
+      'Send Authorization: Basic <base64 user:password> or Authorization: Bearer <token or JWT>.',
+    ),
+  authenticationFailed: (detail: string) =>
+    make(
+      'gateway:authentication.failed',
+      401,
+      'Unauthorized: the credentials were rejected.',
+      detail,
+    ),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    make(
+      'gateway:too.many.requests',
+      429,
+      `Too many requests for this identity: retry after ${retryAfterSeconds} s.`,
+      'Slow down, or ask an administrator to raise --rate-limit.',
+    ),
+  forbidden: (detail: string) =>
+    make(
+      'gateway:forbidden',
+      403,
+      detail,
+      'Use an identity with the required role, scope or permission.',
+    ),
+  readOnlyIdentity: () =>
+    make(
+      'gateway:token.readonly',
+      403,
+      'This token is read-only: it cannot change anything.',
+      'Use a read-write token or log in as a user.',
+    ),
+  identityInvalid: (detail: string) =>
+    make(
+      'identities:request.invalid',
+      400,
+      detail,
+      'See /api/2/openapi.json for the body this resource takes.',
+    ),
+  userConflict: (username: string) =>
+    make(
+      'identities:user.conflict',
+      409,
+      `The user '${username}' already exists`,
+      'Choose another username',
+    ),
+  userNotFound: (username: string) =>
+    make(
+      'identities:user.notfound',
+      404,
+      `The user '${username}' does not exist.`,
+      'List users with GET /api/2/users.',
+    ),
+  tokenNotFound: (id: string) =>
+    make(
+      'identities:token.notfound',
+      404,
+      `The token '${id}' does not exist.`,
+      'List your tokens with GET /api/2/tokens.',
+    ),
+
+  // --- thing permissions ---
+  thingNotModifiable: (thingId: string, what = 'The Thing') =>
+    make(
+      'things:thing.notmodifiable',
+      403,
+      `${what} with ID '${thingId}' could not be modified as the requester had insufficient permissions ('WRITE' is required).`,
+      'Check if the ID of your requested Thing was correct and you have sufficient permissions.',
+    ),
+  resourceNotModifiable: (code: string, message: string) =>
+    make(
+      `things:${code}.notmodifiable`,
+      403,
+      `${message} could not be modified as the requester had insufficient permissions ('WRITE' is required).`,
+      'Check if the ID of your requested Thing was correct and you have sufficient permissions.',
+    ),
+  thingNotCreatable: (thingId: string, policyId: string) =>
+    make(
+      'things:thing.notcreatable',
+      400,
+      `The Thing with ID '${thingId}' could not be created as the Policy with ID '${policyId}' is not existing.`,
+      'Check if the ID of the Policy you created the Thing with is correct and that the Policy is existing.',
+    ),
+  conditionNotReadable: () =>
+    make(
+      'things:condition.failed',
+      412,
+      'The specified resource in the condition could not be found or the requester had insufficient permissions to access it.',
+      'Check if you have sufficient permissions to access the specified resource (READ permission is required).',
+    ),
+
+  // --- policies ---
+  policyNotFound: (policyId: string) =>
+    make(
+      'policies:policy.notfound',
+      404,
+      `The Policy with ID '${policyId}' could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of your requested Policy was correct and you have sufficient permissions.',
+    ),
+  policyNotModifiable: (policyId: string) =>
+    make(
+      'policies:policy.notmodifiable',
+      403,
+      `The Policy with ID '${policyId}' could not be modified as the requester had insufficient permissions.`,
+      'Check if the ID of your requested Policy was correct and you have sufficient permissions.',
+    ),
+  policyConflict: (policyId: string) =>
+    make(
+      'policies:policy.conflict',
+      409,
+      `The Policy with ID '${policyId}' already exists`,
+      'Choose another Policy ID',
+    ),
+  policyModificationInvalid: (policyId: string) =>
+    make(
+      'policies:policy.modificationinvalid',
+      403,
+      `The Policy with ID '${policyId}' could not be modified as the resulting Policy would be invalid.`,
+      "There must always be at least one PolicyEntry with 'WRITE' permissions on resource 'policy:/'.",
+    ),
+  policyPartNotFound: (code: string, message: string) =>
+    make(
+      `policies:${code}.notfound`,
+      404,
+      `${message} could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of the Policy and the path of your request were correct and you have sufficient permissions.',
+    ),
+  policyInvalid: (detail: string) =>
+    make(
+      'policies:entry.invalid',
+      400,
+      detail,
+      'A policy entry has subjects like {"user:alice":{"type":"user"}} and resources like {"thing:/":{"grant":["READ"],"revoke":[]}}.',
+    ),
+  policyIdNotSettable: () =>
+    make(
+      'policies:id.notsettable',
+      400,
+      'The Policy ID in the request body is not equal to the Policy ID in the request URL.',
+      'Either delete the Policy ID from the request body or use the same Policy ID as in the request URL.',
+    ),
+  policyTooLarge: (actualBytes: number, maxBytes: number) =>
+    make(
+      'policies:policy.toolarge',
+      413,
+      `The size of '${(actualBytes / 1024).toFixed(3)}' kB exceeds the maximal allowed Policy size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Policy size in the bounds of the specified limit',
+    ),
+
   // --- search and RQL ---
   rqlInvalid: (detail: string) =>
     make(

@@ -57,6 +57,8 @@ export interface WriteRequest {
   preconditions?: Preconditions;
   condition?: FilterNode;
   originator?: string;
+  /** Runs synchronously against the current state before anything else (authorisation). */
+  authorize?: (thing: JsonObject | null) => void;
 }
 
 export interface WriteResult {
@@ -73,6 +75,8 @@ export interface ReadRequest {
   preconditions?: Preconditions;
   condition?: FilterNode;
   at?: { revision: number } | { timestamp: number };
+  /** Runs against the (possibly historical) state before preconditions and condition. */
+  authorize?: (thing: JsonObject) => void;
 }
 
 export interface ReadResult {
@@ -182,6 +186,7 @@ export class TwinRuntime {
           : `timestamp '${new Date(at.timestamp).toISOString()}'`;
       throw errors.historyNotFound(resource.thingId, where);
     }
+    request.authorize?.(state.thing);
     const doc = toSearchDocument(state.thing as unknown as Thing, state.meta);
     const value = getAt(state.thing, resource.segments);
     const etag = value === undefined ? null : this.tagOf(resource, value, state.meta.revision);
@@ -245,20 +250,35 @@ export class TwinRuntime {
     return { thing, meta: { revision, created, modified } };
   }
 
-  /** A thing's events in revision order. */
+  /** A thing's events in revision order (null when it never existed). */
   async history(thingId: string, range: EventRange): Promise<TwinEvent[] | null> {
     await this.commits.drain();
     if (!this.twins.has(thingId)) return null;
     return this.journal.readEvents(thingId, range);
   }
 
+  /** The policyId a thing has now, or had when it was deleted (null when it never existed). */
+  async policyIdOf(thingId: string): Promise<string | null> {
+    const entry = this.twins.get(thingId);
+    if (!entry) return null;
+    if (entry.json) return (JSON.parse(entry.json) as Thing).policyId;
+    const last = await this.stateAt(thingId, { revision: entry.revision - 1 });
+    return last ? (last.thing.policyId as string) : null;
+  }
+
   // --- writes ---
 
-  /** Creates a thing with a generated id `<namespace>:<uuid>`. */
-  create(
+  /**
+   * Creates a thing with a generated id `<namespace>:<uuid>`. `prepare` runs once the id is known
+   * (e.g. to create its policy) and can authorise the write and undo itself when the write fails.
+   */
+  async create(
     namespace: string,
     body: JsonValue,
     originator?: string,
+    prepare?: (
+      thingId: string,
+    ) => Promise<{ authorize: (thing: JsonObject | null) => void; rollback: () => Promise<void> }>,
   ): Promise<WriteResult & { thingId: string }> {
     if (!isValidNamespace(namespace)) throw errors.thingIdInvalid(`${namespace}:`);
     if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'thingId' in body) {
@@ -266,10 +286,20 @@ export class TwinRuntime {
     }
     const thingId = `${namespace}:${randomUUID()}`;
     const resource = resourceOf(thingId, 'thing');
-    return this.write({ kind: 'modify', resource, value: body, originator }).then((r) => ({
-      ...r,
-      thingId,
-    }));
+    const hooks = prepare ? await prepare(thingId) : undefined;
+    try {
+      const result = await this.write({
+        kind: 'modify',
+        resource,
+        value: body,
+        originator,
+        authorize: hooks?.authorize,
+      });
+      return { ...result, thingId };
+    } catch (error) {
+      await hooks?.rollback();
+      throw error;
+    }
   }
 
   /**
@@ -284,6 +314,7 @@ export class TwinRuntime {
     assertThingId(resource.thingId);
     const entry = this.twins.get(resource.thingId);
     const thing = this.thingOf(entry);
+    request.authorize?.(thing);
     this.checkWritePreconditions(request, entry, thing);
     const planned = this.plan(request, thing);
     if (
@@ -382,7 +413,7 @@ export class TwinRuntime {
     return { docs, cursor: page.cursor };
   }
 
-  count(query: Pick<SearchQuery, 'filter' | 'namespaces'>): Promise<number> {
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
     return this.index.count(query);
   }
 }

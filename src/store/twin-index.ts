@@ -12,6 +12,11 @@ export interface SearchQuery {
   size: number;
   /** An opaque cursor returned by a previous page of the same query. */
   cursor?: string;
+  /**
+   * Only things whose policy this accepts (authorisation). Asked once per distinct policyId in a
+   * query; what it hides is invisible to results, counts, sort order and cursors alike.
+   */
+  visible?: (policyId: string) => boolean;
 }
 
 export interface SearchPage {
@@ -31,7 +36,7 @@ export interface TwinIndex {
   /** Removes a thing; a no-op when it is not indexed. */
   remove(thingId: string): void;
   search(query: SearchQuery): Promise<SearchPage>;
-  count(query: Pick<SearchQuery, 'filter' | 'namespaces'>): Promise<number>;
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number>;
   /** Number of indexed things. */
   size(): number;
 }

@@ -8,10 +8,13 @@ import { Metrics } from '../../src/api/metrics.js';
 import { TwinRuntime, type RuntimeOptions } from '../../src/runtime/twin-runtime.js';
 import { MemoryTwinIndex } from '../../src/store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../../src/store/sqlite/sqlite-journal.js';
+import { SqliteCatalog } from '../../src/store/sqlite/sqlite-catalog.js';
+import { PolicyStore } from '../../src/auth/policy-store.js';
 
 export interface AppFixture {
   app: FastifyInstance;
   runtime: TwinRuntime;
+  policies: PolicyStore;
   dir: string;
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** PUT/PATCH with a JSON body (merge-patch content type for PATCH). */
@@ -35,7 +38,13 @@ export async function createAppFixture(options: Partial<RuntimeOptions> = {}): P
       ...options,
     });
     await runtime.load();
-    return { runtime, app: await buildApp({ runtime, metrics: new Metrics() }) };
+    const policies = new PolicyStore(new SqliteCatalog(join(dir, 'catalog.db')));
+    await policies.load();
+    return {
+      runtime,
+      policies,
+      app: await buildApp({ runtime, policies, metrics: new Metrics() }),
+    };
   };
   const fixture: AppFixture = {
     ...(await start()),

@@ -3,6 +3,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
+/** The bootstrap admin token every test server is started with. */
+export const ADMIN_TOKEN = 'tft_test-admin-token-0123456789';
+
+/** fetch with the admin's bearer token. */
+export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(init.headers as Record<string, string>),
+    },
+  });
+}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -19,7 +33,7 @@ export async function startServerProcess(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--log-level', 'info', ...args],
     {
-      env: { ...process.env, ...env },
+      env: { ...process.env, TWINFOLD_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -4,7 +4,8 @@ import { errors } from '../../core/error-registry.js';
 import { toProtocolEvent } from '../../core/events.js';
 import { assertThingId } from '../../core/ids.js';
 import type { JsonValue } from '../../core/json.js';
-import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import type { ApiContext } from '../api-context.js';
+import { identityOf } from '../authentication.js';
 import { sendJson } from '../reply.js';
 
 const MAX_EVENTS = 10_000;
@@ -17,7 +18,7 @@ function timestampParam(name: string, value: string | undefined): number | undef
   return parsed;
 }
 
-export function registerHistoryRoutes(app: FastifyInstance, runtime: TwinRuntime): void {
+export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: ApiContext): void {
   app.get(
     '/things/:thingId/history',
     {
@@ -41,6 +42,8 @@ export function registerHistoryRoutes(app: FastifyInstance, runtime: TwinRuntime
     async (request, reply) => {
       const { thingId } = request.params as { thingId: string };
       assertThingId(thingId);
+      const identity = identityOf(request);
+      guard.assertInScope(identity, thingId);
       const q = request.query as Record<string, string | number | undefined>;
       const events = await runtime.history(thingId, {
         fromRevision: q['from-revision'] as number | undefined,
@@ -49,8 +52,14 @@ export function registerHistoryRoutes(app: FastifyInstance, runtime: TwinRuntime
         toTimestamp: timestampParam('to-timestamp', q['to-timestamp'] as string | undefined),
         limit: q.limit as number,
       });
-      if (events === null) throw errors.thingNotFound(thingId);
-      return sendJson(reply, 200, events.map(toProtocolEvent) as unknown as JsonValue);
+      const policyId = events === null ? null : await runtime.policyIdOf(thingId);
+      if (events === null || policyId === null) throw errors.thingNotFound(thingId);
+      const visible = events.flatMap((event) => {
+        const seen = guard.eventView(identity, policyId, event);
+        return seen ? [toProtocolEvent(seen)] : [];
+      });
+      if (visible.length === 0 && events.length > 0) throw errors.thingNotFound(thingId);
+      return sendJson(reply, 200, visible as unknown as JsonValue);
     },
   );
 }

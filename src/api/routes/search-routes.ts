@@ -8,7 +8,9 @@ import type { JsonValue } from '../../core/json.js';
 import type { FilterNode } from '../../rql/ast.js';
 import { parseFilter } from '../../rql/parse-filter.js';
 import { parseOptions } from '../../rql/parse-options.js';
-import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import { filterPaths } from '../../rql/filter-paths.js';
+import type { ApiContext } from '../api-context.js';
+import { identityOf } from '../authentication.js';
 import { mediaTypeOf } from '../request-body.js';
 import { sendJson } from '../reply.js';
 
@@ -70,16 +72,22 @@ function single(params: Params, name: string): string | undefined {
   return values[0];
 }
 
-export function registerSearchRoutes(app: FastifyInstance, runtime: TwinRuntime): void {
+export function registerSearchRoutes(app: FastifyInstance, { runtime, guard }: ApiContext): void {
   const search = async (request: FastifyRequest) => {
     const params = paramsOf(request);
+    const identity = identityOf(request);
     const filter = filterOf(params);
-    const namespaces = namespacesOf(params);
     const options = parseOptions(params.option?.join(','));
     const rawFields = single(params, 'fields');
     const fields = rawFields === undefined ? undefined : parseFields(rawFields);
-    const page = await runtime.search({ filter, namespaces, ...options });
-    const items = page.docs.map((doc) => {
+    const namespaces = guard.scopeNamespaces(identity, namespacesOf(params));
+    if (namespaces === null) return { items: [] } as unknown as JsonValue;
+    const paths = filterPaths(filter);
+    for (const key of options.sort) paths.add(key.path);
+    const visible = guard.searchVisibility(identity, paths);
+    const page = await runtime.search({ filter, namespaces, ...options, visible });
+    const items = page.docs.map((found) => {
+      const doc = guard.searchView(identity, found);
       return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
     });
     const body: { items: JsonValue[]; cursor?: string } = { items };
@@ -88,7 +96,15 @@ export function registerSearchRoutes(app: FastifyInstance, runtime: TwinRuntime)
   };
   const count = async (request: FastifyRequest) => {
     const params = paramsOf(request);
-    return runtime.count({ filter: filterOf(params), namespaces: namespacesOf(params) });
+    const identity = identityOf(request);
+    const filter = filterOf(params);
+    const namespaces = guard.scopeNamespaces(identity, namespacesOf(params));
+    if (namespaces === null) return 0;
+    return runtime.count({
+      filter,
+      namespaces,
+      visible: guard.searchVisibility(identity, filterPaths(filter)),
+    });
   };
   const schema = (summary: string) => ({ tags: ['Search'], summary, querystring: SEARCH_PARAMS });
   app.get('/search/things', { schema: schema('Search things') }, async (req, reply) =>

@@ -1,9 +1,11 @@
 // Ditto's /things resources: the thing and every sub-resource, with GET, PUT, PATCH and DELETE.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { preparePolicyForCreate } from '../../auth/implicit-policy.js';
+import type { ReadAccess } from '../../auth/thing-guard.js';
 import { errors } from '../../core/error-registry.js';
 import { projectFields, projectValue } from '../../core/fields.js';
 import { assertThingId } from '../../core/ids.js';
-import type { JsonValue } from '../../core/json.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
 import {
   innerSegments,
   resourceOf,
@@ -12,15 +14,12 @@ import {
 } from '../../core/thing-resource.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import { parseOptions } from '../../rql/parse-options.js';
-import type { TwinRuntime, WriteKind } from '../../runtime/twin-runtime.js';
+import { filterPaths } from '../../rql/filter-paths.js';
+import type { WriteKind } from '../../runtime/twin-runtime.js';
+import type { ApiContext } from '../api-context.js';
+import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
-import {
-  conditionOf,
-  fieldsOf,
-  historicalOf,
-  originatorOf,
-  preconditionsOf,
-} from '../request-options.js';
+import { conditionOf, fieldsOf, historicalOf, preconditionsOf } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
@@ -129,7 +128,8 @@ function paramsSchema(url: string) {
   return { type: 'object', properties };
 }
 
-export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime): void {
+export function registerThingsRoutes(app: FastifyInstance, context: ApiContext): void {
+  const { runtime, guard } = context;
   for (const route of RESOURCES) {
     for (const method of route.methods) {
       app.route({
@@ -153,8 +153,8 @@ export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime)
         },
         handler: (request, reply) =>
           method === 'GET'
-            ? retrieve(runtime, route.kind, request, reply)
-            : change(runtime, route.kind, method, request, reply),
+            ? retrieve(context, route.kind, request, reply)
+            : change(context, route.kind, method, request, reply),
       });
     }
   }
@@ -180,20 +180,24 @@ export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime)
     },
     async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
+      const identity = identityOf(request);
       const fields = fieldsOf(request);
       if (query.ids === undefined) {
         const options = parseOptions(query.option);
-        const page = await runtime.search({
-          sort: options.sort,
-          size: options.size,
-          cursor: options.cursor,
-        });
+        const namespaces = guard.scopeNamespaces(identity, undefined);
+        if (namespaces === null) return sendJson(reply, 200, []);
+        const visible = guard.searchVisibility(
+          identity,
+          options.sort.map((key) => key.path),
+        );
+        const page = await runtime.search({ ...options, namespaces, visible });
         if (page.cursor)
           reply.header('link', `</api/2/things?option=cursor(${page.cursor})>; rel="next"`);
+        const items = page.docs.map((d) => guard.searchView(identity, d));
         return sendJson(
           reply,
           200,
-          page.docs.map((d) =>
+          items.map((d) =>
             fields ? projectFields(d, fields) : (thingOfDocument(d) as unknown as JsonValue),
           ),
         );
@@ -201,13 +205,24 @@ export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime)
       const ids = query.ids.split(',').filter((id) => id !== '');
       if (ids.length === 0) throw errors.thingIdsMissing();
       ids.forEach(assertThingId);
-      const things = runtime
-        .getMany(ids)
-        .map(({ thing, meta }) =>
+      const things: JsonValue[] = [];
+      for (const { thing, meta } of runtime.getMany(ids)) {
+        let access: ReadAccess;
+        try {
+          access = guard.checkRead(
+            identity,
+            thing as unknown as JsonObject,
+            resourceOf(thing.thingId, 'thing'),
+          );
+        } catch {
+          continue; // unreadable things are left out, as missing ones are
+        }
+        things.push(
           fields
-            ? projectFields(toSearchDocument(thing, meta), fields)
-            : (thing as unknown as JsonValue),
+            ? projectFields(access.docView(toSearchDocument(thing, meta)), fields)
+            : access.view(thing as unknown as JsonValue),
         );
+      }
       return sendJson(reply, 200, things);
     },
   );
@@ -224,7 +239,17 @@ export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime)
     async (request, reply) => {
       const namespace = (request.query as Record<string, string | undefined>).namespace ?? '';
       const body = request.body === undefined || request.body === '' ? {} : jsonBodyOf(request);
-      const result = await runtime.create(namespace, body, originatorOf(request));
+      const identity = identityOf(request);
+      const result = await runtime.create(namespace, body, identity.id, async (thingId) => {
+        const created = await preparePolicyForCreate(context.policies, identity, thingId, body);
+        return {
+          authorize: (thing) =>
+            guard.checkWrite(identity, thing, 'modify', resourceOf(thingId, 'thing'), body),
+          rollback: async () => {
+            if (created) await context.policies.delete(created);
+          },
+        };
+      });
       reply.header('location', `${requestUrl(request)}/${result.thingId}`);
       return sendJson(reply, 201, result.value ?? null, result.etag);
     },
@@ -232,43 +257,72 @@ export function registerThingsRoutes(app: FastifyInstance, runtime: TwinRuntime)
 }
 
 async function retrieve(
-  runtime: TwinRuntime,
+  { runtime, guard }: ApiContext,
   kind: ResourceKind,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const resource = resourceFrom(request, kind);
+  const identity = identityOf(request);
+  guard.assertInScope(identity, resource.thingId);
   const fields = fieldsOf(request);
+  const condition = conditionOf(request);
+  let access: ReadAccess | undefined;
   const result = await runtime.read({
     resource,
     preconditions: preconditionsOf(request),
-    condition: conditionOf(request),
+    condition,
     at: historicalOf(request),
+    authorize: (thing) => {
+      access = guard.checkRead(identity, thing, resource);
+      if (condition) guard.checkConditionReadable(identity, thing, filterPaths(condition));
+    },
   });
+  const seen = access as ReadAccess;
   const body =
     kind === 'thing' && fields
-      ? projectFields(result.doc, fields)
-      : projectValue(result.value, fields);
+      ? projectFields(seen.docView(result.doc), fields)
+      : projectValue(seen.view(result.value), fields);
   return sendJson(reply, 200, body, result.etag);
 }
 
 async function change(
-  runtime: TwinRuntime,
+  { runtime, guard, policies }: ApiContext,
   kind: ResourceKind,
   method: Exclude<Method, 'GET'>,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const resource = resourceFrom(request, kind);
+  const identity = identityOf(request);
+  guard.assertInScope(identity, resource.thingId);
+  if (identity.readOnly) throw errors.readOnlyIdentity();
   const value = method === 'DELETE' ? undefined : jsonBodyOf(request);
-  const pending = runtime.write({
-    kind: WRITE_KIND[method],
-    resource,
-    value,
-    preconditions: preconditionsOf(request),
-    condition: conditionOf(request),
-    originator: originatorOf(request),
-  });
+  const condition = conditionOf(request);
+  const creating =
+    kind === 'thing' && method !== 'DELETE' && runtime.getThing(resource.thingId) === null;
+  const createdPolicy = creating
+    ? await preparePolicyForCreate(policies, identity, resource.thingId, value ?? null)
+    : null;
+  let pending;
+  try {
+    pending = runtime.write({
+      kind: WRITE_KIND[method],
+      resource,
+      value,
+      preconditions: preconditionsOf(request),
+      condition,
+      originator: identity.id,
+      authorize: (thing) => {
+        guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
+        if (condition && thing)
+          guard.checkConditionReadable(identity, thing, filterPaths(condition));
+      },
+    });
+  } catch (error) {
+    if (createdPolicy) await policies.delete(createdPolicy);
+    throw error;
+  }
   if (request.headers['response-required'] === 'false') {
     pending.catch((error: unknown) =>
       request.log.warn({ err: error }, 'write without response failed'),

@@ -369,6 +369,8 @@ export class MemoryTwinIndex implements TwinIndex {
   private readonly free: number[] = [];
   private end = 0;
   private readonly namespaceIds = new Map<string, number>();
+  /** The policyId of each ordinal (shares the thingId string when equal). */
+  private readonly policyOf: (string | undefined)[] = [];
   private readonly columns = new Map<string, Column>();
   private nextColumnId = 0;
   private readonly shapes = new Map<string, Shape>();
@@ -400,6 +402,7 @@ export class MemoryTwinIndex implements TwinIndex {
     }
     const colon = id.indexOf(':');
     this.nsOf[o] = this.namespaceId(colon < 0 ? '' : id.slice(0, colon));
+    this.policyOf[o] = doc.policyId === id ? id : doc.policyId;
 
     const cols = this.scratchColumns;
     const cells = this.scratchCells;
@@ -426,6 +429,7 @@ export class MemoryTwinIndex implements TwinIndex {
     this.clearOrdinal(o);
     this.ordinals.delete(thingId);
     this.ids[o] = undefined;
+    this.policyOf[o] = undefined;
     this.nsOf[o] = -1;
     this.free.push(o);
   }
@@ -434,14 +438,16 @@ export class MemoryTwinIndex implements TwinIndex {
     return this.ordinals.size;
   }
 
-  async count(query: Pick<SearchQuery, 'filter' | 'namespaces'>): Promise<number> {
+  async count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
     const pred = query.filter === undefined ? ALWAYS : this.compile(query.filter);
     const nsMask = this.namespaceMask(query.namespaces);
+    const visible = this.visibility(query.visible);
     const nsOf = this.nsOf;
     let n = 0;
     for (let o = 0; o < this.end; o++) {
       const ns = nsOf[o];
       if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
+      if (visible !== null && !visible(o)) continue;
       if (pred(o)) n++;
     }
     return n;
@@ -456,6 +462,7 @@ export class MemoryTwinIndex implements TwinIndex {
     const plan = this.plan(query);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, plan);
     const { pred, nsMask, readers } = plan;
+    const visible = this.visibility(query.visible);
     const cmp = (a: number, b: number): number => this.compare(readers, a, b);
     const k = query.size + 1;
     const heap: number[] = [];
@@ -467,6 +474,7 @@ export class MemoryTwinIndex implements TwinIndex {
     for (let o = backwards ? this.end - 1 : 0; o >= 0 && o < this.end; o += step) {
       const ns = nsOf[o];
       if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
+      if (visible !== null && !visible(o)) continue;
       if (!pred(o)) continue;
       const full = heap.length === k;
       if (full && cmp(o, heap[0]) >= 0) continue;
@@ -480,6 +488,24 @@ export class MemoryTwinIndex implements TwinIndex {
     const page: SearchPage = { thingIds: rows.map((o) => this.ids[o] as string) };
     if (more) page.cursor = encodeCursor(plan.hash, this.keyOf(readers, rows[rows.length - 1]));
     return page;
+  }
+
+  /** An ordinal test from a per-policy visibility, asking once per distinct policyId. */
+  private visibility(
+    visible: ((policyId: string) => boolean) | undefined,
+  ): ((o: number) => boolean) | null {
+    if (visible === undefined) return null;
+    const memo = new Map<string, boolean>();
+    const policyOf = this.policyOf;
+    return (o) => {
+      const policyId = policyOf[o] ?? '';
+      let answer = memo.get(policyId);
+      if (answer === undefined) {
+        answer = visible(policyId);
+        memo.set(policyId, answer);
+      }
+      return answer;
+    };
   }
 
   // --- writing ---

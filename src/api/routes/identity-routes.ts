@@ -1,0 +1,268 @@
+// Identities: login, refresh and logout, whoami, users (administrators) and API tokens.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IdentityService } from '../../auth/identity-service.js';
+import type { Identity } from '../../auth/identity.js';
+import { errors } from '../../core/error-registry.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
+import type { ApiContext } from '../api-context.js';
+import { identityOf } from '../authentication.js';
+import { jsonBodyOf } from '../request-body.js';
+import { sendJson } from '../reply.js';
+
+function objectBody(request: FastifyRequest): JsonObject {
+  const body = jsonBodyOf(request);
+  if (!isJsonObject(body)) throw errors.identityInvalid('The request body must be a JSON object.');
+  return body;
+}
+
+function requireAdmin(identity: Identity): void {
+  if (!identity.admin)
+    throw errors.forbidden('Only administrators may manage users and signing keys.');
+}
+
+function requireWritable(identity: Identity): void {
+  if (identity.readOnly) throw errors.readOnlyIdentity();
+}
+
+const tags = ['Identities'];
+const body = (properties: Record<string, object>, required: string[] = []) => ({
+  type: 'object',
+  properties,
+  required,
+});
+
+export function registerIdentityRoutes(app: FastifyInstance, { identities }: ApiContext): void {
+  app.get(
+    '/whoami',
+    { schema: { tags, summary: 'The authenticated subjects (Ditto)' } },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      return sendJson(reply, 200, { defaultSubject: identity.id, subjects: identity.subjects });
+    },
+  );
+  if (!identities) return;
+  const service: IdentityService = identities;
+
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags,
+        summary: 'Log in with a username and password: a short-lived JWT and a refresh token',
+        body: body({ username: { type: 'string' }, password: { type: 'string' } }, [
+          'username',
+          'password',
+        ]),
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = objectBody(request);
+      return sendJson(
+        reply,
+        200,
+        (await service.login(username, password)) as unknown as JsonValue,
+      );
+    },
+  );
+  app.post(
+    '/auth/refresh',
+    {
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for new tokens',
+        body: body({ refresh_token: { type: 'string' } }, ['refresh_token']),
+      },
+    },
+    async (request, reply) =>
+      sendJson(
+        reply,
+        200,
+        (await service.refresh(objectBody(request).refresh_token)) as unknown as JsonValue,
+      ),
+  );
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke a refresh token (and the access token sent with it)',
+        body: body({ refresh_token: { type: 'string' } }, ['refresh_token']),
+      },
+    },
+    async (request, reply) => {
+      await service.logout(
+        objectBody(request).refresh_token,
+        service.accessTokenId(request.headers.authorization),
+      );
+      return reply.code(204).send();
+    },
+  );
+  app.post(
+    '/auth/keys/rotate',
+    { schema: { tags, summary: 'Rotate the JWT signing key (administrators)' } },
+    async (request, reply) => {
+      requireAdmin(identityOf(request));
+      return sendJson(reply, 200, service.rotateSigningKey());
+    },
+  );
+
+  app.get(
+    '/users',
+    { schema: { tags, summary: 'List users (administrators)' } },
+    async (request, reply) => {
+      requireAdmin(identityOf(request));
+      return sendJson(reply, 200, service.listUsers() as unknown as JsonValue);
+    },
+  );
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: 'Create a user (administrators)',
+        body: body(
+          {
+            username: { type: 'string' },
+            password: { type: 'string' },
+            roles: { type: 'array', items: { type: 'string' } },
+          },
+          ['username', 'password'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      requireAdmin(identity);
+      requireWritable(identity);
+      const { username, password, roles } = objectBody(request);
+      if (
+        roles !== undefined &&
+        !(Array.isArray(roles) && roles.every((r) => typeof r === 'string'))
+      ) {
+        throw errors.identityInvalid('roles must be an array of strings.');
+      }
+      const user = await service.addUser(
+        String(username),
+        String(password),
+        (roles as string[] | undefined) ?? [],
+      );
+      return sendJson(reply, 201, user as unknown as JsonValue);
+    },
+  );
+  const userParams = { type: 'object', properties: { username: { type: 'string' } } };
+  app.get(
+    '/users/:username',
+    { schema: { tags, summary: 'One user (administrators, or the user)', params: userParams } },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      const { username } = request.params as { username: string };
+      if (!identity.admin && identity.id !== `user:${username}`)
+        throw errors.userNotFound(username);
+      const user = service.getUser(username);
+      if (!user) throw errors.userNotFound(username);
+      return sendJson(reply, 200, user as unknown as JsonValue);
+    },
+  );
+  app.patch(
+    '/users/:username',
+    {
+      schema: {
+        tags,
+        summary: 'Disable or enable a user (administrators): {"disabled": true}',
+        params: userParams,
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      requireAdmin(identity);
+      requireWritable(identity);
+      const { disabled } = objectBody(request);
+      if (typeof disabled !== 'boolean')
+        throw errors.identityInvalid('Send {"disabled": true} or {"disabled": false}.');
+      const { username } = request.params as { username: string };
+      return sendJson(
+        reply,
+        200,
+        (await service.setDisabled(username, disabled)) as unknown as JsonValue,
+      );
+    },
+  );
+  app.delete(
+    '/users/:username',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a user and revoke their tokens (administrators)',
+        params: userParams,
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      requireAdmin(identity);
+      requireWritable(identity);
+      await service.deleteUser((request.params as { username: string }).username);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/tokens',
+    { schema: { tags, summary: 'Your API tokens (all tokens for administrators)' } },
+    async (request, reply) =>
+      sendJson(reply, 200, service.listTokens(identityOf(request)) as unknown as JsonValue),
+  );
+  app.post(
+    '/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Create an API token; the token is shown once',
+        body: body(
+          {
+            name: { type: 'string' },
+            namespaces: { type: 'array', items: { type: 'string' } },
+            readOnly: { type: 'boolean' },
+            expires: { type: 'string', description: 'ISO-8601 expiry' },
+          },
+          ['name'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      requireWritable(identity);
+      const { name, namespaces, readOnly, expires } = objectBody(request);
+      let expiresAt: number | null = null;
+      if (expires !== undefined && expires !== null) {
+        expiresAt = typeof expires === 'string' ? Date.parse(expires) : NaN;
+        if (Number.isNaN(expiresAt))
+          throw errors.identityInvalid(
+            'expires must be an ISO-8601 time, e.g. 2027-01-01T00:00:00Z.',
+          );
+      }
+      const { token, view } = await service.createToken(identity, {
+        name: name as string,
+        namespaces: namespaces as string[] | undefined,
+        readOnly: readOnly === true,
+        expires: expiresAt,
+      });
+      return sendJson(reply, 201, { ...view, token } as unknown as JsonValue);
+    },
+  );
+  app.delete(
+    '/tokens/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an API token',
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      requireWritable(identity);
+      await service.revokeToken(identity, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    },
+  );
+}

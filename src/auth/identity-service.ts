@@ -1,0 +1,561 @@
+// Users, logins (JWT + refresh token), API tokens, and authentication of every request header.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  jwtVerify,
+  SignJWT,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { errors } from '../core/error-registry.js';
+import { isValidNamespace } from '../core/ids.js';
+import type { ApiTokenRecord, Catalog, UserRecord } from '../store/catalog.js';
+import type { Identity } from './identity.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+import type { SigningKeyRing } from './signing-keys.js';
+
+export interface OidcOptions {
+  issuer: string;
+  jwksUrl: string;
+  audience?: string;
+}
+
+export interface IdentityOptions {
+  catalog: Catalog;
+  keys: SigningKeyRing;
+  accessTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  oidc?: OidcOptions;
+  now?: () => number;
+  /** Called on every failed authentication or login, with its reason. */
+  onFailure?: (reason: string) => void;
+  /** Delay before answering a failed login, by consecutive failures of that user (ms). */
+  failureDelay?: (failures: number) => number;
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+}
+
+export interface UserView {
+  username: string;
+  subject: string;
+  roles: string[];
+  disabled: boolean;
+  created: string;
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  subject: string;
+  namespaces: string[] | null;
+  readOnly: boolean;
+  expires: string | null;
+  created: string;
+  revoked: boolean;
+}
+
+export interface NewToken {
+  name: string;
+  namespaces?: string[] | null;
+  readOnly?: boolean;
+  /** Epoch ms; null or absent = never. */
+  expires?: number | null;
+}
+
+const USERNAME = /^[a-zA-Z0-9._-]{1,64}$/;
+export const BOOTSTRAP_TOKEN_ID = 'bootstrap-admin';
+export const ADMIN_USER = 'admin';
+const ISSUER = 'twinfold';
+const BASIC_CACHE_MS = 60_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const defaultDelay = (failures: number) =>
+  failures < 3 ? 0 : Math.min(200 * 2 ** (failures - 3), 3000);
+
+export const userSubject = (username: string) => `user:${username}`;
+
+export class IdentityService {
+  private readonly users = new Map<string, UserRecord>();
+  private readonly tokensByHash = new Map<string, ApiTokenRecord>();
+  private readonly tokensById = new Map<string, ApiTokenRecord>();
+  private readonly basicCache = new Map<string, { identity: Identity; until: number }>();
+  private readonly jwtCache = new Map<string, Identity & { exp: number }>();
+  private readonly revokedJti = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
+  private readonly accessTtl: number;
+  private readonly refreshTtl: number;
+  private readonly now: () => number;
+  private readonly oidcKeys: JWTVerifyGetKey | null;
+
+  constructor(private readonly options: IdentityOptions) {
+    this.accessTtl = options.accessTtlSeconds ?? 900;
+    this.refreshTtl = options.refreshTtlSeconds ?? 30 * 86_400;
+    this.now = options.now ?? Date.now;
+    this.oidcKeys = options.oidc ? createRemoteJWKSet(new URL(options.oidc.jwksUrl)) : null;
+  }
+
+  /**
+   * Loads users and tokens; makes sure the bootstrap admin exists. With `adminToken` the admin's
+   * token is that value; without, a token is generated once and returned so it can be printed.
+   */
+  async init(adminToken?: string): Promise<{ generatedAdminToken?: string }> {
+    for (const user of await this.options.catalog.listUsers()) this.users.set(user.username, user);
+    for (const token of await this.options.catalog.listTokens()) this.indexToken(token);
+    if (!this.users.has(ADMIN_USER)) {
+      await this.saveUser({
+        username: ADMIN_USER,
+        passwordHash: '',
+        roles: ['admin'],
+        disabled: false,
+        created: this.now(),
+      });
+    }
+    const existing = this.tokensById.get(BOOTSTRAP_TOKEN_ID);
+    if (adminToken !== undefined) {
+      if (adminToken.length < 16)
+        throw new Error('TWINFOLD_ADMIN_TOKEN must be at least 16 characters long.');
+      if (existing?.secretHash !== sha256(adminToken)) await this.saveBootstrapToken(adminToken);
+      return {};
+    }
+    if (existing) return {};
+    const generated = `tft_${randomBytes(32).toString('base64url')}`;
+    await this.saveBootstrapToken(generated);
+    return { generatedAdminToken: generated };
+  }
+
+  private async saveBootstrapToken(token: string): Promise<void> {
+    const old = this.tokensById.get(BOOTSTRAP_TOKEN_ID);
+    if (old) this.tokensByHash.delete(old.secretHash);
+    await this.saveToken({
+      id: BOOTSTRAP_TOKEN_ID,
+      name: 'bootstrap admin',
+      subject: userSubject(ADMIN_USER),
+      secretHash: sha256(token),
+      namespaces: null,
+      readOnly: false,
+      expires: null,
+      created: this.now(),
+      revoked: false,
+    });
+  }
+
+  private indexToken(token: ApiTokenRecord): void {
+    this.tokensById.set(token.id, token);
+    this.tokensByHash.set(token.secretHash, token);
+  }
+
+  private async saveToken(token: ApiTokenRecord): Promise<void> {
+    await this.options.catalog.putToken(token);
+    this.indexToken(token);
+  }
+
+  private async saveUser(user: UserRecord): Promise<void> {
+    await this.options.catalog.putUser(user);
+    this.users.set(user.username, user);
+    this.forgetCachedIdentities();
+  }
+
+  private forgetCachedIdentities(): void {
+    this.basicCache.clear();
+    this.jwtCache.clear();
+  }
+
+  // --- users ---
+
+  async addUser(username: string, password: string, roles: string[] = []): Promise<UserView> {
+    if (!USERNAME.test(username)) {
+      throw errors.identityInvalid(
+        `The username '${username}' is invalid: use 1-64 letters, digits, '.', '_' or '-'.`,
+      );
+    }
+    if (this.users.has(username)) throw errors.userConflict(username);
+    if (typeof password !== 'string' || password.length < 8 || password.length > 1024) {
+      throw errors.identityInvalid('The password must be 8 to 1024 characters long.');
+    }
+    for (const role of roles)
+      if (role !== 'admin')
+        throw errors.identityInvalid(`Unknown role '${role}': the only role is 'admin'.`);
+    const user: UserRecord = {
+      username,
+      passwordHash: await hashPassword(password),
+      roles,
+      disabled: false,
+      created: this.now(),
+    };
+    await this.saveUser(user);
+    return viewUser(user);
+  }
+
+  listUsers(): UserView[] {
+    return [...this.users.values()]
+      .map(viewUser)
+      .sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  getUser(username: string): UserView | null {
+    const user = this.users.get(username);
+    return user ? viewUser(user) : null;
+  }
+
+  async setDisabled(username: string, disabled: boolean): Promise<UserView> {
+    const user = this.users.get(username);
+    if (!user) throw errors.userNotFound(username);
+    if (username === ADMIN_USER && disabled)
+      throw errors.identityInvalid('The bootstrap admin cannot be disabled.');
+    await this.saveUser({ ...user, disabled });
+    return viewUser({ ...user, disabled });
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    if (!this.users.has(username)) throw errors.userNotFound(username);
+    if (username === ADMIN_USER)
+      throw errors.identityInvalid('The bootstrap admin cannot be deleted.');
+    await this.options.catalog.deleteUser(username);
+    this.users.delete(username);
+    for (const token of this.tokensById.values()) {
+      if (token.subject === userSubject(username) && !token.revoked)
+        await this.saveToken({ ...token, revoked: true });
+    }
+    this.forgetCachedIdentities();
+  }
+
+  // --- login ---
+
+  private async failSlowly(key: string, reason: string): Promise<never> {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    this.options.onFailure?.(reason);
+    const delay = (this.options.failureDelay ?? defaultDelay)(failures);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    throw errors.authenticationFailed(
+      'The username or password is wrong, or the user is disabled.',
+    );
+  }
+
+  private async checkPassword(username: string, password: string): Promise<UserRecord> {
+    const user = this.users.get(username);
+    const valid =
+      !!user &&
+      !user.disabled &&
+      user.passwordHash !== '' &&
+      (await verifyPassword(password, user.passwordHash));
+    if (!valid || !user) return this.failSlowly(`user:${username}`, 'bad-password');
+    this.failures.delete(`user:${username}`);
+    return user;
+  }
+
+  async login(username: unknown, password: unknown): Promise<TokenPair> {
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw errors.identityInvalid('Send {"username": "...", "password": "..."}.');
+    }
+    const user = await this.checkPassword(username, password);
+    return this.issueTokens(user);
+  }
+
+  private async issueTokens(user: UserRecord): Promise<TokenPair> {
+    const key = this.options.keys.active;
+    const nowSeconds = Math.floor(this.now() / 1000);
+    const access = await new SignJWT({ roles: user.roles })
+      .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject(userSubject(user.username))
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + this.accessTtl)
+      .setJti(randomUUID())
+      .sign(Buffer.from(key.secret, 'base64url'));
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    await this.options.catalog.putRefreshToken({
+      id,
+      username: user.username,
+      secretHash: sha256(secret),
+      expires: this.now() + this.refreshTtl * 1000,
+      revoked: false,
+    });
+    return {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: this.accessTtl,
+      refresh_token: `rt_${id}.${secret}`,
+    };
+  }
+
+  private async refreshRecord(refreshToken: unknown) {
+    const match =
+      typeof refreshToken === 'string' ? /^rt_([0-9a-f-]{36})\.([\w-]+)$/.exec(refreshToken) : null;
+    const record = match ? await this.options.catalog.getRefreshToken(match[1]) : null;
+    if (
+      !match ||
+      !record ||
+      record.revoked ||
+      record.expires <= this.now() ||
+      record.secretHash !== sha256(match[2])
+    ) {
+      this.options.onFailure?.('bad-refresh-token');
+      throw errors.authenticationFailed(
+        'The refresh token is invalid, expired or revoked: log in again.',
+      );
+    }
+    return record;
+  }
+
+  /** Exchanges a refresh token for new tokens; the old refresh token is revoked. */
+  async refresh(refreshToken: unknown): Promise<TokenPair> {
+    const record = await this.refreshRecord(refreshToken);
+    const user = this.users.get(record.username);
+    if (!user || user.disabled)
+      throw errors.authenticationFailed('The user is disabled or deleted.');
+    await this.options.catalog.putRefreshToken({ ...record, revoked: true });
+    return this.issueTokens(user);
+  }
+
+  /** Revokes a refresh token and, when given, the access token's id until it expires. */
+  async logout(refreshToken: unknown, accessJti?: { jti: string; exp: number }): Promise<void> {
+    const record = await this.refreshRecord(refreshToken);
+    await this.options.catalog.putRefreshToken({ ...record, revoked: true });
+    if (accessJti) {
+      this.revokedJti.set(accessJti.jti, accessJti.exp);
+      this.jwtCache.clear();
+    }
+  }
+
+  rotateSigningKey(): { kid: string } {
+    return { kid: this.options.keys.rotate().kid };
+  }
+
+  // --- API tokens ---
+
+  async createToken(
+    owner: Identity,
+    request: NewToken,
+  ): Promise<{ token: string; view: TokenView }> {
+    if (typeof request.name !== 'string' || request.name.length < 1 || request.name.length > 128) {
+      throw errors.identityInvalid('A token needs a name of 1 to 128 characters.');
+    }
+    let namespaces = request.namespaces ?? null;
+    if (namespaces !== null) {
+      if (
+        !Array.isArray(namespaces) ||
+        namespaces.some((n) => typeof n !== 'string' || !isValidNamespace(n))
+      ) {
+        throw errors.identityInvalid(
+          'namespaces must be an array of valid namespaces, e.g. ["org.example"].',
+        );
+      }
+      if (owner.namespaces) namespaces = namespaces.filter((n) => owner.namespaces?.includes(n));
+    } else {
+      namespaces = owner.namespaces;
+    }
+    if (
+      request.expires !== undefined &&
+      request.expires !== null &&
+      !(Number.isFinite(request.expires) && request.expires > this.now())
+    ) {
+      throw errors.identityInvalid('expires must be a future time.');
+    }
+    if (owner.via === 'oidc')
+      throw errors.identityInvalid(
+        'API tokens are for Twinfold users; OIDC identities use their own tokens.',
+      );
+    const token = `tft_${randomBytes(32).toString('base64url')}`;
+    const record: ApiTokenRecord = {
+      id: randomUUID(),
+      name: request.name,
+      subject: owner.id,
+      secretHash: sha256(token),
+      namespaces,
+      readOnly: owner.readOnly || request.readOnly === true,
+      expires: request.expires ?? null,
+      created: this.now(),
+      revoked: false,
+    };
+    await this.saveToken(record);
+    return { token, view: viewToken(record) };
+  }
+
+  /** The tokens of `owner` (all tokens for an administrator). */
+  listTokens(owner: Identity): TokenView[] {
+    return [...this.tokensById.values()]
+      .filter((t) => owner.admin || t.subject === owner.id)
+      .map(viewToken)
+      .sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  async revokeToken(owner: Identity, id: string): Promise<void> {
+    const token = this.tokensById.get(id);
+    if (!token || (!owner.admin && token.subject !== owner.id)) throw errors.tokenNotFound(id);
+    await this.saveToken({ ...token, revoked: true });
+  }
+
+  // --- authentication ---
+
+  /** Authenticates an Authorization header (Basic or Bearer); throws a 401 TwinfoldError. */
+  async authenticate(header: string | undefined): Promise<Identity> {
+    if (!header) {
+      this.options.onFailure?.('missing-credentials');
+      throw errors.authenticationMissing();
+    }
+    const space = header.indexOf(' ');
+    const scheme = header.slice(0, space).toLowerCase();
+    const credentials = header.slice(space + 1).trim();
+    if (space < 0 || credentials === '') return this.reject('malformed-header');
+    if (scheme === 'basic') return this.basic(credentials);
+    if (scheme === 'bearer') {
+      if (credentials.startsWith('tft_')) return this.apiToken(credentials);
+      return this.jwt(credentials);
+    }
+    return this.reject('unknown-scheme');
+  }
+
+  private reject(reason: string): never {
+    this.options.onFailure?.(reason);
+    throw errors.authenticationFailed(
+      'The credentials are not valid: use Basic with a username and password, or Bearer with a token.',
+    );
+  }
+
+  private userIdentity(user: UserRecord, via: Identity['via']): Identity {
+    const id = userSubject(user.username);
+    return {
+      id,
+      subjects: [id],
+      admin: user.roles.includes('admin'),
+      namespaces: null,
+      readOnly: false,
+      via,
+    };
+  }
+
+  private async basic(credentials: string): Promise<Identity> {
+    const key = sha256(credentials);
+    const cached = this.basicCache.get(key);
+    if (cached && cached.until > this.now()) return cached.identity;
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return this.reject('malformed-header');
+    const user = await this.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const identity = this.userIdentity(user, 'basic');
+    if (this.basicCache.size > 10_000) this.basicCache.clear();
+    this.basicCache.set(key, { identity, until: this.now() + BASIC_CACHE_MS });
+    return identity;
+  }
+
+  private apiToken(token: string): Identity {
+    const record = this.tokensByHash.get(sha256(token));
+    if (!record || record.revoked || (record.expires !== null && record.expires <= this.now())) {
+      return this.reject('bad-token');
+    }
+    const user = record.subject.startsWith('user:')
+      ? this.users.get(record.subject.slice(5))
+      : undefined;
+    if (!user || user.disabled) return this.reject('bad-token');
+    return {
+      ...this.userIdentity(user, 'token'),
+      namespaces: record.namespaces,
+      readOnly: record.readOnly,
+      tokenId: record.id,
+    };
+  }
+
+  private async jwt(token: string): Promise<Identity> {
+    const cached = this.jwtCache.get(token);
+    if (cached && cached.exp * 1000 > this.now()) return cached;
+    let claims;
+    let header;
+    try {
+      claims = decodeJwt(token);
+      header = decodeProtectedHeader(token);
+    } catch {
+      return this.reject('malformed-jwt');
+    }
+    const identity =
+      claims.iss === ISSUER
+        ? await this.ownJwt(token, header.kid)
+        : this.options.oidc && claims.iss === this.options.oidc.issuer
+          ? await this.oidcJwt(token)
+          : this.reject('unknown-issuer');
+    if (this.jwtCache.size > 10_000) this.jwtCache.clear();
+    this.jwtCache.set(token, { ...identity, exp: claims.exp ?? 0 });
+    return identity;
+  }
+
+  private async ownJwt(token: string, kid: string | undefined): Promise<Identity> {
+    const key = kid ? this.options.keys.find(kid) : null;
+    if (!key) return this.reject('unknown-signing-key');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, Buffer.from(key.secret, 'base64url'), {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+        currentDate: new Date(this.now()),
+      }));
+    } catch {
+      return this.reject('invalid-jwt');
+    }
+    if (payload.jti && this.revokedJti.has(payload.jti)) return this.reject('revoked-jwt');
+    const user = payload.sub?.startsWith('user:')
+      ? this.users.get(payload.sub.slice(5))
+      : undefined;
+    if (!user || user.disabled) return this.reject('invalid-jwt');
+    return this.userIdentity(user, 'jwt');
+  }
+
+  private async oidcJwt(token: string): Promise<Identity> {
+    const oidc = this.options.oidc as OidcOptions;
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.oidcKeys as JWTVerifyGetKey, {
+        issuer: oidc.issuer,
+        audience: oidc.audience,
+        currentDate: new Date(this.now()),
+      }));
+    } catch {
+      return this.reject('invalid-oidc-jwt');
+    }
+    if (!payload.sub) return this.reject('invalid-oidc-jwt');
+    const id = `oidc:${payload.sub}`;
+    return { id, subjects: [id], admin: false, namespaces: null, readOnly: false, via: 'oidc' };
+  }
+
+  /** The jti and expiry of one of our access tokens (for logout), or undefined. */
+  accessTokenId(header: string | undefined): { jti: string; exp: number } | undefined {
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    try {
+      const claims = decodeJwt(token);
+      return claims.iss === ISSUER && claims.jti && claims.exp
+        ? { jti: claims.jti, exp: claims.exp }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function viewUser(user: UserRecord): UserView {
+  return {
+    username: user.username,
+    subject: userSubject(user.username),
+    roles: user.roles,
+    disabled: user.disabled,
+    created: new Date(user.created).toISOString(),
+  };
+}
+
+function viewToken(token: ApiTokenRecord): TokenView {
+  return {
+    id: token.id,
+    name: token.name,
+    subject: token.subject,
+    namespaces: token.namespaces,
+    readOnly: token.readOnly,
+    expires: token.expires === null ? null : new Date(token.expires).toISOString(),
+    created: new Date(token.created).toISOString(),
+    revoked: token.revoked,
+  };
+}

@@ -1,0 +1,23 @@
+// Who is calling: the authenticated identity every request carries.
+
+export interface Identity {
+  /** The primary subject id (Ditto's `ditto-originator`), e.g. `user:alice`, `oidc:1234`. */
+  id: string;
+  /** Every subject id the identity holds; policies are matched against these. */
+  subjects: string[];
+  /** Administrators manage users and are not limited by policies. */
+  admin: boolean;
+  /** The namespaces the identity is limited to (a scoped token); null = all. */
+  namespaces: string[] | null;
+  /** A read-only token may not change anything. */
+  readOnly: boolean;
+  /** How the identity was established. */
+  via: 'basic' | 'token' | 'jwt' | 'oidc' | 'anonymous';
+  /** The API token id, for tokens. */
+  tokenId?: string;
+}
+
+/** True when the identity may see things in `namespace`. */
+export function inScope(identity: Identity, namespace: string): boolean {
+  return identity.namespaces === null || identity.namespaces.includes(namespace);
+}

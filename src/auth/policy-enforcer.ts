@@ -1,0 +1,145 @@
+// A policy compiled for one set of subjects: permission checks and read views in one tree walk.
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import {
+  parseResourceKey,
+  type Permission,
+  type Policy,
+  type ResourceType,
+} from './policy-model.js';
+
+/**
+ * One node of the compiled resource tree: which permissions the subjects are granted and revoked
+ * exactly here. Precedence: a permission applies to its path and below; a deeper node overrides a
+ * shallower one; at the same node revoke beats grant.
+ */
+interface Node {
+  grant: Set<Permission>;
+  revoke: Set<Permission>;
+  children: Map<string, Node>;
+  /** Permissions revoked somewhere strictly below this node. */
+  revokedBelow: Set<Permission>;
+  /** Permissions granted somewhere strictly below this node. */
+  grantedBelow: Set<Permission>;
+}
+
+const newNode = (): Node => ({
+  grant: new Set(),
+  revoke: new Set(),
+  children: new Map(),
+  revokedBelow: new Set(),
+  grantedBelow: new Set(),
+});
+
+function summarise(node: Node): void {
+  for (const child of node.children.values()) {
+    summarise(child);
+    for (const p of [...child.revoke, ...child.revokedBelow]) node.revokedBelow.add(p);
+    for (const p of [...child.grant, ...child.grantedBelow]) node.grantedBelow.add(p);
+  }
+}
+
+function decide(node: Node, permission: Permission, inherited: boolean): boolean {
+  if (node.revoke.has(permission)) return false;
+  if (node.grant.has(permission)) return true;
+  return inherited;
+}
+
+export class PolicyEnforcer {
+  private readonly roots = new Map<ResourceType, Node>();
+
+  /** Compiles `policy` for a requester holding `subjectIds`; entries of other subjects are dropped. */
+  constructor(policy: Policy, subjectIds: readonly string[], now = Date.now()) {
+    const mine = new Set(subjectIds);
+    for (const entry of Object.values(policy.entries)) {
+      const applies = Object.entries(entry.subjects).some(
+        ([id, subject]) =>
+          mine.has(id) && (subject.expiry === undefined || Date.parse(subject.expiry) > now),
+      );
+      if (!applies) continue;
+      for (const [key, resource] of Object.entries(entry.resources)) {
+        const { type, segments } = parseResourceKey(key);
+        let node = this.roots.get(type) ?? newNode();
+        this.roots.set(type, node);
+        for (const segment of segments) {
+          const next = node.children.get(segment) ?? newNode();
+          node.children.set(segment, next);
+          node = next;
+        }
+        resource.grant.forEach((p) => node.grant.add(p));
+        resource.revoke.forEach((p) => node.revoke.add(p));
+      }
+    }
+    for (const root of this.roots.values()) summarise(root);
+  }
+
+  /** Walks to `segments`; returns the decision there and the node (null past the tree's end). */
+  private walk(type: ResourceType, segments: readonly string[], permission: Permission) {
+    let node: Node | null = this.roots.get(type) ?? null;
+    let allowed = node ? decide(node, permission, false) : false;
+    for (const segment of segments) {
+      node = node?.children.get(segment) ?? null;
+      if (!node) break;
+      allowed = decide(node, permission, allowed);
+    }
+    return { allowed, node };
+  }
+
+  /** The permission holds at `segments` (not considering what lies below). */
+  has(type: ResourceType, segments: readonly string[], permission: Permission): boolean {
+    return this.walk(type, segments, permission).allowed;
+  }
+
+  /** The permission holds at `segments` and everywhere below it (what a write of the subtree needs). */
+  hasUnrestricted(
+    type: ResourceType,
+    segments: readonly string[],
+    permission: Permission,
+  ): boolean {
+    const { allowed, node } = this.walk(type, segments, permission);
+    return allowed && !(node?.revokedBelow.has(permission) ?? false);
+  }
+
+  /** The permission holds at `segments` or somewhere below it (something is visible). */
+  hasPartial(type: ResourceType, segments: readonly string[], permission: Permission): boolean {
+    const { allowed, node } = this.walk(type, segments, permission);
+    return allowed || (node?.grantedBelow.has(permission) ?? false);
+  }
+
+  /**
+   * The part of `value` (found at `segments` of a `type` resource) that the subjects may see with
+   * `permission`; undefined when nothing.
+   */
+  view(
+    type: ResourceType,
+    segments: readonly string[],
+    value: JsonValue,
+    permission: Permission = 'READ',
+  ): JsonValue | undefined {
+    const { allowed, node } = this.walk(type, segments, permission);
+    return project(value, node, allowed, permission, true);
+  }
+}
+
+function project(
+  value: JsonValue,
+  node: Node | null,
+  allowed: boolean,
+  permission: Permission,
+  isStart: boolean,
+): JsonValue | undefined {
+  const here = node && !isStart ? decide(node, permission, allowed) : allowed;
+  if (!node || node.children.size === 0) return here ? value : undefined;
+  if (!isJsonObject(value)) return here ? value : undefined;
+  const result: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    const childNode = node.children.get(key);
+    const projected = childNode
+      ? project(child, childNode, here, permission, false)
+      : here
+        ? child
+        : undefined;
+    if (projected !== undefined) result[key] = projected;
+  }
+  if (here || Object.keys(result).length > 0) return result;
+  return undefined;
+}

@@ -1,0 +1,121 @@
+// Policies in memory, persisted in the catalog; compiled enforcers cached per subject set.
+import { errors } from '../core/error-registry.js';
+import type { Catalog } from '../store/catalog.js';
+import { PolicyEnforcer } from './policy-enforcer.js';
+import type { Policy } from './policy-model.js';
+
+export interface StoredPolicy {
+  policy: Policy;
+  revision: number;
+  created: number;
+  modified: number;
+}
+
+const ENFORCER_CACHE_LIMIT = 50_000;
+const DEFAULT_MAX_POLICY_BYTES = 100 * 1024;
+
+export class PolicyStore {
+  private readonly policies = new Map<string, StoredPolicy>();
+  /** Revisions of deleted policies, so a re-created policy continues its revision. */
+  private readonly deletedRevisions = new Map<string, number>();
+  private readonly enforcers = new Map<string, PolicyEnforcer>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly now: () => number = Date.now,
+    private readonly maxBytes = DEFAULT_MAX_POLICY_BYTES,
+  ) {}
+
+  async load(): Promise<number> {
+    for (const record of await this.catalog.listPolicies()) {
+      if (record.json === null) {
+        this.deletedRevisions.set(record.policyId, record.revision);
+        continue;
+      }
+      const { revision, created, modified } = record;
+      this.policies.set(record.policyId, {
+        policy: JSON.parse(record.json) as Policy,
+        revision,
+        created,
+        modified,
+      });
+    }
+    return this.policies.size;
+  }
+
+  get(policyId: string): StoredPolicy | null {
+    return this.policies.get(policyId) ?? null;
+  }
+
+  /** The policy compiled for these subjects; null when the policy does not exist. */
+  enforcer(policyId: string, subjects: readonly string[]): PolicyEnforcer | null {
+    const stored = this.policies.get(policyId);
+    if (!stored) return null;
+    const key = `${policyId}\n${stored.revision}\n${subjects.join('\n')}`;
+    let enforcer = this.enforcers.get(key);
+    if (!enforcer) {
+      if (this.enforcers.size >= ENFORCER_CACHE_LIMIT) this.enforcers.clear();
+      enforcer = new PolicyEnforcer(stored.policy, subjects, this.now());
+      this.enforcers.set(key, enforcer);
+    }
+    return enforcer;
+  }
+
+  /** Creates or replaces a policy; refuses one that would lock everybody out of it. */
+  async put(policy: Policy): Promise<{ created: boolean; revision: number }> {
+    assertNotLockedOut(policy);
+    const json = JSON.stringify(policy);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > this.maxBytes) throw errors.policyTooLarge(bytes, this.maxBytes);
+    const existing = this.policies.get(policy.policyId);
+    const now = this.now();
+    const revision = (existing?.revision ?? this.deletedRevisions.get(policy.policyId) ?? 0) + 1;
+    const stored: StoredPolicy = {
+      policy,
+      revision,
+      created: existing?.created ?? now,
+      modified: now,
+    };
+    await this.catalog.putPolicy({
+      policyId: policy.policyId,
+      revision,
+      created: stored.created,
+      modified: now,
+      json,
+    });
+    this.policies.set(policy.policyId, stored);
+    this.deletedRevisions.delete(policy.policyId);
+    return { created: !existing, revision };
+  }
+
+  async delete(policyId: string): Promise<void> {
+    const existing = this.policies.get(policyId);
+    if (!existing) throw errors.policyNotFound(policyId);
+    const now = this.now();
+    const revision = existing.revision + 1;
+    await this.catalog.putPolicy({
+      policyId,
+      revision,
+      created: existing.created,
+      modified: now,
+      json: null,
+    });
+    this.policies.delete(policyId);
+    this.deletedRevisions.set(policyId, revision);
+  }
+}
+
+/** Ditto's lock-out prevention: some permanent subject must keep WRITE on `policy:/`. */
+export function assertNotLockedOut(policy: Policy): void {
+  const ok = Object.values(policy.entries).some((entry) => {
+    const resource = entry.resources['policy:/'];
+    const permanent = Object.values(entry.subjects).some((s) => s.expiry === undefined);
+    return (
+      permanent &&
+      !!resource &&
+      resource.grant.includes('WRITE') &&
+      !resource.revoke.includes('WRITE')
+    );
+  });
+  if (!ok) throw errors.policyModificationInvalid(policy.policyId);
+}
