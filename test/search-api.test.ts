@@ -146,3 +146,22 @@ describe('search api', () => {
     ).toBe(400);
   });
 });
+
+describe('search api - time:now', () => {
+  it('pages through a filter using time:now with the instant of the first page', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const option = cursor ? `size(5),cursor(${cursor})` : 'size(5)';
+      const url = `/api/2/search/things?${q({ filter: 'lt(_modified,time:now)', option, fields: 'thingId' })}`;
+      const response = await f.request({ url });
+      expect(response.statusCode).toBe(200);
+      seen.push(...response.json().items.map((t: { thingId: string }) => t.thingId));
+      cursor = response.json().cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(12);
+  });
+});

@@ -49,10 +49,21 @@ function paramsOf(request: FastifyRequest): Params {
   return params;
 }
 
-function filterOf(params: Params): FilterNode | undefined {
-  const filters = (params.filter ?? []).map((f) => parseFilter(f));
+function filterOf(params: Params, now?: Date): FilterNode | undefined {
+  const filters = (params.filter ?? []).map((f) => parseFilter(f, { now }));
   if (filters.length === 0) return undefined;
   return filters.length === 1 ? filters[0] : { op: 'and', args: filters };
+}
+
+/**
+ * Search cursors carry the instant the first page resolved `time:now` to (`<ms base 36>~<index
+ * cursor>`), so that every page of one search filters with the same instant.
+ */
+function splitCursor(cursor: string | undefined): { now: Date; cursor?: string } {
+  if (cursor === undefined) return { now: new Date() };
+  const match = /^([0-9a-z]{1,12})~(.+)$/.exec(cursor);
+  if (!match) throw errors.cursorInvalid('At least one provided option is invalid.');
+  return { now: new Date(parseInt(match[1], 36)), cursor: match[2] };
 }
 
 function namespacesOf(params: Params): string[] | undefined {
@@ -76,8 +87,10 @@ export function registerSearchRoutes(app: FastifyInstance, { runtime, guard }: A
   const search = async (request: FastifyRequest) => {
     const params = paramsOf(request);
     const identity = identityOf(request);
-    const filter = filterOf(params);
-    const options = parseOptions(params.option?.join(','));
+    const { cursor, ...parsed } = parseOptions(params.option?.join(','));
+    const { now, cursor: indexCursor } = splitCursor(cursor);
+    const options = { ...parsed, cursor: indexCursor };
+    const filter = filterOf(params, now);
     const rawFields = single(params, 'fields');
     const fields = rawFields === undefined ? undefined : parseFields(rawFields);
     const namespaces = guard.scopeNamespaces(identity, namespacesOf(params));
@@ -91,7 +104,7 @@ export function registerSearchRoutes(app: FastifyInstance, { runtime, guard }: A
       return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
     });
     const body: { items: JsonValue[]; cursor?: string } = { items };
-    if (page.cursor) body.cursor = page.cursor;
+    if (page.cursor) body.cursor = `${now.getTime().toString(36)}~${page.cursor}`;
     return body as unknown as JsonValue;
   };
   const count = async (request: FastifyRequest) => {
