@@ -1359,14 +1359,21 @@ const generators: Record<string, [count: number, generate: Generator]> = {
   ],
 };
 
-/** Cursor variants that decode but do not belong to the query, or are malformed inside. */
+/**
+ * Cursor variants that decode but do not belong to the query, or are malformed inside. A search
+ * cursor is `<instant>~<index cursor>`; the index cursor is base64url JSON `{h, k}`.
+ */
 function tamperedCursors(real: string): string[] {
-  const decoded = JSON.parse(Buffer.from(real, 'base64url').toString('utf8')) as {
+  const [instant, inner] = real.split('~');
+  const decoded = JSON.parse(Buffer.from(inner, 'base64url').toString('utf8')) as {
     h: string;
     k: unknown;
   };
-  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const enc = (v: unknown) => `${instant}~${Buffer.from(JSON.stringify(v)).toString('base64url')}`;
   return [
+    inner,
+    `zzzzzzzzzzzzz~${inner}`,
+    `~${inner}`,
     enc({ ...decoded, h: 'not-the-hash' }),
     enc({ h: decoded.h, k: [] }),
     enc({ h: decoded.h, k: [[99]] }),

@@ -46,15 +46,34 @@ export function namespaceOf(thingId: string): string {
   return thingId.slice(0, thingId.indexOf(':'));
 }
 
+let lastMs = NaN;
+let lastIso = '';
+
+/** `toISOString` of an epoch-ms time, remembering the last answer (loads repeat timestamps). */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /** Builds the search document of a thing from its JSON and metadata. */
 export function toSearchDocument(thing: Thing, meta: ThingMeta): SearchDocument {
-  return {
-    ...thing,
-    _revision: meta.revision,
-    _created: new Date(meta.created).toISOString(),
-    _modified: new Date(meta.modified).toISOString(),
-    _namespace: namespaceOf(thing.thingId),
-  };
+  return asSearchDocument({ ...thing }, meta);
+}
+
+/**
+ * Turns a thing object the caller owns (e.g. just parsed) into its search document in place,
+ * without copying it.
+ */
+export function asSearchDocument(thing: Thing, meta: ThingMeta): SearchDocument {
+  const doc = thing as SearchDocument;
+  doc._revision = meta.revision;
+  doc._created = isoTime(meta.created);
+  doc._modified = isoTime(meta.modified);
+  doc._namespace = namespaceOf(thing.thingId);
+  return doc;
 }
 
 /** The thing JSON of a search document (its `_` fields removed). */

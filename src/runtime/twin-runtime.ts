@@ -18,6 +18,7 @@ import {
   type ThingResource,
 } from '../core/thing-resource.js';
 import {
+  asSearchDocument,
   toSearchDocument,
   type SearchDocument,
   type Thing,
@@ -128,7 +129,7 @@ export class TwinRuntime {
       });
       if (stored.json !== null) {
         live++;
-        this.index.put(toSearchDocument(JSON.parse(stored.json) as Thing, stored));
+        this.index.put(asSearchDocument(JSON.parse(stored.json) as Thing, stored));
       }
     });
     return live;

@@ -159,6 +159,10 @@ class Column {
   /** Canonical ISO-8601 timestamps (`toISOString()` form) as epoch ms; NaN where there is none. */
   iso: Float64Array | null = null;
   arrays: Map<number, ArrayCell> | null = null;
+  /** The columns one level below, by key (flattening walks these instead of building paths). */
+  children: Map<string, Column> | null = null;
+  /** Set once the index dropped this column (no document has its path any more). */
+  removed = false;
 
   constructor(
     readonly id: number,
@@ -324,9 +328,15 @@ class Column {
 
 /** The set of columns one document populates; documents of the same structure share one. */
 interface Shape {
-  key: string;
+  node: ShapeNode;
   columns: Column[];
   refs: number;
+}
+
+/** A trie over column ids: the path of a document's columns leads to its shape. */
+interface ShapeNode {
+  next: Map<number, ShapeNode>;
+  shape?: Shape;
 }
 
 type Pred = (o: number) => boolean;
@@ -373,7 +383,8 @@ export class MemoryTwinIndex implements TwinIndex {
   private readonly policyOf: (string | undefined)[] = [];
   private readonly columns = new Map<string, Column>();
   private nextColumnId = 0;
-  private readonly shapes = new Map<string, Shape>();
+  private readonly shapeRoot: ShapeNode = { next: new Map() };
+  private readonly rootColumns = new Map<string, Column>();
   private readonly scratchColumns: Column[] = [];
   private readonly scratchCells: Cell[] = [];
   private readonly tuning: Tuning;
@@ -408,13 +419,20 @@ export class MemoryTwinIndex implements TwinIndex {
     const cells = this.scratchCells;
     cols.length = 0;
     cells.length = 0;
-    this.flatten(doc as Record<string, unknown>, '', id);
-    let key = '';
-    for (const col of cols) key += `${col.id},`;
-    let shape = this.shapes.get(key);
+    this.flatten(doc as Record<string, unknown>, null, id);
+    let node = this.shapeRoot;
+    for (const col of cols) {
+      let next = node.next.get(col.id);
+      if (next === undefined) {
+        next = { next: new Map() };
+        node.next.set(col.id, next);
+      }
+      node = next;
+    }
+    let shape = node.shape;
     if (shape === undefined) {
-      shape = { key, columns: cols.slice(), refs: 0 };
-      this.shapes.set(key, shape);
+      shape = { node, columns: cols.slice(), refs: 0 };
+      node.shape = shape;
     }
     shape.refs++;
     this.shapeOf[o] = shape;
@@ -528,11 +546,22 @@ export class MemoryTwinIndex implements TwinIndex {
     return col;
   }
 
-  private flatten(node: Record<string, unknown>, prefix: string, thingId: string): void {
+  /** The column of `key` below `parent` (a top-level key when parent is null). */
+  private childColumn(parent: Column | null, key: string): Column {
+    const siblings = parent === null ? this.rootColumns : (parent.children ??= new Map());
+    let col = siblings.get(key);
+    if (col === undefined || col.removed) {
+      col = this.column(parent === null ? key : `${parent.path}/${key}`);
+      siblings.set(key, col);
+    }
+    return col;
+  }
+
+  private flatten(node: Record<string, unknown>, parent: Column | null, thingId: string): void {
     for (const key of Object.keys(node)) {
       const v = node[key];
       if (v === undefined || !isAddressableKey(key)) continue;
-      const path = prefix === '' ? key : `${prefix}/${key}`;
+      const column = this.childColumn(parent, key);
       let cell: Cell;
       if (isScalar(v)) {
         // Share the id string when a value repeats it (thingId, often policyId).
@@ -543,14 +572,14 @@ export class MemoryTwinIndex implements TwinIndex {
         const obj = v as Record<string, unknown>;
         const empty = !Object.keys(obj).some((k) => obj[k] !== undefined);
         cell = empty ? EMPTY_OBJECT : NON_EMPTY_OBJECT;
-        this.scratchColumns.push(this.column(path));
+        this.scratchColumns.push(column);
         this.scratchCells.push(cell);
-        if (!empty) this.flatten(obj, path, thingId);
+        if (!empty) this.flatten(obj, column, thingId);
         continue;
       } else {
         continue; // not JSON (function, symbol, bigint)
       }
-      this.scratchColumns.push(this.column(path));
+      this.scratchColumns.push(column);
       this.scratchCells.push(cell);
     }
   }
@@ -561,9 +590,12 @@ export class MemoryTwinIndex implements TwinIndex {
     for (const col of shape.columns) {
       col.clear(o);
       // A path no document has any more goes away (dense columns stay: they are shared paths).
-      if (col.count === 0 && col.sparse !== null) this.columns.delete(col.path);
+      if (col.count === 0 && col.sparse !== null) {
+        this.columns.delete(col.path);
+        col.removed = true;
+      }
     }
-    if (--shape.refs === 0) this.shapes.delete(shape.key);
+    if (--shape.refs === 0) shape.node.shape = undefined;
     this.shapeOf[o] = undefined;
   }
 

@@ -121,11 +121,12 @@ export class SqliteJournal implements Journal {
 
   async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
     let count = 0;
-    const statement = this.db.prepare(
-      'SELECT thing_id, revision, created, modified, json FROM things',
-    );
-    for (const row of statement.iterate() as IterableIterator<ThingRow>) {
-      visit(toStored(row));
+    const statement = this.db
+      .prepare('SELECT thing_id, revision, created, modified, json FROM things')
+      .raw(true);
+    type Row = [string, number, number, number, string | null];
+    for (const row of statement.iterate() as IterableIterator<Row>) {
+      visit({ thingId: row[0], revision: row[1], created: row[2], modified: row[3], json: row[4] });
       count++;
     }
     return count;
