@@ -140,6 +140,8 @@ function project(
         : undefined;
     if (projected !== undefined) result[key] = projected;
   }
-  if (here || Object.keys(result).length > 0) return result;
-  return undefined;
+  if (Object.keys(result).length > 0) return result;
+  // As Ditto's buildJsonView: an object below the target shows only for a readable leaf in it
+  // (`{}` is itself a leaf); the readable target stays `{}`.
+  return here && (isStart || Object.keys(value).length === 0) ? result : undefined;
 }

@@ -49,11 +49,7 @@ export function assertLabel(label: string): void {
 }
 
 export function assertSubjectId(subjectId: string): void {
-  if (!SUBJECT.test(subjectId) || subjectId.length > 256) {
-    throw errors.policyInvalid(
-      `The subject '${subjectId}' is invalid: use <issuer>:<subject>, e.g. user:alice.`,
-    );
-  }
+  if (!SUBJECT.test(subjectId) || subjectId.length > 256) throw errors.subjectIdInvalid(subjectId);
 }
 
 function permissionList(value: JsonValue | undefined, where: string): Permission[] {

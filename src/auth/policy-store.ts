@@ -105,17 +105,21 @@ export class PolicyStore {
   }
 }
 
-/** Ditto's lock-out prevention: some permanent subject must keep WRITE on `policy:/`. */
+/**
+ * Ditto's lock-out prevention: some permanent subject must be granted WRITE on `policy:/` by one
+ * entry and not revoked it there by any entry.
+ */
 export function assertNotLockedOut(policy: Policy): void {
-  const ok = Object.values(policy.entries).some((entry) => {
+  const granted = new Set<string>();
+  const revoked = new Set<string>();
+  for (const entry of Object.values(policy.entries)) {
     const resource = entry.resources['policy:/'];
-    const permanent = Object.values(entry.subjects).some((s) => s.expiry === undefined);
-    return (
-      permanent &&
-      !!resource &&
-      resource.grant.includes('WRITE') &&
-      !resource.revoke.includes('WRITE')
-    );
-  });
-  if (!ok) throw errors.policyModificationInvalid(policy.policyId);
+    if (!resource) continue;
+    for (const [id, subject] of Object.entries(entry.subjects)) {
+      if (resource.grant.includes('WRITE') && subject.expiry === undefined) granted.add(id);
+      if (resource.revoke.includes('WRITE')) revoked.add(id);
+    }
+  }
+  if (![...granted].some((id) => !revoked.has(id)))
+    throw errors.policyModificationInvalid(policy.policyId);
 }

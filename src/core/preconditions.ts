@@ -1,5 +1,5 @@
 // Conditional requests as Ditto evaluates them: If-Match, If-None-Match and if-equal.
-import { errors } from './error-registry.js';
+import { errors, type PreconditionEntity } from './error-registry.js';
 import { strongMatch, weakMatch, type EntityTagMatcher } from './etag.js';
 
 export interface Preconditions {
@@ -17,14 +17,15 @@ export function checkPreconditions(
   p: Preconditions,
   current: string | null,
   mode: 'read' | 'write' | 'delete',
+  entity: PreconditionEntity = 'Thing',
 ): void {
   const isRead = mode === 'read';
   if (current === null && mode !== 'write') return;
   if (p.ifMatch && !strongMatch(p.ifMatch.matchers, current)) {
-    throw errors.preconditionFailed('if-match', p.ifMatch.raw, current);
+    throw errors.preconditionFailed('if-match', p.ifMatch.raw, current, entity);
   }
   if (p.ifNoneMatch && weakMatch(p.ifNoneMatch.matchers, current)) {
-    if (isRead) throw errors.preconditionNotModified(p.ifNoneMatch.raw, current ?? '');
-    throw errors.preconditionFailed('if-none-match', p.ifNoneMatch.raw, current);
+    if (isRead) throw errors.preconditionNotModified(p.ifNoneMatch.raw, current ?? '', entity);
+    throw errors.preconditionFailed('if-none-match', p.ifNoneMatch.raw, current, entity);
   }
 }
