@@ -38,6 +38,25 @@ export interface AppOptions {
   version?: string;
 }
 
+/** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  hidden: boolean;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/**
+ * Every route of an app made by {@link buildApp}, in registration order (HEAD routes included),
+ * so that tests can be generated over all of them.
+ *
+ * @example routesOf(app).filter((r) => r.method === 'DELETE')
+ */
+export function routesOf(app: FastifyInstance): RouteInfo[] {
+  return [...(routeTables.get(app) ?? [])];
+}
+
 const PUBLIC_PREFIXES = [
   '/health',
   '/ready',
@@ -59,6 +78,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // with Ditto's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => renderError(error, request, reply),
   });
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden });
+  });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, parseJson);
@@ -73,9 +98,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
   app.decorateRequest('identity', null as unknown as Identity);
   app.addHook('onRequest', async (request, reply) => {
+    // Match the rotate route by its pattern: a query string or percent-encoding in the raw URL
+    // must not make it public.
     if (
       PUBLIC_PREFIXES.some((p) => request.url.startsWith(p)) &&
-      request.url !== '/api/2/auth/keys/rotate'
+      request.routeOptions.url !== '/api/2/auth/keys/rotate'
     )
       return;
     try {

@@ -85,7 +85,8 @@ export class IdentityService {
   private readonly tokensByHash = new Map<string, ApiTokenRecord>();
   private readonly tokensById = new Map<string, ApiTokenRecord>();
   private readonly basicCache = new Map<string, { identity: Identity; until: number }>();
-  private readonly jwtCache = new Map<string, Identity & { exp: number }>();
+  /** Verified JWTs until they expire; `kid` (our own tokens) must still be in the key ring. */
+  private readonly jwtCache = new Map<string, { identity: Identity; exp: number; kid?: string }>();
   private readonly revokedJti = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly accessTtl: number;
@@ -105,17 +106,7 @@ export class IdentityService {
    * token is that value; without, a token is generated once and returned so it can be printed.
    */
   async init(adminToken?: string): Promise<{ generatedAdminToken?: string }> {
-    for (const user of await this.options.catalog.listUsers()) this.users.set(user.username, user);
-    for (const token of await this.options.catalog.listTokens()) this.indexToken(token);
-    if (!this.users.has(ADMIN_USER)) {
-      await this.saveUser({
-        username: ADMIN_USER,
-        passwordHash: '',
-        roles: ['admin'],
-        disabled: false,
-        created: this.now(),
-      });
-    }
+    await this.load();
     const existing = this.tokensById.get(BOOTSTRAP_TOKEN_ID);
     if (adminToken !== undefined) {
       if (adminToken.length < 16)
@@ -127,6 +118,24 @@ export class IdentityService {
     const generated = `tft_${randomBytes(32).toString('base64url')}`;
     await this.saveBootstrapToken(generated);
     return { generatedAdminToken: generated };
+  }
+
+  /**
+   * Loads users and tokens and makes sure the bootstrap admin user exists, leaving the bootstrap
+   * token to the server's {@link init} (the `users` command must not generate one nobody sees).
+   */
+  async load(): Promise<void> {
+    for (const user of await this.options.catalog.listUsers()) this.users.set(user.username, user);
+    for (const token of await this.options.catalog.listTokens()) this.indexToken(token);
+    if (!this.users.has(ADMIN_USER)) {
+      await this.saveUser({
+        username: ADMIN_USER,
+        passwordHash: '',
+        roles: ['admin'],
+        disabled: false,
+        created: this.now(),
+      });
+    }
   }
 
   private async saveBootstrapToken(token: string): Promise<void> {
@@ -229,6 +238,7 @@ export class IdentityService {
 
   private async failSlowly(key: string, reason: string): Promise<never> {
     const failures = (this.failures.get(key) ?? 0) + 1;
+    if (this.failures.size > 100_000) this.failures.clear();
     this.failures.set(key, failures);
     this.options.onFailure?.(reason);
     const delay = (this.options.failureDelay ?? defaultDelay)(failures);
@@ -238,13 +248,22 @@ export class IdentityService {
     );
   }
 
+  private decoy: Promise<string> | null = null;
+
+  private decoyHash(): Promise<string> {
+    this.decoy ??= hashPassword(randomBytes(16).toString('hex'));
+    return this.decoy;
+  }
+
   private async checkPassword(username: string, password: string): Promise<UserRecord> {
     const user = this.users.get(username);
-    const valid =
-      !!user &&
-      !user.disabled &&
-      user.passwordHash !== '' &&
-      (await verifyPassword(password, user.passwordHash));
+    const usable = !!user && !user.disabled && user.passwordHash !== '';
+    // Unknown and disabled users cost the same scrypt work, so timing does not reveal names.
+    const matches = await verifyPassword(
+      password,
+      usable ? user.passwordHash : await this.decoyHash(),
+    );
+    const valid = usable && matches;
     if (!valid || !user) return this.failSlowly(`user:${username}`, 'bad-password');
     this.failures.delete(`user:${username}`);
     return user;
@@ -261,7 +280,8 @@ export class IdentityService {
   private async issueTokens(user: UserRecord): Promise<TokenPair> {
     const key = this.options.keys.active;
     const nowSeconds = Math.floor(this.now() / 1000);
-    const access = await new SignJWT({ roles: user.roles })
+    // `uc` ties the token to this user: a deleted user's tokens do not pass for a new one of the same name.
+    const access = await new SignJWT({ roles: user.roles, uc: user.created })
       .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setSubject(userSubject(user.username))
@@ -277,6 +297,7 @@ export class IdentityService {
       secretHash: sha256(secret),
       expires: this.now() + this.refreshTtl * 1000,
       revoked: false,
+      userCreated: user.created,
     });
     return {
       access_token: access,
@@ -309,7 +330,7 @@ export class IdentityService {
   async refresh(refreshToken: unknown): Promise<TokenPair> {
     const record = await this.refreshRecord(refreshToken);
     const user = this.users.get(record.username);
-    if (!user || user.disabled)
+    if (!user || user.disabled || record.userCreated !== user.created)
       throw errors.authenticationFailed('The user is disabled or deleted.');
     await this.options.catalog.putRefreshToken({ ...record, revoked: true });
     return this.issueTokens(user);
@@ -371,7 +392,8 @@ export class IdentityService {
       secretHash: sha256(token),
       namespaces,
       readOnly: owner.readOnly || request.readOnly === true,
-      expires: request.expires ?? null,
+      // A token cannot outlive the token that created it.
+      expires: minExpiry(request.expires ?? null, owner.expires ?? null),
       created: this.now(),
       revoked: false,
     };
@@ -460,12 +482,18 @@ export class IdentityService {
       namespaces: record.namespaces,
       readOnly: record.readOnly,
       tokenId: record.id,
+      expires: record.expires,
     };
   }
 
   private async jwt(token: string): Promise<Identity> {
     const cached = this.jwtCache.get(token);
-    if (cached && cached.exp * 1000 > this.now()) return cached;
+    if (
+      cached &&
+      cached.exp * 1000 > this.now() &&
+      (cached.kid === undefined || this.options.keys.find(cached.kid))
+    )
+      return cached.identity;
     let claims;
     let header;
     try {
@@ -481,7 +509,11 @@ export class IdentityService {
           ? await this.oidcJwt(token)
           : this.reject('unknown-issuer');
     if (this.jwtCache.size > 10_000) this.jwtCache.clear();
-    this.jwtCache.set(token, { ...identity, exp: claims.exp ?? 0 });
+    this.jwtCache.set(token, {
+      identity,
+      exp: claims.exp ?? 0,
+      kid: claims.iss === ISSUER ? header.kid : undefined,
+    });
     return identity;
   }
 
@@ -502,7 +534,7 @@ export class IdentityService {
     const user = payload.sub?.startsWith('user:')
       ? this.users.get(payload.sub.slice(5))
       : undefined;
-    if (!user || user.disabled) return this.reject('invalid-jwt');
+    if (!user || user.disabled || payload.uc !== user.created) return this.reject('invalid-jwt');
     return this.userIdentity(user, 'jwt');
   }
 
@@ -513,6 +545,7 @@ export class IdentityService {
       ({ payload } = await jwtVerify(token, this.oidcKeys as JWTVerifyGetKey, {
         issuer: oidc.issuer,
         audience: oidc.audience,
+        requiredClaims: ['exp', 'sub'],
         currentDate: new Date(this.now()),
       }));
     } catch {
@@ -535,6 +568,12 @@ export class IdentityService {
       return undefined;
     }
   }
+}
+
+function minExpiry(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }
 
 function viewUser(user: UserRecord): UserView {

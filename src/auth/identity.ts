@@ -15,6 +15,8 @@ export interface Identity {
   via: 'basic' | 'token' | 'jwt' | 'oidc' | 'anonymous';
   /** The API token id, for tokens. */
   tokenId?: string;
+  /** When the credential stops working (epoch ms), for tokens with an expiry. */
+  expires?: number | null;
 }
 
 /** True when the identity may see things in `namespace`. */

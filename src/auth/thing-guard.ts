@@ -115,6 +115,19 @@ export class ThingGuard {
     return result as T;
   }
 
+  /**
+   * Throws the thing's 404 unless the identity may read some part of a thing governed by
+   * `policyId` (null: the thing never existed): history answers nothing, not even an empty range,
+   * to a subject that may not know the thing.
+   */
+  assertHistoryReadable(identity: Identity, thingId: string, policyId: string | null): void {
+    this.assertInScope(identity, thingId);
+    if (policyId === null) throw errors.thingNotFound(thingId);
+    if (identity.admin) return;
+    if (!this.enforcer(identity, policyId)?.hasPartial('thing', [], 'READ'))
+      throw errors.thingNotFound(thingId);
+  }
+
   /** Conditions may only test fields the identity can read in full (else 412, as Ditto). */
   checkConditionReadable(identity: Identity, thing: JsonObject, paths: Iterable<string>): void {
     if (identity.admin) return;

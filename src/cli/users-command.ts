@@ -13,7 +13,7 @@ async function withIdentities<T>(
   const catalog = new SqliteCatalog(join(data, 'catalog.db'));
   try {
     const identities = new IdentityService({ catalog, keys: new SigningKeyRing(null, 0) });
-    await identities.init(undefined);
+    await identities.load();
     return await work(identities);
   } finally {
     await catalog.close();
@@ -43,7 +43,7 @@ export function usersCommand(): Command {
       process.env.TWINFOLD_DATA ?? './data',
     );
   const users = new Command('users').description(
-    'Manage users (works on the data directory; the server may be running)',
+    'Manage users in a data directory (a running server sees the change at its next start; use /api/2/users to change users of a running server)',
   );
 
   dataOption(users.command('add <username>'))

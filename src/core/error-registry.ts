@@ -4,6 +4,9 @@ import { TwinfoldError } from './errors.js';
 const make = (code: string, status: number, message: string, description: string) =>
   new TwinfoldError(code, status, message, description);
 
+export type PreconditionEntity = 'Thing' | 'Policy';
+const PRECONDITION_PREFIX = { Thing: 'things', Policy: 'policies' } as const;
+
 const SEARCH_OPTION_HINT = 'At least one provided option is invalid.';
 
 export const errors = {
@@ -92,19 +95,25 @@ export const errors = {
     ),
 
   // --- things: preconditions and conditions ---
-  preconditionFailed: (header: string, value: string, actual: string | null) =>
+  /** `entity` names the resource kind: Ditto has these errors for things and for policies. */
+  preconditionFailed: (
+    header: string,
+    value: string,
+    actual: string | null,
+    entity: PreconditionEntity = 'Thing',
+  ) =>
     make(
-      'things:precondition.failed',
+      `${PRECONDITION_PREFIX[entity]}:precondition.failed`,
       412,
-      `The comparison of precondition header '${header}' for the requested Thing resource evaluated to false. Header value: '${value}', actual entity-tag: '${actual}'.`,
-      'The comparison of the provided precondition header with the current ETag value of the requested Thing resource evaluated to false. Check the value of your conditional header value.',
+      `The comparison of precondition header '${header}' for the requested ${entity} resource evaluated to false. Header value: '${value}', actual entity-tag: '${actual}'.`,
+      `The comparison of the provided precondition header with the current ETag value of the requested ${entity} resource evaluated to false. Check the value of your conditional header value.`,
     ),
-  preconditionNotModified: (value: string, actual: string) =>
+  preconditionNotModified: (value: string, actual: string, entity: PreconditionEntity = 'Thing') =>
     make(
-      'things:precondition.notmodified',
+      `${PRECONDITION_PREFIX[entity]}:precondition.notmodified`,
       304,
-      `The comparison of precondition header 'if-none-match' for the requested Thing resource evaluated to false. Expected: '${value}' not to match actual: '${actual}'.`,
-      "The comparison of the provided precondition header 'if-none-match' with the current ETag value of the requested Thing resource evaluated to false. Check the value of your conditional header value.",
+      `The comparison of precondition header 'if-none-match' for the requested ${entity} resource evaluated to false. Expected: '${value}' not to match actual: '${actual}'.`,
+      `The comparison of the provided precondition header 'if-none-match' with the current ETag value of the requested ${entity} resource evaluated to false. Check the value of your conditional header value.`,
     ),
   equalValueSkipped: () =>
     make(
@@ -423,6 +432,13 @@ export const errors = {
       `The Policy with ID '${policyId}' could not be modified as the resulting Policy would be invalid.`,
       "There must always be at least one PolicyEntry with 'WRITE' permissions on resource 'policy:/'.",
     ),
+  policyEntryModificationInvalid: (policyId: string, label: string) =>
+    make(
+      'policies:entry.modificationinvalid',
+      403,
+      `The PolicyEntry with Label '${label}' on the Policy with ID '${policyId}' could not be modified as the resulting Policy would be invalid.`,
+      "There must always be at least one PolicyEntry with 'WRITE' permissions on resource 'policy:/'.",
+    ),
   policyPartNotFound: (code: string, message: string) =>
     make(
       `policies:${code}.notfound`,
@@ -436,6 +452,13 @@ export const errors = {
       400,
       detail,
       'A policy entry has subjects like {"user:alice":{"type":"user"}} and resources like {"thing:/":{"grant":["READ"],"revoke":[]}}.',
+    ),
+  subjectIdInvalid: (subjectId: string) =>
+    make(
+      'policies:subjectid.invalid',
+      400,
+      `Subject ID '${subjectId}' is not valid!`,
+      "It must contain an issuer as prefix separated by a colon ':' from the actual subject",
     ),
   policyIdNotSettable: () =>
     make(

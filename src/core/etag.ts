@@ -1,14 +1,19 @@
 // Entity tags: `"rev:N"` for things, `"hash:…"` (a content hash) for sub-resources, as Ditto does.
-import { createHash } from 'node:crypto';
 import type { JsonValue } from './json.js';
 
 export function revisionTag(revision: number): string {
   return `"rev:${revision}"`;
 }
 
+/** A 32-bit FNV-1a hash of the value's JSON, as 8 hex digits (Ditto's tags are 32-bit hashes too). */
 export function contentTag(value: JsonValue): string {
-  const digest = createHash('sha1').update(JSON.stringify(value)).digest('hex');
-  return `"hash:${digest.slice(0, 8)}"`;
+  const text = JSON.stringify(value);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `"hash:${(hash >>> 0).toString(16).padStart(8, '0')}"`;
 }
 
 export interface EntityTagMatcher {

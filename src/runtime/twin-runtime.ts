@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   maxThingBytes?: number;
   /** A historical snapshot is written every this many revisions. */
   snapshotEvery?: number;
+  /** How many recently used twins stay parsed in memory. */
+  parsedCacheSize?: number;
   observer?: Partial<CommitObserver> & { eventsAppended?(count: number): void };
   now?: () => number;
 }
@@ -91,6 +93,8 @@ const DEFAULT_MAX_THING_BYTES = 100 * 1024;
 
 export class TwinRuntime {
   private readonly twins = new Map<string, TwinEntry>();
+  private readonly parsed = new Map<string, JsonObject>();
+  private readonly parsedLimit: number;
   private readonly journal: Journal;
   private readonly index: TwinIndex;
   private readonly commits: GroupCommit;
@@ -105,6 +109,7 @@ export class TwinRuntime {
     this.index = options.index;
     this.maxThingBytes = options.maxThingBytes ?? DEFAULT_MAX_THING_BYTES;
     this.snapshotEvery = options.snapshotEvery ?? 100;
+    this.parsedLimit = options.parsedCacheSize ?? 50_000;
     this.now = options.now ?? Date.now;
     this.onEvents = options.observer?.eventsAppended ?? (() => {});
     const observer = options.observer ?? {};
@@ -157,8 +162,27 @@ export class TwinRuntime {
 
   // --- reads ---
 
-  private thingOf(entry: TwinEntry | undefined): JsonObject | null {
-    return entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
+  /**
+   * The parsed thing of an entry. Recently used twins stay parsed (a bounded cache), so that a twin
+   * receiving a stream of writes is not re-parsed each time. Cached objects are never mutated:
+   * every change builds new objects along the changed path.
+   */
+  private thingOf(thingId: string, entry: TwinEntry | undefined): JsonObject | null {
+    if (!entry?.json) return null;
+    let thing = this.parsed.get(thingId);
+    if (thing === undefined) {
+      thing = JSON.parse(entry.json) as JsonObject;
+      this.rememberParsed(thingId, thing);
+    }
+    return thing;
+  }
+
+  private rememberParsed(thingId: string, thing: JsonObject | null): void {
+    this.parsed.delete(thingId);
+    if (thing === null) return;
+    this.parsed.set(thingId, thing);
+    if (this.parsed.size > this.parsedLimit)
+      this.parsed.delete(this.parsed.keys().next().value as string);
   }
 
   private metaOf(entry: TwinEntry): ThingMeta {
@@ -168,8 +192,9 @@ export class TwinRuntime {
   /** The thing and its metadata, or null when it does not exist. */
   getThing(thingId: string): { thing: Thing; meta: ThingMeta } | null {
     const entry = this.twins.get(thingId);
-    if (!entry?.json) return null;
-    return { thing: JSON.parse(entry.json) as Thing, meta: this.metaOf(entry) };
+    const thing = this.thingOf(thingId, entry);
+    if (!thing || !entry) return null;
+    return { thing: thing as unknown as Thing, meta: this.metaOf(entry) };
   }
 
   /** Reads a resource, honouring preconditions, a condition and time travel. */
@@ -199,8 +224,9 @@ export class TwinRuntime {
 
   private currentState(thingId: string): { thing: JsonObject; meta: ThingMeta } | null {
     const entry = this.twins.get(thingId);
-    if (!entry?.json) return null;
-    return { thing: JSON.parse(entry.json) as JsonObject, meta: this.metaOf(entry) };
+    const thing = this.thingOf(thingId, entry);
+    if (!thing || !entry) return null;
+    return { thing, meta: this.metaOf(entry) };
   }
 
   private tagOf(resource: ThingResource, value: JsonValue, revision: number): string {
@@ -262,7 +288,8 @@ export class TwinRuntime {
   async policyIdOf(thingId: string): Promise<string | null> {
     const entry = this.twins.get(thingId);
     if (!entry) return null;
-    if (entry.json) return (JSON.parse(entry.json) as Thing).policyId;
+    const thing = this.thingOf(thingId, entry);
+    if (thing) return thing.policyId as string;
     const last = await this.stateAt(thingId, { revision: entry.revision - 1 });
     return last ? (last.thing.policyId as string) : null;
   }
@@ -314,7 +341,7 @@ export class TwinRuntime {
     const { resource } = request;
     assertThingId(resource.thingId);
     const entry = this.twins.get(resource.thingId);
-    const thing = this.thingOf(entry);
+    const thing = this.thingOf(resource.thingId, entry);
     request.authorize?.(thing);
     this.checkWritePreconditions(request, entry, thing);
     const planned = this.plan(request, thing);
@@ -385,6 +412,7 @@ export class TwinRuntime {
     const created = planned.change.action === 'created' || !entry?.json ? timestamp : entry.created;
     const updated: TwinEntry = { json, revision, created, modified: timestamp };
     this.twins.set(thingId, updated);
+    this.rememberParsed(thingId, next);
     if (next === null) this.index.remove(thingId);
     else this.index.put(toSearchDocument(next as unknown as Thing, updated));
     const event: TwinEvent = { ...planned.change, thingId, revision, timestamp };

@@ -31,6 +31,8 @@ export interface RefreshTokenRecord {
   secretHash: string;
   expires: number;
   revoked: boolean;
+  /** The `created` time of the user it was issued to (a user re-created with the name differs). */
+  userCreated?: number;
 }
 
 export interface PolicyRecord {

@@ -22,12 +22,15 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Log lines printed so far (parsed JSON where possible). */
   logs: Record<string, unknown>[];
+  /** Everything the process wrote on stderr so far. */
+  stderr(): string;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startServerProcess(
   args: string[],
-  env: Record<string, string> = {},
+  /** Added to the environment; a variable set to undefined is removed. */
+  env: Record<string, string | undefined> = {},
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
@@ -63,6 +66,7 @@ export async function startServerProcess(
     url,
     child,
     logs,
+    stderr: () => stderr,
     async kill(signal) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

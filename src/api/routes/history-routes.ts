@@ -44,6 +44,9 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
       assertThingId(thingId);
       const identity = identityOf(request);
       guard.assertInScope(identity, thingId);
+      // Check READ before reading the range: an empty range must not confirm the thing exists.
+      const policyId = await runtime.policyIdOf(thingId);
+      guard.assertHistoryReadable(identity, thingId, policyId);
       const q = request.query as Record<string, string | number | undefined>;
       const events = await runtime.history(thingId, {
         fromRevision: q['from-revision'] as number | undefined,
@@ -52,13 +55,11 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
         toTimestamp: timestampParam('to-timestamp', q['to-timestamp'] as string | undefined),
         limit: q.limit as number,
       });
-      const policyId = events === null ? null : await runtime.policyIdOf(thingId);
       if (events === null || policyId === null) throw errors.thingNotFound(thingId);
       const visible = events.flatMap((event) => {
         const seen = guard.eventView(identity, policyId, event);
         return seen ? [toProtocolEvent(seen)] : [];
       });
-      if (visible.length === 0 && events.length > 0) throw errors.thingNotFound(thingId);
       return sendJson(reply, 200, visible as unknown as JsonValue);
     },
   );

@@ -101,7 +101,9 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     '/auth/keys/rotate',
     { schema: { tags, summary: 'Rotate the JWT signing key (administrators)' } },
     async (request, reply) => {
-      requireAdmin(identityOf(request));
+      const identity = identityOf(request);
+      requireAdmin(identity);
+      requireWritable(identity);
       return sendJson(reply, 200, service.rotateSigningKey());
     },
   );

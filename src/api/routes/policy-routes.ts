@@ -9,10 +9,11 @@ import {
   policyToJson,
   type Permission,
   PERMISSIONS,
+  type Policy,
 } from '../../auth/policy-model.js';
 import type { PolicyStore, StoredPolicy } from '../../auth/policy-store.js';
 import { errors } from '../../core/error-registry.js';
-import type { TwinfoldError } from '../../core/errors.js';
+import { hasCode, type TwinfoldError } from '../../core/errors.js';
 import { contentTag, revisionTag } from '../../core/etag.js';
 import { isValidNamespacedId } from '../../core/ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
@@ -235,7 +236,7 @@ async function readPart(
   const full = getAt(json, target.segments);
   if (full === undefined) throw notFound(target, json);
   const etag = tagOf(target, full, stored.revision);
-  checkPreconditions(preconditionsOf(request), etag, 'read');
+  checkPreconditions(preconditionsOf(request), etag, 'read', 'Policy');
   const value = identity.admin ? full : enforcer?.view('policy', target.segments, full);
   if (value === undefined) throw notFound(target, json);
   const body =
@@ -243,6 +244,18 @@ async function readPart(
       ? { policyId: target.policyId, ...value }
       : value;
   return sendJson(reply, 200, body, etag);
+}
+
+/** Stores a changed policy; a lock-out by an entry-level change is reported on the entry (as Ditto). */
+async function putPolicy(policies: PolicyStore, target: Target, policy: Policy) {
+  try {
+    return await policies.put(policy);
+  } catch (error) {
+    const entryLevel = target.part !== 'policy' && target.part !== 'entries';
+    if (entryLevel && hasCode(error, 'policies:policy.modificationinvalid'))
+      throw errors.policyEntryModificationInvalid(target.policyId, target.label as string);
+    throw error;
+  }
 }
 
 async function writePart(
@@ -264,12 +277,22 @@ async function writePart(
   }
   const current = json ? getAt(json, target.segments) : undefined;
   const etag = current === undefined || !stored ? null : tagOf(target, current, stored.revision);
-  checkPreconditions(preconditionsOf(request), etag, method === 'DELETE' ? 'delete' : 'write');
+  checkPreconditions(
+    preconditionsOf(request),
+    etag,
+    method === 'DELETE' ? 'delete' : 'write',
+    'Policy',
+  );
 
   if (method === 'DELETE') {
     if (!json || current === undefined) throw notFound(target, json);
     if (part === 'policy') await policies.delete(target.policyId);
-    else await policies.put(parsePolicy(deleteAt(json, target.segments), target.policyId));
+    else
+      await putPolicy(
+        policies,
+        target,
+        parsePolicy(deleteAt(json, target.segments), target.policyId),
+      );
     return reply.code(204).send();
   }
   const value = jsonBodyOf(request);
@@ -284,7 +307,7 @@ async function writePart(
   }
   const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
   const policy = parsePolicy(next, target.policyId);
-  const result = await policies.put(policy);
+  const result = await putPolicy(policies, target, policy);
   const after = getAt(policyToJson(policy), target.segments) as JsonValue;
   const tag = tagOf(target, after, result.revision);
   if (current === undefined) {

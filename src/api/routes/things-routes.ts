@@ -268,12 +268,16 @@ async function retrieve(
   const fields = fieldsOf(request);
   const condition = conditionOf(request);
   let access: ReadAccess | undefined;
+  const at = historicalOf(request);
+  const currentPolicyId = at ? await runtime.policyIdOf(resource.thingId) : null;
   const result = await runtime.read({
     resource,
     preconditions: preconditionsOf(request),
     condition,
-    at: historicalOf(request),
-    authorize: (thing) => {
+    at,
+    authorize: (state) => {
+      // As in Ditto, a past state is guarded by the thing's policy of today.
+      const thing = at && currentPolicyId ? { ...state, policyId: currentPolicyId } : state;
       access = guard.checkRead(identity, thing, resource);
       if (condition) guard.checkConditionReadable(identity, thing, filterPaths(condition));
     },

@@ -1,0 +1,54 @@
+// Benchmark `write`: feature-property PUT throughput, acknowledged once durable, against bare Fastify.
+import type { BenchContext } from './harness/context.js';
+import { cannon, propertyPuts, type LoadResult } from './harness/load.js';
+import { startBareFastify, startTwinfold, type Server } from './harness/processes.js';
+import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
+import { twinId } from './harness/seed.js';
+
+const THINGS = 1_000;
+const CONNECTIONS = 64;
+const DURATION_S = 15;
+const WARMUP_S = 3;
+
+/** Warms the server up, then measures PUT throughput and latency with 64 connections. */
+export async function measureWrites(server: Server, duration = DURATION_S): Promise<LoadResult> {
+  const ids = Array.from({ length: THINGS }, (_, i) => twinId(i));
+  const options = { url: server.url, connections: CONNECTIONS, requests: propertyPuts(ids, 'f') };
+  await cannon({ ...options, duration: WARMUP_S });
+  return cannon({ ...options, duration });
+}
+
+export async function writeBenchmark(context: BenchContext): Promise<void> {
+  const results: [string, LoadResult][] = [];
+  const bare = await startBareFastify();
+  try {
+    results.push(['bare Fastify 5 (reference)', await measureWrites(bare)]);
+  } finally {
+    await bare.child.stop();
+  }
+  for (const durability of ['process', 'power'] as const) {
+    const data = await context.freshSeededDir(THINGS, true);
+    const server = await startTwinfold({ data, durability });
+    try {
+      results.push([`Twinfold --durability ${durability}`, await measureWrites(server)]);
+    } finally {
+      await server.child.stop();
+    }
+  }
+  const reference = results[0][1];
+  context.maxWriteRate = results[1][1].rps;
+  printTable(
+    `write: PUT /api/2/things/{id}/features/f/properties/value over ${THINGS} things, ${CONNECTIONS} connections, ${DURATION_S} s`,
+    ['server', 'req/s', 'vs bare', 'p50', 'p99', 'non-2xx/err'],
+    results.map(([name, r]) => [
+      name,
+      fmt(r.rps),
+      ratio(r.rps, reference.rps),
+      ms(r.p50),
+      ms(r.p99),
+      fmt(r.failed),
+    ]),
+  );
+  const ok = results[1][1].rps >= 0.5 * reference.rps;
+  note(`bar: Twinfold (process) >= 50 % of bare Fastify req/s -> ${meets(ok)}`);
+}
