@@ -1,6 +1,7 @@
 // Entry of `npm run bench [-- name...]`: runs every benchmark, or the named ones, in one context.
 import { BenchContext } from './harness/context.js';
 import { killAllChildren } from './harness/processes.js';
+import { authBenchmark } from './auth.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   read: readBenchmark,
   search: searchBenchmark,
   memory: memoryBenchmark,
+  auth: authBenchmark,
 };
 
 const names = process.argv.slice(2);

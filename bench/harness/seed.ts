@@ -65,7 +65,7 @@ export async function seedDataDir(dir: string, count: number, withF = false): Pr
         json: JSON.stringify(thing),
       });
     }
-    await journal.commit({ events, states, snapshots: [] });
+    await journal.commit({ events, dirty: [], checkpoint: states, snapshots: [] });
   }
   await journal.close();
   return (performance.now() - started) / 1000;

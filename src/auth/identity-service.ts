@@ -84,6 +84,8 @@ export class IdentityService {
   private readonly users = new Map<string, UserRecord>();
   private readonly tokensByHash = new Map<string, ApiTokenRecord>();
   private readonly tokensById = new Map<string, ApiTokenRecord>();
+  /** token -> its SHA-256, for tokens seen recently. */
+  private readonly tokenHashes = new Map<string, string>();
   private readonly basicCache = new Map<string, { identity: Identity; until: number }>();
   /** Verified JWTs until they expire; `kid` (our own tokens) must still be in the key ring. */
   private readonly jwtCache = new Map<string, { identity: Identity; exp: number; kid?: string }>();
@@ -468,8 +470,19 @@ export class IdentityService {
     return identity;
   }
 
+  /** The record of an API token; recently seen tokens skip the hash (the record is still checked). */
+  private tokenRecord(token: string): ApiTokenRecord | undefined {
+    let hash = this.tokenHashes.get(token);
+    if (hash === undefined) {
+      hash = sha256(token);
+      if (this.tokenHashes.size >= 10_000) this.tokenHashes.clear();
+      this.tokenHashes.set(token, hash);
+    }
+    return this.tokensByHash.get(hash);
+  }
+
   private apiToken(token: string): Identity {
-    const record = this.tokensByHash.get(sha256(token));
+    const record = this.tokenRecord(token);
     if (!record || record.revoked || (record.expires !== null && record.expires <= this.now())) {
       return this.reject('bad-token');
     }

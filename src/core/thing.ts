@@ -46,16 +46,22 @@ export function namespaceOf(thingId: string): string {
   return thingId.slice(0, thingId.indexOf(':'));
 }
 
-let lastMs = NaN;
-let lastIso = '';
+const isoMs = [NaN, NaN];
+const isoText = ['', ''];
+let isoNext = 0;
 
-/** `toISOString` of an epoch-ms time, remembering the last answer (loads repeat timestamps). */
+/**
+ * `toISOString` of an epoch-ms time, remembering the last two answers: writes and loads repeat
+ * the same created and modified times.
+ */
 export function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
+  if (ms === isoMs[0]) return isoText[0];
+  if (ms === isoMs[1]) return isoText[1];
+  const slot = isoNext;
+  isoNext = 1 - slot;
+  isoMs[slot] = ms;
+  isoText[slot] = new Date(ms).toISOString();
+  return isoText[slot];
 }
 
 /** Builds the search document of a thing from its JSON and metadata. */

@@ -5,7 +5,7 @@ import { errors } from '../core/error-registry.js';
 import { contentTag, revisionTag } from '../core/etag.js';
 import type { TwinEvent } from '../core/events.js';
 import { assertThingId, isValidNamespace } from '../core/ids.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
+import type { JsonObject, JsonPrimitive, JsonValue } from '../core/json.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { getAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
@@ -19,6 +19,7 @@ import {
 } from '../core/thing-resource.js';
 import {
   asSearchDocument,
+  isoTime,
   toSearchDocument,
   type SearchDocument,
   type Thing,
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   snapshotEvery?: number;
   /** How many recently used twins stay parsed in memory. */
   parsedCacheSize?: number;
+  /** How often the current state of changed twins is written to the journal (ms). */
+  checkpointEveryMs?: number;
   observer?: Partial<CommitObserver> & { eventsAppended?(count: number): void };
   now?: () => number;
 }
@@ -113,31 +116,60 @@ export class TwinRuntime {
     this.now = options.now ?? Date.now;
     this.onEvents = options.observer?.eventsAppended ?? (() => {});
     const observer = options.observer ?? {};
-    this.commits = new GroupCommit(this.journal, {
-      committed: (count, seconds) => observer.committed?.(count, seconds),
-      failed: (error) => {
-        this.failure = error;
-        observer.failed?.(error);
+    this.commits = new GroupCommit(
+      this.journal,
+      {
+        committed: (count, seconds) => observer.committed?.(count, seconds),
+        failed: (error) => {
+          this.failure = error;
+          observer.failed?.(error);
+        },
       },
-    });
+      {
+        stateOf: (thingId) => ({ thingId, ...(this.twins.get(thingId) as TwinEntry) }),
+        checkpointEveryMs: options.checkpointEveryMs,
+      },
+    );
   }
 
-  /** Loads the current state of every twin from the journal and indexes it. */
+  /**
+   * Loads the current state of every twin: the checkpointed states, then the events of twins that
+   * changed after the last checkpoint. Indexes every live twin.
+   */
   async load(): Promise<number> {
-    let live = 0;
+    const dirty = new Set(await this.journal.dirtyThings());
     await this.journal.loadCurrent((stored) => {
-      this.twins.set(stored.thingId, {
-        json: stored.json,
-        revision: stored.revision,
-        created: stored.created,
-        modified: stored.modified,
-      });
-      if (stored.json !== null) {
-        live++;
-        this.index.put(asSearchDocument(JSON.parse(stored.json) as Thing, stored));
+      const { json, revision, created, modified } = stored;
+      this.twins.set(stored.thingId, { json, revision, created, modified });
+      if (json !== null && !dirty.has(stored.thingId)) {
+        this.index.put(asSearchDocument(JSON.parse(json) as Thing, stored));
       }
     });
-    return live;
+    for (const thingId of dirty) await this.replay(thingId);
+    return this.index.size();
+  }
+
+  /** Applies the events a twin got after its checkpointed state. */
+  private async replay(thingId: string): Promise<void> {
+    const entry = this.twins.get(thingId);
+    let thing: JsonObject | null = entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
+    let { revision, created, modified } = entry ?? { revision: 0, created: 0, modified: 0 };
+    for (const event of await this.journal.readEvents(thingId, { fromRevision: revision + 1 })) {
+      if (event.action === 'created') created = event.timestamp;
+      thing = applyChange(thing, event);
+      revision = event.revision;
+      modified = event.timestamp;
+    }
+    const state: TwinEntry = {
+      json: thing === null ? null : JSON.stringify(thing),
+      revision,
+      created,
+      modified,
+    };
+    this.twins.set(thingId, state);
+    if (thing !== null) this.index.put(asSearchDocument(thing as unknown as Thing, state));
+    // The replayed state becomes the checkpointed one at the next checkpoint.
+    if (revision > (entry?.revision ?? 0)) this.commits.markDirty(thingId);
   }
 
   /** Number of live (not deleted) twins. */
@@ -156,7 +188,7 @@ export class TwinRuntime {
   }
 
   async close(): Promise<void> {
-    await this.commits.drain();
+    await this.commits.drain(true);
     await this.journal.close();
   }
 
@@ -414,10 +446,11 @@ export class TwinRuntime {
     this.twins.set(thingId, updated);
     this.rememberParsed(thingId, next);
     if (next === null) this.index.remove(thingId);
-    else this.index.put(toSearchDocument(next as unknown as Thing, updated));
+    else if (!this.indexScalarChange(thingId, planned, updated)) {
+      this.index.put(toSearchDocument(next as unknown as Thing, updated));
+    }
     const event: TwinEvent = { ...planned.change, thingId, revision, timestamp };
     if (request.originator) event.originator = request.originator;
-    const stored: StoredThing = { thingId, ...updated };
     this.onEvents(1);
     const value = next === null ? undefined : getAt(next, resource.segments);
     const result: WriteResult = { created: planned.created, revision };
@@ -425,9 +458,22 @@ export class TwinRuntime {
       result.value = value;
       result.etag = this.tagOf(resource, value, revision);
     }
-    return this.commits
-      .append(event, stored, revision % this.snapshotEvery === 0)
-      .then(() => result);
+    const snapshot = revision % this.snapshotEvery === 0 ? { thingId, ...updated } : null;
+    return this.commits.append(event, snapshot).then(() => result);
+  }
+
+  /** Re-indexes only the changed value when one scalar replaced another (telemetry's usual write). */
+  private indexScalarChange(thingId: string, planned: PlannedChange, entry: TwinEntry): boolean {
+    const { action, path, value } = planned.change;
+    if (action !== 'modified' || path.length === 0 || !this.index.replaceScalar) return false;
+    if (value !== null && typeof value === 'object') return false;
+    return this.index.replaceScalar(
+      thingId,
+      path.join('/'),
+      value as JsonPrimitive,
+      entry.revision,
+      isoTime(entry.modified),
+    );
   }
 
   // --- search ---

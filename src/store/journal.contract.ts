@@ -54,7 +54,8 @@ export function journalContract(name: string, fixture: JournalFixture): void {
             originator: 'u1',
           },
         ],
-        states: [state('ns:a', 3, { thingId: 'ns:a', policyId: 'ns:a', attributes: {} }, 3000)],
+        dirty: [],
+        checkpoint: [state('ns:a', 3, { thingId: 'ns:a', policyId: 'ns:a', attributes: {} }, 3000)],
         snapshots: [],
       });
       const events = await journal.readEvents('ns:a', {});
@@ -84,7 +85,8 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       }
       await journal.commit({
         events,
-        states: [state('ns:r', 10, { thingId: 'ns:r' })],
+        dirty: [],
+        checkpoint: [state('ns:r', 10, { thingId: 'ns:r' })],
         snapshots: [],
       });
       const byRevision = await journal.readEvents('ns:r', { fromRevision: 3, toRevision: 5 });
@@ -103,12 +105,14 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       let journal = await fixture.open();
       await journal.commit({
         events: [created('ns:s', 1, 1000, {}), created('ns:t', 1, 1000, {})],
-        states: [state('ns:s', 1, { thingId: 'ns:s' }), state('ns:t', 1, { thingId: 'ns:t' })],
+        dirty: [],
+        checkpoint: [state('ns:s', 1, { thingId: 'ns:s' }), state('ns:t', 1, { thingId: 'ns:t' })],
         snapshots: [state('ns:s', 1, { thingId: 'ns:s', v: 1 })],
       });
       await journal.commit({
         events: [{ thingId: 'ns:t', revision: 2, timestamp: 2000, action: 'deleted', path: [] }],
-        states: [state('ns:t', 2, null, 2000)],
+        dirty: [],
+        checkpoint: [state('ns:t', 2, null, 2000)],
         snapshots: [],
       });
       journal = await fixture.reopen(journal);
@@ -128,7 +132,8 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       const journal = await fixture.open();
       await journal.commit({
         events: [created('ns:d', 1, 1000, {})],
-        states: [state('ns:d', 1, { a: 1 })],
+        dirty: [],
+        checkpoint: [state('ns:d', 1, { a: 1 })],
         snapshots: [],
       });
       await expect(
@@ -137,7 +142,8 @@ export function journalContract(name: string, fixture: JournalFixture): void {
             { thingId: 'ns:e', revision: 1, timestamp: 1, action: 'created', path: [], value: {} },
             created('ns:d', 1, 2000, {}),
           ],
-          states: [state('ns:d', 1, { a: 2 })],
+          dirty: [],
+          checkpoint: [state('ns:d', 1, { a: 2 })],
           snapshots: [],
         }),
       ).rejects.toThrow();
@@ -145,6 +151,46 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       const loaded: StoredThing[] = [];
       await journal.loadCurrent((t) => loaded.push(t));
       expect(loaded.find((t) => t.thingId === 'ns:d')?.json).toBe(JSON.stringify({ a: 1 }));
+      await journal.close();
+    });
+
+    it('journal - marks things dirty until a checkpoint writes their state', async () => {
+      let journal = await fixture.open();
+      await journal.commit({
+        events: [created('ns:p', 1, 1000, {})],
+        dirty: [],
+        checkpoint: [state('ns:p', 1, { thingId: 'ns:p', v: 1 })],
+        snapshots: [],
+      });
+      await journal.commit({
+        events: [
+          {
+            thingId: 'ns:p',
+            revision: 2,
+            timestamp: 2000,
+            action: 'modified',
+            path: ['attributes'],
+            value: {},
+          },
+        ],
+        dirty: ['ns:p'],
+        snapshots: [],
+      });
+      journal = await fixture.reopen(journal);
+      expect(await journal.dirtyThings()).toEqual(['ns:p']);
+      const before: StoredThing[] = [];
+      await journal.loadCurrent((t) => before.push(t));
+      expect(before[0]).toMatchObject({ thingId: 'ns:p', revision: 1 });
+      await journal.commit({
+        events: [],
+        dirty: [],
+        checkpoint: [state('ns:p', 2, { thingId: 'ns:p', attributes: {} }, 2000)],
+        snapshots: [],
+      });
+      expect(await journal.dirtyThings()).toEqual([]);
+      const after: StoredThing[] = [];
+      await journal.loadCurrent((t) => after.push(t));
+      expect(after[0]).toMatchObject({ thingId: 'ns:p', revision: 2 });
       await journal.close();
     });
 
@@ -158,7 +204,8 @@ export function journalContract(name: string, fixture: JournalFixture): void {
           { thingId: 'ns:new', revision: 2, timestamp: 9000, action: 'deleted', path: [] },
           created('ns:live', 1, 1000, {}),
         ],
-        states: [
+        dirty: [],
+        checkpoint: [
           state('ns:old', 2, null, 2000),
           state('ns:new', 2, null, 9000),
           state('ns:live', 1, {}, 1000),

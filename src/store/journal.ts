@@ -1,4 +1,4 @@
-// Port: the event journal (source of truth) with the current-state projection and periodic snapshots.
+// Port: the event journal (source of truth) with a checkpointed current-state projection and snapshots.
 import type { TwinEvent } from '../core/events.js';
 
 /** A thing's state at a revision. `json` is the thing JSON text, `null` once deleted. Times in epoch ms. */
@@ -10,11 +10,20 @@ export interface StoredThing {
   json: string | null;
 }
 
-/** What one group commit writes, atomically. */
+/**
+ * What one group commit writes, atomically. The stored current state of a thing is only rewritten
+ * at checkpoints; in between, a thing with newer events is marked dirty, and loading replays its
+ * events after its stored state.
+ */
 export interface CommitBatch {
   events: TwinEvent[];
-  /** The latest state of every thing the events touched (the current-state projection). */
-  states: StoredThing[];
+  /** Things that get their first event since the last checkpoint. */
+  dirty: string[];
+  /**
+   * A checkpoint: the state, after this batch, of every thing dirty since the last checkpoint.
+   * Once it commits, no thing is dirty any more.
+   */
+  checkpoint?: StoredThing[];
   /** Historical snapshots that speed up time travel. */
   snapshots: StoredThing[];
 }
@@ -30,8 +39,13 @@ export interface EventRange {
 export interface Journal {
   /** Writes a batch atomically; resolves once it is durable at the configured level. */
   commit(batch: CommitBatch): Promise<void>;
-  /** Visits the current state of every thing (deleted ones with `json: null`); resolves to the count. */
+  /**
+   * Visits the state of every thing as of the last checkpoint (deleted ones with `json: null`);
+   * resolves to the count. Things in `dirtyThings()` have events after that state.
+   */
   loadCurrent(visit: (thing: StoredThing) => void): Promise<number>;
+  /** Things with events newer than their checkpointed state. */
+  dirtyThings(): Promise<string[]>;
   /** A thing's events in revision order within the range. */
   readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]>;
   /** The newest snapshot with revision ≤ `revision`, or null. */

@@ -1,4 +1,5 @@
 // Port: the search index over the current state of every twin (RQL filter, sort, page, count).
+import type { JsonPrimitive } from '../core/json.js';
 import type { SearchDocument } from '../core/thing.js';
 import type { FilterNode, SortKey } from '../rql/ast.js';
 
@@ -33,6 +34,18 @@ export interface SearchPage {
 export interface TwinIndex {
   /** Inserts or replaces the document of `doc.thingId`. */
   put(doc: SearchDocument): void;
+  /**
+   * Fast path for the commonest write: one scalar replaces a scalar at an existing path, and the
+   * thing's `_revision` and `_modified` move on. Returns false when it does not apply (nothing
+   * changed); the caller then calls `put`.
+   */
+  replaceScalar?(
+    thingId: string,
+    path: string,
+    value: JsonPrimitive,
+    revision: number,
+    modified: string,
+  ): boolean;
   /** Removes a thing; a no-op when it is not indexed. */
   remove(thingId: string): void;
   search(query: SearchQuery): Promise<SearchPage>;

@@ -472,3 +472,64 @@ describe.each(TUNINGS)('MemoryTwinIndex property (%s)', (_name, options) => {
     );
   });
 });
+
+describe('memory twin index - replaceScalar', () => {
+  const doc = (id: string, value: unknown, revision: number, modified: string) =>
+    ({
+      thingId: id,
+      policyId: id,
+      features: { t: { properties: { v: value, unit: 'C' } } },
+      _revision: revision,
+      _created: '2026-01-01T00:00:00.000Z',
+      _modified: modified,
+      _namespace: 'ns',
+    }) as unknown as SearchDocument;
+
+  it('gives the same answers as putting the whole document again', async () => {
+    const fast = new MemoryTwinIndex({ denseMin: 2 });
+    const slow = new MemoryTwinIndex({ denseMin: 2 });
+    for (let i = 0; i < 20; i++) {
+      fast.put(doc(`ns:t${i}`, i, 1, '2026-01-01T00:00:00.000Z'));
+      slow.put(doc(`ns:t${i}`, i, 1, '2026-01-01T00:00:00.000Z'));
+    }
+    const changes: [number, unknown][] = [
+      [3, 100],
+      [4, 'hot'],
+      [5, null],
+      [6, true],
+      [3, -1],
+    ];
+    for (const [i, value] of changes) {
+      const modified = `2026-01-02T00:00:0${i}.000Z`;
+      expect(
+        fast.replaceScalar(`ns:t${i}`, 'features/t/properties/v', value as never, 2, modified),
+      ).toBe(true);
+      slow.put(doc(`ns:t${i}`, value, 2, modified));
+    }
+    const filters = [
+      'gt(features/t/properties/v,10)',
+      'eq(features/t/properties/v,"hot")',
+      'eq(features/t/properties/v,null)',
+      'eq(features/t/properties/v,true)',
+      'lt(features/t/properties/v,0)',
+      'eq(_revision,2)',
+      'gt(_modified,"2026-01-02T00:00:04.000Z")',
+    ];
+    for (const f of filters) {
+      const query = {
+        filter: parseFilter(f),
+        sort: [{ path: 'features/t/properties/v', direction: 'desc' as const }],
+        size: 50,
+      };
+      expect((await fast.search(query)).thingIds, f).toEqual((await slow.search(query)).thingIds);
+    }
+  });
+
+  it('does not apply to missing paths, objects or unknown things', () => {
+    const index = new MemoryTwinIndex();
+    index.put(doc('ns:a', 1, 1, '2026-01-01T00:00:00.000Z'));
+    expect(index.replaceScalar('ns:a', 'features/t/properties/missing', 1, 2, 'x')).toBe(false);
+    expect(index.replaceScalar('ns:a', 'features/t/properties', 1, 2, 'x')).toBe(false);
+    expect(index.replaceScalar('ns:zz', 'features/t/properties/v', 1, 2, 'x')).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 // The embedded search index: documents flattened into per-path columns, filtered by scan, paged by top-k.
 import { createHash } from 'node:crypto';
 import { errors } from '../../core/error-registry.js';
+import type { JsonPrimitive } from '../../core/json.js';
 import type { SearchDocument } from '../../core/thing.js';
 import type { FilterNode, RqlValue, SortKey } from '../../rql/ast.js';
 import { isAddressableKey, isScalar, scalarTest } from '../../rql/evaluate.js';
@@ -439,6 +440,29 @@ export class MemoryTwinIndex implements TwinIndex {
     for (let i = 0; i < cols.length; i++) cols[i].set(o, cells[i]);
     cols.length = 0;
     cells.length = 0;
+  }
+
+  replaceScalar(
+    thingId: string,
+    path: string,
+    value: JsonPrimitive,
+    revision: number,
+    modified: string,
+  ): boolean {
+    const o = this.ordinals.get(thingId);
+    const col = this.columns.get(path);
+    const revisions = this.columns.get('_revision');
+    const modifieds = this.columns.get('_modified');
+    if (o === undefined || !col || !revisions || !modifieds || !isScalar(value)) return false;
+    const kind = col.kindAt(o);
+    if (kind < K_NULL || kind > K_STR) return false;
+    col.clear(o);
+    col.set(o, value);
+    revisions.clear(o);
+    revisions.set(o, revision);
+    modifieds.clear(o);
+    modifieds.set(o, modified);
+    return true;
   }
 
   remove(thingId: string): void {

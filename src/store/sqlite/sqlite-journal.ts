@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS things (
   thing_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, json TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dirty (thing_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (
   thing_id TEXT NOT NULL, revision INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, json TEXT,
@@ -77,6 +78,8 @@ export class SqliteJournal implements Journal {
   private readonly insertEvent: Database.Statement;
   private readonly upsertThing: Database.Statement;
   private readonly upsertSnapshot: Database.Statement;
+  private readonly markDirty: Database.Statement;
+  private readonly clearDirty: Database.Statement;
   private readonly writeBatch: (batch: CommitBatch) => void;
 
   constructor(options: SqliteJournalOptions) {
@@ -95,6 +98,8 @@ export class SqliteJournal implements Journal {
     this.upsertSnapshot = this.db.prepare(
       'INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
     );
+    this.markDirty = this.db.prepare('INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)');
+    this.clearDirty = this.db.prepare('DELETE FROM dirty');
     this.writeBatch = this.db.transaction((batch: CommitBatch) => {
       for (const e of batch.events) {
         const value = e.value === undefined ? null : JSON.stringify(e.value);
@@ -108,8 +113,12 @@ export class SqliteJournal implements Journal {
           e.originator ?? null,
         );
       }
-      for (const s of batch.states)
-        this.upsertThing.run(s.thingId, s.revision, s.created, s.modified, s.json);
+      for (const id of batch.dirty) this.markDirty.run(id);
+      if (batch.checkpoint) {
+        for (const s of batch.checkpoint)
+          this.upsertThing.run(s.thingId, s.revision, s.created, s.modified, s.json);
+        this.clearDirty.run();
+      }
       for (const s of batch.snapshots)
         this.upsertSnapshot.run(s.thingId, s.revision, s.created, s.modified, s.json);
     });
@@ -130,6 +139,10 @@ export class SqliteJournal implements Journal {
       count++;
     }
     return count;
+  }
+
+  async dirtyThings(): Promise<string[]> {
+    return this.db.prepare('SELECT thing_id FROM dirty').pluck().all() as string[];
   }
 
   async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
@@ -171,7 +184,7 @@ export class SqliteJournal implements Journal {
         .prepare('SELECT thing_id FROM things WHERE json IS NULL AND modified < ?')
         .pluck()
         .all(before) as string[];
-      for (const table of ['events', 'snapshots', 'things']) {
+      for (const table of ['events', 'snapshots', 'things', 'dirty']) {
         const statement = this.db.prepare(`DELETE FROM ${table} WHERE thing_id = ?`);
         for (const id of ids) statement.run(id);
       }
