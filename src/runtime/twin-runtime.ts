@@ -27,7 +27,7 @@ import {
 } from '../core/thing.js';
 import type { FilterNode } from '../rql/ast.js';
 import { evaluateFilter } from '../rql/evaluate.js';
-import type { EventRange, Journal, StoredThing } from '../store/journal.js';
+import type { EventRange, Journal } from '../store/journal.js';
 import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
 import { GroupCommit, type CommitObserver } from './group-commit.js';
 
