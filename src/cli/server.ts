@@ -103,6 +103,9 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, ms: Date.now() - started, durability: config.durability }, 'twinfold ready');
+  void runtime.indexed.then(() =>
+    logger.info({ twins: runtime.size, ms: Date.now() - started }, 'search index built'),
+  );
 
   let pruning: NodeJS.Timeout | undefined;
   if (config.historyRetentionDays > 0) {

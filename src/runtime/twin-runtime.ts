@@ -96,6 +96,10 @@ const DEFAULT_MAX_THING_BYTES = 100 * 1024;
 
 export class TwinRuntime {
   private readonly twins = new Map<string, TwinEntry>();
+  private liveTwins = 0;
+  private indexing: Promise<void> = Promise.resolve();
+  /** False while the search index is being built after a load. */
+  indexComplete = true;
   private readonly parsed = new Map<string, JsonObject>();
   private readonly parsedLimit: number;
   private readonly journal: Journal;
@@ -134,19 +138,45 @@ export class TwinRuntime {
 
   /**
    * Loads the current state of every twin: the checkpointed states, then the events of twins that
-   * changed after the last checkpoint. Indexes every live twin.
+   * changed after the last checkpoint; resolves to the number of live twins. Reads and writes can
+   * be served from then on; the search index is built in the background (see `indexed`), and
+   * searches wait for it.
    */
   async load(): Promise<number> {
     const dirty = new Set(await this.journal.dirtyThings());
     await this.journal.loadCurrent((stored) => {
       const { json, revision, created, modified } = stored;
       this.twins.set(stored.thingId, { json, revision, created, modified });
-      if (json !== null && !dirty.has(stored.thingId)) {
-        this.index.put(asSearchDocument(JSON.parse(json) as Thing, stored));
-      }
     });
     for (const thingId of dirty) await this.replay(thingId);
-    return this.index.size();
+    let live = 0;
+    for (const entry of this.twins.values()) if (entry.json !== null) live++;
+    this.liveTwins = live;
+    this.indexComplete = false;
+    this.indexing = this.buildIndex().then(() => {
+      this.indexComplete = true;
+    });
+    return live;
+  }
+
+  /** Resolves once the search index holds every twin loaded at start. */
+  get indexed(): Promise<void> {
+    return this.indexing;
+  }
+
+  /**
+   * Indexes every twin, yielding to the event loop between slices. Writes meanwhile index their
+   * own twin; a twin visited later is indexed from its latest state, so the result is consistent.
+   */
+  private async buildIndex(): Promise<void> {
+    let n = 0;
+    for (const entry of this.twins.values()) {
+      if (entry.json !== null) {
+        const thing = JSON.parse(entry.json) as Thing;
+        this.index.put(asSearchDocument(thing, entry));
+      }
+      if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Applies the events a twin got after its checkpointed state. */
@@ -167,14 +197,13 @@ export class TwinRuntime {
       modified,
     };
     this.twins.set(thingId, state);
-    if (thing !== null) this.index.put(asSearchDocument(thing as unknown as Thing, state));
     // The replayed state becomes the checkpointed one at the next checkpoint.
     if (revision > (entry?.revision ?? 0)) this.commits.markDirty(thingId);
   }
 
   /** Number of live (not deleted) twins. */
   get size(): number {
-    return this.index.size();
+    return this.liveTwins;
   }
 
   /** False once a journal commit failed: the process must restart to recover. */
@@ -444,6 +473,7 @@ export class TwinRuntime {
     const created = planned.change.action === 'created' || !entry?.json ? timestamp : entry.created;
     const updated: TwinEntry = { json, revision, created, modified: timestamp };
     this.twins.set(thingId, updated);
+    this.liveTwins += (next === null ? 0 : 1) - (entry?.json ? 1 : 0);
     this.rememberParsed(thingId, next);
     if (next === null) this.index.remove(thingId);
     else if (!this.indexScalarChange(thingId, planned, updated)) {
@@ -479,6 +509,7 @@ export class TwinRuntime {
   // --- search ---
 
   async search(query: SearchQuery): Promise<{ docs: SearchDocument[]; cursor?: string }> {
+    await this.indexing;
     const page = await this.index.search(query);
     const docs: SearchDocument[] = [];
     for (const id of page.thingIds) {
@@ -488,7 +519,8 @@ export class TwinRuntime {
     return { docs, cursor: page.cursor };
   }
 
-  count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
+  async count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
+    await this.indexing;
     return this.index.count(query);
   }
 }

@@ -17,9 +17,11 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): vo
     { schema: { tags, summary: 'Readiness: state loaded and journal healthy' } },
     async (_req, reply) => {
       const ready = deps.ready() && deps.runtime.healthy;
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? 'READY' : 'NOT_READY', twins: deps.runtime.size });
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'READY' : 'NOT_READY',
+        twins: deps.runtime.size,
+        searchIndex: deps.runtime.indexComplete ? 'ready' : 'building',
+      });
     },
   );
   app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_req, reply) => {
