@@ -24,6 +24,14 @@ function requireWritable(identity: Identity): void {
   if (identity.readOnly) throw errors.readOnlyIdentity();
 }
 
+/** The identity of a request that changes users or keys: an administrator that may write. */
+function adminWriter(request: FastifyRequest): Identity {
+  const identity = identityOf(request);
+  requireAdmin(identity);
+  requireWritable(identity);
+  return identity;
+}
+
 const tags = ['Identities'];
 const body = (properties: Record<string, object>, required: string[] = []) => ({
   type: 'object',
@@ -101,9 +109,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     '/auth/keys/rotate',
     { schema: { tags, summary: 'Rotate the JWT signing key (administrators)' } },
     async (request, reply) => {
-      const identity = identityOf(request);
-      requireAdmin(identity);
-      requireWritable(identity);
+      adminWriter(request);
       return sendJson(reply, 200, service.rotateSigningKey());
     },
   );
@@ -133,9 +139,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       },
     },
     async (request, reply) => {
-      const identity = identityOf(request);
-      requireAdmin(identity);
-      requireWritable(identity);
+      adminWriter(request);
       const { username, password, roles } = objectBody(request);
       if (
         roles !== undefined &&
@@ -175,9 +179,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       },
     },
     async (request, reply) => {
-      const identity = identityOf(request);
-      requireAdmin(identity);
-      requireWritable(identity);
+      adminWriter(request);
       const { disabled } = objectBody(request);
       if (typeof disabled !== 'boolean')
         throw errors.identityInvalid('Send {"disabled": true} or {"disabled": false}.');
@@ -199,9 +201,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       },
     },
     async (request, reply) => {
-      const identity = identityOf(request);
-      requireAdmin(identity);
-      requireWritable(identity);
+      adminWriter(request);
       await service.deleteUser((request.params as { username: string }).username);
       return reply.code(204).send();
     },
