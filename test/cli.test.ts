@@ -41,7 +41,11 @@ describe('cli', () => {
     const server = await startServerProcess(['--data', dir, '--mqtt-port', '0', '--demo']);
     try {
       expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'UP' });
-      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({ status: 'READY', twins: 3, searchIndex: 'ready' });
+      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({
+        status: 'READY',
+        twins: 3,
+        searchIndex: 'ready',
+      });
       await adminFetch(`${server.url}/api/2/things/demo:pump-1`);
       await adminFetch(`${server.url}/api/2/things/demo:pump-1/attributes/site`, {
         method: 'PUT',
