@@ -154,7 +154,7 @@ describe('search api - time:now', () => {
     let pages = 0;
     do {
       const option = cursor ? `size(5),cursor(${cursor})` : 'size(5)';
-      const url = `/api/2/search/things?${q({ filter: 'lt(_modified,time:now)', option, fields: 'thingId' })}`;
+      const url = `/api/2/search/things?${q({ filter: 'le(_modified,time:now)', option, fields: 'thingId' })}`;
       const response = await f.request({ url });
       expect(response.statusCode).toBe(200);
       seen.push(...response.json().items.map((t: { thingId: string }) => t.thingId));
