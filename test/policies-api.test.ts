@@ -747,7 +747,7 @@ describe('policies api - things and their policies', () => {
     expect(policy.statusCode).toBe(200);
     const body = policy.json();
     expect(Object.keys(body.entries as object)).toEqual(['DEFAULT']);
-    expect(Object.keys(body.entries.DEFAULT.subjects as object)).toEqual([ALICE]);
+    expect(body.entries.DEFAULT.subjects).toEqual({ [ALICE]: { type: 'generated' } });
     const both = { grant: ['READ', 'WRITE'], revoke: [] };
     expect(body.entries.DEFAULT.resources).toEqual({
       'thing:/': both,

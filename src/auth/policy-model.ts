@@ -139,7 +139,7 @@ export function defaultPolicy(policyId: string, subjectIds: string[]): Policy {
     policyId,
     entries: {
       DEFAULT: {
-        subjects: Object.fromEntries(subjectIds.map((id) => [id, { type: 'the creator' }])),
+        subjects: Object.fromEntries(subjectIds.map((id) => [id, { type: 'generated' }])),
         resources: {
           'thing:/': { grant: all, revoke: [] },
           'policy:/': { grant: all, revoke: [] },

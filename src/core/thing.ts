@@ -43,7 +43,8 @@ export interface SearchDocument {
 
 /** The namespace of a thing id (`org.example:sensor-1` -> `org.example`). */
 export function namespaceOf(thingId: string): string {
-  return thingId.slice(0, thingId.indexOf(':'));
+  const colon = thingId.indexOf(':');
+  return colon < 0 ? '' : thingId.slice(0, colon);
 }
 
 const isoMs = [NaN, NaN];
