@@ -343,6 +343,9 @@ export class IdentityService {
     const record = await this.refreshRecord(refreshToken);
     await this.options.catalog.putRefreshToken({ ...record, revoked: true });
     if (accessJti) {
+      // Expired tokens fail verification anyway, so their ids need not be remembered.
+      const nowSeconds = this.now() / 1000;
+      for (const [jti, exp] of this.revokedJti) if (exp <= nowSeconds) this.revokedJti.delete(jti);
       this.revokedJti.set(accessJti.jti, accessJti.exp);
       this.jwtCache.clear();
     }
