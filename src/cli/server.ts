@@ -43,6 +43,7 @@ export async function startServer(
   const journal = new SqliteJournal({
     path: join(config.data, 'journal.db'),
     durability: config.durability,
+    writerThread: true,
   });
   const runtime = new TwinRuntime({
     journal,

@@ -14,20 +14,27 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-for (const durability of ['process', 'power'] as const) {
-  journalContract(`sqlite (${durability})`, {
+const VARIANTS = [
+  { durability: 'process', writerThread: false },
+  { durability: 'power', writerThread: false },
+  { durability: 'process', writerThread: true },
+  { durability: 'power', writerThread: true },
+] as const;
+
+for (const { durability, writerThread } of VARIANTS) {
+  journalContract(`sqlite (${durability}${writerThread ? ', writer thread' : ''})`, {
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
       dirs.push(dir);
       const path = join(dir, 'journal.db');
-      const journal = new SqliteJournal({ path, durability });
+      const journal = new SqliteJournal({ path, durability, writerThread });
       paths.set(journal, path);
       return journal;
     },
     async reopen(journal) {
       const path = paths.get(journal) as string;
       await journal.close();
-      const reopened = new SqliteJournal({ path, durability });
+      const reopened = new SqliteJournal({ path, durability, writerThread });
       paths.set(reopened, path);
       return reopened;
     },

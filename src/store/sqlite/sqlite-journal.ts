@@ -7,6 +7,12 @@ import type { JsonValue } from '../../core/json.js';
 import { formatPointer, parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, StoredThing } from '../journal.js';
+import {
+  InlineBatchWriter,
+  WorkerBatchWriter,
+  type BatchWriter,
+  type Operation,
+} from './sqlite-batch-writer.js';
 
 /** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
 export type Durability = 'process' | 'power';
@@ -15,6 +21,11 @@ export interface SqliteJournalOptions {
   /** File path, or `:memory:`. */
   path: string;
   durability?: Durability;
+  /**
+   * Write on a connection in a worker thread (inserts and WAL checkpoints then never block the
+   * event loop). Reads stay on this thread. Ignored for `:memory:`.
+   */
+  writerThread?: boolean;
 }
 
 const SCHEMA = `
@@ -73,59 +84,66 @@ function toStored(row: ThingRow): StoredThing {
   };
 }
 
+const WRITES = {
+  insertEvent:
+    'INSERT INTO events (thing_id, revision, ts, action, path, value, originator) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  upsertThing:
+    'INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+  upsertSnapshot:
+    'INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+  markDirty: 'INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)',
+  clearDirty: 'DELETE FROM dirty',
+};
+
+/** The statements that write one batch. */
+function operationsOf(batch: CommitBatch): Operation[] {
+  const operations: Operation[] = [];
+  for (const e of batch.events) {
+    const value = e.value === undefined ? null : JSON.stringify(e.value);
+    const params = [
+      e.thingId,
+      e.revision,
+      e.timestamp,
+      e.action,
+      formatPointer(e.path),
+      value,
+      e.originator ?? null,
+    ];
+    operations.push(['insertEvent', params]);
+  }
+  for (const id of batch.dirty) operations.push(['markDirty', [id]]);
+  if (batch.checkpoint) {
+    for (const s of batch.checkpoint)
+      operations.push(['upsertThing', [s.thingId, s.revision, s.created, s.modified, s.json]]);
+    operations.push(['clearDirty', []]);
+  }
+  for (const s of batch.snapshots)
+    operations.push(['upsertSnapshot', [s.thingId, s.revision, s.created, s.modified, s.json]]);
+  return operations;
+}
+
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
-  private readonly insertEvent: Database.Statement;
-  private readonly upsertThing: Database.Statement;
-  private readonly upsertSnapshot: Database.Statement;
-  private readonly markDirty: Database.Statement;
-  private readonly clearDirty: Database.Statement;
-  private readonly writeBatch: (batch: CommitBatch) => void;
+  private readonly writer: BatchWriter;
 
   constructor(options: SqliteJournalOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const synchronous = options.durability === 'power' ? 'FULL' : 'NORMAL';
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('cache_size = -65536');
+    this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
-    this.insertEvent = this.db.prepare(
-      'INSERT INTO events (thing_id, revision, ts, action, path, value, originator) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.upsertThing = this.db.prepare(
-      'INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.upsertSnapshot = this.db.prepare(
-      'INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.markDirty = this.db.prepare('INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)');
-    this.clearDirty = this.db.prepare('DELETE FROM dirty');
-    this.writeBatch = this.db.transaction((batch: CommitBatch) => {
-      for (const e of batch.events) {
-        const value = e.value === undefined ? null : JSON.stringify(e.value);
-        this.insertEvent.run(
-          e.thingId,
-          e.revision,
-          e.timestamp,
-          e.action,
-          formatPointer(e.path),
-          value,
-          e.originator ?? null,
-        );
-      }
-      for (const id of batch.dirty) this.markDirty.run(id);
-      if (batch.checkpoint) {
-        for (const s of batch.checkpoint)
-          this.upsertThing.run(s.thingId, s.revision, s.created, s.modified, s.json);
-        this.clearDirty.run();
-      }
-      for (const s of batch.snapshots)
-        this.upsertSnapshot.run(s.thingId, s.revision, s.created, s.modified, s.json);
-    });
+    const threaded = options.writerThread ?? false;
+    this.writer =
+      threaded && options.path !== ':memory:'
+        ? new WorkerBatchWriter(options.path, synchronous, WRITES)
+        : new InlineBatchWriter(this.db, WRITES);
   }
 
-  async commit(batch: CommitBatch): Promise<void> {
-    this.writeBatch(batch);
+  commit(batch: CommitBatch): Promise<void> {
+    return this.writer.write(operationsOf(batch));
   }
 
   async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
@@ -194,6 +212,7 @@ export class SqliteJournal implements Journal {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }
