@@ -1,4 +1,5 @@
 // Robustness: thousands of malformed requests on every route get a Ditto 4xx, never a 5xx, and change nothing.
+import type { ResourceKind } from '../src/core/thing-resource.js';
 import Database from 'better-sqlite3';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { join } from 'node:path';
@@ -74,19 +75,7 @@ const seg = (id: string) => encodeURIComponent(id).replace(/%3A/gi, ':');
 // --- resources, methods and the values each accepts ------------------------------------------
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
-type Kind =
-  | 'thing'
-  | 'policyId'
-  | 'definition'
-  | 'attributes'
-  | 'attribute'
-  | 'features'
-  | 'feature'
-  | 'featureDefinition'
-  | 'properties'
-  | 'property'
-  | 'desiredProperties'
-  | 'desiredProperty';
+type Kind = ResourceKind;
 
 const KINDS: Kind[] = [
   'thing',
