@@ -1,5 +1,7 @@
 // Group commit: writes made in the same turn of the event loop share one journal transaction, and
 // the current state of changed twins is checkpointed about once a second rather than on every write.
+// A few commits may be in flight at once (the journal applies them in order), so the event loop
+// keeps serving requests while the journal writes.
 import type { TwinEvent } from '../core/events.js';
 import type { CommitBatch, Journal, StoredThing } from '../store/journal.js';
 
@@ -15,6 +17,8 @@ export interface GroupCommitOptions {
   checkpointEveryMs?: number;
   /** …or once this many twins are dirty. */
   checkpointAtDirty?: number;
+  /** Commits handed to the journal and not yet durable, at most (default 4). */
+  maxInFlight?: number;
   now?: () => number;
 }
 
@@ -25,8 +29,9 @@ interface Waiter {
 
 /**
  * Collects events; flushes them in one `Journal.commit` on the next turn of the event loop and
- * resolves each writer's promise only after the batch is durable. One commit is in flight at a
- * time, so batches (and the checkpoints riding on them) reach the journal in order.
+ * resolves each writer's promise only after the batch is durable. Up to `maxInFlight` commits are
+ * outstanding; the journal applies them in the order they were made (and fails every later one
+ * once one fails), so batches and the checkpoints riding on them land in order.
  */
 export class GroupCommit {
   private events: TwinEvent[] = [];
@@ -38,7 +43,10 @@ export class GroupCommit {
   private lastCheckpoint: number;
   private forceCheckpoint = false;
   private scheduled = false;
-  private inFlight: Promise<void> | null = null;
+  private inFlight = 0;
+  /** Settles once the newest commit handed to the journal has settled. */
+  private newest: Promise<void> = Promise.resolve();
+  private readonly maxInFlight: number;
   private readonly now: () => number;
 
   constructor(
@@ -47,6 +55,7 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
     this.lastCheckpoint = this.now();
   }
 
@@ -71,18 +80,19 @@ export class GroupCommit {
   /** Resolves once everything queued so far is durable; with `checkpoint`, also checkpointed. */
   async drain(checkpoint = false): Promise<void> {
     if (checkpoint && this.dirty.size > 0) this.forceCheckpoint = true;
-    while (this.inFlight || this.events.length > 0 || this.forceCheckpoint) {
-      if (this.inFlight) await this.inFlight;
-      else await this.flush();
+    while (this.inFlight > 0 || this.events.length > 0 || this.forceCheckpoint) {
+      const canFlush = this.events.length > 0 || this.forceCheckpoint;
+      if (canFlush && this.inFlight < this.maxInFlight) this.flush();
+      else await this.newest;
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
@@ -96,8 +106,8 @@ export class GroupCommit {
     );
   }
 
-  private flush(): Promise<void> {
-    if (this.events.length === 0 && !this.forceCheckpoint) return Promise.resolve();
+  private flush(): void {
+    if (this.events.length === 0 && !this.forceCheckpoint) return;
     const batch: CommitBatch = {
       events: this.events,
       dirty: this.newlyDirty,
@@ -117,7 +127,8 @@ export class GroupCommit {
     this.snapshots = [];
     this.waiters = [];
     const started = process.hrtime.bigint();
-    this.inFlight = this.journal.commit(batch).then(
+    this.inFlight++;
+    const committed = this.journal.commit(batch).then(
       () => {
         this.observer.committed(
           batch.events.length,
@@ -130,8 +141,8 @@ export class GroupCommit {
         for (const w of waiters) w.reject(error);
       },
     );
-    return this.inFlight.finally(() => {
-      this.inFlight = null;
+    this.newest = committed.finally(() => {
+      this.inFlight--;
       if (this.events.length > 0) this.schedule();
     });
   }

@@ -154,6 +154,53 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       await journal.close();
     });
 
+    it('journal - applies commits made without waiting in the order they were made', async () => {
+      const journal = await fixture.open();
+      const commits = Array.from({ length: 20 }, (_, i) =>
+        journal.commit({
+          events: [
+            i === 0
+              ? created('ns:o', 1, 1000, {})
+              : {
+                  thingId: 'ns:o',
+                  revision: i + 1,
+                  timestamp: 1000 + i,
+                  action: 'modified',
+                  path: ['attributes', 'n'],
+                  value: i,
+                },
+          ],
+          dirty: i === 0 ? ['ns:o'] : [],
+          checkpoint: i === 10 ? [state('ns:o', 11, { n: 10 })] : undefined,
+          snapshots: [],
+        }),
+      );
+      await Promise.all(commits);
+      const events = await journal.readEvents('ns:o', {});
+      expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await journal.dirtyThings()).toEqual([]);
+      await journal.close();
+    });
+
+    it('journal - refuses every commit after a failed one, so nothing lands after a gap', async () => {
+      const journal = await fixture.open();
+      await journal.commit({ events: [created('ns:g', 1, 1000, {})], dirty: [], snapshots: [] });
+      const failing = journal.commit({
+        events: [created('ns:g', 1, 2000, {})],
+        dirty: [],
+        snapshots: [],
+      });
+      const later = journal.commit({
+        events: [created('ns:h', 1, 3000, {})],
+        dirty: [],
+        snapshots: [],
+      });
+      await expect(failing).rejects.toThrow();
+      await expect(later).rejects.toThrow(/refused/);
+      expect(await journal.readEvents('ns:h', {})).toEqual([]);
+      await journal.close();
+    });
+
     it('journal - marks things dirty until a checkpoint writes their state', async () => {
       let journal = await fixture.open();
       await journal.commit({

@@ -37,7 +37,11 @@ export interface EventRange {
 }
 
 export interface Journal {
-  /** Writes a batch atomically; resolves once it is durable at the configured level. */
+  /**
+   * Writes a batch atomically; resolves once it is durable at the configured level. Several
+   * commits may be outstanding: they apply in the order they were made, and once one fails every
+   * later one is refused (so no batch lands after a lost one).
+   */
   commit(batch: CommitBatch): Promise<void>;
   /**
    * Visits the state of every thing as of the last checkpoint (deleted ones with `json: null`);

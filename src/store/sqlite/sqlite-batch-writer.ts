@@ -9,7 +9,10 @@ import { Worker } from 'node:worker_threads';
 export type Operation = [name: string, params: unknown[]];
 
 export interface BatchWriter {
-  /** Runs every operation in one transaction; resolves once it is committed. */
+  /**
+   * Runs every operation in one transaction; resolves once it is committed. Batches commit in the
+   * order they are written; once one fails, every later one fails too (nothing lands after a gap).
+   */
   write(operations: Operation[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,6 +20,7 @@ export interface BatchWriter {
 /** Runs batches on an open connection of the caller's thread. */
 export class InlineBatchWriter implements BatchWriter {
   private readonly run: (operations: Operation[]) => void;
+  private failure: string | null = null;
 
   constructor(db: Database.Database, sql: Record<string, string>) {
     const statements = new Map(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]));
@@ -26,7 +30,13 @@ export class InlineBatchWriter implements BatchWriter {
   }
 
   async write(operations: Operation[]): Promise<void> {
-    this.run(operations);
+    if (this.failure !== null) throw new Error(`journal write refused: ${this.failure}`);
+    try {
+      this.run(operations);
+    } catch (error) {
+      this.failure = `an earlier write failed (${(error as Error).message})`;
+      throw new Error(`journal write failed: ${(error as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {}
@@ -46,16 +56,23 @@ const statements = new Map(Object.entries(workerData.sql).map(([name, text]) => 
 const run = db.transaction((operations) => {
   for (const [name, params] of operations) statements.get(name).run(...params);
 });
+// Once a batch fails, later ones are refused: nothing may land after a gap.
+let failure = null;
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
     parentPort.postMessage({ id: message.id });
     return;
   }
+  if (failure !== null) {
+    parentPort.postMessage({ id: message.id, refused: failure });
+    return;
+  }
   try {
-    run(message.operations);
+    run(JSON.parse(message.operations));
     parentPort.postMessage({ id: message.id });
   } catch (error) {
+    failure = 'an earlier write failed (' + String((error && error.message) || error) + ')';
     parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
   }
 });
@@ -76,11 +93,14 @@ export class WorkerBatchWriter implements BatchWriter {
       eval: true,
       workerData: { driver, path, synchronous, sql },
     });
-    this.worker.on('message', (message: { id: number; error?: string }) => {
+    this.worker.on('message', (message: { id: number; error?: string; refused?: string }) => {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
-      if (message.error === undefined) waiter?.resolve();
-      else waiter?.reject(new Error(`journal write failed: ${message.error}`));
+      if (message.error !== undefined)
+        waiter?.reject(new Error(`journal write failed: ${message.error}`));
+      else if (message.refused !== undefined)
+        waiter?.reject(new Error(`journal write refused: ${message.refused}`));
+      else waiter?.resolve();
     });
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', () => this.failAll(new Error('the journal writer thread stopped')));
@@ -100,7 +120,8 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   write(operations: Operation[]): Promise<void> {
-    return this.send({ operations });
+    // One string is far cheaper to hand over than a structured clone of many small arrays.
+    return this.send({ operations: JSON.stringify(operations) });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,102 @@
+// Group commit against a journal whose commits complete when the test says: batching, the bound on
+// commits in flight, acknowledgement only after durability, and drain.
+import { describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../core/events.js';
+import type { CommitBatch, Journal } from '../store/journal.js';
+import { GroupCommit } from './group-commit.js';
+
+/** A journal that records batches and leaves each commit pending until `complete` is called. */
+class ManualJournal {
+  readonly batches: CommitBatch[] = [];
+  private readonly pending: (() => void)[] = [];
+  commit(batch: CommitBatch): Promise<void> {
+    this.batches.push(batch);
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+  get outstanding(): number {
+    return this.pending.length;
+  }
+  /** Completes the oldest outstanding commit. */
+  complete(): void {
+    this.pending.shift()?.();
+  }
+}
+
+const event = (thingId: string, revision: number): TwinEvent => ({
+  thingId,
+  revision,
+  timestamp: revision,
+  action: 'modified',
+  path: ['attributes', 'n'],
+  value: revision,
+});
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+function groupCommit(journal: ManualJournal, maxInFlight: number) {
+  return new GroupCommit(
+    journal as unknown as Journal,
+    { committed: () => {}, failed: () => {} },
+    {
+      stateOf: (thingId) => ({ thingId, revision: 1, created: 1, modified: 1, json: '{}' }),
+      checkpointEveryMs: 1e9,
+      maxInFlight,
+    },
+  );
+}
+
+describe('group commit', () => {
+  it('batches the writes of one turn and acknowledges them only once their batch is durable', async () => {
+    const journal = new ManualJournal();
+    const commits = groupCommit(journal, 2);
+    const acked: number[] = [];
+    for (let r = 1; r <= 3; r++)
+      void commits.append(event('ns:a', r), null).then(() => acked.push(r));
+    await turn();
+    expect(journal.batches.map((b) => b.events.length)).toEqual([3]);
+    expect(acked).toEqual([]);
+    journal.complete();
+    await turn();
+    expect(acked).toEqual([1, 2, 3]);
+  });
+
+  it('keeps at most maxInFlight commits outstanding and sends the rest once one completes', async () => {
+    const journal = new ManualJournal();
+    const commits = groupCommit(journal, 2);
+    const acked: number[] = [];
+    for (let r = 1; r <= 4; r++) {
+      void commits.append(event('ns:a', r), null).then(() => acked.push(r));
+      await turn();
+    }
+    expect(journal.outstanding).toBe(2);
+    expect(journal.batches.map((b) => b.events.map((e) => e.revision))).toEqual([[1], [2]]);
+    journal.complete();
+    await turn();
+    await turn();
+    expect(acked).toEqual([1]);
+    expect(journal.batches.map((b) => b.events.map((e) => e.revision))).toEqual([[1], [2], [3, 4]]);
+    const drained = commits.drain();
+    journal.complete();
+    journal.complete();
+    await drained;
+    expect(acked).toEqual([1, 2, 3, 4]);
+  });
+
+  it('drain waits for every outstanding commit', async () => {
+    const journal = new ManualJournal();
+    const commits = groupCommit(journal, 4);
+    void commits.append(event('ns:a', 1), null);
+    await turn();
+    void commits.append(event('ns:a', 2), null);
+    let drained = false;
+    const draining = commits.drain().then(() => (drained = true));
+    await turn();
+    expect(journal.outstanding).toBe(2);
+    journal.complete();
+    await turn();
+    expect(drained).toBe(false);
+    journal.complete();
+    await draining;
+    expect(drained).toBe(true);
+  });
+});
