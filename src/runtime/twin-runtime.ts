@@ -479,7 +479,10 @@ export class TwinRuntime {
     else if (!this.indexScalarChange(thingId, planned, updated)) {
       this.index.put(toSearchDocument(next as unknown as Thing, updated));
     }
-    const event: TwinEvent = { ...planned.change, thingId, revision, timestamp };
+    // A literal, not `{ ...change, thingId }`: V8 takes a slow path (~2 µs) to add keys to a clone.
+    const { action, path, value: changeValue } = planned.change;
+    const event: TwinEvent = { thingId, revision, timestamp, action, path };
+    if (changeValue !== undefined) event.value = changeValue;
     if (request.originator) event.originator = request.originator;
     this.onEvents(1);
     const value = next === null ? undefined : getAt(next, resource.segments);

@@ -111,21 +111,21 @@ export class WorkerBatchWriter implements BatchWriter {
     this.pending.clear();
   }
 
-  private send(message: object): Promise<void> {
+  private send(operations: string | null): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ id, operations, close: operations === null });
     });
   }
 
   write(operations: Operation[]): Promise<void> {
     // One string is far cheaper to hand over than a structured clone of many small arrays.
-    return this.send({ operations: JSON.stringify(operations) });
+    return this.send(JSON.stringify(operations));
   }
 
   async close(): Promise<void> {
-    await this.send({ close: true });
+    await this.send(null);
     await this.worker.terminate();
   }
 }
