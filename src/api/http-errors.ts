@@ -44,7 +44,10 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
   let known: TwinfoldError | null = error instanceof TwinfoldError ? error : null;
   if (!known && error instanceof Error) known = fromFastifyError(error as FastifyError, request);
   if (!known) {
-    request.log.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
+    request.log.error(
+      { err: error, reqId: request.id, url: request.url, method: request.method },
+      'unhandled error',
+    );
     known = errors.internal();
   }
   if (known.status === 304) {

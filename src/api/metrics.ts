@@ -54,9 +54,24 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinfold_' });
   }
 
+  /** Label children per method, route and status: finding them by labels hashes on every call. */
+  private readonly requestSeries = new Map<
+    string,
+    { count: { inc(): void }; latency: { observe(seconds: number): void } }
+  >();
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status });
-    this.latency.observe({ method, route }, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      series = {
+        count: this.requests.labels(method, route, String(status)),
+        latency: this.latency.labels(method, route),
+      };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
   }
 
   observeCommit(events: number, seconds: number): void {

@@ -201,6 +201,38 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       await journal.close();
     });
 
+    it('journal - reads events written before and after a restart as one history', async () => {
+      let journal = await fixture.open();
+      const modified = (revision: number): TwinEvent => ({
+        thingId: 'ns:r',
+        revision,
+        timestamp: revision * 1000,
+        action: 'modified',
+        path: ['attributes', 'n'],
+        value: revision,
+      });
+      await journal.commit({
+        events: [created('ns:r', 1, 1000, {}), modified(2), modified(3)],
+        dirty: [],
+        snapshots: [],
+      });
+      journal = await fixture.reopen(journal);
+      await journal.commit({ events: [modified(4), modified(5)], dirty: [], snapshots: [] });
+      const revisions = async (range: object) =>
+        (await journal.readEvents('ns:r', range)).map((e) => e.revision);
+      expect(await revisions({})).toEqual([1, 2, 3, 4, 5]);
+      expect(await revisions({ fromRevision: 3, limit: 2 })).toEqual([3, 4]);
+      expect(await revisions({ fromTimestamp: 2500, toTimestamp: 4500 })).toEqual([3, 4]);
+      expect(await journal.revisionAt('ns:r', 4200)).toBe(4);
+      expect(await journal.revisionAt('ns:r', 2999)).toBe(2);
+      expect(await journal.revisionAt('ns:r', 999)).toBeNull();
+      await expect(
+        journal.commit({ events: [modified(3)], dirty: [], snapshots: [] }),
+      ).rejects.toThrow();
+      expect(await revisions({})).toEqual([1, 2, 3, 4, 5]);
+      await journal.close();
+    });
+
     it('journal - marks things dirty until a checkpoint writes their state', async () => {
       let journal = await fixture.open();
       await journal.commit({

@@ -329,7 +329,7 @@ async function change(
   }
   if (request.headers['response-required'] === 'false') {
     pending.catch((error: unknown) =>
-      request.log.warn({ err: error }, 'write without response failed'),
+      request.log.warn({ err: error, reqId: request.id }, 'write without response failed'),
     );
     return reply.code(202).send();
   }

@@ -1,45 +1,44 @@
-// Runs the statements of one journal commit in a single SQLite transaction: on the calling thread,
-// or on a connection of its own in a worker thread so that inserts and WAL checkpoints never block
-// the event loop.
+// Runs the journal writer on the calling thread, or on a connection of its own in a worker thread
+// so that inserts, moves of recent events and WAL checkpoints never block the event loop.
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-/** One statement to run: its name (a key of the SQL map) and its parameters. */
-export type Operation = [name: string, params: unknown[]];
+import {
+  WRITER_SOURCE,
+  createInlineJournalWriter,
+  type JournalWriter,
+} from './sqlite-journal-writer.js';
 
 export interface BatchWriter {
   /**
-   * Runs every operation in one transaction; resolves once it is committed. Batches commit in the
-   * order they are written; once one fails, every later one fails too (nothing lands after a gap).
+   * Writes one encoded batch in a transaction; resolves once it is committed. Batches commit in
+   * the order they are written; once one fails, every later one fails too.
    */
-  write(operations: Operation[]): Promise<void>;
+  write(encoded: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Runs batches on an open connection of the caller's thread. */
+/** Recent events are moved into the keyed table once this many have gathered… */
+const ARCHIVE_EVERY = 20_000;
+/** …or after this long without writes. */
+const ARCHIVE_WHEN_QUIET_MS = 1_000;
+
+/** Writes batches on an open connection of the caller's thread. */
 export class InlineBatchWriter implements BatchWriter {
-  private readonly run: (operations: Operation[]) => void;
-  private failure: string | null = null;
+  private readonly writer: JournalWriter;
 
-  constructor(db: Database.Database, sql: Record<string, string>) {
-    const statements = new Map(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]));
-    this.run = db.transaction((operations: Operation[]) => {
-      for (const [name, params] of operations) statements.get(name)?.run(...params);
-    });
+  constructor(db: Database.Database) {
+    this.writer = createInlineJournalWriter(db, ARCHIVE_EVERY);
   }
 
-  async write(operations: Operation[]): Promise<void> {
-    if (this.failure !== null) throw new Error(`journal write refused: ${this.failure}`);
-    try {
-      this.run(operations);
-    } catch (error) {
-      this.failure = `an earlier write failed (${(error as Error).message})`;
-      throw new Error(`journal write failed: ${(error as Error).message}`);
-    }
+  async write(encoded: string): Promise<void> {
+    this.writer.write(encoded);
+    this.writer.archiveIfDue(false);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.writer.archiveIfDue(true);
+  }
 }
 
 // Plain JavaScript so that it runs the same from src (tsx, vitest) and from dist.
@@ -52,33 +51,34 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 10000');
 // Checkpoints run on this thread, off the event loop: fewer, larger ones write each hot page once.
 db.pragma('wal_autocheckpoint = 10000');
-const statements = new Map(Object.entries(workerData.sql).map(([name, text]) => [name, db.prepare(text)]));
-const run = db.transaction((operations) => {
-  for (const [name, params] of operations) statements.get(name).run(...params);
-});
-// Once a batch fails, later ones are refused: nothing may land after a gap.
-let failure = null;
+${WRITER_SOURCE}
+const writer = createJournalWriter(db, workerData.archiveEvery);
+let writes = 0;
+const quiet = setInterval(() => {
+  if (writes === 0) writer.archiveIfDue(true);
+  writes = 0;
+}, workerData.archiveWhenQuietMs);
 parentPort.on('message', (message) => {
   if (message.close) {
+    clearInterval(quiet);
+    writer.archiveIfDue(true);
     db.close();
     parentPort.postMessage({ id: message.id });
     return;
   }
-  if (failure !== null) {
-    parentPort.postMessage({ id: message.id, refused: failure });
-    return;
-  }
+  writes++;
   try {
-    run(JSON.parse(message.operations));
+    writer.write(message.encoded);
     parentPort.postMessage({ id: message.id });
   } catch (error) {
-    failure = 'an earlier write failed (' + String((error && error.message) || error) + ')';
-    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
+    parentPort.postMessage({ id: message.id, error: String(error.message) });
+    return;
   }
+  writer.archiveIfDue(false);
 });
 `;
 
-/** Runs batches on a connection of its own in a worker thread. */
+/** Writes batches on a connection of its own in a worker thread. */
 export class WorkerBatchWriter implements BatchWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<
@@ -87,20 +87,23 @@ export class WorkerBatchWriter implements BatchWriter {
   >();
   private nextId = 0;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL', sql: Record<string, string>) {
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL') {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, path, synchronous, sql },
+      workerData: {
+        driver,
+        path,
+        synchronous,
+        archiveEvery: ARCHIVE_EVERY,
+        archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
+      },
     });
-    this.worker.on('message', (message: { id: number; error?: string; refused?: string }) => {
+    this.worker.on('message', (message: { id: number; error?: string }) => {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
-      if (message.error !== undefined)
-        waiter?.reject(new Error(`journal write failed: ${message.error}`));
-      else if (message.refused !== undefined)
-        waiter?.reject(new Error(`journal write refused: ${message.refused}`));
-      else waiter?.resolve();
+      if (message.error === undefined) waiter?.resolve();
+      else waiter?.reject(new Error(message.error));
     });
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', () => this.failAll(new Error('the journal writer thread stopped')));
@@ -111,17 +114,16 @@ export class WorkerBatchWriter implements BatchWriter {
     this.pending.clear();
   }
 
-  private send(operations: string | null): Promise<void> {
+  private send(encoded: string | null): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, operations, close: operations === null });
+      this.worker.postMessage({ id, encoded, close: encoded === null });
     });
   }
 
-  write(operations: Operation[]): Promise<void> {
-    // One string is far cheaper to hand over than a structured clone of many small arrays.
-    return this.send(JSON.stringify(operations));
+  write(encoded: string): Promise<void> {
+    return this.send(encoded);
   }
 
   async close(): Promise<void> {

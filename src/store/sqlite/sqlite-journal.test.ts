@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../../core/events.js';
 import { journalContract } from '../journal.contract.js';
 import type { Journal } from '../journal.js';
 import { SqliteJournal } from './sqlite-journal.js';
@@ -40,3 +42,48 @@ for (const { durability, writerThread } of VARIANTS) {
     },
   });
 }
+
+describe('sqlite journal: recent events and the keyed table', () => {
+  for (const writerThread of [false, true]) {
+    it(`moves recent events into the keyed table in bulk and reads across both (${writerThread ? 'writer thread' : 'inline'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+      dirs.push(dir);
+      const path = join(dir, 'journal.db');
+      const journal = new SqliteJournal({ path, writerThread });
+      const things = 100;
+      const perThing = 250;
+      for (let revision = 1; revision <= perThing; revision++) {
+        const events: TwinEvent[] = [];
+        for (let t = 0; t < things; t++)
+          events.push({
+            thingId: `ns:t${t}`,
+            revision,
+            timestamp: revision,
+            action: revision === 1 ? 'created' : 'modified',
+            path: revision === 1 ? [] : ['attributes', 'n'],
+            value: revision === 1 ? { thingId: `ns:t${t}` } : revision,
+          });
+        await journal.commit({ events, dirty: [], snapshots: [] });
+      }
+      const counts = () => {
+        const db = new Database(path, { readonly: true });
+        const count = (table: string) =>
+          db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+        const result = { keyed: count('events'), recent: count('recent_events') };
+        db.close();
+        return result;
+      };
+      if (!writerThread) {
+        // 25,000 events: the first 20,000 have been moved, the rest are still recent.
+        expect(counts()).toEqual({ keyed: 20_000, recent: 5_000 });
+      }
+      const history = await journal.readEvents('ns:t7', {});
+      expect(history.map((e) => e.revision)).toEqual(
+        Array.from({ length: perThing }, (_, i) => i + 1),
+      );
+      expect(history[perThing - 1].value).toBe(perThing);
+      await journal.close();
+      expect(counts()).toEqual({ keyed: things * perThing, recent: 0 });
+    });
+  }
+});

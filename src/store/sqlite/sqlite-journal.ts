@@ -4,15 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
-import { formatPointer, parsePointer } from '../../core/json-pointer.js';
+import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, StoredThing } from '../journal.js';
-import {
-  InlineBatchWriter,
-  WorkerBatchWriter,
-  type BatchWriter,
-  type Operation,
-} from './sqlite-batch-writer.js';
+import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
+import { ARCHIVE_SQL, EVENT_SELECT, SCHEMA, encodeBatch } from './sqlite-journal-writer.js';
 
 /** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
 export type Durability = 'process' | 'power';
@@ -27,21 +23,6 @@ export interface SqliteJournalOptions {
    */
   writerThread?: boolean;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
-  action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT,
-  PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS things (
-  thing_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, created INTEGER NOT NULL,
-  modified INTEGER NOT NULL, json TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS dirty (thing_id TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS snapshots (
-  thing_id TEXT NOT NULL, revision INTEGER NOT NULL, created INTEGER NOT NULL,
-  modified INTEGER NOT NULL, json TEXT,
-  PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
-`;
 
 interface EventRow {
   thing_id: string;
@@ -84,44 +65,6 @@ function toStored(row: ThingRow): StoredThing {
   };
 }
 
-const WRITES = {
-  insertEvent:
-    'INSERT INTO events (thing_id, revision, ts, action, path, value, originator) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  upsertThing:
-    'INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-  upsertSnapshot:
-    'INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-  markDirty: 'INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)',
-  clearDirty: 'DELETE FROM dirty',
-};
-
-/** The statements that write one batch. */
-function operationsOf(batch: CommitBatch): Operation[] {
-  const operations: Operation[] = [];
-  for (const e of batch.events) {
-    const value = e.value === undefined ? null : JSON.stringify(e.value);
-    const params = [
-      e.thingId,
-      e.revision,
-      e.timestamp,
-      e.action,
-      formatPointer(e.path),
-      value,
-      e.originator ?? null,
-    ];
-    operations.push(['insertEvent', params]);
-  }
-  for (const id of batch.dirty) operations.push(['markDirty', [id]]);
-  if (batch.checkpoint) {
-    for (const s of batch.checkpoint)
-      operations.push(['upsertThing', [s.thingId, s.revision, s.created, s.modified, s.json]]);
-    operations.push(['clearDirty', []]);
-  }
-  for (const s of batch.snapshots)
-    operations.push(['upsertSnapshot', [s.thingId, s.revision, s.created, s.modified, s.json]]);
-  return operations;
-}
-
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
   private readonly writer: BatchWriter;
@@ -135,15 +78,19 @@ export class SqliteJournal implements Journal {
     this.db.pragma('cache_size = -65536');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    // Events still in recent_events after a crash join the keyed table before anything reads them.
+    this.db.transaction(() => {
+      for (const sql of ARCHIVE_SQL) this.db.prepare(sql).run();
+    })();
     const threaded = options.writerThread ?? false;
     this.writer =
       threaded && options.path !== ':memory:'
-        ? new WorkerBatchWriter(options.path, synchronous, WRITES)
-        : new InlineBatchWriter(this.db, WRITES);
+        ? new WorkerBatchWriter(options.path, synchronous)
+        : new InlineBatchWriter(this.db);
   }
 
   commit(batch: CommitBatch): Promise<void> {
-    return this.writer.write(operationsOf(batch));
+    return this.writer.write(encodeBatch(batch));
   }
 
   async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
@@ -164,19 +111,21 @@ export class SqliteJournal implements Journal {
   }
 
   async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
+    const where = 'thing_id = ? AND revision >= ? AND revision <= ? AND ts >= ? AND ts <= ?';
+    const bounds = [
+      thingId,
+      range.fromRevision ?? 0,
+      range.toRevision ?? Number.MAX_SAFE_INTEGER,
+      range.fromTimestamp ?? 0,
+      range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
+    ];
     const rows = this.db
       .prepare(
-        `SELECT * FROM events WHERE thing_id = ? AND revision >= ? AND revision <= ? AND ts >= ? AND ts <= ?
+        `SELECT ${EVENT_SELECT} FROM events WHERE ${where}
+         UNION ALL SELECT ${EVENT_SELECT} FROM recent_events WHERE ${where}
          ORDER BY revision LIMIT ?`,
       )
-      .all(
-        thingId,
-        range.fromRevision ?? 0,
-        range.toRevision ?? Number.MAX_SAFE_INTEGER,
-        range.fromTimestamp ?? 0,
-        range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
-        range.limit ?? -1,
-      ) as EventRow[];
+      .all(...bounds, ...bounds, range.limit ?? -1) as EventRow[];
     return rows.map(toEvent);
   }
 
@@ -191,8 +140,12 @@ export class SqliteJournal implements Journal {
 
   async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
     const row = this.db
-      .prepare('SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?')
-      .get(thingId, timestamp) as { revision: number | null };
+      .prepare(
+        `SELECT MAX(revision) AS revision FROM (
+           SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?
+           UNION ALL SELECT MAX(revision) FROM recent_events WHERE thing_id = ? AND ts <= ?)`,
+      )
+      .get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
     return row.revision;
   }
 
@@ -206,6 +159,14 @@ export class SqliteJournal implements Journal {
         const statement = this.db.prepare(`DELETE FROM ${table} WHERE thing_id = ?`);
         for (const id of ids) statement.run(id);
       }
+      // One pass over recent_events (it has no index by thing).
+      const pruned = new Set(ids);
+      const recent = this.db.prepare('SELECT seq, thing_id FROM recent_events').raw(true);
+      const doomed: number[] = [];
+      for (const [seq, id] of recent.iterate() as IterableIterator<[number, string]>)
+        if (pruned.has(id)) doomed.push(seq);
+      const remove = this.db.prepare('DELETE FROM recent_events WHERE seq = ?');
+      for (const seq of doomed) remove.run(seq);
       return ids.length;
     });
     return prune(timestamp);
