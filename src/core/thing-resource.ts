@@ -46,22 +46,33 @@ export function resourceOf(
   inner?: string[],
 ): ThingResource {
   if (featureId !== undefined) assertKey(featureId);
-  const base = featureId === undefined ? [] : ['features', featureId];
-  const segments: Record<ResourceKind, string[]> = {
-    thing: [],
-    policyId: ['policyId'],
-    definition: ['definition'],
-    attributes: ['attributes'],
-    attribute: ['attributes', ...(inner ?? [])],
-    features: ['features'],
-    feature: base,
-    featureDefinition: [...base, 'definition'],
-    properties: [...base, 'properties'],
-    property: [...base, 'properties', ...(inner ?? [])],
-    desiredProperties: [...base, 'desiredProperties'],
-    desiredProperty: [...base, 'desiredProperties', ...(inner ?? [])],
-  };
-  return { thingId, kind, segments: segments[kind], featureId, inner };
+  return { thingId, kind, segments: segmentsOf(kind, featureId, inner ?? []), featureId, inner };
+}
+
+function segmentsOf(kind: ResourceKind, featureId: string | undefined, inner: string[]): string[] {
+  const feature = featureId === undefined ? [] : ['features', featureId];
+  switch (kind) {
+    case 'thing':
+      return [];
+    case 'policyId':
+    case 'definition':
+    case 'attributes':
+    case 'features':
+      return [kind];
+    case 'attribute':
+      return ['attributes', ...inner];
+    case 'feature':
+      return feature;
+    case 'featureDefinition':
+      return [...feature, 'definition'];
+    case 'properties':
+    case 'desiredProperties':
+      return [...feature, kind];
+    case 'property':
+      return [...feature, 'properties', ...inner];
+    case 'desiredProperty':
+      return [...feature, 'desiredProperties', ...inner];
+  }
 }
 
 /** The error for a resource that does not exist, naming the outermost missing part as Ditto does. */

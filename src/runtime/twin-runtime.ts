@@ -432,11 +432,12 @@ export class TwinRuntime {
     thing: JsonObject | null,
   ) {
     const { resource, preconditions, condition } = request;
-    const current = thing === null ? undefined : getAt(thing, resource.segments);
-    const etag =
-      current === undefined || !entry ? null : this.tagOf(resource, current, entry.revision);
-    if (preconditions)
+    if (preconditions?.ifMatch || preconditions?.ifNoneMatch) {
+      const current = thing === null ? undefined : getAt(thing, resource.segments);
+      const etag =
+        current === undefined || !entry ? null : this.tagOf(resource, current, entry.revision);
       checkPreconditions(preconditions, etag, request.kind === 'delete' ? 'delete' : 'write');
+    }
     if (condition) {
       if (thing === null || !entry) throw notFoundError(resource, thing);
       if (

@@ -78,10 +78,16 @@ const ISO_MAX_MS = 253402300799999;
  * strings order lexicographically as their instants do, so they are stored as numbers.
  */
 function canonicalIsoMs(s: string): number | undefined {
+  // Writes in the same millisecond index the same `_modified`: remember the last answer.
+  if (s === lastIso.text) return lastIso.ms;
   if (s.length !== 24 || !ISO_RE.test(s)) return undefined;
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) || new Date(ms).toISOString() !== s ? undefined : ms;
+  const parsed = Date.parse(s);
+  const ms = Number.isNaN(parsed) || new Date(parsed).toISOString() !== s ? undefined : parsed;
+  lastIso.text = s;
+  lastIso.ms = ms;
+  return ms;
 }
+const lastIso: { text: string; ms: number | undefined } = { text: '', ms: undefined };
 
 /** The greatest ms whose ISO string is lexicographically below `v` (-Infinity when none is). */
 function isoFloorBelow(v: string): number {
