@@ -10,7 +10,8 @@ import type { TwinEvent } from '../../core/events.js';
 import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, StoredThing } from '../journal.js';
 
-const EVENT_COLUMNS = 'thing_id, revision, ts, action, path, value, originator';
+/** The columns of both event tables, in the order the writer inserts them. */
+export const EVENT_COLUMNS = 'thing_id, revision, ts, action, path, value, originator';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -36,9 +37,6 @@ export const ARCHIVE_SQL = [
    SELECT ${EVENT_COLUMNS} FROM recent_events ORDER BY thing_id, revision`,
   'DELETE FROM recent_events',
 ];
-
-/** The columns of both event tables, for readers that query them together. */
-export const EVENT_SELECT = EVENT_COLUMNS;
 
 type EventRow = [string, number, number, string, string, string | null, string | null];
 type StateRow = [string, number, number, number, string | null];

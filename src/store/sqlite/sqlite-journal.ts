@@ -8,7 +8,7 @@ import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, StoredThing } from '../journal.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
-import { ARCHIVE_SQL, EVENT_SELECT, SCHEMA, encodeBatch } from './sqlite-journal-writer.js';
+import { ARCHIVE_SQL, EVENT_COLUMNS, SCHEMA, encodeBatch } from './sqlite-journal-writer.js';
 
 /** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
 export type Durability = 'process' | 'power';
@@ -121,8 +121,8 @@ export class SqliteJournal implements Journal {
     ];
     const rows = this.db
       .prepare(
-        `SELECT ${EVENT_SELECT} FROM events WHERE ${where}
-         UNION ALL SELECT ${EVENT_SELECT} FROM recent_events WHERE ${where}
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}
+         UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${where}
          ORDER BY revision LIMIT ?`,
       )
       .all(...bounds, ...bounds, range.limit ?? -1) as EventRow[];
@@ -151,22 +151,14 @@ export class SqliteJournal implements Journal {
 
   async pruneDeletedBefore(timestamp: number): Promise<number> {
     const prune = this.db.transaction((before: number) => {
-      const ids = this.db
-        .prepare('SELECT thing_id FROM things WHERE json IS NULL AND modified < ?')
-        .pluck()
-        .all(before) as string[];
+      const doomed = 'SELECT thing_id FROM things WHERE json IS NULL AND modified < ?';
+      const ids = this.db.prepare(doomed).pluck().all(before) as string[];
+      // recent_events has no index by thing: one pass over it, before the tombstones go.
+      this.db.prepare(`DELETE FROM recent_events WHERE thing_id IN (${doomed})`).run(before);
       for (const table of ['events', 'snapshots', 'things', 'dirty']) {
         const statement = this.db.prepare(`DELETE FROM ${table} WHERE thing_id = ?`);
         for (const id of ids) statement.run(id);
       }
-      // One pass over recent_events (it has no index by thing).
-      const pruned = new Set(ids);
-      const recent = this.db.prepare('SELECT seq, thing_id FROM recent_events').raw(true);
-      const doomed: number[] = [];
-      for (const [seq, id] of recent.iterate() as IterableIterator<[number, string]>)
-        if (pruned.has(id)) doomed.push(seq);
-      const remove = this.db.prepare('DELETE FROM recent_events WHERE seq = ?');
-      for (const seq of doomed) remove.run(seq);
       return ids.length;
     });
     return prune(timestamp);
