@@ -76,6 +76,31 @@ describe('twin runtime', () => {
     expect(again.getThing('ns:a')?.meta.revision).toBe(5);
     await again.close();
   });
+
+  it("searches by the new policy once a thing's policyId changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
+    dirs.push(dir);
+    const runtime = open(dir);
+    await runtime.load();
+    await runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:p', 'thing'),
+      value: { policyId: 'ns:old', attributes: { n: 1 } },
+    });
+    await runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:p', 'policyId'),
+      value: 'ns:new',
+    });
+    const visibleTo = async (policyId: string) =>
+      (await runtime.search({ sort: [], size: 10, visible: (p) => p === policyId })).docs.map(
+        (d) => d.thingId,
+      );
+    expect(await visibleTo('ns:new')).toEqual(['ns:p']);
+    expect(await visibleTo('ns:old')).toEqual([]);
+    expect(await runtime.count({ visible: (p) => p === 'ns:old' })).toBe(0);
+    await runtime.close();
+  });
 });
 
 /** Drops a runtime without its closing checkpoint (as a crash would), closing only the file. */

@@ -460,6 +460,8 @@ export class MemoryTwinIndex implements TwinIndex {
     const revisions = this.columns.get('_revision');
     const modifieds = this.columns.get('_modified');
     if (o === undefined || !col || !revisions || !modifieds || !isScalar(value)) return false;
+    // The policy decides visibility (policyOf): a new one goes through put.
+    if (path === 'policyId') return false;
     const kind = col.kindAt(o);
     if (kind < K_NULL || kind > K_STR) return false;
     col.clear(o);
