@@ -46,15 +46,21 @@ function decide(node: Node, permission: Permission, inherited: boolean): boolean
 
 export class PolicyEnforcer {
   private readonly roots = new Map<ResourceType, Node>();
+  /** When the first of the requester's subjects that count now expires (epoch ms): recompile then. */
+  readonly validUntil: number = Infinity;
 
   /** Compiles `policy` for a requester holding `subjectIds`; entries of other subjects are dropped. */
   constructor(policy: Policy, subjectIds: readonly string[], now = Date.now()) {
     const mine = new Set(subjectIds);
     for (const entry of Object.values(policy.entries)) {
-      const applies = Object.entries(entry.subjects).some(
-        ([id, subject]) =>
-          mine.has(id) && (subject.expiry === undefined || Date.parse(subject.expiry) > now),
-      );
+      let applies = false;
+      for (const [id, subject] of Object.entries(entry.subjects)) {
+        if (!mine.has(id)) continue;
+        const expiry = subject.expiry === undefined ? Infinity : Date.parse(subject.expiry);
+        if (expiry <= now) continue;
+        applies = true;
+        this.validUntil = Math.min(this.validUntil, expiry);
+      }
       if (!applies) continue;
       for (const [key, resource] of Object.entries(entry.resources)) {
         const { type, segments } = parseResourceKey(key);

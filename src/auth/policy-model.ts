@@ -74,7 +74,13 @@ export function parseSubjects(value: JsonValue, label: string): PolicyEntry['sub
     if (!isJsonObject(subject))
       throw errors.policyInvalid(`The subject '${id}' must be an object like {"type":"user"}.`);
     subjects[id] = { type };
-    if (typeof subject.expiry === 'string') subjects[id].expiry = subject.expiry;
+    if (subject.expiry !== undefined) {
+      if (typeof subject.expiry !== 'string' || Number.isNaN(Date.parse(subject.expiry)))
+        throw errors.policyInvalid(
+          `The expiry of subject '${id}' must be an ISO-8601 time, e.g. "2030-01-01T00:00:00Z".`,
+        );
+      subjects[id].expiry = subject.expiry;
+    }
   }
   return subjects;
 }

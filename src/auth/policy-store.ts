@@ -52,10 +52,11 @@ export class PolicyStore {
     const stored = this.policies.get(policyId);
     if (!stored) return null;
     const key = `${policyId}\n${stored.revision}\n${subjects.join('\n')}`;
+    const now = this.now();
     let enforcer = this.enforcers.get(key);
-    if (!enforcer) {
+    if (!enforcer || now >= enforcer.validUntil) {
       if (this.enforcers.size >= ENFORCER_CACHE_LIMIT) this.enforcers.clear();
-      enforcer = new PolicyEnforcer(stored.policy, subjects, this.now());
+      enforcer = new PolicyEnforcer(stored.policy, subjects, now);
       this.enforcers.set(key, enforcer);
     }
     return enforcer;
