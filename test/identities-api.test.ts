@@ -589,6 +589,25 @@ describe('identities api - API tokens', () => {
     });
     expect(bad.statusCode).toBe(400);
   });
+
+  it("an administrator's namespace-scoped token cannot manage users or keys", async () => {
+    await fixture();
+    const created = await f.send('POST', '/api/2/tokens', f.admin, {
+      name: 'scoped-admin',
+      namespaces: ['org.a'],
+    });
+    const scoped = f.bearer(created.json<TokenBody>().token!);
+    const mint = await f.send('POST', '/api/2/users', scoped, {
+      username: 'mallory',
+      password: 'mallory-password',
+      roles: ['admin'],
+    });
+    expect(mint.statusCode).toBe(403);
+    expect((await f.send('GET', '/api/2/users', scoped)).statusCode).toBe(403);
+    expect((await f.send('POST', '/api/2/auth/keys/rotate', scoped)).statusCode).toBe(403);
+    const users = (await f.send('GET', '/api/2/users', f.admin)).json<{ username: string }[]>();
+    expect(users.map((u) => u.username)).not.toContain('mallory');
+  });
 });
 
 describe('identities api - whoami and authentication', () => {

@@ -18,6 +18,11 @@ function objectBody(request: FastifyRequest): JsonObject {
 function requireAdmin(identity: Identity): void {
   if (!identity.admin)
     throw errors.forbidden('Only administrators may manage users and signing keys.');
+  // A token scoped to some namespaces must not reach beyond them by minting unscoped users.
+  if (identity.namespaces !== null)
+    throw errors.forbidden(
+      'A namespace-scoped token cannot manage users or signing keys: use an unscoped credential.',
+    );
 }
 
 function requireWritable(identity: Identity): void {
