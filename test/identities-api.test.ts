@@ -295,6 +295,27 @@ describe('identities api - login, refresh and logout', () => {
     expect(otherRefresh.statusCode).toBe(200);
   });
 
+  it("logout does not revoke another user's access token, nor one it cannot verify", async () => {
+    await fixture();
+    await f.addUser('alice', 'alice-password');
+    await f.addUser('bob', 'bob-password');
+    const alice = await login('alice', 'alice-password');
+    const bob = await login('bob', 'bob-password');
+    const out = await f.send('POST', '/api/2/auth/logout', f.bearer(alice.access_token), {
+      refresh_token: bob.refresh_token,
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await whoami(f.bearer(alice.access_token))).statusCode).toBe(200);
+    // Alice's token with its signature broken carries her jti, but cannot revoke it.
+    const forged =
+      alice.access_token.slice(0, -4) + (alice.access_token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const bob2 = await login('bob', 'bob-password');
+    await f.send('POST', '/api/2/auth/logout', f.bearer(forged), {
+      refresh_token: bob2.refresh_token,
+    });
+    expect((await whoami(f.bearer(alice.access_token))).statusCode).toBe(200);
+  });
+
   it("a disabled user's JWT, Basic credentials, refresh token and API tokens stop working", async () => {
     await fixture();
     const basic = await f.addUser('alice', 'alice-password');

@@ -6,6 +6,7 @@ import {
   decodeProtectedHeader,
   jwtVerify,
   SignJWT,
+  type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
 import { errors } from '../core/error-registry.js';
@@ -338,17 +339,21 @@ export class IdentityService {
     return this.issueTokens(user);
   }
 
-  /** Revokes a refresh token and, when given, the access token's id until it expires. */
-  async logout(refreshToken: unknown, accessJti?: { jti: string; exp: number }): Promise<void> {
+  /**
+   * Revokes a refresh token and, when the Authorization header carries a valid access token of
+   * ours for the same user, that token's id until it expires.
+   */
+  async logout(refreshToken: unknown, authorization: string | undefined): Promise<void> {
     const record = await this.refreshRecord(refreshToken);
     await this.options.catalog.putRefreshToken({ ...record, revoked: true });
-    if (accessJti) {
-      // Expired tokens fail verification anyway, so their ids need not be remembered.
-      const nowSeconds = this.now() / 1000;
-      for (const [jti, exp] of this.revokedJti) if (exp <= nowSeconds) this.revokedJti.delete(jti);
-      this.revokedJti.set(accessJti.jti, accessJti.exp);
-      this.jwtCache.clear();
-    }
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+    const claims = bearer ? await this.verifiedOwnJwt(bearer) : null;
+    if (!claims?.jti || !claims.exp || claims.sub !== userSubject(record.username)) return;
+    // Expired tokens fail verification anyway, so their ids need not be remembered.
+    const nowSeconds = this.now() / 1000;
+    for (const [jti, exp] of this.revokedJti) if (exp <= nowSeconds) this.revokedJti.delete(jti);
+    this.revokedJti.set(claims.jti, claims.exp);
+    this.jwtCache.delete(bearer);
   }
 
   rotateSigningKey(): { kid: string } {
@@ -531,19 +536,27 @@ export class IdentityService {
     return identity;
   }
 
-  private async ownJwt(token: string, kid: string | undefined): Promise<Identity> {
-    const key = kid ? this.options.keys.find(kid) : null;
-    if (!key) return this.reject('unknown-signing-key');
-    let payload;
+  /** The claims of one of our access tokens when its signature, issuer and expiry hold; else null. */
+  private async verifiedOwnJwt(token: string): Promise<JWTPayload | null> {
     try {
-      ({ payload } = await jwtVerify(token, Buffer.from(key.secret, 'base64url'), {
+      const { kid } = decodeProtectedHeader(token);
+      const key = kid ? this.options.keys.find(kid) : null;
+      if (!key) return null;
+      const { payload } = await jwtVerify(token, Buffer.from(key.secret, 'base64url'), {
         issuer: ISSUER,
         algorithms: ['HS256'],
         currentDate: new Date(this.now()),
-      }));
+      });
+      return payload;
     } catch {
-      return this.reject('invalid-jwt');
+      return null;
     }
+  }
+
+  private async ownJwt(token: string, kid: string | undefined): Promise<Identity> {
+    if (!kid || !this.options.keys.find(kid)) return this.reject('unknown-signing-key');
+    const payload = await this.verifiedOwnJwt(token);
+    if (!payload) return this.reject('invalid-jwt');
     if (payload.jti && this.revokedJti.has(payload.jti)) return this.reject('revoked-jwt');
     const user = payload.sub?.startsWith('user:')
       ? this.users.get(payload.sub.slice(5))
@@ -568,19 +581,6 @@ export class IdentityService {
     if (!payload.sub) return this.reject('invalid-oidc-jwt');
     const id = `oidc:${payload.sub}`;
     return { id, subjects: [id], admin: false, namespaces: null, readOnly: false, via: 'oidc' };
-  }
-
-  /** The jti and expiry of one of our access tokens (for logout), or undefined. */
-  accessTokenId(header: string | undefined): { jti: string; exp: number } | undefined {
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    try {
-      const claims = decodeJwt(token);
-      return claims.iss === ISSUER && claims.jti && claims.exp
-        ? { jti: claims.jti, exp: claims.exp }
-        : undefined;
-    } catch {
-      return undefined;
-    }
   }
 }
 

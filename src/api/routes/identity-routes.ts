@@ -103,10 +103,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       },
     },
     async (request, reply) => {
-      await service.logout(
-        objectBody(request).refresh_token,
-        service.accessTokenId(request.headers.authorization),
-      );
+      await service.logout(objectBody(request).refresh_token, request.headers.authorization);
       return reply.code(204).send();
     },
   );
