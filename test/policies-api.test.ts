@@ -721,6 +721,17 @@ describe('policies api - checkPermissions', () => {
       message: check('message:/features/lamp/inbox', 'ns:checked', ['WRITE']),
     });
     expect(owner.json()).toEqual({ thing: true, policy: true, message: true });
+
+    // As in Ditto, a message resource is checked on a thing: against that thing's policy.
+    const shared = await fx.send('PUT', '/api/2/things/ns:messaged', alice, {
+      policyId: 'ns:checked',
+    });
+    expect(shared.statusCode).toBe(201);
+    const onThing = await fx.send('POST', '/api/2/checkPermissions', alice, {
+      message: check('message:/features/lamp/inbox', 'ns:messaged', ['WRITE']),
+      missing: check('message:/features/lamp/inbox', 'ns:nothing-here', ['WRITE']),
+    });
+    expect(onThing.json()).toEqual({ message: true, missing: false });
   });
 
   it('a check without resource, entityId or hasPermissions is 400', async () => {

@@ -180,15 +180,16 @@ export function registerPolicyRoutes(
           );
         }
         const { type, segments } = parseResourceKey(check.resource);
+        // As in Ditto, thing and message resources are checked on a thing, policy ones on a policy.
         const policyId =
-          type === 'thing' ? runtime.getThing(check.entityId)?.thing.policyId : check.entityId;
+          type === 'policy' ? check.entityId : runtime.getThing(check.entityId)?.thing.policyId;
         if (!inScope(identity, namespaceOf(check.entityId))) {
           result[label] = false;
           continue;
         }
         const enforcer = policyId ? policies.enforcer(policyId, identity.subjects) : null;
         result[label] =
-          (identity.admin && (type !== 'thing' || !!policyId)) ||
+          (identity.admin && (type === 'policy' || !!policyId)) ||
           (!!enforcer &&
             permissions.every((p) => enforcer.hasUnrestricted(type, segments, p as Permission)));
       }
