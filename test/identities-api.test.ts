@@ -611,6 +611,45 @@ describe('identities api - API tokens', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('a scoped or read-only token cannot create a policy outside its reach while creating a thing', async () => {
+    await fixture();
+    const scoped = f.bearer(
+      (
+        await f.send('POST', '/api/2/tokens', f.admin, { name: 'scoped', namespaces: ['org.a'] })
+      ).json<TokenBody>().token!,
+    );
+    const readOnly = f.bearer(
+      (
+        await f.send('POST', '/api/2/tokens', f.admin, { name: 'ro', readOnly: true })
+      ).json<TokenBody>().token!,
+    );
+    const inlinePolicy = {
+      entries: {
+        owner: {
+          subjects: { 'user:admin': { type: 'user' } },
+          resources: {
+            'thing:/': { grant: ['READ', 'WRITE'], revoke: [] },
+            'policy:/': { grant: ['READ', 'WRITE'], revoke: [] },
+          },
+        },
+      },
+    };
+    const outside = await f.send('PUT', '/api/2/things/org.a:lamp', scoped, {
+      policyId: 'org.b:stolen',
+      _policy: inlinePolicy,
+    });
+    expect(outside.statusCode).toBe(404);
+    expect(outside.json()).toMatchObject({ error: 'policies:policy.notfound' });
+    const posted = await f.send('POST', '/api/2/things?namespace=org.a', readOnly, {
+      policyId: 'org.a:ro-policy',
+      _policy: inlinePolicy,
+    });
+    expect(posted.statusCode).toBe(403);
+    for (const policyId of ['org.b:stolen', 'org.a:ro-policy'])
+      expect((await f.send('GET', `/api/2/policies/${policyId}`, f.admin)).statusCode).toBe(404);
+    expect((await f.send('GET', '/api/2/things/org.a:lamp', f.admin)).statusCode).toBe(404);
+  });
+
   it("an administrator's namespace-scoped token cannot manage users or keys", async () => {
     await fixture();
     const created = await f.send('POST', '/api/2/tokens', f.admin, {

@@ -1,7 +1,8 @@
 // The policy a thing is created with: inline `_policy`, an existing `policyId`, or Ditto's default.
 import { errors } from '../core/error-registry.js';
+import { namespaceOf } from '../core/thing.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
-import type { Identity } from './identity.js';
+import { inScope, type Identity } from './identity.js';
 import { defaultPolicy, parsePolicy } from './policy-model.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -19,6 +20,10 @@ export async function preparePolicyForCreate(
     isJsonObject(body) && typeof body.policyId === 'string' ? body.policyId : undefined;
   const policyId = explicit ?? thingId;
   const inline = isJsonObject(body) ? body._policy : undefined;
+  // Nothing is created for a caller that may not write here, not even for a moment.
+  if (identity.readOnly) throw errors.readOnlyIdentity();
+  if (!inScope(identity, namespaceOf(thingId))) throw errors.thingNotFound(thingId);
+  if (!inScope(identity, namespaceOf(policyId))) throw errors.policyNotFound(policyId);
   if (inline !== undefined) {
     if (policies.get(policyId)) throw errors.policyConflict(policyId);
     await policies.put(parsePolicy(inline, policyId));

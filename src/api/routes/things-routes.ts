@@ -308,6 +308,9 @@ async function change(
   const createdPolicy = creating
     ? await preparePolicyForCreate(policies, identity, resource.thingId, value ?? null)
     : null;
+  const rollback = async () => {
+    if (createdPolicy) await policies.delete(createdPolicy);
+  };
   let pending;
   try {
     pending = runtime.write({
@@ -324,9 +327,14 @@ async function change(
       },
     });
   } catch (error) {
-    if (createdPolicy) await policies.delete(createdPolicy);
+    await rollback();
     throw error;
   }
+  if (createdPolicy)
+    pending = pending.catch(async (error: unknown) => {
+      await rollback();
+      throw error;
+    });
   if (request.headers['response-required'] === 'false') {
     pending.catch((error: unknown) =>
       request.log.warn({ err: error, reqId: request.id }, 'write without response failed'),
