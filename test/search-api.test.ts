@@ -144,6 +144,12 @@ describe('search api', () => {
     expect(
       (await f.request({ url: `/api/2/search/things?${q({ namespaces: '1bad' })}` })).statusCode,
     ).toBe(400);
+    // A cursor whose instant is out of range would make time:now an invalid date.
+    const outOfRange = await f.request({
+      url: `/api/2/search/things?${q({ filter: 'le(_modified,time:now)', option: 'cursor(zzzzzzzzzzzz~abc)' })}`,
+    });
+    expect(outOfRange.statusCode).toBe(400);
+    expect(outOfRange.json().error).toBe('thing-search:search.option.invalid');
   });
 });
 

@@ -62,8 +62,10 @@ function filterOf(params: Params, now?: Date): FilterNode | undefined {
 function splitCursor(cursor: string | undefined): { now: Date; cursor?: string } {
   if (cursor === undefined) return { now: new Date() };
   const match = /^([0-9a-z]{1,12})~(.+)$/.exec(cursor);
-  if (!match) throw errors.cursorInvalid('At least one provided option is invalid.');
-  return { now: new Date(parseInt(match[1], 36)), cursor: match[2] };
+  const now = match ? new Date(parseInt(match[1], 36)) : null;
+  if (!match || !now || Number.isNaN(now.getTime()))
+    throw errors.cursorInvalid('At least one provided option is invalid.');
+  return { now, cursor: match[2] };
 }
 
 function namespacesOf(params: Params): string[] | undefined {
