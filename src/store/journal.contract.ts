@@ -297,5 +297,27 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       expect((await journal.readEvents('ns:live', {})).length).toBe(1);
       await journal.close();
     });
+
+    it('journal - does not prune a deleted thing created again since the last checkpoint', async () => {
+      const journal = await fixture.open();
+      await journal.commit({
+        events: [
+          created('ns:back', 1, 1000, {}),
+          { thingId: 'ns:back', revision: 2, timestamp: 2000, action: 'deleted', path: [] },
+        ],
+        dirty: [],
+        checkpoint: [state('ns:back', 2, null, 2000)],
+        snapshots: [],
+      });
+      await journal.commit({
+        events: [created('ns:back', 3, 9000, { again: true })],
+        dirty: ['ns:back'],
+        snapshots: [],
+      });
+      expect(await journal.pruneDeletedBefore(5000)).toBe(0);
+      expect((await journal.readEvents('ns:back', {})).map((e) => e.revision)).toEqual([1, 2, 3]);
+      expect(await journal.dirtyThings()).toEqual(['ns:back']);
+      await journal.close();
+    });
   });
 }

@@ -15,6 +15,8 @@ export interface BatchWriter {
    * the order they are written; once one fails, every later one fails too.
    */
   write(encoded: string): Promise<void>;
+  /** Runs the writer's prune after every batch written before it; resolves to how many things went. */
+  prune(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,10 @@ export class InlineBatchWriter implements BatchWriter {
   async write(encoded: string): Promise<void> {
     this.writer.write(encoded);
     this.writer.archiveIfDue(false);
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.writer.prune(before);
   }
 
   async close(): Promise<void> {
@@ -66,6 +72,14 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ id: message.id });
     return;
   }
+  if (message.prune !== undefined) {
+    try {
+      parentPort.postMessage({ id: message.id, result: writer.prune(message.prune) });
+    } catch (error) {
+      parentPort.postMessage({ id: message.id, error: 'journal prune failed: ' + String(error.message) });
+    }
+    return;
+  }
   writes++;
   try {
     writer.write(message.encoded);
@@ -83,9 +97,11 @@ export class WorkerBatchWriter implements BatchWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<
     number,
-    { resolve: () => void; reject: (error: Error) => void }
+    { resolve: (result: unknown) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
+  /** Why the writer thread stopped, once it has: every later request fails with it at once. */
+  private stopped: Error | null = null;
 
   constructor(path: string, synchronous: 'NORMAL' | 'FULL') {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -99,35 +115,42 @@ export class WorkerBatchWriter implements BatchWriter {
         archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
       },
     });
-    this.worker.on('message', (message: { id: number; error?: string }) => {
+    this.worker.on('message', (message: { id: number; error?: string; result?: unknown }) => {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
-      if (message.error === undefined) waiter?.resolve();
+      if (message.error === undefined) waiter?.resolve(message.result);
       else waiter?.reject(new Error(message.error));
     });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', () => this.failAll(new Error('the journal writer thread stopped')));
+    this.worker.on('error', (error) => this.stop(error));
+    this.worker.on('exit', () => this.stop(new Error('the journal writer thread stopped')));
   }
 
-  private failAll(error: Error): void {
+  private stop(error: Error): void {
+    this.stopped ??= error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
 
-  private send(encoded: string | null): Promise<void> {
+  private send(message: { encoded?: string; prune?: number; close?: boolean }): Promise<unknown> {
+    if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, encoded, close: encoded === null });
+      this.worker.postMessage({ id, ...message });
     });
   }
 
-  write(encoded: string): Promise<void> {
-    return this.send(encoded);
+  async write(encoded: string): Promise<void> {
+    await this.send({ encoded });
+  }
+
+  async prune(before: number): Promise<number> {
+    return (await this.send({ prune: before })) as number;
   }
 
   async close(): Promise<void> {
-    await this.send(null);
+    if (this.stopped) return;
+    await this.send({ close: true });
     await this.worker.terminate();
   }
 }

@@ -81,6 +81,11 @@ export interface JournalWriter {
   write(encoded: string): void;
   /** Moves recent events into `events` when enough have gathered, or any at all with `force`. */
   archiveIfDue(force: boolean): void;
+  /**
+   * Forgets things deleted before `before` (epoch ms) and not changed since the last checkpoint:
+   * events, snapshots, tombstone. Returns how many.
+   */
+  prune(before: number): number;
 }
 
 /** Plain JavaScript defining `createJournalWriter(db, archiveEvery)`; `db` is a better-sqlite3 connection. */
@@ -93,11 +98,17 @@ function createJournalWriter(db, archiveEvery) {
   const clearDirty = db.prepare('DELETE FROM dirty');
   const lastArchived = db.prepare('SELECT MAX(revision) FROM events WHERE thing_id = ?').pluck();
   const archiveStatements = ${JSON.stringify(ARCHIVE_SQL)}.map((sql) => db.prepare(sql));
-  const countRecent = db.prepare('SELECT COUNT(*) FROM recent_events').pluck();
+  // Deleted before the cut-off, and not re-created since the last checkpoint (those are dirty).
+  const doomed = 'SELECT thing_id FROM things WHERE json IS NULL AND modified < ? AND thing_id NOT IN (SELECT thing_id FROM dirty)';
+  const doomedIds = db.prepare(doomed).pluck();
+  // recent_events has no index by thing: one pass over it.
+  const pruneRecent = db.prepare('DELETE FROM recent_events WHERE thing_id IN (' + doomed + ')');
+  const pruneById = ['events', 'snapshots', 'things'].map((table) => db.prepare('DELETE FROM ' + table + ' WHERE thing_id = ?'));
   // The newest revision of each thing with events in recent_events: a thing's revisions must grow,
   // as the primary key of events would demand (checked here, before anything is acknowledged).
   const newest = new Map();
-  let recent = countRecent.get();
+  // Recent events left by a crash were moved when the journal opened.
+  let recent = 0;
   let failure = null;
   const apply = db.transaction((batch) => {
     const seen = new Map();
@@ -121,6 +132,13 @@ function createJournalWriter(db, archiveEvery) {
   const archive = db.transaction(() => {
     for (const statement of archiveStatements) statement.run();
   });
+  const prune = db.transaction((before) => {
+    const ids = doomedIds.all(before);
+    pruneRecent.run(before);
+    for (const statement of pruneById) for (const id of ids) statement.run(id);
+    for (const id of ids) newest.delete(id);
+    return ids.length;
+  });
   return {
     write(encoded) {
       if (failure !== null) throw new Error('journal write refused: an earlier write failed (' + failure + ')');
@@ -143,6 +161,9 @@ function createJournalWriter(db, archiveEvery) {
       } catch (error) {
         failure = 'moving recent events failed: ' + String((error && error.message) || error);
       }
+    },
+    prune(before) {
+      return prune(before);
     },
   };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import { journalContract } from '../journal.contract.js';
@@ -86,4 +87,27 @@ describe('sqlite journal: recent events and the keyed table', () => {
       expect(counts()).toEqual({ keyed: things * perThing, recent: 0 });
     });
   }
+});
+
+describe('sqlite journal: the writer thread', () => {
+  it('fails commits at once, and closes, once the writer thread has stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const journal = new SqliteJournal({ path: join(dir, 'journal.db'), writerThread: true });
+    const event: TwinEvent = {
+      thingId: 'ns:w',
+      revision: 1,
+      timestamp: 1,
+      action: 'created',
+      path: [],
+      value: {},
+    };
+    await journal.commit({ events: [event], dirty: [], snapshots: [] });
+    const { worker } = (journal as unknown as { writer: { worker: Worker } }).writer;
+    await worker.terminate();
+    await expect(
+      journal.commit({ events: [{ ...event, revision: 2 }], dirty: [], snapshots: [] }),
+    ).rejects.toThrow(/writer thread stopped/);
+    await journal.close();
+  });
 });

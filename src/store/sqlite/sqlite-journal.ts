@@ -149,19 +149,9 @@ export class SqliteJournal implements Journal {
     return row.revision;
   }
 
-  async pruneDeletedBefore(timestamp: number): Promise<number> {
-    const prune = this.db.transaction((before: number) => {
-      const doomed = 'SELECT thing_id FROM things WHERE json IS NULL AND modified < ?';
-      const ids = this.db.prepare(doomed).pluck().all(before) as string[];
-      // recent_events has no index by thing: one pass over it, before the tombstones go.
-      this.db.prepare(`DELETE FROM recent_events WHERE thing_id IN (${doomed})`).run(before);
-      for (const table of ['events', 'snapshots', 'things', 'dirty']) {
-        const statement = this.db.prepare(`DELETE FROM ${table} WHERE thing_id = ?`);
-        for (const id of ids) statement.run(id);
-      }
-      return ids.length;
-    });
-    return prune(timestamp);
+  pruneDeletedBefore(timestamp: number): Promise<number> {
+    // On the writer, so that it is ordered with commits and never blocks the event loop.
+    return this.writer.prune(timestamp);
   }
 
   async close(): Promise<void> {
