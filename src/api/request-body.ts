@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { errors } from '../core/error-registry.js';
 import type { JsonValue } from '../core/json.js';
 
-export const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json']);
+const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json']);
 
 export function mediaTypeOf(request: FastifyRequest): string {
   const raw = request.headers['content-type'];

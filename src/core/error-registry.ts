@@ -166,13 +166,6 @@ export const errors = {
       'The Thing ID in the request body is not equal to the Thing ID in the request URL.',
       'Either delete the Thing ID from the request body or use the same Thing ID as in the request URL.',
     ),
-  thingConflict: (thingId: string) =>
-    make(
-      'things:thing.conflict',
-      409,
-      `The Thing with ID '${thingId}' already exists`,
-      'Choose another Thing ID',
-    ),
   thingIdsMissing: () =>
     make(
       'things:things.ids.missing',
@@ -193,13 +186,6 @@ export const errors = {
       400,
       `Definition identifier <${value}> is invalid!`,
       "An identifier string is expected to have the structure 'namespace:name:version'. Each segment must contain at least one char of [_a-zA-Z0-9\\-.]",
-    ),
-  thingInvalid: (detail: string) =>
-    make(
-      'json.invalid',
-      400,
-      detail,
-      'Check if the JSON was valid (e.g. on https://jsonlint.com) and if it was in required format.',
     ),
   mergeInvalid: (
     detail = 'The provided JSON Merge Patch is invalid, it must conform to RFC7396.',
@@ -374,13 +360,6 @@ export const errors = {
     ),
 
   // --- thing permissions ---
-  thingNotModifiable: (thingId: string, what = 'The Thing') =>
-    make(
-      'things:thing.notmodifiable',
-      403,
-      `${what} with ID '${thingId}' could not be modified as the requester had insufficient permissions ('WRITE' is required).`,
-      'Check if the ID of your requested Thing was correct and you have sufficient permissions.',
-    ),
   resourceNotModifiable: (code: string, message: string) =>
     make(
       `things:${code}.notmodifiable`,

@@ -80,7 +80,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** True for null, "", [] and an object without (defined) keys. */
-export function isEmptyJson(v: unknown): boolean {
+function isEmptyJson(v: unknown): boolean {
   if (v === null || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
   if (isPlainObject(v)) return !Object.keys(v).some((k) => v[k] !== undefined);
@@ -101,7 +101,7 @@ function valueMatches(v: unknown, test: (x: Scalar) => boolean): boolean {
 }
 
 /** Compares two scalars of the same JSON type; undefined when the types differ. */
-export function compareScalars(x: Scalar, v: Scalar): number | undefined {
+function compareScalars(x: Scalar, v: Scalar): number | undefined {
   if (x === null || v === null) return x === v ? 0 : undefined;
   if (typeof x !== typeof v) return undefined;
   return x < v ? -1 : x > v ? 1 : 0;
@@ -147,7 +147,7 @@ export function scalarTest(
 }
 
 /** The anchored RegExp of a like pattern: `*` any sequence, `?` exactly one character. */
-export function likePattern(pattern: string, ignoreCase: boolean): RegExp {
+function likePattern(pattern: string, ignoreCase: boolean): RegExp {
   let src = '';
   for (const ch of pattern) {
     if (ch === '*') src += '[\\s\\S]*';
