@@ -89,6 +89,18 @@ export class SqliteJournal implements Journal {
         : new InlineBatchWriter(this.db);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A statement compiled once per SQL text (reads run often: history, time travel, replay). */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   commit(batch: CommitBatch): Promise<void> {
     return this.writer.write(encodeBatch(batch));
   }
@@ -107,7 +119,7 @@ export class SqliteJournal implements Journal {
   }
 
   async dirtyThings(): Promise<string[]> {
-    return this.db.prepare('SELECT thing_id FROM dirty').pluck().all() as string[];
+    return this.prepared('SELECT thing_id FROM dirty').pluck().all() as string[];
   }
 
   async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
@@ -119,33 +131,27 @@ export class SqliteJournal implements Journal {
       range.fromTimestamp ?? 0,
       range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
     ];
-    const rows = this.db
-      .prepare(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}
+    const rows = this.prepared(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}
          UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${where}
          ORDER BY revision LIMIT ?`,
-      )
-      .all(...bounds, ...bounds, range.limit ?? -1) as EventRow[];
+    ).all(...bounds, ...bounds, range.limit ?? -1) as EventRow[];
     return rows.map(toEvent);
   }
 
   async snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
-    const row = this.db
-      .prepare(
-        'SELECT * FROM snapshots WHERE thing_id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
-      )
-      .get(thingId, revision) as ThingRow | undefined;
+    const row = this.prepared(
+      'SELECT * FROM snapshots WHERE thing_id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
+    ).get(thingId, revision) as ThingRow | undefined;
     return row ? toStored(row) : null;
   }
 
   async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
-    const row = this.db
-      .prepare(
-        `SELECT MAX(revision) AS revision FROM (
+    const row = this.prepared(
+      `SELECT MAX(revision) AS revision FROM (
            SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?
            UNION ALL SELECT MAX(revision) FROM recent_events WHERE thing_id = ? AND ts <= ?)`,
-      )
-      .get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
+    ).get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
     return row.revision;
   }
 
