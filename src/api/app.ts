@@ -9,7 +9,7 @@ import type { PolicyStore } from '../auth/policy-store.js';
 import { ThingGuard } from '../auth/thing-guard.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
 import type { ApiContext } from './api-context.js';
-import { trustedAuthenticator, type Authenticator } from './authentication.js';
+import { PUBLIC, trustedAuthenticator, type Authenticator } from './authentication.js';
 import { renderError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
@@ -57,15 +57,6 @@ export function routesOf(app: FastifyInstance): RouteInfo[] {
   return [...(routeTables.get(app) ?? [])];
 }
 
-const PUBLIC_PREFIXES = [
-  '/health',
-  '/ready',
-  '/metrics',
-  '/api/2/docs',
-  '/api/2/openapi.json',
-  '/api/2/auth/',
-];
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime, metrics } = options;
   const app = Fastify({
@@ -84,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
   app.addHook('onRoute', (route) => {
+    // The interactive API page comes from a plugin: its routes are public like the document.
+    if (route.url.startsWith('/api/2/docs')) route.config = { ...route.config, ...PUBLIC };
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden });
   });
@@ -101,13 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
   app.decorateRequest('identity', null as unknown as Identity);
   app.addHook('onRequest', async (request, reply) => {
-    // Match the rotate route by its pattern: a query string or percent-encoding in the raw URL
-    // must not make it public.
-    if (
-      PUBLIC_PREFIXES.some((p) => request.url.startsWith(p)) &&
-      request.routeOptions.url !== '/api/2/auth/keys/rotate'
-    )
-      return;
+    if (request.routeOptions.config.public) return;
     try {
       request.identity = await authenticator.authenticate(request);
     } catch (error) {
@@ -158,7 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerSearchRoutes(api, context);
       registerPolicyRoutes(api, context);
       registerIdentityRoutes(api, context);
-      api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+      api.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/2' },
   );

@@ -26,7 +26,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     identity: Identity;
   }
+  interface FastifyContextConfig {
+    /** Served without authentication (health, metrics, login, API docs). */
+    public?: boolean;
+  }
 }
+
+/** Route config of a route served without authentication. */
+export const PUBLIC = { public: true } as const;
 
 /** The identity of a request (set by the authentication hook). */
 export function identityOf(request: FastifyRequest): Identity {

@@ -5,7 +5,7 @@ import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import type { ApiContext } from '../api-context.js';
-import { identityOf } from '../authentication.js';
+import { PUBLIC, identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
 import { sendJson } from '../reply.js';
 
@@ -59,6 +59,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
   app.post(
     '/auth/login',
     {
+      config: PUBLIC,
       schema: {
         tags,
         summary: 'Log in with a username and password: a short-lived JWT and a refresh token',
@@ -80,6 +81,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
   app.post(
     '/auth/refresh',
     {
+      config: PUBLIC,
       schema: {
         tags,
         summary: 'Exchange a refresh token for new tokens',
@@ -96,6 +98,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
   app.post(
     '/auth/logout',
     {
+      config: PUBLIC,
       schema: {
         tags,
         summary: 'Revoke a refresh token (and the access token sent with it)',

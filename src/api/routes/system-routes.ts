@@ -1,6 +1,7 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
 import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import { PUBLIC } from '../authentication.js';
 import type { Metrics } from '../metrics.js';
 
 export interface SystemDeps {
@@ -11,10 +12,12 @@ export interface SystemDeps {
 
 export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): void {
   const tags = ['System'];
-  app.get('/health', { schema: { tags, summary: 'Liveness' } }, async () => ({ status: 'UP' }));
+  app.get('/health', { config: PUBLIC, schema: { tags, summary: 'Liveness' } }, async () => ({
+    status: 'UP',
+  }));
   app.get(
     '/ready',
-    { schema: { tags, summary: 'Readiness: state loaded and journal healthy' } },
+    { config: PUBLIC, schema: { tags, summary: 'Readiness: state loaded and journal healthy' } },
     async (_req, reply) => {
       const ready = deps.ready() && deps.runtime.healthy;
       return reply.code(ready ? 200 : 503).send({
@@ -24,10 +27,14 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): vo
       });
     },
   );
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    deps.metrics.twins.set(deps.runtime.size);
-    return reply
-      .type(deps.metrics.registry.contentType)
-      .send(await deps.metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    { config: PUBLIC, schema: { tags, summary: 'Prometheus metrics' } },
+    async (_req, reply) => {
+      deps.metrics.twins.set(deps.runtime.size);
+      return reply
+        .type(deps.metrics.registry.contentType)
+        .send(await deps.metrics.registry.metrics());
+    },
+  );
 }
