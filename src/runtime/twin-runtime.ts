@@ -88,8 +88,8 @@ export interface ReadRequest {
 export interface ReadResult {
   value: JsonValue;
   etag: string;
-  /** The whole thing with its metadata (for field selection of special fields). */
-  doc: SearchDocument;
+  /** The whole thing with its metadata (for field selection of special fields); built on demand. */
+  doc: () => SearchDocument;
 }
 
 const DEFAULT_MAX_THING_BYTES = 100 * 1024;
@@ -274,11 +274,11 @@ export class TwinRuntime {
       throw errors.historyNotFound(resource.thingId, where);
     }
     request.authorize?.(state.thing);
-    const doc = toSearchDocument(state.thing as unknown as Thing, state.meta);
+    const doc = () => toSearchDocument(state.thing as unknown as Thing, state.meta);
     const value = getAt(state.thing, resource.segments);
     const etag = value === undefined ? null : this.tagOf(resource, value, state.meta.revision);
     checkPreconditions(request.preconditions ?? {}, etag, 'read');
-    if (request.condition && !evaluateFilter(request.condition, doc))
+    if (request.condition && !evaluateFilter(request.condition, doc()))
       throw errors.conditionFailed();
     return { value: readResource(state.thing, resource), etag: etag as string, doc };
   }

@@ -285,7 +285,7 @@ async function retrieve(
   const seen = access as ReadAccess;
   const body =
     kind === 'thing' && fields
-      ? projectFields(seen.docView(result.doc), fields)
+      ? projectFields(seen.docView(result.doc()), fields)
       : projectValue(seen.view(result.value), fields);
   return sendJson(reply, 200, body, result.etag);
 }
