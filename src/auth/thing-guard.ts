@@ -88,10 +88,17 @@ export class ThingGuard {
    */
   checkRead(identity: Identity, thing: JsonObject, resource: ThingResource): ReadAccess {
     this.assertInScope(identity, resource.thingId);
+    const access = this.readAccess(identity, thing, resource);
+    if (!access) throw notFoundError(resource, thing);
+    return access;
+  }
+
+  /** How `identity` may read `resource` of `thing`, or null when nothing of it is readable. */
+  readAccess(identity: Identity, thing: JsonObject, resource: ThingResource): ReadAccess | null {
+    if (!inScope(identity, namespaceOf(resource.thingId))) return null;
     if (identity.admin) return FULL_ACCESS;
     const enforcer = this.enforcer(identity, thing.policyId);
-    if (!enforcer || !enforcer.hasPartial('thing', resource.segments, 'READ'))
-      throw notFoundError(resource, thing);
+    if (!enforcer || !enforcer.hasPartial('thing', resource.segments, 'READ')) return null;
     const segments = resource.segments;
     return {
       view: (value) => {

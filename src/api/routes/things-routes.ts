@@ -207,16 +207,9 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       ids.forEach(assertThingId);
       const things: JsonValue[] = [];
       for (const { thing, meta } of runtime.getMany(ids)) {
-        let access: ReadAccess;
-        try {
-          access = guard.checkRead(
-            identity,
-            thing as unknown as JsonObject,
-            resourceOf(thing.thingId, 'thing'),
-          );
-        } catch {
-          continue; // unreadable things are left out, as missing ones are
-        }
+        const resource = resourceOf(thing.thingId, 'thing');
+        const access = guard.readAccess(identity, thing as unknown as JsonObject, resource);
+        if (!access) continue; // unreadable things are left out, as missing ones are
         things.push(
           fields
             ? projectFields(access.docView(toSearchDocument(thing, meta)), fields)
