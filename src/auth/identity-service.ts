@@ -80,6 +80,9 @@ const defaultDelay = (failures: number) =>
   failures < 3 ? 0 : Math.min(200 * 2 ** (failures - 3), 3000);
 
 export const userSubject = (username: string) => `user:${username}`;
+/** The username of a `user:` subject, or undefined for other subjects. */
+const usernameOf = (subject: string | undefined) =>
+  subject?.startsWith('user:') ? subject.slice(5) : undefined;
 
 export class IdentityService {
   private readonly users = new Map<string, UserRecord>();
@@ -267,8 +270,8 @@ export class IdentityService {
       usable ? user.passwordHash : await this.decoyHash(),
     );
     const valid = usable && matches;
-    if (!valid || !user) return this.failSlowly(`user:${username}`, 'bad-password');
-    this.failures.delete(`user:${username}`);
+    if (!valid || !user) return this.failSlowly(userSubject(username), 'bad-password');
+    this.failures.delete(userSubject(username));
     return user;
   }
 
@@ -498,9 +501,8 @@ export class IdentityService {
     if (!record || record.revoked || (record.expires !== null && record.expires <= this.now())) {
       return this.reject('bad-token');
     }
-    const user = record.subject.startsWith('user:')
-      ? this.users.get(record.subject.slice(5))
-      : undefined;
+    const username = usernameOf(record.subject);
+    const user = username === undefined ? undefined : this.users.get(username);
     if (!user || user.disabled) return this.reject('bad-token');
     return this.userIdentity(user, 'token', record);
   }
@@ -558,9 +560,8 @@ export class IdentityService {
     const payload = await this.verifiedOwnJwt(token);
     if (!payload) return this.reject('invalid-jwt');
     if (payload.jti && this.revokedJti.has(payload.jti)) return this.reject('revoked-jwt');
-    const user = payload.sub?.startsWith('user:')
-      ? this.users.get(payload.sub.slice(5))
-      : undefined;
+    const username = usernameOf(payload.sub);
+    const user = username === undefined ? undefined : this.users.get(username);
     if (!user || user.disabled || payload.uc !== user.created) return this.reject('invalid-jwt');
     return this.userIdentity(user, 'jwt');
   }

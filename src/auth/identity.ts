@@ -1,4 +1,5 @@
 // Who is calling: the authenticated identity every request carries.
+import { errors } from '../core/error-registry.js';
 
 export interface Identity {
   /** The primary subject id (Ditto's `ditto-originator`), e.g. `user:alice`, `oidc:1234`. */
@@ -22,4 +23,9 @@ export interface Identity {
 /** True when the identity may see things in `namespace`. */
 export function inScope(identity: Identity, namespace: string): boolean {
   return identity.namespaces === null || identity.namespaces.includes(namespace);
+}
+
+/** Throws 403 for a read-only credential: it may not change anything. */
+export function assertWritable(identity: Identity): void {
+  if (identity.readOnly) throw errors.readOnlyIdentity();
 }

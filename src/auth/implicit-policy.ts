@@ -2,7 +2,7 @@
 import { errors } from '../core/error-registry.js';
 import { namespaceOf } from '../core/thing.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
-import { inScope, type Identity } from './identity.js';
+import { assertWritable, inScope, type Identity } from './identity.js';
 import { defaultPolicy, parsePolicy } from './policy-model.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -21,7 +21,7 @@ export async function preparePolicyForCreate(
   const policyId = explicit ?? thingId;
   const inline = isJsonObject(body) ? body._policy : undefined;
   // Nothing is created for a caller that may not write here, not even for a moment.
-  if (identity.readOnly) throw errors.readOnlyIdentity();
+  assertWritable(identity);
   if (!inScope(identity, namespaceOf(thingId))) throw errors.thingNotFound(thingId);
   if (!inScope(identity, namespaceOf(policyId))) throw errors.policyNotFound(policyId);
   if (inline !== undefined) {

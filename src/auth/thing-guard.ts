@@ -6,7 +6,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { formatPointer } from '../core/json-pointer.js';
 import { notFoundError, type ResourceKind, type ThingResource } from '../core/thing-resource.js';
 import { namespaceOf } from '../core/thing.js';
-import { inScope, type Identity } from './identity.js';
+import { assertWritable, inScope, type Identity } from './identity.js';
 import type { PolicyEnforcer } from './policy-enforcer.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -158,7 +158,7 @@ export class ThingGuard {
     value: JsonValue | undefined,
   ): void {
     this.assertInScope(identity, resource.thingId);
-    if (identity.readOnly) throw errors.readOnlyIdentity();
+    assertWritable(identity);
     if (identity.admin) return;
     if (thing === null) {
       if (resource.kind !== 'thing' || kind === 'delete') return; // the runtime answers 404

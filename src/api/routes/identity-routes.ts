@@ -1,7 +1,7 @@
 // Identities: login, refresh and logout, whoami, users (administrators) and API tokens.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IdentityService } from '../../auth/identity-service.js';
-import type { Identity } from '../../auth/identity.js';
+import { userSubject, type IdentityService } from '../../auth/identity-service.js';
+import { assertWritable, type Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import type { ApiContext } from '../api-context.js';
@@ -25,15 +25,11 @@ function requireAdmin(identity: Identity): void {
     );
 }
 
-function requireWritable(identity: Identity): void {
-  if (identity.readOnly) throw errors.readOnlyIdentity();
-}
-
 /** The identity of a request that changes users or keys: an administrator that may write. */
 function adminWriter(request: FastifyRequest): Identity {
   const identity = identityOf(request);
   requireAdmin(identity);
-  requireWritable(identity);
+  assertWritable(identity);
   return identity;
 }
 
@@ -167,7 +163,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     async (request, reply) => {
       const identity = identityOf(request);
       const { username } = request.params as { username: string };
-      if (!identity.admin && identity.id !== `user:${username}`)
+      if (!identity.admin && identity.id !== userSubject(username))
         throw errors.userNotFound(username);
       const user = service.getUser(username);
       if (!user) throw errors.userNotFound(username);
@@ -237,7 +233,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     },
     async (request, reply) => {
       const identity = identityOf(request);
-      requireWritable(identity);
+      assertWritable(identity);
       const { name, namespaces, readOnly, expires } = objectBody(request);
       let expiresAt: number | null = null;
       if (expires !== undefined && expires !== null) {
@@ -267,7 +263,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     },
     async (request, reply) => {
       const identity = identityOf(request);
-      requireWritable(identity);
+      assertWritable(identity);
       await service.revokeToken(identity, (request.params as { id: string }).id);
       return reply.code(204).send();
     },

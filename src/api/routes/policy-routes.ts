@@ -1,7 +1,7 @@
 // Ditto's /policies resources (entries, subjects, resources) and POST /checkPermissions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from '../../auth/identity.js';
-import { inScope } from '../../auth/identity.js';
+import { assertWritable, inScope } from '../../auth/identity.js';
 import type { PolicyEnforcer } from '../../auth/policy-enforcer.js';
 import {
   parsePolicy,
@@ -268,7 +268,7 @@ async function writePart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
-  if (identity.readOnly) throw errors.readOnlyIdentity();
+  assertWritable(identity);
   const { stored, enforcer } = access(policies, identity, target);
   const json = stored ? policyToJson(stored.policy) : null;
   if (stored && !identity.admin && !enforcer?.hasUnrestricted('policy', target.segments, 'WRITE')) {

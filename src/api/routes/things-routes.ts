@@ -1,5 +1,6 @@
 // Ditto's /things resources: the thing and every sub-resource, with GET, PUT, PATCH and DELETE.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assertWritable } from '../../auth/identity.js';
 import { preparePolicyForCreate } from '../../auth/implicit-policy.js';
 import type { ReadAccess } from '../../auth/thing-guard.js';
 import { errors } from '../../core/error-registry.js';
@@ -293,7 +294,7 @@ async function change(
   const resource = resourceFrom(request, kind);
   const identity = identityOf(request);
   guard.assertInScope(identity, resource.thingId);
-  if (identity.readOnly) throw errors.readOnlyIdentity();
+  assertWritable(identity);
   const value = method === 'DELETE' ? undefined : jsonBodyOf(request);
   const condition = conditionOf(request);
   const creating =
