@@ -5,6 +5,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { getAt } from './json-pointer.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
+import { withoutSpecialFields } from './thing.js';
 import {
   validateFeature,
   validateFeatureDefinition,
@@ -34,8 +35,7 @@ export function normaliseThing(
 ): JsonObject {
   if (!isJsonObject(body)) throw errors.jsonInvalid('The thing must be a JSON object.');
   if (body.thingId !== undefined && body.thingId !== thingId) throw errors.thingIdNotSettable();
-  const stripped: JsonObject = {};
-  for (const [key, value] of Object.entries(body)) if (!key.startsWith('_')) stripped[key] = value;
+  const stripped = withoutSpecialFields(body);
   validateThing(stripped);
   const result: JsonObject = {
     thingId,
@@ -124,8 +124,7 @@ export function planMerge(
   }
   if (resource.kind === 'policyId' && patch === null) throw errors.policyIdNotDeletable();
   if (resource.kind === 'featureDefinition' && patch !== null) validateFeatureDefinition(patch);
-  const cleanPatch =
-    resource.kind === 'thing' ? withoutUnderscoreFields(patch as JsonObject) : patch;
+  const cleanPatch = resource.kind === 'thing' ? withoutSpecialFields(patch as JsonObject) : patch;
   const change: ThingChange = { action: 'merged', path: resource.segments, value: cleanPatch };
   const merged = applyChange(thing, change) ?? {};
   if (thing === null) {
@@ -134,12 +133,6 @@ export function planMerge(
   }
   validateThing(merged);
   return { change, next: merged, created: false };
-}
-
-function withoutUnderscoreFields(patch: JsonObject): JsonObject {
-  const result: JsonObject = {};
-  for (const [key, value] of Object.entries(patch)) if (!key.startsWith('_')) result[key] = value;
-  return result;
 }
 
 /** DELETE: remove the resource (the whole thing for `thing`). */

@@ -83,9 +83,15 @@ export function asSearchDocument(thing: Thing, meta: ThingMeta): SearchDocument 
   return doc;
 }
 
+/** A copy of `object` without its special `_` fields (`_revision`, `_policy`, …). */
+export function withoutSpecialFields(object: object): JsonObject {
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(object))
+    if (!key.startsWith('_')) result[key] = value as JsonValue;
+  return result;
+}
+
 /** The thing JSON of a search document (its `_` fields removed). */
 export function thingOfDocument(doc: SearchDocument): Thing {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc)) if (!key.startsWith('_')) result[key] = value;
-  return result as unknown as Thing;
+  return withoutSpecialFields(doc) as unknown as Thing;
 }

@@ -1,4 +1,5 @@
 // The reference evaluator of RQL filters over one JSON document (search semantics, condition header).
+import { isJsonObject } from '../core/json.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
 
 /** A JSON scalar, the only kind of value a comparison can match. */
@@ -64,7 +65,7 @@ function walk(node: unknown, segs: string[], i: number, out: unknown[]): void {
     out.push(node);
     return;
   }
-  if (!isPlainObject(node)) return;
+  if (!isJsonObject(node)) return;
   const seg = segs[i];
   if (seg === '*') {
     for (const key of Object.keys(node)) {
@@ -75,15 +76,11 @@ function walk(node: unknown, segs: string[], i: number, out: unknown[]): void {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** True for null, "", [] and an object without (defined) keys. */
 function isEmptyJson(v: unknown): boolean {
   if (v === null || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (isPlainObject(v)) return !Object.keys(v).some((k) => v[k] !== undefined);
+  if (isJsonObject(v)) return !Object.keys(v).some((k) => v[k] !== undefined);
   return false;
 }
 
