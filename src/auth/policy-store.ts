@@ -11,14 +11,16 @@ export interface StoredPolicy {
   modified: number;
 }
 
-const ENFORCER_CACHE_LIMIT = 50_000;
+/** Compiled enforcers kept per policy revision (one per distinct set of requesting subjects). */
+const ENFORCERS_PER_POLICY = 1_000;
 const DEFAULT_MAX_POLICY_BYTES = 100 * 1024;
 
 export class PolicyStore {
   private readonly policies = new Map<string, StoredPolicy>();
   /** Revisions of deleted policies, so a re-created policy continues its revision. */
   private readonly deletedRevisions = new Map<string, number>();
-  private readonly enforcers = new Map<string, PolicyEnforcer>();
+  /** Per stored revision of a policy, so that replacing or deleting it drops its enforcers too. */
+  private readonly enforcers = new WeakMap<StoredPolicy, Map<string, PolicyEnforcer>>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -51,13 +53,18 @@ export class PolicyStore {
   enforcer(policyId: string, subjects: readonly string[]): PolicyEnforcer | null {
     const stored = this.policies.get(policyId);
     if (!stored) return null;
-    const key = `${policyId}\n${stored.revision}\n${subjects.join('\n')}`;
+    let compiled = this.enforcers.get(stored);
+    if (!compiled) {
+      compiled = new Map();
+      this.enforcers.set(stored, compiled);
+    }
+    const key = subjects.join('\n');
     const now = this.now();
-    let enforcer = this.enforcers.get(key);
+    let enforcer = compiled.get(key);
     if (!enforcer || now >= enforcer.validUntil) {
-      if (this.enforcers.size >= ENFORCER_CACHE_LIMIT) this.enforcers.clear();
+      if (compiled.size >= ENFORCERS_PER_POLICY) compiled.clear();
       enforcer = new PolicyEnforcer(stored.policy, subjects, now);
-      this.enforcers.set(key, enforcer);
+      compiled.set(key, enforcer);
     }
     return enforcer;
   }
