@@ -72,7 +72,7 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ id: message.id });
     return;
   }
-  if (message.prune !== undefined) {
+  if (message.prune !== null) {
     try {
       parentPort.postMessage({ id: message.id, result: writer.prune(message.prune) });
     } catch (error) {
@@ -131,26 +131,27 @@ export class WorkerBatchWriter implements BatchWriter {
     this.pending.clear();
   }
 
-  private send(message: { encoded?: string; prune?: number; close?: boolean }): Promise<unknown> {
+  /** Posts `{ id, encoded | prune | close }` and resolves with the writer's answer. */
+  private send(encoded: string | null, prune: number | null, close = false): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...message });
+      this.worker.postMessage({ id, encoded, prune, close });
     });
   }
 
-  async write(encoded: string): Promise<void> {
-    await this.send({ encoded });
+  write(encoded: string): Promise<void> {
+    return this.send(encoded, null) as Promise<void>;
   }
 
   async prune(before: number): Promise<number> {
-    return (await this.send({ prune: before })) as number;
+    return (await this.send(null, before)) as number;
   }
 
   async close(): Promise<void> {
     if (this.stopped) return;
-    await this.send({ close: true });
+    await this.send(null, null, true);
     await this.worker.terminate();
   }
 }
