@@ -101,6 +101,76 @@ describe('twin runtime', () => {
     expect(await runtime.count({ visible: (p) => p === 'ns:old' })).toBe(0);
     await runtime.close();
   });
+
+  it('refuses a write that grows a thing past the size limit, also in small steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
+    dirs.push(dir);
+    const runtime = new TwinRuntime({
+      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
+      index: new MemoryTwinIndex(),
+      maxThingBytes: 10_000,
+    });
+    await runtime.load();
+    await put(runtime, 'ns:s', 1);
+    const setAttribute = (key: string, value: string) =>
+      runtime.write({
+        kind: 'modify',
+        resource: resourceOf('ns:s', 'attribute', undefined, [key]),
+        value,
+      });
+    // 50 writes of 150 characters stay under 10,000 bytes; the bound must not refuse them.
+    for (let i = 0; i < 50; i++) await setAttribute(`k${i}`, 'x'.repeat(150));
+    const full = runtime.getThing('ns:s');
+    expect(full?.meta.revision).toBe(51);
+    // 1,000 euro signs are 3,000 bytes of UTF-8: the thing would be about 11,000 bytes.
+    expect(() => setAttribute('euro', '€'.repeat(1_000))).toThrow(
+      expect.objectContaining({ code: 'things:thing.toolarge' }),
+    );
+    // Ten more of 40 euro signs (about 1,300 bytes) fit; then 300 (900 bytes) no longer do.
+    for (let i = 0; i < 10; i++) await setAttribute(`m${i}`, '€'.repeat(40));
+    expect(() => setAttribute('last', '€'.repeat(300))).toThrow(
+      expect.objectContaining({ code: 'things:thing.toolarge' }),
+    );
+    expect(runtime.getThing('ns:s')?.meta.revision).toBe(61);
+    expect(Buffer.byteLength(JSON.stringify(runtime.getThing('ns:s')?.thing))).toBeLessThan(10_000);
+    await runtime.close();
+  });
+
+  it('keeps the state of twins that leave the parsed set before they were serialised', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
+    dirs.push(dir);
+    const small = () =>
+      new TwinRuntime({
+        journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
+        index: new MemoryTwinIndex(),
+        parsedCacheSize: 3,
+        snapshotEvery: 1_000,
+      });
+    const runtime = small();
+    await runtime.load();
+    for (let i = 0; i < 10; i++) await put(runtime, `ns:e${i}`, 100 + i);
+    // Each write leaves only the parsed form current; every twin leaves the set of 3 in turn.
+    for (let round = 2; round <= 3; round++) {
+      for (let i = 0; i < 10; i++) {
+        await runtime.write({
+          kind: 'modify',
+          resource: resourceOf(`ns:e${i}`, 'attribute', undefined, ['n']),
+          value: round * 100 + i,
+        });
+      }
+    }
+    for (let i = 0; i < 10; i++)
+      expect(runtime.getThing(`ns:e${i}`)?.thing.attributes).toEqual({ n: 300 + i });
+    await runtime.close();
+    const restarted = small();
+    await restarted.load();
+    for (let i = 0; i < 10; i++)
+      expect(restarted.getThing(`ns:e${i}`)).toMatchObject({
+        thing: { attributes: { n: 300 + i } },
+        meta: { revision: 3 },
+      });
+    await restarted.close();
+  });
 });
 
 /** Drops a runtime without its closing checkpoint (as a crash would), closing only the file. */

@@ -27,16 +27,47 @@ import {
 } from '../core/thing.js';
 import type { FilterNode } from '../rql/ast.js';
 import { evaluateFilter } from '../rql/evaluate.js';
-import type { EventRange, Journal } from '../store/journal.js';
+import type { EventRange, Journal, StoredThing } from '../store/journal.js';
 import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
 import { GroupCommit, type CommitObserver } from './group-commit.js';
 
-/** A twin's current state. `json` is null once the twin is deleted (its revision lives on). */
+/**
+ * A twin's current state: its JSON, or its parsed form while it is among the recently used twins
+ * (then `json` is null until someone needs it, so a stream of writes does not serialise the whole
+ * thing each time). Both are null once the twin is deleted (its revision lives on).
+ */
 interface TwinEntry {
   json: string | null;
+  thing: JsonObject | null;
   revision: number;
   created: number;
   modified: number;
+  /** At least the length of the thing's JSON (exact whenever `json` was just serialised). */
+  lengthBound: number;
+}
+
+/**
+ * At most how many characters the keys of `path` add to a thing's JSON when a value is set there:
+ * each key quoted and escaped (6 characters per character at worst), a colon, a comma and braces.
+ */
+function pathLengthBound(path: string[]): number {
+  let length = 0;
+  for (const key of path) length += 6 * key.length + 6;
+  return length;
+}
+
+const isLive = (entry: TwinEntry | undefined): boolean =>
+  entry !== undefined && (entry.thing !== null || entry.json !== null);
+
+/** The thing's JSON, serialised now if only its parsed form is current. */
+function jsonOf(entry: TwinEntry): string | null {
+  if (entry.json === null && entry.thing !== null) entry.json = JSON.stringify(entry.thing);
+  return entry.json;
+}
+
+function storedThing(thingId: string, entry: TwinEntry): StoredThing {
+  const { revision, created, modified } = entry;
+  return { thingId, json: jsonOf(entry), revision, created, modified };
 }
 
 export interface RuntimeOptions {
@@ -100,7 +131,8 @@ export class TwinRuntime {
   private indexing: Promise<void> = Promise.resolve();
   /** False while the search index is being built after a load. */
   indexComplete = true;
-  private readonly parsed = new Map<string, JsonObject>();
+  /** Twins whose entry holds the parsed thing, least recently parsed or written first. */
+  private readonly parsed = new Set<string>();
   private readonly parsedLimit: number;
   private readonly journal: Journal;
   private readonly index: TwinIndex;
@@ -130,7 +162,7 @@ export class TwinRuntime {
         },
       },
       {
-        stateOf: (thingId) => ({ thingId, ...(this.twins.get(thingId) as TwinEntry) }),
+        stateOf: (thingId) => storedThing(thingId, this.twins.get(thingId) as TwinEntry),
         checkpointEveryMs: options.checkpointEveryMs,
       },
     );
@@ -146,11 +178,19 @@ export class TwinRuntime {
     const dirty = new Set(await this.journal.dirtyThings());
     await this.journal.loadCurrent((stored) => {
       const { json, revision, created, modified } = stored;
-      this.twins.set(stored.thingId, { json, revision, created, modified });
+      const lengthBound = json?.length ?? 0;
+      this.twins.set(stored.thingId, {
+        json,
+        thing: null,
+        revision,
+        created,
+        modified,
+        lengthBound,
+      });
     });
     for (const thingId of dirty) await this.replay(thingId);
     let live = 0;
-    for (const entry of this.twins.values()) if (entry.json !== null) live++;
+    for (const entry of this.twins.values()) if (isLive(entry)) live++;
     this.liveTwins = live;
     this.indexComplete = false;
     this.indexing = this.buildIndex().then(() => {
@@ -171,10 +211,11 @@ export class TwinRuntime {
   private async buildIndex(): Promise<void> {
     let n = 0;
     for (const entry of this.twins.values()) {
-      if (entry.json !== null) {
-        const thing = JSON.parse(entry.json) as Thing;
-        this.index.put(asSearchDocument(thing, entry));
-      }
+      // A parsed thing is shared, so it is copied; one parsed here is ours to turn into the document.
+      if (entry.thing !== null)
+        this.index.put(toSearchDocument(entry.thing as unknown as Thing, entry));
+      else if (entry.json !== null)
+        this.index.put(asSearchDocument(JSON.parse(entry.json) as Thing, entry));
       if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -182,7 +223,8 @@ export class TwinRuntime {
   /** Applies the events a twin got after its checkpointed state. */
   private async replay(thingId: string): Promise<void> {
     const entry = this.twins.get(thingId);
-    let thing: JsonObject | null = entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
+    // Loading fills entries from their JSON only, so there is no parsed form to reuse.
+    let thing = entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
     let { revision, created, modified } = entry ?? { revision: 0, created: 0, modified: 0 };
     for (const event of await this.journal.readEvents(thingId, { fromRevision: revision + 1 })) {
       if (event.action === 'created') created = event.timestamp;
@@ -190,13 +232,9 @@ export class TwinRuntime {
       revision = event.revision;
       modified = event.timestamp;
     }
-    const state: TwinEntry = {
-      json: thing === null ? null : JSON.stringify(thing),
-      revision,
-      created,
-      modified,
-    };
-    this.twins.set(thingId, state);
+    const json = thing === null ? null : JSON.stringify(thing);
+    const lengthBound = json?.length ?? 0;
+    this.twins.set(thingId, { json, thing: null, revision, created, modified, lengthBound });
     // The replayed state becomes the checkpointed one at the next checkpoint.
     if (revision > (entry?.revision ?? 0)) this.commits.markDirty(thingId);
   }
@@ -224,26 +262,33 @@ export class TwinRuntime {
   // --- reads ---
 
   /**
-   * The parsed thing of an entry. Recently used twins stay parsed (a bounded cache), so that a twin
-   * receiving a stream of writes is not re-parsed each time. Cached objects are never mutated:
-   * every change builds new objects along the changed path.
+   * The parsed thing of an entry. Recently used twins stay parsed (a bounded set), so that a twin
+   * receiving a stream of writes is neither re-parsed nor re-serialised each time. Parsed things
+   * are never mutated: every change builds new objects along the changed path.
    */
   private thingOf(thingId: string, entry: TwinEntry | undefined): JsonObject | null {
-    if (!entry?.json) return null;
-    let thing = this.parsed.get(thingId);
-    if (thing === undefined) {
-      thing = JSON.parse(entry.json) as JsonObject;
-      this.rememberParsed(thingId, thing);
+    if (entry === undefined) return null;
+    if (entry.thing === null && entry.json !== null) {
+      entry.thing = JSON.parse(entry.json) as JsonObject;
+      this.keepParsed(thingId);
     }
-    return thing;
+    return entry.thing;
   }
 
-  private rememberParsed(thingId: string, thing: JsonObject | null): void {
+  /**
+   * Counts a twin as the most recently used parsed one. The least recent beyond the limit lets go
+   * of its parsed thing, serialising it first when that is its only current form.
+   */
+  private keepParsed(thingId: string): void {
     this.parsed.delete(thingId);
-    if (thing === null) return;
-    this.parsed.set(thingId, thing);
-    if (this.parsed.size > this.parsedLimit)
-      this.parsed.delete(this.parsed.keys().next().value as string);
+    this.parsed.add(thingId);
+    if (this.parsed.size <= this.parsedLimit) return;
+    const oldest = this.parsed.values().next().value as string;
+    this.parsed.delete(oldest);
+    const entry = this.twins.get(oldest);
+    if (entry === undefined) return;
+    jsonOf(entry);
+    entry.thing = null;
   }
 
   private metaOf(entry: TwinEntry): ThingMeta {
@@ -466,16 +511,22 @@ export class TwinRuntime {
     const timestamp = this.now();
     const revision = (entry?.revision ?? 0) + 1;
     const next = planned.next;
-    const json = next === null ? null : JSON.stringify(next);
-    if (json !== null && json.length > this.maxThingBytes / 3) {
-      const bytes = Buffer.byteLength(json);
-      if (bytes > this.maxThingBytes) throw errors.thingTooLarge(bytes, this.maxThingBytes);
-    }
-    const created = planned.change.action === 'created' || !entry?.json ? timestamp : entry.created;
-    const updated: TwinEntry = { json, revision, created, modified: timestamp };
+    const { json, lengthBound } = this.sizeChecked(planned, entry);
+    const wasLive = isLive(entry);
+    const created =
+      planned.change.action === 'created' || !wasLive || !entry ? timestamp : entry.created;
+    const updated: TwinEntry = {
+      json,
+      thing: next,
+      revision,
+      created,
+      modified: timestamp,
+      lengthBound,
+    };
     this.twins.set(thingId, updated);
-    this.liveTwins += (next === null ? 0 : 1) - (entry?.json ? 1 : 0);
-    this.rememberParsed(thingId, next);
+    this.liveTwins += (next === null ? 0 : 1) - (wasLive ? 1 : 0);
+    if (next === null) this.parsed.delete(thingId);
+    else this.keepParsed(thingId);
     if (next === null) this.index.remove(thingId);
     else if (!this.indexScalarChange(thingId, planned, updated)) {
       this.index.put(toSearchDocument(next as unknown as Thing, updated));
@@ -492,8 +543,34 @@ export class TwinRuntime {
       result.value = value;
       result.etag = this.tagOf(resource, value, revision);
     }
-    const snapshot = revision % this.snapshotEvery === 0 ? { thingId, ...updated } : null;
+    const snapshot = revision % this.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
     return this.commits.append(event, snapshot).then(() => result);
+  }
+
+  /**
+   * Throws when the thing after the change would be over the size limit. Serialises the whole
+   * thing only when a bound of its length (the last known length plus what the changes since could
+   * add) comes near the limit; returns that JSON, if made, and the bound.
+   */
+  private sizeChecked(
+    planned: PlannedChange,
+    entry: TwinEntry | undefined,
+  ): { json: string | null; lengthBound: number } {
+    const { next, change } = planned;
+    if (next === null) return { json: null, lengthBound: 0 };
+    let bound = Infinity;
+    if (change.path.length > 0 && entry !== undefined && isLive(entry)) {
+      const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
+      bound = entry.lengthBound + added + pathLengthBound(change.path);
+    }
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (bound <= this.maxThingBytes / 3) return { json: null, lengthBound: bound };
+    const json = JSON.stringify(next);
+    if (json.length > this.maxThingBytes / 3) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > this.maxThingBytes) throw errors.thingTooLarge(bytes, this.maxThingBytes);
+    }
+    return { json, lengthBound: json.length };
   }
 
   /** Re-indexes only the changed value when one scalar replaced another (telemetry's usual write). */
