@@ -713,6 +713,27 @@ describe('identities api - whoami and authentication', () => {
     }
     expect((await f.send('GET', '/api/2/things/org.a:lamp', undefined)).statusCode).toBe(401);
   });
+
+  it('every route but the public ones needs credentials: HEAD routes and unknown URLs too', async () => {
+    await fixture();
+    const head = await f.request({ method: 'HEAD', url: '/api/2/things/org.a:lamp' });
+    expect(head.statusCode).toBe(401);
+    const unknown = await f.send('GET', '/api/2/nothing-here', undefined);
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.headers['www-authenticate']).toBe('Basic realm="twinfold", Bearer');
+    expect((await f.send('GET', '/api/2/nothing-here', f.admin)).statusCode).toBe(404);
+    expect((await f.send('GET', '/health', undefined)).statusCode).toBe(200);
+    const text = await metricsText();
+    expect(text).toMatch(
+      /twinfold_http_requests_total\{method="GET",route="unmatched",status="401"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /twinfold_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /twinfold_http_requests_total\{method="HEAD",route="\/api\/2\/things\/:thingId",status="401"\} 1$/m,
+    );
+  });
 });
 
 describe('identities api - abuse controls', () => {

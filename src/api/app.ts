@@ -1,7 +1,12 @@
 // The Fastify application: content types, authentication slot, metrics, OpenAPI and route modules.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type onResponseHookHandler,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../core/error-registry.js';
 import type { IdentityService } from '../auth/identity-service.js';
@@ -9,7 +14,12 @@ import type { PolicyStore } from '../auth/policy-store.js';
 import { ThingGuard } from '../auth/thing-guard.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
 import type { ApiContext } from './api-context.js';
-import { PUBLIC, trustedAuthenticator, type Authenticator } from './authentication.js';
+import {
+  PUBLIC,
+  authenticationHook,
+  trustedAuthenticator,
+  type Authenticator,
+} from './authentication.js';
 import { renderError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
@@ -57,8 +67,15 @@ export function routesOf(app: FastifyInstance): RouteInfo[] {
   return [...(routeTables.get(app) ?? [])];
 }
 
+/** A route's hooks of one kind as an array (Fastify accepts one function or an array). */
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime, metrics } = options;
+  const observeUnmatched = metrics.requestObserver('unmatched');
   const app = Fastify({
     loggerInstance: options.logger ? (options.logger as FastifyBaseLogger) : undefined,
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,8 +87,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // Malformed percent-encoding and over-long path parameters fail before routing: answer them
     // with Ditto's error body too, not Fastify's own.
-    frameworkErrors: (error, request, reply) => renderError(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      renderError(error, request, reply);
+      observeUnmatched(request.method, reply.statusCode, 0);
+    },
   });
+  const { identities } = options;
+  const authenticator: Authenticator =
+    options.authenticator ??
+    (identities
+      ? { authenticate: (request) => identities.authenticate(request.headers.authorization) }
+      : trustedAuthenticator);
+  const authenticate = authenticationHook(authenticator, {
+    limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
+    limited: () => metrics.rateLimited.inc(),
+  });
+  app.decorateRequest('identity', null as unknown as Identity);
+
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
   app.addHook('onRoute', (route) => {
@@ -79,46 +111,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (route.url.startsWith('/api/2/docs')) route.config = { ...route.config, ...PUBLIC };
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden });
+    // Hooks go on each route rather than on the app: an app-wide hook would have to read
+    // `request.routeOptions`, which Fastify builds afresh on every read. New arrays, because the
+    // HEAD route of a GET route starts from the same options.
+    const observe = metrics.requestObserver(route.url);
+    const onResponse: onResponseHookHandler = (request, reply, done) => {
+      observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [onResponse, ...hooksOf(route.onResponse)];
+    if (route.config?.public !== true)
+      route.onRequest = [authenticate, ...hooksOf(route.onRequest)];
   });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, parseJson);
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const { identities } = options;
-  const authenticator: Authenticator =
-    options.authenticator ??
-    (identities
-      ? { authenticate: (request) => identities.authenticate(request.headers.authorization) }
-      : trustedAuthenticator);
-  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
-  app.decorateRequest('identity', null as unknown as Identity);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public) return;
-    try {
-      request.identity = await authenticator.authenticate(request);
-    } catch (error) {
-      reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
-      throw error;
-    }
-    const wait = limiter?.take(request.identity.id) ?? 0;
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      metrics.rateLimited.inc();
-      reply.header('retry-after', String(seconds));
-      throw errors.tooManyRequests(seconds);
-    }
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
-
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    renderError(errors.resourceNotFound(request.url), request, reply),
-  );
+  // Unknown URLs need credentials too (a 401 tells nothing about which URLs exist).
+  app.setNotFoundHandler((request, reply) => {
+    authenticate.call(app, request, reply, (error?: Error) => {
+      renderError(error ?? errors.resourceNotFound(request.url), request, reply);
+      observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,8 @@
 // The authentication step of the request pipeline: resolves the identity before any route runs.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Identity } from '../auth/identity.js';
+import type { RateLimiter } from '../auth/rate-limiter.js';
+import { errors } from '../core/error-registry.js';
 
 /** Resolves the identity of a request, or throws a 401 TwinfoldError. */
 export interface Authenticator {
@@ -38,4 +40,51 @@ export const PUBLIC = { public: true } as const;
 /** The identity of a request (set by the authentication hook). */
 export function identityOf(request: FastifyRequest): Identity {
   return request.identity;
+}
+
+export interface AuthenticationLimits {
+  /** Per-identity rate limit, if any. */
+  limiter: RateLimiter | null;
+  /** Called for every request refused by the rate limit. */
+  limited(): void;
+}
+
+/**
+ * The hook that authenticates a request and applies the rate limit. A callback hook, not an async
+ * one: API tokens authenticate synchronously, and then no promise is made per request.
+ */
+export function authenticationHook(
+  authenticator: Authenticator,
+  limits: AuthenticationLimits,
+): onRequestHookHandler {
+  const admit = (request: FastifyRequest, reply: FastifyReply, identity: Identity) => {
+    request.identity = identity;
+    const wait = limits.limiter?.take(identity.id) ?? 0;
+    if (wait <= 0) return undefined;
+    const seconds = Math.ceil(wait / 1000);
+    limits.limited();
+    reply.header('retry-after', String(seconds));
+    return errors.tooManyRequests(seconds);
+  };
+  const challenge = (reply: FastifyReply, error: unknown) => {
+    reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
+    return error as Error;
+  };
+  return (request, reply, done) => {
+    let identity;
+    try {
+      identity = authenticator.authenticate(request);
+    } catch (error) {
+      done(challenge(reply, error));
+      return;
+    }
+    if (identity instanceof Promise) {
+      identity.then(
+        (resolved) => done(admit(request, reply, resolved)),
+        (error: unknown) => done(challenge(reply, error)),
+      );
+    } else {
+      done(admit(request, reply, identity));
+    }
+  };
 }

@@ -54,24 +54,27 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinfold_' });
   }
 
-  /** Label children per method, route and status: finding them by labels hashes on every call. */
-  private readonly requestSeries = new Map<
-    string,
-    { count: { inc(): void }; latency: { observe(seconds: number): void } }
-  >();
-
-  observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.requestSeries.get(key);
-    if (!series) {
-      series = {
-        count: this.requests.labels(method, route, String(status)),
-        latency: this.latency.labels(method, route),
-      };
-      this.requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.latency.observe(seconds);
+  /**
+   * Records the requests of one route: its label children are kept per method and status, because
+   * finding them by labels hashes on every call.
+   */
+  requestObserver(route: string): (method: string, status: number, seconds: number) => void {
+    type Series = { count: { inc(): void }; latency: { observe(seconds: number): void } };
+    const byMethod = new Map<string, Map<number, Series>>();
+    return (method, status, seconds) => {
+      let byStatus = byMethod.get(method);
+      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+      let series = byStatus.get(status);
+      if (!series) {
+        series = {
+          count: this.requests.labels(method, route, String(status)),
+          latency: this.latency.labels(method, route),
+        };
+        byStatus.set(status, series);
+      }
+      series.count.inc();
+      series.latency.observe(seconds);
+    };
   }
 
   observeCommit(events: number, seconds: number): void {

@@ -430,8 +430,11 @@ export class IdentityService {
 
   // --- authentication ---
 
-  /** Authenticates an Authorization header (Basic or Bearer); throws a 401 TwinfoldError. */
-  async authenticate(header: string | undefined): Promise<Identity> {
+  /**
+   * Authenticates an Authorization header (Basic or Bearer); throws (or rejects with) a 401
+   * TwinfoldError. API tokens are checked synchronously: no promise per request on the hot path.
+   */
+  authenticate(header: string | undefined): Identity | Promise<Identity> {
     if (!header) {
       this.options.onFailure?.('missing-credentials');
       throw errors.authenticationMissing();
