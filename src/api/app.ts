@@ -75,7 +75,7 @@ function hooksOf<T>(hooks: T | T[] | undefined): T[] {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime, metrics } = options;
-  const observeUnmatched = metrics.requestObserver('unmatched');
+  const observeUnmatched = metrics.requests.observer('unmatched');
   const app = Fastify({
     loggerInstance: options.logger ? (options.logger as FastifyBaseLogger) : undefined,
     logController: new LogController({ disableRequestLogging: true }),
@@ -114,7 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Hooks go on each route rather than on the app: an app-wide hook would have to read
     // `request.routeOptions`, which Fastify builds afresh on every read. New arrays, because the
     // HEAD route of a GET route starts from the same options.
-    const observe = metrics.requestObserver(route.url);
+    const observe = metrics.requests.observer(route.url);
     const onResponse: onResponseHookHandler = (request, reply, done) => {
       observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
       done();

@@ -1,24 +1,17 @@
 // Prometheus metrics: requests by route and status, latency, events appended, journal commits.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestMetrics } from './request-metrics.js';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'twinfold_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly latency = new Histogram({
-    name: 'twinfold_http_request_duration_seconds',
-    help: 'HTTP request latency by method and route',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly requests = new RequestMetrics(
+    this.registry,
+    { requests: 'twinfold_http_requests_total', latency: 'twinfold_http_request_duration_seconds' },
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   readonly eventsAppended = new Counter({
     name: 'twinfold_events_appended_total',
-    help: 'Events appended to the journal',
+    help: 'Events appended to the journal (counted once durable)',
     registers: [this.registry],
   });
   readonly commitLatency = new Histogram({
@@ -54,30 +47,9 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinfold_' });
   }
 
-  /**
-   * Records the requests of one route: its label children are kept per method and status, because
-   * finding them by labels hashes on every call.
-   */
-  requestObserver(route: string): (method: string, status: number, seconds: number) => void {
-    type Series = { count: { inc(): void }; latency: { observe(seconds: number): void } };
-    const byMethod = new Map<string, Map<number, Series>>();
-    return (method, status, seconds) => {
-      let byStatus = byMethod.get(method);
-      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-      let series = byStatus.get(status);
-      if (!series) {
-        series = {
-          count: this.requests.labels(method, route, String(status)),
-          latency: this.latency.labels(method, route),
-        };
-        byStatus.set(status, series);
-      }
-      series.count.inc();
-      series.latency.observe(seconds);
-    };
-  }
-
+  /** One group commit: its latency and size, and its events counted as appended. */
   observeCommit(events: number, seconds: number): void {
+    this.eventsAppended.inc(events);
     this.commitLatency.observe(seconds);
     this.commitBatch.observe(events);
   }

@@ -51,7 +51,6 @@ export async function startServer(
     maxThingBytes: config.maxThingBytes,
     observer: {
       committed: (events, seconds) => metrics.observeCommit(events, seconds),
-      eventsAppended: (count) => metrics.eventsAppended.inc(count),
       failed: (error) => logger.fatal({ err: error }, 'journal commit failed; restart the server'),
     },
   });

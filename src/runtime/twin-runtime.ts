@@ -81,7 +81,7 @@ export interface RuntimeOptions {
   parsedCacheSize?: number;
   /** How often the current state of changed twins is written to the journal (ms). */
   checkpointEveryMs?: number;
-  observer?: Partial<CommitObserver> & { eventsAppended?(count: number): void };
+  observer?: Partial<CommitObserver>;
   now?: () => number;
 }
 
@@ -140,7 +140,6 @@ export class TwinRuntime {
   private readonly maxThingBytes: number;
   private readonly snapshotEvery: number;
   private readonly now: () => number;
-  private readonly onEvents: (count: number) => void;
   private failure: unknown = null;
 
   constructor(options: RuntimeOptions) {
@@ -150,7 +149,6 @@ export class TwinRuntime {
     this.snapshotEvery = options.snapshotEvery ?? 100;
     this.parsedLimit = options.parsedCacheSize ?? 50_000;
     this.now = options.now ?? Date.now;
-    this.onEvents = options.observer?.eventsAppended ?? (() => {});
     const observer = options.observer ?? {};
     this.commits = new GroupCommit(
       this.journal,
@@ -536,7 +534,6 @@ export class TwinRuntime {
     const event: TwinEvent = { thingId, revision, timestamp, action, path };
     if (changeValue !== undefined) event.value = changeValue;
     if (request.originator) event.originator = request.originator;
-    this.onEvents(1);
     const value = next === null ? undefined : getAt(next, resource.segments);
     const result: WriteResult = { created: planned.created, revision };
     if (value !== undefined) {
