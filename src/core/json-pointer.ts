@@ -10,8 +10,12 @@ export function parsePointer(text: string): string[] {
 
 /** Formats segments as a pointer with a leading slash (`[]` -> `/`). */
 export function formatPointer(segments: readonly string[]): string {
-  if (segments.length === 0) return '/';
-  return '/' + segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+  let pointer = '';
+  for (const segment of segments) {
+    const plain = !segment.includes('~') && !segment.includes('/');
+    pointer += '/' + (plain ? segment : segment.replace(/~/g, '~0').replace(/\//g, '~1'));
+  }
+  return pointer === '' ? '/' : pointer;
 }
 
 /** The value at `segments`, or `undefined` when any step is missing. */
@@ -33,29 +37,45 @@ export function setAt(root: JsonObject, segments: readonly string[], value: Json
     if (!isJsonObject(value)) throw new TypeError('the root must be an object');
     return value;
   }
-  const [head, ...rest] = segments;
-  const copy: JsonObject = { ...root };
-  if (rest.length === 0) {
-    copy[head] = value;
+  return setFrom(root, segments, 0, value);
+}
+
+// Walks by index: destructuring `[head, ...rest]` would build an array per level.
+function setFrom(
+  node: JsonObject,
+  segments: readonly string[],
+  depth: number,
+  value: JsonValue,
+): JsonObject {
+  const key = segments[depth];
+  const copy: JsonObject = { ...node };
+  if (depth === segments.length - 1) {
+    copy[key] = value;
   } else {
-    const child = copy[head];
-    copy[head] = setAt(isJsonObject(child) ? child : {}, rest, value);
+    const child = node[key];
+    copy[key] = setFrom(isJsonObject(child) ? child : {}, segments, depth + 1, value);
   }
   return copy;
 }
 
-/** Returns a copy of `root` without the value at `segments` (unchanged when absent). */
+/** Returns a copy of `root` without the value at `segments` (`root` itself when absent). */
 export function deleteAt(root: JsonObject, segments: readonly string[]): JsonObject {
-  if (segments.length === 0) return root;
-  const [head, ...rest] = segments;
-  if (!Object.prototype.hasOwnProperty.call(root, head)) return root;
-  const copy: JsonObject = { ...root };
-  if (rest.length === 0) {
-    delete copy[head];
-  } else {
-    const child = copy[head];
-    if (!isJsonObject(child)) return root;
-    copy[head] = deleteAt(child, rest);
+  return segments.length === 0 ? root : deleteFrom(root, segments, 0);
+}
+
+function deleteFrom(node: JsonObject, segments: readonly string[], depth: number): JsonObject {
+  const key = segments[depth];
+  if (!Object.prototype.hasOwnProperty.call(node, key)) return node;
+  if (depth === segments.length - 1) {
+    const copy: JsonObject = { ...node };
+    delete copy[key];
+    return copy;
   }
+  const child = node[key];
+  if (!isJsonObject(child)) return node;
+  const edited = deleteFrom(child, segments, depth + 1);
+  if (edited === child) return node;
+  const copy: JsonObject = { ...node };
+  copy[key] = edited;
   return copy;
 }
