@@ -82,6 +82,40 @@ describe('group commit', () => {
     expect(acked).toEqual([1, 2, 3, 4]);
   });
 
+  it('writes a checkpoint round in chunks, one per commit, and finishes it without new writes', async () => {
+    const journal = new ManualJournal();
+    const commits = new GroupCommit(
+      journal as unknown as Journal,
+      { committed: () => {}, failed: () => {} },
+      {
+        stateOf: (thingId) => ({ thingId, revision: 1, created: 1, modified: 1, json: '{}' }),
+        checkpointEveryMs: 0,
+        checkpointChunk: 3,
+        maxInFlight: 1,
+      },
+    );
+    const ids = Array.from({ length: 7 }, (_, i) => `ns:t${i}`);
+    for (const id of ids) void commits.append(event(id, 1), null);
+    const checkpointed = () =>
+      journal.batches.map((b) => (b.checkpoint ?? []).map((s) => s.thingId));
+    await turn();
+    expect(journal.batches[0].events).toHaveLength(7);
+    expect(journal.batches[0].dirty).toEqual(ids);
+    expect(checkpointed()).toEqual([['ns:t0', 'ns:t1', 'ns:t2']]);
+    for (let i = 0; i < 3; i++) {
+      journal.complete();
+      await turn();
+      await turn();
+    }
+    expect(checkpointed()).toEqual([
+      ['ns:t0', 'ns:t1', 'ns:t2'],
+      ['ns:t3', 'ns:t4', 'ns:t5'],
+      ['ns:t6'],
+    ]);
+    expect(journal.batches.slice(1).every((b) => b.events.length === 0)).toBe(true);
+    expect(journal.outstanding).toBe(0);
+  });
+
   it('drain waits for every outstanding commit', async () => {
     const journal = new ManualJournal();
     const commits = groupCommit(journal, 4);

@@ -1,5 +1,6 @@
 // Group commit: writes made in the same turn of the event loop share one journal transaction, and
-// the current state of changed twins is checkpointed about once a second rather than on every write.
+// the current state of changed twins is checkpointed in rounds about once a second rather than on
+// every write, a chunk of twins per commit.
 // A few commits may be in flight at once (the journal applies them in order), so the event loop
 // keeps serving requests while the journal writes.
 import type { TwinEvent } from '../core/events.js';
@@ -13,18 +14,32 @@ export interface CommitObserver {
 export interface GroupCommitOptions {
   /** The current state of a twin (for checkpoints). */
   stateOf(thingId: string): StoredThing;
-  /** Checkpoint at most this often (ms)… */
+  /** Start a checkpoint round at most this often (ms)… */
   checkpointEveryMs?: number;
   /** …or once this many twins are dirty. */
   checkpointAtDirty?: number;
+  /** States written per commit during a round, so that no one commit stalls the event loop. */
+  checkpointChunk?: number;
   /** Commits handed to the journal and not yet durable, at most (default 4). */
   maxInFlight?: number;
   now?: () => number;
 }
 
-interface Waiter {
+/** The promise of one batch, settled by whoever commits the batch. */
+interface Pending {
+  promise: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /**
@@ -37,10 +52,15 @@ export class GroupCommit {
   private events: TwinEvent[] = [];
   private newlyDirty: string[] = [];
   private snapshots: StoredThing[] = [];
-  private waiters: Waiter[] = [];
+  /** Settles once the batch being gathered is durable: one promise for all of its writers. */
+  private gathering: Pending | null = null;
   /** Twins with events since the last checkpoint (committed or queued). */
   private readonly dirty = new Set<string>();
+  /** When the last checkpoint round began. */
   private lastCheckpoint: number;
+  /** The twins of the current checkpoint round, written `checkpointChunk` per commit from `next`. */
+  private round: string[] = [];
+  private next = 0;
   private forceCheckpoint = false;
   private scheduled = false;
   private inFlight = 0;
@@ -67,9 +87,9 @@ export class GroupCommit {
       this.newlyDirty.push(event.thingId);
     }
     if (snapshot) this.snapshots.push(snapshot);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.gathering ??= pending();
     this.schedule();
-    return done;
+    return this.gathering.promise;
   }
 
   /** Remembers a twin whose stored state is behind its events (found when loading). */
@@ -87,6 +107,10 @@ export class GroupCommit {
     }
   }
 
+  private get roundPending(): boolean {
+    return this.next < this.round.length;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
@@ -96,8 +120,7 @@ export class GroupCommit {
     });
   }
 
-  private checkpointDue(): boolean {
-    if (this.forceCheckpoint) return true;
+  private roundDue(): boolean {
     const every = this.options.checkpointEveryMs ?? 1000;
     const atDirty = this.options.checkpointAtDirty ?? 50_000;
     return (
@@ -106,26 +129,54 @@ export class GroupCommit {
     );
   }
 
+  /**
+   * The states to write with the next commit: every dirty twin when forced (shutdown), else the next
+   * chunk of the current round, which begins with the twins dirty when it starts. States taken now
+   * include every queued event, all of which are in this very batch, so each twin is clean after it.
+   */
+  private checkpointChunk(): string[] {
+    if (this.forceCheckpoint) {
+      this.forceCheckpoint = false;
+      this.round = [];
+      this.next = 0;
+      this.lastCheckpoint = this.now();
+      return [...this.dirty];
+    }
+    if (!this.roundPending) {
+      if (!this.roundDue()) return [];
+      this.round = [...this.dirty];
+      this.next = 0;
+      this.lastCheckpoint = this.now();
+    }
+    const chunk: string[] = [];
+    const size = this.options.checkpointChunk ?? 128;
+    while (chunk.length < size && this.next < this.round.length) {
+      const id = this.round[this.next++];
+      if (this.dirty.has(id)) chunk.push(id);
+    }
+    return chunk;
+  }
+
   private flush(): void {
-    if (this.events.length === 0 && !this.forceCheckpoint) return;
+    if (this.events.length === 0 && !this.forceCheckpoint && !this.roundPending && !this.roundDue())
+      return;
     const batch: CommitBatch = {
       events: this.events,
       dirty: this.newlyDirty,
       snapshots: this.snapshots,
     };
-    if (this.checkpointDue()) {
-      // States taken now include every queued event, all of which are in this very batch.
-      batch.checkpoint = [...this.dirty].map((id) => this.options.stateOf(id));
-      batch.dirty = [];
-      this.dirty.clear();
-      this.lastCheckpoint = this.now();
-      this.forceCheckpoint = false;
+    const chunk = this.checkpointChunk();
+    if (chunk.length > 0) {
+      batch.checkpoint = chunk.map((id) => this.options.stateOf(id));
+      for (const id of chunk) this.dirty.delete(id);
+    } else if (this.events.length === 0) {
+      return;
     }
-    const waiters = this.waiters;
+    const done = this.gathering;
     this.events = [];
     this.newlyDirty = [];
     this.snapshots = [];
-    this.waiters = [];
+    this.gathering = null;
     const started = process.hrtime.bigint();
     this.inFlight++;
     const committed = this.journal.commit(batch).then(
@@ -134,16 +185,16 @@ export class GroupCommit {
           batch.events.length,
           Number(process.hrtime.bigint() - started) / 1e9,
         );
-        for (const w of waiters) w.resolve();
+        done?.resolve();
       },
       (error: unknown) => {
         this.observer.failed(error);
-        for (const w of waiters) w.reject(error);
+        done?.reject(error);
       },
     );
     this.newest = committed.finally(() => {
       this.inFlight--;
-      if (this.events.length > 0) this.schedule();
+      if (this.events.length > 0 || this.roundPending) this.schedule();
     });
   }
 }

@@ -273,6 +273,35 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       await journal.close();
     });
 
+    it('journal - a checkpoint cleans only the things it writes', async () => {
+      let journal = await fixture.open();
+      await journal.commit({
+        events: [created('ns:q1', 1, 1000, {}), created('ns:q2', 1, 1000, {})],
+        dirty: ['ns:q1', 'ns:q2'],
+        snapshots: [],
+      });
+      await journal.commit({
+        events: [],
+        dirty: [],
+        checkpoint: [state('ns:q1', 1, { thingId: 'ns:q1' })],
+        snapshots: [],
+      });
+      journal = await fixture.reopen(journal);
+      expect(await journal.dirtyThings()).toEqual(['ns:q2']);
+      // Marked dirty and written in the same batch: clean after it.
+      await journal.commit({
+        events: [created('ns:q3', 1, 1000, {})],
+        dirty: ['ns:q3'],
+        checkpoint: [
+          state('ns:q2', 1, { thingId: 'ns:q2' }),
+          state('ns:q3', 1, { thingId: 'ns:q3' }),
+        ],
+        snapshots: [],
+      });
+      expect(await journal.dirtyThings()).toEqual([]);
+      await journal.close();
+    });
+
     it('journal - prunes deleted things older than the retention, keeps the others', async () => {
       const journal = await fixture.open();
       await journal.commit({

@@ -20,8 +20,8 @@ export interface CommitBatch {
   /** Things that get their first event since the last checkpoint. */
   dirty: string[];
   /**
-   * A checkpoint: the state, after this batch, of every thing dirty since the last checkpoint.
-   * Once it commits, no thing is dirty any more.
+   * A checkpoint of some things: the state of each after this batch. Once it commits, those things
+   * are no longer dirty (the others stay as they are).
    */
   checkpoint?: StoredThing[];
   /** Historical snapshots that speed up time travel. */

@@ -95,7 +95,7 @@ function createJournalWriter(db, archiveEvery) {
   const upsertThing = db.prepare('INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
   const upsertSnapshot = db.prepare('INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
   const markDirty = db.prepare('INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)');
-  const clearDirty = db.prepare('DELETE FROM dirty');
+  const markClean = db.prepare('DELETE FROM dirty WHERE thing_id = ?');
   const lastArchived = db.prepare('SELECT MAX(revision) FROM events WHERE thing_id = ?').pluck();
   const archiveStatements = ${JSON.stringify(ARCHIVE_SQL)}.map((sql) => db.prepare(sql));
   // Deleted before the cut-off, and not re-created since the last checkpoint (those are dirty).
@@ -123,8 +123,10 @@ function createJournalWriter(db, archiveEvery) {
     }
     for (const id of batch.dirty) markDirty.run(id);
     if (batch.checkpoint) {
-      for (const row of batch.checkpoint) upsertThing.run(row);
-      clearDirty.run();
+      for (const row of batch.checkpoint) {
+        upsertThing.run(row);
+        markClean.run(row[0]);
+      }
     }
     for (const row of batch.snapshots) upsertSnapshot.run(row);
     return seen;
