@@ -1,8 +1,9 @@
 // Group commit: writes made in the same turn of the event loop share one journal transaction, and
 // the current state of changed twins is checkpointed in rounds about once a second rather than on
 // every write, a chunk of twins per commit.
-// A few commits may be in flight at once (the journal applies them in order), so the event loop
-// keeps serving requests while the journal writes.
+// The event loop keeps serving requests while the journal writes; writes arriving meanwhile gather
+// into the next batch. One commit in flight at a time measured best: with up to four, batches were
+// half as large and GET p99 under write load about 1 ms higher (tmp A/B, six pairs).
 import type { TwinEvent } from '../core/events.js';
 import type { CommitBatch, Journal, StoredThing } from '../store/journal.js';
 
@@ -20,7 +21,7 @@ export interface GroupCommitOptions {
   checkpointAtDirty?: number;
   /** States written per commit during a round, so that no one commit stalls the event loop. */
   checkpointChunk?: number;
-  /** Commits handed to the journal and not yet durable, at most (default 4). */
+  /** Commits handed to the journal and not yet durable, at most (default 1). */
   maxInFlight?: number;
   now?: () => number;
 }
@@ -75,7 +76,7 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.lastCheckpoint = this.now();
   }
 
