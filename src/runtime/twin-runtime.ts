@@ -131,7 +131,10 @@ export class TwinRuntime {
   private indexing: Promise<void> = Promise.resolve();
   /** False while the search index is being built after a load. */
   indexComplete = true;
-  /** Twins whose entry holds the parsed thing, least recently parsed or written first. */
+  /**
+   * Twins whose entry holds the parsed thing, in the order they were parsed (first in, first out:
+   * moving a twin on every write cost more than re-parsing the few that leave while still in use).
+   */
   private readonly parsed = new Set<string>();
   private readonly parsedLimit: number;
   private readonly journal: Journal;
@@ -274,11 +277,10 @@ export class TwinRuntime {
   }
 
   /**
-   * Counts a twin as the most recently used parsed one. The least recent beyond the limit lets go
-   * of its parsed thing, serialising it first when that is its only current form.
+   * Counts a twin among the parsed ones (no change if it is one already). The oldest beyond the
+   * limit lets go of its parsed thing, serialising it first when that is its only current form.
    */
   private keepParsed(thingId: string): void {
-    this.parsed.delete(thingId);
     this.parsed.add(thingId);
     if (this.parsed.size <= this.parsedLimit) return;
     const oldest = this.parsed.values().next().value as string;
