@@ -722,10 +722,23 @@ describe('identities api - whoami and authentication', () => {
     expect(unknown.statusCode).toBe(401);
     expect(unknown.headers['www-authenticate']).toBe('Basic realm="twinfold", Bearer');
     expect((await f.send('GET', '/api/2/nothing-here', f.admin)).statusCode).toBe(404);
+    // Refused before the body is read: neither a broken nor an oversized body is looked at.
+    for (const payload of ['{broken', 'x'.repeat(3 * 1024 * 1024)]) {
+      const posted = await f.request({
+        method: 'POST',
+        url: '/api/2/nothing-here',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(posted.statusCode).toBe(401);
+    }
     expect((await f.send('GET', '/health', undefined)).statusCode).toBe(200);
     const text = await metricsText();
     expect(text).toMatch(
       /twinfold_http_requests_total\{method="GET",route="unmatched",status="401"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /twinfold_http_requests_total\{method="POST",route="unmatched",status="401"\} 2$/m,
     );
     expect(text).toMatch(
       /twinfold_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m,

@@ -89,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // with Ditto's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
       renderError(error, request, reply);
-      observeUnmatched(request.method, reply.statusCode, 0);
+      observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
     },
   });
   const { identities } = options;
@@ -129,13 +129,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
-  // Unknown URLs need credentials too (a 401 tells nothing about which URLs exist).
-  app.setNotFoundHandler((request, reply) => {
-    authenticate.call(app, request, reply, (error?: Error) => {
-      renderError(error ?? errors.resourceNotFound(request.url), request, reply);
-      observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
-    });
+  // Unknown URLs need credentials too, checked before their body is read: these app-wide hooks act
+  // only on requests that matched no route (`is404` is a cheap getter).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.is404) authenticate.call(app, request, reply, done);
+    else done();
   });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.setNotFoundHandler((request, reply) =>
+    renderError(errors.resourceNotFound(request.url), request, reply),
+  );
 
   await app.register(swagger, {
     openapi: {

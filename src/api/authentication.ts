@@ -68,7 +68,8 @@ export function authenticationHook(
   };
   const challenge = (reply: FastifyReply, error: unknown) => {
     reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
-    return error as Error;
+    // Whatever an authenticator throws, the request must not go on without an identity.
+    return error instanceof Error ? error : errors.authenticationFailed(String(error));
   };
   return (request, reply, done) => {
     let identity;
@@ -78,7 +79,7 @@ export function authenticationHook(
       done(challenge(reply, error));
       return;
     }
-    if (identity instanceof Promise) {
+    if (isPromiseLike(identity)) {
       identity.then(
         (resolved) => done(admit(request, reply, resolved)),
         (error: unknown) => done(challenge(reply, error)),
@@ -87,4 +88,8 @@ export function authenticationHook(
       done(admit(request, reply, identity));
     }
   };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
+import { buildApp, type AppOptions } from '../../src/api/app.js';
 import { Metrics } from '../../src/api/metrics.js';
 import { TwinRuntime, type RuntimeOptions } from '../../src/runtime/twin-runtime.js';
 import { MemoryTwinIndex } from '../../src/store/memory/memory-twin-index.js';
@@ -29,7 +29,10 @@ export interface AppFixture {
   close(): Promise<void>;
 }
 
-export async function createAppFixture(options: Partial<RuntimeOptions> = {}): Promise<AppFixture> {
+export async function createAppFixture(
+  options: Partial<RuntimeOptions> = {},
+  appOptions: Pick<AppOptions, 'authenticator'> = {},
+): Promise<AppFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-test-'));
   const start = async () => {
     const runtime = new TwinRuntime({
@@ -43,7 +46,7 @@ export async function createAppFixture(options: Partial<RuntimeOptions> = {}): P
     return {
       runtime,
       policies,
-      app: await buildApp({ runtime, policies, metrics: new Metrics() }),
+      app: await buildApp({ runtime, policies, metrics: new Metrics(), ...appOptions }),
     };
   };
   const fixture: AppFixture = {
