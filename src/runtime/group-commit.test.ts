@@ -8,17 +8,21 @@ import { GroupCommit } from './group-commit.js';
 /** A journal that records batches and leaves each commit pending until `complete` is called. */
 class ManualJournal {
   readonly batches: CommitBatch[] = [];
-  private readonly pending: (() => void)[] = [];
+  private readonly pending: { resolve: () => void; reject: (error: Error) => void }[] = [];
   commit(batch: CommitBatch): Promise<void> {
     this.batches.push(batch);
-    return new Promise((resolve) => this.pending.push(resolve));
+    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
   }
   get outstanding(): number {
     return this.pending.length;
   }
   /** Completes the oldest outstanding commit. */
   complete(): void {
-    this.pending.shift()?.();
+    this.pending.shift()?.resolve();
+  }
+  /** Fails the oldest outstanding commit. */
+  fail(): void {
+    this.pending.shift()?.reject(new Error('disk full'));
   }
 }
 
@@ -114,6 +118,33 @@ describe('group commit', () => {
     ]);
     expect(journal.batches.slice(1).every((b) => b.events.length === 0)).toBe(true);
     expect(journal.outstanding).toBe(0);
+  });
+
+  it('stops a checkpoint round once a commit failed, and drain still returns', async () => {
+    const journal = new ManualJournal();
+    const failures: unknown[] = [];
+    const commits = new GroupCommit(
+      journal as unknown as Journal,
+      { committed: () => {}, failed: (error) => failures.push(error) },
+      {
+        stateOf: (thingId) => ({ thingId, revision: 1, created: 1, modified: 1, json: '{}' }),
+        checkpointEveryMs: 0,
+        checkpointChunk: 2,
+      },
+    );
+    const written = Promise.allSettled(
+      ['ns:a', 'ns:b', 'ns:c', 'ns:d'].map((id) => commits.append(event(id, 1), null)),
+    );
+    await turn();
+    expect(journal.batches).toHaveLength(1);
+    journal.fail();
+    expect((await written).map((r) => r.status)).toEqual(Array(4).fill('rejected'));
+    await turn();
+    await turn();
+    expect(journal.batches).toHaveLength(1);
+    expect(failures).toHaveLength(1);
+    await commits.drain(true);
+    expect(journal.batches).toHaveLength(1);
   });
 
   it('drain waits for every outstanding commit', async () => {
