@@ -171,6 +171,26 @@ describe('twin runtime', () => {
       });
     await restarted.close();
   });
+
+  it('keeps the twin in use parsed even with a parsed set of size 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
+    dirs.push(dir);
+    const runtime = new TwinRuntime({
+      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
+      index: new MemoryTwinIndex(),
+      parsedCacheSize: 0,
+    });
+    await runtime.load();
+    await put(runtime, 'ns:z1', 1);
+    await put(runtime, 'ns:z2', 2);
+    await put(runtime, 'ns:z1', 3);
+    expect(runtime.getThing('ns:z1')).toMatchObject({
+      thing: { attributes: { n: 3 } },
+      meta: { revision: 2 },
+    });
+    expect(runtime.getThing('ns:z2')?.thing.attributes).toEqual({ n: 2 });
+    await runtime.close();
+  });
 });
 
 /** Drops a runtime without its closing checkpoint (as a crash would), closing only the file. */

@@ -56,12 +56,15 @@ function pathLengthBound(path: string[]): number {
   return length;
 }
 
-const isLive = (entry: TwinEntry | undefined): boolean =>
+const isLive = (entry: TwinEntry | undefined): entry is TwinEntry =>
   entry !== undefined && (entry.thing !== null || entry.json !== null);
 
 /** The thing's JSON, serialised now if only its parsed form is current. */
 function jsonOf(entry: TwinEntry): string | null {
-  if (entry.json === null && entry.thing !== null) entry.json = JSON.stringify(entry.thing);
+  if (entry.json === null && entry.thing !== null) {
+    entry.json = JSON.stringify(entry.thing);
+    entry.lengthBound = entry.json.length;
+  }
   return entry.json;
 }
 
@@ -150,7 +153,8 @@ export class TwinRuntime {
     this.index = options.index;
     this.maxThingBytes = options.maxThingBytes ?? DEFAULT_MAX_THING_BYTES;
     this.snapshotEvery = options.snapshotEvery ?? 100;
-    this.parsedLimit = options.parsedCacheSize ?? 50_000;
+    // At least one: the twin being read or written must stay parsed.
+    this.parsedLimit = Math.max(1, options.parsedCacheSize ?? 50_000);
     this.now = options.now ?? Date.now;
     const observer = options.observer ?? {};
     this.commits = new GroupCommit(
@@ -513,8 +517,7 @@ export class TwinRuntime {
     const next = planned.next;
     const { json, lengthBound } = this.sizeChecked(planned, entry);
     const wasLive = isLive(entry);
-    const created =
-      planned.change.action === 'created' || !wasLive || !entry ? timestamp : entry.created;
+    const created = planned.change.action === 'created' || !wasLive ? timestamp : entry.created;
     const updated: TwinEntry = {
       json,
       thing: next,
@@ -525,11 +528,13 @@ export class TwinRuntime {
     };
     this.twins.set(thingId, updated);
     this.liveTwins += (next === null ? 0 : 1) - (wasLive ? 1 : 0);
-    if (next === null) this.parsed.delete(thingId);
-    else this.keepParsed(thingId);
-    if (next === null) this.index.remove(thingId);
-    else if (!this.indexScalarChange(thingId, planned, updated)) {
-      this.index.put(toSearchDocument(next as unknown as Thing, updated));
+    if (next === null) {
+      this.parsed.delete(thingId);
+      this.index.remove(thingId);
+    } else {
+      this.keepParsed(thingId);
+      if (!this.indexScalarChange(thingId, planned, updated))
+        this.index.put(toSearchDocument(next as unknown as Thing, updated));
     }
     // A literal, not `{ ...change, thingId }`: V8 takes a slow path (~2 µs) to add keys to a clone.
     const { action, path, value: changeValue } = planned.change;
@@ -558,7 +563,7 @@ export class TwinRuntime {
     const { next, change } = planned;
     if (next === null) return { json: null, lengthBound: 0 };
     let bound = Infinity;
-    if (change.path.length > 0 && entry !== undefined && isLive(entry)) {
+    if (change.path.length > 0 && isLive(entry)) {
       const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
       bound = entry.lengthBound + added + pathLengthBound(change.path);
     }
