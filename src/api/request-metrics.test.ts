@@ -33,4 +33,17 @@ describe('request metrics', () => {
     expect(lines).toContain('lat_bucket{le="0.01",method="PUT",route="/things/:id"} 1');
     expect(lines).toContain('lat_count{method="GET",route="unmatched"} 1');
   });
+
+  it('keeps one series per route however often its recorder is asked for, and resets', async () => {
+    const registry = new Registry();
+    const metrics = new RequestMetrics(registry, { requests: 'req_total', latency: 'lat' }, [1]);
+    metrics.observer('/a')('GET', 200, 0.1);
+    metrics.observer('/a')('GET', 200, 0.1);
+    const counted = (await registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('req_total{'));
+    expect(counted).toEqual(['req_total{method="GET",route="/a",status="200"} 2']);
+    registry.resetMetrics();
+    expect(await registry.metrics()).toContain('req_total{method="GET",route="/a",status="200"} 0');
+  });
 });

@@ -15,8 +15,22 @@ interface Series {
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
+type Observer = (method: string, status: number, seconds: number) => void;
+
+/** What prom-client's registry reads from a metric: its name (which it may rewrite) and `get()`. */
+interface ScrapedMetric {
+  name: string;
+  help: string;
+  type: string;
+  aggregator: 'sum';
+  get(): { name: string; help: string; type: string; aggregator: 'sum'; values: Sample[] };
+  reset(): void;
+}
+
 export class RequestMetrics {
   private readonly series: Series[] = [];
+  /** One recorder per route, so that a route's series exist once however often it is asked for. */
+  private readonly observers = new Map<string, Observer>();
 
   constructor(
     registry: Registry,
@@ -40,7 +54,16 @@ export class RequestMetrics {
   }
 
   /** The recorder of one route: finds its series by method and status without building a key. */
-  observer(route: string): (method: string, status: number, seconds: number) => void {
+  observer(route: string): Observer {
+    let observer = this.observers.get(route);
+    if (!observer) {
+      observer = this.newObserver(route);
+      this.observers.set(route, observer);
+    }
+    return observer;
+  }
+
+  private newObserver(route: string): Observer {
     const byMethod = new Map<string, Map<number, Series>>();
     return (method, status, seconds) => {
       let byStatus = byMethod.get(method);
@@ -97,9 +120,28 @@ export class RequestMetrics {
     return samples;
   }
 
-  /** A metric as prom-client's registry reads it (`get()` at every scrape). */
+  /** Zeroes every series (as `registry.resetMetrics()` does to prom-client's own metrics). */
+  private reset(): void {
+    for (const s of this.series) {
+      s.count = 0;
+      s.sum = 0;
+      s.buckets.fill(0);
+    }
+  }
+
+  /**
+   * A metric as prom-client's registry reads it (`get()` at every scrape). The registry's type
+   * names its own classes, hence the one cast.
+   */
   private metric(name: string, type: string, help: string, values: () => Sample[]): Metric {
-    const read = () => ({ name, help, type, aggregator: 'sum', values: values() });
-    return { name, help, type, aggregator: 'sum', get: read, reset: () => {} } as unknown as Metric;
+    const metric: ScrapedMetric = {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      get: () => ({ name: metric.name, help, type, aggregator: 'sum', values: values() }),
+      reset: () => this.reset(),
+    };
+    return metric as unknown as Metric;
   }
 }
