@@ -215,12 +215,17 @@ export class TwinRuntime {
    */
   private async buildIndex(): Promise<void> {
     let n = 0;
-    for (const entry of this.twins.values()) {
+    for (const [thingId, entry] of this.twins) {
       // A parsed thing is shared, so it is copied; one parsed here is ours to turn into the document.
-      if (entry.thing !== null)
+      if (entry.thing !== null) {
         this.index.put(toSearchDocument(entry.thing as unknown as Thing, entry));
-      else if (entry.json !== null)
-        this.index.put(asSearchDocument(JSON.parse(entry.json) as Thing, entry));
+      } else if (entry.json !== null) {
+        const thing = JSON.parse(entry.json) as Thing;
+        // The map's own key rather than the parsed copy: the index keeps the id, and the key's
+        // hash is already computed.
+        thing.thingId = thingId;
+        this.index.put(asSearchDocument(thing, entry));
+      }
       if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
