@@ -7,18 +7,26 @@ import { resourceOf } from '../core/thing-resource.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
-import { TwinRuntime } from './twin-runtime.js';
+import { TwinRuntime, type RuntimeOptions } from './twin-runtime.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function open(dir: string, checkpointEveryMs = 1000): TwinRuntime {
+/** A new temporary data directory, removed after the test. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function open(dir: string, options: Partial<RuntimeOptions> = {}): TwinRuntime {
   return new TwinRuntime({
     journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
     index: new MemoryTwinIndex(),
-    checkpointEveryMs,
+    checkpointEveryMs: 1000,
+    ...options,
   });
 }
 
@@ -31,8 +39,7 @@ const put = (runtime: TwinRuntime, id: string, n: number) =>
 
 describe('twin runtime', () => {
   it('writes and deletes made while the index is still being built show in searches', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const first = open(dir);
     await first.load();
     await Promise.all(Array.from({ length: 20_000 }, (_, i) => put(first, `ns:t${i}`, i)));
@@ -58,9 +65,8 @@ describe('twin runtime', () => {
   });
 
   it('replays the events written after the last checkpoint when it starts again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
-    const crashed = open(dir, 60_000); // no checkpoint happens before the "crash"
+    const dir = tempDir();
+    const crashed = open(dir, { checkpointEveryMs: 60_000 }); // no checkpoint happens before the "crash"
     await crashed.load();
     for (let n = 1; n <= 5; n++) await put(crashed, 'ns:a', n);
     await dropWithoutCheckpoint(crashed);
@@ -78,8 +84,7 @@ describe('twin runtime', () => {
   });
 
   it("searches by the new policy once a thing's policyId changes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const runtime = open(dir);
     await runtime.load();
     await runtime.write({
@@ -103,13 +108,8 @@ describe('twin runtime', () => {
   });
 
   it('refuses a write that grows a thing past the size limit, also in small steps', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
-    const runtime = new TwinRuntime({
-      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
-      index: new MemoryTwinIndex(),
-      maxThingBytes: 10_000,
-    });
+    const dir = tempDir();
+    const runtime = open(dir, { maxThingBytes: 10_000 });
     await runtime.load();
     await put(runtime, 'ns:s', 1);
     const setAttribute = (key: string, value: string) =>
@@ -137,15 +137,8 @@ describe('twin runtime', () => {
   });
 
   it('keeps the state of twins that leave the parsed set before they were serialised', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
-    const small = () =>
-      new TwinRuntime({
-        journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
-        index: new MemoryTwinIndex(),
-        parsedCacheSize: 3,
-        snapshotEvery: 1_000,
-      });
+    const dir = tempDir();
+    const small = () => open(dir, { parsedCacheSize: 3, snapshotEvery: 1_000 });
     const runtime = small();
     await runtime.load();
     for (let i = 0; i < 10; i++) await put(runtime, `ns:e${i}`, 100 + i);
@@ -173,13 +166,8 @@ describe('twin runtime', () => {
   });
 
   it('keeps the twin in use parsed even with a parsed set of size 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twinfold-runtime-'));
-    dirs.push(dir);
-    const runtime = new TwinRuntime({
-      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
-      index: new MemoryTwinIndex(),
-      parsedCacheSize: 0,
-    });
+    const dir = tempDir();
+    const runtime = open(dir, { parsedCacheSize: 0 });
     await runtime.load();
     await put(runtime, 'ns:z1', 1);
     await put(runtime, 'ns:z2', 2);
