@@ -38,6 +38,8 @@ async function login(username: string, password: string): Promise<Tokens> {
 }
 
 const whoami = (auth: string | undefined) => f.send('GET', '/api/2/whoami', auth);
+const refreshWith = (refreshToken: unknown) =>
+  f.send('POST', '/api/2/auth/refresh', undefined, { refresh_token: refreshToken });
 
 /** Every byte SQLite keeps for the catalog (the database and its write-ahead log). */
 function catalogBytes(): string {
@@ -214,9 +216,7 @@ describe('identities api - login, refresh and logout', () => {
     await f.addUser('alice', 'alice-password');
     const first = await login('alice', 'alice-password');
     clock += 60_000;
-    const refreshed = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: first.refresh_token,
-    });
+    const refreshed = await refreshWith(first.refresh_token);
     expect(refreshed.statusCode, refreshed.body).toBe(200);
     const second = refreshed.json<Tokens>();
     expect(second.refresh_token).not.toBe(first.refresh_token);
@@ -226,14 +226,10 @@ describe('identities api - login, refresh and logout', () => {
       defaultSubject: 'user:alice',
     });
 
-    const reused = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: first.refresh_token,
-    });
+    const reused = await refreshWith(first.refresh_token);
     expect(reused.statusCode).toBe(401);
     expect(reused.json()).toMatchObject({ error: 'gateway:authentication.failed' });
-    const again = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: second.refresh_token,
-    });
+    const again = await refreshWith(second.refresh_token);
     expect(again.statusCode).toBe(200);
   });
 
@@ -242,9 +238,7 @@ describe('identities api - login, refresh and logout', () => {
     await f.addUser('alice', 'alice-password');
     const { refresh_token } = await login('alice', 'alice-password');
     const responses = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        f.send('POST', '/api/2/auth/refresh', undefined, { refresh_token }),
-      ),
+      Array.from({ length: 4 }, () => refreshWith(refresh_token)),
     );
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 401, 401, 401]);
   });
@@ -260,14 +254,12 @@ describe('identities api - login, refresh and logout', () => {
       'not-a-token',
       42,
     ]) {
-      const response = await f.send('POST', '/api/2/auth/refresh', undefined, {
-        refresh_token: candidate,
-      });
+      const response = await refreshWith(candidate);
       expect(response.statusCode, String(candidate)).toBeGreaterThanOrEqual(400);
       expect(response.statusCode).toBeLessThan(500);
     }
     // The genuine token still works after the failed attempts.
-    const ok = await f.send('POST', '/api/2/auth/refresh', undefined, { refresh_token });
+    const ok = await refreshWith(refresh_token);
     expect(ok.statusCode).toBe(200);
   });
 
@@ -283,15 +275,11 @@ describe('identities api - login, refresh and logout', () => {
     });
     expect(out.statusCode).toBe(204);
     expect((await whoami(f.bearer(session.access_token))).statusCode).toBe(401);
-    const refresh = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: session.refresh_token,
-    });
+    const refresh = await refreshWith(session.refresh_token);
     expect(refresh.statusCode).toBe(401);
     // The other session of the same user is unaffected.
     expect((await whoami(f.bearer(other.access_token))).statusCode).toBe(200);
-    const otherRefresh = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: other.refresh_token,
-    });
+    const otherRefresh = await refreshWith(other.refresh_token);
     expect(otherRefresh.statusCode).toBe(200);
   });
 
@@ -331,9 +319,7 @@ describe('identities api - login, refresh and logout', () => {
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toMatch(/Basic.*Bearer/);
     }
-    const refresh = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: session.refresh_token,
-    });
+    const refresh = await refreshWith(session.refresh_token);
     expect(refresh.statusCode).toBe(401);
     expect(
       (
@@ -360,9 +346,7 @@ describe('identities api - login, refresh and logout', () => {
     expect((await whoami(basic)).statusCode).toBe(401);
     expect((await whoami(apiToken)).statusCode).toBe(401);
     expect((await whoami(f.bearer(session.access_token))).statusCode).toBe(401);
-    const refresh = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: session.refresh_token,
-    });
+    const refresh = await refreshWith(session.refresh_token);
     expect(refresh.statusCode).toBe(401);
   });
 });
@@ -393,9 +377,7 @@ describe('identities api - signing keys', () => {
     expect((await whoami(f.bearer(longLived))).statusCode).toBe(200);
     const after = await login('alice', 'alice-password');
     expect(decodeProtectedHeader(after.access_token).kid).toBe(newKid);
-    const refreshed = await f.send('POST', '/api/2/auth/refresh', undefined, {
-      refresh_token: before.refresh_token,
-    });
+    const refreshed = await refreshWith(before.refresh_token);
     expect(decodeProtectedHeader(refreshed.json<Tokens>().access_token).kid).toBe(newKid);
 
     clock += TTL * 1000 - 1;
