@@ -56,6 +56,26 @@ function pathLengthBound(path: string[]): number {
   return length;
 }
 
+/** A thing (null when absent) and its metadata, as events are applied to it. */
+interface Replayed {
+  thing: JsonObject | null;
+  revision: number;
+  created: number;
+  modified: number;
+}
+
+/** Applies events, in revision order, to a state. */
+function applyEvents(start: Replayed, events: TwinEvent[]): Replayed {
+  let { thing, revision, created, modified } = start;
+  for (const event of events) {
+    if (event.action === 'created') created = event.timestamp;
+    thing = applyChange(thing, event);
+    revision = event.revision;
+    modified = event.timestamp;
+  }
+  return { thing, revision, created, modified };
+}
+
 const isLive = (entry: TwinEntry | undefined): entry is TwinEntry =>
   entry !== undefined && (entry.thing !== null || entry.json !== null);
 
@@ -180,10 +200,11 @@ export class TwinRuntime {
    * searches wait for it.
    */
   async load(): Promise<number> {
-    const dirty = new Set(await this.journal.dirtyThings());
+    const dirty = await this.journal.dirtyThings();
     await this.journal.loadCurrent((stored) => {
       const { json, revision, created, modified } = stored;
       const lengthBound = json?.length ?? 0;
+      if (json !== null) this.liveTwins++;
       this.twins.set(stored.thingId, {
         json,
         thing: null,
@@ -194,14 +215,11 @@ export class TwinRuntime {
       });
     });
     for (const thingId of dirty) await this.replay(thingId);
-    let live = 0;
-    for (const entry of this.twins.values()) if (isLive(entry)) live++;
-    this.liveTwins = live;
     this.indexComplete = false;
     this.indexing = this.buildIndex().then(() => {
       this.indexComplete = true;
     });
-    return live;
+    return this.liveTwins;
   }
 
   /** Resolves once the search index holds every twin loaded at start. */
@@ -234,17 +252,18 @@ export class TwinRuntime {
   private async replay(thingId: string): Promise<void> {
     const entry = this.twins.get(thingId);
     // Loading fills entries from their JSON only, so there is no parsed form to reuse.
-    let thing = entry?.json ? (JSON.parse(entry.json) as JsonObject) : null;
-    let { revision, created, modified } = entry ?? { revision: 0, created: 0, modified: 0 };
-    for (const event of await this.journal.readEvents(thingId, { fromRevision: revision + 1 })) {
-      if (event.action === 'created') created = event.timestamp;
-      thing = applyChange(thing, event);
-      revision = event.revision;
-      modified = event.timestamp;
-    }
+    const start: Replayed = {
+      thing: entry?.json ? (JSON.parse(entry.json) as JsonObject) : null,
+      revision: entry?.revision ?? 0,
+      created: entry?.created ?? 0,
+      modified: entry?.modified ?? 0,
+    };
+    const events = await this.journal.readEvents(thingId, { fromRevision: start.revision + 1 });
+    const { thing, revision, created, modified } = applyEvents(start, events);
     const json = thing === null ? null : JSON.stringify(thing);
     const lengthBound = json?.length ?? 0;
     this.twins.set(thingId, { json, thing: null, revision, created, modified, lengthBound });
+    this.liveTwins += (json === null ? 0 : 1) - (start.thing === null ? 0 : 1);
     // The replayed state becomes the checkpointed one at the next checkpoint.
     if (revision > (entry?.revision ?? 0)) this.commits.markDirty(thingId);
   }
@@ -306,10 +325,7 @@ export class TwinRuntime {
 
   /** The thing and its metadata, or null when it does not exist. */
   getThing(thingId: string): { thing: Thing; meta: ThingMeta } | null {
-    const entry = this.twins.get(thingId);
-    const thing = this.thingOf(thingId, entry);
-    if (!thing || !entry) return null;
-    return { thing: thing as unknown as Thing, meta: this.metaOf(entry) };
+    return this.currentState(thingId) as { thing: Thing; meta: ThingMeta } | null;
   }
 
   /** Reads a resource, honouring preconditions, a condition and time travel. */
@@ -372,22 +388,21 @@ export class TwinRuntime {
       'revision' in at ? at.revision : await this.journal.revisionAt(thingId, at.timestamp);
     if (revision === null || revision < 1 || revision > entry.revision) return null;
     const snapshot = await this.journal.snapshotAtOrBefore(thingId, revision);
-    let thing: JsonObject | null = snapshot?.json
-      ? (JSON.parse(snapshot.json) as JsonObject)
-      : null;
-    let created = snapshot?.created ?? 0;
-    let modified = snapshot?.modified ?? 0;
     const from = (snapshot?.revision ?? 0) + 1;
     const events = await this.journal.readEvents(thingId, {
       fromRevision: from,
       toRevision: revision,
     });
     if (from <= revision && (events.length === 0 || events[0].revision !== from)) return null;
-    for (const event of events) {
-      if (event.action === 'created') created = event.timestamp;
-      thing = applyChange(thing, event);
-      modified = event.timestamp;
-    }
+    const { thing, created, modified } = applyEvents(
+      {
+        thing: snapshot?.json ? (JSON.parse(snapshot.json) as JsonObject) : null,
+        revision: from - 1,
+        created: snapshot?.created ?? 0,
+        modified: snapshot?.modified ?? 0,
+      },
+      events,
+    );
     if (thing === null) return null;
     return { thing, meta: { revision, created, modified } };
   }
