@@ -15,16 +15,16 @@ export interface CommitObserver {
 export interface GroupCommitOptions {
   /** The current state of a twin (for checkpoints). */
   stateOf(thingId: string): StoredThing;
-  /** Start a checkpoint round at most this often (ms)… */
+  /** Start a checkpoint round at most this often (ms; default 1000), or once 50,000 twins are dirty. */
   checkpointEveryMs?: number;
-  /** …or once this many twins are dirty. */
-  checkpointAtDirty?: number;
-  /** States written per commit during a round, so that no one commit stalls the event loop. */
+  /** States written per commit during a round (default 128), so that no commit stalls the event loop. */
   checkpointChunk?: number;
   /** Commits handed to the journal and not yet durable, at most (default 1). */
   maxInFlight?: number;
-  now?: () => number;
 }
+
+/** A checkpoint round starts early once this many twins are dirty. */
+const ROUND_AT_DIRTY = 50_000;
 
 /** The promise of one batch, settled by whoever commits the batch. */
 interface Pending {
@@ -70,16 +70,18 @@ export class GroupCommit {
   /** Settles once the newest commit handed to the journal has settled. */
   private newest: Promise<void> = Promise.resolve();
   private readonly maxInFlight: number;
-  private readonly now: () => number;
+  private readonly checkpointEveryMs: number;
+  private readonly checkpointChunk: number;
 
   constructor(
     private readonly journal: Journal,
     private readonly observer: CommitObserver,
     private readonly options: GroupCommitOptions,
   ) {
-    this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
-    this.lastCheckpoint = this.now();
+    this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
+    this.checkpointChunk = options.checkpointChunk ?? 128;
+    this.lastCheckpoint = Date.now();
   }
 
   /** Queues one event; resolves once durable. */
@@ -124,17 +126,15 @@ export class GroupCommit {
   }
 
   private roundDue(): boolean {
-    const every = this.options.checkpointEveryMs ?? 1000;
-    const atDirty = this.options.checkpointAtDirty ?? 50_000;
     return (
-      this.dirty.size >= atDirty ||
-      (this.dirty.size > 0 && this.now() - this.lastCheckpoint >= every)
+      this.dirty.size >= ROUND_AT_DIRTY ||
+      (this.dirty.size > 0 && Date.now() - this.lastCheckpoint >= this.checkpointEveryMs)
     );
   }
 
   /**
-   * The states to write with the next commit: every dirty twin when forced (shutdown), else the next
-   * chunk of the current round, which begins with the twins dirty when it starts. States taken now
+   * The twins whose states go with the next commit: the next chunk of the current round, which
+   * begins with the twins dirty when it starts (all of them at once when forced, at shutdown). States taken now
    * include every queued event, all of which are in this very batch, so each twin is clean after it.
    */
   private takeCheckpointChunk(): string[] {
@@ -142,21 +142,16 @@ export class GroupCommit {
       this.forceCheckpoint = false;
       return [];
     }
-    if (this.forceCheckpoint) {
-      this.forceCheckpoint = false;
-      this.round = [];
-      this.next = 0;
-      this.lastCheckpoint = this.now();
-      return [...this.dirty];
-    }
-    if (!this.roundPending) {
-      if (!this.roundDue()) return [];
+    const forced = this.forceCheckpoint;
+    this.forceCheckpoint = false;
+    if (forced || (!this.roundPending && this.roundDue())) {
       this.round = [...this.dirty];
       this.next = 0;
-      this.lastCheckpoint = this.now();
+      this.lastCheckpoint = Date.now();
     }
+    // A forced round (shutdown) is written whole.
+    const size = forced ? Infinity : this.checkpointChunk;
     const chunk: string[] = [];
-    const size = this.options.checkpointChunk ?? 128;
     while (chunk.length < size && this.next < this.round.length) {
       const id = this.round[this.next++];
       if (this.dirty.has(id)) chunk.push(id);
@@ -165,19 +160,16 @@ export class GroupCommit {
   }
 
   private flush(): void {
-    if (this.events.length === 0 && !this.forceCheckpoint && !this.roundPending && !this.roundDue())
-      return;
+    const chunk = this.takeCheckpointChunk();
+    if (chunk.length === 0 && this.events.length === 0) return;
     const batch: CommitBatch = {
       events: this.events,
       dirty: this.newlyDirty,
       snapshots: this.snapshots,
     };
-    const chunk = this.takeCheckpointChunk();
     if (chunk.length > 0) {
       batch.checkpoint = chunk.map((id) => this.options.stateOf(id));
       for (const id of chunk) this.dirty.delete(id);
-    } else if (this.events.length === 0) {
-      return;
     }
     const done = this.gathering;
     this.events = [];
