@@ -123,16 +123,27 @@ export class ThingGuard {
   }
 
   /**
-   * Throws the thing's 404 unless the identity may read some part of a thing governed by
-   * `policyId` (null: the thing never existed): history answers nothing, not even an empty range,
-   * to a subject that may not know the thing.
+   * How the identity sees the events of a thing governed by `policyId` (null: the thing never
+   * existed). Throws the thing's 404 unless it may read some part of the thing: history answers
+   * nothing, not even an empty range, to a subject that may not know the thing. The policy is
+   * looked up once, not per event.
    */
-  assertHistoryReadable(identity: Identity, thingId: string, policyId: string | null): void {
+  historyViewer(
+    identity: Identity,
+    thingId: string,
+    policyId: string | null,
+  ): (event: TwinEvent) => TwinEvent | null {
     this.assertInScope(identity, thingId);
     if (policyId === null) throw errors.thingNotFound(thingId);
-    if (identity.admin) return;
-    if (!this.enforcer(identity, policyId)?.hasPartial('thing', [], 'READ'))
-      throw errors.thingNotFound(thingId);
+    if (identity.admin) return (event) => event;
+    const enforcer = this.enforcer(identity, policyId);
+    if (!enforcer?.hasPartial('thing', [], 'READ')) throw errors.thingNotFound(thingId);
+    return (event) => {
+      if (!enforcer.hasPartial('thing', event.path, 'READ')) return null;
+      if (event.value === undefined) return event;
+      const value = enforcer.view('thing', event.path, event.value);
+      return value === undefined ? null : { ...event, value };
+    };
   }
 
   /** Conditions may only test fields the identity can read in full (else 412, as Ditto). */
@@ -235,15 +246,5 @@ export class ThingGuard {
     if (identity.admin) return doc;
     const enforcer = this.enforcer(identity, doc.policyId);
     return enforcer ? this.documentView(enforcer, doc) : ({} as T);
-  }
-
-  /** An event as the identity may see it, or null. */
-  eventView(identity: Identity, policyId: unknown, event: TwinEvent): TwinEvent | null {
-    if (identity.admin) return event;
-    const enforcer = this.enforcer(identity, policyId);
-    if (!enforcer || !enforcer.hasPartial('thing', event.path, 'READ')) return null;
-    if (event.value === undefined) return event;
-    const value = enforcer.view('thing', event.path, event.value);
-    return value === undefined ? null : { ...event, value };
   }
 }

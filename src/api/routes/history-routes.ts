@@ -45,8 +45,7 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
       const identity = identityOf(request);
       guard.assertInScope(identity, thingId);
       // Check READ before reading the range: an empty range must not confirm the thing exists.
-      const policyId = await runtime.policyIdOf(thingId);
-      guard.assertHistoryReadable(identity, thingId, policyId);
+      const view = guard.historyViewer(identity, thingId, await runtime.policyIdOf(thingId));
       const q = request.query as Record<string, string | number | undefined>;
       const events = await runtime.history(thingId, {
         fromRevision: q['from-revision'] as number | undefined,
@@ -55,9 +54,9 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
         toTimestamp: timestampParam('to-timestamp', q['to-timestamp'] as string | undefined),
         limit: q.limit as number,
       });
-      if (events === null || policyId === null) throw errors.thingNotFound(thingId);
+      if (events === null) throw errors.thingNotFound(thingId);
       const visible = events.flatMap((event) => {
-        const seen = guard.eventView(identity, policyId, event);
+        const seen = view(event);
         return seen ? [toProtocolEvent(seen)] : [];
       });
       return sendJson(reply, 200, visible as unknown as JsonValue);
