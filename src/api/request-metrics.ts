@@ -3,13 +3,14 @@
 // cost more than the rest of the metrics of a small request.
 import type { Metric, Registry } from 'prom-client';
 
-/** One method, route and status: its count, and a latency histogram (non-cumulative buckets). */
-interface Series {
+/** The requests of one method on one route: a count per status and one latency histogram. */
+interface RouteMethod {
   method: string;
   route: string;
-  status: number;
+  statuses: Map<number, { count: number }>;
   count: number;
   sum: number;
+  /** Non-cumulative: how many latencies fell in each bucket. */
   buckets: number[];
 }
 
@@ -28,8 +29,8 @@ interface ScrapedMetric {
 }
 
 export class RequestMetrics {
-  private readonly series: Series[] = [];
-  /** One recorder per route, so that a route's series exist once however often it is asked for. */
+  private readonly records: RouteMethod[] = [];
+  /** One recorder per route, so that a route's records exist once however often it is asked for. */
   private readonly observers = new Map<string, Observer>();
 
   constructor(
@@ -40,10 +41,12 @@ export class RequestMetrics {
   ) {
     registry.registerMetric(
       this.metric(names.requests, 'counter', 'HTTP requests by method, route and status', () =>
-        this.series.map((s) => ({
-          labels: { method: s.method, route: s.route, status: s.status },
-          value: s.count,
-        })),
+        this.records.flatMap(({ method, route, statuses }) =>
+          [...statuses].map(([status, { count }]) => ({
+            labels: { method, route, status },
+            value: count,
+          })),
+        ),
       ),
     );
     registry.registerMetric(
@@ -53,7 +56,7 @@ export class RequestMetrics {
     );
   }
 
-  /** The recorder of one route: finds its series by method and status without building a key. */
+  /** The recorder of one route: finds its record by method and status without building a key. */
   observer(route: string): Observer {
     let observer = this.observers.get(route);
     if (!observer) {
@@ -64,68 +67,56 @@ export class RequestMetrics {
   }
 
   private newObserver(route: string): Observer {
-    const byMethod = new Map<string, Map<number, Series>>();
+    const byMethod = new Map<string, RouteMethod>();
     return (method, status, seconds) => {
-      let byStatus = byMethod.get(method);
-      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-      let series = byStatus.get(status);
-      if (!series) {
-        series = { method, route, status, count: 0, sum: 0, buckets: this.bounds.map(() => 0) };
-        byStatus.set(status, series);
-        this.series.push(series);
+      let record = byMethod.get(method);
+      if (!record) {
+        const buckets = this.bounds.map(() => 0);
+        record = { method, route, statuses: new Map(), count: 0, sum: 0, buckets };
+        byMethod.set(method, record);
+        this.records.push(record);
       }
-      series.count++;
-      series.sum += seconds;
+      const counter = record.statuses.get(status);
+      if (counter) counter.count++;
+      else record.statuses.set(status, { count: 1 });
+      record.count++;
+      record.sum += seconds;
       const { bounds } = this;
       for (let i = 0; i < bounds.length; i++) {
         if (seconds <= bounds[i]) {
-          series.buckets[i]++;
+          record.buckets[i]++;
           break;
         }
       }
     };
   }
 
-  /** The histogram per method and route (summed over statuses), with cumulative buckets. */
+  /** The histogram of each method and route, with cumulative buckets. */
   private latencySamples(): Sample[] {
-    const groups = new Map<string, { method: string; route: string; parts: Series[] }>();
-    for (const s of this.series) {
-      const key = `${s.method} ${s.route}`;
-      const group = groups.get(key) ?? { method: s.method, route: s.route, parts: [] };
-      group.parts.push(s);
-      groups.set(key, group);
-    }
-    const samples: Sample[] = [];
     const name = this.names.latency;
-    for (const { method, route, parts } of groups.values()) {
+    return this.records.flatMap(({ method, route, count, sum, buckets }) => {
       let cumulative = 0;
-      this.bounds.forEach((le, i) => {
-        for (const s of parts) cumulative += s.buckets[i];
-        samples.push({
-          metricName: `${name}_bucket`,
-          labels: { le, method, route },
-          value: cumulative,
-        });
-      });
-      const count = parts.reduce((n, s) => n + s.count, 0);
-      const sum = parts.reduce((n, s) => n + s.sum, 0);
-      samples.push({
+      const samples: Sample[] = this.bounds.map((le, i) => ({
         metricName: `${name}_bucket`,
-        labels: { le: '+Inf', method, route },
-        value: count,
-      });
-      samples.push({ metricName: `${name}_sum`, labels: { method, route }, value: sum });
-      samples.push({ metricName: `${name}_count`, labels: { method, route }, value: count });
-    }
-    return samples;
+        labels: { le, method, route },
+        value: (cumulative += buckets[i]),
+      }));
+      samples.push(
+        { metricName: `${name}_bucket`, labels: { le: '+Inf', method, route }, value: count },
+        { metricName: `${name}_sum`, labels: { method, route }, value: sum },
+        { metricName: `${name}_count`, labels: { method, route }, value: count },
+      );
+      return samples;
+    });
   }
 
-  /** Zeroes every series (as `registry.resetMetrics()` does to prom-client's own metrics). */
+  /** Zeroes every record (as `registry.resetMetrics()` does to prom-client's own metrics). */
   private reset(): void {
-    for (const s of this.series) {
-      s.count = 0;
-      s.sum = 0;
-      s.buckets.fill(0);
+    for (const record of this.records) {
+      for (const counter of record.statuses.values()) counter.count = 0;
+      record.count = 0;
+      record.sum = 0;
+      record.buckets.fill(0);
     }
   }
 
