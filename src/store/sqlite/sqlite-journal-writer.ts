@@ -62,23 +62,30 @@ function eventRow(e: TwinEvent): EventRow {
   ];
 }
 
-/** A batch as JSON text for the writer: one string is far cheaper to hand to a thread than objects. */
-export function encodeBatch(batch: CommitBatch): string {
-  return JSON.stringify({
+/** A batch as the writer takes it: rows in the column order of its statements. */
+export interface BatchRows {
+  events: EventRow[];
+  dirty: string[];
+  checkpoint: StateRow[] | null;
+  snapshots: StateRow[];
+}
+
+export function rowsOf(batch: CommitBatch): BatchRows {
+  return {
     events: batch.events.map(eventRow),
     dirty: batch.dirty,
     checkpoint: batch.checkpoint ? batch.checkpoint.map(stateRow) : null,
     snapshots: batch.snapshots.map(stateRow),
-  });
+  };
 }
 
 /** The writer, as created by `createJournalWriter(db, archiveEvery)` in {@link WRITER_SOURCE}. */
 export interface JournalWriter {
   /**
-   * Writes one encoded batch in a transaction. Throws `journal write failed: …` when it cannot;
-   * from then on every write throws `journal write refused: …` (nothing lands after a gap).
+   * Writes one batch in a transaction. Throws `journal write failed: …` when it cannot; from then
+   * on every write throws `journal write refused: …` (nothing lands after a gap).
    */
-  write(encoded: string): void;
+  write(batch: BatchRows): void;
   /** Moves recent events into `events` when enough have gathered, or any at all with `force`. */
   archiveIfDue(force: boolean): void;
   /**
@@ -142,10 +149,9 @@ function createJournalWriter(db, archiveEvery) {
     return ids.length;
   });
   return {
-    write(encoded) {
+    write(batch) {
       if (failure !== null) throw new Error('journal write refused: an earlier write failed (' + failure + ')');
       try {
-        const batch = JSON.parse(encoded);
         const seen = apply(batch);
         for (const [id, revision] of seen) newest.set(id, revision);
         recent += batch.events.length;

@@ -8,7 +8,7 @@ import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, StoredThing } from '../journal.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
-import { ARCHIVE_SQL, EVENT_COLUMNS, SCHEMA, encodeBatch } from './sqlite-journal-writer.js';
+import { ARCHIVE_SQL, EVENT_COLUMNS, SCHEMA, rowsOf } from './sqlite-journal-writer.js';
 
 /** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
 export type Durability = 'process' | 'power';
@@ -102,7 +102,7 @@ export class SqliteJournal implements Journal {
   }
 
   commit(batch: CommitBatch): Promise<void> {
-    return this.writer.write(encodeBatch(batch));
+    return this.writer.write(rowsOf(batch));
   }
 
   async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
