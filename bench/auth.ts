@@ -1,52 +1,24 @@
 // Benchmark `auth`: the write benchmark with authentication and policy enforcement on (a non-admin
 // user's API token, a real policy) against the same server with access control off, in one run.
 import type { BenchContext } from './harness/context.js';
-import { cannon, type LoadResult } from './harness/load.js';
+import type { LoadResult } from './harness/load.js';
 import {
   AUTH_HEADERS,
   freePort,
-  spawnNode,
+  startServer,
   startTwinfold,
-  waitFor200,
   type Server,
 } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
-import { twinId } from './harness/seed.js';
-import type { AutocannonRequest } from 'autocannon';
+import { measureWrites } from './write.js';
 
 const THINGS = 1_000;
 const CONNECTIONS = 64;
 const DURATION_S = 15;
-const WARMUP_S = 3;
-
-function puts(authorization: string | undefined): AutocannonRequest[] {
-  let n = 0;
-  return [
-    {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      setupRequest(request) {
-        const i = n++;
-        request.path = `/api/2/things/${twinId(i % THINGS)}/features/f/properties/value`;
-        request.body = String((i % 10_000) / 100);
-        return request;
-      },
-    },
-  ];
-}
-
-async function measure(server: Server, authorization?: string): Promise<LoadResult> {
-  const options = { url: server.url, connections: CONNECTIONS, requests: puts(authorization) };
-  await cannon({ ...options, duration: WARMUP_S });
-  return cannon({ ...options, duration: DURATION_S });
-}
 
 async function startOpen(data: string): Promise<Server> {
   const port = await freePort();
-  const child = spawnNode('bench/children/twinfold-open.ts', [String(port), data]);
-  const url = `http://127.0.0.1:${port}`;
-  const readyAt = await waitFor200(`${url}/ready`, child);
-  return { url, child, readyMs: readyAt - child.spawnedAt };
+  return startServer(port, 'bench/children/twinfold-open.ts', [String(port), data]);
 }
 
 async function call(
@@ -106,7 +78,7 @@ export async function authBenchmark(context: BenchContext): Promise<void> {
   for (const round of [1, 2]) {
     const open = await startOpen(await context.freshSeededDir(THINGS, true));
     try {
-      rows.push([`access control off (round ${round})`, await measure(open)]);
+      rows.push([`access control off (round ${round})`, await measureWrites(open, DURATION_S, {})]);
     } finally {
       await open.child.stop();
     }
@@ -114,7 +86,9 @@ export async function authBenchmark(context: BenchContext): Promise<void> {
     try {
       rows.push([
         `user token + policy (round ${round})`,
-        await measure(secured, await grantBenchUser(secured)),
+        await measureWrites(secured, DURATION_S, {
+          authorization: await grantBenchUser(secured),
+        }),
       ]);
     } finally {
       await secured.child.stop();

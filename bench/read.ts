@@ -3,7 +3,7 @@ import type { BenchContext } from './harness/context.js';
 import { cannon, propertyPuts, thingGets, type LoadResult } from './harness/load.js';
 import { startBareFastify, startTwinfold, type Server } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
-import { twinId } from './harness/seed.js';
+import { twinIds } from './harness/seed.js';
 import { measureWrites } from './write.js';
 
 const THINGS = 1_000;
@@ -20,7 +20,7 @@ interface Row {
 }
 
 async function measure(server: Server, writeRate: number): Promise<Omit<Row, 'name'>> {
-  const ids = Array.from({ length: THINGS }, (_, i) => twinId(i));
+  const ids = twinIds(THINGS);
   const reader = { url: server.url, connections: READ_CONNECTIONS, overallRate: READ_RATE };
   const writer = { url: server.url, connections: WRITE_CONNECTIONS, overallRate: writeRate };
   const run = (duration: number) =>

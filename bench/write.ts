@@ -3,17 +3,24 @@ import type { BenchContext } from './harness/context.js';
 import { cannon, propertyPuts, type LoadResult } from './harness/load.js';
 import { startBareFastify, startTwinfold, type Server } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
-import { twinId } from './harness/seed.js';
+import { twinIds } from './harness/seed.js';
 
 const THINGS = 1_000;
 const CONNECTIONS = 64;
 const DURATION_S = 15;
 const WARMUP_S = 3;
 
-/** Warms the server up, then measures PUT throughput and latency with 64 connections. */
-export async function measureWrites(server: Server, duration = DURATION_S): Promise<LoadResult> {
-  const ids = Array.from({ length: THINGS }, (_, i) => twinId(i));
-  const options = { url: server.url, connections: CONNECTIONS, requests: propertyPuts(ids, 'f') };
+/**
+ * Warms the server up, then measures PUT throughput and latency with 64 connections, sending
+ * `headers` (the bootstrap admin's by default).
+ */
+export async function measureWrites(
+  server: Server,
+  duration = DURATION_S,
+  headers?: Record<string, string>,
+): Promise<LoadResult> {
+  const requests = propertyPuts(twinIds(THINGS), 'f', headers);
+  const options = { url: server.url, connections: CONNECTIONS, requests };
   await cannon({ ...options, duration: WARMUP_S });
   return cannon({ ...options, duration });
 }

@@ -45,13 +45,20 @@ export async function cannon(options: AutocannonOptions): Promise<LoadResult> {
   };
 }
 
-/** PUT requests on feature property `featureId/value` of `things` ids, round-robin, each a new number. */
-export function propertyPuts(ids: string[], featureId: string): AutocannonRequest[] {
+/**
+ * PUT requests on feature property `featureId/value` of `things` ids, round-robin, each a new
+ * number; as the bootstrap admin unless other headers are given.
+ */
+export function propertyPuts(
+  ids: string[],
+  featureId: string,
+  headers: Record<string, string> = AUTH_HEADERS,
+): AutocannonRequest[] {
   let n = 0;
   return [
     {
       method: 'PUT',
-      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       setupRequest(request) {
         const i = n++;
         request.path = `/api/2/things/${ids[i % ids.length]}/features/${featureId}/properties/value`;

@@ -145,7 +145,18 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', options.data];
   args.push('--mqtt-port', '0', '--log-level', options.logLevel ?? 'warn');
   if (options.durability) args.push('--durability', options.durability);
-  const child = spawnNode(script, args, nodeArgs, { TWINFOLD_ADMIN_TOKEN: ADMIN_TOKEN });
+  return startServer(port, script, args, nodeArgs, { TWINFOLD_ADMIN_TOKEN: ADMIN_TOKEN });
+}
+
+/** Spawns a server listening on `port` (given in `args`) and waits until its /ready answers 200. */
+export async function startServer(
+  port: number,
+  script: string,
+  args: string[],
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Server> {
+  const child = spawnNode(script, args, nodeArgs, env);
   const url = `http://127.0.0.1:${port}`;
   const readyAt = await waitFor200(`${url}/ready`, child);
   return { url, child, readyMs: readyAt - child.spawnedAt };
@@ -154,10 +165,7 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
 /** Starts the bare Fastify reference server (bench/children/bare-fastify.ts). */
 export async function startBareFastify(): Promise<Server> {
   const port = await freePort();
-  const child = spawnNode('bench/children/bare-fastify.ts', [String(port)]);
-  const url = `http://127.0.0.1:${port}`;
-  const readyAt = await waitFor200(`${url}/ready`, child);
-  return { url, child, readyMs: readyAt - child.spawnedAt };
+  return startServer(port, 'bench/children/bare-fastify.ts', [String(port)]);
 }
 
 export interface ProcessMemory {

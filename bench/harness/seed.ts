@@ -13,6 +13,11 @@ export function twinId(i: number): string {
   return `bench:twin-${i}`;
 }
 
+/** The ids of the first `count` benchmark twins. */
+export function twinIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => twinId(i));
+}
+
 /** A deterministic pseudo-random number in [0, 1) for (i, salt). */
 function unit(i: number, salt: number): number {
   let x = Math.imul(i ^ (salt * 0x9e3779b1), 0x85ebca6b) >>> 0;
