@@ -59,13 +59,12 @@ export class PolicyStore {
       this.enforcers.set(stored, compiled);
     }
     const key = subjects.join('\n');
-    const now = this.now();
-    let enforcer = compiled.get(key);
-    if (!enforcer || now >= enforcer.validUntil) {
-      if (compiled.size >= ENFORCERS_PER_POLICY) compiled.clear();
-      enforcer = new PolicyEnforcer(stored.policy, subjects, now);
-      compiled.set(key, enforcer);
-    }
+    const cached = compiled.get(key);
+    // The clock is read only for an enforcer whose subjects expire (most never do).
+    if (cached && (cached.validUntil === Infinity || this.now() < cached.validUntil)) return cached;
+    if (compiled.size >= ENFORCERS_PER_POLICY) compiled.clear();
+    const enforcer = new PolicyEnforcer(stored.policy, subjects, this.now());
+    compiled.set(key, enforcer);
     return enforcer;
   }
 

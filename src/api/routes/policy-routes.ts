@@ -180,13 +180,13 @@ export function registerPolicyRoutes(
           );
         }
         const { type, segments } = parseResourceKey(check.resource);
-        // As in Ditto, thing and message resources are checked on a thing, policy ones on a policy.
-        const policyId =
-          type === 'policy' ? check.entityId : runtime.getThing(check.entityId)?.thing.policyId;
         if (!inScope(identity, namespaceOf(check.entityId))) {
           result[label] = false;
           continue;
         }
+        // As in Ditto, thing and message resources are checked on a thing, policy ones on a policy.
+        const policyId =
+          type === 'policy' ? check.entityId : runtime.getThing(check.entityId)?.thing.policyId;
         const enforcer = policyId ? policies.enforcer(policyId, identity.subjects) : null;
         result[label] =
           (identity.admin && (type === 'policy' || !!policyId)) ||
