@@ -24,6 +24,12 @@ export interface SqliteJournalOptions {
   writerThread?: boolean;
 }
 
+/** A thing's events in a range of revisions and times, from both event tables. */
+const EVENTS_WHERE = 'thing_id = ? AND revision >= ? AND revision <= ? AND ts >= ? AND ts <= ?';
+const READ_EVENTS_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${EVENTS_WHERE}
+  UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${EVENTS_WHERE}
+  ORDER BY revision LIMIT ?`;
+
 interface EventRow {
   thing_id: string;
   revision: number;
@@ -123,7 +129,6 @@ export class SqliteJournal implements Journal {
   }
 
   async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
-    const where = 'thing_id = ? AND revision >= ? AND revision <= ? AND ts >= ? AND ts <= ?';
     const bounds = [
       thingId,
       range.fromRevision ?? 0,
@@ -131,11 +136,11 @@ export class SqliteJournal implements Journal {
       range.fromTimestamp ?? 0,
       range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
     ];
-    const rows = this.prepared(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}
-         UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${where}
-         ORDER BY revision LIMIT ?`,
-    ).all(...bounds, ...bounds, range.limit ?? -1) as EventRow[];
+    const rows = this.prepared(READ_EVENTS_SQL).all(
+      ...bounds,
+      ...bounds,
+      range.limit ?? -1,
+    ) as EventRow[];
     return rows.map(toEvent);
   }
 
