@@ -10,6 +10,11 @@ export interface TwinEvent extends ThingChange {
   timestamp: number;
   /** The subject that caused the change (Ditto's `ditto-originator`). */
   originator?: string;
+  /**
+   * The event's global position in the journal: gap-free and increasing in commit order across all
+   * twins, kept with the event forever. Set once the event is queued for commit.
+   */
+  seq?: number;
 }
 
 const ACTION_SUFFIX: Record<ChangeAction, string> = {

@@ -302,6 +302,77 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       await journal.close();
     });
 
+    it('journal - numbers committed events gap-free in commit order, across restarts', async () => {
+      let journal = await fixture.open();
+      expect(await journal.lastSeq()).toBe(0);
+      const first = [created('ns:s1', 1, 1000, {}), created('ns:s2', 1, 1000, {})];
+      const second = [created('ns:s3', 1, 1000, {})];
+      const third: TwinEvent[] = [
+        { thingId: 'ns:s1', revision: 2, timestamp: 2000, action: 'deleted', path: [] },
+      ];
+      await Promise.all([
+        journal.commit({ events: first, dirty: [], snapshots: [] }),
+        journal.commit({ events: second, dirty: [], snapshots: [] }),
+      ]);
+      expect([...first, ...second].map((e) => e.seq)).toEqual([1, 2, 3]);
+      await journal.commit({ events: [], dirty: [], snapshots: [] });
+      journal = await fixture.reopen(journal);
+      expect(await journal.lastSeq()).toBe(3);
+      await journal.commit({ events: third, dirty: [], snapshots: [] });
+      expect(third[0].seq).toBe(4);
+      const all: TwinEvent[] = [];
+      for await (const event of journal.readAll()) all.push(event);
+      expect(all.map((e) => [e.seq, e.thingId, e.revision])).toEqual([
+        [1, 'ns:s1', 1],
+        [2, 'ns:s2', 1],
+        [3, 'ns:s3', 1],
+        [4, 'ns:s1', 2],
+      ]);
+      expect(all[0].value).toEqual({ thingId: 'ns:s1' });
+      // History reads carry the position too.
+      expect((await journal.readEvents('ns:s1', {})).map((e) => e.seq)).toEqual([1, 4]);
+      journal = await fixture.reopen(journal);
+      const resumed: number[] = [];
+      for await (const event of journal.readAll({ fromSeq: 3 })) resumed.push(event.seq as number);
+      expect(resumed).toEqual([3, 4]);
+      const limited: number[] = [];
+      for await (const event of journal.readAll({ fromSeq: 2, limit: 2 }))
+        limited.push(event.seq as number);
+      expect(limited).toEqual([2, 3]);
+      await journal.close();
+    });
+
+    it('journal - reads the whole sequence in pages, beyond one page', async () => {
+      const journal = await fixture.open();
+      const total = 2_500;
+      for (let start = 0; start < total; start += 500) {
+        const events: TwinEvent[] = [];
+        for (let i = start; i < start + 500; i++) events.push(created(`ns:p${i}`, 1, 1000 + i, {}));
+        await journal.commit({ events, dirty: [], snapshots: [] });
+      }
+      let expected = 1;
+      for await (const event of journal.readAll()) {
+        expect(event.seq).toBe(expected);
+        expect(event.thingId).toBe(`ns:p${expected - 1}`);
+        expected++;
+      }
+      expect(expected - 1).toBe(total);
+      await journal.close();
+    });
+
+    it('journal - a refused batch takes no positions', async () => {
+      const journal = await fixture.open();
+      await journal.commit({ events: [created('ns:n', 1, 1000, {})], dirty: [], snapshots: [] });
+      const refused = [created('ns:n', 1, 2000, {})];
+      await expect(journal.commit({ events: refused, dirty: [], snapshots: [] })).rejects.toThrow();
+      expect(refused[0].seq).toBeUndefined();
+      expect(await journal.lastSeq()).toBe(1);
+      const all: TwinEvent[] = [];
+      for await (const event of journal.readAll()) all.push(event);
+      expect(all.map((e) => e.seq)).toEqual([1]);
+      await journal.close();
+    });
+
     it('journal - prunes deleted things older than the retention, keeps the others', async () => {
       const journal = await fixture.open();
       await journal.commit({
@@ -322,6 +393,9 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       });
       expect(await journal.pruneDeletedBefore(5000)).toBe(1);
       expect(await journal.readEvents('ns:old', {})).toEqual([]);
+      const left: string[] = [];
+      for await (const event of journal.readAll()) left.push(`${event.seq} ${event.thingId}`);
+      expect(left).toEqual(['3 ns:new', '4 ns:new', '5 ns:live']);
       expect((await journal.readEvents('ns:new', {})).length).toBe(2);
       expect((await journal.readEvents('ns:live', {})).length).toBe(1);
       await journal.close();

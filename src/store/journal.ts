@@ -16,6 +16,7 @@ export interface StoredThing {
  * events after its stored state.
  */
 export interface CommitBatch {
+  /** The journal numbers them (`seq`) in this order when it commits them. */
   events: TwinEvent[];
   /** Things that get their first event since the last checkpoint. */
   dirty: string[];
@@ -36,9 +37,18 @@ export interface EventRange {
   limit?: number;
 }
 
+/** A range of the global event sequence. */
+export interface SeqRange {
+  /** The first position to read (default 1). */
+  fromSeq?: number;
+  /** Read at most this many events (default: all). */
+  limit?: number;
+}
+
 export interface Journal {
   /**
-   * Writes a batch atomically; resolves once it is durable at the configured level. Several
+   * Writes a batch atomically; resolves once it is durable at the configured level, having set the
+   * `seq` of each of its events: one after the last committed event's, gap-free. Several
    * commits may be outstanding: they apply in the order they were made, and once one fails every
    * later one is refused (so no batch lands after a lost one).
    */
@@ -50,6 +60,14 @@ export interface Journal {
   loadCurrent(visit: (thing: StoredThing) => void): Promise<number>;
   /** Things with events newer than their checkpointed state. */
   dirtyThings(): Promise<string[]>;
+  /** The position of the last committed event (0 when there is none). */
+  lastSeq(): Promise<number>;
+  /**
+   * Every committed event from `fromSeq` on, in `seq` order, across all twins, read in pages (so a
+   * long journal is never held in memory at once). Ends at the last event committed when a page is
+   * read; pruned events are skipped.
+   */
+  readAll(range?: SeqRange): AsyncIterable<TwinEvent>;
   /** A thing's events in revision order within the range. */
   readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]>;
   /** The newest snapshot with revision ≤ `revision`, or null. */

@@ -12,10 +12,10 @@ import {
 
 export interface BatchWriter {
   /**
-   * Writes one batch in a transaction; resolves once it is committed. Batches commit in the order
-   * they are written; once one fails, every later one fails too.
+   * Writes one batch in a transaction; resolves once it is committed, to the position of its first
+   * event. Batches commit in the order they are written; once one fails, every later one fails too.
    */
-  write(batch: BatchRows): Promise<void>;
+  write(batch: BatchRows): Promise<number>;
   /** Runs the writer's prune after every batch written before it; resolves to how many things went. */
   prune(before: number): Promise<number>;
   close(): Promise<void>;
@@ -34,9 +34,10 @@ export class InlineBatchWriter implements BatchWriter {
     this.writer = createInlineJournalWriter(db, ARCHIVE_EVERY);
   }
 
-  async write(batch: BatchRows): Promise<void> {
-    this.writer.write(batch);
+  async write(batch: BatchRows): Promise<number> {
+    const first = this.writer.write(batch);
     this.writer.archiveIfDue(false);
+    return first;
   }
 
   async prune(before: number): Promise<number> {
@@ -83,8 +84,8 @@ parentPort.on('message', (message) => {
   }
   writes++;
   try {
-    writer.write(JSON.parse(message.encoded));
-    parentPort.postMessage({ id: message.id });
+    const first = writer.write(JSON.parse(message.encoded));
+    parentPort.postMessage({ id: message.id, result: first });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error.message) });
     return;
@@ -143,8 +144,8 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   /** The batch goes as JSON text: one string is far cheaper to hand to a thread than objects. */
-  write(batch: BatchRows): Promise<void> {
-    return this.send(JSON.stringify(batch), null) as Promise<void>;
+  write(batch: BatchRows): Promise<number> {
+    return this.send(JSON.stringify(batch), null) as Promise<number>;
   }
 
   async prune(before: number): Promise<number> {

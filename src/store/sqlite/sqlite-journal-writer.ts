@@ -16,7 +16,7 @@ export const EVENT_COLUMNS = 'thing_id, revision, ts, action, path, value, origi
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
-  action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT,
+  action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT, seq INTEGER,
   PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS recent_events (
   seq INTEGER PRIMARY KEY, thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
@@ -29,12 +29,23 @@ CREATE TABLE IF NOT EXISTS snapshots (
   thing_id TEXT NOT NULL, revision INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, json TEXT,
   PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+INSERT OR IGNORE INTO sequence (id, last) VALUES (1, 0);
 `;
+
+/**
+ * Creates the index of events by position. It is created after {@link numberLegacyEvents} has
+ * numbered the events of a journal written before positions existed.
+ */
+export const SEQ_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS events_by_seq ON events (seq)';
+
+/** The last position handed out: kept apart, since pruning may delete the newest events. */
+export const LAST_SEQ_SQL = 'SELECT last FROM sequence WHERE id = 1';
 
 /** Moves every recent event into `events`, sorted so that each page of `events` is written once. */
 export const ARCHIVE_SQL = [
-  `INSERT INTO events (${EVENT_COLUMNS})
-   SELECT ${EVENT_COLUMNS} FROM recent_events ORDER BY thing_id, revision`,
+  `INSERT INTO events (seq, ${EVENT_COLUMNS})
+   SELECT seq, ${EVENT_COLUMNS} FROM recent_events ORDER BY thing_id, revision`,
   'DELETE FROM recent_events',
 ];
 
@@ -82,10 +93,11 @@ export function rowsOf(batch: CommitBatch): BatchRows {
 /** The writer, as created by `createJournalWriter(db, archiveEvery)` in {@link WRITER_SOURCE}. */
 export interface JournalWriter {
   /**
-   * Writes one batch in a transaction. Throws `journal write failed: …` when it cannot; from then
-   * on every write throws `journal write refused: …` (nothing lands after a gap).
+   * Writes one batch in a transaction and returns the position of its first event (the others
+   * follow it). Throws `journal write failed: …` when it cannot; from then on every write throws
+   * `journal write refused: …` (nothing lands after a gap).
    */
-  write(batch: BatchRows): void;
+  write(batch: BatchRows): number;
   /** Moves recent events into `events` when enough have gathered, or any at all with `force`. */
   archiveIfDue(force: boolean): void;
   /**
@@ -98,7 +110,9 @@ export interface JournalWriter {
 /** Plain JavaScript defining `createJournalWriter(db, archiveEvery)`; `db` is a better-sqlite3 connection. */
 export const WRITER_SOURCE = `
 function createJournalWriter(db, archiveEvery) {
-  const insertEvent = db.prepare('INSERT INTO recent_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertEvent = db.prepare('INSERT INTO recent_events (seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const saveSeq = db.prepare('UPDATE sequence SET last = ? WHERE id = 1');
+  let lastSeq = db.prepare(${JSON.stringify(LAST_SEQ_SQL)}).pluck().get();
   const upsertThing = db.prepare('INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
   const upsertSnapshot = db.prepare('INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
   const markDirty = db.prepare('INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)');
@@ -119,6 +133,7 @@ function createJournalWriter(db, archiveEvery) {
   let failure = null;
   const apply = db.transaction((batch) => {
     const seen = new Map();
+    let seq = lastSeq;
     for (const row of batch.events) {
       const id = row[0];
       const last = seen.get(id) ?? newest.get(id) ?? lastArchived.get(id) ?? 0;
@@ -126,8 +141,9 @@ function createJournalWriter(db, archiveEvery) {
         throw new Error('event revision ' + row[1] + ' of ' + id + ' is not after revision ' + last);
       }
       seen.set(id, row[1]);
-      insertEvent.run(row);
+      insertEvent.run(++seq, ...row);
     }
+    if (seq !== lastSeq) saveSeq.run(seq);
     for (const id of batch.dirty) markDirty.run(id);
     if (batch.checkpoint) {
       for (const row of batch.checkpoint) {
@@ -155,6 +171,9 @@ function createJournalWriter(db, archiveEvery) {
         const seen = apply(batch);
         for (const [id, revision] of seen) newest.set(id, revision);
         recent += batch.events.length;
+        const first = lastSeq + 1;
+        lastSeq += batch.events.length;
+        return first;
       } catch (error) {
         failure = String((error && error.message) || error);
         throw new Error('journal write failed: ' + failure);

@@ -111,3 +111,78 @@ describe('sqlite journal: the writer thread', () => {
     await journal.close();
   });
 });
+
+describe('sqlite journal: positions', () => {
+  it('numbers the events of a journal written before positions existed, by time, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    // The schema of the previous version: no seq in events, recent_events numbered by rowid.
+    const legacy = new Database(path);
+    legacy.exec(`
+      CREATE TABLE events (thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
+        action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT,
+        PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
+      CREATE TABLE recent_events (seq INTEGER PRIMARY KEY, thing_id TEXT NOT NULL,
+        revision INTEGER NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL, path TEXT NOT NULL,
+        value TEXT, originator TEXT);
+      INSERT INTO events VALUES ('ns:b', 1, 1000, 'created', '/', '{}', NULL);
+      INSERT INTO events VALUES ('ns:a', 1, 2000, 'created', '/', '{}', NULL);
+      INSERT INTO recent_events (thing_id, revision, ts, action, path, value, originator)
+        VALUES ('ns:b', 2, 3000, 'deleted', '/', NULL, 'u');`);
+    legacy.close();
+    let journal = new SqliteJournal({ path });
+    const order = async () => {
+      const seen: string[] = [];
+      for await (const e of journal.readAll()) seen.push(`${e.seq} ${e.thingId} ${e.revision}`);
+      return seen;
+    };
+    expect(await order()).toEqual(['1 ns:b 1', '2 ns:a 1', '3 ns:b 2']);
+    expect(await journal.lastSeq()).toBe(3);
+    const next: TwinEvent = {
+      thingId: 'ns:a',
+      revision: 2,
+      timestamp: 4000,
+      action: 'deleted',
+      path: [],
+    };
+    await journal.commit({ events: [next], dirty: [], snapshots: [] });
+    expect(next.seq).toBe(4);
+    await journal.close();
+    journal = new SqliteJournal({ path });
+    expect(await order()).toEqual(['1 ns:b 1', '2 ns:a 1', '3 ns:b 2', '4 ns:a 2']);
+    await journal.close();
+  });
+
+  it('never hands out a position twice, even after the newest events were pruned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    let journal = new SqliteJournal({ path });
+    const gone: TwinEvent[] = [
+      { thingId: 'ns:g', revision: 1, timestamp: 1, action: 'created', path: [], value: {} },
+      { thingId: 'ns:g', revision: 2, timestamp: 2, action: 'deleted', path: [] },
+    ];
+    await journal.commit({
+      events: gone,
+      dirty: [],
+      checkpoint: [{ thingId: 'ns:g', revision: 2, created: 1, modified: 2, json: null }],
+      snapshots: [],
+    });
+    expect(await journal.pruneDeletedBefore(10)).toBe(1);
+    await journal.close();
+    journal = new SqliteJournal({ path });
+    expect(await journal.lastSeq()).toBe(2);
+    const next: TwinEvent = {
+      thingId: 'ns:h',
+      revision: 1,
+      timestamp: 3,
+      action: 'created',
+      path: [],
+      value: {},
+    };
+    await journal.commit({ events: [next], dirty: [], snapshots: [] });
+    expect(next.seq).toBe(3);
+    await journal.close();
+  });
+});

@@ -6,9 +6,16 @@ import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
-import type { CommitBatch, EventRange, Journal, StoredThing } from '../journal.js';
+import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
-import { ARCHIVE_SQL, EVENT_COLUMNS, SCHEMA, rowsOf } from './sqlite-journal-writer.js';
+import {
+  ARCHIVE_SQL,
+  EVENT_COLUMNS,
+  LAST_SEQ_SQL,
+  SCHEMA,
+  SEQ_INDEX,
+  rowsOf,
+} from './sqlite-journal-writer.js';
 
 /** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
 export type Durability = 'process' | 'power';
@@ -26,11 +33,39 @@ export interface SqliteJournalOptions {
 
 /** A thing's events in a range of revisions and times, from both event tables. */
 const EVENTS_WHERE = 'thing_id = ? AND revision >= ? AND revision <= ? AND ts >= ? AND ts <= ?';
-const READ_EVENTS_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${EVENTS_WHERE}
-  UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${EVENTS_WHERE}
+const READ_EVENTS_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${EVENTS_WHERE}
+  UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE ${EVENTS_WHERE}
   ORDER BY revision LIMIT ?`;
 
+/** A page of the global sequence, from both event tables. */
+const READ_ALL_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE seq >= ?
+  UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE seq >= ?
+  ORDER BY seq LIMIT ?`;
+
+/** Events read per page by `readAll`. */
+const READ_ALL_PAGE = 1000;
+
+/**
+ * Numbers the events of a journal written before events had positions, in the order of their
+ * timestamps (the commit order up to ties within one millisecond), once.
+ */
+function numberLegacyEvents(db: Database.Database): void {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('events');
+  if (columns.includes('seq')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE events ADD COLUMN seq INTEGER');
+    db.exec(`INSERT INTO events (${EVENT_COLUMNS})
+      SELECT ${EVENT_COLUMNS} FROM recent_events ORDER BY thing_id, revision`);
+    db.exec('DELETE FROM recent_events');
+    db.exec(`UPDATE events SET seq = numbered.n FROM (
+      SELECT thing_id, revision, row_number() OVER (ORDER BY ts, thing_id, revision) AS n FROM events
+    ) AS numbered WHERE events.thing_id = numbered.thing_id AND events.revision = numbered.revision`);
+    db.exec('UPDATE sequence SET last = (SELECT COALESCE(MAX(seq), 0) FROM events) WHERE id = 1');
+  })();
+}
+
 interface EventRow {
+  seq: number | null;
   thing_id: string;
   revision: number;
   ts: number;
@@ -56,6 +91,7 @@ function toEvent(row: EventRow): TwinEvent {
     action: row.action,
     path: row.path === '/' ? [] : parsePointer(row.path),
   };
+  if (row.seq !== null) event.seq = row.seq;
   if (row.value !== null) event.value = JSON.parse(row.value) as JsonValue;
   if (row.originator !== null) event.originator = row.originator;
   return event;
@@ -84,6 +120,8 @@ export class SqliteJournal implements Journal {
     this.db.pragma('cache_size = -65536');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    numberLegacyEvents(this.db);
+    this.db.exec(SEQ_INDEX);
     // Events still in recent_events after a crash join the keyed table before anything reads them.
     this.db.transaction(() => {
       for (const sql of ARCHIVE_SQL) this.db.prepare(sql).run();
@@ -107,8 +145,27 @@ export class SqliteJournal implements Journal {
     return statement;
   }
 
-  commit(batch: CommitBatch): Promise<void> {
-    return this.writer.write(rowsOf(batch));
+  async commit(batch: CommitBatch): Promise<void> {
+    const first = await this.writer.write(rowsOf(batch));
+    const { events } = batch;
+    for (let i = 0; i < events.length; i++) events[i].seq = first + i;
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.prepared(LAST_SEQ_SQL).pluck().get() as number;
+  }
+
+  async *readAll(range: SeqRange = {}): AsyncIterable<TwinEvent> {
+    let from = range.fromSeq ?? 1;
+    let left = range.limit ?? Infinity;
+    while (left > 0) {
+      const page = Math.min(READ_ALL_PAGE, left);
+      const rows = this.prepared(READ_ALL_SQL).all(from, from, page) as EventRow[];
+      for (const row of rows) yield toEvent(row);
+      if (rows.length < page) return;
+      from = (rows[rows.length - 1].seq as number) + 1;
+      left -= rows.length;
+    }
   }
 
   async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
