@@ -1,0 +1,13 @@
+// Port: one storage backend, opened as a whole: every store of the platform on one database.
+import type { Catalog } from './catalog.js';
+import type { Journal } from './journal.js';
+
+/** The stores of one backend (SQLite files in the data directory, or one PostgreSQL database). */
+export interface Storage {
+  /** `sqlite` or `postgres`, for logs and metrics. */
+  readonly kind: string;
+  journal: Journal;
+  catalog: Catalog;
+  /** Closes every store (the journal last, after its writes are flushed). */
+  close(): Promise<void>;
+}
