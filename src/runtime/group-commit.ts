@@ -8,7 +8,8 @@ import type { TwinEvent } from '../core/events.js';
 import type { CommitBatch, Journal, StoredThing } from '../store/journal.js';
 
 export interface CommitObserver {
-  committed(events: number, seconds: number): void;
+  /** A batch is durable: its events, numbered by the journal, in commit order. */
+  committed(events: readonly TwinEvent[], seconds: number): void;
   failed(error: unknown): void;
 }
 
@@ -183,7 +184,7 @@ export class GroupCommit {
         // Commits of checkpoint states only are housekeeping, not commits of writes.
         if (batch.events.length > 0) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          this.observer.committed(batch.events.length, seconds);
+          this.observer.committed(batch.events, seconds);
         }
         done?.resolve();
       },

@@ -29,7 +29,14 @@ import type { FilterNode } from '../rql/ast.js';
 import { evaluateFilter } from '../rql/evaluate.js';
 import type { EventRange, Journal, StoredThing } from '../store/journal.js';
 import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
-import { GroupCommit, type CommitObserver } from './group-commit.js';
+import { CommittedEventStream } from './committed-event-stream.js';
+import { GroupCommit } from './group-commit.js';
+
+/** What the runtime reports about its commits (metrics, logs). */
+export interface RuntimeObserver {
+  committed(events: number, seconds: number): void;
+  failed(error: unknown): void;
+}
 
 /**
  * A twin's current state: its JSON, or its parsed form while it is among the recently used twins
@@ -104,7 +111,7 @@ export interface RuntimeOptions {
   parsedCacheSize?: number;
   /** How often the current state of changed twins is written to the journal (ms). */
   checkpointEveryMs?: number;
-  observer?: Partial<CommitObserver>;
+  observer?: Partial<RuntimeObserver>;
   now?: () => number;
 }
 
@@ -167,9 +174,12 @@ export class TwinRuntime {
   private readonly snapshotEvery: number;
   private readonly now: () => number;
   private failure: unknown = null;
+  /** Every committed event, in commit order, for the consumers that follow the journal. */
+  readonly events: CommittedEventStream;
 
   constructor(options: RuntimeOptions) {
     this.journal = options.journal;
+    this.events = new CommittedEventStream(options.journal);
     this.index = options.index;
     this.maxThingBytes = options.maxThingBytes ?? DEFAULT_MAX_THING_BYTES;
     this.snapshotEvery = options.snapshotEvery ?? 100;
@@ -180,7 +190,10 @@ export class TwinRuntime {
     this.commits = new GroupCommit(
       this.journal,
       {
-        committed: (count, seconds) => observer.committed?.(count, seconds),
+        committed: (events, seconds) => {
+          this.events.publish(events);
+          observer.committed?.(events.length, seconds);
+        },
         failed: (error) => {
           this.failure = error;
           observer.failed?.(error);
@@ -200,6 +213,7 @@ export class TwinRuntime {
    * searches wait for it.
    */
   async load(): Promise<number> {
+    this.events.startAt(await this.journal.lastSeq());
     const dirty = await this.journal.dirtyThings();
     await this.journal.loadCurrent((stored) => {
       const { json, revision, created, modified } = stored;
@@ -285,6 +299,7 @@ export class TwinRuntime {
 
   async close(): Promise<void> {
     await this.commits.drain(true);
+    this.events.close();
     await this.journal.close();
   }
 
