@@ -1,5 +1,5 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
-import type { Durability } from '../store/sqlite/sqlite-journal.js';
+import type { Durability } from '../store/journal.js';
 
 export interface ServeConfig {
   port: number;

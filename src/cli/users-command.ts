@@ -1,16 +1,15 @@
 // `twinfold users add|list|disable|enable|delete`: manage users in a data directory's catalog.
 import { Command } from 'commander';
-import { join } from 'node:path';
 import { IdentityService } from '../auth/identity-service.js';
 import { SigningKeyRing } from '../auth/signing-keys.js';
 import { TwinfoldError } from '../core/errors.js';
-import { SqliteCatalog } from '../store/sqlite/sqlite-catalog.js';
+import { openCatalog } from '../platform.js';
 
 async function withIdentities<T>(
   data: string,
   work: (identities: IdentityService) => Promise<T>,
 ): Promise<T> {
-  const catalog = new SqliteCatalog(join(data, 'catalog.db'));
+  const catalog = await openCatalog({ store: 'sqlite', data });
   try {
     const identities = new IdentityService({ catalog, keys: new SigningKeyRing(null, 0) });
     await identities.load();

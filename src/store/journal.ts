@@ -1,6 +1,9 @@
 // Port: the event journal (source of truth) with a checkpointed current-state projection and snapshots.
 import type { TwinEvent } from '../core/events.js';
 
+/** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
+export type Durability = 'process' | 'power';
+
 /** A thing's state at a revision. `json` is the thing JSON text, `null` once deleted. Times in epoch ms. */
 export interface StoredThing {
   thingId: string;

@@ -3,18 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type AppOptions } from '../../src/api/app.js';
-import { Metrics } from '../../src/api/metrics.js';
-import { TwinRuntime, type RuntimeOptions } from '../../src/runtime/twin-runtime.js';
-import { MemoryTwinIndex } from '../../src/store/memory/memory-twin-index.js';
-import { SqliteJournal } from '../../src/store/sqlite/sqlite-journal.js';
-import { SqliteCatalog } from '../../src/store/sqlite/sqlite-catalog.js';
-import { PolicyStore } from '../../src/auth/policy-store.js';
+import { pino } from 'pino';
+import type { AppOptions } from '../../src/api/app.js';
+import type { PolicyStore } from '../../src/auth/policy-store.js';
+import { DEFAULTS } from '../../src/cli/config.js';
+import { Platform } from '../../src/platform.js';
+import type { RuntimeOptions, TwinRuntime } from '../../src/runtime/twin-runtime.js';
 
 export interface AppFixture {
   app: FastifyInstance;
   runtime: TwinRuntime;
   policies: PolicyStore;
+  platform: Platform;
   dir: string;
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** PUT/PATCH with a JSON body (merge-patch content type for PATCH). */
@@ -29,25 +29,35 @@ export interface AppFixture {
   close(): Promise<void>;
 }
 
+/** The platform of a test: access control off, journal written inline, nothing logged. */
+export async function openTestPlatform(
+  dir: string,
+  options: Partial<Omit<RuntimeOptions, 'journal' | 'index'>> = {},
+  appOptions: Pick<AppOptions, 'authenticator'> = {},
+): Promise<Platform> {
+  return Platform.open(
+    { ...DEFAULTS, data: dir, mqttPort: 0 },
+    {
+      logger: pino({ level: 'silent' }),
+      logRequests: false,
+      adminToken: 'tft_app-fixture-admin-token-0123',
+      accessControl: false,
+      writerThread: false,
+      runtime: options,
+      authenticator: appOptions.authenticator,
+    },
+  );
+}
+
 export async function createAppFixture(
-  options: Partial<RuntimeOptions> = {},
+  options: Partial<Omit<RuntimeOptions, 'journal' | 'index'>> = {},
   appOptions: Pick<AppOptions, 'authenticator'> = {},
 ): Promise<AppFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-test-'));
   const start = async () => {
-    const runtime = new TwinRuntime({
-      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
-      index: new MemoryTwinIndex(),
-      ...options,
-    });
-    await runtime.load();
-    const policies = new PolicyStore(new SqliteCatalog(join(dir, 'catalog.db')));
-    await policies.load();
-    return {
-      runtime,
-      policies,
-      app: await buildApp({ runtime, policies, metrics: new Metrics(), ...appOptions }),
-    };
+    const platform = await openTestPlatform(dir, options, appOptions);
+    const { runtime, policies, app } = platform;
+    return { platform, runtime, policies, app };
   };
   const fixture: AppFixture = {
     ...(await start()),
@@ -64,13 +74,11 @@ export async function createAppFixture(
         },
       }),
     async restart() {
-      await fixture.app.close();
-      await fixture.runtime.close();
+      await fixture.platform.close();
       Object.assign(fixture, await start());
     },
     async close() {
-      await fixture.app.close();
-      await fixture.runtime.close();
+      await fixture.platform.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
-import { Metrics } from '../../src/api/metrics.js';
-import { IdentityService, type OidcOptions } from '../../src/auth/identity-service.js';
-import { PolicyStore } from '../../src/auth/policy-store.js';
-import { SigningKeyRing } from '../../src/auth/signing-keys.js';
-import { TwinRuntime } from '../../src/runtime/twin-runtime.js';
-import { MemoryTwinIndex } from '../../src/store/memory/memory-twin-index.js';
-import { SqliteCatalog } from '../../src/store/sqlite/sqlite-catalog.js';
-import { SqliteJournal } from '../../src/store/sqlite/sqlite-journal.js';
+import { pino } from 'pino';
+import type { Metrics } from '../../src/api/metrics.js';
+import type { IdentityService, OidcOptions } from '../../src/auth/identity-service.js';
+import type { PolicyStore } from '../../src/auth/policy-store.js';
+import type { SigningKeyRing } from '../../src/auth/signing-keys.js';
+import { DEFAULTS } from '../../src/cli/config.js';
+import { Platform } from '../../src/platform.js';
+import type { TwinRuntime } from '../../src/runtime/twin-runtime.js';
+import type { Catalog } from '../../src/store/catalog.js';
 
 export const ADMIN_TOKEN = 'tft_fixture-admin-token-0123456789';
 
@@ -31,8 +31,9 @@ export interface SecureFixture {
   policies: PolicyStore;
   identities: IdentityService;
   keys: SigningKeyRing;
-  catalog: SqliteCatalog;
+  catalog: Catalog;
   metrics: Metrics;
+  platform: Platform;
   dir: string;
   /** Authorization header values. */
   admin: string;
@@ -55,35 +56,28 @@ export async function createSecureFixture(
   options: SecureFixtureOptions = {},
 ): Promise<SecureFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-secure-'));
-  const now = options.now ?? Date.now;
-  const runtime = new TwinRuntime({
-    journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
-    index: new MemoryTwinIndex(),
-  });
-  await runtime.load();
-  const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
-  const policies = new PolicyStore(catalog, now);
-  await policies.load();
-  const ttl = options.accessTtlSeconds ?? 900;
-  const keys = new SigningKeyRing(join(dir, 'jwt-keys.json'), ttl * 1000, now);
-  const metrics = new Metrics();
-  const identities = new IdentityService({
-    catalog,
-    keys,
-    accessTtlSeconds: ttl,
-    oidc: options.oidc,
-    now,
-    failureDelay: options.failureDelay ?? (() => 0),
-    onFailure: (reason) => metrics.authFailures.inc({ reason }),
-  });
-  await identities.init(ADMIN_TOKEN);
-  const app = await buildApp({
-    runtime,
-    policies,
-    identities,
-    metrics,
-    rateLimit: options.rateLimit,
-  });
+  const platform = await Platform.open(
+    {
+      ...DEFAULTS,
+      data: dir,
+      mqttPort: 0,
+      rateLimit: options.rateLimit ?? 0,
+      accessTtlSeconds: options.accessTtlSeconds ?? 900,
+      oidcIssuer: options.oidc?.issuer,
+      oidcJwksUrl: options.oidc?.jwksUrl,
+      oidcAudience: options.oidc?.audience,
+    },
+    {
+      logger: pino({ level: 'silent' }),
+      logRequests: false,
+      adminToken: ADMIN_TOKEN,
+      writerThread: false,
+      now: options.now,
+      failureDelay: options.failureDelay ?? (() => 0),
+    },
+  );
+  const { app, runtime, policies, identities, keys, metrics } = platform;
+  const catalog = platform.storage.catalog;
   const admin = `Bearer ${ADMIN_TOKEN}`;
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
   const send: SecureFixture['send'] = (method, url, auth, body) =>
@@ -109,6 +103,7 @@ export async function createSecureFixture(
     keys,
     catalog,
     metrics,
+    platform,
     dir,
     admin,
     basic,
@@ -122,9 +117,7 @@ export async function createSecureFixture(
     request: (o) => app.inject(o),
     send,
     async close() {
-      await app.close();
-      await runtime.close();
-      await catalog.close();
+      await platform.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

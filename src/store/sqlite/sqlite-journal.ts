@@ -6,7 +6,14 @@ import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
-import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
+import type {
+  CommitBatch,
+  Durability,
+  EventRange,
+  Journal,
+  SeqRange,
+  StoredThing,
+} from '../journal.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
 import {
   ARCHIVE_SQL,
@@ -17,8 +24,7 @@ import {
   rowsOf,
 } from './sqlite-journal-writer.js';
 
-/** `process`: a commit survives a crash of the process (kill -9); `power`: it also survives power loss (fsync). */
-export type Durability = 'process' | 'power';
+export type { Durability } from '../journal.js';
 
 export interface SqliteJournalOptions {
   /** File path, or `:memory:`. */
@@ -222,8 +228,10 @@ export class SqliteJournal implements Journal {
     return this.writer.prune(timestamp);
   }
 
+  /** Flushes and closes; a second call does nothing. */
   async close(): Promise<void> {
+    if (!this.db.open) return;
     await this.writer.close();
-    if (this.db.open) this.db.close();
+    this.db.close();
   }
 }

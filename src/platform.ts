@@ -1,0 +1,193 @@
+// The one composition root: builds storage from `--store`, then the runtime, the services and the
+// API, and owns their start and stop order. Adapters are imported here and in tests only.
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { buildApp, type AppOptions } from './api/app.js';
+import { Metrics } from './api/metrics.js';
+import { IdentityService } from './auth/identity-service.js';
+import { PolicyStore } from './auth/policy-store.js';
+import { SigningKeyRing } from './auth/signing-keys.js';
+import type { ServeConfig } from './cli/config.js';
+import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
+import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
+import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
+import { SqliteJournal } from './store/sqlite/sqlite-journal.js';
+import type { Catalog } from './store/catalog.js';
+import type { Storage } from './store/storage.js';
+
+/** What storage is opened from: the `--store`, `--data` and `--durability` settings. */
+export type StorageConfig = Pick<ServeConfig, 'store' | 'data' | 'durability'> & {
+  /** Write the SQLite journal on a worker thread (default true; tests may write inline). */
+  writerThread?: boolean;
+};
+
+/** Opens every store of the configured backend. */
+export async function openStorage(config: StorageConfig): Promise<Storage> {
+  if (config.store !== 'sqlite') {
+    throw new Error(`unsupported store '${config.store}'`);
+  }
+  const journal = new SqliteJournal({
+    path: join(config.data, 'journal.db'),
+    durability: config.durability,
+    writerThread: config.writerThread ?? true,
+  });
+  const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+  return {
+    kind: 'sqlite',
+    journal,
+    catalog,
+    async close() {
+      await catalog.close();
+      await journal.close();
+    },
+  };
+}
+
+/** Opens only the catalog of the configured backend (for commands that manage users offline). */
+export async function openCatalog(config: Pick<ServeConfig, 'store' | 'data'>): Promise<Catalog> {
+  if (config.store !== 'sqlite') throw new Error(`unsupported store '${config.store}'`);
+  return new SqliteCatalog(join(config.data, 'catalog.db'));
+}
+
+/** Options of a platform that the command line does not set: embedding, tests, benchmarks. */
+export interface PlatformOptions {
+  logger?: Logger;
+  /** The bootstrap admin token (TWINFOLD_ADMIN_TOKEN). */
+  adminToken?: string;
+  /** Where a generated admin token is shown, once (default: stderr). */
+  announce?: (text: string) => void;
+  /**
+   * false trusts every request as an administrator: only for measuring what access control costs
+   * (bench/), for tests of the API alone, and for embedding behind another gate. Never reachable
+   * from the command line.
+   */
+  accessControl?: boolean;
+  /** Tuning of the runtime (tests): snapshot and checkpoint intervals, cache sizes. */
+  runtime?: Partial<Omit<RuntimeOptions, 'journal' | 'index'>>;
+  /** The clock of identities and policies (JWT and token expiry). */
+  now?: () => number;
+  /** Delay before answering the n-th consecutive failed login. */
+  failureDelay?: (failures: number) => number;
+  /** Replaces authentication (tests of the authentication slot). */
+  authenticator?: AppOptions['authenticator'];
+  /** Write the SQLite journal on a worker thread (default true). */
+  writerThread?: boolean;
+  /** Log the API's requests (default: only when a logger is given). */
+  logRequests?: boolean;
+}
+
+/**
+ * A whole Twinfold node, built but not yet listening.
+ *
+ * @example
+ * const platform = await Platform.open(resolveConfig({ data: '/tmp/tf' }));
+ * const url = await platform.listen();
+ * await platform.close();
+ */
+export class Platform {
+  private constructor(
+    readonly config: ServeConfig,
+    readonly logger: Logger,
+    readonly storage: Storage,
+    readonly runtime: TwinRuntime,
+    readonly policies: PolicyStore,
+    readonly identities: IdentityService,
+    readonly keys: SigningKeyRing,
+    readonly metrics: Metrics,
+    readonly app: FastifyInstance,
+  ) {}
+
+  /** Opens storage, loads the state and builds the API; resolves before anything listens. */
+  static async open(config: ServeConfig, options: PlatformOptions = {}): Promise<Platform> {
+    const logger = options.logger ?? pino({ level: config.logLevel });
+    const metrics = new Metrics();
+    const storage = await openStorage({ ...config, writerThread: options.writerThread });
+    try {
+      const runtime = new TwinRuntime({
+        journal: storage.journal,
+        index: new MemoryTwinIndex(),
+        maxThingBytes: config.maxThingBytes,
+        observer: {
+          committed: (events, seconds) => metrics.observeCommit(events, seconds),
+          failed: (error) => logger.error({ err: error }, 'journal commit failed'),
+        },
+        ...options.runtime,
+      });
+      const now = options.now ?? Date.now;
+      const policies = new PolicyStore(storage.catalog, now);
+      await policies.load();
+      const keys = new SigningKeyRing(
+        join(config.data, 'jwt-keys.json'),
+        config.accessTtlSeconds * 1000,
+        now,
+      );
+      const identities = new IdentityService({
+        catalog: storage.catalog,
+        keys,
+        accessTtlSeconds: config.accessTtlSeconds,
+        oidc:
+          config.oidcIssuer && config.oidcJwksUrl
+            ? {
+                issuer: config.oidcIssuer,
+                jwksUrl: config.oidcJwksUrl,
+                audience: config.oidcAudience,
+              }
+            : undefined,
+        now,
+        failureDelay: options.failureDelay,
+        onFailure: (reason) => metrics.authFailures.inc({ reason }),
+      });
+      const { generatedAdminToken } = await identities.init(options.adminToken);
+      if (generatedAdminToken) {
+        (options.announce ?? ((text) => process.stderr.write(text)))(
+          `\nTwinfold created the admin token below. It is shown only this once; keep it safe.\n` +
+            `  Authorization: Bearer ${generatedAdminToken}\n` +
+            `Set TWINFOLD_ADMIN_TOKEN to choose your own.\n\n`,
+        );
+        logger.warn('a bootstrap admin token was generated and printed on stderr');
+      }
+      await runtime.load();
+      const app = await buildApp({
+        runtime,
+        policies,
+        identities: options.accessControl === false ? undefined : identities,
+        metrics,
+        logger: (options.logRequests ?? options.logger !== undefined) ? logger : false,
+        rateLimit: config.rateLimit,
+        bodyLimit: config.maxThingBytes * 2,
+        authenticator: options.authenticator,
+      });
+      return new Platform(
+        config,
+        logger,
+        storage,
+        runtime,
+        policies,
+        identities,
+        keys,
+        metrics,
+        app,
+      );
+    } catch (error) {
+      await storage.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Listens on the configured host and port; resolves to the base URL. */
+  async listen(): Promise<string> {
+    const { host, port } = this.config;
+    await this.app.listen({ port, host });
+    const address = this.app.server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  }
+
+  /** Stops accepting requests, drains those in flight, flushes the journal, closes storage. */
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.runtime.close();
+    await this.storage.close();
+  }
+}
