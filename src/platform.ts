@@ -11,6 +11,7 @@ import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
+import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
 import { SqliteJournal } from './store/sqlite/sqlite-journal.js';
 import type { Catalog } from './store/catalog.js';
@@ -27,21 +28,30 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   if (config.store !== 'sqlite') {
     throw new Error(`unsupported store '${config.store}'`);
   }
-  const journal = new SqliteJournal({
-    path: join(config.data, 'journal.db'),
-    durability: config.durability,
-    writerThread: config.writerThread ?? true,
-  });
-  const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
-  return {
-    kind: 'sqlite',
-    journal,
-    catalog,
-    async close() {
-      await catalog.close();
-      await journal.close();
-    },
-  };
+  const lock = DataDirectoryLock.acquire(config.data);
+  let journal: SqliteJournal | undefined;
+  try {
+    journal = new SqliteJournal({
+      path: join(config.data, 'journal.db'),
+      durability: config.durability,
+      writerThread: config.writerThread ?? true,
+    });
+    const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+    return {
+      kind: 'sqlite',
+      journal,
+      catalog,
+      async close() {
+        await catalog.close();
+        await journal?.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    await journal?.close();
+    lock.release();
+    throw error;
+  }
 }
 
 /** Opens only the catalog of the configured backend (for commands that manage users offline). */

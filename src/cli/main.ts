@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, DEFAULTS, resolveConfig, type ServeFlags } from './config.js';
+import { StorageError } from '../store/storage-errors.js';
 import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
 
@@ -94,6 +95,7 @@ program
       adminToken: process.env.TWINFOLD_ADMIN_TOKEN,
     }).catch((error: unknown) => {
       logger.fatal({ err: error }, 'could not start');
+      if (error instanceof StorageError) process.stderr.write(`twinfold serve: ${error.message}\n`);
       process.exit(1);
     });
     let stopping = false;

@@ -77,6 +77,11 @@ export interface Journal {
   snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null>;
   /** The revision current at `timestamp` (the last event at or before it), or null. */
   revisionAt(thingId: string, timestamp: number): Promise<number | null>;
+  /**
+   * Accepts commits again after a failed one. The caller first lets every outstanding commit
+   * settle (they are refused) and drops what they held; what committed before the failure stands.
+   */
+  recover(): Promise<void>;
   /** Forgets things deleted before `timestamp` (events, snapshots and tombstone); resolves to how many. */
   pruneDeletedBefore(timestamp: number): Promise<number>;
   close(): Promise<void>;

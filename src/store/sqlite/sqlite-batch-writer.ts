@@ -1,11 +1,11 @@
 // Runs the journal writer on the calling thread, or on a connection of its own in a worker thread
 // so that inserts, moves of recent events and WAL checkpoints never block the event loop.
 import type Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { StorageUnavailableError } from '../storage-errors.js';
+import type { WriterReply, WriterRequest, WriterThreadData } from './sqlite-journal-worker.js';
 import {
-  WRITER_SOURCE,
-  createInlineJournalWriter,
+  createJournalWriter,
   type BatchRows,
   type JournalWriter,
 } from './sqlite-journal-writer.js';
@@ -13,11 +13,14 @@ import {
 export interface BatchWriter {
   /**
    * Writes one batch in a transaction; resolves once it is committed, to the position of its first
-   * event. Batches commit in the order they are written; once one fails, every later one fails too.
+   * event. Batches commit in the order they are written; once one fails, every later one fails too
+   * (with a {@link StorageUnavailableError}) until `recover`.
    */
   write(batch: BatchRows): Promise<number>;
   /** Runs the writer's prune after every batch written before it; resolves to how many things went. */
   prune(before: number): Promise<number>;
+  /** Accepts writes again after a failure (every batch written before this call has settled). */
+  recover(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,16 +29,27 @@ const ARCHIVE_EVERY = 20_000;
 /** …or after this long without writes. */
 const ARCHIVE_WHEN_QUIET_MS = 1_000;
 
+/** A writer's failure as a typed error that keeps the message (and the cause, when there is one). */
+function unavailable(error: unknown): StorageUnavailableError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StorageUnavailableError(message, { cause: error });
+}
+
 /** Writes batches on an open connection of the caller's thread. */
 export class InlineBatchWriter implements BatchWriter {
   private readonly writer: JournalWriter;
 
-  constructor(db: Database.Database) {
-    this.writer = createInlineJournalWriter(db, ARCHIVE_EVERY);
+  constructor(db: Database.Database, seqFile?: string) {
+    this.writer = createJournalWriter(db, { archiveEvery: ARCHIVE_EVERY, seqFile });
   }
 
   async write(batch: BatchRows): Promise<number> {
-    const first = this.writer.write(batch);
+    let first: number;
+    try {
+      first = this.writer.write(batch);
+    } catch (error) {
+      throw unavailable(error);
+    }
     this.writer.archiveIfDue(false);
     return first;
   }
@@ -44,55 +58,29 @@ export class InlineBatchWriter implements BatchWriter {
     return this.writer.prune(before);
   }
 
+  async recover(): Promise<void> {
+    this.writer.recover();
+  }
+
   async close(): Promise<void> {
     this.writer.archiveIfDue(true);
+    this.writer.close();
   }
 }
 
-// Plain JavaScript so that it runs the same from src (tsx, vitest) and from dist.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = ' + workerData.synchronous);
-db.pragma('busy_timeout = 10000');
-// Checkpoints run on this thread, off the event loop: fewer, larger ones write each hot page once.
-db.pragma('wal_autocheckpoint = 10000');
-${WRITER_SOURCE}
-const writer = createJournalWriter(db, workerData.archiveEvery);
-let writes = 0;
-const quiet = setInterval(() => {
-  if (writes === 0) writer.archiveIfDue(true);
-  writes = 0;
-}, workerData.archiveWhenQuietMs);
-parentPort.on('message', (message) => {
-  if (message.close) {
-    clearInterval(quiet);
-    writer.archiveIfDue(true);
-    db.close();
-    parentPort.postMessage({ id: message.id });
-    return;
-  }
-  if (message.prune !== null) {
-    try {
-      parentPort.postMessage({ id: message.id, result: writer.prune(message.prune) });
-    } catch (error) {
-      parentPort.postMessage({ id: message.id, error: 'journal prune failed: ' + String(error.message) });
-    }
-    return;
-  }
-  writes++;
-  try {
-    const first = writer.write(JSON.parse(message.encoded));
-    parentPort.postMessage({ id: message.id, result: first });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String(error.message) });
-    return;
-  }
-  writer.archiveIfDue(false);
-});
-`;
+/**
+ * The worker's entry: the compiled module next to this one, or, when running from the TypeScript
+ * sources (tests, `tsx`), the source module loaded through tsx's require hook.
+ */
+function startWorker(data: WriterThreadData): Worker {
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './sqlite-journal-worker.ts' : './sqlite-journal-worker.js',
+    import.meta.url,
+  );
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
+  const bootstrap = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry.pathname)});`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
 
 /** Writes batches on a connection of its own in a worker thread. */
 export class WorkerBatchWriter implements BatchWriter {
@@ -105,23 +93,19 @@ export class WorkerBatchWriter implements BatchWriter {
   /** Why the writer thread stopped, once it has: every later request fails with it at once. */
   private stopped: Error | null = null;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL') {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver,
-        path,
-        synchronous,
-        archiveEvery: ARCHIVE_EVERY,
-        archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
-      },
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', seqFile?: string) {
+    this.worker = startWorker({
+      path,
+      synchronous,
+      archiveEvery: ARCHIVE_EVERY,
+      archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
+      seqFile,
     });
-    this.worker.on('message', (message: { id: number; error?: string; result?: unknown }) => {
+    this.worker.on('message', (message: WriterReply) => {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (message.error === undefined) waiter?.resolve(message.result);
-      else waiter?.reject(new Error(message.error));
+      else waiter?.reject(unavailable(message.error));
     });
     this.worker.on('error', (error) => this.stop(error));
     this.worker.on('exit', () => this.stop(new Error('the journal writer thread stopped')));
@@ -133,13 +117,24 @@ export class WorkerBatchWriter implements BatchWriter {
     this.pending.clear();
   }
 
-  /** Posts `{ id, encoded | prune | close }` and resolves with the writer's answer. */
-  private send(encoded: string | null, prune: number | null, close = false): Promise<unknown> {
+  /** Posts one request (built as one literal) and resolves with the writer's answer. */
+  private send(
+    encoded: string | null,
+    prune: number | null,
+    control?: 'recover' | 'close',
+  ): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, encoded, prune, close });
+      const request: WriterRequest = {
+        id,
+        encoded,
+        prune,
+        recover: control === 'recover',
+        close: control === 'close',
+      };
+      this.worker.postMessage(request);
     });
   }
 
@@ -152,9 +147,13 @@ export class WorkerBatchWriter implements BatchWriter {
     return (await this.send(null, before)) as number;
   }
 
+  async recover(): Promise<void> {
+    await this.send(null, null, 'recover');
+  }
+
   async close(): Promise<void> {
     if (this.stopped) return;
-    await this.send(null, null, true);
+    await this.send(null, null, 'close');
     await this.worker.terminate();
   }
 }

@@ -1,7 +1,10 @@
 // The embedded Catalog: users, tokens and policies in a SQLite file beside the journal.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { StorageCorruptError } from '../storage-errors.js';
+import { assertLogHasItsDatabase, openDatabase } from './sqlite-file-check.js';
 import type {
   ApiTokenRecord,
   Catalog,
@@ -14,19 +17,49 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_tokens (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (id TEXT PRIMARY KEY, record TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog_identity (id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (policy_id TEXT PRIMARY KEY, revision INTEGER NOT NULL,
   created INTEGER NOT NULL, modified INTEGER NOT NULL, json TEXT);
 `;
+
+/**
+ * Refuses a catalog that is not the one this data directory was created with: its identity, kept
+ * both inside it and beside it, must match. Otherwise an emptied or replaced catalog.db would
+ * start with no users, tokens or policies, unnoticed.
+ */
+function assertSameCatalog(db: Database.Database, path: string): void {
+  const idFile = `${path}.id`;
+  let id = db.prepare('SELECT id FROM catalog_identity').pluck().get() as string | undefined;
+  const recorded = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : null;
+  if (recorded !== null && recorded !== id) {
+    throw new StorageCorruptError(
+      `${basename(path)} is not the catalog of this data directory (it was emptied or replaced): ` +
+        `starting would lose its users, tokens and policies. Restore ${path} from a backup; to ` +
+        `start with an empty catalog on purpose, delete ${idFile}.`,
+    );
+  }
+  if (id === undefined) {
+    id = randomUUID();
+    db.prepare('INSERT INTO catalog_identity (id) VALUES (?)').run(id);
+  }
+  if (recorded === null) writeFileSync(idFile, `${id}\n`);
+}
 
 export class SqliteCatalog implements Catalog {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    const onDisk = path !== ':memory:';
+    if (onDisk) {
+      mkdirSync(dirname(path), { recursive: true });
+      assertLogHasItsDatabase(path);
+    }
+    this.db = openDatabase(path, (db) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+      if (onDisk) assertSameCatalog(db, path);
+    });
   }
 
   private records<T>(table: string): T[] {

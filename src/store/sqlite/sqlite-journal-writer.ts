@@ -1,11 +1,13 @@
 // How commit batches are written to the SQLite journal: the schema, the encoding of a batch, and the
-// writer itself (as plain JavaScript source, so the same code runs in the writer thread and inline).
+// writer itself (the same code runs inline and in the writer thread, sqlite-journal-worker.ts).
 //
 // Events are appended to `recent_events`, whose rowid order means one or two fresh pages per batch,
 // then moved, sorted, into `events` (keyed by thing and revision) in bulk once enough have gathered.
 // Inserting each event straight into the keyed table touches one B-tree page per thing per batch,
 // which cost about 15 µs of CPU per event against about 6 µs this way (tmp micro-benchmark, 1,000
 // and 100,000 things, batches of 20). Readers query both tables.
+import type Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import type { TwinEvent } from '../../core/events.js';
 import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, StoredThing } from '../journal.js';
@@ -90,12 +92,12 @@ export function rowsOf(batch: CommitBatch): BatchRows {
   };
 }
 
-/** The writer, as created by `createJournalWriter(db, archiveEvery)` in {@link WRITER_SOURCE}. */
+/** The writer made by {@link createJournalWriter}. */
 export interface JournalWriter {
   /**
    * Writes one batch in a transaction and returns the position of its first event (the others
    * follow it). Throws `journal write failed: …` when it cannot; from then on every write throws
-   * `journal write refused: …` (nothing lands after a gap).
+   * `journal write refused: …` (nothing lands after a gap) until {@link JournalWriter.recover}.
    */
   write(batch: BatchRows): number;
   /** Moves recent events into `events` when enough have gathered, or any at all with `force`. */
@@ -105,40 +107,81 @@ export interface JournalWriter {
    * events, snapshots, tombstone. Returns how many.
    */
   prune(before: number): number;
+  /**
+   * Accepts writes again after a failure, once the caller has dropped every batch after the
+   * failed one. The failed transaction was rolled back, so what was committed before it stands.
+   */
+  recover(): void;
+  close(): void;
 }
 
-/** Plain JavaScript defining `createJournalWriter(db, archiveEvery)`; `db` is a better-sqlite3 connection. */
-export const WRITER_SOURCE = `
-function createJournalWriter(db, archiveEvery) {
-  const insertEvent = db.prepare('INSERT INTO recent_events (seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+export interface JournalWriterOptions {
+  /** Recent events are moved into the keyed table once this many have gathered. */
+  archiveEvery: number;
+  /**
+   * A file that holds the last committed position, rewritten after each commit: a journal found
+   * behind it at start has lost committed events (see sqlite-journal-check.ts).
+   */
+  seqFile?: string;
+}
+
+/** The width of the position written to the sequence file. */
+const SEQ_WIDTH = 20;
+
+/** Creates the writer on an open connection (of this thread or of the writer thread). */
+export function createJournalWriter(
+  db: Database.Database,
+  options: JournalWriterOptions,
+): JournalWriter {
+  const insertEvent = db.prepare(
+    `INSERT INTO recent_events (seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const saveSeq = db.prepare('UPDATE sequence SET last = ? WHERE id = 1');
-  let lastSeq = db.prepare(${JSON.stringify(LAST_SEQ_SQL)}).pluck().get();
-  const upsertThing = db.prepare('INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
-  const upsertSnapshot = db.prepare('INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)');
+  let lastSeq = db.prepare(LAST_SEQ_SQL).pluck().get() as number;
+  const upsertThing = db.prepare(
+    'INSERT OR REPLACE INTO things (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+  );
+  const upsertSnapshot = db.prepare(
+    'INSERT OR REPLACE INTO snapshots (thing_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+  );
   const markDirty = db.prepare('INSERT OR IGNORE INTO dirty (thing_id) VALUES (?)');
   const markClean = db.prepare('DELETE FROM dirty WHERE thing_id = ?');
   const lastArchived = db.prepare('SELECT MAX(revision) FROM events WHERE thing_id = ?').pluck();
-  const archiveStatements = ${JSON.stringify(ARCHIVE_SQL)}.map((sql) => db.prepare(sql));
+  const archiveStatements = ARCHIVE_SQL.map((sql) => db.prepare(sql));
   // Deleted before the cut-off, and not re-created since the last checkpoint (those are dirty).
-  const doomed = 'SELECT thing_id FROM things WHERE json IS NULL AND modified < ? AND thing_id NOT IN (SELECT thing_id FROM dirty)';
+  const doomed =
+    'SELECT thing_id FROM things WHERE json IS NULL AND modified < ? AND thing_id NOT IN (SELECT thing_id FROM dirty)';
   const doomedIds = db.prepare(doomed).pluck();
   // recent_events has no index by thing: one pass over it.
-  const pruneRecent = db.prepare('DELETE FROM recent_events WHERE thing_id IN (' + doomed + ')');
-  const pruneById = ['events', 'snapshots', 'things'].map((table) => db.prepare('DELETE FROM ' + table + ' WHERE thing_id = ?'));
+  const pruneRecent = db.prepare(`DELETE FROM recent_events WHERE thing_id IN (${doomed})`);
+  const pruneById = ['events', 'snapshots', 'things'].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE thing_id = ?`),
+  );
+  // Not O_APPEND: the position is rewritten in place.
+  const seqFd =
+    options.seqFile === undefined
+      ? null
+      : openSync(options.seqFile, existsSync(options.seqFile) ? 'r+' : 'w+');
+  const seqBuffer = Buffer.alloc(SEQ_WIDTH + 1);
+  const writeSeqFile = () => {
+    if (seqFd === null) return;
+    seqBuffer.write(`${String(lastSeq).padStart(SEQ_WIDTH, '0')}\n`, 0, 'latin1');
+    writeSync(seqFd, seqBuffer, 0, seqBuffer.length, 0);
+  };
   // The newest revision of each thing with events in recent_events: a thing's revisions must grow,
   // as the primary key of events would demand (checked here, before anything is acknowledged).
-  const newest = new Map();
+  const newest = new Map<string, number>();
   // Recent events left by a crash were moved when the journal opened.
   let recent = 0;
-  let failure = null;
-  const apply = db.transaction((batch) => {
-    const seen = new Map();
+  let failure: string | null = null;
+  const apply = db.transaction((batch: BatchRows) => {
+    const seen = new Map<string, number>();
     let seq = lastSeq;
     for (const row of batch.events) {
       const id = row[0];
-      const last = seen.get(id) ?? newest.get(id) ?? lastArchived.get(id) ?? 0;
+      const last = seen.get(id) ?? newest.get(id) ?? (lastArchived.get(id) as number | null) ?? 0;
       if (!(row[1] > last)) {
-        throw new Error('event revision ' + row[1] + ' of ' + id + ' is not after revision ' + last);
+        throw new Error(`event revision ${row[1]} of ${id} is not after revision ${last}`);
       }
       seen.set(id, row[1]);
       insertEvent.run(++seq, ...row);
@@ -157,51 +200,50 @@ function createJournalWriter(db, archiveEvery) {
   const archive = db.transaction(() => {
     for (const statement of archiveStatements) statement.run();
   });
-  const prune = db.transaction((before) => {
-    const ids = doomedIds.all(before);
+  const prune = db.transaction((before: number) => {
+    const ids = doomedIds.all(before) as string[];
     pruneRecent.run(before);
     for (const statement of pruneById) for (const id of ids) statement.run(id);
     for (const id of ids) newest.delete(id);
     return ids.length;
   });
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
   return {
     write(batch) {
-      if (failure !== null) throw new Error('journal write refused: an earlier write failed (' + failure + ')');
+      if (failure !== null) {
+        throw new Error(`journal write refused: an earlier write failed (${failure})`);
+      }
       try {
         const seen = apply(batch);
         for (const [id, revision] of seen) newest.set(id, revision);
         recent += batch.events.length;
         const first = lastSeq + 1;
         lastSeq += batch.events.length;
+        if (batch.events.length > 0) writeSeqFile();
         return first;
       } catch (error) {
-        failure = String((error && error.message) || error);
-        throw new Error('journal write failed: ' + failure);
+        failure = messageOf(error);
+        throw new Error(`journal write failed: ${failure}`, { cause: error });
       }
     },
     archiveIfDue(force) {
-      if (failure !== null || recent === 0 || (!force && recent < archiveEvery)) return;
+      if (failure !== null || recent === 0 || (!force && recent < options.archiveEvery)) return;
       try {
         archive();
         newest.clear();
         recent = 0;
       } catch (error) {
-        failure = 'moving recent events failed: ' + String((error && error.message) || error);
+        failure = `moving recent events failed: ${messageOf(error)}`;
       }
     },
     prune(before) {
       return prune(before);
     },
+    recover() {
+      failure = null;
+    },
+    close() {
+      if (seqFd !== null) closeSync(seqFd);
+    },
   };
-}
-`;
-
-/** Creates the writer of {@link WRITER_SOURCE} on a connection of this thread. */
-export function createInlineJournalWriter(db: unknown, archiveEvery: number): JournalWriter {
-  const create = new Function(
-    'db',
-    'archiveEvery',
-    `${WRITER_SOURCE}\nreturn createJournalWriter(db, archiveEvery);`,
-  ) as (db: unknown, archiveEvery: number) => JournalWriter;
-  return create(db, archiveEvery);
 }

@@ -1,5 +1,5 @@
 // Runs the Journal contract against the SQLite adapter, plus SQLite-specific checks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import { journalContract } from '../journal.contract.js';
 import type { Journal } from '../journal.js';
+import { StorageCorruptError } from '../storage-errors.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
 const dirs: string[] = [];
@@ -183,6 +184,80 @@ describe('sqlite journal: positions', () => {
     };
     await journal.commit({ events: [next], dirty: [], snapshots: [] });
     expect(next.seq).toBe(3);
+    await journal.close();
+  });
+});
+
+describe('sqlite journal: damaged files are refused at start', () => {
+  /** A journal left as a kill -9 leaves it: commits in the write-ahead log, copied while open. */
+  async function crashedJournal(events: number): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const live = join(dir, 'live.db');
+    const journal = new SqliteJournal({ path: live });
+    for (let r = 1; r <= events; r++) {
+      await journal.commit({
+        events: [
+          r === 1
+            ? { thingId: 'ns:c', revision: 1, timestamp: 1, action: 'created', path: [], value: {} }
+            : {
+                thingId: 'ns:c',
+                revision: r,
+                timestamp: r,
+                action: 'modified',
+                path: ['attributes', 'n'],
+                value: 'x'.repeat(200),
+              },
+        ],
+        dirty: [],
+        snapshots: [],
+      });
+    }
+    const path = join(dir, 'journal.db');
+    for (const suffix of ['', '-wal', '.seq']) copyFileSync(`${live}${suffix}`, `${path}${suffix}`);
+    await journal.close();
+    return path;
+  }
+
+  it('refuses an emptied journal.db whose write-ahead log still holds data, and keeps the log', async () => {
+    const path = await crashedJournal(20);
+    const walSize = statSync(`${path}-wal`).size;
+    expect(walSize).toBeGreaterThan(0);
+    truncateSync(path, 0);
+    expect(() => new SqliteJournal({ path })).toThrow(StorageCorruptError);
+    expect(() => new SqliteJournal({ path })).toThrow(/journal\.db is empty .*journal\.db-wal/);
+    expect(statSync(`${path}-wal`).size).toBe(walSize);
+  });
+
+  it('refuses a journal whose write-ahead log was cut short, naming what is missing', async () => {
+    const path = await crashedJournal(40);
+    truncateSync(`${path}-wal`, Math.floor(statSync(`${path}-wal`).size / 2));
+    expect(() => new SqliteJournal({ path })).toThrow(
+      /ends at event \d+, but event 40 was committed/,
+    );
+    // Deleting the recorded position is the stated way to start with what is left.
+    rmSync(`${path}.seq`);
+    const journal = new SqliteJournal({ path });
+    expect(await journal.lastSeq()).toBeLessThan(40);
+    await journal.close();
+  });
+
+  it('refuses a file that is not a database with a typed error naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    writeFileSync(
+      path,
+      'this is not an SQLite database, but it is long enough to look like one'.repeat(100),
+    );
+    expect(() => new SqliteJournal({ path })).toThrow(StorageCorruptError);
+    expect(() => new SqliteJournal({ path })).toThrow(/journal\.db is damaged/);
+  });
+
+  it('starts normally after a crash that left commits in the write-ahead log', async () => {
+    const path = await crashedJournal(30);
+    const journal = new SqliteJournal({ path });
+    expect(await journal.lastSeq()).toBe(30);
     await journal.close();
   });
 });

@@ -1,5 +1,5 @@
 // The embedded Journal: SQLite in WAL mode, one transaction per group commit.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TwinEvent } from '../../core/events.js';
@@ -14,6 +14,12 @@ import type {
   SeqRange,
   StoredThing,
 } from '../journal.js';
+import {
+  assertJournalComplete,
+  assertLogHasItsDatabase,
+  openDatabase,
+  readRecordedSeq,
+} from './sqlite-file-check.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
 import {
   ARCHIVE_SQL,
@@ -118,25 +124,36 @@ export class SqliteJournal implements Journal {
   private readonly writer: BatchWriter;
 
   constructor(options: SqliteJournalOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const { path } = options;
+    const onDisk = path !== ':memory:';
+    const seqFile = onDisk ? `${path}.seq` : undefined;
+    if (onDisk) {
+      mkdirSync(dirname(path), { recursive: true });
+      assertLogHasItsDatabase(path);
+    }
     const synchronous = options.durability === 'power' ? 'FULL' : 'NORMAL';
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${synchronous}`);
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(SCHEMA);
-    numberLegacyEvents(this.db);
-    this.db.exec(SEQ_INDEX);
-    // Events still in recent_events after a crash join the keyed table before anything reads them.
-    this.db.transaction(() => {
-      for (const sql of ARCHIVE_SQL) this.db.prepare(sql).run();
-    })();
+    this.db = openDatabase(path, (db) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      db.pragma('cache_size = -65536');
+      db.pragma('busy_timeout = 10000');
+      db.exec(SCHEMA);
+      numberLegacyEvents(db);
+      db.exec(SEQ_INDEX);
+      if (seqFile) {
+        const last = db.prepare(LAST_SEQ_SQL).pluck().get() as number;
+        assertJournalComplete(path, last, readRecordedSeq(seqFile));
+      }
+      // Events still in recent_events after a crash join the keyed table before anything reads them.
+      db.transaction(() => {
+        for (const sql of ARCHIVE_SQL) db.prepare(sql).run();
+      })();
+    });
     const threaded = options.writerThread ?? false;
     this.writer =
-      threaded && options.path !== ':memory:'
-        ? new WorkerBatchWriter(options.path, synchronous)
-        : new InlineBatchWriter(this.db);
+      threaded && onDisk
+        ? new WorkerBatchWriter(path, synchronous, seqFile)
+        : new InlineBatchWriter(this.db, seqFile);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -221,6 +238,10 @@ export class SqliteJournal implements Journal {
            UNION ALL SELECT MAX(revision) FROM recent_events WHERE thing_id = ? AND ts <= ?)`,
     ).get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
     return row.revision;
+  }
+
+  recover(): Promise<void> {
+    return this.writer.recover();
   }
 
   pruneDeletedBefore(timestamp: number): Promise<number> {
