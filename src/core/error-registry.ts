@@ -293,6 +293,14 @@ export const errors = {
       detail,
       'Retry in a moment; the server is starting or stopping.',
     ),
+  storageUnavailable: (detail: string, cause?: unknown) =>
+    new TwinfoldError(
+      'storage.unavailable',
+      503,
+      `Storage is failing, so nothing of this request was stored: ${detail}`,
+      'Retry in a moment: writes resume by themselves once storage works again (free disk space, or bring the database back).',
+      { cause },
+    ),
 
   // --- authentication and identities ---
   authenticationMissing: () =>

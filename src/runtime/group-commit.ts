@@ -22,6 +22,8 @@ export interface GroupCommitOptions {
   checkpointChunk?: number;
   /** Commits handed to the journal and not yet durable, at most (default 1). */
   maxInFlight?: number;
+  /** The clock of checkpoint rounds (default Date.now). */
+  now?: () => number;
 }
 
 /** A checkpoint round starts early once this many twins are dirty. */
@@ -73,6 +75,7 @@ export class GroupCommit {
   private readonly maxInFlight: number;
   private readonly checkpointEveryMs: number;
   private readonly checkpointChunk: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly journal: Journal,
@@ -82,7 +85,8 @@ export class GroupCommit {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
     this.checkpointChunk = options.checkpointChunk ?? 128;
-    this.lastCheckpoint = Date.now();
+    this.now = options.now ?? Date.now;
+    this.lastCheckpoint = this.now();
   }
 
   /** Queues one event; resolves once durable. */
@@ -96,6 +100,17 @@ export class GroupCommit {
     this.gathering ??= pending();
     this.schedule();
     return this.gathering.promise;
+  }
+
+  /**
+   * After a failure, once every outstanding commit has settled (drained): asks the journal to
+   * accept commits again and resumes checkpoint rounds.
+   */
+  async recover(): Promise<void> {
+    await this.drain();
+    await this.journal.recover();
+    this.failed = false;
+    this.lastCheckpoint = this.now();
   }
 
   /** Remembers a twin whose stored state is behind its events (found when loading). */
@@ -129,7 +144,7 @@ export class GroupCommit {
   private roundDue(): boolean {
     return (
       this.dirty.size >= ROUND_AT_DIRTY ||
-      (this.dirty.size > 0 && Date.now() - this.lastCheckpoint >= this.checkpointEveryMs)
+      (this.dirty.size > 0 && this.now() - this.lastCheckpoint >= this.checkpointEveryMs)
     );
   }
 
@@ -148,7 +163,7 @@ export class GroupCommit {
     if (forced || (!this.roundPending && this.roundDue())) {
       this.round = [...this.dirty];
       this.next = 0;
-      this.lastCheckpoint = Date.now();
+      this.lastCheckpoint = this.now();
     }
     // A forced round (shutdown) is written whole.
     const size = forced ? Infinity : this.checkpointChunk;
@@ -192,6 +207,10 @@ export class GroupCommit {
         this.failed = true;
         this.round = [];
         this.next = 0;
+        // Nothing of the batch is stored: its checkpointed twins are dirty again, and the twins it
+        // would have marked dirty are not (their writes are undone), so a later write marks them.
+        for (const state of batch.checkpoint ?? []) this.dirty.add(state.thingId);
+        for (const id of batch.dirty) this.dirty.delete(id);
         this.observer.failed(error);
         done?.reject(error);
       },

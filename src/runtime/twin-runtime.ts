@@ -36,6 +36,8 @@ import { GroupCommit } from './group-commit.js';
 export interface RuntimeObserver {
   committed(events: number, seconds: number): void;
   failed(error: unknown): void;
+  /** Writes are accepted again after a storage fault. */
+  recovered(): void;
 }
 
 /**
@@ -83,6 +85,11 @@ function applyEvents(start: Replayed, events: TwinEvent[]): Replayed {
   return { thing, revision, created, modified };
 }
 
+/** A write whose commit failed: nothing of it was stored, and the client may retry. */
+function refusedByStorage(error: unknown): never {
+  throw errors.storageUnavailable(error instanceof Error ? error.message : String(error), error);
+}
+
 const isLive = (entry: TwinEntry | undefined): entry is TwinEntry =>
   entry !== undefined && (entry.thing !== null || entry.json !== null);
 
@@ -112,7 +119,13 @@ export interface RuntimeOptions {
   /** How often the current state of changed twins is written to the journal (ms). */
   checkpointEveryMs?: number;
   observer?: Partial<RuntimeObserver>;
+  /** The clock of event timestamps and checkpoint rounds (default Date.now). */
   now?: () => number;
+  /**
+   * After a failed commit, writes are refused for at least this long (ms, default 1000) before
+   * they are tried again: time for a passing fault (a full disk, a database restart) to pass.
+   */
+  recoveryDelayMs?: number;
 }
 
 export type WriteKind = 'modify' | 'merge' | 'delete';
@@ -173,7 +186,17 @@ export class TwinRuntime {
   private readonly maxThingBytes: number;
   private readonly snapshotEvery: number;
   private readonly now: () => number;
-  private failure: unknown = null;
+  /** Why storage failed, while writes are refused (null when healthy). */
+  private failure: Error | null = null;
+  private readonly recoveryDelayMs: number;
+  private readonly observer: Partial<RuntimeObserver>;
+  /**
+   * The writes not yet durable, in the order they were applied: the twin and its entry before the
+   * write, from `pendingHead` on. A failed commit undoes them all, newest first.
+   */
+  private pendingIds: string[] = [];
+  private pendingPrevious: (TwinEntry | undefined)[] = [];
+  private pendingHead = 0;
   /** Every committed event, in commit order, for the consumers that follow the journal. */
   readonly events: CommittedEventStream;
 
@@ -186,22 +209,26 @@ export class TwinRuntime {
     // At least one: the twin being read or written must stay parsed.
     this.parsedLimit = Math.max(1, options.parsedCacheSize ?? 50_000);
     this.now = options.now ?? Date.now;
+    this.recoveryDelayMs = options.recoveryDelayMs ?? 1000;
     const observer = options.observer ?? {};
+    this.observer = observer;
     this.commits = new GroupCommit(
       this.journal,
       {
         committed: (events, seconds) => {
+          this.settlePending(events.length);
           this.events.publish(events);
           observer.committed?.(events.length, seconds);
         },
         failed: (error) => {
-          this.failure = error;
+          this.storageFailed(error);
           observer.failed?.(error);
         },
       },
       {
         stateOf: (thingId) => storedThing(thingId, this.twins.get(thingId) as TwinEntry),
         checkpointEveryMs: options.checkpointEveryMs,
+        now: this.now,
       },
     );
   }
@@ -287,9 +314,77 @@ export class TwinRuntime {
     return this.liveTwins;
   }
 
-  /** False once a journal commit failed: the process must restart to recover. */
+  /** False while storage fails and writes are refused (until the runtime has recovered). */
   get healthy(): boolean {
     return this.failure === null;
+  }
+
+  // --- storage faults ---
+
+  /** The oldest `count` pending writes are durable. */
+  private settlePending(count: number): void {
+    this.pendingHead += count;
+    if (this.pendingHead >= this.pendingIds.length) {
+      this.pendingIds = [];
+      this.pendingPrevious = [];
+      this.pendingHead = 0;
+    } else if (this.pendingHead > 4096) {
+      this.pendingIds = this.pendingIds.slice(this.pendingHead);
+      this.pendingPrevious = this.pendingPrevious.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+
+  /**
+   * A commit failed: every write not yet durable is undone (so no read or search shows what was
+   * not acknowledged), writes are refused, and recovery starts.
+   */
+  private storageFailed(error: unknown): void {
+    this.undoPending();
+    if (this.failure !== null) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    void this.recover();
+  }
+
+  /** Puts back, newest first, the entries the pending writes replaced, and re-indexes their twins. */
+  private undoPending(): void {
+    const touched = new Set<string>();
+    for (let i = this.pendingIds.length - 1; i >= this.pendingHead; i--) {
+      const thingId = this.pendingIds[i];
+      const previous = this.pendingPrevious[i];
+      this.liveTwins += (isLive(previous) ? 1 : 0) - (isLive(this.twins.get(thingId)) ? 1 : 0);
+      if (previous === undefined) this.twins.delete(thingId);
+      else this.twins.set(thingId, previous);
+      touched.add(thingId);
+    }
+    this.pendingIds = [];
+    this.pendingPrevious = [];
+    this.pendingHead = 0;
+    for (const thingId of touched) {
+      const entry = this.twins.get(thingId);
+      if (entry?.thing) this.keepParsed(thingId);
+      const thing = this.thingOf(thingId, entry);
+      if (thing && entry) this.index.put(toSearchDocument(thing as unknown as Thing, entry));
+      else this.index.remove(thingId);
+    }
+  }
+
+  /**
+   * Waits for the fault to pass: after `recoveryDelayMs`, once every outstanding commit has been
+   * refused, the journal is asked to accept commits again; the next write then tries storage anew.
+   */
+  private async recover(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, this.recoveryDelayMs));
+      try {
+        await this.commits.recover();
+        break;
+      } catch {
+        // The journal could not be reset yet (e.g. its connection is still down): wait again.
+      }
+    }
+    this.failure = null;
+    this.observer.recovered?.();
   }
 
   /** Waits for every queued write to be durable. */
@@ -480,9 +575,7 @@ export class TwinRuntime {
    * writes to one twin apply in order); the promise resolves once the event is durable.
    */
   write(request: WriteRequest): Promise<WriteResult> {
-    if (this.failure !== null) {
-      throw errors.unavailable('The journal failed to commit; the server must be restarted.');
-    }
+    if (this.failure !== null) throw errors.storageUnavailable(this.failure.message, this.failure);
     const { resource } = request;
     assertThingId(resource.thingId);
     const entry = this.twins.get(resource.thingId);
@@ -561,6 +654,8 @@ export class TwinRuntime {
       modified: timestamp,
       lengthBound,
     };
+    this.pendingIds.push(thingId);
+    this.pendingPrevious.push(entry);
     this.twins.set(thingId, updated);
     this.liveTwins += (next === null ? 0 : 1) - (wasLive ? 1 : 0);
     if (next === null) {
@@ -583,7 +678,7 @@ export class TwinRuntime {
       result.etag = this.tagOf(resource, value, revision);
     }
     const snapshot = revision % this.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
-    return this.commits.append(event, snapshot).then(() => result);
+    return this.commits.append(event, snapshot).then(() => result, refusedByStorage);
   }
 
   /**

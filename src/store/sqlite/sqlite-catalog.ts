@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { StorageCorruptError } from '../storage-errors.js';
+import { StorageCorruptError, StorageUnavailableError } from '../storage-errors.js';
 import { assertLogHasItsDatabase, openDatabase } from './sqlite-file-check.js';
 import type {
   ApiTokenRecord,
@@ -21,6 +21,18 @@ CREATE TABLE IF NOT EXISTS catalog_identity (id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (policy_id TEXT PRIMARY KEY, revision INTEGER NOT NULL,
   created INTEGER NOT NULL, modified INTEGER NOT NULL, json TEXT);
 `;
+
+/** Runs a write; a failure of the database (a full disk, a lock timeout) becomes a typed error. */
+function storing<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    throw new StorageUnavailableError(
+      `catalog write failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
 
 /**
  * Refuses a catalog that is not the one this data directory was created with: its identity, kept
@@ -72,13 +84,17 @@ export class SqliteCatalog implements Catalog {
   }
 
   async putUser(user: UserRecord): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO users (username, record) VALUES (?, ?)')
-      .run(user.username, JSON.stringify(user));
+    storing(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO users (username, record) VALUES (?, ?)')
+        .run(user.username, JSON.stringify(user));
+    });
   }
 
   async deleteUser(username: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+    return storing(
+      () => this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0,
+    );
   }
 
   async listTokens(): Promise<ApiTokenRecord[]> {
@@ -86,9 +102,11 @@ export class SqliteCatalog implements Catalog {
   }
 
   async putToken(token: ApiTokenRecord): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO api_tokens (id, record) VALUES (?, ?)')
-      .run(token.id, JSON.stringify(token));
+    storing(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO api_tokens (id, record) VALUES (?, ?)')
+        .run(token.id, JSON.stringify(token));
+    });
   }
 
   async getRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
@@ -100,10 +118,12 @@ export class SqliteCatalog implements Catalog {
   }
 
   async putRefreshToken(token: RefreshTokenRecord): Promise<void> {
-    this.db.prepare('DELETE FROM refresh_tokens WHERE expires < ?').run(Date.now());
-    this.db
-      .prepare('INSERT OR REPLACE INTO refresh_tokens (id, record, expires) VALUES (?, ?, ?)')
-      .run(token.id, JSON.stringify(token), token.expires);
+    storing(() => {
+      this.db.prepare('DELETE FROM refresh_tokens WHERE expires < ?').run(Date.now());
+      this.db
+        .prepare('INSERT OR REPLACE INTO refresh_tokens (id, record, expires) VALUES (?, ?, ?)')
+        .run(token.id, JSON.stringify(token), token.expires);
+    });
   }
 
   async listPolicies(): Promise<PolicyRecord[]> {
@@ -126,11 +146,13 @@ export class SqliteCatalog implements Catalog {
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO policies (policy_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(policy.policyId, policy.revision, policy.created, policy.modified, policy.json);
+    storing(() => {
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO policies (policy_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(policy.policyId, policy.revision, policy.created, policy.modified, policy.json);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,160 @@
+// The runtime when storage fails and comes back: unacknowledged writes are undone (reads, search,
+// count), writes are refused with a 503 while it fails, and it recovers by itself, losing nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TwinfoldError } from '../core/errors.js';
+import { resourceOf } from '../core/thing-resource.js';
+import { parseFilter } from '../rql/parse-filter.js';
+import type { CommitBatch, Journal } from '../store/journal.js';
+import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
+import { StorageUnavailableError } from '../store/storage-errors.js';
+import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
+import { TwinRuntime } from './twin-runtime.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A real SQLite journal behind a switch that makes its commits fail as a full disk would (the
+ * batch is not written, and the journal refuses every later commit until `recover`).
+ */
+function failingJournal(path: string): { journal: Journal; fail(on: boolean): void } {
+  const inner = new SqliteJournal({ path, writerThread: true });
+  let failing = false;
+  let refused = false;
+  const journal = new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'commit') {
+        return async (batch: CommitBatch) => {
+          if (failing || refused) {
+            refused = true;
+            throw new StorageUnavailableError('database or disk is full');
+          }
+          return target.commit(batch);
+        };
+      }
+      if (key === 'recover') {
+        return async () => {
+          if (failing) throw new StorageUnavailableError('still full');
+          refused = false;
+          return target.recover();
+        };
+      }
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+  return { journal, fail: (on) => (failing = on) };
+}
+
+const put = (runtime: TwinRuntime, id: string, n: number) =>
+  runtime.write({
+    kind: 'modify',
+    resource: resourceOf(id, 'attribute', undefined, ['n']),
+    value: n,
+  });
+
+const create = (runtime: TwinRuntime, id: string, n: number) =>
+  runtime.write({
+    kind: 'modify',
+    resource: resourceOf(id, 'thing'),
+    value: { attributes: { n } },
+  });
+
+const valueOf = (runtime: TwinRuntime, id: string) =>
+  (runtime.getThing(id)?.thing.attributes as { n?: number } | undefined)?.n;
+
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('twin runtime: storage faults', () => {
+  it('undoes unacknowledged writes, refuses writes while storage fails, and recovers by itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-fault-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const { journal, fail } = failingJournal(path);
+    const runtime = new TwinRuntime({ journal, index: new MemoryTwinIndex(), recoveryDelayMs: 50 });
+    await runtime.load();
+    await create(runtime, 'ns:kept', 1);
+    await create(runtime, 'ns:other', 1);
+
+    fail(true);
+    const lost = [
+      put(runtime, 'ns:kept', 2),
+      create(runtime, 'ns:never', 7),
+      runtime.write({ kind: 'delete', resource: resourceOf('ns:other', 'thing') }),
+    ];
+    // Applied in memory until their commit fails…
+    expect(valueOf(runtime, 'ns:kept')).toBe(2);
+    const settled = await Promise.allSettled(lost);
+    for (const result of settled) {
+      expect(result.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason as TwinfoldError;
+      expect(reason).toBeInstanceOf(TwinfoldError);
+      expect([reason.status, reason.code]).toEqual([503, 'storage.unavailable']);
+      expect(reason.message).toMatch(/disk is full/);
+    }
+    // …then undone: reads, search and count show only what was acknowledged.
+    expect(valueOf(runtime, 'ns:kept')).toBe(1);
+    expect(runtime.getThing('ns:never')).toBeNull();
+    expect(runtime.getThing('ns:other')).not.toBeNull();
+    expect(runtime.size).toBe(2);
+    expect(await runtime.count({ filter: parseFilter('eq(attributes/n,7)') })).toBe(0);
+    expect(await runtime.count({ filter: parseFilter('eq(attributes/n,1)') })).toBe(2);
+    expect(runtime.healthy).toBe(false);
+    expect(() => put(runtime, 'ns:kept', 3)).toThrow(/Storage is failing/);
+    // Still failing after the recovery delay: still refused.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(runtime.healthy).toBe(false);
+
+    fail(false);
+    await until(() => runtime.healthy);
+    await put(runtime, 'ns:kept', 4);
+    await create(runtime, 'ns:never', 8);
+    expect(valueOf(runtime, 'ns:kept')).toBe(4);
+    expect(runtime.getThing('ns:kept')?.meta.revision).toBe(2);
+    await runtime.close();
+
+    const reopened = new TwinRuntime({
+      journal: new SqliteJournal({ path }),
+      index: new MemoryTwinIndex(),
+    });
+    expect(await reopened.load()).toBe(3);
+    expect(valueOf(reopened, 'ns:kept')).toBe(4);
+    expect(valueOf(reopened, 'ns:never')).toBe(8);
+    expect(reopened.getThing('ns:never')?.meta.revision).toBe(1);
+    const history = await reopened.history('ns:kept', {});
+    expect(history?.map((e) => e.revision)).toEqual([1, 2]);
+    await reopened.close();
+  });
+
+  it('never publishes the events of a failed commit, and numbers the next ones without a gap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-fault-'));
+    dirs.push(dir);
+    const { journal, fail } = failingJournal(join(dir, 'journal.db'));
+    const runtime = new TwinRuntime({ journal, index: new MemoryTwinIndex(), recoveryDelayMs: 20 });
+    await runtime.load();
+    const subscription = runtime.events.subscribe();
+    await create(runtime, 'ns:s', 1);
+    fail(true);
+    await expect(put(runtime, 'ns:s', 2)).rejects.toThrow(TwinfoldError);
+    fail(false);
+    await until(() => runtime.healthy);
+    await put(runtime, 'ns:s', 3);
+    const seen = [await subscription.next(), await subscription.next()].map((r) => r.value);
+    expect(seen.map((e) => [e?.seq, e?.revision, e?.value])).toEqual([
+      [1, 1, { attributes: { n: 1 }, thingId: 'ns:s', policyId: 'ns:s' }],
+      [2, 2, 3],
+    ]);
+    await runtime.close();
+  });
+});
