@@ -96,7 +96,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const authenticator: Authenticator =
     options.authenticator ??
     (identities
-      ? { authenticate: (request) => identities.authenticate(request.headers.authorization) }
+      ? {
+          authenticate: (request) =>
+            identities.authenticate(request.headers.authorization, request.ip),
+        }
       : trustedAuthenticator);
   const authenticate = authenticationHook(authenticator, {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,

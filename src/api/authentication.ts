@@ -68,6 +68,7 @@ export function authenticationHook(
   };
   const challenge = (reply: FastifyReply, error: unknown) => {
     reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
+    withRetryAfter(reply, error);
     // Whatever an authenticator throws, the request must not go on without an identity.
     return error instanceof Error ? error : errors.authenticationFailed(String(error));
   };
@@ -88,6 +89,16 @@ export function authenticationHook(
       done(admit(request, reply, identity));
     }
   };
+}
+
+/**
+ * Sets `Retry-After` for an error that carries one (a 429 for too many failed credentials), so
+ * that a route can rethrow it: `catch (e) { throw withRetryAfter(reply, e); }`.
+ */
+export function withRetryAfter(reply: FastifyReply, error: unknown): unknown {
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
+  return error;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -23,6 +23,8 @@ export interface SecureFixtureOptions {
   now?: () => number;
   /** Delay before answering the n-th consecutive failed login (default: none, to keep tests fast). */
   failureDelay?: (failures: number) => number;
+  /** The bootstrap admin token (default {@link ADMIN_TOKEN}). */
+  adminToken?: string;
 }
 
 export interface SecureFixture {
@@ -76,7 +78,8 @@ export async function createSecureFixture(
     failureDelay: options.failureDelay ?? (() => 0),
     onFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
-  await identities.init(ADMIN_TOKEN);
+  const adminToken = options.adminToken ?? ADMIN_TOKEN;
+  await identities.init(adminToken);
   const app = await buildApp({
     runtime,
     policies,
@@ -84,7 +87,7 @@ export async function createSecureFixture(
     metrics,
     rateLimit: options.rateLimit,
   });
-  const admin = `Bearer ${ADMIN_TOKEN}`;
+  const admin = `Bearer ${adminToken}`;
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
   const send: SecureFixture['send'] = (method, url, auth, body) =>
     app.inject({
