@@ -1,5 +1,5 @@
 // Hardened credentials: chosen admin tokens, scoped administrators, revocation that persists and
-// cascades, refresh-token reuse, and brute-force limits per address and user.
+// cascades, refresh-token reuse, brute-force limits per address and user, and a guarded /metrics.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
@@ -383,5 +383,34 @@ describe('auth hardening - brute force', () => {
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
     // Password hashing runs off the event loop and in bounded parallelism.
     expect(lag.max / 1e6).toBeLessThan(500);
+  });
+});
+
+describe('auth hardening - /metrics token', () => {
+  it('with a metrics token, /metrics needs that token or an administrator', async () => {
+    await fixture({ metricsToken: 'scrape-secret-0123456789' });
+    const alice = await f.addUser('alice');
+    const anonymous = await f.send('GET', '/metrics', undefined);
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ error: 'gateway:authentication.failed' });
+    expect(anonymous.body).not.toContain('twinfold_');
+    expect((await f.send('GET', '/metrics', 'Bearer scrape-secret-0123456788')).statusCode).toBe(
+      401,
+    );
+    const forbidden = await f.send('GET', '/metrics', alice);
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).not.toContain('twinfold_');
+    for (const auth of ['Bearer scrape-secret-0123456789', f.admin]) {
+      const ok = await f.send('GET', '/metrics', auth);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('twinfold_http_requests_total');
+    }
+  });
+
+  it('without a metrics token, /metrics stays public', async () => {
+    await fixture();
+    const response = await f.send('GET', '/metrics', undefined);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('twinfold_auth_failures_total');
   });
 });

@@ -96,6 +96,7 @@ export async function startServer(
     metrics,
     logger,
     rateLimit: config.rateLimit,
+    metricsToken: config.metricsToken,
     bodyLimit: config.maxThingBytes * 2,
   });
   await app.listen({ port: config.port, host: config.host });

@@ -25,6 +25,8 @@ export interface SecureFixtureOptions {
   failureDelay?: (failures: number) => number;
   /** The bootstrap admin token (default {@link ADMIN_TOKEN}). */
   adminToken?: string;
+  /** When set, /metrics needs this bearer token or an administrator. */
+  metricsToken?: string;
 }
 
 export interface SecureFixture {
@@ -86,6 +88,7 @@ export async function createSecureFixture(
     identities,
     metrics,
     rateLimit: options.rateLimit,
+    metricsToken: options.metricsToken,
   });
   const admin = `Bearer ${adminToken}`;
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
