@@ -166,6 +166,24 @@ describe('auth hardening - scoped administrators', () => {
     expect((await whoami(f.bearer(aliceA.token))).statusCode).toBe(401);
   });
 
+  it('a scoped credential cannot create a token for namespaces beyond its scope: 400, not silently narrowed', async () => {
+    await fixture();
+    const scoped = f.bearer((await mint(f.admin, { name: 'ops-a', namespaces: ['org.a'] })).token);
+    const wider = await f.send('POST', '/api/2/tokens', scoped, {
+      name: 'wider',
+      namespaces: ['org.a', 'org.b'],
+    });
+    expect(wider.statusCode).toBe(400);
+    expect(wider.json()).toMatchObject({
+      error: 'identities:request.invalid',
+      message: expect.stringContaining('org.b'),
+    });
+    expect((await mint(scoped, { name: 'same', namespaces: ['org.a'] })).namespaces).toEqual([
+      'org.a',
+    ]);
+    expect((await mint(scoped, { name: 'default' })).namespaces).toEqual(['org.a']);
+  });
+
   it('only the unscoped admin may revoke the bootstrap token, and TWINFOLD_ADMIN_TOKEN restores it at the next start', async () => {
     await fixture();
     expect((await f.send('DELETE', '/api/2/tokens/bootstrap-admin', f.admin)).statusCode).toBe(204);

@@ -620,7 +620,12 @@ export class IdentityService {
           'namespaces must be an array of valid namespaces, e.g. ["org.example"].',
         );
       }
-      if (owner.namespaces) namespaces = namespaces.filter((n) => owner.namespaces?.includes(n));
+      const scope = owner.namespaces;
+      const outside = scope ? namespaces.filter((n) => !scope.includes(n)) : [];
+      if (outside.length > 0)
+        throw errors.identityInvalid(
+          `This credential is limited to ${scope?.join(', ')}: it cannot create a token for ${outside.join(', ')}.`,
+        );
     } else {
       namespaces = owner.namespaces;
     }
@@ -725,7 +730,8 @@ export class IdentityService {
       // even one shaped like a JWT, so such a value is looked up before it is parsed as a JWT.
       if (credentials.startsWith('tft_') || !JWT_SHAPE.test(credentials))
         return this.apiToken(credentials, client);
-      if (this.tokensByHash.has(sha256(credentials))) return this.apiToken(credentials, client);
+      if (!this.jwtCache.has(credentials) && this.tokensByHash.has(sha256(credentials)))
+        return this.apiToken(credentials, client);
       return this.jwt(credentials, client);
     }
     return this.reject('unknown-scheme', client, header);
