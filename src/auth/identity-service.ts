@@ -413,19 +413,22 @@ export class IdentityService {
       throw errors.identityInvalid('Send {"username": "...", "password": "..."}.');
     }
     const user = await this.checkPassword(username, password, client);
-    return this.issueTokens(user, randomUUID());
+    return this.issueTokens(user, randomUUID(), true);
   }
 
   /**
    * A JWT and a refresh token of `session`; the session's record is renewed to outlive both, so
    * that its revocation is remembered for as long as any of its tokens could be used.
    */
-  private async issueTokens(user: UserRecord, session: string): Promise<TokenPair> {
-    if (this.sessions.get(session) === true)
-      throw errors.authenticationFailed('The session was logged out: log in again.');
+  private async issueTokens(user: UserRecord, session: string, fresh: boolean): Promise<TokenPair> {
+    // Renewing the record must not undo a logout that raced with this refresh.
+    const revoked =
+      this.sessions.get(session) === true ||
+      (!fresh && (await this.options.catalog.getRefreshToken(session))?.revoked === true);
+    if (revoked) throw errors.authenticationFailed('The session was logged out: log in again.');
     const key = this.options.keys.active;
     const nowSeconds = Math.floor(this.now() / 1000);
-    await this.options.catalog.putRefreshToken({
+    const record: RefreshTokenRecord = {
       id: session,
       kind: 'session',
       username: user.username,
@@ -433,7 +436,13 @@ export class IdentityService {
       expires: this.now() + Math.max(this.refreshTtl, this.accessTtl) * 1000,
       revoked: false,
       userCreated: user.created,
-    });
+    };
+    await this.options.catalog.putRefreshToken(record);
+    if (this.sessions.get(session) === true) {
+      // Logged out while this was written: the logout wins.
+      await this.options.catalog.putRefreshToken({ ...record, revoked: true });
+      throw errors.authenticationFailed('The session was logged out: log in again.');
+    }
     this.rememberSession(session, false);
     // `uc` ties the token to this user: a deleted user's tokens do not pass for a new one of the same name.
     const access = await new SignJWT({ roles: user.roles, uc: user.created, sid: session })
@@ -483,8 +492,8 @@ export class IdentityService {
    * is in the catalog until the session's last token expires) and the API tokens they minted.
    */
   private async revokeSession(session: string, username: string): Promise<void> {
-    const record = await this.options.catalog.getRefreshToken(session);
     this.rememberSession(session, true);
+    const record = await this.options.catalog.getRefreshToken(session);
     if (record?.kind === 'session') {
       if (!record.revoked) await this.options.catalog.putRefreshToken({ ...record, revoked: true });
     } else if (!record) {
@@ -549,7 +558,7 @@ export class IdentityService {
       if (!user || user.disabled || record.userCreated !== user.created)
         throw errors.authenticationFailed('The user is disabled or deleted.');
       await this.options.catalog.putRefreshToken({ ...current, revoked: true });
-      return await this.issueTokens(user, session);
+      return await this.issueTokens(user, session, record.session === undefined);
     } finally {
       this.consuming.delete(record.id);
     }
