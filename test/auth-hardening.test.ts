@@ -412,6 +412,7 @@ describe('auth hardening - /metrics token', () => {
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ error: 'gateway:authentication.failed' });
     expect(anonymous.body).not.toContain('twinfold_');
+    expect((await f.request({ method: 'HEAD', url: '/metrics' })).statusCode).toBe(401);
     expect((await f.send('GET', '/metrics', 'Bearer scrape-secret-0123456788')).statusCode).toBe(
       401,
     );
