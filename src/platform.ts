@@ -165,6 +165,7 @@ export class Platform {
         metrics,
         logger: (options.logRequests ?? options.logger !== undefined) ? logger : false,
         rateLimit: config.rateLimit,
+        metricsToken: config.metricsToken,
         bodyLimit: config.maxThingBytes * 2,
         authenticator: options.authenticator,
       });

@@ -17,6 +17,7 @@ import type { ApiContext } from './api-context.js';
 import {
   PUBLIC,
   authenticationHook,
+  metricsGate,
   trustedAuthenticator,
   type Authenticator,
 } from './authentication.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   identities?: IdentityService;
   /** Requests per second per identity; 0 or absent = unlimited. */
   rateLimit?: number;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>` or an administrator. */
+  metricsToken?: string;
   authenticator?: Authenticator;
   /** Largest request body in bytes. */
   bodyLimit?: number;
@@ -96,7 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const authenticator: Authenticator =
     options.authenticator ??
     (identities
-      ? { authenticate: (request) => identities.authenticate(request.headers.authorization) }
+      ? {
+          authenticate: (request) =>
+            identities.authenticate(request.headers.authorization, request.ip),
+        }
       : trustedAuthenticator);
   const authenticate = authenticationHook(authenticator, {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
@@ -160,7 +166,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     guard: new ThingGuard(options.policies),
     identities,
   };
-  registerSystemRoutes(app, { metrics, runtime, ready: options.ready ?? (() => runtime.healthy) });
+  registerSystemRoutes(app, {
+    metrics,
+    runtime,
+    ready: options.ready ?? (() => runtime.healthy),
+    metricsGuard: options.metricsToken
+      ? metricsGate(options.metricsToken, authenticate)
+      : undefined,
+  });
   await app.register(
     async (api) => {
       registerThingsRoutes(api, context);

@@ -1,4 +1,5 @@
 // The authentication step of the request pipeline: resolves the identity before any route runs.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Identity } from '../auth/identity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
@@ -68,6 +69,7 @@ export function authenticationHook(
   };
   const challenge = (reply: FastifyReply, error: unknown) => {
     reply.header('www-authenticate', 'Basic realm="twinfold", Bearer');
+    withRetryAfter(reply, error);
     // Whatever an authenticator throws, the request must not go on without an identity.
     return error instanceof Error ? error : errors.authenticationFailed(String(error));
   };
@@ -87,6 +89,47 @@ export function authenticationHook(
     } else {
       done(admit(request, reply, identity));
     }
+  };
+}
+
+/**
+ * Sets `Retry-After` for an error that carries one (a 429 for too many failed credentials), so
+ * that a route can rethrow it: `catch (e) { throw withRetryAfter(reply, e); }`.
+ */
+export function withRetryAfter(reply: FastifyReply, error: unknown): unknown {
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
+  return error;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The hook guarding /metrics when a metrics token is set: `Authorization: Bearer <token>` passes
+ * (compared in constant time), and so does any administrator's credential, checked by
+ * `authenticate` (the hook of every protected route); anyone else gets 401 or 403.
+ */
+export function metricsGate(
+  token: string,
+  authenticate: onRequestHookHandler,
+): onRequestHookHandler {
+  const expected = digest(`Bearer ${token}`);
+  return function gate(request, reply, done) {
+    const header = request.headers.authorization;
+    if (header !== undefined && timingSafeEqual(digest(header), expected)) {
+      done();
+      return;
+    }
+    authenticate.call(this, request, reply, (error?: Error) => {
+      if (error) done(error as Parameters<typeof done>[0]);
+      else if (!request.identity.admin)
+        done(
+          errors.forbidden(
+            'Only administrators and the metrics token (--metrics-token) may read /metrics.',
+          ) as unknown as Parameters<typeof done>[0],
+        );
+      else done();
+    });
   };
 }
 

@@ -16,8 +16,10 @@ export interface Identity {
   via: 'basic' | 'token' | 'jwt' | 'oidc' | 'anonymous';
   /** The API token id, for tokens. */
   tokenId?: string;
-  /** When the credential stops working (epoch ms), for tokens with an expiry. */
+  /** When the credential stops working (epoch ms), for tokens with an expiry and login JWTs. */
   expires?: number | null;
+  /** The login session a login JWT belongs to. */
+  session?: string;
 }
 
 /** True when the identity may see things in `namespace`. */

@@ -43,4 +43,19 @@ describe('serve configuration', () => {
     expect(() => resolveConfig({ bus: 'kafka' }, {})).toThrow(/'local' or a nats:\/\/ URL/);
     expect(() => resolveConfig({ durability: 'maybe' }, {})).toThrow(/'process' or 'power'/);
   });
+
+  it('reads the metrics token from --metrics-token or TWINFOLD_METRICS_TOKEN; unset keeps /metrics public', () => {
+    expect(resolveConfig({}, {}).metricsToken).toBeUndefined();
+    const env = { TWINFOLD_METRICS_TOKEN: 'scrape-secret-from-env' };
+    expect(resolveConfig({}, env).metricsToken).toBe('scrape-secret-from-env');
+    expect(resolveConfig({ metricsToken: 'scrape-secret-from-flag' }, env).metricsToken).toBe(
+      'scrape-secret-from-flag',
+    );
+    expect(() => resolveConfig({ metricsToken: 'short' }, {})).toThrow(
+      /--metrics-token .* at least 16 visible ASCII/,
+    );
+    expect(() => resolveConfig({ metricsToken: 'has a space in it, sadly' }, {})).toThrow(
+      ConfigError,
+    );
+  });
 });

@@ -21,6 +21,8 @@ export interface ServeConfig {
   oidcIssuer?: string;
   oidcJwksUrl?: string;
   oidcAudience?: string;
+  /** When set, /metrics needs this bearer token or an administrator; unset = public. */
+  metricsToken?: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -46,6 +48,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   oidcIssuer: 'TWINFOLD_OIDC_ISSUER',
   oidcJwksUrl: 'TWINFOLD_OIDC_JWKS_URL',
   oidcAudience: 'TWINFOLD_OIDC_AUDIENCE',
+  metricsToken: 'TWINFOLD_METRICS_TOKEN',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -113,6 +116,15 @@ export function resolveConfig(
   }
   if (config.oidcJwksUrl !== undefined && !/^https?:\/\//.test(config.oidcJwksUrl)) {
     throw new ConfigError(`--oidc-jwks-url must be an http(s) URL, got '${config.oidcJwksUrl}'.`);
+  }
+  const metricsToken = pick('metricsToken');
+  if (metricsToken !== undefined) {
+    if (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken)) {
+      throw new ConfigError(
+        '--metrics-token / TWINFOLD_METRICS_TOKEN must be at least 16 visible ASCII characters without spaces.',
+      );
+    }
+    config.metricsToken = metricsToken;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

@@ -77,6 +77,12 @@ program
   .addOption(
     new Option('--oidc-audience <aud>', 'required audience of OIDC JWTs (TWINFOLD_OIDC_AUDIENCE)'),
   )
+  .addOption(
+    new Option(
+      '--metrics-token <token>',
+      '/metrics then needs Authorization: Bearer <token> or an administrator; unset = public (TWINFOLD_METRICS_TOKEN, safer than the flag)',
+    ),
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {

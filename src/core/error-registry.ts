@@ -324,6 +324,17 @@ export const errors = {
       `Too many requests for this identity: retry after ${retryAfterSeconds} s.`,
       'Slow down, or ask an administrator to raise --rate-limit.',
     ),
+  /** Too many failed credentials from one address or for one user; carries its Retry-After. */
+  authenticationThrottled: (retryAfterSeconds: number) =>
+    Object.assign(
+      make(
+        'gateway:authentication.throttled',
+        429,
+        `Too many failed authentications from this address or for this user: retry after ${retryAfterSeconds} s.`,
+        'Check the credentials before trying again; every distinct wrong password or token counts.',
+      ),
+      { retryAfterSeconds },
+    ),
   forbidden: (detail: string) =>
     make(
       'gateway:forbidden',

@@ -23,6 +23,10 @@ export interface ApiTokenRecord {
   expires: number | null;
   created: number;
   revoked: boolean;
+  /** The id of the API token that minted this one; revoking that revokes this too. */
+  parent?: string;
+  /** The login session whose JWT minted this token; logging it out revokes this too. */
+  session?: string;
 }
 
 export interface RefreshTokenRecord {
@@ -33,6 +37,14 @@ export interface RefreshTokenRecord {
   revoked: boolean;
   /** The `created` time of the user it was issued to (a user re-created with the name differs). */
   userCreated?: number;
+  /**
+   * 'session' marks the record of a login session (refresh-token family): its id is the `sid` of
+   * the session's JWTs, `revoked` revokes every refresh and access token of it, `secretHash` is
+   * empty and `expires` is at least that of the session's last token. Absent: a refresh token.
+   */
+  kind?: 'session';
+  /** The login session a refresh token belongs to. */
+  session?: string;
 }
 
 export interface PolicyRecord {

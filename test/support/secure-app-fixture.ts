@@ -23,6 +23,10 @@ export interface SecureFixtureOptions {
   now?: () => number;
   /** Delay before answering the n-th consecutive failed login (default: none, to keep tests fast). */
   failureDelay?: (failures: number) => number;
+  /** The bootstrap admin token (default {@link ADMIN_TOKEN}). */
+  adminToken?: string;
+  /** When set, /metrics needs this bearer token or an administrator. */
+  metricsToken?: string;
 }
 
 export interface SecureFixture {
@@ -56,6 +60,7 @@ export async function createSecureFixture(
   options: SecureFixtureOptions = {},
 ): Promise<SecureFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-secure-'));
+  const adminToken = options.adminToken ?? ADMIN_TOKEN;
   const platform = await Platform.open(
     {
       ...DEFAULTS,
@@ -66,11 +71,12 @@ export async function createSecureFixture(
       oidcIssuer: options.oidc?.issuer,
       oidcJwksUrl: options.oidc?.jwksUrl,
       oidcAudience: options.oidc?.audience,
+      metricsToken: options.metricsToken,
     },
     {
       logger: pino({ level: 'silent' }),
       logRequests: false,
-      adminToken: ADMIN_TOKEN,
+      adminToken,
       writerThread: false,
       now: options.now,
       failureDelay: options.failureDelay ?? (() => 0),
@@ -78,7 +84,7 @@ export async function createSecureFixture(
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;
   const catalog = platform.storage.catalog;
-  const admin = `Bearer ${ADMIN_TOKEN}`;
+  const admin = `Bearer ${adminToken}`;
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
   const send: SecureFixture['send'] = (method, url, auth, body) =>
     app.inject({

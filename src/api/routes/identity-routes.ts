@@ -5,7 +5,7 @@ import { assertWritable, type Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import type { ApiContext } from '../api-context.js';
-import { PUBLIC, identityOf } from '../authentication.js';
+import { PUBLIC, identityOf, withRetryAfter } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
 import { sendJson } from '../reply.js';
 
@@ -67,11 +67,10 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     },
     async (request, reply) => {
       const { username, password } = objectBody(request);
-      return sendJson(
-        reply,
-        200,
-        (await service.login(username, password)) as unknown as JsonValue,
-      );
+      const tokens = await service
+        .login(username, password, request.ip)
+        .catch((error: unknown) => Promise.reject(withRetryAfter(reply, error)));
+      return sendJson(reply, 200, tokens as unknown as JsonValue);
     },
   );
   app.post(
@@ -84,12 +83,12 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
         body: body({ refresh_token: { type: 'string' } }, ['refresh_token']),
       },
     },
-    async (request, reply) =>
-      sendJson(
-        reply,
-        200,
-        (await service.refresh(objectBody(request).refresh_token)) as unknown as JsonValue,
-      ),
+    async (request, reply) => {
+      const tokens = await service
+        .refresh(objectBody(request).refresh_token, request.ip)
+        .catch((error: unknown) => Promise.reject(withRetryAfter(reply, error)));
+      return sendJson(reply, 200, tokens as unknown as JsonValue);
+    },
   );
   app.post(
     '/auth/logout',
@@ -97,12 +96,15 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       config: PUBLIC,
       schema: {
         tags,
-        summary: 'Revoke a refresh token (and the access token sent with it)',
+        summary:
+          "Log out a refresh token's session: its refresh and access tokens, and the API tokens they minted",
         body: body({ refresh_token: { type: 'string' } }, ['refresh_token']),
       },
     },
     async (request, reply) => {
-      await service.logout(objectBody(request).refresh_token, request.headers.authorization);
+      await service
+        .logout(objectBody(request).refresh_token, request.headers.authorization, request.ip)
+        .catch((error: unknown) => Promise.reject(withRetryAfter(reply, error)));
       return reply.code(204).send();
     },
   );
@@ -163,8 +165,10 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     async (request, reply) => {
       const identity = identityOf(request);
       const { username } = request.params as { username: string };
-      if (!identity.admin && identity.id !== userSubject(username))
-        throw errors.userNotFound(username);
+      if (identity.id !== userSubject(username)) {
+        if (!identity.admin) throw errors.userNotFound(username);
+        requireAdmin(identity);
+      }
       const user = service.getUser(username);
       if (!user) throw errors.userNotFound(username);
       return sendJson(reply, 200, user as unknown as JsonValue);
@@ -210,7 +214,13 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
 
   app.get(
     '/tokens',
-    { schema: { tags, summary: 'Your API tokens (all tokens for administrators)' } },
+    {
+      schema: {
+        tags,
+        summary:
+          "Your API tokens; an administrator's: every token within its scope (the bootstrap token only unscoped)",
+      },
+    },
     async (request, reply) =>
       sendJson(reply, 200, service.listTokens(identityOf(request)) as unknown as JsonValue),
   );
@@ -257,7 +267,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
     {
       schema: {
         tags,
-        summary: 'Revoke an API token',
+        summary: 'Revoke an API token and every token minted by it',
         params: { type: 'object', properties: { id: { type: 'string' } } },
       },
     },

@@ -1,5 +1,5 @@
 // Liveness, readiness and Prometheus metrics.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { TwinRuntime } from '../../runtime/twin-runtime.js';
 import { PUBLIC } from '../authentication.js';
 import type { Metrics } from '../metrics.js';
@@ -8,6 +8,8 @@ export interface SystemDeps {
   metrics: Metrics;
   runtime: TwinRuntime;
   ready: () => boolean;
+  /** Guards /metrics (see `metricsGate`); absent = /metrics is public. */
+  metricsGuard?: onRequestHookHandler;
 }
 
 export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): void {
@@ -29,7 +31,14 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): vo
   );
   app.get(
     '/metrics',
-    { config: PUBLIC, schema: { tags, summary: 'Prometheus metrics' } },
+    {
+      config: PUBLIC,
+      onRequest: deps.metricsGuard ? [deps.metricsGuard] : undefined,
+      schema: {
+        tags,
+        summary: 'Prometheus metrics (needs the metrics token or an administrator when one is set)',
+      },
+    },
     async (_req, reply) => {
       deps.metrics.twins.set(deps.runtime.size);
       return reply
