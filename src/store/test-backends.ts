@@ -248,6 +248,7 @@ export async function describeBackends(
           });
         });
       } else {
+        console.warn(`${label}: skipped, ${missing}; ${hint}`);
         describe.skip(`${label} — skipped: ${missing}; ${hint}`, () => body(backend));
       }
       continue;
