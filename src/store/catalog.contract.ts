@@ -10,6 +10,7 @@ import type {
 import type { Storage } from './storage.js';
 import type { StorageFixture } from './test-backends.js';
 
+/** How the contract gets catalogs of one adapter. */
 export interface CatalogFixture {
   /** A new, empty catalog. */
   open(): Promise<Catalog>;
@@ -101,6 +102,10 @@ const sortedUsers = (users: UserRecord[]) => [...users].sort(byKey((u) => u.user
 const sortedTokens = (tokens: ApiTokenRecord[]) => [...tokens].sort(byKey((t) => t.id));
 const sortedPolicies = (policies: PolicyRecord[]) => [...policies].sort(byKey((p) => p.policyId));
 
+/**
+ * Registers the Catalog contract for one adapter: every method, records replaced by key, deleted
+ * policies, fields the port does not know yet, and persistence across a restart.
+ */
 export function catalogContract(name: string, fixture: CatalogFixture): void {
   describe(`${name} catalog contract`, () => {
     it('catalog - starts empty', async () => {

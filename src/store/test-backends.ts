@@ -16,6 +16,7 @@ import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 
 /** The storage backends, in the order suites run them. */
 export const BACKEND_NAMES = ['sqlite', 'postgres'] as const;
+/** `sqlite` or `postgres`. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** The PostgreSQL the tests use unless TWINFOLD_TEST_POSTGRES_URL says otherwise. */

@@ -7,6 +7,7 @@ import { parseFilter } from '../rql/parse-filter.js';
 import { parseOptions } from '../rql/parse-options.js';
 import type { SearchQuery, TwinIndex } from './twin-index.js';
 
+/** How the contract gets indexes of one adapter. */
 export interface TwinIndexFixture {
   /** A new, empty index. */
   open(): Promise<TwinIndex>;
@@ -81,6 +82,10 @@ const featureDoc = (id: string, value: unknown, revision: number, modified: stri
     _namespace: 'ns',
   }) as unknown as SearchDocument;
 
+/**
+ * Registers the TwinIndex contract for one adapter: writes, every RQL operator, the sort order,
+ * namespaces, cursor paging, visibility, counts, size, and `replaceScalar` when the adapter has it.
+ */
 export function twinIndexContract(name: string, fixture: TwinIndexFixture): void {
   const open = () => fixture.open();
 

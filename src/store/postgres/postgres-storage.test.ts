@@ -107,7 +107,19 @@ await describeBackends(
       const other = postgresTestSchema(pg.url);
       extra.push(other);
       const a = await backend.open();
-      const b = await openPostgresStorage({ url: other.url, schema: other.schema, poolSize: 2 });
+      // The URL's own options cannot move the tables out of the configured schema.
+      const url = new URL(other.url);
+      url.searchParams.set('options', '-c search_path=public -c statement_timeout=60000');
+      const b = await openPostgresStorage({
+        url: url.toString(),
+        schema: other.schema,
+        poolSize: 2,
+      });
+      const tables = await other.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'events'",
+        [other.schema],
+      );
+      expect(tables).toHaveLength(1);
       await a.journal.commit({ events: [created('ns:only-a')], dirty: [], snapshots: [] });
       await a.catalog.putPolicy({
         policyId: 'ns:p',

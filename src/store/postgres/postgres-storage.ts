@@ -13,6 +13,7 @@ import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresJournal } from './postgres-journal.js';
 import type { PgPool } from './postgres-pool.js';
 
+/** Where and how {@link openPostgresStorage} connects. */
 export interface PostgresStorageOptions {
   /** A libpq-style URL, e.g. `postgres://twinfold:secret@db:5432/twinfold`. */
   url: string;
@@ -40,6 +41,22 @@ const types = {
 };
 
 /**
+ * The URL without an `options` parameter, and that parameter: pg would let it override the
+ * search path and `synchronous_commit` the stores set, so they are appended to it instead.
+ */
+function splitOptions(url: string): { url: string; options: string } {
+  try {
+    const parsed = new URL(url);
+    const options = parsed.searchParams.get('options');
+    if (options === null) return { url, options: '' };
+    parsed.searchParams.delete('options');
+    return { url: parsed.toString(), options: `${options} ` };
+  } catch {
+    return { url, options: '' };
+  }
+}
+
+/**
  * Opens the stores of one PostgreSQL database: connects a pool whose connections use `schema` as
  * their search path with `synchronous_commit` on, applies the schema's pending migrations, then
  * opens the journal (with its writer connection) and the catalog. Fails with
@@ -53,12 +70,13 @@ const types = {
 export async function openPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
   const schema = checkSchemaName(options.schema ?? DEFAULT_POSTGRES_SCHEMA);
   const where = `PostgreSQL at ${redactUrl(options.url)}`;
+  const connection = splitOptions(options.url);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: connection.url,
     max: Math.max(2, options.poolSize ?? 10),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'twinfold',
-    options: `-c search_path=${schema} -c synchronous_commit=on`,
+    options: `${connection.options}-c search_path=${schema} -c synchronous_commit=on`,
     types,
   });
   // An idle connection that dies is dropped by the pool; the next query gets a new one.

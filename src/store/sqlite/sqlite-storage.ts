@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../storage-errors.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 
+/** Where {@link openSqliteStorage} keeps its files and how it writes them. */
 export interface SqliteStorageOptions {
   /** The data directory (created when missing): `journal.db` and `catalog.db` live there. */
   dataDir: string;
