@@ -256,18 +256,34 @@ export class PostgresJournal implements Journal {
         new JournalRefusedError('journal write refused: the journal is closed'),
       );
     }
-    const encoded = encode(batch);
+    let encoded: EncodedBatch | StorageError;
+    try {
+      encoded = encode(batch);
+    } catch (error) {
+      // E.g. a value JSON cannot hold: the batch fails in its turn, like any other write.
+      const reason = error instanceof Error ? error.message : String(error);
+      encoded = new StorageError(`journal write failed: the batch cannot be encoded: ${reason}`, {
+        cause: error,
+      });
+    }
     const run = this.tail.then(() => this.commitInTurn(batch, encoded));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async commitInTurn(batch: CommitBatch, encoded: EncodedBatch): Promise<void> {
+  private async commitInTurn(
+    batch: CommitBatch,
+    encoded: EncodedBatch | StorageError,
+  ): Promise<void> {
     if (this.failure !== null) {
       throw new JournalRefusedError(
         `journal write refused: an earlier write failed (${this.failure.message})`,
         { cause: this.failure },
       );
+    }
+    if (encoded instanceof StorageError) {
+      this.failure = encoded;
+      throw encoded;
     }
     let base: number;
     try {
@@ -375,12 +391,19 @@ export class PostgresJournal implements Journal {
       throw toStorageError(error, 'loading the current state');
     }
     let count = 0;
+    /** What the caller's `visit` threw: passed on as it is, not as a storage error. */
+    let visitFailure: { error: unknown } | null = null;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let after = '';
       for (;;) {
         const { rows } = await client.query<ThingRow>(LOAD_PAGE_SQL, [after]);
-        for (const row of rows) visit(toStored(row));
+        try {
+          for (const row of rows) visit(toStored(row));
+        } catch (error) {
+          visitFailure = { error };
+          throw error;
+        }
         count += rows.length;
         if (rows.length < LOAD_PAGE) break;
         after = rows[rows.length - 1].thing_id;
@@ -388,6 +411,14 @@ export class PostgresJournal implements Journal {
       await client.query('COMMIT');
       client.release();
     } catch (error) {
+      if (visitFailure !== null) {
+        const clean = await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        client.release(!clean);
+        throw visitFailure.error;
+      }
       client.release(error instanceof Error ? error : true);
       throw toStorageError(error, 'loading the current state');
     }

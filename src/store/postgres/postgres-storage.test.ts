@@ -249,6 +249,14 @@ await describeBackends(
         modified: 2,
         json: '{"i":12000}',
       });
+      // What the caller's visit throws comes back as it is, and the storage stays usable.
+      const stop = new Error('stop here');
+      await expect(
+        storage.journal.loadCurrent(() => {
+          throw stop;
+        }),
+      ).rejects.toBe(stop);
+      expect(await storage.journal.lastSeq()).toBe(0);
       await storage.close();
     });
   },
