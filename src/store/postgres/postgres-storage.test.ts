@@ -4,7 +4,12 @@ import type { TwinEvent } from '../../core/events.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { StoredThing } from '../journal.js';
 import type { Storage } from '../storage.js';
-import { JournalRefusedError, StorageError, StorageUnavailableError } from '../storage-errors.js';
+import {
+  JournalRefusedError,
+  RevisionConflictError,
+  StorageError,
+  StorageUnavailableError,
+} from '../storage-errors.js';
 import { describeBackends, postgresTestSchema, type PostgresTestSchema } from '../test-backends.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { openPostgresStorage } from './postgres-storage.js';
@@ -205,6 +210,46 @@ await describeBackends(
       await storage.journal.commit({ events: after, dirty: [], snapshots: [] });
       expect(after[0].seq).toBe(2);
       await storage.close();
+    });
+
+    it('journal - a revision that does not grow fails with RevisionConflictError, naming both', async () => {
+      const storage = await backend.open();
+      await storage.journal.commit({ events: [created('ns:r', 3)], dirty: [], snapshots: [] });
+      const error = await storage.journal
+        .commit({ events: [created('ns:r', 2)], dirty: [], snapshots: [] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RevisionConflictError);
+      expect((error as Error).message).toMatch(/revision 2 of ns:r is not after revision 3/);
+      await storage.close();
+    });
+
+    it('journal - two processes writing one schema never share or skip a position', async () => {
+      const first = await backend.open();
+      const second = await openPostgresStorage({ url: pg.url, schema: pg.schema, poolSize: 2 });
+      const events: TwinEvent[] = [];
+      const commits: Promise<void>[] = [];
+      for (let i = 0; i < 20; i++) {
+        for (const [storage, name] of [
+          [first, 'one'],
+          [second, 'two'],
+        ] as const) {
+          const batch = [created(`ns:${name}-${i}`), created(`ns:${name}-${i}b`)];
+          events.push(...batch);
+          commits.push(storage.journal.commit({ events: batch, dirty: [], snapshots: [] }));
+        }
+      }
+      await Promise.all(commits);
+      const positions = events.map((e) => e.seq as number).sort((a, b) => a - b);
+      expect(positions).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      const read: string[] = [];
+      for await (const e of first.journal.readAll()) read.push(`${e.seq} ${e.thingId}`);
+      expect(read).toEqual(
+        [...events]
+          .sort((a, b) => (a.seq as number) - (b.seq as number))
+          .map((e) => `${e.seq} ${e.thingId}`),
+      );
+      await second.close();
+      await first.close();
     });
 
     it('journal - takes a new writer connection when the idle one was lost, losing nothing', async () => {
