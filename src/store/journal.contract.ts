@@ -2,11 +2,47 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../core/events.js';
 import type { Journal, StoredThing } from './journal.js';
+import type { Storage } from './storage.js';
+import type { StorageFixture } from './test-backends.js';
 
 export interface JournalFixture {
   open(): Promise<Journal>;
   /** Closes and reopens the same storage (a restart). */
   reopen(journal: Journal): Promise<Journal>;
+}
+
+/**
+ * The journals of a storage backend as a {@link JournalFixture}: each journal is a fresh storage's,
+ * closing it closes its storage, and a restart reopens the storage.
+ */
+export function storageJournalFixture(storages: StorageFixture): JournalFixture {
+  const owners = new WeakMap<Journal, Storage>();
+  const journalOf = (storage: Storage): Journal => {
+    const j = storage.journal;
+    const journal: Journal = {
+      commit: (batch) => j.commit(batch),
+      loadCurrent: (visit) => j.loadCurrent(visit),
+      dirtyThings: () => j.dirtyThings(),
+      lastSeq: () => j.lastSeq(),
+      readAll: (range) => j.readAll(range),
+      readEvents: (thingId, range) => j.readEvents(thingId, range),
+      snapshotAtOrBefore: (thingId, revision) => j.snapshotAtOrBefore(thingId, revision),
+      revisionAt: (thingId, timestamp) => j.revisionAt(thingId, timestamp),
+      pruneDeletedBefore: (timestamp) => j.pruneDeletedBefore(timestamp),
+      recover: () => j.recover(),
+      close: () => storage.close(),
+    };
+    owners.set(journal, storage);
+    return journal;
+  };
+  return {
+    open: async () => journalOf(await storages.open()),
+    async reopen(journal) {
+      const storage = owners.get(journal);
+      if (storage === undefined) throw new Error('reopen: not a journal of this fixture');
+      return journalOf(await storages.reopen(storage));
+    },
+  };
 }
 
 function created(thingId: string, revision: number, timestamp: number, value: object): TwinEvent {
@@ -357,6 +393,32 @@ export function journalContract(name: string, fixture: JournalFixture): void {
         expected++;
       }
       expect(expected - 1).toBe(total);
+      await journal.close();
+    });
+
+    it('journal - accepts commits again after recover, numbering on without a gap', async () => {
+      const journal = await fixture.open();
+      await journal.commit({ events: [created('ns:v', 1, 1000, {})], dirty: [], snapshots: [] });
+      const failed = journal.commit({
+        events: [created('ns:v', 1, 2000, {})],
+        dirty: [],
+        snapshots: [],
+      });
+      const refused = journal.commit({
+        events: [created('ns:w', 1, 2000, {})],
+        dirty: [],
+        snapshots: [],
+      });
+      await expect(failed).rejects.toThrow();
+      await expect(refused).rejects.toThrow();
+      await journal.recover();
+      const next = [created('ns:w', 1, 3000, {})];
+      await journal.commit({ events: next, dirty: ['ns:w'], snapshots: [] });
+      expect(next[0].seq).toBe(2);
+      expect(await journal.dirtyThings()).toEqual(['ns:w']);
+      const all: string[] = [];
+      for await (const event of journal.readAll()) all.push(`${event.seq} ${event.thingId}`);
+      expect(all).toEqual(['1 ns:v', '2 ns:w']);
       await journal.close();
     });
 

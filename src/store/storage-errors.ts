@@ -1,24 +1,43 @@
-// Typed storage errors, shared by every adapter: what failed, whether it may pass, and its cause.
+// Typed storage errors, shared by every adapter (SQLite and PostgreSQL alike): small classes that
+// set `name` and keep `cause`, saying what failed and whether it may pass.
 
-/** A storage operation failed. `cause` holds the driver's own error. */
+/** A storage operation failed; `cause` holds the driver's error. */
 export class StorageError extends Error {
-  override name = 'StorageError';
+  override readonly name: string = 'StorageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 /**
- * A write or read failed for a reason that can pass (a full disk, a lost connection, a lock
- * timeout): nothing of the failed operation was stored, and a later one may succeed.
+ * A write or read failed for a reason that can pass: the database cannot be reached or the
+ * connection was lost, the disk is full, a lock timed out. Nothing of the failed operation was
+ * stored, and retrying later may succeed; nothing the caller sent is at fault.
  */
 export class StorageUnavailableError extends StorageError {
-  override name = 'StorageUnavailableError';
+  override readonly name: string = 'StorageUnavailableError';
+}
+
+/**
+ * A journal commit refused without being tried, because an earlier commit failed (so no batch lands
+ * after a lost one) or the journal is closed. `cause` is the earlier failure, when there is one.
+ * It passes once the journal has recovered.
+ */
+export class JournalRefusedError extends StorageUnavailableError {
+  override readonly name: string = 'JournalRefusedError';
+}
+
+/** A commit whose events do not follow the revisions already journaled for their things. */
+export class RevisionConflictError extends StorageError {
+  override readonly name: string = 'RevisionConflictError';
 }
 
 /** Stored data was found damaged or missing at start; the message names the file and what to do. */
 export class StorageCorruptError extends StorageError {
-  override name = 'StorageCorruptError';
+  override readonly name: string = 'StorageCorruptError';
 }
 
 /** Another process holds the storage (e.g. the data directory); the message names it. */
 export class StorageLockedError extends StorageError {
-  override name = 'StorageLockedError';
+  override readonly name: string = 'StorageLockedError';
 }

@@ -1,0 +1,141 @@
+// The cluster Catalog: users, tokens and policies in PostgreSQL, each record kept whole as JSON text.
+import type {
+  ApiTokenRecord,
+  Catalog,
+  PolicyRecord,
+  RefreshTokenRecord,
+  UserRecord,
+} from '../catalog.js';
+import { StorageError } from '../storage-errors.js';
+import { toStorageError } from './postgres-errors.js';
+import type { PgPool, PgResult } from './postgres-pool.js';
+
+interface PolicyRow {
+  policy_id: string;
+  revision: number;
+  created: number;
+  modified: number;
+  json: string | null;
+}
+
+/**
+ * The PostgreSQL {@link Catalog}. Records are stored whole (JSON text), so fields added to them later
+ * round-trip without a migration; the key columns beside them are what statements look up.
+ * It runs on the storage's pool, which it does not own: `close` only stops further use.
+ */
+export class PostgresCatalog implements Catalog {
+  private closed = false;
+
+  constructor(private readonly pool: PgPool) {}
+
+  private async run<R extends object>(
+    sql: string,
+    values: unknown[],
+    what: string,
+  ): Promise<PgResult<R>> {
+    if (this.closed)
+      throw new StorageError(`PostgreSQL storage: ${what} failed: the catalog is closed`);
+    try {
+      return await this.pool.query<R>(sql, values);
+    } catch (error) {
+      throw toStorageError(error, what);
+    }
+  }
+
+  private async records<T>(table: string, key: string, what: string): Promise<T[]> {
+    const { rows } = await this.run<{ record: string }>(
+      `SELECT record FROM ${table} ORDER BY ${key}`,
+      [],
+      what,
+    );
+    return rows.map((r) => JSON.parse(r.record) as T);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.records<UserRecord>('users', 'username', 'listing users');
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO users (username, record) VALUES ($1, $2)
+       ON CONFLICT (username) DO UPDATE SET record = excluded.record`,
+      [user.username, JSON.stringify(user)],
+      'writing a user',
+    );
+  }
+
+  async deleteUser(username: string): Promise<boolean> {
+    const result = await this.run(
+      'DELETE FROM users WHERE username = $1',
+      [username],
+      'deleting a user',
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async listTokens(): Promise<ApiTokenRecord[]> {
+    return this.records<ApiTokenRecord>('api_tokens', 'id', 'listing API tokens');
+  }
+
+  async putToken(token: ApiTokenRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO api_tokens (id, record) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET record = excluded.record`,
+      [token.id, JSON.stringify(token)],
+      'writing an API token',
+    );
+  }
+
+  async getRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
+    const { rows } = await this.run<{ record: string }>(
+      'SELECT record FROM refresh_tokens WHERE id = $1',
+      [id],
+      'reading a refresh token',
+    );
+    return rows.length > 0 ? (JSON.parse(rows[0].record) as RefreshTokenRecord) : null;
+  }
+
+  async putRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    // Expired tokens are of no use: each write clears them out, as the SQLite catalog does.
+    await this.run(
+      'DELETE FROM refresh_tokens WHERE expires < $1',
+      [Date.now()],
+      'clearing expired refresh tokens',
+    );
+    await this.run(
+      `INSERT INTO refresh_tokens (id, record, expires) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires = excluded.expires`,
+      [token.id, JSON.stringify(token), token.expires],
+      'writing a refresh token',
+    );
+  }
+
+  async listPolicies(): Promise<PolicyRecord[]> {
+    const { rows } = await this.run<PolicyRow>(
+      'SELECT policy_id, revision, created, modified, json FROM policies ORDER BY policy_id',
+      [],
+      'listing policies',
+    );
+    return rows.map((r) => ({
+      policyId: r.policy_id,
+      revision: r.revision,
+      created: r.created,
+      modified: r.modified,
+      json: r.json,
+    }));
+  }
+
+  async putPolicy(policy: PolicyRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO policies (policy_id, revision, created, modified, json) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (policy_id) DO UPDATE SET revision = excluded.revision,
+         created = excluded.created, modified = excluded.modified, json = excluded.json`,
+      [policy.policyId, policy.revision, policy.created, policy.modified, policy.json],
+      'writing a policy',
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

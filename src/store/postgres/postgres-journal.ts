@@ -1,0 +1,539 @@
+// The cluster Journal: PostgreSQL, one transaction per commit on a dedicated writer connection, reads from the pool.
+import type { TwinEvent } from '../../core/events.js';
+import type { JsonValue } from '../../core/json.js';
+import { formatPointer, parsePointer } from '../../core/json-pointer.js';
+import type { ChangeAction } from '../../core/thing-change.js';
+import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
+import { JournalRefusedError, RevisionConflictError, StorageError } from '../storage-errors.js';
+import { toStorageError } from './postgres-errors.js';
+import type { PgPool, PgPoolClient } from './postgres-pool.js';
+
+/** Events read per page by `readAll`. */
+const READ_ALL_PAGE = 1000;
+/** Things read per page by `loadCurrent`. */
+const LOAD_PAGE = 5000;
+
+const EVENT_COLUMNS = 'seq, thing_id, revision, ts, action, path, value, originator';
+const THING_COLUMNS = 'thing_id, revision, created, modified, json';
+
+/** The events of a batch as column arrays, in batch order, for one `unnest` insert. */
+interface EventColumns {
+  thingIds: string[];
+  revisions: number[];
+  timestamps: number[];
+  actions: string[];
+  paths: string[];
+  values: (string | null)[];
+  originators: (string | null)[];
+}
+
+/** Thing states as column arrays (checkpoints and snapshots). */
+interface StateColumns {
+  thingIds: string[];
+  revisions: number[];
+  created: number[];
+  modified: number[];
+  json: (string | null)[];
+}
+
+/** A batch encoded when `commit` is called, so that later changes to the caller's objects do not leak in. */
+interface EncodedBatch {
+  events: EventColumns;
+  /** The first revision of each thing in the batch (for the check against the journal). */
+  firstRevisions: Map<string, number>;
+  /** Why the batch is invalid in itself (a thing's revisions not growing within it), or null. */
+  invalid: string | null;
+  dirty: string[];
+  checkpoint: StateColumns | null;
+  snapshots: StateColumns;
+}
+
+interface EventRow {
+  seq: number;
+  thing_id: string;
+  revision: number;
+  ts: number;
+  action: ChangeAction;
+  path: string;
+  value: string | null;
+  originator: string | null;
+}
+
+interface ThingRow {
+  thing_id: string;
+  revision: number;
+  created: number;
+  modified: number;
+  json: string | null;
+}
+
+function encodeEvents(
+  events: readonly TwinEvent[],
+): Omit<EncodedBatch, 'dirty' | 'checkpoint' | 'snapshots'> {
+  const columns: EventColumns = {
+    thingIds: [],
+    revisions: [],
+    timestamps: [],
+    actions: [],
+    paths: [],
+    values: [],
+    originators: [],
+  };
+  const firstRevisions = new Map<string, number>();
+  const lastRevisions = new Map<string, number>();
+  let invalid: string | null = null;
+  for (const e of events) {
+    const last = lastRevisions.get(e.thingId);
+    if (last === undefined) firstRevisions.set(e.thingId, e.revision);
+    else if (!(e.revision > last) && invalid === null) {
+      invalid = `event revision ${e.revision} of ${e.thingId} is not after revision ${last}`;
+    }
+    lastRevisions.set(e.thingId, e.revision);
+    columns.thingIds.push(e.thingId);
+    columns.revisions.push(e.revision);
+    columns.timestamps.push(e.timestamp);
+    columns.actions.push(e.action);
+    columns.paths.push(formatPointer(e.path));
+    columns.values.push(e.value === undefined ? null : JSON.stringify(e.value));
+    columns.originators.push(e.originator ?? null);
+  }
+  return { events: columns, firstRevisions, invalid };
+}
+
+/** States as columns; of several states of one key (thing, or thing and revision) the last wins. */
+function encodeStates(states: readonly StoredThing[], byRevision: boolean): StateColumns {
+  const last = new Map<string, StoredThing>();
+  for (const s of states) last.set(byRevision ? `${s.revision} ${s.thingId}` : s.thingId, s);
+  const columns: StateColumns = {
+    thingIds: [],
+    revisions: [],
+    created: [],
+    modified: [],
+    json: [],
+  };
+  for (const s of last.values()) {
+    columns.thingIds.push(s.thingId);
+    columns.revisions.push(s.revision);
+    columns.created.push(s.created);
+    columns.modified.push(s.modified);
+    columns.json.push(s.json);
+  }
+  return columns;
+}
+
+function encode(batch: CommitBatch): EncodedBatch {
+  return {
+    ...encodeEvents(batch.events),
+    dirty: [...batch.dirty],
+    checkpoint: batch.checkpoint ? encodeStates(batch.checkpoint, false) : null,
+    snapshots: encodeStates(batch.snapshots, true),
+  };
+}
+
+function toEvent(row: EventRow): TwinEvent {
+  const event: TwinEvent = {
+    thingId: row.thing_id,
+    revision: row.revision,
+    timestamp: row.ts,
+    action: row.action,
+    path: row.path === '/' ? [] : parsePointer(row.path),
+    seq: row.seq,
+  };
+  if (row.value !== null) event.value = JSON.parse(row.value) as JsonValue;
+  if (row.originator !== null) event.originator = row.originator;
+  return event;
+}
+
+function toStored(row: ThingRow): StoredThing {
+  return {
+    thingId: row.thing_id,
+    revision: row.revision,
+    created: row.created,
+    modified: row.modified,
+    json: row.json,
+  };
+}
+
+const TAKE_SEQ_SQL =
+  'UPDATE journal_sequence SET last = last + $1 WHERE id = 1 RETURNING last - $1 AS base';
+
+/** The first thing of the batch whose first revision does not follow its journaled ones. */
+const CONFLICT_SQL = `SELECT b.thing_id, b.first, e.last
+  FROM unnest($1::text[], $2::bigint[]) AS b(thing_id, first)
+  JOIN LATERAL (SELECT max(revision) AS last FROM events WHERE thing_id = b.thing_id) AS e
+    ON e.last >= b.first
+  LIMIT 1`;
+
+const INSERT_EVENTS_SQL = `INSERT INTO events (${EVENT_COLUMNS})
+  SELECT $1::bigint + u.n, u.thing_id, u.revision, u.ts, u.action, u.path, u.value, u.originator
+  FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
+    WITH ORDINALITY AS u(thing_id, revision, ts, action, path, value, originator, n)`;
+
+const MARK_DIRTY_SQL =
+  'INSERT INTO dirty_things (thing_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
+
+const UPSERT_THINGS_SQL = `INSERT INTO things (${THING_COLUMNS})
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
+  ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
+    modified = excluded.modified, json = excluded.json`;
+
+const MARK_CLEAN_SQL = 'DELETE FROM dirty_things WHERE thing_id = ANY($1::text[])';
+
+const UPSERT_SNAPSHOTS_SQL = `INSERT INTO snapshots (${THING_COLUMNS})
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
+  ON CONFLICT (thing_id, revision) DO UPDATE SET created = excluded.created,
+    modified = excluded.modified, json = excluded.json`;
+
+const READ_EVENTS_SQL = `SELECT ${EVENT_COLUMNS} FROM events
+  WHERE thing_id = $1 AND revision BETWEEN $2 AND $3 AND ts BETWEEN $4 AND $5
+  ORDER BY revision LIMIT $6`;
+
+const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2`;
+
+const LOAD_PAGE_SQL = `SELECT ${THING_COLUMNS} FROM things WHERE thing_id > $1
+  ORDER BY thing_id LIMIT ${LOAD_PAGE}`;
+
+/**
+ * Forgets things deleted before $1 and not changed since the last checkpoint (those are dirty):
+ * events, snapshots and tombstone, in one statement (the sub-statements share one snapshot).
+ */
+const PRUNE_SQL = `WITH doomed AS (
+    SELECT t.thing_id FROM things t
+    WHERE t.json IS NULL AND t.modified < $1
+      AND NOT EXISTS (SELECT 1 FROM dirty_things d WHERE d.thing_id = t.thing_id)
+  ), gone_events AS (
+    DELETE FROM events WHERE thing_id IN (SELECT thing_id FROM doomed)
+  ), gone_snapshots AS (
+    DELETE FROM snapshots WHERE thing_id IN (SELECT thing_id FROM doomed)
+  )
+  DELETE FROM things WHERE thing_id IN (SELECT thing_id FROM doomed)`;
+
+/**
+ * The PostgreSQL {@link Journal}. Commits queue on one writer connection and apply in the order they
+ * were made, each in one transaction: the batch takes its positions from the `journal_sequence` row
+ * (locked and moved on in the same transaction, so two writers can never interleave), its events'
+ * revisions are checked against the journal, and its events go in with one `unnest` insert. A commit
+ * resolves once PostgreSQL has committed it (`synchronous_commit` is on for every connection). Once
+ * one fails, every later one is refused with {@link JournalRefusedError}. Reads use the pool.
+ *
+ * Open it with {@link PostgresJournal.open} on a pool whose connections have the migrated schema as
+ * their search path (as `openPostgresStorage` does).
+ */
+export class PostgresJournal implements Journal {
+  /** The end of the queue of commits and prunes; never rejects. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** The error of the first failed commit: every later commit is refused with it. */
+  private failure: StorageError | null = null;
+  private closed = false;
+  private writer: PgPoolClient | null;
+  private readonly onWriterError = (error: Error) => {
+    // An idle writer connection died: nothing was lost; the next commit takes a new connection.
+    const writer = this.writer;
+    this.writer = null;
+    writer?.off('error', this.onWriterError);
+    writer?.release(error);
+  };
+
+  private constructor(
+    private readonly pool: PgPool,
+    writer: PgPoolClient,
+  ) {
+    this.writer = writer;
+    writer.on('error', this.onWriterError);
+  }
+
+  /** Opens the journal on `pool`, taking its writer connection out of the pool for good. */
+  static async open(pool: PgPool): Promise<PostgresJournal> {
+    const writer = await pool.connect().catch((error: unknown) => {
+      throw toStorageError(error, 'connecting the journal writer');
+    });
+    return new PostgresJournal(pool, writer);
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new JournalRefusedError('journal write refused: the journal is closed'),
+      );
+    }
+    let encoded: EncodedBatch | StorageError;
+    try {
+      encoded = encode(batch);
+    } catch (error) {
+      // E.g. a value JSON cannot hold: the batch fails in its turn, like any other write.
+      const reason = error instanceof Error ? error.message : String(error);
+      encoded = new StorageError(`journal write failed: the batch cannot be encoded: ${reason}`, {
+        cause: error,
+      });
+    }
+    const run = this.tail.then(() => this.commitInTurn(batch, encoded));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitInTurn(
+    batch: CommitBatch,
+    encoded: EncodedBatch | StorageError,
+  ): Promise<void> {
+    if (this.failure !== null) {
+      throw new JournalRefusedError(
+        `journal write refused: an earlier write failed (${this.failure.message})`,
+        { cause: this.failure },
+      );
+    }
+    if (encoded instanceof StorageError) {
+      this.failure = encoded;
+      throw encoded;
+    }
+    let base: number;
+    try {
+      base = await this.write(encoded);
+    } catch (error) {
+      const failure =
+        error instanceof StorageError ? error : toStorageError(error, 'journal write');
+      this.failure = failure;
+      throw failure;
+    }
+    const { events } = batch;
+    for (let i = 0; i < events.length; i++) events[i].seq = base + i + 1;
+  }
+
+  /**
+   * In its turn after every earlier commit: checks that the writer connection works (taking a new
+   * one when the old one is broken) and accepts commits again. Rejects while the server is away.
+   */
+  recover(): Promise<void> {
+    const run = this.tail.then(async () => {
+      try {
+        const client = await this.writerConnection();
+        await client.query('SELECT 1');
+      } catch (error) {
+        const broken = this.writer;
+        this.writer = null;
+        if (broken) {
+          broken.off('error', this.onWriterError);
+          broken.release(error instanceof Error ? error : true);
+        }
+        throw toStorageError(error, 'reconnecting the journal writer');
+      }
+      this.failure = null;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A connection for writing: the writer, or a new one when the old one died while idle. */
+  private async writerConnection(): Promise<PgPoolClient> {
+    if (this.writer === null) {
+      const writer = await this.pool.connect();
+      writer.on('error', this.onWriterError);
+      this.writer = writer;
+    }
+    return this.writer;
+  }
+
+  /** Writes one batch in a transaction; resolves to the position before its first event. */
+  private async write(batch: EncodedBatch): Promise<number> {
+    if (batch.invalid !== null) {
+      throw new RevisionConflictError(`journal write failed: ${batch.invalid}`);
+    }
+    const client = await this.writerConnection();
+    const { events } = batch;
+    await client.query('BEGIN');
+    try {
+      const taken = await client.query<{ base: number }>(TAKE_SEQ_SQL, [events.thingIds.length]);
+      if (taken.rows.length !== 1) throw new StorageError('the journal_sequence row is missing');
+      const base = taken.rows[0].base;
+      if (events.thingIds.length > 0) {
+        const conflict = await client.query<{ thing_id: string; first: number; last: number }>(
+          CONFLICT_SQL,
+          [[...batch.firstRevisions.keys()], [...batch.firstRevisions.values()]],
+        );
+        if (conflict.rows.length > 0) {
+          const { thing_id, first, last } = conflict.rows[0];
+          throw new RevisionConflictError(
+            `journal write failed: event revision ${first} of ${thing_id} is not after revision ${last}`,
+          );
+        }
+        await client.query(INSERT_EVENTS_SQL, [
+          base,
+          events.thingIds,
+          events.revisions,
+          events.timestamps,
+          events.actions,
+          events.paths,
+          events.values,
+          events.originators,
+        ]);
+      }
+      if (batch.dirty.length > 0) await client.query(MARK_DIRTY_SQL, [batch.dirty]);
+      const checkpoint = batch.checkpoint;
+      if (checkpoint !== null && checkpoint.thingIds.length > 0) {
+        await client.query(UPSERT_THINGS_SQL, stateParams(checkpoint));
+        await client.query(MARK_CLEAN_SQL, [checkpoint.thingIds]);
+      }
+      if (batch.snapshots.thingIds.length > 0) {
+        await client.query(UPSERT_SNAPSHOTS_SQL, stateParams(batch.snapshots));
+      }
+      await client.query('COMMIT');
+      return base;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof StorageError) throw error;
+      throw toStorageError(error, 'journal write');
+    }
+  }
+
+  async lastSeq(): Promise<number> {
+    const { rows } = await this.read<{ last: number }>(
+      'SELECT last FROM journal_sequence WHERE id = 1',
+      [],
+      'reading the last position',
+    );
+    return rows[0]?.last ?? 0;
+  }
+
+  async *readAll(range: SeqRange = {}): AsyncIterable<TwinEvent> {
+    let from = range.fromSeq ?? 1;
+    let left = range.limit ?? Infinity;
+    while (left > 0) {
+      const page = Math.min(READ_ALL_PAGE, left);
+      const { rows } = await this.read<EventRow>(READ_ALL_SQL, [from, page], 'reading events');
+      for (const row of rows) yield toEvent(row);
+      if (rows.length < page) return;
+      from = rows[rows.length - 1].seq + 1;
+      left -= rows.length;
+    }
+  }
+
+  async loadCurrent(visit: (thing: StoredThing) => void): Promise<number> {
+    // Pages by key, in one repeatable-read transaction: a consistent state, never all rows at once.
+    let client: PgPoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw toStorageError(error, 'loading the current state');
+    }
+    let count = 0;
+    /** What the caller's `visit` threw: passed on as it is, not as a storage error. */
+    let visitFailure: { error: unknown } | null = null;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let after = '';
+      for (;;) {
+        const { rows } = await client.query<ThingRow>(LOAD_PAGE_SQL, [after]);
+        try {
+          for (const row of rows) visit(toStored(row));
+        } catch (error) {
+          visitFailure = { error };
+          throw error;
+        }
+        count += rows.length;
+        if (rows.length < LOAD_PAGE) break;
+        after = rows[rows.length - 1].thing_id;
+      }
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      if (visitFailure !== null) {
+        const clean = await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        client.release(!clean);
+        throw visitFailure.error;
+      }
+      client.release(error instanceof Error ? error : true);
+      throw toStorageError(error, 'loading the current state');
+    }
+    return count;
+  }
+
+  async dirtyThings(): Promise<string[]> {
+    const { rows } = await this.read<{ thing_id: string }>(
+      'SELECT thing_id FROM dirty_things ORDER BY thing_id',
+      [],
+      'reading dirty things',
+    );
+    return rows.map((r) => r.thing_id);
+  }
+
+  async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
+    const { rows } = await this.read<EventRow>(
+      READ_EVENTS_SQL,
+      [
+        thingId,
+        range.fromRevision ?? 0,
+        range.toRevision ?? Number.MAX_SAFE_INTEGER,
+        range.fromTimestamp ?? Number.MIN_SAFE_INTEGER,
+        range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
+        range.limit ?? null,
+      ],
+      'reading events',
+    );
+    return rows.map(toEvent);
+  }
+
+  async snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
+    const { rows } = await this.read<ThingRow>(
+      `SELECT ${THING_COLUMNS} FROM snapshots WHERE thing_id = $1 AND revision <= $2
+       ORDER BY revision DESC LIMIT 1`,
+      [thingId, revision],
+      'reading a snapshot',
+    );
+    return rows.length > 0 ? toStored(rows[0]) : null;
+  }
+
+  async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
+    const { rows } = await this.read<{ revision: number | null }>(
+      'SELECT max(revision) AS revision FROM events WHERE thing_id = $1 AND ts <= $2',
+      [thingId, timestamp],
+      'reading a revision',
+    );
+    return rows[0]?.revision ?? null;
+  }
+
+  pruneDeletedBefore(timestamp: number): Promise<number> {
+    if (this.closed) return Promise.reject(new StorageError('the journal is closed'));
+    // On the writer's queue, so that it is ordered with commits.
+    const run = this.tail.then(async () => {
+      const client = await this.writerConnection();
+      try {
+        const result = await client.query(PRUNE_SQL, [timestamp]);
+        return result.rowCount ?? 0;
+      } catch (error) {
+        throw toStorageError(error, 'pruning deleted things');
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for queued commits, then gives the writer connection back (the pool is the storage's). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    const writer = this.writer;
+    this.writer = null;
+    if (writer !== null) {
+      writer.off('error', this.onWriterError);
+      writer.release();
+    }
+  }
+
+  private async read<R extends object>(
+    sql: string,
+    values: unknown[],
+    what: string,
+  ): Promise<{ rows: R[] }> {
+    try {
+      return await this.pool.query<R>(sql, values);
+    } catch (error) {
+      throw toStorageError(error, what);
+    }
+  }
+}
+
+function stateParams(states: StateColumns): unknown[] {
+  return [states.thingIds, states.revisions, states.created, states.modified, states.json];
+}

@@ -1,0 +1,144 @@
+// The PostgreSQL schema as a versioned list of SQL steps, applied in order on start under an advisory lock.
+import { StorageError } from '../storage-errors.js';
+import type { PgPoolClient } from './postgres-pool.js';
+
+/** One step of the schema. Steps are never edited once released: a change is a new step. */
+export interface Migration {
+  /** 1, 2, 3, … in the order the steps apply. */
+  version: number;
+  name: string;
+  /** Statements run in the storage's schema (its search path), in the migration's transaction. */
+  sql: string;
+}
+
+/**
+ * Every table of the PostgreSQL storage. Ids are `COLLATE "C"` (byte order: cheap comparisons, and
+ * keyset pages follow the index); times are epoch ms in bigint columns; thing and event JSON is text,
+ * kept byte for byte (jsonb would reorder keys and refuse `\u0000`); catalog records are JSON text
+ * too, as in SQLite.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'journal',
+    sql: `
+CREATE TABLE events (
+  seq bigint PRIMARY KEY,
+  thing_id text COLLATE "C" NOT NULL,
+  revision bigint NOT NULL,
+  ts bigint NOT NULL,
+  action text NOT NULL CHECK (action IN ('created', 'modified', 'merged', 'deleted')),
+  path text NOT NULL,
+  value text,
+  originator text,
+  CONSTRAINT events_thing_revision UNIQUE (thing_id, revision)
+);
+CREATE INDEX events_by_time ON events (thing_id, ts) INCLUDE (revision);
+CREATE TABLE things (
+  thing_id text COLLATE "C" PRIMARY KEY,
+  revision bigint NOT NULL,
+  created bigint NOT NULL,
+  modified bigint NOT NULL,
+  json text
+);
+CREATE INDEX things_deleted ON things (modified) WHERE json IS NULL;
+CREATE TABLE dirty_things (thing_id text COLLATE "C" PRIMARY KEY);
+CREATE TABLE snapshots (
+  thing_id text COLLATE "C" NOT NULL,
+  revision bigint NOT NULL,
+  created bigint NOT NULL,
+  modified bigint NOT NULL,
+  json text,
+  PRIMARY KEY (thing_id, revision)
+);
+CREATE TABLE journal_sequence (id int PRIMARY KEY CHECK (id = 1), last bigint NOT NULL);
+INSERT INTO journal_sequence (id, last) VALUES (1, 0);
+`,
+  },
+  {
+    version: 2,
+    name: 'catalog',
+    sql: `
+CREATE TABLE users (username text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE api_tokens (id text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE refresh_tokens (
+  id text COLLATE "C" PRIMARY KEY,
+  record text NOT NULL,
+  expires bigint NOT NULL
+);
+CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires);
+CREATE TABLE policies (
+  policy_id text COLLATE "C" PRIMARY KEY,
+  revision bigint NOT NULL,
+  created bigint NOT NULL,
+  modified bigint NOT NULL,
+  json text
+);
+`,
+  },
+];
+
+/** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Returns `schema` when it is a plain identifier (`twinfold`, `tf_test_1`); throws otherwise. */
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new StorageError(
+      `PostgreSQL schema name "${schema}" is not allowed: use lower-case letters, digits and _ (at most 63, not starting with a digit)`,
+    );
+  }
+  return schema;
+}
+
+/** The first key of the advisory lock that guards migrations (the second is the schema's hash). */
+const LOCK_CLASS = 0x7466; // "tf"
+
+/**
+ * Brings `schema` up to date on `client`: creates the schema and `twinfold_migrations` when missing,
+ * then applies the steps not recorded there, in order, all in one transaction holding an advisory
+ * lock on the schema (so processes starting together apply each step once). Resolves to the
+ * versions it applied. Refuses a schema that a newer Twinfold has migrated past these steps.
+ */
+export async function migratePostgres(
+  client: PgPoolClient,
+  schema: string,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  checkSchemaName(schema);
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [LOCK_CLASS, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`SET LOCAL search_path TO ${schema}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS twinfold_migrations (
+      version int PRIMARY KEY, name text NOT NULL, applied bigint NOT NULL)`);
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM twinfold_migrations ORDER BY version',
+    );
+    const done = new Set(rows.map((r) => r.version));
+    const known = migrations.map((m) => m.version);
+    const newest = Math.max(0, ...known);
+    const unknown = rows.filter((r) => r.version > newest);
+    if (unknown.length > 0) {
+      throw new StorageError(
+        `PostgreSQL schema "${schema}" has migration ${unknown[0].version}, newer than this version of Twinfold knows (${newest}): upgrade Twinfold`,
+      );
+    }
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query(
+        'INSERT INTO twinfold_migrations (version, name, applied) VALUES ($1, $2, $3)',
+        [migration.version, migration.name, Date.now()],
+      );
+      applied.push(migration.version);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return applied;
+}

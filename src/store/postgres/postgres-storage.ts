@@ -1,0 +1,126 @@
+// The PostgreSQL storage backend: one pool on one database schema, migrated on open, holding every store.
+import pg from 'pg';
+import type { Storage } from '../storage.js';
+import { StorageUnavailableError } from '../storage-errors.js';
+import {
+  describeError,
+  isConnectionFailure,
+  redactUrl,
+  toStorageError,
+} from './postgres-errors.js';
+import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
+import { PostgresCatalog } from './postgres-catalog.js';
+import { PostgresJournal } from './postgres-journal.js';
+import type { PgPool } from './postgres-pool.js';
+
+/** Where and how {@link openPostgresStorage} connects. */
+export interface PostgresStorageOptions {
+  /** A libpq-style URL, e.g. `postgres://twinfold:secret@db:5432/twinfold`. */
+  url: string;
+  /** The schema holding every table; created when missing (default `twinfold`). */
+  schema?: string;
+  /** Connections in the pool, the journal's writer included (default 10, at least 2). */
+  poolSize?: number;
+  /** How long to wait for a connection before failing with StorageUnavailableError (default 10 s). */
+  connectTimeoutMs?: number;
+  /** `application_name` of the connections, as `pg_stat_activity` shows it (default `twinfold`). */
+  applicationName?: string;
+}
+
+/** The default schema of {@link openPostgresStorage}. */
+export const DEFAULT_POSTGRES_SCHEMA = 'twinfold';
+
+const INT8_OID = 20;
+
+/** Parses bigint columns (epoch ms, revisions, positions, counts) to numbers; other types as pg does. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The URL without an `options` parameter, and that parameter: pg would let it override the
+ * search path and `synchronous_commit` the stores set, so they are appended to it instead.
+ */
+function splitOptions(url: string): { url: string; options: string } {
+  try {
+    const parsed = new URL(url);
+    const options = parsed.searchParams.get('options');
+    if (options === null) return { url, options: '' };
+    parsed.searchParams.delete('options');
+    return { url: parsed.toString(), options: `${options} ` };
+  } catch {
+    return { url, options: '' };
+  }
+}
+
+/**
+ * Opens the stores of one PostgreSQL database: connects a pool whose connections use `schema` as
+ * their search path with `synchronous_commit` on, applies the schema's pending migrations, then
+ * opens the journal (with its writer connection) and the catalog. Fails with
+ * {@link StorageUnavailableError} when the server cannot be reached.
+ *
+ * @example
+ * const storage = await openPostgresStorage({ url: 'postgres://postgres@127.0.0.1:5432/test' });
+ * await storage.journal.lastSeq();
+ * await storage.close();
+ */
+export async function openPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+  const schema = checkSchemaName(options.schema ?? DEFAULT_POSTGRES_SCHEMA);
+  const where = `PostgreSQL at ${redactUrl(options.url)}`;
+  const connection = splitOptions(options.url);
+  const pool = new pg.Pool({
+    connectionString: connection.url,
+    max: Math.max(2, options.poolSize ?? 10),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: options.applicationName ?? 'twinfold',
+    options: `${connection.options}-c search_path=${schema} -c synchronous_commit=on`,
+    types,
+  });
+  // An idle connection that dies is dropped by the pool; the next query gets a new one.
+  pool.on('error', () => undefined);
+  const store: PgPool = pool;
+  try {
+    let client;
+    try {
+      client = await store.connect();
+    } catch (error) {
+      throw isConnectionFailure(error)
+        ? new StorageUnavailableError(`${where} is unavailable: ${describeError(error)}`, {
+            cause: error,
+          })
+        : toStorageError(error, `connecting to ${where}`);
+    }
+    try {
+      await migratePostgres(client, schema);
+      client.release();
+    } catch (error) {
+      client.release(true);
+      throw toStorageError(error, `migrating schema "${schema}" of ${where}`);
+    }
+    const journal = await PostgresJournal.open(store);
+    const catalog = new PostgresCatalog(store);
+    let closing: Promise<void> | null = null;
+    return {
+      kind: 'postgres',
+      journal,
+      catalog,
+      close() {
+        closing ??= (async () => {
+          try {
+            await catalog.close();
+            await journal.close();
+          } finally {
+            await pool.end();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+// The embedded storage backend: the SQLite journal and catalog as files in the data directory.
+import { join } from 'node:path';
+import type { Storage } from '../storage.js';
+import { StorageUnavailableError } from '../storage-errors.js';
+import { SqliteCatalog } from './sqlite-catalog.js';
+import { SqliteJournal, type Durability } from './sqlite-journal.js';
+
+/** Where {@link openSqliteStorage} keeps its files and how it writes them. */
+export interface SqliteStorageOptions {
+  /** The data directory (created when missing): `journal.db` and `catalog.db` live there. */
+  dataDir: string;
+  durability?: Durability;
+  /** Write the journal on a connection in a worker thread (see SqliteJournalOptions). */
+  writerThread?: boolean;
+}
+
+/**
+ * Opens the SQLite stores of a data directory: the journal at `<dataDir>/journal.db`, the catalog at
+ * `<dataDir>/catalog.db`. Fails with {@link StorageUnavailableError} when the files cannot be opened.
+ *
+ * @example
+ * const storage = await openSqliteStorage({ dataDir: './data', durability: 'process', writerThread: true });
+ */
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  const open = <T>(what: string, make: () => T): T => {
+    try {
+      return make();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StorageUnavailableError(
+        `cannot open the SQLite ${what} in ${options.dataDir}: ${reason}`,
+        { cause: error },
+      );
+    }
+  };
+  const journal = open(
+    'journal',
+    () =>
+      new SqliteJournal({
+        path: join(options.dataDir, 'journal.db'),
+        durability: options.durability,
+        writerThread: options.writerThread,
+      }),
+  );
+  let catalog: SqliteCatalog;
+  try {
+    catalog = open('catalog', () => new SqliteCatalog(join(options.dataDir, 'catalog.db')));
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    kind: 'sqlite',
+    journal,
+    catalog,
+    close() {
+      closing ??= (async () => {
+        try {
+          await catalog.close();
+        } finally {
+          await journal.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
