@@ -11,53 +11,46 @@ import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
-import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
-import { SqliteJournal } from './store/sqlite/sqlite-journal.js';
+import { openSqliteStorage } from './store/sqlite/sqlite-storage.js';
+import { openPostgresStorage } from './store/postgres/postgres-storage.js';
 import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
 
-/** What storage is opened from: the `--store`, `--data` and `--durability` settings. */
+/** What storage is opened from: the `--store`, `--store-schema`, `--data` and `--durability` settings. */
 export type StorageConfig = Pick<ServeConfig, 'store' | 'data' | 'durability'> & {
+  /** The PostgreSQL schema (default `twinfold`). */
+  storeSchema?: string;
   /** Write the SQLite journal on a worker thread (default true; tests may write inline). */
   writerThread?: boolean;
 };
 
-/** Opens every store of the configured backend. */
+/** Opens every store of the configured backend: SQLite files in the data directory, or PostgreSQL. */
 export async function openStorage(config: StorageConfig): Promise<Storage> {
-  if (config.store !== 'sqlite') {
-    throw new Error(`unsupported store '${config.store}'`);
-  }
-  const lock = DataDirectoryLock.acquire(config.data);
-  let journal: SqliteJournal | undefined;
-  try {
-    journal = new SqliteJournal({
-      path: join(config.data, 'journal.db'),
+  if (config.store === 'sqlite') {
+    return openSqliteStorage({
+      dataDir: config.data,
       durability: config.durability,
       writerThread: config.writerThread ?? true,
     });
-    const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
-    return {
-      kind: 'sqlite',
-      journal,
-      catalog,
-      async close() {
-        await catalog.close();
-        await journal?.close();
-        lock.release();
-      },
-    };
-  } catch (error) {
-    await journal?.close();
-    lock.release();
-    throw error;
   }
+  return openPostgresStorage({ url: config.store, schema: config.storeSchema });
 }
 
 /** Opens only the catalog of the configured backend (for commands that manage users offline). */
-export async function openCatalog(config: Pick<ServeConfig, 'store' | 'data'>): Promise<Catalog> {
-  if (config.store !== 'sqlite') throw new Error(`unsupported store '${config.store}'`);
-  return new SqliteCatalog(join(config.data, 'catalog.db'));
+export async function openCatalog(
+  config: Pick<StorageConfig, 'store' | 'data' | 'storeSchema'>,
+): Promise<{ catalog: Catalog; close(): Promise<void> }> {
+  if (config.store === 'sqlite') {
+    const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+    return { catalog, close: () => catalog.close() };
+  }
+  const storage = await openPostgresStorage({
+    url: config.store,
+    schema: config.storeSchema,
+    exclusive: false,
+  });
+  return { catalog: storage.catalog, close: () => storage.close() };
 }
 
 /** Options of a platform that the command line does not set: embedding, tests, benchmarks. */
@@ -113,6 +106,7 @@ export class Platform {
     const logger = options.logger ?? pino({ level: config.logLevel });
     const metrics = new Metrics();
     const storage = await openStorage({ ...config, writerThread: options.writerThread });
+    logger.info({ store: storage.kind }, 'storage opened');
     try {
       const runtime = new TwinRuntime({
         journal: storage.journal,

@@ -7,6 +7,8 @@ export interface ServeConfig {
   data: string;
   mqttPort: number;
   store: string;
+  /** The PostgreSQL schema of a postgres:// store (default `twinfold`). */
+  storeSchema?: string;
   bus: string;
   durability: Durability;
   maxThingBytes: number;
@@ -37,6 +39,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   data: 'TWINFOLD_DATA',
   mqttPort: 'TWINFOLD_MQTT_PORT',
   store: 'TWINFOLD_STORE',
+  storeSchema: 'TWINFOLD_STORE_SCHEMA',
   bus: 'TWINFOLD_BUS',
   durability: 'TWINFOLD_DURABILITY',
   maxThingBytes: 'TWINFOLD_MAX_THING_BYTES',
@@ -136,12 +139,19 @@ export function resolveConfig(
   if (store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(store)) {
     throw new ConfigError(`--store must be 'sqlite' or a postgres:// URL, got '${store}'.`);
   }
-  if (store !== 'sqlite') {
-    throw new ConfigError(
-      'The PostgreSQL store is not available yet in this version; run with --store sqlite (the default).',
-    );
-  }
   config.store = store;
+  const schema = pick('storeSchema');
+  if (schema !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ConfigError(
+        `--store-schema must be a plain lower-case PostgreSQL name (letters, digits, _), got '${schema}'.`,
+      );
+    }
+    if (store === 'sqlite') {
+      throw new ConfigError('--store-schema applies to a postgres:// --store only.');
+    }
+    config.storeSchema = schema;
+  }
   const bus = pick('bus') ?? config.bus;
   if (bus !== 'local' && !/^nats:\/\//.test(bus)) {
     throw new ConfigError(`--bus must be 'local' or a nats:// URL, got '${bus}'.`);

@@ -29,6 +29,12 @@ program
   .addOption(
     new Option('--store <store>', "'sqlite' or a postgres:// URL (TWINFOLD_STORE, default sqlite)"),
   )
+  .addOption(
+    new Option(
+      '--store-schema <name>',
+      'PostgreSQL schema of a postgres:// store (TWINFOLD_STORE_SCHEMA, default twinfold)',
+    ),
+  )
   .addOption(new Option('--bus <bus>', "'local' or a nats:// URL (TWINFOLD_BUS, default local)"))
   .addOption(
     new Option(

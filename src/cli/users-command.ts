@@ -9,13 +9,13 @@ async function withIdentities<T>(
   data: string,
   work: (identities: IdentityService) => Promise<T>,
 ): Promise<T> {
-  const catalog = await openCatalog({ store: 'sqlite', data });
+  const { catalog, close } = await openCatalog({ store: 'sqlite', data });
   try {
     const identities = new IdentityService({ catalog, keys: new SigningKeyRing(null, 0) });
     await identities.load();
     return await work(identities);
   } finally {
-    await catalog.close();
+    await close();
   }
 }
 

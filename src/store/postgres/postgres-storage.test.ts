@@ -8,6 +8,7 @@ import {
   JournalRefusedError,
   RevisionConflictError,
   StorageError,
+  StorageLockedError,
   StorageUnavailableError,
 } from '../storage-errors.js';
 import { describeBackends, postgresTestSchema, type PostgresTestSchema } from '../test-backends.js';
@@ -223,9 +224,27 @@ await describeBackends(
       await storage.close();
     });
 
+    it('storage - a second server on the same schema is refused, naming the holder, until the first closes', async () => {
+      const first = await backend.open();
+      const second = openPostgresStorage({ url: pg.url, schema: pg.schema });
+      await expect(second).rejects.toThrow(StorageLockedError);
+      await expect(openPostgresStorage({ url: pg.url, schema: pg.schema })).rejects.toThrow(
+        new RegExp(`Schema "${pg.schema}" .* is in use by another Twinfold server \\(backend pid \\d+`),
+      );
+      await first.close();
+      const third = await openPostgresStorage({ url: pg.url, schema: pg.schema });
+      await third.close();
+    });
+
     it('journal - two processes writing one schema never share or skip a position', async () => {
       const first = await backend.open();
-      const second = await openPostgresStorage({ url: pg.url, schema: pg.schema, poolSize: 2 });
+      // Not exclusive: only a second server is refused the schema (see the next test).
+      const second = await openPostgresStorage({
+        url: pg.url,
+        schema: pg.schema,
+        poolSize: 2,
+        exclusive: false,
+      });
       const events: TwinEvent[] = [];
       const commits: Promise<void>[] = [];
       for (let i = 0; i < 20; i++) {

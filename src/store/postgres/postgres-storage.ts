@@ -1,7 +1,7 @@
 // The PostgreSQL storage backend: one pool on one database schema, migrated on open, holding every store.
 import pg from 'pg';
 import type { Storage } from '../storage.js';
-import { StorageUnavailableError } from '../storage-errors.js';
+import { StorageLockedError, StorageUnavailableError } from '../storage-errors.js';
 import {
   describeError,
   isConnectionFailure,
@@ -11,7 +11,7 @@ import {
 import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresJournal } from './postgres-journal.js';
-import type { PgPool } from './postgres-pool.js';
+import type { PgPool, PgPoolClient } from './postgres-pool.js';
 
 /** Where and how {@link openPostgresStorage} connects. */
 export interface PostgresStorageOptions {
@@ -25,6 +25,11 @@ export interface PostgresStorageOptions {
   connectTimeoutMs?: number;
   /** `application_name` of the connections, as `pg_stat_activity` shows it (default `twinfold`). */
   applicationName?: string;
+  /**
+   * Hold the schema for this process alone (default true): a second server on the same schema is
+   * refused with StorageLockedError, as a second server on one SQLite data directory is.
+   */
+  exclusive?: boolean;
 }
 
 /** The default schema of {@link openPostgresStorage}. */
@@ -57,6 +62,40 @@ function splitOptions(url: string): { url: string; options: string } {
 }
 
 /**
+ * Takes the session-level advisory lock of a schema on a connection kept for the life of the
+ * storage; refuses with StorageLockedError, naming the holder, when another server holds it.
+ */
+async function lockSchema(pool: PgPool, schema: string, where: string): Promise<PgPoolClient> {
+  const client = await pool.connect();
+  try {
+    const key = `twinfold:${schema}`;
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [key],
+    );
+    if (rows[0]?.locked) return client;
+    const holder = await client.query<{ pid: number; client_addr: string | null }>(
+      `SELECT a.pid, a.client_addr::text AS client_addr FROM pg_locks l
+         JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.objid = hashtext($1)::oid AND l.granted LIMIT 1`,
+      [key],
+    );
+    const who = holder.rows[0]
+      ? ` (backend pid ${holder.rows[0].pid}${holder.rows[0].client_addr ? ` from ${holder.rows[0].client_addr}` : ''})`
+      : '';
+    client.release();
+    throw new StorageLockedError(
+      `Schema "${schema}" of ${where} is in use by another Twinfold server${who}. Stop that ` +
+        `server first, or give this one another schema (--store-schema).`,
+    );
+  } catch (error) {
+    if (error instanceof StorageLockedError) throw error;
+    client.release(true);
+    throw toStorageError(error, `locking schema "${schema}" of ${where}`);
+  }
+}
+
+/**
  * Opens the stores of one PostgreSQL database: connects a pool whose connections use `schema` as
  * their search path with `synchronous_commit` on, applies the schema's pending migrations, then
  * opens the journal (with its writer connection) and the catalog. Fails with
@@ -73,7 +112,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   const connection = splitOptions(options.url);
   const pool = new pg.Pool({
     connectionString: connection.url,
-    max: Math.max(2, options.poolSize ?? 10),
+    // The journal's writer and the schema lock each keep a connection; reads need one more.
+    max: Math.max(options.exclusive === false ? 2 : 3, options.poolSize ?? 10),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'twinfold',
     options: `${connection.options}-c search_path=${schema} -c synchronous_commit=on`,
@@ -100,6 +140,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       client.release(true);
       throw toStorageError(error, `migrating schema "${schema}" of ${where}`);
     }
+    const lock = options.exclusive === false ? null : await lockSchema(store, schema, where);
     const journal = await PostgresJournal.open(store);
     const catalog = new PostgresCatalog(store);
     let closing: Promise<void> | null = null;
@@ -113,6 +154,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await catalog.close();
             await journal.close();
           } finally {
+            lock?.release();
             await pool.end();
           }
         })();

@@ -1,7 +1,8 @@
 // The embedded storage backend: the SQLite journal and catalog as files in the data directory.
 import { join } from 'node:path';
 import type { Storage } from '../storage.js';
-import { StorageUnavailableError } from '../storage-errors.js';
+import { StorageError, StorageUnavailableError } from '../storage-errors.js';
+import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 
@@ -16,16 +17,22 @@ export interface SqliteStorageOptions {
 
 /**
  * Opens the SQLite stores of a data directory: the journal at `<dataDir>/journal.db`, the catalog at
- * `<dataDir>/catalog.db`. Fails with {@link StorageUnavailableError} when the files cannot be opened.
+ * `<dataDir>/catalog.db`, held by this process alone (a lock file; StorageLockedError names the
+ * holder). Fails with {@link StorageUnavailableError} when the files cannot be opened, and with
+ * StorageCorruptError when they are found damaged.
  *
  * @example
  * const storage = await openSqliteStorage({ dataDir: './data', durability: 'process', writerThread: true });
  */
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  const lock = DataDirectoryLock.acquire(options.dataDir);
   const open = <T>(what: string, make: () => T): T => {
     try {
       return make();
     } catch (error) {
+      lock.release();
+      // Damaged files and the like already say what is wrong and what to do.
+      if (error instanceof StorageError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new StorageUnavailableError(
         `cannot open the SQLite ${what} in ${options.dataDir}: ${reason}`,
@@ -60,6 +67,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           await catalog.close();
         } finally {
           await journal.close();
+          lock.release();
         }
       })();
       return closing;
