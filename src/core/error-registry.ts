@@ -464,6 +464,14 @@ export const errors = {
     ),
   searchOptionInvalid: (detail: string) =>
     make('thing-search:search.option.invalid', 400, detail, SEARCH_OPTION_HINT),
+  /** Ditto's `QueryTimeExceededException`: a search or count ran past its time budget. */
+  searchTimeout: (timeoutMs: number) =>
+    make(
+      'thing-search:query.time.exceeded',
+      408,
+      `The search request took too long to process (more than ${timeoutMs} ms).`,
+      "Optimize the query, e.g. reducing use of wildcards in 'like' or amount of predicates and/or try again later.",
+    ),
   cursorInvalid: (detail: string) =>
     make(
       'thing-search:search.option.invalid',

@@ -211,6 +211,19 @@ describe('parseFilter - errors', () => {
     expect(errorOf(long).message).toContain('at most 100000 are allowed');
   });
 
+  it('rejects like patterns longer than 1000 characters, or 4000 in one filter', () => {
+    const pattern = (n: number) => `"${'*a'.repeat(n / 2)}"`;
+    expect(parseFilter(`like(a,${pattern(1000)})`)).toBeTruthy();
+    expect(errorOf(`ilike(a,${pattern(1002)})`).message).toContain(
+      'the ilike pattern at position 8 has 1002 characters, at most 1000 are allowed',
+    );
+    const four = Array.from({ length: 4 }, () => `like(a,${pattern(1000)})`);
+    expect(parseFilter(`or(${four.join(',')})`)).toBeTruthy();
+    expect(errorOf(`or(${four.join(',')},like(a,"b*"))`).message).toContain(
+      'have 4002 characters together, at most 4000 are allowed in one filter',
+    );
+  });
+
   it('parses a wide and() within the limits', () => {
     const wide = `and(${Array.from({ length: 5000 }, (_, i) => `eq(a,${i})`).join(',')})`;
     expect((parseFilter(wide) as { args: unknown[] }).args).toHaveLength(5000);

@@ -1,6 +1,7 @@
 // Parses Ditto's RQL filter syntax (`and(eq(attributes/a,1),exists(features/x))`) into a FilterNode.
 import { errors } from '../core/error-registry.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
+import { MAX_LIKE_PATTERN_LENGTH, MAX_LIKE_PATTERN_TOTAL } from './like-pattern.js';
 
 /** Longest accepted filter, in characters. */
 export const MAX_FILTER_LENGTH = 100_000;
@@ -44,6 +45,7 @@ export function parseFilter(text: string, opts: { now?: Date } = {}): FilterNode
 class FilterParser {
   pos = 0;
   private depth = 0;
+  private likeTotal = 0;
 
   constructor(
     private readonly text: string,
@@ -103,11 +105,29 @@ class FilterParser {
     this.expect(',');
     const valueAt = this.pos;
     const value = this.value();
-    if ((op === 'like' || op === 'ilike') && typeof value !== 'string') {
-      throw errors.rqlInvalid(`${op} needs a string pattern at position ${valueAt}`);
+    if (op === 'like' || op === 'ilike') {
+      if (typeof value !== 'string') {
+        throw errors.rqlInvalid(`${op} needs a string pattern at position ${valueAt}`);
+      }
+      this.likePattern(op, value, valueAt);
     }
     this.expect(')');
     return { op, path, value };
+  }
+
+  /** Bounds the patterns' length: matching costs their length times the length of each value. */
+  private likePattern(op: string, pattern: string, at: number): void {
+    if (pattern.length > MAX_LIKE_PATTERN_LENGTH) {
+      throw errors.rqlInvalid(
+        `the ${op} pattern at position ${at} has ${pattern.length} characters, at most ${MAX_LIKE_PATTERN_LENGTH} are allowed`,
+      );
+    }
+    this.likeTotal += pattern.length;
+    if (this.likeTotal > MAX_LIKE_PATTERN_TOTAL) {
+      throw errors.rqlInvalid(
+        `the like and ilike patterns up to position ${at} have ${this.likeTotal} characters together, at most ${MAX_LIKE_PATTERN_TOTAL} are allowed in one filter`,
+      );
+    }
   }
 
   private inList(): FilterNode {
