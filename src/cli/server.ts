@@ -47,7 +47,7 @@ export async function startServer(
   });
   const runtime = new TwinRuntime({
     journal,
-    index: new MemoryTwinIndex(),
+    index: new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
     maxThingBytes: config.maxThingBytes,
     observer: {
       committed: (events, seconds) => metrics.observeCommit(events, seconds),
@@ -97,6 +97,8 @@ export async function startServer(
     logger,
     rateLimit: config.rateLimit,
     bodyLimit: config.maxThingBytes * 2,
+    maxConnections: config.maxConnections,
+    headersTimeoutMs: config.headersTimeoutMs,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
