@@ -3,7 +3,13 @@
 /** Longest accepted like/ilike pattern, in UTF-16 code units. */
 export const MAX_LIKE_PATTERN_LENGTH = 1_000;
 /** Most pattern characters all like/ilike comparisons of one filter may have together. */
-export const MAX_LIKE_PATTERN_TOTAL = 4_000;
+export const MAX_LIKE_PATTERN_TOTAL = 2_000;
+/**
+ * Most like/ilike comparisons in one filter. Each one reads every string it is applied to, so
+ * together with the pattern limits this bounds what one document can cost: about 100 passes over
+ * its values at most.
+ */
+export const MAX_LIKE_COMPARISONS = 20;
 
 /**
  * Code units of string values examined by like matchers so far (it only grows). A scan over many
@@ -119,11 +125,22 @@ function shiftAnd(codes: Int32Array, fold: Uint16Array | null): Finder {
   const anyMask = any[0];
   const hit = 1 << (codes.length - 1);
   const length = codes.length;
+  // Two loops rather than a test of `fold` per character.
+  if (fold === null) {
+    return (s, from, end) => {
+      let state = 0;
+      for (let i = from; i < end; i++) {
+        const c = s.charCodeAt(i);
+        state = ((state << 1) | 1) & (c < 128 ? ascii[c] : (other.get(c) ?? anyMask));
+        if ((state & hit) !== 0) return i - length + 1;
+      }
+      return -1;
+    };
+  }
   return (s, from, end) => {
     let state = 0;
     for (let i = from; i < end; i++) {
-      const raw = s.charCodeAt(i);
-      const c = fold === null ? raw : fold[raw];
+      const c = fold[s.charCodeAt(i)];
       state = ((state << 1) | 1) & (c < 128 ? ascii[c] : (other.get(c) ?? anyMask));
       if ((state & hit) !== 0) return i - length + 1;
     }

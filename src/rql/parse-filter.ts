@@ -1,7 +1,11 @@
 // Parses Ditto's RQL filter syntax (`and(eq(attributes/a,1),exists(features/x))`) into a FilterNode.
 import { errors } from '../core/error-registry.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
-import { MAX_LIKE_PATTERN_LENGTH, MAX_LIKE_PATTERN_TOTAL } from './like-pattern.js';
+import {
+  MAX_LIKE_COMPARISONS,
+  MAX_LIKE_PATTERN_LENGTH,
+  MAX_LIKE_PATTERN_TOTAL,
+} from './like-pattern.js';
 
 /** Longest accepted filter, in characters. */
 export const MAX_FILTER_LENGTH = 100_000;
@@ -46,6 +50,7 @@ class FilterParser {
   pos = 0;
   private depth = 0;
   private likeTotal = 0;
+  private likeCount = 0;
 
   constructor(
     private readonly text: string,
@@ -120,6 +125,11 @@ class FilterParser {
     if (pattern.length > MAX_LIKE_PATTERN_LENGTH) {
       throw errors.rqlInvalid(
         `the ${op} pattern at position ${at} has ${pattern.length} characters, at most ${MAX_LIKE_PATTERN_LENGTH} are allowed`,
+      );
+    }
+    if (++this.likeCount > MAX_LIKE_COMPARISONS) {
+      throw errors.rqlInvalid(
+        `the ${op} at position ${at} is one too many: at most ${MAX_LIKE_COMPARISONS} like and ilike comparisons are allowed in one filter`,
       );
     }
     this.likeTotal += pattern.length;

@@ -63,7 +63,7 @@ const CHECK_EVERY = 2048;
 /** Code units like/ilike may examine before the scan looks at the clock sooner than that. */
 const LIKE_CHECK_UNITS = 1 << 20;
 /** Ordinals between two looks at the like work counter, for filters with like or ilike. */
-const LIKE_CHECK_EVERY = 16;
+const LIKE_CHECK_EVERY = 1;
 
 function usesLike(node: FilterNode): boolean {
   if ('args' in node) return node.args.some(usesLike);
