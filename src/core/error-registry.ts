@@ -221,6 +221,14 @@ export const errors = {
       `The JSON pointer is invalid: '${pointer}'!`,
       'Check, for example, if the JSON Pointer is not empty and has no empty segments (//).',
     ),
+  /** A pointer with more segments than a thing has levels: it could never address a value. */
+  jsonPointerTooDeep: (segments: number, max: number) =>
+    make(
+      'json.pointer.invalid',
+      400,
+      `The JSON pointer is invalid: it has ${segments} segments, at most ${max} are allowed.`,
+      `A thing nests at most ${max} levels: use a shorter pointer.`,
+    ),
   fieldSelectorInvalid: (value: string) =>
     make(
       'json.fieldselector.invalid',

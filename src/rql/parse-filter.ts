@@ -1,5 +1,6 @@
 // Parses Ditto's RQL filter syntax (`and(eq(attributes/a,1),exists(features/x))`) into a FilterNode.
 import { errors } from '../core/error-registry.js';
+import { MAX_JSON_DEPTH } from '../core/thing-validation.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
 import {
   MAX_LIKE_COMPARISONS,
@@ -190,9 +191,15 @@ class FilterParser {
       }
     }
     if (out === '') this.fail('a property path', start);
-    if (out.split('/').includes('')) {
+    const segments = out.split('/');
+    if (segments.includes('')) {
       throw errors.rqlInvalid(
         `the property path '${out}' at position ${start} has an empty segment (e.g. 'attributes/a/b')`,
+      );
+    }
+    if (segments.length > MAX_JSON_DEPTH) {
+      throw errors.rqlInvalid(
+        `the property path at position ${start} has ${segments.length} segments, at most ${MAX_JSON_DEPTH} are allowed (a thing nests no deeper)`,
       );
     }
     return out;
