@@ -1,7 +1,7 @@
 // Addressing inside a thing: which sub-resource a request names, reading it, and its not-found error.
 import { errors } from './error-registry.js';
 import type { TwinfoldError } from './errors.js';
-import { assertKey } from './ids.js';
+import { assertFeatureId, assertKey } from './ids.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { formatPointer, getAt } from './json-pointer.js';
 import { MAX_JSON_DEPTH } from './thing-validation.js';
@@ -51,7 +51,7 @@ export function resourceOf(
   featureId?: string,
   inner?: string[],
 ): ThingResource {
-  if (featureId !== undefined) assertKey(featureId);
+  if (featureId !== undefined) assertFeatureId(featureId);
   return { thingId, kind, segments: segmentsOf(kind, featureId, inner ?? []), featureId, inner };
 }
 

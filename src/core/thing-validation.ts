@@ -1,6 +1,6 @@
 // Validation of thing JSON and of the values written to each kind of sub-resource.
 import { errors } from './error-registry.js';
-import { assertDefinition, assertKey, assertKeysDeep, assertPolicyId } from './ids.js';
+import { assertDefinition, assertFeatureId, assertKeysDeep, assertPolicyId } from './ids.js';
 import { isJsonObject, type JsonValue } from './json.js';
 
 /** Deepest nesting of objects and arrays accepted in a written value. */
@@ -76,7 +76,7 @@ export function validateProperties(value: JsonValue, what: string): void {
 }
 
 export function validateFeature(value: JsonValue, featureId: string): void {
-  assertKey(featureId);
+  assertFeatureId(featureId);
   mustBeObject(value, `features/${featureId}`);
   for (const [key, child] of Object.entries(value as Record<string, JsonValue>)) {
     if (!FEATURE_KEYS.has(key)) {
