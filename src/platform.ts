@@ -110,7 +110,7 @@ export class Platform {
     try {
       const runtime = new TwinRuntime({
         journal: storage.journal,
-        index: new MemoryTwinIndex(),
+        index: new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
         maxThingBytes: config.maxThingBytes,
         observer: {
           committed: (events, seconds) => metrics.observeCommit(events, seconds),
@@ -161,6 +161,8 @@ export class Platform {
         rateLimit: config.rateLimit,
         metricsToken: config.metricsToken,
         bodyLimit: config.maxThingBytes * 2,
+        maxConnections: config.maxConnections,
+        headersTimeoutMs: config.headersTimeoutMs,
         authenticator: options.authenticator,
       });
       return new Platform(

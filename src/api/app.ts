@@ -46,6 +46,10 @@ export interface AppOptions {
   authenticator?: Authenticator;
   /** Largest request body in bytes. */
   bodyLimit?: number;
+  /** Most open connections; the server refuses more (default 10,000). */
+  maxConnections?: number;
+  /** A client that has not sent a request's headers after this many ms gets a 408 and is closed (default 10,000). */
+  headersTimeoutMs?: number;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
@@ -76,10 +80,33 @@ function hooksOf<T>(hooks: T | T[] | undefined): T[] {
   return Array.isArray(hooks) ? hooks : [hooks];
 }
 
+/** Default of {@link AppOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Default of {@link AppOptions.headersTimeoutMs}. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Time a client has to send a whole request, headers and body (bodies are at most a few MB). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** An idle keep-alive connection is closed after this long (Fastify's default of 72 s holds it longer). */
+const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/** A connection on which nothing moves for this long is closed (a slow reader of a response). */
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime, metrics } = options;
   const observeUnmatched = metrics.requests.observer('unmatched');
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeout);
   const app = Fastify({
+    // Node checks the header and request timeouts only every connectionsCheckingInterval
+    // (30 s by default): check often enough for the timeouts to mean what they say.
+    http: {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    requestTimeout,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: SOCKET_IDLE_TIMEOUT_MS,
     loggerInstance: options.logger ? (options.logger as FastifyBaseLogger) : undefined,
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request (it costs more than the rest of a small request's logging):
@@ -95,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
     },
   });
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const { identities } = options;
   const authenticator: Authenticator =
     options.authenticator ??

@@ -32,6 +32,24 @@ describe('serve configuration', () => {
     expect(resolveConfig({ port: '7000' }, env).port).toBe(7000);
   });
 
+  it('bounds connections, header and search time', () => {
+    expect(DEFAULTS).toMatchObject({
+      maxConnections: 10_000,
+      headersTimeoutMs: 10_000,
+      searchTimeoutMs: 5_000,
+    });
+    const env = { TWINFOLD_MAX_CONNECTIONS: '50', TWINFOLD_SEARCH_TIMEOUT_MS: '2000' };
+    expect(resolveConfig({ headersTimeoutMs: '500' }, env)).toMatchObject({
+      maxConnections: 50,
+      headersTimeoutMs: 500,
+      searchTimeoutMs: 2000,
+    });
+    expect(() => resolveConfig({ maxConnections: '0' }, {})).toThrow(
+      /--max-connections must be a whole number from 1/,
+    );
+    expect(() => resolveConfig({ searchTimeoutMs: 'soon' }, {})).toThrow(ConfigError);
+  });
+
   it('rejects bad values with messages that say what is allowed', () => {
     expect(() => resolveConfig({ port: 'eighty' }, {})).toThrow(
       /--port .* whole number from 0 to 65535/,

@@ -18,6 +18,12 @@ export interface ServeConfig {
   demo: boolean;
   /** Requests per second per identity; 0 = unlimited. */
   rateLimit: number;
+  /** Most open HTTP connections; more are refused. */
+  maxConnections: number;
+  /** Time a client has to send a request's headers, in ms. */
+  headersTimeoutMs: number;
+  /** Time a search or count may take before it fails with a 408, in ms. */
+  searchTimeoutMs: number;
   /** Lifetime of login JWTs in seconds. */
   accessTtlSeconds: number;
   oidcIssuer?: string;
@@ -47,6 +53,9 @@ const ENV: Record<keyof ServeConfig, string> = {
   logLevel: 'TWINFOLD_LOG_LEVEL',
   demo: 'TWINFOLD_DEMO',
   rateLimit: 'TWINFOLD_RATE_LIMIT',
+  maxConnections: 'TWINFOLD_MAX_CONNECTIONS',
+  headersTimeoutMs: 'TWINFOLD_HEADERS_TIMEOUT_MS',
+  searchTimeoutMs: 'TWINFOLD_SEARCH_TIMEOUT_MS',
   accessTtlSeconds: 'TWINFOLD_ACCESS_TTL_SECONDS',
   oidcIssuer: 'TWINFOLD_OIDC_ISSUER',
   oidcJwksUrl: 'TWINFOLD_OIDC_JWKS_URL',
@@ -67,6 +76,9 @@ export const DEFAULTS: ServeConfig = {
   logLevel: 'info',
   demo: false,
   rateLimit: 0,
+  maxConnections: 10_000,
+  headersTimeoutMs: 10_000,
+  searchTimeoutMs: 5_000,
   accessTtlSeconds: 900,
 };
 
@@ -109,6 +121,18 @@ export function resolveConfig(
   const rate = pick('rateLimit');
   if (rate !== undefined)
     config.rateLimit = integer('--rate-limit / TWINFOLD_RATE_LIMIT', rate, 0, 10_000_000);
+  const connections = pick('maxConnections');
+  if (connections !== undefined) {
+    config.maxConnections = integer('--max-connections', connections, 1, 1_000_000);
+  }
+  const headers = pick('headersTimeoutMs');
+  if (headers !== undefined) {
+    config.headersTimeoutMs = integer('--headers-timeout-ms', headers, 100, 300_000);
+  }
+  const searchTimeout = pick('searchTimeoutMs');
+  if (searchTimeout !== undefined) {
+    config.searchTimeoutMs = integer('--search-timeout-ms', searchTimeout, 10, 600_000);
+  }
   const ttl = pick('accessTtlSeconds');
   if (ttl !== undefined) config.accessTtlSeconds = integer('--access-ttl-seconds', ttl, 10, 86_400);
   config.oidcIssuer = pick('oidcIssuer');

@@ -69,6 +69,24 @@ program
   )
   .addOption(
     new Option(
+      '--max-connections <n>',
+      'most open HTTP connections, more are refused (TWINFOLD_MAX_CONNECTIONS, default 10000)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--headers-timeout-ms <ms>',
+      'time a client has to send request headers (TWINFOLD_HEADERS_TIMEOUT_MS, default 10000)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--search-timeout-ms <ms>',
+      'time a search or count may take, then 408 (TWINFOLD_SEARCH_TIMEOUT_MS, default 5000)',
+    ),
+  )
+  .addOption(
+    new Option(
       '--access-ttl-seconds <n>',
       'lifetime of login JWTs (TWINFOLD_ACCESS_TTL_SECONDS, default 900)',
     ),

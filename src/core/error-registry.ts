@@ -221,6 +221,14 @@ export const errors = {
       `The JSON pointer is invalid: '${pointer}'!`,
       'Check, for example, if the JSON Pointer is not empty and has no empty segments (//).',
     ),
+  /** A pointer with more segments than a thing has levels: it could never address a value. */
+  jsonPointerTooDeep: (segments: number, max: number) =>
+    make(
+      'json.pointer.invalid',
+      400,
+      `The JSON pointer is invalid: it has ${segments} segments, at most ${max} are allowed.`,
+      `A thing nests at most ${max} levels: use a shorter pointer.`,
+    ),
   fieldSelectorInvalid: (value: string) =>
     make(
       'json.fieldselector.invalid',
@@ -483,6 +491,14 @@ export const errors = {
     ),
   searchOptionInvalid: (detail: string) =>
     make('thing-search:search.option.invalid', 400, detail, SEARCH_OPTION_HINT),
+  /** Ditto's `QueryTimeExceededException`: a search or count ran past its time budget. */
+  searchTimeout: (timeoutMs: number) =>
+    make(
+      'thing-search:query.time.exceeded',
+      408,
+      `The search request took too long to process (more than ${timeoutMs} ms).`,
+      "Optimize the query, e.g. reducing use of wildcards in 'like' or amount of predicates and/or try again later.",
+    ),
   cursorInvalid: (detail: string) =>
     make(
       'thing-search:search.option.invalid',

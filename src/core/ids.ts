@@ -10,10 +10,21 @@ const ID_PATTERN = new RegExp(`^${NAMESPACE}:${NAME_CHAR}+$`);
 const NAMESPACE_PATTERN = new RegExp(`^${NAMESPACE}$`);
 const KEY_PATTERN = /^[^\x00-\x1F\x7F-\xFF/]+$/;
 const DEFINITION_PATTERN = /^[_a-zA-Z0-9\-.]+:[_a-zA-Z0-9\-.]+:[_a-zA-Z0-9\-.]+$/;
+/**
+ * Characters an id may not hold beyond Ditto's rules: controls (Cc), invisible format characters
+ * (Cf: the bidi embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069, the marks
+ * U+200E/U+200F and U+061C, zero-width characters, U+FEFF, …), line and paragraph separators,
+ * lone surrogates and the noncharacters U+FFFE/U+FFFF. They make an id display as another one
+ * (`ns:abc\u202Egpj.exe` reads `ns:abcexe.jpg`) or not at all.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\uFFFE\uFFFF]/u;
 
-/** True for a valid namespaced id `namespace:name` (things and policies). */
+/**
+ * True for a valid namespaced id `namespace:name` (things and policies): Ditto's rules, and no
+ * invisible or control characters (Ditto allows those above U+00FF).
+ */
 export function isValidNamespacedId(id: string): boolean {
-  return id.length <= MAX_ID_LENGTH && ID_PATTERN.test(id);
+  return id.length <= MAX_ID_LENGTH && ID_PATTERN.test(id) && !INVISIBLE.test(id);
 }
 
 export function isValidNamespace(namespace: string): boolean {
@@ -46,6 +57,17 @@ export function assertKeysDeep(value: JsonValue): void {
   for (const [key, child] of Object.entries(value)) {
     assertKey(key);
     assertKeysDeep(child);
+  }
+}
+
+/** Validates a feature id: a JSON key ({@link assertKey}) without invisible or control characters. */
+export function assertFeatureId(featureId: string): void {
+  assertKey(featureId);
+  if (INVISIBLE.test(featureId)) {
+    throw errors.jsonKeyInvalid(
+      featureId,
+      'A feature id may hold no invisible or control characters (such as U+202E or U+200B).',
+    );
   }
 }
 

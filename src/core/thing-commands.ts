@@ -9,6 +9,7 @@ import { withoutSpecialFields } from './thing.js';
 import {
   validateFeature,
   validateFeatureDefinition,
+  validateDepthAt,
   validateFeatures,
   validateJsonValue,
   validateProperties,
@@ -88,7 +89,7 @@ export function planModify(
   resource: ThingResource,
   value: JsonValue,
 ): PlannedChange {
-  validateJsonValue(value);
+  const depth = validateJsonValue(value);
   if (resource.kind === 'thing') {
     const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
     const next = normaliseThing(value, resource.thingId, fallback);
@@ -100,6 +101,7 @@ export function planModify(
   }
   if (thing === null) throw errors.thingNotFound(resource.thingId);
   requireFeature(thing, resource);
+  validateDepthAt(resource.segments, depth);
   validateValue(resource, value);
   const change: ThingChange = { action: 'modified', path: resource.segments, value };
   const created = getAt(thing, resource.segments) === undefined;
@@ -112,7 +114,7 @@ export function planMerge(
   resource: ThingResource,
   patch: JsonValue,
 ): PlannedChange {
-  validateJsonValue(patch);
+  const depth = validateJsonValue(patch);
   if (resource.kind === 'thing') {
     if (!isJsonObject(patch))
       throw errors.mergeInvalid('The provided json value can not be applied at this resource');
@@ -122,6 +124,7 @@ export function planMerge(
   } else if (thing === null) {
     throw errors.thingNotFound(resource.thingId);
   }
+  validateDepthAt(resource.segments, depth);
   if (resource.kind === 'policyId' && patch === null) throw errors.policyIdNotDeletable();
   if (resource.kind === 'featureDefinition' && patch !== null) validateFeatureDefinition(patch);
   const cleanPatch = resource.kind === 'thing' ? withoutSpecialFields(patch as JsonObject) : patch;

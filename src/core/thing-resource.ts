@@ -1,9 +1,10 @@
 // Addressing inside a thing: which sub-resource a request names, reading it, and its not-found error.
 import { errors } from './error-registry.js';
 import type { TwinfoldError } from './errors.js';
-import { assertKey } from './ids.js';
+import { assertFeatureId, assertKey } from './ids.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { formatPointer, getAt } from './json-pointer.js';
+import { MAX_JSON_DEPTH } from './thing-validation.js';
 
 export type ResourceKind =
   | 'thing'
@@ -30,9 +31,14 @@ export interface ThingResource {
   inner?: string[];
 }
 
-/** Splits a URL rest path (`location/lat`) into validated keys; empty segments are an invalid pointer. */
+/**
+ * Splits a URL rest path (`location/lat`) into validated keys; empty segments are an invalid
+ * pointer, and so is one deeper than a thing may nest ({@link MAX_JSON_DEPTH} levels).
+ */
 export function innerSegments(rest: string): string[] {
   const segments = rest.split('/');
+  if (segments.length > MAX_JSON_DEPTH)
+    throw errors.jsonPointerTooDeep(segments.length, MAX_JSON_DEPTH);
   if (segments.some((s) => s === '')) throw errors.jsonPointerInvalid('/' + rest);
   for (const s of segments) assertKey(s);
   return segments;
@@ -45,7 +51,7 @@ export function resourceOf(
   featureId?: string,
   inner?: string[],
 ): ThingResource {
-  if (featureId !== undefined) assertKey(featureId);
+  if (featureId !== undefined) assertFeatureId(featureId);
   return { thingId, kind, segments: segmentsOf(kind, featureId, inner ?? []), featureId, inner };
 }
 

@@ -1,6 +1,6 @@
 // Validation of thing JSON and of the values written to each kind of sub-resource.
 import { errors } from './error-registry.js';
-import { assertDefinition, assertKey, assertKeysDeep, assertPolicyId } from './ids.js';
+import { assertDefinition, assertFeatureId, assertKeysDeep, assertPolicyId } from './ids.js';
 import { isJsonObject, type JsonValue } from './json.js';
 
 /** Deepest nesting of objects and arrays accepted in a written value. */
@@ -18,9 +18,12 @@ function mustBeObject(value: JsonValue, what: string): void {
  * Rejects what the journal cannot keep faithfully: nesting deeper than {@link MAX_JSON_DEPTH}
  * (it would overflow the stack of every recursive walk) and numbers beyond the range of a double
  * (`1e400` parses to Infinity, which would be stored as null). Walks without recursion.
+ *
+ * @returns the value's nesting depth: 0 for a scalar, 1 for `{}` or `[1]`, 2 for `{"a":[]}`, …
  */
-export function validateJsonValue(value: JsonValue): void {
+export function validateJsonValue(value: JsonValue): number {
   const pending: [JsonValue, number][] = [[value, 1]];
+  let deepest = 0;
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [node, depth] = next;
     if (typeof node === 'number' && !Number.isFinite(node)) {
@@ -30,9 +33,23 @@ export function validateJsonValue(value: JsonValue): void {
     if (depth > MAX_JSON_DEPTH) {
       throw errors.jsonInvalid(`The JSON nests deeper than ${MAX_JSON_DEPTH} levels.`);
     }
+    if (depth > deepest) deepest = depth;
     for (const child of Array.isArray(node) ? node : Object.values(node))
       pending.push([child, depth + 1]);
   }
+  return deepest;
+}
+
+/**
+ * Rejects a value of nesting depth `depth` (see {@link validateJsonValue}) written at `segments`
+ * of a thing when the thing would then nest deeper than {@link MAX_JSON_DEPTH} levels, the limit of
+ * a whole thing's body: every stored thing can be written back as it is read.
+ */
+export function validateDepthAt(segments: readonly string[], depth: number): void {
+  if (segments.length + depth <= MAX_JSON_DEPTH) return;
+  throw errors.jsonInvalid(
+    `The JSON nests deeper than ${MAX_JSON_DEPTH} levels in the thing: the value nests ${depth} levels at a pointer ${segments.length} levels deep.`,
+  );
 }
 
 /** A thing definition: a `namespace:name:version` string or null. */
@@ -59,7 +76,7 @@ export function validateProperties(value: JsonValue, what: string): void {
 }
 
 export function validateFeature(value: JsonValue, featureId: string): void {
-  assertKey(featureId);
+  assertFeatureId(featureId);
   mustBeObject(value, `features/${featureId}`);
   for (const [key, child] of Object.entries(value as Record<string, JsonValue>)) {
     if (!FEATURE_KEYS.has(key)) {

@@ -90,6 +90,16 @@ describe('evaluateFilter - comparisons', () => {
     expect(matches('ilike(attributes/name,"BOILER ROOM")')).toBe(true);
     expect(matches('ilike(attributes/name,"boiler")')).toBe(false);
   });
+
+  it('like with many stars over a 30,000-character value answers at once (no backtracking)', () => {
+    const long = { attributes: { x: 'a'.repeat(30_000) } };
+    const started = performance.now();
+    expect(matches('like(attributes/x,"*a*a*a*a*a*b")', long)).toBe(false);
+    expect(matches('ilike(attributes/x,"*A*A*A*A*A*B")', long)).toBe(false);
+    expect(matches('like(attributes/x,"*a*a*a*a*a*")', long)).toBe(true);
+    // A backtracking RegExp needs 35 s for the first one over 800 characters.
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
 
 describe('evaluateFilter - ne and arrays', () => {

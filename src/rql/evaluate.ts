@@ -1,6 +1,7 @@
 // The reference evaluator of RQL filters over one JSON document (search semantics, condition header).
 import { isJsonObject } from '../core/json.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
+import { compileLike } from './like-pattern.js';
 
 /** A JSON scalar, the only kind of value a comparison can match. */
 export type Scalar = string | number | boolean | null;
@@ -16,7 +17,8 @@ export type Scalar = string | number | boolean | null;
  *   only null (so ge/le null match null, gt/lt null match nothing).
  * - ne(p, v) = exists(p) and not eq(p, v), as MongoDB's `$ne` plus Ditto's existence check: an
  *   array matches ne only when NO element equals v.
- * - like/ilike: `*` any sequence, `?` one UTF-16 code unit, anchored; ilike ignores case.
+ * - like/ilike: `*` any sequence, `?` one UTF-16 code unit, anchored; ilike ignores case. Matched
+ *   in time linear in the value (see {@link compileLike}), never by a RegExp.
  * - exists(p): some resolution exists (null, objects and arrays included).
  * - empty(p): no resolution holds a non-empty value; null, "", [] and {} are empty.
  */
@@ -137,19 +139,8 @@ export function scalarTest(
     case 'like':
     case 'ilike': {
       if (typeof v !== 'string') return () => false;
-      const re = likePattern(v, op === 'ilike');
-      return (x) => typeof x === 'string' && re.test(x);
+      const matches = compileLike(v, op === 'ilike');
+      return (x) => typeof x === 'string' && matches(x);
     }
   }
-}
-
-/** The anchored RegExp of a like pattern: `*` any sequence, `?` exactly one character. */
-function likePattern(pattern: string, ignoreCase: boolean): RegExp {
-  let src = '';
-  for (const ch of pattern) {
-    if (ch === '*') src += '[\\s\\S]*';
-    else if (ch === '?') src += '[\\s\\S]';
-    else src += ch.replace(/[\\^$.|+()[\]{}*?/-]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${src})$`, ignoreCase ? 'i' : '');
 }

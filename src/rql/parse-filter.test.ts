@@ -211,6 +211,24 @@ describe('parseFilter - errors', () => {
     expect(errorOf(long).message).toContain('at most 100000 are allowed');
   });
 
+  it('rejects like patterns longer than 1000 characters, 2000 or 20 comparisons in one filter', () => {
+    const pattern = (n: number) => `"${'*a'.repeat(n / 2)}"`;
+    expect(parseFilter(`like(a,${pattern(1000)})`)).toBeTruthy();
+    expect(errorOf(`ilike(a,${pattern(1002)})`).message).toContain(
+      'the ilike pattern at position 8 has 1002 characters, at most 1000 are allowed',
+    );
+    const two = [`like(a,${pattern(1000)})`, `ilike(b,${pattern(1000)})`];
+    expect(parseFilter(`or(${two.join(',')})`)).toBeTruthy();
+    expect(errorOf(`or(${two.join(',')},like(a,"b*"))`).message).toContain(
+      'have 2002 characters together, at most 2000 are allowed in one filter',
+    );
+    const many = Array.from({ length: 20 }, (_, i) => `like(a,"*${i}")`);
+    expect(parseFilter(`and(${many.join(',')})`)).toBeTruthy();
+    expect(errorOf(`and(${many.join(',')},ilike(b,"x"))`).message).toContain(
+      'at most 20 like and ilike comparisons are allowed in one filter',
+    );
+  });
+
   it('parses a wide and() within the limits', () => {
     const wide = `and(${Array.from({ length: 5000 }, (_, i) => `eq(a,${i})`).join(',')})`;
     expect((parseFilter(wide) as { args: unknown[] }).args).toHaveLength(5000);

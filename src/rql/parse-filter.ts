@@ -1,6 +1,12 @@
 // Parses Ditto's RQL filter syntax (`and(eq(attributes/a,1),exists(features/x))`) into a FilterNode.
 import { errors } from '../core/error-registry.js';
+import { MAX_JSON_DEPTH } from '../core/thing-validation.js';
 import type { ComparisonOp, FilterNode, RqlValue } from './ast.js';
+import {
+  MAX_LIKE_COMPARISONS,
+  MAX_LIKE_PATTERN_LENGTH,
+  MAX_LIKE_PATTERN_TOTAL,
+} from './like-pattern.js';
 
 /** Longest accepted filter, in characters. */
 export const MAX_FILTER_LENGTH = 100_000;
@@ -44,6 +50,8 @@ export function parseFilter(text: string, opts: { now?: Date } = {}): FilterNode
 class FilterParser {
   pos = 0;
   private depth = 0;
+  private likeTotal = 0;
+  private likeCount = 0;
 
   constructor(
     private readonly text: string,
@@ -103,11 +111,34 @@ class FilterParser {
     this.expect(',');
     const valueAt = this.pos;
     const value = this.value();
-    if ((op === 'like' || op === 'ilike') && typeof value !== 'string') {
-      throw errors.rqlInvalid(`${op} needs a string pattern at position ${valueAt}`);
+    if (op === 'like' || op === 'ilike') {
+      if (typeof value !== 'string') {
+        throw errors.rqlInvalid(`${op} needs a string pattern at position ${valueAt}`);
+      }
+      this.likePattern(op, value, valueAt);
     }
     this.expect(')');
     return { op, path, value };
+  }
+
+  /** Bounds the patterns' length: matching costs their length times the length of each value. */
+  private likePattern(op: string, pattern: string, at: number): void {
+    if (pattern.length > MAX_LIKE_PATTERN_LENGTH) {
+      throw errors.rqlInvalid(
+        `the ${op} pattern at position ${at} has ${pattern.length} characters, at most ${MAX_LIKE_PATTERN_LENGTH} are allowed`,
+      );
+    }
+    if (++this.likeCount > MAX_LIKE_COMPARISONS) {
+      throw errors.rqlInvalid(
+        `the ${op} at position ${at} is one too many: at most ${MAX_LIKE_COMPARISONS} like and ilike comparisons are allowed in one filter`,
+      );
+    }
+    this.likeTotal += pattern.length;
+    if (this.likeTotal > MAX_LIKE_PATTERN_TOTAL) {
+      throw errors.rqlInvalid(
+        `the like and ilike patterns up to position ${at} have ${this.likeTotal} characters together, at most ${MAX_LIKE_PATTERN_TOTAL} are allowed in one filter`,
+      );
+    }
   }
 
   private inList(): FilterNode {
@@ -160,9 +191,15 @@ class FilterParser {
       }
     }
     if (out === '') this.fail('a property path', start);
-    if (out.split('/').includes('')) {
+    const segments = out.split('/');
+    if (segments.includes('')) {
       throw errors.rqlInvalid(
         `the property path '${out}' at position ${start} has an empty segment (e.g. 'attributes/a/b')`,
+      );
+    }
+    if (segments.length > MAX_JSON_DEPTH) {
+      throw errors.rqlInvalid(
+        `the property path at position ${start} has ${segments.length} segments, at most ${MAX_JSON_DEPTH} are allowed (a thing nests no deeper)`,
       );
     }
     return out;

@@ -1,5 +1,6 @@
 // Parses Ditto's search `option=` parameter: sort(+a,-b), size(n), cursor(token).
 import { errors } from '../core/error-registry.js';
+import { MAX_JSON_DEPTH } from '../core/thing-validation.js';
 import type { SearchOptions, SortKey } from './ast.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
@@ -110,6 +111,11 @@ class OptionScanner {
       if (segments.includes('*')) {
         throw errors.searchOptionInvalid(
           `the sort path '${path}' at position ${at + 1} has a '*': sorting needs a concrete path`,
+        );
+      }
+      if (segments.length > MAX_JSON_DEPTH) {
+        throw errors.searchOptionInvalid(
+          `the sort path at position ${at + 1} has ${segments.length} segments, at most ${MAX_JSON_DEPTH} are allowed`,
         );
       }
       keys.push({ path, direction: sign === '+' ? 'asc' : 'desc' });

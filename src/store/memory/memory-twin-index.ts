@@ -6,6 +6,7 @@ import type { SearchDocument } from '../../core/thing.js';
 import type { FilterNode, RqlValue, SortKey } from '../../rql/ast.js';
 import { isAddressableKey, isScalar, scalarTest } from '../../rql/evaluate.js';
 import type { Scalar } from '../../rql/evaluate.js';
+import { likeWork } from '../../rql/like-pattern.js';
 import type { SearchPage, SearchQuery, TwinIndex } from '../twin-index.js';
 
 // Kind of the value an ordinal holds at a path.
@@ -30,18 +31,47 @@ const R_NUM = 1;
 const R_STR = 2;
 const R_BOOL = 5;
 
-/** Tuning of the column storage; the defaults suit large indexes, tests shrink them. */
+/** Default of {@link MemoryTwinIndexOptions.searchTimeoutMs}. */
+export const DEFAULT_SEARCH_TIMEOUT_MS = 5_000;
+/** Default of {@link MemoryTwinIndexOptions.sliceMs}. */
+export const DEFAULT_SEARCH_SLICE_MS = 10;
+
+/** Tuning of the column storage and of query scans; the defaults suit large indexes, tests shrink them. */
 export interface MemoryTwinIndexOptions {
   /** A column turns from a Map into typed arrays once this many things have the path (default 64). */
   denseMin?: number;
   /** A string column keeps a dictionary up to this many distinct values (default 4096). */
   dictionaryMin?: number;
+  /**
+   * A search or count that has not finished after this many milliseconds fails with
+   * `thing-search:query.time.exceeded` (408), as Ditto's does (default 5000).
+   */
+  searchTimeoutMs?: number;
+  /** A scan yields to the event loop after holding it this many milliseconds (default 10). */
+  sliceMs?: number;
 }
 
 interface Tuning {
   denseMin: number;
   dictionaryMin: number;
+  searchTimeoutMs: number;
+  sliceMs: number;
 }
+
+/** Ordinals a scan visits between two looks at the clock. */
+const CHECK_EVERY = 2048;
+/** Code units like/ilike may examine before the scan looks at the clock sooner than that. */
+const LIKE_CHECK_UNITS = 1 << 20;
+/** Ordinals between two looks at the like work counter, for filters with like or ilike. */
+const LIKE_CHECK_EVERY = 1;
+
+function usesLike(node: FilterNode): boolean {
+  if ('args' in node) return node.args.some(usesLike);
+  if ('arg' in node) return usesLike(node.arg);
+  return node.op === 'like' || node.op === 'ilike';
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A column turns dense at `denseMin` values if one ordinal in this many holds one. */
 const DENSE_RATIO = 16;
@@ -368,6 +398,18 @@ interface Plan {
 }
 
 /**
+ * Where a scan stands between slices. `version` is the index's write count its predicate and sort
+ * readers were compiled at; a write in between may have replaced the arrays they read.
+ */
+interface Scan {
+  next: number;
+  version: number;
+  deadline: number;
+  /** Ordinals between two looks at the like work counter. */
+  checkEvery: number;
+}
+
+/**
  * The in-memory {@link TwinIndex}. Each thing gets an ordinal; each JSON path (objects and arrays
  * included) is a column holding per ordinal a kind tag and typed values. A query compiles its filter
  * into a predicate over ordinals, scans the live ones and keeps the best `size + 1` rows in a heap.
@@ -395,15 +437,20 @@ export class MemoryTwinIndex implements TwinIndex {
   private readonly scratchColumns: Column[] = [];
   private readonly scratchCells: Cell[] = [];
   private readonly tuning: Tuning;
+  /** Counts writes, so that a scan resumed after a yield knows to compile its query again. */
+  private version = 0;
 
   constructor(options: MemoryTwinIndexOptions = {}) {
     this.tuning = {
       denseMin: options.denseMin ?? 64,
       dictionaryMin: options.dictionaryMin ?? 4096,
+      searchTimeoutMs: options.searchTimeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS,
+      sliceMs: options.sliceMs ?? DEFAULT_SEARCH_SLICE_MS,
     };
   }
 
   put(doc: SearchDocument): void {
+    this.version++;
     const id = doc.thingId;
     let o = this.ordinals.get(id);
     if (o === undefined) {
@@ -464,6 +511,7 @@ export class MemoryTwinIndex implements TwinIndex {
     if (path === 'policyId') return false;
     const kind = col.kindAt(o);
     if (kind < K_NULL || kind > K_STR) return false;
+    this.version++;
     col.clear(o);
     col.set(o, value);
     revisions.clear(o);
@@ -476,6 +524,7 @@ export class MemoryTwinIndex implements TwinIndex {
   remove(thingId: string): void {
     const o = this.ordinals.get(thingId);
     if (o === undefined) return;
+    this.version++;
     this.clearOrdinal(o);
     this.ordinals.delete(thingId);
     this.ids[o] = undefined;
@@ -488,56 +537,181 @@ export class MemoryTwinIndex implements TwinIndex {
     return this.ordinals.size;
   }
 
+  /**
+   * Counts in slices of about `sliceMs`, yielding to the event loop between them; fails with
+   * `thing-search:query.time.exceeded` after `searchTimeoutMs`.
+   */
   async count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
-    const pred = query.filter === undefined ? ALWAYS : this.compile(query.filter);
-    const nsMask = this.namespaceMask(query.namespaces);
+    const scan = this.startScan(0, query.filter);
+    let pred = query.filter === undefined ? ALWAYS : this.compile(query.filter);
+    let nsMask = this.namespaceMask(query.namespaces);
     const visible = this.visibility(query.visible);
-    const nsOf = this.nsOf;
-    let n = 0;
-    for (let o = 0; o < this.end; o++) {
-      const ns = nsOf[o];
-      if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
-      if (visible !== null && !visible(o)) continue;
-      if (pred(o)) n++;
+    const counted = { n: 0 };
+    while (!this.countSlice(scan, pred, nsMask, visible, counted)) {
+      await this.pause(scan);
+      if (scan.version !== this.version) {
+        scan.version = this.version;
+        pred = query.filter === undefined ? ALWAYS : this.compile(query.filter);
+        nsMask = this.namespaceMask(query.namespaces);
+      }
     }
-    return n;
+    return counted.n;
   }
 
+  /** One slice of a count; true when the scan is complete. */
+  private countSlice(
+    scan: Scan,
+    pred: Pred,
+    nsMask: Uint8Array | null,
+    visible: ((o: number) => boolean) | null,
+    counted: { n: number },
+  ): boolean {
+    const sliceEnd = performance.now() + this.tuning.sliceMs;
+    const nsOf = this.nsOf;
+    const every = scan.checkEvery;
+    let ticks = 0;
+    let workMark = likeWork.units + LIKE_CHECK_UNITS;
+    let n = counted.n;
+    for (let o = scan.next; o < this.end;) {
+      // Chunks keep the row loop free of checks.
+      const stop = Math.min(o + every, this.end);
+      for (; o < stop; o++) {
+        const ns = nsOf[o];
+        if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
+        if (visible !== null && !visible(o)) continue;
+        if (pred(o)) n++;
+      }
+      if (likeWork.units > workMark || (ticks += every) >= CHECK_EVERY) {
+        ticks = 0;
+        workMark = likeWork.units + LIKE_CHECK_UNITS;
+        if (performance.now() >= sliceEnd && o < this.end) {
+          scan.next = o;
+          counted.n = n;
+          return false;
+        }
+      }
+    }
+    counted.n = n;
+    return true;
+  }
+
+  /**
+   * Scans in slices of about `sliceMs`, yielding to the event loop between them; fails with
+   * `thing-search:query.time.exceeded` after `searchTimeoutMs`. A write between two slices is seen
+   * by the rest of the scan, as a concurrent write would be by a database's.
+   */
   async search(query: SearchQuery): Promise<SearchPage> {
     if (!Number.isInteger(query.size) || query.size < 1 || query.size > 200) {
       throw errors.searchOptionInvalid(
         `size(${query.size}) is out of range: the page size is 1 to 200`,
       );
     }
-    const plan = this.plan(query);
+    let plan = this.plan(query);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, plan);
-    const { pred, nsMask, readers } = plan;
     const visible = this.visibility(query.visible);
-    const cmp = (a: number, b: number): number => this.compare(readers, a, b);
     const k = query.size + 1;
-    const heap: number[] = [];
-    const nsOf = this.nsOf;
+    let heap: number[] = [];
     // Ordinals follow insertion order, which often correlates with _created/_modified: scanning
     // against the first key's direction makes a "newest first" query fill its heap once.
-    const backwards = readers[0].dir === -1;
-    const step = backwards ? -1 : 1;
-    for (let o = backwards ? this.end - 1 : 0; o >= 0 && o < this.end; o += step) {
-      const ns = nsOf[o];
-      if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
-      if (visible !== null && !visible(o)) continue;
-      if (!pred(o)) continue;
-      const full = heap.length === k;
-      if (full && cmp(o, heap[0]) >= 0) continue;
-      if (after !== null && this.compareToKey(readers, o, after) <= 0) continue;
-      if (full) heapReplaceTop(heap, o, cmp);
-      else heapPush(heap, o, cmp);
+    const backwards = plan.readers[0].dir === -1;
+    const scan = this.startScan(backwards ? this.end - 1 : 0, query.filter);
+    for (;;) {
+      const { pred, nsMask, readers } = plan;
+      const cmp = (a: number, b: number): number => this.compare(readers, a, b);
+      if (this.scanSlice(scan, backwards, pred, nsMask, visible, readers, after, heap, k, cmp)) {
+        heap.sort(cmp);
+        break;
+      }
+      await this.pause(scan);
+      if (scan.version !== this.version) {
+        // The rows kept so far are judged again by the current documents, with fresh readers.
+        scan.version = this.version;
+        plan = this.plan(query);
+        const kept = heap;
+        heap = [];
+        const fresh = plan;
+        const cmpFresh = (a: number, b: number): number => this.compare(fresh.readers, a, b);
+        for (const o of kept) {
+          const ns = this.nsOf[o];
+          if (ns < 0 || (fresh.nsMask !== null && fresh.nsMask[ns] !== 1)) continue;
+          if (visible !== null && !visible(o)) continue;
+          if (!fresh.pred(o)) continue;
+          if (after !== null && this.compareToKey(fresh.readers, o, after) <= 0) continue;
+          heapPush(heap, o, cmpFresh);
+        }
+      }
     }
-    heap.sort(cmp);
+    const { readers } = plan;
     const more = heap.length > query.size;
     const rows = more ? heap.slice(0, query.size) : heap;
     const page: SearchPage = { thingIds: rows.map((o) => this.ids[o] as string) };
     if (more) page.cursor = encodeCursor(plan.hash, this.keyOf(readers, rows[rows.length - 1]));
     return page;
+  }
+
+  private startScan(next: number, filter: FilterNode | undefined): Scan {
+    return {
+      next,
+      version: this.version,
+      deadline: performance.now() + this.tuning.searchTimeoutMs,
+      // One like test may cost far more than the rest of a row: count the code units it examines.
+      checkEvery: filter !== undefined && usesLike(filter) ? LIKE_CHECK_EVERY : CHECK_EVERY,
+    };
+  }
+
+  /** Lets the event loop run between two slices of a scan; throws once its time is up. */
+  private async pause(scan: Scan): Promise<void> {
+    if (performance.now() >= scan.deadline) throw errors.searchTimeout(this.tuning.searchTimeoutMs);
+    await yieldToEventLoop();
+    if (performance.now() >= scan.deadline) throw errors.searchTimeout(this.tuning.searchTimeoutMs);
+  }
+
+  /**
+   * One slice of a search's scan into its top-k heap. Returns true when the scan is complete, false
+   * when the slice's time ran out (`scan.next` is where to go on).
+   */
+  private scanSlice(
+    scan: Scan,
+    backwards: boolean,
+    pred: Pred,
+    nsMask: Uint8Array | null,
+    visible: ((o: number) => boolean) | null,
+    readers: KeyReader[],
+    after: KeyValue[] | null,
+    heap: number[],
+    k: number,
+    cmp: (a: number, b: number) => number,
+  ): boolean {
+    const sliceEnd = performance.now() + this.tuning.sliceMs;
+    const nsOf = this.nsOf;
+    const step = backwards ? -1 : 1;
+    const every = scan.checkEvery;
+    let ticks = 0;
+    let workMark = likeWork.units + LIKE_CHECK_UNITS;
+    for (let o = scan.next; o >= 0 && o < this.end;) {
+      // Chunks keep the row loop free of checks.
+      const stop = backwards ? Math.max(o - every, -1) : Math.min(o + every, this.end);
+      for (; o !== stop; o += step) {
+        const ns = nsOf[o];
+        if (ns < 0 || (nsMask !== null && nsMask[ns] !== 1)) continue;
+        if (visible !== null && !visible(o)) continue;
+        if (!pred(o)) continue;
+        const full = heap.length === k;
+        if (full && cmp(o, heap[0]) >= 0) continue;
+        if (after !== null && this.compareToKey(readers, o, after) <= 0) continue;
+        if (full) heapReplaceTop(heap, o, cmp);
+        else heapPush(heap, o, cmp);
+      }
+      if (likeWork.units > workMark || (ticks += every) >= CHECK_EVERY) {
+        ticks = 0;
+        workMark = likeWork.units + LIKE_CHECK_UNITS;
+        if (performance.now() >= sliceEnd && o >= 0 && o < this.end) {
+          scan.next = o;
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** An ordinal test from a per-policy visibility, asking once per distinct policyId. */
@@ -883,6 +1057,18 @@ function matchPred(
     strOk = (o) => {
       const ms = iso[o];
       return ms === ms ? isoOk(ms) : test(raw[o] as string); // ms !== ms: NaN, not an ISO string
+    };
+  } else if (op === 'like' || op === 'ilike') {
+    // A like test may be costly: run it on the dictionary's values as rows need them, inside the
+    // scan's time slices, rather than on every value up front.
+    const codes = col.codes ?? EMPTY_I32;
+    const values = col.dictValues;
+    const ok = new Int8Array(values.length).fill(-1);
+    strOk = (o) => {
+      const code = codes[o];
+      let known = ok[code];
+      if (known === -1) known = ok[code] = test(values[code]) ? 1 : 0;
+      return known === 1;
     };
   } else {
     const codes = col.codes ?? EMPTY_I32;

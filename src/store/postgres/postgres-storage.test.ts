@@ -229,7 +229,9 @@ await describeBackends(
       const second = openPostgresStorage({ url: pg.url, schema: pg.schema });
       await expect(second).rejects.toThrow(StorageLockedError);
       await expect(openPostgresStorage({ url: pg.url, schema: pg.schema })).rejects.toThrow(
-        new RegExp(`Schema "${pg.schema}" .* is in use by another Twinfold server \\(backend pid \\d+`),
+        new RegExp(
+          `Schema "${pg.schema}" .* is in use by another Twinfold server \\(backend pid \\d+`,
+        ),
       );
       await first.close();
       const third = await openPostgresStorage({ url: pg.url, schema: pg.schema });
