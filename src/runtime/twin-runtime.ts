@@ -119,7 +119,7 @@ export interface RuntimeOptions {
   /** How often the current state of changed twins is written to the journal (ms). */
   checkpointEveryMs?: number;
   observer?: Partial<RuntimeObserver>;
-  /** The clock of event timestamps and checkpoint rounds (default Date.now). */
+  /** The clock of event timestamps (default Date.now). */
   now?: () => number;
   /**
    * After a failed commit, writes are refused for at least this long (ms, default 1000) before
@@ -228,7 +228,6 @@ export class TwinRuntime {
       {
         stateOf: (thingId) => storedThing(thingId, this.twins.get(thingId) as TwinEntry),
         checkpointEveryMs: options.checkpointEveryMs,
-        now: this.now,
       },
     );
   }

@@ -88,7 +88,12 @@ await describeBackends(
       extra.push(fresh);
       const opened = await Promise.all(
         [1, 2, 3].map(() =>
-          openPostgresStorage({ url: fresh.url, schema: fresh.schema, poolSize: 2 }),
+          openPostgresStorage({
+            url: fresh.url,
+            schema: fresh.schema,
+            poolSize: 2,
+            exclusive: false,
+          }),
         ),
       );
       const rows = await fresh.query(`SELECT version FROM ${fresh.schema}.twinfold_migrations`);

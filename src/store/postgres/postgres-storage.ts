@@ -73,7 +73,12 @@ async function lockSchema(pool: PgPool, schema: string, where: string): Promise<
       'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
       [key],
     );
-    if (rows[0]?.locked) return client;
+    if (rows[0]?.locked) {
+      // Should the server end this connection, the lock goes with it; the server then rests on
+      // its own writer connection, which fails and recovers as any connection does.
+      client.on('error', () => undefined);
+      return client;
+    }
     const holder = await client.query<{ pid: number; client_addr: string | null }>(
       `SELECT a.pid, a.client_addr::text AS client_addr FROM pg_locks l
          JOIN pg_stat_activity a ON a.pid = l.pid

@@ -25,7 +25,19 @@ export interface SqliteStorageOptions {
  * const storage = await openSqliteStorage({ dataDir: './data', durability: 'process', writerThread: true });
  */
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
-  const lock = DataDirectoryLock.acquire(options.dataDir);
+  let lock: DataDirectoryLock;
+  try {
+    lock = DataDirectoryLock.acquire(options.dataDir);
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StorageUnavailableError(
+      `cannot open the SQLite journal in ${options.dataDir}: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const open = <T>(what: string, make: () => T): T => {
     try {
       return make();
