@@ -180,6 +180,14 @@ export const errors = {
       `The size of '${(actualBytes / 1024).toFixed(3)}' kB exceeds the maximal allowed Thing size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
       'Reduce the Thing size in the bounds of the specified limit',
     ),
+  /** The size limit without the size: the requester may not read all of the thing. */
+  thingTooLargeHidden: (maxBytes: number) =>
+    make(
+      'things:thing.toolarge',
+      413,
+      `The Thing would exceed the maximal allowed Thing size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Thing size in the bounds of the specified limit',
+    ),
   definitionInvalid: (value: string) =>
     make(
       'things:definition.identifier.invalid',
@@ -404,6 +412,20 @@ export const errors = {
       `The Policy with ID '${policyId}' already exists`,
       'Choose another Policy ID',
     ),
+  policyInUse: (policyId: string, thingIds: string[], more: boolean) =>
+    make(
+      'policies:policy.inuse',
+      409,
+      `The Policy with ID '${policyId}' could not be deleted as it is used by the Things ${thingIds.map((id) => `'${id}'`).join(', ')}${more ? ' and others' : ''}.`,
+      'Give those Things another Policy (PUT /things/{thingId}/policyId) or delete them first.',
+    ),
+  policyOutOfScope: (policyId: string) =>
+    make(
+      'gateway:forbidden',
+      403,
+      `This identity may not use the Policy with ID '${policyId}': its namespace is outside the identity's namespaces.`,
+      'Use a Policy of one of your namespaces, or an identity whose scope includes this namespace.',
+    ),
   policyModificationInvalid: (policyId: string) =>
     make(
       'policies:policy.modificationinvalid',
@@ -424,6 +446,14 @@ export const errors = {
       404,
       `${message} could not be found or requester had insufficient permissions to access it.`,
       'Check if the ID of the Policy and the path of your request were correct and you have sufficient permissions.',
+    ),
+  /** The size limit without the size: the requester may not read all of the policy. */
+  policyTooLargeHidden: (maxBytes: number) =>
+    make(
+      'policies:policy.toolarge',
+      413,
+      `The Policy would exceed the maximal allowed Policy size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Policy size in the bounds of the specified limit',
     ),
   policyInvalid: (detail: string) =>
     make(
