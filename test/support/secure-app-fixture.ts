@@ -23,6 +23,11 @@ export interface SecureFixtureOptions {
   now?: () => number;
   /** Delay before answering the n-th consecutive failed login (default: none, to keep tests fast). */
   failureDelay?: (failures: number) => number;
+  /**
+   * Milliseconds each policy write takes to reach the catalog, as over a network (PostgreSQL);
+   * the embedded catalog answers at once, which hides races around policy writes.
+   */
+  policyWriteDelayMs?: number;
 }
 
 export interface SecureFixture {
@@ -51,6 +56,17 @@ export interface SecureFixture {
   close(): Promise<void>;
 }
 
+/** The catalog with policy writes delayed by `ms` (the same catalog when `ms` is not given). */
+function slowPolicyWrites(catalog: SqliteCatalog, ms: number | undefined): SqliteCatalog {
+  if (!ms) return catalog;
+  const slow = Object.create(catalog) as SqliteCatalog;
+  slow.putPolicy = async (record) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return catalog.putPolicy(record);
+  };
+  return slow;
+}
+
 export async function createSecureFixture(
   options: SecureFixtureOptions = {},
 ): Promise<SecureFixture> {
@@ -62,7 +78,7 @@ export async function createSecureFixture(
   });
   await runtime.load();
   const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
-  const policies = new PolicyStore(catalog, now);
+  const policies = new PolicyStore(slowPolicyWrites(catalog, options.policyWriteDelayMs), now);
   await policies.load();
   const ttl = options.accessTtlSeconds ?? 900;
   const keys = new SigningKeyRing(join(dir, 'jwt-keys.json'), ttl * 1000, now);

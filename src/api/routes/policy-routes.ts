@@ -124,10 +124,8 @@ function notFound(target: Target, policy: JsonObject | null): TwinfoldError {
   return errors.policyPartNotFound('resource', `The Resource '${key}' ${of}`);
 }
 
-export function registerPolicyRoutes(
-  app: FastifyInstance,
-  { policies, runtime }: ApiContext,
-): void {
+export function registerPolicyRoutes(app: FastifyInstance, context: ApiContext): void {
+  const { policies, runtime } = context;
   for (const route of PARTS) {
     for (const method of route.methods) {
       app.route({
@@ -140,7 +138,7 @@ export function registerPolicyRoutes(
         handler: (request, reply) =>
           method === 'GET'
             ? readPart(policies, route.part, request, reply)
-            : writePart(policies, route.part, method, request, reply),
+            : writePart(context, route.part, method, request, reply),
       });
     }
   }
@@ -213,8 +211,19 @@ function access(
   };
 }
 
-function tagOf(target: Target, value: JsonValue, revision: number): string {
-  return target.part === 'policy' ? revisionTag(revision) : contentTag(value);
+/**
+ * The entity tag of a policy part: the revision for the policy, else a hash of what the requester
+ * may read of the part (null when nothing), so that it tells nothing about hidden entries.
+ */
+function tagOf(
+  target: Target,
+  value: JsonValue,
+  revision: number,
+  enforcer: PolicyEnforcer | null,
+): string | null {
+  if (target.part === 'policy') return revisionTag(revision);
+  const seen = enforcer ? enforcer.view('policy', target.segments, value) : value;
+  return seen === undefined ? null : contentTag(seen);
 }
 
 async function readPart(
@@ -236,10 +245,10 @@ async function readPart(
   }
   const full = getAt(json, target.segments);
   if (full === undefined) throw notFound(target, json);
-  const etag = tagOf(target, full, stored.revision);
-  checkPreconditions(preconditionsOf(request), etag, 'read', 'Policy');
   const value = identity.admin ? full : enforcer?.view('policy', target.segments, full);
   if (value === undefined) throw notFound(target, json);
+  const etag = tagOf(target, full, stored.revision, enforcer) as string;
+  checkPreconditions(preconditionsOf(request), etag, 'read', 'Policy');
   const body =
     target.part === 'policy' && isJsonObject(value)
       ? { policyId: target.policyId, ...value }
@@ -247,20 +256,35 @@ async function readPart(
   return sendJson(reply, 200, body, etag);
 }
 
-/** Stores a changed policy; a lock-out by an entry-level change is reported on the entry (as Ditto). */
-async function putPolicy(policies: PolicyStore, target: Target, policy: Policy) {
+/**
+ * Stores a changed policy; a lock-out by an entry-level change is reported on the entry (as
+ * Ditto); a 413 tells the policy's size only to who may read all of it.
+ */
+async function putPolicy(
+  policies: PolicyStore,
+  target: Target,
+  policy: Policy,
+  enforcer: PolicyEnforcer | null,
+) {
   try {
     return await policies.put(policy);
   } catch (error) {
     const entryLevel = target.part !== 'policy' && target.part !== 'entries';
     if (entryLevel && hasCode(error, 'policies:policy.modificationinvalid'))
       throw errors.policyEntryModificationInvalid(target.policyId, target.label as string);
+    if (
+      hasCode(error, 'policies:policy.toolarge') &&
+      target.part !== 'policy' &&
+      enforcer !== null &&
+      !enforcer.hasUnrestricted('policy', [], 'READ')
+    )
+      throw errors.policyTooLargeHidden(policies.maxBytes);
     throw error;
   }
 }
 
 async function writePart(
-  policies: PolicyStore,
+  { policies, policyUsage }: ApiContext,
   part: PolicyPart,
   method: 'PUT' | 'DELETE',
   request: FastifyRequest,
@@ -277,7 +301,8 @@ async function writePart(
     throw errors.policyNotModifiable(target.policyId);
   }
   const current = json ? getAt(json, target.segments) : undefined;
-  const etag = current === undefined || !stored ? null : tagOf(target, current, stored.revision);
+  const etag =
+    current === undefined || !stored ? null : tagOf(target, current, stored.revision, enforcer);
   checkPreconditions(
     preconditionsOf(request),
     etag,
@@ -287,12 +312,13 @@ async function writePart(
 
   if (method === 'DELETE') {
     if (!json || current === undefined) throw notFound(target, json);
-    if (part === 'policy') await policies.delete(target.policyId);
+    if (part === 'policy') await policyUsage.deleteUnused(target.policyId);
     else
       await putPolicy(
         policies,
         target,
         parsePolicy(deleteAt(json, target.segments), target.policyId),
+        enforcer,
       );
     return reply.code(204).send();
   }
@@ -308,9 +334,15 @@ async function writePart(
   }
   const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
   const policy = parsePolicy(next, target.policyId);
-  const result = await putPolicy(policies, target, policy);
+  const result = await putPolicy(policies, target, policy, enforcer);
   const after = getAt(policyToJson(policy), target.segments) as JsonValue;
-  const tag = tagOf(target, after, result.revision);
+  const readerAfter = identity.admin ? null : policies.enforcer(target.policyId, identity.subjects);
+  const tag = tagOf(target, after, result.revision, readerAfter);
+  if (tag === null) {
+    // Nothing of the written part is readable: neither its tag nor a body to show.
+    if (current === undefined) reply.header('location', requestUrl(request));
+    return reply.code(current === undefined ? 201 : 204).send();
+  }
   if (current === undefined) {
     reply.header('location', requestUrl(request));
     const created = part === 'policy' ? policyToJson(policy) : after;
