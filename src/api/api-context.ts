@@ -3,6 +3,8 @@ import type { IdentityService } from '../auth/identity-service.js';
 import type { PolicyStore } from '../auth/policy-store.js';
 import type { ThingGuard } from '../auth/thing-guard.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
+import { PermissionChecks } from '../services/permission-check.js';
+import { PolicyEditing } from '../services/policy-editing.js';
 import { PolicyUsage } from '../services/policy-usage.js';
 import { ThingCreation } from '../services/thing-creation.js';
 import { ThingIncarnations } from '../services/thing-incarnations.js';
@@ -11,6 +13,8 @@ import { ThingIncarnations } from '../services/thing-incarnations.js';
 export interface AccessServices {
   creation: ThingCreation;
   policyUsage: PolicyUsage;
+  policyEditing: PolicyEditing;
+  permissionChecks: PermissionChecks;
   incarnations: ThingIncarnations;
 }
 
@@ -28,6 +32,8 @@ export function accessServices(runtime: TwinRuntime, policies: PolicyStore): Acc
   return {
     creation: new ThingCreation(runtime, policies, policyUsage),
     policyUsage,
+    policyEditing: new PolicyEditing(policies, policyUsage),
+    permissionChecks: new PermissionChecks(runtime, policies),
     incarnations: new ThingIncarnations(runtime),
   };
 }
