@@ -86,6 +86,14 @@ export const errors = {
       `The ${desired ? 'desired property' : 'Property'} with JSON Pointer '${pointer}' of the Feature with ID '${featureId}' on the Thing with ID '${thingId}' does not exist or the requester had insufficient permissions to access it.`,
       `Check if the ID of the Thing, the Feature ID and the key of your requested ${desired ? 'desired property' : 'property'} was correct and you have sufficient permissions.`,
     ),
+  /** A thing at a revision or timestamp that does not exist, or that the requester may not see. */
+  historyNotFoundAt: (thingId: string, at: { revision: number } | { timestamp: number }) =>
+    errors.historyNotFound(
+      thingId,
+      'revision' in at
+        ? `revision '${at.revision}'`
+        : `timestamp '${new Date(at.timestamp).toISOString()}'`,
+    ),
   historyNotFound: (thingId: string, at: string) =>
     make(
       'things:thing.history.notfound',

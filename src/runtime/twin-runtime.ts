@@ -343,12 +343,7 @@ export class TwinRuntime {
       : this.currentState(resource.thingId);
     if (state === null) {
       if (!request.at) throw errors.thingNotFound(resource.thingId);
-      const at = request.at;
-      const where =
-        'revision' in at
-          ? `revision '${at.revision}'`
-          : `timestamp '${new Date(at.timestamp).toISOString()}'`;
-      throw errors.historyNotFound(resource.thingId, where);
+      throw errors.historyNotFoundAt(resource.thingId, request.at);
     }
     const view = request.authorize?.(state.thing, state.meta);
     const doc = () => toSearchDocument(state.thing as unknown as Thing, state.meta);

@@ -253,13 +253,6 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
   );
 }
 
-/** How the runtime names a historical read that finds nothing (the same words for what is hidden). */
-function historicalWhere(at: { revision: number } | { timestamp: number }): string {
-  return 'revision' in at
-    ? `revision '${at.revision}'`
-    : `timestamp '${new Date(at.timestamp).toISOString()}'`;
-}
-
 async function retrieve(
   { runtime, guard, incarnations }: ApiContext,
   kind: ResourceKind,
@@ -287,7 +280,7 @@ async function retrieve(
         // thing by the last policy it had. Hidden states are answered as missing ones.
         const life = lives ? incarnationAt(lives, meta.revision) : null;
         thing = { ...state, policyId: life?.policyId ?? null };
-        unknown = () => errors.historyNotFound(resource.thingId, historicalWhere(at));
+        unknown = () => errors.historyNotFoundAt(resource.thingId, at);
       }
       access = guard.checkRead(identity, thing, resource, unknown);
       if (condition) guard.checkConditionReadable(identity, thing, filterPaths(condition));
