@@ -310,6 +310,36 @@ describe('access - no existence oracles', () => {
   });
 });
 
+describe('access - a policy part hidden from its reader is answered as a missing one', () => {
+  it('a deep grant does not tell which entries exist', async () => {
+    const zed = { grant: ['READ'], revoke: [] };
+    await ok(
+      fx.send('PUT', '/api/2/policies/oracle.ns:policy', alice, {
+        entries: {
+          owner: ownerEntry('user:alice'),
+          other: {
+            subjects: { 'user:bob': { type: 'user' } },
+            resources: {
+              'policy:/entries/other/subjects/user:zed': zed,
+              'policy:/entries/nothing/subjects/user:zed': zed,
+            },
+          },
+        },
+      }),
+    );
+    const existing = await get(
+      '/api/2/policies/oracle.ns:policy/entries/other/subjects/user:zed',
+      bob,
+    );
+    const missing = await get(
+      '/api/2/policies/oracle.ns:policy/entries/nothing/subjects/user:zed',
+      bob,
+    );
+    expectError(existing, 404, 'policies:policy.notfound');
+    expect(existing.body.replace("'other'", "'nothing'")).toBe(missing.body);
+  });
+});
+
 describe('access - namespace-scoped tokens use only policies of their namespaces', () => {
   it('moving a thing under a policy of another namespace is refused with 403', async () => {
     await ok(fx.send('PUT', '/api/2/things/org.a:t', alice, {}));
