@@ -180,6 +180,10 @@ describe('access - entity tags and size limits tell nothing about what the calle
     expect(entries.statusCode).toBe(200);
     expect(Object.keys(entries.json())).toEqual(['bob']);
     expect(entries.headers.etag).toBe(contentTag(entries.json()));
+    expect(entries.headers.etag).not.toBe(contentTag(fx.policies.get(ID)?.policy.entries ?? {}));
+    const stale = await get(`/api/2/policies/${ID}/entries`, bob, { 'if-match': '"hash:0"' });
+    expectError(stale, 412, 'policies:precondition.failed');
+    expect(stale.json().message).toContain(entries.headers.etag as string);
   });
 
   it('a 413 tells the size of the thing only to who may read all of it', async () => {
