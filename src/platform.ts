@@ -76,6 +76,8 @@ export interface PlatformOptions {
   authenticator?: AppOptions['authenticator'];
   /** Write the SQLite journal on a worker thread (default true). */
   writerThread?: boolean;
+  /** Wraps the catalog the policy store writes to (tests that slow policy writes down). */
+  policyCatalog?: (catalog: Catalog) => Catalog;
   /** Log the API's requests (default: only when a logger is given). */
   logRequests?: boolean;
 }
@@ -119,7 +121,10 @@ export class Platform {
         ...options.runtime,
       });
       const now = options.now ?? Date.now;
-      const policies = new PolicyStore(storage.catalog, now);
+      const policies = new PolicyStore(
+        options.policyCatalog?.(storage.catalog) ?? storage.catalog,
+        now,
+      );
       await policies.load();
       const keys = new SigningKeyRing(
         join(config.data, 'jwt-keys.json'),

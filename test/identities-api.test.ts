@@ -621,8 +621,9 @@ describe('identities api - API tokens', () => {
       policyId: 'org.b:stolen',
       _policy: inlinePolicy,
     });
-    expect(outside.statusCode).toBe(404);
-    expect(outside.json()).toMatchObject({ error: 'policies:policy.notfound' });
+    // Using a policy outside the token's namespaces is a scope violation (403), not a missing policy.
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json()).toMatchObject({ error: 'gateway:forbidden' });
     const posted = await f.send('POST', '/api/2/things?namespace=org.a', readOnly, {
       policyId: 'org.a:ro-policy',
       _policy: inlinePolicy,

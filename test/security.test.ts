@@ -266,9 +266,16 @@ function thingVariants(route: RouteInfo): Variant[] {
             absent: ALL_MARKS,
           };
         case 'stranger':
-          return read
-            ? { status: 404, error: head ? undefined : /^things:.*notfound$/, absent: ALL_MARKS }
-            : { status: 403, error: /^things:.*notmodifiable$/, absent: ALL_MARKS };
+          // Exactly the answer for a thing that does not exist: no existence oracle.
+          return {
+            status: 404,
+            error: head
+              ? undefined
+              : headers['at-historical-revision']
+                ? 'things:thing.history.notfound'
+                : 'things:thing.notfound',
+            absent: ALL_MARKS,
+          };
         case 'subPathRevoked':
           if (read) {
             if (underSecret)

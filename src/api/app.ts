@@ -13,7 +13,7 @@ import type { IdentityService } from '../auth/identity-service.js';
 import type { PolicyStore } from '../auth/policy-store.js';
 import { ThingGuard } from '../auth/thing-guard.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import type { ApiContext } from './api-context.js';
+import { accessServices, type ApiContext } from './api-context.js';
 import {
   PUBLIC,
   authenticationHook,
@@ -191,8 +191,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const context: ApiContext = {
     runtime,
     policies: options.policies,
-    guard: new ThingGuard(options.policies),
+    guard: new ThingGuard(options.policies, {
+      policiesEnforced: authenticator !== trustedAuthenticator,
+    }),
     identities,
+    ...accessServices(runtime, options.policies),
   };
   registerSystemRoutes(app, {
     metrics,

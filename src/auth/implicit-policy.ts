@@ -23,7 +23,7 @@ export async function preparePolicyForCreate(
   // Nothing is created for a caller that may not write here, not even for a moment.
   assertWritable(identity);
   if (!inScope(identity, namespaceOf(thingId))) throw errors.thingNotFound(thingId);
-  if (!inScope(identity, namespaceOf(policyId))) throw errors.policyNotFound(policyId);
+  if (!inScope(identity, namespaceOf(policyId))) throw errors.policyOutOfScope(policyId);
   if (inline !== undefined) {
     if (policies.get(policyId)) throw errors.policyConflict(policyId);
     await policies.put(parsePolicy(inline, policyId));

@@ -21,11 +21,14 @@ export class PolicyStore {
   private readonly deletedRevisions = new Map<string, number>();
   /** Per stored revision of a policy, so that replacing or deleting it drops its enforcers too. */
   private readonly enforcers = new WeakMap<StoredPolicy, Map<string, PolicyEnforcer>>();
+  /** Policies being deleted: they still govern their things, but no thing may take them on. */
+  private readonly deleting = new Set<string>();
 
   constructor(
     private readonly catalog: Catalog,
     private readonly now: () => number = Date.now,
-    private readonly maxBytes = DEFAULT_MAX_POLICY_BYTES,
+    /** Largest policy JSON in bytes. */
+    readonly maxBytes = DEFAULT_MAX_POLICY_BYTES,
   ) {}
 
   async load(): Promise<number> {
@@ -47,6 +50,11 @@ export class PolicyStore {
 
   get(policyId: string): StoredPolicy | null {
     return this.policies.get(policyId) ?? null;
+  }
+
+  /** Whether a thing may be given this policy now: it exists and is not being deleted. */
+  referable(policyId: string): boolean {
+    return this.policies.has(policyId) && !this.deleting.has(policyId);
   }
 
   /** The policy compiled for these subjects; null when the policy does not exist. */
@@ -95,20 +103,32 @@ export class PolicyStore {
     return { created: !existing, revision };
   }
 
-  async delete(policyId: string): Promise<void> {
-    const existing = this.policies.get(policyId);
-    if (!existing) throw errors.policyNotFound(policyId);
-    const now = this.now();
-    const revision = existing.revision + 1;
-    await this.catalog.putPolicy({
-      policyId,
-      revision,
-      created: existing.created,
-      modified: now,
-      json: null,
-    });
-    this.policies.delete(policyId);
-    this.deletedRevisions.set(policyId, revision);
+  /**
+   * Deletes a policy. `assertUnused` runs first and may refuse by throwing; while it runs and the
+   * deletion is written, the policy is not `referable`, so no thing can take it on meanwhile.
+   */
+  async delete(policyId: string, assertUnused?: () => Promise<void>): Promise<void> {
+    if (!this.policies.has(policyId) || this.deleting.has(policyId))
+      throw errors.policyNotFound(policyId);
+    this.deleting.add(policyId);
+    try {
+      await assertUnused?.();
+      const existing = this.policies.get(policyId);
+      if (!existing) throw errors.policyNotFound(policyId);
+      const now = this.now();
+      const revision = existing.revision + 1;
+      await this.catalog.putPolicy({
+        policyId,
+        revision,
+        created: existing.created,
+        modified: now,
+        json: null,
+      });
+      this.policies.delete(policyId);
+      this.deletedRevisions.set(policyId, revision);
+    } finally {
+      this.deleting.delete(policyId);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // Enforcement for things: namespace scopes, read-only tokens and Ditto policies on every read and write.
 import { errors } from '../core/error-registry.js';
+import type { TagView } from '../core/etag.js';
 import type { TwinfoldError } from '../core/errors.js';
 import type { TwinEvent } from '../core/events.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
@@ -18,9 +19,24 @@ export interface ReadAccess {
   view(value: JsonValue): JsonValue;
   /** The readable part of a whole search document (thing plus special fields). */
   docView<T extends object>(doc: T): T;
+  /** What entity tags are computed over; undefined when the whole resource is readable. */
+  tagView?: TagView;
 }
 
 const FULL_ACCESS: ReadAccess = { view: (value) => value, docView: (doc) => doc };
+
+/**
+ * The not-found error of a resource as the requester sees the thing: a hidden part is named
+ * exactly as a missing one would be.
+ */
+function hiddenNotFound(
+  enforcer: PolicyEnforcer,
+  resource: ThingResource,
+  thing: JsonObject,
+): TwinfoldError {
+  const seen = enforcer.view('thing', [], thing);
+  return notFoundError(resource, isJsonObject(seen) ? seen : null);
+}
 
 export type WriteKind = 'modify' | 'merge' | 'delete';
 
@@ -68,8 +84,28 @@ function pathSegments(path: string): string[] {
   return star < 0 ? segments : segments.slice(0, star);
 }
 
+export interface ThingGuardOptions {
+  /**
+   * False when the app trusts every request (no access control): policies protect nothing then,
+   * so things may name policies that do not exist (as in Ditto).
+   */
+  policiesEnforced?: boolean;
+}
+
 export class ThingGuard {
-  constructor(private readonly policies: PolicyStore) {}
+  private readonly policiesEnforced: boolean;
+
+  constructor(
+    private readonly policies: PolicyStore,
+    options: ThingGuardOptions = {},
+  ) {
+    this.policiesEnforced = options.policiesEnforced ?? true;
+  }
+
+  /** A policy a thing may be given: it exists (unless policies are not enforced at all). */
+  private referable(policyId: string): boolean {
+    return !this.policiesEnforced || this.policies.referable(policyId);
+  }
 
   private enforcer(identity: Identity, policyId: unknown): PolicyEnforcer | null {
     return typeof policyId === 'string'
@@ -86,10 +122,19 @@ export class ThingGuard {
    * Checks a read of `resource` on `thing` and returns how to filter what it may see; throws the
    * resource's 404 when nothing is readable.
    */
-  checkRead(identity: Identity, thing: JsonObject, resource: ThingResource): ReadAccess {
+  checkRead(
+    identity: Identity,
+    thing: JsonObject,
+    resource: ThingResource,
+    unknown: () => TwinfoldError = () => errors.thingNotFound(resource.thingId),
+  ): ReadAccess {
     this.assertInScope(identity, resource.thingId);
-    const access = this.readAccess(identity, thing, resource);
-    if (!access) throw notFoundError(resource, thing);
+    if (identity.admin) return FULL_ACCESS;
+    const enforcer = this.enforcer(identity, thing.policyId);
+    // Who may read nothing of the thing gets the answer for a thing that does not exist.
+    if (!enforcer || !enforcer.hasPartial('thing', [], 'READ')) throw unknown();
+    const access = this.accessOf(enforcer, thing, resource);
+    if (!access) throw hiddenNotFound(enforcer, resource, thing);
     return access;
   }
 
@@ -98,17 +143,28 @@ export class ThingGuard {
     if (!inScope(identity, namespaceOf(resource.thingId))) return null;
     if (identity.admin) return FULL_ACCESS;
     const enforcer = this.enforcer(identity, thing.policyId);
-    if (!enforcer || !enforcer.hasPartial('thing', resource.segments, 'READ')) return null;
+    return enforcer ? this.accessOf(enforcer, thing, resource) : null;
+  }
+
+  private accessOf(
+    enforcer: PolicyEnforcer,
+    thing: JsonObject,
+    resource: ThingResource,
+  ): ReadAccess | null {
     const segments = resource.segments;
+    if (!enforcer.hasPartial('thing', segments, 'READ')) return null;
     return {
       view: (value) => {
         const seen = enforcer.view('thing', segments, value);
-        if (seen === undefined) throw notFoundError(resource, thing);
+        if (seen === undefined) throw hiddenNotFound(enforcer, resource, thing);
         if (resource.kind === 'thing' && isJsonObject(seen))
           return { thingId: resource.thingId, ...seen };
         return seen;
       },
       docView: (doc) => this.documentView(enforcer, doc),
+      tagView: enforcer.hasUnrestricted('thing', segments, 'READ')
+        ? undefined
+        : (value) => enforcer.view('thing', segments, value),
     };
   }
 
@@ -123,21 +179,18 @@ export class ThingGuard {
   }
 
   /**
-   * How the identity sees the events of a thing governed by `policyId` (null: the thing never
-   * existed). Throws the thing's 404 unless it may read some part of the thing: history answers
-   * nothing, not even an empty range, to a subject that may not know the thing. The policy is
-   * looked up once, not per event.
+   * How the identity sees the events of a thing (or of one of its incarnations) governed by
+   * `policyId`; null when it may read nothing of it. The policy is looked up once, not per event.
    */
-  historyViewer(
+  eventViewer(
     identity: Identity,
     thingId: string,
     policyId: string | null,
-  ): (event: TwinEvent) => TwinEvent | null {
-    this.assertInScope(identity, thingId);
-    if (policyId === null) throw errors.thingNotFound(thingId);
+  ): ((event: TwinEvent) => TwinEvent | null) | null {
+    if (!inScope(identity, namespaceOf(thingId))) return null;
     if (identity.admin) return (event) => event;
-    const enforcer = this.enforcer(identity, policyId);
-    if (!enforcer?.hasPartial('thing', [], 'READ')) throw errors.thingNotFound(thingId);
+    const enforcer = policyId === null ? null : this.enforcer(identity, policyId);
+    if (!enforcer?.hasPartial('thing', [], 'READ')) return null;
     return (event) => {
       if (!enforcer.hasPartial('thing', event.path, 'READ')) return null;
       if (event.value === undefined) return event;
@@ -158,8 +211,10 @@ export class ThingGuard {
   }
 
   /**
-   * Checks a write synchronously against the state it applies to. `thing` is null when the thing
-   * does not exist (a create); its policy must exist by now.
+   * Checks a write synchronously against the state it applies to; returns what of the resource
+   * the identity may read when that is not all of it (for entity tags). `thing` is null when the
+   * thing does not exist (a create); its policy must exist by now. Every policy a write makes the
+   * thing use must exist and lie in the identity's namespaces.
    */
   checkWrite(
     identity: Identity,
@@ -167,38 +222,55 @@ export class ThingGuard {
     kind: WriteKind,
     resource: ThingResource,
     value: JsonValue | undefined,
-  ): void {
+  ): TagView | undefined {
     this.assertInScope(identity, resource.thingId);
     assertWritable(identity);
-    if (identity.admin) return;
     if (thing === null) {
-      if (resource.kind !== 'thing' || kind === 'delete') return; // the runtime answers 404
+      if (resource.kind !== 'thing' || kind === 'delete') return undefined; // the runtime answers 404
       const policyId =
         isJsonObject(value) && typeof value.policyId === 'string'
           ? value.policyId
           : resource.thingId;
+      this.assertPolicyInScope(identity, policyId);
+      if (!this.referable(policyId)) throw errors.thingNotCreatable(resource.thingId, policyId);
+      if (identity.admin) return undefined;
       const enforcer = this.enforcer(identity, policyId);
       if (!enforcer) throw errors.thingNotCreatable(resource.thingId, policyId);
       if (!enforcer.hasUnrestricted('thing', [], 'WRITE')) throw notModifiable(resource);
-      return;
+      return undefined;
+    }
+    const newPolicyId = this.newPolicyId(thing, resource, value);
+    if (identity.admin) {
+      if (newPolicyId !== null) {
+        this.assertPolicyInScope(identity, newPolicyId);
+        if (!this.referable(newPolicyId)) throw errors.policyNotFound(newPolicyId);
+      }
+      return undefined;
     }
     const enforcer = this.enforcer(identity, thing.policyId);
-    if (!enforcer) throw notModifiable(resource);
+    if (!enforcer) throw errors.thingNotFound(resource.thingId);
+    const segments = resource.segments;
     const allowed =
-      enforcer.hasUnrestricted('thing', resource.segments, 'WRITE') ||
+      enforcer.hasUnrestricted('thing', segments, 'WRITE') ||
       (kind === 'merge' &&
         value !== undefined &&
-        patchLeaves(value, resource.segments).every((leaf) =>
+        patchLeaves(value, segments).every((leaf) =>
           enforcer.hasUnrestricted('thing', leaf, 'WRITE'),
         ));
-    if (!allowed) throw notModifiable(resource);
-    const newPolicyId = this.newPolicyId(thing, resource, value);
+    if (!allowed) {
+      // Who may read nothing of the thing gets the answer for a thing that does not exist.
+      if (!enforcer.hasPartial('thing', [], 'READ')) throw errors.thingNotFound(resource.thingId);
+      throw notModifiable(resource);
+    }
     if (newPolicyId !== null) {
-      const target = this.enforcer(identity, newPolicyId);
+      this.assertPolicyInScope(identity, newPolicyId);
+      const target = this.referable(newPolicyId) ? this.enforcer(identity, newPolicyId) : null;
       if (!target) throw errors.policyNotFound(newPolicyId);
       if (!target.hasUnrestricted('policy', [], 'WRITE'))
         throw errors.policyNotModifiable(newPolicyId);
     }
+    if (enforcer.hasUnrestricted('thing', segments, 'READ')) return undefined;
+    return (current) => enforcer.view('thing', segments, current);
   }
 
   private newPolicyId(
@@ -210,6 +282,20 @@ export class ThingGuard {
     if (resource.kind === 'policyId') next = value;
     else if (resource.kind === 'thing' && isJsonObject(value)) next = value.policyId;
     return typeof next === 'string' && next !== thing.policyId ? next : null;
+  }
+
+  /** A scoped identity may make things use only policies of its namespaces (403 otherwise). */
+  assertPolicyInScope(identity: Identity, policyId: string): void {
+    if (!inScope(identity, namespaceOf(policyId))) throw errors.policyOutOfScope(policyId);
+  }
+
+  /**
+   * Whether the identity may read all of the thing (administrators and holders of unrestricted
+   * READ on `thing:/`): only they learn facts that depend on all of it, such as its size.
+   */
+  readsWholeThing(identity: Identity, thing: JsonObject | null): boolean {
+    if (identity.admin || thing === null) return true;
+    return this.enforcer(identity, thing.policyId)?.hasUnrestricted('thing', [], 'READ') ?? false;
   }
 
   /**

@@ -86,6 +86,14 @@ export const errors = {
       `The ${desired ? 'desired property' : 'Property'} with JSON Pointer '${pointer}' of the Feature with ID '${featureId}' on the Thing with ID '${thingId}' does not exist or the requester had insufficient permissions to access it.`,
       `Check if the ID of the Thing, the Feature ID and the key of your requested ${desired ? 'desired property' : 'property'} was correct and you have sufficient permissions.`,
     ),
+  /** A thing at a revision or timestamp that does not exist, or that the requester may not see. */
+  historyNotFoundAt: (thingId: string, at: { revision: number } | { timestamp: number }) =>
+    errors.historyNotFound(
+      thingId,
+      'revision' in at
+        ? `revision '${at.revision}'`
+        : `timestamp '${new Date(at.timestamp).toISOString()}'`,
+    ),
   historyNotFound: (thingId: string, at: string) =>
     make(
       'things:thing.history.notfound',
@@ -178,6 +186,14 @@ export const errors = {
       'things:thing.toolarge',
       413,
       `The size of '${(actualBytes / 1024).toFixed(3)}' kB exceeds the maximal allowed Thing size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Thing size in the bounds of the specified limit',
+    ),
+  /** The size limit without the size: the requester may not read all of the thing. */
+  thingTooLargeHidden: (maxBytes: number) =>
+    make(
+      'things:thing.toolarge',
+      413,
+      `The Thing would exceed the maximal allowed Thing size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
       'Reduce the Thing size in the bounds of the specified limit',
     ),
   definitionInvalid: (value: string) =>
@@ -431,6 +447,20 @@ export const errors = {
       `The Policy with ID '${policyId}' already exists`,
       'Choose another Policy ID',
     ),
+  policyInUse: (policyId: string, thingIds: string[], more: boolean) =>
+    make(
+      'policies:policy.inuse',
+      409,
+      `The Policy with ID '${policyId}' could not be deleted as it is used by the Things ${thingIds.map((id) => `'${id}'`).join(', ')}${more ? ' and others' : ''}.`,
+      'Give those Things another Policy (PUT /things/{thingId}/policyId) or delete them first.',
+    ),
+  policyOutOfScope: (policyId: string) =>
+    make(
+      'gateway:forbidden',
+      403,
+      `This identity may not use the Policy with ID '${policyId}': its namespace is outside the identity's namespaces.`,
+      'Use a Policy of one of your namespaces, or an identity whose scope includes this namespace.',
+    ),
   policyModificationInvalid: (policyId: string) =>
     make(
       'policies:policy.modificationinvalid',
@@ -451,6 +481,14 @@ export const errors = {
       404,
       `${message} could not be found or requester had insufficient permissions to access it.`,
       'Check if the ID of the Policy and the path of your request were correct and you have sufficient permissions.',
+    ),
+  /** The size limit without the size: the requester may not read all of the policy. */
+  policyTooLargeHidden: (maxBytes: number) =>
+    make(
+      'policies:policy.toolarge',
+      413,
+      `The Policy would exceed the maximal allowed Policy size of '${(maxBytes / 1024).toFixed(3)}' kB.`,
+      'Reduce the Policy size in the bounds of the specified limit',
     ),
   policyInvalid: (detail: string) =>
     make(

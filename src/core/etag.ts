@@ -1,5 +1,12 @@
-// Entity tags: `"rev:N"` for things, `"hash:…"` (a content hash) for sub-resources, as Ditto does.
+// Entity tags: `"rev:N"` for things, `"hash:…"` (a hash of what the requester may read) for sub-resources.
 import type { JsonValue } from './json.js';
+
+/**
+ * The part of a resource's value a requester may read (undefined: none of it). Entity tags of
+ * sub-resources are hashes of this part, so that they tell nothing about what the requester may
+ * not read.
+ */
+export type TagView = (value: JsonValue) => JsonValue | undefined;
 
 export function revisionTag(revision: number): string {
   return `"rev:${revision}"`;

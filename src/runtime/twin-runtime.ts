@@ -2,7 +2,7 @@
 // time travel from snapshots plus events, and search through the index.
 import { randomUUID } from 'node:crypto';
 import { errors } from '../core/error-registry.js';
-import { contentTag, revisionTag } from '../core/etag.js';
+import { contentTag, revisionTag, type TagView } from '../core/etag.js';
 import type { TwinEvent } from '../core/events.js';
 import { assertThingId, isValidNamespace } from '../core/ids.js';
 import type { JsonObject, JsonPrimitive, JsonValue } from '../core/json.js';
@@ -137,8 +137,11 @@ export interface WriteRequest {
   preconditions?: Preconditions;
   condition?: FilterNode;
   originator?: string;
-  /** Runs synchronously against the current state before anything else (authorisation). */
-  authorize?: (thing: JsonObject | null) => void;
+  /**
+   * Runs synchronously against the current state before anything else (authorisation); returns
+   * what of the resource the requester may read when that is not all of it.
+   */
+  authorize?: (thing: JsonObject | null) => TagView | void;
 }
 
 export interface WriteResult {
@@ -155,8 +158,11 @@ export interface ReadRequest {
   preconditions?: Preconditions;
   condition?: FilterNode;
   at?: { revision: number } | { timestamp: number };
-  /** Runs against the (possibly historical) state before preconditions and condition. */
-  authorize?: (thing: JsonObject) => void;
+  /**
+   * Runs against the (possibly historical) state before preconditions and condition; returns what
+   * of the resource the requester may read when that is not all of it.
+   */
+  authorize?: (thing: JsonObject, meta: ThingMeta) => TagView | void;
 }
 
 export interface ReadResult {
@@ -183,7 +189,8 @@ export class TwinRuntime {
   private readonly journal: Journal;
   private readonly index: TwinIndex;
   private readonly commits: GroupCommit;
-  private readonly maxThingBytes: number;
+  /** Largest thing JSON in bytes. */
+  readonly maxThingBytes: number;
   private readonly snapshotEvery: number;
   private readonly now: () => number;
   /** Why storage failed, while writes are refused (null when healthy). */
@@ -445,17 +452,13 @@ export class TwinRuntime {
       : this.currentState(resource.thingId);
     if (state === null) {
       if (!request.at) throw errors.thingNotFound(resource.thingId);
-      const at = request.at;
-      const where =
-        'revision' in at
-          ? `revision '${at.revision}'`
-          : `timestamp '${new Date(at.timestamp).toISOString()}'`;
-      throw errors.historyNotFound(resource.thingId, where);
+      throw errors.historyNotFoundAt(resource.thingId, request.at);
     }
-    request.authorize?.(state.thing);
+    const view = request.authorize?.(state.thing, state.meta);
     const doc = () => toSearchDocument(state.thing as unknown as Thing, state.meta);
     const value = getAt(state.thing, resource.segments);
-    const etag = value === undefined ? null : this.tagOf(resource, value, state.meta.revision);
+    const etag =
+      value === undefined ? null : this.tagOf(resource, value, state.meta.revision, view);
     checkPreconditions(request.preconditions ?? {}, etag, 'read');
     if (request.condition && !evaluateFilter(request.condition, doc()))
       throw errors.conditionFailed();
@@ -469,8 +472,16 @@ export class TwinRuntime {
     return { thing, meta: this.metaOf(entry) };
   }
 
-  private tagOf(resource: ThingResource, value: JsonValue, revision: number): string {
-    return resource.kind === 'thing' ? revisionTag(revision) : contentTag(value);
+  /** The entity tag of a resource; null when the requester may read nothing of it. */
+  private tagOf(
+    resource: ThingResource,
+    value: JsonValue,
+    revision: number,
+    view: TagView | void,
+  ): string | null {
+    if (resource.kind === 'thing') return revisionTag(revision);
+    const seen = view ? view(value) : value;
+    return seen === undefined ? null : contentTag(seen);
   }
 
   /** The things with these ids that exist, in the order asked. */
@@ -533,6 +544,16 @@ export class TwinRuntime {
     return last ? (last.thing.policyId as string) : null;
   }
 
+  /**
+   * The revision and creation time (epoch ms) of a twin's current incarnation, or of its last one
+   * once deleted, and whether it is live; null when it never existed.
+   */
+  lifecycleOf(thingId: string): { revision: number; created: number; live: boolean } | null {
+    const entry = this.twins.get(thingId);
+    if (!entry) return null;
+    return { revision: entry.revision, created: entry.created, live: isLive(entry) };
+  }
+
   // --- writes ---
 
   /**
@@ -579,8 +600,8 @@ export class TwinRuntime {
     assertThingId(resource.thingId);
     const entry = this.twins.get(resource.thingId);
     const thing = this.thingOf(resource.thingId, entry);
-    request.authorize?.(thing);
-    this.checkWritePreconditions(request, entry, thing);
+    const view = request.authorize?.(thing);
+    this.checkWritePreconditions(request, entry, thing, view);
     const planned = this.plan(request, thing);
     if (
       request.preconditions?.ifEqual === 'skip' &&
@@ -589,7 +610,7 @@ export class TwinRuntime {
     ) {
       throw errors.equalValueSkipped();
     }
-    return this.commit(request, entry, planned);
+    return this.commit(request, entry, planned, view);
   }
 
   private plan(request: WriteRequest, thing: JsonObject | null): PlannedChange {
@@ -606,12 +627,15 @@ export class TwinRuntime {
     request: WriteRequest,
     entry: TwinEntry | undefined,
     thing: JsonObject | null,
+    view: TagView | void,
   ) {
     const { resource, preconditions, condition } = request;
     if (preconditions?.ifMatch || preconditions?.ifNoneMatch) {
       const current = thing === null ? undefined : getAt(thing, resource.segments);
       const etag =
-        current === undefined || !entry ? null : this.tagOf(resource, current, entry.revision);
+        current === undefined || !entry
+          ? null
+          : this.tagOf(resource, current, entry.revision, view);
       checkPreconditions(preconditions, etag, request.kind === 'delete' ? 'delete' : 'write');
     }
     if (condition) {
@@ -636,6 +660,7 @@ export class TwinRuntime {
     request: WriteRequest,
     entry: TwinEntry | undefined,
     planned: PlannedChange,
+    view: TagView | void,
   ): Promise<WriteResult> {
     const { resource } = request;
     const thingId = resource.thingId;
@@ -674,7 +699,8 @@ export class TwinRuntime {
     const result: WriteResult = { created: planned.created, revision };
     if (value !== undefined) {
       result.value = value;
-      result.etag = this.tagOf(resource, value, revision);
+      const etag = this.tagOf(resource, value, revision, view);
+      if (etag !== null) result.etag = etag;
     }
     const snapshot = revision % this.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
     return this.commits.append(event, snapshot).then(() => result, refusedByStorage);

@@ -27,6 +27,11 @@ export interface SecureFixtureOptions {
   adminToken?: string;
   /** When set, /metrics needs this bearer token or an administrator. */
   metricsToken?: string;
+  /**
+   * Milliseconds each policy write takes to reach the catalog, as over a network (PostgreSQL);
+   * the embedded catalog answers at once, which hides races around policy writes.
+   */
+  policyWriteDelayMs?: number;
 }
 
 export interface SecureFixture {
@@ -56,6 +61,17 @@ export interface SecureFixture {
   close(): Promise<void>;
 }
 
+/** The catalog with policy writes delayed by `ms` (the same catalog when `ms` is not given). */
+function slowPolicyWrites(catalog: Catalog, ms: number | undefined): Catalog {
+  if (!ms) return catalog;
+  const slow = Object.create(catalog) as Catalog;
+  slow.putPolicy = async (record) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return catalog.putPolicy(record);
+  };
+  return slow;
+}
+
 export async function createSecureFixture(
   options: SecureFixtureOptions = {},
 ): Promise<SecureFixture> {
@@ -80,6 +96,7 @@ export async function createSecureFixture(
       writerThread: false,
       now: options.now,
       failureDelay: options.failureDelay ?? (() => 0),
+      policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

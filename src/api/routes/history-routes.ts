@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/error-registry.js';
 import { toProtocolEvent } from '../../core/events.js';
 import { assertThingId } from '../../core/ids.js';
+import { incarnationAt } from '../../services/thing-incarnations.js';
 import type { JsonValue } from '../../core/json.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
@@ -18,7 +19,10 @@ function timestampParam(name: string, value: string | undefined): number | undef
   return parsed;
 }
 
-export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: ApiContext): void {
+export function registerHistoryRoutes(
+  app: FastifyInstance,
+  { runtime, guard, incarnations }: ApiContext,
+): void {
   app.get(
     '/things/:thingId/history',
     {
@@ -44,8 +48,14 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
       assertThingId(thingId);
       const identity = identityOf(request);
       guard.assertInScope(identity, thingId);
-      // Check READ before reading the range: an empty range must not confirm the thing exists.
-      const view = guard.historyViewer(identity, thingId, await runtime.policyIdOf(thingId));
+      // Each incarnation of the thing (created … deleted) is guarded by its own policy. READ is
+      // checked before reading the range: an empty range must not confirm the thing exists.
+      const lives = (await incarnations.of(thingId)) ?? [];
+      const viewers = new Map(
+        lives.map((life) => [life, guard.eventViewer(identity, thingId, life.policyId)]),
+      );
+      if (![...viewers.values()].some((viewer) => viewer !== null))
+        throw errors.thingNotFound(thingId);
       const q = request.query as Record<string, string | number | undefined>;
       const events = await runtime.history(thingId, {
         fromRevision: q['from-revision'] as number | undefined,
@@ -56,7 +66,8 @@ export function registerHistoryRoutes(app: FastifyInstance, { runtime, guard }: 
       });
       if (events === null) throw errors.thingNotFound(thingId);
       const visible = events.flatMap((event) => {
-        const seen = view(event);
+        const life = incarnationAt(lives, event.revision);
+        const seen = life ? viewers.get(life)?.(event) : null;
         return seen ? [toProtocolEvent(seen)] : [];
       });
       return sendJson(reply, 200, visible as unknown as JsonValue);

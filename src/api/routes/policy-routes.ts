@@ -1,33 +1,16 @@
 // Ditto's /policies resources (entries, subjects, resources) and POST /checkPermissions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Identity } from '../../auth/identity.js';
-import { assertWritable, inScope } from '../../auth/identity.js';
-import type { PolicyEnforcer } from '../../auth/policy-enforcer.js';
-import {
-  parsePolicy,
-  parseResourceKey,
-  policyToJson,
-  type Permission,
-  PERMISSIONS,
-  type Policy,
-} from '../../auth/policy-model.js';
-import type { PolicyStore, StoredPolicy } from '../../auth/policy-store.js';
+import { parseResourceKey, type Permission, PERMISSIONS } from '../../auth/policy-model.js';
 import { errors } from '../../core/error-registry.js';
-import { hasCode, type TwinfoldError } from '../../core/errors.js';
-import { contentTag, revisionTag } from '../../core/etag.js';
 import { isValidNamespacedId } from '../../core/ids.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
-import { deleteAt, getAt, setAt } from '../../core/json-pointer.js';
-import { checkPreconditions } from '../../core/preconditions.js';
-import { namespaceOf } from '../../core/thing.js';
+import { isJsonObject, type JsonValue } from '../../core/json.js';
+import type { PermissionCheck } from '../../services/permission-check.js';
+import type { PolicyEditing, PolicyPart, PolicyTarget } from '../../services/policy-editing.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
 import { preconditionsOf } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
-
-type PolicyPart =
-  'policy' | 'entries' | 'entry' | 'subjects' | 'subject' | 'resources' | 'resource';
 
 interface PartRoute {
   url: string;
@@ -81,15 +64,7 @@ const PARTS: PartRoute[] = [
   },
 ];
 
-interface Target {
-  policyId: string;
-  part: PolicyPart;
-  segments: string[];
-  label?: string;
-  key?: string;
-}
-
-function targetOf(request: FastifyRequest, part: PolicyPart): Target {
+function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
   const params = request.params as Record<string, string>;
   if (!isValidNamespacedId(params.policyId)) throw errors.policyIdInvalid(params.policyId);
   const label = params.label;
@@ -109,24 +84,9 @@ function targetOf(request: FastifyRequest, part: PolicyPart): Target {
   return { policyId: params.policyId, part, segments: segments[part], label, key };
 }
 
-function notFound(target: Target, policy: JsonObject | null): TwinfoldError {
-  const { policyId, label, key, part } = target;
-  if (!policy || part === 'policy' || part === 'entries') return errors.policyNotFound(policyId);
-  const on = `on the Policy with ID '${policyId}'`;
-  if (getAt(policy, ['entries', label as string]) === undefined || part === 'entry') {
-    return errors.policyPartNotFound('entry', `The PolicyEntry with Label '${label}' ${on}`);
-  }
-  const of = `of the PolicyEntry with Label '${label}' ${on}`;
-  if (part === 'subjects') return errors.policyPartNotFound('subjects', `The Subjects ${of}`);
-  if (part === 'subject')
-    return errors.policyPartNotFound('subject', `The Subject with ID '${key}' ${of}`);
-  if (part === 'resources') return errors.policyPartNotFound('resources', `The Resources ${of}`);
-  return errors.policyPartNotFound('resource', `The Resource '${key}' ${of}`);
-}
-
 export function registerPolicyRoutes(
   app: FastifyInstance,
-  { policies, runtime }: ApiContext,
+  { policyEditing, permissionChecks }: ApiContext,
 ): void {
   for (const route of PARTS) {
     for (const method of route.methods) {
@@ -139,8 +99,8 @@ export function registerPolicyRoutes(
         },
         handler: (request, reply) =>
           method === 'GET'
-            ? readPart(policies, route.part, request, reply)
-            : writePart(policies, route.part, method, request, reply),
+            ? readPart(policyEditing, route.part, request, reply)
+            : writePart(policyEditing, route.part, method, request, reply),
       });
     }
   }
@@ -156,111 +116,57 @@ export function registerPolicyRoutes(
     },
     async (request, reply) => {
       const identity = identityOf(request);
-      const body = jsonBodyOf(request);
-      if (!isJsonObject(body))
-        throw errors.identityInvalid('The body must be an object of labelled permission checks.');
-      const result: JsonObject = {};
-      for (const [label, check] of Object.entries(body)) {
-        if (
-          !isJsonObject(check) ||
-          typeof check.resource !== 'string' ||
-          typeof check.entityId !== 'string'
-        ) {
-          throw errors.identityInvalid(
-            `Check '${label}' needs resource, entityId and hasPermissions.`,
-          );
-        }
-        const permissions = check.hasPermissions;
-        if (
-          !Array.isArray(permissions) ||
-          !permissions.every((p) => PERMISSIONS.includes(p as Permission))
-        ) {
-          throw errors.identityInvalid(
-            `hasPermissions of '${label}' must be an array of READ, WRITE or EXECUTE.`,
-          );
-        }
-        const { type, segments } = parseResourceKey(check.resource);
-        if (!inScope(identity, namespaceOf(check.entityId))) {
-          result[label] = false;
-          continue;
-        }
-        // As in Ditto, thing and message resources are checked on a thing, policy ones on a policy.
-        const policyId =
-          type === 'policy' ? check.entityId : runtime.getThing(check.entityId)?.thing.policyId;
-        const enforcer = policyId ? policies.enforcer(policyId, identity.subjects) : null;
-        result[label] =
-          (identity.admin && (type === 'policy' || !!policyId)) ||
-          (!!enforcer &&
-            permissions.every((p) => enforcer.hasUnrestricted(type, segments, p as Permission)));
-      }
-      return sendJson(reply, 200, result);
+      const checks = permissionChecksOf(jsonBodyOf(request));
+      return sendJson(reply, 200, permissionChecks.check(identity, checks));
     },
   );
 }
 
-function access(
-  policies: PolicyStore,
-  identity: Identity,
-  target: Target,
-): { stored: StoredPolicy | null; enforcer: PolicyEnforcer | null } {
-  if (!inScope(identity, namespaceOf(target.policyId)))
-    throw errors.policyNotFound(target.policyId);
-  const stored = policies.get(target.policyId);
-  return {
-    stored,
-    enforcer:
-      stored && !identity.admin ? policies.enforcer(target.policyId, identity.subjects) : null,
-  };
-}
-
-function tagOf(target: Target, value: JsonValue, revision: number): string {
-  return target.part === 'policy' ? revisionTag(revision) : contentTag(value);
+/** Validates a checkPermissions body: labelled checks with resource, entityId and hasPermissions. */
+function permissionChecksOf(body: JsonValue): Record<string, PermissionCheck> {
+  if (!isJsonObject(body))
+    throw errors.identityInvalid('The body must be an object of labelled permission checks.');
+  const checks: Record<string, PermissionCheck> = {};
+  for (const [label, check] of Object.entries(body)) {
+    if (
+      !isJsonObject(check) ||
+      typeof check.resource !== 'string' ||
+      typeof check.entityId !== 'string'
+    ) {
+      throw errors.identityInvalid(`Check '${label}' needs resource, entityId and hasPermissions.`);
+    }
+    const permissions = check.hasPermissions;
+    if (
+      !Array.isArray(permissions) ||
+      !permissions.every((p) => PERMISSIONS.includes(p as Permission))
+    ) {
+      throw errors.identityInvalid(
+        `hasPermissions of '${label}' must be an array of READ, WRITE or EXECUTE.`,
+      );
+    }
+    checks[label] = {
+      resource: check.resource,
+      entityId: check.entityId,
+      hasPermissions: permissions as Permission[],
+    };
+  }
+  return checks;
 }
 
 async function readPart(
-  policies: PolicyStore,
+  editing: PolicyEditing,
   part: PolicyPart,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
-  const { stored, enforcer } = access(policies, identity, target);
-  const json = stored ? policyToJson(stored.policy) : null;
-  if (
-    !stored ||
-    !json ||
-    (!identity.admin && !enforcer?.hasPartial('policy', target.segments, 'READ'))
-  ) {
-    throw errors.policyNotFound(target.policyId);
-  }
-  const full = getAt(json, target.segments);
-  if (full === undefined) throw notFound(target, json);
-  const etag = tagOf(target, full, stored.revision);
-  checkPreconditions(preconditionsOf(request), etag, 'read', 'Policy');
-  const value = identity.admin ? full : enforcer?.view('policy', target.segments, full);
-  if (value === undefined) throw notFound(target, json);
-  const body =
-    target.part === 'policy' && isJsonObject(value)
-      ? { policyId: target.policyId, ...value }
-      : value;
-  return sendJson(reply, 200, body, etag);
-}
-
-/** Stores a changed policy; a lock-out by an entry-level change is reported on the entry (as Ditto). */
-async function putPolicy(policies: PolicyStore, target: Target, policy: Policy) {
-  try {
-    return await policies.put(policy);
-  } catch (error) {
-    const entryLevel = target.part !== 'policy' && target.part !== 'entries';
-    if (entryLevel && hasCode(error, 'policies:policy.modificationinvalid'))
-      throw errors.policyEntryModificationInvalid(target.policyId, target.label as string);
-    throw error;
-  }
+  const { value, etag } = editing.read(identity, target, preconditionsOf(request));
+  return sendJson(reply, 200, value, etag);
 }
 
 async function writePart(
-  policies: PolicyStore,
+  editing: PolicyEditing,
   part: PolicyPart,
   method: 'PUT' | 'DELETE',
   request: FastifyRequest,
@@ -268,54 +174,17 @@ async function writePart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
-  assertWritable(identity);
-  const { stored, enforcer } = access(policies, identity, target);
-  const json = stored ? policyToJson(stored.policy) : null;
-  if (stored && !identity.admin && !enforcer?.hasUnrestricted('policy', target.segments, 'WRITE')) {
-    if (!enforcer?.hasPartial('policy', target.segments, 'READ'))
-      throw errors.policyNotFound(target.policyId);
-    throw errors.policyNotModifiable(target.policyId);
-  }
-  const current = json ? getAt(json, target.segments) : undefined;
-  const etag = current === undefined || !stored ? null : tagOf(target, current, stored.revision);
-  checkPreconditions(
-    preconditionsOf(request),
-    etag,
-    method === 'DELETE' ? 'delete' : 'write',
-    'Policy',
-  );
-
+  const preconditions = preconditionsOf(request);
   if (method === 'DELETE') {
-    if (!json || current === undefined) throw notFound(target, json);
-    if (part === 'policy') await policies.delete(target.policyId);
-    else
-      await putPolicy(
-        policies,
-        target,
-        parsePolicy(deleteAt(json, target.segments), target.policyId),
-      );
+    await editing.delete(identity, target, preconditions);
     return reply.code(204).send();
   }
-  const value = jsonBodyOf(request);
-  if (part !== 'policy') {
-    if (!json) throw errors.policyNotFound(target.policyId);
-    if (
-      (part === 'subject' || part === 'resource' || part === 'subjects' || part === 'resources') &&
-      getAt(json, ['entries', target.label as string]) === undefined
-    ) {
-      throw notFound(target, json);
-    }
-  }
-  const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
-  const policy = parsePolicy(next, target.policyId);
-  const result = await putPolicy(policies, target, policy);
-  const after = getAt(policyToJson(policy), target.segments) as JsonValue;
-  const tag = tagOf(target, after, result.revision);
-  if (current === undefined) {
+  const result = await editing.write(identity, target, () => jsonBodyOf(request), preconditions);
+  if (result.created) {
     reply.header('location', requestUrl(request));
-    const created = part === 'policy' ? policyToJson(policy) : after;
-    return sendJson(reply, 201, created, tag);
+    if (result.value === undefined) return reply.code(201).send();
+    return sendJson(reply, 201, result.value, result.etag);
   }
-  reply.header('etag', tag);
+  if (result.etag) reply.header('etag', result.etag);
   return reply.code(204).send();
 }

@@ -1,9 +1,9 @@
 // Ditto's /things resources: the thing and every sub-resource, with GET, PUT, PATCH and DELETE.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { assertWritable } from '../../auth/identity.js';
-import { preparePolicyForCreate } from '../../auth/implicit-policy.js';
+import { assertWritable, type Identity } from '../../auth/identity.js';
 import type { ReadAccess } from '../../auth/thing-guard.js';
 import { errors } from '../../core/error-registry.js';
+import { hasCode, type TwinfoldError } from '../../core/errors.js';
 import { projectFields, projectValue } from '../../core/fields.js';
 import { assertThingId } from '../../core/ids.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
@@ -16,7 +16,8 @@ import {
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import { parseOptions } from '../../rql/parse-options.js';
 import { filterPaths } from '../../rql/filter-paths.js';
-import type { WriteKind } from '../../runtime/twin-runtime.js';
+import type { WriteKind, WriteRequest, WriteResult } from '../../runtime/twin-runtime.js';
+import { incarnationAt } from '../../services/thing-incarnations.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
@@ -234,24 +235,26 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       const namespace = (request.query as Record<string, string | undefined>).namespace ?? '';
       const body = request.body === undefined || request.body === '' ? {} : jsonBodyOf(request);
       const identity = identityOf(request);
-      const result = await runtime.create(namespace, body, identity.id, async (thingId) => {
-        const created = await preparePolicyForCreate(context.policies, identity, thingId, body);
-        return {
+      assertWritable(identity);
+      const { thingId, pending } = await context.creation.createWithGeneratedId(
+        identity,
+        namespace,
+        (id) => ({
+          value: body,
+          originator: identity.id,
           authorize: (thing) =>
-            guard.checkWrite(identity, thing, 'modify', resourceOf(thingId, 'thing'), body),
-          rollback: async () => {
-            if (created) await context.policies.delete(created);
-          },
-        };
-      });
-      reply.header('location', `${requestUrl(request)}/${result.thingId}`);
+            guard.checkWrite(identity, thing, 'modify', resourceOf(id, 'thing'), body),
+        }),
+      );
+      const result = await pending;
+      reply.header('location', `${requestUrl(request)}/${thingId}`);
       return sendJson(reply, 201, result.value ?? null, result.etag);
     },
   );
 }
 
 async function retrieve(
-  { runtime, guard }: ApiContext,
+  { runtime, guard, incarnations }: ApiContext,
   kind: ResourceKind,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -263,17 +266,25 @@ async function retrieve(
   const condition = conditionOf(request);
   let access: ReadAccess | undefined;
   const at = historicalOf(request);
-  const currentPolicyId = at ? await runtime.policyIdOf(resource.thingId) : null;
+  const lives = at ? await incarnations.of(resource.thingId) : null;
   const result = await runtime.read({
     resource,
     preconditions: preconditionsOf(request),
     condition,
     at,
-    authorize: (state) => {
-      // As in Ditto, a past state is guarded by the thing's policy of today.
-      const thing = at && currentPolicyId ? { ...state, policyId: currentPolicyId } : state;
-      access = guard.checkRead(identity, thing, resource);
+    authorize: (state, meta) => {
+      let thing = state;
+      let unknown: (() => TwinfoldError) | undefined;
+      if (at) {
+        // As in Ditto, a past state is guarded by the policy of today; a past incarnation of the
+        // thing by the last policy it had. Hidden states are answered as missing ones.
+        const life = lives ? incarnationAt(lives, meta.revision) : null;
+        thing = { ...state, policyId: life?.policyId ?? null };
+        unknown = () => errors.historyNotFoundAt(resource.thingId, at);
+      }
+      access = guard.checkRead(identity, thing, resource, unknown);
       if (condition) guard.checkConditionReadable(identity, thing, filterPaths(condition));
+      return access.tagView;
     },
   });
   const seen = access as ReadAccess;
@@ -285,7 +296,7 @@ async function retrieve(
 }
 
 async function change(
-  { runtime, guard, policies }: ApiContext,
+  { runtime, guard, creation }: ApiContext,
   kind: ResourceKind,
   method: Exclude<Method, 'GET'>,
   request: FastifyRequest,
@@ -297,38 +308,29 @@ async function change(
   assertWritable(identity);
   const value = method === 'DELETE' ? undefined : jsonBodyOf(request);
   const condition = conditionOf(request);
-  const creating =
-    kind === 'thing' && method !== 'DELETE' && runtime.getThing(resource.thingId) === null;
-  const createdPolicy = creating
-    ? await preparePolicyForCreate(policies, identity, resource.thingId, value ?? null)
-    : null;
-  const rollback = async () => {
-    if (createdPolicy) await policies.delete(createdPolicy);
+  const write: WriteRequest = {
+    kind: WRITE_KIND[method],
+    resource,
+    value,
+    preconditions: preconditionsOf(request),
+    condition,
+    originator: identity.id,
+    authorize: (thing) => {
+      const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
+      if (condition && thing) guard.checkConditionReadable(identity, thing, filterPaths(condition));
+      return view;
+    },
   };
-  let pending;
+  let pending: Promise<WriteResult>;
   try {
-    pending = runtime.write({
-      kind: WRITE_KIND[method],
-      resource,
-      value,
-      preconditions: preconditionsOf(request),
-      condition,
-      originator: identity.id,
-      authorize: (thing) => {
-        guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
-        if (condition && thing)
-          guard.checkConditionReadable(identity, thing, filterPaths(condition));
-      },
-    });
+    // Only a thing-level PUT or PATCH of a missing thing creates it (with its policy).
+    pending =
+      kind === 'thing' && method !== 'DELETE' && runtime.getThing(resource.thingId) === null
+        ? (await creation.write(identity, write)).pending
+        : runtime.write(write);
   } catch (error) {
-    await rollback();
-    throw error;
+    throw redactedSize(runtime, guard, identity, resource.thingId, error);
   }
-  if (createdPolicy)
-    pending = pending.catch(async (error: unknown) => {
-      await rollback();
-      throw error;
-    });
   if (request.headers['response-required'] === 'false') {
     pending.catch((error: unknown) =>
       request.log.warn({ err: error, reqId: request.id }, 'write without response failed'),
@@ -342,4 +344,21 @@ async function change(
   }
   if (result.etag) reply.header('etag', result.etag);
   return reply.code(204).send();
+}
+
+/**
+ * A 413 tells the size of the whole thing, hidden parts included: only who may read all of it
+ * learns the size; others learn the limit.
+ */
+function redactedSize(
+  runtime: ApiContext['runtime'],
+  guard: ApiContext['guard'],
+  identity: Identity,
+  thingId: string,
+  error: unknown,
+): unknown {
+  if (!hasCode(error, 'things:thing.toolarge')) return error;
+  const current = runtime.getThing(thingId)?.thing as unknown as JsonObject | undefined;
+  if (guard.readsWholeThing(identity, current ?? null)) return error;
+  return errors.thingTooLargeHidden(runtime.maxThingBytes);
 }
