@@ -113,6 +113,11 @@ export class GroupCommit {
     this.lastCheckpoint = this.now();
   }
 
+  /** True while a twin has events after its checkpointed state (committed or queued). */
+  isDirty(thingId: string): boolean {
+    return this.dirty.has(thingId);
+  }
+
   /** Remembers a twin whose stored state is behind its events (found when loading). */
   markDirty(thingId: string): void {
     this.dirty.add(thingId);

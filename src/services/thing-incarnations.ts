@@ -44,7 +44,7 @@ export class ThingIncarnations {
    * in; only a thing that was deleted and re-created has older events scanned, once.
    */
   async of(thingId: string): Promise<Incarnation[] | null> {
-    const life = this.runtime.lifecycleOf(thingId);
+    const life = await this.runtime.lifecycleOf(thingId);
     if (!life) return null;
     const policyId = await this.runtime.policyIdOf(thingId);
     const start = await this.currentStart(thingId, life.created);

@@ -23,6 +23,7 @@ export function storageJournalFixture(storages: StorageFixture): JournalFixture 
       commit: (batch) => j.commit(batch),
       loadCurrent: (visit) => j.loadCurrent(visit),
       dirtyThings: () => j.dirtyThings(),
+      checkpointed: (thingId) => j.checkpointed(thingId),
       lastSeq: () => j.lastSeq(),
       readAll: (range) => j.readAll(range),
       readEvents: (thingId, range) => j.readEvents(thingId, range),
@@ -419,6 +420,25 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       const all: string[] = [];
       for await (const event of journal.readAll()) all.push(`${event.seq} ${event.thingId}`);
       expect(all).toEqual(['1 ns:v', '2 ns:w']);
+      await journal.close();
+    });
+
+    it('journal - reads one checkpointed thing, deleted ones included', async () => {
+      let journal = await fixture.open();
+      await journal.commit({
+        events: [
+          created('ns:c1', 1, 1000, {}),
+          created('ns:c2', 1, 1000, {}),
+          { thingId: 'ns:c2', revision: 2, timestamp: 2000, action: 'deleted', path: [] },
+        ],
+        dirty: [],
+        checkpoint: [state('ns:c1', 1, { thingId: 'ns:c1' }), state('ns:c2', 2, null, 2000)],
+        snapshots: [],
+      });
+      journal = await fixture.reopen(journal);
+      expect(await journal.checkpointed('ns:c1')).toEqual(state('ns:c1', 1, { thingId: 'ns:c1' }));
+      expect(await journal.checkpointed('ns:c2')).toMatchObject({ revision: 2, json: null });
+      expect(await journal.checkpointed('ns:none')).toBeNull();
       await journal.close();
     });
 

@@ -61,6 +61,8 @@ export interface Journal {
    * resolves to the count. Things in `dirtyThings()` have events after that state.
    */
   loadCurrent(visit: (thing: StoredThing) => void): Promise<number>;
+  /** One thing's state as of the last checkpoint (deleted: `json: null`), or null when none is stored. */
+  checkpointed(thingId: string): Promise<StoredThing | null>;
   /** Things with events newer than their checkpointed state. */
   dirtyThings(): Promise<string[]>;
   /** The position of the last committed event (0 when there is none). */

@@ -474,6 +474,15 @@ export class PostgresJournal implements Journal {
     return rows.map(toEvent);
   }
 
+  async checkpointed(thingId: string): Promise<StoredThing | null> {
+    const { rows } = await this.read<ThingRow>(
+      `SELECT ${THING_COLUMNS} FROM things WHERE thing_id = $1`,
+      [thingId],
+      'reading a thing',
+    );
+    return rows.length > 0 ? toStored(rows[0]) : null;
+  }
+
   async snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
     const { rows } = await this.read<ThingRow>(
       `SELECT ${THING_COLUMNS} FROM snapshots WHERE thing_id = $1 AND revision <= $2

@@ -224,6 +224,13 @@ export class SqliteJournal implements Journal {
     return rows.map(toEvent);
   }
 
+  async checkpointed(thingId: string): Promise<StoredThing | null> {
+    const row = this.prepared(
+      'SELECT thing_id, revision, created, modified, json FROM things WHERE thing_id = ?',
+    ).get(thingId) as ThingRow | undefined;
+    return row ? toStored(row) : null;
+  }
+
   async snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
     const row = this.prepared(
       'SELECT * FROM snapshots WHERE thing_id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',

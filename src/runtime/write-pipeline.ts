@@ -1,0 +1,294 @@
+// The write pipeline: a command becomes a plan (one or more changes for one revision), is checked
+// against the twin's current state, applied in memory and to the index, and queued for commit.
+// Writes to one twin apply in order; a step that must wait (loading a twin let go of from memory)
+// waits in the twin's queue, and every later write of that twin waits behind it.
+import { combineChanges } from '../core/change-combination.js';
+import { errors } from '../core/error-registry.js';
+import { contentTag, revisionTag, type TagView } from '../core/etag.js';
+import type { TwinEvent } from '../core/events.js';
+import { assertThingId } from '../core/ids.js';
+import type { JsonObject, JsonPrimitive, JsonValue } from '../core/json.js';
+import { jsonEqual } from '../core/json-equal.js';
+import { getAt } from '../core/json-pointer.js';
+import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
+import { planDelete, planMerge, planModify, type PlannedChange } from '../core/thing-commands.js';
+import { notFoundError, type ThingResource } from '../core/thing-resource.js';
+import { isoTime, toSearchDocument, type Thing } from '../core/thing.js';
+import type { FilterNode } from '../rql/ast.js';
+import { evaluateFilter } from '../rql/evaluate.js';
+import type { StoredThing } from '../store/journal.js';
+import type { TwinIndex } from '../store/twin-index.js';
+import type { PendingWrites } from './pending-writes.js';
+import { TwinQueue } from './twin-queue.js';
+import { isLive, metaOf, storedThing, type TwinEntry, type TwinStates } from './twin-states.js';
+
+export type WriteKind = 'modify' | 'merge' | 'delete';
+
+export interface WriteRequest {
+  kind: WriteKind;
+  resource: ThingResource;
+  value?: JsonValue;
+  preconditions?: Preconditions;
+  condition?: FilterNode;
+  originator?: string;
+  /**
+   * Runs synchronously against the current state before anything else (authorisation); returns
+   * what of the resource the requester may read when that is not all of it.
+   */
+  authorize?: (thing: JsonObject | null) => TagView | void;
+}
+
+export interface WriteResult {
+  created: boolean;
+  revision: number;
+  /** The entity tag of the resource after the write (none after a delete). */
+  etag?: string;
+  /** The resource's value after the write (for 201 bodies). */
+  value?: JsonValue;
+}
+
+/**
+ * A step that adds changes to a plan, in the same revision, from the thing before and after the
+ * changes planned so far (derived values, for instance). Returns the changes to add, if any.
+ */
+export type PlanStep = (
+  thingId: string,
+  before: JsonObject | null,
+  after: JsonObject | null,
+) => PlannedChange[] | void;
+
+/** What the pipeline works with; the runtime owns each of them. */
+export interface PipelineParts {
+  states: TwinStates;
+  index: TwinIndex;
+  pending: PendingWrites;
+  /** Queues an event (and a snapshot) for the next group commit; resolves once durable. */
+  append(event: TwinEvent, snapshot: StoredThing | null): Promise<void>;
+  /** Why writes are refused now (storage failing), or null. */
+  refusal(): Error | null;
+  /**
+   * True when the twin may have been let go of from memory: its state must then be loaded (see
+   * `load`) before a write applies.
+   */
+  mayBeEvicted(thingId: string): boolean;
+  /** Loads a twin let go of from memory back into `states`. */
+  load(thingId: string): Promise<void>;
+  /** The stored form of a commit failure, for the writer. */
+  refusedByStorage(error: unknown): never;
+  now: () => number;
+  maxThingBytes: number;
+  snapshotEvery: number;
+  steps: PlanStep[];
+}
+
+/**
+ * At most how many characters the keys of `path` add to a thing's JSON when a value is set there:
+ * each key quoted and escaped (6 characters per character at worst), a colon, a comma and braces.
+ */
+function pathLengthBound(path: string[]): number {
+  let length = 0;
+  for (const key of path) length += 6 * key.length + 6;
+  return length;
+}
+
+/** The entity tag of a resource; null when the requester may read nothing of it. */
+export function tagOf(
+  resource: ThingResource,
+  value: JsonValue,
+  revision: number,
+  view: TagView | void,
+): string | null {
+  if (resource.kind === 'thing') return revisionTag(revision);
+  const seen = view ? view(value) : value;
+  return seen === undefined ? null : contentTag(seen);
+}
+
+export class WritePipeline {
+  private readonly queue = new TwinQueue();
+
+  constructor(private readonly parts: PipelineParts) {}
+
+  /** True while a write of this twin waits in its queue. */
+  busy(thingId: string): boolean {
+    return this.queue.busy(thingId);
+  }
+
+  /**
+   * Applies one write. When the twin is idle and in memory, validation, preconditions and the
+   * state change happen synchronously (errors are thrown, not rejected); the promise resolves once
+   * the event is durable.
+   */
+  write(request: WriteRequest): Promise<WriteResult> {
+    const { thingId } = request.resource;
+    assertThingId(thingId);
+    const { states } = this.parts;
+    if (!this.queue.busy(thingId) && (states.has(thingId) || !this.parts.mayBeEvicted(thingId))) {
+      return this.apply(request);
+    }
+    return this.queue
+      .run(thingId, async () => {
+        if (!states.has(thingId)) await this.parts.load(thingId);
+        // Not awaited: the next write of this twin applies without waiting for this one's commit.
+        return { durable: this.apply(request) };
+      })
+      .then((applied) => applied.durable);
+  }
+
+  /** Plans, checks and applies a write to the twin's state in memory; resolves once durable. */
+  private apply(request: WriteRequest): Promise<WriteResult> {
+    const refusal = this.parts.refusal();
+    if (refusal !== null) throw errors.storageUnavailable(refusal.message, refusal);
+    const { states } = this.parts;
+    const { thingId } = request.resource;
+    const entry = states.get(thingId);
+    const thing = states.thingOf(thingId, entry);
+    const view = request.authorize?.(thing);
+    this.checkPreconditions(request, entry, thing, view);
+    const planned = this.plan(request, thing);
+    if (
+      request.preconditions?.ifEqual === 'skip' &&
+      thing !== null &&
+      this.isNoOp(request, thing, planned)
+    ) {
+      throw errors.equalValueSkipped();
+    }
+    return this.commit(request, entry, planned, view);
+  }
+
+  /** The change the request asks for, plus what the plan steps add, as one change. */
+  private plan(request: WriteRequest, thing: JsonObject | null): PlannedChange {
+    const { kind, resource, value } = request;
+    let planned: PlannedChange;
+    if (kind === 'delete') planned = planDelete(thing, resource);
+    else if (value === undefined)
+      throw errors.jsonInvalid('The request body is missing: send a JSON value.');
+    else
+      planned =
+        kind === 'merge' ? planMerge(thing, resource, value) : planModify(thing, resource, value);
+    const { steps } = this.parts;
+    if (steps.length === 0) return planned;
+    const all = [planned];
+    for (const step of steps) {
+      const added = step(resource.thingId, thing, all[all.length - 1].next);
+      if (added) all.push(...added);
+    }
+    return combineChanges(thing, all);
+  }
+
+  private checkPreconditions(
+    request: WriteRequest,
+    entry: TwinEntry | undefined,
+    thing: JsonObject | null,
+    view: TagView | void,
+  ): void {
+    const { resource, preconditions, condition } = request;
+    if (preconditions?.ifMatch || preconditions?.ifNoneMatch) {
+      const current = thing === null ? undefined : getAt(thing, resource.segments);
+      const etag =
+        current === undefined || !entry ? null : tagOf(resource, current, entry.revision, view);
+      checkPreconditions(preconditions, etag, request.kind === 'delete' ? 'delete' : 'write');
+    }
+    if (condition) {
+      if (thing === null || !entry) throw notFoundError(resource, thing);
+      if (!evaluateFilter(condition, toSearchDocument(thing as unknown as Thing, metaOf(entry)))) {
+        throw errors.conditionFailed();
+      }
+    }
+  }
+
+  private isNoOp(request: WriteRequest, thing: JsonObject, planned: PlannedChange): boolean {
+    if (request.kind === 'delete') return false;
+    return jsonEqual(
+      getAt(thing, request.resource.segments),
+      getAt(planned.next ?? {}, request.resource.segments),
+    );
+  }
+
+  private commit(
+    request: WriteRequest,
+    entry: TwinEntry | undefined,
+    planned: PlannedChange,
+    view: TagView | void,
+  ): Promise<WriteResult> {
+    const { states, index, pending } = this.parts;
+    const { resource } = request;
+    const thingId = resource.thingId;
+    const timestamp = this.parts.now();
+    const revision = (entry?.revision ?? 0) + 1;
+    const next = planned.next;
+    const { json, lengthBound } = this.sizeChecked(planned, entry);
+    const created =
+      planned.change.action === 'created' || !isLive(entry) ? timestamp : entry.created;
+    const updated: TwinEntry = {
+      json,
+      thing: next,
+      revision,
+      created,
+      modified: timestamp,
+      lengthBound,
+    };
+    pending.record(thingId, entry);
+    states.set(thingId, updated);
+    if (next === null) index.remove(thingId);
+    else if (!this.indexScalarChange(thingId, planned, updated)) {
+      index.put(toSearchDocument(next as unknown as Thing, updated));
+    }
+    // A literal, not `{ ...change, thingId }`: V8 takes a slow path (~2 µs) to add keys to a clone.
+    const { action, path, value: changeValue } = planned.change;
+    const event: TwinEvent = { thingId, revision, timestamp, action, path };
+    if (changeValue !== undefined) event.value = changeValue;
+    if (request.originator) event.originator = request.originator;
+    const value = next === null ? undefined : getAt(next, resource.segments);
+    const result: WriteResult = { created: planned.created, revision };
+    if (value !== undefined) {
+      result.value = value;
+      const etag = tagOf(resource, value, revision, view);
+      if (etag !== null) result.etag = etag;
+    }
+    const snapshot =
+      revision % this.parts.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
+    return this.parts.append(event, snapshot).then(() => result, this.parts.refusedByStorage);
+  }
+
+  /**
+   * Throws when the thing after the change would be over the size limit. Serialises the whole
+   * thing only when a bound of its length (the last known length plus what the changes since could
+   * add) comes near the limit; returns that JSON, if made, and the bound.
+   */
+  private sizeChecked(
+    planned: PlannedChange,
+    entry: TwinEntry | undefined,
+  ): { json: string | null; lengthBound: number } {
+    const { next, change } = planned;
+    const max = this.parts.maxThingBytes;
+    if (next === null) return { json: null, lengthBound: 0 };
+    let bound = Infinity;
+    if (change.path.length > 0 && isLive(entry)) {
+      const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
+      bound = entry.lengthBound + added + pathLengthBound(change.path);
+    }
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (bound <= max / 3) return { json: null, lengthBound: bound };
+    const json = JSON.stringify(next);
+    if (json.length > max / 3) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > max) throw errors.thingTooLarge(bytes, max);
+    }
+    return { json, lengthBound: json.length };
+  }
+
+  /** Re-indexes only the changed value when one scalar replaced another (telemetry's usual write). */
+  private indexScalarChange(thingId: string, planned: PlannedChange, entry: TwinEntry): boolean {
+    const { index } = this.parts;
+    const { action, path, value } = planned.change;
+    if (action !== 'modified' || path.length === 0 || !index.replaceScalar) return false;
+    if (value !== null && typeof value === 'object') return false;
+    return index.replaceScalar(
+      thingId,
+      path.join('/'),
+      value as JsonPrimitive,
+      entry.revision,
+      isoTime(entry.modified),
+    );
+  }
+}
