@@ -2,6 +2,7 @@
 import { BenchContext } from './harness/context.js';
 import { killAllChildren } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
+import { churnBenchmark } from './churn.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   search: searchBenchmark,
   memory: memoryBenchmark,
   auth: authBenchmark,
+  churn: churnBenchmark,
 };
 
 const names = process.argv.slice(2);

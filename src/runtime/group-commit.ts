@@ -26,6 +26,9 @@ export interface GroupCommitOptions {
   now?: () => number;
 }
 
+/** How many tombstones a checkpoint chunk may hold for each state with JSON it may hold. */
+const TOMBSTONES_PER_STATE = 32;
+
 /** A checkpoint round starts early once this many twins are dirty. */
 const ROUND_AT_DIRTY = 50_000;
 
@@ -158,7 +161,7 @@ export class GroupCommit {
    * begins with the twins dirty when it starts (all of them at once when forced, at shutdown). States taken now
    * include every queued event, all of which are in this very batch, so each twin is clean after it.
    */
-  private takeCheckpointChunk(): string[] {
+  private takeCheckpointChunk(): StoredThing[] {
     if (this.failed) {
       this.forceCheckpoint = false;
       return [];
@@ -170,12 +173,21 @@ export class GroupCommit {
       this.next = 0;
       this.lastCheckpoint = this.now();
     }
-    // A forced round (shutdown) is written whole.
+    // A forced round (shutdown) is written whole. A chunk counts the states that have JSON to
+    // serialise; tombstones of deleted twins cost next to nothing, so many more of them fit.
     const size = forced ? Infinity : this.checkpointChunk;
-    const chunk: string[] = [];
-    while (chunk.length < size && this.next < this.round.length) {
+    const chunk: StoredThing[] = [];
+    let costly = 0;
+    while (
+      costly < size &&
+      chunk.length < size * TOMBSTONES_PER_STATE &&
+      this.next < this.round.length
+    ) {
       const id = this.round[this.next++];
-      if (this.dirty.has(id)) chunk.push(id);
+      if (!this.dirty.has(id)) continue;
+      const state = this.options.stateOf(id);
+      chunk.push(state);
+      if (state.json !== null) costly++;
     }
     return chunk;
   }
@@ -189,8 +201,8 @@ export class GroupCommit {
       snapshots: this.snapshots,
     };
     if (chunk.length > 0) {
-      batch.checkpoint = chunk.map((id) => this.options.stateOf(id));
-      for (const id of chunk) this.dirty.delete(id);
+      batch.checkpoint = chunk;
+      for (const state of chunk) this.dirty.delete(state.thingId);
     }
     const done = this.gathering;
     this.events = [];

@@ -374,6 +374,9 @@ interface Shape {
 interface ShapeNode {
   next: Map<number, ShapeNode>;
   shape?: Shape;
+  /** The node above and the column id leading here (none at the root), for pruning. */
+  parent?: ShapeNode;
+  key?: number;
 }
 
 type Pred = (o: number) => boolean;
@@ -478,7 +481,7 @@ export class MemoryTwinIndex implements TwinIndex {
     for (const col of cols) {
       let next = node.next.get(col.id);
       if (next === undefined) {
-        next = { next: new Map() };
+        next = { next: new Map(), parent: node, key: col.id };
         node.next.set(col.id, next);
       }
       node = next;
@@ -796,13 +799,31 @@ export class MemoryTwinIndex implements TwinIndex {
     for (const col of shape.columns) {
       col.clear(o);
       // A path no document has any more goes away (dense columns stay: they are shared paths).
-      if (col.count === 0 && col.sparse !== null) {
-        this.columns.delete(col.path);
-        col.removed = true;
-      }
+      if (col.count === 0 && col.sparse !== null) this.dropColumn(col);
     }
-    if (--shape.refs === 0) shape.node.shape = undefined;
+    if (--shape.refs === 0) this.dropShape(shape);
     this.shapeOf[o] = undefined;
+  }
+
+  /** Forgets a column no document has any more, so that churn of unique paths leaves nothing. */
+  private dropColumn(col: Column): void {
+    this.columns.delete(col.path);
+    col.removed = true;
+    const slash = col.path.lastIndexOf('/');
+    const siblings =
+      slash < 0 ? this.rootColumns : this.columns.get(col.path.slice(0, slash))?.children;
+    const key = col.segments[col.segments.length - 1];
+    if (siblings?.get(key) === col) siblings.delete(key);
+  }
+
+  /** Forgets a shape no document has any more, and the trie nodes that led only to it. */
+  private dropShape(shape: Shape): void {
+    let node: ShapeNode = shape.node;
+    node.shape = undefined;
+    while (node.parent !== undefined && node.shape === undefined && node.next.size === 0) {
+      node.parent.next.delete(node.key as number);
+      node = node.parent;
+    }
   }
 
   // --- querying ---
