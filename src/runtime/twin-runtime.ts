@@ -9,7 +9,6 @@ import { getAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
 import { readResource, type ThingResource } from '../core/thing-resource.js';
 import {
-  asSearchDocument,
   toSearchDocument,
   type SearchDocument,
   type Thing,
@@ -24,6 +23,7 @@ import { EvictedTwins } from './evicted-twins.js';
 import { GroupCommit } from './group-commit.js';
 import { PendingWrites } from './pending-writes.js';
 import { TimeTravel, applyEvents, type Replayed } from './time-travel.js';
+import { TwinSearch } from './twin-search.js';
 import { TwinStates, entryOf, isLive, storedThing, type TwinEntry } from './twin-states.js';
 import {
   WritePipeline,
@@ -98,9 +98,7 @@ function refusedByStorage(error: unknown): never {
 
 export class TwinRuntime {
   private readonly states: TwinStates;
-  private indexing: Promise<void> = Promise.resolve();
-  /** False while the search index is being built after a load. */
-  indexComplete = true;
+  private readonly finder: TwinSearch;
   private readonly journal: Journal;
   private readonly index: TwinIndex;
   private readonly commits: GroupCommit;
@@ -166,6 +164,7 @@ export class TwinRuntime {
       snapshotEvery: options.snapshotEvery ?? 100,
       steps: options.planSteps ?? [],
     });
+    this.finder = new TwinSearch(this.index, this.states);
     this.travel = new TimeTravel({
       journal: this.journal,
       states: this.states,
@@ -189,37 +188,18 @@ export class TwinRuntime {
       else this.states.add(stored.thingId, entryOf(stored));
     });
     for (const thingId of dirty) await this.replay(thingId);
-    this.indexComplete = false;
-    this.indexing = this.buildIndex().then(() => {
-      this.indexComplete = true;
-    });
+    this.finder.start();
     return this.states.liveCount;
   }
 
   /** Resolves once the search index holds every twin loaded at start. */
   get indexed(): Promise<void> {
-    return this.indexing;
+    return this.finder.built;
   }
 
-  /**
-   * Indexes every twin, yielding to the event loop between slices. Writes meanwhile index their
-   * own twin; a twin visited later is indexed from its latest state, so the result is consistent.
-   */
-  private async buildIndex(): Promise<void> {
-    let n = 0;
-    for (const [thingId, entry] of this.states.all()) {
-      // A parsed thing is shared, so it is copied; one parsed here is ours to turn into the document.
-      if (entry.thing !== null) {
-        this.index.put(toSearchDocument(entry.thing as unknown as Thing, entry));
-      } else if (entry.json !== null) {
-        const thing = JSON.parse(entry.json) as Thing;
-        // The map's own key rather than the parsed copy: the index keeps the id, and the key's
-        // hash is already computed.
-        thing.thingId = thingId;
-        this.index.put(asSearchDocument(thing, entry));
-      }
-      if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
+  /** False while the search index is being built after a load. */
+  get indexComplete(): boolean {
+    return this.finder.complete;
   }
 
   /** Applies the events a twin got after its checkpointed state. */
@@ -434,19 +414,11 @@ export class TwinRuntime {
 
   // --- search ---
 
-  async search(query: SearchQuery): Promise<{ docs: SearchDocument[]; cursor?: string }> {
-    await this.indexing;
-    const page = await this.index.search(query);
-    const docs: SearchDocument[] = [];
-    for (const id of page.thingIds) {
-      const found = this.getThing(id);
-      if (found) docs.push(toSearchDocument(found.thing, found.meta));
-    }
-    return { docs, cursor: page.cursor };
+  search(query: SearchQuery): Promise<{ docs: SearchDocument[]; cursor?: string }> {
+    return this.finder.search(query);
   }
 
-  async count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
-    await this.indexing;
-    return this.index.count(query);
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
+    return this.finder.count(query);
   }
 }
