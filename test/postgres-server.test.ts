@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { adminFetch, startServerProcess, type ServerProcess } from './support/server-process.js';
 

@@ -90,7 +90,16 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres | string> 
       chownSync(root, uid, gid);
       chownSync(sockets, uid, gid);
     }
-    await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    await pgRun('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ]);
     port = await freePort();
   } catch (error) {
     remove();

@@ -8,6 +8,16 @@ import { JournalRefusedError, RevisionConflictError, StorageError } from '../sto
 import { toStorageError } from './postgres-errors.js';
 import type { PgPool, PgPoolClient } from './postgres-pool.js';
 
+/**
+ * What must hold for the journal to write: the storage's lock on its schema (PostgresSchemaLock).
+ * A lost lock is taken again before the next write; while it cannot be, nothing is written.
+ */
+export interface WriteGuard {
+  readonly held: boolean;
+  /** Takes the lock again; rejects when it cannot (another server holds it, or no connection). */
+  retake(): Promise<void>;
+}
+
 /** Events read per page by `readAll`. */
 const READ_ALL_PAGE = 1000;
 /** Things read per page by `loadCurrent`. */
@@ -237,17 +247,21 @@ export class PostgresJournal implements Journal {
   private constructor(
     private readonly pool: PgPool,
     writer: PgPoolClient,
+    private readonly guard: WriteGuard | null,
   ) {
     this.writer = writer;
     writer.on('error', this.onWriterError);
   }
 
-  /** Opens the journal on `pool`, taking its writer connection out of the pool for good. */
-  static async open(pool: PgPool): Promise<PostgresJournal> {
+  /**
+   * Opens the journal on `pool`, taking its writer connection out of the pool for good. With a
+   * `guard`, every write and every recovery first makes sure the guard holds.
+   */
+  static async open(pool: PgPool, guard: WriteGuard | null = null): Promise<PostgresJournal> {
     const writer = await pool.connect().catch((error: unknown) => {
       throw toStorageError(error, 'connecting the journal writer');
     });
-    return new PostgresJournal(pool, writer);
+    return new PostgresJournal(pool, writer, guard);
   }
 
   commit(batch: CommitBatch): Promise<void> {
@@ -300,7 +314,8 @@ export class PostgresJournal implements Journal {
 
   /**
    * In its turn after every earlier commit: checks that the writer connection works (taking a new
-   * one when the old one is broken) and accepts commits again. Rejects while the server is away.
+   * one when the old one is broken) and that the guard holds, then accepts commits again. Rejects
+   * while the server is away, or while another server holds the schema.
    */
   recover(): Promise<void> {
     const run = this.tail.then(async () => {
@@ -316,6 +331,8 @@ export class PostgresJournal implements Journal {
         }
         throw toStorageError(error, 'reconnecting the journal writer');
       }
+      // After a PostgreSQL restart the schema lock went with its session: no writes without it.
+      await this.guard?.retake();
       this.failure = null;
     });
     this.tail = run.catch(() => undefined);
@@ -337,6 +354,7 @@ export class PostgresJournal implements Journal {
     if (batch.invalid !== null) {
       throw new RevisionConflictError(`journal write failed: ${batch.invalid}`);
     }
+    if (this.guard !== null && !this.guard.held) await this.guard.retake();
     const client = await this.writerConnection();
     const { events } = batch;
     await client.query('BEGIN');
