@@ -1,4 +1,4 @@
-// The cluster Journal: PostgreSQL, one transaction per commit on a dedicated writer connection, reads from the pool.
+// The cluster Journal: PostgreSQL, one function call (one transaction) per commit on a dedicated writer connection, reads from the pool.
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { formatPointer, parsePointer } from '../../core/json-pointer.js';
@@ -164,35 +164,20 @@ function toStored(row: ThingRow): StoredThing {
   };
 }
 
-const TAKE_SEQ_SQL =
-  'UPDATE journal_sequence SET last = last + $1 WHERE id = 1 RETURNING last - $1 AS base';
+/**
+ * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 3) takes the
+ * batch's positions from the `journal_sequence` row, checks its first revisions against the
+ * journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots.
+ */
+const COMMIT_SQL = `SELECT twinfold_commit($1::text[], $2::bigint[], $3::bigint[], $4::text[],
+  $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[],
+  $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[],
+  $18::bigint[], $19::bigint[], $20::text[]) AS base`;
 
-/** The first thing of the batch whose first revision does not follow its journaled ones. */
-const CONFLICT_SQL = `SELECT b.thing_id, b.first, e.last
-  FROM unnest($1::text[], $2::bigint[]) AS b(thing_id, first)
-  JOIN LATERAL (SELECT max(revision) AS last FROM events WHERE thing_id = b.thing_id) AS e
-    ON e.last >= b.first
-  LIMIT 1`;
-
-const INSERT_EVENTS_SQL = `INSERT INTO events (${EVENT_COLUMNS})
-  SELECT $1::bigint + u.n, u.thing_id, u.revision, u.ts, u.action, u.path, u.value, u.originator
-  FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-    WITH ORDINALITY AS u(thing_id, revision, ts, action, path, value, originator, n)`;
-
-const MARK_DIRTY_SQL =
-  'INSERT INTO dirty_things (thing_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
-
-const UPSERT_THINGS_SQL = `INSERT INTO things (${THING_COLUMNS})
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
-  ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
-    modified = excluded.modified, json = excluded.json`;
-
-const MARK_CLEAN_SQL = 'DELETE FROM dirty_things WHERE thing_id = ANY($1::text[])';
-
-const UPSERT_SNAPSHOTS_SQL = `INSERT INTO snapshots (${THING_COLUMNS})
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
-  ON CONFLICT (thing_id, revision) DO UPDATE SET created = excluded.created,
-    modified = excluded.modified, json = excluded.json`;
+/** The SQLSTATE `twinfold_commit` raises when a revision does not follow the journaled ones. */
+const CONFLICT_CODE = 'TF409';
+/** The SQLSTATE `twinfold_commit` raises when the `journal_sequence` row is missing. */
+const MISSING_SEQUENCE_CODE = 'TF500';
 
 const READ_EVENTS_SQL = `SELECT ${EVENT_COLUMNS} FROM events
   WHERE thing_id = $1 AND revision BETWEEN $2 AND $3 AND ts BETWEEN $4 AND $5
@@ -220,7 +205,8 @@ const PRUNE_SQL = `WITH doomed AS (
 
 /**
  * The PostgreSQL {@link Journal}. Commits queue on one writer connection and apply in the order they
- * were made, each in one transaction: the batch takes its positions from the `journal_sequence` row
+ * were made, each one call of `twinfold_commit` (one round trip, one transaction): the batch takes
+ * its positions from the `journal_sequence` row
  * (locked and moved on in the same transaction, so two writers can never interleave), its events'
  * revisions are checked against the journal, and its events go in with one `unnest` insert. A commit
  * resolves once PostgreSQL has committed it (`synchronous_commit` is on for every connection). Once
@@ -356,48 +342,31 @@ export class PostgresJournal implements Journal {
     }
     if (this.guard !== null && !this.guard.held) await this.guard.retake();
     const client = await this.writerConnection();
-    const { events } = batch;
-    await client.query('BEGIN');
+    const { events, checkpoint, snapshots } = batch;
+    const none = checkpoint === null;
     try {
-      const taken = await client.query<{ base: number }>(TAKE_SEQ_SQL, [events.thingIds.length]);
-      if (taken.rows.length !== 1) throw new StorageError('the journal_sequence row is missing');
-      const base = taken.rows[0].base;
-      if (events.thingIds.length > 0) {
-        const conflict = await client.query<{ thing_id: string; first: number; last: number }>(
-          CONFLICT_SQL,
-          [[...batch.firstRevisions.keys()], [...batch.firstRevisions.values()]],
-        );
-        if (conflict.rows.length > 0) {
-          const { thing_id, first, last } = conflict.rows[0];
-          throw new RevisionConflictError(
-            `journal write failed: event revision ${first} of ${thing_id} is not after revision ${last}`,
-          );
-        }
-        await client.query(INSERT_EVENTS_SQL, [
-          base,
-          events.thingIds,
-          events.revisions,
-          events.timestamps,
-          events.actions,
-          events.paths,
-          events.values,
-          events.originators,
-        ]);
-      }
-      if (batch.dirty.length > 0) await client.query(MARK_DIRTY_SQL, [batch.dirty]);
-      const checkpoint = batch.checkpoint;
-      if (checkpoint !== null && checkpoint.thingIds.length > 0) {
-        await client.query(UPSERT_THINGS_SQL, stateParams(checkpoint));
-        await client.query(MARK_CLEAN_SQL, [checkpoint.thingIds]);
-      }
-      if (batch.snapshots.thingIds.length > 0) {
-        await client.query(UPSERT_SNAPSHOTS_SQL, stateParams(batch.snapshots));
-      }
-      await client.query('COMMIT');
-      return base;
+      const { rows } = await client.query<{ base: number }>(COMMIT_SQL, [
+        events.thingIds,
+        events.revisions,
+        events.timestamps,
+        events.actions,
+        events.paths,
+        events.values,
+        events.originators,
+        [...batch.firstRevisions.keys()],
+        [...batch.firstRevisions.values()],
+        batch.dirty,
+        ...(none ? [[], [], [], [], []] : stateParams(checkpoint)),
+        ...stateParams(snapshots),
+      ]);
+      return rows[0].base;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (error instanceof StorageError) throw error;
+      const code = (error as { code?: unknown }).code;
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === CONFLICT_CODE) {
+        throw new RevisionConflictError(`journal write failed: ${message}`, { cause: error });
+      }
+      if (code === MISSING_SEQUENCE_CODE) throw new StorageError(message, { cause: error });
       throw toStorageError(error, 'journal write');
     }
   }
