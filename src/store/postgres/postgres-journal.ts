@@ -5,7 +5,7 @@ import { formatPointer, parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
 import { JournalRefusedError, RevisionConflictError, StorageError } from '../storage-errors.js';
-import { toStorageError } from './postgres-errors.js';
+import { isConnectionFailure, toStorageError } from './postgres-errors.js';
 import type { PgPool, PgPoolClient } from './postgres-pool.js';
 
 /**
@@ -56,6 +56,20 @@ interface EncodedBatch {
   dirty: string[];
   checkpoint: StateColumns | null;
   snapshots: StateColumns;
+}
+
+/**
+ * A commit whose answer was lost with its connection: PostgreSQL may have committed it although
+ * the caller was told it failed. What `recover` needs to find it and take it back.
+ */
+interface InDoubt {
+  /** The batch's first event, and how many events it has (they hold consecutive positions). */
+  thingId: string;
+  revision: number;
+  count: number;
+  snapshots: StateColumns;
+  /** The twins whose states the batch checkpointed. */
+  checkpointed: string[];
 }
 
 interface EventRow {
@@ -174,6 +188,19 @@ const COMMIT_SQL = `SELECT twinfold_commit($1::text[], $2::bigint[], $3::bigint[
   $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[],
   $18::bigint[], $19::bigint[], $20::text[]) AS base`;
 
+/** The position of an event, to find an in-doubt batch. */
+const FIND_EVENT_SQL = 'SELECT seq FROM events WHERE thing_id = $1 AND revision = $2';
+const UNDO_EVENTS_SQL =
+  'DELETE FROM events WHERE seq >= $1::bigint AND seq < $1::bigint + $2::bigint';
+const UNDO_SNAPSHOTS_SQL = `DELETE FROM snapshots
+  WHERE (thing_id, revision) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`;
+const UNDO_CHECKPOINT_SQL = 'DELETE FROM things WHERE thing_id = ANY($1::text[])';
+const MARK_DIRTY_SQL =
+  'INSERT INTO dirty_things (thing_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
+/** Gives the positions back when nothing was committed after them (so positions stay gap-free). */
+const UNDO_SEQ_SQL =
+  'UPDATE journal_sequence SET last = $1::bigint - 1 WHERE id = 1 AND last = $1::bigint + $2::bigint - 1';
+
 /** The SQLSTATE `twinfold_commit` raises when a revision does not follow the journaled ones. */
 const CONFLICT_CODE = 'TF409';
 /** The SQLSTATE `twinfold_commit` raises when the `journal_sequence` row is missing. */
@@ -220,6 +247,8 @@ export class PostgresJournal implements Journal {
   private tail: Promise<unknown> = Promise.resolve();
   /** The error of the first failed commit: every later commit is refused with it. */
   private failure: StorageError | null = null;
+  /** The failed commit whose outcome is unknown, until `recover` has settled it. */
+  private inDoubt: InDoubt | null = null;
   private closed = false;
   private writer: PgPoolClient | null;
   private readonly onWriterError = (error: Error) => {
@@ -319,10 +348,47 @@ export class PostgresJournal implements Journal {
       }
       // After a PostgreSQL restart the schema lock went with its session: no writes without it.
       await this.guard?.retake();
+      if (this.inDoubt !== null) {
+        await this.takeBack(this.inDoubt);
+        this.inDoubt = null;
+      }
       this.failure = null;
     });
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Makes a commit whose answer was lost a failed one, as its caller was told: when PostgreSQL did
+   * commit it, its events and snapshots are deleted, its positions given back, and the states it
+   * checkpointed dropped (those twins are marked dirty: loading replays their events instead).
+   */
+  private async takeBack(batch: InDoubt): Promise<void> {
+    const client = await this.writerConnection();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ seq: number }>(FIND_EVENT_SQL, [
+        batch.thingId,
+        batch.revision,
+      ]);
+      if (rows.length > 0) {
+        const first = rows[0].seq;
+        await client.query(UNDO_EVENTS_SQL, [first, batch.count]);
+        const { snapshots, checkpointed } = batch;
+        if (snapshots.thingIds.length > 0) {
+          await client.query(UNDO_SNAPSHOTS_SQL, [snapshots.thingIds, snapshots.revisions]);
+        }
+        if (checkpointed.length > 0) {
+          await client.query(UNDO_CHECKPOINT_SQL, [checkpointed]);
+          await client.query(MARK_DIRTY_SQL, [checkpointed]);
+        }
+        await client.query(UNDO_SEQ_SQL, [first, batch.count]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw toStorageError(error, 'taking back a commit whose answer was lost');
+    }
   }
 
   /** A connection for writing: the writer, or a new one when the old one died while idle. */
@@ -361,6 +427,15 @@ export class PostgresJournal implements Journal {
       ]);
       return rows[0].base;
     } catch (error) {
+      if (isConnectionFailure(error) && events.thingIds.length > 0) {
+        this.inDoubt = {
+          thingId: events.thingIds[0],
+          revision: events.revisions[0],
+          count: events.thingIds.length,
+          snapshots,
+          checkpointed: checkpoint?.thingIds ?? [],
+        };
+      }
       const code = (error as { code?: unknown }).code;
       const message = error instanceof Error ? error.message : String(error);
       if (code === CONFLICT_CODE) {
