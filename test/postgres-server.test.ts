@@ -221,7 +221,7 @@ describe.skipIf(pg === null)(`twinfold on PostgreSQL${pg ? '' : ` (skipped: ${wh
       readyWhileDown.push(await ready());
       await sleep(100);
     }
-    const ackedWhileDown = ackTimes.filter((t) => t > down + 500).length;
+    const ackedWhileDown = ackTimes.filter((t) => t > down + 1000).length;
     await (pg as PrivatePostgres).start();
     const up = Date.now();
     // Writes succeed again by themselves: wait until every twin has one acknowledged after `up`.
