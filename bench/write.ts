@@ -1,9 +1,16 @@
-// Benchmark `write`: feature-property PUT throughput, acknowledged once durable, against bare Fastify.
+// Benchmark `write`: feature-property PUT throughput, acknowledged once durable, against bare Fastify,
+// on SQLite (both durabilities) and on PostgreSQL (a schema of its own, dropped after).
 import type { BenchContext } from './harness/context.js';
 import { cannon, propertyPuts, type LoadResult } from './harness/load.js';
+import {
+  BENCH_POSTGRES_URL,
+  benchSchemaName,
+  dropSchema,
+  postgresUnreachable,
+} from './harness/postgres.js';
 import { startBareFastify, startTwinfold, type Server } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
-import { twinIds } from './harness/seed.js';
+import { seedPostgresSchema, twinIds } from './harness/seed.js';
 
 const THINGS = 1_000;
 const CONNECTIONS = 64;
@@ -42,6 +49,9 @@ export async function writeBenchmark(context: BenchContext): Promise<void> {
       await server.child.stop();
     }
   }
+  const unreachable = await postgresUnreachable();
+  if (unreachable !== null) note(`no PostgreSQL run: ${unreachable}`);
+  else results.push(['Twinfold --store postgres://…', await measurePostgresWrites(context)]);
   const reference = results[0][1];
   context.maxWriteRate = results[1][1].rps;
   printTable(
@@ -58,4 +68,25 @@ export async function writeBenchmark(context: BenchContext): Promise<void> {
   );
   const ok = results[1][1].rps >= 0.5 * reference.rps;
   note(`bar: Twinfold (process) >= 50 % of bare Fastify req/s -> ${meets(ok)}`);
+}
+
+/** The same load on a server storing in a fresh schema of the benchmark PostgreSQL. */
+async function measurePostgresWrites(context: BenchContext): Promise<LoadResult> {
+  const schema = benchSchemaName();
+  try {
+    const seconds = await seedPostgresSchema(BENCH_POSTGRES_URL, schema, THINGS, true);
+    note(`seeded ${fmt(THINGS)} twins in ${seconds.toFixed(1)} s (PostgreSQL schema ${schema})`);
+    const server = await startTwinfold({
+      data: await context.freshDir('postgres'),
+      store: BENCH_POSTGRES_URL,
+      storeSchema: schema,
+    });
+    try {
+      return await measureWrites(server);
+    } finally {
+      await server.child.stop();
+    }
+  } finally {
+    await dropSchema(schema);
+  }
 }

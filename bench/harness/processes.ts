@@ -118,6 +118,10 @@ export async function waitFor200(url: string, child: Child, timeoutMs = 180_000)
 export interface TwinfoldOptions {
   data: string;
   durability?: Durability;
+  /** A postgres:// URL to store in PostgreSQL instead of SQLite files under `data`. */
+  store?: string;
+  /** The schema of a postgres:// `store`. */
+  storeSchema?: string;
   logLevel?: string;
   /** Writes a V8 CPU profile of the server into this directory when it stops. */
   cpuProfDir?: string;
@@ -145,6 +149,8 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', options.data];
   args.push('--mqtt-port', '0', '--log-level', options.logLevel ?? 'warn');
   if (options.durability) args.push('--durability', options.durability);
+  if (options.store) args.push('--store', options.store);
+  if (options.storeSchema) args.push('--store-schema', options.storeSchema);
   return startServer(port, script, args, nodeArgs, { TWINFOLD_ADMIN_TOKEN: ADMIN_TOKEN });
 }
 

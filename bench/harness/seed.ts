@@ -1,9 +1,10 @@
-// Seeds a data directory straight through SqliteJournal.commit (no HTTP): one 'created' event and
-// the current state per twin, in batches of 10k.
+// Seeds a data directory (SqliteJournal) or a PostgreSQL schema (PostgresJournal) straight through
+// Journal.commit (no HTTP): one 'created' event and the current state per twin, in batches of 10k.
 import { join } from 'node:path';
 import type { TwinEvent } from '../../src/core/events.js';
 import type { JsonObject } from '../../src/core/json.js';
-import type { StoredThing } from '../../src/store/journal.js';
+import type { Journal, StoredThing } from '../../src/store/journal.js';
+import { openPostgresStorage } from '../../src/store/postgres/postgres-storage.js';
 import { SqliteJournal } from '../../src/store/sqlite/sqlite-journal.js';
 
 const BATCH = 10_000;
@@ -47,6 +48,29 @@ export function benchTwin(i: number, withF = false): JsonObject {
 export async function seedDataDir(dir: string, count: number, withF = false): Promise<number> {
   const started = performance.now();
   const journal = new SqliteJournal({ path: join(dir, 'journal.db'), durability: 'process' });
+  await seedJournal(journal, count, withF);
+  await journal.close();
+  return (performance.now() - started) / 1000;
+}
+
+/** Writes `count` twins into `schema` (created and migrated) of the PostgreSQL at `url`. */
+export async function seedPostgresSchema(
+  url: string,
+  schema: string,
+  count: number,
+  withF = false,
+): Promise<number> {
+  const started = performance.now();
+  const storage = await openPostgresStorage({ url, schema, exclusive: false });
+  try {
+    await seedJournal(storage.journal, count, withF);
+  } finally {
+    await storage.close();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function seedJournal(journal: Journal, count: number, withF: boolean): Promise<void> {
   const now = Date.now();
   for (let from = 0; from < count; from += BATCH) {
     const events: TwinEvent[] = [];
@@ -72,6 +96,4 @@ export async function seedDataDir(dir: string, count: number, withF = false): Pr
     }
     await journal.commit({ events, dirty: [], checkpoint: states, snapshots: [] });
   }
-  await journal.close();
-  return (performance.now() - started) / 1000;
 }

@@ -1,12 +1,22 @@
-// The cluster Journal: PostgreSQL, one transaction per commit on a dedicated writer connection, reads from the pool.
+// The cluster Journal: PostgreSQL, one function call (one transaction) per commit on a dedicated writer connection, reads from the pool.
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { formatPointer, parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
 import { JournalRefusedError, RevisionConflictError, StorageError } from '../storage-errors.js';
-import { toStorageError } from './postgres-errors.js';
+import { isConnectionFailure, toStorageError } from './postgres-errors.js';
 import type { PgPool, PgPoolClient } from './postgres-pool.js';
+
+/**
+ * What must hold for the journal to write: the storage's lock on its schema (PostgresSchemaLock).
+ * A lost lock is taken again before the next write; while it cannot be, nothing is written.
+ */
+export interface WriteGuard {
+  readonly held: boolean;
+  /** Takes the lock again; rejects when it cannot (another server holds it, or no connection). */
+  retake(): Promise<void>;
+}
 
 /** Events read per page by `readAll`. */
 const READ_ALL_PAGE = 1000;
@@ -46,6 +56,20 @@ interface EncodedBatch {
   dirty: string[];
   checkpoint: StateColumns | null;
   snapshots: StateColumns;
+}
+
+/**
+ * A commit whose answer was lost with its connection: PostgreSQL may have committed it although
+ * the caller was told it failed. What `recover` needs to find it and take it back.
+ */
+interface InDoubt {
+  /** The batch's first event, and how many events it has (they hold consecutive positions). */
+  thingId: string;
+  revision: number;
+  count: number;
+  snapshots: StateColumns;
+  /** The twins whose states the batch checkpointed. */
+  checkpointed: string[];
 }
 
 interface EventRow {
@@ -154,35 +178,33 @@ function toStored(row: ThingRow): StoredThing {
   };
 }
 
-const TAKE_SEQ_SQL =
-  'UPDATE journal_sequence SET last = last + $1 WHERE id = 1 RETURNING last - $1 AS base';
+/**
+ * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 3) takes the
+ * batch's positions from the `journal_sequence` row, checks its first revisions against the
+ * journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots.
+ */
+const COMMIT_SQL = `SELECT twinfold_commit($1::text[], $2::bigint[], $3::bigint[], $4::text[],
+  $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[],
+  $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[],
+  $18::bigint[], $19::bigint[], $20::text[]) AS base`;
 
-/** The first thing of the batch whose first revision does not follow its journaled ones. */
-const CONFLICT_SQL = `SELECT b.thing_id, b.first, e.last
-  FROM unnest($1::text[], $2::bigint[]) AS b(thing_id, first)
-  JOIN LATERAL (SELECT max(revision) AS last FROM events WHERE thing_id = b.thing_id) AS e
-    ON e.last >= b.first
-  LIMIT 1`;
-
-const INSERT_EVENTS_SQL = `INSERT INTO events (${EVENT_COLUMNS})
-  SELECT $1::bigint + u.n, u.thing_id, u.revision, u.ts, u.action, u.path, u.value, u.originator
-  FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-    WITH ORDINALITY AS u(thing_id, revision, ts, action, path, value, originator, n)`;
-
+/** The position of an event, to find an in-doubt batch. */
+const FIND_EVENT_SQL = 'SELECT seq FROM events WHERE thing_id = $1 AND revision = $2';
+const UNDO_EVENTS_SQL =
+  'DELETE FROM events WHERE seq >= $1::bigint AND seq < $1::bigint + $2::bigint';
+const UNDO_SNAPSHOTS_SQL = `DELETE FROM snapshots
+  WHERE (thing_id, revision) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`;
+const UNDO_CHECKPOINT_SQL = 'DELETE FROM things WHERE thing_id = ANY($1::text[])';
 const MARK_DIRTY_SQL =
   'INSERT INTO dirty_things (thing_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
+/** Gives the positions back when nothing was committed after them (so positions stay gap-free). */
+const UNDO_SEQ_SQL =
+  'UPDATE journal_sequence SET last = $1::bigint - 1 WHERE id = 1 AND last = $1::bigint + $2::bigint - 1';
 
-const UPSERT_THINGS_SQL = `INSERT INTO things (${THING_COLUMNS})
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
-  ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
-    modified = excluded.modified, json = excluded.json`;
-
-const MARK_CLEAN_SQL = 'DELETE FROM dirty_things WHERE thing_id = ANY($1::text[])';
-
-const UPSERT_SNAPSHOTS_SQL = `INSERT INTO snapshots (${THING_COLUMNS})
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
-  ON CONFLICT (thing_id, revision) DO UPDATE SET created = excluded.created,
-    modified = excluded.modified, json = excluded.json`;
+/** The SQLSTATE `twinfold_commit` raises when a revision does not follow the journaled ones. */
+const CONFLICT_CODE = 'TF409';
+/** The SQLSTATE `twinfold_commit` raises when the `journal_sequence` row is missing. */
+const MISSING_SEQUENCE_CODE = 'TF500';
 
 const READ_EVENTS_SQL = `SELECT ${EVENT_COLUMNS} FROM events
   WHERE thing_id = $1 AND revision BETWEEN $2 AND $3 AND ts BETWEEN $4 AND $5
@@ -210,7 +232,8 @@ const PRUNE_SQL = `WITH doomed AS (
 
 /**
  * The PostgreSQL {@link Journal}. Commits queue on one writer connection and apply in the order they
- * were made, each in one transaction: the batch takes its positions from the `journal_sequence` row
+ * were made, each one call of `twinfold_commit` (one round trip, one transaction): the batch takes
+ * its positions from the `journal_sequence` row
  * (locked and moved on in the same transaction, so two writers can never interleave), its events'
  * revisions are checked against the journal, and its events go in with one `unnest` insert. A commit
  * resolves once PostgreSQL has committed it (`synchronous_commit` is on for every connection). Once
@@ -224,6 +247,8 @@ export class PostgresJournal implements Journal {
   private tail: Promise<unknown> = Promise.resolve();
   /** The error of the first failed commit: every later commit is refused with it. */
   private failure: StorageError | null = null;
+  /** The failed commit whose outcome is unknown, until `recover` has settled it. */
+  private inDoubt: InDoubt | null = null;
   private closed = false;
   private writer: PgPoolClient | null;
   private readonly onWriterError = (error: Error) => {
@@ -237,17 +262,21 @@ export class PostgresJournal implements Journal {
   private constructor(
     private readonly pool: PgPool,
     writer: PgPoolClient,
+    private readonly guard: WriteGuard | null,
   ) {
     this.writer = writer;
     writer.on('error', this.onWriterError);
   }
 
-  /** Opens the journal on `pool`, taking its writer connection out of the pool for good. */
-  static async open(pool: PgPool): Promise<PostgresJournal> {
+  /**
+   * Opens the journal on `pool`, taking its writer connection out of the pool for good. With a
+   * `guard`, every write and every recovery first makes sure the guard holds.
+   */
+  static async open(pool: PgPool, guard: WriteGuard | null = null): Promise<PostgresJournal> {
     const writer = await pool.connect().catch((error: unknown) => {
       throw toStorageError(error, 'connecting the journal writer');
     });
-    return new PostgresJournal(pool, writer);
+    return new PostgresJournal(pool, writer, guard);
   }
 
   commit(batch: CommitBatch): Promise<void> {
@@ -300,7 +329,8 @@ export class PostgresJournal implements Journal {
 
   /**
    * In its turn after every earlier commit: checks that the writer connection works (taking a new
-   * one when the old one is broken) and accepts commits again. Rejects while the server is away.
+   * one when the old one is broken) and that the guard holds, then accepts commits again. Rejects
+   * while the server is away, or while another server holds the schema.
    */
   recover(): Promise<void> {
     const run = this.tail.then(async () => {
@@ -316,10 +346,49 @@ export class PostgresJournal implements Journal {
         }
         throw toStorageError(error, 'reconnecting the journal writer');
       }
+      // After a PostgreSQL restart the schema lock went with its session: no writes without it.
+      await this.guard?.retake();
+      if (this.inDoubt !== null) {
+        await this.takeBack(this.inDoubt);
+        this.inDoubt = null;
+      }
       this.failure = null;
     });
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Makes a commit whose answer was lost a failed one, as its caller was told: when PostgreSQL did
+   * commit it, its events and snapshots are deleted, its positions given back, and the states it
+   * checkpointed dropped (those twins are marked dirty: loading replays their events instead).
+   */
+  private async takeBack(batch: InDoubt): Promise<void> {
+    const client = await this.writerConnection();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ seq: number }>(FIND_EVENT_SQL, [
+        batch.thingId,
+        batch.revision,
+      ]);
+      if (rows.length > 0) {
+        const first = rows[0].seq;
+        await client.query(UNDO_EVENTS_SQL, [first, batch.count]);
+        const { snapshots, checkpointed } = batch;
+        if (snapshots.thingIds.length > 0) {
+          await client.query(UNDO_SNAPSHOTS_SQL, [snapshots.thingIds, snapshots.revisions]);
+        }
+        if (checkpointed.length > 0) {
+          await client.query(UNDO_CHECKPOINT_SQL, [checkpointed]);
+          await client.query(MARK_DIRTY_SQL, [checkpointed]);
+        }
+        await client.query(UNDO_SEQ_SQL, [first, batch.count]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw toStorageError(error, 'taking back a commit whose answer was lost');
+    }
   }
 
   /** A connection for writing: the writer, or a new one when the old one died while idle. */
@@ -337,49 +406,42 @@ export class PostgresJournal implements Journal {
     if (batch.invalid !== null) {
       throw new RevisionConflictError(`journal write failed: ${batch.invalid}`);
     }
+    if (this.guard !== null && !this.guard.held) await this.guard.retake();
     const client = await this.writerConnection();
-    const { events } = batch;
-    await client.query('BEGIN');
+    const { events, checkpoint, snapshots } = batch;
+    const none = checkpoint === null;
     try {
-      const taken = await client.query<{ base: number }>(TAKE_SEQ_SQL, [events.thingIds.length]);
-      if (taken.rows.length !== 1) throw new StorageError('the journal_sequence row is missing');
-      const base = taken.rows[0].base;
-      if (events.thingIds.length > 0) {
-        const conflict = await client.query<{ thing_id: string; first: number; last: number }>(
-          CONFLICT_SQL,
-          [[...batch.firstRevisions.keys()], [...batch.firstRevisions.values()]],
-        );
-        if (conflict.rows.length > 0) {
-          const { thing_id, first, last } = conflict.rows[0];
-          throw new RevisionConflictError(
-            `journal write failed: event revision ${first} of ${thing_id} is not after revision ${last}`,
-          );
-        }
-        await client.query(INSERT_EVENTS_SQL, [
-          base,
-          events.thingIds,
-          events.revisions,
-          events.timestamps,
-          events.actions,
-          events.paths,
-          events.values,
-          events.originators,
-        ]);
-      }
-      if (batch.dirty.length > 0) await client.query(MARK_DIRTY_SQL, [batch.dirty]);
-      const checkpoint = batch.checkpoint;
-      if (checkpoint !== null && checkpoint.thingIds.length > 0) {
-        await client.query(UPSERT_THINGS_SQL, stateParams(checkpoint));
-        await client.query(MARK_CLEAN_SQL, [checkpoint.thingIds]);
-      }
-      if (batch.snapshots.thingIds.length > 0) {
-        await client.query(UPSERT_SNAPSHOTS_SQL, stateParams(batch.snapshots));
-      }
-      await client.query('COMMIT');
-      return base;
+      const { rows } = await client.query<{ base: number }>(COMMIT_SQL, [
+        events.thingIds,
+        events.revisions,
+        events.timestamps,
+        events.actions,
+        events.paths,
+        events.values,
+        events.originators,
+        [...batch.firstRevisions.keys()],
+        [...batch.firstRevisions.values()],
+        batch.dirty,
+        ...(none ? [[], [], [], [], []] : stateParams(checkpoint)),
+        ...stateParams(snapshots),
+      ]);
+      return rows[0].base;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (error instanceof StorageError) throw error;
+      if (isConnectionFailure(error) && events.thingIds.length > 0) {
+        this.inDoubt = {
+          thingId: events.thingIds[0],
+          revision: events.revisions[0],
+          count: events.thingIds.length,
+          snapshots,
+          checkpointed: checkpoint?.thingIds ?? [],
+        };
+      }
+      const code = (error as { code?: unknown }).code;
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === CONFLICT_CODE) {
+        throw new RevisionConflictError(`journal write failed: ${message}`, { cause: error });
+      }
+      if (code === MISSING_SEQUENCE_CODE) throw new StorageError(message, { cause: error });
       throw toStorageError(error, 'journal write');
     }
   }

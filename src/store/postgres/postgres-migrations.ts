@@ -76,6 +76,68 @@ CREATE TABLE policies (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'commit function',
+    // One commit in one round trip: the statements PostgresJournal ran one by one in a transaction
+    // (BEGIN, take positions, check revisions, insert events, mark dirty, checkpoint, snapshots,
+    // COMMIT), as one function called in a statement of its own (its own transaction). A revision
+    // conflict raises SQLSTATE TF409, a missing sequence row TF500. Events and states come as
+    // column arrays; a null checkpoint array means no checkpoint.
+    sql: `
+CREATE FUNCTION twinfold_commit(
+  e_thing_ids text[], e_revisions bigint[], e_ts bigint[], e_actions text[], e_paths text[],
+  e_values text[], e_originators text[],
+  f_thing_ids text[], f_revisions bigint[],
+  d_thing_ids text[],
+  c_thing_ids text[], c_revisions bigint[], c_created bigint[], c_modified bigint[], c_json text[],
+  s_thing_ids text[], s_revisions bigint[], s_created bigint[], s_modified bigint[], s_json text[]
+) RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+DECLARE
+  n bigint := cardinality(e_thing_ids);
+  base bigint;
+  clash record;
+BEGIN
+  UPDATE journal_sequence SET last = last + n WHERE id = 1 RETURNING last - n INTO base;
+  IF base IS NULL THEN
+    RAISE EXCEPTION 'the journal_sequence row is missing' USING ERRCODE = 'TF500';
+  END IF;
+  IF n > 0 THEN
+    SELECT b.thing_id, b.first, e.last INTO clash
+      FROM unnest(f_thing_ids, f_revisions) AS b(thing_id, first)
+      JOIN LATERAL (SELECT max(revision) AS last FROM events WHERE thing_id = b.thing_id) AS e
+        ON e.last >= b.first
+      LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'event revision % of % is not after revision %',
+        clash.first, clash.thing_id, clash.last USING ERRCODE = 'TF409';
+    END IF;
+    INSERT INTO events (seq, thing_id, revision, ts, action, path, value, originator)
+      SELECT base + u.n, u.thing_id, u.revision, u.ts, u.action, u.path, u.value, u.originator
+      FROM unnest(e_thing_ids, e_revisions, e_ts, e_actions, e_paths, e_values, e_originators)
+        WITH ORDINALITY AS u(thing_id, revision, ts, action, path, value, originator, n);
+  END IF;
+  IF cardinality(d_thing_ids) > 0 THEN
+    INSERT INTO dirty_things (thing_id) SELECT unnest(d_thing_ids) ON CONFLICT DO NOTHING;
+  END IF;
+  IF cardinality(c_thing_ids) > 0 THEN
+    INSERT INTO things (thing_id, revision, created, modified, json)
+      SELECT * FROM unnest(c_thing_ids, c_revisions, c_created, c_modified, c_json)
+      ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision,
+        created = excluded.created, modified = excluded.modified, json = excluded.json;
+    DELETE FROM dirty_things WHERE thing_id = ANY(c_thing_ids);
+  END IF;
+  IF cardinality(s_thing_ids) > 0 THEN
+    INSERT INTO snapshots (thing_id, revision, created, modified, json)
+      SELECT * FROM unnest(s_thing_ids, s_revisions, s_created, s_modified, s_json)
+      ON CONFLICT (thing_id, revision) DO UPDATE SET created = excluded.created,
+        modified = excluded.modified, json = excluded.json;
+  END IF;
+  RETURN base;
+END
+$fn$;
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

@@ -1,4 +1,5 @@
 // PostgreSQL-specific checks of the storage: migrations, schemas, restarts, refused commits, streaming loads, errors.
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import type { ChangeAction } from '../../core/thing-change.js';
@@ -330,6 +331,102 @@ await describeBackends(
       expect(await storage.journal.lastSeq()).toBe(0);
       await storage.close();
     });
+
+    it('journal - takes back a commit whose answer was lost: PostgreSQL committed it, the caller was told it failed', async () => {
+      await (await backend.open()).close(); // an empty schema
+      const proxy = await replyCuttingProxy(pg.url);
+      const storage = await openPostgresStorage({ url: proxy.url, schema: pg.schema, poolSize: 3 });
+      try {
+        await storage.journal.commit({ events: [created('ns:d')], dirty: ['ns:d'], snapshots: [] });
+        const state = (revision: number): StoredThing => ({
+          thingId: 'ns:d',
+          revision,
+          created: 1,
+          modified: 2,
+          json: `{"r":${revision}}`,
+        });
+        const lost: TwinEvent[] = [
+          { ...created('ns:d', 2), action: 'modified', path: ['attributes'], value: 'lost' },
+          created('ns:d2'),
+        ];
+        proxy.cutReplies = true;
+        const failed = await storage.journal
+          .commit({ events: lost, dirty: ['ns:d2'], checkpoint: [state(2)], snapshots: [state(2)] })
+          .catch((e: unknown) => e);
+        proxy.cutReplies = false;
+        expect(failed).toBeInstanceOf(StorageUnavailableError);
+        // The commit did reach PostgreSQL: the caller's failure is a lie the journal must undo.
+        const landed = await pg.query(
+          `SELECT count(*)::int AS n FROM ${pg.schema}.events WHERE thing_id = 'ns:d' AND revision = 2`,
+        );
+        expect(landed[0].n).toBe(1);
+
+        await storage.journal.recover();
+        expect((await storage.journal.readEvents('ns:d', {})).map((e) => e.revision)).toEqual([1]);
+        expect(await storage.journal.readEvents('ns:d2', {})).toEqual([]);
+        expect(await storage.journal.snapshotAtOrBefore('ns:d', 2)).toBeNull();
+        expect(await storage.journal.lastSeq()).toBe(1);
+        expect((await load(storage)).map((t) => t.thingId)).toEqual([]);
+        expect(await storage.journal.dirtyThings()).toContain('ns:d');
+        // The same revision can be written again, at the next position.
+        const again = [{ ...created('ns:d', 2), action: 'modified' as const, value: 'kept' }];
+        await storage.journal.commit({ events: again, dirty: [], snapshots: [] });
+        expect(again[0].seq).toBe(2);
+        expect((await storage.journal.readEvents('ns:d', {})).map((e) => e.value)).toEqual([
+          { thingId: 'ns:d' },
+          'kept',
+        ]);
+      } finally {
+        await storage.close();
+        await proxy.close();
+      }
+    });
   },
   { only: ['postgres'] },
 );
+
+/**
+ * A TCP proxy to the PostgreSQL of `url` that, while `cutReplies` is set, drops a connection as
+ * soon as the server answers on it, without passing the answer on: a reply lost in the network.
+ */
+async function replyCuttingProxy(
+  url: string,
+): Promise<{ url: string; cutReplies: boolean; close(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  const proxy = {
+    url: '',
+    cutReplies: false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (proxy.cutReplies) {
+        upstream.destroy();
+        client.destroy();
+      } else client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(address.port);
+  proxy.url = proxied.toString();
+  return proxy;
+}

@@ -1,7 +1,7 @@
 // The PostgreSQL storage backend: one pool on one database schema, migrated on open, holding every store.
 import pg from 'pg';
 import type { Storage } from '../storage.js';
-import { StorageLockedError, StorageUnavailableError } from '../storage-errors.js';
+import { StorageUnavailableError } from '../storage-errors.js';
 import {
   describeError,
   isConnectionFailure,
@@ -11,7 +11,8 @@ import {
 import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresJournal } from './postgres-journal.js';
-import type { PgPool, PgPoolClient } from './postgres-pool.js';
+import type { PgPool } from './postgres-pool.js';
+import { PostgresSchemaLock } from './postgres-schema-lock.js';
 
 /** Where and how {@link openPostgresStorage} connects. */
 export interface PostgresStorageOptions {
@@ -62,45 +63,6 @@ function splitOptions(url: string): { url: string; options: string } {
 }
 
 /**
- * Takes the session-level advisory lock of a schema on a connection kept for the life of the
- * storage; refuses with StorageLockedError, naming the holder, when another server holds it.
- */
-async function lockSchema(pool: PgPool, schema: string, where: string): Promise<PgPoolClient> {
-  const client = await pool.connect();
-  try {
-    const key = `twinfold:${schema}`;
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-      [key],
-    );
-    if (rows[0]?.locked) {
-      // Should the server end this connection, the lock goes with it; the server then rests on
-      // its own writer connection, which fails and recovers as any connection does.
-      client.on('error', () => undefined);
-      return client;
-    }
-    const holder = await client.query<{ pid: number; client_addr: string | null }>(
-      `SELECT a.pid, a.client_addr::text AS client_addr FROM pg_locks l
-         JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.objid = hashtext($1)::oid AND l.granted LIMIT 1`,
-      [key],
-    );
-    const who = holder.rows[0]
-      ? ` (backend pid ${holder.rows[0].pid}${holder.rows[0].client_addr ? ` from ${holder.rows[0].client_addr}` : ''})`
-      : '';
-    client.release();
-    throw new StorageLockedError(
-      `Schema "${schema}" of ${where} is in use by another Twinfold server${who}. Stop that ` +
-        `server first, or give this one another schema (--store-schema).`,
-    );
-  } catch (error) {
-    if (error instanceof StorageLockedError) throw error;
-    client.release(true);
-    throw toStorageError(error, `locking schema "${schema}" of ${where}`);
-  }
-}
-
-/**
  * Opens the stores of one PostgreSQL database: connects a pool whose connections use `schema` as
  * their search path with `synchronous_commit` on, applies the schema's pending migrations, then
  * opens the journal (with its writer connection) and the catalog. Fails with
@@ -127,6 +89,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   // An idle connection that dies is dropped by the pool; the next query gets a new one.
   pool.on('error', () => undefined);
   const store: PgPool = pool;
+  let lock: PostgresSchemaLock | null = null;
   try {
     let client;
     try {
@@ -145,8 +108,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       client.release(true);
       throw toStorageError(error, `migrating schema "${schema}" of ${where}`);
     }
-    const lock = options.exclusive === false ? null : await lockSchema(store, schema, where);
-    const journal = await PostgresJournal.open(store);
+    if (options.exclusive !== false) lock = await PostgresSchemaLock.take(store, schema, where);
+    const journal = await PostgresJournal.open(store, lock);
     const catalog = new PostgresCatalog(store);
     let closing: Promise<void> | null = null;
     return {
@@ -167,6 +130,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       },
     };
   } catch (error) {
+    lock?.release();
     await pool.end().catch(() => undefined);
     throw error;
   }
