@@ -1,8 +1,7 @@
 // The cluster Journal: PostgreSQL, one function call (one transaction) per commit on a dedicated writer connection, reads from the pool.
+import { toEvent, toStored, type EventRow, type ThingRow } from '../journal-rows.js';
 import type { TwinEvent } from '../../core/events.js';
-import type { JsonValue } from '../../core/json.js';
-import { formatPointer, parsePointer } from '../../core/json-pointer.js';
-import type { ChangeAction } from '../../core/thing-change.js';
+import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
 import { JournalRefusedError, RevisionConflictError, StorageError } from '../storage-errors.js';
 import { isConnectionFailure, toStorageError } from './postgres-errors.js';
@@ -72,25 +71,6 @@ interface InDoubt {
   checkpointed: string[];
 }
 
-interface EventRow {
-  seq: number;
-  thing_id: string;
-  revision: number;
-  ts: number;
-  action: ChangeAction;
-  path: string;
-  value: string | null;
-  originator: string | null;
-}
-
-interface ThingRow {
-  thing_id: string;
-  revision: number;
-  created: number;
-  modified: number;
-  json: string | null;
-}
-
 function encodeEvents(
   events: readonly TwinEvent[],
 ): Omit<EncodedBatch, 'dirty' | 'checkpoint' | 'snapshots'> {
@@ -151,30 +131,6 @@ function encode(batch: CommitBatch): EncodedBatch {
     dirty: [...batch.dirty],
     checkpoint: batch.checkpoint ? encodeStates(batch.checkpoint, false) : null,
     snapshots: encodeStates(batch.snapshots, true),
-  };
-}
-
-function toEvent(row: EventRow): TwinEvent {
-  const event: TwinEvent = {
-    thingId: row.thing_id,
-    revision: row.revision,
-    timestamp: row.ts,
-    action: row.action,
-    path: row.path === '/' ? [] : parsePointer(row.path),
-    seq: row.seq,
-  };
-  if (row.value !== null) event.value = JSON.parse(row.value) as JsonValue;
-  if (row.originator !== null) event.originator = row.originator;
-  return event;
-}
-
-function toStored(row: ThingRow): StoredThing {
-  return {
-    thingId: row.thing_id,
-    revision: row.revision,
-    created: row.created,
-    modified: row.modified,
-    json: row.json,
   };
 }
 
@@ -463,7 +419,7 @@ export class PostgresJournal implements Journal {
       const { rows } = await this.read<EventRow>(READ_ALL_SQL, [from, page], 'reading events');
       for (const row of rows) yield toEvent(row);
       if (rows.length < page) return;
-      from = rows[rows.length - 1].seq + 1;
+      from = (rows[rows.length - 1].seq as number) + 1;
       left -= rows.length;
     }
   }

@@ -1,11 +1,9 @@
 // The embedded Journal: SQLite in WAL mode, one transaction per group commit.
+import { toEvent, toStored, type EventRow, type ThingRow } from '../journal-rows.js';
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TwinEvent } from '../../core/events.js';
-import type { JsonValue } from '../../core/json.js';
-import { parsePointer } from '../../core/json-pointer.js';
-import type { ChangeAction } from '../../core/thing-change.js';
 import type {
   CommitBatch,
   Durability,
@@ -74,49 +72,6 @@ function numberLegacyEvents(db: Database.Database): void {
     ) AS numbered WHERE events.thing_id = numbered.thing_id AND events.revision = numbered.revision`);
     db.exec('UPDATE sequence SET last = (SELECT COALESCE(MAX(seq), 0) FROM events) WHERE id = 1');
   })();
-}
-
-interface EventRow {
-  seq: number | null;
-  thing_id: string;
-  revision: number;
-  ts: number;
-  action: ChangeAction;
-  path: string;
-  value: string | null;
-  originator: string | null;
-}
-
-interface ThingRow {
-  thing_id: string;
-  revision: number;
-  created: number;
-  modified: number;
-  json: string | null;
-}
-
-function toEvent(row: EventRow): TwinEvent {
-  const event: TwinEvent = {
-    thingId: row.thing_id,
-    revision: row.revision,
-    timestamp: row.ts,
-    action: row.action,
-    path: row.path === '/' ? [] : parsePointer(row.path),
-  };
-  if (row.seq !== null) event.seq = row.seq;
-  if (row.value !== null) event.value = JSON.parse(row.value) as JsonValue;
-  if (row.originator !== null) event.originator = row.originator;
-  return event;
-}
-
-function toStored(row: ThingRow): StoredThing {
-  return {
-    thingId: row.thing_id,
-    revision: row.revision,
-    created: row.created,
-    modified: row.modified,
-    json: row.json,
-  };
 }
 
 export class SqliteJournal implements Journal {
