@@ -61,6 +61,11 @@ export class GroupCommit {
   private snapshots: StoredThing[] = [];
   /** Settles once the batch being gathered is durable: one promise for all of its writers. */
   private gathering: Pending | null = null;
+  /**
+   * Twins the journal has marked dirty, as of the last commit: marked by a committed batch and
+   * not cleaned by a committed checkpoint since. After a failure, `dirty` starts again from it.
+   */
+  private readonly durablyDirty = new Set<string>();
   /** Twins with events since the last checkpoint (committed or queued). */
   private readonly dirty = new Set<string>();
   /** When the last checkpoint round began. */
@@ -124,6 +129,7 @@ export class GroupCommit {
   /** Remembers a twin whose stored state is behind its events (found when loading). */
   markDirty(thingId: string): void {
     this.dirty.add(thingId);
+    this.durablyDirty.add(thingId);
   }
 
   /** Resolves once everything queued so far is durable; with `checkpoint`, also checkpointed. */
@@ -213,23 +219,31 @@ export class GroupCommit {
     this.inFlight++;
     const committed = this.journal.commit(batch).then(
       () => {
-        // Commits of checkpoint states only are housekeeping, not commits of writes.
-        if (batch.events.length > 0) {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          this.observer.committed(batch.events, seconds);
+        for (const id of batch.dirty) this.durablyDirty.add(id);
+        for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
+        try {
+          // Commits of checkpoint states only are housekeeping, not commits of writes.
+          if (batch.events.length > 0) {
+            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            this.observer.committed(batch.events, seconds);
+          }
+        } finally {
+          done?.resolve();
         }
-        done?.resolve();
       },
       (error: unknown) => {
         this.failed = true;
         this.round = [];
         this.next = 0;
-        // Nothing of the batch is stored: its checkpointed twins are dirty again, and the twins it
-        // would have marked dirty are not (their writes are undone), so a later write marks them.
-        for (const state of batch.checkpoint ?? []) this.dirty.add(state.thingId);
-        for (const id of batch.dirty) this.dirty.delete(id);
-        this.observer.failed(error);
-        done?.reject(error);
+        // Nothing of this batch, nor of any later one, is stored, and every write not yet durable
+        // is undone: the twins dirty are those the journal has marked, as after the last commit.
+        this.dirty.clear();
+        for (const id of this.durablyDirty) this.dirty.add(id);
+        try {
+          this.observer.failed(error);
+        } finally {
+          done?.reject(error);
+        }
       },
     );
     this.newest = committed.finally(() => {

@@ -158,3 +158,72 @@ describe('twin runtime: storage faults', () => {
     await runtime.close();
   });
 });
+
+describe('twin runtime: a failed checkpoint commit', () => {
+  it('leaves a deleted twin deleted when the commit that checkpointed its tombstone failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-fault-'));
+    dirs.push(dir);
+    const inner = new SqliteJournal({ path: join(dir, 'journal.db') });
+    let failNext = false;
+    let refused = false;
+    let release!: () => void;
+    const journal = new Proxy(inner, {
+      get(target, key, receiver) {
+        if (key === 'commit') {
+          return async (batch: CommitBatch) => {
+            if (refused) throw new StorageUnavailableError('refused');
+            if (failNext) {
+              failNext = false;
+              // Held while the next batch gathers, then failed: the later batch is refused.
+              await new Promise<void>((resolve) => (release = resolve));
+              refused = true;
+              throw new StorageUnavailableError('disk full');
+            }
+            return target.commit(batch);
+          };
+        }
+        if (key === 'recover') {
+          return async () => {
+            refused = false;
+            return target.recover();
+          };
+        }
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    let clock = 1_000_000;
+    const runtime = new TwinRuntime({
+      journal,
+      index: new MemoryTwinIndex(),
+      timerClock: () => clock,
+      recoveryDelayMs: 10,
+    });
+    await runtime.load();
+    await create(runtime, 'ns:x', 1);
+    clock += 2000;
+    await create(runtime, 'ns:y', 1); // a round checkpoints x live
+    await runtime.flush();
+    await runtime.write({ kind: 'delete', resource: resourceOf('ns:x', 'thing') });
+    await runtime.flush();
+    failNext = true;
+    clock += 2000;
+    const first = put(runtime, 'ns:y', 2).catch(() => 'refused'); // carries x's tombstone
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = create(runtime, 'ns:x', 3).catch(() => 'refused'); // marks x newly dirty
+    release();
+    expect([await first, await second]).toEqual(['refused', 'refused']);
+    await until(() => runtime.healthy);
+    clock += 2000;
+    await create(runtime, 'ns:z', 1); // frees what is clean
+    await runtime.flush();
+    clock += 2000;
+    await put(runtime, 'ns:z', 2);
+    await runtime.flush();
+    expect(await runtime.lifecycleOf('ns:x')).toMatchObject({ revision: 2, live: false });
+    expect(runtime.getThing('ns:x')).toBeNull();
+    expect((await create(runtime, 'ns:x', 4)).revision).toBe(3);
+    await runtime.close();
+  });
+});
