@@ -114,11 +114,24 @@ export class Platform {
         journal: storage.journal,
         index: new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
         maxThingBytes: config.maxThingBytes,
-        observer: {
-          committed: (events, seconds) => metrics.observeCommit(events, seconds),
-          failed: (error) => logger.error({ err: error }, 'journal commit failed'),
-        },
         ...options.runtime,
+        observer: {
+          committed: (events, seconds) => {
+            metrics.observeCommit(events, seconds);
+            options.runtime?.observer?.committed?.(events, seconds);
+          },
+          failed: (error) => {
+            logger.error(
+              { err: error },
+              'journal commit failed; writes are refused until storage works again',
+            );
+            options.runtime?.observer?.failed?.(error);
+          },
+          recovered: () => {
+            logger.info('storage works again; writes are accepted');
+            options.runtime?.observer?.recovered?.();
+          },
+        },
       });
       const now = options.now ?? Date.now;
       const policies = new PolicyStore(

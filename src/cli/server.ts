@@ -51,10 +51,17 @@ export async function startServer(
   let pruning: NodeJS.Timeout | undefined;
   if (config.historyRetentionDays > 0) {
     const prune = async () => {
-      const removed = await storage.journal.pruneDeletedBefore(
-        Date.now() - config.historyRetentionDays * DAY_MS,
-      );
-      if (removed > 0) log.info({ removed }, 'history of deleted twins pruned');
+      try {
+        const removed = await storage.journal.pruneDeletedBefore(
+          Date.now() - config.historyRetentionDays * DAY_MS,
+        );
+        if (removed > 0) log.info({ removed }, 'history of deleted twins pruned');
+      } catch (error) {
+        log.warn(
+          { err: error },
+          'pruning the history of deleted twins failed; it is tried again in an hour',
+        );
+      }
     };
     pruning = setInterval(() => void prune(), 3_600_000).unref();
     void prune();

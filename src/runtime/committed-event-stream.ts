@@ -92,8 +92,17 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
         }
         return { done: false, value };
       }
-      if (this.behind) await this.catchUp();
-      else await new Promise<void>((resolve) => (this.wake = resolve));
+      if (!this.behind) await new Promise<void>((resolve) => (this.wake = resolve));
+      else {
+        try {
+          await this.catchUp();
+        } catch (error) {
+          // The consumer sees the failure and may subscribe again from its position; a
+          // subscription it cannot use any more does not stay behind.
+          this.stream.unsubscribe(this);
+          throw error;
+        }
+      }
     }
   }
 

@@ -16,8 +16,10 @@ function fnv1a(text: string, seed: number): number {
 }
 
 /**
- * The ids of deleted twins whose entries left memory. `mightContain` is never wrong when it says
- * no; when it says yes, the journal knows (a false positive costs one lookup).
+ * The ids of deleted twins whose entries left memory, rebuilt at every start. `mightContain` is
+ * never wrong when it says no; when it says yes, the journal knows (a false positive costs one
+ * lookup, and that write waits in its twin's queue). Past about 10 million deleted twins in one
+ * process life one new id in four takes that path; memory stays the same.
  */
 export class EvictedTwins {
   private readonly bits = new Uint32Array(BITS / 32);

@@ -88,7 +88,7 @@ export interface ReadResult {
 }
 
 const DEFAULT_MAX_THING_BYTES = 100 * 1024;
-/** Deleted twins are let go of from memory at most this often (ms)… */
+/** Deleted twins are let go of from memory at most this often (ms). */
 const FREE_DELETED_EVERY_MS = 1000;
 
 /** A write whose commit failed: nothing of it was stored, and the client may retry. */
@@ -108,7 +108,7 @@ export class TwinRuntime {
   /** Deleted twins let go of from memory; their tombstones stay in the journal. */
   private readonly evicted = new EvictedTwins();
   /** Twins deleted since the last time deleted twins were freed. */
-  private deleted: string[] = [];
+  private deleted = new Set<string>();
   private lastFreed = 0;
   private readonly timerClock: () => number;
   /** Largest thing JSON in bytes. */
@@ -216,7 +216,7 @@ export class TwinRuntime {
     const { thing, revision, created, modified } = applyEvents(start, events);
     const json = thing === null ? null : JSON.stringify(thing);
     this.states.set(thingId, entryOf({ json, revision, created, modified }));
-    if (json === null) this.deleted.push(thingId);
+    if (json === null) this.deleted.add(thingId);
     // The replayed state becomes the checkpointed one at the next checkpoint.
     if (revision > (entry?.revision ?? 0)) this.commits.markDirty(thingId);
   }
@@ -252,10 +252,10 @@ export class TwinRuntime {
   /** Remembers the twins a commit deleted; frees deleted twins' memory now and then. */
   private noteDeleted(events: readonly TwinEvent[]): void {
     for (const event of events) {
-      if (event.action === 'deleted' && event.path.length === 0) this.deleted.push(event.thingId);
+      if (event.action === 'deleted' && event.path.length === 0) this.deleted.add(event.thingId);
     }
     const now = this.timerClock();
-    if (this.deleted.length > 0 && now - this.lastFreed >= FREE_DELETED_EVERY_MS) {
+    if (this.deleted.size > 0 && now - this.lastFreed >= FREE_DELETED_EVERY_MS) {
       this.lastFreed = now;
       this.freeDeleted();
     }
@@ -266,11 +266,11 @@ export class TwinRuntime {
    * nothing of them is only in memory); the others wait for a later round.
    */
   private freeDeleted(): void {
-    const waiting: string[] = [];
+    const waiting = new Set<string>();
     for (const thingId of this.deleted) {
       const entry = this.states.get(thingId);
       if (entry === undefined || isLive(entry)) continue;
-      if (this.commits.isDirty(thingId) || this.pipeline.busy(thingId)) waiting.push(thingId);
+      if (this.commits.isDirty(thingId) || this.pipeline.busy(thingId)) waiting.add(thingId);
       else {
         this.states.set(thingId, undefined);
         this.evicted.add(thingId);
@@ -286,7 +286,7 @@ export class TwinRuntime {
     // A write may have brought it back meanwhile.
     if (stored === null || this.states.has(thingId)) return;
     this.states.set(thingId, entryOf(stored));
-    if (stored.json === null) this.deleted.push(thingId);
+    if (stored.json === null) this.deleted.add(thingId);
   }
 
   // --- storage faults ---

@@ -2,7 +2,11 @@
 // so that inserts, moves of recent events and WAL checkpoints never block the event loop.
 import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
-import { StorageUnavailableError } from '../storage-errors.js';
+import {
+  RevisionConflictError,
+  StorageUnavailableError,
+  type StorageError,
+} from '../storage-errors.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './sqlite-journal-worker.js';
 import {
   createJournalWriter,
@@ -29,10 +33,15 @@ const ARCHIVE_EVERY = 20_000;
 /** …or after this long without writes. */
 const ARCHIVE_WHEN_QUIET_MS = 1_000;
 
-/** A writer's failure as a typed error that keeps the message (and the cause, when there is one). */
-function unavailable(error: unknown): StorageUnavailableError {
+/**
+ * A writer's failure as a typed error that keeps the message and the cause: a revision conflict
+ * stays one (a bug to report, not a fault that passes); anything else may pass.
+ */
+function typed(error: unknown, conflict = error instanceof RevisionConflictError): StorageError {
   const message = error instanceof Error ? error.message : String(error);
-  return new StorageUnavailableError(message, { cause: error });
+  return conflict
+    ? new RevisionConflictError(message, { cause: error })
+    : new StorageUnavailableError(message, { cause: error });
 }
 
 /** Writes batches on an open connection of the caller's thread. */
@@ -48,7 +57,7 @@ export class InlineBatchWriter implements BatchWriter {
     try {
       first = this.writer.write(batch);
     } catch (error) {
-      throw unavailable(error);
+      throw typed(error);
     }
     this.writer.archiveIfDue(false);
     return first;
@@ -84,31 +93,45 @@ function startWorker(data: WriterThreadData): Worker {
 
 /** Writes batches on a connection of its own in a worker thread. */
 export class WorkerBatchWriter implements BatchWriter {
-  private readonly worker: Worker;
+  private worker: Worker;
   private readonly pending = new Map<
     number,
     { resolve: (result: unknown) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
-  /** Why the writer thread stopped, once it has: every later request fails with it at once. */
+  /** Why the writer thread stopped, once it has: every request fails with it until `recover`. */
   private stopped: Error | null = null;
+  private closed = false;
+  private readonly data: WriterThreadData;
 
   constructor(path: string, synchronous: 'NORMAL' | 'FULL', seqFile?: string) {
-    this.worker = startWorker({
+    this.data = {
       path,
       synchronous,
       archiveEvery: ARCHIVE_EVERY,
       archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
       seqFile,
-    });
-    this.worker.on('message', (message: WriterReply) => {
+    };
+    this.worker = this.start();
+  }
+
+  /** Starts a writer thread; what it says is ignored once another has replaced it. */
+  private start(): Worker {
+    const worker = startWorker(this.data);
+    worker.on('message', (message: WriterReply) => {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (message.error === undefined) waiter?.resolve(message.result);
-      else waiter?.reject(unavailable(message.error));
+      else waiter?.reject(typed(message.error, message.conflict === true));
     });
-    this.worker.on('error', (error) => this.stop(error));
-    this.worker.on('exit', () => this.stop(new Error('the journal writer thread stopped')));
+    const stop = (error: Error) => {
+      if (worker === this.worker) this.stop(error);
+    };
+    worker.on('error', (error) =>
+      stop(new StorageUnavailableError(error.message, { cause: error })),
+    );
+    worker.on('exit', () => stop(new StorageUnavailableError('the journal writer thread stopped')));
+    return worker;
   }
 
   private stop(error: Error): void {
@@ -147,11 +170,22 @@ export class WorkerBatchWriter implements BatchWriter {
     return (await this.send(null, before)) as number;
   }
 
+  /**
+   * Accepts writes again: the thread forgets its failure, or, when the thread itself has stopped,
+   * a new one takes over (every transaction of the old one either committed or rolled back).
+   */
   async recover(): Promise<void> {
+    if (this.closed) throw new StorageUnavailableError('the journal is closed');
+    if (this.stopped) {
+      this.stopped = null;
+      this.worker = this.start();
+      return;
+    }
     await this.send(null, null, 'recover');
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.stopped) return;
     await this.send(null, null, 'close');
     await this.worker.terminate();

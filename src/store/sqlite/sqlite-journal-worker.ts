@@ -1,6 +1,7 @@
 // The journal writer thread: its own connection to the journal, fed batches by WorkerBatchWriter.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { RevisionConflictError } from '../storage-errors.js';
 import { createJournalWriter, type BatchRows } from './sqlite-journal-writer.js';
 
 /** What the thread is started with (see WorkerBatchWriter). */
@@ -25,6 +26,8 @@ export interface WriterRequest {
 export interface WriterReply {
   id: number;
   error?: string;
+  /** Set when the error is a revision conflict (a bug, not a passing fault). */
+  conflict?: boolean;
   result?: unknown;
 }
 
@@ -74,7 +77,11 @@ port.on('message', (message: WriterRequest) => {
     const first = writer.write(JSON.parse(message.encoded as string) as BatchRows);
     reply({ id: message.id, result: first });
   } catch (error) {
-    reply({ id: message.id, error: messageOf(error) });
+    reply({
+      id: message.id,
+      error: messageOf(error),
+      conflict: error instanceof RevisionConflictError,
+    });
     return;
   }
   writer.archiveIfDue(false);

@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import type { TwinEvent } from '../../core/events.js';
+import { RevisionConflictError } from '../storage-errors.js';
 import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, StoredThing } from '../journal.js';
 
@@ -120,7 +121,7 @@ export interface JournalWriterOptions {
   archiveEvery: number;
   /**
    * A file that holds the last committed position, rewritten after each commit: a journal found
-   * behind it at start has lost committed events (see sqlite-journal-check.ts).
+   * behind it at start has lost committed events (see sqlite-file-check.ts).
    */
   seqFile?: string;
 }
@@ -166,7 +167,12 @@ export function createJournalWriter(
   const writeSeqFile = () => {
     if (seqFd === null) return;
     seqBuffer.write(`${String(lastSeq).padStart(SEQ_WIDTH, '0')}\n`, 0, 'latin1');
-    writeSync(seqFd, seqBuffer, 0, seqBuffer.length, 0);
+    try {
+      writeSync(seqFd, seqBuffer, 0, seqBuffer.length, 0);
+    } catch {
+      // The batch is committed whatever happens here: a position left behind only makes the
+      // start-up check weaker, never wrong (it refuses only a journal behind the position).
+    }
   };
   // The newest revision of each thing with events in recent_events: a thing's revisions must grow,
   // as the primary key of events would demand (checked here, before anything is acknowledged).
@@ -181,7 +187,9 @@ export function createJournalWriter(
       const id = row[0];
       const last = seen.get(id) ?? newest.get(id) ?? (lastArchived.get(id) as number | null) ?? 0;
       if (!(row[1] > last)) {
-        throw new Error(`event revision ${row[1]} of ${id} is not after revision ${last}`);
+        throw new RevisionConflictError(
+          `event revision ${row[1]} of ${id} is not after revision ${last}`,
+        );
       }
       seen.set(id, row[1]);
       insertEvent.run(++seq, ...row);
@@ -223,7 +231,10 @@ export function createJournalWriter(
         return first;
       } catch (error) {
         failure = messageOf(error);
-        throw new Error(`journal write failed: ${failure}`, { cause: error });
+        const message = `journal write failed: ${failure}`;
+        throw error instanceof RevisionConflictError
+          ? new RevisionConflictError(message, { cause: error })
+          : new Error(message, { cause: error });
       }
     },
     archiveIfDue(force) {

@@ -8,7 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import { journalContract } from '../journal.contract.js';
 import type { Journal } from '../journal.js';
-import { StorageCorruptError } from '../storage-errors.js';
+import {
+  RevisionConflictError,
+  StorageCorruptError,
+  StorageUnavailableError,
+} from '../storage-errors.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
 const dirs: string[] = [];
@@ -110,6 +114,53 @@ describe('sqlite journal: the writer thread', () => {
       journal.commit({ events: [{ ...event, revision: 2 }], dirty: [], snapshots: [] }),
     ).rejects.toThrow(/writer thread stopped/);
     await journal.close();
+  });
+
+  it('starts a new writer thread on recover, keeping what the old one committed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const journal = new SqliteJournal({ path: join(dir, 'journal.db'), writerThread: true });
+    const event = (revision: number): TwinEvent => ({
+      thingId: 'ns:w',
+      revision,
+      timestamp: revision,
+      action: revision === 1 ? 'created' : 'modified',
+      path: revision === 1 ? [] : ['attributes', 'n'],
+      value: revision === 1 ? {} : revision,
+    });
+    await journal.commit({ events: [event(1)], dirty: [], snapshots: [] });
+    const { worker } = (journal as unknown as { writer: { worker: Worker } }).writer;
+    await worker.terminate();
+    await expect(journal.commit({ events: [event(2)], dirty: [], snapshots: [] })).rejects.toThrow(
+      StorageUnavailableError,
+    );
+    await journal.recover();
+    const next = [event(2)];
+    await journal.commit({ events: next, dirty: [], snapshots: [] });
+    expect(next[0].seq).toBe(2);
+    expect((await journal.readEvents('ns:w', {})).map((e) => e.revision)).toEqual([1, 2]);
+    await journal.close();
+  });
+
+  it('reports a revision that does not grow as a RevisionConflictError, from the thread too', async () => {
+    for (const writerThread of [false, true]) {
+      const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+      dirs.push(dir);
+      const journal = new SqliteJournal({ path: join(dir, 'journal.db'), writerThread });
+      const created: TwinEvent = {
+        thingId: 'ns:c',
+        revision: 1,
+        timestamp: 1,
+        action: 'created',
+        path: [],
+        value: {},
+      };
+      await journal.commit({ events: [created], dirty: [], snapshots: [] });
+      await expect(
+        journal.commit({ events: [{ ...created, timestamp: 2 }], dirty: [], snapshots: [] }),
+      ).rejects.toThrow(RevisionConflictError);
+      await journal.close();
+    }
   });
 });
 

@@ -56,8 +56,9 @@ const READ_ALL_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE seq >= ?
 const READ_ALL_PAGE = 1000;
 
 /**
- * Numbers the events of a journal written before events had positions, in the order of their
- * timestamps (the commit order up to ties within one millisecond), once.
+ * Numbers the events of a journal written before events had positions, once: in the order of
+ * their timestamps (the commit order up to ties within one millisecond), each event taken no
+ * earlier than its twin's previous one, so a clock stepped back never reorders a twin's events.
  */
 function numberLegacyEvents(db: Database.Database): void {
   const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('events');
@@ -68,7 +69,9 @@ function numberLegacyEvents(db: Database.Database): void {
       SELECT ${EVENT_COLUMNS} FROM recent_events ORDER BY thing_id, revision`);
     db.exec('DELETE FROM recent_events');
     db.exec(`UPDATE events SET seq = numbered.n FROM (
-      SELECT thing_id, revision, row_number() OVER (ORDER BY ts, thing_id, revision) AS n FROM events
+      SELECT thing_id, revision, row_number() OVER (ORDER BY at, thing_id, revision) AS n FROM (
+        SELECT thing_id, revision,
+          max(ts) OVER (PARTITION BY thing_id ORDER BY revision) AS at FROM events)
     ) AS numbered WHERE events.thing_id = numbered.thing_id AND events.revision = numbered.revision`);
     db.exec('UPDATE sequence SET last = (SELECT COALESCE(MAX(seq), 0) FROM events) WHERE id = 1');
   })();
