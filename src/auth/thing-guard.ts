@@ -226,7 +226,10 @@ export class ThingGuard {
     this.assertInScope(identity, resource.thingId);
     assertWritable(identity);
     if (thing === null) {
-      if (resource.kind !== 'thing' || kind === 'delete') return undefined; // the runtime answers 404
+      // Answered here, before the runtime weighs If-Match: a 412 for a missing thing against a 404
+      // for a hidden one would tell a stranger, without a trace, which ids exist.
+      if (resource.kind !== 'thing' || kind === 'delete')
+        throw errors.thingNotFound(resource.thingId);
       const policyId =
         isJsonObject(value) && typeof value.policyId === 'string'
           ? value.policyId
