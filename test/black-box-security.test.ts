@@ -67,6 +67,10 @@ async function call(
   }
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();
+  for (const key of ['access_token', 'refresh_token']) {
+    const value = /^\{/.test(text) ? (JSON.parse(text) as Record<string, unknown>)[key] : undefined;
+    if (typeof value === 'string') secrets.add(value);
+  }
   return {
     status: response.status,
     text,
@@ -133,8 +137,13 @@ function raw(request: string, waitMs = 1500): Promise<string> {
 
 const statusLines = (answer: string) => answer.match(/HTTP\/1\.1 \d{3}/g) ?? [];
 
+/** Every secret handed out or sent, to check that none of them is ever logged. */
+const secrets = new Set<string>([ADMIN_TOKEN]);
+
 async function mint(auth: string, body: object): Promise<{ id: string; token: string }> {
-  return (await ok(call('POST', '/api/2/tokens', auth, body))).json();
+  const minted = (await ok(call('POST', '/api/2/tokens', auth, body))).json();
+  secrets.add(minted.token);
+  return minted;
 }
 
 beforeAll(async () => {
@@ -1103,5 +1112,181 @@ describe('black box - ReDoS and CPU exhaustion', () => {
     );
     expect(stolen.json()).toEqual({ items: [] });
     await healthWithin(1000);
+  });
+});
+
+describe('black box - concurrency', () => {
+  const USERS = ['alice', 'bob', 'mallory'];
+  const subjectsOf = (policy: { entries: Record<string, { subjects: object }> }) =>
+    Object.values(policy.entries).flatMap((e) => Object.keys(e.subjects));
+
+  it('of parallel creates of one thing by several users exactly one wins, with a policy of its own', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `bb.race:thing-${round}`;
+      const answers = await Promise.all(
+        USERS.flatMap((user) =>
+          [1, 2].map(() =>
+            call('PUT', `/api/2/things/${id}`, basic(user), { attributes: { by: user } }),
+          ),
+        ),
+      );
+      for (const a of answers) expect(a.status, a.text).toBeLessThan(500);
+      const created = answers.filter((a) => a.status === 201);
+      expect(created).toHaveLength(1);
+      const winner = created[0].json().attributes.by as string;
+      const thing = (await call('GET', `/api/2/things/${id}`, ADMIN)).json();
+      expect(thing.attributes.by).toBe(winner);
+      const policy = (await call('GET', `/api/2/policies/${thing.policyId}`, ADMIN)).json();
+      expect(subjectsOf(policy)).toEqual([`user:${winner}`]);
+      for (const user of USERS.filter((u) => u !== winner))
+        expect((await call('GET', `/api/2/things/${id}`, basic(user))).status).toBe(404);
+    }
+  });
+
+  it('of parallel creates of one policy exactly one wins and the others change nothing', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `bb.race:policy-${round}`;
+      const answers = await Promise.all(
+        USERS.map((user) =>
+          call('PUT', `/api/2/policies/${id}`, basic(user), {
+            entries: { owner: ownerEntry(`user:${user}`) },
+          }),
+        ),
+      );
+      for (const a of answers) expect(a.status, a.text).toBeLessThan(500);
+      expect(answers.filter((a) => a.status < 300)).toHaveLength(1);
+      const winner = USERS[answers.findIndex((a) => a.status < 300)];
+      const policy = (await call('GET', `/api/2/policies/${id}`, ADMIN)).json();
+      expect(subjectsOf(policy)).toEqual([`user:${winner}`]);
+    }
+  });
+
+  it('parallel policy edits lose no entry and never leave a policy without a writer', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `bb.race:writers-${round}`;
+      await ok(
+        call('PUT', `/api/2/policies/${id}`, ALICE, {
+          entries: { a: ownerEntry('user:alice'), b: ownerEntry('user:bob') },
+        }),
+      );
+      const [byAlice, byBob] = await Promise.all([
+        call('DELETE', `/api/2/policies/${id}/entries/b`, ALICE),
+        call('DELETE', `/api/2/policies/${id}/entries/a`, BOB),
+      ]);
+      for (const a of [byAlice, byBob]) expect(a.status, a.text).toBeLessThan(500);
+      expect([byAlice.status, byBob.status].filter((s) => s === 204)).toHaveLength(1);
+      const policy = (await call('GET', `/api/2/policies/${id}`, ADMIN)).json();
+      expect(Object.keys(policy.entries)).toHaveLength(1);
+    }
+    const id = 'bb.race:entries';
+    await ok(
+      call('PUT', `/api/2/policies/${id}`, ALICE, { entries: { a: ownerEntry('user:alice') } }),
+    );
+    const labels = Array.from({ length: 12 }, (_, i) => `e${i}`);
+    const answers = await Promise.all(
+      labels.map((label) =>
+        call('PUT', `/api/2/policies/${id}/entries/${label}`, ALICE, {
+          subjects: { [`user:${label}`]: { type: 'user' } },
+          resources: { 'thing:/': { grant: ['READ'], revoke: [] } },
+        }),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.text).toBe(201);
+    const policy = (await call('GET', `/api/2/policies/${id}`, ADMIN)).json();
+    expect(Object.keys(policy.entries).sort()).toEqual(['a', ...labels].sort());
+  });
+
+  it('parallel creates and deletes of one thing never leave it without its policy', async () => {
+    const id = 'bb.race:flip';
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? call('PUT', `/api/2/things/${id}`, ALICE, { attributes: { i } })
+          : call('DELETE', `/api/2/things/${id}`, ALICE),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.text).toBeLessThan(500);
+    const thing = await call('GET', `/api/2/things/${id}`, ALICE);
+    if (thing.status === 200) {
+      const policyId = thing.json().policyId as string;
+      expect((await call('GET', `/api/2/policies/${policyId}`, ALICE)).status).toBe(200);
+    } else {
+      expectError(thing, 404, 'things:thing.notfound');
+    }
+    // Whatever the order, alice can still create it and nobody else can read it.
+    await call('PUT', `/api/2/things/${id}`, ALICE, { attributes: { last: true } });
+    expect((await call('GET', `/api/2/things/${id}/attributes/last`, ALICE)).json()).toBe(true);
+    expect((await call('GET', `/api/2/things/${id}`, MALLORY)).status).toBe(404);
+    await healthWithin(2000);
+  });
+
+  it('once a revocation of WRITE is acknowledged, no later write of the revoked subject lands', async () => {
+    const id = 'bb.race:revoke';
+    await ok(
+      call('PUT', `/api/2/policies/${id}`, ALICE, {
+        entries: {
+          owner: ownerEntry('user:alice'),
+          bob: { subjects: { 'user:bob': { type: 'user' } }, resources: { 'thing:/': RW } },
+        },
+      }),
+    );
+    await ok(call('PUT', `/api/2/things/${id}`, ALICE, { policyId: id, attributes: { n: 0 } }));
+    let revoked = false;
+    const late: Answer[] = [];
+    const writer = async (w: number) => {
+      for (let i = 0; i < 60; i++) {
+        const sentAfterRevocation = revoked;
+        const answer = await call('PUT', `/api/2/things/${id}/attributes/w${w}`, BOB, i);
+        expect(answer.status, answer.text).toBeLessThan(500);
+        if (sentAfterRevocation) late.push(answer);
+      }
+    };
+    const writers = Promise.all([0, 1, 2, 3].map(writer));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await ok(call('DELETE', `/api/2/policies/${id}/entries/bob`, ALICE));
+    revoked = true;
+    // Meanwhile alice also edits other parts of the policy and of the thing.
+    await Promise.all([
+      ok(call('PUT', `/api/2/policies/${id}/entries/extra`, ALICE, ownerEntry('user:carol'))),
+      ok(call('PUT', `/api/2/things/${id}/attributes/n`, ALICE, 1)),
+    ]);
+    await writers;
+    expect(late.length).toBeGreaterThan(0);
+    for (const answer of late) expectError(answer, 404, 'things:thing.notfound');
+    const history = (await call('GET', `/api/2/things/${id}/history`, ALICE)).json() as {
+      revision: number;
+      headers: Record<string, string>;
+      path: string;
+    }[];
+    const revocationRevision = history.find((e) => e.path === '/attributes/n' && e.revision > 1)
+      ?.revision as number;
+    expect(revocationRevision).toBeDefined();
+    const bobAfter = history.filter(
+      (e) => e.headers['ditto-originator'] === 'user:bob' && e.revision > revocationRevision,
+    );
+    expect(bobAfter).toEqual([]);
+  });
+});
+
+describe('black box - what the server tells everyone', () => {
+  it('/metrics and the API document name no thing, user or secret', async () => {
+    for (const path of ['/metrics', '/api/2/openapi.json']) {
+      const answer = await call('GET', path, undefined);
+      expect(answer.status).toBe(200);
+      for (const word of [SECRET, VAULT, 'bb.a', 'alice', 'mallory', ADMIN_TOKEN])
+        expect(answer.text, `${path} ${word}`).not.toContain(word);
+    }
+  });
+
+  it('no password, token or refresh token ever reaches the logs', async () => {
+    expect(secrets.size).toBeGreaterThan(10);
+    const logs = `${JSON.stringify(server.logs)}\n${server.stderr()}`;
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+    for (const user of ['alice', 'bob', 'mallory', 'carol', 'dave'])
+      expect(logs).not.toContain(`${user}-password`);
+    expect(logs).not.toContain(Buffer.from('bob:bob-password').toString('base64'));
+    // The server is still there after everything above.
+    await healthWithin(2000);
+    expect(server.child.exitCode).toBeNull();
   });
 });
