@@ -421,6 +421,45 @@ describe('black box - a partial reader learns nothing of the part it may not rea
   });
 });
 
+describe('black box - moving a thing to another policy', () => {
+  it('a writer without WRITE on the current policy cannot move the thing under a policy of its own', async () => {
+    await ok(call('PUT', '/api/2/things/bb.bob:mine', BOB, {}));
+    const before = await vaultAsAdmin();
+    for (const [method, suffix, body] of [
+      ['PUT', '/policyId', '"bb.bob:mine"'],
+      ['PATCH', '', { policyId: 'bb.bob:mine' }],
+      ['PUT', '', { ...before, policyId: 'bb.bob:mine', attributes: { public: 'pub', n: 8 } }],
+    ] as const) {
+      const answer = await call(method, `/api/2/things/${VAULT}${suffix}`, BOB, body);
+      // A whole-thing PUT is refused already for the hidden attribute it would drop.
+      expectError(answer, 403, /^(policies:policy|things:thing)\.notmodifiable$/);
+    }
+    expect(await vaultAsAdmin()).toEqual(before);
+    const secret = await call('GET', `/api/2/things/${VAULT}/attributes/secret`, BOB);
+    expect(secret.status).toBe(404);
+    expect((await call('GET', `/api/2/things/${VAULT}`, ALICE)).status).toBe(200);
+  });
+
+  it('who may write both policies moves it, and the old policy’s subjects lose access', async () => {
+    const id = 'bb.a:movable';
+    await ok(
+      call('PUT', `/api/2/policies/${id}`, ALICE, {
+        entries: { owner: ownerEntry('user:alice'), bob: BOB_ENTRY },
+      }),
+    );
+    await ok(call('PUT', `/api/2/things/${id}`, ALICE, { policyId: id, attributes: { a: 1 } }));
+    await ok(
+      call('PUT', '/api/2/policies/bb.a:alone', ALICE, {
+        entries: { o: ownerEntry('user:alice') },
+      }),
+    );
+    expect((await call('GET', `/api/2/things/${id}`, BOB)).status).toBe(200);
+    const moved = await call('PUT', `/api/2/things/${id}/policyId`, ALICE, '"bb.a:alone"');
+    expect(moved.status).toBe(204);
+    expectError(await call('GET', `/api/2/things/${id}`, BOB), 404, 'things:thing.notfound');
+  });
+});
+
 describe('black box - scoped, read-only and ordinary credentials reach no further than they may', () => {
   it('a namespace-scoped token sees and changes nothing outside its namespace', async () => {
     const outside = await call('GET', `/api/2/things/${OTHER}`, scoped);

@@ -266,6 +266,11 @@ export class ThingGuard {
       throw notModifiable(resource);
     }
     if (newPolicyId !== null) {
+      // Moving a thing to another policy rewrites who may access it: only who may already do that
+      // with its current policy may, or a writer of a part could move it under a policy of their
+      // own and read what was hidden from them (or lock its owners out).
+      if (!enforcer.hasUnrestricted('policy', [], 'WRITE'))
+        throw errors.policyNotModifiable(String(thing.policyId));
       this.assertPolicyInScope(identity, newPolicyId);
       const target = this.referable(newPolicyId) ? this.enforcer(identity, newPolicyId) : null;
       if (!target) throw errors.policyNotFound(newPolicyId);
