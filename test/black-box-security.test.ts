@@ -186,6 +186,8 @@ describe('black box - a stranger learns nothing of a thing it may not read', () 
     ['', { 'if-match': '"rev:1"' }],
     ['', { 'at-historical-revision': '1' }],
     ['', { 'at-historical-timestamp': new Date(Date.now() + 3_600_000).toISOString() }],
+    ['', { 'at-historical-timestamp': '2000-01-01T00:00:00Z' }],
+    ['/history?from-timestamp=2000-01-01T00:00:00Z', {}],
   ];
 
   it('every read of an unreadable thing is answered exactly as for a missing one', async () => {
@@ -378,6 +380,17 @@ describe('black box - a partial reader learns nothing of the part it may not rea
       0,
     );
     expect(await count(`eq(attributes/public,"pub")`)).toBe(1);
+    for (const path of [
+      '/api/2/search/things?namespaces=bb.a&fields=attributes,thingId',
+      '/api/2/search/things?namespaces=bb.a',
+      '/api/2/things?fields=attributes',
+      `/api/2/things?ids=${VAULT}`,
+    ]) {
+      const found = await call('GET', path, BOB);
+      expect(found.status, path).toBe(200);
+      expect(found.text, path).toContain('"public":"pub"');
+      expect(found.text, path).not.toContain(SECRET);
+    }
     for (const sort of ['+attributes/secret', '-attributes/secret']) {
       const page = await call(
         'GET',
