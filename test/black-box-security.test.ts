@@ -535,6 +535,20 @@ describe('black box - scoped, read-only and ordinary credentials reach no furthe
     const moved = await call('PUT', `/api/2/things/${VAULT}/policyId`, scoped, `"${OTHER}"`);
     expect(moved.status).toBe(403);
     expect((await vaultAsAdmin()).policyId).toBe(VAULT);
+    // Nor may it create a thing of its namespace under such a policy, named or inline.
+    for (const [method, path, body] of [
+      ['PUT', '/api/2/things/bb.a:foreign-policy', { policyId: OTHER }],
+      ['POST', '/api/2/things?namespace=bb.a', { policyId: OTHER }],
+      [
+        'PUT',
+        '/api/2/things/bb.a:foreign-inline',
+        { policyId: 'bb.b:inline', _policy: { entries: { o: ownerEntry('user:alice') } } },
+      ],
+    ] as const) {
+      expectError(await call(method, path, scoped, body), 403, 'gateway:forbidden');
+    }
+    expect((await call('GET', '/api/2/policies/bb.b:inline', ADMIN)).status).toBe(404);
+    expect((await call('GET', '/api/2/things/bb.a:foreign-policy', ADMIN)).status).toBe(404);
   });
 
   it('a scoped token mints only narrower tokens; its children inherit the scope', async () => {
