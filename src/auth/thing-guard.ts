@@ -226,7 +226,10 @@ export class ThingGuard {
     this.assertInScope(identity, resource.thingId);
     assertWritable(identity);
     if (thing === null) {
-      if (resource.kind !== 'thing' || kind === 'delete') return undefined; // the runtime answers 404
+      // Answered here, before the runtime weighs If-Match: a 412 for a missing thing against a 404
+      // for a hidden one would tell a stranger, without a trace, which ids exist.
+      if (resource.kind !== 'thing' || kind === 'delete')
+        throw errors.thingNotFound(resource.thingId);
       const policyId =
         isJsonObject(value) && typeof value.policyId === 'string'
           ? value.policyId
@@ -263,6 +266,11 @@ export class ThingGuard {
       throw notModifiable(resource);
     }
     if (newPolicyId !== null) {
+      // Moving a thing to another policy rewrites who may access it: only who may already do that
+      // with its current policy may, or a writer of a part could move it under a policy of their
+      // own and read what was hidden from them (or lock its owners out).
+      if (!enforcer.hasUnrestricted('policy', [], 'WRITE'))
+        throw errors.policyNotModifiable(String(thing.policyId));
       this.assertPolicyInScope(identity, newPolicyId);
       const target = this.referable(newPolicyId) ? this.enforcer(identity, newPolicyId) : null;
       if (!target) throw errors.policyNotFound(newPolicyId);

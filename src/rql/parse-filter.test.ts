@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { errors } from '../core/error-registry.js';
 import { TwinfoldError } from '../core/errors.js';
-import { parseFilter } from './parse-filter.js';
+import { filterBudget, parseFilter } from './parse-filter.js';
 
 function errorOf(text: string): TwinfoldError {
   try {
@@ -226,6 +226,23 @@ describe('parseFilter - errors', () => {
     expect(parseFilter(`and(${many.join(',')})`)).toBeTruthy();
     expect(errorOf(`and(${many.join(',')},ilike(b,"x"))`).message).toContain(
       'at most 20 like and ilike comparisons are allowed in one filter',
+    );
+  });
+
+  it('several filters parsed with one budget share the like and length limits', () => {
+    const ten = `or(${Array.from({ length: 10 }, (_, i) => `like(a,"*${i}")`).join(',')})`;
+    const budget = filterBudget();
+    expect(parseFilter(ten, { budget })).toBeTruthy();
+    expect(parseFilter(ten, { budget })).toBeTruthy();
+    expect(() => parseFilter('like(b,"x")', { budget })).toThrow(
+      'at most 20 like and ilike comparisons are allowed in one filter (several filter parameters count as one)',
+    );
+    expect(parseFilter('like(b,"x")')).toBeTruthy();
+    const half = `eq(a,"${'x'.repeat(50_000)}")`;
+    const shared = filterBudget();
+    expect(parseFilter(half, { budget: shared })).toBeTruthy();
+    expect(() => parseFilter(half, { budget: shared })).toThrow(
+      'the filters have 100016 characters together, at most 100000 are allowed',
     );
   });
 

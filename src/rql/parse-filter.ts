@@ -34,28 +34,49 @@ const OPERATORS = 'eq, ne, gt, ge, lt, le, like, ilike, in, exists, empty, and, 
  * @example parseFilter('and(eq(attributes/color,"red"),gt(_revision,3))')
  * @throws TwinfoldError rql.expression.invalid saying where the text broke (0-based positions).
  */
-export function parseFilter(text: string, opts: { now?: Date } = {}): FilterNode {
-  if (text.length > MAX_FILTER_LENGTH) {
+export function parseFilter(
+  text: string,
+  opts: { now?: Date; budget?: FilterBudget } = {},
+): FilterNode {
+  const budget = opts.budget ?? filterBudget();
+  budget.length += text.length;
+  if (text.length > MAX_FILTER_LENGTH || budget.length > MAX_FILTER_LENGTH) {
     throw errors.rqlInvalid(
-      `the expression has ${text.length} characters, at most ${MAX_FILTER_LENGTH} are allowed`,
+      text.length > MAX_FILTER_LENGTH
+        ? `the expression has ${text.length} characters, at most ${MAX_FILTER_LENGTH} are allowed`
+        : `the filters have ${budget.length} characters together, at most ${MAX_FILTER_LENGTH} are allowed`,
     );
   }
-  const parser = new FilterParser(text, opts.now);
+  const parser = new FilterParser(text, opts.now, budget);
   parser.skipWhitespace();
   const node = parser.query();
   if (parser.pos < text.length) parser.fail('end of input');
   return node;
 }
 
+/**
+ * What the filters of one request have used of the limits so far: several `filter` parameters
+ * (which are and-ed) share one filter's limits, or each would multiply what a document may cost.
+ */
+export interface FilterBudget {
+  length: number;
+  likeCount: number;
+  likeTotal: number;
+}
+
+/** A fresh {@link FilterBudget}, to pass to every {@link parseFilter} of one request. */
+export function filterBudget(): FilterBudget {
+  return { length: 0, likeCount: 0, likeTotal: 0 };
+}
+
 class FilterParser {
   pos = 0;
   private depth = 0;
-  private likeTotal = 0;
-  private likeCount = 0;
 
   constructor(
     private readonly text: string,
     private readonly now: Date | undefined,
+    private readonly budget: FilterBudget,
   ) {}
 
   fail(expected: string, at = this.pos): never {
@@ -128,15 +149,15 @@ class FilterParser {
         `the ${op} pattern at position ${at} has ${pattern.length} characters, at most ${MAX_LIKE_PATTERN_LENGTH} are allowed`,
       );
     }
-    if (++this.likeCount > MAX_LIKE_COMPARISONS) {
+    if (++this.budget.likeCount > MAX_LIKE_COMPARISONS) {
       throw errors.rqlInvalid(
-        `the ${op} at position ${at} is one too many: at most ${MAX_LIKE_COMPARISONS} like and ilike comparisons are allowed in one filter`,
+        `the ${op} at position ${at} is one too many: at most ${MAX_LIKE_COMPARISONS} like and ilike comparisons are allowed in one filter (several filter parameters count as one)`,
       );
     }
-    this.likeTotal += pattern.length;
-    if (this.likeTotal > MAX_LIKE_PATTERN_TOTAL) {
+    this.budget.likeTotal += pattern.length;
+    if (this.budget.likeTotal > MAX_LIKE_PATTERN_TOTAL) {
       throw errors.rqlInvalid(
-        `the like and ilike patterns up to position ${at} have ${this.likeTotal} characters together, at most ${MAX_LIKE_PATTERN_TOTAL} are allowed in one filter`,
+        `the like and ilike patterns up to position ${at} have ${this.budget.likeTotal} characters together, at most ${MAX_LIKE_PATTERN_TOTAL} are allowed in one filter (several filter parameters count as one)`,
       );
     }
   }

@@ -95,6 +95,9 @@ export class PolicyEditing {
     preconditions: Preconditions,
   ): Promise<PolicyWriteResult> {
     const { stored, enforcer, json } = this.writable(identity, target);
+    // A part of a missing policy is a 404 before If-Match is weighed, as for a hidden policy: a
+    // 412 against a 404 would tell a stranger, without a trace, which policy ids exist.
+    if (target.part !== 'policy' && !json) throw errors.policyNotFound(target.policyId);
     const current = json ? getAt(json, target.segments) : undefined;
     this.checkPreconditions(target, stored, enforcer, current, preconditions, 'write');
     const value = body();

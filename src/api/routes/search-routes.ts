@@ -6,7 +6,7 @@ import { thingOfDocument } from '../../core/thing.js';
 import { isValidNamespace } from '../../core/ids.js';
 import type { JsonValue } from '../../core/json.js';
 import type { FilterNode } from '../../rql/ast.js';
-import { parseFilter } from '../../rql/parse-filter.js';
+import { filterBudget, parseFilter } from '../../rql/parse-filter.js';
 import { parseOptions } from '../../rql/parse-options.js';
 import { filterPaths } from '../../rql/filter-paths.js';
 import type { ApiContext } from '../api-context.js';
@@ -50,7 +50,8 @@ function paramsOf(request: FastifyRequest): Params {
 }
 
 function filterOf(params: Params, now?: Date): FilterNode | undefined {
-  const filters = (params.filter ?? []).map((f) => parseFilter(f, { now }));
+  const budget = filterBudget();
+  const filters = (params.filter ?? []).map((f) => parseFilter(f, { now, budget }));
   if (filters.length === 0) return undefined;
   return filters.length === 1 ? filters[0] : { op: 'and', args: filters };
 }
