@@ -4,6 +4,7 @@
 // waits in the twin's queue, and every later write of that twin waits behind it.
 import { combineChanges } from '../core/change-combination.js';
 import { errors } from '../core/error-registry.js';
+import { hasCode } from '../core/errors.js';
 import { contentTag, revisionTag, type TagView } from '../core/etag.js';
 import type { TwinEvent } from '../core/events.js';
 import { assertThingId } from '../core/ids.js';
@@ -142,7 +143,7 @@ export class WritePipeline {
     const { thingId } = request.resource;
     const entry = states.get(thingId);
     const thing = states.thingOf(thingId, entry);
-    const view = request.authorize?.(thing);
+    const view = this.authorized(request, thing);
     this.checkPreconditions(request, entry, thing, view);
     const planned = this.plan(request, thing);
     if (
@@ -153,6 +154,33 @@ export class WritePipeline {
       throw errors.equalValueSkipped();
     }
     return this.commit(request, entry, planned, view);
+  }
+
+  /**
+   * Runs the request's authorisation. A thing the requester may not know of is answered as a
+   * missing one would be, preconditions included: If-Match on a thing-level write is a 412, as on
+   * a missing thing, so that the answer does not tell a stranger which ids exist.
+   */
+  private authorized(request: WriteRequest, thing: JsonObject | null): TagView | void {
+    try {
+      return request.authorize?.(thing);
+    } catch (error) {
+      // Only the thing itself: a sub-resource of a missing thing is a 404 before If-Match.
+      const whole = request.resource.kind === 'thing';
+      if (
+        whole &&
+        thing !== null &&
+        hasCode(error, 'things:thing.notfound') &&
+        request.preconditions
+      ) {
+        checkPreconditions(
+          request.preconditions,
+          null,
+          request.kind === 'delete' ? 'delete' : 'write',
+        );
+      }
+      throw error;
+    }
   }
 
   /** The change the request asks for, plus what the plan steps add, as one change. */

@@ -94,7 +94,7 @@ export class PolicyEditing {
     body: () => JsonValue,
     preconditions: Preconditions,
   ): Promise<PolicyWriteResult> {
-    const { stored, enforcer, json } = this.writable(identity, target);
+    const { stored, enforcer, json } = this.writableAsMissing(identity, target, preconditions);
     // A part of a missing policy is a 404 before If-Match is weighed, as for a hidden policy: a
     // 412 against a 404 would tell a stranger, without a trace, which policy ids exist.
     if (target.part !== 'policy' && !json) throw errors.policyNotFound(target.policyId);
@@ -149,6 +149,24 @@ export class PolicyEditing {
     const enforcer =
       stored && !identity.admin ? this.policies.enforcer(target.policyId, identity.subjects) : null;
     return { stored, enforcer, json: stored ? policyToJson(stored.policy) : null };
+  }
+
+  /**
+   * {@link writable}, except that a whole policy the requester may not know of is answered as a
+   * missing one would be, preconditions included (If-Match on it is a 412, as on a missing one).
+   */
+  private writableAsMissing(
+    identity: Identity,
+    target: PolicyTarget,
+    preconditions: Preconditions,
+  ): ReturnType<PolicyEditing['writable']> {
+    try {
+      return this.writable(identity, target);
+    } catch (error) {
+      if (target.part === 'policy' && hasCode(error, 'policies:policy.notfound'))
+        checkPreconditions(preconditions, null, 'write', 'Policy');
+      throw error;
+    }
   }
 
   /** Access for a write: WRITE on the whole part, else 403 (404 to who may not read the part). */
