@@ -312,3 +312,15 @@ describe('sqlite journal: damaged files are refused at start', () => {
     await journal.close();
   });
 });
+
+describe('sqlite journal: read failures', () => {
+  it('turns a failing read into a StorageUnavailableError naming what was read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+    dirs.push(dir);
+    const journal = new SqliteJournal({ path: join(dir, 'journal.db') });
+    // A connection that fails every statement, as a disk that errors on every read would.
+    (journal as unknown as { db: Database.Database }).db.close();
+    await expect(journal.readEvents('ns:a', {})).rejects.toThrow(StorageUnavailableError);
+    await expect(journal.checkpointed('ns:a')).rejects.toThrow(/reading a thing from the journal/);
+  });
+});

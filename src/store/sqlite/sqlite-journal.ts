@@ -1,5 +1,6 @@
 // The embedded Journal: SQLite in WAL mode, one transaction per group commit.
 import { toEvent, toStored, type EventRow, type ThingRow } from '../journal-rows.js';
+import { StorageUnavailableError } from '../storage-errors.js';
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -116,6 +117,21 @@ export class SqliteJournal implements Journal {
 
   private readonly statements = new Map<string, Database.Statement>();
 
+  /**
+   * Runs a read; a failure of the database (a lock held too long, an I/O error) becomes a
+   * StorageUnavailableError naming what was read, as the writer's failures do.
+   */
+  private async reading<T>(what: string, read: () => T): Promise<T> {
+    try {
+      return read();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StorageUnavailableError(`reading ${what} from the journal failed: ${reason}`, {
+        cause: error,
+      });
+    }
+  }
+
   /** A statement compiled once per SQL text (reads run often: history, time travel, replay). */
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -132,8 +148,10 @@ export class SqliteJournal implements Journal {
     for (let i = 0; i < events.length; i++) events[i].seq = first + i;
   }
 
-  async lastSeq(): Promise<number> {
-    return this.prepared(LAST_SEQ_SQL).pluck().get() as number;
+  lastSeq(): Promise<number> {
+    return this.reading('the last position', () => {
+      return this.prepared(LAST_SEQ_SQL).pluck().get() as number;
+    });
   }
 
   async *readAll(range: SeqRange = {}): AsyncIterable<TwinEvent> {
@@ -162,47 +180,57 @@ export class SqliteJournal implements Journal {
     return count;
   }
 
-  async dirtyThings(): Promise<string[]> {
-    return this.prepared('SELECT thing_id FROM dirty').pluck().all() as string[];
+  dirtyThings(): Promise<string[]> {
+    return this.reading('the dirty things', () => {
+      return this.prepared('SELECT thing_id FROM dirty').pluck().all() as string[];
+    });
   }
 
-  async readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
-    const bounds = [
-      thingId,
-      range.fromRevision ?? 0,
-      range.toRevision ?? Number.MAX_SAFE_INTEGER,
-      range.fromTimestamp ?? 0,
-      range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
-    ];
-    const rows = this.prepared(READ_EVENTS_SQL).all(
-      ...bounds,
-      ...bounds,
-      range.limit ?? -1,
-    ) as EventRow[];
-    return rows.map(toEvent);
+  readEvents(thingId: string, range: EventRange): Promise<TwinEvent[]> {
+    return this.reading('events', () => {
+      const bounds = [
+        thingId,
+        range.fromRevision ?? 0,
+        range.toRevision ?? Number.MAX_SAFE_INTEGER,
+        range.fromTimestamp ?? 0,
+        range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
+      ];
+      const rows = this.prepared(READ_EVENTS_SQL).all(
+        ...bounds,
+        ...bounds,
+        range.limit ?? -1,
+      ) as EventRow[];
+      return rows.map(toEvent);
+    });
   }
 
-  async checkpointed(thingId: string): Promise<StoredThing | null> {
-    const row = this.prepared(
-      'SELECT thing_id, revision, created, modified, json FROM things WHERE thing_id = ?',
-    ).get(thingId) as ThingRow | undefined;
-    return row ? toStored(row) : null;
+  checkpointed(thingId: string): Promise<StoredThing | null> {
+    return this.reading('a thing', () => {
+      const row = this.prepared(
+        'SELECT thing_id, revision, created, modified, json FROM things WHERE thing_id = ?',
+      ).get(thingId) as ThingRow | undefined;
+      return row ? toStored(row) : null;
+    });
   }
 
-  async snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
-    const row = this.prepared(
-      'SELECT * FROM snapshots WHERE thing_id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
-    ).get(thingId, revision) as ThingRow | undefined;
-    return row ? toStored(row) : null;
+  snapshotAtOrBefore(thingId: string, revision: number): Promise<StoredThing | null> {
+    return this.reading('a snapshot', () => {
+      const row = this.prepared(
+        'SELECT * FROM snapshots WHERE thing_id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
+      ).get(thingId, revision) as ThingRow | undefined;
+      return row ? toStored(row) : null;
+    });
   }
 
-  async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
-    const row = this.prepared(
-      `SELECT MAX(revision) AS revision FROM (
-           SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?
-           UNION ALL SELECT MAX(revision) FROM recent_events WHERE thing_id = ? AND ts <= ?)`,
-    ).get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
-    return row.revision;
+  revisionAt(thingId: string, timestamp: number): Promise<number | null> {
+    return this.reading('a revision', () => {
+      const row = this.prepared(
+        `SELECT MAX(revision) AS revision FROM (
+             SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?
+             UNION ALL SELECT MAX(revision) FROM recent_events WHERE thing_id = ? AND ts <= ?)`,
+      ).get(thingId, timestamp, thingId, timestamp) as { revision: number | null };
+      return row.revision;
+    });
   }
 
   recover(): Promise<void> {
