@@ -53,6 +53,42 @@ export async function openCatalog(
   return { catalog: storage.catalog, close: () => storage.close() };
 }
 
+/** A probe taking longer than this counts as storage being away (ms). */
+const PROBE_PATIENCE_MS = 2000;
+
+/**
+ * Asks storage every second whether it answers, so that readiness shows an outage even while no
+ * write fails (a write that fails turns the runtime unhealthy at once anyway).
+ */
+class StorageWatch {
+  up = true;
+  private probing = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly storage: Storage) {
+    this.timer = setInterval(() => this.probe(), 1000).unref();
+  }
+
+  private probe(): void {
+    if (this.probing !== 0) {
+      if (Date.now() - this.probing > PROBE_PATIENCE_MS) this.up = false;
+      return;
+    }
+    this.probing = Date.now();
+    this.storage
+      .probe()
+      .then(
+        () => (this.up = true),
+        () => (this.up = false),
+      )
+      .finally(() => (this.probing = 0));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** Options of a platform that the command line does not set: embedding, tests, benchmarks. */
 export interface PlatformOptions {
   logger?: Logger;
@@ -92,6 +128,7 @@ export interface PlatformOptions {
  */
 export class Platform {
   private constructor(
+    private readonly watch: StorageWatch,
     readonly config: ServeConfig,
     readonly logger: Logger,
     readonly storage: Storage,
@@ -170,7 +207,9 @@ export class Platform {
         logger.warn('a bootstrap admin token was generated and printed on stderr');
       }
       await runtime.load();
+      const watch = new StorageWatch(storage);
       const app = await buildApp({
+        ready: () => watch.up,
         runtime,
         policies,
         identities: options.accessControl === false ? undefined : identities,
@@ -184,6 +223,7 @@ export class Platform {
         authenticator: options.authenticator,
       });
       return new Platform(
+        watch,
         config,
         logger,
         storage,
@@ -211,6 +251,7 @@ export class Platform {
 
   /** Stops accepting requests, drains those in flight, flushes the journal, closes storage. */
   async close(): Promise<void> {
+    this.watch.stop();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

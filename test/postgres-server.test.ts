@@ -262,6 +262,28 @@ describe.skipIf(pg === null)(`twinfold on PostgreSQL${pg ? '' : ` (skipped: ${wh
     await restarted.kill('SIGTERM');
   }, 120_000);
 
+  it('says it is not ready while PostgreSQL is away, even with no write failing, and ready after', async () => {
+    const server = await serve('idle');
+    const ready = () => fetch(`${server.url}/ready`).then((r) => r.status);
+    expect(await ready()).toBe(200);
+    await (pg as PrivatePostgres).stop('immediate');
+    const until = async (status: number) => {
+      const end = Date.now() + 10_000;
+      while (Date.now() < end) {
+        if ((await ready()) === status) return true;
+        await sleep(100);
+      }
+      return false;
+    };
+    const notReady = await until(503);
+    await (pg as PrivatePostgres).start();
+    expect(notReady).toBe(true);
+    expect(await until(200)).toBe(true);
+    const write = await send(`${server.url}/api/2/things/pg.idle:t`, {});
+    expect(write.status).toBe(201);
+    await server.kill('SIGTERM');
+  }, 60_000);
+
   it('refuses a second server on the same schema, naming the holder, also after PostgreSQL restarted', async () => {
     const first = await serve('locked');
     const refusal = async () => {

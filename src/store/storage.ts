@@ -8,6 +8,11 @@ export interface Storage {
   readonly kind: string;
   journal: Journal;
   catalog: Catalog;
+  /**
+   * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
+   * not. Readiness asks it, so an outage shows even while no write is failing.
+   */
+  probe(): Promise<void>;
   /** Closes every store (the journal last, after its writes are flushed). */
   close(): Promise<void>;
 }

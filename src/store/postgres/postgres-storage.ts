@@ -116,6 +116,13 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       kind: 'postgres',
       journal,
       catalog,
+      async probe() {
+        try {
+          await store.query('SELECT 1');
+        } catch (error) {
+          throw toStorageError(error, `probing ${where}`);
+        }
+      },
       close() {
         closing ??= (async () => {
           try {

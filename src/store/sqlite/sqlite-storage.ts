@@ -73,6 +73,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     kind: 'sqlite',
     journal,
     catalog,
+    async probe() {
+      await journal.lastSeq();
+    },
     close() {
       closing ??= (async () => {
         try {
