@@ -41,6 +41,8 @@ function fill(dir: string): string {
 
 const json = { 'content-type': 'application/json' };
 
+// Skipped only outside CI when a small tmpfs cannot be mounted (it needs root); the reason is in the
+// title. Under CI the file fails instead (see the throw above).
 describe.skipIf(!mounted)(`full disk${mounted ? '' : ` (skipped: ${whyNot})`}`, () => {
   let server: ServerProcess;
   const data = join(mountPoint, 'data');

@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL schema for a benchmark run, on the server at BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresUnreachable as reachable } from '../../src/store/postgres/postgres-reachable.js';
 
 /** The PostgreSQL the benchmarks use unless BENCH_POSTGRES_URL says otherwise. */
 export const BENCH_POSTGRES_URL =
@@ -13,17 +14,8 @@ export function benchSchemaName(): string {
 
 /** Null when the benchmark PostgreSQL answers; otherwise why not. */
 export async function postgresUnreachable(url = BENCH_POSTGRES_URL): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return `PostgreSQL at ${url} cannot be reached: ${(error as Error).message}`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const reason = await reachable(url);
+  return reason === null ? null : `PostgreSQL at ${url} cannot be reached: ${reason}`;
 }
 
 /** Drops `schema` and everything in it. */

@@ -41,3 +41,14 @@ export class StorageCorruptError extends StorageError {
 export class StorageLockedError extends StorageError {
   override readonly name: string = 'StorageLockedError';
 }
+
+/**
+ * A driver's failure as a StorageUnavailableError: `doing` says what failed, the driver's message
+ * follows, and the driver's error is the cause.
+ *
+ * @example throw unavailableWhile('catalog write failed', error);
+ */
+export function unavailableWhile(doing: string, error: unknown): StorageUnavailableError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StorageUnavailableError(`${doing}: ${reason}`, { cause: error });
+}

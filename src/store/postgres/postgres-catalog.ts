@@ -1,4 +1,5 @@
 // The cluster Catalog: users, tokens and policies in PostgreSQL, each record kept whole as JSON text.
+import { toPolicyRecord, type PolicyRow } from '../catalog-rows.js';
 import type {
   ApiTokenRecord,
   Catalog,
@@ -9,14 +10,6 @@ import type {
 import { StorageError } from '../storage-errors.js';
 import { toStorageError } from './postgres-errors.js';
 import type { PgPool, PgResult } from './postgres-pool.js';
-
-interface PolicyRow {
-  policy_id: string;
-  revision: number;
-  created: number;
-  modified: number;
-  json: string | null;
-}
 
 /**
  * The PostgreSQL {@link Catalog}. Records are stored whole (JSON text), so fields added to them later
@@ -116,13 +109,7 @@ export class PostgresCatalog implements Catalog {
       [],
       'listing policies',
     );
-    return rows.map((r) => ({
-      policyId: r.policy_id,
-      revision: r.revision,
-      created: r.created,
-      modified: r.modified,
-      json: r.json,
-    }));
+    return rows.map(toPolicyRecord);
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {

@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { StorageCorruptError, StorageUnavailableError } from '../storage-errors.js';
+import { StorageCorruptError, unavailableWhile } from '../storage-errors.js';
+import { toPolicyRecord, type PolicyRow } from '../catalog-rows.js';
 import { assertLogHasItsDatabase, openDatabase } from './sqlite-file-check.js';
 import type {
   ApiTokenRecord,
@@ -27,10 +28,7 @@ function storing<T>(write: () => T): T {
   try {
     return write();
   } catch (error) {
-    throw new StorageUnavailableError(
-      `catalog write failed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw unavailableWhile('catalog write failed', error);
   }
 }
 
@@ -129,20 +127,8 @@ export class SqliteCatalog implements Catalog {
   async listPolicies(): Promise<PolicyRecord[]> {
     const rows = this.db
       .prepare('SELECT policy_id, revision, created, modified, json FROM policies')
-      .all() as {
-      policy_id: string;
-      revision: number;
-      created: number;
-      modified: number;
-      json: string | null;
-    }[];
-    return rows.map((r) => ({
-      policyId: r.policy_id,
-      revision: r.revision,
-      created: r.created,
-      modified: r.modified,
-      json: r.json,
-    }));
+      .all() as PolicyRow[];
+    return rows.map(toPolicyRecord);
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {

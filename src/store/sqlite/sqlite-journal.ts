@@ -1,6 +1,6 @@
 // The embedded Journal: SQLite in WAL mode, one transaction per group commit.
 import { toEvent, toStored, type EventRow, type ThingRow } from '../journal-rows.js';
-import { StorageUnavailableError } from '../storage-errors.js';
+import { unavailableWhile } from '../storage-errors.js';
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -125,10 +125,7 @@ export class SqliteJournal implements Journal {
     try {
       return read();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StorageUnavailableError(`reading ${what} from the journal failed: ${reason}`, {
-        cause: error,
-      });
+      throw unavailableWhile(`reading ${what} from the journal failed`, error);
     }
   }
 

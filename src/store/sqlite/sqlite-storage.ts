@@ -1,7 +1,7 @@
 // The embedded storage backend: the SQLite journal and catalog as files in the data directory.
 import { join } from 'node:path';
 import type { Storage } from '../storage.js';
-import { StorageError, StorageUnavailableError } from '../storage-errors.js';
+import { StorageError, unavailableWhile } from '../storage-errors.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
@@ -30,13 +30,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     lock = DataDirectoryLock.acquire(options.dataDir);
   } catch (error) {
     if (error instanceof StorageError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new StorageUnavailableError(
-      `cannot open the SQLite journal in ${options.dataDir}: ${reason}`,
-      {
-        cause: error,
-      },
-    );
+    throw unavailableWhile(`cannot open the SQLite journal in ${options.dataDir}`, error);
   }
   const open = <T>(what: string, make: () => T): T => {
     try {
@@ -45,11 +39,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
       lock.release();
       // Damaged files and the like already say what is wrong and what to do.
       if (error instanceof StorageError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StorageUnavailableError(
-        `cannot open the SQLite ${what} in ${options.dataDir}: ${reason}`,
-        { cause: error },
-      );
+      throw unavailableWhile(`cannot open the SQLite ${what} in ${options.dataDir}`, error);
     }
   };
   const journal = open(
