@@ -419,3 +419,36 @@ describe('things - fields', () => {
     expect(response.json().error).toBe('json.fieldselector.invalid');
   });
 });
+
+describe('things - inline policies', () => {
+  it('refuses _policy on a thing that exists and _copyPolicyFrom always, changing nothing', async () => {
+    const fx = await createAppFixture();
+    try {
+      expect(
+        (await fx.send('PUT', '/api/2/things/ns:ip', { attributes: { a: 1 } })).statusCode,
+      ).toBe(201);
+      for (const method of ['PUT', 'PATCH'] as const) {
+        const answer = await fx.send(method, '/api/2/things/ns:ip', {
+          attributes: { a: 2 },
+          _policy: { entries: {} },
+        });
+        expect([method, answer.statusCode, answer.json().error]).toEqual([
+          method,
+          400,
+          'things:policy.notallowed',
+        ]);
+      }
+      const copied = await fx.send('PUT', '/api/2/things/ns:copy', {
+        _copyPolicyFrom: 'ns:ip',
+      });
+      expect([copied.statusCode, copied.json().error]).toEqual([400, 'things:policy.notallowed']);
+      const thing = (await fx.request({ method: 'GET', url: '/api/2/things/ns:ip' })).json();
+      expect(thing.attributes).toEqual({ a: 1 });
+      expect((await fx.request({ method: 'GET', url: '/api/2/things/ns:copy' })).statusCode).toBe(
+        404,
+      );
+    } finally {
+      await fx.close();
+    }
+  });
+});

@@ -167,6 +167,20 @@ export const errors = {
       'It is not allowed to provide a Thing ID in the request body for method POST. The method POST will generate the Thing ID by itself.',
       'To provide your own Thing ID use a PUT request instead.',
     ),
+  inlinePolicyNotAllowed: (thingId: string) =>
+    make(
+      'things:policy.notallowed',
+      400,
+      `The Thing with ID '${thingId}' could not be modified as it contained an inline Policy.`,
+      'Inline policies (_policy) are only allowed when a Thing is created; edit its policy at /api/2/policies/{policyId}.',
+    ),
+  copyPolicyFromUnsupported: () =>
+    make(
+      'things:policy.notallowed',
+      400,
+      'Creating a Thing with _copyPolicyFrom is not supported yet.',
+      'Give the Thing an existing policyId, or an inline _policy, instead.',
+    ),
   thingIdNotSettable: () =>
     make(
       'things:id.notsettable',

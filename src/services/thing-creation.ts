@@ -25,6 +25,25 @@ export interface AppliedWrite {
  * const { pending } = await creation.write(identity, { kind: 'modify', resource, value, authorize });
  * const result = await pending; // result.created: this request created the thing
  */
+/**
+ * A write to a thing that exists: an inline `_policy` in its body is refused (Ditto's
+ * `things:policy.notallowed`), not dropped. The check runs after authorisation, so that a caller
+ * who may not know of the thing gets the answer for a missing one.
+ */
+function refuseInlinePolicy(request: WriteRequest): WriteRequest {
+  const body = request.resource.kind === 'thing' ? request.value : undefined;
+  if (!isJsonObject(body) || !('_policy' in body)) return request;
+  const { authorize } = request;
+  return {
+    ...request,
+    authorize: (thing) => {
+      const view = authorize?.(thing);
+      if (thing !== null) throw errors.inlinePolicyNotAllowed(request.resource.thingId);
+      return view;
+    },
+  };
+}
+
 export class ThingCreation {
   /** The last creation queued per thingId (settled, never rejected); absent when none is queued. */
   private readonly queues = new Map<string, Promise<void>>();
@@ -41,7 +60,10 @@ export class ThingCreation {
    */
   async write(identity: Identity, request: WriteRequest): Promise<AppliedWrite> {
     const thingId = request.resource.thingId;
-    if (!this.mayCreate(request)) return { pending: this.runtime.write(request) };
+    const body = request.resource.kind === 'thing' ? request.value : undefined;
+    if (isJsonObject(body) && '_copyPolicyFrom' in body) throw errors.copyPolicyFromUnsupported();
+    if (!this.mayCreate(request))
+      return { pending: this.runtime.write(refuseInlinePolicy(request)) };
     return this.serialised(thingId, () => this.create(identity, request));
   }
 
@@ -71,7 +93,8 @@ export class ThingCreation {
 
   private async create(identity: Identity, request: WriteRequest): Promise<AppliedWrite> {
     // Another creation of this thing may have finished while this one waited for its turn.
-    if (!this.mayCreate(request)) return { pending: this.runtime.write(request) };
+    if (!this.mayCreate(request))
+      return { pending: this.runtime.write(refuseInlinePolicy(request)) };
     const thingId = request.resource.thingId;
     const created = await preparePolicyForCreate(
       this.policies,

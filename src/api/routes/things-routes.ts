@@ -323,9 +323,10 @@ async function change(
   };
   let pending: Promise<WriteResult>;
   try {
-    // Only a thing-level PUT or PATCH of a missing thing creates it (with its policy).
+    // A thing-level PUT or PATCH goes through the creation service: it creates a missing thing
+    // (with its policy) and refuses what only a creation may carry (an inline policy).
     pending =
-      kind === 'thing' && method !== 'DELETE' && runtime.getThing(resource.thingId) === null
+      kind === 'thing' && method !== 'DELETE'
         ? (await creation.write(identity, write)).pending
         : runtime.write(write);
   } catch (error) {
