@@ -11,6 +11,7 @@ import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
+import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage.js';
 import { openPostgresStorage } from './store/postgres/postgres-storage.js';
@@ -42,8 +43,24 @@ export async function openCatalog(
   config: Pick<StorageConfig, 'store' | 'data' | 'storeSchema'>,
 ): Promise<{ catalog: Catalog; close(): Promise<void> }> {
   if (config.store === 'sqlite') {
-    const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
-    return { catalog, close: () => catalog.close() };
+    // A running server keeps users in memory: changing its files behind its back would not reach it.
+    const lock = DataDirectoryLock.acquire(config.data);
+    try {
+      const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+      return {
+        catalog,
+        close: async () => {
+          try {
+            await catalog.close();
+          } finally {
+            lock.release();
+          }
+        },
+      };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
   const storage = await openPostgresStorage({
     url: config.store,

@@ -27,12 +27,14 @@ export function assertLogHasItsDatabase(path: string): void {
 
 /**
  * The last committed position recorded beside the journal, or 0 when none was. A file that holds
- * anything but a position was damaged: it is refused rather than read as 0, which would silently
+ * anything but a position (or nothing yet) was damaged: it is refused rather than read as 0, which would silently
  * turn off the check below.
  */
 export function readRecordedSeq(seqFile: string): number {
   if (!existsSync(seqFile)) return 0;
   const text = readFileSync(seqFile, 'latin1').trim();
+  // Empty: created by a writer that has not committed anything yet.
+  if (text === '') return 0;
   if (/^\d+$/.test(text)) return Number(text);
   throw new StorageCorruptError(
     `${basename(seqFile)} does not hold a position (${JSON.stringify(text.slice(0, 40))}): the ` +
