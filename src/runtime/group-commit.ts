@@ -11,6 +11,11 @@ export interface CommitObserver {
   /** A batch is durable: its events, numbered by the journal, in commit order. */
   committed(events: readonly TwinEvent[], seconds: number): void;
   failed(error: unknown): void;
+  /**
+   * The answer to a commit was lost with its connection; the journal is finding out whether it
+   * landed, and the commit settles once it knows (or gives up).
+   */
+  inDoubt?(): void;
 }
 
 export interface GroupCommitOptions {
@@ -217,35 +222,37 @@ export class GroupCommit {
     this.gathering = null;
     const started = process.hrtime.bigint();
     this.inFlight++;
-    const committed = this.journal.commit(batch).then(
-      () => {
-        for (const id of batch.dirty) this.durablyDirty.add(id);
-        for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
-        try {
-          // Commits of checkpoint states only are housekeeping, not commits of writes.
-          if (batch.events.length > 0) {
-            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-            this.observer.committed(batch.events, seconds);
+    const committed = this.journal
+      .commit(batch, () => this.observer.inDoubt?.())
+      .then(
+        () => {
+          for (const id of batch.dirty) this.durablyDirty.add(id);
+          for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
+          try {
+            // Commits of checkpoint states only are housekeeping, not commits of writes.
+            if (batch.events.length > 0) {
+              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+              this.observer.committed(batch.events, seconds);
+            }
+          } finally {
+            done?.resolve();
           }
-        } finally {
-          done?.resolve();
-        }
-      },
-      (error: unknown) => {
-        this.failed = true;
-        this.round = [];
-        this.next = 0;
-        // Nothing of this batch, nor of any later one, is stored, and every write not yet durable
-        // is undone: the twins dirty are those the journal has marked, as after the last commit.
-        this.dirty.clear();
-        for (const id of this.durablyDirty) this.dirty.add(id);
-        try {
-          this.observer.failed(error);
-        } finally {
-          done?.reject(error);
-        }
-      },
-    );
+        },
+        (error: unknown) => {
+          this.failed = true;
+          this.round = [];
+          this.next = 0;
+          // Nothing of this batch, nor of any later one, is stored, and every write not yet durable
+          // is undone: the twins dirty are those the journal has marked, as after the last commit.
+          this.dirty.clear();
+          for (const id of this.durablyDirty) this.dirty.add(id);
+          try {
+            this.observer.failed(error);
+          } finally {
+            done?.reject(error);
+          }
+        },
+      );
     this.newest = committed.finally(() => {
       this.inFlight--;
       if (this.events.length > 0 || this.roundPending) this.schedule();
