@@ -16,6 +16,8 @@ export interface CommitObserver {
    * landed, and the commit settles once it knows (or gives up).
    */
   inDoubt?(): void;
+  /** The commit in doubt landed after all (after `committed`; also for checkpoint states only). */
+  landedAfterDoubt?(): void;
 }
 
 export interface GroupCommitOptions {
@@ -222,37 +224,41 @@ export class GroupCommit {
     this.gathering = null;
     const started = process.hrtime.bigint();
     this.inFlight++;
-    const committed = this.journal
-      .commit(batch, () => this.observer.inDoubt?.())
-      .then(
-        () => {
-          for (const id of batch.dirty) this.durablyDirty.add(id);
-          for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
-          try {
-            // Commits of checkpoint states only are housekeeping, not commits of writes.
-            if (batch.events.length > 0) {
-              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              this.observer.committed(batch.events, seconds);
-            }
-          } finally {
-            done?.resolve();
+    let doubted = false;
+    const inDoubt = () => {
+      doubted = true;
+      this.observer.inDoubt?.();
+    };
+    const committed = this.journal.commit(batch, inDoubt).then(
+      () => {
+        for (const id of batch.dirty) this.durablyDirty.add(id);
+        for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
+        try {
+          // Commits of checkpoint states only are housekeeping, not commits of writes.
+          if (batch.events.length > 0) {
+            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            this.observer.committed(batch.events, seconds);
           }
-        },
-        (error: unknown) => {
-          this.failed = true;
-          this.round = [];
-          this.next = 0;
-          // Nothing of this batch, nor of any later one, is stored, and every write not yet durable
-          // is undone: the twins dirty are those the journal has marked, as after the last commit.
-          this.dirty.clear();
-          for (const id of this.durablyDirty) this.dirty.add(id);
-          try {
-            this.observer.failed(error);
-          } finally {
-            done?.reject(error);
-          }
-        },
-      );
+        } finally {
+          if (doubted) this.observer.landedAfterDoubt?.();
+          done?.resolve();
+        }
+      },
+      (error: unknown) => {
+        this.failed = true;
+        this.round = [];
+        this.next = 0;
+        // Nothing of this batch, nor of any later one, is stored, and every write not yet durable
+        // is undone: the twins dirty are those the journal has marked, as after the last commit.
+        this.dirty.clear();
+        for (const id of this.durablyDirty) this.dirty.add(id);
+        try {
+          this.observer.failed(error);
+        } finally {
+          done?.reject(error);
+        }
+      },
+    );
     this.newest = committed.finally(() => {
       this.inFlight--;
       if (this.events.length > 0 || this.roundPending) this.schedule();

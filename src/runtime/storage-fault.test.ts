@@ -322,6 +322,34 @@ describe('twin runtime: a commit whose answer was lost', () => {
     await runtime.close();
   });
 
+  it('is healthy again when a commit of checkpoint states only was in doubt and landed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-doubt-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const doubtful = doubtfulJournal(path);
+    const runtime = new TwinRuntime({
+      journal: doubtful.journal,
+      index: new MemoryTwinIndex(),
+      recoveryDelayMs: 50,
+      checkpointEveryMs: 60_000,
+    });
+    await runtime.load();
+    await create(runtime, 'ns:c', 0);
+    // Closing writes the checkpoint of ns:c in a commit of its own, with no events.
+    doubtful.loseNextAnswer('landed');
+    const closed = runtime.close();
+    await until(() => doubtful.doubting);
+    expect(runtime.healthy).toBe(false);
+    expect(() => put(runtime, 'ns:c', 1)).toThrow(/finding out whether it landed/);
+    doubtful.settle();
+    await closed;
+    expect(runtime.healthy).toBe(true);
+    const journal = new SqliteJournal({ path });
+    expect(await journal.dirtyThings()).toEqual([]);
+    expect((await journal.checkpointed('ns:c'))?.revision).toBe(1);
+    await journal.close();
+  });
+
   it('answers storage.outcome.unknown when the journal cannot tell, then serves what the journal holds', async () => {
     const { path, doubtful, runtime } = await open();
     const seen: number[] = [];

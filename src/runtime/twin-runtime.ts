@@ -149,13 +149,13 @@ export class TwinRuntime {
           this.events.publish(events);
           this.noteDeleted(events);
           observer.committed?.(events.length, seconds);
-          if (this.doubting) this.doubtSettled();
         },
         failed: (error) => {
           this.storageFailed(error);
           observer.failed?.(error);
         },
         inDoubt: () => this.commitInDoubt(),
+        landedAfterDoubt: () => this.doubtSettled(),
       },
       {
         stateOf: (thingId) => storedThing(thingId, this.states.get(thingId) as TwinEntry),
@@ -332,6 +332,7 @@ export class TwinRuntime {
 
   /** The commit in doubt landed: storage works again, and writes are accepted. */
   private doubtSettled(): void {
+    if (!this.doubting) return;
     this.doubting = false;
     this.failure = null;
     this.observer.recovered?.();
