@@ -181,6 +181,12 @@ export class Platform {
             );
             options.runtime?.observer?.failed?.(error);
           },
+          inDoubt: () => {
+            logger.warn(
+              'the answer to a journal commit was lost; asking storage whether it landed, and refusing writes meanwhile',
+            );
+            options.runtime?.observer?.inDoubt?.();
+          },
           recovered: () => {
             logger.info('storage works again; writes are accepted');
             options.runtime?.observer?.recovered?.();

@@ -339,6 +339,14 @@ export const errors = {
       'Retry in a moment: writes resume by themselves once storage works again (free disk space, or bring the database back).',
       { cause },
     ),
+  storageOutcomeUnknown: (detail: string, cause?: unknown) =>
+    new TwinfoldError(
+      'storage.outcome.unknown',
+      503,
+      `Storage did not confirm whether this request was stored, and could not be asked in time: ${detail}`,
+      'The change may or may not have been made, and it will not be undone later. Once storage works again (GET /ready answers 200), read the thing: its revision (_revision, or the ETag "rev:N") says whether it was. Retry only with If-Match on the revision read, so that it is not made twice.',
+      { cause },
+    ),
 
   // --- authentication and identities ---
   authenticationMissing: () =>
