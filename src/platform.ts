@@ -240,6 +240,7 @@ export class Platform {
         logger: (options.logRequests ?? options.logger !== undefined) ? logger : false,
         rateLimit: config.rateLimit,
         metricsToken: config.metricsToken,
+        corsOrigin: config.corsOrigin,
         bodyLimit: config.maxThingBytes * 2,
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,

@@ -526,6 +526,13 @@ export const errors = {
       `Subject ID '${subjectId}' is not valid!`,
       "It must contain an issuer as prefix separated by a colon ':' from the actual subject",
     ),
+  policyViewInvalid: (raw: string, detail = "Valid values: 'original', 'resolved'.") =>
+    make(
+      'policies:view.invalid',
+      400,
+      `The 'policy-view' parameter has an invalid value: '${raw}'. ${detail}`,
+      "Use 'original' (or omit) for the stored policy, or 'resolved' for the merged view.",
+    ),
   policyIdNotSettable: () =>
     make(
       'policies:id.notsettable',

@@ -78,10 +78,20 @@ export class PolicyEditing {
     return {
       value:
         target.part === 'policy' && isJsonObject(value)
-          ? { policyId: target.policyId, ...value }
+          ? withImports(target.policyId, value, enforcer)
           : value,
       etag,
     };
+  }
+
+  /**
+   * Ditto's effective view (`policy-view=resolved`): the policy as the requester may read it,
+   * with the entries of the policies it imports merged in. Twinfold has no policy imports yet, so
+   * the view equals the policy. As in Ditto it has no entity tag and no preconditions: the
+   * importing policy's revision does not follow changes of the policies it imports.
+   */
+  readResolved(identity: Identity, policyId: string): JsonValue {
+    return this.read(identity, { policyId, part: 'policy', segments: [] }, {}).value;
   }
 
   /**
@@ -120,7 +130,8 @@ export class PolicyEditing {
     const result: PolicyWriteResult = { created: current === undefined };
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
-    result.value = part === 'policy' ? policyToJson(policy) : seen;
+    result.value =
+      part === 'policy' ? withImports(target.policyId, policyToJson(policy), null) : seen;
     return result;
   }
 
@@ -239,4 +250,19 @@ export class PolicyEditing {
 /** The revision for a whole policy; else a hash of the part as the requester sees it. */
 function tagOf(target: PolicyTarget, seen: JsonValue, revision: number): string {
   return target.part === 'policy' ? revisionTag(revision) : contentTag(seen);
+}
+
+/**
+ * A whole policy as Ditto shows it: `policyId`, then `imports` (always there, `{}` when the
+ * policy imports nothing, for clients such as Ditto's Explorer UI that rely on it; hidden from a
+ * requester who may not read `policy:/imports`), then the rest.
+ */
+function withImports(
+  policyId: string,
+  value: JsonObject,
+  enforcer: PolicyEnforcer | null,
+): JsonObject {
+  const hidden = enforcer !== null && !enforcer.hasPartial('policy', ['imports'], 'READ');
+  const shown: JsonObject = value.imports !== undefined || hidden ? {} : { imports: {} };
+  return { policyId, ...shown, ...value };
 }

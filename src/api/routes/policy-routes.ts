@@ -161,8 +161,30 @@ async function readPart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
+  if (policyViewOf(request, part) === 'resolved')
+    return sendJson(reply, 200, editing.readResolved(identity, target.policyId));
   const { value, etag } = editing.read(identity, target, preconditionsOf(request));
   return sendJson(reply, 200, value, etag);
+}
+
+/**
+ * Ditto's `policy-view` (query parameter or header; `original` by default, `resolved` for the
+ * effective policy). It shapes `GET /policies/{policyId}` only: `resolved` on a part of a policy
+ * or on a write is refused rather than ignored.
+ */
+function policyViewOf(request: FastifyRequest, part: PolicyPart | null): 'original' | 'resolved' {
+  const query = (request.query as Record<string, string | string[] | undefined>)['policy-view'];
+  const header = request.headers['policy-view'];
+  const raw = [query ?? header].flat()[0];
+  const view = raw?.trim().toLowerCase() ?? '';
+  if (view === '' || view === 'original') return 'original';
+  if (view !== 'resolved') throw errors.policyViewInvalid(raw as string);
+  if (part !== 'policy')
+    throw errors.policyViewInvalid(
+      raw as string,
+      "'resolved' applies to GET /api/2/policies/{policyId} only.",
+    );
+  return 'resolved';
 }
 
 async function writePart(
@@ -174,6 +196,7 @@ async function writePart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
+  policyViewOf(request, null);
   const preconditions = preconditionsOf(request);
   if (method === 'DELETE') {
     await editing.delete(identity, target, preconditions);
