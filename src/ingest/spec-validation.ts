@@ -39,7 +39,8 @@ const SPEC_ID = /^[A-Za-z0-9_.:@~-]{1,128}$/;
 
 /** True when `specId` can name a spec. */
 export function isValidSpecId(specId: string): boolean {
-  return SPEC_ID.test(specId);
+  // `specs` and `deadletters` are the names of resources beside `POST /api/2/ingest/{specId}`.
+  return SPEC_ID.test(specId) && specId !== 'specs' && specId !== 'deadletters';
 }
 
 function at(...segments: string[]): string {
@@ -336,9 +337,12 @@ export function compileSpec(specId: string, body: unknown): CompiledSpec {
   const values = compileValues(body.values, body.required, problems);
   const create = compileCreate(body.create, problems);
   if (problems.length > 0 || source === null || thingId === null) throw specInvalid(problems);
+  const config = (body.source as Record<string, Record<string, unknown>>)[source];
+  const filter = config.topic ?? config.subject ?? config.queue ?? null;
   return {
     specId,
     source,
+    filter: typeof filter === 'string' ? filter : null,
     thingId,
     timestamp,
     each,

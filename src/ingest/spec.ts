@@ -71,6 +71,8 @@ export interface CompiledValue {
 export interface CompiledSpec {
   specId: string;
   source: SourceKind;
+  /** The MQTT topic filter, NATS subject or AMQP queue of the source; null over HTTP. */
+  filter: string | null;
   thingId: Template;
   timestamp: { path: JsonPath; format: TimestampFormat } | null;
   /** The list each element of which is one set of observations (its trailing `[*]` removed). */

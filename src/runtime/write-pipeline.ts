@@ -37,6 +37,11 @@ export interface WriteRequest {
    * what of the resource the requester may read when that is not all of it.
    */
   authorize?: (thing: JsonObject | null) => TagView | void;
+  /**
+   * Steps of this request alone, run before the pipeline's own: changes they return join the
+   * request's change in the same revision (ingest sets several values in one revision this way).
+   */
+  steps?: PlanStep[];
 }
 
 export interface WriteResult {
@@ -193,7 +198,7 @@ export class WritePipeline {
     else
       planned =
         kind === 'merge' ? planMerge(thing, resource, value) : planModify(thing, resource, value);
-    const { steps } = this.parts;
+    const steps = request.steps ? [...request.steps, ...this.parts.steps] : this.parts.steps;
     if (steps.length === 0) return planned;
     const all = [planned];
     for (const step of steps) {
