@@ -150,6 +150,17 @@ describe('HTTP ingest', () => {
         door: { properties: { open: false } },
       },
     });
+    // The search index sees the merged values (re-indexed value by value, in place).
+    const found = await fx.request({
+      method: 'GET',
+      url: '/api/2/search/things?filter=and(eq(features/speed/properties/value,81),eq(features/door/properties/open,false))&fields=thingId,_revision',
+    });
+    expect(found.json().items).toEqual([{ thingId: 'fleet:A2', _revision: 2 }]);
+    const stale = await fx.request({
+      method: 'GET',
+      url: '/api/2/search/things?filter=eq(features/speed/properties/value,80)&fields=thingId',
+    });
+    expect(stale.json().items).toEqual([]);
   });
 
   it('a JSON array is many messages; each rejected one is a dead letter, the rest are applied', async () => {
