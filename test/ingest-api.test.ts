@@ -221,6 +221,14 @@ describe('HTTP ingest', () => {
     expect(empty.statusCode).toBe(400);
     const after = await fx.request({ method: 'GET', url: '/api/2/ingest/deadletters' });
     expect(after.json()).toEqual(before.json());
+    const unknownParam = await fx.request({
+      method: 'POST',
+      url: '/api/2/ingest/trucks?timeout=5',
+      payload: JSON.stringify({ vin: 'C1', speed: 1 }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(unknownParam.statusCode).toBe(400);
+    expect(await thing('fleet:C1')).toBeNull();
     const unknownSpec = await post('nope', '{}');
     expect(unknownSpec.json()).toMatchObject({ status: 404, error: 'ingest:spec.notfound' });
   });

@@ -19,6 +19,8 @@ const specParams = {
   properties: { specId: { type: 'string' } },
   required: ['specId'],
 };
+/** Routes that take no query parameters refuse any (400) rather than ignore them. */
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
 const letterParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 const filterProperties = {
   spec: { type: 'string', description: 'Only dead letters of this spec' },
@@ -76,13 +78,15 @@ export async function registerIngestRoutes(
 ): Promise<void> {
   api.get(
     '/ingest/specs',
-    { schema: { tags, summary: 'The ingest specs the requester may manage' } },
+    {
+      schema: { tags, summary: 'The ingest specs the requester may manage', querystring: noQuery },
+    },
     async (request, reply) =>
       sendJson(reply, 200, ingest.list(identityOf(request)) as unknown as JsonValue),
   );
   api.get(
     '/ingest/specs/:specId',
-    { schema: { tags, summary: 'One ingest spec', params: specParams } },
+    { schema: { tags, summary: 'One ingest spec', params: specParams, querystring: noQuery } },
     async (request, reply) => {
       const { specId } = request.params as { specId: string };
       return sendJson(reply, 200, ingest.get(identityOf(request), specId) as unknown as JsonValue);
@@ -95,6 +99,7 @@ export async function registerIngestRoutes(
         tags,
         summary: 'Create or replace an ingest spec (validated; effective for the next message)',
         params: specParams,
+        querystring: noQuery,
       },
     },
     async (request, reply) => {
@@ -107,7 +112,9 @@ export async function registerIngestRoutes(
   );
   api.delete(
     '/ingest/specs/:specId',
-    { schema: { tags, summary: 'Delete an ingest spec', params: specParams } },
+    {
+      schema: { tags, summary: 'Delete an ingest spec', params: specParams, querystring: noQuery },
+    },
     async (request, reply) => {
       const { specId } = request.params as { specId: string };
       await ingest.delete(identityOf(request), specId);
@@ -144,7 +151,7 @@ export async function registerIngestRoutes(
   );
   api.get(
     '/ingest/deadletters/:id',
-    { schema: { tags, summary: 'One dead letter', params: letterParams } },
+    { schema: { tags, summary: 'One dead letter', params: letterParams, querystring: noQuery } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       return sendJson(reply, 200, letterView(await ingest.getDeadLetter(identityOf(request), id)));
@@ -152,7 +159,14 @@ export async function registerIngestRoutes(
   );
   api.delete(
     '/ingest/deadletters/:id',
-    { schema: { tags, summary: 'Delete one dead letter', params: letterParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete one dead letter',
+        params: letterParams,
+        querystring: noQuery,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       await ingest.purge(identityOf(request), { ids: [id] });
@@ -181,6 +195,7 @@ export async function registerIngestRoutes(
         tags,
         summary: 'Send one dead letter through its spec again',
         params: letterParams,
+        querystring: noQuery,
       },
     },
     async (request, reply) => {
@@ -264,6 +279,7 @@ export async function registerIngestRoutes(
           summary:
             'Ingest one JSON document, a JSON array of them, or NDJSON; answers once the accepted observations are durable',
           params: specParams,
+          querystring: noQuery,
         },
       },
       async (request, reply) => {
