@@ -3,6 +3,7 @@ import { BenchContext } from './harness/context.js';
 import { killAllChildren } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
+import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   memory: memoryBenchmark,
   auth: authBenchmark,
   churn: churnBenchmark,
+  ingest: ingestBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -245,6 +245,7 @@ export class Platform {
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,
         authenticator: options.authenticator,
+        ingestStore: storage.ingest,
       });
       return new Platform(
         watch,

@@ -25,6 +25,9 @@ import { corsHook, type CorsOrigins } from './cors.js';
 import { renderError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
+import { registerIngestRoutes } from './routes/ingest-routes.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import type { IngestStore } from '../store/ingest-store.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -56,6 +59,8 @@ export interface AppOptions {
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
+  /** Where ingest specs and dead letters are kept; without it the ingest routes are absent. */
+  ingestStore?: IngestStore;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -66,6 +71,12 @@ export interface RouteInfo {
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+const ingestServices = new WeakMap<FastifyInstance, IngestService>();
+
+/** The ingest service of an app made by {@link buildApp} with an ingest store (for other transports). */
+export function ingestServiceOf(app: FastifyInstance): IngestService | null {
+  return ingestServices.get(app) ?? null;
+}
 
 /**
  * Every route of an app made by {@link buildApp}, in registration order (HEAD routes included),
@@ -203,6 +214,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     identities,
     ...accessServices(runtime, options.policies),
   };
+  const ingest = options.ingestStore
+    ? new IngestService({
+        store: options.ingestStore,
+        runtime,
+        creation: context.creation,
+        guard: context.guard,
+        deadLettered: (spec, reason) => metrics.ingestDeadLetters.inc({ spec, reason }),
+      })
+    : null;
+  if (ingest) {
+    await ingest.load();
+    ingestServices.set(app, ingest);
+  }
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -218,6 +242,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerSearchRoutes(api, context);
       registerPolicyRoutes(api, context);
       registerIdentityRoutes(api, context);
+      if (ingest) await registerIngestRoutes(api, ingest);
       api.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/2' },

@@ -37,6 +37,12 @@ export class Metrics {
     help: 'Requests refused with 429 by the per-identity rate limit',
     registers: [this.registry],
   });
+  readonly ingestDeadLetters = new Counter({
+    name: 'twinfold_ingest_dead_letters_total',
+    help: 'Ingest messages that became dead letters, by spec and reason',
+    labelNames: ['spec', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly twins = new Gauge({
     name: 'twinfold_twins',
     help: 'Live twins held by this node',

@@ -6,6 +6,7 @@ import { ConfigError, DEFAULTS, resolveConfig, type ServeFlags } from './config.
 import { StorageError } from '../store/storage-errors.js';
 import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
+import { deadLettersCommand } from './deadletters-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -152,5 +153,6 @@ program
   });
 
 program.addCommand(usersCommand());
+program.addCommand(deadLettersCommand());
 
 await program.parseAsync(process.argv);

@@ -573,4 +573,56 @@ export const errors = {
       "The option 'cursor' is not valid for the search request.",
       detail || SEARCH_OPTION_HINT,
     ),
+
+  // --- ingest ---
+  /** An ingest spec that does not validate; `detail` names each problem with where it is. */
+  ingestSpecInvalid: (detail: string) =>
+    make(
+      'ingest:spec.invalid',
+      400,
+      `The ingest spec is invalid: ${detail}`,
+      'Fix the fields named (each is given as a JSON pointer into the spec) and send the spec again.',
+    ),
+  ingestSpecIdInvalid: (specId: string) =>
+    make(
+      'ingest:spec.id.invalid',
+      400,
+      `The ingest spec ID '${specId}' is not valid.`,
+      'A spec ID is 1 to 128 letters, digits and any of _ . : @ ~ -.',
+    ),
+  ingestSpecNotFound: (specId: string) =>
+    make(
+      'ingest:spec.notfound',
+      404,
+      `The ingest spec with ID '${specId}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the spec ID; list the specs you may manage with GET /api/2/ingest/specs.',
+    ),
+  ingestSpecForbidden: (detail: string) =>
+    make(
+      'ingest:spec.forbidden',
+      403,
+      `The ingest spec may not be managed by the requester: ${detail}`,
+      'Managing a spec needs an administrator, or a token scoped to every namespace its thingId template can produce.',
+    ),
+  ingestSourceMismatch: (specId: string, source: string) =>
+    make(
+      'ingest:source.mismatch',
+      400,
+      `The ingest spec '${specId}' takes its messages over ${source}, not over HTTP.`,
+      'Send to a spec whose source is {"http": {}}, or change the source of this one.',
+    ),
+  ingestBodyInvalid: (detail: string) =>
+    make(
+      'ingest:body.invalid',
+      400,
+      `The ingest request body is malformed: ${detail}`,
+      'Send one JSON document, a JSON array of documents, or NDJSON with Content-Type: application/x-ndjson.',
+    ),
+  deadLetterNotFound: (id: string) =>
+    make(
+      'ingest:deadletter.notfound',
+      404,
+      `The dead letter with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the ID; list dead letters with GET /api/2/ingest/deadletters.',
+    ),
 };

@@ -37,6 +37,11 @@ export interface WriteRequest {
    * what of the resource the requester may read when that is not all of it.
    */
   authorize?: (thing: JsonObject | null) => TagView | void;
+  /**
+   * Steps of this request alone, run before the pipeline's own: changes they return join the
+   * request's change in the same revision (ingest sets several values in one revision this way).
+   */
+  steps?: PlanStep[];
 }
 
 export interface WriteResult {
@@ -90,6 +95,34 @@ function pathLengthBound(path: string[]): number {
   let length = 0;
   for (const key of path) length += 6 * key.length + 6;
   return length;
+}
+
+/** Most leaves a merge may have for its values to be re-indexed one by one. */
+const MAX_SCALAR_LEAVES = 16;
+
+/**
+ * Collects the leaves of a merge patch as `a/b` paths when every leaf is a non-null scalar (a
+ * null deletes, an array or `{}` is no scalar) and there are few; false otherwise.
+ */
+function scalarLeaves(
+  patch: JsonValue | undefined,
+  prefix: string,
+  into: [string, JsonPrimitive][],
+): boolean {
+  if (patch === null || patch === undefined || typeof patch !== 'object' || Array.isArray(patch))
+    return false;
+  for (const key in patch) {
+    const value = patch[key];
+    const path = prefix === '' ? key : `${prefix}/${key}`;
+    if (value === null || Array.isArray(value)) return false;
+    if (typeof value === 'object') {
+      if (Object.keys(value).length === 0 || !scalarLeaves(value, path, into)) return false;
+    } else {
+      if (into.length === MAX_SCALAR_LEAVES) return false;
+      into.push([path, value]);
+    }
+  }
+  return true;
 }
 
 /** The entity tag of a resource; null when the requester may read nothing of it. */
@@ -193,7 +226,7 @@ export class WritePipeline {
     else
       planned =
         kind === 'merge' ? planMerge(thing, resource, value) : planModify(thing, resource, value);
-    const { steps } = this.parts;
+    const steps = request.steps ? [...request.steps, ...this.parts.steps] : this.parts.steps;
     if (steps.length === 0) return planned;
     const all = [planned];
     for (const step of steps) {
@@ -291,7 +324,9 @@ export class WritePipeline {
     const max = this.parts.maxThingBytes;
     if (next === null) return { json: null, lengthBound: 0 };
     let bound = Infinity;
-    if (change.path.length > 0 && isLive(entry)) {
+    // A merge patch adds at most its own JSON to the thing's (every key and value it sets, with a
+    // comma or brace per key), so its bound needs no serialising of the whole thing either.
+    if ((change.path.length > 0 || change.action === 'merged') && isLive(entry)) {
       const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
       bound = entry.lengthBound + added + pathLengthBound(change.path);
     }
@@ -305,11 +340,24 @@ export class WritePipeline {
     return { json, lengthBound: json.length };
   }
 
-  /** Re-indexes only the changed value when one scalar replaced another (telemetry's usual write). */
+  /**
+   * Re-indexes only the changed values when scalars replaced scalars (telemetry's usual write):
+   * one modified scalar, or a merge patch of a few scalars (ingest).
+   */
   private indexScalarChange(thingId: string, planned: PlannedChange, entry: TwinEntry): boolean {
     const { index } = this.parts;
     const { action, path, value } = planned.change;
-    if (action !== 'modified' || path.length === 0 || !index.replaceScalar) return false;
+    if (!index.replaceScalar) return false;
+    if (action === 'merged') {
+      const leaves: [string, JsonPrimitive][] = [];
+      if (!scalarLeaves(value, path.join('/'), leaves) || leaves.length === 0) return false;
+      const modified = isoTime(entry.modified);
+      // A leaf that cannot be replaced in place leaves the rest to the full re-index after it.
+      for (const [leaf, scalar] of leaves)
+        if (!index.replaceScalar(thingId, leaf, scalar, entry.revision, modified)) return false;
+      return true;
+    }
+    if (action !== 'modified' || path.length === 0) return false;
     if (value !== null && typeof value === 'object') return false;
     return index.replaceScalar(
       thingId,

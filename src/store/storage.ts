@@ -1,5 +1,6 @@
 // Port: one storage backend, opened as a whole: every store of the platform on one database.
 import type { Catalog } from './catalog.js';
+import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
 
 /** The stores of one backend (SQLite files in the data directory, or one PostgreSQL database). */
@@ -8,6 +9,8 @@ export interface Storage {
   readonly kind: string;
   journal: Journal;
   catalog: Catalog;
+  /** Ingest specs and dead letters. */
+  ingest: IngestStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

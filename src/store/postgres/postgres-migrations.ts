@@ -187,6 +187,21 @@ END
 $fn$;
 `,
   },
+  {
+    version: 5,
+    name: 'ingest',
+    sql: `
+CREATE TABLE ingest_specs (spec_id text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE dead_letters (
+  id text COLLATE "C" PRIMARY KEY,
+  spec_id text COLLATE "C" NOT NULL,
+  reason text NOT NULL,
+  received bigint NOT NULL,
+  record text NOT NULL
+);
+CREATE INDEX dead_letters_by_spec ON dead_letters (spec_id, id);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

@@ -10,6 +10,7 @@ import {
 } from './postgres-errors.js';
 import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
 import { PostgresCatalog } from './postgres-catalog.js';
+import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
@@ -116,11 +117,13 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     if (options.exclusive !== false) lock = await PostgresSchemaLock.take(store, schema, where);
     const journal = await PostgresJournal.open(store, lock, options.commitOutcomeTimeoutMs);
     const catalog = new PostgresCatalog(store);
+    const ingest = new PostgresIngestStore(store);
     let closing: Promise<void> | null = null;
     return {
       kind: 'postgres',
       journal,
       catalog,
+      ingest,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -132,6 +135,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         closing ??= (async () => {
           try {
             await catalog.close();
+            await ingest.close();
             await journal.close();
           } finally {
             lock?.release();

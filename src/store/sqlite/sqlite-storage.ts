@@ -4,6 +4,7 @@ import type { Storage } from '../storage.js';
 import { StorageError, unavailableWhile } from '../storage-errors.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
+import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 
 /** Where {@link openSqliteStorage} keeps its files and how it writes them. */
@@ -58,11 +59,20 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let ingest: SqliteIngestStore;
+  try {
+    ingest = open('ingest store', () => new SqliteIngestStore(join(options.dataDir, 'ingest.db')));
+  } catch (error) {
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   return {
     kind: 'sqlite',
     journal,
     catalog,
+    ingest,
     async probe() {
       await journal.lastSeq();
     },
@@ -70,6 +80,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
       closing ??= (async () => {
         try {
           await catalog.close();
+          await ingest.close();
         } finally {
           await journal.close();
           lock.release();

@@ -1,0 +1,190 @@
+// Applies observation sets to twins through the runtime: one revision per set, with the spec owner's rights.
+import type { Identity } from '../auth/identity.js';
+import type { ThingGuard } from '../auth/thing-guard.js';
+import { errors } from '../core/error-registry.js';
+import { assertKeysDeep } from '../core/ids.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import { applyChange } from '../core/thing-change.js';
+import type { PlannedChange } from '../core/thing-commands.js';
+import { resourceOf } from '../core/thing-resource.js';
+import { validateDepthAt, validateJsonValue } from '../core/thing-validation.js';
+import type { TwinRuntime, WriteResult } from '../runtime/twin-runtime.js';
+import type { ThingCreation } from '../services/thing-creation.js';
+import type { CompiledSpec, Observation } from './spec.js';
+
+/** Sets `value` at `segments` in a merge patch under construction. */
+function patchAt(patch: JsonObject, segments: string[], value: JsonValue): void {
+  let node = patch;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const key = segments[i];
+    let child = node[key];
+    if (child === null || typeof child !== 'object' || Array.isArray(child)) {
+      child = {};
+      node[key] = child;
+    }
+    node = child as JsonObject;
+  }
+  node[segments[segments.length - 1]] = value;
+}
+
+/** Segments of a spec target pointer (validated when the spec was compiled). */
+function segmentsOf(spec: CompiledSpec, pointer: string): string[] {
+  for (const value of spec.values) if (value.pointer === pointer) return value.segments;
+  throw new Error(`no value ${pointer} in spec ${spec.specId}`);
+}
+
+/**
+ * The write of one observation set. Scalars and arrays go into one merge patch (the journal's
+ * compact form); `null` and objects must replace what is there, which a merge patch cannot say,
+ * so they are set by a plan step in the same revision. `auth` holds every leaf, for the check.
+ */
+function planOf(spec: CompiledSpec, observation: Observation) {
+  const patch: JsonObject = {};
+  const auth: JsonObject = {};
+  const replaced: [string[], JsonValue][] = [];
+  for (const [pointer, value] of observation.values) {
+    const segments = segmentsOf(spec, pointer);
+    patchAt(auth, segments, value === null || typeof value !== 'object' ? value : {});
+    if (value === null || (typeof value === 'object' && !Array.isArray(value)))
+      replaced.push([segments, value]);
+    else patchAt(patch, segments, value);
+  }
+  return { patch, auth, replaced };
+}
+
+function replacing(replaced: [string[], JsonValue][]) {
+  return (_thingId: string, _before: JsonObject | null, after: JsonObject | null) => {
+    const changes: PlannedChange[] = [];
+    let thing = after ?? {};
+    for (const [segments, value] of replaced) {
+      const depth = validateJsonValue(value);
+      validateDepthAt(segments, depth);
+      assertKeysDeep(value);
+      const change = { action: 'modified' as const, path: segments, value };
+      thing = applyChange(thing, change) as JsonObject;
+      changes.push({ change, next: thing, created: false });
+    }
+    return changes;
+  };
+}
+
+/** Writes observation sets; creations of one twin wait for each other, in order. */
+export class ObservationWriter {
+  /** Twins being created by ingest: later sets for them wait, in order, behind the creation. */
+  private readonly creating = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly runtime: TwinRuntime,
+    private readonly creation: ThingCreation,
+    private readonly guard: ThingGuard,
+  ) {}
+
+  /**
+   * Applies one observation set as `owner`; resolves once durable, with null when there was
+   * nothing to write. Rejects with the Ditto error of the write (a dead letter's reason).
+   */
+  write(
+    owner: Identity,
+    spec: CompiledSpec,
+    observation: Observation,
+  ): Promise<WriteResult | null> {
+    if (observation.values.length === 0) return Promise.resolve(null);
+    const { thingId } = observation;
+    const waiting = this.creating.get(thingId);
+    if (waiting !== undefined) {
+      const next = waiting.then(
+        () => this.apply(owner, spec, observation),
+        () => this.apply(owner, spec, observation),
+      );
+      this.track(thingId, next);
+      return next;
+    }
+    if (this.runtime.getThing(thingId) === null && spec.create !== null) {
+      const created = this.create(owner, spec, observation);
+      this.track(thingId, created);
+      return created;
+    }
+    try {
+      return this.apply(owner, spec, observation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private track(thingId: string, job: Promise<unknown>): void {
+    const settled = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.creating.set(thingId, settled);
+    void settled.then(() => {
+      if (this.creating.get(thingId) === settled) this.creating.delete(thingId);
+    });
+  }
+
+  /** A set for a twin that exists (or must: without `create`, a missing twin is thing.notfound). */
+  private apply(
+    owner: Identity,
+    spec: CompiledSpec,
+    observation: Observation,
+  ): Promise<WriteResult> {
+    const { thingId } = observation;
+    const { patch, auth, replaced } = planOf(spec, observation);
+    const resource = resourceOf(thingId, 'thing');
+    return this.runtime.write({
+      kind: 'merge',
+      resource,
+      value: patch,
+      originator: owner.id,
+      steps: replaced.length > 0 ? [replacing(replaced)] : undefined,
+      authorize: (thing) => {
+        if (thing === null) throw errors.thingNotFound(thingId);
+        return this.guard.checkWrite(owner, thing, 'merge', resource, auth);
+      },
+    });
+  }
+
+  private async create(
+    owner: Identity,
+    spec: CompiledSpec,
+    observation: Observation,
+  ): Promise<WriteResult> {
+    const { thingId } = observation;
+    const { patch, auth, replaced } = planOf(spec, observation);
+    const create = spec.create ?? {};
+    const body: JsonObject = {};
+    if (create.policyId !== undefined) body.policyId = create.policyId;
+    if (create.definition !== undefined) body.definition = create.definition;
+    if (create.attributes !== undefined) body.attributes = { ...create.attributes };
+    const value = mergeInto(body, patch);
+    const authValue = mergeInto({ ...body }, auth);
+    const resource = resourceOf(thingId, 'thing');
+    const applied = await this.creation.write(owner, {
+      kind: 'merge',
+      resource,
+      value,
+      originator: owner.id,
+      steps: replaced.length > 0 ? [replacing(replaced)] : undefined,
+      authorize: (thing) => this.guard.checkWrite(owner, thing, 'merge', resource, authValue),
+    });
+    return applied.pending;
+  }
+}
+
+/** `base` with `patch` merged in (objects entered, everything else replaced); `base` is changed. */
+function mergeInto(base: JsonObject, patch: JsonObject): JsonObject {
+  for (const [key, value] of Object.entries(patch)) {
+    const current = base[key];
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
+    )
+      base[key] = mergeInto({ ...current }, value);
+    else base[key] = value;
+  }
+  return base;
+}

@@ -1,0 +1,94 @@
+// Ingest specs: the JSON contract that maps raw telemetry to observations, and its compiled form.
+import type { Expression } from 'jsonata';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { JsonPath } from './json-path.js';
+import type { Template } from './template.js';
+
+/** Where a spec's messages come from; exactly one key. */
+export interface SpecSource {
+  http?: JsonObject;
+  mqtt?: { topic: string; qos?: 0 | 1 };
+  nats?: { subject: string; stream?: string };
+  amqp?: { queue: string };
+}
+
+/** The transports a source may name. */
+export const SOURCE_KINDS = ['http', 'mqtt', 'nats', 'amqp'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export const TIMESTAMP_FORMATS = ['iso8601', 'epoch-s', 'epoch-ms', 'epoch-us'] as const;
+export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
+
+/** How one target pointer gets its value: a JSONPath, or a JSONata expression; optionally required. */
+export type ValueSource =
+  string | { path: string; required?: boolean } | { jsonata: string; required?: boolean };
+
+/** What a message for an unknown twin creates. */
+export interface CreateSpec {
+  definition?: string;
+  attributes?: JsonObject;
+  policyId?: string;
+}
+
+/**
+ * An ingest spec as clients send it (`PUT /api/2/ingest/specs/{specId}`).
+ *
+ * @example
+ * { "source": { "http": {} }, "thingId": "fleet:{{$.vin}}",
+ *   "values": { "features/speed/properties/value": "$.speed" } }
+ */
+export interface IngestSpec {
+  source: SpecSource;
+  thingId: string;
+  timestamp?: { path: string; format: TimestampFormat };
+  each?: string;
+  values: Record<string, ValueSource>;
+  /** Target pointers whose value must be present (as `required: true` on the value). */
+  required?: string[];
+  create?: CreateSpec | false;
+}
+
+/** Who put a spec: messages are applied with these rights. */
+export interface SpecOwner {
+  id: string;
+  subjects: string[];
+  admin: boolean;
+  namespaces: string[] | null;
+}
+
+/** One mapped value, compiled. */
+export interface CompiledValue {
+  /** The target pointer as written in the spec (`features/t/properties/value`). */
+  pointer: string;
+  /** Its segments from the thing root. */
+  segments: string[];
+  path?: JsonPath;
+  jsonata?: Expression;
+  required: boolean;
+}
+
+/** A validated spec, ready to map messages. */
+export interface CompiledSpec {
+  specId: string;
+  source: SourceKind;
+  /** The MQTT topic filter, NATS subject or AMQP queue of the source; null over HTTP. */
+  filter: string | null;
+  thingId: Template;
+  timestamp: { path: JsonPath; format: TimestampFormat } | null;
+  /** The list each element of which is one set of observations (its trailing `[*]` removed). */
+  each: JsonPath | null;
+  values: CompiledValue[];
+  create: CreateSpec | null;
+  /** The namespaces the thingId template can produce; null when a placeholder makes the namespace. */
+  namespaces: string[] | null;
+  hasJsonata: boolean;
+}
+
+/** One observation set: what one message (or one `each` element) says about one twin. */
+export interface Observation {
+  thingId: string;
+  /** Epoch ms: from the payload when the spec names a timestamp, else the time of receipt. */
+  timestamp: number;
+  /** Target pointer and value; `0`, `false`, `""` and `null` are values like any other. */
+  values: [string, JsonValue][];
+}
