@@ -220,6 +220,7 @@ export class Platform {
         bodyLimit: config.maxThingBytes * 2,
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,
+        defaultNamespace: config.defaultNamespace,
         authenticator: options.authenticator,
       });
       return new Platform(

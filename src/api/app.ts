@@ -50,6 +50,8 @@ export interface AppOptions {
   maxConnections?: number;
   /** A client that has not sent a request's headers after this many ms gets a 408 and is closed (default 10,000). */
   headersTimeoutMs?: number;
+  /** The namespace of things created by `POST /api/2/things` without one (Ditto's `org.eclipse.ditto`). */
+  defaultNamespace?: string;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
@@ -188,14 +190,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/2/docs' });
 
+  const guard = new ThingGuard(options.policies, {
+    policiesEnforced: authenticator !== trustedAuthenticator,
+  });
   const context: ApiContext = {
     runtime,
     policies: options.policies,
-    guard: new ThingGuard(options.policies, {
-      policiesEnforced: authenticator !== trustedAuthenticator,
-    }),
+    guard,
     identities,
-    ...accessServices(runtime, options.policies),
+    ...accessServices(runtime, options.policies, guard, {
+      defaultNamespace: options.defaultNamespace,
+    }),
   };
   registerSystemRoutes(app, {
     metrics,

@@ -1,4 +1,5 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
+import { isValidNamespace } from '../core/ids.js';
 import type { Durability } from '../store/journal.js';
 
 export interface ServeConfig {
@@ -31,6 +32,8 @@ export interface ServeConfig {
   oidcAudience?: string;
   /** When set, /metrics needs this bearer token or an administrator; unset = public. */
   metricsToken?: string;
+  /** The namespace of things created by `POST /api/2/things` without one. */
+  defaultNamespace: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -61,6 +64,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   oidcJwksUrl: 'TWINFOLD_OIDC_JWKS_URL',
   oidcAudience: 'TWINFOLD_OIDC_AUDIENCE',
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
+  defaultNamespace: 'TWINFOLD_DEFAULT_NAMESPACE',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -80,6 +84,7 @@ export const DEFAULTS: ServeConfig = {
   headersTimeoutMs: 10_000,
   searchTimeoutMs: 5_000,
   accessTtlSeconds: 900,
+  defaultNamespace: 'org.eclipse.ditto',
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -152,6 +157,15 @@ export function resolveConfig(
       );
     }
     config.metricsToken = metricsToken;
+  }
+  const namespace = pick('defaultNamespace');
+  if (namespace !== undefined) {
+    if (!isValidNamespace(namespace)) {
+      throw new ConfigError(
+        `--default-namespace must be a Ditto namespace (e.g. org.acme), got '${namespace}'.`,
+      );
+    }
+    config.defaultNamespace = namespace;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;
