@@ -457,3 +457,24 @@ describe('things - inline policies', () => {
     }
   });
 });
+
+describe('things - DELETE with a JSON content type', () => {
+  it('deletes when a client sends Content-Type: application/json without a body (as Ditto’s client does)', async () => {
+    await createLamp('org.example:ct');
+    const response = await f.request({
+      method: 'DELETE',
+      url: '/api/2/things/org.example:ct/attributes/room',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(204);
+    const malformed = await f.request({
+      method: 'PUT',
+      url: '/api/2/things/org.example:ct/attributes/room',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect([malformed.statusCode, malformed.json().error]).toEqual([400, 'json.invalid']);
+    const room = await f.request({ url: '/api/2/things/org.example:ct/attributes/room' });
+    expect(room.statusCode).toBe(404);
+  });
+});

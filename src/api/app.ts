@@ -162,6 +162,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, parseJson);
+  // Ditto's JavaScript client sends `Content-Type: application/json` on every request, DELETEs
+  // without a body too; as Ditto, such a DELETE is no malformed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'DELETE') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
