@@ -400,6 +400,18 @@ describe('metadata - permissions', () => {
       expect(JSON.parse(header.headers['ditto-metadata'] as string)).toEqual({
         attributes: { open: { note: 'n' } },
       });
+      const search = async (auth: string, filter: string) =>
+        (
+          await fx.request({
+            url: `/api/2/search/things?filter=${encodeURIComponent(filter)}&fields=thingId,_metadata`,
+            headers: { authorization: auth },
+          })
+        ).json().items;
+      expect(await search(alice, 'exists(_metadata/attributes/secret/note)')).toHaveLength(1);
+      expect(await search(bob, 'exists(_metadata/attributes/secret/note)')).toEqual([]);
+      expect(await search(bob, 'eq(_metadata/attributes/open/note,"n")')).toEqual([
+        { thingId: 'ns:perm', _metadata: { attributes: { open: { note: 'n' } } } },
+      ]);
       const sneaky = await fx.request({
         method: 'PATCH',
         url: '/api/2/things/ns:perm',

@@ -88,8 +88,13 @@ function patchLeaves(patch: JsonValue, base: string[], into: string[][] = []): s
   return into;
 }
 
+/**
+ * The thing path a filter, sort or condition path reads. Metadata (`_metadata/<path>/key`) is read
+ * with the permissions of the value it belongs to.
+ */
 function pathSegments(path: string): string[] {
-  const segments = path.split('/').filter((s) => s !== '');
+  let segments = path.split('/').filter((s) => s !== '');
+  if (segments[0] === METADATA) segments = segments.slice(1);
   const star = segments.indexOf('*');
   return star < 0 ? segments : segments.slice(0, star);
 }
