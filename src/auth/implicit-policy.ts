@@ -7,7 +7,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { assertWritable, inScope, type Identity } from './identity.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
 import { defaultPolicy, parsePolicy, type Policy } from './policy-model.js';
-import type { PolicyStore } from './policy-store.js';
+import { assertNotLockedOut, type PolicyStore } from './policy-store.js';
 
 /** What creating a policy with a thing needs besides the policy store. */
 export interface PolicySources {
@@ -110,6 +110,8 @@ export async function preparePolicyForCreate(
   }
   if (policy !== null) {
     if (policies.get(policyId)) throw errors.policyConflict(policyId);
+    // As in Ditto, a policy nobody may edit is invalid before the creator's own lock-out counts.
+    assertNotLockedOut(policy);
     assertNoLockout(policy, identity, options);
     await policies.put(policy);
     return policyId;
