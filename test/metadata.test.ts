@@ -112,6 +112,24 @@ describe('metadata - put-metadata', () => {
     expect(thing.attributes).toEqual({ room: 'hall', floor: 2 });
   });
 
+  it('sets metadata on POST /things too', async () => {
+    const response = await f.send(
+      'POST',
+      '/api/2/things?namespace=ns',
+      LAMP,
+      put([{ key: 'attributes/room/kind', value: 'label' }]),
+    );
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).not.toHaveProperty('_metadata');
+    expect(await metadataOf(response.json().thingId)).toEqual({
+      attributes: { room: { kind: 'label' } },
+    });
+    const conflict = await f.send('POST', '/api/2/things?namespace=ns', LAMP, {
+      'get-metadata': 'attributes',
+    });
+    expectError(conflict, 400, 'things:metadata.headersconflict');
+  });
+
   it('keeps earlier metadata when more is put, and when the thing is replaced (as Ditto)', async () => {
     await f.send('PUT', '/api/2/things/ns:k', LAMP, put([{ key: 'attributes/room/a', value: 1 }]));
     await f.send(
