@@ -367,6 +367,39 @@ describe('metadata - journal and time travel', () => {
   });
 });
 
+describe('metadata - snapshots', () => {
+  it('keeps metadata in snapshots and checkpoints: time travel across them and a restart', async () => {
+    const g = await createAppFixture({ snapshotEvery: 2, checkpointEveryMs: 1 });
+    try {
+      await g.send('PUT', '/api/2/things/ns:s', { attributes: { n: 0 } });
+      for (let n = 1; n <= 5; n++) {
+        const response = await g.send(
+          'PUT',
+          '/api/2/things/ns:s/attributes/n',
+          n,
+          put([{ key: 'seen', value: n }]),
+        );
+        expect(response.statusCode).toBe(204);
+      }
+      await g.restart();
+      for (let revision = 2; revision <= 6; revision++) {
+        const past = await g.request({
+          url: '/api/2/things/ns:s?fields=attributes,_metadata',
+          headers: { 'at-historical-revision': String(revision) },
+        });
+        expect(past.json()).toEqual({
+          attributes: { n: revision - 1 },
+          _metadata: { attributes: { n: { seen: revision - 1 } } },
+        });
+      }
+      const now = await g.request({ url: '/api/2/things/ns:s?fields=_metadata' });
+      expect(now.json()._metadata).toEqual({ attributes: { n: { seen: 5 } } });
+    } finally {
+      await g.close();
+    }
+  });
+});
+
 describe('metadata - permissions', () => {
   it('shows metadata only where its value is readable, and writes it only where the value is writable', async () => {
     const fx = await createSecureFixture();
