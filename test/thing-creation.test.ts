@@ -300,6 +300,13 @@ describe('thing creation - the _policy field', () => {
     expect(plain.json()).not.toHaveProperty('_policy');
     const listed = await send('GET', '/api/2/things?ids=ns:with-policy&fields=_policy', alice);
     expect(listed.json()[0]._policy.entries.reader).toBeDefined();
+    const all = (await send('GET', '/api/2/things?fields=thingId,_policy', alice)).json();
+    const withPolicy = all.find((t: { thingId: string }) => t.thingId === 'ns:with-policy');
+    expect(withPolicy._policy.policyId).toBe('ns:with-policy');
+    const others = (await send('GET', '/api/2/things?fields=thingId,_policy', mallory)).json();
+    expect(others.find((t: { thingId: string }) => t.thingId === 'ns:with-policy')).toEqual({
+      thingId: 'ns:with-policy',
+    });
   });
 });
 

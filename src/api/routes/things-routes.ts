@@ -210,7 +210,9 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         const page = await runtime.search({ ...options, namespaces, visible });
         if (page.cursor)
           reply.header('link', `</api/2/things?option=cursor(${page.cursor})>; rel="next"`);
-        const items = page.docs.map((d) => guard.searchView(identity, d));
+        const items = page.docs.map((d) =>
+          guard.searchView(identity, fields ? withPolicyField(context, identity, d, fields) : d),
+        );
         return sendJson(
           reply,
           200,
