@@ -303,6 +303,12 @@ describe('thing creation - the _policy field', () => {
     const all = (await send('GET', '/api/2/things?fields=thingId,_policy', alice)).json();
     const withPolicy = all.find((t: { thingId: string }) => t.thingId === 'ns:with-policy');
     expect(withPolicy._policy.policyId).toBe('ns:with-policy');
+    const found = await send(
+      'GET',
+      '/api/2/search/things?filter=eq(thingId,"ns:with-policy")&fields=thingId,_policy',
+      alice,
+    );
+    expect(found.json().items[0]._policy.entries.owner).toBeDefined();
     const others = (await send('GET', '/api/2/things?fields=thingId,_policy', mallory)).json();
     expect(others.find((t: { thingId: string }) => t.thingId === 'ns:with-policy')).toEqual({
       thingId: 'ns:with-policy',

@@ -401,7 +401,7 @@ async function change(
  * Ditto's `_policy` field: when selected, the thing's policy as the caller may read it (left out
  * when it may read none of it).
  */
-function withPolicyField<T extends object & { policyId?: unknown }>(
+export function withPolicyField<T extends object & { policyId?: unknown }>(
   { policyEditing }: ApiContext,
   identity: Identity,
   doc: T,
