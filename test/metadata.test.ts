@@ -1,8 +1,19 @@
 // Ditto's metadata on things: put-metadata, get-metadata and delete-metadata with their wildcards,
 // the `_metadata` field, metadata going with removed values, and metadata in time travel.
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppFixture, type AppFixture } from './support/app-fixture.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { DEFAULTS } from '../src/cli/config.js';
+import { Platform } from '../src/platform.js';
+import {
+  postgresMissing,
+  postgresTestSchema,
+  selectedBackends,
+} from '../src/store/test-backends.js';
 import { createSecureFixture } from './support/secure-app-fixture.js';
 
 let f: AppFixture;
@@ -396,6 +407,55 @@ describe('metadata - snapshots', () => {
       expect(now.json()._metadata).toEqual({ attributes: { n: { seen: 5 } } });
     } finally {
       await g.close();
+    }
+  });
+});
+
+describe.skipIf(!selectedBackends().includes('postgres'))('metadata - PostgreSQL', () => {
+  it('journals metadata in PostgreSQL: time travel after a restart', async (context) => {
+    const missing = await postgresMissing();
+    if (missing) return context.skip(missing);
+    const schema = postgresTestSchema();
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-metadata-pg-'));
+    const open = () =>
+      Platform.open(
+        { ...DEFAULTS, data: dir, mqttPort: 0, store: schema.url, storeSchema: schema.schema },
+        {
+          logger: pino({ level: 'silent' }),
+          logRequests: false,
+          adminToken: 'tft_metadata-pg-admin-token-01',
+          accessControl: false,
+        },
+      );
+    let platform = await open();
+    try {
+      const inject = (options: InjectOptions) => platform.app.inject(options);
+      const json = { 'content-type': 'application/json' };
+      await inject({ method: 'PUT', url: '/api/2/things/ns:pg', headers: json, payload: '{}' });
+      for (const n of [1, 2]) {
+        const response = await inject({
+          method: 'PUT',
+          url: '/api/2/things/ns:pg/attributes/n',
+          headers: { ...json, ...put([{ key: 'seen', value: n }]) },
+          payload: String(n),
+        });
+        expect(response.statusCode).toBe(n === 1 ? 201 : 204);
+      }
+      await platform.close();
+      platform = await open();
+      const at = async (revision: number) =>
+        (
+          await inject({
+            url: '/api/2/things/ns:pg?fields=_metadata',
+            headers: { 'at-historical-revision': String(revision) },
+          })
+        ).json()._metadata;
+      expect(await at(2)).toEqual({ attributes: { n: { seen: 1 } } });
+      expect(await at(3)).toEqual({ attributes: { n: { seen: 2 } } });
+    } finally {
+      await platform.close();
+      await schema.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
