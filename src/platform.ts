@@ -244,6 +244,7 @@ export class Platform {
         bodyLimit: config.maxThingBytes * 2,
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,
+        defaultNamespace: config.defaultNamespace,
         authenticator: options.authenticator,
         ingestStore: storage.ingest,
       });

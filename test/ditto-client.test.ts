@@ -2,6 +2,8 @@
 // manages things and policies on a real Twinfold server with Basic and Bearer authentication.
 import {
   DefaultCountOptions,
+  DefaultFieldsOptions,
+  DefaultMatchOptions,
   DefaultSearchOptions,
   DittoNodeClient,
   Eq,
@@ -106,5 +108,81 @@ describe('Eclipse Ditto JavaScript client', () => {
       .catch((error: unknown) => error)) as { status: number; body: { error: string } };
     expect(refused.status).toBe(403);
     expect(refused.body.error).toBe('things:attribute.notmodifiable');
+  });
+
+  it('sets, reads and deletes metadata with put-metadata and delete-metadata', async () => {
+    const alice = client(NodeHttpBasicAuth.newInstance('alice', 'alice-password'));
+    const features = alice.getFeaturesHandle('org.ditto:lamp');
+    const issued = { at: '2026-12-01T12:00:00Z', by: 'ditto-client' };
+    const withMetadata = DefaultMatchOptions.getInstance().addHeader(
+      'put-metadata',
+      JSON.stringify([{ key: '/issued', value: issued }]),
+    );
+    await features.putProperty('light', 'on', true, withMetadata);
+    const things = alice.getThingsHandle();
+    const selected = DefaultFieldsOptions.getInstance().withFields('thingId', '_metadata');
+    const lamp = await things.getThing('org.ditto:lamp', selected);
+    expect(lamp._metadata?.features?.light?.toObject()).toEqual({
+      properties: { on: { issued } },
+    });
+    // Without the field, the client gets the thing as before: no metadata.
+    expect((await things.getThing('org.ditto:lamp'))._metadata).toBeUndefined();
+    await things.putAttribute(
+      'org.ditto:lamp',
+      'floor',
+      2,
+      DefaultMatchOptions.getInstance().addHeader(
+        'delete-metadata',
+        'features/light/properties/on',
+      ),
+    );
+    // delete-metadata on an attribute is relative to it: nothing there, so the light keeps its own.
+    expect((await things.getThing('org.ditto:lamp', selected))._metadata?.features).toBeDefined();
+    await things.putAttributes(
+      'org.ditto:lamp',
+      { room: 'hall', floor: 2 },
+      DefaultMatchOptions.getInstance().addHeader(
+        'put-metadata',
+        '[{"key":"*/checked","value":true}]',
+      ),
+    );
+    const both = (await things.getThing('org.ditto:lamp', selected))._metadata;
+    expect(both?.attributes).toEqual({ room: { checked: true }, floor: { checked: true } });
+    await features.deleteProperty('light', 'on');
+    expect((await things.getThing('org.ditto:lamp', selected))._metadata?.features).toBeUndefined();
+  });
+
+  it('creates things with _copyPolicyFrom, by policy id and by reference', async () => {
+    const alice = client(NodeHttpBasicAuth.newInstance('alice', 'alice-password'));
+    const things = alice.getThingsHandle();
+    const byId = await things.postThing({
+      _copyPolicyFrom: 'org.ditto:lamp',
+      attributes: { kind: 'copy' },
+    });
+    expect(byId.thingId).toMatch(/^org\.eclipse\.ditto:/);
+    expect(byId.policyId).toBe(byId.thingId);
+    const policies = alice.getPoliciesHandle();
+    const original = (await policies.getPolicy('org.ditto:lamp')).toObject() as {
+      entries: unknown;
+    };
+    const copy = (await policies.getPolicy(String(byId.policyId))).toObject() as {
+      entries: unknown;
+    };
+    expect(copy.entries).toEqual(original.entries);
+    const byReference = await things.postThing({
+      _copyPolicyFrom: '{{ ref:things/org.ditto:lamp/policyId }}',
+    });
+    const copied = (await policies.getPolicy(String(byReference.policyId))).toObject() as {
+      entries: unknown;
+    };
+    expect(copied.entries).toEqual(original.entries);
+    // bob may read the lamp but not its policy: he cannot copy it.
+    const bob = client(NodeHttpBasicAuth.newInstance('bob', 'bob-password'));
+    const refused = (await bob
+      .getThingsHandle()
+      .postThing({ _copyPolicyFrom: 'org.ditto:lamp' })
+      .catch((error: unknown) => error)) as { status: number; body: { error: string } };
+    expect(refused.status).toBe(404);
+    expect(refused.body.error).toBe('policies:policy.notfound');
   });
 });

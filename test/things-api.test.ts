@@ -155,8 +155,9 @@ describe('things - collection', () => {
     expect(body.thingId).toMatch(/^org\.example:[0-9a-f-]{36}$/);
     expect(body.policyId).toBe(body.thingId);
     expect(response.headers.location).toContain(`/api/2/things/${body.thingId}`);
+    // Without a namespace, Ditto's default namespace (--default-namespace changes it).
     const withoutNamespace = await f.send('POST', '/api/2/things', {});
-    expect(withoutNamespace.json().thingId).toMatch(/^:[0-9a-f-]{36}$/);
+    expect(withoutNamespace.json().thingId).toMatch(/^org\.eclipse\.ditto:[0-9a-f-]{36}$/);
   });
 
   it('POST with a thingId in the body is rejected', async () => {
@@ -421,7 +422,7 @@ describe('things - fields', () => {
 });
 
 describe('things - inline policies', () => {
-  it('refuses _policy on a thing that exists and _copyPolicyFrom always, changing nothing', async () => {
+  it('refuses _policy and _copyPolicyFrom on a thing that exists, changing nothing', async () => {
     const fx = await createAppFixture();
     try {
       expect(
@@ -438,17 +439,42 @@ describe('things - inline policies', () => {
           'things:policy.notallowed',
         ]);
       }
-      const copied = await fx.send('PUT', '/api/2/things/ns:copy', {
-        _copyPolicyFrom: 'ns:ip',
-      });
-      expect([copied.statusCode, copied.json().error]).toEqual([400, 'things:policy.notallowed']);
+      for (const method of ['PUT', 'PATCH'] as const) {
+        const copied = await fx.send(method, '/api/2/things/ns:ip', {
+          attributes: { a: 3 },
+          _copyPolicyFrom: 'ns:ip',
+        });
+        expect([method, copied.statusCode, copied.json().error]).toEqual([
+          method,
+          400,
+          'things:policy.notallowed',
+        ]);
+      }
       const thing = (await fx.request({ method: 'GET', url: '/api/2/things/ns:ip' })).json();
       expect(thing.attributes).toEqual({ a: 1 });
-      expect((await fx.request({ method: 'GET', url: '/api/2/things/ns:copy' })).statusCode).toBe(
-        404,
-      );
     } finally {
       await fx.close();
     }
+  });
+});
+
+describe('things - DELETE with a JSON content type', () => {
+  it('deletes when a client sends Content-Type: application/json without a body (as Ditto’s client does)', async () => {
+    await createLamp('org.example:ct');
+    const response = await f.request({
+      method: 'DELETE',
+      url: '/api/2/things/org.example:ct/attributes/room',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(204);
+    const malformed = await f.request({
+      method: 'PUT',
+      url: '/api/2/things/org.example:ct/attributes/room',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect([malformed.statusCode, malformed.json().error]).toEqual([400, 'json.invalid']);
+    const room = await f.request({ url: '/api/2/things/org.example:ct/attributes/room' });
+    expect(room.statusCode).toBe(404);
   });
 });

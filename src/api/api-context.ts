@@ -1,7 +1,13 @@
 // What the route modules work with: the runtime, the access-control services and the application services.
+import type { PolicySources } from '../auth/implicit-policy.js';
+import { parsePolicy } from '../auth/policy-model.js';
 import type { IdentityService } from '../auth/identity-service.js';
 import type { PolicyStore } from '../auth/policy-store.js';
 import type { ThingGuard } from '../auth/thing-guard.js';
+import { errors } from '../core/error-registry.js';
+import { assertThingId } from '../core/ids.js';
+import type { JsonObject } from '../core/json.js';
+import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
 import { PermissionChecks } from '../services/permission-check.js';
 import { PolicyEditing } from '../services/policy-editing.js';
@@ -26,13 +32,42 @@ export interface ApiContext extends AccessServices {
   identities?: IdentityService;
 }
 
-/** Builds the application services over one runtime and policy store. */
-export function accessServices(runtime: TwinRuntime, policies: PolicyStore): AccessServices {
+/** Builds the application services over one runtime, policy store and guard. */
+export function accessServices(
+  runtime: TwinRuntime,
+  policies: PolicyStore,
+  guard: ThingGuard,
+  options: { defaultNamespace?: string } = {},
+): AccessServices {
   const policyUsage = new PolicyUsage(runtime, policies);
+  const policyEditing = new PolicyEditing(policies, policyUsage);
+  // Where `_copyPolicyFrom` reads from, with the caller's permissions (as Ditto retrieves them).
+  const sources: PolicySources = {
+    policyIdOfThing: (identity, thingId) => {
+      assertThingId(thingId);
+      const found = runtime.getThing(thingId);
+      if (!found) throw errors.thingNotFound(thingId);
+      const thing = found.thing as unknown as JsonObject;
+      guard.checkRead(identity, thing, resourceOf(thingId, 'policyId'));
+      return found.thing.policyId;
+    },
+    readPolicy: (identity, policyId) => {
+      // The read checks the caller's permissions and yields the part of the policy it may see.
+      const { value } = policyEditing.read(
+        identity,
+        { policyId, part: 'policy', segments: [] },
+        {},
+      );
+      const stored = policies.get(policyId);
+      // Who may read all of it copies it as stored (an administrator, or trusted embedding).
+      if (identity.admin && stored) return structuredClone(stored.policy);
+      return parsePolicy(value, policyId);
+    },
+  };
   return {
-    creation: new ThingCreation(runtime, policies, policyUsage),
+    creation: new ThingCreation(runtime, policies, policyUsage, sources, options.defaultNamespace),
     policyUsage,
-    policyEditing: new PolicyEditing(policies, policyUsage),
+    policyEditing,
     permissionChecks: new PermissionChecks(runtime, policies),
     incarnations: new ThingIncarnations(runtime),
   };

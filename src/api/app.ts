@@ -56,6 +56,8 @@ export interface AppOptions {
   headersTimeoutMs?: number;
   /** Origins whose pages may call the API from a browser (CORS); none when absent or empty. */
   corsOrigin?: CorsOrigins;
+  /** The namespace of things created by `POST /api/2/things` without one (Ditto's `org.eclipse.ditto`). */
+  defaultNamespace?: string;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
@@ -177,6 +179,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, parseJson);
+  // Ditto's JavaScript client sends `Content-Type: application/json` on every request, DELETEs
+  // without a body too; as Ditto, such a DELETE is no malformed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'DELETE') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
@@ -205,14 +214,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/2/docs' });
 
+  const guard = new ThingGuard(options.policies, {
+    policiesEnforced: authenticator !== trustedAuthenticator,
+  });
   const context: ApiContext = {
     runtime,
     policies: options.policies,
-    guard: new ThingGuard(options.policies, {
-      policiesEnforced: authenticator !== trustedAuthenticator,
-    }),
+    guard,
     identities,
-    ...accessServices(runtime, options.policies),
+    ...accessServices(runtime, options.policies, guard, {
+      defaultNamespace: options.defaultNamespace,
+    }),
   };
   const ingest = options.ingestStore
     ? new IngestService({

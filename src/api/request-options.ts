@@ -4,6 +4,7 @@ import { errors } from '../core/error-registry.js';
 import { TwinfoldError } from '../core/errors.js';
 import { parseEntityTags } from '../core/etag.js';
 import { parseFields, type FieldSelector } from '../core/fields.js';
+import { parseMetadataKeys, parsePutMetadata, type MetadataCommand } from '../core/metadata.js';
 import type { Preconditions } from '../core/preconditions.js';
 import type { FilterNode } from '../rql/ast.js';
 import { parseFilter } from '../rql/parse-filter.js';
@@ -78,4 +79,52 @@ export function historicalOf(
     return { timestamp: parsed };
   }
   return undefined;
+}
+
+/** Ditto's `allow-policy-lockout` (`true` or `false`). */
+export function allowPolicyLockoutOf(request: FastifyRequest): boolean {
+  const raw = header(request, 'allow-policy-lockout');
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false')
+    throw errors.headerInvalid('allow-policy-lockout', raw, 'boolean');
+  return raw === 'true';
+}
+
+/**
+ * The metadata headers of a request: `get-metadata` on reads; `put-metadata` or
+ * `delete-metadata` on PUT and PATCH. One per request, as in Ditto; any other use is a 400.
+ */
+export function metadataHeadersOf(
+  request: FastifyRequest,
+): { get?: string[][]; command?: MetadataCommand } | undefined {
+  const put = header(request, 'put-metadata');
+  const get = header(request, 'get-metadata');
+  const del = header(request, 'delete-metadata');
+  if (put === undefined && get === undefined && del === undefined) return undefined;
+  const count =
+    (put === undefined ? 0 : 1) + (get === undefined ? 0 : 1) + (del === undefined ? 0 : 1);
+  const reading = request.method === 'GET' || request.method === 'HEAD';
+  if (count > 1)
+    throw errors.metadataHeadersConflict(
+      reading
+        ? "Multiple metadata headers were specified. For GET requests only the 'get-metadata' header can be specified."
+        : "Multiple metadata headers were specified. For PUT/PATCH requests either the 'put-metadata' or 'delete-metadata' header can be specified not both at the same time.",
+    );
+  if (reading) {
+    if (get === undefined)
+      throw errors.metadataHeadersConflict(
+        "A GET request only takes the 'get-metadata' header; put-metadata and delete-metadata go with PUT or PATCH.",
+      );
+    return { get: parseMetadataKeys(get, 'get-metadata') };
+  }
+  if (request.method === 'DELETE' || get !== undefined)
+    throw errors.metadataHeadersConflict(
+      'put-metadata and delete-metadata go with PUT or PATCH (deleting a value deletes its metadata), get-metadata with GET.',
+    );
+  return {
+    command:
+      put !== undefined
+        ? { put: parsePutMetadata(put) }
+        : { delete: parseMetadataKeys(del as string, 'delete-metadata') },
+  };
 }

@@ -6,6 +6,7 @@ import type { TwinEvent } from '../core/events.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { formatPointer } from '../core/json-pointer.js';
 import { notFoundError, type ResourceKind, type ThingResource } from '../core/thing-resource.js';
+import { METADATA } from '../core/metadata.js';
 import { namespaceOf } from '../core/thing.js';
 import { assertWritable, inScope, type Identity } from './identity.js';
 import type { PolicyEnforcer } from './policy-enforcer.js';
@@ -21,9 +22,18 @@ export interface ReadAccess {
   docView<T extends object>(doc: T): T;
   /** What entity tags are computed over; undefined when the whole resource is readable. */
   tagView?: TagView;
+  /**
+   * The readable part of metadata at the resource (metadata of a value is readable where the
+   * value is); undefined when none of it is.
+   */
+  metadataView(metadata: JsonValue): JsonValue | undefined;
 }
 
-const FULL_ACCESS: ReadAccess = { view: (value) => value, docView: (doc) => doc };
+const FULL_ACCESS: ReadAccess = {
+  view: (value) => value,
+  docView: (doc) => doc,
+  metadataView: (metadata) => metadata,
+};
 
 /**
  * The not-found error of a resource as the requester sees the thing: a hidden part is named
@@ -78,8 +88,13 @@ function patchLeaves(patch: JsonValue, base: string[], into: string[][] = []): s
   return into;
 }
 
+/**
+ * The thing path a filter, sort or condition path reads. Metadata (`_metadata/<path>/key`) is read
+ * with the permissions of the value it belongs to.
+ */
 function pathSegments(path: string): string[] {
-  const segments = path.split('/').filter((s) => s !== '');
+  let segments = path.split('/').filter((s) => s !== '');
+  if (segments[0] === METADATA) segments = segments.slice(1);
   const star = segments.indexOf('*');
   return star < 0 ? segments : segments.slice(0, star);
 }
@@ -162,6 +177,7 @@ export class ThingGuard {
         return seen;
       },
       docView: (doc) => this.documentView(enforcer, doc),
+      metadataView: (metadata) => enforcer.view('thing', segments, metadata),
       tagView: enforcer.hasUnrestricted('thing', segments, 'READ')
         ? undefined
         : (value) => enforcer.view('thing', segments, value),
@@ -173,6 +189,11 @@ export class ThingGuard {
     const readable = (enforcer.view('thing', [], doc as unknown as JsonObject) ?? {}) as JsonObject;
     for (const [key, value] of Object.entries(doc)) {
       if (ALWAYS_READABLE.has(key)) result[key] = value;
+      else if (key === METADATA) {
+        // The metadata tree has the thing's paths: it is read with the permissions of its values.
+        const seen = enforcer.view('thing', [], value as JsonValue);
+        if (seen !== undefined) result[key] = seen;
+      } else if (key === '_policy') result[key] = value;
       else if (readable[key] !== undefined) result[key] = readable[key];
     }
     return result as T;
@@ -197,6 +218,24 @@ export class ThingGuard {
       const value = enforcer.view('thing', event.path, event.value);
       return value === undefined ? null : { ...event, value };
     };
+  }
+
+  /**
+   * Metadata keys a merge sets or deletes (absolute paths) must each lie where the identity may
+   * write without restriction, as the values of the patch must.
+   */
+  checkMetadataWritable(
+    identity: Identity,
+    thing: JsonObject | null,
+    resource: ThingResource,
+    paths: string[][],
+  ): void {
+    if (identity.admin || thing === null) return;
+    const enforcer = this.enforcer(identity, thing.policyId);
+    if (!enforcer || enforcer.hasUnrestricted('thing', resource.segments, 'WRITE')) return;
+    for (const path of paths)
+      if (!enforcer.hasUnrestricted('thing', pathSegments(path.join('/')), 'WRITE'))
+        throw notModifiable(resource);
   }
 
   /** Conditions may only test fields the identity can read in full (else 412, as Ditto). */

@@ -109,4 +109,14 @@ describe('serve configuration', () => {
       /TWINFOLD_CORS_ORIGIN/,
     );
   });
+
+  it('reads the namespace of POST /things from --default-namespace or TWINFOLD_DEFAULT_NAMESPACE', () => {
+    expect(resolveConfig({}, {}).defaultNamespace).toBe('org.eclipse.ditto');
+    const env = { TWINFOLD_DEFAULT_NAMESPACE: 'org.env' };
+    expect(resolveConfig({}, env).defaultNamespace).toBe('org.env');
+    expect(resolveConfig({ defaultNamespace: 'org.flag' }, env).defaultNamespace).toBe('org.flag');
+    expect(() => resolveConfig({ defaultNamespace: 'not a namespace' }, {})).toThrow(
+      /--default-namespace must be a Ditto namespace/,
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
 import { parseCorsOrigins } from '../api/cors.js';
+import { isValidNamespace } from '../core/ids.js';
 import type { Durability } from '../store/journal.js';
 
 export interface ServeConfig {
@@ -34,6 +35,8 @@ export interface ServeConfig {
   metricsToken?: string;
   /** Origins whose pages may call the API from a browser (CORS): none by default, `['*']` for any. */
   corsOrigin: string[];
+  /** The namespace of things created by `POST /api/2/things` without one. */
+  defaultNamespace: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -65,6 +68,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   oidcAudience: 'TWINFOLD_OIDC_AUDIENCE',
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
   corsOrigin: 'TWINFOLD_CORS_ORIGIN',
+  defaultNamespace: 'TWINFOLD_DEFAULT_NAMESPACE',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -85,6 +89,7 @@ export const DEFAULTS: ServeConfig = {
   searchTimeoutMs: 5_000,
   accessTtlSeconds: 900,
   corsOrigin: [],
+  defaultNamespace: 'org.eclipse.ditto',
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -164,6 +169,15 @@ export function resolveConfig(
     if ('error' in origins)
       throw new ConfigError(`--cors-origin / TWINFOLD_CORS_ORIGIN: ${origins.error}.`);
     config.corsOrigin = origins;
+  }
+  const namespace = pick('defaultNamespace');
+  if (namespace !== undefined) {
+    if (!isValidNamespace(namespace)) {
+      throw new ConfigError(
+        `--default-namespace must be a Ditto namespace (e.g. org.acme), got '${namespace}'.`,
+      );
+    }
+    config.defaultNamespace = namespace;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

@@ -88,6 +88,12 @@ program
   )
   .addOption(
     new Option(
+      '--default-namespace <namespace>',
+      'namespace of POST /api/2/things without one (TWINFOLD_DEFAULT_NAMESPACE, default org.eclipse.ditto)',
+    ),
+  )
+  .addOption(
+    new Option(
       '--access-ttl-seconds <n>',
       'lifetime of login JWTs (TWINFOLD_ACCESS_TTL_SECONDS, default 900)',
     ),

@@ -174,12 +174,62 @@ export const errors = {
       `The Thing with ID '${thingId}' could not be modified as it contained an inline Policy.`,
       'Inline policies (_policy) are only allowed when a Thing is created; edit its policy at /api/2/policies/{policyId}.',
     ),
-  copyPolicyFromUnsupported: () =>
+  copyPolicyFromNotAllowed: (thingId: string) =>
     make(
       'things:policy.notallowed',
       400,
-      'Creating a Thing with _copyPolicyFrom is not supported yet.',
-      'Give the Thing an existing policyId, or an inline _policy, instead.',
+      `The Thing with ID '${thingId}' could not be modified as it contained _copyPolicyFrom.`,
+      'A policy can only be copied when a Thing is created; edit its policy at /api/2/policies/{policyId}.',
+    ),
+  copyPolicyFromInvalid: (value: string) =>
+    make(
+      'things:policy.copy.invalid',
+      400,
+      `The value '${value}' of '_copyPolicyFrom' is neither a Policy ID nor a reference like '{{ ref:things/<thingId>/policyId }}'.`,
+      "Give the ID of the policy to copy, or '{{ ref:things/<thingId>/policyId }}' to copy the policy of another Thing.",
+    ),
+  copyPolicyConflict: () =>
+    make(
+      'things:policy.copy.invalid',
+      400,
+      "A Thing can be created with either an inline '_policy' or '_copyPolicyFrom', not both.",
+      "Remove '_policy' or '_copyPolicyFrom' from the Thing JSON.",
+    ),
+  /** Ditto's PolicyNotCreatableException: the creator would lock itself out of the new policy. */
+  policyNotCreatable: (policyId: string) =>
+    make(
+      'policies:policy.notcreatable',
+      403,
+      `The Policy with ID '${policyId}' could not be created as the requester had insufficient permissions.`,
+      "Check if you have sufficient permissions in the new policy to create: keep unrestricted WRITE on 'policy:/' for yourself, or send 'allow-policy-lockout: true'.",
+    ),
+  metadataHeadersConflict: (detail: string) =>
+    make(
+      'things:metadata.headersconflict',
+      400,
+      'Metadata of the Thing could not be created, modified, retrieved or deleted.',
+      detail,
+    ),
+  metadataNotModifiable: () =>
+    make(
+      'things:metadata.notmodifiable',
+      400,
+      'Metadata of the Thing could not be modified',
+      "The '_metadata' of an existing Thing is changed with the put-metadata and delete-metadata headers, not in the Thing JSON.",
+    ),
+  metadataWildcardInvalid: (expression: string, header: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The wildcard expression '${expression}' in header '${header}' is not valid.`,
+      `Verify that the value of the '${header}' header is valid and try again.`,
+    ),
+  metadataHeaderInvalid: (header: string, detail: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The value of the header '${header}' is invalid: ${detail}`,
+      `Verify that the value of the header '${header}' is valid and try again.`,
     ),
   thingIdNotSettable: () =>
     make(

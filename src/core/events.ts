@@ -1,6 +1,7 @@
 // Events: one journaled change of one twin, named with Ditto's event vocabulary.
 import type { JsonValue } from './json.js';
 import { formatPointer } from './json-pointer.js';
+import { withoutMetadata } from './metadata.js';
 import type { ChangeAction, ThingChange } from './thing-change.js';
 
 /** A journaled event. `timestamp` is epoch milliseconds. */
@@ -66,6 +67,7 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
     revision: event.revision,
     timestamp: new Date(event.timestamp).toISOString(),
   };
-  if (event.action !== 'deleted') result.value = event.value;
+  if (event.action !== 'deleted')
+    result.value = event.path.length === 0 ? withoutMetadata(event.value ?? null) : event.value;
   return result;
 }

@@ -2,6 +2,7 @@
 import type { JsonObject, JsonValue } from './json.js';
 import { deleteAt, getAt, setAt } from './json-pointer.js';
 import { applyMergePatch } from './merge-patch.js';
+import { METADATA, nullPaths, removeMetadataAt } from './metadata.js';
 
 export type ChangeAction = 'created' | 'modified' | 'merged' | 'deleted';
 
@@ -13,8 +14,33 @@ export interface ThingChange {
   value?: JsonValue;
 }
 
-/** Applies a change to a thing (`null` when absent), returning the new thing or `null` once deleted. */
+/**
+ * Applies a change to a thing (`null` when absent), returning the new thing or `null` once deleted.
+ * The metadata of values a change removes goes with them (a deletion, a merge patch's `null`s, a
+ * value replaced by `{}`); a thing without metadata pays nothing for that.
+ */
 export function applyChange(thing: JsonObject | null, change: ThingChange): JsonObject | null {
+  const next = applyValueChange(thing, change);
+  if (next === null || next[METADATA] === undefined || change.action === 'created') return next;
+  const { action, path, value } = change;
+  if (action === 'deleted') return removeMetadataAt(next, path);
+  if (action === 'merged') {
+    if (value === null) return removeMetadataAt(next, path);
+    let result = next;
+    for (const removed of nullPaths(value, path)) result = removeMetadataAt(result, removed);
+    return result;
+  }
+  if (path.length > 0 && isEmptyObject(value)) return removeMetadataAt(next, path);
+  return next;
+}
+
+function isEmptyObject(value: JsonValue | undefined): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const _key in value) return false;
+  return true;
+}
+
+function applyValueChange(thing: JsonObject | null, change: ThingChange): JsonObject | null {
   const { action, path, value } = change;
   if (path.length === 0) {
     if (action === 'deleted') return null;

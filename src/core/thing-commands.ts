@@ -3,6 +3,7 @@ import { errors } from './error-registry.js';
 import { assertKeysDeep } from './ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { getAt } from './json-pointer.js';
+import { METADATA } from './metadata.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
 import { withoutSpecialFields } from './thing.js';
@@ -93,6 +94,13 @@ export function planModify(
   if (resource.kind === 'thing') {
     const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
     const next = normaliseThing(value, resource.thingId, fallback);
+    // As in Ditto, replacing a thing keeps its metadata; creating one may set it inline.
+    const metadata = thing ? thing[METADATA] : (value as JsonObject)[METADATA];
+    if (metadata !== undefined) {
+      if (!isJsonObject(metadata))
+        throw errors.jsonInvalid("The '_metadata' of a thing must be a JSON object.");
+      if (Object.keys(metadata).length > 0) next[METADATA] = metadata;
+    }
     return {
       change: { action: thing ? 'modified' : 'created', path: [], value: next },
       next,

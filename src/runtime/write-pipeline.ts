@@ -8,9 +8,16 @@ import { hasCode } from '../core/errors.js';
 import { contentTag, revisionTag, type TagView } from '../core/etag.js';
 import type { TwinEvent } from '../core/events.js';
 import { assertThingId } from '../core/ids.js';
-import type { JsonObject, JsonPrimitive, JsonValue } from '../core/json.js';
+import { isJsonObject, type JsonObject, type JsonPrimitive, type JsonValue } from '../core/json.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { getAt } from '../core/json-pointer.js';
+import {
+  applyMetadataCommand,
+  metadataOf,
+  valuesAt,
+  withMetadata,
+  type MetadataCommand,
+} from '../core/metadata.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
 import { planDelete, planMerge, planModify, type PlannedChange } from '../core/thing-commands.js';
 import { notFoundError, type ThingResource } from '../core/thing-resource.js';
@@ -32,6 +39,8 @@ export interface WriteRequest {
   preconditions?: Preconditions;
   condition?: FilterNode;
   originator?: string;
+  /** `put-metadata` or `delete-metadata`: what the write does to the thing's metadata. */
+  metadata?: MetadataCommand;
   /**
    * Runs synchronously against the current state before anything else (authorisation); returns
    * what of the resource the requester may read when that is not all of it.
@@ -226,6 +235,7 @@ export class WritePipeline {
     else
       planned =
         kind === 'merge' ? planMerge(thing, resource, value) : planModify(thing, resource, value);
+    if (request.metadata) planned = this.withMetadata(thing, planned, request, request.metadata);
     const steps = request.steps ? [...request.steps, ...this.parts.steps] : this.parts.steps;
     if (steps.length === 0) return planned;
     const all = [planned];
@@ -234,6 +244,40 @@ export class WritePipeline {
       if (added) all.push(...added);
     }
     return combineChanges(thing, all);
+  }
+
+  /**
+   * The planned change with the request's metadata command applied: one change of the whole thing
+   * (its values and its `_metadata`), journaled as such so that history and replay carry it.
+   */
+  private withMetadata(
+    thing: JsonObject | null,
+    planned: PlannedChange,
+    request: WriteRequest,
+    command: MetadataCommand,
+  ): PlannedChange {
+    const { next } = planned;
+    if (next === null) return planned;
+    const { resource, value } = request;
+    // Wildcards expand over what the request wrote; at the root, over the thing's values.
+    const written =
+      resource.kind === 'thing' && isJsonObject(value)
+        ? { attributes: value.attributes ?? null, features: value.features ?? null }
+        : value;
+    const tree = applyMetadataCommand(
+      metadataOf(next),
+      resource.segments,
+      command,
+      written,
+      valuesAt(next, resource.segments),
+    );
+    const updated = withMetadata(next, tree);
+    const action = thing === null ? 'created' : 'modified';
+    return {
+      change: { action, path: [], value: updated },
+      next: updated,
+      created: planned.created,
+    };
   }
 
   private checkPreconditions(

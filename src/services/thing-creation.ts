@@ -1,6 +1,10 @@
-// Creating a thing together with its implicit or inline policy, one creation per thingId at a time.
+// Creating a thing together with its implicit, inline or copied policy, one creation per thingId at a time.
 import { randomUUID } from 'node:crypto';
-import { preparePolicyForCreate } from '../auth/implicit-policy.js';
+import {
+  preparePolicyForCreate,
+  type CreationOptions,
+  type PolicySources,
+} from '../auth/implicit-policy.js';
 import type { Identity } from '../auth/identity.js';
 import type { PolicyStore } from '../auth/policy-store.js';
 import { errors } from '../core/error-registry.js';
@@ -26,19 +30,30 @@ export interface AppliedWrite {
  * const result = await pending; // result.created: this request created the thing
  */
 /**
- * A write to a thing that exists: an inline `_policy` in its body is refused (Ditto's
- * `things:policy.notallowed`), not dropped. The check runs after authorisation, so that a caller
- * who may not know of the thing gets the answer for a missing one.
+ * A write to a thing that exists: what only a creation may carry in its body (an inline `_policy`,
+ * `_copyPolicyFrom`, `_metadata`) is refused, not dropped (Ditto's `things:policy.notallowed` and
+ * `things:metadata.notmodifiable`). The check runs after authorisation, so that a caller who may
+ * not know of the thing gets the answer for a missing one.
  */
-function refuseInlinePolicy(request: WriteRequest): WriteRequest {
+function refuseCreationFields(request: WriteRequest): WriteRequest {
   const body = request.resource.kind === 'thing' ? request.value : undefined;
-  if (!isJsonObject(body) || !('_policy' in body)) return request;
+  if (!isJsonObject(body)) return request;
+  const policy = '_policy' in body;
+  const copy = '_copyPolicyFrom' in body;
+  // A merge patch never creates metadata inline: only a PUT creating the thing may.
+  const metadata = '_metadata' in body;
+  if (!policy && !copy && !metadata) return request;
   const { authorize } = request;
+  const { thingId } = request.resource;
   return {
     ...request,
     authorize: (thing) => {
       const view = authorize?.(thing);
-      if (thing !== null) throw errors.inlinePolicyNotAllowed(request.resource.thingId);
+      if (thing !== null || request.kind === 'merge') {
+        if (policy && thing !== null) throw errors.inlinePolicyNotAllowed(thingId);
+        if (copy && thing !== null) throw errors.copyPolicyFromNotAllowed(thingId);
+        if (metadata) throw errors.metadataNotModifiable();
+      }
       return view;
     },
   };
@@ -52,34 +67,41 @@ export class ThingCreation {
     private readonly runtime: TwinRuntime,
     private readonly policies: PolicyStore,
     private readonly usage: PolicyUsage,
+    private readonly sources: PolicySources,
+    /** The namespace of `POST /things` without `namespace` (Ditto's `org.eclipse.ditto`). */
+    readonly defaultNamespace = 'org.eclipse.ditto',
   ) {}
 
   /**
    * Applies a thing-level PUT or PATCH that may create the thing (preparing its policy first);
    * other writes and writes to existing things go straight to the runtime.
    */
-  async write(identity: Identity, request: WriteRequest): Promise<AppliedWrite> {
+  async write(
+    identity: Identity,
+    request: WriteRequest,
+    options: CreationOptions = {},
+  ): Promise<AppliedWrite> {
     const thingId = request.resource.thingId;
-    const body = request.resource.kind === 'thing' ? request.value : undefined;
-    if (isJsonObject(body) && '_copyPolicyFrom' in body) throw errors.copyPolicyFromUnsupported();
     if (!this.mayCreate(request))
-      return { pending: this.runtime.write(refuseInlinePolicy(request)) };
-    return this.serialised(thingId, () => this.create(identity, request));
+      return { pending: this.runtime.write(refuseCreationFields(request)) };
+    return this.serialised(thingId, () => this.create(identity, request, options));
   }
 
   /** POST /things: creates a thing with a generated id `<namespace>:<uuid>`. */
   async createWithGeneratedId(
     identity: Identity,
-    namespace: string,
+    namespace: string | undefined,
     requestFor: (thingId: string) => Omit<WriteRequest, 'kind' | 'resource'>,
+    options: CreationOptions = {},
   ): Promise<AppliedWrite & { thingId: string }> {
+    namespace ??= this.defaultNamespace;
     if (!isValidNamespace(namespace)) throw errors.thingIdInvalid(`${namespace}:`);
     const thingId = `${namespace}:${randomUUID()}`;
     const request = requestFor(thingId);
     if (isJsonObject(request.value) && 'thingId' in request.value)
       throw errors.thingIdNotSettablePost();
     const resource = resourceOf(thingId, 'thing');
-    const applied = await this.write(identity, { ...request, kind: 'modify', resource });
+    const applied = await this.write(identity, { ...request, kind: 'modify', resource }, options);
     return { ...applied, thingId };
   }
 
@@ -91,20 +113,26 @@ export class ThingCreation {
     );
   }
 
-  private async create(identity: Identity, request: WriteRequest): Promise<AppliedWrite> {
+  private async create(
+    identity: Identity,
+    request: WriteRequest,
+    options: CreationOptions,
+  ): Promise<AppliedWrite> {
     // Another creation of this thing may have finished while this one waited for its turn.
     if (!this.mayCreate(request))
-      return { pending: this.runtime.write(refuseInlinePolicy(request)) };
+      return { pending: this.runtime.write(refuseCreationFields(request)) };
     const thingId = request.resource.thingId;
     const created = await preparePolicyForCreate(
       this.policies,
+      this.sources,
       identity,
       thingId,
       request.value ?? null,
+      options,
     );
     let pending: Promise<WriteResult>;
     try {
-      pending = this.runtime.write(request);
+      pending = this.runtime.write(refuseCreationFields(request));
     } catch (error) {
       if (created) await this.rollback(created);
       throw error;

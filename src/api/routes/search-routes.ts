@@ -13,6 +13,7 @@ import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { mediaTypeOf } from '../request-body.js';
 import { sendJson } from '../reply.js';
+import { withPolicyField } from './things-routes.js';
 
 type Params = Record<string, string[]>;
 
@@ -86,7 +87,8 @@ function single(params: Params, name: string): string | undefined {
   return values[0];
 }
 
-export function registerSearchRoutes(app: FastifyInstance, { runtime, guard }: ApiContext): void {
+export function registerSearchRoutes(app: FastifyInstance, context: ApiContext): void {
+  const { runtime, guard } = context;
   const search = async (request: FastifyRequest) => {
     const params = paramsOf(request);
     const identity = identityOf(request);
@@ -103,7 +105,10 @@ export function registerSearchRoutes(app: FastifyInstance, { runtime, guard }: A
     const visible = guard.searchVisibility(identity, paths);
     const page = await runtime.search({ filter, namespaces, ...options, visible });
     const items = page.docs.map((found) => {
-      const doc = guard.searchView(identity, found);
+      const doc = guard.searchView(
+        identity,
+        fields ? withPolicyField(context, identity, found, fields) : found,
+      );
       return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
     });
     const body: { items: JsonValue[]; cursor?: string } = { items };

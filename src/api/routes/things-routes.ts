@@ -13,7 +13,15 @@ import {
   type ResourceKind,
   type ThingResource,
 } from '../../core/thing-resource.js';
+import {
+  metadataHeaderValue,
+  metadataOf,
+  selectMetadata,
+  valuesAt,
+  withoutMetadata,
+} from '../../core/metadata.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
+import type { FieldSelector } from '../../core/fields.js';
 import { parseOptions } from '../../rql/parse-options.js';
 import { filterPaths } from '../../rql/filter-paths.js';
 import type { WriteKind, WriteRequest, WriteResult } from '../../runtime/twin-runtime.js';
@@ -21,7 +29,14 @@ import { incarnationAt } from '../../services/thing-incarnations.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
-import { conditionOf, fieldsOf, historicalOf, preconditionsOf } from '../request-options.js';
+import {
+  allowPolicyLockoutOf,
+  conditionOf,
+  fieldsOf,
+  historicalOf,
+  metadataHeadersOf,
+  preconditionsOf,
+} from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
@@ -195,7 +210,9 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         const page = await runtime.search({ ...options, namespaces, visible });
         if (page.cursor)
           reply.header('link', `</api/2/things?option=cursor(${page.cursor})>; rel="next"`);
-        const items = page.docs.map((d) => guard.searchView(identity, d));
+        const items = page.docs.map((d) =>
+          guard.searchView(identity, fields ? withPolicyField(context, identity, d, fields) : d),
+        );
         return sendJson(
           reply,
           200,
@@ -214,8 +231,13 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         if (!access) continue; // unreadable things are left out, as missing ones are
         things.push(
           fields
-            ? projectFields(access.docView(toSearchDocument(thing, meta)), fields)
-            : access.view(thing as unknown as JsonValue),
+            ? projectFields(
+                access.docView(
+                  withPolicyField(context, identity, toSearchDocument(thing, meta), fields),
+                ),
+                fields,
+              )
+            : access.view(withoutMetadata(thing as unknown as JsonValue)),
         );
       }
       return sendJson(reply, 200, things);
@@ -232,37 +254,42 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       },
     },
     async (request, reply) => {
-      const namespace = (request.query as Record<string, string | undefined>).namespace ?? '';
+      const namespace = (request.query as Record<string, string | undefined>).namespace;
       const body = request.body === undefined || request.body === '' ? {} : jsonBodyOf(request);
       const identity = identityOf(request);
       assertWritable(identity);
+      const metadata = metadataHeadersOf(request)?.command;
       const { thingId, pending } = await context.creation.createWithGeneratedId(
         identity,
         namespace,
         (id) => ({
           value: body,
           originator: identity.id,
+          metadata,
           authorize: (thing) =>
             guard.checkWrite(identity, thing, 'modify', resourceOf(id, 'thing'), body),
         }),
+        { allowPolicyLockout: allowPolicyLockoutOf(request) },
       );
       const result = await pending;
       reply.header('location', `${requestUrl(request)}/${thingId}`);
-      return sendJson(reply, 201, result.value ?? null, result.etag);
+      return sendJson(reply, 201, withoutMetadata(result.value ?? null), result.etag);
     },
   );
 }
 
 async function retrieve(
-  { runtime, guard, incarnations }: ApiContext,
+  context: ApiContext,
   kind: ResourceKind,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  const { runtime, guard, incarnations } = context;
   const resource = resourceFrom(request, kind);
   const identity = identityOf(request);
   guard.assertInScope(identity, resource.thingId);
   const fields = fieldsOf(request);
+  const getMetadata = metadataHeadersOf(request)?.get;
   const condition = conditionOf(request);
   let access: ReadAccess | undefined;
   const at = historicalOf(request);
@@ -290,8 +317,22 @@ async function retrieve(
   const seen = access as ReadAccess;
   const body =
     kind === 'thing' && fields
-      ? projectFields(seen.docView(result.doc()), fields)
-      : projectValue(seen.view(result.value), fields);
+      ? projectFields(
+          seen.docView(withPolicyField(context, identity, result.doc(), fields)),
+          fields,
+        )
+      : projectValue(
+          seen.view(kind === 'thing' ? withoutMetadata(result.value) : result.value),
+          fields,
+        );
+  if (getMetadata) {
+    const thing = result.doc() as unknown as JsonObject;
+    const values = valuesAt(thing, resource.segments);
+    const selected = seen.metadataView(
+      selectMetadata(metadataOf(thing), resource.segments, getMetadata, values),
+    );
+    reply.header('ditto-metadata', metadataHeaderValue(selected ?? {}));
+  }
   return sendJson(reply, 200, body, result.etag);
 }
 
@@ -308,6 +349,8 @@ async function change(
   assertWritable(identity);
   const value = method === 'DELETE' ? undefined : jsonBodyOf(request);
   const condition = conditionOf(request);
+  const metadata = metadataHeadersOf(request)?.command;
+  const allowPolicyLockout = allowPolicyLockoutOf(request);
   const write: WriteRequest = {
     kind: WRITE_KIND[method],
     resource,
@@ -318,16 +361,22 @@ async function change(
     authorize: (thing) => {
       const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
       if (condition && thing) guard.checkConditionReadable(identity, thing, filterPaths(condition));
+      if (metadata && method === 'PATCH') {
+        const keys = 'put' in metadata ? metadata.put.map((entry) => entry.key) : metadata.delete;
+        const paths = keys.map((key) => [...resource.segments, ...key]);
+        guard.checkMetadataWritable(identity, thing, resource, paths);
+      }
       return view;
     },
   };
+  if (metadata) write.metadata = metadata;
   let pending: Promise<WriteResult>;
   try {
     // A thing-level PUT or PATCH goes through the creation service: it creates a missing thing
     // (with its policy) and refuses what only a creation may carry (an inline policy).
     pending =
       kind === 'thing' && method !== 'DELETE'
-        ? (await creation.write(identity, write)).pending
+        ? (await creation.write(identity, write, { allowPolicyLockout })).pending
         : runtime.write(write);
   } catch (error) {
     throw redactedSize(runtime, guard, identity, resource.thingId, error);
@@ -341,10 +390,32 @@ async function change(
   const result = await pending;
   if (result.created) {
     reply.header('location', requestUrl(request));
-    return sendJson(reply, 201, result.value ?? null, result.etag);
+    const created = kind === 'thing' ? withoutMetadata(result.value ?? null) : result.value;
+    return sendJson(reply, 201, created ?? null, result.etag);
   }
   if (result.etag) reply.header('etag', result.etag);
   return reply.code(204).send();
+}
+
+/**
+ * Ditto's `_policy` field: when selected, the thing's policy as the caller may read it (left out
+ * when it may read none of it).
+ */
+export function withPolicyField<T extends object & { policyId?: unknown }>(
+  { policyEditing }: ApiContext,
+  identity: Identity,
+  doc: T,
+  fields: FieldSelector,
+): T {
+  if (!fields.some((field) => field[0] === '_policy') || typeof doc.policyId !== 'string')
+    return doc;
+  try {
+    const target = { policyId: doc.policyId, part: 'policy' as const, segments: [] };
+    return { ...doc, _policy: policyEditing.read(identity, target, {}).value };
+  } catch (error) {
+    if (hasCode(error, 'policies:policy.notfound')) return doc;
+    throw error;
+  }
 }
 
 /**
