@@ -55,6 +55,7 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
     known = errors.internal();
   }
   if (known.code === 'storage.unavailable') reply.header('retry-after', '1');
+  if (known.etag) reply.header('etag', known.etag);
   if (known.status === 304) {
     void reply.code(304).send();
     return;
