@@ -50,20 +50,39 @@ export type RouteClass =
   | 'thing-read'
   | 'thing-write'
   | 'thing-merge'
+  | 'thing-delete'
   | 'thing-create'
   | 'thing-list'
   | 'policy-read'
   | 'policy-write'
+  | 'policy-delete'
   | 'search'
   | 'api'
   | 'system';
 
 /** Resource headers and the route classes that read them; elsewhere they are refused. */
 const RESOURCE_HEADERS: Record<string, readonly RouteClass[]> = {
-  'if-match': ['thing-read', 'thing-write', 'thing-merge', 'policy-read', 'policy-write'],
-  'if-none-match': ['thing-read', 'thing-write', 'thing-merge', 'policy-read', 'policy-write'],
+  'if-match': [
+    'thing-read',
+    'thing-write',
+    'thing-merge',
+    'thing-delete',
+    'policy-read',
+    'policy-write',
+    'policy-delete',
+  ],
+  'if-none-match': [
+    'thing-read',
+    'thing-write',
+    'thing-merge',
+    'thing-delete',
+    'policy-read',
+    'policy-write',
+    'policy-delete',
+  ],
+  // Ditto weighs if-equal on modify and merge commands only.
   'if-equal': ['thing-write', 'thing-merge', 'policy-write'],
-  condition: ['thing-read', 'thing-write', 'thing-merge'],
+  condition: ['thing-read', 'thing-write', 'thing-merge', 'thing-delete'],
   'at-historical-revision': ['thing-read', 'policy-read'],
   'at-historical-timestamp': ['thing-read', 'policy-read'],
   'merge-thing-patch-conditions': ['thing-merge'],
@@ -74,6 +93,7 @@ const RESOURCE_HEADER_NAMES = Object.keys(RESOURCE_HEADERS);
 const ACKNOWLEDGED: ReadonlySet<RouteClass> = new Set([
   'thing-write',
   'thing-merge',
+  'thing-delete',
   'thing-create',
 ]);
 
@@ -314,9 +334,13 @@ export function routeClassOf(method: string, url: string): RouteClass {
   if (url === '/api/2/things') return read ? 'thing-list' : 'thing-create';
   if (url.startsWith('/api/2/things/:thingId') && !url.endsWith('/history')) {
     if (read) return 'thing-read';
-    return method === 'PATCH' ? 'thing-merge' : 'thing-write';
+    if (method === 'PATCH') return 'thing-merge';
+    return method === 'DELETE' ? 'thing-delete' : 'thing-write';
   }
-  if (url.startsWith('/api/2/policies/')) return read ? 'policy-read' : 'policy-write';
+  if (url.startsWith('/api/2/policies/')) {
+    if (read) return 'policy-read';
+    return method === 'DELETE' ? 'policy-delete' : 'policy-write';
+  }
   if (url.startsWith('/api/2/search/')) return 'search';
   return 'api';
 }
