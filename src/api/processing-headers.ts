@@ -1,6 +1,6 @@
 // Ditto's processing headers on every route: query parameters as headers, timeout, response-required,
 // requested-acks, correlation-id, channel; each is honoured or refused with a 400, never ignored.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   FastifyReply,
   FastifyRequest,
@@ -117,6 +117,22 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Generated correlation ids: a random UUID (version 4) per process whose last 12 hex digits count
+ * up, unique without drawing random bytes for every request.
+ */
+const CORRELATION_BASE = ((): string => {
+  const hex = randomBytes(10).toString('hex');
+  const variant = ((parseInt(hex[15], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-`;
+})();
+let correlationCounter = Math.floor(Math.random() * 2 ** 40);
+
+function nextCorrelationId(): string {
+  correlationCounter = (correlationCounter + 1) % 2 ** 48;
+  return CORRELATION_BASE + correlationCounter.toString(16).padStart(12, '0');
+}
+
 function headerOf(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
@@ -211,9 +227,26 @@ function queryToHeaders(request: FastifyRequest): void {
 }
 
 /** Reads and validates the processing headers of a request of a route of class `routeClass`. */
+/** Every header {@link readProcessing} reads: a request with none of them takes the fast path. */
+const READ_HEADERS = new Set<string>([...QUERY_PARAMS_AS_HEADERS, ...RESOURCE_HEADER_NAMES]);
+
+/** True when the request has a header {@link readProcessing} reads (a few keys to look at). */
+function hasProcessingHeader(headers: Record<string, unknown>): boolean {
+  for (const name in headers) if (READ_HEADERS.has(name)) return true;
+  return false;
+}
+
 export function readProcessing(request: FastifyRequest, routeClass: RouteClass): Processing {
   queryToHeaders(request);
   const headers = request.headers;
+  if (!hasProcessingHeader(headers)) {
+    return {
+      correlationId: nextCorrelationId(),
+      timeoutMs: null,
+      responseRequired: true,
+      acks: null,
+    };
+  }
   const correlation = headerOf(request, 'correlation-id');
   if (correlation !== undefined && correlation.trim() === '')
     throw errors.headerInvalid('correlation-id', correlation, 'non-empty string');
@@ -263,7 +296,7 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
   if (timeoutMs === 0 && (explicitResponse === true || (acks !== null && acks.length > 0)))
     throw errors.timeoutZeroWithResponse();
   return {
-    correlationId: correlation ?? randomUUID(),
+    correlationId: correlation ?? nextCorrelationId(),
     timeoutMs,
     responseRequired: explicitResponse ?? timeoutMs !== 0,
     acks: acks !== null && acks.length > 0 ? acks : null,
