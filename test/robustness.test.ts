@@ -367,7 +367,8 @@ const BAD_FEATURE_IDS = [
 ];
 const BAD_POINTERS = [
   'a//b',
-  'a/',
+  // ('a/' is the pointer 'a': Ditto matches its routes with or without one trailing slash.)
+  'a//',
   'a/%01',
   '%7F',
   '%C3%A9',
@@ -384,7 +385,8 @@ function badPointer(rng: Rng, kind: Kind): string {
   if (rng.chance(0.5)) return rng.pick(BAD_POINTERS);
   const segments = (DEFAULT_POINTER[kind] ?? 'x').split('/');
   const bad = rng.pick(['', '%1F', '%C2%A0', 'k'.repeat(257 + rng.int(100)), '__proto__']);
-  segments.splice(rng.int(segments.length + 1), 0, bad);
+  // An empty segment at the end is one trailing slash, which Ditto (and Twinfold) ignore.
+  segments.splice(rng.int(bad === '' ? segments.length : segments.length + 1), 0, bad);
   return segments.join('/');
 }
 
@@ -523,7 +525,8 @@ const BAD_OPTIONS = [
   'sort(+features/*/properties/x)',
   'cursor()',
   'cursor(garbage)',
-  'limit(0,10)',
+  // (limit(0,10) alone is Ditto's deprecated paging, honoured: combined with a cursor it is not.)
+  'limit(0,10),cursor(x)',
   'limit()',
   'size(5),size(5)',
   'foo(1)',
@@ -1212,13 +1215,12 @@ const generators: Record<string, [count: number, generate: Generator]> = {
         `/api/2/things/${full}%00`,
         `/api/2/things/org.robust%2Ffull`,
         '/api/2/things/ns:' + 'a'.repeat(rng.between(1025, 5000)),
-        `/api/2/things/${full}/attributes/` + 'a/'.repeat(rng.between(10, 2000)),
+        `/api/2/things/${full}/attributes/` + 'a/'.repeat(rng.between(10, 2000)) + '/',
         `/api/2/things/${full}/features/` + 'f'.repeat(rng.between(257, 3000)),
         '/api/2/things//attributes',
         `/api/2/things/${full}//attributes`,
         `/api/2/things/${full}/attributes//location`,
         `/api/2/things/${full}/features//properties`,
-        `/api/2/things/${full}/attributes/`,
         '/api/2//things/' + full,
         '//api/2/things/' + full,
       ];
@@ -1668,7 +1670,8 @@ describe('robustness - regressions', () => {
     const text = await f.request({
       method: 'PUT',
       url: `${full}/attributes`,
-      headers: { 'content-type': 'text/plain' },
+      // Ditto's fallback media type (text/plain is a 415 now, as in Ditto): parsed as JSON too.
+      headers: { 'content-type': 'application/octet-stream' },
       payload: '{"ok":{"__proto__":{"polluted":true}}}',
     });
     expect(text.statusCode).toBe(400);

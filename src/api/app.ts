@@ -23,6 +23,7 @@ import {
 } from './authentication.js';
 import { corsHook, type CorsOrigins } from './cors.js';
 import { renderError } from './http-errors.js';
+import { processingHook, processingOnSend, routeClassOf } from './processing-headers.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
 import { registerIngestRoutes } from './routes/ingest-routes.js';
@@ -96,6 +97,24 @@ function hooksOf<T>(hooks: T | T[] | undefined): T[] {
   return Array.isArray(hooks) ? hooks : [hooks];
 }
 
+/**
+ * Ditto's routes match with or without one trailing slash (`pathEndOrSingleSlash`): the slash is
+ * dropped, except in a policy's subject or resource key, where it belongs to the key (`thing:/`).
+ */
+function withoutTrailingSlash(request: { url?: string }): string {
+  const url = request.url ?? '/';
+  const end = url.indexOf('?');
+  const path = end === -1 ? url : url.slice(0, end);
+  if (path.length < 2 || path[path.length - 1] !== '/' || path[path.length - 2] === '/') return url;
+  if (path.includes('/resources/') || path.includes('/subjects/')) return url;
+  return path.slice(0, -1) + (end === -1 ? '' : url.slice(end));
+}
+
+/** The first method of a route (a route of several methods is classed by its first). */
+function method(methods: string | string[]): string {
+  return Array.isArray(methods) ? methods[0] : methods;
+}
+
 /** Default of {@link AppOptions.maxConnections}. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Default of {@link AppOptions.headersTimeoutMs}. */
@@ -130,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { maxParamLength: 1024 },
+    rewriteUrl: withoutTrailingSlash,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // Malformed percent-encoding and over-long path parameters fail before routing: answer them
     // with Ditto's error body too, not Fastify's own.
@@ -173,8 +193,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done();
     };
     route.onResponse = [onResponse, ...hooksOf(route.onResponse)];
-    if (route.config?.public !== true)
-      route.onRequest = [authenticate, ...hooksOf(route.onRequest)];
+    // Ditto's processing headers, read after authentication (a stranger learns nothing from them).
+    const processing = processingHook(routeClassOf(method(route.method), route.url));
+    route.onRequest =
+      route.config?.public === true
+        ? [processing, ...hooksOf(route.onRequest)]
+        : [authenticate, processing, ...hooksOf(route.onRequest)];
+    route.onSend = [processingOnSend, ...hooksOf(route.onSend)];
   });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');

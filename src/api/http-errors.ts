@@ -60,6 +60,7 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
   if (known.code === 'storage.unavailable' || known.code === 'storage.outcome.unknown') {
     reply.header('retry-after', '1');
   }
+  if (known.etag) reply.header('etag', known.etag);
   if (known.status === 304) {
     void reply.code(304).send();
     return;

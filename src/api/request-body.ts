@@ -12,7 +12,8 @@ export function mediaTypeOf(request: FastifyRequest): string {
 
 /**
  * The JSON body of a write. PATCH needs `application/merge-patch+json`; other writes take
- * `application/json`, or a body without a JSON media type that still parses as JSON.
+ * `application/json`, or `application/octet-stream` or no media type with a body that parses as
+ * JSON (Ditto's default fallback); any other media type is a 415.
  */
 export function jsonBodyOf(request: FastifyRequest): JsonValue {
   const type = mediaTypeOf(request);
@@ -24,7 +25,9 @@ export function jsonBodyOf(request: FastifyRequest): JsonValue {
       throw errors.jsonInvalid('The request body is missing: send a JSON value.');
     return request.body as JsonValue;
   }
-  if (type === 'application/x-www-form-urlencoded' || type.startsWith('multipart/')) {
+  // Ditto's default: application/json and the fallback application/octet-stream (also what a
+  // body without a Content-Type is taken for); text/plain and the rest are a 415.
+  if (type !== '' && type !== 'application/octet-stream') {
     throw errors.mediaTypeUnsupported(type, 'application/json');
   }
   const raw = typeof request.body === 'string' ? request.body : '';

@@ -39,7 +39,7 @@ export function preconditionsOf(request: FastifyRequest): Preconditions {
         "'update', 'skip' or 'skip-minimizing-merge'",
       );
     }
-    result.ifEqual = ifEqual === 'update' ? 'update' : 'skip';
+    result.ifEqual = ifEqual;
   }
   return result;
 }
@@ -127,4 +127,46 @@ export function metadataHeadersOf(
         ? { put: parsePutMetadata(put) }
         : { delete: parseMetadataKeys(del as string, 'delete-metadata') },
   };
+}
+
+/**
+ * Ditto's `merge-thing-patch-conditions`: a JSON object of JSON pointers (relative to the merged
+ * resource) to RQL conditions (over the whole thing).
+ *
+ * @example patchConditionsOf(request) // [{ path: ['features', 't'], condition: … }]
+ */
+export function patchConditionsOf(
+  request: FastifyRequest,
+): { path: string[]; condition: FilterNode }[] | undefined {
+  const raw = header(request, 'merge-thing-patch-conditions');
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw errors.headerInvalidDetail(
+      'merge-thing-patch-conditions',
+      `Failed to parse merge-thing-patch-conditions header: ${(error as Error).message}`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw errors.headerInvalidDetail(
+      'merge-thing-patch-conditions',
+      'Failed to parse merge-thing-patch-conditions header: it must be a JSON object of pointers to RQL conditions.',
+    );
+  return Object.entries(parsed as Record<string, unknown>).map(([pointer, condition]) => {
+    if (typeof condition !== 'string')
+      throw errors.headerInvalidDetail(
+        'merge-thing-patch-conditions',
+        `Failed to parse merge-thing-patch-conditions header: the condition of '${pointer}' is not a string.`,
+      );
+    let filter: FilterNode;
+    try {
+      filter = parseFilter(condition);
+    } catch (error) {
+      if (error instanceof TwinfoldError) throw errors.conditionInvalid(condition, error.message);
+      throw error;
+    }
+    return { path: pointer.split('/').filter((s) => s !== ''), condition: filter };
+  });
 }

@@ -123,10 +123,11 @@ export const errors = {
       `The comparison of precondition header 'if-none-match' for the requested ${entity} resource evaluated to false. Expected: '${value}' not to match actual: '${actual}'.`,
       `The comparison of the provided precondition header 'if-none-match' with the current ETag value of the requested ${entity} resource evaluated to false. Check the value of your conditional header value.`,
     ),
-  equalValueSkipped: () =>
+  /** Ditto answers an equal write under `if-equal: skip` with its precondition-failed error. */
+  equalValueSkipped: (entity: PreconditionEntity = 'Thing') =>
     make(
-      'things:precondition.notmodified',
-      304,
+      `${PRECONDITION_PREFIX[entity]}:precondition.failed`,
+      412,
       "The previous value was equal to the new value and the 'if-equal' header was set to 'skip'.",
       'Your changes were not applied, which is probably the expected outcome.',
     ),
@@ -265,7 +266,7 @@ export const errors = {
       'things:definition.identifier.invalid',
       400,
       `Definition identifier <${value}> is invalid!`,
-      "An identifier string is expected to have the structure 'namespace:name:version'. Each segment must contain at least one char of [_a-zA-Z0-9\\-.]",
+      "An identifier string is expected to have the structure 'namespace:name:version' where each segment must contain at least one char of [_a-zA-Z0-9\\-.] OR it must be a valid HTTP(s) URL.",
     ),
   mergeInvalid: (
     detail = 'The provided JSON Merge Patch is invalid, it must conform to RFC7396.',
@@ -324,6 +325,94 @@ export const errors = {
       400,
       `The value '${value}' of the header '${header}' is not a valid ${type}.`,
       `Verify that the value of the header '${header}' is a valid '${type}' and try again.`,
+    ),
+  /** `timeout` is not one of Ditto's durations (`10s`, `500ms`, `1m`, or plain seconds). */
+  timeoutInvalid: (detail: string) =>
+    make(
+      'timeout.invalid',
+      400,
+      detail,
+      "Please choose a valid timeout: an amount with a unit ('500ms', '10s', '1m') or plain seconds.",
+    ),
+  timeoutOutOfBounds: (timeoutMs: number, maxMs: number) =>
+    make(
+      'gateway:timeout.invalid',
+      400,
+      `The timeout <${timeoutMs}ms> is not inside its allowed bounds <0ms - ${maxMs}ms>`,
+      'Choose a timeout inside the bounds.',
+    ),
+  timeoutZeroWithResponse: () =>
+    make(
+      'header.invalid',
+      400,
+      "The value of the header 'timeout' must not be zero if response or acknowledgements are requested.",
+      'Please provide a positive timeout.',
+    ),
+  /** Ditto's `CommandTimeoutException`; `mayHaveWritten` says a write may still be committed. */
+  commandTimeout: (timeoutMs: number, mayHaveWritten: boolean) =>
+    make(
+      'command.timeout',
+      408,
+      `The Command reached the specified timeout of ${timeoutMs}ms.`,
+      mayHaveWritten
+        ? 'Try increasing the command timeout. The change was not refused: it may still be (or already be) committed, so read the resource (its ETag) before retrying.'
+        : 'Try increasing the command timeout.',
+    ),
+  liveChannelUnavailable: (what: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The live channel is not available yet: '${what}' cannot be served, and nothing was read from or written to the twin.`,
+      'Twinfold serves the twin channel only; live commands, live-channel-condition and live-channel-timeout-strategy come with the live channel. Leave the header out (or use channel=twin).',
+    ),
+  acknowledgementUnavailable: (label: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The acknowledgement '${label}' cannot be requested: custom acknowledgements and 'live-response' come with the live channel, which is not available yet. Nothing was written.`,
+      "Request 'twin-persisted' and/or 'search-persisted' (both are fulfilled when the write is committed), or leave requested-acks out.",
+    ),
+  acknowledgementsNotHere: (method: string, path: string) =>
+    make(
+      'header.invalid',
+      400,
+      `Acknowledgements cannot be requested for ${method} ${path}: only modifications of things are acknowledged.`,
+      'Leave requested-acks out, or send it empty.',
+    ),
+  declaredAcksNotHere: () =>
+    make(
+      'header.invalid',
+      400,
+      "The header 'declared-acks' is not supported over HTTP: it declares the acknowledgements a WebSocket or connection subscriber sends.",
+      'Leave declared-acks out of HTTP requests.',
+    ),
+  dryRunNotHere: () =>
+    make(
+      'header.invalid',
+      400,
+      "The header 'dry-run' is not supported here: Ditto reads it for connections and definition migrations only, which Twinfold does not have.",
+      'Leave dry-run out of the request.',
+    ),
+  headerNotApplicable: (header: string, method: string, path: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The header '${header}' is not supported on ${method} ${path}.`,
+      `Leave '${header}' out of this request; see the README's API section for where each header applies.`,
+    ),
+  notAcceptable: (accept: string) =>
+    make(
+      'mediatype.notacceptable',
+      406,
+      `The resource can only answer with application/json, which the Accept header <${accept}> does not admit.`,
+      'Accept application/json (or */*).',
+    ),
+  headerInvalidDetail: (header: string, detail: string) =>
+    make(
+      'header.invalid',
+      400,
+      detail,
+      `Verify that the value of the header '${header}' is valid and try again.`,
     ),
   entityTagInvalid: (value: string) =>
     make(

@@ -23,6 +23,15 @@ export class TwinfoldError extends Error {
     super(message, options);
   }
 
+  /** The current entity tag of the resource, sent as `ETag` with the error (304 and 412). */
+  etag?: string;
+
+  /** Sets {@link etag} when there is one; returns this error. */
+  withEtag(etag: string | null | undefined): this {
+    if (etag) this.etag = etag;
+    return this;
+  }
+
   toBody(): ErrorBody {
     return {
       status: this.status,

@@ -71,9 +71,26 @@ export function assertFeatureId(featureId: string): void {
   }
 }
 
-/** A definition identifier `namespace:name:version`. */
+/**
+ * True for an HTTP(S) URL with a host, as Ditto allows for definitions (the WoT Thing Models);
+ * only the form is checked, nothing is fetched.
+ */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value) || /[\s\x00-\x1F\x7F]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A definition identifier: `namespace:name:version`, or an HTTP(S) URL (Ditto's WoT integration). */
 export function assertDefinition(value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !DEFINITION_PATTERN.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !(DEFINITION_PATTERN.test(value) || (value.length <= 2048 && isHttpUrl(value)))
+  ) {
     throw errors.definitionInvalid(typeof value === 'string' ? value : JSON.stringify(value));
   }
 }

@@ -5,8 +5,11 @@ import { strongMatch, weakMatch, type EntityTagMatcher } from './etag.js';
 export interface Preconditions {
   ifMatch?: { raw: string; matchers: EntityTagMatcher[] };
   ifNoneMatch?: { raw: string; matchers: EntityTagMatcher[] };
-  /** `skip`: a write that would not change the resource is not applied (304). */
-  ifEqual?: 'update' | 'skip';
+  /**
+   * `skip`: a write that would not change the resource is not applied (412, as Ditto);
+   * `skip-minimizing-merge`: as `skip`, and a merge journals only what it changes.
+   */
+  ifEqual?: 'update' | 'skip' | 'skip-minimizing-merge';
 }
 
 /**
@@ -22,10 +25,15 @@ export function checkPreconditions(
   const isRead = mode === 'read';
   if (current === null && mode !== 'write') return;
   if (p.ifMatch && !strongMatch(p.ifMatch.matchers, current)) {
-    throw errors.preconditionFailed('if-match', p.ifMatch.raw, current, entity);
+    throw errors.preconditionFailed('if-match', p.ifMatch.raw, current, entity).withEtag(current);
   }
   if (p.ifNoneMatch && weakMatch(p.ifNoneMatch.matchers, current)) {
-    if (isRead) throw errors.preconditionNotModified(p.ifNoneMatch.raw, current ?? '', entity);
-    throw errors.preconditionFailed('if-none-match', p.ifNoneMatch.raw, current, entity);
+    if (isRead)
+      throw errors
+        .preconditionNotModified(p.ifNoneMatch.raw, current ?? '', entity)
+        .withEtag(current);
+    throw errors
+      .preconditionFailed('if-none-match', p.ifNoneMatch.raw, current, entity)
+      .withEtag(current);
   }
 }

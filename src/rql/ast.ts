@@ -27,4 +27,6 @@ export interface SearchOptions {
   sort: SortKey[];
   size: number;
   cursor?: string;
+  /** Ditto's deprecated `limit(offset,count)`: skip this many results (`size` is the count). */
+  offset?: number;
 }

@@ -38,12 +38,20 @@ describe('parseOptions', () => {
       cursor: 'abc-_12',
     });
     expect(parseOptions(' size(200)').size).toBe(200);
+    // Ditto's deprecated limit(offset,count), still in its own examples.
+    expect(parseOptions('sort(-attributes/a),limit(20,5)')).toEqual({
+      sort: [{ path: 'attributes/a', direction: 'desc' }],
+      size: 5,
+      offset: 20,
+    });
     expect(parseOptions('size(1)').size).toBe(1);
   });
 
   const cases: [string, string][] = [
-    ['limit(0,10)', 'limit(offset,count) at position 0 is not supported: use size(n)'],
-    ['size(10),limit(0,10)', 'limit(offset,count) at position 9 is not supported'],
+    ['size(10),limit(0,10)', "The options 'size' and 'limit' must not be used together"],
+    ['limit(0,0)', 'the count 0 of limit at position 8 is out of range: it is 1 to 200'],
+    ['limit(10001,5)', 'the offset 10001 of limit at position 6 is out of range'],
+    ['limit(5)', "unexpected ')' at position 7, expected ','"],
     ['sort(a)', "unexpected 'a' at position 5, expected '+' or '-' before the sort path"],
     ['sort( a)', "a '+' in a URL must be encoded as %2B"],
     ['sort(+a,b)', "unexpected 'b' at position 8, expected '+' or '-'"],

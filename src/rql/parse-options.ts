@@ -5,11 +5,13 @@ import type { SearchOptions, SortKey } from './ast.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 200;
+/** The largest offset of `limit(offset,count)`: paging deeper needs cursors. */
+export const MAX_OFFSET = 10_000;
 
 /**
  * Parses search options. Absent or blank text gives the defaults: sort by `+thingId`, size 25.
- * Options are comma-separated, each at most once. Ditto's deprecated `limit(offset,count)` is
- * rejected: paging is done with size and cursor.
+ * Options are comma-separated, each at most once. Ditto's deprecated `limit(offset,count)` pages
+ * by offset (at most {@link MAX_OFFSET}); it goes with neither `cursor` nor `size`.
  *
  * @example parseOptions('sort(+attributes/a,-thingId),size(10)')
  * @throws TwinfoldError things-search:search.option.invalid saying what is wrong and where.
@@ -26,16 +28,11 @@ export function parseOptions(text: string | undefined): SearchOptions {
   for (;;) {
     const start = p.pos;
     const name = p.word();
-    if (name === 'limit') {
-      throw errors.searchOptionInvalid(
-        `limit(offset,count) at position ${start} is not supported: use size(n) for the page size and cursor(token) from the previous page to page on`,
-      );
-    }
-    if (name !== 'sort' && name !== 'size' && name !== 'cursor') {
+    if (name !== 'sort' && name !== 'size' && name !== 'cursor' && name !== 'limit') {
       throw errors.searchOptionInvalid(
         name === ''
-          ? p.unexpected('an option: sort(...), size(n) or cursor(token)')
-          : `unknown option '${name}' at position ${start}, expected sort, size or cursor`,
+          ? p.unexpected('an option: sort(...), size(n), cursor(token) or limit(offset,count)')
+          : `unknown option '${name}' at position ${start}, expected sort, size, cursor or limit`,
       );
     }
     if (seen.has(name)) {
@@ -45,11 +42,27 @@ export function parseOptions(text: string | undefined): SearchOptions {
     p.expect('(');
     if (name === 'sort') options.sort = p.sortKeys();
     else if (name === 'size') options.size = p.size();
-    else options.cursor = p.cursor();
+    else if (name === 'limit') {
+      options.offset = p.count('offset', 0, MAX_OFFSET);
+      p.expect(',');
+      options.size = p.count('count', 1, MAX_PAGE_SIZE);
+    } else options.cursor = p.cursor();
     p.expect(')');
-    if (p.pos >= text.length) return options;
+    if (p.pos >= text.length) return checkLimit(options, seen);
     p.expect(',');
   }
+}
+
+/** Ditto: `limit` pages by offset, so it goes with neither `cursor` nor (Twinfold) `size`. */
+function checkLimit(options: SearchOptions, seen: Set<string>): SearchOptions {
+  if (!seen.has('limit')) return options;
+  if (seen.has('cursor'))
+    throw errors.cursorInvalid("The options 'cursor' and 'limit' must not be used together.");
+  if (seen.has('size'))
+    throw errors.searchOptionInvalid(
+      "The options 'size' and 'limit' must not be used together: limit(offset,count) sets the page size itself.",
+    );
+  return options;
 }
 
 class OptionScanner {
@@ -133,6 +146,21 @@ class OptionScanner {
     if (n < 1 || n > MAX_PAGE_SIZE) {
       throw errors.searchOptionInvalid(
         `size(${digits}) at position ${at} is out of range: the page size is 1 to ${MAX_PAGE_SIZE}`,
+      );
+    }
+    return n;
+  }
+
+  /** A whole number from `min` to `max` (an argument of limit). */
+  count(what: string, min: number, max: number): number {
+    const at = this.pos;
+    const digits = /^[0-9]+/.exec(this.text.slice(at))?.[0] ?? '';
+    if (digits === '') throw errors.searchOptionInvalid(this.unexpected(`the ${what} (digits)`));
+    this.pos += digits.length;
+    const n = Number(digits);
+    if (n < min || n > max) {
+      throw errors.searchOptionInvalid(
+        `the ${what} ${digits} of limit at position ${at} is out of range: it is ${min} to ${max}`,
       );
     }
     return n;

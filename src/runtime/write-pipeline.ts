@@ -38,6 +38,11 @@ export interface WriteRequest {
   value?: JsonValue;
   preconditions?: Preconditions;
   condition?: FilterNode;
+  /**
+   * Ditto's `merge-thing-patch-conditions` (merges only): each part of the patch at `path`
+   * (relative to the resource) is applied only when its condition holds for the current thing.
+   */
+  patchConditions?: { path: string[]; condition: FilterNode }[];
   originator?: string;
   /** `put-metadata` or `delete-metadata`: what the write does to the thing's metadata. */
   metadata?: MetadataCommand;
@@ -134,6 +139,49 @@ function scalarLeaves(
   return true;
 }
 
+/**
+ * `if-equal: skip-minimizing-merge`: a merge journals only the members it changes (Ditto 3.4).
+ * The thing after the change is the same; a difference a merge patch cannot express (a value set
+ * to `null`) keeps the patch as sent.
+ */
+function minimizedMerge(thing: JsonObject, planned: PlannedChange): PlannedChange {
+  const { change, next } = planned;
+  if (change.action !== 'merged' || next === null) return planned;
+  const diff = mergeDiff(getAt(thing, change.path), getAt(next, change.path));
+  if (diff === undefined) return planned;
+  return { ...planned, change: { ...change, value: diff } };
+}
+
+/** The merge patch that turns `before` into `after`; undefined when none can. */
+function mergeDiff(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+): JsonValue | undefined {
+  if (after === undefined) return null;
+  if (after === null) return undefined;
+  if (!isJsonObject(after)) return after;
+  const base: JsonObject = isJsonObject(before) ? before : {};
+  const patch: JsonObject = {};
+  for (const key of Object.keys(base)) if (!Object.hasOwn(after, key)) patch[key] = null;
+  for (const [key, value] of Object.entries(after)) {
+    if (Object.hasOwn(base, key) && jsonEqual(base[key], value)) continue;
+    const part = mergeDiff(Object.hasOwn(base, key) ? base[key] : undefined, value);
+    if (part === undefined) return undefined;
+    patch[key] = part;
+  }
+  return patch;
+}
+
+/** `object` without the member at `path` (copies only the objects on the way). */
+function withoutPath(object: JsonObject, path: string[]): JsonObject {
+  const [head, ...rest] = path;
+  const copy = { ...object };
+  const child = copy[head];
+  if (rest.length === 0) delete copy[head];
+  else if (isJsonObject(child)) copy[head] = withoutPath(child, rest);
+  return copy;
+}
+
 /** The entity tag of a resource; null when the requester may read nothing of it. */
 export function tagOf(
   resource: ThingResource,
@@ -187,13 +235,18 @@ export class WritePipeline {
     const thing = states.thingOf(thingId, entry);
     const view = this.authorized(request, thing);
     this.checkPreconditions(request, entry, thing, view);
-    const planned = this.plan(request, thing);
-    if (
-      request.preconditions?.ifEqual === 'skip' &&
-      thing !== null &&
-      this.isNoOp(request, thing, planned)
-    ) {
-      throw errors.equalValueSkipped();
+    if (request.patchConditions && request.kind === 'merge')
+      request = { ...request, value: this.conditionedPatch(request, entry, thing) };
+    let planned = this.plan(request, thing);
+    const ifEqual = request.preconditions?.ifEqual;
+    if (ifEqual !== undefined && ifEqual !== 'update' && thing !== null && entry) {
+      if (this.isNoOp(request, thing, planned)) {
+        const current = getAt(thing, request.resource.segments);
+        const etag =
+          current === undefined ? null : tagOf(request.resource, current, entry.revision, view);
+        throw errors.equalValueSkipped().withEtag(etag);
+      }
+      if (ifEqual === 'skip-minimizing-merge') planned = minimizedMerge(thing, planned);
     }
     return this.commit(request, entry, planned, view);
   }
@@ -299,6 +352,28 @@ export class WritePipeline {
         throw errors.conditionFailed();
       }
     }
+  }
+
+  /** The patch without the parts whose `merge-thing-patch-conditions` do not hold. */
+  private conditionedPatch(
+    request: WriteRequest,
+    entry: TwinEntry | undefined,
+    thing: JsonObject | null,
+  ): JsonValue | undefined {
+    const { value, patchConditions = [] } = request;
+    if (!isJsonObject(value)) return value;
+    // A merge that creates the thing is judged against an empty one.
+    const doc =
+      thing !== null && entry
+        ? toSearchDocument(thing as unknown as Thing, metaOf(entry))
+        : ({ thingId: request.resource.thingId } as unknown as ReturnType<typeof toSearchDocument>);
+    let patch: JsonObject = value;
+    for (const { path, condition } of patchConditions) {
+      if (path.length === 0 || getAt(patch, path) === undefined) continue;
+      if (evaluateFilter(condition, doc)) continue;
+      patch = withoutPath(patch, path);
+    }
+    return patch;
   }
 
   private isNoOp(request: WriteRequest, thing: JsonObject, planned: PlannedChange): boolean {

@@ -9,6 +9,7 @@ import { contentTag, revisionTag } from '../core/etag.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { deleteAt, getAt, setAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
+import { jsonEqual } from '../core/json-equal.js';
 import { namespaceOf } from '../core/thing.js';
 import type { PolicyUsage } from './policy-usage.js';
 
@@ -121,6 +122,15 @@ export class PolicyEditing {
     }
     const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
     const policy = parsePolicy(next, target.policyId);
+    const skips = preconditions.ifEqual !== undefined && preconditions.ifEqual !== 'update';
+    if (skips && stored && current !== undefined) {
+      // Ditto's if-equal on policies: an equal write is not applied (412 with the current tag).
+      if (jsonEqual(getAt(policyToJson(policy), target.segments), current)) {
+        const seen = this.visible(enforcer, target, current);
+        const etag = seen === undefined ? null : tagOf(target, seen, stored.revision);
+        throw errors.equalValueSkipped('Policy').withEtag(etag);
+      }
+    }
     const { revision } = await this.store(target, policy, enforcer);
     const after = getAt(policyToJson(policy), target.segments) as JsonValue;
     const reader = identity.admin

@@ -13,6 +13,8 @@ export interface SearchQuery {
   size: number;
   /** An opaque cursor returned by a previous page of the same query. */
   cursor?: string;
+  /** Results to skip before the page (Ditto's `limit(offset,count)`); not with a cursor. */
+  offset?: number;
   /**
    * Only things whose policy this accepts (authorisation). Asked once per distinct policyId in a
    * query; what it hides is invisible to results, counts, sort order and cursors alike.

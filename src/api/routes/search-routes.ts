@@ -26,7 +26,10 @@ const SEARCH_PARAMS = {
     },
     namespaces: { type: 'string', description: 'Comma-separated namespaces' },
     fields: { type: 'string', description: 'Field selector for the returned things' },
-    option: { description: 'sort(+path,-path),size(1..200),cursor(token)' },
+    option: {
+      description:
+        'sort(+path,-path),size(1..200),cursor(token); or limit(offset,count) (deprecated)',
+    },
   },
 } as const;
 
@@ -111,8 +114,11 @@ export function registerSearchRoutes(app: FastifyInstance, context: ApiContext):
       );
       return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
     });
-    const body: { items: JsonValue[]; cursor?: string } = { items };
-    if (page.cursor) body.cursor = `${now.getTime().toString(36)}~${page.cursor}`;
+    const body: { items: JsonValue[]; cursor?: string; nextPageOffset?: number } = { items };
+    // Paging by limit(offset,count) answers Ditto's nextPageOffset instead of a cursor.
+    if (page.cursor && options.offset !== undefined)
+      body.nextPageOffset = options.offset + options.size;
+    else if (page.cursor) body.cursor = `${now.getTime().toString(36)}~${page.cursor}`;
     return body as unknown as JsonValue;
   };
   const count = async (request: FastifyRequest) => {

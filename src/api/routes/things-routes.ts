@@ -5,7 +5,7 @@ import type { ReadAccess } from '../../auth/thing-guard.js';
 import { errors } from '../../core/error-registry.js';
 import { hasCode, type TwinfoldError } from '../../core/errors.js';
 import { projectFields, projectValue } from '../../core/fields.js';
-import { assertThingId } from '../../core/ids.js';
+import { assertThingId, isValidNamespace } from '../../core/ids.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import {
   innerSegments,
@@ -35,9 +35,11 @@ import {
   fieldsOf,
   historicalOf,
   metadataHeadersOf,
+  patchConditionsOf,
   preconditionsOf,
 } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
+import { accepted } from '../processing-headers.js';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
 const ALL: Method[] = ['GET', 'PUT', 'PATCH', 'DELETE'];
@@ -190,7 +192,11 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
           properties: {
             ids: { type: 'string' },
             fields: { type: 'string' },
-            option: { type: 'string' },
+            option: { type: 'string', description: 'sort(+path,-path),size(n),cursor(c)' },
+            namespaces: {
+              type: 'string',
+              description: 'Comma-separated namespaces the listing is limited to (not with ids)',
+            },
           },
         },
       },
@@ -199,9 +205,18 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       const query = request.query as Record<string, string | undefined>;
       const identity = identityOf(request);
       const fields = fieldsOf(request);
+      if (query.filter !== undefined)
+        throw errors.queryParameterInvalid(
+          'filter',
+          'GET /api/2/things takes no filter (as in Ditto): search with GET /api/2/search/things?filter=…',
+        );
       if (query.ids === undefined) {
         const options = parseOptions(query.option);
-        const namespaces = guard.scopeNamespaces(identity, undefined);
+        if (options.offset !== undefined)
+          throw errors.searchOptionInvalid(
+            'limit(offset,count) is for GET /api/2/search/things; list things with size(n) and cursor(token)',
+          );
+        const namespaces = guard.scopeNamespaces(identity, namespacesParam(query.namespaces));
         if (namespaces === null) return sendJson(reply, 200, []);
         const visible = guard.searchVisibility(
           identity,
@@ -220,6 +235,13 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
             fields ? projectFields(d, fields) : (thingOfDocument(d) as unknown as JsonValue),
           ),
         );
+      }
+      for (const name of ['namespaces', 'option'] as const) {
+        if (query[name] !== undefined)
+          throw errors.queryParameterInvalid(
+            name,
+            `it lists things and does not apply to GET /api/2/things?ids=…, which answers the things named`,
+          );
       }
       const ids = query.ids.split(',').filter((id) => id !== '');
       if (ids.length === 0) throw errors.thingIdsMissing();
@@ -271,11 +293,26 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         }),
         { allowPolicyLockout: allowPolicyLockoutOf(request) },
       );
-      const result = await pending;
-      reply.header('location', `${requestUrl(request)}/${thingId}`);
-      return sendJson(reply, 201, withoutMetadata(result.value ?? null), result.etag);
+      return answerWrite(
+        request,
+        reply,
+        pending,
+        `${requestUrl(request).replace(/\/$/, '')}/${thingId}`,
+        true,
+      );
     },
   );
+}
+
+/** The `namespaces` query parameter: comma-separated, each a valid namespace. */
+function namespacesParam(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const namespaces = raw.split(',').filter((n) => n !== '');
+  for (const ns of namespaces) {
+    if (!isValidNamespace(ns))
+      throw errors.queryParameterInvalid('namespaces', `'${ns}' is not a valid namespace`);
+  }
+  return namespaces;
 }
 
 async function retrieve(
@@ -351,12 +388,14 @@ async function change(
   const condition = conditionOf(request);
   const metadata = metadataHeadersOf(request)?.command;
   const allowPolicyLockout = allowPolicyLockoutOf(request);
+  const patchConditions = method === 'PATCH' ? patchConditionsOf(request) : undefined;
   const write: WriteRequest = {
     kind: WRITE_KIND[method],
     resource,
     value,
     preconditions: preconditionsOf(request),
     condition,
+    patchConditions,
     originator: identity.id,
     authorize: (thing) => {
       const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
@@ -365,6 +404,11 @@ async function change(
         const keys = 'put' in metadata ? metadata.put.map((entry) => entry.key) : metadata.delete;
         const paths = keys.map((key) => [...resource.segments, ...key]);
         guard.checkMetadataWritable(identity, thing, resource, paths);
+      }
+      // As in Ditto, the conditions of a merge need READ on every path they refer to.
+      if (patchConditions && thing) {
+        for (const part of patchConditions)
+          guard.checkConditionReadable(identity, thing, filterPaths(part.condition));
       }
       return view;
     },
@@ -381,20 +425,52 @@ async function change(
   } catch (error) {
     throw redactedSize(runtime, guard, identity, resource.thingId, error);
   }
-  if (request.headers['response-required'] === 'false') {
+  return answerWrite(request, reply, pending, requestUrl(request), kind === 'thing');
+}
+
+/**
+ * Answers a thing write as Ditto does: 202 at once when no response is required (the write was
+ * applied and validated; its commit is not awaited), else the write's response once committed, or
+ * the acknowledgements requested (both fulfilled by the commit here).
+ */
+async function answerWrite(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pending: Promise<WriteResult>,
+  location: string,
+  thingLevel: boolean,
+): Promise<FastifyReply> {
+  const { responseRequired, acks, correlationId } = request.processing;
+  if (!responseRequired) {
     pending.catch((error: unknown) =>
       request.log.warn({ err: error, reqId: request.id }, 'write without response failed'),
     );
-    return reply.code(202).send();
+    return accepted(reply).send();
   }
   const result = await pending;
-  if (result.created) {
-    reply.header('location', requestUrl(request));
-    const created = kind === 'thing' ? withoutMetadata(result.value ?? null) : result.value;
-    return sendJson(reply, 201, created ?? null, result.etag);
+  const status = result.created ? 201 : 204;
+  const headers: Record<string, string> = { 'correlation-id': correlationId };
+  if (result.etag) headers.etag = result.etag;
+  if (result.created) headers.location = location;
+  // A created thing is answered without its metadata (it is read with fields=_metadata).
+  const created = thingLevel ? withoutMetadata(result.value ?? null) : (result.value ?? null);
+  if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
+    if (result.created) {
+      reply.header('location', location);
+      return sendJson(reply, 201, created, result.etag);
+    }
+    if (result.etag) reply.header('etag', result.etag);
+    return reply.code(204).send();
   }
-  if (result.etag) reply.header('etag', result.etag);
-  return reply.code(204).send();
+  // search-persisted: the index was updated with the commit.
+  const searchAck = { status: 204, headers: { 'correlation-id': correlationId } };
+  if (acks.length === 1) return reply.code(204).send();
+  const twinAck: Record<string, unknown> = { status, headers };
+  if (result.created) twinAck.payload = created;
+  return sendJson(reply, 200, {
+    'twin-persisted': twinAck,
+    'search-persisted': searchAck,
+  } as unknown as JsonValue);
 }
 
 /**

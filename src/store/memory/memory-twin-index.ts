@@ -612,7 +612,8 @@ export class MemoryTwinIndex implements TwinIndex {
     let plan = this.plan(query);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, plan);
     const visible = this.visibility(query.visible);
-    const k = query.size + 1;
+    const skip = query.offset ?? 0;
+    const k = skip + query.size + 1;
     let heap: number[] = [];
     // Ordinals follow insertion order, which often correlates with _created/_modified: scanning
     // against the first key's direction makes a "newest first" query fill its heap once.
@@ -645,8 +646,8 @@ export class MemoryTwinIndex implements TwinIndex {
       }
     }
     const { readers } = plan;
-    const more = heap.length > query.size;
-    const rows = more ? heap.slice(0, query.size) : heap;
+    const more = heap.length > skip + query.size;
+    const rows = heap.slice(skip, skip + query.size);
     const page: SearchPage = { thingIds: rows.map((o) => this.ids[o] as string) };
     if (more) page.cursor = encodeCursor(plan.hash, this.keyOf(readers, rows[rows.length - 1]));
     return page;
