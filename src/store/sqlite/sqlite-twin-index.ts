@@ -1,0 +1,129 @@
+// The SQLite search index: one table of encoded documents, RQL translated to SQLite's JSON functions.
+import Database from 'better-sqlite3';
+import type { SearchDocument } from '../../core/thing.js';
+import {
+  encodeIndexDocument,
+  encodeIndexString,
+  namespaceOf,
+  decodeIndexDocument,
+} from '../sql/index-encoding.js';
+import { sqlCount, sqlSearch, type SqlSearchBackend } from '../sql/sql-twin-search.js';
+import { unavailableWhile } from '../storage-errors.js';
+import type { SearchPage, SearchQuery, TwinIndex } from '../twin-index.js';
+import { SqliteRqlDialect } from './sqlite-rql-dialect.js';
+
+const TABLE = 'twin_index';
+
+/**
+ * A {@link TwinIndex} in a SQLite file (or `:memory:`). The index is a projection of the journal:
+ * opening it drops what the file held and starts empty, and the runtime fills it at start. Writes
+ * are synchronous statements; the file is written without fsync (nothing is lost that the journal
+ * does not have).
+ *
+ * Filters run as SQL over `json_type`/`json_extract`/`json_each`; like patterns with `?` and
+ * ilike are narrowed down in JavaScript (see rql-to-sql.ts). Strings and keys are stored encoded
+ * (index-encoding.ts), so SQLite's byte order is the UTF-16 order of the memory index.
+ *
+ * @example
+ * const index = SqliteTwinIndex.open(join(dataDir, 'index.db'));
+ * index.put(doc);
+ * await index.search({ filter: parseFilter('gt(attributes/n,1)'), sort: [], size: 25 });
+ */
+export class SqliteTwinIndex implements TwinIndex {
+  private readonly insert: Database.Statement;
+  private readonly delete: Database.Statement;
+  private readonly countAll: Database.Statement;
+  private readonly backend: SqlSearchBackend<SqliteRqlDialect>;
+
+  private constructor(private readonly db: Database.Database) {
+    db.exec(`
+DROP TABLE IF EXISTS ${TABLE};
+CREATE TABLE ${TABLE} (
+  id_key TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
+`);
+    this.insert = db.prepare(
+      `INSERT INTO ${TABLE} (id_key, namespace, policy, doc) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id_key) DO UPDATE SET namespace = excluded.namespace, policy = excluded.policy, doc = excluded.doc`,
+    );
+    this.delete = db.prepare(`DELETE FROM ${TABLE} WHERE id_key = ?`);
+    this.countAll = db.prepare(`SELECT count(*) AS n FROM ${TABLE}`).pluck();
+    const statements = new Map<string, Database.Statement>();
+    this.backend = {
+      table: TABLE,
+      atomicReads: true,
+      dialect: () => new SqliteRqlDialect(),
+      all: async (d, sql) => {
+        let statement = statements.get(sql);
+        if (statement === undefined) {
+          statement = this.db.prepare(sql);
+          if (statements.size > 256) statements.clear();
+          statements.set(sql, statement);
+        }
+        return this.guard('search', () => statement.all(d.params) as Record<string, unknown>[]);
+      },
+      oneOf: (d, column, values) =>
+        `${column} IN (SELECT value FROM json_each(${d.param(JSON.stringify(values))}))`,
+      document: (raw) => decodeIndexDocument(JSON.parse(raw as string)) as object,
+    };
+  }
+
+  /** Opens (and empties) the index at `path`; fails with StorageUnavailableError. */
+  static open(path: string): SqliteTwinIndex {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      // A projection rebuilt at every start: no fsync.
+      db.pragma('synchronous = OFF');
+      return new SqliteTwinIndex(db);
+    } catch (error) {
+      db?.close();
+      throw unavailableWhile(`cannot open the SQLite search index ${path}`, error);
+    }
+  }
+
+  put(doc: SearchDocument): void {
+    const id = encodeIndexString(doc.thingId);
+    this.guard('write', () =>
+      this.insert.run(
+        id,
+        encodeIndexString(namespaceOf(doc.thingId)),
+        encodeIndexString(doc.policyId ?? ''),
+        JSON.stringify(encodeIndexDocument(doc)),
+      ),
+    );
+  }
+
+  remove(thingId: string): void {
+    this.guard('write', () => this.delete.run(encodeIndexString(thingId)));
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return sqlSearch(this.backend, query);
+  }
+
+  count(query: Pick<SearchQuery, 'filter' | 'namespaces' | 'visible'>): Promise<number> {
+    return sqlCount(this.backend, query);
+  }
+
+  size(): number {
+    return this.guard('count', () => this.countAll.get() as number);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(doing: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw unavailableWhile(`search index ${doing} failed`, error);
+    }
+  }
+}
