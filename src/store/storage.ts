@@ -1,6 +1,7 @@
 // Port: one storage backend, opened as a whole: every store of the platform on one database.
 import type { Catalog } from './catalog.js';
 import type { Journal } from './journal.js';
+import type { TwinIndex } from './twin-index.js';
 
 /** The stores of one backend (SQLite files in the data directory, or one PostgreSQL database). */
 export interface Storage {
@@ -13,6 +14,12 @@ export interface Storage {
    * not. Readiness asks it, so an outage shows even while no write is failing.
    */
   probe(): Promise<void>;
+  /**
+   * Opens the search index kept in this storage's database (SQLite: `index.db` in the data
+   * directory; PostgreSQL: a table of the schema), emptied: it is a projection of the journal that
+   * the runtime fills at start. Closed with the storage; open it once.
+   */
+  openTwinIndex(): Promise<TwinIndex>;
   /** Closes every store (the journal last, after its writes are flushed). */
   close(): Promise<void>;
 }

@@ -5,12 +5,21 @@ import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SearchDocument } from '../core/thing.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import { parseOptions } from '../rql/parse-options.js';
+import type { TestBackend } from './test-backends.js';
 import type { SearchQuery, TwinIndex } from './twin-index.js';
 
 /** How the contract gets indexes of one adapter. */
 export interface TwinIndexFixture {
   /** A new, empty index. */
   open(): Promise<TwinIndex>;
+}
+
+/**
+ * The search indexes of a storage backend as a {@link TwinIndexFixture}: each index is the one of a
+ * separate new storage (`Storage.openTwinIndex`), so that a test can hold two at once.
+ */
+export function storageTwinIndexFixture(backend: TestBackend): TwinIndexFixture {
+  return { open: async () => (await backend.openSeparate()).openTwinIndex() };
 }
 
 /** A search document with the given attributes (and any other top-level fields). */

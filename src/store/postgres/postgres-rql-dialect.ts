@@ -28,9 +28,17 @@ export class PostgresRqlDialect implements SqlDialect {
     return `$${this.params.length}${type === undefined ? '' : `::${CASTS[type]}`}`;
   }
 
+  private readonly paths = new Map<string, string>();
+
   private at(base: string, segments: readonly string[]): string {
     if (segments.length === 0) return base;
-    return `(${base} #> ${this.param(segments.map(encodeIndexKey), 'keys')})`;
+    const joined = segments.join('/');
+    let placeholder = this.paths.get(joined);
+    if (placeholder === undefined) {
+      placeholder = this.param(segments.map(encodeIndexKey), 'keys');
+      this.paths.set(joined, placeholder);
+    }
+    return `(${base} #> ${placeholder})`;
   }
 
   resolve(segments: string[]) {

@@ -145,10 +145,11 @@ function likeToSql(
   dialect: SqlDialect,
 ): SqlFilter {
   if (typeof pattern !== 'string') return exact(dialect.false);
-  const superset = anyResolution(dialect, path, (ref) => dialect.exists(ref));
   // ilike folds case as JavaScript does; a pattern with U+0000–U+0002 could match across the
   // two code points of one encoded unit. Both are checked in JavaScript.
-  if (op === 'ilike' || SPLIT_IMAGES.test(pattern)) return { sql: superset, exact: false };
+  if (op === 'ilike' || SPLIT_IMAGES.test(pattern)) {
+    return { sql: anyResolution(dialect, path, (ref) => dialect.exists(ref)), exact: false };
+  }
   // `?` is one UTF-16 code unit, which may be two code points once encoded: `*` is its superset.
   const parts = pattern.replaceAll('?', '*').split('*').map(encodeIndexString);
   const sql = anyResolution(dialect, path, (ref) => dialect.like(ref, parts));
