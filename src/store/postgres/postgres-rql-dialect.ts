@@ -30,6 +30,27 @@ export class PostgresRqlDialect implements SqlDialect {
 
   private readonly paths = new Map<string, string>();
 
+  /**
+   * The statement and its values with only the parameters `sql` uses, renumbered: PostgreSQL
+   * refuses a parameter it cannot type, and a translation may drop a part it had bound values for
+   * (the negation of a superset, say). The dialect writes no `$` but in placeholders.
+   */
+  bind(sql: string): { text: string; values: unknown[] } {
+    const renumbered = new Map<number, number>();
+    const values: unknown[] = [];
+    const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const old = Number(n);
+      let now = renumbered.get(old);
+      if (now === undefined) {
+        values.push(this.params[old - 1]);
+        now = values.length;
+        renumbered.set(old, now);
+      }
+      return `$${now}`;
+    });
+    return { text, values };
+  }
+
   private at(base: string, segments: readonly string[]): string {
     if (segments.length === 0) return base;
     const joined = segments.join('/');

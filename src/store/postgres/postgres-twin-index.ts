@@ -62,7 +62,8 @@ export class PostgresTwinIndex implements TwinIndex {
       dialect: () => new PostgresRqlDialect(),
       all: async (d, sql) => {
         try {
-          return (await this.pool.query<Record<string, unknown>>(sql, d.params)).rows;
+          const { text, values } = d.bind(sql);
+          return (await this.pool.query<Record<string, unknown>>(text, values)).rows;
         } catch (error) {
           throw toStorageError(error, 'search');
         }

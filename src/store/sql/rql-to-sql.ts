@@ -108,22 +108,24 @@ export function filterToSql(node: FilterNode, dialect: SqlDialect): SqlFilter {
       return exact(`(NOT ${anyResolution(dialect, node.path, (ref) => dialect.nonEmpty(ref))})`);
     case 'ne': {
       const exists = anyResolution(dialect, node.path, (ref) => dialect.exists(ref));
-      const test = scalarTestOf('eq', [node.value]);
-      const eq = anyResolution(dialect, node.path, (ref) => dialect.matches(ref, test));
+      const eq = matching(dialect, node.path, scalarTestOf('eq', [node.value]));
       return exact(`(${exists} AND NOT ${eq})`);
     }
-    case 'in': {
-      const test = scalarTestOf('in', node.values);
-      return exact(anyResolution(dialect, node.path, (ref) => dialect.matches(ref, test)));
-    }
+    case 'in':
+      return exact(matching(dialect, node.path, scalarTestOf('in', node.values)));
     case 'like':
     case 'ilike':
       return likeToSql(node.op, node.path, node.value, dialect);
-    default: {
-      const test = scalarTestOf(node.op, [node.value]);
-      return exact(anyResolution(dialect, node.path, (ref) => dialect.matches(ref, test)));
-    }
+    default:
+      return exact(matching(dialect, node.path, scalarTestOf(node.op, [node.value])));
   }
+}
+
+/** "Some resolution of `path` passes `test`" (no SQL at all, not even parameters, when none can). */
+function matching(dialect: SqlDialect, path: string, test: ScalarTest): string {
+  const none =
+    test.numbers === null && test.strings === null && test.booleans.length === 0 && !test.null;
+  return none ? dialect.false : anyResolution(dialect, path, (ref) => dialect.matches(ref, test));
 }
 
 const exact = (sql: string): SqlFilter => ({ sql, exact: true });

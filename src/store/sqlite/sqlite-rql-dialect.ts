@@ -71,13 +71,13 @@ export class SqliteRqlDialect implements SqlDialect {
     const scalar = this.scalar(type(ref), extract(ref), test);
     const element = this.scalar(`${e}.type`, `${e}.value`, test);
     if (scalar === null || element === null) return this.false;
-    return `(${scalar} OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${element})))`;
+    return `coalesce(${scalar} OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${element})), 0)`;
   }
 
   like(ref: ValueRef, parts: string[]): string {
     const glob = this.param(parts.map(globLiteral).join('*'));
     const e = `e${this.aliases++}`;
-    return `((${type(ref)} = 'text' AND ${extract(ref)} GLOB ${glob}) OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${e}.type = 'text' AND ${e}.value GLOB ${glob})))`;
+    return `coalesce((${type(ref)} = 'text' AND ${extract(ref)} GLOB ${glob}) OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${e}.type = 'text' AND ${e}.value GLOB ${glob})), 0)`;
   }
 
   /** The test over a value of json type `t` and SQL value `v`; null when nothing can match. */
