@@ -59,6 +59,7 @@ export class PostgresTwinIndex implements TwinIndex {
       table,
       // A background flush may land between two statements of one search.
       atomicReads: false,
+      documentColumn: 'doc',
       dialect: () => new PostgresRqlDialect(),
       all: async (d, sql) => {
         try {

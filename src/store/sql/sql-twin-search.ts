@@ -34,6 +34,8 @@ export interface SqlSearchBackend<D extends SqlDialect> {
   all(dialect: D, sql: string): Promise<Record<string, unknown>[]>;
   /** The condition "`column` is one of `values`" (any number of them). */
   oneOf(dialect: D, column: string, values: string[]): string;
+  /** The SQL expression reading the `doc` column for {@link document}. */
+  readonly documentColumn: string;
   /** The document of a `doc` column as RQL sees it (decoded). */
   document(raw: unknown): object;
   /**
@@ -164,7 +166,7 @@ async function scan<D extends SqlDialect>(
     const columns = exprs.flatMap((e) => e.select);
     const batch = sql.exact ? limit : BATCH;
     const text =
-      `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}${sql.exact ? '' : ', doc'}` +
+      `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}${sql.exact ? '' : `, ${backend.documentColumn} AS doc`}` +
       ` FROM ${backend.table}${parts.length === 0 ? '' : ` WHERE ${parts.join(' AND ')}`}` +
       ` ORDER BY ${orderBy(keys, exprs)}${Number.isFinite(batch) ? ` LIMIT ${batch}` : ''}`;
     const rows = await backend.all(d, text);

@@ -33,6 +33,7 @@ export class SqliteTwinIndex implements TwinIndex {
   private readonly insert: Database.Statement;
   private readonly delete: Database.Statement;
   private readonly countAll: Database.Statement;
+  // Documents are stored as SQLite's binary JSONB: the JSON functions then read them without parsing.
   private readonly backend: SqlSearchBackend<SqliteRqlDialect>;
 
   private constructor(private readonly db: Database.Database) {
@@ -42,12 +43,12 @@ CREATE TABLE ${TABLE} (
   id_key TEXT PRIMARY KEY,
   namespace TEXT NOT NULL,
   policy TEXT NOT NULL,
-  doc TEXT NOT NULL
+  doc BLOB NOT NULL
 );
 CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
 `);
     this.insert = db.prepare(
-      `INSERT INTO ${TABLE} (id_key, namespace, policy, doc) VALUES (?, ?, ?, ?)
+      `INSERT INTO ${TABLE} (id_key, namespace, policy, doc) VALUES (?, ?, ?, jsonb(?))
        ON CONFLICT (id_key) DO UPDATE SET namespace = excluded.namespace, policy = excluded.policy, doc = excluded.doc`,
     );
     this.delete = db.prepare(`DELETE FROM ${TABLE} WHERE id_key = ?`);
@@ -56,6 +57,7 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
     this.backend = {
       table: TABLE,
       atomicReads: true,
+      documentColumn: 'json(doc)',
       dialect: () => new SqliteRqlDialect(),
       all: async (d, sql) => {
         let statement = statements.get(sql);
