@@ -66,6 +66,11 @@ export interface SqlDialect {
    * literal parts (encoded) are separated by `*` wildcards.
    */
   like(ref: ValueRef, parts: string[]): string;
+  /**
+   * Where the database can call the like matcher itself (like-pattern.ts): the exact like/ilike
+   * test, `?` and case folding included, over a string or an array's string elements.
+   */
+  likeExactly?(ref: ValueRef, pattern: string, ignoreCase: boolean): string;
   /** The sort expressions of a concrete path. */
   sortKey(segments: string[]): SortExpressions;
   /** The sort expressions of `thingId` (its indexed column). */
@@ -147,6 +152,10 @@ function likeToSql(
   dialect: SqlDialect,
 ): SqlFilter {
   if (typeof pattern !== 'string') return exact(dialect.false);
+  const likeExactly = dialect.likeExactly?.bind(dialect);
+  if (likeExactly !== undefined) {
+    return exact(anyResolution(dialect, path, (ref) => likeExactly(ref, pattern, op === 'ilike')));
+  }
   // ilike folds case as JavaScript does; a pattern with U+0000–U+0002 could match across the
   // two code points of one encoded unit. Both are checked in JavaScript.
   if (op === 'ilike' || SPLIT_IMAGES.test(pattern)) {

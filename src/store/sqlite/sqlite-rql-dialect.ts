@@ -1,5 +1,7 @@
 // The SQLite dialect of rql-to-sql: JSON text documents read with json_type, json_extract and json_each.
-import { encodeIndexKey } from '../sql/index-encoding.js';
+import type Database from 'better-sqlite3';
+import { compileLike } from '../../rql/like-pattern.js';
+import { decodeIndexString, encodeIndexKey } from '../sql/index-encoding.js';
 import type { ScalarTest, SortExpressions, SqlDialect, ValueRef } from '../sql/rql-to-sql.js';
 import { RANK, type KeyValue } from '../sql/search-cursor.js';
 
@@ -9,6 +11,29 @@ export function sqlitePath(segments: readonly string[]): string {
 }
 
 const NUMBER_TYPES = `('integer','real')`;
+
+/** The SQL function {@link registerLikeFunction} registers. */
+const LIKE_FUNCTION = 'twinfold_like';
+
+/**
+ * Registers `twinfold_like(value, pattern, ignoreCase)` on a connection: RQL's like/ilike over an
+ * encoded string (compileLike, linear in the value), so that SQLite filters exactly as the memory
+ * index does. Matchers are kept for the last patterns used.
+ */
+export function registerLikeFunction(db: Database.Database): void {
+  const matchers = new Map<string, (s: string) => boolean>();
+  db.function(LIKE_FUNCTION, { deterministic: true }, (value, pattern, fold) => {
+    if (typeof value !== 'string' || typeof pattern !== 'string') return 0;
+    const key = `${fold === 1 ? 'i' : 'c'}${pattern}`;
+    let matches = matchers.get(key);
+    if (matches === undefined) {
+      if (matchers.size >= 64) matchers.clear();
+      matches = compileLike(pattern, fold === 1);
+      matchers.set(key, matches);
+    }
+    return matches(decodeIndexString(value)) ? 1 : 0;
+  });
+}
 
 /**
  * Builds the SQL of one statement over a table whose encoded document is the column `doc` and
@@ -78,6 +103,13 @@ export class SqliteRqlDialect implements SqlDialect {
     const glob = this.param(parts.map(globLiteral).join('*'));
     const e = `e${this.aliases++}`;
     return `coalesce((${type(ref)} = 'text' AND ${extract(ref)} GLOB ${glob}) OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${e}.type = 'text' AND ${e}.value GLOB ${glob})), 0)`;
+  }
+
+  likeExactly(ref: ValueRef, pattern: string, ignoreCase: boolean): string {
+    const p = this.param(pattern);
+    const fold = ignoreCase ? 1 : 0;
+    const e = `e${this.aliases++}`;
+    return `coalesce((${type(ref)} = 'text' AND ${LIKE_FUNCTION}(${extract(ref)}, ${p}, ${fold})) OR (${type(ref)} = 'array' AND EXISTS (SELECT 1 FROM json_each(${ref.sql}, ${ref.path}) AS ${e} WHERE ${e}.type = 'text' AND ${LIKE_FUNCTION}(${e}.value, ${p}, ${fold}))), 0)`;
   }
 
   /** The test over a value of json type `t` and SQL value `v`; null when nothing can match. */

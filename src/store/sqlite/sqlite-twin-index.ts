@@ -10,7 +10,7 @@ import {
 import { sqlCount, sqlSearch, type SqlSearchBackend } from '../sql/sql-twin-search.js';
 import { unavailableWhile } from '../storage-errors.js';
 import type { SearchPage, SearchQuery, TwinIndex } from '../twin-index.js';
-import { SqliteRqlDialect } from './sqlite-rql-dialect.js';
+import { registerLikeFunction, SqliteRqlDialect } from './sqlite-rql-dialect.js';
 
 const TABLE = 'twin_index';
 
@@ -20,8 +20,8 @@ const TABLE = 'twin_index';
  * are synchronous statements; the file is written without fsync (nothing is lost that the journal
  * does not have).
  *
- * Filters run as SQL over `json_type`/`json_extract`/`json_each`; like patterns with `?` and
- * ilike are narrowed down in JavaScript (see rql-to-sql.ts). Strings and keys are stored encoded
+ * Filters run as SQL over `json_type`/`json_extract`/`json_each`, like and ilike through a
+ * registered function running the memory index's matcher: every filter is exact in SQL. Strings and keys are stored encoded
  * (index-encoding.ts), so SQLite's byte order is the UTF-16 order of the memory index.
  *
  * @example
@@ -37,6 +37,7 @@ export class SqliteTwinIndex implements TwinIndex {
   private readonly backend: SqlSearchBackend<SqliteRqlDialect>;
 
   private constructor(private readonly db: Database.Database) {
+    registerLikeFunction(db);
     db.exec(`
 DROP TABLE IF EXISTS ${TABLE};
 CREATE TABLE ${TABLE} (
