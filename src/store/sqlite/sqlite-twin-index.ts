@@ -1,6 +1,8 @@
 // The SQLite search index: one table of encoded documents, RQL translated to SQLite's JSON functions.
 import Database from 'better-sqlite3';
+import type { JsonPrimitive } from '../../core/json.js';
 import type { SearchDocument } from '../../core/thing.js';
+import { isAddressableKey, isScalar } from '../../rql/evaluate.js';
 import {
   encodeIndexDocument,
   encodeIndexString,
@@ -10,7 +12,7 @@ import {
 import { sqlCount, sqlSearch, type SqlSearchBackend } from '../sql/sql-twin-search.js';
 import { unavailableWhile } from '../storage-errors.js';
 import type { SearchPage, SearchQuery, TwinIndex } from '../twin-index.js';
-import { registerLikeFunction, SqliteRqlDialect } from './sqlite-rql-dialect.js';
+import { registerLikeFunction, SqliteRqlDialect, sqlitePath } from './sqlite-rql-dialect.js';
 
 const TABLE = 'twin_index';
 
@@ -32,6 +34,7 @@ const TABLE = 'twin_index';
 export class SqliteTwinIndex implements TwinIndex {
   private readonly insert: Database.Statement;
   private readonly delete: Database.Statement;
+  private readonly replace: Database.Statement;
   private readonly countAll: Database.Statement;
   // Documents are stored as SQLite's binary JSONB: the JSON functions then read them without parsing.
   private readonly backend: SqlSearchBackend<SqliteRqlDialect>;
@@ -53,6 +56,10 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
        ON CONFLICT (id_key) DO UPDATE SET namespace = excluded.namespace, policy = excluded.policy, doc = excluded.doc`,
     );
     this.delete = db.prepare(`DELETE FROM ${TABLE} WHERE id_key = ?`);
+    this.replace = db.prepare(
+      `UPDATE ${TABLE} SET doc = jsonb_set(doc, @path, json(@value), '$."_revision"', json(@revision), '$."_modified"', json(@modified))
+       WHERE id_key = @id AND json_type(doc, @path) IN ('null', 'true', 'false', 'integer', 'real', 'text')`,
+    );
     this.countAll = db.prepare(`SELECT count(*) AS n FROM ${TABLE}`).pluck();
     const statements = new Map<string, Database.Statement>();
     this.backend = {
@@ -100,6 +107,29 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
         JSON.stringify(encodeIndexDocument(doc)),
       ),
     );
+  }
+
+  replaceScalar(
+    thingId: string,
+    path: string,
+    value: JsonPrimitive,
+    revision: number,
+    modified: string,
+  ): boolean {
+    // The policy and the id have columns of their own: a change of them goes through put.
+    if (path === 'policyId' || path === 'thingId' || !isScalar(value)) return false;
+    const segments = path.split('/');
+    if (!segments.every(isAddressableKey)) return false;
+    const { changes } = this.guard('write', () =>
+      this.replace.run({
+        id: encodeIndexString(thingId),
+        path: sqlitePath(segments),
+        value: JSON.stringify(encodeIndexDocument(value)),
+        revision: JSON.stringify(revision),
+        modified: JSON.stringify(encodeIndexString(modified)),
+      }),
+    );
+    return changes === 1;
   }
 
   remove(thingId: string): void {
