@@ -99,7 +99,7 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
 
   put(doc: SearchDocument): void {
     const id = encodeIndexString(doc.thingId);
-    this.guard('write', () =>
+    this.write(() =>
       this.insert.run(
         id,
         encodeIndexString(namespaceOf(doc.thingId)),
@@ -120,7 +120,7 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
     if (path === 'policyId' || path === 'thingId' || !isScalar(value)) return false;
     const segments = path.split('/');
     if (!segments.every(isAddressableKey)) return false;
-    const { changes } = this.guard('write', () =>
+    const { changes } = this.write(() =>
       this.replace.run({
         id: encodeIndexString(thingId),
         path: sqlitePath(segments),
@@ -133,7 +133,7 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
   }
 
   remove(thingId: string): void {
-    this.guard('write', () => this.delete.run(encodeIndexString(thingId)));
+    this.write(() => this.delete.run(encodeIndexString(thingId)));
   }
 
   search(query: SearchQuery): Promise<SearchPage> {
@@ -149,7 +149,33 @@ CREATE INDEX ${TABLE}_by_namespace ON ${TABLE} (namespace, id_key);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commit();
+    this.db.close();
+  }
+
+  /**
+   * Runs a write inside the transaction of the current turn of the event loop, opened by its first
+   * write and committed at the next: a rebuild of many things costs one commit per turn, not one
+   * per thing. Reads run on the same connection, so they see every write before them regardless.
+   */
+  private write<T>(run: () => T): T {
+    if (!this.db.inTransaction) {
+      this.guard('write', () => this.db.exec('BEGIN'));
+      setImmediate(() => this.commit());
+    }
+    return this.guard('write', run);
+  }
+
+  private commit(): void {
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch {
+      // A full disk, say. The writes stay in the open transaction, visible to every read; a later
+      // turn tries again (rolling back would make the index disagree with the twins' state).
+      setTimeout(() => this.commit(), 1000).unref();
+    }
   }
 
   private guard<T>(doing: string, run: () => T): T {
