@@ -1,7 +1,7 @@
 // The PostgreSQL dialect of rql-to-sql: jsonb documents read with #>, jsonb_typeof and jsonb_each.
 import { encodeIndexKey } from '../sql/index-encoding.js';
 import type { ScalarTest, SortExpressions, SqlDialect, ValueRef } from '../sql/rql-to-sql.js';
-import { RANK, type KeyValue } from '../sql/search-cursor.js';
+import { RANK, type KeyValue } from '../search-cursor.js';
 
 const CASTS = {
   number: 'float8',

@@ -2,7 +2,7 @@
 // functions, with the semantics of evaluateFilter and of the memory index's sort order.
 import type { ComparisonOp, FilterNode, RqlValue, SortKey } from '../../rql/ast.js';
 import { encodeIndexString } from './index-encoding.js';
-import { RANK, type KeyValue } from './search-cursor.js';
+import { RANK, type KeyValue } from '../search-cursor.js';
 
 /** A SQL comparison operator. */
 export type SqlOp = '=' | '>' | '>=' | '<' | '<=';

@@ -19,7 +19,7 @@ import {
   encodeCursor,
   queryHash,
   type KeyValue,
-} from './search-cursor.js';
+} from '../search-cursor.js';
 
 /**
  * What a database gives the search: statements over one table with the columns `id_key` (encoded

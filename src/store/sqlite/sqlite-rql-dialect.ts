@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { compileLike } from '../../rql/like-pattern.js';
 import { decodeIndexString, encodeIndexKey } from '../sql/index-encoding.js';
 import type { ScalarTest, SortExpressions, SqlDialect, ValueRef } from '../sql/rql-to-sql.js';
-import { RANK, type KeyValue } from '../sql/search-cursor.js';
+import { RANK, type KeyValue } from '../search-cursor.js';
 
 /** A JSON path of SQLite over encoded keys (which never hold `"`), e.g. `$."attributes"."n"`. */
 export function sqlitePath(segments: readonly string[]): string {

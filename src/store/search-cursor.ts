@@ -1,8 +1,7 @@
-// Keyset cursors of the SQL search indexes: which query they belong to and the last row's sort key,
-// in the same form and with the same checks as the memory index's.
+// Keyset cursors of every search index: which query they belong to and the last row's sort key.
 import { createHash } from 'node:crypto';
-import { errors } from '../../core/error-registry.js';
-import type { FilterNode, SortKey } from '../../rql/ast.js';
+import { errors } from '../core/error-registry.js';
+import type { FilterNode, SortKey } from '../rql/ast.js';
 
 /**
  * Sort rank of a value, as MongoDB (and so Ditto) orders BSON types: missing and null, numbers,
