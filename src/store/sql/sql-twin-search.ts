@@ -151,6 +151,7 @@ async function scan<D extends SqlDialect>(
   limit: number,
 ): Promise<Row[]> {
   const filter = query.filter;
+  const idAt = keys.findIndex((k) => k.path === 'thingId');
   const out: Row[] = [];
   let from = after;
   for (;;) {
@@ -180,7 +181,6 @@ async function scan<D extends SqlDialect>(
       ) {
         continue;
       }
-      const idAt = keys.findIndex((k) => k.path === 'thingId');
       out.push({ thingId: decodeIndexString(key[idAt][1] as string), key });
       if (out.length >= limit) return out;
     }
