@@ -166,7 +166,11 @@ export class Platform {
     try {
       const runtime = new TwinRuntime({
         journal: storage.journal,
-        index: new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
+        // The index is a projection: the runtime fills it from the journal at start.
+        index:
+          config.index === 'store'
+            ? await storage.openTwinIndex()
+            : new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
         maxThingBytes: config.maxThingBytes,
         ...options.runtime,
         observer: {

@@ -32,6 +32,20 @@ describe('serve configuration', () => {
     expect(resolveConfig({ port: '7000' }, env).port).toBe(7000);
   });
 
+  it('puts the search index in memory by default, or in the store with --index store / TWINFOLD_INDEX', () => {
+    expect(resolveConfig({}, {}).index).toBe('memory');
+    expect(resolveConfig({}, { TWINFOLD_INDEX: 'store' }).index).toBe('store');
+    expect(resolveConfig({ index: 'memory' }, { TWINFOLD_INDEX: 'store' }).index).toBe('memory');
+    expect(() => resolveConfig({ index: 'sqlite' }, {})).toThrow(
+      /--index must be 'memory' or 'store', got 'sqlite'/,
+    );
+    // The store index has no time budget: one given with it would be ignored, so it is refused.
+    expect(() => resolveConfig({ index: 'store', searchTimeoutMs: '2000' }, {})).toThrow(
+      /--search-timeout-ms applies to --index memory only/,
+    );
+    expect(resolveConfig({ searchTimeoutMs: '2000' }, {}).searchTimeoutMs).toBe(2000);
+  });
+
   it('bounds connections, header and search time', () => {
     expect(DEFAULTS).toMatchObject({
       maxConnections: 10_000,

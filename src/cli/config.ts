@@ -12,6 +12,8 @@ export interface ServeConfig {
   /** The PostgreSQL schema of a postgres:// store (default `twinfold`). */
   storeSchema?: string;
   bus: string;
+  /** Where the search index lives: `memory` (the process) or `store` (the store's database). */
+  index: 'memory' | 'store';
   durability: Durability;
   maxThingBytes: number;
   /** Days to keep the history of deleted twins; 0 keeps it forever. */
@@ -53,6 +55,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   store: 'TWINFOLD_STORE',
   storeSchema: 'TWINFOLD_STORE_SCHEMA',
   bus: 'TWINFOLD_BUS',
+  index: 'TWINFOLD_INDEX',
   durability: 'TWINFOLD_DURABILITY',
   maxThingBytes: 'TWINFOLD_MAX_THING_BYTES',
   historyRetentionDays: 'TWINFOLD_HISTORY_RETENTION_DAYS',
@@ -78,6 +81,7 @@ export const DEFAULTS: ServeConfig = {
   mqttPort: 1883,
   store: 'sqlite',
   bus: 'local',
+  index: 'memory',
   durability: 'process',
   maxThingBytes: 100 * 1024,
   historyRetentionDays: 0,
@@ -212,6 +216,17 @@ export function resolveConfig(
     );
   }
   config.bus = bus;
+  const index = pick('index') ?? config.index;
+  if (index !== 'memory' && index !== 'store') {
+    throw new ConfigError(`--index must be 'memory' or 'store', got '${index}'.`);
+  }
+  config.index = index;
+  if (index === 'store' && searchTimeout !== undefined) {
+    // The store indexes run their statements to the end: a budget they would ignore is refused.
+    throw new ConfigError(
+      '--search-timeout-ms applies to --index memory only; the store index has no search time budget.',
+    );
+  }
   const durability = pick('durability') ?? config.durability;
   if (durability !== 'process' && durability !== 'power') {
     throw new ConfigError(`--durability must be 'process' or 'power', got '${durability}'.`);

@@ -39,6 +39,12 @@ program
   .addOption(new Option('--bus <bus>', "'local' or a nats:// URL (TWINFOLD_BUS, default local)"))
   .addOption(
     new Option(
+      '--index <where>',
+      "search index: 'memory' (in the process) or 'store' (in the --store database: index.db, or a table of the schema), rebuilt from the journal at start (TWINFOLD_INDEX, default memory)",
+    ),
+  )
+  .addOption(
+    new Option(
       '--durability <level>',
       "'process': an acknowledged write survives a crash of the process; 'power': also a power loss (fsync per group commit) (TWINFOLD_DURABILITY, default process)",
     ),

@@ -2,6 +2,7 @@
 import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
+import type { TwinIndex } from './twin-index.js';
 
 /** The stores of one backend (SQLite files in the data directory, or one PostgreSQL database). */
 export interface Storage {
@@ -16,6 +17,12 @@ export interface Storage {
    * not. Readiness asks it, so an outage shows even while no write is failing.
    */
   probe(): Promise<void>;
+  /**
+   * Opens the search index kept in this storage's database (SQLite: `index.db` in the data
+   * directory; PostgreSQL: a table of the schema), emptied: it is a projection of the journal that
+   * the runtime fills at start. Closed with the storage; open it once.
+   */
+  openTwinIndex(): Promise<TwinIndex>;
   /** Closes every store (the journal last, after its writes are flushed). */
   close(): Promise<void>;
 }

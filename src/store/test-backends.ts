@@ -119,6 +119,11 @@ export interface StorageFixture {
 /** One backend as a suite sees it: fresh storages, restarts, and cleaning up after itself. */
 export interface TestBackend extends StorageFixture {
   readonly name: BackendName;
+  /**
+   * Opens a new, empty storage beside every other one this backend opened (its own data directory,
+   * or its own schema), for a test that needs two at once; closed and deleted at cleanup.
+   */
+  openSeparate(): Promise<Storage>;
   /** Closes what the suite left open and deletes its data directories or schema. */
   cleanup(): Promise<void>;
   /** The suite's schema, for the postgres backend. */
@@ -161,6 +166,9 @@ function sqliteBackend(): TestBackend {
       made.push(dir);
       return openAt(dir);
     },
+    openSeparate() {
+      return this.open();
+    },
     async reopen(storage) {
       const dir = dirs.get(storage);
       if (dir === undefined) throw new Error('reopen: not a storage of this backend');
@@ -177,6 +185,7 @@ function sqliteBackend(): TestBackend {
 function postgresBackend(): TestBackend {
   const target = postgresTestSchema();
   const live = new Set<Storage>();
+  const separate: PostgresTestSchema[] = [];
   const openIt = async () =>
     tracked(
       await openPostgresStorage({ url: target.url, schema: target.schema, poolSize: 4 }),
@@ -194,9 +203,18 @@ function postgresBackend(): TestBackend {
       await storage.close();
       return openIt();
     },
+    async openSeparate() {
+      const own = postgresTestSchema(target.url);
+      separate.push(own);
+      return tracked(
+        await openPostgresStorage({ url: own.url, schema: own.schema, poolSize: 4 }),
+        live,
+      );
+    },
     async cleanup() {
       await closeAll(live);
       await target.dispose();
+      for (const own of separate) await own.dispose();
     },
   };
 }

@@ -5,12 +5,21 @@ import type { JsonObject, JsonValue } from '../core/json.js';
 import type { SearchDocument } from '../core/thing.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import { parseOptions } from '../rql/parse-options.js';
+import type { TestBackend } from './test-backends.js';
 import type { SearchQuery, TwinIndex } from './twin-index.js';
 
 /** How the contract gets indexes of one adapter. */
 export interface TwinIndexFixture {
   /** A new, empty index. */
   open(): Promise<TwinIndex>;
+}
+
+/**
+ * The search indexes of a storage backend as a {@link TwinIndexFixture}: each index is the one of a
+ * separate new storage (`Storage.openTwinIndex`), so that a test can hold two at once.
+ */
+export function storageTwinIndexFixture(backend: TestBackend): TwinIndexFixture {
+  return { open: async () => (await backend.openSeparate()).openTwinIndex() };
 }
 
 /** A search document with the given attributes (and any other top-level fields). */
@@ -376,6 +385,42 @@ export function twinIndexContract(name: string, fixture: TwinIndexFixture): void
         't:0',
         't:2',
       ]);
+    });
+
+    it('search - strings order by UTF-16 code units, keep NUL, and paths never index arrays', async () => {
+      const index = await open();
+      // UTF-8 byte order would put U+E000 before the emoji (a surrogate pair); UTF-16 puts it after.
+      index.put(twin('u:emoji', { s: '😀', list: ['x', 'y'], '0': 'zero' }));
+      index.put(twin('u:private', { s: '\uE000', list: { '0': 'x' } }));
+      index.put(twin('u:nul', { s: 'a\u0000b', 'x"y': 1, '~k': 2, 'a.b': 3 }));
+      index.put(twin('u:plain', { s: 'a' }));
+      expect(await ids(index, 'exists(attributes/s)', '+attributes/s')).toEqual([
+        'u:plain',
+        'u:nul',
+        'u:emoji',
+        'u:private',
+      ]);
+      expect(await ids(index, 'gt(attributes/s,"\uD83D")')).toEqual(['u:emoji', 'u:private']);
+      expect(await ids(index, 'eq(attributes/s,"a\u0000b")')).toEqual(['u:nul']);
+      expect(await ids(index, 'like(attributes/s,"a?b")')).toEqual(['u:nul']);
+      // `list/0` is the key "0" of an object, never the first element of an array.
+      expect(await ids(index, 'eq(attributes/list/0,"x")')).toEqual(['u:private']);
+      expect(await ids(index, 'eq(attributes/0,"zero")')).toEqual(['u:emoji']);
+      // Keys that need quoting or escaping in a store, by a filter built in code (RQL text has no `"` in paths).
+      const awkward = (path: string, value: number) => ({ op: 'eq' as const, path, value });
+      const page = await index.search({
+        filter: {
+          op: 'and',
+          args: [
+            awkward('attributes/x"y', 1),
+            awkward('attributes/~k', 2),
+            awkward('attributes/a.b', 3),
+          ],
+        },
+        sort: [],
+        size: 5,
+      });
+      expect(page.thingIds).toEqual(['u:nul']);
     });
 
     it('visible - what it hides is absent from results, counts, sort order and cursors', async () => {

@@ -1,4 +1,4 @@
-// Builds the real application (SQLite journal in a temp dir, memory index) for in-process HTTP tests.
+// Builds the real application (SQLite journal in a temp dir, memory index, unless told otherwise) for in-process HTTP tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino } from 'pino';
 import type { AppOptions } from '../../src/api/app.js';
 import type { PolicyStore } from '../../src/auth/policy-store.js';
-import { DEFAULTS } from '../../src/cli/config.js';
+import { DEFAULTS, type ServeConfig } from '../../src/cli/config.js';
 import { Platform } from '../../src/platform.js';
 import type { RuntimeOptions, TwinRuntime } from '../../src/runtime/twin-runtime.js';
 
@@ -34,9 +34,11 @@ export async function openTestPlatform(
   dir: string,
   options: Partial<Omit<RuntimeOptions, 'journal' | 'index'>> = {},
   appOptions: Pick<AppOptions, 'authenticator'> = {},
+  /** Settings over the defaults (e.g. `{ index: 'store' }`, or a postgres:// store). */
+  config: Partial<ServeConfig> = {},
 ): Promise<Platform> {
   return Platform.open(
-    { ...DEFAULTS, data: dir, mqttPort: 0 },
+    { ...DEFAULTS, data: dir, mqttPort: 0, ...config },
     {
       logger: pino({ level: 'silent' }),
       logRequests: false,
@@ -52,10 +54,11 @@ export async function openTestPlatform(
 export async function createAppFixture(
   options: Partial<Omit<RuntimeOptions, 'journal' | 'index'>> = {},
   appOptions: Pick<AppOptions, 'authenticator'> = {},
+  config: Partial<ServeConfig> = {},
 ): Promise<AppFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-test-'));
   const start = async () => {
-    const platform = await openTestPlatform(dir, options, appOptions);
+    const platform = await openTestPlatform(dir, options, appOptions, config);
     const { runtime, policies, app } = platform;
     return { platform, runtime, policies, app };
   };

@@ -1,5 +1,4 @@
 // The embedded search index: documents flattened into per-path columns, filtered by scan, paged by top-k.
-import { createHash } from 'node:crypto';
 import { errors } from '../../core/error-registry.js';
 import type { JsonPrimitive } from '../../core/json.js';
 import type { SearchDocument } from '../../core/thing.js';
@@ -7,6 +6,13 @@ import type { FilterNode, RqlValue, SortKey } from '../../rql/ast.js';
 import { isAddressableKey, isScalar, scalarTest } from '../../rql/evaluate.js';
 import type { Scalar } from '../../rql/evaluate.js';
 import { likeWork } from '../../rql/like-pattern.js';
+import {
+  decodeCursor,
+  effectiveSort,
+  encodeCursor,
+  queryHash,
+  type KeyValue,
+} from '../search-cursor.js';
 import type { SearchPage, SearchQuery, TwinIndex } from '../twin-index.js';
 
 // Kind of the value an ordinal holds at a path.
@@ -26,7 +32,6 @@ const K_ARR = 9;
  * numbers < strings < objects < arrays < booleans. Objects sort as equals, so do arrays.
  */
 const RANK = [0, 0, 5, 5, 1, 2, 3, 3, 4, 4];
-const R_NULL = 0;
 const R_NUM = 1;
 const R_STR = 2;
 const R_BOOL = 5;
@@ -390,13 +395,11 @@ interface KeyReader {
   isThingId: boolean;
 }
 
-/** The sort-key value of a row as stored in a cursor: [rank] or [rank, value]. */
-type KeyValue = [number] | [number, number | string];
-
 interface Plan {
   pred: Pred;
   nsMask: Uint8Array | null;
   readers: KeyReader[];
+  keys: SortKey[];
   hash: string;
 }
 
@@ -610,7 +613,8 @@ export class MemoryTwinIndex implements TwinIndex {
       );
     }
     let plan = this.plan(query);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor, plan);
+    const after =
+      query.cursor === undefined ? null : decodeCursor(query.cursor, plan.hash, plan.keys);
     const visible = this.visibility(query.visible);
     const skip = query.offset ?? 0;
     const k = skip + query.size + 1;
@@ -830,24 +834,18 @@ export class MemoryTwinIndex implements TwinIndex {
   // --- querying ---
 
   private plan(query: SearchQuery): Plan {
-    const keys: SortKey[] = query.sort.length > 0 ? [...query.sort] : [];
-    if (!keys.some((key) => key.path === 'thingId'))
-      keys.push({ path: 'thingId', direction: 'asc' });
+    const keys = effectiveSort(query.sort);
     const readers = keys.map((key): KeyReader => ({
       dir: key.direction === 'desc' ? -1 : 1,
       column: key.path === 'thingId' ? null : (this.columns.get(key.path) ?? null),
       isThingId: key.path === 'thingId',
     }));
-    const namespaces = [...new Set(query.namespaces ?? [])].sort();
-    const hash = createHash('sha256')
-      .update(JSON.stringify([query.filter ?? null, namespaces, keys]))
-      .digest('base64url')
-      .slice(0, 16);
     return {
       pred: query.filter === undefined ? ALWAYS : this.compile(query.filter),
       nsMask: this.namespaceMask(query.namespaces),
       readers,
-      hash,
+      keys,
+      hash: queryHash(query.filter, query.namespaces, keys),
     };
   }
 
@@ -1129,55 +1127,5 @@ function heapReplaceTop(heap: number[], o: number, cmp: (a: number, b: number) =
     if (worst === i) return;
     [heap[i], heap[worst]] = [heap[worst], heap[i]];
     i = worst;
-  }
-}
-
-function encodeCursor(hash: string, key: KeyValue[]): string {
-  return Buffer.from(JSON.stringify({ h: hash, k: key })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, plan: Plan): KeyValue[] {
-  let parsed: unknown;
-  // Node's base64url decoder skips characters outside the alphabet: check them first.
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw errors.cursorInvalid('it is not a cursor this service returned');
-  }
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw errors.cursorInvalid('it is not a cursor this service returned');
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('h' in parsed) || !('k' in parsed)) {
-    throw errors.cursorInvalid('it is not a cursor this service returned');
-  }
-  if (parsed.h !== plan.hash) {
-    throw errors.cursorInvalid('it belongs to a search with another filter, namespaces or sort');
-  }
-  const key = parsed.k;
-  if (
-    !Array.isArray(key) ||
-    key.length !== plan.readers.length ||
-    !key.every((v, i) => isKeyValue(v) && (!plan.readers[i].isThingId || v[0] === R_STR))
-  ) {
-    throw errors.cursorInvalid('its sort key is malformed');
-  }
-  return key;
-}
-
-function isKeyValue(v: unknown): v is KeyValue {
-  if (!Array.isArray(v) || !Number.isInteger(v[0])) return false;
-  switch (v[0]) {
-    case R_NUM:
-      return v.length === 2 && typeof v[1] === 'number';
-    case R_STR:
-      return v.length === 2 && typeof v[1] === 'string';
-    case R_BOOL:
-      return v.length === 2 && (v[1] === 0 || v[1] === 1);
-    case R_NULL:
-    case 3:
-    case 4:
-      return v.length === 1;
-    default:
-      return false;
   }
 }

@@ -1,7 +1,7 @@
 // The PostgreSQL storage backend: one pool on one database schema, migrated on open, holding every store.
 import pg from 'pg';
 import type { Storage } from '../storage.js';
-import { StorageUnavailableError } from '../storage-errors.js';
+import { StorageError, StorageUnavailableError } from '../storage-errors.js';
 import {
   describeError,
   isConnectionFailure,
@@ -14,6 +14,7 @@ import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
+import { PostgresTwinIndex } from './postgres-twin-index.js';
 
 /** Where and how {@link openPostgresStorage} connects. */
 export interface PostgresStorageOptions {
@@ -119,6 +120,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const catalog = new PostgresCatalog(store);
     const ingest = new PostgresIngestStore(store);
     let closing: Promise<void> | null = null;
+    let index: PostgresTwinIndex | null = null;
     return {
       kind: 'postgres',
       journal,
@@ -131,9 +133,17 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           throw toStorageError(error, `probing ${where}`);
         }
       },
+      async openTwinIndex() {
+        if (index !== null)
+          throw new StorageError('the search index of this storage is open already');
+        index = await PostgresTwinIndex.open(store);
+        return index;
+      },
       close() {
         closing ??= (async () => {
           try {
+            // What the index buffered is a projection of the journal: a failed flush loses nothing.
+            await index?.close().catch(() => undefined);
             await catalog.close();
             await ingest.close();
             await journal.close();

@@ -6,10 +6,11 @@ import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
+import { SqliteTwinIndex } from './sqlite-twin-index.js';
 
 /** Where {@link openSqliteStorage} keeps its files and how it writes them. */
 export interface SqliteStorageOptions {
-  /** The data directory (created when missing): `journal.db` and `catalog.db` live there. */
+  /** The data directory (created when missing): `journal.db`, `catalog.db` (and `index.db`) live there. */
   dataDir: string;
   durability?: Durability;
   /** Write the journal on a connection in a worker thread (see SqliteJournalOptions). */
@@ -68,6 +69,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     throw error;
   }
   let closing: Promise<void> | null = null;
+  let index: SqliteTwinIndex | null = null;
   return {
     kind: 'sqlite',
     journal,
@@ -76,9 +78,16 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     async probe() {
       await journal.lastSeq();
     },
+    async openTwinIndex() {
+      if (index !== null)
+        throw new StorageError('the search index of this storage is open already');
+      index = SqliteTwinIndex.open(join(options.dataDir, 'index.db'));
+      return index;
+    },
     close() {
       closing ??= (async () => {
         try {
+          index?.close();
           await catalog.close();
           await ingest.close();
         } finally {
