@@ -63,6 +63,7 @@ describe('policies api - whole policy', () => {
     expect(created.headers.etag).toBe('"rev:1"');
     expect(created.json()).toEqual({
       policyId: 'ns:whole',
+      imports: {},
       entries: { owner: ownerEntry(ALICE) },
     });
 
@@ -78,7 +79,7 @@ describe('policies api - whole policy', () => {
     const read = await fx.send('GET', '/api/2/policies/ns:whole', alice);
     expect(read.statusCode).toBe(200);
     expect(read.headers.etag).toBe('"rev:2"');
-    expect(read.json()).toEqual({ policyId: 'ns:whole', ...next });
+    expect(read.json()).toEqual({ policyId: 'ns:whole', imports: {}, ...next });
 
     const deleted = await fx.send('DELETE', '/api/2/policies/ns:whole', alice);
     expect(deleted.statusCode).toBe(204);
@@ -131,7 +132,11 @@ describe('policies api - whole policy', () => {
       'policies:policy.modificationinvalid',
     );
     const read = await fx.send('GET', '/api/2/policies/ns:lockout', alice);
-    expect(read.json()).toEqual({ policyId: 'ns:lockout', entries: { owner: ownerEntry(ALICE) } });
+    expect(read.json()).toEqual({
+      policyId: 'ns:lockout',
+      imports: {},
+      entries: { owner: ownerEntry(ALICE) },
+    });
   });
 
   it('a grant of WRITE on policy:/ revoked by another entry or given only to an expiring subject locks out', async () => {
@@ -448,6 +453,7 @@ describe('policies api - entries', () => {
     const read = await fx.send('GET', '/api/2/policies/ns:entrylock', alice);
     expect(read.json()).toEqual({
       policyId: 'ns:entrylock',
+      imports: {},
       entries: { owner: ownerEntry(ALICE) },
     });
     expect(read.headers.etag).toBe('"rev:1"');
@@ -789,7 +795,7 @@ describe('policies api - things and their policies', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json()).not.toHaveProperty('_policy');
     const policy = await fx.send('GET', '/api/2/policies/ns:inline', alice);
-    expect(policy.json()).toEqual({ policyId: 'ns:inline', ...inline });
+    expect(policy.json()).toEqual({ policyId: 'ns:inline', imports: {}, ...inline });
     expect((await fx.send('GET', '/api/2/things/ns:inline', bob)).statusCode).toBe(200);
 
     const denying = policyOf({

@@ -145,6 +145,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
   .array(entryArb, { minLength: 1, maxLength: 4 })
   .map((entries) => ({
     policyId: 'ns:p',
+    imports: {},
     entries: Object.fromEntries(entries.map((e, i) => [`E${i}`, e])),
   }));
 

@@ -14,10 +14,11 @@ export interface SearchQuery {
   /** An opaque cursor returned by a previous page of the same query. */
   cursor?: string;
   /**
-   * Only things whose policy this accepts (authorisation). Asked once per distinct policyId in a
+   * Only things whose policy this accepts (authorisation), for a thing of `namespace` (policy
+   * entries may be restricted to namespaces). Asked once per distinct policyId and namespace in a
    * query; what it hides is invisible to results, counts, sort order and cursors alike.
    */
-  visible?: (policyId: string) => boolean;
+  visible?: (policyId: string, namespace: string) => boolean;
 }
 
 export interface SearchPage {
