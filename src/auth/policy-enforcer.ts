@@ -65,7 +65,11 @@ export class PolicyEnforcer {
     const mine = new Set(subjectIds);
     const entries = Symbol.iterator in policy ? policy : Object.values(policy.entries);
     for (const entry of entries) {
-      if (namespace !== undefined && entry.namespaces && !namespaceMatches(entry.namespaces, namespace))
+      if (
+        namespace !== undefined &&
+        entry.namespaces &&
+        !namespaceMatches(entry.namespaces, namespace)
+      )
         continue;
       let applies = false;
       for (const [id, subject] of Object.entries(entry.subjects)) {

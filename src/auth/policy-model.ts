@@ -301,7 +301,8 @@ export function parseEntries(value: JsonValue): Policy['entries'] {
 function policyIdList(value: JsonValue, what: string): string[] {
   if (!Array.isArray(value) || !value.every((id) => typeof id === 'string'))
     throw errors.policyImportInvalid(`The ${what} must be an array of policy IDs.`);
-  for (const id of value as string[]) if (!isValidNamespacedId(id)) throw errors.policyIdInvalid(id);
+  for (const id of value as string[])
+    if (!isValidNamespacedId(id)) throw errors.policyIdInvalid(id);
   return [...new Set(value as string[])];
 }
 
@@ -309,7 +310,9 @@ function policyIdList(value: JsonValue, what: string): string[] {
 export function parseImport(value: JsonValue, importedId: string, policyId: string): PolicyImport {
   if (!isValidNamespacedId(importedId)) throw errors.policyIdInvalid(importedId);
   if (importedId === policyId)
-    throw errors.policyImportInvalid('The Policy Import references the policy where it is defined.');
+    throw errors.policyImportInvalid(
+      'The Policy Import references the policy where it is defined.',
+    );
   if (!isJsonObject(value))
     throw errors.policyImportInvalid(
       `The import of '${importedId}' must be an object like {"entries":["label"]}.`,

@@ -311,8 +311,11 @@ export class ThingGuard {
   readsWholeThing(identity: Identity, thing: JsonObject | null): boolean {
     if (identity.admin || thing === null) return true;
     return (
-      this.enforcer(identity, thing.policyId, thing.thingId)?.hasUnrestricted('thing', [], 'READ') ??
-      false
+      this.enforcer(identity, thing.policyId, thing.thingId)?.hasUnrestricted(
+        'thing',
+        [],
+        'READ',
+      ) ?? false
     );
   }
 

@@ -59,6 +59,15 @@ const DEFAULTS: Partial<Record<PolicyPart, JsonValue>> = {
   transitiveImports: [],
 };
 
+/** Parts a PUT answers with 204 even when they were not set (Ditto has no 201 for them). */
+const ALWAYS_MODIFIED = new Set<PolicyPart>([
+  'importable',
+  'allowedAdditions',
+  'namespaces',
+  'importEntries',
+  'transitiveImports',
+]);
+
 /** A part of a policy: which one and where it lies in the policy JSON. */
 export interface PolicyTarget {
   policyId: string;
@@ -89,7 +98,8 @@ function notFound(target: PolicyTarget, policy: JsonValue | null | undefined): T
   const { policyId, label, key, part, importedId } = target;
   if (!isJsonObject(policy) || part === 'policy' || part === 'entries')
     return errors.policyNotFound(policyId);
-  if (part === 'imports') return errors.policyPartNotFound('imports', `The imports of the Policy with ID '${policyId}'`);
+  if (part === 'imports')
+    return errors.policyPartNotFound('imports', `The imports of the Policy with ID '${policyId}'`);
   if (part === 'import' || IN_IMPORT.has(part))
     return errors.policyImportNotFound(policyId, importedId as string);
   const on = `on the Policy with ID '${policyId}'`;
@@ -211,7 +221,10 @@ export class PolicyEditing {
       if (!json) throw errors.policyNotFound(target.policyId);
       if (IN_ENTRY.has(part) && getAt(json, ['entries', label as string]) === undefined)
         throw this.missing(enforcer, target, json);
-      if (IN_IMPORT.has(part) && getAt(json, ['imports', target.importedId as string]) === undefined)
+      if (
+        IN_IMPORT.has(part) &&
+        getAt(json, ['imports', target.importedId as string]) === undefined
+      )
         throw this.missing(enforcer, target, json);
     }
     const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
@@ -225,7 +238,10 @@ export class PolicyEditing {
       ? null
       : this.policies.enforcer(target.policyId, identity.subjects);
     const seen = this.visible(reader, target, after);
-    const result: PolicyWriteResult = { created: current === undefined };
+    // Fields with a default (or, for namespaces, none) are modified, never created (as Ditto).
+    const result: PolicyWriteResult = {
+      created: current === undefined && !ALWAYS_MODIFIED.has(part),
+    };
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
     result.value = part === 'policy' ? policyToJson(policy) : seen;
@@ -319,7 +335,9 @@ export class PolicyEditing {
 
   /** An imported policy the requester may know of; 404 otherwise. */
   private importedPolicy(identity: Identity, importedId: string): Policy {
-    const stored = inScope(identity, namespaceOf(importedId)) ? this.policies.get(importedId) : null;
+    const stored = inScope(identity, namespaceOf(importedId))
+      ? this.policies.get(importedId)
+      : null;
     if (!stored) throw errors.importedPolicyNotAccessible(importedId);
     return stored.policy;
   }
@@ -447,7 +465,11 @@ function assertImportUnreferenced(
   const entries = (json.entries ?? {}) as unknown as Record<string, Policy['entries'][string]>;
   for (const entry of Object.values(entries)) {
     const refs = entry.references ?? [];
-    if (refs.some((ref) => ref.import !== undefined && (importedId === null || ref.import === importedId)))
+    if (
+      refs.some(
+        (ref) => ref.import !== undefined && (importedId === null || ref.import === importedId),
+      )
+    )
       throw errors.policyImportReferenceConflict(policyId, importedId);
   }
 }
