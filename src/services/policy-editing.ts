@@ -227,20 +227,28 @@ export class PolicyEditing {
       )
         throw this.missing(enforcer, target, json);
     }
-    const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
+    // As Ditto, empty references are no references.
+    const clears = part === 'references' && Array.isArray(value) && value.length === 0;
+    const next =
+      part === 'policy'
+        ? value
+        : clears
+          ? deleteAt(json as JsonObject, target.segments)
+          : setAt(json as JsonObject, target.segments, value);
     if (json && part === 'importable' && value === 'never')
       assertNotReferenced(json, target.policyId, label as string);
     const policy = parsePolicy(next, target.policyId);
     this.assertImportsReadable(identity, target, policy);
     const { revision } = await this.store(target, policy, enforcer);
-    const after = getAt(policyToJson(policy), target.segments) as JsonValue;
+    const after = (getAt(policyToJson(policy), target.segments) ??
+      defaultOf(target, policyToJson(policy))) as JsonValue;
     const reader = identity.admin
       ? null
       : this.policies.enforcer(target.policyId, identity.subjects);
     const seen = this.visible(reader, target, after);
     // Fields with a default (or, for namespaces, none) are modified, never created (as Ditto).
     const result: PolicyWriteResult = {
-      created: current === undefined && !ALWAYS_MODIFIED.has(part),
+      created: current === undefined && !ALWAYS_MODIFIED.has(part) && !clears,
     };
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
@@ -257,11 +265,11 @@ export class PolicyEditing {
     const { stored, enforcer, json } = this.writable(identity, target);
     const current = json ? getAt(json, target.segments) : undefined;
     this.checkPreconditions(target, stored, enforcer, current, preconditions, 'delete');
-    // As Ditto, deleting allowedAdditions that are not set changes nothing and succeeds.
+    // As Ditto, deleting allowedAdditions or references that are not set changes nothing.
     if (
       json &&
       current === undefined &&
-      target.part === 'allowedAdditions' &&
+      (target.part === 'allowedAdditions' || target.part === 'references') &&
       getAt(json, ['entries', target.label as string]) !== undefined
     )
       return;
