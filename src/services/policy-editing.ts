@@ -303,6 +303,10 @@ export class PolicyEditing {
       const imported = this.importedPolicy(identity, importedId);
       if (identity.admin) continue;
       const source = this.policies.enforcer(importedId, identity.subjects);
+      // Stricter than Ditto: who may read nothing of a policy may not even learn that it exists
+      // by importing none of its entries.
+      if (!source?.hasPartial('policy', [], 'READ'))
+        throw errors.importedPolicyNotAccessible(importedId);
       const labels = new Set(policyImport.entries ?? []);
       for (const [label, entry] of Object.entries(imported.entries))
         if ((entry.importable ?? 'implicit') === 'implicit') labels.add(label);
