@@ -561,6 +561,18 @@ describe('access - policy imports cannot widen access', () => {
     expectError(await get(`/api/2/things/${VICTIM}`, mallory), 404, 'things:thing.notfound');
   });
 
+  it('an inline _policy of a new thing cannot import what its creator cannot READ', async () => {
+    const answer = await fx.send('PUT', '/api/2/things/imp.ns:sneaky', mallory, {
+      _policy: {
+        entries: { owner: ownerEntry('user:mallory') },
+        imports: { [VICTIM]: { entries: ['shared'] } },
+      },
+    });
+    expectError(answer, 404, 'policies:policy.notfound');
+    expectError(await get('/api/2/things/imp.ns:sneaky', mallory), 404, 'things:thing.notfound');
+    expect(fx.policies.get('imp.ns:sneaky')).toBeNull();
+  });
+
   it('importing what one may READ grants no more than the imported entries do for their subjects', async () => {
     // bob may read the shared entry only; he imports it into a policy of his own.
     await ok(

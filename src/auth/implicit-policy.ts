@@ -3,6 +3,7 @@ import { errors } from '../core/error-registry.js';
 import { namespaceOf } from '../core/thing.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
 import { assertWritable, inScope, type Identity } from './identity.js';
+import { assertImportsReadable } from './policy-import-access.js';
 import { defaultPolicy, parsePolicy } from './policy-model.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -26,7 +27,9 @@ export async function preparePolicyForCreate(
   if (!inScope(identity, namespaceOf(policyId))) throw errors.policyOutOfScope(policyId);
   if (inline !== undefined) {
     if (policies.get(policyId)) throw errors.policyConflict(policyId);
-    await policies.put(parsePolicy(inline, policyId));
+    const policy = parsePolicy(inline, policyId);
+    assertImportsReadable(policies, identity, policy);
+    await policies.put(policy);
     return policyId;
   }
   if (explicit !== undefined || policies.get(policyId)) return null;

@@ -1,13 +1,8 @@
 // Reading and editing policies and their parts (entries, subjects, resources) as a requester may.
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import type { PolicyEnforcer } from '../auth/policy-enforcer.js';
-import {
-  importedLabel,
-  parsePolicy,
-  policyToJson,
-  type Policy,
-  type PolicyImport,
-} from '../auth/policy-model.js';
+import { importedLabel, parsePolicy, policyToJson, type Policy } from '../auth/policy-model.js';
+import { assertImportsReadable } from '../auth/policy-import-access.js';
 import type { PolicyStore, StoredPolicy } from '../auth/policy-store.js';
 import { errors } from '../core/error-registry.js';
 import { hasCode, type TwinfoldError } from '../core/errors.js';
@@ -285,73 +280,22 @@ export class PolicyEditing {
     );
   }
 
-  /**
-   * As Ditto's policy-import pre-enforcement: who writes an import must be able to READ, in the
-   * imported policy, every entry it would import (its `implicit` ones and those it lists); who
-   * writes a reference into an imported policy must be able to READ that entry, which must exist
-   * and not be `importable: never`. A policy that does not exist (or may not be seen) is a 404.
-   */
+  /** Who writes imports or import references must be able to read what they import. */
   private assertImportsReadable(identity: Identity, target: PolicyTarget, policy: Policy): void {
     const { part } = target;
-    const imports: [string, PolicyImport][] =
+    const importIds =
       part === 'policy' || part === 'imports'
-        ? Object.entries(policy.imports)
+        ? Object.keys(policy.imports)
         : part === 'import' || IN_IMPORT.has(part)
-          ? [[target.importedId as string, policy.imports[target.importedId as string]]]
+          ? [target.importedId as string]
           : [];
-    for (const [importedId, policyImport] of imports) {
-      const imported = this.importedPolicy(identity, importedId);
-      if (identity.admin) continue;
-      const source = this.policies.enforcer(importedId, identity.subjects);
-      // Stricter than Ditto: who may read nothing of a policy may not even learn that it exists
-      // by importing none of its entries.
-      if (!source?.hasPartial('policy', [], 'READ'))
-        throw errors.importedPolicyNotAccessible(importedId);
-      const labels = new Set(policyImport.entries ?? []);
-      for (const [label, entry] of Object.entries(imported.entries))
-        if ((entry.importable ?? 'implicit') === 'implicit') labels.add(label);
-      for (const label of labels)
-        if (!source?.hasUnrestricted('policy', ['entries', label], 'READ'))
-          throw errors.importedPolicyNotAccessible(importedId);
-    }
     const labels =
       part === 'policy' || part === 'entries'
         ? Object.keys(policy.entries)
         : part === 'entry' || part === 'references'
           ? [target.label as string]
           : [];
-    for (const label of labels) {
-      for (const ref of policy.entries[label]?.references ?? []) {
-        if (ref.import === undefined) continue;
-        const entry = this.importedPolicy(identity, ref.import).entries[ref.entry];
-        if (!entry)
-          throw errors.policyImportInvalid(
-            `A reference targets entry '${ref.entry}' of policy '${ref.import}' which does not exist.`,
-            'Reference an entry the imported policy has.',
-          );
-        if (entry.importable === 'never')
-          throw errors.policyImportInvalid(
-            `A reference targets entry '${ref.entry}' of policy '${ref.import}' which is marked as importable='never'.`,
-            'Reference an entry the imported policy lets others import.',
-          );
-        if (
-          !identity.admin &&
-          !this.policies
-            .enforcer(ref.import, identity.subjects)
-            ?.hasUnrestricted('policy', ['entries', ref.entry], 'READ')
-        )
-          throw errors.importedPolicyNotAccessible(ref.import);
-      }
-    }
-  }
-
-  /** An imported policy the requester may know of; 404 otherwise. */
-  private importedPolicy(identity: Identity, importedId: string): Policy {
-    const stored = inScope(identity, namespaceOf(importedId))
-      ? this.policies.get(importedId)
-      : null;
-    if (!stored) throw errors.importedPolicyNotAccessible(importedId);
-    return stored.policy;
+    assertImportsReadable(this.policies, identity, policy, importIds, labels);
   }
 
   private access(identity: Identity, target: PolicyTarget) {
