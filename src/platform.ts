@@ -11,6 +11,7 @@ import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
+import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage.js';
 import { openPostgresStorage } from './store/postgres/postgres-storage.js';
@@ -42,8 +43,24 @@ export async function openCatalog(
   config: Pick<StorageConfig, 'store' | 'data' | 'storeSchema'>,
 ): Promise<{ catalog: Catalog; close(): Promise<void> }> {
   if (config.store === 'sqlite') {
-    const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
-    return { catalog, close: () => catalog.close() };
+    // A running server keeps users in memory: changing its files behind its back would not reach it.
+    const lock = DataDirectoryLock.acquire(config.data);
+    try {
+      const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
+      return {
+        catalog,
+        close: async () => {
+          try {
+            await catalog.close();
+          } finally {
+            lock.release();
+          }
+        },
+      };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
   const storage = await openPostgresStorage({
     url: config.store,
@@ -164,6 +181,12 @@ export class Platform {
             );
             options.runtime?.observer?.failed?.(error);
           },
+          inDoubt: () => {
+            logger.warn(
+              'the answer to a journal commit was lost; asking storage whether it landed, and refusing writes meanwhile',
+            );
+            options.runtime?.observer?.inDoubt?.();
+          },
           recovered: () => {
             logger.info('storage works again; writes are accepted');
             options.runtime?.observer?.recovered?.();
@@ -217,6 +240,7 @@ export class Platform {
         logger: (options.logRequests ?? options.logger !== undefined) ? logger : false,
         rateLimit: config.rateLimit,
         metricsToken: config.metricsToken,
+        corsOrigin: config.corsOrigin,
         bodyLimit: config.maxThingBytes * 2,
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,

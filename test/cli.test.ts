@@ -36,6 +36,17 @@ describe('cli', () => {
     expect((failure as { stderr: string }).stderr).toMatch(/--port .* whole number.*\n.*--help/);
   });
 
+  it('a bad --cors-origin is refused at start, saying what an origin is', async () => {
+    expect((await cli('serve', '--help')).stdout).toContain('--cors-origin');
+    const failure = await cli('serve', '--cors-origin', 'https://ui.example/app').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /--cors-origin \/ TWINFOLD_CORS_ORIGIN: 'https:\/\/ui.example\/app' is not an origin: give scheme, host and port only/,
+    );
+  });
+
   it('serves /health, /ready, /metrics and the OpenAPI document', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twinfold-cli-'));
     const server = await startServerProcess(['--data', dir, '--mqtt-port', '0', '--demo']);

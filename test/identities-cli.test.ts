@@ -79,7 +79,8 @@ const login = (url: string, username: string, password: string) =>
 const TOKEN_LINE = /Authorization: Bearer (tft_[\w-]+)/;
 
 // Each process start costs about a second, so the tests are few and each covers a whole story.
-describe('identities cli - users commands', () => {
+// Each command is a process of its own (a few seconds each on a busy machine).
+describe('identities cli - users commands', { timeout: 120_000 }, () => {
   it('add, list, disable, enable and delete users; mistakes exit 2 and change nothing', async () => {
     const dir = dataDir();
     const added = await cli(
@@ -184,6 +185,12 @@ describe('identities cli - the server', () => {
       body: JSON.stringify({ username: 'eve', password }),
     });
     expect(anonymous.status).toBe(401);
+
+    // The server keeps users in memory: the CLI refuses its directory rather than change it unseen.
+    const busy = await cli(['users', 'disable', 'alice', '--data', dir]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/is in use by process \d+ .*manage users over its API/);
+    expect((await call(`${url}/api/2/whoami`, basic('alice', password))).status).toBe(200);
 
     const metrics = await (await call(`${url}/metrics`)).text();
     expect(metrics).toMatch(/twinfold_auth_failures_total\{reason="bad-password"\} 2/);

@@ -1,12 +1,15 @@
 // The real server on PostgreSQL: the things API end to end, nothing acknowledged lost to kill -9,
-// a PostgreSQL restart under write load ridden out without a restart of Twinfold, and one server
-// per schema. Runs against a private cluster of its own (test/support/private-postgres.ts), which
-// it stops and starts; the machine's shared PostgreSQL is never touched.
+// a PostgreSQL restart under write load ridden out without a restart of Twinfold, commits whose
+// answer the network lost (answered truthfully, also across kill -9), and one server per schema.
+// Runs against a private cluster of its own (test/support/private-postgres.ts), which it stops and
+// starts, through a proxy that loses messages where a test needs it (test/support/postgres-proxy.ts);
+// the machine's shared PostgreSQL is never touched.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startPostgresProxy, type PostgresProxy } from './support/postgres-proxy.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { adminFetch, startServerProcess, type ServerProcess } from './support/server-process.js';
 
@@ -17,17 +20,19 @@ const pg = typeof cluster === 'string' ? null : cluster;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'twinfold-pg-server-'));
 const servers: ServerProcess[] = [];
+const proxies: PostgresProxy[] = [];
 afterAll(async () => {
   for (const s of servers) await s.kill('SIGKILL');
+  for (const p of proxies) await p.close();
   await pg?.remove();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts Twinfold on `schema` of the private cluster. */
-async function serve(schema: string): Promise<ServerProcess> {
+/** Starts Twinfold on `schema` of the private cluster (at `store`: through a proxy, say). */
+async function serve(schema: string, store = (pg as PrivatePostgres).url): Promise<ServerProcess> {
   const server = await startServerProcess([
     '--store',
-    (pg as PrivatePostgres).url,
+    store,
     '--store-schema',
     schema,
     '--data',
@@ -45,6 +50,28 @@ function send(url: string, body: unknown, method = 'PUT', type = 'application/js
 
 async function json(response: Promise<Response>): Promise<unknown> {
   return (await response).json();
+}
+
+/** Waits until `/ready` answers 200 (true), or gives up after `ms` (false). */
+async function readyWithin(server: ServerProcess, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await fetch(`${server.url}/ready`)).status === 200) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+/** The attribute `v` of a thing and its revision, as the server serves them. */
+async function served(server: ServerProcess, thingId: string) {
+  return json(adminFetch(`${server.url}/api/2/things/${thingId}?fields=attributes,_revision`));
+}
+
+/** True once the server logged that a commit's answer was lost. */
+function doubted(server: ServerProcess): boolean {
+  return server.logs.some((l) =>
+    String(l.msg).startsWith('the answer to a journal commit was lost'),
+  );
 }
 
 // Skipped only outside CI when no private PostgreSQL cluster can be started; the reason is in the
@@ -263,6 +290,171 @@ describe.skipIf(pg === null)(`twinfold on PostgreSQL${pg ? '' : ` (skipped: ${wh
     }
     await restarted.kill('SIGTERM');
   }, 120_000);
+
+  it('acknowledges a write whose commit answer was lost when the commit landed, and it is there', async () => {
+    const proxy = await startPostgresProxy((pg as PrivatePostgres).url);
+    proxies.push(proxy);
+    const server = await serve('doubt_landed', proxy.url);
+    const thing = `${server.url}/api/2/things/pg.doubt:landed`;
+    expect((await send(thing, { attributes: { v: 'first' } })).status).toBe(201);
+
+    // PostgreSQL gets the commit and commits it; its answer is lost with the connection.
+    const fired = proxy.arm('mark-landed-7781', 'answer');
+    const write = await send(`${thing}/attributes/v`, 'mark-landed-7781');
+    await fired;
+    expect(doubted(server)).toBe(true);
+    expect(write.status).toBe(204);
+    expect(await served(server, 'pg.doubt:landed')).toEqual({
+      attributes: { v: 'mark-landed-7781' },
+      _revision: 2,
+    });
+    expect(await readyWithin(server, 5000)).toBe(true);
+    expect((await send(`${thing}/attributes/w`, 'after')).status).toBe(201);
+
+    await server.kill('SIGKILL');
+    const restarted = await serve('doubt_landed');
+    expect(await served(restarted, 'pg.doubt:landed')).toEqual({
+      attributes: { v: 'mark-landed-7781', w: 'after' },
+      _revision: 3,
+    });
+    await restarted.kill('SIGTERM');
+  }, 60_000);
+
+  it('refuses with 503 a write whose commit never reached PostgreSQL, and it is absent, also after a restart', async () => {
+    const proxy = await startPostgresProxy((pg as PrivatePostgres).url);
+    proxies.push(proxy);
+    const server = await serve('doubt_lost', proxy.url);
+    const thing = `${server.url}/api/2/things/pg.doubt:lost`;
+    expect((await send(thing, { attributes: { v: 'first' } })).status).toBe(201);
+
+    // The connection breaks as the commit is sent: PostgreSQL never gets it.
+    const fired = proxy.arm('mark-lost-5523', 'request');
+    const write = await send(`${thing}/attributes/v`, 'mark-lost-5523');
+    await fired;
+    expect(doubted(server)).toBe(true);
+    expect(write.status).toBe(503);
+    expect(write.headers.get('retry-after')).toBe('1');
+    const body = (await write.json()) as { error: string; message: string };
+    expect(body.error).toBe('storage.unavailable');
+    expect(body.message).toMatch(/nothing of this request was stored/);
+    expect(await served(server, 'pg.doubt:lost')).toEqual({
+      attributes: { v: 'first' },
+      _revision: 1,
+    });
+    // Writes resume by themselves; the refused one never appears.
+    expect(await readyWithin(server, 10_000)).toBe(true);
+    expect((await send(`${thing}/attributes/w`, 'after')).status).toBe(201);
+
+    await server.kill('SIGKILL');
+    const restarted = await serve('doubt_lost');
+    expect(await served(restarted, 'pg.doubt:lost')).toEqual({
+      attributes: { v: 'first', w: 'after' },
+      _revision: 2,
+    });
+    const history = (await json(
+      adminFetch(`${restarted.url}/api/2/things/pg.doubt:lost/history`),
+    )) as { value: unknown }[];
+    expect(JSON.stringify(history)).not.toContain('mark-lost-5523');
+    await restarted.kill('SIGTERM');
+  }, 60_000);
+
+  it('killed -9 while a commit is in doubt: after the restart what PostgreSQL has is served, and no client was told it was not written', async () => {
+    const proxy = await startPostgresProxy((pg as PrivatePostgres).url);
+    proxies.push(proxy);
+    const cases = [
+      { lose: 'answer' as const, thingId: 'pg.doubt:killed-landed', marker: 'mark-kill-3301' },
+      { lose: 'request' as const, thingId: 'pg.doubt:killed-lost', marker: 'mark-kill-3302' },
+    ];
+    for (const { lose, thingId, marker } of cases) {
+      const server = await serve('doubt_killed', proxy.url);
+      const thing = `${server.url}/api/2/things/${thingId}`;
+      expect((await send(thing, { attributes: { v: 'first' } })).status).toBe(201);
+      // The message is lost and the network is cut: the commit stays in doubt while Twinfold asks.
+      const fired = proxy.arm(marker, lose, { partition: true });
+      const answer = send(`${thing}/attributes/v`, marker).then(
+        (r) => r.status,
+        () => 'no answer',
+      );
+      await fired;
+      await sleep(1500);
+      expect(doubted(server)).toBe(true);
+      await server.kill('SIGKILL');
+      expect([lose, await answer]).toEqual([lose, 'no answer']);
+      proxy.heal();
+
+      const restarted = await serve('doubt_killed');
+      const expected = lose === 'answer' ? { v: marker } : { v: 'first' };
+      expect([lose, await served(restarted, thingId)]).toEqual([
+        lose,
+        { attributes: expected, _revision: lose === 'answer' ? 2 : 1 },
+      ]);
+      await restarted.kill('SIGTERM');
+    }
+  }, 90_000);
+
+  it('answers 503 storage.outcome.unknown when PostgreSQL cannot be asked in time; the write stands and is served once it can', async () => {
+    const proxy = await startPostgresProxy((pg as PrivatePostgres).url);
+    proxies.push(proxy);
+    const server = await serve('doubt_unknown', proxy.url);
+    const thing = `${server.url}/api/2/things/pg.doubt:unknown`;
+    const other = `${server.url}/api/2/things/pg.doubt:other`;
+    expect((await send(thing, { attributes: { v: 'first' } })).status).toBe(201);
+    expect((await send(other, { attributes: { v: 'first' } })).status).toBe(201);
+
+    // PostgreSQL commits; the answer is lost and the network stays cut past the 10 s bound.
+    const fired = proxy.arm('mark-unknown-9127', 'answer', { partition: true });
+    const started = Date.now();
+    const write = send(`${thing}/attributes/v`, 'mark-unknown-9127');
+    await fired;
+    // Meanwhile other writes are refused at once, as not written (they are not).
+    await sleep(300);
+    const meanwhile = await send(`${other}/attributes/v`, 'meanwhile');
+    expect(meanwhile.status).toBe(503);
+    expect(((await meanwhile.json()) as { error: string }).error).toBe('storage.unavailable');
+    const answer = await write;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9000);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('1');
+    const body = (await answer.json()) as Record<string, unknown>;
+    expect(body.status).toBe(503);
+    expect(body.error).toBe('storage.outcome.unknown');
+    expect(body.message).toMatch(/did not confirm whether this request was stored/);
+    expect(body.description).toMatch(/read the thing: its revision/);
+    expect(body.description).toMatch(/will not be undone later/);
+
+    // The network comes back: Twinfold recovers by itself and serves what PostgreSQL holds.
+    proxy.heal();
+    expect(await readyWithin(server, 15_000)).toBe(true);
+    expect(await served(server, 'pg.doubt:unknown')).toEqual({
+      attributes: { v: 'mark-unknown-9127' },
+      _revision: 2,
+    });
+    const history = (await json(
+      adminFetch(`${server.url}/api/2/things/pg.doubt:unknown/history`),
+    )) as { revision: number; value: unknown }[];
+    expect(history.map((e) => e.revision)).toEqual([1, 2]);
+    expect(
+      await json(
+        adminFetch(
+          `${server.url}/api/2/search/things/count?filter=eq(attributes/v,"mark-unknown-9127")`,
+        ),
+      ),
+    ).toBe(1);
+    expect(await served(server, 'pg.doubt:other')).toEqual({
+      attributes: { v: 'first' },
+      _revision: 1,
+    });
+    const next = await send(`${thing}/attributes/w`, 'next');
+    expect(next.status).toBe(201);
+
+    await server.kill('SIGKILL');
+    const restarted = await serve('doubt_unknown');
+    expect(await served(restarted, 'pg.doubt:unknown')).toEqual({
+      attributes: { v: 'mark-unknown-9127', w: 'next' },
+      _revision: 3,
+    });
+    await restarted.kill('SIGTERM');
+  }, 90_000);
 
   it('says it is not ready while PostgreSQL is away, even with no write failing, and ready after', async () => {
     const server = await serve('idle');

@@ -21,6 +21,7 @@ import {
   trustedAuthenticator,
   type Authenticator,
 } from './authentication.js';
+import { corsHook, type CorsOrigins } from './cors.js';
 import { renderError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
@@ -50,6 +51,8 @@ export interface AppOptions {
   maxConnections?: number;
   /** A client that has not sent a request's headers after this many ms gets a 408 and is closed (default 10,000). */
   headersTimeoutMs?: number;
+  /** Origins whose pages may call the API from a browser (CORS); none when absent or empty. */
+  corsOrigin?: CorsOrigins;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
@@ -137,6 +140,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     limited: () => metrics.rateLimited.inc(),
   });
   app.decorateRequest('identity', null as unknown as Identity);
+  // First of all hooks: a preflight carries no credentials and is answered before authentication.
+  if (options.corsOrigin && options.corsOrigin.length > 0)
+    app.addHook('onRequest', corsHook(options.corsOrigin));
 
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);

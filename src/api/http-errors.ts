@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../core/error-registry.js';
 import { TwinfoldError } from '../core/errors.js';
-import { StorageUnavailableError } from '../store/storage-errors.js';
+import { CommitOutcomeUnknownError, StorageUnavailableError } from '../store/storage-errors.js';
 
 /** Maps Fastify's own errors (body parsing, validation, limits) to Ditto-style errors. */
 function fromFastifyError(error: FastifyError, request: FastifyRequest): TwinfoldError | null {
@@ -43,6 +43,9 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): Twinfol
 
 export function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   let known: TwinfoldError | null = error instanceof TwinfoldError ? error : null;
+  if (!known && error instanceof CommitOutcomeUnknownError) {
+    known = errors.storageOutcomeUnknown(error.message, error);
+  }
   if (!known && error instanceof StorageUnavailableError) {
     known = errors.storageUnavailable(error.message, error);
   }
@@ -54,7 +57,9 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
     );
     known = errors.internal();
   }
-  if (known.code === 'storage.unavailable') reply.header('retry-after', '1');
+  if (known.code === 'storage.unavailable' || known.code === 'storage.outcome.unknown') {
+    reply.header('retry-after', '1');
+  }
   if (known.status === 304) {
     void reply.code(304).send();
     return;

@@ -76,4 +76,37 @@ describe('serve configuration', () => {
       ConfigError,
     );
   });
+
+  it('reads allowed CORS origins from --cors-origin or TWINFOLD_CORS_ORIGIN, none by default', () => {
+    expect(resolveConfig({}, {}).corsOrigin).toEqual([]);
+    const env = { TWINFOLD_CORS_ORIGIN: 'http://127.0.0.1:5173' };
+    expect(resolveConfig({}, env).corsOrigin).toEqual(['http://127.0.0.1:5173']);
+    expect(
+      resolveConfig(
+        { corsOrigin: ' https://ui.example , http://localhost:3000,https://ui.example' },
+        env,
+      ).corsOrigin,
+    ).toEqual(['https://ui.example', 'http://localhost:3000']);
+    expect(resolveConfig({ corsOrigin: '*' }, {}).corsOrigin).toEqual(['*']);
+  });
+
+  it('refuses CORS origins that browsers never send, saying what an origin is', () => {
+    const refuse = (value: string, message: RegExp) =>
+      expect(() => resolveConfig({ corsOrigin: value }, {})).toThrow(message);
+    refuse(
+      'https://ui.example/',
+      /--cors-origin .*'https:\/\/ui.example\/' is not an origin.*\(https:\/\/ui.example\)/,
+    );
+    refuse('https://ui.example/app', /not an origin: give scheme, host and port only/);
+    refuse('http://ui.example:80', /\(http:\/\/ui.example\)/);
+    refuse('HTTPS://UI.example', /\(https:\/\/ui.example\)/);
+    refuse('ui.example', /'ui.example' is not an origin such as https:\/\/ui.example:8443/);
+    refuse('ftp://ui.example', /must be an http:\/\/ or https:\/\/ origin/);
+    refuse('null', /'null' is not an origin/);
+    refuse('*,https://ui.example', /'\*' allows every origin: give it alone/);
+    refuse(' , ', /at least one origin/);
+    expect(() => resolveConfig({}, { TWINFOLD_CORS_ORIGIN: 'https://x.example/' })).toThrow(
+      /TWINFOLD_CORS_ORIGIN/,
+    );
+  });
 });

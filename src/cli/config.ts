@@ -1,4 +1,5 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
+import { parseCorsOrigins } from '../api/cors.js';
 import type { Durability } from '../store/journal.js';
 
 export interface ServeConfig {
@@ -31,6 +32,8 @@ export interface ServeConfig {
   oidcAudience?: string;
   /** When set, /metrics needs this bearer token or an administrator; unset = public. */
   metricsToken?: string;
+  /** Origins whose pages may call the API from a browser (CORS): none by default, `['*']` for any. */
+  corsOrigin: string[];
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -61,6 +64,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   oidcJwksUrl: 'TWINFOLD_OIDC_JWKS_URL',
   oidcAudience: 'TWINFOLD_OIDC_AUDIENCE',
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
+  corsOrigin: 'TWINFOLD_CORS_ORIGIN',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -80,6 +84,7 @@ export const DEFAULTS: ServeConfig = {
   headersTimeoutMs: 10_000,
   searchTimeoutMs: 5_000,
   accessTtlSeconds: 900,
+  corsOrigin: [],
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -152,6 +157,13 @@ export function resolveConfig(
       );
     }
     config.metricsToken = metricsToken;
+  }
+  const cors = pick('corsOrigin');
+  if (cors !== undefined) {
+    const origins = parseCorsOrigins(cors);
+    if ('error' in origins)
+      throw new ConfigError(`--cors-origin / TWINFOLD_CORS_ORIGIN: ${origins.error}.`);
+    config.corsOrigin = origins;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

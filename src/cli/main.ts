@@ -107,6 +107,12 @@ program
       '/metrics then needs Authorization: Bearer <token> or an administrator; unset = public (TWINFOLD_METRICS_TOKEN, safer than the flag)',
     ),
   )
+  .addOption(
+    new Option(
+      '--cors-origin <origins>',
+      'comma-separated origins whose web pages may call the API (CORS), or * for any; none by default (TWINFOLD_CORS_ORIGIN)',
+    ),
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {

@@ -4,6 +4,7 @@ import { IdentityService } from '../auth/identity-service.js';
 import { SigningKeyRing } from '../auth/signing-keys.js';
 import { TwinfoldError } from '../core/errors.js';
 import { openCatalog } from '../platform.js';
+import { StorageLockedError } from '../store/storage-errors.js';
 
 async function withIdentities<T>(
   data: string,
@@ -29,7 +30,11 @@ async function readStdin(): Promise<string> {
 
 function fail(error: unknown): never {
   const message =
-    error instanceof TwinfoldError ? `${error.message} ${error.description}` : String(error);
+    error instanceof TwinfoldError
+      ? `${error.message} ${error.description}`
+      : error instanceof StorageLockedError
+        ? `${error.message} While it runs, manage users over its API (/api/2/users) instead.`
+        : String(error);
   process.stderr.write(`twinfold users: ${message}\n`);
   process.exit(2);
 }

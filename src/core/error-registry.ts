@@ -339,6 +339,14 @@ export const errors = {
       'Retry in a moment: writes resume by themselves once storage works again (free disk space, or bring the database back).',
       { cause },
     ),
+  storageOutcomeUnknown: (detail: string, cause?: unknown) =>
+    new TwinfoldError(
+      'storage.outcome.unknown',
+      503,
+      `Storage did not confirm whether this request was stored, and could not be asked in time: ${detail}`,
+      'The change may or may not have been made, and it will not be undone later. Once storage works again (GET /ready answers 200), read the thing: its revision (_revision, or the ETag "rev:N") says whether it was. Retry only with If-Match on the revision read, so that it is not made twice.',
+      { cause },
+    ),
 
   // --- authentication and identities ---
   authenticationMissing: () =>
@@ -580,13 +588,6 @@ export const errors = {
       `The Policy with ID '${policyId}' could not be deleted as ${count} other ${count === 1 ? 'Policy imports' : 'Policies import'} it.`,
       'Remove the imports of this Policy from the importing Policies first (DELETE /policies/{policyId}/imports/{importedPolicyId}).',
     ),
-  policyViewInvalid: (value: string) =>
-    make(
-      'policies:view.invalid',
-      400,
-      `The policy-view '${value}' is not valid.`,
-      "Use 'original' (the default) or 'resolved'.",
-    ),
   policyHistoryUnsupported: (header: string) =>
     make(
       'policies:history.notsupported',
@@ -596,6 +597,13 @@ export const errors = {
     ),
   policyActionFailed: (action: string, detail: string) =>
     make('policies:action.failed', 400, `Failed to execute action '${action}'.`, detail),
+  policyViewInvalid: (raw: string, detail = "Valid values: 'original', 'resolved'.") =>
+    make(
+      'policies:view.invalid',
+      400,
+      `The 'policy-view' parameter has an invalid value: '${raw}'. ${detail}`,
+      "Use 'original' (or omit) for the stored policy, or 'resolved' for the merged view.",
+    ),
   policyIdNotSettable: () =>
     make(
       'policies:id.notsettable',

@@ -11,6 +11,13 @@ export interface CommitObserver {
   /** A batch is durable: its events, numbered by the journal, in commit order. */
   committed(events: readonly TwinEvent[], seconds: number): void;
   failed(error: unknown): void;
+  /**
+   * The answer to a commit was lost with its connection; the journal is finding out whether it
+   * landed, and the commit settles once it knows (or gives up).
+   */
+  inDoubt?(): void;
+  /** The commit in doubt landed after all (after `committed`; also for checkpoint states only). */
+  landedAfterDoubt?(): void;
 }
 
 export interface GroupCommitOptions {
@@ -217,7 +224,12 @@ export class GroupCommit {
     this.gathering = null;
     const started = process.hrtime.bigint();
     this.inFlight++;
-    const committed = this.journal.commit(batch).then(
+    let doubted = false;
+    const inDoubt = () => {
+      doubted = true;
+      this.observer.inDoubt?.();
+    };
+    const committed = this.journal.commit(batch, inDoubt).then(
       () => {
         for (const id of batch.dirty) this.durablyDirty.add(id);
         for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
@@ -228,6 +240,7 @@ export class GroupCommit {
             this.observer.committed(batch.events, seconds);
           }
         } finally {
+          if (doubted) this.observer.landedAfterDoubt?.();
           done?.resolve();
         }
       },

@@ -9,7 +9,11 @@ import { resourceOf } from '../core/thing-resource.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import type { CommitBatch, Journal } from '../store/journal.js';
 import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
-import { StorageUnavailableError } from '../store/storage-errors.js';
+import {
+  CommitOutcomeUnknownError,
+  JournalRefusedError,
+  StorageUnavailableError,
+} from '../store/storage-errors.js';
 import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
 import { TwinRuntime } from './twin-runtime.js';
 
@@ -225,5 +229,166 @@ describe('twin runtime: a failed checkpoint commit', () => {
     expect(runtime.getThing('ns:x')).toBeNull();
     expect((await create(runtime, 'ns:x', 4)).revision).toBe(3);
     await runtime.close();
+  });
+});
+
+/**
+ * A real SQLite journal whose next commit's answer is "lost", as on PostgreSQL: it calls `inDoubt`,
+ * waits for `settle`, then commits the batch for real and either answers (`landed`) or rejects
+ * with CommitOutcomeUnknownError (`unknown`: it landed, but the journal could not tell), refusing
+ * later commits until `recover`.
+ */
+function doubtfulJournal(path: string) {
+  const inner = new SqliteJournal({ path, writerThread: true });
+  let next: 'landed' | 'unknown' | null = null;
+  let refused = false;
+  let settle: () => void = () => undefined;
+  let doubting = false;
+  const journal = new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'commit') {
+        return async (batch: CommitBatch, inDoubt?: () => void) => {
+          if (refused) throw new JournalRefusedError('refused: an earlier write failed');
+          const outcome = next;
+          next = null;
+          if (outcome === null) return target.commit(batch);
+          inDoubt?.();
+          doubting = true;
+          await new Promise<void>((resolve) => (settle = resolve));
+          doubting = false;
+          await target.commit(batch);
+          if (outcome === 'landed') return;
+          refused = true;
+          throw new CommitOutcomeUnknownError('whether it landed could not be learned in time');
+        };
+      }
+      if (key === 'recover') {
+        return async () => {
+          refused = false;
+          return target.recover();
+        };
+      }
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+  return {
+    journal,
+    loseNextAnswer: (outcome: 'landed' | 'unknown') => (next = outcome),
+    get doubting() {
+      return doubting;
+    },
+    settle: () => settle(),
+  };
+}
+
+describe('twin runtime: a commit whose answer was lost', () => {
+  const open = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-doubt-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const doubtful = doubtfulJournal(path);
+    const runtime = new TwinRuntime({
+      journal: doubtful.journal,
+      index: new MemoryTwinIndex(),
+      recoveryDelayMs: 50,
+    });
+    await runtime.load();
+    await create(runtime, 'ns:a', 0);
+    await create(runtime, 'ns:b', 0);
+    return { path, doubtful, runtime };
+  };
+
+  it('holds its writes until the journal knows, refuses new ones meanwhile, and acknowledges them when it landed', async () => {
+    const { doubtful, runtime } = await open();
+    doubtful.loseNextAnswer('landed');
+    let acknowledged = false;
+    const held = put(runtime, 'ns:a', 1).then(() => (acknowledged = true));
+    await until(() => doubtful.doubting);
+    expect(runtime.healthy).toBe(false);
+    expect(() => put(runtime, 'ns:b', 1)).toThrow(
+      /Storage is failing.*finding out whether it landed/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(acknowledged).toBe(false);
+
+    doubtful.settle();
+    await held;
+    expect(runtime.healthy).toBe(true);
+    expect(valueOf(runtime, 'ns:a')).toBe(1);
+    await put(runtime, 'ns:b', 2);
+    expect(runtime.getThing('ns:b')?.meta.revision).toBe(2);
+    expect(runtime.events.position).toBe(4);
+    await runtime.close();
+  });
+
+  it('is healthy again when a commit of checkpoint states only was in doubt and landed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-doubt-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const doubtful = doubtfulJournal(path);
+    const runtime = new TwinRuntime({
+      journal: doubtful.journal,
+      index: new MemoryTwinIndex(),
+      recoveryDelayMs: 50,
+      checkpointEveryMs: 60_000,
+    });
+    await runtime.load();
+    await create(runtime, 'ns:c', 0);
+    // Closing writes the checkpoint of ns:c in a commit of its own, with no events.
+    doubtful.loseNextAnswer('landed');
+    const closed = runtime.close();
+    await until(() => doubtful.doubting);
+    expect(runtime.healthy).toBe(false);
+    expect(() => put(runtime, 'ns:c', 1)).toThrow(/finding out whether it landed/);
+    doubtful.settle();
+    await closed;
+    expect(runtime.healthy).toBe(true);
+    const journal = new SqliteJournal({ path });
+    expect(await journal.dirtyThings()).toEqual([]);
+    expect((await journal.checkpointed('ns:c'))?.revision).toBe(1);
+    await journal.close();
+  });
+
+  it('answers storage.outcome.unknown when the journal cannot tell, then serves what the journal holds', async () => {
+    const { path, doubtful, runtime } = await open();
+    const seen: number[] = [];
+    const subscription = runtime.events.subscribe();
+    void (async () => {
+      for await (const event of subscription) seen.push(event.seq as number);
+    })();
+    doubtful.loseNextAnswer('unknown');
+    const unknown = put(runtime, 'ns:a', 1).catch((e: unknown) => e);
+    await until(() => doubtful.doubting);
+    doubtful.settle();
+    const reason = (await unknown) as TwinfoldError;
+    expect(reason).toBeInstanceOf(TwinfoldError);
+    expect([reason.status, reason.code]).toEqual([503, 'storage.outcome.unknown']);
+    expect(reason.description).toMatch(/will not be undone later/);
+    // Undone in memory while the outcome is unknown…
+    expect(valueOf(runtime, 'ns:a')).toBe(0);
+    expect(runtime.healthy).toBe(false);
+
+    // …and, once storage works again, what the journal holds: the commit did land.
+    await until(() => runtime.healthy);
+    expect(valueOf(runtime, 'ns:a')).toBe(1);
+    expect(runtime.getThing('ns:a')?.meta.revision).toBe(2);
+    expect(await runtime.count({ filter: parseFilter('eq(attributes/n,1)') })).toBe(1);
+    expect(runtime.events.position).toBe(3);
+    await put(runtime, 'ns:a', 2);
+    expect(runtime.getThing('ns:a')?.meta.revision).toBe(3);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([3, 4]);
+    await subscription.return();
+    await runtime.close();
+
+    const reopened = new TwinRuntime({
+      journal: new SqliteJournal({ path }),
+      index: new MemoryTwinIndex(),
+    });
+    await reopened.load();
+    expect(valueOf(reopened, 'ns:a')).toBe(2);
+    expect((await reopened.history('ns:a', {}))?.map((e) => e.revision)).toEqual([1, 2, 3]);
+    await reopened.close();
   });
 });

@@ -17,6 +17,7 @@ import {
 import type { FilterNode } from '../rql/ast.js';
 import { evaluateFilter } from '../rql/evaluate.js';
 import type { EventRange, Journal } from '../store/journal.js';
+import { CommitOutcomeUnknownError } from '../store/storage-errors.js';
 import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
 import { CommittedEventStream } from './committed-event-stream.js';
 import { EvictedTwins } from './evicted-twins.js';
@@ -41,6 +42,8 @@ export interface RuntimeObserver {
   failed(error: unknown): void;
   /** Writes are accepted again after a storage fault. */
   recovered(): void;
+  /** A commit's answer was lost: writes are refused while the journal finds out whether it landed. */
+  inDoubt(): void;
 }
 
 export interface RuntimeOptions {
@@ -91,9 +94,15 @@ const DEFAULT_MAX_THING_BYTES = 100 * 1024;
 /** Deleted twins are let go of from memory at most this often (ms). */
 const FREE_DELETED_EVERY_MS = 1000;
 
-/** A write whose commit failed: nothing of it was stored, and the client may retry. */
+/**
+ * A write whose commit failed: nothing of it was stored, and the client may retry; or, when the
+ * journal could not learn whether it landed, a write that may stand, which the client must read.
+ */
 function refusedByStorage(error: unknown): never {
-  throw errors.storageUnavailable(error instanceof Error ? error.message : String(error), error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof CommitOutcomeUnknownError)
+    throw errors.storageOutcomeUnknown(message, error);
+  throw errors.storageUnavailable(message, error);
 }
 
 export class TwinRuntime {
@@ -115,6 +124,8 @@ export class TwinRuntime {
   readonly maxThingBytes: number;
   /** Why storage failed, while writes are refused (null when healthy). */
   private failure: Error | null = null;
+  /** True while writes are refused only because the journal is finding out whether a commit landed. */
+  private doubting = false;
   private readonly recoveryDelayMs: number;
   private readonly observer: Partial<RuntimeObserver>;
   /** Every committed event, in commit order, for the consumers that follow the journal. */
@@ -143,6 +154,8 @@ export class TwinRuntime {
           this.storageFailed(error);
           observer.failed?.(error);
         },
+        inDoubt: () => this.commitInDoubt(),
+        landedAfterDoubt: () => this.doubtSettled(),
       },
       {
         stateOf: (thingId) => storedThing(thingId, this.states.get(thingId) as TwinEntry),
@@ -205,9 +218,10 @@ export class TwinRuntime {
   /** Applies the events a twin got after its checkpointed state. */
   private async replay(thingId: string): Promise<void> {
     const entry = this.states.get(thingId);
-    // Loading fills entries from their JSON only, so there is no parsed form to reuse.
+    // Loading fills entries from their JSON only; a twin caught up after a fault may be parsed
+    // only (parsed things are never mutated, so that form is reused as it is).
     const start: Replayed = {
-      thing: entry?.json ? (JSON.parse(entry.json) as JsonObject) : null,
+      thing: entry?.thing ?? (entry?.json ? (JSON.parse(entry.json) as JsonObject) : null),
       revision: entry?.revision ?? 0,
       created: entry?.created ?? 0,
       modified: entry?.modified ?? 0,
@@ -297,9 +311,31 @@ export class TwinRuntime {
    */
   private storageFailed(error: unknown): void {
     this.undoPending();
-    if (this.failure !== null) return;
+    if (this.failure !== null && !this.doubting) return;
+    this.doubting = false;
     this.failure = error instanceof Error ? error : new Error(String(error));
     void this.recover();
+  }
+
+  /**
+   * The answer to a commit was lost: new writes are refused while the journal finds out whether it
+   * landed; the writes already applied wait for that answer (they stand if it did).
+   */
+  private commitInDoubt(): void {
+    if (this.failure !== null) return;
+    this.doubting = true;
+    this.failure = new Error(
+      'the connection to storage was lost while a commit was answered; finding out whether it landed',
+    );
+    this.observer.inDoubt?.();
+  }
+
+  /** The commit in doubt landed: storage works again, and writes are accepted. */
+  private doubtSettled(): void {
+    if (!this.doubting) return;
+    this.doubting = false;
+    this.failure = null;
+    this.observer.recovered?.();
   }
 
   /** Puts back, newest first, the entries the pending writes replaced, and re-indexes their twins. */
@@ -325,6 +361,7 @@ export class TwinRuntime {
       await new Promise((resolve) => setTimeout(resolve, this.recoveryDelayMs));
       try {
         await this.commits.recover();
+        await this.catchUp();
         break;
       } catch {
         // The journal could not be reset yet (e.g. its connection is still down): wait again.
@@ -332,6 +369,29 @@ export class TwinRuntime {
     }
     this.failure = null;
     this.observer.recovered?.();
+  }
+
+  /**
+   * Takes in what the journal holds beyond the last event this runtime published: a commit whose
+   * outcome was unknown, and which did land. Its twins are replayed from the journal (their writes
+   * were undone in memory), indexed again, and its events published, so that what is served is
+   * what the journal holds.
+   */
+  private async catchUp(): Promise<void> {
+    const landed: TwinEvent[] = [];
+    for await (const event of this.journal.readAll({ fromSeq: this.events.position + 1 })) {
+      landed.push(event);
+    }
+    if (landed.length === 0) return;
+    const twins = new Set(landed.map((e) => e.thingId));
+    for (const thingId of twins) {
+      await this.replay(thingId);
+      const found = this.states.current(thingId);
+      if (found) this.index.put(toSearchDocument(found.thing as unknown as Thing, found.meta));
+      else this.index.remove(thingId);
+    }
+    this.events.publish(landed);
+    this.noteDeleted(landed);
   }
 
   // --- reads ---

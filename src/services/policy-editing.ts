@@ -141,7 +141,7 @@ export class PolicyEditing {
     return {
       value:
         target.part === 'policy' && isJsonObject(value)
-          ? { policyId: target.policyId, ...value }
+          ? withImports(target.policyId, value, enforcer)
           : value,
       etag,
     };
@@ -247,7 +247,8 @@ export class PolicyEditing {
     };
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
-    result.value = part === 'policy' ? policyToJson(policy) : seen;
+    result.value =
+      part === 'policy' ? withImports(target.policyId, policyToJson(policy), null) : seen;
     return result;
   }
 
@@ -433,4 +434,19 @@ function assertImportUnreferenced(
 /** The revision for a whole policy; else a hash of the part as the requester sees it. */
 function tagOf(target: PolicyTarget, seen: JsonValue, revision: number): string {
   return target.part === 'policy' ? revisionTag(revision) : contentTag(seen);
+}
+
+/**
+ * A whole policy as Ditto shows it: `policyId`, then `imports` (always there, `{}` when the
+ * policy imports nothing, for clients such as Ditto's Explorer UI that rely on it; hidden from a
+ * requester who may not read `policy:/imports`), then the rest.
+ */
+function withImports(
+  policyId: string,
+  value: JsonObject,
+  enforcer: PolicyEnforcer | null,
+): JsonObject {
+  const hidden = enforcer !== null && !enforcer.hasPartial('policy', ['imports'], 'READ');
+  const shown: JsonObject = value.imports !== undefined || hidden ? {} : { imports: {} };
+  return { policyId, ...shown, ...value };
 }

@@ -54,8 +54,14 @@ export interface Journal {
    * `seq` of each of its events: one after the last committed event's, gap-free. Several
    * commits may be outstanding: they apply in the order they were made, and once one fails every
    * later one is refused (so no batch lands after a lost one).
+   *
+   * When the answer of a commit is lost with its connection, a journal that can tell (PostgreSQL)
+   * calls `inDoubt` and finds out, within a bound, whether the commit landed: then it resolves as
+   * usual, or rejects with StorageUnavailableError once it is sure the batch never lands, or with
+   * CommitOutcomeUnknownError when it could not find out in time (the batch stands or not, as the
+   * database decided; `recover` settles it for good).
    */
-  commit(batch: CommitBatch): Promise<void>;
+  commit(batch: CommitBatch, inDoubt?: () => void): Promise<void>;
   /**
    * Visits the state of every thing as of the last checkpoint (deleted ones with `json: null`);
    * resolves to the count. Things in `dirtyThings()` have events after that state.
@@ -81,7 +87,9 @@ export interface Journal {
   revisionAt(thingId: string, timestamp: number): Promise<number | null>;
   /**
    * Accepts commits again after a failed one. The caller first lets every outstanding commit
-   * settle (they are refused) and drops what they held; what committed before the failure stands.
+   * settle (they are refused) and drops what they held; what committed before the failure stands,
+   * and so does a commit whose outcome was unknown, if it landed: the caller reads the journal
+   * after the last position it knows to learn what it holds.
    */
   recover(): Promise<void>;
   /** Forgets things deleted before `timestamp` (events, snapshots and tombstone); resolves to how many. */

@@ -27,6 +27,16 @@ export class JournalRefusedError extends StorageUnavailableError {
   override readonly name: string = 'JournalRefusedError';
 }
 
+/**
+ * A journal commit whose answer was lost with its connection, and whose outcome could not be
+ * learned in time: the database may or may not have committed it. It is never undone later;
+ * reading the journal once storage works again tells which. Not a StorageUnavailableError: that
+ * one says nothing was stored.
+ */
+export class CommitOutcomeUnknownError extends StorageError {
+  override readonly name: string = 'CommitOutcomeUnknownError';
+}
+
 /** A commit whose events do not follow the revisions already journaled for their things. */
 export class RevisionConflictError extends StorageError {
   override readonly name: string = 'RevisionConflictError';

@@ -32,6 +32,8 @@ export interface SecureFixtureOptions {
    * the embedded catalog answers at once, which hides races around policy writes.
    */
   policyWriteDelayMs?: number;
+  /** Origins allowed to call the API from a browser (CORS). */
+  corsOrigin?: string[];
 }
 
 export interface SecureFixture {
@@ -88,6 +90,7 @@ export async function createSecureFixture(
       oidcJwksUrl: options.oidc?.jwksUrl,
       oidcAudience: options.oidc?.audience,
       metricsToken: options.metricsToken,
+      corsOrigin: options.corsOrigin ?? [],
     },
     {
       logger: pino({ level: 'silent' }),

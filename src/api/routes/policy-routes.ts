@@ -265,23 +265,15 @@ async function readPart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
-  const query = request.query as Record<string, string | undefined>;
   const fields = fieldsOf(request);
-  if (part !== 'policy') {
-    if (fields !== undefined || query['policy-view'] !== undefined)
-      throw errors.queryParameterInvalid(
-        fields !== undefined ? 'fields' : 'policy-view',
-        'only GET /policies/{policyId} takes it, not its parts.',
-      );
-    const { value, etag } = editing.read(identity, target, preconditionsOf(request));
-    return sendJson(reply, 200, value, etag);
-  }
-  const view = query['policy-view'];
-  if (view !== undefined && view !== 'original' && view !== 'resolved')
-    throw errors.policyViewInvalid(view);
+  if (part !== 'policy' && fields !== undefined)
+    throw errors.queryParameterInvalid(
+      'fields',
+      'only GET /policies/{policyId} takes it, not its parts.',
+    );
   let value: JsonValue;
   let etag: string | undefined;
-  if (view === 'resolved') {
+  if (policyViewOf(request, part) === 'resolved') {
     value = editing.readResolved(identity, target.policyId);
   } else {
     ({ value, etag } = editing.read(identity, target, preconditionsOf(request)));
@@ -293,6 +285,26 @@ async function readPart(
   return sendJson(reply, 200, value, etag);
 }
 
+/**
+ * Ditto's `policy-view` (query parameter or header; `original` by default, `resolved` for the
+ * effective policy). It shapes `GET /policies/{policyId}` only: `resolved` on a part of a policy
+ * or on a write is refused rather than ignored.
+ */
+function policyViewOf(request: FastifyRequest, part: PolicyPart | null): 'original' | 'resolved' {
+  const query = (request.query as Record<string, string | string[] | undefined>)['policy-view'];
+  const header = request.headers['policy-view'];
+  const raw = [query ?? header].flat()[0];
+  const view = raw?.trim().toLowerCase() ?? '';
+  if (view === '' || view === 'original') return 'original';
+  if (view !== 'resolved') throw errors.policyViewInvalid(raw as string);
+  if (part !== 'policy')
+    throw errors.policyViewInvalid(
+      raw as string,
+      "'resolved' applies to GET /api/2/policies/{policyId} only.",
+    );
+  return 'resolved';
+}
+
 async function writePart(
   editing: PolicyEditing,
   part: PolicyPart,
@@ -302,6 +314,7 @@ async function writePart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
+  policyViewOf(request, null);
   const preconditions = preconditionsOf(request);
   if (method === 'DELETE') {
     await editing.delete(identity, target, preconditions);

@@ -1,10 +1,18 @@
 // The cluster Journal: PostgreSQL, one function call (one transaction) per commit on a dedicated writer connection, reads from the pool.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { toEvent, toStored, type EventRow, type ThingRow } from '../journal-rows.js';
 import type { TwinEvent } from '../../core/events.js';
 import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, EventRange, Journal, SeqRange, StoredThing } from '../journal.js';
-import { JournalRefusedError, RevisionConflictError, StorageError } from '../storage-errors.js';
-import { isConnectionFailure, toStorageError } from './postgres-errors.js';
+import {
+  CommitOutcomeUnknownError,
+  JournalRefusedError,
+  RevisionConflictError,
+  StorageError,
+  StorageUnavailableError,
+} from '../storage-errors.js';
+import { describeError, isConnectionFailure, toStorageError } from './postgres-errors.js';
 import type { PgPool, PgPoolClient } from './postgres-pool.js';
 
 /**
@@ -16,6 +24,14 @@ export interface WriteGuard {
   /** Takes the lock again; rejects when it cannot (another server holds it, or no connection). */
   retake(): Promise<void>;
 }
+
+/** How long a commit whose answer was lost waits to learn whether it landed, by default (ms). */
+export const DEFAULT_OUTCOME_TIMEOUT_MS = 10_000;
+/** The first and the longest pause between attempts to learn a commit's outcome (ms). */
+const OUTCOME_RETRY_FIRST_MS = 50;
+const OUTCOME_RETRY_MAX_MS = 1000;
+/** Fences of commits that never landed are kept this long, for a copy of one still running. */
+const FENCE_KEPT = '1 day';
 
 /** Events read per page by `readAll`. */
 const READ_ALL_PAGE = 1000;
@@ -55,20 +71,6 @@ interface EncodedBatch {
   dirty: string[];
   checkpoint: StateColumns | null;
   snapshots: StateColumns;
-}
-
-/**
- * A commit whose answer was lost with its connection: PostgreSQL may have committed it although
- * the caller was told it failed. What `recover` needs to find it and take it back.
- */
-interface InDoubt {
-  /** The batch's first event, and how many events it has (they hold consecutive positions). */
-  thingId: string;
-  revision: number;
-  count: number;
-  snapshots: StateColumns;
-  /** The twins whose states the batch checkpointed. */
-  checkpointed: string[];
 }
 
 function encodeEvents(
@@ -135,27 +137,21 @@ function encode(batch: CommitBatch): EncodedBatch {
 }
 
 /**
- * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 3) takes the
- * batch's positions from the `journal_sequence` row, checks its first revisions against the
- * journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots.
+ * One commit, in one round trip and its own transaction: `twinfold_commit` (migrations 3 and 4)
+ * takes the batch's positions from the `journal_sequence` row, checks its first revisions against
+ * the journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots,
+ * records its commit id and forgets the previous one.
  */
-const COMMIT_SQL = `SELECT twinfold_commit($1::text[], $2::bigint[], $3::bigint[], $4::text[],
-  $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-  $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[],
-  $18::bigint[], $19::bigint[], $20::text[]) AS base`;
+const COMMIT_SQL = `SELECT twinfold_commit($1::uuid, $2::uuid, $3::text[], $4::bigint[],
+  $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
+  $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],
+  $19::bigint[], $20::bigint[], $21::bigint[], $22::text[]) AS base`;
 
-/** The position of an event, to find an in-doubt batch. */
-const FIND_EVENT_SQL = 'SELECT seq FROM events WHERE thing_id = $1 AND revision = $2';
-const UNDO_EVENTS_SQL =
-  'DELETE FROM events WHERE seq >= $1::bigint AND seq < $1::bigint + $2::bigint';
-const UNDO_SNAPSHOTS_SQL = `DELETE FROM snapshots
-  WHERE (thing_id, revision) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`;
-const UNDO_CHECKPOINT_SQL = 'DELETE FROM things WHERE thing_id = ANY($1::text[])';
-const MARK_DIRTY_SQL =
-  'INSERT INTO dirty_things (thing_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
-/** Gives the positions back when nothing was committed after them (so positions stay gap-free). */
-const UNDO_SEQ_SQL =
-  'UPDATE journal_sequence SET last = $1::bigint - 1 WHERE id = 1 AND last = $1::bigint + $2::bigint - 1';
+/** The base of a commit that landed, or null once it is sure never to land (migration 4). */
+const OUTCOME_SQL = 'SELECT twinfold_outcome($1::uuid) AS base';
+
+/** Ids of commits no one will ask about: landed ones of earlier processes, old fences. */
+const PRUNE_COMMITS_SQL = `DELETE FROM commits WHERE base IS NOT NULL OR at < now() - interval '${FENCE_KEPT}'`;
 
 /** The SQLSTATE `twinfold_commit` raises when a revision does not follow the journaled ones. */
 const CONFLICT_CODE = 'TF409';
@@ -195,6 +191,12 @@ const PRUNE_SQL = `WITH doomed AS (
  * resolves once PostgreSQL has committed it (`synchronous_commit` is on for every connection). Once
  * one fails, every later one is refused with {@link JournalRefusedError}. Reads use the pool.
  *
+ * Each commit records a unique commit id in the same transaction. When the answer to a commit is
+ * lost with its connection, the journal does not guess: it asks PostgreSQL (on a new connection,
+ * retrying) whether that id landed, and answers truthfully; if it cannot learn it in time, it
+ * rejects with {@link CommitOutcomeUnknownError}, and the commit stands or not as PostgreSQL
+ * decided (`recover` makes that final before anything else is written).
+ *
  * Open it with {@link PostgresJournal.open} on a pool whose connections have the migrated schema as
  * their search path (as `openPostgresStorage` does).
  */
@@ -203,8 +205,10 @@ export class PostgresJournal implements Journal {
   private tail: Promise<unknown> = Promise.resolve();
   /** The error of the first failed commit: every later commit is refused with it. */
   private failure: StorageError | null = null;
-  /** The failed commit whose outcome is unknown, until `recover` has settled it. */
-  private inDoubt: InDoubt | null = null;
+  /** The id of a commit whose outcome could not be learned in time, until `recover` settles it. */
+  private unsettled: string | null = null;
+  /** The id of the last commit known to have landed: the next commit forgets it. */
+  private previous: string | null = null;
   private closed = false;
   private writer: PgPoolClient | null;
   private readonly onWriterError = (error: Error) => {
@@ -219,6 +223,7 @@ export class PostgresJournal implements Journal {
     private readonly pool: PgPool,
     writer: PgPoolClient,
     private readonly guard: WriteGuard | null,
+    private readonly outcomeTimeoutMs: number,
   ) {
     this.writer = writer;
     writer.on('error', this.onWriterError);
@@ -226,16 +231,28 @@ export class PostgresJournal implements Journal {
 
   /**
    * Opens the journal on `pool`, taking its writer connection out of the pool for good. With a
-   * `guard`, every write and every recovery first makes sure the guard holds.
+   * `guard`, every write and every recovery first makes sure the guard holds, and the commit ids
+   * of earlier processes are pruned (no one will ask about them). A commit whose answer is lost
+   * waits up to `outcomeTimeoutMs` to learn whether it landed.
    */
-  static async open(pool: PgPool, guard: WriteGuard | null = null): Promise<PostgresJournal> {
+  static async open(
+    pool: PgPool,
+    guard: WriteGuard | null = null,
+    outcomeTimeoutMs = DEFAULT_OUTCOME_TIMEOUT_MS,
+  ): Promise<PostgresJournal> {
     const writer = await pool.connect().catch((error: unknown) => {
       throw toStorageError(error, 'connecting the journal writer');
     });
-    return new PostgresJournal(pool, writer, guard);
+    if (guard !== null) {
+      await writer.query(PRUNE_COMMITS_SQL).catch((error: unknown) => {
+        writer.release(error instanceof Error ? error : true);
+        throw toStorageError(error, 'pruning commit ids');
+      });
+    }
+    return new PostgresJournal(pool, writer, guard, outcomeTimeoutMs);
   }
 
-  commit(batch: CommitBatch): Promise<void> {
+  commit(batch: CommitBatch, inDoubt?: () => void): Promise<void> {
     if (this.closed) {
       return Promise.reject(
         new JournalRefusedError('journal write refused: the journal is closed'),
@@ -251,7 +268,7 @@ export class PostgresJournal implements Journal {
         cause: error,
       });
     }
-    const run = this.tail.then(() => this.commitInTurn(batch, encoded));
+    const run = this.tail.then(() => this.commitInTurn(batch, encoded, inDoubt));
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -259,6 +276,7 @@ export class PostgresJournal implements Journal {
   private async commitInTurn(
     batch: CommitBatch,
     encoded: EncodedBatch | StorageError,
+    inDoubt: (() => void) | undefined,
   ): Promise<void> {
     if (this.failure !== null) {
       throw new JournalRefusedError(
@@ -272,7 +290,7 @@ export class PostgresJournal implements Journal {
     }
     let base: number;
     try {
-      base = await this.write(encoded);
+      base = await this.write(encoded, inDoubt);
     } catch (error) {
       const failure =
         error instanceof StorageError ? error : toStorageError(error, 'journal write');
@@ -304,9 +322,13 @@ export class PostgresJournal implements Journal {
       }
       // After a PostgreSQL restart the schema lock went with its session: no writes without it.
       await this.guard?.retake();
-      if (this.inDoubt !== null) {
-        await this.takeBack(this.inDoubt);
-        this.inDoubt = null;
+      if (this.unsettled !== null) {
+        // Whatever PostgreSQL decided stands; from here on it cannot change.
+        const base = await this.outcome(this.unsettled).catch((error: unknown) => {
+          throw toStorageError(error, 'learning the outcome of a commit whose answer was lost');
+        });
+        if (base !== null) this.previous = this.unsettled;
+        this.unsettled = null;
       }
       this.failure = null;
     });
@@ -314,51 +336,26 @@ export class PostgresJournal implements Journal {
     return run;
   }
 
-  /**
-   * Makes a commit whose answer was lost a failed one, as its caller was told: when PostgreSQL did
-   * commit it, its events and snapshots are deleted, its positions given back, and the states it
-   * checkpointed dropped (those twins are marked dirty: loading replays their events instead).
-   */
-  private async takeBack(batch: InDoubt): Promise<void> {
-    const client = await this.writerConnection();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ seq: number }>(FIND_EVENT_SQL, [
-        batch.thingId,
-        batch.revision,
-      ]);
-      if (rows.length > 0) {
-        const first = rows[0].seq;
-        await client.query(UNDO_EVENTS_SQL, [first, batch.count]);
-        const { snapshots, checkpointed } = batch;
-        if (snapshots.thingIds.length > 0) {
-          await client.query(UNDO_SNAPSHOTS_SQL, [snapshots.thingIds, snapshots.revisions]);
-        }
-        if (checkpointed.length > 0) {
-          await client.query(UNDO_CHECKPOINT_SQL, [checkpointed]);
-          await client.query(MARK_DIRTY_SQL, [checkpointed]);
-        }
-        await client.query(UNDO_SEQ_SQL, [first, batch.count]);
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw toStorageError(error, 'taking back a commit whose answer was lost');
-    }
-  }
-
   /** A connection for writing: the writer, or a new one when the old one died while idle. */
   private async writerConnection(): Promise<PgPoolClient> {
     if (this.writer === null) {
       const writer = await this.pool.connect();
+      if (this.writer !== null) {
+        // An attempt given up on (its deadline passed) connected meanwhile: keep one of the two.
+        writer.release();
+        return this.writer;
+      }
       writer.on('error', this.onWriterError);
       this.writer = writer;
     }
     return this.writer;
   }
 
-  /** Writes one batch in a transaction; resolves to the position before its first event. */
-  private async write(batch: EncodedBatch): Promise<number> {
+  /**
+   * Writes one batch in a transaction; resolves to the position before its first event. When the
+   * answer is lost with the connection, finds out whether the batch landed before it answers.
+   */
+  private async write(batch: EncodedBatch, inDoubt: (() => void) | undefined): Promise<number> {
     if (batch.invalid !== null) {
       throw new RevisionConflictError(`journal write failed: ${batch.invalid}`);
     }
@@ -366,8 +363,11 @@ export class PostgresJournal implements Journal {
     const client = await this.writerConnection();
     const { events, checkpoint, snapshots } = batch;
     const none = checkpoint === null;
+    const id = randomUUID();
     try {
       const { rows } = await client.query<{ base: number }>(COMMIT_SQL, [
+        id,
+        this.previous,
         events.thingIds,
         events.revisions,
         events.timestamps,
@@ -381,16 +381,14 @@ export class PostgresJournal implements Journal {
         ...(none ? [[], [], [], [], []] : stateParams(checkpoint)),
         ...stateParams(snapshots),
       ]);
+      this.previous = id;
       return rows[0].base;
     } catch (error) {
-      if (isConnectionFailure(error) && events.thingIds.length > 0) {
-        this.inDoubt = {
-          thingId: events.thingIds[0],
-          revision: events.revisions[0],
-          count: events.thingIds.length,
-          snapshots,
-          checkpointed: checkpoint?.thingIds ?? [],
-        };
+      if (isConnectionFailure(error)) {
+        inDoubt?.();
+        const base = await this.settle(id, error);
+        this.previous = id;
+        return base;
       }
       const code = (error as { code?: unknown }).code;
       const message = error instanceof Error ? error.message : String(error);
@@ -399,6 +397,81 @@ export class PostgresJournal implements Journal {
       }
       if (code === MISSING_SEQUENCE_CODE) throw new StorageError(message, { cause: error });
       throw toStorageError(error, 'journal write');
+    }
+  }
+
+  /**
+   * Learns whether the commit `id`, whose answer was lost with `lost`, landed: asks PostgreSQL on a
+   * new connection, again and again with growing pauses, for up to `outcomeTimeoutMs`. Resolves to
+   * its base when it landed; rejects with StorageUnavailableError when it did not (and now never
+   * will), with CommitOutcomeUnknownError when PostgreSQL could not be asked in time.
+   */
+  private async settle(id: string, lost: unknown): Promise<number> {
+    this.dropWriter(lost);
+    const deadline = Date.now() + this.outcomeTimeoutMs;
+    let pause = OUTCOME_RETRY_FIRST_MS;
+    let reason = describeError(lost);
+    for (;;) {
+      let base: number | null;
+      try {
+        base = await this.outcome(id, deadline);
+      } catch (error) {
+        reason = describeError(error);
+        this.dropWriter(error);
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.unsettled = id;
+          throw new CommitOutcomeUnknownError(
+            `PostgreSQL storage: the connection was lost while a commit was answered (${describeError(lost)}), and whether it landed could not be learned in ${this.outcomeTimeoutMs} ms (${reason})`,
+            { cause: lost },
+          );
+        }
+        await sleep(Math.min(pause, left));
+        pause = Math.min(pause * 2, OUTCOME_RETRY_MAX_MS);
+        continue;
+      }
+      if (base !== null) return base;
+      throw new StorageUnavailableError(
+        `PostgreSQL storage: journal write failed: the connection was lost before PostgreSQL committed (${describeError(lost)})`,
+        { cause: lost },
+      );
+    }
+  }
+
+  /**
+   * Asks PostgreSQL, on the writer connection (a new one when needed), whether the commit `id`
+   * landed: its base, or null once it is sure never to land. Gives up at `deadline`.
+   */
+  private async outcome(id: string, deadline = Infinity): Promise<number | null> {
+    const ask = (async () => {
+      const client = await this.writerConnection();
+      const { rows } = await client.query<{ base: number | null }>(OUTCOME_SQL, [id]);
+      return rows[0].base;
+    })();
+    if (deadline === Infinity) return ask;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('timeout expired while asking')),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    try {
+      return await Promise.race([ask, late]);
+    } finally {
+      clearTimeout(timer);
+      // An answer that comes after the deadline is dropped with its connection.
+      ask.catch(() => undefined);
+    }
+  }
+
+  /** Gives a broken writer connection back to the pool to be destroyed; the next write takes a new one. */
+  private dropWriter(error: unknown): void {
+    const writer = this.writer;
+    this.writer = null;
+    if (writer !== null) {
+      writer.off('error', this.onWriterError);
+      writer.release(error instanceof Error ? error : true);
     }
   }
 

@@ -138,6 +138,55 @@ END
 $fn$;
 `,
   },
+  {
+    version: 4,
+    name: 'commit ids',
+    // Every commit records a unique id (and its base position) in `commits`, in its own
+    // transaction, so that a commit whose answer was lost can be asked about: `twinfold_outcome`
+    // returns the base of a commit that landed, or NULL after making sure it never will (it
+    // inserts the id as a fence: a copy of the commit still running waits for it or fails on the
+    // key; the INSERT waits for a copy that holds the key uncommitted). A commit deletes the id of
+    // the one before it, whose answer its caller had: at most one landed id is kept per writer.
+    sql: `
+CREATE TABLE commits (
+  id uuid PRIMARY KEY,
+  base bigint,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE FUNCTION twinfold_commit(
+  commit_id uuid, previous_id uuid,
+  e_thing_ids text[], e_revisions bigint[], e_ts bigint[], e_actions text[], e_paths text[],
+  e_values text[], e_originators text[],
+  f_thing_ids text[], f_revisions bigint[],
+  d_thing_ids text[],
+  c_thing_ids text[], c_revisions bigint[], c_created bigint[], c_modified bigint[], c_json text[],
+  s_thing_ids text[], s_revisions bigint[], s_created bigint[], s_modified bigint[], s_json text[]
+) RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+DECLARE
+  base bigint;
+BEGIN
+  base := twinfold_commit(e_thing_ids, e_revisions, e_ts, e_actions, e_paths, e_values,
+    e_originators, f_thing_ids, f_revisions, d_thing_ids, c_thing_ids, c_revisions, c_created,
+    c_modified, c_json, s_thing_ids, s_revisions, s_created, s_modified, s_json);
+  INSERT INTO commits (id, base) VALUES (commit_id, base);
+  IF previous_id IS NOT NULL THEN
+    DELETE FROM commits WHERE id = previous_id;
+  END IF;
+  RETURN base;
+END
+$fn$;
+CREATE FUNCTION twinfold_outcome(commit_id uuid) RETURNS bigint LANGUAGE plpgsql
+  SET search_path FROM CURRENT AS $fn$
+DECLARE
+  landed bigint;
+BEGIN
+  INSERT INTO commits (id, base) VALUES (commit_id, NULL) ON CONFLICT (id) DO NOTHING;
+  SELECT base INTO landed FROM commits WHERE id = commit_id;
+  RETURN landed;
+END
+$fn$;
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

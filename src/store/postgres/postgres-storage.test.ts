@@ -1,11 +1,12 @@
 // PostgreSQL-specific checks of the storage: migrations, schemas, restarts, refused commits, streaming loads, errors.
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import type { ChangeAction } from '../../core/thing-change.js';
 import type { StoredThing } from '../journal.js';
 import type { Storage } from '../storage.js';
+import { startPostgresProxy } from '../../../test/support/postgres-proxy.js';
 import {
+  CommitOutcomeUnknownError,
   JournalRefusedError,
   RevisionConflictError,
   StorageError,
@@ -332,101 +333,170 @@ await describeBackends(
       await storage.close();
     });
 
-    it('journal - takes back a commit whose answer was lost: PostgreSQL committed it, the caller was told it failed', async () => {
+    /** A storage on the test schema through a proxy that loses one message on cue. */
+    const throughProxy = async (outcomeTimeoutMs?: number) => {
       await (await backend.open()).close(); // an empty schema
-      const proxy = await replyCuttingProxy(pg.url);
-      const storage = await openPostgresStorage({ url: proxy.url, schema: pg.schema, poolSize: 3 });
+      const proxy = await startPostgresProxy(pg.url);
+      const storage = await openPostgresStorage({
+        url: proxy.url,
+        schema: pg.schema,
+        poolSize: 3,
+        commitOutcomeTimeoutMs: outcomeTimeoutMs,
+      });
+      return { proxy, storage };
+    };
+    const state = (thingId: string, revision: number): StoredThing => ({
+      thingId,
+      revision,
+      created: 1,
+      modified: 2,
+      json: `{"r":${revision}}`,
+    });
+    const modifiedTo = (thingId: string, revision: number, value: string): TwinEvent => ({
+      ...created(thingId, revision),
+      action: 'modified',
+      path: ['attributes'],
+      value,
+    });
+    const count = async (sql: string) => (await pg.query(sql))[0].n as number;
+
+    it('journal - a commit whose answer was lost but which landed resolves as committed, numbered', async () => {
+      const { proxy, storage } = await throughProxy();
       try {
         await storage.journal.commit({ events: [created('ns:d')], dirty: ['ns:d'], snapshots: [] });
-        const state = (revision: number): StoredThing => ({
-          thingId: 'ns:d',
-          revision,
-          created: 1,
-          modified: 2,
-          json: `{"r":${revision}}`,
-        });
-        const lost: TwinEvent[] = [
-          { ...created('ns:d', 2), action: 'modified', path: ['attributes'], value: 'lost' },
-          created('ns:d2'),
-        ];
-        proxy.cutReplies = true;
-        const failed = await storage.journal
-          .commit({ events: lost, dirty: ['ns:d2'], checkpoint: [state(2)], snapshots: [state(2)] })
-          .catch((e: unknown) => e);
-        proxy.cutReplies = false;
-        expect(failed).toBeInstanceOf(StorageUnavailableError);
-        // The commit did reach PostgreSQL: the caller's failure is a lie the journal must undo.
-        const landed = await pg.query(
-          `SELECT count(*)::int AS n FROM ${pg.schema}.events WHERE thing_id = 'ns:d' AND revision = 2`,
+        const lost = [modifiedTo('ns:d', 2, 'answer-lost-1'), created('ns:d2')];
+        const fired = proxy.arm('answer-lost-1', 'answer');
+        let doubted = 0;
+        await storage.journal.commit(
+          { events: lost, dirty: ['ns:d2'], checkpoint: [state('ns:d', 2)], snapshots: [] },
+          () => doubted++,
         );
-        expect(landed[0].n).toBe(1);
-
-        await storage.journal.recover();
-        expect((await storage.journal.readEvents('ns:d', {})).map((e) => e.revision)).toEqual([1]);
-        expect(await storage.journal.readEvents('ns:d2', {})).toEqual([]);
-        expect(await storage.journal.snapshotAtOrBefore('ns:d', 2)).toBeNull();
-        expect(await storage.journal.lastSeq()).toBe(1);
-        expect((await load(storage)).map((t) => t.thingId)).toEqual([]);
-        expect(await storage.journal.dirtyThings()).toContain('ns:d');
-        // The same revision can be written again, at the next position.
-        const again = [{ ...created('ns:d', 2), action: 'modified' as const, value: 'kept' }];
-        await storage.journal.commit({ events: again, dirty: [], snapshots: [] });
-        expect(again[0].seq).toBe(2);
+        await fired;
+        expect(doubted).toBe(1);
+        expect(lost.map((e) => e.seq)).toEqual([2, 3]);
         expect((await storage.journal.readEvents('ns:d', {})).map((e) => e.value)).toEqual([
           { thingId: 'ns:d' },
-          'kept',
+          'answer-lost-1',
         ]);
+        expect(await storage.journal.checkpointed('ns:d')).toEqual(state('ns:d', 2));
+        // Nothing failed: the next commit goes on at the next position, with no recovery.
+        const next = [modifiedTo('ns:d', 3, 'after')];
+        await storage.journal.commit({ events: next, dirty: [], snapshots: [] });
+        expect(next[0].seq).toBe(4);
+        // Each commit forgot the id of the one before: one landed id is left.
+        expect(await count(`SELECT count(*)::int AS n FROM ${pg.schema}.commits`)).toBe(1);
       } finally {
         await storage.close();
         await proxy.close();
       }
     });
+
+    it('journal - a commit lost before PostgreSQL ran it is refused, and a late copy of it can never land', async () => {
+      const { proxy, storage } = await throughProxy();
+      try {
+        await storage.journal.commit({ events: [created('ns:e')], dirty: [], snapshots: [] });
+        const fired = proxy.arm('request-lost-1', 'request');
+        let doubted = 0;
+        const failure = await storage.journal
+          .commit(
+            { events: [modifiedTo('ns:e', 2, 'request-lost-1')], dirty: [], snapshots: [] },
+            () => doubted++,
+          )
+          .catch((e: unknown) => e);
+        await fired;
+        expect(doubted).toBe(1);
+        expect(failure).toBeInstanceOf(StorageUnavailableError);
+        expect(failure).not.toBeInstanceOf(CommitOutcomeUnknownError);
+        expect((failure as Error).message).toMatch(/lost before PostgreSQL committed/);
+        expect((await storage.journal.readEvents('ns:e', {})).map((e) => e.revision)).toEqual([1]);
+        await expect(
+          storage.journal.commit({ events: [created('ns:f')], dirty: [], snapshots: [] }),
+        ).rejects.toBeInstanceOf(JournalRefusedError);
+
+        // The journal fenced the lost commit's id: the same commit arriving late fails on it.
+        const fences = await pg.query(`SELECT id FROM ${pg.schema}.commits WHERE base IS NULL`);
+        expect(fences).toHaveLength(1);
+        const e: unknown[] = [
+          ['ns:e'],
+          [2],
+          [1],
+          ['modified'],
+          ['/attributes'],
+          ['"late"'],
+          [null],
+        ];
+        const none = [[], [], [], [], []];
+        const late = await pg
+          .query(
+            `SELECT ${pg.schema}.twinfold_commit($1::uuid, NULL::uuid, $2::text[], $3::bigint[],
+              $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[],
+              $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
+              $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[])`,
+            [fences[0].id, ...e, ['ns:e'], [2], [], ...none, ...none],
+          )
+          .catch((error: unknown) => error);
+        expect((late as { code?: string }).code).toBe('23505');
+        expect((await storage.journal.readEvents('ns:e', {})).map((e) => e.revision)).toEqual([1]);
+
+        await storage.journal.recover();
+        const again = [modifiedTo('ns:e', 2, 'kept')];
+        await storage.journal.commit({ events: again, dirty: [], snapshots: [] });
+        expect(again[0].seq).toBe(2);
+      } finally {
+        await storage.close();
+        await proxy.close();
+      }
+    });
+
+    it('journal - when PostgreSQL cannot be asked in time the outcome is unknown; it stands, and recover makes it final', async () => {
+      const { proxy, storage } = await throughProxy(600);
+      try {
+        await storage.journal.commit({ events: [created('ns:u')], dirty: [], snapshots: [] });
+        const fired = proxy.arm('unknown-1', 'answer', { partition: true });
+        const started = Date.now();
+        const failure = await storage.journal
+          .commit({ events: [modifiedTo('ns:u', 2, 'unknown-1')], dirty: [], snapshots: [] })
+          .catch((e: unknown) => e);
+        await fired;
+        expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
+        expect(failure).not.toBeInstanceOf(StorageUnavailableError);
+        expect((failure as Error).message).toMatch(/could not be learned in 600 ms/);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+        await expect(
+          storage.journal.commit({ events: [created('ns:v')], dirty: [], snapshots: [] }),
+        ).rejects.toBeInstanceOf(JournalRefusedError);
+        await expect(storage.journal.recover()).rejects.toBeInstanceOf(StorageUnavailableError);
+
+        proxy.heal();
+        await storage.journal.recover();
+        // It landed, and it was not taken back: the journal holds it, after the last known position.
+        const after = [];
+        for await (const event of storage.journal.readAll({ fromSeq: 2 })) after.push(event);
+        expect(after.map((e) => [e.seq, e.value])).toEqual([[2, 'unknown-1']]);
+        const next = [modifiedTo('ns:u', 3, 'next')];
+        await storage.journal.commit({ events: next, dirty: [], snapshots: [] });
+        expect(next[0].seq).toBe(3);
+      } finally {
+        await storage.close();
+        await proxy.close();
+      }
+    });
+
+    it('journal - on open, forgets the commit ids of earlier processes, keeping recent fences', async () => {
+      const storage = await backend.open();
+      await storage.journal.commit({ events: [created('ns:p')], dirty: [], snapshots: [] });
+      await pg.query(
+        `INSERT INTO ${pg.schema}.commits (id, base, at) VALUES
+          (gen_random_uuid(), NULL, now()), (gen_random_uuid(), NULL, now() - interval '2 days')`,
+      );
+      const reopened = await backend.reopen(storage);
+      expect(
+        await pg.query(
+          `SELECT base, at > now() - interval '1 hour' AS recent FROM ${pg.schema}.commits`,
+        ),
+      ).toEqual([{ base: null, recent: true }]);
+      await reopened.close();
+    });
   },
   { only: ['postgres'] },
 );
-
-/**
- * A TCP proxy to the PostgreSQL of `url` that, while `cutReplies` is set, drops a connection as
- * soon as the server answers on it, without passing the answer on: a reply lost in the network.
- */
-async function replyCuttingProxy(
-  url: string,
-): Promise<{ url: string; cutReplies: boolean; close(): Promise<void> }> {
-  const target = new URL(url);
-  const sockets = new Set<Socket>();
-  const proxy = {
-    url: '',
-    cutReplies: false,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk) => {
-      if (proxy.cutReplies) {
-        upstream.destroy();
-        client.destroy();
-      } else client.write(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as AddressInfo;
-  const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(address.port);
-  proxy.url = proxied.toString();
-  return proxy;
-}

@@ -31,6 +31,11 @@ export interface PostgresStorageOptions {
    * refused with StorageLockedError, as a second server on one SQLite data directory is.
    */
   exclusive?: boolean;
+  /**
+   * How long a commit whose answer was lost with its connection keeps asking PostgreSQL whether it
+   * landed before it gives up with CommitOutcomeUnknownError (ms, default 10 s).
+   */
+  commitOutcomeTimeoutMs?: number;
 }
 
 /** The default schema of {@link openPostgresStorage}. */
@@ -109,7 +114,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       throw toStorageError(error, `migrating schema "${schema}" of ${where}`);
     }
     if (options.exclusive !== false) lock = await PostgresSchemaLock.take(store, schema, where);
-    const journal = await PostgresJournal.open(store, lock);
+    const journal = await PostgresJournal.open(store, lock, options.commitOutcomeTimeoutMs);
     const catalog = new PostgresCatalog(store);
     let closing: Promise<void> | null = null;
     return {

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Durability } from '../journal.js';
 import { StorageCorruptError } from '../storage-errors.js';
 
 const sizeOf = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
@@ -24,23 +25,47 @@ export function assertLogHasItsDatabase(path: string): void {
   }
 }
 
-/** The last committed position recorded beside the journal, or 0 when none was. */
+/**
+ * The last committed position recorded beside the journal, or 0 when none was. A file that holds
+ * anything but a position (or nothing yet) was damaged: it is refused rather than read as 0, which would silently
+ * turn off the check below.
+ */
 export function readRecordedSeq(seqFile: string): number {
   if (!existsSync(seqFile)) return 0;
   const text = readFileSync(seqFile, 'latin1').trim();
-  return /^\d+$/.test(text) ? Number(text) : 0;
+  // Empty: created by a writer that has not committed anything yet.
+  if (text === '') return 0;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new StorageCorruptError(
+    `${basename(seqFile)} does not hold a position (${JSON.stringify(text.slice(0, 40))}): the ` +
+      `file that records the journal's last committed event was damaged. If the journal itself ` +
+      `is intact, delete ${seqFile} and start again (it is rewritten at the next write).`,
+  );
 }
 
 /**
  * Refuses a journal that ends before the last position it is known to have committed: its file or
  * write-ahead log was truncated, emptied or replaced, which SQLite alone does not notice.
  */
-export function assertJournalComplete(path: string, lastSeq: number, recorded: number): void {
+export function assertJournalComplete(
+  path: string,
+  lastSeq: number,
+  recorded: number,
+  durability: Durability = 'process',
+): void {
   if (lastSeq >= recorded) return;
+  const missing = recorded - lastSeq;
+  // Without fsync at each commit, a power cut may keep the position file but not the last commits.
+  const powerCut =
+    durability === 'process'
+      ? ` If the machine lost power or crashed (not just the process), this is what ` +
+        `--durability process allows: its last writes are kept only while the operating system ` +
+        `runs; start with what is left (below), and use --durability power where that matters.`
+      : '';
   throw new StorageCorruptError(
     `${basename(path)} ends at event ${lastSeq}, but event ${recorded} was committed: the database ` +
       `or its write-ahead log (${basename(path)}-wal) was truncated, emptied or replaced, and ` +
-      `${recorded - lastSeq} acknowledged events are missing. Restore the data directory from a ` +
+      `${missing} acknowledged events are missing.${powerCut} Restore the data directory from a ` +
       `backup; to start with what is left, delete ${path}.seq.`,
   );
 }

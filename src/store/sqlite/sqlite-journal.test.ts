@@ -293,6 +293,32 @@ describe('sqlite journal: damaged files are refused at start', () => {
     await journal.close();
   });
 
+  it('says a power cut explains missing events only where --durability process allows it', async () => {
+    const path = await crashedJournal(40);
+    truncateSync(`${path}-wal`, Math.floor(statSync(`${path}-wal`).size / 2));
+    expect(() => new SqliteJournal({ path })).toThrow(/lost power.*--durability process allows/);
+    let refusal: unknown;
+    try {
+      new SqliteJournal({ path, durability: 'power' });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StorageCorruptError);
+    expect((refusal as Error).message).toMatch(/acknowledged events are missing/);
+    expect((refusal as Error).message).not.toMatch(/lost power/);
+  });
+
+  it('refuses a damaged position file instead of reading it as 0, and starts once it is removed', async () => {
+    const path = await crashedJournal(5);
+    writeFileSync(`${path}.seq`, 'garbage\n');
+    expect(() => new SqliteJournal({ path })).toThrow(StorageCorruptError);
+    expect(() => new SqliteJournal({ path })).toThrow(/journal\.db\.seq does not hold a position/);
+    rmSync(`${path}.seq`);
+    const journal = new SqliteJournal({ path });
+    expect(await journal.lastSeq()).toBe(5);
+    await journal.close();
+  });
+
   it('refuses a file that is not a database with a typed error naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
     dirs.push(dir);

@@ -101,7 +101,7 @@ export class SqliteJournal implements Journal {
       db.exec(SEQ_INDEX);
       if (seqFile) {
         const last = db.prepare(LAST_SEQ_SQL).pluck().get() as number;
-        assertJournalComplete(path, last, readRecordedSeq(seqFile));
+        assertJournalComplete(path, last, readRecordedSeq(seqFile), options.durability);
       }
       // Events still in recent_events after a crash join the keyed table before anything reads them.
       db.transaction(() => {
