@@ -504,3 +504,118 @@ describe('access - concurrent creations of one thing', () => {
     }
   });
 });
+
+describe('access - policy imports cannot widen access', () => {
+  const VICTIM = 'imp.ns:victim';
+  const MINE = 'imp.ns:mallorys';
+
+  beforeAll(async () => {
+    await ok(
+      fx.send('PUT', `/api/2/policies/${VICTIM}`, alice, {
+        entries: {
+          owner: { ...ownerEntry('user:alice'), importable: 'never' },
+          shared: {
+            subjects: { 'user:bob': { type: 'user' } },
+            resources: { 'thing:/': RW },
+            importable: 'explicit',
+          },
+        },
+      }),
+    );
+    await ok(fx.send('PUT', `/api/2/things/${VICTIM}`, alice, { attributes: { secret: 1 } }));
+    await ok(
+      fx.send('PUT', `/api/2/policies/${MINE}`, mallory, {
+        entries: { owner: ownerEntry('user:mallory') },
+      }),
+    );
+  });
+
+  it('a user cannot import a policy they cannot READ, by any route; nothing changes', async () => {
+    const before = (await get(`/api/2/policies/${MINE}`, mallory)).json();
+    const attempts = (target: string) => [
+      fx.send('PUT', `/api/2/policies/${MINE}/imports/${target}`, mallory, {}),
+      fx.send('PUT', `/api/2/policies/${MINE}/imports/${target}`, mallory, {
+        entries: ['shared', 'owner'],
+      }),
+      fx.send('PUT', `/api/2/policies/${MINE}/imports`, mallory, { [target]: {} }),
+      fx.send('PUT', `/api/2/policies/${MINE}`, mallory, {
+        entries: { owner: ownerEntry('user:mallory') },
+        imports: { [target]: { entries: ['shared'] } },
+      }),
+      fx.send('PUT', `/api/2/policies/${MINE}`, mallory, {
+        entries: {
+          owner: ownerEntry('user:mallory'),
+          more: { subjects: {}, resources: {}, references: [{ import: target, entry: 'shared' }] },
+        },
+        imports: { [target]: {} },
+      }),
+    ];
+    const victim = await Promise.all(attempts(VICTIM));
+    const nothing = await Promise.all(attempts('imp.ns:nothing'));
+    victim.forEach((answer, i) => {
+      // An import of a policy one may not read looks like an import of one that does not exist.
+      expect([answer.statusCode, answer.json().error]).toEqual([404, 'policies:policy.notfound']);
+      expect(answer.json().description).toBe(nothing[i].json().description);
+    });
+    expect((await get(`/api/2/policies/${MINE}`, mallory)).json()).toEqual(before);
+    expectError(await get(`/api/2/things/${VICTIM}`, mallory), 404, 'things:thing.notfound');
+  });
+
+  it('an inline _policy of a new thing cannot import what its creator cannot READ', async () => {
+    const answer = await fx.send('PUT', '/api/2/things/imp.ns:sneaky', mallory, {
+      _policy: {
+        entries: { owner: ownerEntry('user:mallory') },
+        imports: { [VICTIM]: { entries: ['shared'] } },
+      },
+    });
+    expectError(answer, 404, 'policies:policy.notfound');
+    expectError(await get('/api/2/things/imp.ns:sneaky', mallory), 404, 'things:thing.notfound');
+    expect(fx.policies.get('imp.ns:sneaky')).toBeNull();
+  });
+
+  it('importing what one may READ grants no more than the imported entries do for their subjects', async () => {
+    // bob may read the shared entry only; he imports it into a policy of his own.
+    await ok(
+      fx.send('PUT', `/api/2/policies/${VICTIM}/entries/reader`, alice, {
+        subjects: { 'user:bob': { type: 'user' } },
+        resources: { 'policy:/entries/shared': { grant: ['READ'], revoke: [] } },
+        importable: 'never',
+      }),
+    );
+    await ok(
+      fx.send('PUT', '/api/2/policies/imp.ns:bobs', bob, {
+        entries: { owner: ownerEntry('user:bob') },
+        imports: { [VICTIM]: { entries: ['shared'] } },
+      }),
+    );
+    await ok(fx.send('PUT', '/api/2/things/imp.ns:bobs', bob, { attributes: { a: 1 } }));
+    // The import grants bob what the shared entry gives bob: nothing about alice's thing, and
+    // alice's never entry gives alice nothing on bob's thing.
+    expectError(await get('/api/2/things/imp.ns:bobs', alice), 404, 'things:thing.notfound');
+    // bob may not widen the import to the owner entry he cannot read.
+    expectError(
+      await fx.send('PUT', `/api/2/policies/imp.ns:bobs/imports/${VICTIM}/entries`, bob, [
+        'shared',
+        'owner',
+      ]),
+      404,
+      'policies:policy.notfound',
+    );
+    // The resolved view shows bob only what he may read in the imported policy.
+    const resolved = (await get('/api/2/policies/imp.ns:bobs?policy-view=resolved', bob)).json();
+    expect(Object.keys(resolved.entries).sort()).toEqual([`imported-${VICTIM}-shared`, 'owner']);
+    // Revoking bob's READ on the shared entry hides it from his resolved view at once.
+    await ok(fx.send('DELETE', `/api/2/policies/${VICTIM}/entries/reader`, alice));
+    const hidden = (await get('/api/2/policies/imp.ns:bobs?policy-view=resolved', bob)).json();
+    expect(Object.keys(hidden.entries)).toEqual(['owner']);
+  });
+
+  it('a policy squatting on a deleted imported id is impossible: imported policies cannot be deleted', async () => {
+    await ok(fx.send('DELETE', `/api/2/things/${VICTIM}`, alice));
+    expectError(
+      await fx.send('DELETE', `/api/2/policies/${VICTIM}`, alice),
+      409,
+      'policies:policy.imported',
+    );
+  });
+});

@@ -6,6 +6,7 @@ import {
   DefaultMatchOptions,
   DefaultSearchOptions,
   DittoNodeClient,
+  Entry,
   Eq,
   NodeHttpBasicAuth,
   NodeHttpBearerAuth,
@@ -185,4 +186,124 @@ describe('Eclipse Ditto JavaScript client', () => {
     expect(refused.status).toBe(404);
     expect(refused.body.error).toBe('policies:policy.notfound');
   });
+
+  it('drives policy imports and subject expiry through its own request machinery', async () => {
+    const alice = client(NodeHttpBasicAuth.newInstance('alice', 'alice-password'));
+    const bob = client(NodeHttpBasicAuth.newInstance('bob', 'bob-password'));
+    const policies = alice.getPoliciesHandle();
+    // The client's typed model knows neither imports nor expiry; its request factory (the one
+    // every typed call goes through, with the client's authentication) reaches those routes.
+    const requests = (policies as unknown as { requestFactory: RequestFactory }).requestFactory;
+    const owner = {
+      subjects: { 'user:alice': { type: 'user' } },
+      resources: {
+        'thing:/': { grant: ['READ', 'WRITE'], revoke: [] },
+        'policy:/': { grant: ['READ', 'WRITE'], revoke: [] },
+      },
+    };
+    const roles = await policies.putPolicy(
+      Policy.fromObject(
+        {
+          entries: {
+            owner: { ...owner },
+            readers: {
+              subjects: { 'user:bob': { type: 'user' } },
+              resources: { 'thing:/': { grant: ['READ'], revoke: [] } },
+            },
+          },
+        },
+        'org.ditto:roles',
+      ),
+    );
+    expect(roles.status).toBe(201);
+    expect(
+      (await policies.putPolicy(Policy.fromObject({ entries: { owner } }, 'org.ditto:app'))).status,
+    ).toBe(201);
+    await alice
+      .getThingsHandle()
+      .putThing(Thing.fromObject({ thingId: 'org.ditto:pump', policyId: 'org.ditto:app' }));
+    const bobReads = () =>
+      bob
+        .getThingsHandle()
+        .getThing('org.ditto:pump')
+        .then(
+          () => 200,
+          (error: { status: number }) => error.status,
+        );
+    expect(await bobReads()).toBe(404);
+
+    const imported = await requests.fetchPutRequest({
+      verb: 'PUT',
+      id: 'org.ditto:app',
+      path: 'imports/org.ditto:roles',
+      payload: { entries: [] },
+      parser: (o: object) => o,
+    });
+    expect(imported.status).toBe(201);
+    expect(await bobReads()).toBe(200);
+    const imports = await requests.fetchJsonRequest({
+      verb: 'GET',
+      id: 'org.ditto:app',
+      path: 'imports',
+      parser: (o: object) => o,
+    });
+    expect(imports).toEqual({ 'org.ditto:roles': { entries: [] } });
+    // The typed client still reads and writes the importing policy's entries.
+    const app = await policies.getPolicy('org.ditto:app');
+    expect(Object.keys((app.toObject() as { entries: object }).entries)).toEqual(['owner']);
+    // A change to the imported policy counts at once.
+    const withoutBob = { subjects: {}, resources: { 'thing:/': { grant: ['READ'], revoke: [] } } };
+    await policies.putEntry('org.ditto:roles', Entry.fromObject(withoutBob, 'readers'));
+    expect(await bobReads()).toBe(404);
+
+    // Subject expiry: a past one is refused, a near one lets bob in until it passes.
+    const past = await requests
+      .fetchPutRequest({
+        verb: 'PUT',
+        id: 'org.ditto:roles',
+        path: 'entries/owner/subjects/user:bob',
+        payload: { type: 'user', expiry: '2020-01-01T00:00:00Z' },
+        parser: (o: object) => o,
+      })
+      .catch((error: unknown) => error as { status: number; body: { error: string } });
+    expect(past).toMatchObject({ status: 400, body: { error: 'policies:subjectexpiry.invalid' } });
+    const expiry = new Date(Date.now() + 2500).toISOString();
+    await requests.fetchPutRequest({
+      verb: 'PUT',
+      id: 'org.ditto:roles',
+      path: 'entries/owner/subjects/user:bob',
+      payload: { type: 'user', expiry },
+      parser: (o: object) => o,
+    });
+    expect(await bobReads()).toBe(200);
+    const subject = (await policies.getSubject('org.ditto:roles', 'owner', 'user:bob')).toObject();
+    expect(subject).toEqual({ type: 'user' });
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiry) - Date.now() + 200));
+    expect(await bobReads()).toBe(404);
+    // Bob's expired subject was removed from the policy itself.
+    const subjects = await requests.fetchJsonRequest({
+      verb: 'GET',
+      id: 'org.ditto:roles',
+      path: 'entries/owner/subjects',
+      parser: (o: object) => o,
+    });
+    expect(Object.keys(subjects as object)).toEqual(['user:alice']);
+  });
 });
+
+/** The part of the client's request factory this test uses. */
+interface RequestFactory {
+  fetchJsonRequest(options: {
+    verb: string;
+    id: string;
+    path: string;
+    parser: (o: object) => unknown;
+  }): Promise<unknown>;
+  fetchPutRequest(options: {
+    verb: string;
+    id: string;
+    path: string;
+    payload: unknown;
+    parser: (o: object) => unknown;
+  }): Promise<{ status: number }>;
+}

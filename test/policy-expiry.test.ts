@@ -67,4 +67,74 @@ describe('policy subject expiry', () => {
     expect(response.json()).toMatchObject({ error: 'policies:entry.invalid' });
     expect((await fx.send('GET', '/api/2/policies/ns:bad', alice)).statusCode).toBe(404);
   });
+
+  it('a past expiry is refused with 400 subjectexpiry.invalid and changes nothing', async () => {
+    const owner = {
+      subjects: { 'user:alice': { type: 'user' } },
+      resources: { 'thing:/': RW, 'policy:/': RW },
+    };
+    expect(
+      (await fx.send('PUT', '/api/2/policies/ns:past', alice, { entries: { owner } })).statusCode,
+    ).toBe(201);
+    const past = new Date(clock - 1000).toISOString();
+    const subject = await fx.send(
+      'PUT',
+      '/api/2/policies/ns:past/entries/owner/subjects/user:bob',
+      alice,
+      { type: 'user', expiry: past },
+    );
+    expect(subject.statusCode).toBe(400);
+    expect(subject.json()).toMatchObject({ error: 'policies:subjectexpiry.invalid' });
+    expect(subject.json().message).toContain(past);
+    const now = await fx.send('PUT', '/api/2/policies/ns:past/entries/guest', alice, {
+      subjects: { 'user:bob': { type: 'user', expiry: new Date(clock).toISOString() } },
+      resources: { 'thing:/': RW },
+    });
+    expect(now.statusCode).toBe(400);
+    expect(now.json()).toMatchObject({ error: 'policies:subjectexpiry.invalid' });
+    const read = await fx.send('GET', '/api/2/policies/ns:past', alice);
+    expect(read.headers.etag).toBe('"rev:1"');
+    expect(Object.keys(read.json().entries)).toEqual(['owner']);
+  });
+
+  it('an expired subject is removed from the policy as a new revision, written to the catalog', async () => {
+    const policy = {
+      entries: {
+        owner: {
+          subjects: { 'user:alice': { type: 'user' } },
+          resources: { 'thing:/': RW, 'policy:/': RW },
+        },
+        visitor: {
+          subjects: {
+            'user:bob': { type: 'user', expiry: new Date(clock + HOUR).toISOString() },
+            'user:carol': { type: 'user' },
+          },
+          resources: { 'thing:/': { grant: ['READ'], revoke: [] } },
+        },
+      },
+    };
+    expect((await fx.send('PUT', '/api/2/policies/ns:purge', alice, policy)).statusCode).toBe(201);
+    const before = await fx.send('GET', '/api/2/policies/ns:purge/entries/visitor/subjects', alice);
+    expect(Object.keys(before.json())).toEqual(['user:bob', 'user:carol']);
+    clock += HOUR;
+    const after = await fx.send('GET', '/api/2/policies/ns:purge', alice);
+    expect(after.headers.etag).toBe('"rev:2"');
+    expect(after.json().entries.visitor.subjects).toEqual({ 'user:carol': { type: 'user' } });
+    expectMissing(
+      await fx.send('GET', '/api/2/policies/ns:purge/entries/visitor/subjects/user:bob', alice),
+    );
+    // The removal reached the catalog: a store loaded from it has revision 2 without bob.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const records = await fx.catalog.listPolicies();
+    const record = records.find((r) => r.policyId === 'ns:purge');
+    expect(record?.revision).toBe(2);
+    expect(JSON.parse(record?.json ?? '{}').entries.visitor.subjects).toEqual({
+      'user:carol': { type: 'user' },
+    });
+  });
 });
+
+function expectMissing(response: { statusCode: number; json(): unknown }): void {
+  expect(response.statusCode).toBe(404);
+  expect(response.json()).toMatchObject({ error: 'policies:subject.notfound' });
+}

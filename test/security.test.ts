@@ -21,6 +21,8 @@ const POLICY_MARK = 'SECRET-p0l1c';
 const ALL_MARKS = [MARK, BOX_MARK, TOKEN_MARK, POLICY_MARK];
 
 const VAULT = 'secure.ns:vault';
+/** A policy the vault's policy imports; its only entry is never imported, so it grants nothing. */
+const ROLES = 'secure.ns:roles';
 const BOX = 'other.ns:box';
 const SECRET_PATH = ['attributes', 'secret'];
 
@@ -94,6 +96,7 @@ type Category =
   | 'search'
   | 'policy'
   | 'permissions'
+  | 'policyAction'
   | 'identity'
   | 'methodNotAllowed';
 
@@ -112,6 +115,11 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/things\/:thingId(\/.*)?$/, category: 'thing' },
   { url: /^\/api\/2\/things$/, category: 'things' },
   { url: /^\/api\/2\/search\/things(\/count)?$/, category: 'search' },
+  {
+    methods: ['POST'],
+    url: /^\/api\/2\/policies\/:policyId(\/entries\/:label)?\/actions\/\w+$/,
+    category: 'policyAction',
+  },
   { url: /^\/api\/2\/policies\/:policyId(\/.*)?$/, category: 'policy' },
   { methods: ['POST'], url: /^\/api\/2\/checkPermissions$/, category: 'permissions' },
   { url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate)(\/.*)?$/, category: 'identity' },
@@ -149,6 +157,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':policyId') return targets.policyId;
       if (part === ':featureId') return 'lamp';
       if (part === ':label') return 'DEFAULT';
+      if (part === ':importedPolicyId') return ROLES;
       if (part === ':username') return 'alice';
       if (part === ':id') return targets.tokenId;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
@@ -507,6 +516,30 @@ function policyVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/** Token integration is refused for who may see the policy, and hidden from who may not. */
+function policyActionVariants(route: RouteInfo): Variant[] {
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      body: () => ({}),
+      expect(kind) {
+        switch (kind) {
+          case 'rejected':
+            return rejected;
+          case 'owner':
+          case 'readOnly':
+            return { status: 400, error: 'policies:action.failed', absent: ALL_MARKS };
+          case 'otherNamespace':
+          case 'subPathRevoked':
+          case 'stranger':
+            return { status: 404, error: 'policies:policy.notfound', absent: ALL_MARKS };
+        }
+      },
+    },
+  ];
+}
+
 function permissionsVariants(route: RouteInfo): Variant[] {
   return [
     {
@@ -639,6 +672,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   search: searchVariants,
   policy: policyVariants,
   permissions: permissionsVariants,
+  policyAction: policyActionVariants,
   identity: identityVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
@@ -782,6 +816,30 @@ beforeAll(async () => {
     await request('PUT', `/api/2/policies/${VAULT}/entries/keeper`, alice, KEEPER_ENTRY),
     'entry keeper',
   );
+  // So that the routes of imports and of entry namespaces have something to show and change.
+  await created(
+    await request('PUT', `/api/2/policies/${ROLES}`, alice, {
+      entries: {
+        owner: {
+          subjects: { 'user:alice': { type: 'user' } },
+          resources: { 'policy:/': { grant: ['READ', 'WRITE'], revoke: [] } },
+          importable: 'never',
+        },
+      },
+    }),
+    'imported policy',
+  );
+  await created(
+    await request('PUT', `/api/2/policies/${VAULT}/imports/${ROLES}`, alice, { entries: [] }),
+    'import',
+  );
+  const namespaces = await request(
+    'PUT',
+    `/api/2/policies/${VAULT}/entries/DEFAULT/namespaces`,
+    alice,
+    ['secure.ns', 'scratch.ns'],
+  );
+  expect(namespaces.statusCode, namespaces.body).toBe(204);
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,

@@ -6,6 +6,7 @@ import { namespaceOf } from '../core/thing.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { assertWritable, inScope, type Identity } from './identity.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
+import { assertImportsReadable } from './policy-import-access.js';
 import { defaultPolicy, parsePolicy, type Policy } from './policy-model.js';
 import { assertNotLockedOut, type PolicyStore } from './policy-store.js';
 
@@ -113,6 +114,7 @@ export async function preparePolicyForCreate(
     // As in Ditto, a policy nobody may edit is invalid before the creator's own lock-out counts.
     assertNotLockedOut(policy);
     assertNoLockout(policy, identity, options);
+    assertImportsReadable(policies, identity, policy);
     await policies.put(policy);
     return policyId;
   }

@@ -1,9 +1,11 @@
 // A policy compiled for one set of subjects: permission checks and read views in one tree walk.
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import {
+  namespaceMatches,
   parseResourceKey,
   type Permission,
   type Policy,
+  type PolicyEntry,
   type ResourceType,
 } from './policy-model.js';
 
@@ -49,10 +51,26 @@ export class PolicyEnforcer {
   /** When the first of the requester's subjects that count now expires (epoch ms): recompile then. */
   readonly validUntil: number = Infinity;
 
-  /** Compiles `policy` for a requester holding `subjectIds`; entries of other subjects are dropped. */
-  constructor(policy: Policy, subjectIds: readonly string[], now = Date.now()) {
+  /**
+   * Compiles a policy (or its resolved entries) for a requester holding `subjectIds`; entries of
+   * other subjects are dropped, and so are those restricted to other namespaces than `namespace`
+   * (the thing's; undefined for the policy itself, which every entry governs).
+   */
+  constructor(
+    policy: Pick<Policy, 'entries'> | Iterable<PolicyEntry>,
+    subjectIds: readonly string[],
+    now = Date.now(),
+    namespace?: string,
+  ) {
     const mine = new Set(subjectIds);
-    for (const entry of Object.values(policy.entries)) {
+    const entries = Symbol.iterator in policy ? policy : Object.values(policy.entries);
+    for (const entry of entries) {
+      if (
+        namespace !== undefined &&
+        entry.namespaces &&
+        !namespaceMatches(entry.namespaces, namespace)
+      )
+        continue;
       let applies = false;
       for (const [id, subject] of Object.entries(entry.subjects)) {
         if (!mine.has(id)) continue;

@@ -65,7 +65,7 @@ export function casePolicy(c: PrecedenceCase): Policy {
     }
     entries[`E${i + 1}`] = { subjects, resources };
   });
-  return { policyId: 'ns:policy', entries };
+  return { policyId: 'ns:policy', imports: {}, entries };
 }
 
 const all = (v: boolean) => ({ has: v, unrestricted: v, partial: v });

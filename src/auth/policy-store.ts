@@ -2,13 +2,51 @@
 import { errors } from '../core/error-registry.js';
 import type { Catalog } from '../store/catalog.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
-import type { Policy } from './policy-model.js';
+import { normalisePolicy, type Policy, type PolicyEntry } from './policy-model.js';
+import { needsResolution, resolvePolicy } from './policy-resolution.js';
 
 export interface StoredPolicy {
   policy: Policy;
   revision: number;
   created: number;
   modified: number;
+  /** When its first subject expires (epoch ms), so that it is removed then; Infinity if never. */
+  nextExpiry?: number;
+}
+
+/** A policy's entries as enforced (imports and references resolved), with its compiled enforcers. */
+interface Compiled {
+  entries: Iterable<PolicyEntry>;
+  /** By label; null when the policy needs no resolution (its entries are its own). */
+  resolved: Map<string, PolicyEntry> | null;
+  /** The policies it was resolved from, as they were: a change to one of them recompiles it. */
+  sources: [string, StoredPolicy | null][];
+  /** Some entry is restricted to namespaces: enforcers are per thing namespace too. */
+  namespaced: boolean;
+  enforcers: Map<string, PolicyEnforcer>;
+}
+
+function firstExpiry(policy: Policy): number {
+  let first = Infinity;
+  for (const entry of Object.values(policy.entries)) {
+    for (const subject of Object.values(entry.subjects))
+      if (subject.expiry !== undefined) first = Math.min(first, Date.parse(subject.expiry));
+  }
+  return first;
+}
+
+/** `policy` without the subjects expired at `now`. */
+function withoutExpired(policy: Policy, now: number): Policy {
+  const entries: Policy['entries'] = {};
+  for (const [label, entry] of Object.entries(policy.entries)) {
+    const subjects = Object.fromEntries(
+      Object.entries(entry.subjects).filter(
+        ([, s]) => s.expiry === undefined || Date.parse(s.expiry) > now,
+      ),
+    );
+    entries[label] = { ...entry, subjects };
+  }
+  return { ...policy, entries };
 }
 
 /** Compiled enforcers kept per policy revision (one per distinct set of requesting subjects). */
@@ -20,7 +58,9 @@ export class PolicyStore {
   /** Revisions of deleted policies, so a re-created policy continues its revision. */
   private readonly deletedRevisions = new Map<string, number>();
   /** Per stored revision of a policy, so that replacing or deleting it drops its enforcers too. */
-  private readonly enforcers = new WeakMap<StoredPolicy, Map<string, PolicyEnforcer>>();
+  private readonly compiled = new WeakMap<StoredPolicy, Compiled>();
+  /** Catalog writes, one at a time and in order (client writes and expiry removals alike). */
+  private writes: Promise<unknown> = Promise.resolve();
   /** Policies being deleted: they still govern their things, but no thing may take them on. */
   private readonly deleting = new Set<string>();
 
@@ -38,18 +78,103 @@ export class PolicyStore {
         continue;
       }
       const { revision, created, modified } = record;
+      const policy = normalisePolicy(JSON.parse(record.json) as Policy);
       this.policies.set(record.policyId, {
-        policy: JSON.parse(record.json) as Policy,
+        policy,
         revision,
         created,
         modified,
+        nextExpiry: firstExpiry(policy),
       });
     }
     return this.policies.size;
   }
 
+  /** The current policy; a subject whose expiry has passed is removed first (a new revision). */
   get(policyId: string): StoredPolicy | null {
-    return this.policies.get(policyId) ?? null;
+    const stored = this.policies.get(policyId);
+    if (!stored) return null;
+    if (stored.nextExpiry === undefined || stored.nextExpiry === Infinity) return stored;
+    const now = this.now();
+    return stored.nextExpiry <= now ? this.removeExpired(stored, now) : stored;
+  }
+
+  /**
+   * Removes expired subjects, as Ditto deletes them at their expiry: the policy gets a new
+   * revision at once (reads see it), written to the catalog in order with every other write.
+   */
+  private removeExpired(stored: StoredPolicy, now: number): StoredPolicy {
+    const policy = withoutExpired(stored.policy, now);
+    const next: StoredPolicy = {
+      policy,
+      revision: stored.revision + 1,
+      created: stored.created,
+      modified: now,
+      nextExpiry: firstExpiry(policy),
+    };
+    this.policies.set(policy.policyId, next);
+    const record = {
+      policyId: policy.policyId,
+      revision: next.revision,
+      created: next.created,
+      modified: now,
+      json: JSON.stringify(policy),
+    };
+    // Nothing waits for this write; a failure leaves the expired subject on disk, where it counts
+    // for nothing and is removed again on the next start.
+    this.serially(() => this.catalog.putPolicy(record)).catch(() => undefined);
+    return next;
+  }
+
+  /** Runs catalog writes one after the other. */
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Ids of the policies that import `policyId` directly. */
+  importersOf(policyId: string): string[] {
+    const result: string[] = [];
+    for (const [id, stored] of this.policies)
+      if (policyId in stored.policy.imports) result.push(id);
+    return result;
+  }
+
+  /**
+   * The entries `policyId` enforces, by label: its own, those it imports (as
+   * `imported-<policyId>-<label>`) and its references materialised; null when it does not exist.
+   */
+  resolvedEntries(policyId: string): Map<string, PolicyEntry> | null {
+    const stored = this.get(policyId);
+    if (!stored) return null;
+    const compiled = this.compiledOf(stored);
+    return compiled.resolved ?? new Map(Object.entries(stored.policy.entries));
+  }
+
+  private compiledOf(stored: StoredPolicy): Compiled {
+    const cached = this.compiled.get(stored);
+    if (cached && cached.sources.every(([id, was]) => (this.policies.get(id) ?? null) === was))
+      return cached;
+    const sources: [string, StoredPolicy | null][] = [];
+    let resolved: Map<string, PolicyEntry> | null = null;
+    if (needsResolution(stored.policy)) {
+      resolved = resolvePolicy(stored.policy, (id) => {
+        const source = this.get(id);
+        sources.push([id, source]);
+        return source?.policy ?? null;
+      });
+    }
+    const entries = resolved ? [...resolved.values()] : Object.values(stored.policy.entries);
+    const compiled: Compiled = {
+      entries,
+      resolved,
+      sources,
+      namespaced: entries.some((e) => (e.namespaces?.length ?? 0) > 0),
+      enforcers: new Map(),
+    };
+    this.compiled.set(stored, compiled);
+    return compiled;
   }
 
   /** Whether a thing may be given this policy now: it exists and is not being deleted. */
@@ -57,50 +182,60 @@ export class PolicyStore {
     return this.policies.has(policyId) && !this.deleting.has(policyId);
   }
 
-  /** The policy compiled for these subjects; null when the policy does not exist. */
-  enforcer(policyId: string, subjects: readonly string[]): PolicyEnforcer | null {
-    const stored = this.policies.get(policyId);
+  /**
+   * The policy, imports included, compiled for these subjects and, for a thing, its namespace
+   * (entries restricted to other namespaces do not count); null when the policy does not exist.
+   * A change to an imported policy recompiles every policy importing it on its next use.
+   */
+  enforcer(
+    policyId: string,
+    subjects: readonly string[],
+    namespace?: string,
+  ): PolicyEnforcer | null {
+    const stored = this.get(policyId);
     if (!stored) return null;
-    let compiled = this.enforcers.get(stored);
-    if (!compiled) {
-      compiled = new Map();
-      this.enforcers.set(stored, compiled);
-    }
-    const key = subjects.join('\n');
-    const cached = compiled.get(key);
+    const compiled = this.compiledOf(stored);
+    const scoped = compiled.namespaced ? namespace : undefined;
+    const key = scoped === undefined ? subjects.join('\n') : `${subjects.join('\n')}\n\n${scoped}`;
+    const { enforcers } = compiled;
+    const cached = enforcers.get(key);
     // The clock is read only for an enforcer whose subjects expire (most never do).
     if (cached && (cached.validUntil === Infinity || this.now() < cached.validUntil)) return cached;
-    if (compiled.size >= ENFORCERS_PER_POLICY) compiled.clear();
-    const enforcer = new PolicyEnforcer(stored.policy, subjects, this.now());
-    compiled.set(key, enforcer);
+    if (enforcers.size >= ENFORCERS_PER_POLICY) enforcers.clear();
+    const enforcer = new PolicyEnforcer(compiled.entries, subjects, this.now(), scoped);
+    enforcers.set(key, enforcer);
     return enforcer;
   }
 
   /** Creates or replaces a policy; refuses one that would lock everybody out of it. */
   async put(policy: Policy): Promise<{ created: boolean; revision: number }> {
     assertNotLockedOut(policy);
+    assertNoPastExpiry(policy, this.now());
     const json = JSON.stringify(policy);
     const bytes = Buffer.byteLength(json);
     if (bytes > this.maxBytes) throw errors.policyTooLarge(bytes, this.maxBytes);
-    const existing = this.policies.get(policy.policyId);
-    const now = this.now();
-    const revision = (existing?.revision ?? this.deletedRevisions.get(policy.policyId) ?? 0) + 1;
-    const stored: StoredPolicy = {
-      policy,
-      revision,
-      created: existing?.created ?? now,
-      modified: now,
-    };
-    await this.catalog.putPolicy({
-      policyId: policy.policyId,
-      revision,
-      created: stored.created,
-      modified: now,
-      json,
+    return this.serially(async () => {
+      const existing = this.policies.get(policy.policyId);
+      const now = this.now();
+      const revision = (existing?.revision ?? this.deletedRevisions.get(policy.policyId) ?? 0) + 1;
+      const stored: StoredPolicy = {
+        policy,
+        revision,
+        created: existing?.created ?? now,
+        modified: now,
+        nextExpiry: firstExpiry(policy),
+      };
+      await this.catalog.putPolicy({
+        policyId: policy.policyId,
+        revision,
+        created: stored.created,
+        modified: now,
+        json,
+      });
+      this.policies.set(policy.policyId, stored);
+      this.deletedRevisions.delete(policy.policyId);
+      return { created: !existing, revision };
     });
-    this.policies.set(policy.policyId, stored);
-    this.deletedRevisions.delete(policy.policyId);
-    return { created: !existing, revision };
   }
 
   /**
@@ -113,22 +248,37 @@ export class PolicyStore {
     this.deleting.add(policyId);
     try {
       await assertUnused?.();
-      const existing = this.policies.get(policyId);
-      if (!existing) throw errors.policyNotFound(policyId);
-      const now = this.now();
-      const revision = existing.revision + 1;
-      await this.catalog.putPolicy({
-        policyId,
-        revision,
-        created: existing.created,
-        modified: now,
-        json: null,
+      // Unlike Ditto, which lets importers silently lose the entries: whoever re-created the id
+      // would otherwise grant through every policy importing it.
+      const importers = this.importersOf(policyId);
+      if (importers.length > 0) throw errors.policyImported(policyId, importers.length);
+      await this.serially(async () => {
+        const existing = this.policies.get(policyId);
+        if (!existing) throw errors.policyNotFound(policyId);
+        const now = this.now();
+        const revision = existing.revision + 1;
+        await this.catalog.putPolicy({
+          policyId,
+          revision,
+          created: existing.created,
+          modified: now,
+          json: null,
+        });
+        this.policies.delete(policyId);
+        this.deletedRevisions.set(policyId, revision);
       });
-      this.policies.delete(policyId);
-      this.deletedRevisions.set(policyId, revision);
     } finally {
       this.deleting.delete(policyId);
     }
+  }
+}
+
+/** As Ditto: a subject may not be given an expiry that has already passed. */
+export function assertNoPastExpiry(policy: Policy, now: number): void {
+  for (const entry of Object.values(policy.entries)) {
+    for (const subject of Object.values(entry.subjects))
+      if (subject.expiry !== undefined && Date.parse(subject.expiry) <= now)
+        throw errors.subjectExpiryInvalid(subject.expiry);
   }
 }
 

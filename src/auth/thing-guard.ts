@@ -122,9 +122,14 @@ export class ThingGuard {
     return !this.policiesEnforced || this.policies.referable(policyId);
   }
 
-  private enforcer(identity: Identity, policyId: unknown): PolicyEnforcer | null {
+  /** The policy compiled for the identity, for a thing of `thingId` (entries may name namespaces). */
+  private enforcer(identity: Identity, policyId: unknown, thingId: unknown): PolicyEnforcer | null {
     return typeof policyId === 'string'
-      ? this.policies.enforcer(policyId, identity.subjects)
+      ? this.policies.enforcer(
+          policyId,
+          identity.subjects,
+          typeof thingId === 'string' ? namespaceOf(thingId) : undefined,
+        )
       : null;
   }
 
@@ -145,7 +150,7 @@ export class ThingGuard {
   ): ReadAccess {
     this.assertInScope(identity, resource.thingId);
     if (identity.admin) return FULL_ACCESS;
-    const enforcer = this.enforcer(identity, thing.policyId);
+    const enforcer = this.enforcer(identity, thing.policyId, resource.thingId);
     // Who may read nothing of the thing gets the answer for a thing that does not exist.
     if (!enforcer || !enforcer.hasPartial('thing', [], 'READ')) throw unknown();
     const access = this.accessOf(enforcer, thing, resource);
@@ -157,7 +162,7 @@ export class ThingGuard {
   readAccess(identity: Identity, thing: JsonObject, resource: ThingResource): ReadAccess | null {
     if (!inScope(identity, namespaceOf(resource.thingId))) return null;
     if (identity.admin) return FULL_ACCESS;
-    const enforcer = this.enforcer(identity, thing.policyId);
+    const enforcer = this.enforcer(identity, thing.policyId, resource.thingId);
     return enforcer ? this.accessOf(enforcer, thing, resource) : null;
   }
 
@@ -210,7 +215,7 @@ export class ThingGuard {
   ): ((event: TwinEvent) => TwinEvent | null) | null {
     if (!inScope(identity, namespaceOf(thingId))) return null;
     if (identity.admin) return (event) => event;
-    const enforcer = policyId === null ? null : this.enforcer(identity, policyId);
+    const enforcer = policyId === null ? null : this.enforcer(identity, policyId, thingId);
     if (!enforcer?.hasPartial('thing', [], 'READ')) return null;
     return (event) => {
       if (!enforcer.hasPartial('thing', event.path, 'READ')) return null;
@@ -231,7 +236,7 @@ export class ThingGuard {
     paths: string[][],
   ): void {
     if (identity.admin || thing === null) return;
-    const enforcer = this.enforcer(identity, thing.policyId);
+    const enforcer = this.enforcer(identity, thing.policyId, thing.thingId);
     if (!enforcer || enforcer.hasUnrestricted('thing', resource.segments, 'WRITE')) return;
     for (const path of paths)
       if (!enforcer.hasUnrestricted('thing', pathSegments(path.join('/')), 'WRITE'))
@@ -241,7 +246,7 @@ export class ThingGuard {
   /** Conditions may only test fields the identity can read in full (else 412, as Ditto). */
   checkConditionReadable(identity: Identity, thing: JsonObject, paths: Iterable<string>): void {
     if (identity.admin) return;
-    const enforcer = this.enforcer(identity, thing.policyId);
+    const enforcer = this.enforcer(identity, thing.policyId, thing.thingId);
     for (const path of paths) {
       if (ALWAYS_READABLE.has(path)) continue;
       if (!enforcer?.hasUnrestricted('thing', pathSegments(path), 'READ'))
@@ -276,7 +281,7 @@ export class ThingGuard {
       this.assertPolicyInScope(identity, policyId);
       if (!this.referable(policyId)) throw errors.thingNotCreatable(resource.thingId, policyId);
       if (identity.admin) return undefined;
-      const enforcer = this.enforcer(identity, policyId);
+      const enforcer = this.enforcer(identity, policyId, resource.thingId);
       if (!enforcer) throw errors.thingNotCreatable(resource.thingId, policyId);
       if (!enforcer.hasUnrestricted('thing', [], 'WRITE')) throw notModifiable(resource);
       return undefined;
@@ -289,7 +294,7 @@ export class ThingGuard {
       }
       return undefined;
     }
-    const enforcer = this.enforcer(identity, thing.policyId);
+    const enforcer = this.enforcer(identity, thing.policyId, resource.thingId);
     if (!enforcer) throw errors.thingNotFound(resource.thingId);
     const segments = resource.segments;
     const allowed =
@@ -311,7 +316,9 @@ export class ThingGuard {
       if (!enforcer.hasUnrestricted('policy', [], 'WRITE'))
         throw errors.policyNotModifiable(String(thing.policyId));
       this.assertPolicyInScope(identity, newPolicyId);
-      const target = this.referable(newPolicyId) ? this.enforcer(identity, newPolicyId) : null;
+      const target = this.referable(newPolicyId)
+        ? this.enforcer(identity, newPolicyId, resource.thingId)
+        : null;
       if (!target) throw errors.policyNotFound(newPolicyId);
       if (!target.hasUnrestricted('policy', [], 'WRITE'))
         throw errors.policyNotModifiable(newPolicyId);
@@ -342,7 +349,13 @@ export class ThingGuard {
    */
   readsWholeThing(identity: Identity, thing: JsonObject | null): boolean {
     if (identity.admin || thing === null) return true;
-    return this.enforcer(identity, thing.policyId)?.hasUnrestricted('thing', [], 'READ') ?? false;
+    return (
+      this.enforcer(identity, thing.policyId, thing.thingId)?.hasUnrestricted(
+        'thing',
+        [],
+        'READ',
+      ) ?? false
+    );
   }
 
   /**
@@ -352,11 +365,11 @@ export class ThingGuard {
   searchVisibility(
     identity: Identity,
     paths: Iterable<string>,
-  ): ((policyId: string) => boolean) | undefined {
+  ): ((policyId: string, namespace: string) => boolean) | undefined {
     if (identity.admin) return undefined;
     const needed = [...paths].filter((p) => !ALWAYS_READABLE.has(p)).map(pathSegments);
-    return (policyId) => {
-      const enforcer = this.enforcer(identity, policyId);
+    return (policyId, namespace) => {
+      const enforcer = this.policies.enforcer(policyId, identity.subjects, namespace);
       if (!enforcer || !enforcer.hasPartial('thing', [], 'READ')) return false;
       return needed.every((segments) => enforcer.hasUnrestricted('thing', segments, 'READ'));
     };
@@ -375,9 +388,12 @@ export class ThingGuard {
   }
 
   /** What a search result shows of a document. */
-  searchView<T extends object & { policyId?: unknown }>(identity: Identity, doc: T): T {
+  searchView<T extends object & { policyId?: unknown; thingId?: unknown }>(
+    identity: Identity,
+    doc: T,
+  ): T {
     if (identity.admin) return doc;
-    const enforcer = this.enforcer(identity, doc.policyId);
+    const enforcer = this.enforcer(identity, doc.policyId, doc.thingId);
     return enforcer ? this.documentView(enforcer, doc) : ({} as T);
   }
 }

@@ -665,6 +665,77 @@ export const errors = {
       `Subject ID '${subjectId}' is not valid!`,
       "It must contain an issuer as prefix separated by a colon ':' from the actual subject",
     ),
+  labelInvalid: (label: string) =>
+    make(
+      'policies:label.invalid',
+      400,
+      `Label '${label}' is not valid!`,
+      "It must not start with the blocklisted 'imported' or 'nsimported' prefix.",
+    ),
+  subjectExpiryInvalid: (expiry: string) =>
+    make(
+      'policies:subjectexpiry.invalid',
+      400,
+      `Subject expiry timestamp '${expiry}' is not valid.`,
+      'It must not be in the past, please adjust to a timestamp in the future.',
+    ),
+  policyImportInvalid: (
+    message = 'The Policy Import is invalid.',
+    description = 'The Policy Import references the policy where it is defined.',
+  ) => make('policies:import.invalid', 400, message, description),
+  policyImportsTooLarge: (count: number, max: number) =>
+    make(
+      'policies:imports.toolarge',
+      400,
+      `The number of '${count}' policy imports exceeds the allowed maximum number of '${max}'.`,
+      "Please reduce the number of imports you're trying to add to the policy.",
+    ),
+  policyImportNotFound: (policyId: string, importedId: string) =>
+    make(
+      'policies:import.notfound',
+      404,
+      `The Policy import '${importedId}' of Policy '${policyId}' could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of the Policy and the imported Policy was correct and you have sufficient permissions.',
+    ),
+  importedPolicyNotAccessible: (importedId: string) =>
+    make(
+      'policies:policy.notfound',
+      404,
+      `The Policy with ID '${importedId}' could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of the imported Policy was correct and you have sufficient permissions on all imported policy entries.',
+    ),
+  policyImportReferenceConflict: (policyId: string, importedId: string | null) =>
+    make(
+      'policies:import.referenceconflict',
+      409,
+      importedId === null
+        ? `The imports of Policy '${policyId}' cannot be removed because entry references still point to them.`
+        : `The import '${importedId}' of Policy '${policyId}' cannot be removed because entry references still point to it.`,
+      'Remove the entry references first before deleting the import.',
+    ),
+  policyEntryReferenceConflict: (policyId: string, label: string, from: string) =>
+    make(
+      'policies:entry.referenceconflict',
+      409,
+      `The entry '${label}' of Policy '${policyId}' cannot be removed because a local reference from entry '${from}' still points to it.`,
+      'Remove the local entry references first before deleting the referenced entry.',
+    ),
+  policyImported: (policyId: string, count: number) =>
+    make(
+      'policies:policy.imported',
+      409,
+      `The Policy with ID '${policyId}' could not be deleted as ${count} other ${count === 1 ? 'Policy imports' : 'Policies import'} it.`,
+      'Remove the imports of this Policy from the importing Policies first (DELETE /policies/{policyId}/imports/{importedPolicyId}).',
+    ),
+  policyHistoryUnsupported: (header: string) =>
+    make(
+      'policies:history.notsupported',
+      400,
+      `The header or parameter '${header}' is not supported for policies.`,
+      'Twinfold keeps the history of things, not of policies: only the current policy can be retrieved.',
+    ),
+  policyActionFailed: (action: string, detail: string) =>
+    make('policies:action.failed', 400, `Failed to execute action '${action}'.`, detail),
   policyViewInvalid: (raw: string, detail = "Valid values: 'original', 'resolved'.") =>
     make(
       'policies:view.invalid',

@@ -41,7 +41,11 @@ export class PermissionChecks {
     const policyId =
       type === 'policy' ? check.entityId : this.runtime.getThing(check.entityId)?.thing.policyId;
     if (identity.admin) return type === 'policy' || !!policyId;
-    const enforcer = policyId ? this.policies.enforcer(policyId, identity.subjects) : null;
+    // Entries restricted to namespaces count for a thing of theirs, and all of them for a policy.
+    const namespace = type === 'policy' ? undefined : namespaceOf(check.entityId);
+    const enforcer = policyId
+      ? this.policies.enforcer(policyId, identity.subjects, namespace)
+      : null;
     return (
       !!enforcer &&
       check.hasPermissions.every((permission) =>

@@ -1,7 +1,8 @@
 // Reading and editing policies and their parts (entries, subjects, resources) as a requester may.
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import type { PolicyEnforcer } from '../auth/policy-enforcer.js';
-import { parsePolicy, policyToJson, type Policy } from '../auth/policy-model.js';
+import { importedLabel, parsePolicy, policyToJson, type Policy } from '../auth/policy-model.js';
+import { assertImportsReadable } from '../auth/policy-import-access.js';
 import type { PolicyStore, StoredPolicy } from '../auth/policy-store.js';
 import { errors } from '../core/error-registry.js';
 import { hasCode, type TwinfoldError } from '../core/errors.js';
@@ -14,7 +15,54 @@ import { namespaceOf } from '../core/thing.js';
 import type { PolicyUsage } from './policy-usage.js';
 
 export type PolicyPart =
-  'policy' | 'entries' | 'entry' | 'subjects' | 'subject' | 'resources' | 'resource';
+  | 'policy'
+  | 'entries'
+  | 'entry'
+  | 'subjects'
+  | 'subject'
+  | 'resources'
+  | 'resource'
+  | 'namespaces'
+  | 'importable'
+  | 'allowedAdditions'
+  | 'references'
+  | 'imports'
+  | 'import'
+  | 'importEntries'
+  | 'transitiveImports';
+
+/** Parts of one entry below it. */
+const IN_ENTRY = new Set<PolicyPart>([
+  'subjects',
+  'subject',
+  'resources',
+  'resource',
+  'namespaces',
+  'importable',
+  'allowedAdditions',
+  'references',
+]);
+
+/** Parts of one import below it. */
+const IN_IMPORT = new Set<PolicyPart>(['importEntries', 'transitiveImports']);
+
+/** What Ditto answers for a field of an existing entry or import that is not set. */
+const DEFAULTS: Partial<Record<PolicyPart, JsonValue>> = {
+  importable: 'implicit',
+  allowedAdditions: [],
+  references: [],
+  importEntries: [],
+  transitiveImports: [],
+};
+
+/** Parts a PUT answers with 204 even when they were not set (Ditto has no 201 for them). */
+const ALWAYS_MODIFIED = new Set<PolicyPart>([
+  'importable',
+  'allowedAdditions',
+  'namespaces',
+  'importEntries',
+  'transitiveImports',
+]);
 
 /** A part of a policy: which one and where it lies in the policy JSON. */
 export interface PolicyTarget {
@@ -23,6 +71,15 @@ export interface PolicyTarget {
   segments: string[];
   label?: string;
   key?: string;
+  /** The imported policy, for the parts of an import. */
+  importedId?: string;
+}
+
+/** The revision and times a policy's `fields` may select besides its content. */
+export interface PolicyMeta {
+  _revision: number;
+  _created: string;
+  _modified: string;
 }
 
 /** The outcome of a PUT: `value` and `etag` are absent when the requester may read none of it. */
@@ -34,9 +91,13 @@ export interface PolicyWriteResult {
 
 /** The error for a part missing from `policy` (null: no policy at all), naming it as Ditto does. */
 function notFound(target: PolicyTarget, policy: JsonValue | null | undefined): TwinfoldError {
-  const { policyId, label, key, part } = target;
+  const { policyId, label, key, part, importedId } = target;
   if (!isJsonObject(policy) || part === 'policy' || part === 'entries')
     return errors.policyNotFound(policyId);
+  if (part === 'imports')
+    return errors.policyPartNotFound('imports', `The imports of the Policy with ID '${policyId}'`);
+  if (part === 'import' || IN_IMPORT.has(part))
+    return errors.policyImportNotFound(policyId, importedId as string);
   const on = `on the Policy with ID '${policyId}'`;
   if (getAt(policy, ['entries', label as string]) === undefined || part === 'entry') {
     return errors.policyPartNotFound('entry', `The PolicyEntry with Label '${label}' ${on}`);
@@ -46,7 +107,9 @@ function notFound(target: PolicyTarget, policy: JsonValue | null | undefined): T
   if (part === 'subject')
     return errors.policyPartNotFound('subject', `The Subject with ID '${key}' ${of}`);
   if (part === 'resources') return errors.policyPartNotFound('resources', `The Resources ${of}`);
-  return errors.policyPartNotFound('resource', `The Resource '${key}' ${of}`);
+  if (part === 'resource')
+    return errors.policyPartNotFound('resource', `The Resource '${key}' ${of}`);
+  return errors.policyPartNotFound('entry', `The PolicyEntry with Label '${label}' ${on}`);
 }
 
 /**
@@ -71,7 +134,7 @@ export class PolicyEditing {
     // whether it exists or not.
     if (!stored || !json || (enforcer && !enforcer.hasPartial('policy', target.segments, 'READ')))
       throw errors.policyNotFound(target.policyId);
-    const full = getAt(json, target.segments);
+    const full = getAt(json, target.segments) ?? defaultOf(target, json);
     const value = full === undefined ? undefined : this.visible(enforcer, target, full);
     if (value === undefined) throw this.missing(enforcer, target, json);
     const etag = tagOf(target, value, stored.revision);
@@ -85,14 +148,51 @@ export class PolicyEditing {
     };
   }
 
+  /** The revision and times of a readable policy (for `fields`). */
+  meta(policyId: string): PolicyMeta | null {
+    const stored = this.policies.get(policyId);
+    if (!stored) return null;
+    return {
+      _revision: stored.revision,
+      _created: new Date(stored.created).toISOString(),
+      _modified: new Date(stored.modified).toISOString(),
+    };
+  }
+
   /**
-   * Ditto's effective view (`policy-view=resolved`): the policy as the requester may read it,
-   * with the entries of the policies it imports merged in. Twinfold has no policy imports yet, so
-   * the view equals the policy. As in Ditto it has no entity tag and no preconditions: the
-   * importing policy's revision does not follow changes of the policies it imports.
+   * Ditto's `policy-view=resolved`: the policy with the entries it imports (labelled
+   * `imported-<policyId>-<label>`) and its references materialised, as far as the requester may
+   * read both the importing policy and the imported entry in its own policy. It has no entity
+   * tag (the imported policies change it without a new revision here), so conditional headers are
+   * not weighed, as in Ditto.
    */
-  readResolved(identity: Identity, policyId: string): JsonValue {
-    return this.read(identity, { policyId, part: 'policy', segments: [] }, {}).value;
+  readResolved(identity: Identity, policyId: string): JsonObject {
+    const target: PolicyTarget = { policyId, part: 'policy', segments: [] };
+    const { stored, enforcer, json } = this.access(identity, target);
+    if (!stored || !json || (enforcer && !enforcer.hasPartial('policy', [], 'READ')))
+      throw errors.policyNotFound(policyId);
+    const resolved = this.policies.resolvedEntries(policyId) ?? new Map();
+    const entries: JsonObject = {};
+    for (const [label, entry] of resolved) {
+      const value = JSON.parse(JSON.stringify(entry)) as JsonValue;
+      const seen = enforcer ? enforcer.view('policy', ['entries', label], value) : value;
+      if (seen === undefined || !this.sourceReadable(identity, stored.policy, label)) continue;
+      entries[label] = seen;
+    }
+    const view = (enforcer ? enforcer.view('policy', [], json) : json) as JsonObject;
+    return { policyId, ...view, entries };
+  }
+
+  /** An imported entry shows only to who may read it in the policy it comes from. */
+  private sourceReadable(identity: Identity, policy: Policy, label: string): boolean {
+    if (label in policy.entries || identity.admin) return true;
+    for (const importedId of Object.keys(policy.imports)) {
+      const prefix = importedLabel(importedId, '');
+      if (!label.startsWith(prefix)) continue;
+      const source = this.policies.enforcer(importedId, identity.subjects);
+      return source?.hasPartial('policy', ['entries', label.slice(prefix.length)], 'READ') ?? false;
+    }
+    return false;
   }
 
   /**
@@ -115,12 +215,24 @@ export class PolicyEditing {
     const { part, label } = target;
     if (part !== 'policy') {
       if (!json) throw errors.policyNotFound(target.policyId);
-      const inEntry =
-        part === 'subject' || part === 'resource' || part === 'subjects' || part === 'resources';
-      if (inEntry && getAt(json, ['entries', label as string]) === undefined)
+      if (IN_ENTRY.has(part) && getAt(json, ['entries', label as string]) === undefined)
+        throw this.missing(enforcer, target, json);
+      if (
+        IN_IMPORT.has(part) &&
+        getAt(json, ['imports', target.importedId as string]) === undefined
+      )
         throw this.missing(enforcer, target, json);
     }
-    const next = part === 'policy' ? value : setAt(json as JsonObject, target.segments, value);
+    // As Ditto, empty references are no references.
+    const clears = part === 'references' && Array.isArray(value) && value.length === 0;
+    const next =
+      part === 'policy'
+        ? value
+        : clears
+          ? deleteAt(json as JsonObject, target.segments)
+          : setAt(json as JsonObject, target.segments, value);
+    if (json && part === 'importable' && value === 'never')
+      assertNotReferenced(json, target.policyId, label as string);
     const policy = parsePolicy(next, target.policyId);
     const skips = preconditions.ifEqual !== undefined && preconditions.ifEqual !== 'update';
     if (skips && stored && current !== undefined) {
@@ -131,13 +243,18 @@ export class PolicyEditing {
         throw errors.equalValueSkipped('Policy').withEtag(etag);
       }
     }
+    this.assertImportsReadable(identity, target, policy);
     const { revision } = await this.store(target, policy, enforcer);
-    const after = getAt(policyToJson(policy), target.segments) as JsonValue;
+    const after = (getAt(policyToJson(policy), target.segments) ??
+      defaultOf(target, policyToJson(policy))) as JsonValue;
     const reader = identity.admin
       ? null
       : this.policies.enforcer(target.policyId, identity.subjects);
     const seen = this.visible(reader, target, after);
-    const result: PolicyWriteResult = { created: current === undefined };
+    // Fields with a default (or, for namespaces, none) are modified, never created (as Ditto).
+    const result: PolicyWriteResult = {
+      created: current === undefined && !ALWAYS_MODIFIED.has(part) && !clears,
+    };
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
     result.value =
@@ -154,13 +271,42 @@ export class PolicyEditing {
     const { stored, enforcer, json } = this.writable(identity, target);
     const current = json ? getAt(json, target.segments) : undefined;
     this.checkPreconditions(target, stored, enforcer, current, preconditions, 'delete');
+    // As Ditto, deleting allowedAdditions or references that are not set changes nothing.
+    if (
+      json &&
+      current === undefined &&
+      (target.part === 'allowedAdditions' || target.part === 'references') &&
+      getAt(json, ['entries', target.label as string]) !== undefined
+    )
+      return;
     if (!json || current === undefined) throw this.missing(enforcer, target, json);
     if (target.part === 'policy') return this.usage.deleteUnused(target.policyId);
+    if (target.part === 'entry') assertNotReferenced(json, target.policyId, target.label as string);
+    if (target.part === 'imports' || target.part === 'import')
+      assertImportUnreferenced(json, target.policyId, target.importedId ?? null);
     await this.store(
       target,
       parsePolicy(deleteAt(json, target.segments), target.policyId),
       enforcer,
     );
+  }
+
+  /** Who writes imports or import references must be able to read what they import. */
+  private assertImportsReadable(identity: Identity, target: PolicyTarget, policy: Policy): void {
+    const { part } = target;
+    const importIds =
+      part === 'policy' || part === 'imports'
+        ? Object.keys(policy.imports)
+        : part === 'import' || IN_IMPORT.has(part)
+          ? [target.importedId as string]
+          : [];
+    const labels =
+      part === 'policy' || part === 'entries'
+        ? Object.keys(policy.entries)
+        : part === 'entry' || part === 'references'
+          ? [target.label as string]
+          : [];
+    assertImportsReadable(this.policies, identity, policy, importIds, labels);
   }
 
   private access(identity: Identity, target: PolicyTarget) {
@@ -254,6 +400,44 @@ export class PolicyEditing {
         throw errors.policyTooLargeHidden(this.policies.maxBytes);
       throw error;
     }
+  }
+}
+
+/** What Ditto answers for an unset field of an existing entry or import; undefined if none. */
+function defaultOf(target: PolicyTarget, json: JsonObject): JsonValue | undefined {
+  const fallback = DEFAULTS[target.part];
+  if (fallback === undefined) return undefined;
+  const parent = IN_IMPORT.has(target.part)
+    ? ['imports', target.importedId as string]
+    : ['entries', target.label as string];
+  return getAt(json, parent) === undefined ? undefined : fallback;
+}
+
+/** 409 while another entry's local reference points at `label`. */
+function assertNotReferenced(json: JsonObject, policyId: string, label: string): void {
+  const entries = (json.entries ?? {}) as unknown as Record<string, Policy['entries'][string]>;
+  for (const [other, entry] of Object.entries(entries)) {
+    if (other === label) continue;
+    if (entry.references?.some((ref) => ref.import === undefined && ref.entry === label))
+      throw errors.policyEntryReferenceConflict(policyId, label, other);
+  }
+}
+
+/** 409 while an entry references the import of `importedId` (null: any import). */
+function assertImportUnreferenced(
+  json: JsonObject,
+  policyId: string,
+  importedId: string | null,
+): void {
+  const entries = (json.entries ?? {}) as unknown as Record<string, Policy['entries'][string]>;
+  for (const entry of Object.values(entries)) {
+    const refs = entry.references ?? [];
+    if (
+      refs.some(
+        (ref) => ref.import !== undefined && (importedId === null || ref.import === importedId),
+      )
+    )
+      throw errors.policyImportReferenceConflict(policyId, importedId);
   }
 }
 

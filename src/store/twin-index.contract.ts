@@ -474,6 +474,25 @@ export function twinIndexContract(name: string, fixture: TwinIndexFixture): void
       });
     });
 
+    it('visible - may depend on the namespace: one policy shown in one namespace, hidden in another', async () => {
+      const index = await open();
+      for (const id of ['a:1', 'a:2', 'b:1', 'b:2', 'c:1'])
+        index.put(twin(id, { g: 1 }, { policyId: id.startsWith('c') ? 'c:own' : 'shared:p' }));
+      const visible = (policyId: string, namespace: string) =>
+        policyId === 'c:own' || namespace === 'a';
+      expect(await allPages(index, { sort: sorted('+thingId'), size: 2, visible })).toEqual([
+        'a:1',
+        'a:2',
+        'c:1',
+      ]);
+      expect(await index.count({ visible })).toBe(3);
+      expect(await index.count({ visible, namespaces: ['b'] })).toBe(0);
+      const onlyB = (policyId: string, namespace: string) => namespace === 'b';
+      expect(
+        await allPages(index, { sort: sorted('-thingId'), size: 200, visible: onlyB }),
+      ).toEqual(['b:2', 'b:1']);
+    });
+
     it('replaceScalar - gives the same answers as putting the whole document again', async (ctx) => {
       const fast = await open();
       const slow = await open();

@@ -16,10 +16,11 @@ export interface SearchQuery {
   /** Results to skip before the page (Ditto's `limit(offset,count)`); not with a cursor. */
   offset?: number;
   /**
-   * Only things whose policy this accepts (authorisation). Asked once per distinct policyId in a
+   * Only things whose policy this accepts (authorisation), for a thing of `namespace` (policy
+   * entries may be restricted to namespaces). Asked once per distinct policyId and namespace in a
    * query; what it hides is invisible to results, counts, sort order and cursors alike.
    */
-  visible?: (policyId: string) => boolean;
+  visible?: (policyId: string, namespace: string) => boolean;
 }
 
 export interface SearchPage {

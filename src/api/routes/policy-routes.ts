@@ -3,13 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseResourceKey, type Permission, PERMISSIONS } from '../../auth/policy-model.js';
 import { errors } from '../../core/error-registry.js';
 import { isValidNamespacedId } from '../../core/ids.js';
+import { projectFields } from '../../core/fields.js';
 import { isJsonObject, type JsonValue } from '../../core/json.js';
 import type { PermissionCheck } from '../../services/permission-check.js';
 import type { PolicyEditing, PolicyPart, PolicyTarget } from '../../services/policy-editing.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
-import { preconditionsOf } from '../request-options.js';
+import { fieldsOf, preconditionsOf } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 interface PartRoute {
@@ -62,16 +63,71 @@ const PARTS: PartRoute[] = [
     methods: ['GET', 'PUT', 'DELETE'],
     what: 'one resource, e.g. thing:/features/lamp',
   },
+  {
+    url: '/policies/:policyId/entries/:label/namespaces',
+    part: 'namespaces',
+    methods: ['GET', 'PUT'],
+    what: 'the namespace patterns an entry is restricted to, e.g. ["com.acme", "com.acme.*"]',
+  },
+  {
+    url: '/policies/:policyId/entries/:label/importable',
+    part: 'importable',
+    methods: ['GET', 'PUT'],
+    what: 'whether other policies import an entry: "implicit", "explicit" or "never"',
+  },
+  {
+    url: '/policies/:policyId/entries/:label/allowedAdditions',
+    part: 'allowedAdditions',
+    methods: ['GET', 'PUT', 'DELETE'],
+    what: 'what entries referencing this one may add: ["subjects", "resources", "namespaces"]',
+  },
+  {
+    url: '/policies/:policyId/entries/:label/references',
+    part: 'references',
+    methods: ['GET', 'PUT', 'DELETE'],
+    what: 'the entries an entry takes subjects, resources and namespaces from',
+  },
+  {
+    url: '/policies/:policyId/imports',
+    part: 'imports',
+    methods: ['GET', 'PUT', 'DELETE'],
+    what: 'the imports of a policy: {"<policyId>": {"entries": ["label"]}}',
+  },
+  {
+    url: '/policies/:policyId/imports/:importedPolicyId',
+    part: 'import',
+    methods: ['GET', 'PUT', 'DELETE'],
+    what: 'one import of a policy',
+  },
+  {
+    url: '/policies/:policyId/imports/:importedPolicyId/entries',
+    part: 'importEntries',
+    methods: ['GET', 'PUT'],
+    what: 'the explicit entries one import takes',
+  },
+  {
+    url: '/policies/:policyId/imports/:importedPolicyId/transitiveImports',
+    part: 'transitiveImports',
+    methods: ['GET', 'PUT'],
+    what: "the imported policy's own imports one import resolves too",
+  },
 ];
+
+/** Ditto's policy actions: token integration, for identities authenticated with a JWT. */
+const ACTIONS = ['activateTokenIntegration', 'deactivateTokenIntegration'] as const;
 
 function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
   const params = request.params as Record<string, string>;
   if (!isValidNamespacedId(params.policyId)) throw errors.policyIdInvalid(params.policyId);
+  refuseHistory(request);
   const label = params.label;
   const key = params['*'];
+  const importedId = params.importedPolicyId;
   if (key !== undefined && key === '')
     throw errors.policyInvalid('The subject or resource in the path is empty.');
   if (part === 'resource') parseResourceKey(key);
+  if (importedId !== undefined && !isValidNamespacedId(importedId))
+    throw errors.policyIdInvalid(importedId);
   const segments: Record<PolicyPart, string[]> = {
     policy: [],
     entries: ['entries'],
@@ -80,8 +136,28 @@ function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
     subject: ['entries', label, 'subjects', key],
     resources: ['entries', label, 'resources'],
     resource: ['entries', label, 'resources', key],
+    namespaces: ['entries', label, 'namespaces'],
+    importable: ['entries', label, 'importable'],
+    allowedAdditions: ['entries', label, 'allowedAdditions'],
+    references: ['entries', label, 'references'],
+    imports: ['imports'],
+    import: ['imports', importedId],
+    importEntries: ['imports', importedId, 'entries'],
+    transitiveImports: ['imports', importedId, 'transitiveImports'],
   };
-  return { policyId: params.policyId, part, segments: segments[part], label, key };
+  return { policyId: params.policyId, part, segments: segments[part], label, key, importedId };
+}
+
+/**
+ * Policies keep no history here (only things are journaled): the history headers and parameters
+ * are refused rather than answered with the current policy.
+ */
+function refuseHistory(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown>;
+  for (const name of ['at-historical-revision', 'at-historical-timestamp']) {
+    if (request.headers[name] !== undefined || query[name] !== undefined)
+      throw errors.policyHistoryUnsupported(name);
+  }
 }
 
 export function registerPolicyRoutes(
@@ -102,6 +178,34 @@ export function registerPolicyRoutes(
             ? readPart(policyEditing, route.part, request, reply)
             : writePart(policyEditing, route.part, method, request, reply),
       });
+    }
+  }
+
+  for (const action of ACTIONS) {
+    for (const url of [
+      `/policies/:policyId/actions/${action}`,
+      `/policies/:policyId/entries/:label/actions/${action}`,
+    ]) {
+      app.post(
+        url,
+        {
+          schema: {
+            tags: ['Policies'],
+            summary: `${action} (refused: Twinfold has no connections that act as integration subjects)`,
+          },
+        },
+        async (request) => {
+          const identity = identityOf(request);
+          const params = request.params as Record<string, string>;
+          const target = targetOf(request, params.label === undefined ? 'policy' : 'entry');
+          // Who may not see the policy (or the entry) learns nothing more than for a missing one.
+          policyEditing.read(identity, target, {});
+          throw errors.policyActionFailed(
+            action,
+            'Token integration injects subjects for Ditto connections authenticating as integration subjects; Twinfold has no such connections, so the action is not supported. Add the subject with PUT /policies/{policyId}/entries/{label}/subjects/{subjectId} and an expiry instead.',
+          );
+        },
+      );
     }
   }
 
@@ -161,9 +265,23 @@ async function readPart(
 ): Promise<FastifyReply> {
   const identity = identityOf(request);
   const target = targetOf(request, part);
-  if (policyViewOf(request, part) === 'resolved')
-    return sendJson(reply, 200, editing.readResolved(identity, target.policyId));
-  const { value, etag } = editing.read(identity, target, preconditionsOf(request));
+  const fields = fieldsOf(request);
+  if (part !== 'policy' && fields !== undefined)
+    throw errors.queryParameterInvalid(
+      'fields',
+      'only GET /policies/{policyId} takes it, not its parts.',
+    );
+  let value: JsonValue;
+  let etag: string | undefined;
+  if (policyViewOf(request, part) === 'resolved') {
+    value = editing.readResolved(identity, target.policyId);
+  } else {
+    ({ value, etag } = editing.read(identity, target, preconditionsOf(request)));
+  }
+  if (fields !== undefined && isJsonObject(value)) {
+    const meta = editing.meta(target.policyId);
+    value = projectFields({ ...value, ...meta }, fields);
+  }
   return sendJson(reply, 200, value, etag);
 }
 

@@ -434,6 +434,8 @@ export class MemoryTwinIndex implements TwinIndex {
   private readonly free: number[] = [];
   private end = 0;
   private readonly namespaceIds = new Map<string, number>();
+  /** Namespaces by id. */
+  private readonly namespaceNames: string[] = [];
   /** The policyId of each ordinal (shares the thingId string when equal). */
   private readonly policyOf: (string | undefined)[] = [];
   private readonly columns = new Map<string, Column>();
@@ -724,16 +726,20 @@ export class MemoryTwinIndex implements TwinIndex {
 
   /** An ordinal test from a per-policy visibility, asking once per distinct policyId. */
   private visibility(
-    visible: ((policyId: string) => boolean) | undefined,
+    visible: ((policyId: string, namespace: string) => boolean) | undefined,
   ): ((o: number) => boolean) | null {
     if (visible === undefined) return null;
-    const memo = new Map<string, boolean>();
+    // One memo per namespace id: no key is built per row.
+    const memos: Map<string, boolean>[] = [];
     const policyOf = this.policyOf;
+    const names = this.namespaceNames;
     return (o) => {
       const policyId = policyOf[o] ?? '';
+      const ns = this.nsOf[o];
+      const memo = (memos[ns] ??= new Map());
       let answer = memo.get(policyId);
       if (answer === undefined) {
-        answer = visible(policyId);
+        answer = visible(policyId, names[ns] ?? '');
         memo.set(policyId, answer);
       }
       return answer;
@@ -747,6 +753,7 @@ export class MemoryTwinIndex implements TwinIndex {
     if (id === undefined) {
       id = this.namespaceIds.size;
       this.namespaceIds.set(ns, id);
+      this.namespaceNames[id] = ns;
     }
     return id;
   }

@@ -116,21 +116,29 @@ async function scopeOf<D extends SqlDialect>(
   if (visible === undefined) return inNamespaces;
   const d = backend.dialect();
   const where = inNamespaces(d);
+  // Visibility may depend on the namespace too (policy entries restricted to namespaces): it is
+  // asked once per distinct (policy, namespace) pair. Namespaces never hold a '/', so the pair's
+  // key `policy/namespace` is unambiguous.
   const rows = await backend.all(
     d,
-    `SELECT DISTINCT policy AS p FROM ${backend.table}${where.length === 0 ? '' : ` WHERE ${where[0]}`}`,
+    `SELECT DISTINCT policy AS p, namespace AS n FROM ${backend.table}${where.length === 0 ? '' : ` WHERE ${where[0]}`}`,
   );
   const shown: string[] = [];
   const hidden: string[] = [];
-  for (const { p } of rows)
-    (visible(decodeIndexString(p as string)) ? shown : hidden).push(p as string);
+  for (const { p, n } of rows) {
+    const key = `${p as string}/${n as string}`;
+    (visible(decodeIndexString(p as string), decodeIndexString(n as string)) ? shown : hidden).push(
+      key,
+    );
+  }
   if (shown.length === 0) return null;
   if (hidden.length === 0) return inNamespaces;
+  const pair = "(policy || '/' || namespace)";
   if (backend.atomicReads && hidden.length < shown.length) {
-    return (dd) => [...inNamespaces(dd), `NOT ${backend.oneOf(dd as D, 'policy', hidden)}`];
+    return (dd) => [...inNamespaces(dd), `NOT ${backend.oneOf(dd as D, pair, hidden)}`];
   }
   // A policy written after the listing is not in `shown`: its things stay hidden, never shown unasked.
-  return (dd) => [...inNamespaces(dd), backend.oneOf(dd as D, 'policy', shown)];
+  return (dd) => [...inNamespaces(dd), backend.oneOf(dd as D, pair, shown)];
 }
 
 interface Row {
