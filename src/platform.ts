@@ -116,6 +116,8 @@ export interface PlatformOptions {
   policyCatalog?: (catalog: Catalog) => Catalog;
   /** Log the API's requests (default: only when a logger is given). */
   logRequests?: boolean;
+  /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
+  streams?: AppOptions['streams'];
 }
 
 /**
@@ -221,6 +223,7 @@ export class Platform {
         maxConnections: config.maxConnections,
         headersTimeoutMs: config.headersTimeoutMs,
         authenticator: options.authenticator,
+        streams: options.streams,
       });
       return new Platform(
         watch,

@@ -31,6 +31,11 @@ import type { Identity } from '../auth/identity.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerThingsRoutes } from './routes/things-routes.js';
+import {
+  registerServerSentEvents,
+  type ServerSentEventsOptions,
+} from './routes/server-sent-events.js';
+import { registerWebSocket, SocketIdentities, type WebSocketOptions } from './routes/websocket.js';
 
 export interface AppOptions {
   runtime: TwinRuntime;
@@ -53,6 +58,9 @@ export interface AppOptions {
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
   version?: string;
+  /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
+  streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
+    Pick<ServerSentEventsOptions, 'keepAliveMs'>;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -132,11 +140,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             identities.authenticate(request.headers.authorization, request.ip),
         }
       : trustedAuthenticator);
-  const authenticate = authenticationHook(authenticator, {
+  // WebSocket commands run through the routes as their socket's identity.
+  const sockets = new SocketIdentities();
+  const authenticate = authenticationHook(sockets.wrap(authenticator), {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
     limited: () => metrics.rateLimited.inc(),
   });
   app.decorateRequest('identity', null as unknown as Identity);
+  // Before the route table: /ws/2 is no HTTP resource (its handshake is authenticated like one).
+  await registerWebSocket(app, () => context, {
+    sessions: sockets,
+    authenticate,
+    authenticator,
+    maxMessageBytes: options.bodyLimit ?? 1024 * 1024,
+    ...options.streams,
+  });
 
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
@@ -207,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (api) => {
+      registerServerSentEvents(api, context, options.streams);
       registerThingsRoutes(api, context);
       registerHistoryRoutes(api, context);
       registerSearchRoutes(api, context);

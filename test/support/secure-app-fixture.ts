@@ -9,7 +9,7 @@ import type { IdentityService, OidcOptions } from '../../src/auth/identity-servi
 import type { PolicyStore } from '../../src/auth/policy-store.js';
 import type { SigningKeyRing } from '../../src/auth/signing-keys.js';
 import { DEFAULTS } from '../../src/cli/config.js';
-import { Platform } from '../../src/platform.js';
+import { Platform, type PlatformOptions } from '../../src/platform.js';
 import type { TwinRuntime } from '../../src/runtime/twin-runtime.js';
 import type { Catalog } from '../../src/store/catalog.js';
 
@@ -32,6 +32,8 @@ export interface SecureFixtureOptions {
    * the embedded catalog answers at once, which hides races around policy writes.
    */
   policyWriteDelayMs?: number;
+  /** Tuning of the WebSocket and event streams (small buffers for slow-consumer tests). */
+  streams?: PlatformOptions['streams'];
 }
 
 export interface SecureFixture {
@@ -97,6 +99,7 @@ export async function createSecureFixture(
       now: options.now,
       failureDelay: options.failureDelay ?? (() => 0),
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
+      streams: options.streams,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;
