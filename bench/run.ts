@@ -6,6 +6,7 @@ import { churnBenchmark } from './churn.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
+import { streamsBenchmark } from './streams.js';
 import { writeBenchmark } from './write.js';
 
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   memory: memoryBenchmark,
   auth: authBenchmark,
   churn: churnBenchmark,
+  streams: streamsBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -8,6 +8,7 @@ import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import type { ErrorBody } from '../../core/errors.js';
 import { TwinfoldError } from '../../core/errors.js';
+import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import type { EventSubscription } from '../../runtime/committed-event-stream.js';
 import {
@@ -24,7 +25,7 @@ import {
   type ThingCommand,
 } from '../../streams/ditto-protocol.js';
 import { parseSelection } from '../../streams/event-filter.js';
-import { SubscriberView } from '../../streams/subscriber-view.js';
+import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
 
@@ -171,6 +172,20 @@ export async function registerWebSocket(
       },
     );
   });
+}
+
+/** The text of events every subscriber sees unchanged, written once for all of them. */
+const shared = new WeakMap<TwinEvent, string>();
+
+function serialised(event: TwinEvent, seen: SeenEvent): string {
+  if (seen.event !== event || seen.extra !== undefined)
+    return JSON.stringify(eventEnvelope(seen.event, seen.extra));
+  let text = shared.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(eventEnvelope(event));
+    shared.set(event, text);
+  }
+  return text;
 }
 
 /** One open socket: its identity, its event subscription and the commands it sends. */
@@ -395,7 +410,7 @@ class SocketSession {
         const result = view.see(next.value);
         const seen = result instanceof Promise ? await result : result;
         if (seen === null || this.events !== subscription) continue;
-        if (!this.sendText(JSON.stringify(eventEnvelope(seen.event, seen.extra)))) return;
+        if (!this.sendText(serialised(next.value, seen))) return;
       }
     } catch (error) {
       // The journal could not be read (storage away): say so and close; the client reconnects.
