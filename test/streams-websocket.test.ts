@@ -489,3 +489,22 @@ describe('websocket - not an HTTP resource', () => {
     expect(authed.statusCode).toBe(404);
   });
 });
+
+describe('websocket - credential expiry', () => {
+  it('closes the socket with 1008 when its JWT expires', async () => {
+    const short = await createSecureFixture({ accessTtlSeconds: 1 });
+    try {
+      const url = (await short.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+      await short.addUser('carol');
+      const login = await short.send('POST', '/api/2/auth/login', undefined, {
+        username: 'carol',
+        password: 'carol-password',
+      });
+      const jwt = login.json<{ access_token: string }>().access_token;
+      const client = await WsClient.open(`${url}/ws/2`, { authorization: `Bearer ${jwt}` });
+      await expect(client.take(() => false, 10_000)).rejects.toThrow(/1008 the credential expired/);
+    } finally {
+      await short.close();
+    }
+  }, 20_000);
+});
