@@ -352,7 +352,8 @@ class EventStream {
   private dataOf(seen: SeenEvent): JsonValue | undefined {
     const { event } = seen;
     let thing = changedThing(event);
-    if (seen.extra) thing = mergeUnder(thing, seen.extra);
+    // Extra fields are merged in under what changed; the thingId stays first, as in Ditto.
+    if (seen.extra) thing = { thingId: event.thingId, ...mergeUnder(thing, seen.extra) };
     if (this.segments.length > 0) {
       const value = this.relevant(event) ? getAt(thing, this.segments) : undefined;
       if (value === undefined) return undefined;
