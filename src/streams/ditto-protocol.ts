@@ -196,7 +196,8 @@ const FEATURE_PARTS = new Set(['definition', 'properties', 'desiredProperties'])
 
 /** A path of a thing resource: `/`, `/attributes/…`, `/features/<id>/properties/…`, …. */
 function isThingPath(path: string[]): boolean {
-  if (path.some((segment) => segment === '')) return false;
+  // '.' and '..' would be resolved away in a URL, so that another resource were addressed.
+  if (path.some((segment) => segment === '' || segment === '.' || segment === '..')) return false;
   if (path.length === 0) return true;
   if (!TOP_LEVEL.has(path[0])) return false;
   if (path[0] === 'policyId' || path[0] === 'definition') return path.length === 1;
