@@ -388,6 +388,21 @@ describe('websocket - malformed frames get a Ditto error envelope and the socket
       ['START-SEND-NOTHING', 400, 'protocoladapter:illegal.adaptable'],
       ['JWT-TOKEN', 401, 'gateway:jwt.invalid'],
       [Buffer.from([0xff, 0x00]), 400, 'protocoladapter:illegal.adaptable'],
+      [
+        '{"topic":"ws.ns/x/things/twin/commands/retrieve","path":"/","headers":{"a b":"1"}}',
+        400,
+        'protocoladapter:illegal.adaptable',
+      ],
+      [
+        '{"topic":"ws.ns/x/things/twin/commands/retrieve","path":"/","headers":{"a":"x\\ny"}}',
+        400,
+        'protocoladapter:illegal.adaptable',
+      ],
+      [
+        '{"topic":"ws.ns/x/things/twin/commands/modify","path":"/attributes/a/..","value":1}',
+        400,
+        'protocoladapter:unknown.path',
+      ],
     ];
     for (const [frame, status, error] of cases) {
       if (typeof frame === 'string') client.send(frame);

@@ -98,6 +98,10 @@ function fail(
   throw new ProtocolMessageError(error.toBody(), topic, responseHeaders(headers));
 }
 
+/** An HTTP header name (RFC 9110 token) and a value without control characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+
 /** Ditto Protocol headers as strings (numbers and booleans are written as JSON). */
 function headersOf(raw: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -106,11 +110,19 @@ function headersOf(raw: unknown): Record<string, string> {
     fail(errors.protocolInvalid("'headers' must be a JSON object."), UNKNOWN_ERROR_TOPIC, {});
   for (const [key, value] of Object.entries(raw)) {
     const name = key.toLowerCase();
-    if (typeof value === 'string') headers[name] = value;
+    if (!HEADER_NAME.test(name))
+      fail(
+        errors.protocolInvalid(`'${key}' is not a valid header name.`),
+        UNKNOWN_ERROR_TOPIC,
+        headers,
+      );
+    if (typeof value === 'string' && HEADER_VALUE.test(value)) headers[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
     else
       fail(
-        errors.protocolInvalid(`The header '${key}' must be a string, a number or a boolean.`),
+        errors.protocolInvalid(
+          `The header '${key}' must be a string (without control characters), a number or a boolean.`,
+        ),
         UNKNOWN_ERROR_TOPIC,
         headers,
       );
