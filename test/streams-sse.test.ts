@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { SseClient } from './support/sse-client.js';
+import { WsClient } from './support/ws-client.js';
 
 const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const MAX_BUFFERED = 64 * 1024;
@@ -359,4 +360,23 @@ describe('sse - a slow reader', () => {
     expect(ended).toBe(true);
     expect(text).toMatch(/\n: closed: event buffer overflow[^\n]*\n\n$/);
   }, 120_000);
+});
+
+describe('sse - shutdown', () => {
+  it('ends open event streams and sockets so that the server stops at once', async () => {
+    const own = await createSecureFixture();
+    const url = await own.app.listen({ port: 0, host: '127.0.0.1' });
+    const sse = await SseClient.open(`${url}/api/2/things`, { authorization: own.admin });
+    const ws = await WsClient.open(`${url.replace('http', 'ws')}/ws/2`, {
+      authorization: own.admin,
+    });
+    expect((await ws.control('START-SEND-EVENTS')).text).toBe('START-SEND-EVENTS:ACK');
+    const started = Date.now();
+    await own.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    await sse.untilEnd(2000);
+    expect(sse.ended).toBe(true);
+    expect(sse.comments.some((c) => c.startsWith('the server is shutting down'))).toBe(true);
+    await expect(ws.take(() => false, 2000)).rejects.toThrow(/socket closed \(1001/);
+  }, 30_000);
 });

@@ -75,6 +75,7 @@ function acceptsJson(accept: string): boolean {
 export function serverSentEventsHook(
   context: ApiContext,
   options: ServerSentEventsOptions = {},
+  open: Set<EventStream> = new Set(),
 ): preHandlerHookHandler {
   return (request, reply, done) => {
     if (!wantsEventStream(request)) return done();
@@ -97,9 +98,13 @@ export function serverSentEventsHook(
       done(error as Error);
       return;
     }
-    stream.start(reply).catch((error: unknown) => {
-      request.log.error({ err: error }, 'an event stream failed');
-    });
+    open.add(stream);
+    stream
+      .start(reply)
+      .catch((error: unknown) => {
+        request.log.error({ err: error }, 'an event stream failed');
+      })
+      .finally(() => open.delete(stream));
   };
 }
 
@@ -133,7 +138,7 @@ interface HistoryRange {
 }
 
 /** One open event stream: what it selects, where it resumes, and its writing. */
-class EventStream {
+export class EventStream {
   private readonly identity: Identity;
   private readonly thingIds: ReadonlySet<string> | null = null;
   /** Segments of the streamed resource inside the thing ([] for whole things). */
@@ -287,7 +292,11 @@ class EventStream {
     keepAlive.unref();
     try {
       if (this.history) await this.replay(this.history);
-      else await this.pump(this.subscription as EventSubscription);
+      else {
+        await this.pump(this.subscription as EventSubscription);
+        if (!this.closed)
+          this.finish('the event stream ended; reconnect with Last-Event-ID to resume');
+      }
     } catch (error) {
       if (!this.closed) {
         const detail =
@@ -300,6 +309,11 @@ class EventStream {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** Ends the stream because the server stops (the client may reconnect with Last-Event-ID). */
+  shutdown(): void {
+    this.finish('the server is shutting down; reconnect with Last-Event-ID to resume');
   }
 
   private end(): void {
@@ -433,5 +447,11 @@ export function registerServerSentEvents(
   context: ApiContext,
   options: ServerSentEventsOptions = {},
 ): void {
-  api.addHook('preHandler', serverSentEventsHook(context, options));
+  const open = new Set<EventStream>();
+  api.addHook('preHandler', serverSentEventsHook(context, options, open));
+  // Streams never end by themselves: at shutdown they are ended, or the server would wait forever.
+  api.addHook('preClose', (done) => {
+    for (const stream of open) stream.shutdown();
+    done();
+  });
 }

@@ -145,8 +145,14 @@ export async function registerWebSocket(
   context: () => ApiContext,
   options: WebSocketOptions,
 ): Promise<void> {
+  const sessions = new Set<SocketSession>();
   await app.register(websocket, {
     options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false },
+    // At shutdown every socket is told why (1001 going away), as Ditto's clients expect.
+    preClose: (done) => {
+      for (const session of sessions) session.shutdown();
+      done();
+    },
   });
   // Ditto's clients may send the credential as a query parameter (browsers cannot set headers
   // on a WebSocket): it becomes the Authorization header before authentication runs.
@@ -168,7 +174,10 @@ export async function registerWebSocket(
         },
       },
       (socket, request) => {
-        new SocketSession(app, context(), options, socket, request).start();
+        const session = new SocketSession(app, context(), options, socket, request);
+        sessions.add(session);
+        socket.on('close', () => sessions.delete(session));
+        session.start();
       },
     );
   });
@@ -228,6 +237,10 @@ class SocketSession {
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
+  }
+
+  shutdown(): void {
+    this.close(1001, 'the server is shutting down');
   }
 
   private close(code: number, reason: string): void {
