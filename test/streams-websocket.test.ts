@@ -1,6 +1,7 @@
 // The Ditto Protocol WebSocket /ws/2 with a real `ws` client on a real port: authentication,
 // START-SEND-EVENTS with namespaces/filter/extraFields, READ rights (partial too), twin commands by
 // correlation-id, JWT-TOKEN, malformed frames, and a slow consumer closed while writes go on.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERFLOW_CLOSE_CODE } from '../src/api/routes/websocket.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
@@ -522,4 +523,99 @@ describe('websocket - credential expiry', () => {
       await short.close();
     }
   }, 20_000);
+});
+
+describe('websocket - random and malformed frames', () => {
+  it('answers each of 3,000 random frames exactly once and never closes the socket', async () => {
+    const client = await connect({ authorization: f.admin });
+    const piece = fc.constantFrom(
+      'fz.ns',
+      'lamp',
+      '_',
+      '',
+      'things',
+      'twin',
+      'live',
+      'commands',
+      'events',
+      'retrieve',
+      'modify',
+      'merge',
+      'delete',
+      'create',
+      'search',
+      'x:y',
+      '..',
+    );
+    const topic = fc.array(piece, { minLength: 0, maxLength: 7 }).map((parts) => parts.join('/'));
+    const path = fc
+      .array(
+        fc.constantFrom(
+          'attributes',
+          'features',
+          'f',
+          'properties',
+          'definition',
+          'policyId',
+          'a',
+          '',
+          '.',
+          '..',
+          '~1',
+          'desiredProperties',
+        ),
+        { maxLength: 5 },
+      )
+      .map((p) => '/' + p.join('/'));
+    const header = fc.dictionary(
+      fc.constantFrom(
+        'if-match',
+        'if-none-match',
+        'condition',
+        'x-any',
+        'Content-Type',
+        'a b',
+        'timeout',
+      ),
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+    );
+    const message = fc.record(
+      {
+        topic: fc.oneof(topic, fc.jsonValue()),
+        path: fc.oneof(path, fc.jsonValue()),
+        value: fc.jsonValue(),
+        headers: fc.oneof(header, fc.jsonValue()),
+        fields: fc.oneof(fc.string(), fc.integer()),
+      },
+      { requiredKeys: [] },
+    );
+    const frame = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      message.map((m) => JSON.stringify(m)),
+      fc.constantFrom(
+        'START-SEND-EVENTS?filter=',
+        'STOP-SEND-EVENTS',
+        'JWT-TOKEN?jwtToken=x',
+        'START-SEND-LIVE-EVENTS',
+        'START-SEND-EVENTS?namespaces=fz.none',
+      ),
+    );
+    const frames = fc.sample(frame, { numRuns: 3000, seed: 20261201 });
+    const answers = () =>
+      client.received.filter((m) => !String(m.json?.topic).includes('/things/twin/events/')).length;
+    for (const text of frames) client.send(text === '' ? ' ' : text);
+    const deadline = Date.now() + 60_000;
+    while (answers() < frames.length && Date.now() < deadline && !client.closed)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.closed).toBeNull();
+    expect(answers()).toBe(frames.length);
+    const statuses = client.received.map((m) => m.json?.status).filter((s) => s !== undefined);
+    expect(statuses.filter((s) => (s as number) >= 500 && s !== 501)).toEqual([]);
+    const answer = await client.request({
+      topic: 'fz.ns/none/things/twin/commands/retrieve',
+      path: '/',
+    });
+    expect(answer).toMatchObject({ status: 404 });
+  }, 120_000);
 });
