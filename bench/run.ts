@@ -7,6 +7,7 @@ import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
+import { streamsBenchmark } from './streams.js';
 import { writeBenchmark } from './write.js';
 
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   auth: authBenchmark,
   churn: churnBenchmark,
   ingest: ingestBenchmark,
+  streams: streamsBenchmark,
 };
 
 const names = process.argv.slice(2);

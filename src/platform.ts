@@ -133,6 +133,8 @@ export interface PlatformOptions {
   policyCatalog?: (catalog: Catalog) => Catalog;
   /** Log the API's requests (default: only when a logger is given). */
   logRequests?: boolean;
+  /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
+  streams?: AppOptions['streams'];
 }
 
 /**
@@ -251,6 +253,7 @@ export class Platform {
         defaultNamespace: config.defaultNamespace,
         authenticator: options.authenticator,
         ingestStore: storage.ingest,
+        streams: options.streams,
       });
       return new Platform(
         watch,

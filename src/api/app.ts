@@ -36,6 +36,11 @@ import type { Identity } from '../auth/identity.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerThingsRoutes } from './routes/things-routes.js';
+import {
+  registerServerSentEvents,
+  type ServerSentEventsOptions,
+} from './routes/server-sent-events.js';
+import { registerWebSocket, SocketIdentities, type WebSocketOptions } from './routes/websocket.js';
 
 export interface AppOptions {
   runtime: TwinRuntime;
@@ -64,6 +69,9 @@ export interface AppOptions {
   version?: string;
   /** Where ingest specs and dead letters are kept; without it the ingest routes are absent. */
   ingestStore?: IngestStore;
+  /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
+  streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
+    Pick<ServerSentEventsOptions, 'keepAliveMs'>;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -168,7 +176,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             identities.authenticate(request.headers.authorization, request.ip),
         }
       : trustedAuthenticator);
-  const authenticate = authenticationHook(authenticator, {
+  // WebSocket commands run through the routes as their socket's identity.
+  const sockets = new SocketIdentities();
+  const authenticate = authenticationHook(sockets.wrap(authenticator), {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
     limited: () => metrics.rateLimited.inc(),
   });
@@ -176,6 +186,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // First of all hooks: a preflight carries no credentials and is answered before authentication.
   if (options.corsOrigin && options.corsOrigin.length > 0)
     app.addHook('onRequest', corsHook(options.corsOrigin));
+  // Before the route table: /ws/2 is no HTTP resource (its handshake is authenticated like one).
+  await registerWebSocket(app, () => context, {
+    sessions: sockets,
+    authenticate,
+    authenticator,
+    maxMessageBytes: options.bodyLimit ?? 1024 * 1024,
+    ...options.streams,
+  });
 
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
@@ -274,6 +292,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (api) => {
+      registerServerSentEvents(api, context, options.streams);
       registerThingsRoutes(api, context);
       registerHistoryRoutes(api, context);
       registerSearchRoutes(api, context);

@@ -835,4 +835,76 @@ export const errors = {
       `The dead letter with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
       'Check the ID; list dead letters with GET /api/2/ingest/deadletters.',
     ),
+  // --- Ditto Protocol (WebSocket) and server-sent events ---
+  /** Ditto's `ThingConflictException`: a create command for a thing that exists. */
+  thingConflict: (thingId: string) =>
+    make(
+      'things:thing.conflict',
+      409,
+      `The Thing with ID '${thingId}' already exists`,
+      "Choose another Thing ID, or use 'modify' to replace the existing Thing.",
+    ),
+  protocolInvalid: (detail: string) =>
+    make(
+      'protocoladapter:illegal.adaptable',
+      400,
+      `The Ditto Protocol message is invalid: ${detail}`,
+      'Send a JSON object with a topic, headers, path and (for create, modify and merge) a value; see https://eclipse.dev/ditto/protocol-specification.html.',
+    ),
+  unknownTopicPath: (topic: string) =>
+    make(
+      'protocoladapter:unknown.topicpath',
+      400,
+      `The topic '${topic}' is not a Ditto Protocol topic Twinfold understands.`,
+      "Check the topic, e.g. 'org.acme/lamp/things/twin/commands/retrieve' (<namespace>/<name>/things/twin/commands/<create|retrieve|modify|merge|delete>).",
+    ),
+  protocolPathInvalid: (path: string) =>
+    make(
+      'protocoladapter:unknown.path',
+      400,
+      `The path '${path}' does not address a part of a thing.`,
+      "Use '/', '/policyId', '/definition', '/attributes[/<pointer>]', '/features[/<featureId>[/definition|/properties[/<pointer>]|/desiredProperties[/<pointer>]]]'.",
+    ),
+  liveChannelUnsupported: (what: string) =>
+    make(
+      'gateway:live.unsupported',
+      501,
+      `'${what}' needs the live channel (messages, live commands and live events), which this Twinfold server does not offer yet.`,
+      'Use the twin channel: twin commands, and START-SEND-EVENTS for change notifications.',
+    ),
+  protocolUnsupported: (what: string) =>
+    make(
+      'gateway:protocol.unsupported',
+      501,
+      `'${what}' is not supported on this Twinfold server's WebSocket yet.`,
+      'Use the HTTP API (/api/2/search/things) for search, and /api/2/things/{thingId}/history or SSE with from-historical-revision for history.',
+    ),
+  protocolMessageTooLarge: (limitBytes: number) =>
+    make(
+      'gateway:message.toolarge',
+      413,
+      `A WebSocket message may be at most ${limitBytes} bytes.`,
+      'Send a smaller message; things are limited in size (see --max-thing-bytes).',
+    ),
+  streamingParameterInvalid: (name: string, detail: string) =>
+    make(
+      'gateway:streaming.parameter.invalid',
+      400,
+      `The parameter '${name}' is invalid: ${detail}`,
+      'Check the parameters of the subscription, e.g. START-SEND-EVENTS?namespaces=org.acme&filter=gt(attributes/counter,42)&extraFields=attributes (URL-encoded).',
+    ),
+  jwtRefreshInvalid: (detail: string) =>
+    make(
+      'gateway:jwt.invalid',
+      401,
+      `The JWT-TOKEN refresh was refused: ${detail}`,
+      "Send 'JWT-TOKEN?jwtToken=<a valid token for the same subject>'.",
+    ),
+  eventStreamNotAcceptable: (detail: string) =>
+    make(
+      'gateway:sse.notacceptable',
+      406,
+      `The event stream cannot be served: ${detail}`,
+      'Check the parameters of the event stream request (see https://eclipse.dev/ditto/httpapi-sse.html).',
+    ),
 };

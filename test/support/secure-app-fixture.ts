@@ -9,7 +9,7 @@ import type { IdentityService, OidcOptions } from '../../src/auth/identity-servi
 import type { PolicyStore } from '../../src/auth/policy-store.js';
 import type { SigningKeyRing } from '../../src/auth/signing-keys.js';
 import { DEFAULTS } from '../../src/cli/config.js';
-import { Platform } from '../../src/platform.js';
+import { Platform, type PlatformOptions } from '../../src/platform.js';
 import type { TwinRuntime } from '../../src/runtime/twin-runtime.js';
 import type { Catalog } from '../../src/store/catalog.js';
 
@@ -34,6 +34,8 @@ export interface SecureFixtureOptions {
   policyWriteDelayMs?: number;
   /** Origins allowed to call the API from a browser (CORS). */
   corsOrigin?: string[];
+  /** Tuning of the WebSocket and event streams (small buffers for slow-consumer tests). */
+  streams?: PlatformOptions['streams'];
 }
 
 export interface SecureFixture {
@@ -100,6 +102,7 @@ export async function createSecureFixture(
       now: options.now,
       failureDelay: options.failureDelay ?? (() => 0),
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
+      streams: options.streams,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

@@ -1,0 +1,525 @@
+// The Ditto Protocol WebSocket `/ws/2`: change notifications (START-SEND-EVENTS), twin commands
+// answered by correlation-id through the same HTTP routes, and JWT-TOKEN refresh.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest, InjectOptions, onRequestHookHandler } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { Identity } from '../../auth/identity.js';
+import { errors } from '../../core/error-registry.js';
+import type { ErrorBody } from '../../core/errors.js';
+import { TwinfoldError } from '../../core/errors.js';
+import type { TwinEvent } from '../../core/events.js';
+import type { JsonValue } from '../../core/json.js';
+import type { EventSubscription } from '../../runtime/committed-event-stream.js';
+import {
+  commandPath,
+  commandUrl,
+  errorEnvelope,
+  eventEnvelope,
+  parseCommand,
+  ProtocolMessageError,
+  responseHeaders,
+  thingTopic,
+  UNKNOWN_ERROR_TOPIC,
+  type ResponseEnvelope,
+  type ThingCommand,
+} from '../../streams/ditto-protocol.js';
+import { parseSelection } from '../../streams/event-filter.js';
+import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
+import type { ApiContext } from '../api-context.js';
+import type { Authenticator } from '../authentication.js';
+
+/** The header that carries a socket session's identity into the routes a command is run through. */
+const SESSION_HEADER = 'x-twinfold-socket-session';
+
+/**
+ * The identities of open sockets, for the commands they send: a command is run as an in-process
+ * HTTP request (`inject`) through the very routes HTTP clients use, carrying a per-process secret
+ * and the session's number in {@link SESSION_HEADER}; nobody outside the process knows the secret.
+ */
+export class SocketIdentities {
+  private readonly secret = randomBytes(24).toString('base64url');
+  private readonly sessions = new Map<string, Identity>();
+  private counter = 0;
+
+  /** Registers a socket's identity; returns the header value its commands carry. */
+  open(identity: Identity): string {
+    const id = String(++this.counter);
+    this.sessions.set(id, identity);
+    return `${this.secret}.${id}`;
+  }
+
+  update(token: string, identity: Identity): void {
+    const id = token.slice(token.indexOf('.') + 1);
+    if (this.sessions.has(id)) this.sessions.set(id, identity);
+  }
+
+  close(token: string): void {
+    this.sessions.delete(token.slice(token.indexOf('.') + 1));
+  }
+
+  /** Wraps an authenticator so that the requests of socket sessions have the session's identity. */
+  wrap(authenticator: Authenticator): Authenticator {
+    return {
+      authenticate: (request) => {
+        const header = request.headers[SESSION_HEADER];
+        if (header === undefined) return authenticator.authenticate(request);
+        const value = String(header);
+        const dot = value.indexOf('.');
+        const secret = Buffer.from(value.slice(0, Math.max(dot, 0)));
+        const expected = Buffer.from(this.secret);
+        const identity =
+          secret.length === expected.length && timingSafeEqual(secret, expected)
+            ? this.sessions.get(value.slice(dot + 1))
+            : undefined;
+        if (!identity) throw errors.authenticationFailed('The socket session is not known.');
+        return identity;
+      },
+    };
+  }
+}
+
+export interface WebSocketOptions {
+  sessions: SocketIdentities;
+  /** The app's authentication hook (with its rate limit): the handshake passes it as any request. */
+  authenticate: onRequestHookHandler;
+  /** The app's authenticator, for JWT-TOKEN refreshes. */
+  authenticator: Authenticator;
+  /** Largest message a client may send, in bytes. */
+  maxMessageBytes: number;
+  /** Bytes of events a client may leave unread before it is closed (default 4 MiB). */
+  maxBufferedBytes?: number;
+  /** Events the committed-event stream holds for one socket before it reads the journal. */
+  streamBuffer?: number;
+  /** Milliseconds between pings (default 25,000). */
+  pingIntervalMs?: number;
+}
+
+/** The close code of a socket that did not read its events fast enough (1013: try again later). */
+export const OVERFLOW_CLOSE_CODE = 1013;
+/** The close code of a socket whose credential expired (1008: policy violation). */
+export const EXPIRED_CLOSE_CODE = 1008;
+
+const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+
+/** Headers of a command that must not reach the routes: hop-by-hop, body framing, credentials. */
+const DROPPED_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'host',
+  'connection',
+  'upgrade',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'accept',
+  SESSION_HEADER,
+]);
+
+const METHOD = { retrieve: 'GET', create: 'PUT', modify: 'PUT', merge: 'PATCH', delete: 'DELETE' };
+
+/** Which subscriptions a control message starts or stops, and whether Twinfold offers it. */
+const CONTROL_KINDS: Record<string, 'events' | 'live'> = {
+  EVENTS: 'events',
+  MESSAGES: 'live',
+  'LIVE-COMMANDS': 'live',
+  'LIVE-EVENTS': 'live',
+  'POLICY-ANNOUNCEMENTS': 'live',
+};
+
+const START_PARAMS = new Set(['namespaces', 'filter', 'extraFields']);
+
+/** The request with another Authorization header (everything else, its client address included, kept). */
+function withAuthorization(request: FastifyRequest, authorization: string): FastifyRequest {
+  return Object.create(request, {
+    headers: { value: { ...request.headers, authorization } },
+  }) as FastifyRequest;
+}
+
+/**
+ * Registers `/ws/2` on an app (outside the /api/2 prefix). `context` is read when a socket opens,
+ * so that the route can be registered before the app's services are built.
+ */
+export async function registerWebSocket(
+  app: FastifyInstance,
+  context: () => ApiContext,
+  options: WebSocketOptions,
+): Promise<void> {
+  const sessions = new Set<SocketSession>();
+  await app.register(websocket, {
+    options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false },
+    // At shutdown every socket is told why (1001 going away), as Ditto's clients expect.
+    preClose: (done) => {
+      for (const session of sessions) session.shutdown();
+      done();
+    },
+  });
+  // Ditto's clients may send the credential as a query parameter (browsers cannot set headers
+  // on a WebSocket): it becomes the Authorization header before authentication runs.
+  const accessToken: onRequestHookHandler = (request, _reply, done) => {
+    const token = new URL(request.url, 'http://x').searchParams.get('access_token');
+    if (token !== null && request.headers.authorization === undefined)
+      request.headers.authorization = `Bearer ${token}`;
+    done();
+  };
+  await app.register(async (scope) => {
+    scope.get(
+      '/ws/2',
+      {
+        websocket: true,
+        onRequest: [accessToken, options.authenticate],
+        schema: {
+          tags: ['Streams'],
+          summary: 'Ditto Protocol over WebSocket (START-SEND-EVENTS, twin commands, JWT-TOKEN)',
+        },
+      },
+      (socket, request) => {
+        const session = new SocketSession(app, context(), options, socket, request);
+        sessions.add(session);
+        socket.on('close', () => sessions.delete(session));
+        session.start();
+      },
+    );
+  });
+}
+
+/** The text of events every subscriber sees unchanged, written once for all of them. */
+const shared = new WeakMap<TwinEvent, string>();
+
+function serialised(event: TwinEvent, seen: SeenEvent): string {
+  if (seen.event !== event || seen.extra !== undefined)
+    return JSON.stringify(eventEnvelope(seen.event, seen.extra));
+  let text = shared.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(eventEnvelope(event));
+    shared.set(event, text);
+  }
+  return text;
+}
+
+/** One open socket: its identity, its event subscription and the commands it sends. */
+class SocketSession {
+  private identity: Identity;
+  private readonly token: string;
+  private events: EventSubscription | null = null;
+  private closed = false;
+  private expiry: NodeJS.Timeout | null = null;
+  private ping: NodeJS.Timeout | null = null;
+  private readonly maxBuffered: number;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly context: ApiContext,
+    private readonly options: WebSocketOptions,
+    private readonly socket: WebSocket,
+    private readonly request: FastifyRequest,
+  ) {
+    this.identity = request.identity;
+    this.token = options.sessions.open(this.identity);
+    this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+  }
+
+  start(): void {
+    this.watchExpiry();
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on('close', () => this.end());
+    this.socket.on('error', () => this.end());
+    this.ping = setInterval(() => {
+      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+    }, this.options.pingIntervalMs ?? 25_000);
+    this.ping.unref();
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopEvents();
+    if (this.expiry) clearTimeout(this.expiry);
+    if (this.ping) clearInterval(this.ping);
+    this.options.sessions.close(this.token);
+  }
+
+  shutdown(): void {
+    this.close(1001, 'the server is shutting down');
+  }
+
+  private close(code: number, reason: string): void {
+    this.end();
+    this.socket.close(code, reason);
+  }
+
+  /** Ditto closes a socket when its credential expires; a JWT-TOKEN refresh moves the deadline. */
+  private watchExpiry(): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
+    const expires = this.identity.expires;
+    if (expires === undefined || expires === null) return;
+    const wait = Math.max(0, expires - Date.now());
+    // setTimeout takes at most 2^31-1 ms; a longer wait is re-armed when it runs out.
+    this.expiry = setTimeout(
+      () => {
+        if (Date.now() >= expires) this.close(EXPIRED_CLOSE_CODE, 'the credential expired');
+        else this.watchExpiry();
+      },
+      Math.min(wait, 2 ** 31 - 1),
+    );
+    this.expiry.unref();
+  }
+
+  private sendText(text: string): boolean {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(text);
+    if (this.socket.bufferedAmount > this.maxBuffered) {
+      this.close(
+        OVERFLOW_CLOSE_CODE,
+        `event buffer overflow: more than ${this.maxBuffered} bytes unread, the client reads too slowly`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private sendJson(value: unknown): void {
+    this.sendText(JSON.stringify(value));
+  }
+
+  private sendError(body: ErrorBody, topic: string, headers: Record<string, string>): void {
+    this.sendJson(errorEnvelope(body, topic, headers));
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    try {
+      this.handle(data, isBinary);
+    } catch (error) {
+      // Whatever a message is, the socket answers it and stays open.
+      this.request.log.error({ err: error }, 'a WebSocket message failed');
+      this.sendError(errors.internal().toBody(), UNKNOWN_ERROR_TOPIC, {});
+    }
+  }
+
+  private handle(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.sendError(
+        errors.protocolInvalid('send Ditto Protocol messages as UTF-8 text frames.').toBody(),
+        UNKNOWN_ERROR_TOPIC,
+        {},
+      );
+      return;
+    }
+    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString(
+      'utf8',
+    );
+    const control = /^(START|STOP)-SEND-([A-Z-]+)(\?.*)?$/s.exec(text);
+    if (control) return this.control(control[1] as 'START' | 'STOP', control[2], control[3]);
+    if (text.startsWith('JWT-TOKEN')) {
+      void this.refresh(text);
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.sendError(
+        errors
+          .jsonInvalid(
+            'The message is neither a Ditto Protocol JSON message nor a control message (START-SEND-EVENTS, …).',
+          )
+          .toBody(),
+        UNKNOWN_ERROR_TOPIC,
+        {},
+      );
+      return;
+    }
+    let command: ThingCommand;
+    try {
+      command = parseCommand(message);
+    } catch (error) {
+      if (error instanceof ProtocolMessageError)
+        return this.sendError(error.body, error.topic, error.headers);
+      throw error;
+    }
+    this.run(command).then(
+      (envelope) => {
+        if (envelope) this.sendJson(envelope);
+      },
+      (error: unknown) => {
+        this.request.log.error({ err: error }, 'a WebSocket command failed');
+        this.sendError(
+          errors.internal().toBody(),
+          thingTopic(command.thingId, 'errors'),
+          responseHeaders(command.headers),
+        );
+      },
+    );
+  }
+
+  private control(verb: 'START' | 'STOP', what: string, query: string | undefined): void {
+    const kind = CONTROL_KINDS[what];
+    const name = `${verb}-SEND-${what}`;
+    if (kind === undefined) {
+      this.sendError(
+        errors.protocolInvalid(`unknown control message '${name}'.`).toBody(),
+        UNKNOWN_ERROR_TOPIC,
+        {},
+      );
+      return;
+    }
+    if (kind === 'live') {
+      if (verb === 'STOP') this.sendText(`${name}:ACK`);
+      else this.sendError(errors.liveChannelUnsupported(name).toBody(), UNKNOWN_ERROR_TOPIC, {});
+      return;
+    }
+    if (verb === 'STOP') {
+      this.stopEvents();
+      this.sendText(`${name}:ACK`);
+      return;
+    }
+    let view: SubscriberView;
+    try {
+      const params = new URLSearchParams(query?.slice(1) ?? '');
+      const given: Record<string, string> = {};
+      for (const [key, value] of params) {
+        if (!START_PARAMS.has(key))
+          throw errors.streamingParameterInvalid(
+            key,
+            `${name} takes only namespaces, filter and extraFields`,
+          );
+        if (key in given) throw errors.streamingParameterInvalid(key, 'it is given more than once');
+        given[key] = value;
+      }
+      view = new SubscriberView(
+        this.context.runtime,
+        this.context.guard,
+        () => this.identity,
+        parseSelection(given),
+      );
+    } catch (error) {
+      if (error instanceof TwinfoldError)
+        return this.sendError(error.toBody(), UNKNOWN_ERROR_TOPIC, {});
+      throw error;
+    }
+    // A new START replaces the subscription (as in Ditto, the last parameters win).
+    this.stopEvents();
+    const subscription = this.context.runtime.events.subscribe({
+      bufferSize: this.options.streamBuffer,
+    });
+    this.events = subscription;
+    this.sendText(`${name}:ACK`);
+    void this.pump(subscription, view);
+  }
+
+  private stopEvents(): void {
+    const events = this.events;
+    this.events = null;
+    void events?.return();
+  }
+
+  private async pump(subscription: EventSubscription, view: SubscriberView): Promise<void> {
+    try {
+      for (;;) {
+        const next = await subscription.next();
+        if (next.done || this.events !== subscription) return;
+        const result = view.see(next.value);
+        const seen = result instanceof Promise ? await result : result;
+        if (seen === null || this.events !== subscription) continue;
+        if (!this.sendText(serialised(next.value, seen))) return;
+      }
+    } catch (error) {
+      // The journal could not be read (storage away): say so and close; the client reconnects.
+      this.request.log.warn({ err: error }, 'a WebSocket event subscription failed');
+      this.close(1011, 'the event stream failed: storage is unavailable, reconnect later');
+    }
+  }
+
+  private async refresh(text: string): Promise<void> {
+    const match = /^JWT-TOKEN\?(.*)$/s.exec(text);
+    const jwt = match ? new URLSearchParams(match[1]).get('jwtToken') : null;
+    if (!jwt) {
+      this.sendError(
+        errors.jwtRefreshInvalid("the message must be 'JWT-TOKEN?jwtToken=<token>'.").toBody(),
+        UNKNOWN_ERROR_TOPIC,
+        {},
+      );
+      return;
+    }
+    let identity: Identity;
+    try {
+      identity = await this.options.authenticator.authenticate(
+        withAuthorization(this.request, `Bearer ${jwt}`),
+      );
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      this.sendError(errors.jwtRefreshInvalid(detail).toBody(), UNKNOWN_ERROR_TOPIC, {});
+      return;
+    }
+    if (identity.id !== this.identity.id) {
+      this.sendError(
+        errors
+          .jwtRefreshInvalid(
+            `the token is for '${identity.id}', the socket for '${this.identity.id}'.`,
+          )
+          .toBody(),
+        UNKNOWN_ERROR_TOPIC,
+        {},
+      );
+      return;
+    }
+    if (this.closed) return;
+    this.identity = identity;
+    this.options.sessions.update(this.token, identity);
+    this.watchExpiry();
+  }
+
+  /** Runs a command through the HTTP route of its resource, as the socket's identity. */
+  private async run(command: ThingCommand): Promise<ResponseEnvelope | null> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(command.headers))
+      if (!DROPPED_HEADERS.has(name)) headers[name] = value;
+    headers[SESSION_HEADER] = this.token;
+    const request: InjectOptions = {
+      method: METHOD[command.action] as InjectOptions['method'],
+      url: commandUrl(command),
+      headers,
+      remoteAddress: this.request.ip,
+    };
+    const creates = command.action === 'create';
+    if (creates && headers['if-none-match'] === undefined) headers['if-none-match'] = '*';
+    if (command.value !== undefined) {
+      headers['content-type'] =
+        command.action === 'merge' ? 'application/merge-patch+json' : 'application/json';
+      request.payload = JSON.stringify(command.value);
+    }
+    const response = await this.app.inject(request);
+    const reply = responseHeaders(command.headers);
+    if (response.statusCode === 202 && command.headers['response-required'] === 'false')
+      return null;
+    let body: JsonValue | undefined;
+    if (response.body !== '') {
+      try {
+        body = JSON.parse(response.body) as JsonValue;
+      } catch {
+        body = response.body;
+      }
+    }
+    if (response.statusCode >= 400) {
+      let error = body as unknown as ErrorBody;
+      if (creates && response.statusCode === 412 && command.headers['if-none-match'] === undefined)
+        error = errors.thingConflict(command.thingId).toBody();
+      return errorEnvelope(error, thingTopic(command.thingId, 'errors'), reply);
+    }
+    const etag = response.headers.etag;
+    if (typeof etag === 'string') reply.etag = etag;
+    const envelope: ResponseEnvelope = {
+      topic: command.topic,
+      headers: reply,
+      path: commandPath(command),
+      status: response.statusCode,
+    };
+    if (body !== undefined) {
+      reply['content-type'] = 'application/json';
+      envelope.value = body;
+    }
+    return envelope;
+  }
+}
