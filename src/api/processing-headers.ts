@@ -197,7 +197,10 @@ function parseBoolean(name: string, raw: string | undefined): boolean | undefine
   throw errors.headerInvalid(name, raw, 'boolean');
 }
 
-/** True when an Accept header admits a JSON response. */
+/**
+ * True when an Accept header admits a JSON response, or asks for an event stream (which the
+ * server-sent events hook serves, or refuses with a 406 in plain text, never in JSON).
+ */
 function acceptsJson(accept: string): boolean {
   for (const range of accept.split(',')) {
     const type = range.split(';')[0].trim().toLowerCase();
@@ -206,7 +209,8 @@ function acceptsJson(accept: string): boolean {
       type === '*/*' ||
       type === 'application/*' ||
       type === 'application/json' ||
-      type === 'application/merge-patch+json'
+      type === 'application/merge-patch+json' ||
+      type === 'text/event-stream'
     )
       return true;
   }
