@@ -27,6 +27,8 @@ interface Subject {
 
 const POLICY = (id: string) => ({
   policyId: id,
+  // It imports a policy of its own (created with it), so the import routes have values to weigh.
+  imports: { [`${id}-roles`]: { entries: [] } },
   entries: {
     owner: {
       subjects: { 'user:alice': { type: 'user' }, 'user:bob': { type: 'user' } },
@@ -34,6 +36,8 @@ const POLICY = (id: string) => ({
         'thing:/': { grant: ['READ', 'WRITE'], revoke: [] },
         'policy:/': { grant: ['READ', 'WRITE'], revoke: [] },
       },
+      // Set, so that the route of entry namespaces has a value to weigh preconditions on.
+      namespaces: ['org.hdr'],
     },
   },
 });
@@ -55,6 +59,8 @@ async function freshSubject(identity: boolean): Promise<Subject> {
       payload: JSON.stringify(body),
       headers: { 'content-type': JSON_TYPE },
     });
+  const roles = { ...POLICY(`${id}-roles`), imports: {} };
+  expect((await put(`/api/2/policies/${id}-roles`, roles)).statusCode).toBe(201);
   expect((await put(`/api/2/policies/${id}`, POLICY(id))).statusCode).toBe(201);
   const thing = {
     policyId: id,
@@ -107,6 +113,7 @@ function fill(url: string, s: Subject): string {
   return url
     .replace(':thingId', s.id)
     .replace(':policyId', s.id)
+    .replace(':importedPolicyId', `${s.id}-roles`)
     .replace(':featureId', 'lamp')
     .replace(':label', 'owner')
     .replace(':username', s.username)
@@ -131,6 +138,14 @@ const policyBody: Record<string, unknown> = {
   '/entries/:label/subjects/*': { type: 'user' },
   '/entries/:label/resources': { 'thing:/': { grant: ['READ'], revoke: [] } },
   '/entries/:label/resources/*': { grant: ['READ'], revoke: [] },
+  '/entries/:label/namespaces': [],
+  '/entries/:label/importable': 'implicit',
+  '/entries/:label/allowedAdditions': ['subjects'],
+  '/entries/:label/references': [],
+  '/imports': {},
+  '/imports/:importedPolicyId': { entries: [] },
+  '/imports/:importedPolicyId/entries': [],
+  '/imports/:importedPolicyId/transitiveImports': [],
 };
 
 /** The request that exercises a route; its answer without extra headers is the baseline. */
@@ -206,6 +221,10 @@ function probeOf(method: string, url: string): Probe | null {
     case 'POST /api/2/ingest/specs/:specId/test':
     case 'POST /api/2/ingest/:specId':
       return withBody(JSON_TYPE, () => ({ id: 'x', v: 1 }));
+    case 'POST /api/2/policies/:policyId/actions/activateTokenIntegration':
+    case 'POST /api/2/policies/:policyId/actions/deactivateTokenIntegration':
+    case 'POST /api/2/policies/:policyId/entries/:label/actions/activateTokenIntegration':
+    case 'POST /api/2/policies/:policyId/entries/:label/actions/deactivateTokenIntegration':
     case 'POST /api/2/ingest/deadletters/:id/redrive':
     case 'POST /api/2/ingest/deadletters/redrive':
       return simple;

@@ -374,6 +374,8 @@ export function routeClassOf(method: string, url: string): RouteClass {
     if (method === 'PATCH') return 'thing-merge';
     return method === 'DELETE' ? 'thing-delete' : 'thing-write';
   }
+  // Actions act on no resource representation: resource headers have nothing to weigh there.
+  if (url.startsWith('/api/2/policies/') && url.includes('/actions/')) return 'api';
   if (url.startsWith('/api/2/policies/')) {
     if (read) return 'policy-read';
     return method === 'DELETE' ? 'policy-delete' : 'policy-write';

@@ -209,7 +209,8 @@ export class PolicyEditing {
     // A part of a missing policy is a 404 before If-Match is weighed, as for a hidden policy: a
     // 412 against a 404 would tell a stranger, without a trace, which policy ids exist.
     if (target.part !== 'policy' && !json) throw errors.policyNotFound(target.policyId);
-    const current = json ? getAt(json, target.segments) : undefined;
+    // A part with a default (importable, allowedAdditions, …) exists as GET shows it.
+    const current = json ? (getAt(json, target.segments) ?? defaultOf(target, json)) : undefined;
     this.checkPreconditions(target, stored, enforcer, current, preconditions, 'write');
     const value = body();
     const { part, label } = target;
@@ -270,7 +271,9 @@ export class PolicyEditing {
   ): Promise<void> {
     const { stored, enforcer, json } = this.writable(identity, target);
     const current = json ? getAt(json, target.segments) : undefined;
-    this.checkPreconditions(target, stored, enforcer, current, preconditions, 'delete');
+    // Preconditions weigh a part as GET shows it: one that is not set has its default.
+    const shown = json && current === undefined ? defaultOf(target, json) : current;
+    this.checkPreconditions(target, stored, enforcer, shown, preconditions, 'delete');
     // As Ditto, deleting allowedAdditions or references that are not set changes nothing.
     if (
       json &&
