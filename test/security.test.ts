@@ -98,6 +98,7 @@ type Category =
   | 'permissions'
   | 'policyAction'
   | 'identity'
+  | 'ingest'
   | 'methodNotAllowed';
 
 /** Ordered: the first rule whose method and pattern match classifies a route. */
@@ -123,6 +124,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/policies\/:policyId(\/.*)?$/, category: 'policy' },
   { methods: ['POST'], url: /^\/api\/2\/checkPermissions$/, category: 'permissions' },
   { url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate)(\/.*)?$/, category: 'identity' },
+  { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -160,6 +162,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':importedPolicyId') return ROLES;
       if (part === ':username') return 'alice';
       if (part === ':id') return targets.tokenId;
+      if (part === ':specId') return part; // filled per request by ingestVariants
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -618,6 +621,87 @@ const IDENTITY: Record<string, Omit<Variant, 'label' | 'url'>> = {
   'POST /api/2/auth/keys/rotate': { expect: () => forbidden },
 };
 
+/**
+ * Ingest routes: specs belong to whoever put them (nobody here owns one, so each is missing), a
+ * read-only token changes nothing, a token of another namespace may not put a spec for this one.
+ */
+const INGEST_SPEC = {
+  source: { http: {} },
+  thingId: 'secure.ns:{{$.id}}',
+  values: { 'attributes/v': '$.v' },
+};
+const notFound = (error: string): Expectation => ({ status: 404, error, absent: ALL_MARKS });
+const readOnlyRefused: Expectation = {
+  status: 403,
+  error: 'gateway:token.readonly',
+  absent: ALL_MARKS,
+};
+const changing =
+  (otherwise: Expectation) =>
+  (kind: Kind): Expectation =>
+    kind === 'readOnly' ? readOnlyRefused : otherwise;
+const INGEST: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/ingest/specs': { expect: () => ({ status: 200, absent: ALL_MARKS }) },
+  'GET /api/2/ingest/specs/:specId': { expect: () => notFound('ingest:spec.notfound') },
+  'PUT /api/2/ingest/specs/:specId': {
+    body: () => INGEST_SPEC,
+    expect: (kind) =>
+      kind === 'readOnly'
+        ? readOnlyRefused
+        : kind === 'otherNamespace'
+          ? { status: 403, error: 'ingest:spec.forbidden', absent: ALL_MARKS }
+          : { status: 201, absent: ALL_MARKS },
+  },
+  // What is missing is missing for everyone, read-only tokens included.
+  'DELETE /api/2/ingest/specs/:specId': { expect: () => notFound('ingest:spec.notfound') },
+  'POST /api/2/ingest/specs/:specId/test': {
+    body: () => ({ id: 'x' }),
+    expect: () => notFound('ingest:spec.notfound'),
+  },
+  'POST /api/2/ingest/:specId': {
+    body: () => ({ id: 'x' }),
+    expect: () => notFound('ingest:spec.notfound'),
+  },
+  // Every spec's dead letters are an administrator's.
+  'GET /api/2/ingest/deadletters': { expect: () => forbidden },
+  'GET /api/2/ingest/deadletters/:id': {
+    expect: () => notFound('ingest:deadletter.notfound'),
+  },
+  'DELETE /api/2/ingest/deadletters/:id': {
+    expect: changing(notFound('ingest:deadletter.notfound')),
+  },
+  'DELETE /api/2/ingest/deadletters': { expect: changing(forbidden) },
+  'POST /api/2/ingest/deadletters/:id/redrive': {
+    expect: () => notFound('ingest:deadletter.notfound'),
+  },
+  'POST /api/2/ingest/deadletters/redrive': { expect: () => forbidden },
+};
+
+let ingestSpecs = 0;
+
+function ingestVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const spec = INGEST[`${head ? 'GET' : route.method} ${route.url}`];
+  if (!spec)
+    throw new Error(
+      `Ingest route ${route.method} ${route.url} has no expectations: add it to INGEST in test/security.test.ts.`,
+    );
+  return [
+    {
+      label: '',
+      // A spec id of its own for every request: what one case creates never meets the next.
+      url: (targets) =>
+        concreteUrl(route, targets).replace(':specId', `security-spec-${++ingestSpecs}`),
+      body: spec.body,
+      expect: (kind, full) => {
+        if (kind === 'rejected') return rejected;
+        const e = spec.expect(kind, full);
+        return head ? { status: e.status, absent: e.absent } : e;
+      },
+    },
+  ];
+}
+
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
   const spec = IDENTITY[`${head ? 'GET' : route.method} ${route.url}`];
@@ -674,6 +758,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   permissions: permissionsVariants,
   policyAction: policyActionVariants,
   identity: identityVariants,
+  ingest: ingestVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
