@@ -86,6 +86,12 @@ const RESOURCE_HEADERS: Record<string, readonly RouteClass[]> = {
   'at-historical-revision': ['thing-read', 'policy-read'],
   'at-historical-timestamp': ['thing-read', 'policy-read'],
   'merge-thing-patch-conditions': ['thing-merge'],
+  // Metadata goes with thing writes and reads (the things routes check the finer rules).
+  'put-metadata': ['thing-write', 'thing-merge', 'thing-create'],
+  'delete-metadata': ['thing-write', 'thing-merge'],
+  'get-metadata': ['thing-read'],
+  // Ditto's lock-out rule is weighed where a write may create a thing and its policy.
+  'allow-policy-lockout': ['thing-write', 'thing-merge', 'thing-create'],
 };
 const RESOURCE_HEADER_NAMES = Object.keys(RESOURCE_HEADERS);
 
