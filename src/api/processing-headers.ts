@@ -60,6 +60,14 @@ export type RouteClass =
   | 'api'
   | 'system';
 
+const THING_ROUTES: readonly RouteClass[] = [
+  'thing-read',
+  'thing-write',
+  'thing-merge',
+  'thing-delete',
+  'thing-create',
+];
+
 /** Resource headers and the route classes that read them; elsewhere they are refused. */
 const RESOURCE_HEADERS: Record<string, readonly RouteClass[]> = {
   'if-match': [
@@ -86,10 +94,10 @@ const RESOURCE_HEADERS: Record<string, readonly RouteClass[]> = {
   'at-historical-revision': ['thing-read', 'policy-read'],
   'at-historical-timestamp': ['thing-read', 'policy-read'],
   'merge-thing-patch-conditions': ['thing-merge'],
-  // Metadata goes with thing writes and reads (the things routes check the finer rules).
-  'put-metadata': ['thing-write', 'thing-merge', 'thing-create'],
-  'delete-metadata': ['thing-write', 'thing-merge'],
-  'get-metadata': ['thing-read'],
+  // Metadata goes with thing routes, which answer its misuse with Ditto's own errors.
+  'put-metadata': THING_ROUTES,
+  'delete-metadata': THING_ROUTES,
+  'get-metadata': THING_ROUTES,
   // Ditto's lock-out rule is weighed where a write may create a thing and its policy.
   'allow-policy-lockout': ['thing-write', 'thing-merge', 'thing-create'],
 };
