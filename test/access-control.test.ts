@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errors } from '../src/core/error-registry.js';
 import { contentTag } from '../src/core/etag.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 
@@ -39,11 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx.close();
 });
-
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect({ status: response.statusCode, body: response.body }).toMatchObject({ status });
-  expect(response.json()).toMatchObject({ status, error: code });
-}
 
 async function ok(response: Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
   const answer = await response;

@@ -1,7 +1,7 @@
 // Who may manage ingest specs, and that messages are applied with the spec owner's rights only.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const ownerEntry = (subject: string) => ({
@@ -24,13 +24,6 @@ let fx: SecureFixture;
 let alice: string;
 let bob: string;
 let aliceFleet: string;
-
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect({ status: response.statusCode, body: response.json() }).toMatchObject({
-    status,
-    body: { status, error: code },
-  });
-}
 
 beforeAll(async () => {
   fx = await createSecureFixture();

@@ -1,6 +1,6 @@
 // Ditto's metadata on things: put-metadata, get-metadata and delete-metadata with their wildcards,
 // the `_metadata` field, metadata going with removed values, and metadata in time travel.
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppFixture, type AppFixture } from './support/app-fixture.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
   selectedBackends,
 } from '../src/store/test-backends.js';
 import { createSecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 let f: AppFixture;
 beforeEach(async () => {
@@ -41,10 +42,6 @@ async function metadataOf(id: string, headers: Record<string, string> = {}) {
   });
   expect(response.statusCode).toBe(200);
   return response.json()._metadata;
-}
-
-function expectError(response: LightMyRequestResponse, status: number, code: string) {
-  expect([response.statusCode, response.json().error]).toEqual([status, code]);
 }
 
 async function revisionOf(id: string): Promise<number> {

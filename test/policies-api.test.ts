@@ -1,7 +1,7 @@
 // Every /policies route, /checkPermissions and things' policies over HTTP, with access control on.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const ALICE = 'user:alice';
@@ -14,14 +14,6 @@ const ownerEntry = (subject: string) => ({
 });
 
 const policyOf = (entries: Record<string, unknown>) => ({ entries });
-
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect({ status: response.statusCode, body: response.body }).toMatchObject({ status });
-  const body = response.json() as Record<string, unknown>;
-  expect(body).toMatchObject({ status, error: code });
-  expect(typeof body.message).toBe('string');
-  expect(typeof body.description).toBe('string');
-}
 
 let fx: SecureFixture;
 let alice: string;

@@ -1,9 +1,9 @@
 // Ditto's policy imports over HTTP: the ten import operations, importable, transitive imports,
 // references, namespaces, and imported entries enforced on reads, writes, search, history and
 // checkPermissions; a change to an imported policy counts at once.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const R = { grant: ['READ'], revoke: [] };
@@ -20,14 +20,6 @@ const readerEntry = (subject: string, extra: Record<string, unknown> = {}) => ({
   resources: { 'thing:/': R },
   ...extra,
 });
-
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect({ status: response.statusCode, body: response.body }).toMatchObject({ status });
-  const body = response.json() as Record<string, unknown>;
-  expect(body).toMatchObject({ status, error: code });
-  expect(typeof body.message).toBe('string');
-  expect(typeof body.description).toBe('string');
-}
 
 let fx: SecureFixture;
 let alice: string;

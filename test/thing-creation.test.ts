@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/cli/config.js';
 import { Platform } from '../src/platform.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { expectError } from './support/ditto-error.js';
 
 let fx: SecureFixture;
 let alice: string;
@@ -48,14 +49,6 @@ function send(
     },
     payload: body === undefined ? undefined : JSON.stringify(body),
   });
-}
-
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect([response.statusCode, response.json().error, response.json().message]).toMatchObject([
-    status,
-    code,
-    expect.any(String),
-  ]);
 }
 
 async function policyOf(policyId: string): Promise<LightMyRequestResponse> {
