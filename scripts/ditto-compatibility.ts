@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { routesOf, type RouteInfo } from '../src/api/app.js';
 import { DEFAULTS } from '../src/cli/config.js';
 import { Platform } from '../src/platform.js';
+import { sharedRootsFor } from './workspace.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const README = join(REPO, 'README.md');
@@ -201,15 +202,18 @@ export function withTable(readme: string, table: string): string {
   return `${readme.slice(0, start + START_MARKER.length)}\n\n${table}\n\n${readme.slice(end)}`;
 }
 
-/** Where Ditto's OpenAPI document is: TWINFOLD_DITTO_OPENAPI, or shared/data/ditto/ beside the repository. */
+/**
+ * Where Ditto's OpenAPI document is: TWINFOLD_DITTO_OPENAPI, or shared/data/ditto/ beside the
+ * repository (or above it, or in the workspace, for a clone made elsewhere such as CI's).
+ */
 export function dittoOpenApiPath(): string | null {
   const configured = process.env.TWINFOLD_DITTO_OPENAPI;
   if (configured) return existsSync(configured) ? configured : null;
-  for (let dir = dirname(REPO); ; dir = dirname(dir)) {
+  for (const dir of sharedRootsFor(REPO)) {
     const candidate = join(dir, 'shared', 'data', 'ditto', 'ditto-api-2.yml');
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return null;
   }
+  return null;
 }
 
 /** Every route of the app as the composition root builds it (in a throw-away data directory). */

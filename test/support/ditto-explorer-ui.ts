@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { sharedRootsFor } from '../../scripts/workspace.js';
 import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -16,11 +17,11 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export function dittoGitDir(): string | null {
   const configured = process.env.TWINFOLD_DITTO_GIT_DIR;
   if (configured) return existsSync(configured) ? configured : null;
-  for (let dir = dirname(REPO); ; dir = dirname(dir)) {
+  for (const dir of sharedRootsFor(REPO)) {
     const candidate = join(dir, '.mirror', 'eclipse-ditto+ditto', 'repo');
     if (existsSync(join(candidate, 'HEAD'))) return candidate;
-    if (dirname(dir) === dir) return null;
   }
+  return null;
 }
 
 /** A built Explorer UI: the folder holding index.html and dist/, and what the build changed. */
