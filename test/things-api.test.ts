@@ -185,6 +185,30 @@ describe('things - collection', () => {
     );
   });
 
+  it('GET ?ids honours option=sort(+thingId) and sort(-thingId), as the Explorer UI sends, and refuses other options', async () => {
+    for (const id of ['org.example:b', 'org.example:c', 'org.example:a']) await createLamp(id);
+    const listed = async (option: string) => {
+      const response = await f.request({
+        url: `/api/2/things?ids=org.example:b,org.example:c,org.example:a&fields=thingId&option=${encodeURIComponent(option)}`,
+      });
+      return response.statusCode === 200
+        ? (response.json() as { thingId: string }[]).map((t) => t.thingId)
+        : response.json().error;
+    };
+    expect(await listed('sort(+thingId)')).toEqual([
+      'org.example:a',
+      'org.example:b',
+      'org.example:c',
+    ]);
+    expect(await listed('sort(-thingId)')).toEqual([
+      'org.example:c',
+      'org.example:b',
+      'org.example:a',
+    ]);
+    for (const option of ['sort(+attributes/x)', 'size(2)', 'sort(+thingId),size(2)'])
+      expect(await listed(option)).toBe('parameter.invalid');
+  });
+
   it('GET without ids lists things page by page with a Link to the next page', async () => {
     for (const n of [1, 2, 3]) await createLamp(`org.example:l${n}`);
     const first = await f.request({ url: '/api/2/things?option=size(2)&fields=thingId' });
