@@ -7,8 +7,7 @@ import type {
   RefreshTokenRecord,
   UserRecord,
 } from '../catalog.js';
-import { StorageError } from '../storage-errors.js';
-import { toStorageError } from './postgres-errors.js';
+import { PooledStatements } from './pooled-statements.js';
 import type { PgPool, PgResult } from './postgres-pool.js';
 
 /**
@@ -17,22 +16,18 @@ import type { PgPool, PgResult } from './postgres-pool.js';
  * It runs on the storage's pool, which it does not own: `close` only stops further use.
  */
 export class PostgresCatalog implements Catalog {
-  private closed = false;
+  private readonly statements: PooledStatements;
 
-  constructor(private readonly pool: PgPool) {}
+  constructor(pool: PgPool) {
+    this.statements = new PooledStatements(pool, 'the catalog');
+  }
 
-  private async run<R extends object>(
+  private run<R extends object>(
     sql: string,
     values: unknown[],
     what: string,
   ): Promise<PgResult<R>> {
-    if (this.closed)
-      throw new StorageError(`PostgreSQL storage: ${what} failed: the catalog is closed`);
-    try {
-      return await this.pool.query<R>(sql, values);
-    } catch (error) {
-      throw toStorageError(error, what);
-    }
+    return this.statements.run<R>(sql, values, what);
   }
 
   private async records<T>(table: string, key: string, what: string): Promise<T[]> {
@@ -123,6 +118,6 @@ export class PostgresCatalog implements Catalog {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.statements.close();
   }
 }

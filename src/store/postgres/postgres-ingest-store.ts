@@ -6,29 +6,24 @@ import type {
   IngestSpecRecord,
   IngestStore,
 } from '../ingest-store.js';
-import { StorageError } from '../storage-errors.js';
 import { deadLetterWhere } from '../ingest-store-rows.js';
-import { toStorageError } from './postgres-errors.js';
+import { PooledStatements } from './pooled-statements.js';
 import type { PgPool, PgResult } from './postgres-pool.js';
 
 /** The PostgreSQL {@link IngestStore}, on the storage's pool (which it does not own). */
 export class PostgresIngestStore implements IngestStore {
-  private closed = false;
+  private readonly statements: PooledStatements;
 
-  constructor(private readonly pool: PgPool) {}
+  constructor(pool: PgPool) {
+    this.statements = new PooledStatements(pool, 'the ingest store');
+  }
 
-  private async run<R extends object>(
+  private run<R extends object>(
     sql: string,
     values: unknown[],
     what: string,
   ): Promise<PgResult<R>> {
-    if (this.closed)
-      throw new StorageError(`PostgreSQL storage: ${what} failed: the ingest store is closed`);
-    try {
-      return await this.pool.query<R>(sql, values);
-    } catch (error) {
-      throw toStorageError(error, what);
-    }
+    return this.statements.run<R>(sql, values, what);
   }
 
   async listSpecs(): Promise<IngestSpecRecord[]> {
@@ -107,6 +102,6 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.statements.close();
   }
 }
