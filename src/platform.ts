@@ -44,7 +44,10 @@ export async function openCatalog(
 ): Promise<{ catalog: Catalog; close(): Promise<void> }> {
   if (config.store === 'sqlite') {
     // A running server keeps users in memory: changing its files behind its back would not reach it.
-    const lock = DataDirectoryLock.acquire(config.data);
+    const lock = DataDirectoryLock.acquire(config.data, {
+      holder: 'command',
+      waitForCommandMs: 10_000,
+    });
     try {
       const catalog = new SqliteCatalog(join(config.data, 'catalog.db'));
       return {

@@ -16,7 +16,7 @@ import {
 } from '../store/ingest-store.js';
 import { mapMessage, type MapResult, type MappingError } from './mapper.js';
 import { ObservationWriter } from './observation-writer.js';
-import type { CompiledSpec, Observation, SpecOwner } from './spec.js';
+import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
 import type { MessageContext } from './template.js';
 
@@ -93,8 +93,12 @@ export interface SpecView {
   spec: JsonValue;
 }
 
+/** Told after the set of specs changed (a put, a delete), so transports can (un)subscribe. */
+export type SpecsChangedListener = () => void;
+
 export class IngestService {
   private readonly specs = new Map<string, LoadedSpec>();
+  private readonly specListeners = new Set<SpecsChangedListener>();
   private readonly writer: ObservationWriter;
   private readonly store: IngestStore;
   private readonly now: () => number;
@@ -190,6 +194,7 @@ export class IngestService {
     };
     await this.store.putSpec(record);
     this.specs.set(specId, { record, compiled, owner: ownerIdentity(owner) });
+    this.specsChanged();
     return { created: existing === undefined, view: IngestService.view(record) };
   }
 
@@ -198,6 +203,25 @@ export class IngestService {
     if (identity.readOnly) throw errors.readOnlyIdentity();
     await this.store.deleteSpec(specId);
     this.specs.delete(specId);
+    this.specsChanged();
+  }
+
+  /** Calls `listener` after every change to the set of specs; returns the unsubscribe. */
+  onSpecsChanged(listener: SpecsChangedListener): () => void {
+    this.specListeners.add(listener);
+    return () => this.specListeners.delete(listener);
+  }
+
+  private specsChanged(): void {
+    for (const listener of this.specListeners) listener();
+  }
+
+  /** The compiled specs whose source is `kind` (`mqtt`, `nats`, `amqp`, …), in id order. */
+  specsOfSource(kind: SourceKind): CompiledSpec[] {
+    return [...this.specs.values()]
+      .filter((s) => s.compiled.source === kind)
+      .map((s) => s.compiled)
+      .sort((a, b) => (a.specId < b.specId ? -1 : 1));
   }
 
   // --- messages ---

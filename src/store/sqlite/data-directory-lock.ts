@@ -9,10 +9,29 @@ import { StorageLockedError } from '../storage-errors.js';
 /** Directories held by this process (the kernel's locks are per process, so these are kept here). */
 const heldHere = new Set<string>();
 
+/** Who holds a directory: a server for as long as it runs, or a command such as `twinfold users`. */
+export type LockHolder = 'server' | 'command';
+
 interface LockOwner {
   pid: number;
   host: string;
   started: string;
+  holder?: LockHolder;
+}
+
+export interface LockOptions {
+  /** What this process is; recorded for the messages of whoever finds the directory held. */
+  holder?: LockHolder;
+  /**
+   * How long to wait while another short command holds the directory (two `twinfold users` run
+   * from one script). A directory held by a server is refused at once: it would not be let go.
+   */
+  waitForCommandMs?: number;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 function readOwner(path: string): LockOwner | null {
@@ -20,6 +39,13 @@ function readOwner(path: string): LockOwner | null {
     return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
   } catch {
     return null;
+  }
+}
+
+/** A directory held by a short command (or by a holder not yet named): worth waiting for. */
+class HeldByCommand extends Error {
+  constructor(readonly refusal: StorageLockedError) {
+    super(refusal.message);
   }
 }
 
@@ -40,7 +66,21 @@ export class DataDirectoryLock {
     private readonly ownerFile: string,
   ) {}
 
-  static acquire(directory: string): DataDirectoryLock {
+  static acquire(directory: string, options: LockOptions = {}): DataDirectoryLock {
+    const deadline = Date.now() + (options.waitForCommandMs ?? 0);
+    for (;;) {
+      try {
+        return DataDirectoryLock.tryAcquire(directory, options.holder ?? 'server');
+      } catch (error) {
+        if (!(error instanceof HeldByCommand) || Date.now() >= deadline) {
+          throw error instanceof HeldByCommand ? error.refusal : error;
+        }
+        sleepSync(25);
+      }
+    }
+  }
+
+  private static tryAcquire(directory: string, holder: LockHolder): DataDirectoryLock {
     const dir = resolve(directory);
     mkdirSync(dir, { recursive: true });
     const ownerFile = join(dir, 'twinfold.lock');
@@ -58,17 +98,24 @@ export class DataDirectoryLock {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
       const owner = readOwner(ownerFile);
       const who = owner
-        ? `process ${owner.pid} on ${owner.host} (running since ${owner.started})`
+        ? `${owner.holder === 'command' ? 'a twinfold command, ' : ''}process ${owner.pid} on ` +
+          `${owner.host} (running since ${owner.started})`
         : 'another process';
-      throw new StorageLockedError(
-        `The data directory ${dir} is in use by ${who}. Stop that server first, or give this ` +
-          `one another --data directory.`,
+      const refusal = new StorageLockedError(
+        owner?.holder === 'command'
+          ? `The data directory ${dir} is in use by ${who}. Run one command at a time.`
+          : `The data directory ${dir} is in use by ${who}. Stop that server first, or give ` +
+            `this one another --data directory.`,
       );
+      // The holder may not have written its name yet: only a known server is refused at once.
+      if (owner?.holder === 'server' || (owner && owner.holder === undefined)) throw refusal;
+      throw new HeldByCommand(refusal);
     }
     const owner: LockOwner = {
       pid: process.pid,
       host: hostname(),
       started: new Date().toISOString(),
+      holder,
     };
     writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
     heldHere.add(dir);
