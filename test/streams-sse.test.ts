@@ -240,6 +240,8 @@ describe('sse - history streams', () => {
       attributes: { v: 1 },
     });
     await ok('PUT', `/api/2/things/${id}/attributes/v`, alice, 2);
+    // The range is inclusive: `middle` must lie strictly after revision 2's millisecond.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const middle = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
     await ok('PUT', `/api/2/things/${id}/attributes/v`, alice, 3);
