@@ -2,7 +2,7 @@
 // streams the changed part of each readable thing; every event has `id: <seq>`, and `Last-Event-ID`
 // resumes from the journal with no gap and no duplicate; history streams replay a thing's revisions.
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { TwinfoldError } from '../../core/errors.js';
@@ -271,10 +271,14 @@ export class EventStream {
         fromSeq: this.resumeFrom,
         bufferSize: this.options.streamBuffer,
       });
+    // The headers the app's hooks set (CORS for a browser's EventSource on another origin) are
+    // kept: a hijacked reply would otherwise drop them.
+    const hooked = reply.getHeaders() as OutgoingHttpHeaders;
     reply.hijack();
     const res = reply.raw;
     this.res = res;
     res.writeHead(200, {
+      ...hooked,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
