@@ -1,5 +1,6 @@
 // The Ditto Protocol WebSocket `/ws/2`: change notifications (START-SEND-EVENTS), twin commands
-// answered by correlation-id through the same HTTP routes, and JWT-TOKEN refresh.
+// answered by correlation-id through the same HTTP routes, JWT-TOKEN refresh, and the search and
+// history streaming subscriptions (src/streams/search-subscription.ts, history-stream.ts).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest, InjectOptions, onRequestHookHandler } from 'fastify';
