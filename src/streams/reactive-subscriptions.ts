@@ -61,6 +61,8 @@ function bodyOf(error: unknown): ErrorBody {
 export class ReactiveSubscriptions {
   private readonly open = new Map<string, Subscription>();
   private readonly ended = new Set<string>();
+  /** Subscriptions created while the socket held its most, answered `failed` on their request. */
+  private readonly refused = new Set<string>();
   private counter = 0;
   private closed = false;
 
@@ -80,23 +82,22 @@ export class ReactiveSubscriptions {
     headers: Record<string, string>,
   ): string {
     const id = String(this.counter++);
-    let failure = start instanceof TwinfoldError ? start.toBody() : null;
-    if (!failure && this.open.size >= MAX_OPEN_SUBSCRIPTIONS)
-      failure = errors
-        .subscriptionProtocolError(
-          `At most ${MAX_OPEN_SUBSCRIPTIONS} subscriptions may be open on one WebSocket; cancel one first.`,
-          this.kind.streaming,
-        )
-        .toBody();
+    const full = this.open.size >= MAX_OPEN_SUBSCRIPTIONS;
     const subscription: Subscription = {
       id,
       topicBase,
       source: start instanceof TwinfoldError ? null : start,
-      failure,
+      failure: start instanceof TwinfoldError ? start.toBody() : null,
       demand: 0,
       pumping: false,
       headers: headersFor(headers),
     };
+    if (full) {
+      // Not held open: its first request is answered from the (bounded) list of refused ids.
+      this.remember(this.refused, id);
+      this.emit(subscription, 'created', {});
+      return id;
+    }
     this.open.set(id, subscription);
     this.emit(subscription, 'created', {});
     return id;
@@ -105,6 +106,18 @@ export class ReactiveSubscriptions {
   /** A `request`: adds demand (a demand ≤ 0 fails the subscription, rule 3.9). */
   request(topicBase: string, id: string, demand: number, headers: Record<string, string>): void {
     const subscription = this.open.get(id);
+    if (!subscription && this.refused.delete(id)) {
+      this.remember(this.ended, id);
+      return this.failure(
+        topicBase,
+        id,
+        headers,
+        errors.subscriptionProtocolError(
+          `At most ${MAX_OPEN_SUBSCRIPTIONS} subscriptions may be open on one WebSocket; cancel one first.`,
+          this.kind.streaming,
+        ),
+      );
+    }
     if (!subscription) return this.unknown(topicBase, id, headers);
     subscription.headers = headersFor(headers);
     if (subscription.failure) return this.fail(subscription, subscription.failure);
@@ -125,6 +138,7 @@ export class ReactiveSubscriptions {
   /** A `cancel`: the subscription ends, nothing more is sent for it. */
   cancel(topicBase: string, id: string, headers: Record<string, string>): void {
     const subscription = this.open.get(id);
+    if (!subscription && this.refused.delete(id)) return this.remember(this.ended, id);
     if (!subscription) {
       // Cancelling one that already ended is harmless (a complete may cross the cancel).
       if (!this.ended.has(id)) this.unknown(topicBase, id, headers);
@@ -146,6 +160,15 @@ export class ReactiveSubscriptions {
           this.kind.streaming,
         )
       : errors.subscriptionNotFound(id, this.kind.streaming);
+    this.failure(topicBase, id, headers, error);
+  }
+
+  private failure(
+    topicBase: string,
+    id: string,
+    headers: Record<string, string>,
+    error: TwinfoldError,
+  ): void {
     this.send({
       topic: `${topicBase}/failed`,
       headers: headersFor(headers),
@@ -156,11 +179,12 @@ export class ReactiveSubscriptions {
 
   private end(subscription: Subscription): void {
     this.open.delete(subscription.id);
-    this.ended.add(subscription.id);
-    if (this.ended.size > REMEMBERED_ENDED) {
-      const oldest = this.ended.values().next().value as string;
-      this.ended.delete(oldest);
-    }
+    this.remember(this.ended, subscription.id);
+  }
+
+  private remember(ids: Set<string>, id: string): void {
+    ids.add(id);
+    if (ids.size > REMEMBERED_ENDED) ids.delete(ids.values().next().value as string);
   }
 
   private fail(subscription: Subscription, error: ErrorBody): void {
