@@ -456,6 +456,23 @@ describe('websocket history streaming (subscribeForPersistedEvents) and historic
     });
   });
 
+  it('streams a long history page by page, in order, complete right after the last event', async () => {
+    await ok('PUT', '/api/2/things/wss.ns:long', alice, { attributes: { i: 0 } });
+    for (let i = 1; i <= 600; i++)
+      await ok('PUT', '/api/2/things/wss.ns:long/attributes/i', alice, i);
+    const long = 'wss.ns/long/things/twin/streaming';
+    const client = await connect(alice);
+    streamSubscribe(client, { fromHistoricalRevision: 1 }, long);
+    const id = valueOf(await next(client, 'created')).subscriptionId as string;
+    // Exactly the number of events: the complete needs no further demand.
+    request(client, id, 601, long);
+    const revisions: number[] = [];
+    for (let i = 0; i < 601; i++)
+      revisions.push((valueOf(await next(client, 'next')).item as Json).revision as number);
+    expect(revisions).toEqual(Array.from({ length: 601 }, (_, i) => i + 1));
+    expect(valueOf(await next(client, 'complete'))).toEqual({ subscriptionId: id });
+  });
+
   it('refuses bad input with Ditto errors', async () => {
     const client = await connect(alice);
     for (const value of [

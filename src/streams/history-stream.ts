@@ -7,7 +7,7 @@ import { TwinfoldError } from '../core/errors.js';
 import type { TwinEvent } from '../core/events.js';
 import { isValidNamespacedId } from '../core/ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
-import { incarnationAt } from '../services/thing-incarnations.js';
+import { incarnationAt, type Incarnation } from '../services/thing-incarnations.js';
 import {
   eventEnvelope,
   ProtocolMessageError,
@@ -31,10 +31,82 @@ export interface HistoryRange {
   toTimestamp?: number;
 }
 
+/** A thing's history as one identity reads it: pages of readable events from a resolved range. */
+export class ReadableHistory {
+  private constructor(
+    private readonly context: ApiContext,
+    private readonly thingId: string,
+    private readonly lives: Incarnation[],
+    private readonly viewers: Map<Incarnation, ReturnType<ApiContext['guard']['eventViewer']>>,
+    /** The range with relative revisions resolved against the latest revision at the start. */
+    readonly range: HistoryRange,
+  ) {}
+
+  /**
+   * Opens the history of a thing, or null when it never existed. `toRevision` 0 means the latest
+   * revision, negative revisions count back from it; they are resolved once, here.
+   */
+  static async open(
+    context: ApiContext,
+    identity: Identity,
+    thingId: string,
+    range: HistoryRange,
+  ): Promise<ReadableHistory | null> {
+    const { runtime, guard, incarnations } = context;
+    const lives = await incarnations.of(thingId);
+    if (lives === null) return null;
+    const viewers = new Map(
+      lives.map((life) => [life, guard.eventViewer(identity, thingId, life.policyId)]),
+    );
+    const current = runtime.getThing(thingId)?.meta.revision ?? lives.at(-1)?.to ?? 0;
+    const relative = (n: number | undefined, zeroIsLatest: boolean) =>
+      n === undefined
+        ? undefined
+        : n < 0
+          ? Math.max(0, current + n)
+          : n === 0 && zeroIsLatest
+            ? current
+            : n;
+    return new ReadableHistory(context, thingId, lives, viewers, {
+      fromRevision: relative(range.fromRevision, false),
+      toRevision: relative(range.toRevision, true),
+      fromTimestamp: range.fromTimestamp,
+      toTimestamp: range.toTimestamp,
+    });
+  }
+
+  /** Whether the identity may read anything of the thing in any of its lives. */
+  get anyReadable(): boolean {
+    return [...this.viewers.values()].some((viewer) => viewer !== null);
+  }
+
+  /**
+   * Events from revision `from` on (at most `limit` read from the journal), each reduced to what
+   * the identity may read under the policy of its life (unreadable ones left out), and the
+   * revision of the last event read (null when there was none).
+   */
+  async page(
+    from: number | undefined,
+    limit?: number,
+  ): Promise<{ events: TwinEvent[]; last: number | null }> {
+    const fromRevision =
+      from === undefined ? this.range.fromRevision : Math.max(from, this.range.fromRevision ?? 0);
+    const events =
+      (await this.context.runtime.history(this.thingId, { ...this.range, fromRevision, limit })) ??
+      [];
+    const seen: TwinEvent[] = [];
+    for (const event of events) {
+      const life = incarnationAt(this.lives, event.revision);
+      const visible = life ? this.viewers.get(life)?.(event) : null;
+      if (visible) seen.push(visible);
+    }
+    return { events: seen, last: events.at(-1)?.revision ?? null };
+  }
+}
+
 /**
  * The events of a thing in a range, each reduced to what `identity` may read under the policy of
  * the incarnation it belongs to (unreadable ones left out); null when the thing never existed.
- * `to-historical-revision` 0 means the latest revision, negative revisions count back from it.
  */
 export async function readableHistory(
   context: ApiContext,
@@ -42,35 +114,12 @@ export async function readableHistory(
   thingId: string,
   range: HistoryRange,
 ): Promise<TwinEvent[] | null> {
-  const { runtime, guard, incarnations } = context;
-  const lives = await incarnations.of(thingId);
-  if (lives === null) return null;
-  const viewers = new Map(
-    lives.map((life) => [life, guard.eventViewer(identity, thingId, life.policyId)]),
-  );
-  const current = runtime.getThing(thingId)?.meta.revision ?? lives.at(-1)?.to ?? 0;
-  const relative = (n: number | undefined, zeroIsLatest: boolean) =>
-    n === undefined
-      ? undefined
-      : n < 0
-        ? Math.max(0, current + n)
-        : n === 0 && zeroIsLatest
-          ? current
-          : n;
-  const events = await runtime.history(thingId, {
-    fromRevision: relative(range.fromRevision, false),
-    toRevision: relative(range.toRevision, true),
-    fromTimestamp: range.fromTimestamp,
-    toTimestamp: range.toTimestamp,
-  });
-  const seen: TwinEvent[] = [];
-  for (const event of events ?? []) {
-    const life = incarnationAt(lives, event.revision);
-    const visible = life ? viewers.get(life)?.(event) : null;
-    if (visible) seen.push(visible);
-  }
-  return seen;
+  const history = await ReadableHistory.open(context, identity, thingId, range);
+  return history ? (await history.page(undefined)).events : null;
 }
+
+/** Events read from the journal at a time by a streaming subscription. */
+const HISTORY_PAGE = 256;
 
 const SUBSCRIBE_KEYS = new Set([
   'fromHistoricalRevision',
@@ -80,10 +129,13 @@ const SUBSCRIBE_KEYS = new Set([
   'filter',
 ]);
 
-/** The persisted events of one thing, as Ditto Protocol events, read once on the first pull. */
+/** The persisted events of one thing, as Ditto Protocol events, read from the journal page by page. */
 class PersistedEvents implements SubscriptionSource {
-  private events: TwinEvent[] | null = null;
-  private at = 0;
+  private history: ReadableHistory | null = null;
+  private readonly buffer: TwinEvent[] = [];
+  /** The revision the next journal page starts at (undefined: the range's start). */
+  private next: number | undefined;
+  private exhausted = false;
   private readonly view: SubscriberView;
 
   constructor(
@@ -102,33 +154,40 @@ class PersistedEvents implements SubscriptionSource {
   }
 
   async pull() {
-    if (this.events === null) {
+    if (this.history === null) {
       const identity = this.identity();
       this.context.guard.assertInScope(identity, this.thingId);
-      const events = await readableHistory(this.context, identity, this.thingId, this.range);
+      const history = await ReadableHistory.open(this.context, identity, this.thingId, this.range);
       // A thing nobody may read of is one that does not exist, as for every other read.
-      if (events === null || (events.length === 0 && !(await this.anyReadable(identity))))
-        throw errors.thingNotFound(this.thingId);
-      this.events = [];
-      for (const event of events) {
-        const passed = this.view.select(event);
-        if (passed) this.events.push(passed.event);
-      }
+      if (history === null || !history.anyReadable) throw errors.thingNotFound(this.thingId);
+      this.history = history;
     }
-    if (this.at >= this.events.length) return null;
-    const event = this.events[this.at++];
+    await this.fill();
+    const event = this.buffer.shift();
+    if (event === undefined) return null;
+    // Whether it is the last one is known before it is sent, so that complete follows at once.
+    await this.fill();
     return {
       value: eventEnvelope(event) as unknown as JsonValue,
-      last: this.at >= this.events.length,
+      last: this.buffer.length === 0,
     };
   }
 
-  /** Whether the identity may read anything of the thing in any of its lives. */
-  private async anyReadable(identity: Identity): Promise<boolean> {
-    const lives = (await this.context.incarnations.of(this.thingId)) ?? [];
-    return lives.some(
-      (life) => this.context.guard.eventViewer(identity, this.thingId, life.policyId) !== null,
-    );
+  /** Reads journal pages until an event passes or the range is exhausted. */
+  private async fill(): Promise<void> {
+    const history = this.history as ReadableHistory;
+    while (this.buffer.length === 0 && !this.exhausted) {
+      const page = await history.page(this.next, HISTORY_PAGE);
+      if (page.last === null) {
+        this.exhausted = true;
+        return;
+      }
+      this.next = page.last + 1;
+      for (const event of page.events) {
+        const passed = this.view.select(event);
+        if (passed) this.buffer.push(passed.event);
+      }
+    }
   }
 }
 
