@@ -1,6 +1,7 @@
 // Ditto's reactive-streams protocols on the WebSocket /ws/2 with a real `ws` client: the search
 // protocol (subscribe, request, cancel → created, next, complete, failed) and history streaming
 // (subscribeForPersistedEvents), demand as backpressure, Ditto's errors, and READ rights.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_OPEN_SUBSCRIPTIONS } from '../src/streams/reactive-subscriptions.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
@@ -533,4 +534,82 @@ describe('websocket history streaming (subscribeForPersistedEvents) and historic
     });
     expect(byTime).toMatchObject({ status: 200, value: 'r5' });
   });
+});
+
+describe('websocket subscriptions - random input', () => {
+  it('2,000 random search and streaming messages: no crash, no 5xx, the socket stays usable', async () => {
+    const client = await connect(alice);
+    const topic = fc.constantFrom(
+      '_/_/things/twin/search/subscribe',
+      '_/_/things/twin/search/request',
+      '_/_/things/twin/search/cancel',
+      '_/_/things/twin/search/next',
+      'wss.ns/_/things/twin/search/subscribe',
+      'wss.ns/history/things/twin/streaming/subscribeForPersistedEvents',
+      'wss.ns/history/things/twin/streaming/request',
+      'wss.ns/history/things/twin/streaming/cancel',
+      'wss.ns/lamp-1/things/twin/streaming/subscribeForPersistedEvents',
+      '_/_/things/twin/streaming/request',
+    );
+    const value = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          subscriptionId: fc.oneof(fc.constantFrom('0', '1', '2', '3', 'x'), fc.jsonValue()),
+          demand: fc.oneof(fc.integer({ min: -3, max: 5 }), fc.double(), fc.jsonValue()),
+          filter: fc.oneof(
+            fc.constantFrom('eq(attributes/n,1)', 'eq(', 'exists(attributes)'),
+            fc.jsonValue(),
+          ),
+          options: fc.oneof(
+            fc.constantFrom('size(1)', 'size(0)', 'sort(-thingId)', 'cursor(x)'),
+            fc.jsonValue(),
+          ),
+          namespaces: fc.oneof(fc.constant(['wss.ns']), fc.jsonValue()),
+          fromHistoricalRevision: fc.oneof(fc.integer({ min: -5, max: 10 }), fc.jsonValue()),
+          toHistoricalTimestamp: fc.oneof(
+            fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+            fc.jsonValue(),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const message = fc.record(
+      {
+        topic,
+        value,
+        path: fc.oneof(fc.constant('/'), fc.jsonValue()),
+        fields: fc.oneof(fc.string(), fc.integer()),
+      },
+      { requiredKeys: ['topic'] },
+    );
+    for (const m of fc.sample(message, { numRuns: 2000, seed: 20261202 })) client.send(m);
+    // Let everything be answered (pages are small), then check the socket is still served.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(client.closed).toBeNull();
+    const statuses = client.received.flatMap((m) => {
+      const json = m.json as Json | undefined;
+      const error = (json?.value as Json | undefined)?.error as Json | undefined;
+      return [json?.status, error?.status].filter((s) => typeof s === 'number') as number[];
+    });
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    client.received.splice(0);
+    subscribe(client, { filter: 'eq(attributes/n,2)' }, {}, 'after-fuzz');
+    const created = await client.take(
+      (m) =>
+        (m.json?.headers as Json | undefined)?.['correlation-id'] === 'after-fuzz' &&
+        String(m.json?.topic).endsWith('/created'),
+    );
+    const id = valueOf(created.json as Json).subscriptionId as string;
+    request(client, id, 1);
+    const page = await client.take(
+      (m) =>
+        String(m.json?.topic).endsWith('/next') && (m.json?.value as Json).subscriptionId === id,
+    );
+    expect((valueOf(page.json as Json).items as Json[]).map((t) => t.thingId)).toEqual([
+      'wss.ns:lamp-2',
+    ]);
+  }, 60_000);
 });
