@@ -1,5 +1,6 @@
 // Eclipse Ditto's JavaScript client, unchanged, over Twinfold's WebSocket /ws/2: twin commands
-// answered by correlation-id, and change notifications after requestEvents (START-SEND-EVENTS).
+// answered by correlation-id, change notifications after requestEvents (START-SEND-EVENTS), and the
+// search protocol carried by the client's own request handler.
 import {
   DittoNodeClient,
   NodeWebSocket,
@@ -91,4 +92,85 @@ describe('Eclipse Ditto JavaScript client over the WebSocket', () => {
     ]);
     expect(bobs).toEqual([]);
   });
+
+  it("drives Ditto's search protocol through the client's own request handler", async () => {
+    // The client (3.9) has no search handle on the WebSocket; its request handler (correlation-ids,
+    // Ditto Protocol envelopes, subscriptions) carries the search protocol's messages unchanged.
+    for (const n of [1, 2, 3])
+      await f.send('PUT', `/api/2/things/dws.search:s-${n}`, alice, { attributes: { n } });
+    const requester = (client('alice') as unknown as { responseHandler: ClientRequester })
+      .responseHandler;
+    const pushed: { topic: string; value: Record<string, unknown> }[] = [];
+    requester.subscribe({
+      matches: (m) => m.topic.startsWith('_/_/things/twin/search/'),
+      callback: (m) => pushed.push(m),
+    });
+    const created = await requester.sendRequest(
+      '_/_/things/twin/search/subscribe',
+      '/',
+      {
+        filter: 'gt(attributes/n,1)',
+        options: 'size(1),sort(-attributes/n)',
+        namespaces: ['dws.search'],
+      },
+      {},
+    );
+    const subscriptionId = (created.body as { subscriptionId: string }).subscriptionId;
+    expect(typeof subscriptionId).toBe('string');
+    const first = await requester.sendRequest(
+      '_/_/things/twin/search/request',
+      '/',
+      { subscriptionId, demand: 1 },
+      {},
+    );
+    expect(first.body).toMatchObject({
+      subscriptionId,
+      items: [{ thingId: 'dws.search:s-3', attributes: { n: 3 } }],
+    });
+    await requester.sendMessage(
+      '_/_/things/twin/search/request',
+      '/',
+      { subscriptionId, demand: 5 },
+      {},
+    );
+    const deadline = Date.now() + 5000;
+    while (pushed.length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pushed.map((m) => [m.topic, m.value])).toEqual([
+      [
+        '_/_/things/twin/search/next',
+        {
+          subscriptionId,
+          items: [{ thingId: 'dws.search:s-2', policyId: 'dws.search:s-2', attributes: { n: 2 } }],
+        },
+      ],
+      ['_/_/things/twin/search/complete', { subscriptionId }],
+    ]);
+    // bob may read none of alice's things: his search completes empty.
+    const bobs = (client('bob') as unknown as { responseHandler: ClientRequester }).responseHandler;
+    const bobCreated = await bobs.sendRequest('_/_/things/twin/search/subscribe', '/', {}, {});
+    const bobId = (bobCreated.body as { subscriptionId: string }).subscriptionId;
+    const bobFirst = await bobs.sendRequest(
+      '_/_/things/twin/search/request',
+      '/',
+      { subscriptionId: bobId, demand: 1 },
+      {},
+    );
+    expect(bobFirst.body).toEqual({ subscriptionId: bobId });
+  });
 });
+
+/** What the test uses of the client's WebSocket request handler. */
+interface ClientRequester {
+  sendRequest(
+    topic: string,
+    path: string,
+    value: unknown,
+    headers: object,
+  ): Promise<{ status?: number; body: unknown }>;
+  sendMessage(topic: string, path: string, value: unknown, headers: object): Promise<void>;
+  subscribe(subscription: {
+    matches(message: { topic: string }): boolean;
+    callback(message: { topic: string; value: Record<string, unknown> }): void;
+  }): string;
+}

@@ -67,6 +67,7 @@ const apiCalls: {
   headers: Record<string, string>;
 }[] = [];
 const pageErrors: string[] = [];
+const corsErrors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown) {
   const response = await fetch(`${twinfold.url}/api/2${path}`, {
@@ -211,6 +212,10 @@ describe.skipIf(whyNot !== null)(
       });
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       page.on('pageerror', (error) => pageErrors.push(error.message));
+      // A stream the browser refuses (CORS) fails silently in the UI: it is caught here.
+      page.on('console', (m) => {
+        if (m.type() === 'error' && m.text().includes('CORS')) corsErrors.push(m.text());
+      });
       page.on('response', (response) => {
         const url = response.url();
         if (!url.startsWith(twinfold.url)) return;
@@ -420,11 +425,80 @@ describe.skipIf(whyNot !== null)(
         .toContain('observer');
     });
 
+    it('shows a value written over HTTP live on the open thing and in its Thing Updates', async () => {
+      await page.click('#tabThings a');
+      await page.fill('#searchFilterEdit', 'eq(attributes/floor,1)');
+      await nextCall('GET', '/search/things?', () => page.click('#searchThings'));
+      const thingId = `${NS}:lamp-3`;
+      // Opening the thing opens its event stream (SSE), with the UI's fields and extraFields.
+      const [stream] = await Promise.all([
+        page.waitForRequest(
+          (r) =>
+            r.url().startsWith(`${twinfold.url}/api/2/things?ids=${thingId}`) &&
+            r.headers().accept === 'text/event-stream',
+        ),
+        openThing(thingId),
+      ]);
+      expect(new URL(stream.url()).searchParams.get('extraFields')).toContain('_revision');
+      await page.locator('h5[data-bs-target="#collapseThingUpdates"]').click();
+      await expect.poll(() => page.locator('#collapseThingUpdates').isVisible()).toBe(true);
+      await expect.poll(() => page.locator('#tbodyAttributes').innerText()).toContain('kitchen');
+      // Give the stream a moment to be established before writing.
+      await page.waitForTimeout(500);
+      for (const room of ['cellar', 'garage']) {
+        const written = await api('PUT', `/things/${thingId}/attributes/room`, room);
+        expect(written.status, written.body).toBe(204);
+        // Live on the open thing: its attributes and revision, no reload.
+        await expect.poll(() => page.locator('#tbodyAttributes').innerText()).toContain(room);
+      }
+      await expect.poll(async () => (await thingDetails()).revision).toBe('3');
+      const rows = () =>
+        page
+          .locator('#tbodyThingUpdates tr')
+          .evaluateAll((trs) =>
+            trs.map((tr) => [...tr.querySelectorAll('td,th')].map((c) => c.textContent?.trim())),
+          );
+      // The live Thing Updates: one row per change, with its revision, action and path.
+      await expect
+        .poll(async () => (await rows()).map((r) => r.slice(0, 3)))
+        .toEqual([
+          ['2', 'modified', '/attributes/room'],
+          ['3', 'modified', '/attributes/room'],
+        ]);
+      // The history of the thing: the Historical mode reads Twinfold's history stream (SSE).
+      await page.locator('label[for="thingUpdatesModeHistorical"]').click();
+      await page.locator('#historicalFromRevision').fill('1');
+      await page.locator('#historicalToRevision').fill('3');
+      const [history] = await Promise.all([
+        page.waitForRequest((r) =>
+          r.url().startsWith(`${twinfold.url}/api/2/things/${encodeURIComponent(thingId)}?`),
+        ),
+        page.locator('#buttonFetchHistorical').click(),
+      ]);
+      const params = new URL(history.url()).searchParams;
+      expect(params.get('from-historical-revision')).toBe('1');
+      expect(params.get('to-historical-revision')).toBe('3');
+      await expect
+        .poll(async () => (await rows()).map((r) => r.slice(0, 3)))
+        .toEqual([
+          ['1', 'created', '/'],
+          ['2', 'modified', '/attributes/room'],
+          ['3', 'modified', '/attributes/room'],
+        ]);
+      await expect.poll(() => page.locator('#badgeThingUpdateCount').innerText()).toContain('3');
+      // The historical rows carry the values as they were.
+      await page.locator('#tbodyThingUpdates tr').nth(1).click();
+      await expect.poll(() => editorText('thingUpdateDetail')).toContain('"cellar"');
+      await page.locator('label[for="thingUpdatesModeLive"]').click();
+    });
+
     it('answered every call of the UI but the live ones, with no error shown', async () => {
       const failed = apiCalls.filter((c) => c.status >= 400);
       expect(failed).toEqual([]);
       expect(await page.locator('#toastContainer .toast-header-warn').count()).toBe(0);
       expect(pageErrors).toEqual([]);
+      // The event streams (live and history) passed CORS too.
+      expect(corsErrors).toEqual([]);
     });
   },
 );

@@ -900,6 +900,24 @@ export const errors = {
       `The JWT-TOKEN refresh was refused: ${detail}`,
       "Send 'JWT-TOKEN?jwtToken=<a valid token for the same subject>'.",
     ),
+  /** Ditto's SubscriptionNotFoundException (search protocol) and its streaming counterpart. */
+  subscriptionNotFound: (subscriptionId: string, streaming = false) =>
+    make(
+      streaming ? 'streaming.subscription.not.found' : 'thing-search:subscription.not.found',
+      404,
+      `No subscription with ID '${subscriptionId}' exists.`,
+      'Use the subscriptionId of a "created" event of this WebSocket whose subscription has not ended.',
+    ),
+  /** Ditto's SubscriptionProtocolErrorException: the client broke the reactive-streams protocol. */
+  subscriptionProtocolError: (detail: string, streaming = false) =>
+    make(
+      streaming
+        ? 'streaming.subscription.protocol.error'
+        : 'thing-search:subscription.protocol.error',
+      400,
+      detail,
+      'Ensure the subscription protocol is followed: subscribe, then request a positive demand, and cancel.',
+    ),
   eventStreamNotAcceptable: (detail: string) =>
     make(
       'gateway:sse.notacceptable',

@@ -103,7 +103,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
 
 /** Ditto Protocol headers as strings (numbers and booleans are written as JSON). */
-function headersOf(raw: unknown): Record<string, string> {
+export function headersOf(raw: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
   if (raw === undefined) return headers;
   if (!isJsonObject(raw))

@@ -1,5 +1,6 @@
 // Ditto's search: GET/POST /search/things and /search/things/count with RQL filter, fields and options.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { parseFields, projectFields } from '../../core/fields.js';
 import { thingOfDocument } from '../../core/thing.js';
@@ -90,37 +91,47 @@ function single(params: Params, name: string): string | undefined {
   return values[0];
 }
 
+/** Ditto's search parameters by name: filter, namespaces, fields and option (each a list). */
+export type SearchParams = Record<string, string[]>;
+
+/** One page of a search as `identity` sees it (the body of GET /search/things). */
+export async function searchThings(
+  context: ApiContext,
+  identity: Identity,
+  params: SearchParams,
+): Promise<{ items: JsonValue[]; cursor?: string; nextPageOffset?: number }> {
+  const { runtime, guard } = context;
+  const { cursor, ...parsed } = parseOptions(params.option?.join(','));
+  const { now, cursor: indexCursor } = splitCursor(cursor);
+  const options = { ...parsed, cursor: indexCursor };
+  const filter = filterOf(params, now);
+  const rawFields = single(params, 'fields');
+  const fields = rawFields === undefined ? undefined : parseFields(rawFields);
+  const namespaces = guard.scopeNamespaces(identity, namespacesOf(params));
+  if (namespaces === null) return { items: [] };
+  const paths = filterPaths(filter);
+  for (const key of options.sort) paths.add(key.path);
+  const visible = guard.searchVisibility(identity, paths);
+  const page = await runtime.search({ filter, namespaces, ...options, visible });
+  const items = page.docs.map((found) => {
+    const doc = guard.searchView(
+      identity,
+      fields ? withPolicyField(context, identity, found, fields) : found,
+    );
+    return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
+  });
+  const body: { items: JsonValue[]; cursor?: string; nextPageOffset?: number } = { items };
+  // Paging by limit(offset,count) answers Ditto's nextPageOffset instead of a cursor.
+  if (page.cursor && options.offset !== undefined)
+    body.nextPageOffset = options.offset + options.size;
+  else if (page.cursor) body.cursor = `${now.getTime().toString(36)}~${page.cursor}`;
+  return body;
+}
+
 export function registerSearchRoutes(app: FastifyInstance, context: ApiContext): void {
   const { runtime, guard } = context;
-  const search = async (request: FastifyRequest) => {
-    const params = paramsOf(request);
-    const identity = identityOf(request);
-    const { cursor, ...parsed } = parseOptions(params.option?.join(','));
-    const { now, cursor: indexCursor } = splitCursor(cursor);
-    const options = { ...parsed, cursor: indexCursor };
-    const filter = filterOf(params, now);
-    const rawFields = single(params, 'fields');
-    const fields = rawFields === undefined ? undefined : parseFields(rawFields);
-    const namespaces = guard.scopeNamespaces(identity, namespacesOf(params));
-    if (namespaces === null) return { items: [] } as unknown as JsonValue;
-    const paths = filterPaths(filter);
-    for (const key of options.sort) paths.add(key.path);
-    const visible = guard.searchVisibility(identity, paths);
-    const page = await runtime.search({ filter, namespaces, ...options, visible });
-    const items = page.docs.map((found) => {
-      const doc = guard.searchView(
-        identity,
-        fields ? withPolicyField(context, identity, found, fields) : found,
-      );
-      return fields ? projectFields(doc, fields) : (thingOfDocument(doc) as unknown as JsonValue);
-    });
-    const body: { items: JsonValue[]; cursor?: string; nextPageOffset?: number } = { items };
-    // Paging by limit(offset,count) answers Ditto's nextPageOffset instead of a cursor.
-    if (page.cursor && options.offset !== undefined)
-      body.nextPageOffset = options.offset + options.size;
-    else if (page.cursor) body.cursor = `${now.getTime().toString(36)}~${page.cursor}`;
-    return body as unknown as JsonValue;
-  };
+  const search = async (request: FastifyRequest) =>
+    (await searchThings(context, identityOf(request), paramsOf(request))) as unknown as JsonValue;
   const count = async (request: FastifyRequest) => {
     const params = paramsOf(request);
     const identity = identityOf(request);

@@ -2,7 +2,7 @@
 // streams the changed part of each readable thing; every event has `id: <seq>`, and `Last-Event-ID`
 // resumes from the journal with no gap and no duplicate; history streams replay a thing's revisions.
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { TwinfoldError } from '../../core/errors.js';
@@ -14,9 +14,9 @@ import { getAt } from '../../core/json-pointer.js';
 import { innerSegments, resourceOf, type ResourceKind } from '../../core/thing-resource.js';
 import { isoTime } from '../../core/thing.js';
 import type { EventSubscription } from '../../runtime/committed-event-stream.js';
-import { incarnationAt } from '../../services/thing-incarnations.js';
 import { eventEnvelope } from '../../streams/ditto-protocol.js';
 import { changedThing, parseSelection } from '../../streams/event-filter.js';
+import { readableHistory, type HistoryRange } from '../../streams/history-stream.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 
@@ -128,13 +128,6 @@ function timestampParam(name: string, value: string | undefined): number | undef
   if (Number.isNaN(parsed))
     throw errors.queryParameterInvalid(name, `'${value}' is not an ISO-8601 timestamp`);
   return parsed;
-}
-
-interface HistoryRange {
-  fromRevision?: number;
-  toRevision?: number;
-  fromTimestamp?: number;
-  toTimestamp?: number;
 }
 
 /** One open event stream: what it selects, where it resumes, and its writing. */
@@ -278,10 +271,14 @@ export class EventStream {
         fromSeq: this.resumeFrom,
         bufferSize: this.options.streamBuffer,
       });
+    // The headers the app's hooks set (CORS for a browser's EventSource on another origin) are
+    // kept: a hijacked reply would otherwise drop them.
+    const hooked = reply.getHeaders() as OutgoingHttpHeaders;
     reply.hijack();
     const res = reply.raw;
     this.res = res;
     res.writeHead(200, {
+      ...hooked,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
@@ -400,31 +397,9 @@ export class EventStream {
   /** Replays a thing's events in a revision or time range, each guarded by its incarnation's policy. */
   private async replay(range: HistoryRange): Promise<void> {
     const thingId = [...(this.thingIds as ReadonlySet<string>)][0];
-    const { runtime, guard, incarnations } = this.context;
-    const lives = (await incarnations.of(thingId)) ?? [];
-    const viewers = new Map(
-      lives.map((life) => [life, guard.eventViewer(this.identity, thingId, life.policyId)]),
-    );
-    const current = runtime.getThing(thingId)?.meta.revision ?? lives.at(-1)?.to ?? 0;
-    const relative = (n: number | undefined, zeroIsLatest: boolean) =>
-      n === undefined
-        ? undefined
-        : n < 0
-          ? Math.max(0, current + n)
-          : n === 0 && zeroIsLatest
-            ? current
-            : n;
-    const events = await runtime.history(thingId, {
-      fromRevision: relative(range.fromRevision, false),
-      toRevision: relative(range.toRevision, true),
-      fromTimestamp: range.fromTimestamp,
-      toTimestamp: range.toTimestamp,
-    });
-    for (const event of events ?? []) {
+    const events = await readableHistory(this.context, this.identity, thingId, range);
+    for (const seen of events ?? []) {
       if (this.closed) return;
-      const life = incarnationAt(lives, event.revision);
-      const seen = life ? viewers.get(life)?.(event) : null;
-      if (!seen) continue;
       const passed = this.view.select(seen);
       if (passed && !this.emit(passed) && this.closed) return;
     }

@@ -1,5 +1,6 @@
 // The Ditto Protocol WebSocket `/ws/2`: change notifications (START-SEND-EVENTS), twin commands
-// answered by correlation-id through the same HTTP routes, and JWT-TOKEN refresh.
+// answered by correlation-id through the same HTTP routes, JWT-TOKEN refresh, and the search and
+// history streaming subscriptions (src/streams/search-subscription.ts, history-stream.ts).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest, InjectOptions, onRequestHookHandler } from 'fastify';
@@ -9,13 +10,14 @@ import { errors } from '../../core/error-registry.js';
 import type { ErrorBody } from '../../core/errors.js';
 import { TwinfoldError } from '../../core/errors.js';
 import type { TwinEvent } from '../../core/events.js';
-import type { JsonValue } from '../../core/json.js';
+import { isJsonObject, type JsonValue } from '../../core/json.js';
 import type { EventSubscription } from '../../runtime/committed-event-stream.js';
 import {
   commandPath,
   commandUrl,
   errorEnvelope,
   eventEnvelope,
+  headersOf,
   parseCommand,
   ProtocolMessageError,
   responseHeaders,
@@ -25,6 +27,8 @@ import {
   type ThingCommand,
 } from '../../streams/ditto-protocol.js';
 import { parseSelection } from '../../streams/event-filter.js';
+import { HistoryStreams } from '../../streams/history-stream.js';
+import { SearchSubscriptions } from '../../streams/search-subscription.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
@@ -206,6 +210,8 @@ class SocketSession {
   private expiry: NodeJS.Timeout | null = null;
   private ping: NodeJS.Timeout | null = null;
   private readonly maxBuffered: number;
+  /** The search and history streaming subscriptions (Ditto's reactive-streams protocols). */
+  private readonly subscriptions: { search: SearchSubscriptions; history: HistoryStreams };
 
   constructor(
     private readonly app: FastifyInstance,
@@ -217,6 +223,13 @@ class SocketSession {
     this.identity = request.identity;
     this.token = options.sessions.open(this.identity);
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    const send = (message: object) => this.sendText(JSON.stringify(message));
+    const failed = (error: unknown) =>
+      request.log.error({ err: error }, 'a WebSocket subscription failed');
+    this.subscriptions = {
+      search: new SearchSubscriptions(context, () => this.identity, send, failed),
+      history: new HistoryStreams(context, () => this.identity, send, failed),
+    };
   }
 
   start(): void {
@@ -234,6 +247,8 @@ class SocketSession {
     if (this.closed) return;
     this.closed = true;
     this.stopEvents();
+    this.subscriptions.search.close();
+    this.subscriptions.history.close();
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
@@ -333,6 +348,7 @@ class SocketSession {
     }
     let command: ThingCommand;
     try {
+      if (this.subscribing(message)) return;
       command = parseCommand(message);
     } catch (error) {
       if (error instanceof ProtocolMessageError)
@@ -352,6 +368,20 @@ class SocketSession {
         );
       },
     );
+  }
+
+  /** Hands a search or history streaming message to its subscriptions; false for any other. */
+  private subscribing(message: unknown): boolean {
+    if (!isJsonObject(message) || typeof message.topic !== 'string') return false;
+    const parts = message.topic.split('/');
+    const handler = SearchSubscriptions.handles(parts)
+      ? this.subscriptions.search
+      : HistoryStreams.handles(parts)
+        ? this.subscriptions.history
+        : null;
+    if (!handler) return false;
+    handler.handle(message, parts, headersOf(message.headers));
+    return true;
   }
 
   private control(verb: 'START' | 'STOP', what: string, query: string | undefined): void {
