@@ -63,6 +63,7 @@ export class IngestBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
   private inFlight = 0;
+  private inFlightMessages = 0;
   private readonly idle = new Set<() => void>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
@@ -78,7 +79,7 @@ export class IngestBatcher {
 
   /** Messages received but not yet settled. */
   get pending(): number {
-    return this.queue.length + this.inFlight;
+    return this.queue.length + this.inFlightMessages;
   }
 
   add(message: RawMessage, settle: Settle): void {
@@ -97,6 +98,7 @@ export class IngestBatcher {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight++;
+      this.inFlightMessages += batch.length;
       this.ingest
         .ingest(
           this.specId,
@@ -113,6 +115,7 @@ export class IngestBatcher {
         )
         .finally(() => {
           this.inFlight--;
+          this.inFlightMessages -= batch.length;
           this.flush();
           if (this.pending === 0) for (const resolve of this.idle) resolve();
           if (this.pending === 0) this.idle.clear();
