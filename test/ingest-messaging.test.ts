@@ -1,7 +1,9 @@
 // Ingest over NATS (core and JetStream) and AMQP against the real servers of this machine, and
 // events out on NATS: acknowledged once durable, dead letters for bad payloads, specs that change
 // without a restart, events in commit order that resume from where they stopped.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -91,6 +93,36 @@ async function deadLetters(platform: Platform, spec: string, count: number) {
     return items.length >= count ? items : undefined;
   });
 }
+
+const run = promisify(execFile);
+
+/** Closes this process's Twinfold connections in RabbitMQ (named `twinfold pid <pid>`); how many. */
+async function closeOurAmqpConnections(): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', [
+    'list_connections',
+    'pid',
+    'client_properties',
+    '-q',
+    '--no-table-headers',
+  ]);
+  const mine = stdout
+    .split('\n')
+    .filter((line) => line.includes(`"twinfold pid ${process.pid}"`))
+    .map((line) => line.split('\t')[0]);
+  for (const pid of mine)
+    await run('rabbitmqctl', ['close_connection', pid, 'test: connection lost']);
+  return mine.length;
+}
+const rabbitmqctl = await run('rabbitmqctl', [
+  'list_connections',
+  'name',
+  '--formatter',
+  'json',
+]).then(
+  () => null,
+  (error: unknown) => `rabbitmqctl cannot be run: ${(error as Error).message.split('\n')[0]}`,
+);
+requireUnderCi('ingest-messaging test (AMQP reconnect)', amqpWhyNot ?? rabbitmqctl);
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
@@ -477,6 +509,44 @@ describe.skipIf(amqpWhyNot !== null)(
       await valueOf(platform, 'amqp.routed:north', 'attributes/v', 12.5);
       await channel.deleteExchange(exchange).catch(() => {});
     });
+
+    it.skipIf(rabbitmqctl !== null)(
+      `reconnects when the broker closes the connection, and consumes again${rabbitmqctl ? ` (${rabbitmqctl})` : ''}`,
+      async () => {
+        const platform = await open({ amqpUrl: AMQP_URL });
+        const queue = uniqueName('tf.reconnect.');
+        queues.push(queue);
+        await request(platform, 'PUT', '/api/2/ingest/specs/again', {
+          source: { amqp: { queue } },
+          thingId: 'amqp.again:{{$.id}}',
+          values: { 'attributes/v': '$.v' },
+          create: {},
+        });
+        await waitFor('the consumer', async () =>
+          (await queueInfo(queue))?.consumerCount === 1 ? true : undefined,
+        );
+        channel.sendToQueue(queue, Buffer.from(JSON.stringify({ id: 't', v: 1 })));
+        await valueOf(platform, 'amqp.again:t', 'attributes/v', 1);
+        expect(await closeOurAmqpConnections()).toBeGreaterThan(0);
+        const lost = await waitFor('the loss reported', async () => {
+          const amqpReady = (await request(platform, 'GET', '/ready')).json.amqp as {
+            status: string;
+            problem?: string;
+          };
+          return amqpReady.status === 'disconnected' ? amqpReady : undefined;
+        });
+        expect(lost.problem).toMatch(/cannot reach the AMQP broker/);
+        // Sent while Twinfold is away: the queue keeps it for the consumer that comes back.
+        channel.sendToQueue(queue, Buffer.from(JSON.stringify({ id: 't', v: 2 })));
+        await valueOf(platform, 'amqp.again:t', 'attributes/v', 2);
+        const back = (await request(platform, 'GET', '/ready')).json.amqp as Record<
+          string,
+          unknown
+        >;
+        expect(back).toMatchObject({ status: 'connected', consumers: 1, inactive: [] });
+      },
+      30_000,
+    );
 
     it('follows spec changes without a restart: another queue', async () => {
       const platform = await open({ amqpUrl: AMQP_URL });

@@ -89,7 +89,10 @@ export class AmqpSource {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const connection = await amqp.connect(this.options.url);
+      const connection = await amqp.connect(this.options.url, {
+        // Named so that operators (and tests) can tell this node's connection in the broker.
+        clientProperties: { connection_name: `twinfold pid ${process.pid}` },
+      });
       if (this.closed) {
         await connection.close().catch(() => {});
         return;
