@@ -333,6 +333,23 @@ describe.skipIf(natsWhyNot !== null)(
       );
     });
 
+    it('says in /ready that stored NATS specs receive nothing once the server runs without --nats-url', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'twinfold-messaging-'));
+      dirs.push(dir);
+      let platform = await open({ natsUrl: NATS_URL }, dir);
+      await request(platform, 'PUT', '/api/2/ingest/specs/orphan', {
+        source: { nats: { subject: uniqueName('tforphan') } },
+        thingId: 'nats.orphan:{{$.id}}',
+        values: { 'attributes/v': '$.v' },
+      });
+      await close(platform);
+      platform = await open({}, dir);
+      const ready = await request(platform, 'GET', '/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.json.nats).toMatchObject({ status: 'not configured', inactive: ['orphan'] });
+      expect(String((ready.json.nats as { problem: string }).problem)).toContain('--nats-url');
+    });
+
     it('says in /ready that a spec waits for a stream that does not exist, and consumes once it does', async () => {
       const platform = await open({ natsUrl: NATS_URL });
       const stream = uniqueName('TFLATE');

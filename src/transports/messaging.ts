@@ -131,6 +131,9 @@ export class Messaging {
         ...(this.natsProblem === null ? {} : { problem: this.natsProblem }),
         subscriptions: subscriptions.length,
         inactive: inactive(subscriptions),
+        ...(this.natsSource && this.natsSource.dropped > 0
+          ? { droppedCoreMessages: this.natsSource.dropped }
+          : {}),
         ...(this.config.eventsNats === undefined
           ? {}
           : {
