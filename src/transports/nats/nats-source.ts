@@ -275,9 +275,9 @@ export class NatsSource {
       stop: async () => {
         stopped = true;
         clearTimeout(retry);
-        // Let the messages received so far settle (ack or nak) before the consumer goes.
-        await batcher.drained();
+        // No more pulls; the messages received so far still settle (ack or nak) on the connection.
         await messages?.close();
+        await batcher.drained();
       },
     };
   }
