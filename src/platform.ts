@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, type AppOptions } from './api/app.js';
+import { buildApp, ingestServiceOf, type AppOptions } from './api/app.js';
 import { Metrics } from './api/metrics.js';
 import { IdentityService } from './auth/identity-service.js';
 import { PolicyStore } from './auth/policy-store.js';
@@ -17,6 +17,7 @@ import { openSqliteStorage } from './store/sqlite/sqlite-storage.js';
 import { openPostgresStorage } from './store/postgres/postgres-storage.js';
 import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
+import { Messaging, messagingSourceCheck } from './transports/messaging.js';
 
 /** What storage is opened from: the `--store`, `--store-schema`, `--data` and `--durability` settings. */
 export type StorageConfig = Pick<ServeConfig, 'store' | 'data' | 'durability'> & {
@@ -160,6 +161,8 @@ export class Platform {
     readonly keys: SigningKeyRing,
     readonly metrics: Metrics,
     readonly app: FastifyInstance,
+    /** Ingest over NATS and AMQP, events out on NATS. */
+    readonly messaging: Messaging,
   ) {}
 
   /** Opens storage, loads the state and builds the API; resolves before anything listens. */
@@ -240,6 +243,7 @@ export class Platform {
       }
       await runtime.load();
       const watch = new StorageWatch(storage);
+      let messaging: Messaging | null = null;
       const app = await buildApp({
         ready: () => watch.up,
         runtime,
@@ -256,8 +260,17 @@ export class Platform {
         defaultNamespace: config.defaultNamespace,
         authenticator: options.authenticator,
         ingestStore: storage.ingest,
+        ingestSourceCheck: messagingSourceCheck(config),
+        readyDetails: () => messaging?.readiness() ?? {},
         streams: options.streams,
       });
+      messaging = new Messaging(
+        { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },
+        ingestServiceOf(app),
+        runtime.events,
+        logger,
+      );
+      messaging.start();
       return new Platform(
         watch,
         config,
@@ -269,6 +282,7 @@ export class Platform {
         keys,
         metrics,
         app,
+        messaging,
       );
     } catch (error) {
       await storage.close().catch(() => {});
@@ -288,6 +302,8 @@ export class Platform {
   /** Stops accepting requests, drains those in flight, flushes the journal, closes storage. */
   async close(): Promise<void> {
     this.watch.stop();
+    // Transports first: what they received is settled while the runtime still takes it.
+    await this.messaging.close();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

@@ -125,6 +125,8 @@ export interface TwinfoldOptions {
   logLevel?: string;
   /** Writes a V8 CPU profile of the server into this directory when it stops. */
   cpuProfDir?: string;
+  /** More `twinfold serve` flags (e.g. `--nats-url`). */
+  extraArgs?: string[];
 }
 
 export interface Server {
@@ -151,6 +153,7 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   if (options.durability) args.push('--durability', options.durability);
   if (options.store) args.push('--store', options.store);
   if (options.storeSchema) args.push('--store-schema', options.storeSchema);
+  if (options.extraArgs) args.push(...options.extraArgs);
   return startServer(port, script, args, nodeArgs, { TWINFOLD_ADMIN_TOKEN: ADMIN_TOKEN });
 }
 

@@ -27,8 +27,9 @@ import { processingHook, processingOnSend, routeClassOf } from './processing-hea
 import type { Metrics } from './metrics.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
 import { registerIngestRoutes } from './routes/ingest-routes.js';
-import { IngestService } from '../ingest/ingest-service.js';
+import { IngestService, type IngestServiceOptions } from '../ingest/ingest-service.js';
 import type { IngestStore } from '../store/ingest-store.js';
+import type { JsonValue } from '../core/json.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -69,6 +70,10 @@ export interface AppOptions {
   version?: string;
   /** Where ingest specs and dead letters are kept; without it the ingest routes are absent. */
   ingestStore?: IngestStore;
+  /** Refuses (throws) on PUT a spec whose source this node cannot serve (transports). */
+  ingestSourceCheck?: IngestServiceOptions['checkSource'];
+  /** More of `/ready`'s body: how the transports stand. */
+  readyDetails?: () => Record<string, JsonValue>;
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
@@ -276,6 +281,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         creation: context.creation,
         guard: context.guard,
         deadLettered: (spec, reason) => metrics.ingestDeadLetters.inc({ spec, reason }),
+        checkSource: options.ingestSourceCheck,
       })
     : null;
   if (ingest) {
@@ -286,6 +292,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     runtime,
     ready: options.ready ?? (() => runtime.healthy),
+    details: options.readyDetails,
     metricsGuard: options.metricsToken
       ? metricsGate(options.metricsToken, authenticate)
       : undefined,

@@ -133,4 +133,34 @@ describe('serve configuration', () => {
       /--default-namespace must be a Ditto namespace/,
     );
   });
+
+  it('reads --nats-url, --amqp-url and --events-nats, refusing what they cannot use', () => {
+    const none = resolveConfig({}, {});
+    expect([none.natsUrl, none.amqpUrl, none.eventsNats]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const env = {
+      TWINFOLD_NATS_URL: 'nats://127.0.0.1:4222',
+      TWINFOLD_AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      TWINFOLD_EVENTS_NATS: 'true',
+    };
+    expect(resolveConfig({}, env)).toMatchObject({
+      natsUrl: 'nats://127.0.0.1:4222',
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      eventsNats: 'twinfold.events',
+    });
+    expect(resolveConfig({ eventsNats: true, natsUrl: 'nats://n:4222' }, {}).eventsNats).toBe(
+      'twinfold.events',
+    );
+    expect(resolveConfig({ eventsNats: 'acme.twins' }, env).eventsNats).toBe('acme.twins');
+    expect(resolveConfig({ eventsNats: 'false' }, env).eventsNats).toBeUndefined();
+    expect(() => resolveConfig({ eventsNats: true }, {})).toThrow(/--events-nats needs --nats-url/);
+    expect(() => resolveConfig({ eventsNats: 'a.*' }, env)).toThrow(/without wildcards/);
+    expect(() => resolveConfig({ natsUrl: 'http://x:4222' }, {})).toThrow(
+      /--nats-url .* nats:\/\//,
+    );
+    expect(() => resolveConfig({ amqpUrl: 'rabbit' }, {})).toThrow(/--amqp-url .* amqp:\/\//);
+  });
 });

@@ -39,6 +39,12 @@ export interface ServeConfig {
   corsOrigin: string[];
   /** The namespace of things created by `POST /api/2/things` without one. */
   defaultNamespace: string;
+  /** The NATS server of `nats` ingest sources and of `--events-nats` (nats://host:port). */
+  natsUrl?: string;
+  /** The AMQP 0.9.1 broker of `amqp` ingest sources (amqp://user:pass@host:port/vhost). */
+  amqpUrl?: string;
+  /** The subject prefix committed events are published under on NATS; unset = not published. */
+  eventsNats?: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -72,7 +78,13 @@ const ENV: Record<keyof ServeConfig, string> = {
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
   corsOrigin: 'TWINFOLD_CORS_ORIGIN',
   defaultNamespace: 'TWINFOLD_DEFAULT_NAMESPACE',
+  natsUrl: 'TWINFOLD_NATS_URL',
+  amqpUrl: 'TWINFOLD_AMQP_URL',
+  eventsNats: 'TWINFOLD_EVENTS_NATS',
 };
+
+/** The subject prefix of `--events-nats` given without one. */
+export const DEFAULT_EVENTS_SUBJECT = 'twinfold.events';
 
 export const DEFAULTS: ServeConfig = {
   port: 8080,
@@ -232,5 +244,39 @@ export function resolveConfig(
     throw new ConfigError(`--durability must be 'process' or 'power', got '${durability}'.`);
   }
   config.durability = durability;
+  resolveMessaging(config, pick);
   return config;
+}
+
+/** `--nats-url`, `--amqp-url` and `--events-nats`. */
+function resolveMessaging(
+  config: ServeConfig,
+  pick: (key: keyof ServeConfig) => string | undefined,
+): void {
+  const nats = pick('natsUrl');
+  if (nats !== undefined) {
+    if (!/^(nats|tls|wss?):\/\/[^/\s]+\/?$/.test(nats))
+      throw new ConfigError(
+        `--nats-url / TWINFOLD_NATS_URL must be a nats:// URL such as nats://127.0.0.1:4222, got '${nats}'.`,
+      );
+    config.natsUrl = nats;
+  }
+  const amqp = pick('amqpUrl');
+  if (amqp !== undefined) {
+    if (!/^amqps?:\/\/[^\s]+$/.test(amqp))
+      throw new ConfigError(
+        `--amqp-url / TWINFOLD_AMQP_URL must be an amqp:// URL such as amqp://guest:guest@127.0.0.1:5672, got an invalid value.`,
+      );
+    config.amqpUrl = amqp;
+  }
+  const events = pick('eventsNats');
+  if (events === undefined || events === 'false' || events === '0') return;
+  const prefix = events === 'true' || events === '1' ? DEFAULT_EVENTS_SUBJECT : events;
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix))
+    throw new ConfigError(
+      `--events-nats takes no value or a NATS subject prefix without wildcards (e.g. twinfold.events), got '${prefix}'.`,
+    );
+  if (config.natsUrl === undefined)
+    throw new ConfigError('--events-nats needs --nats-url (or TWINFOLD_NATS_URL) to publish to.');
+  config.eventsNats = prefix;
 }

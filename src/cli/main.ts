@@ -126,6 +126,24 @@ program
       'comma-separated origins whose web pages may call the API (CORS), or * for any; none by default (TWINFOLD_CORS_ORIGIN)',
     ),
   )
+  .addOption(
+    new Option(
+      '--nats-url <url>',
+      'NATS server of nats ingest sources and --events-nats, e.g. nats://127.0.0.1:4222 (TWINFOLD_NATS_URL)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--amqp-url <url>',
+      'AMQP 0.9.1 broker of amqp ingest sources, e.g. amqp://guest:guest@127.0.0.1:5672 (TWINFOLD_AMQP_URL)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--events-nats [prefix]',
+      'publish every committed twin event on NATS as <prefix>.<namespace>.<name> (default prefix twinfold.events; needs --nats-url; TWINFOLD_EVENTS_NATS)',
+    ),
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {

@@ -821,6 +821,14 @@ export const errors = {
       `The ingest spec '${specId}' takes its messages over ${source}, not over HTTP.`,
       'Send to a spec whose source is {"http": {}}, or change the source of this one.',
     ),
+  /** A spec whose transport this node is not connected to (`--nats-url`, `--amqp-url` unset). */
+  ingestSourceUnavailable: (source: string, flag: string) =>
+    make(
+      'ingest:source.unavailable',
+      400,
+      `The ingest spec takes its messages over ${source}, and this server is not connected to ${source}.`,
+      `Start the server with ${flag}, or give the spec another source.`,
+    ),
   ingestBodyInvalid: (detail: string) =>
     make(
       'ingest:body.invalid',

@@ -81,6 +81,11 @@ export interface IngestServiceOptions {
   now?: () => number;
   /** Called for every dead letter made (metrics). */
   deadLettered?: (specId: string, reason: string) => void;
+  /**
+   * Refuses (throws) a spec whose source this node cannot serve, e.g. a NATS source without
+   * `--nats-url`; called on PUT before anything is stored.
+   */
+  checkSource?: (spec: CompiledSpec) => void;
 }
 
 /** The view of a spec that the API returns. */
@@ -166,6 +171,7 @@ export class IngestService {
     if (!isValidSpecId(specId)) throw errors.ingestSpecIdInvalid(specId);
     if (identity.readOnly) throw errors.readOnlyIdentity();
     const compiled = compileSpec(specId, body);
+    this.options.checkSource?.(compiled);
     const existing = this.specs.get(specId);
     if (existing && !this.mayManage(identity, existing.compiled.namespaces, existing.record.owner))
       throw existing && !identity.admin && existing.record.owner.id !== identity.id

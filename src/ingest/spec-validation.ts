@@ -350,5 +350,6 @@ export function compileSpec(specId: string, body: unknown): CompiledSpec {
     create,
     namespaces: thingId.namespace === null ? null : [thingId.namespace],
     hasJsonata: values.some((v) => v.jsonata !== undefined),
+    ...(typeof config.stream === 'string' ? { stream: config.stream } : {}),
   };
 }

@@ -73,6 +73,8 @@ export interface CompiledSpec {
   source: SourceKind;
   /** The MQTT topic filter, NATS subject or AMQP queue of the source; null over HTTP. */
   filter: string | null;
+  /** The JetStream stream of a NATS source that names one. */
+  stream?: string;
   thingId: Template;
   timestamp: { path: JsonPath; format: TimestampFormat } | null;
   /** The list each element of which is one set of observations (its trailing `[*]` removed). */

@@ -41,5 +41,10 @@ export function topicContext(
     if (named === null) return `the topic '${topic}' does not match the spec's filter '${filter}'`;
     context.topic = named;
   } else if (source === 'nats') context.subject = topic.split('.');
+  else if (source === 'amqp') {
+    // The routing key: whole as `topic.routingKey`, and its dot-separated words as `subject.<n>`.
+    context.topic = { routingKey: topic };
+    context.subject = topic.split('.');
+  }
   return context;
 }

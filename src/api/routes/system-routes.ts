@@ -1,5 +1,6 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { JsonValue } from '../../core/json.js';
 import type { TwinRuntime } from '../../runtime/twin-runtime.js';
 import { PUBLIC } from '../authentication.js';
 import type { Metrics } from '../metrics.js';
@@ -8,6 +9,8 @@ export interface SystemDeps {
   metrics: Metrics;
   runtime: TwinRuntime;
   ready: () => boolean;
+  /** More of `/ready`'s body (how the transports stand). */
+  details?: () => Record<string, JsonValue>;
   /** Guards /metrics (see `metricsGate`); absent = /metrics is public. */
   metricsGuard?: onRequestHookHandler;
 }
@@ -26,6 +29,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): vo
         status: ready ? 'READY' : 'NOT_READY',
         twins: deps.runtime.size,
         searchIndex: deps.runtime.indexComplete ? 'ready' : 'building',
+        ...deps.details?.(),
       });
     },
   );
