@@ -39,6 +39,10 @@ export interface ServeConfig {
   corsOrigin: string[];
   /** The namespace of things created by `POST /api/2/things` without one. */
   defaultNamespace: string;
+  /** Longest delay between two attempts of a webhook delivery, in ms. */
+  webhookRetryMaxMs: number;
+  /** A webhook receiver that has not answered after this many ms has failed the attempt. */
+  webhookTimeoutMs: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -72,6 +76,8 @@ const ENV: Record<keyof ServeConfig, string> = {
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
   corsOrigin: 'TWINFOLD_CORS_ORIGIN',
   defaultNamespace: 'TWINFOLD_DEFAULT_NAMESPACE',
+  webhookRetryMaxMs: 'TWINFOLD_WEBHOOK_RETRY_MAX_MS',
+  webhookTimeoutMs: 'TWINFOLD_WEBHOOK_TIMEOUT_MS',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -94,6 +100,8 @@ export const DEFAULTS: ServeConfig = {
   accessTtlSeconds: 900,
   corsOrigin: [],
   defaultNamespace: 'org.eclipse.ditto',
+  webhookRetryMaxMs: 300_000,
+  webhookTimeoutMs: 10_000,
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -146,6 +154,24 @@ export function resolveConfig(
   const searchTimeout = pick('searchTimeoutMs');
   if (searchTimeout !== undefined) {
     config.searchTimeoutMs = integer('--search-timeout-ms', searchTimeout, 10, 600_000);
+  }
+  const retryMax = pick('webhookRetryMaxMs');
+  if (retryMax !== undefined) {
+    config.webhookRetryMaxMs = integer(
+      '--webhook-retry-max-ms / TWINFOLD_WEBHOOK_RETRY_MAX_MS',
+      retryMax,
+      10,
+      86_400_000,
+    );
+  }
+  const webhookTimeout = pick('webhookTimeoutMs');
+  if (webhookTimeout !== undefined) {
+    config.webhookTimeoutMs = integer(
+      '--webhook-timeout-ms / TWINFOLD_WEBHOOK_TIMEOUT_MS',
+      webhookTimeout,
+      100,
+      600_000,
+    );
   }
   const ttl = pick('accessTtlSeconds');
   if (ttl !== undefined) config.accessTtlSeconds = integer('--access-ttl-seconds', ttl, 10, 86_400);
