@@ -8,6 +8,7 @@ import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
 import { streamsBenchmark } from './streams.js';
+import { webhooksBenchmark } from './webhooks.js';
 import { writeBenchmark } from './write.js';
 
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   churn: churnBenchmark,
   ingest: ingestBenchmark,
   streams: streamsBenchmark,
+  webhooks: webhooksBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -102,6 +102,10 @@ export class WebhookDispatcher {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private flushes = 0;
+  /** Failed attempts in a row, of any twin: the receiver's health. */
+  private receiverFailures = 0;
+  private receiverRetryAt = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
   private pulling: Promise<void> | null = null;
   private readonly now: () => number;
 
@@ -149,6 +153,7 @@ export class WebhookDispatcher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     void this.subscription?.return();
     this.roomWaiter?.();
     await this.pulling?.catch(() => undefined);
@@ -235,12 +240,27 @@ export class WebhookDispatcher {
     this.timers.add(timer);
   }
 
+  /**
+   * Sends the ready twins' heads. While the receiver fails, one probe at a time goes out, on the
+   * receiver's own backoff: a dead receiver costs a request now and then, not one per twin.
+   */
   private send(): void {
-    while (
-      this.running &&
-      this.inFlight < this.options.timing.concurrency &&
-      this.ready.length > 0
-    ) {
+    if (this.receiverFailures > 0) {
+      if (!this.running || this.inFlight > 0 || this.ready.length === 0) return;
+      const wait = this.receiverRetryAt - this.now();
+      if (wait > 0) {
+        if (this.probeTimer === null) {
+          this.probeTimer = setTimeout(() => {
+            this.probeTimer = null;
+            this.send();
+          }, wait);
+          this.probeTimer.unref();
+        }
+        return;
+      }
+    }
+    const limit = this.receiverFailures > 0 ? 1 : this.options.timing.concurrency;
+    while (this.running && this.inFlight < limit && this.ready.length > 0) {
       const thingId = this.ready.shift()!;
       const entry = this.twins.get(thingId)?.[0];
       if (!entry || entry.inFlight || entry.done) continue;
@@ -292,6 +312,11 @@ export class WebhookDispatcher {
       // Stopped mid-attempt: it does not count; the event is tried again after a restart.
       entry.attempts--;
       return;
+    }
+    if (error === null) this.receiverFailures = 0;
+    else {
+      this.receiverFailures++;
+      this.receiverRetryAt = this.now() + backoffMs(this.receiverFailures, timing);
     }
     if (error === null) this.finish(entry, 'delivered', status, null);
     else if (entry.attempts >= config.maxAttempts)
