@@ -140,5 +140,5 @@ describe('webhook durability', () => {
     expect(log.items).toEqual([]);
     const hook = await (await adminFetch(`${server.url}/api/2/webhooks/${id}`)).json();
     expect(hook.backlog).toBe(0);
-  }, 180_000);
+  }, 300_000);
 });
