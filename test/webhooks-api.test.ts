@@ -264,6 +264,62 @@ describe('webhooks API', () => {
     expect(dead.items[0].error).toContain('gave up after 3 attempts');
   });
 
+  it('an attempt without an answer within the timeout fails (here dead-lettered after one)', async () => {
+    const r = await receiver();
+    r.answer = () => 'hang';
+    const id = await create({ url: r.url, namespaces: ['hang'], maxAttempts: 1 });
+    const started = Date.now();
+    await thing('hang:t');
+    let dead: { error: string; status: number | null; attempts: number }[] = [];
+    while (dead.length === 0 && Date.now() - started < 8000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      dead = (await fx.send('GET', `/api/2/webhooks/${id}/deliveries?state=dead`, fx.admin)).json()
+        .items;
+    }
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ status: null, attempts: 1 });
+    expect(dead[0].error).toBe('no answer within 2000 ms; gave up after 1 attempts');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('a receiver that does not answer in time fails the attempt; the log shows the retry state', async () => {
+    const r = await receiver();
+    let hung = false;
+    // The first request hangs past the timeout (2 s here); then the receiver fails with 503 for a while.
+    let failing = true;
+    r.answer = () => {
+      if (!hung) {
+        hung = true;
+        return 'hang';
+      }
+      return failing ? 503 : 200;
+    };
+    const id = await create({ url: r.url, namespaces: ['slow'], maxAttempts: 1000 });
+    await thing('slow:t');
+    let pending: { attempts: number; error: string; nextAttempt: string; status: number | null }[] =
+      [];
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline) {
+      pending = (
+        await fx.send('GET', `/api/2/webhooks/${id}/deliveries?state=pending`, fx.admin)
+      ).json().items;
+      if (pending.length === 1 && pending[0].attempts >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(pending).toHaveLength(1);
+    expect(pending[0].status).toBe(503);
+    expect(pending[0].error).toBe('the receiver answered 503');
+    expect(Date.parse(pending[0].nextAttempt)).toBeGreaterThan(Date.now() - 1000);
+    expect(r.received).toHaveLength(0);
+    failing = false;
+    await r.until(() => r.received.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const log = (await fx.send('GET', `/api/2/webhooks/${id}/deliveries`, fx.admin)).json().items;
+    expect(log).toHaveLength(1);
+    expect(log[0].state).toBe('delivered');
+    expect(log[0].attempts).toBeGreaterThanOrEqual(4);
+  });
+
   it('a paused webhook delivers nothing; resumed, it delivers what was committed meanwhile, in order', async () => {
     const r = await receiver();
     const id = await create({ url: r.url, namespaces: ['pause'] });
