@@ -9,7 +9,7 @@ import { AUTH_HEADERS, startTwinfold } from './harness/processes.js';
 import { fmt, meets, ms, note, percentile, printTable, ratio } from './harness/report.js';
 import { twinId } from './harness/seed.js';
 
-const THINGS = 10_000;
+export const THINGS = 10_000;
 const PER_REQUEST = 1_000;
 const VALUES_PER_MESSAGE = 3;
 /** Requests in flight at once (each holds 1,000 messages). */
@@ -17,9 +17,9 @@ const IN_FLIGHT = 4;
 const DURATION_S = 15;
 const WARMUP_S = 3;
 /** Distinct bodies sent round-robin (so twins repeat across requests, not within one). */
-const BODIES = 20;
+export const BODIES = 20;
 
-const SPEC = {
+export const SPEC = {
   source: { http: {} },
   thingId: 'bench:{{$.id}}',
   timestamp: { path: '$.ts', format: 'epoch-ms' },
@@ -31,7 +31,7 @@ const SPEC = {
 };
 
 /** The n-th NDJSON body: 1,000 messages for 1,000 distinct twins. */
-function body(n: number): string {
+export function body(n: number): string {
   const lines: string[] = [];
   for (let i = 0; i < PER_REQUEST; i++) {
     const twin = (n * PER_REQUEST + i * 7) % THINGS;
@@ -49,7 +49,7 @@ function body(n: number): string {
   return lines.join('\n') + '\n';
 }
 
-interface IngestRun {
+export interface IngestRun {
   observationsPerSecond: number;
   requests: number;
   failed: number;
@@ -57,7 +57,7 @@ interface IngestRun {
   p99: number;
 }
 
-async function drive(url: string, bodies: string[], seconds: number): Promise<IngestRun> {
+export async function drive(url: string, bodies: string[], seconds: number): Promise<IngestRun> {
   const headers = { ...AUTH_HEADERS, 'content-type': 'application/x-ndjson' };
   const latencies: number[] = [];
   let accepted = 0;

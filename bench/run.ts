@@ -9,6 +9,7 @@ import { messagingBenchmark } from './messaging.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
 import { streamsBenchmark } from './streams.js';
+import { webhooksBenchmark } from './webhooks.js';
 import { writeBenchmark } from './write.js';
 
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   ingest: ingestBenchmark,
   streams: streamsBenchmark,
   messaging: messagingBenchmark,
+  webhooks: webhooksBenchmark,
 };
 
 const names = process.argv.slice(2);

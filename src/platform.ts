@@ -137,6 +137,8 @@ export interface PlatformOptions {
   policyCatalog?: (catalog: Catalog) => Catalog;
   /** Log the API's requests (default: only when a logger is given). */
   logRequests?: boolean;
+  /** Pacing of webhook deliveries beyond what the command line sets (tests: short retries). */
+  webhookTiming?: AppOptions['webhookTiming'];
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
 }
@@ -262,6 +264,17 @@ export class Platform {
         ingestStore: storage.ingest,
         ingestSourceCheck: messagingSourceCheck(config),
         readyDetails: () => messaging?.readiness() ?? {},
+        webhookStore: storage.webhooks,
+        webhookTiming: {
+          retryMaxMs: config.webhookRetryMaxMs,
+          timeoutMs: config.webhookTimeoutMs,
+          ...options.webhookTiming,
+        },
+        webhookFailed: (webhook, error) =>
+          logger.warn(
+            { err: error, webhook },
+            'a webhook could not record its progress or read the journal; retrying',
+          ),
         streams: options.streams,
       });
       messaging = new Messaging(

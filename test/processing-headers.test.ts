@@ -221,6 +221,18 @@ function probeOf(method: string, url: string): Probe | null {
     case 'POST /api/2/ingest/specs/:specId/test':
     case 'POST /api/2/ingest/:specId':
       return withBody(JSON_TYPE, () => ({ id: 'x', v: 1 }));
+    case 'POST /api/2/webhooks':
+      return withBody(JSON_TYPE, () => ({
+        url: 'http://127.0.0.1:9/hook',
+        namespaces: ['hdr.none'],
+      }));
+    case 'PUT /api/2/webhooks/:id':
+      return withBody(JSON_TYPE, () => ({
+        url: 'http://127.0.0.1:9/hook',
+        namespaces: ['hdr.none'],
+      }));
+    case 'POST /api/2/webhooks/:id/pause':
+    case 'POST /api/2/webhooks/:id/resume':
     case 'POST /api/2/policies/:policyId/actions/activateTokenIntegration':
     case 'POST /api/2/policies/:policyId/actions/deactivateTokenIntegration':
     case 'POST /api/2/policies/:policyId/entries/:label/actions/activateTokenIntegration':

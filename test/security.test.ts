@@ -99,6 +99,7 @@ type Category =
   | 'policyAction'
   | 'identity'
   | 'ingest'
+  | 'webhook'
   | 'methodNotAllowed';
 
 /** Ordered: the first rule whose method and pattern match classifies a route. */
@@ -125,6 +126,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { methods: ['POST'], url: /^\/api\/2\/checkPermissions$/, category: 'permissions' },
   { url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate)(\/.*)?$/, category: 'identity' },
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
+  { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -702,6 +704,61 @@ function ingestVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/**
+ * Webhook routes: the one webhook there is belongs to the administrator, so nobody here sees,
+ * changes or lists it; a read-only token creates none, a token of another namespace none for this one.
+ */
+let adminWebhook = 'wh-unset';
+/** The administrator's webhook's URL: no answer to anyone else names it. */
+const ADMIN_HOOK_URL = 'http://127.0.0.1:9/SECRET-h00k';
+const WEBHOOK_BODY = { url: 'http://127.0.0.1:9/hook', namespaces: ['secure.ns'] };
+const webhookMissing = (): Expectation => ({
+  status: 404,
+  error: 'webhooks:webhook.notfound',
+  absent: [...ALL_MARKS, ADMIN_HOOK_URL],
+});
+const WEBHOOKS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/webhooks': {
+    expect: () => ({ status: 200, absent: [...ALL_MARKS, adminWebhook, ADMIN_HOOK_URL] }),
+  },
+  'POST /api/2/webhooks': {
+    body: () => WEBHOOK_BODY,
+    expect: (kind) =>
+      kind === 'readOnly'
+        ? readOnlyRefused
+        : kind === 'otherNamespace'
+          ? { status: 403, error: 'webhooks:webhook.forbidden', absent: ALL_MARKS }
+          : { status: 201, absent: ALL_MARKS },
+  },
+  'GET /api/2/webhooks/:id': { expect: webhookMissing },
+  'PUT /api/2/webhooks/:id': { body: () => WEBHOOK_BODY, expect: webhookMissing },
+  'DELETE /api/2/webhooks/:id': { expect: webhookMissing },
+  'POST /api/2/webhooks/:id/pause': { expect: webhookMissing },
+  'POST /api/2/webhooks/:id/resume': { expect: webhookMissing },
+  'GET /api/2/webhooks/:id/deliveries': { expect: webhookMissing },
+};
+
+function webhookVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const spec = WEBHOOKS[`${head ? 'GET' : route.method} ${route.url}`];
+  if (!spec)
+    throw new Error(
+      `Webhook route ${route.method} ${route.url} has no expectations: add it to WEBHOOKS in test/security.test.ts.`,
+    );
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, { ...targets, tokenId: adminWebhook }),
+      body: spec.body,
+      expect: (kind, full) => {
+        if (kind === 'rejected') return rejected;
+        const e = spec.expect(kind, full);
+        return head ? { status: e.status, absent: e.absent } : e;
+      },
+    },
+  ];
+}
+
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
   const spec = IDENTITY[`${head ? 'GET' : route.method} ${route.url}`];
@@ -759,6 +816,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   policyAction: policyActionVariants,
   identity: identityVariants,
   ingest: ingestVariants,
+  webhook: webhookVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -925,6 +983,13 @@ beforeAll(async () => {
     ['secure.ns', 'scratch.ns'],
   );
   expect(namespaces.statusCode, namespaces.body).toBe(204);
+
+  const hook = await request('POST', '/api/2/webhooks', f.admin, {
+    url: ADMIN_HOOK_URL,
+    namespaces: ['nowhere.ns'],
+  });
+  expect(hook.statusCode, hook.body).toBe(201);
+  adminWebhook = hook.json().id as string;
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,

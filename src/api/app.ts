@@ -30,6 +30,10 @@ import { registerIngestRoutes } from './routes/ingest-routes.js';
 import { IngestService, type IngestServiceOptions } from '../ingest/ingest-service.js';
 import type { IngestStore } from '../store/ingest-store.js';
 import type { JsonValue } from '../core/json.js';
+import type { WebhookStore } from '../store/webhook-store.js';
+import type { DeliveryTiming } from '../webhooks/webhook-dispatcher.js';
+import { WebhookService } from '../webhooks/webhook-service.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -74,6 +78,12 @@ export interface AppOptions {
   ingestSourceCheck?: IngestServiceOptions['checkSource'];
   /** More of `/ready`'s body: how the transports stand. */
   readyDetails?: () => Record<string, JsonValue>;
+  /** Where webhooks and their deliveries are kept; without it the webhook routes are absent. */
+  webhookStore?: WebhookStore;
+  /** Pacing of webhook deliveries (retry delays, timeouts, window): the command line and tests. */
+  webhookTiming?: Partial<DeliveryTiming>;
+  /** Told when a webhook cannot write its progress or read the journal. */
+  webhookFailed?: (webhookId: string, error: unknown) => void;
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
@@ -288,6 +298,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await ingest.load();
     ingestServices.set(app, ingest);
   }
+  const webhooks = options.webhookStore
+    ? new WebhookService({
+        store: options.webhookStore,
+        runtime,
+        guard: context.guard,
+        timing: options.webhookTiming,
+        attempted: (webhook, outcome) => metrics.webhookDeliveries.inc({ webhook, outcome }),
+        failed: options.webhookFailed,
+      })
+    : null;
+  if (webhooks) {
+    await webhooks.load();
+    metrics.observeWebhookBacklogs(() => webhooks.backlogs());
+    // Before the runtime and storage close (the platform closes the app first): progress is written.
+    app.addHook('onClose', () => webhooks.close());
+  }
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -306,6 +332,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerPolicyRoutes(api, context);
       registerIdentityRoutes(api, context);
       if (ingest) await registerIngestRoutes(api, ingest);
+      if (webhooks) registerWebhookRoutes(api, webhooks);
       api.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/2' },

@@ -1,4 +1,4 @@
-// Prometheus metrics: requests by route and status, latency, events appended, journal commits.
+// Prometheus metrics: requests by route and status, latency, events appended, journal commits, webhooks.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestMetrics } from './request-metrics.js';
 
@@ -43,6 +43,24 @@ export class Metrics {
     labelNames: ['spec', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'twinfold_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by webhook and outcome (delivered, failed and retried, dead)',
+    labelNames: ['webhook', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private webhookBacklogs: () => { webhook: string; backlog: number }[] = () => [];
+  readonly webhookBacklog = new Gauge({
+    name: 'twinfold_webhook_backlog',
+    help: 'Committed events a webhook has still to get through (delivered, dead-lettered or skipped)',
+    labelNames: ['webhook'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.webhookBacklog.reset();
+      for (const { webhook, backlog } of this.webhookBacklogs())
+        this.webhookBacklog.set({ webhook }, backlog);
+    },
+  });
   readonly twins = new Gauge({
     name: 'twinfold_twins',
     help: 'Live twins held by this node',
@@ -51,6 +69,11 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinfold_' });
+  }
+
+  /** Where the webhook backlog gauge reads its values when scraped. */
+  observeWebhookBacklogs(source: () => { webhook: string; backlog: number }[]): void {
+    this.webhookBacklogs = source;
   }
 
   /** One group commit: its latency and size, and its events counted as appended. */

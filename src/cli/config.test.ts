@@ -163,4 +163,20 @@ describe('serve configuration', () => {
     );
     expect(() => resolveConfig({ amqpUrl: 'rabbit' }, {})).toThrow(/--amqp-url .* amqp:\/\//);
   });
+
+  it('reads the webhook retry cap and timeout from flags or TWINFOLD_WEBHOOK_*, refusing bad values', () => {
+    expect(DEFAULTS).toMatchObject({ webhookRetryMaxMs: 300_000, webhookTimeoutMs: 10_000 });
+    const env = { TWINFOLD_WEBHOOK_RETRY_MAX_MS: '2000', TWINFOLD_WEBHOOK_TIMEOUT_MS: '500' };
+    expect(resolveConfig({}, env)).toMatchObject({
+      webhookRetryMaxMs: 2000,
+      webhookTimeoutMs: 500,
+    });
+    expect(resolveConfig({ webhookRetryMaxMs: '50' }, env).webhookRetryMaxMs).toBe(50);
+    expect(() => resolveConfig({ webhookRetryMaxMs: 'soon' }, {})).toThrow(
+      /--webhook-retry-max-ms \/ TWINFOLD_WEBHOOK_RETRY_MAX_MS must be a whole number/,
+    );
+    expect(() => resolveConfig({}, { TWINFOLD_WEBHOOK_TIMEOUT_MS: '10' })).toThrow(
+      /--webhook-timeout-ms \/ TWINFOLD_WEBHOOK_TIMEOUT_MS must be a whole number from 100/,
+    );
+  });
 });

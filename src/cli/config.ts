@@ -45,6 +45,10 @@ export interface ServeConfig {
   amqpUrl?: string;
   /** The subject prefix committed events are published under on NATS; unset = not published. */
   eventsNats?: string;
+  /** Longest delay between two attempts of a webhook delivery, in ms. */
+  webhookRetryMaxMs: number;
+  /** A webhook receiver that has not answered after this many ms has failed the attempt. */
+  webhookTimeoutMs: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -81,6 +85,8 @@ const ENV: Record<keyof ServeConfig, string> = {
   natsUrl: 'TWINFOLD_NATS_URL',
   amqpUrl: 'TWINFOLD_AMQP_URL',
   eventsNats: 'TWINFOLD_EVENTS_NATS',
+  webhookRetryMaxMs: 'TWINFOLD_WEBHOOK_RETRY_MAX_MS',
+  webhookTimeoutMs: 'TWINFOLD_WEBHOOK_TIMEOUT_MS',
 };
 
 /** The subject prefix of `--events-nats` given without one. */
@@ -106,6 +112,8 @@ export const DEFAULTS: ServeConfig = {
   accessTtlSeconds: 900,
   corsOrigin: [],
   defaultNamespace: 'org.eclipse.ditto',
+  webhookRetryMaxMs: 300_000,
+  webhookTimeoutMs: 10_000,
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -158,6 +166,24 @@ export function resolveConfig(
   const searchTimeout = pick('searchTimeoutMs');
   if (searchTimeout !== undefined) {
     config.searchTimeoutMs = integer('--search-timeout-ms', searchTimeout, 10, 600_000);
+  }
+  const retryMax = pick('webhookRetryMaxMs');
+  if (retryMax !== undefined) {
+    config.webhookRetryMaxMs = integer(
+      '--webhook-retry-max-ms / TWINFOLD_WEBHOOK_RETRY_MAX_MS',
+      retryMax,
+      10,
+      86_400_000,
+    );
+  }
+  const webhookTimeout = pick('webhookTimeoutMs');
+  if (webhookTimeout !== undefined) {
+    config.webhookTimeoutMs = integer(
+      '--webhook-timeout-ms / TWINFOLD_WEBHOOK_TIMEOUT_MS',
+      webhookTimeout,
+      100,
+      600_000,
+    );
   }
   const ttl = pick('accessTtlSeconds');
   if (ttl !== undefined) config.accessTtlSeconds = integer('--access-ttl-seconds', ttl, 10, 86_400);

@@ -100,6 +100,18 @@ program
   )
   .addOption(
     new Option(
+      '--webhook-retry-max-ms <ms>',
+      'longest delay between two attempts of a webhook delivery (TWINFOLD_WEBHOOK_RETRY_MAX_MS, default 300000)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--webhook-timeout-ms <ms>',
+      'a webhook receiver not answering within this fails the attempt (TWINFOLD_WEBHOOK_TIMEOUT_MS, default 10000)',
+    ),
+  )
+  .addOption(
+    new Option(
       '--access-ttl-seconds <n>',
       'lifetime of login JWTs (TWINFOLD_ACCESS_TTL_SECONDS, default 900)',
     ),

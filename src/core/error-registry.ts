@@ -843,6 +843,29 @@ export const errors = {
       `The dead letter with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
       'Check the ID; list dead letters with GET /api/2/ingest/deadletters.',
     ),
+  // --- webhooks ---
+  /** A webhook body that does not validate; `field` names the field at fault. */
+  webhookInvalid: (field: string, detail: string) =>
+    make(
+      'webhooks:webhook.invalid',
+      400,
+      `The webhook field '${field}' is invalid: ${detail}`,
+      'Send {"url", "filter"?, "extraFields"?, "namespaces"?, "events"?, "secret"?, "maxAttempts"?, "maxAgeHours"?} with the field fixed.',
+    ),
+  webhookNotFound: (id: string) =>
+    make(
+      'webhooks:webhook.notfound',
+      404,
+      `The webhook with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the ID; list the webhooks you may manage with GET /api/2/webhooks.',
+    ),
+  webhookForbidden: (detail: string) =>
+    make(
+      'webhooks:webhook.forbidden',
+      403,
+      `The webhook may not be managed by the requester: ${detail}`,
+      'Managing a webhook needs an administrator, or a token scoped to every namespace the webhook receives events of.',
+    ),
   // --- Ditto Protocol (WebSocket) and server-sent events ---
   /** Ditto's `ThingConflictException`: a create command for a thing that exists. */
   thingConflict: (thingId: string) =>

@@ -3,6 +3,7 @@ import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
 import type { TwinIndex } from './twin-index.js';
+import type { WebhookStore } from './webhook-store.js';
 
 /** The stores of one backend (SQLite files in the data directory, or one PostgreSQL database). */
 export interface Storage {
@@ -12,6 +13,8 @@ export interface Storage {
   catalog: Catalog;
   /** Ingest specs and dead letters. */
   ingest: IngestStore;
+  /** Webhooks, their positions and deliveries. */
+  webhooks: WebhookStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

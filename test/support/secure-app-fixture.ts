@@ -36,6 +36,8 @@ export interface SecureFixtureOptions {
   corsOrigin?: string[];
   /** Tuning of the WebSocket and event streams (small buffers for slow-consumer tests). */
   streams?: PlatformOptions['streams'];
+  /** Pacing of webhook deliveries (short retries). */
+  webhookTiming?: PlatformOptions['webhookTiming'];
 }
 
 export interface SecureFixture {
@@ -103,6 +105,7 @@ export async function createSecureFixture(
       failureDelay: options.failureDelay ?? (() => 0),
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
       streams: options.streams,
+      webhookTiming: options.webhookTiming,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

@@ -202,6 +202,21 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_spec ON dead_letters (spec_id, id);
 `,
   },
+  {
+    version: 6,
+    name: 'webhooks',
+    sql: `
+CREATE TABLE webhooks (id text COLLATE "C" PRIMARY KEY, position bigint NOT NULL, record text NOT NULL);
+CREATE TABLE webhook_deliveries (
+  webhook_id text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  state text NOT NULL,
+  record text NOT NULL,
+  PRIMARY KEY (webhook_id, seq)
+);
+CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (webhook_id, state, seq);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

@@ -15,6 +15,7 @@ import { PostgresJournal } from './postgres-journal.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
 import { PostgresTwinIndex } from './postgres-twin-index.js';
+import { PostgresWebhookStore } from './postgres-webhook-store.js';
 
 /** Where and how {@link openPostgresStorage} connects. */
 export interface PostgresStorageOptions {
@@ -119,6 +120,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const journal = await PostgresJournal.open(store, lock, options.commitOutcomeTimeoutMs);
     const catalog = new PostgresCatalog(store);
     const ingest = new PostgresIngestStore(store);
+    const webhooks = new PostgresWebhookStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -126,6 +128,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       journal,
       catalog,
       ingest,
+      webhooks,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -146,6 +149,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await index?.close().catch(() => undefined);
             await catalog.close();
             await ingest.close();
+            await webhooks.close();
             await journal.close();
           } finally {
             lock?.release();

@@ -7,6 +7,7 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
+import { SqliteWebhookStore } from './sqlite-webhook-store.js';
 
 /** Where {@link openSqliteStorage} keeps its files and how it writes them. */
 export interface SqliteStorageOptions {
@@ -68,6 +69,18 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let webhooks: SqliteWebhookStore;
+  try {
+    webhooks = open(
+      'webhook store',
+      () => new SqliteWebhookStore(join(options.dataDir, 'webhooks.db')),
+    );
+  } catch (error) {
+    await ingest.close();
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -75,6 +88,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     journal,
     catalog,
     ingest,
+    webhooks,
     async probe() {
       await journal.lastSeq();
     },
@@ -90,6 +104,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           index?.close();
           await catalog.close();
           await ingest.close();
+          await webhooks.close();
         } finally {
           await journal.close();
           lock.release();

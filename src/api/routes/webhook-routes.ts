@@ -1,0 +1,136 @@
+// Webhooks: /webhooks (list, create), /webhooks/{id} (read, replace, delete), pause, resume and the delivery log.
+import type { FastifyInstance } from 'fastify';
+import type { JsonValue } from '../../core/json.js';
+import type { DeliveryState } from '../../store/webhook-store.js';
+import { deliveryView, type WebhookService } from '../../webhooks/webhook-service.js';
+import { identityOf } from '../authentication.js';
+import { jsonBodyOf } from '../request-body.js';
+import { requestUrl, sendJson } from '../reply.js';
+
+const tags = ['Webhooks'];
+const params = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
+/** Routes that take no query parameters refuse any (400) rather than ignore them. */
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+
+export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookService): void {
+  api.get(
+    '/webhooks',
+    { schema: { tags, summary: 'The webhooks the requester may manage', querystring: noQuery } },
+    async (request, reply) => sendJson(reply, 200, webhooks.list(identityOf(request))),
+  );
+  api.post(
+    '/webhooks',
+    {
+      schema: {
+        tags,
+        summary:
+          'Create a webhook: every event committed from now on that it selects is POSTed to its url',
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const view = await webhooks.create(identityOf(request), jsonBodyOf(request));
+      reply.header('location', `${requestUrl(request)}/${String(view.id)}`);
+      return sendJson(reply, 201, view);
+    },
+  );
+  api.get(
+    '/webhooks/:id',
+    { schema: { tags, summary: 'One webhook', params, querystring: noQuery } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      return sendJson(reply, 200, webhooks.get(identityOf(request), id));
+    },
+  );
+  api.put(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags,
+        summary: "Replace a webhook's settings; delivery goes on from where it was",
+        params,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      return sendJson(
+        reply,
+        200,
+        await webhooks.replace(identityOf(request), id, jsonBodyOf(request)),
+      );
+    },
+  );
+  api.delete(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a webhook and its delivery log',
+        params,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      await webhooks.delete(identityOf(request), id);
+      return reply.code(204).send();
+    },
+  );
+  for (const action of ['pause', 'resume'] as const) {
+    api.post(
+      `/webhooks/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary:
+            action === 'pause'
+              ? 'Pause deliveries (events are kept and delivered after resume)'
+              : 'Resume deliveries from where they were paused',
+          params,
+          querystring: noQuery,
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        return sendJson(
+          reply,
+          200,
+          await webhooks.setPaused(identityOf(request), id, action === 'pause'),
+        );
+      },
+    );
+  }
+  api.get(
+    '/webhooks/:id/deliveries',
+    {
+      schema: {
+        tags,
+        summary:
+          'The delivery log: delivered, pending (being retried) and dead (dead-lettered) events, in event order, paged',
+        params,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: ['pending', 'delivered', 'dead'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'integer', minimum: 0, description: 'The cursor of the previous page' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const query = request.query as { state?: DeliveryState; limit: number; cursor?: number };
+      const items = await webhooks.deliveries(identityOf(request), id, {
+        state: query.state,
+        limit: query.limit,
+        afterSeq: query.cursor,
+      });
+      const body: Record<string, JsonValue> = { items: items.map(deliveryView) };
+      if (items.length === query.limit) body.cursor = items[items.length - 1].seq;
+      return sendJson(reply, 200, body);
+    },
+  );
+}
