@@ -1,6 +1,6 @@
 // Policies in memory, persisted in the catalog; compiled enforcers cached per subject set.
 import { errors } from '../core/error-registry.js';
-import type { Catalog } from '../store/catalog.js';
+import type { Catalog, PolicyHistoryPoint } from '../store/catalog.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
 import { normalisePolicy, type Policy, type PolicyEntry } from './policy-model.js';
 import { needsResolution, resolvePolicy } from './policy-resolution.js';
@@ -124,6 +124,25 @@ export class PolicyStore {
     // for nothing and is removed again on the next start.
     this.serially(() => this.catalog.putPolicy(record)).catch(() => undefined);
     return next;
+  }
+
+  /**
+   * The policy as it was at a revision or an instant, from the catalog's history; null when it
+   * did not exist then (or was deleted). Subjects expired by now are removed first, and every
+   * write so far is waited for, so the history holds what reads have seen.
+   */
+  async at(policyId: string, point: PolicyHistoryPoint): Promise<StoredPolicy | null> {
+    this.get(policyId);
+    await this.writes;
+    const record = await this.catalog.policyAt(policyId, point);
+    if (record === null || record.json === null) return null;
+    const { revision, created, modified } = record;
+    return {
+      policy: normalisePolicy(JSON.parse(record.json) as Policy),
+      revision,
+      created,
+      modified,
+    };
   }
 
   /** Runs catalog writes one after the other. */

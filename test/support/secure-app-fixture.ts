@@ -36,6 +36,9 @@ export interface SecureFixtureOptions {
   corsOrigin?: string[];
   /** Tuning of the WebSocket and event streams (small buffers for slow-consumer tests). */
   streams?: PlatformOptions['streams'];
+  /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
+  store?: string;
+  storeSchema?: string;
 }
 
 export interface SecureFixture {
@@ -93,6 +96,7 @@ export async function createSecureFixture(
       oidcAudience: options.oidc?.audience,
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
+      ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
     },
     {
       logger: pino({ level: 'silent' }),
