@@ -138,6 +138,8 @@ export interface PlatformOptions {
   logRequests?: boolean;
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
+  /** How often expired policy subjects are looked for and removed, in ms (default 1000). */
+  expirySweepMs?: number;
 }
 
 /**
@@ -206,6 +208,7 @@ export class Platform {
       const policies = new PolicyStore(
         options.policyCatalog?.(storage.catalog) ?? storage.catalog,
         now,
+        { subjectExpiryGranularityMs: config.subjectExpiryGranularity },
       );
       await policies.load();
       const keys = new SigningKeyRing(
@@ -258,6 +261,7 @@ export class Platform {
         ingestStore: storage.ingest,
         streams: options.streams,
       });
+      policies.startExpiryTimer(options.expirySweepMs);
       return new Platform(
         watch,
         config,
@@ -288,6 +292,7 @@ export class Platform {
   /** Stops accepting requests, drains those in flight, flushes the journal, closes storage. */
   async close(): Promise<void> {
     this.watch.stop();
+    this.policies.stopExpiryTimer();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

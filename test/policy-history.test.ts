@@ -40,6 +40,7 @@ for (const backend of selectedBackends()) {
       }
       fx = await createSecureFixture({
         now: () => clock,
+        subjectExpiryGranularity: 1000,
         ...(schema ? { store: schema.url, storeSchema: schema.schema } : {}),
       });
       alice = await fx.addUser('alice');

@@ -1,5 +1,6 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
 import { parseCorsOrigins } from '../api/cors.js';
+import { DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS, parseDuration } from '../auth/subject-expiry.js';
 import { isValidNamespace } from '../core/ids.js';
 import type { Durability } from '../store/journal.js';
 
@@ -39,6 +40,8 @@ export interface ServeConfig {
   corsOrigin: string[];
   /** The namespace of things created by `POST /api/2/things` without one. */
   defaultNamespace: string;
+  /** Ditto's `policies.subject-expiry.granularity` in ms: subject expiries round up to it. */
+  subjectExpiryGranularity: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -72,6 +75,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   metricsToken: 'TWINFOLD_METRICS_TOKEN',
   corsOrigin: 'TWINFOLD_CORS_ORIGIN',
   defaultNamespace: 'TWINFOLD_DEFAULT_NAMESPACE',
+  subjectExpiryGranularity: 'TWINFOLD_SUBJECT_EXPIRY_GRANULARITY',
 };
 
 export const DEFAULTS: ServeConfig = {
@@ -94,6 +98,7 @@ export const DEFAULTS: ServeConfig = {
   accessTtlSeconds: 900,
   corsOrigin: [],
   defaultNamespace: 'org.eclipse.ditto',
+  subjectExpiryGranularity: DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS,
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -182,6 +187,16 @@ export function resolveConfig(
       );
     }
     config.defaultNamespace = namespace;
+  }
+  const granularity = pick('subjectExpiryGranularity');
+  if (granularity !== undefined) {
+    const ms = parseDuration(granularity);
+    if (ms === null || ms > 366 * 86_400_000) {
+      throw new ConfigError(
+        `--subject-expiry-granularity must be a duration like 1s, 30s, 5m, 1h or 1d (0 = no rounding), got '${granularity}'.`,
+      );
+    }
+    config.subjectExpiryGranularity = ms;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

@@ -275,9 +275,10 @@ export class PolicyEditing {
       }
     }
     this.assertImportsReadable(identity, target, policy);
-    const { revision } = await this.store(target, policy, enforcer);
-    const after = (getAt(policyToJson(policy), target.segments) ??
-      defaultOf(target, policyToJson(policy))) as JsonValue;
+    // The policy as stored: expiries rounded up to the configured granularity.
+    const { revision, policy: written } = await this.store(target, policy, enforcer);
+    const after = (getAt(policyToJson(written), target.segments) ??
+      defaultOf(target, policyToJson(written))) as JsonValue;
     const reader = identity.admin
       ? null
       : this.policies.enforcer(target.policyId, identity.subjects);
@@ -289,7 +290,7 @@ export class PolicyEditing {
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
     result.value =
-      part === 'policy' ? withImports(target.policyId, policyToJson(policy), null) : seen;
+      part === 'policy' ? withImports(target.policyId, policyToJson(written), null) : seen;
     return result;
   }
 

@@ -36,6 +36,10 @@ export interface SecureFixtureOptions {
   corsOrigin?: string[];
   /** Tuning of the WebSocket and event streams (small buffers for slow-consumer tests). */
   streams?: PlatformOptions['streams'];
+  /** Ditto's subject expiry granularity in ms (default the configuration's, 1 h). */
+  subjectExpiryGranularity?: number;
+  /** How often expired subjects are removed, in ms (default 1000). */
+  expirySweepMs?: number;
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
@@ -97,6 +101,9 @@ export async function createSecureFixture(
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
       ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
+      ...(options.subjectExpiryGranularity === undefined
+        ? {}
+        : { subjectExpiryGranularity: options.subjectExpiryGranularity }),
     },
     {
       logger: pino({ level: 'silent' }),
@@ -107,6 +114,7 @@ export async function createSecureFixture(
       failureDelay: options.failureDelay ?? (() => 0),
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
       streams: options.streams,
+      expirySweepMs: options.expirySweepMs,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;
