@@ -116,6 +116,7 @@ export class PolicyStore {
   /** Policies with a subject that expires: what the expiry timer looks at. */
   private readonly expiring = new Set<string>();
   private readonly removalListeners: ((removal: SubjectsRemoved) => void)[] = [];
+  private readonly tickListeners: (() => void)[] = [];
   private expiryTimer: NodeJS.Timeout | null = null;
   /** Largest policy JSON in bytes. */
   readonly maxBytes: number;
@@ -137,6 +138,16 @@ export class PolicyStore {
   /** Calls `listener` with the subjects each new revision (or deletion) of a policy takes out. */
   onSubjectsRemoved(listener: (removal: SubjectsRemoved) => void): void {
     this.removalListeners.push(listener);
+  }
+
+  /** Calls `listener` on every tick of the expiry timer, after expired subjects are removed. */
+  onTick(listener: () => void): void {
+    this.tickListeners.push(listener);
+  }
+
+  /** The store's clock (epoch ms). */
+  time(): number {
+    return this.now();
   }
 
   private announceRemoval(removal: SubjectsRemoved): void {
@@ -163,7 +174,16 @@ export class PolicyStore {
    */
   startExpiryTimer(intervalMs = 1000): void {
     this.stopExpiryTimer();
-    this.expiryTimer = setInterval(() => this.removeAllExpired(), intervalMs);
+    this.expiryTimer = setInterval(() => {
+      this.removeAllExpired();
+      for (const listener of this.tickListeners) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure must not stop the timer.
+        }
+      }
+    }, intervalMs);
     this.expiryTimer.unref();
   }
 
