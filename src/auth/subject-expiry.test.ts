@@ -40,7 +40,7 @@ describe('subject expiry rounding', () => {
     expect(roundUpDuration('1500ms', 1000)).toBe('2000ms');
   });
 
-  it('rewrites only what rounding changes, and returns the same policy when nothing does', () => {
+  it("writes expiries in Ditto's form, and returns the same policy when nothing changes", () => {
     const policy: Policy = {
       policyId: 'ns:p',
       imports: {},
@@ -52,7 +52,7 @@ describe('subject expiry rounding', () => {
               expiry: '2030-03-04T10:20:00Z',
               announcement: { beforeExpiry: '90s' },
             },
-            'user:b': { type: 'user', expiry: '2030-03-04T11:00:00Z' },
+            'user:b': { type: 'user', expiry: '2030-03-04T13:00:00.000+02:00' },
             'user:c': { type: 'user' },
           },
           resources: {},

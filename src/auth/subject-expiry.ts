@@ -61,9 +61,10 @@ export function instantString(at: number): string {
 }
 
 /**
- * `policy` with every subject's expiry rounded up to the granularity, and every announcement's
- * `beforeExpiry` rounded up to the announcement granularity (kept in its own unit, as Ditto does);
- * values that need no rounding are kept as written. The same object when nothing changes.
+ * `policy` with every subject's expiry rounded up to the granularity and written as Ditto writes
+ * an instant (`2030-01-01T10:00:00Z`, in UTC), and every announcement's `beforeExpiry` rounded up
+ * to the announcement granularity (kept in its own unit, as Ditto does). The same object when
+ * nothing changes.
  */
 export function withRoundedExpiries(
   policy: Policy,
@@ -78,8 +79,8 @@ export function withRoundedExpiries(
       let next = subject;
       if (subject.expiry !== undefined) {
         const at = Date.parse(subject.expiry);
-        const rounded = roundUpExpiry(at, granularityMs);
-        if (rounded !== at) next = { ...next, expiry: instantString(rounded) };
+        const written = instantString(roundUpExpiry(at, granularityMs));
+        if (written !== subject.expiry) next = { ...next, expiry: written };
       }
       const before = subject.announcement?.beforeExpiry;
       if (before !== undefined) {
