@@ -67,7 +67,7 @@ export interface RemovedSubject {
   reason: 'expired' | 'deleted';
 }
 
-/** Subjects a new revision of a policy no longer has (null revision: the policy was deleted). */
+/** The subjects a new revision of a policy no longer has (after its deletion: all of them). */
 export interface SubjectsRemoved {
   policyId: string;
   revision: number;
