@@ -141,6 +141,8 @@ export interface PlatformOptions {
   webhookTiming?: AppOptions['webhookTiming'];
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
+  /** How often expired policy subjects are looked for and removed, in ms (default 1000). */
+  expirySweepMs?: number;
 }
 
 /**
@@ -211,6 +213,7 @@ export class Platform {
       const policies = new PolicyStore(
         options.policyCatalog?.(storage.catalog) ?? storage.catalog,
         now,
+        { subjectExpiryGranularityMs: config.subjectExpiryGranularity },
       );
       await policies.load();
       const keys = new SigningKeyRing(
@@ -284,6 +287,7 @@ export class Platform {
         logger,
       );
       messaging.start();
+      policies.startExpiryTimer(options.expirySweepMs);
       return new Platform(
         watch,
         config,
@@ -317,6 +321,7 @@ export class Platform {
     this.watch.stop();
     // Transports first: what they received is settled while the runtime still takes it.
     await this.messaging.close();
+    this.policies.stopExpiryTimer();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

@@ -42,7 +42,15 @@ async function addUser(username: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'twinfold-ditto-client-'));
-  server = await startServerProcess(['--data', dir, '--mqtt-port', '0']);
+  // Expiries round up to the next second (Ditto's default, the next hour, is too long to wait for).
+  server = await startServerProcess([
+    '--data',
+    dir,
+    '--mqtt-port',
+    '0',
+    '--subject-expiry-granularity',
+    '1s',
+  ]);
   await addUser('alice');
   await addUser('bob');
 });
@@ -267,18 +275,27 @@ describe('Eclipse Ditto JavaScript client', () => {
       })
       .catch((error: unknown) => error as { status: number; body: { error: string } });
     expect(past).toMatchObject({ status: 400, body: { error: 'policies:subjectexpiry.invalid' } });
-    const expiry = new Date(Date.now() + 2500).toISOString();
+    const asked = new Date(Date.now() + 2500);
     await requests.fetchPutRequest({
       verb: 'PUT',
       id: 'org.ditto:roles',
       path: 'entries/owner/subjects/user:bob',
-      payload: { type: 'user', expiry },
+      payload: { type: 'user', expiry: asked.toISOString() },
       parser: (o: object) => o,
     });
     expect(await bobReads()).toBe(200);
     const subject = (await policies.getSubject('org.ditto:roles', 'owner', 'user:bob')).toObject();
     expect(subject).toEqual({ type: 'user' });
-    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiry) - Date.now() + 200));
+    // The expiry as stored: rounded up to the next full second, in Ditto's form.
+    const stored = (await requests.fetchJsonRequest({
+      verb: 'GET',
+      id: 'org.ditto:roles',
+      path: 'entries/owner/subjects/user:bob',
+      parser: (o: object) => o,
+    })) as { expiry: string };
+    const rounded = Math.ceil(asked.getTime() / 1000) * 1000;
+    expect(stored.expiry).toBe(new Date(rounded).toISOString().replace('.000Z', 'Z'));
+    await new Promise((resolve) => setTimeout(resolve, rounded - Date.now() + 200));
     expect(await bobReads()).toBe(404);
     // Bob's expired subject was removed from the policy itself.
     const subjects = await requests.fetchJsonRequest({

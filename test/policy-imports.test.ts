@@ -661,23 +661,6 @@ describe('policy model - namespaces, fields, history headers, actions', () => {
     expectError(await get('/policies/fld:p/entries?fields=owner', alice), 400, 'parameter.invalid');
   });
 
-  it('the history headers are refused on policies (they are not journaled)', async () => {
-    await put('/policies/his:p', alice, { entries: { owner: ownerEntry(ALICE) } });
-    for (const [name, value] of [
-      ['at-historical-revision', '1'],
-      ['at-historical-timestamp', '2030-01-01T00:00:00Z'],
-    ]) {
-      const header = await fx.request({
-        method: 'GET',
-        url: '/api/2/policies/his:p',
-        headers: { authorization: alice, [name]: value },
-      });
-      expectError(header, 400, 'policies:history.notsupported');
-      const query = await get(`/policies/his:p/entries?${name}=${value}`, alice);
-      expectError(query, 400, 'policies:history.notsupported');
-    }
-  });
-
   it('token integration actions are refused with 400, and a hidden policy stays a 404', async () => {
     await put('/policies/act:p', alice, { entries: { owner: ownerEntry(ALICE) } });
     for (const path of [

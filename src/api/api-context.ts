@@ -12,6 +12,7 @@ import type { TwinRuntime } from '../runtime/twin-runtime.js';
 import { PermissionChecks } from '../services/permission-check.js';
 import { PolicyEditing } from '../services/policy-editing.js';
 import { PolicyUsage } from '../services/policy-usage.js';
+import { SubjectAnnouncements } from '../services/subject-announcements.js';
 import { ThingCreation } from '../services/thing-creation.js';
 import { ThingIncarnations } from '../services/thing-incarnations.js';
 
@@ -22,6 +23,8 @@ export interface AccessServices {
   policyEditing: PolicyEditing;
   permissionChecks: PermissionChecks;
   incarnations: ThingIncarnations;
+  /** Ditto's policy announcements (subjectDeletion) for WebSocket subscribers. */
+  announcements: SubjectAnnouncements;
 }
 
 export interface ApiContext extends AccessServices {
@@ -70,5 +73,6 @@ export function accessServices(
     policyEditing,
     permissionChecks: new PermissionChecks(runtime, policies),
     incarnations: new ThingIncarnations(runtime),
+    announcements: new SubjectAnnouncements(policies),
   };
 }

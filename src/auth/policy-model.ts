@@ -18,7 +18,7 @@ export type ImportableType = (typeof IMPORTABLE_TYPES)[number];
 export const ALLOWED_ADDITIONS = ['subjects', 'resources', 'namespaces'] as const;
 export type AllowedAddition = (typeof ALLOWED_ADDITIONS)[number];
 
-/** Ditto's subject announcement settings: stored and returned (see the README for delivery). */
+/** Ditto's subject announcement settings (delivered by `subject-announcements.ts`). */
 export interface SubjectAnnouncement {
   beforeExpiry?: string;
   whenDeleted?: boolean;
@@ -135,7 +135,7 @@ export function parseSubjects(value: JsonValue, label: string): PolicyEntry['sub
   return subjects;
 }
 
-const DURATION = /^[1-9]\d{0,8}[hms]$/;
+const DURATION = /^[1-9]\d{0,8}(ms|[hms])$/;
 
 function parseAnnouncement(value: JsonValue, id: string): SubjectAnnouncement {
   const where = `The announcement of subject '${id}'`;
@@ -145,7 +145,7 @@ function parseAnnouncement(value: JsonValue, id: string): SubjectAnnouncement {
     if (key === 'beforeExpiry' || key === 'randomizationInterval') {
       if (typeof field !== 'string' || !DURATION.test(field))
         throw errors.policyInvalid(
-          `${where}: ${key} must be a positive duration like "5m", "30s" or "1h".`,
+          `${where}: ${key} must be a positive duration like "500ms", "30s", "5m" or "1h".`,
         );
       result[key] = field;
     } else if (key === 'whenDeleted') {

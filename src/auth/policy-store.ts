@@ -1,9 +1,19 @@
 // Policies in memory, persisted in the catalog; compiled enforcers cached per subject set.
 import { errors } from '../core/error-registry.js';
-import type { Catalog } from '../store/catalog.js';
+import type { Catalog, PolicyHistoryPoint } from '../store/catalog.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
-import { normalisePolicy, type Policy, type PolicyEntry } from './policy-model.js';
+import {
+  normalisePolicy,
+  type Policy,
+  type PolicyEntry,
+  type PolicySubject,
+} from './policy-model.js';
 import { needsResolution, resolvePolicy } from './policy-resolution.js';
+import {
+  DEFAULT_ANNOUNCEMENT_GRANULARITY_MS,
+  DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS,
+  withRoundedExpiries,
+} from './subject-expiry.js';
 
 export interface StoredPolicy {
   policy: Policy;
@@ -49,6 +59,45 @@ function withoutExpired(policy: Policy, now: number): Policy {
   return { ...policy, entries };
 }
 
+/** One subject taken out of a policy: because its expiry passed, or by a write or a deletion. */
+export interface RemovedSubject {
+  label: string;
+  subjectId: string;
+  subject: PolicySubject;
+  reason: 'expired' | 'deleted';
+}
+
+/** The subjects a new revision of a policy no longer has (after its deletion: all of them). */
+export interface SubjectsRemoved {
+  policyId: string;
+  revision: number;
+  removed: RemovedSubject[];
+}
+
+export interface PolicyStoreOptions {
+  /** Largest policy JSON in bytes. */
+  maxBytes?: number;
+  /** Ditto's `subject-expiry-granularity`: expiries round up to it (default 1 h; 0 = as given). */
+  subjectExpiryGranularityMs?: number;
+  /** Ditto's `subject-deletion-announcement-granularity` for `beforeExpiry` (default 1 min). */
+  announcementGranularityMs?: number;
+}
+
+/** Subjects of `before` that `after` (null: none) lacks, by entry. */
+function removedSubjects(
+  before: Policy,
+  after: Policy | null,
+  reason: RemovedSubject['reason'],
+): RemovedSubject[] {
+  const removed: RemovedSubject[] = [];
+  for (const [label, entry] of Object.entries(before.entries)) {
+    const kept = after?.entries[label]?.subjects ?? {};
+    for (const [subjectId, subject] of Object.entries(entry.subjects))
+      if (!(subjectId in kept)) removed.push({ label, subjectId, subject, reason });
+  }
+  return removed;
+}
+
 /** Compiled enforcers kept per policy revision (one per distinct set of requesting subjects). */
 const ENFORCERS_PER_POLICY = 1_000;
 const DEFAULT_MAX_POLICY_BYTES = 100 * 1024;
@@ -64,12 +113,110 @@ export class PolicyStore {
   /** Policies being deleted: they still govern their things, but no thing may take them on. */
   private readonly deleting = new Set<string>();
 
+  /** Policies with a subject that expires: what the expiry timer looks at. */
+  private readonly expiring = new Set<string>();
+  private readonly removalListeners: ((removal: SubjectsRemoved) => void)[] = [];
+  private readonly tickListeners: (() => void)[] = [];
+  private expiryTimer: NodeJS.Timeout | null = null;
+  /** Largest policy JSON in bytes. */
+  readonly maxBytes: number;
+  private readonly granularityMs: number;
+  private readonly announcementGranularityMs: number;
+
   constructor(
     private readonly catalog: Catalog,
     private readonly now: () => number = Date.now,
-    /** Largest policy JSON in bytes. */
-    readonly maxBytes = DEFAULT_MAX_POLICY_BYTES,
-  ) {}
+    options: PolicyStoreOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_POLICY_BYTES;
+    this.granularityMs =
+      options.subjectExpiryGranularityMs ?? DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS;
+    this.announcementGranularityMs =
+      options.announcementGranularityMs ?? DEFAULT_ANNOUNCEMENT_GRANULARITY_MS;
+  }
+
+  /** Calls `listener` with the subjects each new revision (or deletion) of a policy takes out. */
+  onSubjectsRemoved(listener: (removal: SubjectsRemoved) => void): void {
+    this.removalListeners.push(listener);
+  }
+
+  /** Calls `listener` on every tick of the expiry timer, after expired subjects are removed. */
+  onTick(listener: () => void): void {
+    this.tickListeners.push(listener);
+  }
+
+  /** The store's clock (epoch ms). */
+  time(): number {
+    return this.now();
+  }
+
+  private announceRemoval(removal: SubjectsRemoved): void {
+    if (removal.removed.length === 0) return;
+    for (const listener of this.removalListeners) {
+      try {
+        listener(removal);
+      } catch {
+        // A listener's failure is its own: the policy change stands.
+      }
+    }
+  }
+
+  /** Keeps `expiring` in step with a policy's current revision (null: deleted). */
+  private track(policyId: string, stored: StoredPolicy | null): void {
+    if (stored && stored.nextExpiry !== undefined && stored.nextExpiry !== Infinity)
+      this.expiring.add(policyId);
+    else this.expiring.delete(policyId);
+  }
+
+  /**
+   * Removes expired subjects every `intervalMs` (as Ditto deletes them at their expiry, not only
+   * when the policy is next used): each removal is a new revision, written and announced.
+   */
+  startExpiryTimer(intervalMs = 1000): void {
+    this.stopExpiryTimer();
+    this.expiryTimer = setInterval(() => {
+      this.removeAllExpired();
+      for (const listener of this.tickListeners) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure must not stop the timer.
+        }
+      }
+    }, intervalMs);
+    this.expiryTimer.unref();
+  }
+
+  stopExpiryTimer(): void {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
+  /** Removes the subjects expired by now from every policy; returns how many policies changed. */
+  removeAllExpired(): number {
+    const now = this.now();
+    let changed = 0;
+    for (const policyId of [...this.expiring]) {
+      const stored = this.policies.get(policyId);
+      if (!stored) {
+        this.expiring.delete(policyId);
+        continue;
+      }
+      if ((stored.nextExpiry ?? Infinity) <= now) {
+        this.removeExpired(stored, now);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** The current policies with a subject that expires (for announcements before expiry). */
+  *withExpiringSubjects(): Iterable<StoredPolicy> {
+    for (const policyId of this.expiring) {
+      const stored = this.policies.get(policyId);
+      if (stored) yield stored;
+    }
+  }
 
   async load(): Promise<number> {
     for (const record of await this.catalog.listPolicies()) {
@@ -79,13 +226,9 @@ export class PolicyStore {
       }
       const { revision, created, modified } = record;
       const policy = normalisePolicy(JSON.parse(record.json) as Policy);
-      this.policies.set(record.policyId, {
-        policy,
-        revision,
-        created,
-        modified,
-        nextExpiry: firstExpiry(policy),
-      });
+      const stored = { policy, revision, created, modified, nextExpiry: firstExpiry(policy) };
+      this.policies.set(record.policyId, stored);
+      this.track(record.policyId, stored);
     }
     return this.policies.size;
   }
@@ -113,6 +256,7 @@ export class PolicyStore {
       nextExpiry: firstExpiry(policy),
     };
     this.policies.set(policy.policyId, next);
+    this.track(policy.policyId, next);
     const record = {
       policyId: policy.policyId,
       revision: next.revision,
@@ -123,7 +267,31 @@ export class PolicyStore {
     // Nothing waits for this write; a failure leaves the expired subject on disk, where it counts
     // for nothing and is removed again on the next start.
     this.serially(() => this.catalog.putPolicy(record)).catch(() => undefined);
+    this.announceRemoval({
+      policyId: policy.policyId,
+      revision: next.revision,
+      removed: removedSubjects(stored.policy, policy, 'expired'),
+    });
     return next;
+  }
+
+  /**
+   * The policy as it was at a revision or an instant, from the catalog's history; null when it
+   * did not exist then (or was deleted). Subjects expired by now are removed first, and every
+   * write so far is waited for, so the history holds what reads have seen.
+   */
+  async at(policyId: string, point: PolicyHistoryPoint): Promise<StoredPolicy | null> {
+    this.get(policyId);
+    await this.writes;
+    const record = await this.catalog.policyAt(policyId, point);
+    if (record === null || record.json === null) return null;
+    const { revision, created, modified } = record;
+    return {
+      policy: normalisePolicy(JSON.parse(record.json) as Policy),
+      revision,
+      created,
+      modified,
+    };
   }
 
   /** Runs catalog writes one after the other. */
@@ -208,7 +376,9 @@ export class PolicyStore {
   }
 
   /** Creates or replaces a policy; refuses one that would lock everybody out of it. */
-  async put(policy: Policy): Promise<{ created: boolean; revision: number }> {
+  async put(given: Policy): Promise<{ created: boolean; revision: number; policy: Policy }> {
+    // As Ditto: expiries round up to the granularity first, and only then must lie ahead.
+    const policy = withRoundedExpiries(given, this.granularityMs, this.announcementGranularityMs);
     assertNotLockedOut(policy);
     assertNoPastExpiry(policy, this.now());
     const json = JSON.stringify(policy);
@@ -233,8 +403,15 @@ export class PolicyStore {
         json,
       });
       this.policies.set(policy.policyId, stored);
+      this.track(policy.policyId, stored);
       this.deletedRevisions.delete(policy.policyId);
-      return { created: !existing, revision };
+      if (existing)
+        this.announceRemoval({
+          policyId: policy.policyId,
+          revision,
+          removed: removedSubjects(existing.policy, policy, 'deleted'),
+        });
+      return { created: !existing, revision, policy };
     });
   }
 
@@ -265,7 +442,13 @@ export class PolicyStore {
           json: null,
         });
         this.policies.delete(policyId);
+        this.track(policyId, null);
         this.deletedRevisions.set(policyId, revision);
+        this.announceRemoval({
+          policyId,
+          revision,
+          removed: removedSubjects(existing.policy, null, 'deleted'),
+        });
       });
     } finally {
       this.deleting.delete(policyId);

@@ -179,4 +179,18 @@ describe('serve configuration', () => {
       /--webhook-timeout-ms \/ TWINFOLD_WEBHOOK_TIMEOUT_MS must be a whole number from 100/,
     );
   });
+
+  it('reads the subject expiry granularity (Ditto default 1h) from its flag or TWINFOLD_SUBJECT_EXPIRY_GRANULARITY', () => {
+    expect(resolveConfig({}, {}).subjectExpiryGranularity).toBe(3_600_000);
+    const env = { TWINFOLD_SUBJECT_EXPIRY_GRANULARITY: '10s' };
+    expect(resolveConfig({}, env).subjectExpiryGranularity).toBe(10_000);
+    expect(resolveConfig({ subjectExpiryGranularity: '1d' }, env).subjectExpiryGranularity).toBe(
+      86_400_000,
+    );
+    expect(resolveConfig({ subjectExpiryGranularity: '0' }, {}).subjectExpiryGranularity).toBe(0);
+    for (const bad of ['1 hour', '-1s', '5w', ''])
+      expect(() => resolveConfig({ subjectExpiryGranularity: bad }, {})).toThrow(
+        /--subject-expiry-granularity must be a duration/,
+      );
+  });
 });

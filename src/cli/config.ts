@@ -1,5 +1,6 @@
 // Resolves `twinfold serve` settings from flags, then environment variables, then defaults.
 import { parseCorsOrigins } from '../api/cors.js';
+import { DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS, parseDuration } from '../auth/subject-expiry.js';
 import { isValidNamespace } from '../core/ids.js';
 import type { Durability } from '../store/journal.js';
 
@@ -49,6 +50,8 @@ export interface ServeConfig {
   webhookRetryMaxMs: number;
   /** A webhook receiver that has not answered after this many ms has failed the attempt. */
   webhookTimeoutMs: number;
+  /** Ditto's `policies.subject-expiry.granularity` in ms: subject expiries round up to it. */
+  subjectExpiryGranularity: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean>>;
@@ -87,6 +90,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   eventsNats: 'TWINFOLD_EVENTS_NATS',
   webhookRetryMaxMs: 'TWINFOLD_WEBHOOK_RETRY_MAX_MS',
   webhookTimeoutMs: 'TWINFOLD_WEBHOOK_TIMEOUT_MS',
+  subjectExpiryGranularity: 'TWINFOLD_SUBJECT_EXPIRY_GRANULARITY',
 };
 
 /** The subject prefix of `--events-nats` given without one. */
@@ -114,6 +118,7 @@ export const DEFAULTS: ServeConfig = {
   defaultNamespace: 'org.eclipse.ditto',
   webhookRetryMaxMs: 300_000,
   webhookTimeoutMs: 10_000,
+  subjectExpiryGranularity: DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS,
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -220,6 +225,16 @@ export function resolveConfig(
       );
     }
     config.defaultNamespace = namespace;
+  }
+  const granularity = pick('subjectExpiryGranularity');
+  if (granularity !== undefined) {
+    const ms = parseDuration(granularity);
+    if (ms === null || ms > 366 * 86_400_000) {
+      throw new ConfigError(
+        `--subject-expiry-granularity must be a duration like 1s, 30s, 5m, 1h or 1d (0 = no rounding), got '${granularity}'.`,
+      );
+    }
+    config.subjectExpiryGranularity = ms;
   }
   config.host = pick('host') ?? config.host;
   config.data = pick('data') ?? config.data;

@@ -112,6 +112,12 @@ program
   )
   .addOption(
     new Option(
+      '--subject-expiry-granularity <duration>',
+      "policy subject expiries round up to this, as Ditto's policies.subject-expiry.granularity, 0 = not at all (TWINFOLD_SUBJECT_EXPIRY_GRANULARITY, default 1h)",
+    ),
+  )
+  .addOption(
+    new Option(
       '--access-ttl-seconds <n>',
       'lifetime of login JWTs (TWINFOLD_ACCESS_TTL_SECONDS, default 900)',
     ),

@@ -7,6 +7,7 @@ import { TwinfoldError } from './errors.js';
 /** Placeholder arguments of the factories whose arguments are not strings or numbers. */
 const SPECIAL_ARGS: Record<string, unknown[]> = {
   historyNotFoundAt: ['ns:x', { revision: 3 }],
+  policyHistoryNotFoundAt: ['ns:x', { timestamp: 0 }],
   policyInUse: ['ns:p', ['ns:a', 'ns:b'], true],
 };
 

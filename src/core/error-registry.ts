@@ -727,12 +727,17 @@ export const errors = {
       `The Policy with ID '${policyId}' could not be deleted as ${count} other ${count === 1 ? 'Policy imports' : 'Policies import'} it.`,
       'Remove the imports of this Policy from the importing Policies first (DELETE /policies/{policyId}/imports/{importedPolicyId}).',
     ),
-  policyHistoryUnsupported: (header: string) =>
+  /** A policy at a revision or timestamp that does not exist, or that the requester may not see. */
+  policyHistoryNotFoundAt: (policyId: string, at: { revision: number } | { timestamp: number }) =>
     make(
-      'policies:history.notsupported',
-      400,
-      `The header or parameter '${header}' is not supported for policies.`,
-      'Twinfold keeps the history of things, not of policies: only the current policy can be retrieved.',
+      'policies:policy.history.notfound',
+      404,
+      `The Policy with ID '${policyId}' at ${
+        'revision' in at
+          ? `revision '${at.revision}'`
+          : `timestamp '${new Date(at.timestamp).toISOString()}'`
+      } could not be found or requester had insufficient permissions to access it.`,
+      'Check if the ID of your requested Policy was correct, you have sufficient permissions and ensure that the asked for revision/timestamp does not exceed the history-retention-duration.',
     ),
   policyActionFailed: (action: string, detail: string) =>
     make('policies:action.failed', 400, `Failed to execute action '${action}'.`, detail),

@@ -12,6 +12,7 @@ import { deleteAt, getAt, setAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { namespaceOf } from '../core/thing.js';
+import type { PolicyHistoryPoint } from '../store/catalog.js';
 import type { PolicyUsage } from './policy-usage.js';
 
 export type PolicyPart =
@@ -148,15 +149,44 @@ export class PolicyEditing {
     };
   }
 
+  /**
+   * A policy part as it was at a revision or an instant (Ditto's history headers). As for things,
+   * the past is guarded by the policy of today: who may not read the part now, or a policy that is
+   * gone (but for administrators), gets Ditto's `policies:policy.history.notfound`, as does a
+   * revision that never was; a part missing from a past revision is named as it was then.
+   */
+  async readAt(
+    identity: Identity,
+    target: PolicyTarget,
+    at: PolicyHistoryPoint,
+    preconditions: Preconditions,
+  ): Promise<{ value: JsonValue; etag: string; meta: PolicyMeta }> {
+    const { stored, enforcer } = this.access(identity, target);
+    const hidden = () => errors.policyHistoryNotFoundAt(target.policyId, at);
+    if (!identity.admin && (!stored || !enforcer?.hasPartial('policy', target.segments, 'READ')))
+      throw hidden();
+    const past = await this.policies.at(target.policyId, at);
+    if (!past) throw hidden();
+    const json = policyToJson(past.policy);
+    const full = getAt(json, target.segments) ?? defaultOf(target, json);
+    const value = full === undefined ? undefined : this.visible(enforcer, target, full);
+    if (value === undefined) throw this.missing(enforcer, target, json);
+    const etag = tagOf(target, value, past.revision);
+    checkPreconditions(preconditions, etag, 'read', 'Policy');
+    return {
+      value:
+        target.part === 'policy' && isJsonObject(value)
+          ? withImports(target.policyId, value, enforcer)
+          : value,
+      etag,
+      meta: metaOf(past),
+    };
+  }
+
   /** The revision and times of a readable policy (for `fields`). */
   meta(policyId: string): PolicyMeta | null {
     const stored = this.policies.get(policyId);
-    if (!stored) return null;
-    return {
-      _revision: stored.revision,
-      _created: new Date(stored.created).toISOString(),
-      _modified: new Date(stored.modified).toISOString(),
-    };
+    return stored ? metaOf(stored) : null;
   }
 
   /**
@@ -245,9 +275,10 @@ export class PolicyEditing {
       }
     }
     this.assertImportsReadable(identity, target, policy);
-    const { revision } = await this.store(target, policy, enforcer);
-    const after = (getAt(policyToJson(policy), target.segments) ??
-      defaultOf(target, policyToJson(policy))) as JsonValue;
+    // The policy as stored: expiries rounded up to the configured granularity.
+    const { revision, policy: written } = await this.store(target, policy, enforcer);
+    const after = (getAt(policyToJson(written), target.segments) ??
+      defaultOf(target, policyToJson(written))) as JsonValue;
     const reader = identity.admin
       ? null
       : this.policies.enforcer(target.policyId, identity.subjects);
@@ -259,7 +290,7 @@ export class PolicyEditing {
     if (seen === undefined) return result;
     result.etag = tagOf(target, seen, revision);
     result.value =
-      part === 'policy' ? withImports(target.policyId, policyToJson(policy), null) : seen;
+      part === 'policy' ? withImports(target.policyId, policyToJson(written), null) : seen;
     return result;
   }
 
@@ -404,6 +435,14 @@ export class PolicyEditing {
       throw error;
     }
   }
+}
+
+function metaOf(stored: StoredPolicy): PolicyMeta {
+  return {
+    _revision: stored.revision,
+    _created: new Date(stored.created).toISOString(),
+    _modified: new Date(stored.modified).toISOString(),
+  };
 }
 
 /** What Ditto answers for an unset field of an existing entry or import; undefined if none. */

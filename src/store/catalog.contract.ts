@@ -36,6 +36,7 @@ export function storageCatalogFixture(storages: StorageFixture): CatalogFixture 
       putRefreshToken: (token) => c.putRefreshToken(token),
       listPolicies: () => c.listPolicies(),
       putPolicy: (policy) => c.putPolicy(policy),
+      policyAt: (policyId, at) => c.policyAt(policyId, at),
       close: () => storage.close(),
     };
     owners.set(catalog, storage);
@@ -194,6 +195,40 @@ export function catalogContract(name: string, fixture: CatalogFixture): void {
       expect(listed[1].json).toBeNull();
       expect(listed[0]).toMatchObject({ revision: 2, created: 1000, modified: 1002 });
       await catalog.close();
+    });
+
+    it('policy history - every revision by number and by time, deletions included', async () => {
+      const catalog = await fixture.open();
+      const at = (revision: number, json: string | null, modified: number): PolicyRecord => ({
+        policyId: 'ns:h',
+        revision,
+        created: 1000,
+        modified,
+        json,
+      });
+      await catalog.putPolicy(at(1, '{"v":1}', 2000));
+      await catalog.putPolicy(at(2, '{"v":2}', 3000));
+      await catalog.putPolicy(at(3, null, 4000));
+      await catalog.putPolicy(at(4, '{"v":4}', 5000));
+      await catalog.putPolicy({ ...at(1, '{"other":1}', 2500), policyId: 'ns:other' });
+      expect(await catalog.policyAt('ns:h', { revision: 1 })).toEqual(at(1, '{"v":1}', 2000));
+      expect(await catalog.policyAt('ns:h', { revision: 2 })).toEqual(at(2, '{"v":2}', 3000));
+      expect(await catalog.policyAt('ns:h', { revision: 3 })).toEqual(at(3, null, 4000));
+      expect(await catalog.policyAt('ns:h', { revision: 5 })).toBeNull();
+      expect(await catalog.policyAt('ns:nope', { revision: 1 })).toBeNull();
+      // By time: the last revision written at or before it.
+      expect(await catalog.policyAt('ns:h', { timestamp: 1999 })).toBeNull();
+      expect(await catalog.policyAt('ns:h', { timestamp: 2000 })).toEqual(at(1, '{"v":1}', 2000));
+      expect(await catalog.policyAt('ns:h', { timestamp: 2999 })).toEqual(at(1, '{"v":1}', 2000));
+      expect(await catalog.policyAt('ns:h', { timestamp: 4500 })).toEqual(at(3, null, 4000));
+      expect(await catalog.policyAt('ns:h', { timestamp: 9e12 })).toEqual(at(4, '{"v":4}', 5000));
+      // The current policy is the last revision; the history survives a restart.
+      const reopened = await fixture.reopen(catalog);
+      expect(await reopened.listPolicies()).toEqual(
+        expect.arrayContaining([at(4, '{"v":4}', 5000)]),
+      );
+      expect(await reopened.policyAt('ns:h', { revision: 2 })).toEqual(at(2, '{"v":2}', 3000));
+      await reopened.close();
     });
 
     it('records - keep fields the port does not know yet, and any characters', async () => {

@@ -56,6 +56,9 @@ export interface PolicyRecord {
   json: string | null;
 }
 
+/** A point in a policy's history: a revision or an instant (epoch ms). */
+export type PolicyHistoryPoint = { revision: number } | { timestamp: number };
+
 export interface Catalog {
   listUsers(): Promise<UserRecord[]>;
   putUser(user: UserRecord): Promise<void>;
@@ -65,6 +68,12 @@ export interface Catalog {
   getRefreshToken(id: string): Promise<RefreshTokenRecord | null>;
   putRefreshToken(token: RefreshTokenRecord): Promise<void>;
   listPolicies(): Promise<PolicyRecord[]>;
+  /** Writes a policy's new revision (json null: deleted) and keeps it in the policy's history. */
   putPolicy(policy: PolicyRecord): Promise<void>;
+  /**
+   * A policy as it was at a revision, or at its last revision written at or before a time (epoch
+   * ms, by `modified`); null when there is no such revision. A deletion has `json` null.
+   */
+  policyAt(policyId: string, at: PolicyHistoryPoint): Promise<PolicyRecord | null>;
   close(): Promise<void>;
 }

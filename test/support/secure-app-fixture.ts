@@ -38,6 +38,13 @@ export interface SecureFixtureOptions {
   streams?: PlatformOptions['streams'];
   /** Pacing of webhook deliveries (short retries). */
   webhookTiming?: PlatformOptions['webhookTiming'];
+  /** Ditto's subject expiry granularity in ms (default the configuration's, 1 h). */
+  subjectExpiryGranularity?: number;
+  /** How often expired subjects are removed, in ms (default 1000). */
+  expirySweepMs?: number;
+  /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
+  store?: string;
+  storeSchema?: string;
 }
 
 export interface SecureFixture {
@@ -95,6 +102,10 @@ export async function createSecureFixture(
       oidcAudience: options.oidc?.audience,
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
+      ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
+      ...(options.subjectExpiryGranularity === undefined
+        ? {}
+        : { subjectExpiryGranularity: options.subjectExpiryGranularity }),
     },
     {
       logger: pino({ level: 'silent' }),
@@ -106,6 +117,7 @@ export async function createSecureFixture(
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
       streams: options.streams,
       webhookTiming: options.webhookTiming,
+      expirySweepMs: options.expirySweepMs,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

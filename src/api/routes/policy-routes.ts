@@ -6,11 +6,16 @@ import { isValidNamespacedId } from '../../core/ids.js';
 import { projectFields } from '../../core/fields.js';
 import { isJsonObject, type JsonValue } from '../../core/json.js';
 import type { PermissionCheck } from '../../services/permission-check.js';
-import type { PolicyEditing, PolicyPart, PolicyTarget } from '../../services/policy-editing.js';
+import type {
+  PolicyEditing,
+  PolicyMeta,
+  PolicyPart,
+  PolicyTarget,
+} from '../../services/policy-editing.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
 import { jsonBodyOf } from '../request-body.js';
-import { fieldsOf, preconditionsOf } from '../request-options.js';
+import { fieldsOf, historicalOf, preconditionsOf } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 interface PartRoute {
@@ -119,7 +124,6 @@ const ACTIONS = ['activateTokenIntegration', 'deactivateTokenIntegration'] as co
 function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
   const params = request.params as Record<string, string>;
   if (!isValidNamespacedId(params.policyId)) throw errors.policyIdInvalid(params.policyId);
-  refuseHistory(request);
   const label = params.label;
   const key = params['*'];
   const importedId = params.importedPolicyId;
@@ -146,18 +150,6 @@ function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
     transitiveImports: ['imports', importedId, 'transitiveImports'],
   };
   return { policyId: params.policyId, part, segments: segments[part], label, key, importedId };
-}
-
-/**
- * Policies keep no history here (only things are journaled): the history headers and parameters
- * are refused rather than answered with the current policy.
- */
-function refuseHistory(request: FastifyRequest): void {
-  const query = request.query as Record<string, unknown>;
-  for (const name of ['at-historical-revision', 'at-historical-timestamp']) {
-    if (request.headers[name] !== undefined || query[name] !== undefined)
-      throw errors.policyHistoryUnsupported(name);
-  }
 }
 
 export function registerPolicyRoutes(
@@ -271,15 +263,25 @@ async function readPart(
       'fields',
       'only GET /policies/{policyId} takes it, not its parts.',
     );
+  const at = historicalOf(request);
   let value: JsonValue;
   let etag: string | undefined;
+  let meta: PolicyMeta | null = null;
   if (policyViewOf(request, part) === 'resolved') {
+    // The imported policies' past is not weighed: the resolved view is of today only.
+    if (at)
+      throw errors.policyViewInvalid(
+        'resolved',
+        "'resolved' shows the policy of today; it cannot be combined with at-historical-revision or at-historical-timestamp.",
+      );
     value = editing.readResolved(identity, target.policyId);
+  } else if (at) {
+    ({ value, etag, meta } = await editing.readAt(identity, target, at, preconditionsOf(request)));
   } else {
     ({ value, etag } = editing.read(identity, target, preconditionsOf(request)));
   }
   if (fields !== undefined && isJsonObject(value)) {
-    const meta = editing.meta(target.policyId);
+    meta ??= editing.meta(target.policyId);
     value = projectFields({ ...value, ...meta }, fields);
   }
   return sendJson(reply, 200, value, etag);

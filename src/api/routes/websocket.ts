@@ -29,6 +29,7 @@ import {
 import { parseSelection } from '../../streams/event-filter.js';
 import { HistoryStreams } from '../../streams/history-stream.js';
 import { SearchSubscriptions } from '../../streams/search-subscription.js';
+import { subscribePolicyAnnouncements } from './websocket-announcements.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
@@ -123,12 +124,12 @@ const DROPPED_HEADERS = new Set([
 const METHOD = { retrieve: 'GET', create: 'PUT', modify: 'PUT', merge: 'PATCH', delete: 'DELETE' };
 
 /** Which subscriptions a control message starts or stops, and whether Twinfold offers it. */
-const CONTROL_KINDS: Record<string, 'events' | 'live'> = {
+const CONTROL_KINDS: Record<string, 'events' | 'live' | 'announcements'> = {
   EVENTS: 'events',
   MESSAGES: 'live',
   'LIVE-COMMANDS': 'live',
   'LIVE-EVENTS': 'live',
-  'POLICY-ANNOUNCEMENTS': 'live',
+  'POLICY-ANNOUNCEMENTS': 'announcements',
 };
 
 const START_PARAMS = new Set(['namespaces', 'filter', 'extraFields']);
@@ -206,6 +207,8 @@ class SocketSession {
   private identity: Identity;
   private readonly token: string;
   private events: EventSubscription | null = null;
+  /** Stops the session's policy announcements (START-SEND-POLICY-ANNOUNCEMENTS). */
+  private stopAnnouncements: (() => void) | null = null;
   private closed = false;
   private expiry: NodeJS.Timeout | null = null;
   private ping: NodeJS.Timeout | null = null;
@@ -249,6 +252,7 @@ class SocketSession {
     this.stopEvents();
     this.subscriptions.search.close();
     this.subscriptions.history.close();
+    this.stopAnnouncements?.();
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
@@ -395,6 +399,7 @@ class SocketSession {
       );
       return;
     }
+    if (kind === 'announcements') return this.announcementsControl(verb, name, query);
     if (kind === 'live') {
       if (verb === 'STOP') this.sendText(`${name}:ACK`);
       else this.sendError(errors.liveChannelUnsupported(name).toBody(), UNKNOWN_ERROR_TOPIC, {});
@@ -437,6 +442,31 @@ class SocketSession {
     this.events = subscription;
     this.sendText(`${name}:ACK`);
     void this.pump(subscription, view);
+  }
+
+  /** A new START replaces the subscription; STOP ends it (see websocket-announcements.ts). */
+  private announcementsControl(verb: 'START' | 'STOP', name: string, query?: string): void {
+    if (verb === 'START') {
+      let stop: () => void;
+      try {
+        stop = subscribePolicyAnnouncements(
+          this.context.announcements,
+          query,
+          () => this.identity,
+          (announcement) => this.sendJson(announcement),
+        );
+      } catch (error) {
+        if (error instanceof TwinfoldError)
+          return this.sendError(error.toBody(), UNKNOWN_ERROR_TOPIC, {});
+        throw error;
+      }
+      this.stopAnnouncements?.();
+      this.stopAnnouncements = stop;
+    } else {
+      this.stopAnnouncements?.();
+      this.stopAnnouncements = null;
+    }
+    this.sendText(`${name}:ACK`);
   }
 
   private stopEvents(): void {

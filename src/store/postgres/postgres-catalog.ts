@@ -3,6 +3,7 @@ import { toPolicyRecord, type PolicyRow } from '../catalog-rows.js';
 import type {
   ApiTokenRecord,
   Catalog,
+  PolicyHistoryPoint,
   PolicyRecord,
   RefreshTokenRecord,
   UserRecord,
@@ -108,13 +109,36 @@ export class PostgresCatalog implements Catalog {
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {
+    // One statement, so the current row and its history are written together or not at all.
     await this.run(
-      `INSERT INTO policies (policy_id, revision, created, modified, json) VALUES ($1, $2, $3, $4, $5)
+      `WITH history AS (
+         INSERT INTO policy_history (policy_id, revision, created, modified, json)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (policy_id, revision) DO UPDATE SET created = excluded.created,
+           modified = excluded.modified, json = excluded.json)
+       INSERT INTO policies (policy_id, revision, created, modified, json) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (policy_id) DO UPDATE SET revision = excluded.revision,
          created = excluded.created, modified = excluded.modified, json = excluded.json`,
       [policy.policyId, policy.revision, policy.created, policy.modified, policy.json],
       'writing a policy',
     );
+  }
+
+  async policyAt(policyId: string, at: PolicyHistoryPoint): Promise<PolicyRecord | null> {
+    const columns = 'SELECT policy_id, revision, created, modified, json FROM policy_history';
+    const { rows } =
+      'revision' in at
+        ? await this.run<PolicyRow>(
+            `${columns} WHERE policy_id = $1 AND revision = $2`,
+            [policyId, at.revision],
+            'reading a policy revision',
+          )
+        : await this.run<PolicyRow>(
+            `${columns} WHERE policy_id = $1 AND modified <= $2 ORDER BY revision DESC LIMIT 1`,
+            [policyId, at.timestamp],
+            'reading a policy at a time',
+          );
+    return rows.length > 0 ? toPolicyRecord(rows[0]) : null;
   }
 
   async close(): Promise<void> {

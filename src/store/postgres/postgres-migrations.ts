@@ -217,6 +217,25 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (webhook_id, state, seq);
 `,
   },
+  {
+    version: 7,
+    name: 'policy history',
+    // Every revision of every policy, so that a policy can be read as it was; the revisions
+    // written before this step start the history with the current one.
+    sql: `
+CREATE TABLE policy_history (
+  policy_id text COLLATE "C" NOT NULL,
+  revision bigint NOT NULL,
+  created bigint NOT NULL,
+  modified bigint NOT NULL,
+  json text,
+  PRIMARY KEY (policy_id, revision)
+);
+CREATE INDEX policy_history_by_time ON policy_history (policy_id, modified);
+INSERT INTO policy_history (policy_id, revision, created, modified, json)
+  SELECT policy_id, revision, created, modified, json FROM policies;
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

@@ -103,6 +103,20 @@ await describeBackends(
       for (const storage of opened) await storage.close();
     });
 
+    it('migrations - the policy history starts with the current revision of every policy', async () => {
+      let storage = await backend.open();
+      const record = { policyId: 'ns:old', revision: 7, created: 1, modified: 5, json: '{"v":7}' };
+      await storage.catalog.putPolicy(record);
+      await storage.close();
+      // As a Twinfold before the history step left the schema.
+      await pg.query(`DROP TABLE ${pg.schema}.policy_history`);
+      await pg.query(`DELETE FROM ${pg.schema}.twinfold_migrations WHERE version = 6`);
+      storage = await backend.reopen(storage);
+      expect(await storage.catalog.policyAt('ns:old', { revision: 7 })).toEqual(record);
+      expect(await storage.catalog.policyAt('ns:old', { timestamp: 4 })).toBeNull();
+      await storage.close();
+    });
+
     it('migrations - refuses a schema migrated by a newer version', async () => {
       const storage = await backend.open();
       await storage.close();

@@ -2,6 +2,7 @@
 import { copyFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageCorruptError } from '../storage-errors.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
@@ -53,5 +54,24 @@ describe('sqlite catalog: damaged files are refused at start', () => {
     const catalog = new SqliteCatalog(path);
     expect((await catalog.listUsers()).length).toBe(1);
     await catalog.close();
+  });
+});
+
+describe('sqlite catalog: policy history of a catalog written before it kept one', () => {
+  it('starts the history with the current revision of every policy', async () => {
+    const path = await catalogWithUser();
+    const catalog = new SqliteCatalog(path);
+    const record = { policyId: 'ns:old', revision: 7, created: 1, modified: 5, json: '{"v":7}' };
+    await catalog.putPolicy(record);
+    await catalog.close();
+    // As an older Twinfold left it: the policy without a history table.
+    const db = new Database(path);
+    db.exec('DROP TABLE policy_history');
+    db.close();
+    const reopened = new SqliteCatalog(path);
+    expect(await reopened.policyAt('ns:old', { revision: 7 })).toEqual(record);
+    expect(await reopened.policyAt('ns:old', { timestamp: 5 })).toEqual(record);
+    expect(await reopened.policyAt('ns:old', { revision: 6 })).toBeNull();
+    await reopened.close();
   });
 });

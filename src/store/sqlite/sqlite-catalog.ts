@@ -9,6 +9,7 @@ import { assertLogHasItsDatabase, openDatabase } from './sqlite-file-check.js';
 import type {
   ApiTokenRecord,
   Catalog,
+  PolicyHistoryPoint,
   PolicyRecord,
   RefreshTokenRecord,
   UserRecord,
@@ -21,6 +22,11 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (id TEXT PRIMARY KEY, record TEXT NOT 
 CREATE TABLE IF NOT EXISTS catalog_identity (id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (policy_id TEXT PRIMARY KEY, revision INTEGER NOT NULL,
   created INTEGER NOT NULL, modified INTEGER NOT NULL, json TEXT);
+CREATE TABLE IF NOT EXISTS policy_history (policy_id TEXT NOT NULL, revision INTEGER NOT NULL,
+  created INTEGER NOT NULL, modified INTEGER NOT NULL, json TEXT, PRIMARY KEY (policy_id, revision));
+CREATE INDEX IF NOT EXISTS policy_history_by_time ON policy_history (policy_id, modified);
+INSERT OR IGNORE INTO policy_history (policy_id, revision, created, modified, json)
+  SELECT policy_id, revision, created, modified, json FROM policies;
 `;
 
 /** Runs a write; a failure of the database (a full disk, a lock timeout) becomes a typed error. */
@@ -132,13 +138,37 @@ export class SqliteCatalog implements Catalog {
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {
+    const values = [policy.policyId, policy.revision, policy.created, policy.modified, policy.json];
     storing(() => {
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO policies (policy_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(policy.policyId, policy.revision, policy.created, policy.modified, policy.json);
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO policies (policy_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(...values);
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO policy_history (policy_id, revision, created, modified, json) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(...values);
+      })();
     });
+  }
+
+  async policyAt(policyId: string, at: PolicyHistoryPoint): Promise<PolicyRecord | null> {
+    const columns = 'SELECT policy_id, revision, created, modified, json FROM policy_history';
+    const row = (
+      'revision' in at
+        ? this.db
+            .prepare(`${columns} WHERE policy_id = ? AND revision = ?`)
+            .get(policyId, at.revision)
+        : this.db
+            .prepare(
+              `${columns} WHERE policy_id = ? AND modified <= ? ORDER BY revision DESC LIMIT 1`,
+            )
+            .get(policyId, at.timestamp)
+    ) as PolicyRow | undefined;
+    return row ? toPolicyRecord(row) : null;
   }
 
   async close(): Promise<void> {
