@@ -110,7 +110,7 @@ await describeBackends(
       await storage.close();
       // As a Twinfold before the history step left the schema.
       await pg.query(`DROP TABLE ${pg.schema}.policy_history`);
-      await pg.query(`DELETE FROM ${pg.schema}.twinfold_migrations WHERE version = 6`);
+      await pg.query(`DELETE FROM ${pg.schema}.twinfold_migrations WHERE version = 7`);
       storage = await backend.reopen(storage);
       expect(await storage.catalog.policyAt('ns:old', { revision: 7 })).toEqual(record);
       expect(await storage.catalog.policyAt('ns:old', { timestamp: 4 })).toBeNull();
