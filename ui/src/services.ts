@@ -9,4 +9,7 @@ export const live = new LiveConnection((token) => {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${window.location.host}/ws/2?access_token=${encodeURIComponent(token)}`;
 });
-session.credential.subscribe((token) => live.connect(token));
+// A renewed JWT goes to the open socket (JWT-TOKEN); a new sign-in opens a new one.
+session.onCredential((token, renewal) =>
+  renewal && token ? live.renew(token) : live.connect(token),
+);

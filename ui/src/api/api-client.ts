@@ -8,6 +8,8 @@ export interface RequestOptions {
   /** Content type of `body` (default application/json). */
   contentType?: string;
   signal?: AbortSignal;
+  /** Sent without the session's credential, and a 401 is final (login, refresh, logout). */
+  anonymous?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -57,12 +59,16 @@ export class ApiClient {
   ): Promise<ApiResponse<T>> {
     const send = () => {
       const headers: Record<string, string> = { ...options.headers };
-      const authorization = this.credentials.authorization();
+      const authorization = options.anonymous ? null : this.credentials.authorization();
       if (authorization) headers.authorization = authorization;
       let body: string | undefined;
       if (options.body !== undefined) {
         headers['content-type'] = options.contentType ?? 'application/json';
-        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        // A string under another content type is sent as it is; everything else as JSON.
+        body =
+          options.contentType && typeof options.body === 'string'
+            ? options.body
+            : JSON.stringify(options.body);
       }
       return this.fetcher(this.url(path, options.query), {
         method,
@@ -72,7 +78,8 @@ export class ApiClient {
       });
     };
     let response = await send();
-    if (response.status === 401 && (await this.credentials.rejected())) response = await send();
+    if (response.status === 401 && !options.anonymous && (await this.credentials.rejected()))
+      response = await send();
     const text = await response.text();
     if (!response.ok && response.status !== 304) throw apiErrorOf(response.status, text);
     let body: unknown = undefined;

@@ -30,6 +30,14 @@ export class LiveConnection {
     if (credential && this.listeners.size > 0) this.open();
   }
 
+  /** Hands a renewed JWT of the same subject to the open socket, which would close at the old one's expiry. */
+  renew(token: string): void {
+    this.credential = token;
+    const socket = this.socket;
+    if (socket?.readyState === WebSocket.OPEN)
+      socket.send(`JWT-TOKEN?jwtToken=${encodeURIComponent(token)}`);
+  }
+
   /** Calls `listener` with every event of the twin until the returned function is called. */
   watch(thingId: string, listener: Listener): () => void {
     let set = this.listeners.get(thingId);

@@ -19,7 +19,7 @@ interface WhoAmI {
   subjects: string[];
 }
 
-/** Renew a JWT this long before it expires. */
+/** Renew a JWT this long before it expires (at most). */
 const RENEW_BEFORE_MS = 60_000;
 
 export class Session implements CredentialSource {
@@ -29,9 +29,22 @@ export class Session implements CredentialSource {
   private refreshToken: string | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private renewing: Promise<boolean> | null = null;
+  private readonly watchers = new Set<(token: string | null, renewal: boolean) => void>();
 
   constructor(private readonly api: ApiClient) {
     api.useCredentials(this);
+  }
+
+  /** Calls `watcher` with every new credential; `renewal` when it renews the same session's JWT. */
+  onCredential(watcher: (token: string | null, renewal: boolean) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private setCredential(token: string | null, renewal = false): void {
+    if (token === this.credential.value) return;
+    this.credential.set(token);
+    for (const watcher of [...this.watchers]) watcher(token, renewal);
   }
 
   authorization(): string | null {
@@ -46,7 +59,10 @@ export class Session implements CredentialSource {
 
   async signIn(username: string, password: string): Promise<void> {
     const pair = (
-      await this.api.request<TokenPair>('POST', '/auth/login', { body: { username, password } })
+      await this.api.request<TokenPair>('POST', '/auth/login', {
+        body: { username, password },
+        anonymous: true,
+      })
     ).body;
     this.adopt(pair);
     await this.confirm('login');
@@ -54,7 +70,7 @@ export class Session implements CredentialSource {
 
   async signInWithToken(token: string): Promise<void> {
     this.clear();
-    this.credential.set(token.trim());
+    this.setCredential(token.trim());
     try {
       await this.confirm('token');
     } catch (error) {
@@ -73,6 +89,7 @@ export class Session implements CredentialSource {
         .request('POST', '/auth/logout', {
           body: { refresh_token: refresh },
           headers: authorization ? { authorization } : {},
+          anonymous: true,
         })
         .catch(() => {});
   }
@@ -91,10 +108,13 @@ export class Session implements CredentialSource {
       return Promise.resolve(false);
     }
     this.renewing = this.api
-      .request<TokenPair>('POST', '/auth/refresh', { body: { refresh_token: refresh } })
+      .request<TokenPair>('POST', '/auth/refresh', {
+        body: { refresh_token: refresh },
+        anonymous: true,
+      })
       .then(
         (response) => {
-          this.adopt(response.body);
+          this.adopt(response.body, true);
           return true;
         },
         (error: unknown) => {
@@ -108,11 +128,13 @@ export class Session implements CredentialSource {
     return this.renewing;
   }
 
-  private adopt(pair: TokenPair): void {
+  private adopt(pair: TokenPair, renewal = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.refreshToken = pair.refresh_token;
-    this.credential.set(pair.access_token);
-    const wait = Math.max(1_000, pair.expires_in * 1000 - RENEW_BEFORE_MS);
+    this.setCredential(pair.access_token, renewal);
+    // A minute before expiry, or at 80 % of a short lifetime.
+    const lifetime = pair.expires_in * 1000;
+    const wait = Math.max(1_000, lifetime - Math.min(RENEW_BEFORE_MS, lifetime * 0.2));
     this.timer = setTimeout(() => void this.renew(), wait);
   }
 
@@ -130,6 +152,6 @@ export class Session implements CredentialSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.refreshToken = null;
-    this.credential.set(null);
+    this.setCredential(null);
   }
 }

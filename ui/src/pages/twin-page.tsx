@@ -152,8 +152,11 @@ function seriesOf(events: ThingEvent[], path: string): { times: number[]; values
   let state: JsonObject | null = null;
   for (const event of events) {
     state = applyEvent(state, event);
+    // A point for each event that touched the property (not for changes elsewhere in the twin).
+    const touched =
+      path === event.path || path.startsWith(`${event.path === '/' ? '' : event.path}/`);
     const value = valueAt(state ?? undefined, path);
-    if (typeof value === 'number' && event.timestamp) {
+    if (touched && typeof value === 'number' && event.timestamp) {
       times.push(Date.parse(event.timestamp) / 1000);
       values.push(value);
     }
