@@ -18,6 +18,8 @@ const TYPES: Record<string, string> = {
 
 /** Paths that belong to the API, never to the dashboard (an unknown one stays a Ditto 404). */
 const API_PATH = /^\/(api|ws)(\/|$)/;
+/** Not one slash first; `//`; a `.` or `..` segment; an encoded dot, slash, backslash or NUL; a backslash. */
+const UNCLEAN_PATH = /^[^/]|\/\/|(^|\/)\.\.?(\/|$)|%(2e|2f|5c|00)|\\/i;
 
 /** Where `vite build` writes the dashboard (the same two levels up from src/api and dist/api). */
 export function builtDashboardDir(): string | null {
@@ -36,7 +38,10 @@ export class Dashboard {
   /** Whether a request that matched no route is the dashboard's (a GET or HEAD outside /api and /ws). */
   claims(request: FastifyRequest): boolean {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-    return !API_PATH.test(pathOf(request.url));
+    const path = pathOf(request.url);
+    // Only plain paths: a dot segment, an empty segment or an encoded separator could name an API
+    // resource once normalised by someone, and must stay an (authenticated) API 404.
+    return !UNCLEAN_PATH.test(path) && !API_PATH.test(path);
   }
 
   /** Answers with the file at the request's path, or index.html for a client-side route. */
