@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type CredentialSource } from '../ui/src/api/api-client.js';
 import { ApiError, apiErrorOf } from '../ui/src/api/api-error.js';
+import { parsePrometheus, total } from '../ui/src/api/prometheus.js';
 import { Session } from '../ui/src/api/session.js';
 import {
   ADMIN_TOKEN,
@@ -136,5 +137,23 @@ describe('dashboard session', () => {
     expect(session.state.value.kind).toBe('signed-out');
     await session.signInWithToken(ADMIN_TOKEN);
     expect(session.state.value).toEqual({ kind: 'signed-in', subject: 'user:admin', via: 'token' });
+  });
+});
+
+describe('dashboard metrics reader', () => {
+  it("reads the server's /metrics: counters, labels and a gauge", async () => {
+    await f.send('PUT', '/api/2/things/client.test:m1', f.admin, { attributes: { a: 1 } });
+    const text = (await f.request({ method: 'GET', url: '/metrics' })).body;
+    const samples = parsePrometheus(text);
+    expect(total(samples, 'twinfold_events_appended_total')).toBeGreaterThanOrEqual(1);
+    expect(total(samples, 'twinfold_twins')).toBe(f.runtime.size);
+    expect(total(samples, 'no_such_metric')).toBeNull();
+    const put = samples.find(
+      (s) => s.name === 'twinfold_http_requests_total' && s.labels.method === 'PUT',
+    );
+    expect(put?.labels.status).toBe('201');
+    expect(parsePrometheus('x{a="q\\"uote"} 2\n# c\n')).toEqual([
+      { name: 'x', labels: { a: 'q"uote' }, value: 2 },
+    ]);
   });
 });

@@ -246,6 +246,22 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     expect(await page.getByText('(2 values from the journal)').count()).toBe(1);
   });
 
+  it('overview - twins by namespace, and events per second that follow writes', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const row = page.locator('[data-testid=namespaces] tr', { hasText: NS });
+    await expect.poll(() => row.locator('td').nth(1).textContent()).toBe(String(TWINS + 2));
+    await expect.poll(() => page.getByTestId('health').textContent()).toBe('up, ready');
+    // Writes for a few seconds: the rate, sampled every 2 s, shows them.
+    const until = Date.now() + 4500;
+    let level = 100;
+    let rate = 0;
+    while (Date.now() < until && rate === 0) {
+      await api('PUT', `/things/${LAMP}/features/light/properties/level`, level++);
+      rate = Number((await page.getByTestId('events-per-second').textContent()) ?? 0) || 0;
+    }
+    expect(rate).toBeGreaterThan(0);
+  });
+
   it('signs out, signs in with an API token, and shows a clear page when the session expires', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -260,7 +276,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     expect(
       (await adminFetch(`${server.url}/api/2/users/${USER}`, { method: 'DELETE' })).status,
     ).toBe(204);
-    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Twins', exact: true }).click();
     const expired = page.getByTestId('session-expired');
     await expired.waitFor();
     expect(await expired.textContent()).toContain('Your session has expired.');
