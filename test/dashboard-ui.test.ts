@@ -246,6 +246,42 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     expect(await page.getByText('(2 values from the journal)').count()).toBe(1);
   });
 
+  it('policy - shows entries, checks a permission, refuses a bad edit in place, and an edit takes effect', async () => {
+    await page.getByRole('link', { name: LAMP, exact: true }).click();
+    await expect.poll(() => page.getByTestId('policy-id').textContent()).toBe(LAMP);
+    const entry = page.getByTestId('entry-DEFAULT');
+    expect(await entry.textContent()).toContain(`user:${USER}`);
+    expect(await entry.textContent()).toContain('thing:/');
+
+    const mayI = async (permission: string, resource: string, expected: string) => {
+      await page.getByLabel('Resource', { exact: true }).fill(resource);
+      await page.getByLabel('Of the thing or policy').fill(LAMP);
+      await page.locator('select[name=permission]').selectOption(permission);
+      await page.getByRole('button', { name: 'May I?' }).click();
+      await expect.poll(() => page.getByTestId('permission-answer').textContent()).toBe(expected);
+    };
+    await mayI('WRITE', 'thing:/attributes/room', 'Yes, you may.');
+
+    await page.getByRole('button', { name: "Edit the policy's JSON…" }).click();
+    const editor = page.getByLabel(/The policy \(JSON\)/);
+    const original = JSON.parse(await editor.inputValue()) as {
+      entries: Record<string, { resources: Record<string, { grant: string[]; revoke: string[] }> }>;
+    };
+    await editor.fill(JSON.stringify({ ...original, entries: 'none' }));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('policy-error').waitFor();
+    expect(await page.getByTestId('policy-error').textContent()).toMatch(/polic/i);
+
+    original.entries.DEFAULT.resources['thing:/attributes/room'] = { grant: [], revoke: ['WRITE'] };
+    await editor.fill(JSON.stringify(original));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => page.getByTestId('entry-DEFAULT').textContent())
+      .toContain('thing:/attributes/room');
+    await mayI('WRITE', 'thing:/attributes/room', 'No, you may not.');
+    expect((await api('PUT', `/things/${LAMP}/attributes/room`, 'roof')).status).toBe(403);
+  });
+
   it('overview - twins by namespace, and events per second that follow writes', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     const row = page.locator('[data-testid=namespaces] tr', { hasText: NS });

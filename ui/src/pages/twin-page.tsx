@@ -288,7 +288,9 @@ export function TwinPage({ params, query }: RouteProps) {
       <h1 data-testid="thing-id">{thingId}</h1>
       <p class="meta">
         revision <strong data-testid="revision">{revision}</strong> · policy{' '}
-        <code>{String(thing.policyId ?? '')}</code>
+        <Link href={`/policies/${encodeURIComponent(String(thing.policyId ?? ''))}`}>
+          <code>{String(thing.policyId ?? '')}</code>
+        </Link>
         {thing.definition ? (
           <>
             {' '}
