@@ -3,6 +3,7 @@ import { BenchContext } from './harness/context.js';
 import { killAllChildren } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
+import { dashboardBenchmark } from './dashboard.js';
 import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
 import { readBenchmark } from './read.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   churn: churnBenchmark,
   ingest: ingestBenchmark,
   streams: streamsBenchmark,
+  dashboard: dashboardBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -9,6 +9,8 @@ import { href, navigate, type RouteProps } from '../shell/router.js';
 
 const DEFAULT_FIELDS = 'thingId,policyId,definition,_revision,_modified';
 const PAGE_SIZE = 25;
+/** Ditto's largest page. */
+const MAX_PAGE_SIZE = 200;
 
 interface SearchResult {
   items: JsonObject[];
@@ -22,6 +24,8 @@ interface Query {
   fields: string;
   sort: string;
   cursor: string;
+  /** Rows per page, 1 to 200 (25 by default). */
+  size: string;
 }
 
 function queryOf(params: URLSearchParams): Query {
@@ -31,6 +35,7 @@ function queryOf(params: URLSearchParams): Query {
     fields: params.get('fields') ?? '',
     sort: params.get('sort') ?? '',
     cursor: params.get('cursor') ?? '',
+    size: params.get('size') ?? '',
   };
 }
 
@@ -38,8 +43,13 @@ function urlOf(query: Partial<Query>): string {
   return href('/twins', { ...query });
 }
 
+function pageSize(query: Query): number {
+  const size = Number(query.size);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, MAX_PAGE_SIZE) : PAGE_SIZE;
+}
+
 function options(query: Query): string {
-  const parts = [`size(${PAGE_SIZE})`];
+  const parts = [`size(${pageSize(query)})`];
   if (query.sort) parts.push(`sort(${query.sort})`);
   if (query.cursor) parts.push(`cursor(${query.cursor})`);
   return parts.join(',');
@@ -218,6 +228,7 @@ export function TwinsPage({ query: params }: RouteProps) {
         namespaces: namespaces.trim(),
         fields: fields.trim(),
         sort: query.sort,
+        size: query.size,
       }),
     );
   };
@@ -340,7 +351,7 @@ export function TwinsPage({ query: params }: RouteProps) {
             <span data-testid="page-info">
               Page {history.length + 1}
               {check.count !== null && !check.error
-                ? ` of ${Math.max(1, Math.ceil(check.count / PAGE_SIZE))}`
+                ? ` of ${Math.max(1, Math.ceil(check.count / pageSize(query)))}`
                 : ''}
             </span>
             <button type="button" onClick={next} disabled={!result.cursor} data-testid="next-page">
