@@ -28,6 +28,10 @@ async function longest(page: Page): Promise<number> {
   );
 }
 
+async function allLongTasks(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+}
+
 async function resetLongTasks(page: Page): Promise<void> {
   await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
 }
@@ -107,6 +111,9 @@ export async function dashboardBenchmark(context: BenchContext): Promise<void> {
     await page.locator(`[data-path="/features/many/properties/p${PROPERTIES - 1}"]`).waitFor();
     const twinMs = performance.now() - t0;
     const twinLongest = await longest(page);
+    note(
+      `long tasks opening the twin: ${(await allLongTasks(page)).map((t) => ms(t)).join(', ') || 'none'}`,
+    );
 
     printTable(
       `dashboard: the built UI in Chromium against twinfold serve (median of ${RUNS} cold loads)`,

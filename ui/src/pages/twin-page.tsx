@@ -268,6 +268,20 @@ export function TwinPage({ params, query }: RouteProps) {
     }
   };
 
+  // The tree is rebuilt only when the twin changes (not when the history or the editor does):
+  // Preact skips an element it has seen before, and a twin may have hundreds of values.
+  const tree = useMemo(
+    () =>
+      thing ? (
+        <ValueTree
+          value={{ attributes: thing.attributes ?? {}, features: thing.features ?? {} }}
+          onEdit={(path) => void startEdit(path)}
+          onChart={(path) => go({ tab: 'history', chart: path })}
+        />
+      ) : null,
+    [thing, tab, chartPath],
+  );
+
   if (error)
     return (
       <section>
@@ -277,8 +291,6 @@ export function TwinPage({ params, query }: RouteProps) {
       </section>
     );
   if (!thing) return <p>Loading {thingId}…</p>;
-  const { attributes = {}, features = {} } = thing;
-  const shown = { attributes, features };
 
   return (
     <section>
@@ -314,11 +326,7 @@ export function TwinPage({ params, query }: RouteProps) {
       {tab === 'tree' && (
         <div data-testid="tree">
           {editing && <Editor thingPath={thingPath} editing={editing} setEditing={setEditing} />}
-          <ValueTree
-            value={shown}
-            onEdit={(path) => void startEdit(path)}
-            onChart={(path) => go({ tab: 'history', chart: path })}
-          />
+          {tree}
         </div>
       )}
       {tab === 'json' && (
