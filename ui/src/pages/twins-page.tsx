@@ -299,7 +299,10 @@ export function TwinsPage({ query: params }: RouteProps) {
         )}
       </div>
       <CreateTwin />
-      <ErrorMessage error={error} testId="search-error" />
+      {/* A bad filter is shown once, in place, by the check above. */}
+      {!(error instanceof ApiError && check.error?.error === error.error) && (
+        <ErrorMessage error={error} testId="search-error" />
+      )}
       {result && (
         <>
           <table class="results" data-testid="results">
