@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type CredentialSource } from '../ui/src/api/api-client.js';
 import { ApiError, apiErrorOf } from '../ui/src/api/api-error.js';
+import { diffJson } from '../ui/src/api/json-diff.js';
 import { parsePrometheus, total } from '../ui/src/api/prometheus.js';
 import { Session } from '../ui/src/api/session.js';
 import {
@@ -154,6 +155,26 @@ describe('dashboard metrics reader', () => {
     expect(put?.labels.status).toBe('201');
     expect(parsePrometheus('x{a="q\\"uote"} 2\n# c\n')).toEqual([
       { name: 'x', labels: { a: 'q"uote' }, value: 2 },
+    ]);
+  });
+});
+
+describe('dashboard revision diff', () => {
+  it('lists changed, added and removed leaves by pointer, and nothing for equal values', () => {
+    expect(
+      diffJson(
+        { a: { b: 1, 'c/d': [1, 2], gone: true }, same: { x: 'y' } },
+        { a: { b: 2, 'c/d': [1, 2, 3], added: null }, same: { x: 'y' } },
+      ),
+    ).toEqual([
+      { path: '/a/added', after: null },
+      { path: '/a/b', before: 1, after: 2 },
+      { path: '/a/c~1d', before: [1, 2], after: [1, 2, 3] },
+      { path: '/a/gone', before: true },
+    ]);
+    expect(diffJson({ a: [1] }, { a: [1] })).toEqual([]);
+    expect(diffJson({ a: { b: 1 } }, { a: 5 })).toEqual([
+      { path: '/a', before: { b: 1 }, after: 5 },
     ]);
   });
 });

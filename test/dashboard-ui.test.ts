@@ -234,6 +234,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
       .poll(() => past.locator('[data-path="/features/light/properties/level"]').textContent())
       .toBe('10');
     expect(await past.locator('[data-path="/attributes/room"]').textContent()).toBe('"hall"');
+    // The diff of revision 1 against now: the room and the level changed, nothing else.
+    const changes = page.locator('[data-testid=changes] tbody tr');
+    await expect.poll(() => changes.count()).toBe(2);
+    expect(await changes.nth(0).textContent()).toBe('/attributes/room"hall""cellar"');
+    expect(await changes.nth(1).textContent()).toBe('/features/light/properties/level1042');
     await page.getByTestId('revision-slider').fill('2');
     await expect
       .poll(() => past.locator('[data-path="/features/light/properties/level"]').textContent())

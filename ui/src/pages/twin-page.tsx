@@ -9,6 +9,7 @@ import {
   type JsonObject,
   type ThingEvent,
 } from '../api/thing-events.js';
+import { diffJson } from '../api/json-diff.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { SeriesChart } from '../components/series-chart.js';
 import { ValueTree } from '../components/value-tree.js';
@@ -145,6 +146,58 @@ function History({ events }: { events: ThingEvent[] }) {
   );
 }
 
+/** What changed from a past revision to the current one, value by value. */
+function Changes({
+  before,
+  after,
+  revision,
+}: {
+  before: JsonObject;
+  after: JsonObject;
+  revision: number;
+}) {
+  const pick = (thing: JsonObject) => ({
+    attributes: thing.attributes ?? {},
+    features: thing.features ?? {},
+    policyId: thing.policyId ?? null,
+    definition: thing.definition ?? null,
+  });
+  const changes = diffJson(pick(before), pick(after));
+  return (
+    <div data-testid="changes">
+      <h3>From revision {revision} to now</h3>
+      {changes.length === 0 ? (
+        <p>No value differs.</p>
+      ) : (
+        <table class="diff">
+          <thead>
+            <tr>
+              <th>Path</th>
+              <th>At revision {revision}</th>
+              <th>Now</th>
+            </tr>
+          </thead>
+          <tbody>
+            {changes.map((change) => (
+              <tr key={change.path}>
+                <td>
+                  <code>{change.path}</code>
+                </td>
+                <td>
+                  <code>{'before' in change ? JSON.stringify(change.before) : '(absent)'}</code>
+                </td>
+                <td>
+                  <code>{'after' in change ? JSON.stringify(change.after) : '(absent)'}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 /** The values of a numeric property after each event of the journal (times in seconds, for uPlot). */
 function seriesOf(events: ThingEvent[], path: string): { times: number[]; values: number[] } {
   const times: number[] = [];
@@ -197,6 +250,10 @@ export function TwinPage({ params, query }: RouteProps) {
     const stop = live.watch(thingId, (event) => {
       if (!loaded) {
         early.push(event);
+        return;
+      }
+      if (actionOf(event) === 'deleted' && (event.path === '/' || event.path === '')) {
+        setError(new Error(`This twin was deleted (revision ${event.revision}).`));
         return;
       }
       setThing((current) =>
@@ -360,6 +417,7 @@ export function TwinPage({ params, query }: RouteProps) {
                   }}
                 />
               )}
+              {past.thing && <Changes before={past.thing} after={thing} revision={past.revision} />}
             </div>
           )}
           <h2>Chart</h2>
