@@ -3,6 +3,7 @@ import { BenchContext } from './harness/context.js';
 import { killAllChildren } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
+import { dashboardBenchmark } from './dashboard.js';
 import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
 import { messagingBenchmark } from './messaging.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   streams: streamsBenchmark,
   messaging: messagingBenchmark,
   webhooks: webhooksBenchmark,
+  dashboard: dashboardBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -22,6 +22,7 @@ import {
   type Authenticator,
 } from './authentication.js';
 import { corsHook, type CorsOrigins } from './cors.js';
+import { Dashboard, builtDashboardDir } from './dashboard.js';
 import { renderError } from './http-errors.js';
 import { processingHook, processingOnSend, routeClassOf } from './processing-headers.js';
 import type { Metrics } from './metrics.js';
@@ -87,6 +88,8 @@ export interface AppOptions {
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
+  /** The built dashboard's folder, served publicly at `/`; default ui/dist when built, null for none. */
+  dashboard?: string | null;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -249,8 +252,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
   // Unknown URLs need credentials too, checked before their body is read: these app-wide hooks act
   // only on requests that matched no route (`is404` is a cheap getter).
+  const dashboardDir = options.dashboard === undefined ? builtDashboardDir() : options.dashboard;
+  const dashboard = dashboardDir ? new Dashboard(dashboardDir) : null;
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.is404) authenticate.call(app, request, reply, done);
+    // The dashboard's files are public: they hold no data, the page signs in to the API.
+    if (request.is404 && !dashboard?.claims(request)) authenticate.call(app, request, reply, done);
     else done();
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -258,7 +264,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
   app.setNotFoundHandler((request, reply) =>
-    renderError(errors.resourceNotFound(request.url), request, reply),
+    dashboard?.claims(request)
+      ? dashboard.serve(request, reply)
+      : renderError(errors.resourceNotFound(request.url), request, reply),
   );
 
   await app.register(swagger, {

@@ -1,0 +1,69 @@
+// Makes the README's dashboard screenshots from the real app: a demo server, Chromium, docs/dashboard/*.png.
+//
+//   npx tsx scripts/dashboard-screenshots.ts     (needs /usr/bin/chromium; builds ui/ first)
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { startServer } from '../src/cli/server.js';
+import { DEFAULTS } from '../src/cli/config.js';
+
+const ADMIN_TOKEN = 'tft_screenshot-admin-token-01234';
+const OUT = 'docs/dashboard';
+const pump = 'demo:pump-1';
+
+await build({ root: 'ui', logLevel: 'warn' });
+const data = mkdtempSync(join(tmpdir(), 'twinfold-screenshots-'));
+const server = await startServer(
+  { ...DEFAULTS, data, port: 0, mqttPort: 0, demo: true, logLevel: 'warn' },
+  undefined,
+  { adminToken: ADMIN_TOKEN, announce: () => {} },
+);
+const put = (path: string, value: unknown) =>
+  fetch(`${server.url}/api/2/things/${pump}${path}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(value),
+  });
+// Some history for the timeline and the chart.
+for (const value of [41.9, 43.1, 42.4, 44.8, 46.2, 45.1, 43.7])
+  await put('/features/temperature/properties/value', value);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+mkdirSync(OUT, { recursive: true });
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(
+    `${server.url}/twins?filter=${encodeURIComponent('eq(attributes/site,"plant-a"')}`,
+  );
+  await page.screenshot({ path: `${OUT}/sign-in.png` });
+  await page.getByRole('tab', { name: 'API token' }).click();
+  await page.getByLabel('API token').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('filter-error').waitFor();
+  await page.screenshot({ path: `${OUT}/twins-filter-error.png` });
+  await page.getByTestId('filter').fill('eq(attributes/site,"plant-a")');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('link', { name: pump }).waitFor();
+  await page.screenshot({ path: `${OUT}/twins.png` });
+  await page.getByRole('link', { name: pump }).click();
+  await page.getByTestId('tree').waitFor();
+  await page.screenshot({ path: `${OUT}/twin.png` });
+  await page.getByRole('button', { name: 'Chart /features/temperature/properties/value' }).click();
+  await page.getByTestId('chart').locator('canvas').waitFor();
+  await page.getByTestId('revision-slider').fill('3');
+  await page.getByTestId('past').waitFor();
+  await page.screenshot({ path: `${OUT}/twin-history.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await page.getByTestId('namespaces').waitFor();
+  await page.screenshot({ path: `${OUT}/overview.png` });
+  console.log(`screenshots written to ${OUT}/`);
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(data, { recursive: true, force: true });
+}

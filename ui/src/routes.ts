@@ -1,0 +1,14 @@
+// The dashboard's route table: every page, in navigation order. Later capabilities add theirs here.
+import { OverviewPage } from './pages/overview-page.js';
+import { PoliciesPage, PolicyPage } from './pages/policy-page.js';
+import { TwinPage } from './pages/twin-page.js';
+import { TwinsPage } from './pages/twins-page.js';
+import type { Route } from './shell/router.js';
+
+export const routes: Route[] = [
+  { path: '/overview', title: 'Overview', nav: true, component: OverviewPage },
+  { path: '/twins', title: 'Twins', nav: true, component: TwinsPage },
+  { path: '/twins/:thingId', title: 'Twin', component: TwinPage },
+  { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
+  { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
+];
