@@ -194,6 +194,11 @@ export function tagOf(
   return seen === undefined ? null : contentTag(seen);
 }
 
+/** A write of {@link WritePipeline.writeMany} that was refused, with why. */
+export class WriteRefusal {
+  constructor(readonly error: unknown) {}
+}
+
 export class WritePipeline {
   private readonly queue = new TwinQueue();
 
@@ -225,8 +230,81 @@ export class WritePipeline {
       .then((applied) => applied.durable);
   }
 
+  /**
+   * Applies writes in order, as `write` would one after another, and resolves once every one
+   * applied is durable: to each one's result, or to a {@link WriteRefusal} with its error. Writes
+   * of twins idle and in memory apply synchronously and share the durability of the batch they
+   * joined, so a batch of them costs one wait, not one promise chain each.
+   */
+  writeMany(requests: readonly WriteRequest[]): Promise<(WriteResult | WriteRefusal)[]> {
+    const outcomes: (WriteResult | WriteRefusal)[] = new Array(requests.length);
+    const waits: Promise<void>[] = [];
+    let durable: Promise<void> | null = null;
+    let group: number[] = [];
+    const closeGroup = () => {
+      if (durable === null) return;
+      const members = group;
+      waits.push(
+        durable.then(undefined, (error: unknown) => {
+          const refusal = this.refusalOf(error);
+          for (const i of members) outcomes[i] = refusal;
+        }),
+      );
+    };
+    const { states } = this.parts;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i];
+      try {
+        const { thingId } = request.resource;
+        assertThingId(thingId);
+        if (
+          this.queue.busy(thingId) ||
+          (!states.has(thingId) && this.parts.mayBeEvicted(thingId))
+        ) {
+          waits.push(
+            this.write(request).then(
+              (result) => void (outcomes[i] = result),
+              (error: unknown) => void (outcomes[i] = new WriteRefusal(error)),
+            ),
+          );
+          continue;
+        }
+        const applied = this.applyNow(request);
+        outcomes[i] = applied.result;
+        if (applied.durable !== durable) {
+          closeGroup();
+          durable = applied.durable;
+          group = [];
+        }
+        group.push(i);
+      } catch (error) {
+        outcomes[i] = new WriteRefusal(error);
+      }
+    }
+    closeGroup();
+    return Promise.all(waits).then(() => outcomes);
+  }
+
+  /** The refusal a write gets when the commit it joined failed. */
+  private refusalOf(error: unknown): WriteRefusal {
+    try {
+      return this.parts.refusedByStorage(error);
+    } catch (refused) {
+      return new WriteRefusal(refused);
+    }
+  }
+
   /** Plans, checks and applies a write to the twin's state in memory; resolves once durable. */
   private apply(request: WriteRequest): Promise<WriteResult> {
+    const { result, durable } = this.applyNow(request);
+    return durable.then(() => result, this.parts.refusedByStorage);
+  }
+
+  /**
+   * Plans, checks and applies a write to the twin's state in memory (throws when it is refused);
+   * returns its result and the promise of the commit it joined.
+   */
+  private applyNow(request: WriteRequest): { result: WriteResult; durable: Promise<void> } {
     const refusal = this.parts.refusal();
     if (refusal !== null) throw errors.storageUnavailable(refusal.message, refusal);
     const { states } = this.parts;
@@ -389,7 +467,7 @@ export class WritePipeline {
     entry: TwinEntry | undefined,
     planned: PlannedChange,
     view: TagView | void,
-  ): Promise<WriteResult> {
+  ): { result: WriteResult; durable: Promise<void> } {
     const { states, index, pending } = this.parts;
     const { resource } = request;
     const thingId = resource.thingId;
@@ -427,7 +505,7 @@ export class WritePipeline {
     }
     const snapshot =
       revision % this.parts.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
-    return this.parts.append(event, snapshot).then(() => result, this.parts.refusedByStorage);
+    return { result, durable: this.parts.append(event, snapshot) };
   }
 
   /**
