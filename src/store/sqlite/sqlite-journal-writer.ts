@@ -126,6 +126,9 @@ export interface JournalWriterOptions {
   seqFile?: string;
 }
 
+/** At most how many things' newest revisions the writer keeps in memory past a move of recent events. */
+const NEWEST_KEPT = 200_000;
+
 /** The width of the position written to the sequence file. */
 const SEQ_WIDTH = 20;
 
@@ -174,8 +177,9 @@ export function createJournalWriter(
       // start-up check weaker, never wrong (it refuses only a journal behind the position).
     }
   };
-  // The newest revision of each thing with events in recent_events: a thing's revisions must grow,
-  // as the primary key of events would demand (checked here, before anything is acknowledged).
+  // The newest revision of each thing written since the journal opened (or since the map was let
+  // go of): a thing's revisions must grow, as the primary key of events would demand (checked
+  // here, before anything is acknowledged).
   const newest = new Map<string, number>();
   // Recent events left by a crash were moved when the journal opened.
   let recent = 0;
@@ -241,7 +245,9 @@ export function createJournalWriter(
       if (failure !== null || recent === 0 || (!force && recent < options.archiveEvery)) return;
       try {
         archive();
-        newest.clear();
+        // The newest revisions stay known (archiving changes none of them), so the next batches
+        // need not look each thing up in `events` again; only a map grown large is let go of.
+        if (newest.size > NEWEST_KEPT) newest.clear();
         recent = 0;
       } catch (error) {
         failure = `moving recent events failed: ${messageOf(error)}`;
