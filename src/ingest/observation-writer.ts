@@ -45,8 +45,14 @@ function segmentsOf(spec: CompiledSpec, pointer: string): string[] {
  */
 function planOf(spec: CompiledSpec, observation: Observation) {
   const patch: JsonObject = {};
-  const auth: JsonObject = {};
   const replaced: [string[], JsonValue][] = [];
+  // Telemetry's usual set, scalars only: the patch holds every leaf, and is what is checked.
+  if (observation.values.every(([, value]) => value !== null && typeof value !== 'object')) {
+    for (const [pointer, value] of observation.values)
+      patchAt(patch, segmentsOf(spec, pointer), value);
+    return { patch, auth: patch, replaced };
+  }
+  const auth: JsonObject = {};
   for (const [pointer, value] of observation.values) {
     const segments = segmentsOf(spec, pointer);
     patchAt(auth, segments, value === null || typeof value !== 'object' ? value : {});

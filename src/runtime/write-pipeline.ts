@@ -111,6 +111,32 @@ function pathLengthBound(path: string[]): number {
   return length;
 }
 
+/** The longest JSON of a number: `-1.2345678901234567e-308`. */
+const MAX_NUMBER_LENGTH = 24;
+
+/**
+ * At most how many characters `value`'s JSON has, without serialising it: a string's characters
+ * 6 each (as if every one were escaped), a number 24, keys like path keys, a comma per member.
+ */
+function jsonLengthBound(value: JsonValue): number {
+  if (value === null) return 4;
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return MAX_NUMBER_LENGTH;
+    case 'boolean':
+      return 5;
+  }
+  let length = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) length += jsonLengthBound(item) + 1;
+    return length;
+  }
+  for (const key in value) length += 6 * key.length + 4 + jsonLengthBound(value[key]);
+  return length;
+}
+
 /** Most leaves a merge may have for its values to be re-indexed one by one. */
 const MAX_SCALAR_LEAVES = 16;
 
@@ -522,9 +548,10 @@ export class WritePipeline {
     if (next === null) return { json: null, lengthBound: 0 };
     let bound = Infinity;
     // A merge patch adds at most its own JSON to the thing's (every key and value it sets, with a
-    // comma or brace per key), so its bound needs no serialising of the whole thing either.
+    // comma or brace per key), so its bound needs no serialising of the whole thing, nor of the
+    // patch: a bound of the patch's length will do.
     if ((change.path.length > 0 || change.action === 'merged') && isLive(entry)) {
-      const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
+      const added = change.value === undefined ? 0 : jsonLengthBound(change.value);
       bound = entry.lengthBound + added + pathLengthBound(change.path);
     }
     // A UTF-16 code unit is at most 3 bytes of UTF-8.
