@@ -93,6 +93,40 @@ export function rowsOf(batch: CommitBatch): BatchRows {
   };
 }
 
+/**
+ * A batch as one string for the writer thread: the rows as JSON without the events' values, then
+ * each value's JSON text on a line of its own (empty for none). The JSON that JSON.stringify makes
+ * never holds a line break, so the lines need no escaping: each value is serialised once, not
+ * escaped again inside the batch's JSON, and taken back by a split rather than unescaped.
+ */
+export function encodeBatch(batch: BatchRows): string {
+  const { events } = batch;
+  const values: string[] = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    values[i] = events[i][5] ?? '';
+    events[i][5] = null;
+  }
+  const rows = JSON.stringify(batch);
+  for (let i = 0; i < events.length; i++) events[i][5] = values[i] === '' ? null : values[i];
+  return events.length === 0 ? rows : `${rows}\n${values.join('\n')}`;
+}
+
+/** The batch {@link encodeBatch} encoded. */
+export function decodeBatch(encoded: string): BatchRows {
+  const end = encoded.indexOf('\n');
+  const batch = JSON.parse(end < 0 ? encoded : encoded.slice(0, end)) as BatchRows;
+  if (end < 0) return batch;
+  const { events } = batch;
+  let start = end + 1;
+  for (let i = 0; i < events.length; i++) {
+    let stop = encoded.indexOf('\n', start);
+    if (stop < 0) stop = encoded.length;
+    events[i][5] = stop === start ? null : encoded.slice(start, stop);
+    start = stop + 1;
+  }
+  return batch;
+}
+
 /** The writer made by {@link createJournalWriter}. */
 export interface JournalWriter {
   /**
