@@ -105,7 +105,7 @@ export class DataDirectoryLock {
         owner?.holder === 'command'
           ? `The data directory ${dir} is in use by ${who}. Run one command at a time.`
           : `The data directory ${dir} is in use by ${who}. Stop that server first, or give ` +
-              `this one another --data directory.`,
+            `this one another --data directory.`,
       );
       // The holder may not have written its name yet: only a known server is refused at once.
       if (owner?.holder === 'server' || (owner && owner.holder === undefined)) throw refusal;
