@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { BenchContext } from './harness/context.js';
+import { cpuBetween, threadCpu, type CpuUse } from './harness/cpu.js';
 import { AUTH_HEADERS, startTwinfold } from './harness/processes.js';
 import { fmt, meets, ms, note, percentile, printTable, ratio } from './harness/report.js';
 import { twinId } from './harness/seed.js';
@@ -164,6 +165,7 @@ export async function ingestBenchmark(context: BenchContext): Promise<void> {
   const data = await context.freshSeededDir(THINGS, false);
   const server = await startTwinfold({ data });
   let run: IngestRun;
+  let cpu: CpuUse;
   try {
     const put = await fetch(`${server.url}/api/2/ingest/specs/bench`, {
       method: 'PUT',
@@ -172,7 +174,9 @@ export async function ingestBenchmark(context: BenchContext): Promise<void> {
     });
     if (put.status !== 201) throw new Error(`PUT spec: ${put.status} ${await put.text()}`);
     await drive(server.url, bodies, WARMUP_S);
+    const before = await threadCpu(server.child.pid);
     run = await drive(server.url, bodies, DURATION_S);
+    cpu = cpuBetween(server.child.pid, before, await threadCpu(server.child.pid));
   } finally {
     await server.child.stop();
   }
@@ -202,6 +206,12 @@ export async function ingestBenchmark(context: BenchContext): Promise<void> {
     ],
   );
   note(`${fmt(run.requests)} requests of ${fmt(PER_REQUEST)} messages`);
+  // CPU per message is what a busy shared machine disturbs least: compare it before and after.
+  const perMessage = (seconds: number) =>
+    `${((seconds * 1e6) / (run.requests * PER_REQUEST)).toFixed(1)} µs`;
+  note(
+    `server CPU per message: ${perMessage(cpu.total)} in all, ${perMessage(cpu.main)} on the event loop, ${perMessage(cpu.busiestOther)} on the busiest other thread (the journal writer)`,
+  );
   note(
     `bar: >= 200,000 observations/s -> ${meets(run.observationsPerSecond >= 200_000 && run.failed === 0)}`,
   );

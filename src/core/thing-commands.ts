@@ -142,8 +142,34 @@ export function planMerge(
     const next = normaliseThing(merged, resource.thingId, resource.thingId);
     return { change: { action: 'created', path: [], value: next }, next, created: true };
   }
-  validateThing(merged);
+  validateThing(reachedBy(merged, nestedAt(resource.segments, cleanPatch)));
   return { change, next: merged, created: false };
+}
+
+/** `value` placed at `segments` of an empty object. */
+function nestedAt(segments: readonly string[], value: JsonValue): JsonValue {
+  let nested = value;
+  for (let i = segments.length - 1; i >= 0; i--) nested = { [segments[i]]: nested };
+  return nested;
+}
+
+/**
+ * The members of a merged thing that a merge patch reached (entered where the patch is an object).
+ * Everything else is as it was, and valid already; and every rule of a thing's shape concerns one
+ * member and what is under it, so validating this part validates the whole merged thing at the cost
+ * of the patch, not of the thing (telemetry merges a few values into large twins).
+ */
+function reachedBy(merged: JsonObject, patch: JsonValue): JsonObject {
+  if (!isJsonObject(patch)) return merged;
+  // No prototype: a `__proto__` key is then a member like any other, and is validated.
+  const part = Object.create(null) as JsonObject;
+  for (const key in patch) {
+    if (!Object.hasOwn(merged, key)) continue;
+    const value = merged[key];
+    const sub = patch[key];
+    part[key] = isJsonObject(sub) && isJsonObject(value) ? reachedBy(value, sub) : value;
+  }
+  return part;
 }
 
 /** DELETE: remove the resource (the whole thing for `thing`). */

@@ -41,14 +41,28 @@ export function httpMessages(
   const base = { transport: 'http', topic: null, headers, context: { headers }, received };
   if (type === NDJSON) {
     const messages: RawMessage[] = [];
+    const context = { headers };
+    // Literals rather than spreads of `base`: V8 builds these far faster, 1,000 a request.
     for (const line of body.split('\n')) {
       const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
       if (raw.trim() === '') continue;
+      let payload: unknown;
       try {
-        messages.push({ ...base, raw, payload: JSON.parse(raw) });
+        payload = JSON.parse(raw);
       } catch (error) {
-        messages.push({ ...base, raw, parseError: `not JSON: ${(error as Error).message}` });
+        const parseError = `not JSON: ${(error as Error).message}`;
+        messages.push({
+          transport: 'http',
+          topic: null,
+          headers,
+          context,
+          received,
+          raw,
+          parseError,
+        });
+        continue;
       }
+      messages.push({ transport: 'http', topic: null, headers, context, received, raw, payload });
     }
     if (messages.length === 0) throw errors.ingestBodyInvalid('the NDJSON body has no lines');
     return messages;

@@ -270,28 +270,73 @@ export class IngestService {
     };
   }
 
-  /** Maps and applies; returns per message whether it was accepted, reporting each rejection. */
+  /**
+   * Maps and applies; returns per message whether it was accepted, reporting each rejection (in
+   * message order for those mapped synchronously). The observation sets of every message mapped
+   * synchronously are written together (see ObservationWriter.writeMany): one wait for
+   * durability per request, not one per message.
+   */
   private async process(
     loaded: LoadedSpec,
     messages: RawMessage[],
     reject: (message: RawMessage, reason: string, detail: string) => void,
   ): Promise<boolean[]> {
     const { compiled, owner } = loaded;
-    const pending: Promise<boolean>[] = [];
-    for (const message of messages) {
+    const accepted: boolean[] = new Array<boolean>(messages.length).fill(false);
+    const observations: Observation[] = [];
+    /** The message of each observation set, by position. */
+    const sources: number[] = [];
+    const later: Promise<void>[] = [];
+    for (let m = 0; m < messages.length; m++) {
+      const message = messages[m];
       if (message.payload === undefined) {
         reject(message, 'payload.invalid', message.parseError ?? 'the message is not JSON');
-        pending.push(Promise.resolve(false));
         continue;
       }
       const mapped = mapMessage(compiled, message.payload, message.context, message.received);
-      if (mapped instanceof Promise)
-        pending.push(
-          mapped.then((result) => this.applyMapped(owner, compiled, message, result, reject)),
+      if (mapped instanceof Promise) {
+        later.push(
+          mapped
+            .then((result) => this.applyMapped(owner, compiled, message, result, reject))
+            .then((ok) => void (accepted[m] = ok)),
         );
-      else pending.push(this.applyMapped(owner, compiled, message, mapped, reject));
+        continue;
+      }
+      if (!mapped.ok) {
+        this.rejectMapping(message, mapped.errors, reject);
+        continue;
+      }
+      accepted[m] = true;
+      for (const observation of mapped.observations) {
+        observations.push(observation);
+        sources.push(m);
+      }
     }
-    return Promise.all(pending);
+    const failures = await this.writer.writeMany(owner, compiled, observations);
+    // A message whose sets failed is rejected once, with the reason of its first failed set.
+    for (const [position, error] of [...failures].sort((a, b) => a[0] - b[0])) {
+      const m = sources[position];
+      if (!accepted[m]) continue;
+      accepted[m] = false;
+      const { reason, detail } = writeReason(error);
+      reject(messages[m], reason, detail);
+    }
+    await Promise.all(later);
+    return accepted;
+  }
+
+  private rejectMapping(
+    message: RawMessage,
+    errors: MappingError[],
+    reject: (message: RawMessage, reason: string, detail: string) => void,
+  ): void {
+    const [first] = errors;
+    const detail = errors
+      .map(
+        (e) => `${e.element === undefined ? '' : `element ${e.element}: `}at ${e.at}: ${e.detail}`,
+      )
+      .join('; ');
+    reject(message, first.reason, detail);
   }
 
   private applyMapped(
@@ -302,30 +347,13 @@ export class IngestService {
     reject: (message: RawMessage, reason: string, detail: string) => void,
   ): Promise<boolean> {
     if (!result.ok) {
-      const [first] = result.errors;
-      const detail = result.errors
-        .map(
-          (e) =>
-            `${e.element === undefined ? '' : `element ${e.element}: `}at ${e.at}: ${e.detail}`,
-        )
-        .join('; ');
-      reject(message, first.reason, detail);
+      this.rejectMapping(message, result.errors, reject);
       return Promise.resolve(false);
     }
-    const writes = result.observations.map((o) => this.writer.write(owner, compiled, o));
-    if (writes.length === 1)
-      return writes[0].then(
-        () => true,
-        (error: unknown) => {
-          const { reason, detail } = writeReason(error);
-          reject(message, reason, detail);
-          return false;
-        },
-      );
-    return Promise.allSettled(writes).then((settled) => {
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed === undefined) return true;
-      const { reason, detail } = writeReason(failed.reason);
+    return this.writer.writeMany(owner, compiled, result.observations).then((failures) => {
+      if (failures.size === 0) return true;
+      const first = Math.min(...failures.keys());
+      const { reason, detail } = writeReason(failures.get(first));
       reject(message, reason, detail);
       return false;
     });

@@ -8,7 +8,12 @@ import { applyChange } from '../core/thing-change.js';
 import type { PlannedChange } from '../core/thing-commands.js';
 import { resourceOf } from '../core/thing-resource.js';
 import { validateDepthAt, validateJsonValue } from '../core/thing-validation.js';
-import type { TwinRuntime, WriteResult } from '../runtime/twin-runtime.js';
+import {
+  WriteRefusal,
+  type TwinRuntime,
+  type WriteRequest,
+  type WriteResult,
+} from '../runtime/twin-runtime.js';
 import type { ThingCreation } from '../services/thing-creation.js';
 import type { CompiledSpec, Observation } from './spec.js';
 
@@ -40,8 +45,14 @@ function segmentsOf(spec: CompiledSpec, pointer: string): string[] {
  */
 function planOf(spec: CompiledSpec, observation: Observation) {
   const patch: JsonObject = {};
-  const auth: JsonObject = {};
   const replaced: [string[], JsonValue][] = [];
+  // Telemetry's usual set, scalars only: the patch holds every leaf, and is what is checked.
+  if (observation.values.every(([, value]) => value !== null && typeof value !== 'object')) {
+    for (const [pointer, value] of observation.values)
+      patchAt(patch, segmentsOf(spec, pointer), value);
+    return { patch, auth: patch, replaced };
+  }
+  const auth: JsonObject = {};
   for (const [pointer, value] of observation.values) {
     const segments = segmentsOf(spec, pointer);
     patchAt(auth, segments, value === null || typeof value !== 'object' ? value : {});
@@ -99,7 +110,7 @@ export class ObservationWriter {
       this.track(thingId, next);
       return next;
     }
-    if (this.runtime.getThing(thingId) === null && spec.create !== null) {
+    if (spec.create !== null && this.runtime.getThing(thingId) === null) {
       const created = this.create(owner, spec, observation);
       this.track(thingId, created);
       return created;
@@ -109,6 +120,65 @@ export class ObservationWriter {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Applies observation sets in order as `owner`, as `write` would one after another; resolves
+   * once the accepted ones are durable, to the errors of those refused, by position. Sets of
+   * twins that exist and are idle are applied together, synchronously, and wait for durability
+   * once (each set still is one event with its own revision).
+   */
+  async writeMany(
+    owner: Identity,
+    spec: CompiledSpec,
+    observations: readonly Observation[],
+  ): Promise<Map<number, unknown>> {
+    const failures = new Map<number, unknown>();
+    const waits: Promise<void>[] = [];
+    let requests: WriteRequest[] = [];
+    let positions: number[] = [];
+    const flush = () => {
+      if (requests.length === 0) return;
+      const at = positions;
+      waits.push(
+        this.runtime.writeMany(requests).then((outcomes) => {
+          for (let k = 0; k < outcomes.length; k++) {
+            const outcome = outcomes[k];
+            if (outcome instanceof WriteRefusal) failures.set(at[k], outcome.error);
+          }
+        }),
+      );
+      requests = [];
+      positions = [];
+    };
+    for (let i = 0; i < observations.length; i++) {
+      const observation = observations[i];
+      if (observation.values.length === 0) continue;
+      const { thingId } = observation;
+      if (
+        this.creating.has(thingId) ||
+        (spec.create !== null && this.runtime.getThing(thingId) === null)
+      ) {
+        // A creation (or a set waiting behind one) goes alone; what was gathered goes first.
+        flush();
+        waits.push(
+          this.write(owner, spec, observation).then(
+            () => undefined,
+            (error: unknown) => void failures.set(i, error),
+          ),
+        );
+        continue;
+      }
+      try {
+        requests.push(this.requestOf(owner, spec, observation));
+        positions.push(i);
+      } catch (error) {
+        failures.set(i, error);
+      }
+    }
+    flush();
+    await Promise.all(waits);
+    return failures;
   }
 
   private track(thingId: string, job: Promise<unknown>): void {
@@ -128,10 +198,15 @@ export class ObservationWriter {
     spec: CompiledSpec,
     observation: Observation,
   ): Promise<WriteResult> {
+    return this.runtime.write(this.requestOf(owner, spec, observation));
+  }
+
+  /** The write of a set for a twin that exists (without `create`, a missing twin is thing.notfound). */
+  private requestOf(owner: Identity, spec: CompiledSpec, observation: Observation): WriteRequest {
     const { thingId } = observation;
     const { patch, auth, replaced } = planOf(spec, observation);
     const resource = resourceOf(thingId, 'thing');
-    return this.runtime.write({
+    return {
       kind: 'merge',
       resource,
       value: patch,
@@ -141,7 +216,7 @@ export class ObservationWriter {
         if (thing === null) throw errors.thingNotFound(thingId);
         return this.guard.checkWrite(owner, thing, 'merge', resource, auth);
       },
-    });
+    };
   }
 
   private async create(

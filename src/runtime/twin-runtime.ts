@@ -26,6 +26,8 @@ import { PendingWrites } from './pending-writes.js';
 import { TimeTravel, applyEvents, type Replayed } from './time-travel.js';
 import { TwinSearch } from './twin-search.js';
 import { TwinStates, entryOf, isLive, storedThing, type TwinEntry } from './twin-states.js';
+import type {
+  WriteRefusal} from './write-pipeline.js';
 import {
   WritePipeline,
   tagOf,
@@ -35,6 +37,7 @@ import {
 } from './write-pipeline.js';
 
 export type { PlanStep, WriteKind, WriteRequest, WriteResult } from './write-pipeline.js';
+export { WriteRefusal } from './write-pipeline.js';
 
 /** What the runtime reports about its commits (metrics, logs). */
 export interface RuntimeObserver {
@@ -470,6 +473,15 @@ export class TwinRuntime {
    */
   write(request: WriteRequest): Promise<WriteResult> {
     return this.pipeline.write(request);
+  }
+
+  /**
+   * Applies writes in order (as `write` would, one after another); resolves once all that were
+   * applied are durable, to each one's result or a {@link WriteRefusal} with its error. A batch of
+   * writes to twins in memory costs one wait for durability, not one per write (ingest).
+   */
+  writeMany(requests: readonly WriteRequest[]): Promise<(WriteResult | WriteRefusal)[]> {
+    return this.pipeline.writeMany(requests);
   }
 
   // --- search ---

@@ -111,6 +111,32 @@ function pathLengthBound(path: string[]): number {
   return length;
 }
 
+/** The longest JSON of a number: `-1.2345678901234567e-308`. */
+const MAX_NUMBER_LENGTH = 24;
+
+/**
+ * At most how many characters `value`'s JSON has, without serialising it: a string's characters
+ * 6 each (as if every one were escaped), a number 24, keys like path keys, a comma per member.
+ */
+function jsonLengthBound(value: JsonValue): number {
+  if (value === null) return 4;
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return MAX_NUMBER_LENGTH;
+    case 'boolean':
+      return 5;
+  }
+  let length = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) length += jsonLengthBound(item) + 1;
+    return length;
+  }
+  for (const key in value) length += 6 * key.length + 4 + jsonLengthBound(value[key]);
+  return length;
+}
+
 /** Most leaves a merge may have for its values to be re-indexed one by one. */
 const MAX_SCALAR_LEAVES = 16;
 
@@ -194,6 +220,11 @@ export function tagOf(
   return seen === undefined ? null : contentTag(seen);
 }
 
+/** A write of {@link WritePipeline.writeMany} that was refused, with why. */
+export class WriteRefusal {
+  constructor(readonly error: unknown) {}
+}
+
 export class WritePipeline {
   private readonly queue = new TwinQueue();
 
@@ -225,8 +256,81 @@ export class WritePipeline {
       .then((applied) => applied.durable);
   }
 
+  /**
+   * Applies writes in order, as `write` would one after another, and resolves once every one
+   * applied is durable: to each one's result, or to a {@link WriteRefusal} with its error. Writes
+   * of twins idle and in memory apply synchronously and share the durability of the batch they
+   * joined, so a batch of them costs one wait, not one promise chain each.
+   */
+  writeMany(requests: readonly WriteRequest[]): Promise<(WriteResult | WriteRefusal)[]> {
+    const outcomes: (WriteResult | WriteRefusal)[] = new Array(requests.length);
+    const waits: Promise<void>[] = [];
+    let durable: Promise<void> | null = null;
+    let group: number[] = [];
+    const closeGroup = () => {
+      if (durable === null) return;
+      const members = group;
+      waits.push(
+        durable.then(undefined, (error: unknown) => {
+          const refusal = this.refusalOf(error);
+          for (const i of members) outcomes[i] = refusal;
+        }),
+      );
+    };
+    const { states } = this.parts;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i];
+      try {
+        const { thingId } = request.resource;
+        assertThingId(thingId);
+        if (
+          this.queue.busy(thingId) ||
+          (!states.has(thingId) && this.parts.mayBeEvicted(thingId))
+        ) {
+          waits.push(
+            this.write(request).then(
+              (result) => void (outcomes[i] = result),
+              (error: unknown) => void (outcomes[i] = new WriteRefusal(error)),
+            ),
+          );
+          continue;
+        }
+        const applied = this.applyNow(request);
+        outcomes[i] = applied.result;
+        if (applied.durable !== durable) {
+          closeGroup();
+          durable = applied.durable;
+          group = [];
+        }
+        group.push(i);
+      } catch (error) {
+        outcomes[i] = new WriteRefusal(error);
+      }
+    }
+    closeGroup();
+    return Promise.all(waits).then(() => outcomes);
+  }
+
+  /** The refusal a write gets when the commit it joined failed. */
+  private refusalOf(error: unknown): WriteRefusal {
+    try {
+      return this.parts.refusedByStorage(error);
+    } catch (refused) {
+      return new WriteRefusal(refused);
+    }
+  }
+
   /** Plans, checks and applies a write to the twin's state in memory; resolves once durable. */
   private apply(request: WriteRequest): Promise<WriteResult> {
+    const { result, durable } = this.applyNow(request);
+    return durable.then(() => result, this.parts.refusedByStorage);
+  }
+
+  /**
+   * Plans, checks and applies a write to the twin's state in memory (throws when it is refused);
+   * returns its result and the promise of the commit it joined.
+   */
+  private applyNow(request: WriteRequest): { result: WriteResult; durable: Promise<void> } {
     const refusal = this.parts.refusal();
     if (refusal !== null) throw errors.storageUnavailable(refusal.message, refusal);
     const { states } = this.parts;
@@ -389,7 +493,7 @@ export class WritePipeline {
     entry: TwinEntry | undefined,
     planned: PlannedChange,
     view: TagView | void,
-  ): Promise<WriteResult> {
+  ): { result: WriteResult; durable: Promise<void> } {
     const { states, index, pending } = this.parts;
     const { resource } = request;
     const thingId = resource.thingId;
@@ -427,7 +531,7 @@ export class WritePipeline {
     }
     const snapshot =
       revision % this.parts.snapshotEvery === 0 ? storedThing(thingId, updated) : null;
-    return this.parts.append(event, snapshot).then(() => result, this.parts.refusedByStorage);
+    return { result, durable: this.parts.append(event, snapshot) };
   }
 
   /**
@@ -444,9 +548,10 @@ export class WritePipeline {
     if (next === null) return { json: null, lengthBound: 0 };
     let bound = Infinity;
     // A merge patch adds at most its own JSON to the thing's (every key and value it sets, with a
-    // comma or brace per key), so its bound needs no serialising of the whole thing either.
+    // comma or brace per key), so its bound needs no serialising of the whole thing, nor of the
+    // patch: a bound of the patch's length will do.
     if ((change.path.length > 0 || change.action === 'merged') && isLive(entry)) {
-      const added = change.value === undefined ? 0 : JSON.stringify(change.value).length;
+      const added = change.value === undefined ? 0 : jsonLengthBound(change.value);
       bound = entry.lengthBound + added + pathLengthBound(change.path);
     }
     // A UTF-16 code unit is at most 3 bytes of UTF-8.

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RevisionConflictError } from '../storage-errors.js';
-import { createJournalWriter, type BatchRows } from './sqlite-journal-writer.js';
+import { createJournalWriter, decodeBatch } from './sqlite-journal-writer.js';
 
 /** What the thread is started with (see WorkerBatchWriter). */
 export interface WriterThreadData {
@@ -13,7 +13,7 @@ export interface WriterThreadData {
   seqFile?: string;
 }
 
-/** One request to the thread: a batch as JSON text, a prune, a recovery or the close. */
+/** One request to the thread: a batch as text (encodeBatch), a prune, a recovery or the close. */
 export interface WriterRequest {
   id: number;
   encoded: string | null;
@@ -74,7 +74,7 @@ port.on('message', (message: WriterRequest) => {
   }
   writes++;
   try {
-    const first = writer.write(JSON.parse(message.encoded as string) as BatchRows);
+    const first = writer.write(decodeBatch(message.encoded as string));
     reply({ id: message.id, result: first });
   } catch (error) {
     reply({

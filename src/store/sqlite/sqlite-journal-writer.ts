@@ -93,6 +93,40 @@ export function rowsOf(batch: CommitBatch): BatchRows {
   };
 }
 
+/**
+ * A batch as one string for the writer thread: the rows as JSON without the events' values, then
+ * each value's JSON text on a line of its own (empty for none). The JSON that JSON.stringify makes
+ * never holds a line break, so the lines need no escaping: each value is serialised once, not
+ * escaped again inside the batch's JSON, and taken back by a split rather than unescaped.
+ */
+export function encodeBatch(batch: BatchRows): string {
+  const { events } = batch;
+  const values: string[] = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    values[i] = events[i][5] ?? '';
+    events[i][5] = null;
+  }
+  const rows = JSON.stringify(batch);
+  for (let i = 0; i < events.length; i++) events[i][5] = values[i] === '' ? null : values[i];
+  return events.length === 0 ? rows : `${rows}\n${values.join('\n')}`;
+}
+
+/** The batch {@link encodeBatch} encoded. */
+export function decodeBatch(encoded: string): BatchRows {
+  const end = encoded.indexOf('\n');
+  const batch = JSON.parse(end < 0 ? encoded : encoded.slice(0, end)) as BatchRows;
+  if (end < 0) return batch;
+  const { events } = batch;
+  let start = end + 1;
+  for (let i = 0; i < events.length; i++) {
+    let stop = encoded.indexOf('\n', start);
+    if (stop < 0) stop = encoded.length;
+    events[i][5] = stop === start ? null : encoded.slice(start, stop);
+    start = stop + 1;
+  }
+  return batch;
+}
+
 /** The writer made by {@link createJournalWriter}. */
 export interface JournalWriter {
   /**
@@ -125,6 +159,9 @@ export interface JournalWriterOptions {
    */
   seqFile?: string;
 }
+
+/** At most how many things' newest revisions the writer keeps in memory past a move of recent events. */
+const NEWEST_KEPT = 200_000;
 
 /** The width of the position written to the sequence file. */
 const SEQ_WIDTH = 20;
@@ -174,8 +211,9 @@ export function createJournalWriter(
       // start-up check weaker, never wrong (it refuses only a journal behind the position).
     }
   };
-  // The newest revision of each thing with events in recent_events: a thing's revisions must grow,
-  // as the primary key of events would demand (checked here, before anything is acknowledged).
+  // The newest revision of each thing written since the journal opened (or since the map was let
+  // go of): a thing's revisions must grow, as the primary key of events would demand (checked
+  // here, before anything is acknowledged).
   const newest = new Map<string, number>();
   // Recent events left by a crash were moved when the journal opened.
   let recent = 0;
@@ -241,7 +279,9 @@ export function createJournalWriter(
       if (failure !== null || recent === 0 || (!force && recent < options.archiveEvery)) return;
       try {
         archive();
-        newest.clear();
+        // The newest revisions stay known (archiving changes none of them), so the next batches
+        // need not look each thing up in `events` again; only a map grown large is let go of.
+        if (newest.size > NEWEST_KEPT) newest.clear();
         recent = 0;
       } catch (error) {
         failure = `moving recent events failed: ${messageOf(error)}`;

@@ -350,3 +350,49 @@ describe('sqlite journal: read failures', () => {
     await expect(journal.checkpointed('ns:a')).rejects.toThrow(/reading a thing from the journal/);
   });
 });
+
+describe('the batch encoding of the writer thread', () => {
+  it('gives back every row as it was: values with line breaks in strings, none, empty batches', async () => {
+    const { decodeBatch, encodeBatch } = await import('./sqlite-journal-writer.js');
+    const value = JSON.stringify({ text: 'two\nlines\r\n', quote: '"\\' });
+    const batch = {
+      events: [
+        ['ns:a', 1, 10, 'created', '', value, 'me'] as [
+          string,
+          number,
+          number,
+          string,
+          string,
+          string | null,
+          string | null,
+        ],
+        ['ns:a', 2, 11, 'deleted', '', null, null] as [
+          string,
+          number,
+          number,
+          string,
+          string,
+          string | null,
+          string | null,
+        ],
+        ['ns:b', 1, 12, 'merged', '/features/x', '3', null] as [
+          string,
+          number,
+          number,
+          string,
+          string,
+          string | null,
+          string | null,
+        ],
+      ],
+      dirty: ['ns:a', 'ns:b'],
+      checkpoint: [['ns:a', 2, 10, 11, null] as [string, number, number, number, string | null]],
+      snapshots: [],
+    };
+    const copy = structuredClone(batch);
+    expect(decodeBatch(encodeBatch(batch))).toEqual(copy);
+    expect(batch).toEqual(copy);
+    const empty = { events: [], dirty: [], checkpoint: null, snapshots: [] };
+    expect(decodeBatch(encodeBatch(empty))).toEqual(empty);
+  });
+});
