@@ -26,8 +26,7 @@ import { PendingWrites } from './pending-writes.js';
 import { TimeTravel, applyEvents, type Replayed } from './time-travel.js';
 import { TwinSearch } from './twin-search.js';
 import { TwinStates, entryOf, isLive, storedThing, type TwinEntry } from './twin-states.js';
-import type {
-  WriteRefusal} from './write-pipeline.js';
+import type { WriteRefusal } from './write-pipeline.js';
 import {
   WritePipeline,
   tagOf,
