@@ -28,6 +28,7 @@ import { parseSelection } from '../../streams/event-filter.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
+import { declaredAcksHook, LIVE_CONTROLS, LiveSession } from './live-socket.js';
 
 /** The header that carries a socket session's identity into the routes a command is run through. */
 const SESSION_HEADER = 'x-twinfold-socket-session';
@@ -167,7 +168,7 @@ export async function registerWebSocket(
       '/ws/2',
       {
         websocket: true,
-        onRequest: [accessToken, options.authenticate],
+        onRequest: [accessToken, options.authenticate, declaredAcksHook],
         schema: {
           tags: ['Streams'],
           summary: 'Ditto Protocol over WebSocket (START-SEND-EVENTS, twin commands, JWT-TOKEN)',
@@ -186,7 +187,14 @@ export async function registerWebSocket(
 /** The text of events every subscriber sees unchanged, written once for all of them. */
 const shared = new WeakMap<TwinEvent, string>();
 
-function serialised(event: TwinEvent, seen: SeenEvent): string {
+function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[]): string {
+  if (acks !== undefined && acks.length > 0 && event.ackRequest) {
+    // A write asks this subscriber for acknowledgements: its event says which, and by what id.
+    const envelope = eventEnvelope(seen.event, seen.extra);
+    envelope.headers['correlation-id'] = event.ackRequest.correlationId;
+    envelope.headers['requested-acks'] = JSON.stringify(acks);
+    return JSON.stringify(envelope);
+  }
   if (seen.event !== event || seen.extra !== undefined)
     return JSON.stringify(eventEnvelope(seen.event, seen.extra));
   let text = shared.get(event);
@@ -206,6 +214,8 @@ class SocketSession {
   private expiry: NodeJS.Timeout | null = null;
   private ping: NodeJS.Timeout | null = null;
   private readonly maxBuffered: number;
+  /** The socket's live subscriptions (messages, live commands and events) and acknowledgements. */
+  private readonly live: LiveSession;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -217,6 +227,12 @@ class SocketSession {
     this.identity = request.identity;
     this.token = options.sessions.open(this.identity);
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    this.live = new LiveSession(
+      context.live,
+      () => this.identity,
+      (text) => this.sendText(text),
+      request,
+    );
   }
 
   start(): void {
@@ -234,6 +250,7 @@ class SocketSession {
     if (this.closed) return;
     this.closed = true;
     this.stopEvents();
+    this.live.close();
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
@@ -331,6 +348,19 @@ class SocketSession {
       );
       return;
     }
+    const live = this.live.handle(message);
+    if (live !== undefined) {
+      live.then(
+        (answer) => {
+          if (answer) this.sendJson(answer);
+        },
+        (error: unknown) => {
+          this.request.log.error({ err: error }, 'a WebSocket live message failed');
+          this.sendError(errors.internal().toBody(), UNKNOWN_ERROR_TOPIC, {});
+        },
+      );
+      return;
+    }
     let command: ThingCommand;
     try {
       command = parseCommand(message);
@@ -363,6 +393,16 @@ class SocketSession {
         UNKNOWN_ERROR_TOPIC,
         {},
       );
+      return;
+    }
+    if (kind === 'live' && LIVE_CONTROLS[what] !== undefined) {
+      try {
+        this.sendText(this.live.control(verb, what, query));
+      } catch (error) {
+        if (error instanceof TwinfoldError)
+          return this.sendError(error.toBody(), UNKNOWN_ERROR_TOPIC, {});
+        throw error;
+      }
       return;
     }
     if (kind === 'live') {
@@ -422,8 +462,12 @@ class SocketSession {
         if (next.done || this.events !== subscription) return;
         const result = view.see(next.value);
         const seen = result instanceof Promise ? await result : result;
-        if (seen === null || this.events !== subscription) continue;
-        if (!this.sendText(serialised(next.value, seen))) return;
+        const acks = this.live.acksFor(next.value);
+        if (seen === null || this.events !== subscription) {
+          this.live.weakAcks(next.value, acks);
+          continue;
+        }
+        if (!this.sendText(serialised(next.value, seen, acks))) return;
       }
     } catch (error) {
       // The journal could not be read (storage away): say so and close; the client reconnects.
