@@ -370,12 +370,14 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
   };
 }
 
-/** The route classes that take `channel=live`: the thing resources. */
+/** The route classes that take `channel=live`: the thing resources and messages. */
 const LIVE_ROUTES: ReadonlySet<RouteClass> = new Set([
   'thing-read',
   'thing-write',
   'thing-merge',
   'thing-delete',
+  // A message always travels on the live channel: saying so changes nothing.
+  'message',
 ]);
 
 /** The custom acknowledgement labels of a request (those a subscriber issues), or none. */
