@@ -1,6 +1,7 @@
 // Ditto's messages API: POST …/inbox|outbox/messages/{subject} of a thing or feature, delivered to
 // live subscribers as a Ditto Protocol message; the first response completes the request.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assertWritable } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import { assertThingId } from '../../core/ids.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
@@ -120,6 +121,8 @@ async function send(
     throw errors.messageSubjectInvalid(subject);
   const identity = identityOf(request);
   guard.assertInScope(identity, thingId);
+  // A read-only credential commands no device.
+  assertWritable(identity);
   const thing = runtime.getThing(thingId)?.thing as unknown as JsonObject | undefined;
   if (!thing) throw errors.thingNotFound(thingId);
   const prefix = featureId === undefined ? '' : `/features/${featureId}`;
