@@ -453,6 +453,13 @@ describe('custom acknowledgements', () => {
   it('refuses an acknowledgement for an undeclared label and a reserved declaration', async () => {
     const client = await connect(alice);
     client.send({
+      topic: 'live.ns/coffee/things/live/events/modified',
+      path: '/',
+      headers: { a: {} },
+    });
+    const malformed = await client.json();
+    expect((malformed.value as { error: string }).error).toBe('protocoladapter:illegal.adaptable');
+    client.send({
       topic: 'live.ns/coffee/things/twin/acks/not-mine',
       headers: { 'correlation-id': 'x' },
       path: '/',

@@ -358,13 +358,6 @@ export const errors = {
         ? 'Try increasing the command timeout. The change was not refused: it may still be (or already be) committed, so read the resource (its ETag) before retrying.'
         : 'Try increasing the command timeout.',
     ),
-  liveChannelUnavailable: (what: string) =>
-    make(
-      'header.invalid',
-      400,
-      `The live channel is not available yet: '${what}' cannot be served, and nothing was read from or written to the twin.`,
-      'Twinfold serves the twin channel only; live commands, live-channel-condition and live-channel-timeout-strategy come with the live channel. Leave the header out (or use channel=twin).',
-    ),
   acknowledgementUnavailable: (label: string) =>
     make(
       'header.invalid',

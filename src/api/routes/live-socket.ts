@@ -95,14 +95,17 @@ export function liveParts(topic: string): LiveParts | null {
   return { thingId: `${namespace}:${name}`, channel, criterion, rest: rest.join('/') };
 }
 
-function headersOf(raw: unknown): Record<string, string> {
+/** The headers of a live message; null when one is neither a string, number, boolean nor array. */
+function headersOf(raw: unknown): Record<string, string> | null {
   const headers: Record<string, string> = {};
-  if (!isJsonObject(raw)) return headers;
+  if (raw === undefined) return headers;
+  if (!isJsonObject(raw)) return null;
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value === 'string') headers[key.toLowerCase()] = value;
     else if (typeof value === 'number' || typeof value === 'boolean')
       headers[key.toLowerCase()] = String(value);
     else if (Array.isArray(value)) headers[key.toLowerCase()] = JSON.stringify(value);
+    else return null;
   }
   return headers;
 }
@@ -183,7 +186,19 @@ export class LiveSession implements LiveSubscriber {
     if (!isJsonObject(message) || typeof message.topic !== 'string') return undefined;
     const parts = liveParts(message.topic);
     if (!parts) return undefined;
-    const headers = headersOf(message.headers);
+    const given = headersOf(message.headers);
+    if (given === null)
+      return Promise.resolve(
+        errorEnvelope(
+          errors
+            .protocolInvalid(
+              "'headers' must be a JSON object of strings, numbers, booleans or arrays.",
+            )
+            .toBody(),
+          UNKNOWN_ERROR_TOPIC,
+        ),
+      );
+    const headers = given;
     const reply: Record<string, string> = {};
     if (headers['correlation-id'] !== undefined)
       reply['correlation-id'] = headers['correlation-id'];
