@@ -185,15 +185,27 @@ describe('requested-acks', () => {
     }
   });
 
-  it('live-response and custom labels are a 400 that says they come with the live channel', async () => {
-    for (const acks of ['live-response', 'twin-persisted,my-connection:custom']) {
-      const res = await f.send('PUT', `${THING}/attributes/a`, 2, { 'requested-acks': acks });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().message).toContain('come with the live channel');
-    }
+  it('live-response is a 400 on a write; a custom label nobody acknowledges answers 424 with its 408', async () => {
+    const live = await f.send('PUT', `${THING}/attributes/a`, 2, {
+      'requested-acks': 'live-response',
+    });
+    expect(live.statusCode).toBe(400);
+    expect(live.json().message).toContain('applies to live messages');
     const syntax = await f.send('PUT', `${THING}/attributes/a`, 2, { 'requested-acks': '[1]' });
     expect(syntax.statusCode).toBe(400);
     expect((await f.request({ url: `${THING}/attributes/a` })).json()).toBe(1);
+    const custom = await f.send('PUT', `${THING}/attributes/a`, 1, {
+      'requested-acks': 'twin-persisted,my-connection:custom',
+      timeout: '200ms',
+    });
+    expect(custom.statusCode).toBe(424);
+    expect(custom.json()).toMatchObject({
+      'twin-persisted': { status: 204 },
+      'my-connection:custom': {
+        status: 408,
+        payload: { error: 'acknowledgement:request.timeout' },
+      },
+    });
   });
 });
 
@@ -210,21 +222,26 @@ describe('correlation-id and channel', () => {
     expect(generated.headers['correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('channel=live and live-channel-* are a 400 and never write the twin', async () => {
-    for (const url of [
-      `${THING}/attributes/a?channel=live`,
-      `${THING}/attributes/a?live-channel-condition=eq(attributes/a,1)`,
-    ]) {
-      const res = await f.send('PUT', url, 99);
-      expect(res.statusCode).toBe(400);
-      expect(res.json().message).toContain('live channel is not available');
-    }
-    const header = await f.send('PUT', `${THING}/attributes/a`, 99, {
+  it('channel=live never writes the twin: without a device it times out; live headers elsewhere are a 400', async () => {
+    const etag = (await f.request({ url: THING })).headers.etag;
+    const live = await f.send('PUT', `${THING}/attributes/a?channel=live&timeout=200ms`, 99);
+    expect(live.statusCode).toBe(408);
+    expect(live.json().error).toBe('command.timeout');
+    // use-twin applies to reads only: a live write still fails
+    const strategy = await f.send('PUT', `${THING}/attributes/a`, 99, {
       channel: 'live',
+      timeout: '200ms',
       'live-channel-timeout-strategy': 'use-twin',
     });
-    expect(header.statusCode).toBe(400);
-    expect((await f.request({ url: THING })).headers.etag).toBe('"rev:1"');
+    expect(strategy.statusCode).toBe(408);
+    const condition = await f.send(
+      'PUT',
+      `${THING}/attributes/a?live-channel-condition=eq(attributes/a,1)`,
+      99,
+    );
+    expect(condition.statusCode).toBe(400);
+    expect(condition.json().message).toContain('live retrieve commands');
+    expect((await f.request({ url: THING })).headers.etag).toBe(etag);
   });
 
   it('history headers work as query parameters too', async () => {

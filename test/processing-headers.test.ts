@@ -4,13 +4,78 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../src/api/app.js';
 import { routeClassOf, type RouteClass } from '../src/api/processing-headers.js';
+import WebSocket from 'ws';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 
 let f: SecureFixture;
+let device: WebSocket;
+/** The label the device declares and acknowledges every event with. */
+const DEVICE_ACK = 'matrix-ack';
+
+/**
+ * A real WebSocket device that answers every message (200 with a JSON body) and live command
+ * (retrieve 200, others 204), and acknowledges every event that asks for its label.
+ */
+async function openDevice(base: string): Promise<WebSocket> {
+  const socket = new WebSocket(`${base}/ws/2?declared-acks=${DEVICE_ACK}`, {
+    headers: { authorization: f.admin },
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const acked: string[] = [];
+  socket.on('message', (data) => {
+    const text = data.toString();
+    if (!text.startsWith('{')) return acked.push(text);
+    const m = JSON.parse(text) as {
+      topic: string;
+      path: string;
+      status?: number;
+      headers: Record<string, string>;
+    };
+    const id = m.headers['correlation-id'];
+    if (m.status !== undefined) return;
+    if (m.topic.includes('/things/live/messages/') && m.headers['response-required'] !== 'false')
+      socket.send(
+        JSON.stringify({
+          topic: m.topic,
+          path: m.path,
+          headers: { 'correlation-id': id, 'content-type': 'application/json' },
+          value: { answered: true },
+          status: 200,
+        }),
+      );
+    else if (m.topic.includes('/things/live/commands/')) {
+      const retrieve = m.topic.endsWith('/retrieve');
+      socket.send(
+        JSON.stringify({
+          topic: m.topic,
+          path: m.path,
+          headers: { 'correlation-id': id },
+          ...(retrieve ? { value: { fromDevice: true } } : {}),
+          status: retrieve ? 200 : 204,
+        }),
+      );
+    } else if (m.topic.includes('/things/twin/events/') && m.headers['requested-acks'])
+      socket.send(
+        JSON.stringify({
+          topic: m.topic.replace(/events\/.*$/, `acks/${DEVICE_ACK}`),
+          path: '/',
+          headers: { 'correlation-id': id },
+          status: 200,
+        }),
+      );
+  });
+  for (const what of ['MESSAGES', 'LIVE-COMMANDS', 'EVENTS']) socket.send(`START-SEND-${what}`);
+  while (acked.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+  return socket;
+}
+
 beforeAll(async () => {
   f = await createSecureFixture();
+  const url = await f.app.listen({ port: 0, host: '127.0.0.1' });
+  device = await openDevice(url.replace('http', 'ws'));
 });
 afterAll(async () => {
+  device.close();
   await f.close();
 });
 
@@ -176,7 +241,31 @@ function probeOf(method: string, url: string): Probe | null {
     return withBody(JSON_TYPE, (s) => substituted(policyBody[policyRest], s));
   }
   const key = `${method} ${url}`;
+  if (key.includes('/inbox/messages/') || key.includes('/outbox/messages/'))
+    return (s) => ({
+      method: 'POST',
+      url: fill(url, s).replace('/messages/*', '/messages/probe'),
+      headers: { 'content-type': 'text/plain' },
+      payload: 'ping',
+    });
   switch (key) {
+    case 'POST /api/2/cloudevents':
+      return (s) => ({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': JSON_TYPE,
+          'ce-specversion': '1.0',
+          'ce-id': `probe${++counter}`,
+          'ce-source': '/probe',
+          'ce-type': 'org.hdr.probe',
+        },
+        payload: JSON.stringify({
+          topic: `${s.id.replace(':', '/')}/things/twin/commands/modify`,
+          path: '/attributes/ce',
+          value: counter,
+        }),
+      });
     case 'POST /api/2/things':
       return withBody(JSON_TYPE, (s) => ({ policyId: s.id, attributes: { posted: true } }));
     case 'POST /api/2/search/things':
@@ -372,7 +461,21 @@ const HEADER_CASES: HeaderCase[] = [
     },
     { name: 'response-required', value: 'false', query, expect: acceptedWithoutBody },
     { name: 'response-required', value: 'maybe', query, expect: refused('boolean') },
-    { name: 'channel', value: 'live', query, expect: refused('live channel') },
+    {
+      // The device answers; the twin is untouched (checked below for every live answer).
+      name: 'channel',
+      value: 'live',
+      query,
+      expect: onlyOn(
+        [...THING_READ, ...THING_WRITES, 'message'],
+        (response, baseline, routeClass, method) => {
+          if (routeClass === 'message')
+            return expect(response.statusCode).toBe(baseline.statusCode);
+          expect(response.headers.channel).toBe('live');
+          expect(response.statusCode).toBe(method === 'GET' || method === 'HEAD' ? 200 : 204);
+        },
+      ),
+    },
     {
       name: 'channel',
       value: 'twin',
@@ -380,16 +483,22 @@ const HEADER_CASES: HeaderCase[] = [
       expect: (response, baseline) => expect(response.statusCode).toBe(baseline.statusCode),
     },
     {
+      // The twin matches, so the device answers the retrieve.
       name: 'live-channel-condition',
       value: 'eq(attributes/a,1)',
       query,
-      expect: refused('live channel'),
+      expect: onlyOn(THING_READ, (response) => {
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['live-channel-condition-matched']).toBe('true');
+        expect(response.headers.channel).toBe('live');
+      }),
     },
     {
+      // Without channel=live or live-channel-condition there is no live command to time out.
       name: 'live-channel-timeout-strategy',
       value: 'use-twin',
       query,
-      expect: refused('live channel'),
+      expect: refused('live-channel-timeout-strategy'),
     },
     { name: 'declared-acks', value: '["x:y"]', query, expect: refused('declared-acks') },
     { name: 'dry-run', value: 'true', query, expect: refused('dry-run') },
@@ -397,32 +506,47 @@ const HEADER_CASES: HeaderCase[] = [
       name: 'requested-acks',
       value: 'twin-persisted,search-persisted',
       query,
-      expect: onlyOn(
-        ACKED,
-        (response, baseline) => {
-          if (baseline.statusCode >= 300)
-            return expect(response.statusCode).toBe(baseline.statusCode);
-          expect(response.statusCode).toBe(200);
-          const body = jsonOf(response) as Record<string, { status: number }> | null;
-          if (body === null) return;
-          expect(body['twin-persisted'].status).toBe(baseline.statusCode);
-          expect(body['search-persisted'].status).toBe(204);
-        },
-        'only modifications of things',
-      ),
+      expect: onlyOn(ACKED, (response, baseline) => {
+        if (baseline.statusCode >= 300)
+          return expect(response.statusCode).toBe(baseline.statusCode);
+        expect(response.statusCode).toBe(200);
+        const body = jsonOf(response) as Record<string, { status: number }> | null;
+        if (body === null) return;
+        expect(body['twin-persisted'].status).toBe(baseline.statusCode);
+        expect(body['search-persisted'].status).toBe(204);
+      }),
+    },
+    {
+      // The device declared the label and acknowledges the write's event.
+      name: 'requested-acks',
+      value: `twin-persisted,${DEVICE_ACK}`,
+      query,
+      expect: onlyOn(ACKED, (response, baseline) => {
+        if (baseline.statusCode >= 300)
+          return expect(response.statusCode).toBe(baseline.statusCode);
+        expect(response.statusCode).toBe(200);
+        const body = jsonOf(response) as Record<string, { status: number }> | null;
+        if (body === null) return;
+        expect(body['twin-persisted'].status).toBe(baseline.statusCode);
+        expect(body[DEVICE_ACK].status).toBe(200);
+      }),
     },
     {
       name: 'requested-acks',
       value: 'live-response',
       query,
-      expect: onlyOn(ACKED, refused('live channel'), 'only modifications of things'),
+      expect: onlyOn([...ACKED, 'message'], (response, baseline, routeClass, method) =>
+        routeClass === 'message'
+          ? expect(response.statusCode).toBe(baseline.statusCode)
+          : refused('live messages')(response, baseline, routeClass, method),
+      ),
     },
     { name: 'requested-acks', value: 'no', query, expect: refused('acknowledgement labels') },
     {
       name: 'condition',
       value: 'eq(thingId,"org.hdr:nobody")',
       query,
-      expect: onlyOn([...THING_READ, ...THING_WRITES], (response, baseline) => {
+      expect: onlyOn([...THING_READ, ...THING_WRITES, 'message'], (response, baseline) => {
         if (missingOrNotAllowed(baseline))
           return expect(response.statusCode).toBe(baseline.statusCode);
         refusedWith(412, 'things:condition.failed')(response, baseline, 'api', '');
@@ -577,7 +701,11 @@ describe('processing headers - every documented header on every route', () => {
         const label = `${route.method} ${route.url} with ${c.name}${c.query ? ' (query)' : ''}: ${c.value} -> ${response.statusCode} ${response.body.slice(0, 160)}`;
         try {
           c.expect(response, baseline, routeClass, route.method);
-          if (response.statusCode === 400 || response.statusCode === 406)
+          if (
+            response.statusCode === 400 ||
+            response.statusCode === 406 ||
+            response.headers.channel === 'live'
+          )
             expect(await stateOf(s)).toEqual(before);
         } catch (error) {
           const kind = `${c.name}=${c.value} ${c.query ?? false} ${routeClass} ${route.method}`;

@@ -100,6 +100,8 @@ type Category =
   | 'identity'
   | 'ingest'
   | 'webhook'
+  | 'message'
+  | 'cloudevents'
   | 'methodNotAllowed';
 
 /** Ordered: the first rule whose method and pattern match classifies a route. */
@@ -114,6 +116,12 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
     category: 'methodNotAllowed',
   },
   { url: /^\/api\/2\/things\/:thingId\/history$/, category: 'history' },
+  {
+    methods: ['POST'],
+    url: /^\/api\/2\/things\/:thingId(\/features\/:featureId)?\/(inbox|outbox)\/messages\/\*$/,
+    category: 'message',
+  },
+  { methods: ['POST'], url: /^\/api\/2\/cloudevents$/, category: 'cloudevents' },
   { url: /^\/api\/2\/things\/:thingId(\/.*)?$/, category: 'thing' },
   { url: /^\/api\/2\/things$/, category: 'things' },
   { url: /^\/api\/2\/search\/things(\/count)?$/, category: 'search' },
@@ -144,6 +152,7 @@ const STAR_AFTER: Record<string, string> = {
   subjects: 'user:alice',
   resources: 'thing:/',
   docs: 'static/index.html',
+  messages: 'probe',
   static: 'swagger-ui.css',
 };
 
@@ -805,7 +814,71 @@ function publicVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/**
+ * Messages (fire and forget, so nothing waits): sending needs WRITE on message:/ (bob has thing:/
+ * only), a read-only token sends none, and who may not see the thing learns nothing of it.
+ */
+function messageVariants(route: RouteInfo): Variant[] {
+  return [
+    {
+      label: '',
+      url: (targets) => `${concreteUrl(route, targets)}?timeout=0`,
+      body: () => 'ping',
+      expect(kind) {
+        switch (kind) {
+          case 'rejected':
+            return rejected;
+          case 'owner':
+            return { status: 202, absent: ALL_MARKS };
+          case 'readOnly':
+            return readOnlyRefused;
+          case 'subPathRevoked':
+            return { status: 403, error: 'messages:send.notallowed', absent: ALL_MARKS };
+          case 'otherNamespace':
+          case 'stranger':
+            return { status: 404, error: 'things:thing.notfound', absent: ALL_MARKS };
+        }
+      },
+    },
+  ];
+}
+
+/** A CloudEvent's command runs as the caller: a retrieve it may not make is refused as over HTTP. */
+function cloudEventVariants(route: RouteInfo): Variant[] {
+  return [
+    {
+      label: '',
+      url: () => route.url,
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': 'security-1',
+        'ce-source': '/security',
+        'ce-type': 'org.example.probe',
+      },
+      body: () => ({
+        topic: 'secure.ns/vault/things/twin/commands/retrieve',
+        path: '/attributes/public',
+      }),
+      expect(kind) {
+        switch (kind) {
+          case 'rejected':
+            return rejected;
+          case 'owner':
+          case 'readOnly':
+          case 'subPathRevoked':
+            return { status: 202, absent: ALL_MARKS };
+          case 'otherNamespace':
+          case 'stranger':
+            return { status: 404, error: 'things:thing.notfound', absent: ALL_MARKS };
+        }
+      },
+    },
+  ];
+}
+
 const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
+  message: messageVariants,
+  cloudevents: cloudEventVariants,
   public: publicVariants,
   thing: thingVariants,
   things: thingsVariants,

@@ -202,13 +202,16 @@ describe('websocket - change notifications', () => {
     }
   });
 
-  it('answers START-SEND-MESSAGES and the live subscriptions with an error, never an ACK', async () => {
+  it('acknowledges the live subscriptions and refuses parameters they do not take', async () => {
+    // Their deliveries are tested in test/live-channel.test.ts.
     const client = await connect({ authorization: alice });
     for (const what of ['MESSAGES', 'LIVE-COMMANDS', 'LIVE-EVENTS']) {
-      const answer = await client.control(`START-SEND-${what}`);
-      expect(answer.json, what).toMatchObject({
-        status: 501,
-        value: { error: 'gateway:live.unsupported' },
+      const answer = await client.control(`START-SEND-${what}?namespaces=ws.ns`);
+      expect(answer.text, what).toBe(`START-SEND-${what}:ACK`);
+      const refused = await client.control(`START-SEND-${what}?extraFields=attributes`);
+      expect(refused.json, what).toMatchObject({
+        status: 400,
+        value: { error: 'gateway:streaming.parameter.invalid' },
       });
     }
   });
@@ -372,9 +375,10 @@ describe('websocket - malformed frames get a Ditto error envelope and the socket
         'protocoladapter:illegal.adaptable',
       ],
       [
+        // A live command for a thing that does not exist (for the sender) goes nowhere.
         '{"topic":"ws.ns/x/things/live/commands/retrieve","path":"/"}',
-        501,
-        'gateway:live.unsupported',
+        404,
+        'things:thing.notfound',
       ],
       [
         '{"topic":"ws.ns/x/things/twin/commands/modify","path":"/attributes/a//b","value":1}',

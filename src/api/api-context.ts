@@ -15,6 +15,7 @@ import { PolicyUsage } from '../services/policy-usage.js';
 import { SubjectAnnouncements } from '../services/subject-announcements.js';
 import { ThingCreation } from '../services/thing-creation.js';
 import { ThingIncarnations } from '../services/thing-incarnations.js';
+import type { LiveServices } from './routes/live-socket.js';
 
 /** The application services the routes call (shared with WebSocket and ingest once they come). */
 export interface AccessServices {
@@ -33,6 +34,8 @@ export interface ApiContext extends AccessServices {
   guard: ThingGuard;
   /** Absent when the app trusts every request (embedding, tests without access control). */
   identities?: IdentityService;
+  /** The live channel: messages, live commands and events, custom acknowledgements. */
+  live: LiveServices;
 }
 
 /** Builds the application services over one runtime, policy store and guard. */

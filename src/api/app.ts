@@ -47,6 +47,10 @@ import {
   type ServerSentEventsOptions,
 } from './routes/server-sent-events.js';
 import { registerWebSocket, SocketIdentities, type WebSocketOptions } from './routes/websocket.js';
+import { liveServices } from './live-services.js';
+import { registerMessageRoutes } from './routes/message-routes.js';
+import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
+import { liveCommandHook } from './live-commands.js';
 
 export interface AppOptions {
   runtime: TwinRuntime;
@@ -141,6 +145,9 @@ function method(methods: string | string[]): string {
   return Array.isArray(methods) ? methods[0] : methods;
 }
 
+/** The route classes whose commands may go to the live channel. */
+const LIVE_ROUTE_CLASSES = new Set(['thing-read', 'thing-write', 'thing-merge', 'thing-delete']);
+
 /** Default of {@link AppOptions.maxConnections}. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Default of {@link AppOptions.headersTimeoutMs}. */
@@ -215,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
+  const liveCommand = liveCommandHook(() => context);
   app.addHook('onRoute', (route) => {
     // The interactive API page comes from a plugin: its routes are public like the document.
     if (route.url.startsWith('/api/2/docs')) route.config = { ...route.config, ...PUBLIC };
@@ -230,7 +238,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
     route.onResponse = [onResponse, ...hooksOf(route.onResponse)];
     // Ditto's processing headers, read after authentication (a stranger learns nothing from them).
-    const processing = processingHook(routeClassOf(method(route.method), route.url));
+    const routeClass = routeClassOf(method(route.method), route.url);
+    const processing = processingHook(routeClass);
+    // channel=live and live-channel-condition: the thing routes' commands go to the device.
+    if (LIVE_ROUTE_CLASSES.has(routeClass))
+      route.preHandler = [liveCommand, ...hooksOf(route.preHandler)];
     route.onRequest =
       route.config?.public === true
         ? [processing, ...hooksOf(route.onRequest)]
@@ -283,14 +295,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const guard = new ThingGuard(options.policies, {
     policiesEnforced: authenticator !== trustedAuthenticator,
   });
+  const services = accessServices(runtime, options.policies, guard, {
+    defaultNamespace: options.defaultNamespace,
+  });
   const context: ApiContext = {
     runtime,
     policies: options.policies,
     guard,
     identities,
-    ...accessServices(runtime, options.policies, guard, {
-      defaultNamespace: options.defaultNamespace,
-    }),
+    ...services,
+    live: liveServices(runtime, services.permissionChecks, guard),
   };
   const ingest = options.ingestStore
     ? new IngestService({
@@ -335,6 +349,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       registerServerSentEvents(api, context, options.streams);
       registerThingsRoutes(api, context);
+      registerMessageRoutes(api, context);
+      registerCloudEventsRoute(api, context);
       registerHistoryRoutes(api, context);
       registerSearchRoutes(api, context);
       registerPolicyRoutes(api, context);

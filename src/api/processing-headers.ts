@@ -8,6 +8,7 @@ import type {
   onSendHookHandler,
 } from 'fastify';
 import { errors } from '../core/error-registry.js';
+import type { AckAggregation } from '../messaging/ack-aggregation.js';
 import { renderError } from './http-errors.js';
 
 /**
@@ -37,7 +38,13 @@ export const MAX_TIMEOUT_MS = 60_000;
 
 /** The acknowledgement labels Twinfold fulfils: both at commit, when the index is updated too. */
 export const BUILT_IN_ACKS = ['twin-persisted', 'search-persisted'] as const;
-export type AckLabel = (typeof BUILT_IN_ACKS)[number];
+/** A built-in label or a custom one, declared and issued by a subscriber. */
+export type AckLabel = string;
+
+/** How long a message or live command waits for its response when no `timeout` is given (Ditto: 10 s). */
+export const DEFAULT_LIVE_TIMEOUT_MS = 10_000;
+/** How long a write waits for custom acknowledgements when no `timeout` is given (Ditto: 10 s). */
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
 /** Ditto's acknowledgement label syntax (AcknowledgementLabels.ACK_LABEL_REGEX). */
 const ACK_LABEL = /^(\{\{\s*[a-z]+:[a-z]+\s*}}:)?[a-zA-Z0-9\-_:]{3,165}$/;
@@ -57,6 +64,7 @@ export type RouteClass =
   | 'policy-write'
   | 'policy-delete'
   | 'search'
+  | 'message'
   | 'api'
   | 'system';
 
@@ -90,7 +98,7 @@ const RESOURCE_HEADERS: Record<string, readonly RouteClass[]> = {
   ],
   // Ditto weighs if-equal on modify and merge commands only.
   'if-equal': ['thing-write', 'thing-merge', 'policy-write'],
-  condition: ['thing-read', 'thing-write', 'thing-merge', 'thing-delete'],
+  condition: ['thing-read', 'thing-write', 'thing-merge', 'thing-delete', 'message'],
   'at-historical-revision': ['thing-read', 'policy-read'],
   'at-historical-timestamp': ['thing-read', 'policy-read'],
   'merge-thing-patch-conditions': ['thing-merge'],
@@ -121,8 +129,20 @@ export interface Processing {
   responseRequired: boolean;
   /** The requested acknowledgements; null when not requested explicitly (the usual response). */
   acks: AckLabel[] | null;
+  /** `channel=live`: the command goes to the device, never to the twin. */
+  live: boolean;
+  /** `live-channel-condition`: the RQL that sends a retrieve to the device when the twin matches it. */
+  liveCondition?: string;
+  /** `live-channel-timeout-strategy`: a live retrieve that times out answers from the twin. */
+  useTwinOnTimeout: boolean;
   /** The timer of an explicit timeout, cleared once the response is sent. */
   timer?: NodeJS.Timeout;
+  /** When the request was read (epoch ms): timeouts count from here. */
+  startedAt: number;
+  /** The open aggregation of custom acknowledgements of a write. */
+  ackAggregation?: AckAggregation;
+  /** Releases what the request holds (its acknowledgement aggregation), once it is answered. */
+  release?: () => void;
 }
 
 declare module 'fastify' {
@@ -263,21 +283,43 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
       timeoutMs: null,
       responseRequired: true,
       acks: null,
+      live: false,
+      useTwinOnTimeout: false,
+      startedAt: Date.now(),
     };
   }
   const correlation = headerOf(request, 'correlation-id');
   if (correlation !== undefined && correlation.trim() === '')
     throw errors.headerInvalid('correlation-id', correlation, 'non-empty string');
+  const path = request.url.split('?')[0];
   const channel = headerOf(request, 'channel');
+  let live = false;
   if (channel !== undefined) {
     const value = channel.trim().toLowerCase();
-    if (value === 'live') throw errors.liveChannelUnavailable('channel=live');
-    if (value !== 'twin') throw errors.headerInvalid('channel', channel, "'twin' or 'live'");
+    if (value !== 'twin' && value !== 'live')
+      throw errors.headerInvalid('channel', channel, "'twin' or 'live'");
+    live = value === 'live';
+    if (live && !LIVE_ROUTES.has(routeClass))
+      throw errors.headerNotApplicable('channel', request.method, path);
   }
-  if (headers['live-channel-condition'] !== undefined)
-    throw errors.liveChannelUnavailable('live-channel-condition');
-  if (headers['live-channel-timeout-strategy'] !== undefined)
-    throw errors.liveChannelUnavailable('live-channel-timeout-strategy');
+  const liveCondition = headerOf(request, 'live-channel-condition');
+  if (liveCondition !== undefined && routeClass !== 'thing-read')
+    throw errors.liveChannelHeaderNotHere('live-channel-condition', request.method, path);
+  const strategy = headerOf(request, 'live-channel-timeout-strategy');
+  let useTwinOnTimeout = false;
+  if (strategy !== undefined) {
+    const value = strategy.trim().toLowerCase();
+    if (value !== 'fail' && value !== 'use-twin')
+      throw errors.headerInvalid('live-channel-timeout-strategy', strategy, "'fail' or 'use-twin'");
+    if (!live && liveCondition === undefined)
+      throw errors.headerInvalid(
+        'live-channel-timeout-strategy',
+        strategy,
+        'a strategy for a live command (with channel=live or live-channel-condition)',
+      );
+    // As in Ditto, the twin answers for a timed-out live retrieve only; a write fails.
+    useTwinOnTimeout = value === 'use-twin' && routeClass === 'thing-read';
+  }
   if (headers['declared-acks'] !== undefined) throw errors.declaredAcksNotHere();
   if (headers['dry-run'] !== undefined) throw errors.dryRunNotHere();
   for (const name of RESOURCE_HEADER_NAMES) {
@@ -302,13 +344,16 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
   let acks: AckLabel[] | null = null;
   if (rawAcks !== undefined) {
     const labels = parseRequestedAcks(rawAcks);
-    if (labels.length > 0 && !ACKNOWLEDGED.has(routeClass))
-      throw errors.acknowledgementsNotHere(request.method, request.url.split('?')[0]);
+    if (labels.length > 0 && !ACKNOWLEDGED.has(routeClass) && routeClass !== 'message')
+      throw errors.acknowledgementsNotHere(request.method, path);
     for (const label of labels) {
-      if (!(BUILT_IN_ACKS as readonly string[]).includes(label))
+      // Messages and live commands are answered by their response (`live-response`) only.
+      if ((routeClass === 'message' || live) && label !== 'live-response')
         throw errors.acknowledgementUnavailable(label);
+      if (routeClass !== 'message' && !live && label === 'live-response')
+        throw errors.ackNotForWrite(label);
     }
-    acks = [...new Set(labels)] as AckLabel[];
+    acks = [...new Set(labels)];
   }
   // Ditto: a zero timeout means "do not wait", which cannot go with a response or acknowledgements.
   if (timeoutMs === 0 && (explicitResponse === true || (acks !== null && acks.length > 0)))
@@ -318,7 +363,28 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
     timeoutMs,
     responseRequired: explicitResponse ?? timeoutMs !== 0,
     acks: acks !== null && acks.length > 0 ? acks : null,
+    live,
+    liveCondition,
+    useTwinOnTimeout,
+    startedAt: Date.now(),
   };
+}
+
+/** The route classes that take `channel=live`: the thing resources and messages. */
+const LIVE_ROUTES: ReadonlySet<RouteClass> = new Set([
+  'thing-read',
+  'thing-write',
+  'thing-merge',
+  'thing-delete',
+  // A message always travels on the live channel: saying so changes nothing.
+  'message',
+]);
+
+/** The custom acknowledgement labels of a request (those a subscriber issues), or none. */
+export function customAcksOf(processing: Processing): string[] {
+  return (processing.acks ?? []).filter(
+    (label) => !(BUILT_IN_ACKS as readonly string[]).includes(label),
+  );
 }
 
 /**
@@ -340,7 +406,18 @@ export function processingHook(routeClass: RouteClass): onRequestHookHandler {
     }
     request.processing = processing;
     reply.header('correlation-id', processing.correlationId);
-    if (processing.timeoutMs !== null && processing.timeoutMs > 0 && processing.responseRequired) {
+    // Messages, live commands and custom acknowledgements answer their own timeouts.
+    const ownTimeout =
+      routeClass === 'message' ||
+      processing.live ||
+      processing.liveCondition !== undefined ||
+      customAcksOf(processing).length > 0;
+    if (
+      !ownTimeout &&
+      processing.timeoutMs !== null &&
+      processing.timeoutMs > 0 &&
+      processing.responseRequired
+    ) {
       const ms = processing.timeoutMs;
       processing.timer = setTimeout(() => {
         if (reply.sent) return;
@@ -360,6 +437,8 @@ export const processingOnSend: onSendHookHandler = (request, reply, payload, don
   const processing = request.processing as Processing | undefined;
   if (processing === undefined) return done(null, payload);
   if (processing.timer !== undefined) clearTimeout(processing.timer);
+  processing.release?.();
+  processing.release = undefined;
   if (processing.responseRequired || reply.statusCode >= 300) return done(null, payload);
   accepted(reply);
   done(null, '');
@@ -383,6 +462,7 @@ export function routeClassOf(method: string, url: string): RouteClass {
     return 'system';
   const read = method === 'GET' || method === 'HEAD';
   if (url === '/api/2/things') return read ? 'thing-list' : 'thing-create';
+  if (url.includes('/inbox/messages/') || url.includes('/outbox/messages/')) return 'message';
   if (url.startsWith('/api/2/things/:thingId') && !url.endsWith('/history')) {
     if (read) return 'thing-read';
     if (method === 'PATCH') return 'thing-merge';

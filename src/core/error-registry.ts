@@ -358,19 +358,12 @@ export const errors = {
         ? 'Try increasing the command timeout. The change was not refused: it may still be (or already be) committed, so read the resource (its ETag) before retrying.'
         : 'Try increasing the command timeout.',
     ),
-  liveChannelUnavailable: (what: string) =>
-    make(
-      'header.invalid',
-      400,
-      `The live channel is not available yet: '${what}' cannot be served, and nothing was read from or written to the twin.`,
-      'Twinfold serves the twin channel only; live commands, live-channel-condition and live-channel-timeout-strategy come with the live channel. Leave the header out (or use channel=twin).',
-    ),
   acknowledgementUnavailable: (label: string) =>
     make(
       'header.invalid',
       400,
-      `The acknowledgement '${label}' cannot be requested: custom acknowledgements and 'live-response' come with the live channel, which is not available yet. Nothing was written.`,
-      "Request 'twin-persisted' and/or 'search-persisted' (both are fulfilled when the write is committed), or leave requested-acks out.",
+      `The acknowledgement '${label}' cannot be requested here: a message or live command is answered by its response ('live-response') only. Nothing was sent.`,
+      "Request 'live-response' (the default), or leave requested-acks out; use timeout=0 for fire and forget.",
     ),
   acknowledgementsNotHere: (method: string, path: string) =>
     make(
@@ -960,5 +953,97 @@ export const errors = {
       406,
       `The event stream cannot be served: ${detail}`,
       'Check the parameters of the event stream request (see https://eclipse.dev/ditto/httpapi-sse.html).',
+    ),
+  // --- messages, live channel, acknowledgements, CloudEvents ---
+  messageTimeout: (seconds: number) =>
+    make(
+      'messages:message.timeout',
+      408,
+      `The Message reached the specified timeout of ${seconds} seconds.`,
+      'Try increasing the Message timeout or ensure that the recipient of the Message responds in time.',
+    ),
+  messageSendNotAllowed: (thingId: string) =>
+    make(
+      'messages:send.notallowed',
+      403,
+      `You are not allowed to send messages for the Thing with id '${thingId}'!`,
+      'Please make sure that the Thing exists and that you have WRITE permissions on the message resource in the policy of the Thing.',
+    ),
+  messageSubjectInvalid: (subject: string) =>
+    make(
+      'messages:subject.invalid',
+      400,
+      `The subject '${subject}' is not valid.`,
+      'A message subject is a non-empty path of URI segments (RFC 3986), e.g. ask or lamp/turnOff.',
+    ),
+  correlationIdInUse: (id: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The correlation-id '${id}' is already used by a request that waits for its answer.`,
+      'Give every message or live command its own correlation-id, or leave it out to get a generated one.',
+    ),
+  liveResponseInvalid: (detail: string) =>
+    make(
+      'protocoladapter:unknown.topic',
+      400,
+      `The live response could not be matched: ${detail}`,
+      "A response names the command's thing and criterion in its topic and carries its correlation-id and a 'status'.",
+    ),
+  ackRequestTimeout: (timeoutMs: number) =>
+    make(
+      'acknowledgement:request.timeout',
+      408,
+      `The acknowledgement request reached the specified timeout of ${timeoutMs}ms.`,
+      'Try increasing the timeout and make sure that the requested acknowledgement is sent back in time.',
+    ),
+  ackLabelNotDeclared: (label: string) =>
+    make(
+      'acknowledgement:label.not.declared',
+      400,
+      `Cannot send acknowledgement with label <${label}>, which is not declared.`,
+      'Declare the label when connecting (declared-acks), e.g. /ws/2?declared-acks=my-ack.',
+    ),
+  ackLabelReserved: (label: string) =>
+    make(
+      'acknowledgement:label.invalid',
+      400,
+      `The acknowledgement label <${label}> cannot be declared or issued by a subscriber: Twinfold issues it itself.`,
+      "Use a label of your own (3 to 165 characters of a-z, A-Z, 0-9, '-', '_', ':').",
+    ),
+  ackNotForWrite: (label: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The acknowledgement '${label}' applies to live messages and live commands only, not to twin writes. Nothing was written.`,
+      "Request 'twin-persisted', 'search-persisted' or labels declared by subscribers.",
+    ),
+  liveChannelHeaderNotHere: (name: string, method: string, path: string) =>
+    make(
+      'header.invalid',
+      400,
+      `The header '${name}' has no effect on ${method} ${path}: it applies to live retrieve commands (GET of a thing resource) only.`,
+      `Leave '${name}' out of this request.`,
+    ),
+  cloudEventPayloadMissing: () =>
+    make(
+      'cloudevent.payload.missing',
+      400,
+      "The Cloud Event's payload is missing.",
+      'Ensure to provide payload in the Cloud Event.',
+    ),
+  cloudEventUnparsable: (detail: string) =>
+    make(
+      'cloudevent.unparsable',
+      400,
+      `Unable to parse as Cloud Event because of: <${detail}>`,
+      'Check that the CloudEvent is correct (binary mode: ce-specversion, ce-id, ce-source, ce-type headers; structured mode: application/cloudevents+json) and that its data is a Ditto Protocol message.',
+    ),
+  cloudEventDataSchemaUnsupported: (schema: string) =>
+    make(
+      'cloudevent.dataschema.unsupported',
+      400,
+      `The provided Cloud Event dataschema <${schema}> is not supported for this resource.`,
+      "The dataschema must start with 'ditto:', e.g. ditto:some-schema, or be left out.",
     ),
 };

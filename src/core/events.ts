@@ -16,6 +16,11 @@ export interface TwinEvent extends ThingChange {
    * twins, kept with the event forever. Set once the event is queued for commit.
    */
   seq?: number;
+  /**
+   * The custom acknowledgements the write asked subscribers for (Ditto's `requested-acks`), with
+   * its correlation-id; held in memory only, for the subscribers that receive the event live.
+   */
+  ackRequest?: { correlationId: string; labels: readonly string[] };
 }
 
 const ACTION_SUFFIX: Record<ChangeAction, string> = {

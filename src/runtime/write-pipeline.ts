@@ -44,6 +44,8 @@ export interface WriteRequest {
    */
   patchConditions?: { path: string[]; condition: FilterNode }[];
   originator?: string;
+  /** Custom acknowledgements the event asks its live subscribers for (see {@link TwinEvent}). */
+  ackRequest?: TwinEvent['ackRequest'];
   /** `put-metadata` or `delete-metadata`: what the write does to the thing's metadata. */
   metadata?: MetadataCommand;
   /**
@@ -522,6 +524,7 @@ export class WritePipeline {
     const event: TwinEvent = { thingId, revision, timestamp, action, path };
     if (changeValue !== undefined) event.value = changeValue;
     if (request.originator) event.originator = request.originator;
+    if (request.ackRequest) event.ackRequest = request.ackRequest;
     const value = next === null ? undefined : getAt(next, resource.segments);
     const result: WriteResult = { created: planned.created, revision };
     if (value !== undefined) {

@@ -39,7 +39,8 @@ import {
   preconditionsOf,
 } from '../request-options.js';
 import { requestUrl, sendJson } from '../reply.js';
-import { accepted } from '../processing-headers.js';
+import { accepted, customAcksOf, DEFAULT_ACK_TIMEOUT_MS } from '../processing-headers.js';
+import { aggregateAcks, type Ack } from '../../messaging/ack-aggregation.js';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
 const ALL: Method[] = ['GET', 'PUT', 'PATCH', 'DELETE'];
@@ -287,6 +288,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         (id) => ({
           value: body,
           originator: identity.id,
+          ackRequest: ackRequestOf(context, request),
           metadata,
           authorize: (thing) =>
             guard.checkWrite(identity, thing, 'modify', resourceOf(id, 'thing'), body),
@@ -389,12 +391,13 @@ async function retrieve(
 }
 
 async function change(
-  { runtime, guard, creation }: ApiContext,
+  context: ApiContext,
   kind: ResourceKind,
   method: Exclude<Method, 'GET'>,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  const { runtime, guard, creation } = context;
   const resource = resourceFrom(request, kind);
   const identity = identityOf(request);
   guard.assertInScope(identity, resource.thingId);
@@ -412,6 +415,7 @@ async function change(
     condition,
     patchConditions,
     originator: identity.id,
+    ackRequest: ackRequestOf(context, request),
     authorize: (thing) => {
       const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
       if (condition && thing) guard.checkConditionReadable(identity, thing, filterPaths(condition));
@@ -429,6 +433,7 @@ async function change(
     },
   };
   if (metadata) write.metadata = metadata;
+  if (write.ackRequest === undefined) delete write.ackRequest;
   let pending: Promise<WriteResult>;
   try {
     // A thing-level PUT or PATCH goes through the creation service: it creates a missing thing
@@ -479,6 +484,20 @@ async function answerWrite(
   }
   // search-persisted: the index was updated with the commit.
   const searchAck = { status: 204, headers: { 'correlation-id': correlationId } };
+  const aggregation = request.processing.ackAggregation;
+  if (aggregation) {
+    // Custom labels: the subscribers' acknowledgements, up to the timeout, aggregated as in Ditto.
+    const timeoutMs = request.processing.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    await aggregation.settled(Math.max(0, timeoutMs - (Date.now() - request.processing.startedAt)));
+    const received = new Map<string, Ack>(aggregation.received);
+    const twinAck: Ack = { status, headers };
+    if (result.created && created !== null) twinAck.payload = created;
+    received.set('twin-persisted', twinAck);
+    received.set('search-persisted', searchAck);
+    const answer = aggregateAcks(acks, received, timeoutMs, correlationId);
+    if (answer.body === undefined) return reply.code(answer.status).send();
+    return sendJson(reply, answer.status, answer.body);
+  }
   if (acks.length === 1) return reply.code(204).send();
   const twinAck: Record<string, unknown> = { status, headers };
   if (result.created) twinAck.payload = created;
@@ -486,6 +505,26 @@ async function answerWrite(
     'twin-persisted': twinAck,
     'search-persisted': searchAck,
   } as unknown as JsonValue);
+}
+
+/**
+ * The custom acknowledgements a write asks its event's subscribers for: the aggregation is opened
+ * before the write (an acknowledgement may come before the commit is known here) and closed with
+ * the response.
+ */
+function ackRequestOf(
+  context: ApiContext,
+  request: FastifyRequest,
+): WriteRequest['ackRequest'] {
+  const processing = request.processing;
+  const labels = customAcksOf(processing);
+  if (labels.length === 0 || !processing.responseRequired) return undefined;
+  if (!processing.ackAggregation) {
+    const aggregation = context.live.router.acks.begin(processing.correlationId, labels);
+    processing.ackAggregation = aggregation;
+    processing.release = () => context.live.router.acks.end(aggregation);
+  }
+  return { correlationId: processing.correlationId, labels };
 }
 
 /**

@@ -33,6 +33,7 @@ import { subscribePolicyAnnouncements } from './websocket-announcements.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
+import { declaredAcksHook, LIVE_CONTROLS, LiveSession } from './live-socket.js';
 
 /** The header that carries a socket session's identity into the routes a command is run through. */
 const SESSION_HEADER = 'x-twinfold-socket-session';
@@ -172,7 +173,7 @@ export async function registerWebSocket(
       '/ws/2',
       {
         websocket: true,
-        onRequest: [accessToken, options.authenticate],
+        onRequest: [accessToken, options.authenticate, declaredAcksHook],
         schema: {
           tags: ['Streams'],
           summary: 'Ditto Protocol over WebSocket (START-SEND-EVENTS, twin commands, JWT-TOKEN)',
@@ -191,7 +192,14 @@ export async function registerWebSocket(
 /** The text of events every subscriber sees unchanged, written once for all of them. */
 const shared = new WeakMap<TwinEvent, string>();
 
-function serialised(event: TwinEvent, seen: SeenEvent): string {
+function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[]): string {
+  if (acks !== undefined && acks.length > 0 && event.ackRequest) {
+    // A write asks this subscriber for acknowledgements: its event says which, and by what id.
+    const envelope = eventEnvelope(seen.event, seen.extra);
+    envelope.headers['correlation-id'] = event.ackRequest.correlationId;
+    envelope.headers['requested-acks'] = JSON.stringify(acks);
+    return JSON.stringify(envelope);
+  }
   if (seen.event !== event || seen.extra !== undefined)
     return JSON.stringify(eventEnvelope(seen.event, seen.extra));
   let text = shared.get(event);
@@ -215,6 +223,8 @@ class SocketSession {
   private readonly maxBuffered: number;
   /** The search and history streaming subscriptions (Ditto's reactive-streams protocols). */
   private readonly subscriptions: { search: SearchSubscriptions; history: HistoryStreams };
+  /** The socket's live subscriptions (messages, live commands and events) and acknowledgements. */
+  private readonly live: LiveSession;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -233,6 +243,12 @@ class SocketSession {
       search: new SearchSubscriptions(context, () => this.identity, send, failed),
       history: new HistoryStreams(context, () => this.identity, send, failed),
     };
+    this.live = new LiveSession(
+      context.live,
+      () => this.identity,
+      (text) => this.sendText(text),
+      request,
+    );
   }
 
   start(): void {
@@ -253,6 +269,7 @@ class SocketSession {
     this.subscriptions.search.close();
     this.subscriptions.history.close();
     this.stopAnnouncements?.();
+    this.live.close();
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
@@ -350,6 +367,19 @@ class SocketSession {
       );
       return;
     }
+    const live = this.live.handle(message);
+    if (live !== undefined) {
+      live.then(
+        (answer) => {
+          if (answer) this.sendJson(answer);
+        },
+        (error: unknown) => {
+          this.request.log.error({ err: error }, 'a WebSocket live message failed');
+          this.sendError(errors.internal().toBody(), UNKNOWN_ERROR_TOPIC, {});
+        },
+      );
+      return;
+    }
     let command: ThingCommand;
     try {
       if (this.subscribing(message)) return;
@@ -400,6 +430,16 @@ class SocketSession {
       return;
     }
     if (kind === 'announcements') return this.announcementsControl(verb, name, query);
+    if (kind === 'live' && LIVE_CONTROLS[what] !== undefined) {
+      try {
+        this.sendText(this.live.control(verb, what, query));
+      } catch (error) {
+        if (error instanceof TwinfoldError)
+          return this.sendError(error.toBody(), UNKNOWN_ERROR_TOPIC, {});
+        throw error;
+      }
+      return;
+    }
     if (kind === 'live') {
       if (verb === 'STOP') this.sendText(`${name}:ACK`);
       else this.sendError(errors.liveChannelUnsupported(name).toBody(), UNKNOWN_ERROR_TOPIC, {});
@@ -482,8 +522,12 @@ class SocketSession {
         if (next.done || this.events !== subscription) return;
         const result = view.see(next.value);
         const seen = result instanceof Promise ? await result : result;
-        if (seen === null || this.events !== subscription) continue;
-        if (!this.sendText(serialised(next.value, seen))) return;
+        const acks = this.live.acksFor(next.value);
+        if (seen === null || this.events !== subscription) {
+          this.live.weakAcks(next.value, acks);
+          continue;
+        }
+        if (!this.sendText(serialised(next.value, seen, acks))) return;
       }
     } catch (error) {
       // The journal could not be read (storage away): say so and close; the client reconnects.
