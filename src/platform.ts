@@ -3,13 +3,15 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, type AppOptions } from './api/app.js';
+import { buildApp, ingestServiceOf, type AppOptions } from './api/app.js';
 import { Metrics } from './api/metrics.js';
 import { IdentityService } from './auth/identity-service.js';
 import { PolicyStore } from './auth/policy-store.js';
 import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
+import { DEMO_SPEC_ID } from './cli/demo-spec.js';
+import { MqttTransport } from './transports/mqtt/mqtt-transport.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
 import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
@@ -149,6 +151,9 @@ export interface PlatformOptions {
  * await platform.close();
  */
 export class Platform {
+  /** MQTT in and out, once listening (the embedded broker or the external client). */
+  mqtt: MqttTransport | null = null;
+
   private constructor(
     private readonly watch: StorageWatch,
     readonly config: ServeConfig,
@@ -240,7 +245,9 @@ export class Platform {
       }
       await runtime.load();
       const watch = new StorageWatch(storage);
+      const holder: { platform?: Platform } = {};
       const app = await buildApp({
+        readyDetails: () => ({ mqtt: holder.platform?.mqtt?.status() ?? { mode: 'off' } }),
         ready: () => watch.up,
         runtime,
         policies,
@@ -258,7 +265,7 @@ export class Platform {
         ingestStore: storage.ingest,
         streams: options.streams,
       });
-      return new Platform(
+      return (holder.platform = new Platform(
         watch,
         config,
         logger,
@@ -269,17 +276,31 @@ export class Platform {
         keys,
         metrics,
         app,
-      );
+      ));
     } catch (error) {
       await storage.close().catch(() => {});
       throw error;
     }
   }
 
-  /** Listens on the configured host and port; resolves to the base URL. */
+  /** Listens on the configured host and port (and MQTT, as configured); resolves to the base URL. */
   async listen(): Promise<string> {
     const { host, port } = this.config;
     await this.app.listen({ port, host });
+    const ingest = ingestServiceOf(this.app);
+    if (ingest !== null && this.mqtt === null)
+      this.mqtt = await MqttTransport.start({
+        port: this.config.mqttPort,
+        host: this.config.mqttHost ?? host,
+        url: this.config.mqttUrl,
+        clientId: this.config.mqttClientId,
+        ingest,
+        identities: this.identities,
+        events: this.runtime.events,
+        logger: this.logger,
+        // The demo lets devices publish its spec's telemetry without a token, as Ditto's README does.
+        anonymousSpecs: this.config.demo ? new Set([DEMO_SPEC_ID]) : undefined,
+      });
     const address = this.app.server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
     return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
@@ -288,6 +309,8 @@ export class Platform {
   /** Stops accepting requests, drains those in flight, flushes the journal, closes storage. */
   async close(): Promise<void> {
     this.watch.stop();
+    // No more MQTT messages are taken in; those in flight are made durable before storage closes.
+    await this.mqtt?.close();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

@@ -66,6 +66,8 @@ export interface AppOptions {
   defaultNamespace?: string;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
+  /** More of `/ready`'s body (e.g. `mqtt`: the broker's state), added to it as given. */
+  readyDetails?: () => Record<string, unknown>;
   version?: string;
   /** Where ingest specs and dead letters are kept; without it the ingest routes are absent. */
   ingestStore?: IngestStore;
@@ -286,6 +288,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     runtime,
     ready: options.ready ?? (() => runtime.healthy),
+    readyDetails: options.readyDetails,
     metricsGuard: options.metricsToken
       ? metricsGate(options.metricsToken, authenticate)
       : undefined,

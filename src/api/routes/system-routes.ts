@@ -8,6 +8,8 @@ export interface SystemDeps {
   metrics: Metrics;
   runtime: TwinRuntime;
   ready: () => boolean;
+  /** More of `/ready`'s body (transports' states). */
+  readyDetails?: () => Record<string, unknown>;
   /** Guards /metrics (see `metricsGate`); absent = /metrics is public. */
   metricsGuard?: onRequestHookHandler;
 }
@@ -26,6 +28,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemDeps): vo
         status: ready ? 'READY' : 'NOT_READY',
         twins: deps.runtime.size,
         searchIndex: deps.runtime.indexComplete ? 'ready' : 'building',
+        ...deps.readyDetails?.(),
       });
     },
   );
