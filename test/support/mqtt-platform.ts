@@ -36,13 +36,17 @@ export interface MqttPlatform {
   close(): Promise<void>;
 }
 
-export async function startMqttPlatform(config: Partial<ServeConfig> = {}): Promise<MqttPlatform> {
-  const dir = mkdtempSync(join(tmpdir(), 'twinfold-mqtt-'));
+/** Starts a platform; with `dir`, on that data directory, which `close` then leaves in place. */
+export async function startMqttPlatform(
+  config: Partial<ServeConfig> = {},
+  dataDir?: string,
+): Promise<MqttPlatform> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'twinfold-mqtt-'));
   const mqttPort = config.mqttPort ?? (await freePort());
   const platform = await Platform.open(
     { ...DEFAULTS, port: 0, data: dir, ...config, mqttPort },
     {
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.TF_TEST_LOG ?? 'silent' }),
       logRequests: false,
       adminToken: ADMIN_TOKEN,
       writerThread: false,
@@ -65,7 +69,7 @@ export async function startMqttPlatform(config: Partial<ServeConfig> = {}): Prom
       }),
     async close() {
       await platform.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -41,6 +41,8 @@ type SendPacket = (
 export class ExternalClient implements DeviceCommandChannel {
   private readonly client: MqttClient;
   private subscribed = new Set<string>();
+  /** The subscriptions the broker granted. */
+  private readonly granted = new Set<string>();
   /** PUBACKs waiting for their message to be durable, by message id. */
   private readonly held = new Map<number, Promise<void>>();
   /** The last PUBACK queued: each is written after the one before it. */
@@ -55,16 +57,16 @@ export class ExternalClient implements DeviceCommandChannel {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       resubscribe: true,
-      customHandleAcks: (topic, message, packet, done) => {
-        // QoS 1 and 2: the message is ingested now; its acknowledgement waits for it.
-        this.held.set(packet.messageId as number, this.receive(topic, message));
-        done(0);
-      },
     };
     this.client = mqtt.connect(options.url, clientOptions);
     this.holdAcknowledgements();
+    // mqtt.js emits 'message' before it writes the PUBACK (customHandleAcks is for MQTT 5 only).
     this.client.on('message', (topic, message, packet) => {
-      if (packet.qos === 0) this.receive(topic, message).catch(() => {});
+      const durable = this.receive(topic, message);
+      // QoS 1: the acknowledgement waits for it (see holdAcknowledgements); QoS 0: best effort.
+      if (packet.qos > 0 && packet.messageId !== undefined)
+        this.held.set(packet.messageId, durable);
+      else durable.catch(() => {});
     });
     this.client.on('connect', (connack) => {
       this.connected = true;
@@ -131,6 +133,7 @@ export class ExternalClient implements DeviceCommandChannel {
       this.client.subscribe(added, { qos: 1 }, (error, granted) => {
         if (error)
           this.options.logger.error({ err: error, topics: added }, 'MQTT subscribe failed');
+        for (const g of granted ?? []) if (g.qos !== 128) this.granted.add(g.topic);
         const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
         if (refused.length > 0)
           this.options.logger.error(
@@ -138,7 +141,10 @@ export class ExternalClient implements DeviceCommandChannel {
             'the external MQTT broker refused these subscriptions',
           );
       });
-    if (removed.length > 0) this.client.unsubscribe(removed);
+    if (removed.length > 0)
+      this.client.unsubscribe(removed, () => {
+        for (const topic of removed) this.granted.delete(topic);
+      });
   }
 
   /** The broker's URL without its password. */
@@ -146,9 +152,9 @@ export class ExternalClient implements DeviceCommandChannel {
     return redactedUrl(this.options.url);
   }
 
-  /** The topics subscribed to now. */
+  /** The subscriptions the broker has granted. */
   subscriptions(): string[] {
-    return [...this.subscribed].sort();
+    return [...this.granted].sort();
   }
 
   publish(topic: string, payload: string | Buffer, qos: 0 | 1): Promise<void> {
