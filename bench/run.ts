@@ -5,6 +5,7 @@ import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
 import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
+import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
 import { streamsBenchmark } from './streams.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   churn: churnBenchmark,
   ingest: ingestBenchmark,
   streams: streamsBenchmark,
+  mqtt: mqttBenchmark,
 };
 
 const names = process.argv.slice(2);
