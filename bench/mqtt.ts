@@ -114,6 +114,28 @@ async function waitForLine(
   throw new Error(`no '${key}' from the child within ${timeoutMs} ms`);
 }
 
+/**
+ * Polls `count` from now until it stops growing for a second; resolves to the final count and
+ * the seconds from the first growth to the last.
+ */
+async function settled(count: () => Promise<number>): Promise<{ count: number; seconds: number }> {
+  let first = 0;
+  let lastAt = 0;
+  let value = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const now = performance.now();
+    const next = await count();
+    if (next > value) {
+      if (value === 0) first = now;
+      value = next;
+      lastAt = now;
+    } else if ((value > 0 && now - lastAt > 1000) || now - t0 > 120_000)
+      return { count: value, seconds: Math.max(0.001, (lastAt - first) / 1000) };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function mosquittoUp(): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = tcp(1883, '127.0.0.1');
@@ -151,17 +173,18 @@ async function embedded(context: BenchContext): Promise<[number, number]> {
 async function external(context: BenchContext): Promise<[number, number]> {
   // Reference: Mosquitto alone, with one subscriber acknowledging at once.
   const prefix = `mqttbench-${randomUUID().slice(0, 8)}`;
-  const sink = spawnNode('bench/children/mqtt-sink.ts', [
-    MOSQUITTO,
-    `${prefix}-ref/+/t`,
-    String(EXTERNAL_MESSAGES),
-  ]);
+  const sink = spawnNode('bench/children/mqtt-sink.ts', [MOSQUITTO, `${prefix}-ref/+/t`]);
   await waitForLine(sink, 'subscribed');
   let clients = await connectAll(MOSQUITTO);
-  const t0 = performance.now();
   await publish(clients, `${prefix}-ref`, forCount(EXTERNAL_MESSAGES));
-  await waitForLine(sink, 'received', 120_000);
-  const alone = EXTERNAL_MESSAGES / ((performance.now() - t0) / 1000);
+  const got = await settled(async () => {
+    const line = sink.lines[sink.lines.length - 1];
+    return line === undefined ? 0 : (JSON.parse(line) as { received: number }).received;
+  });
+  const alone = got.count / got.seconds;
+  note(
+    `Mosquitto alone: its subscriber received ${fmt(got.count)} of ${fmt(EXTERNAL_MESSAGES)} (Mosquitto drops QoS 1 messages past max_queued_messages for a subscriber that lags)`,
+  );
   await closeAll(clients);
   await sink.stop();
 
@@ -181,15 +204,13 @@ async function external(context: BenchContext): Promise<[number, number]> {
     while ((await eventsAppended(server.url)) - before < TWINS * 2)
       await new Promise((r) => setTimeout(r, 50));
     const start = await eventsAppended(server.url);
-    const t1 = performance.now();
     await publish(clients, prefix, forCount(EXTERNAL_MESSAGES));
     // Each message changes its twin: one event each once ingested.
-    while ((await eventsAppended(server.url)) - start < EXTERNAL_MESSAGES) {
-      if (performance.now() - t1 > 120_000)
-        throw new Error('Twinfold did not ingest every message within 120 s');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const twinfold = EXTERNAL_MESSAGES / ((performance.now() - t1) / 1000);
+    const ingested = await settled(async () => (await eventsAppended(server.url)) - start);
+    const twinfold = ingested.count / ingested.seconds;
+    note(
+      `Twinfold via Mosquitto ingested ${fmt(ingested.count)} of ${fmt(EXTERNAL_MESSAGES)} messages published (the rest Mosquitto dropped, see above)`,
+    );
     await closeAll(clients);
     return [twinfold, alone];
   } finally {
@@ -215,6 +236,12 @@ export async function mqttBenchmark(context: BenchContext): Promise<void> {
     ],
     ['aedes, no-op handler (reference)', fmt(aedes), '100 %', ''],
   ];
+  printTable(
+    `MQTT QoS 1 through the embedded broker, ${CLIENTS} publishing clients × ${WINDOW} in flight, ${fmt(TWINS)} twins, one mapped value`,
+    ['path', 'messages/s', 'of reference', `≥ ${fmt(BAR)}`],
+    rows,
+  );
+  rows.length = 0;
   if (await mosquittoUp()) {
     const [viaMosquitto, mosquitto] = await external(context);
     rows.push(
@@ -228,7 +255,7 @@ export async function mqttBenchmark(context: BenchContext): Promise<void> {
     );
   } else note('Mosquitto is not on 127.0.0.1:1883: the external-broker rows are skipped.');
   printTable(
-    `MQTT QoS 1, ${CLIENTS} publishing clients × ${WINDOW} in flight, ${fmt(TWINS)} twins, one mapped value`,
+    `MQTT QoS 1 through Mosquitto, ${CLIENTS} publishing clients × ${WINDOW} in flight, ${fmt(EXTERNAL_MESSAGES)} messages`,
     ['path', 'messages/s', 'of reference', `≥ ${fmt(BAR)}`],
     rows,
   );
