@@ -20,7 +20,7 @@ const WINDOW = 16;
 const TWINS = 10_000;
 const DURATION_S = 10;
 /** Messages per run through Mosquitto (measured until the last one is ingested or received). */
-const EXTERNAL_MESSAGES = 200_000;
+const EXTERNAL_MESSAGES = 100_000;
 const BAR = 30_000;
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 
@@ -199,10 +199,8 @@ async function external(context: BenchContext): Promise<[number, number]> {
     await new Promise((r) => setTimeout(r, 500)); // the subscription is granted
     clients = await connectAll(MOSQUITTO);
     // Warm-up creates the twins.
-    const before = await eventsAppended(server.url);
     await publish(clients, prefix, forCount(TWINS * 2));
-    while ((await eventsAppended(server.url)) - before < TWINS * 2)
-      await new Promise((r) => setTimeout(r, 50));
+    await settled(() => eventsAppended(server.url));
     const start = await eventsAppended(server.url);
     await publish(clients, prefix, forCount(EXTERNAL_MESSAGES));
     // Each message changes its twin: one event each once ingested.
