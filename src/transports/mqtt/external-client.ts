@@ -54,6 +54,10 @@ export class ExternalClient implements DeviceCommandChannel {
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
       clean: false,
+      // MQTT 5: the session outlives the connection (for ever), and the broker may keep many
+      // messages in flight towards Twinfold (Receive Maximum), whose acknowledgements wait for ingest.
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 65535 },
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       resubscribe: true,
