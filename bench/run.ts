@@ -7,6 +7,7 @@ import { dashboardBenchmark } from './dashboard.js';
 import { ingestBenchmark } from './ingest.js';
 import { memoryBenchmark } from './memory.js';
 import { messagingBenchmark } from './messaging.js';
+import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
 import { streamsBenchmark } from './streams.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   messaging: messagingBenchmark,
   webhooks: webhooksBenchmark,
   dashboard: dashboardBenchmark,
+  mqtt: mqttBenchmark,
 };
 
 const names = process.argv.slice(2);

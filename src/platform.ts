@@ -10,6 +10,8 @@ import { PolicyStore } from './auth/policy-store.js';
 import { SigningKeyRing } from './auth/signing-keys.js';
 import type { ServeConfig } from './cli/config.js';
 import { TwinRuntime, type RuntimeOptions } from './runtime/twin-runtime.js';
+import { DEMO_SPEC_ID } from './cli/demo-spec.js';
+import { MqttTransport } from './transports/mqtt/mqtt-transport.js';
 import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
 import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
@@ -154,6 +156,9 @@ export interface PlatformOptions {
  * await platform.close();
  */
 export class Platform {
+  /** MQTT in and out, once listening (the embedded broker or the external client). */
+  mqtt: MqttTransport | null = null;
+
   private constructor(
     private readonly watch: StorageWatch,
     readonly config: ServeConfig,
@@ -249,6 +254,7 @@ export class Platform {
       await runtime.load();
       const watch = new StorageWatch(storage);
       let messaging: Messaging | null = null;
+      const holder: { platform?: Platform } = {};
       const app = await buildApp({
         ready: () => watch.up,
         runtime,
@@ -266,7 +272,10 @@ export class Platform {
         authenticator: options.authenticator,
         ingestStore: storage.ingest,
         ingestSourceCheck: messagingSourceCheck(config),
-        readyDetails: () => messaging?.readiness() ?? {},
+        readyDetails: () => ({
+          mqtt: holder.platform?.mqtt?.status() ?? { mode: 'off' },
+          ...messaging?.readiness(),
+        }),
         webhookStore: storage.webhooks,
         webhookTiming: {
           retryMaxMs: config.webhookRetryMaxMs,
@@ -288,7 +297,7 @@ export class Platform {
       );
       messaging.start();
       policies.startExpiryTimer(options.expirySweepMs);
-      return new Platform(
+      return (holder.platform = new Platform(
         watch,
         config,
         logger,
@@ -300,17 +309,31 @@ export class Platform {
         metrics,
         app,
         messaging,
-      );
+      ));
     } catch (error) {
       await storage.close().catch(() => {});
       throw error;
     }
   }
 
-  /** Listens on the configured host and port; resolves to the base URL. */
+  /** Listens on the configured host and port (and MQTT, as configured); resolves to the base URL. */
   async listen(): Promise<string> {
     const { host, port } = this.config;
     await this.app.listen({ port, host });
+    const ingest = ingestServiceOf(this.app);
+    if (ingest !== null && this.mqtt === null)
+      this.mqtt = await MqttTransport.start({
+        port: this.config.mqttPort,
+        host: this.config.mqttHost ?? host,
+        url: this.config.mqttUrl,
+        clientId: this.config.mqttClientId,
+        ingest,
+        identities: this.identities,
+        events: this.runtime.events,
+        logger: this.logger,
+        // The demo lets devices publish its spec's telemetry without a token, as Ditto's README does.
+        anonymousSpecs: this.config.demo ? new Set([DEMO_SPEC_ID]) : undefined,
+      });
     const address = this.app.server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
     return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
@@ -320,6 +343,7 @@ export class Platform {
   async close(): Promise<void> {
     this.watch.stop();
     // Transports first: what they received is settled while the runtime still takes it.
+    await this.mqtt?.close();
     await this.messaging.close();
     this.policies.stopExpiryTimer();
     await this.app.close();

@@ -56,6 +56,7 @@ describe('cli', () => {
         status: 'READY',
         twins: 3,
         searchIndex: 'ready',
+        mqtt: { mode: 'off' },
       });
       await adminFetch(`${server.url}/api/2/things/demo:pump-1`);
       await adminFetch(`${server.url}/api/2/things/demo:pump-1/attributes/site`, {

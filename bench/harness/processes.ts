@@ -127,6 +127,11 @@ export interface TwinfoldOptions {
   cpuProfDir?: string;
   /** More `twinfold serve` flags (e.g. `--nats-url`). */
   extraArgs?: string[];
+  /** The embedded MQTT broker's port (default 0: off). */
+  mqttPort?: number;
+  /** An external MQTT broker to subscribe to, and the client id of the session there. */
+  mqttUrl?: string;
+  mqttClientId?: string;
 }
 
 export interface Server {
@@ -149,7 +154,10 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   const profDir = options.cpuProfDir ?? process.env.BENCH_CPU_PROF;
   const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', options.data];
-  args.push('--mqtt-port', '0', '--log-level', options.logLevel ?? 'warn');
+  if (options.mqttUrl) args.push('--mqtt-url', options.mqttUrl);
+  else args.push('--mqtt-port', String(options.mqttPort ?? 0));
+  if (options.mqttClientId) args.push('--mqtt-client-id', options.mqttClientId);
+  args.push('--log-level', options.logLevel ?? 'warn');
   if (options.durability) args.push('--durability', options.durability);
   if (options.store) args.push('--store', options.store);
   if (options.storeSchema) args.push('--store-schema', options.storeSchema);

@@ -30,7 +30,6 @@ import { registerHistoryRoutes } from './routes/history-routes.js';
 import { registerIngestRoutes } from './routes/ingest-routes.js';
 import { IngestService, type IngestServiceOptions } from '../ingest/ingest-service.js';
 import type { IngestStore } from '../store/ingest-store.js';
-import type { JsonValue } from '../core/json.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 import type { DeliveryTiming } from '../webhooks/webhook-dispatcher.js';
 import { WebhookService } from '../webhooks/webhook-service.js';
@@ -76,13 +75,13 @@ export interface AppOptions {
   defaultNamespace?: string;
   /** Reports whether the node is ready to serve (state loaded, journal healthy). */
   ready?: () => boolean;
+  /** More of `/ready`'s body (how the transports stand: `mqtt`, `nats`, `amqp`), added as given. */
+  readyDetails?: () => Record<string, unknown>;
   version?: string;
   /** Where ingest specs and dead letters are kept; without it the ingest routes are absent. */
   ingestStore?: IngestStore;
   /** Refuses (throws) on PUT a spec whose source this node cannot serve (transports). */
   ingestSourceCheck?: IngestServiceOptions['checkSource'];
-  /** More of `/ready`'s body: how the transports stand. */
-  readyDetails?: () => Record<string, JsonValue>;
   /** Where webhooks and their deliveries are kept; without it the webhook routes are absent. */
   webhookStore?: WebhookStore;
   /** Pacing of webhook deliveries (retry delays, timeouts, window): the command line and tests. */

@@ -193,4 +193,29 @@ describe('serve configuration', () => {
         /--subject-expiry-granularity must be a duration/,
       );
   });
+
+  it('takes an external MQTT broker, which turns the embedded one off, and refuses bad MQTT settings', () => {
+    const external = resolveConfig({}, { TWINFOLD_MQTT_URL: 'mqtt://u:p@broker.local:1884' });
+    expect(external).toMatchObject({ mqttUrl: 'mqtt://u:p@broker.local:1884', mqttPort: 0 });
+    expect(resolveConfig({ mqttClientId: 'twinfold-a' }, {}).mqttClientId).toBe('twinfold-a');
+    expect(resolveConfig({ mqttHost: '0.0.0.0' }, {}).mqttHost).toBe('0.0.0.0');
+    expect(() => resolveConfig({ mqttUrl: 'http://broker:1883' }, {})).toThrow(
+      /--mqtt-url \/ TWINFOLD_MQTT_URL must start with mqtt:\/\/ or mqtts:\/\/, got 'http:\/\/'/,
+    );
+    expect(() => resolveConfig({ mqttUrl: 'broker:1883' }, {})).toThrow(ConfigError);
+    expect(() => resolveConfig({ mqttUrl: 'not a url' }, {})).toThrow(/must be a URL like mqtt:/);
+    expect(() => resolveConfig({ mqttUrl: 'mqtt://broker:1883/topic' }, {})).toThrow(
+      /takes no path, query or fragment/,
+    );
+    expect(() => resolveConfig({ mqttUrl: 'mqtt://broker:1883', mqttPort: '1884' }, {})).toThrow(
+      /give --mqtt-url or --mqtt-port, not both/,
+    );
+    expect(resolveConfig({ mqttUrl: 'mqtt://broker', mqttPort: '0' }, {}).mqttPort).toBe(0);
+    expect(() => resolveConfig({ mqttPort: '70000' }, {})).toThrow(
+      /--mqtt-port \/ TWINFOLD_MQTT_PORT must be a whole number from 0 to 65535, got '70000'/,
+    );
+    expect(() => resolveConfig({ mqttPort: 'abc' }, {})).toThrow(ConfigError);
+    expect(() => resolveConfig({ mqttClientId: 'has space' }, {})).toThrow(/--mqtt-client-id/);
+    expect(() => resolveConfig({ mqttHost: 'a b' }, {})).toThrow(/--mqtt-host/);
+  });
 });

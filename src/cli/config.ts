@@ -9,6 +9,12 @@ export interface ServeConfig {
   host: string;
   data: string;
   mqttPort: number;
+  /** The address the embedded MQTT broker listens on (default: `host`). */
+  mqttHost?: string;
+  /** An external MQTT broker (`mqtt://user:pass@host:port`) Twinfold subscribes to instead of embedding one. */
+  mqttUrl?: string;
+  /** The client id of Twinfold's persistent session at the external broker. */
+  mqttClientId: string;
   store: string;
   /** The PostgreSQL schema of a postgres:// store (default `twinfold`). */
   storeSchema?: string;
@@ -65,6 +71,9 @@ const ENV: Record<keyof ServeConfig, string> = {
   host: 'TWINFOLD_HOST',
   data: 'TWINFOLD_DATA',
   mqttPort: 'TWINFOLD_MQTT_PORT',
+  mqttHost: 'TWINFOLD_MQTT_HOST',
+  mqttUrl: 'TWINFOLD_MQTT_URL',
+  mqttClientId: 'TWINFOLD_MQTT_CLIENT_ID',
   store: 'TWINFOLD_STORE',
   storeSchema: 'TWINFOLD_STORE_SCHEMA',
   bus: 'TWINFOLD_BUS',
@@ -101,6 +110,7 @@ export const DEFAULTS: ServeConfig = {
   host: '127.0.0.1',
   data: './data',
   mqttPort: 1883,
+  mqttClientId: 'twinfold',
   store: 'sqlite',
   bus: 'local',
   index: 'memory',
@@ -128,6 +138,29 @@ function integer(name: string, raw: string, min: number, max: number): number {
   return Number(raw);
 }
 
+/** An external broker's URL, checked: `mqtt://` or `mqtts://`, a host, a port if any. */
+function checkMqttUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `--mqtt-url / TWINFOLD_MQTT_URL must be a URL like mqtt://user:pass@host:1883, got '${raw}'.`,
+    );
+  }
+  if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:')
+    throw new ConfigError(
+      `--mqtt-url / TWINFOLD_MQTT_URL must start with mqtt:// or mqtts://, got '${url.protocol}//'.`,
+    );
+  if (url.hostname === '')
+    throw new ConfigError(`--mqtt-url / TWINFOLD_MQTT_URL names no host: '${raw}'.`);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
+    throw new ConfigError(
+      `--mqtt-url / TWINFOLD_MQTT_URL takes no path, query or fragment (only mqtt://user:pass@host:port), got '${raw}'.`,
+    );
+  return raw;
+}
+
 /** Flags win over environment variables, which win over defaults. Throws ConfigError on bad values. */
 export function resolveConfig(
   flags: ServeFlags,
@@ -144,6 +177,29 @@ export function resolveConfig(
   const mqttPort = pick('mqttPort');
   if (mqttPort !== undefined)
     config.mqttPort = integer('--mqtt-port / TWINFOLD_MQTT_PORT', mqttPort, 0, 65535);
+  const mqttHost = pick('mqttHost');
+  if (mqttHost !== undefined) {
+    if (!/^[A-Za-z0-9.:_-]+$/.test(mqttHost))
+      throw new ConfigError(`--mqtt-host must be a host name or IP address, got '${mqttHost}'.`);
+    config.mqttHost = mqttHost;
+  }
+  const mqttUrl = pick('mqttUrl');
+  if (mqttUrl !== undefined) {
+    config.mqttUrl = checkMqttUrl(mqttUrl);
+    if (mqttPort !== undefined && config.mqttPort !== 0)
+      throw new ConfigError(
+        '--mqtt-url makes Twinfold a client of that broker, which turns the embedded broker off: give --mqtt-url or --mqtt-port, not both.',
+      );
+    config.mqttPort = 0;
+  }
+  const clientId = pick('mqttClientId');
+  if (clientId !== undefined) {
+    if (!/^[A-Za-z0-9_.-]{1,23}$/.test(clientId))
+      throw new ConfigError(
+        `--mqtt-client-id must be 1 to 23 letters, digits, '.', '_' or '-', got '${clientId}'.`,
+      );
+    config.mqttClientId = clientId;
+  }
   const bytes = pick('maxThingBytes');
   if (bytes !== undefined) {
     config.maxThingBytes = integer(

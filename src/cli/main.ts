@@ -28,6 +28,24 @@ program
     ),
   )
   .addOption(
+    new Option(
+      '--mqtt-host <host>',
+      'address of the embedded MQTT broker (TWINFOLD_MQTT_HOST, default: --host)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--mqtt-url <url>',
+      'an external MQTT broker to subscribe to instead, mqtt://user:pass@host:port (TWINFOLD_MQTT_URL)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--mqtt-client-id <id>',
+      "client id of the persistent session at the external broker (TWINFOLD_MQTT_CLIENT_ID, default 'twinfold')",
+    ),
+  )
+  .addOption(
     new Option('--store <store>', "'sqlite' or a postgres:// URL (TWINFOLD_STORE, default sqlite)"),
   )
   .addOption(

@@ -4,6 +4,8 @@ import { Platform, type PlatformOptions } from '../platform.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
 import type { ServeConfig } from './config.js';
 import { seedDemoTwins } from './demo-twins.js';
+import { DEMO_SPEC_ID, seedDemoSpec } from './demo-spec.js';
+import { ingestServiceOf } from '../api/app.js';
 
 export interface RunningServer {
   url: string;
@@ -36,12 +38,9 @@ export async function startServer(
     const seeded = await seedDemoTwins(runtime);
     log.info({ twins: seeded }, 'demo twins created');
   }
-  if (config.mqttPort !== 0) {
-    log.info(
-      { mqttPort: config.mqttPort },
-      'the embedded MQTT broker is not part of this version yet',
-    );
-  }
+  const ingest = ingestServiceOf(platform.app);
+  if (config.demo && ingest !== null && (await seedDemoSpec(ingest)))
+    log.info({ specId: DEMO_SPEC_ID }, 'demo MQTT ingest spec created');
   const url = await platform.listen();
   log.info({ url, ms: Date.now() - started, durability: config.durability }, 'twinfold ready');
   void runtime.indexed.then(() =>

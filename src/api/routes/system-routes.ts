@@ -1,6 +1,5 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { JsonValue } from '../../core/json.js';
 import type { TwinRuntime } from '../../runtime/twin-runtime.js';
 import { PUBLIC } from '../authentication.js';
 import type { Metrics } from '../metrics.js';
@@ -10,7 +9,7 @@ export interface SystemDeps {
   runtime: TwinRuntime;
   ready: () => boolean;
   /** More of `/ready`'s body (how the transports stand). */
-  details?: () => Record<string, JsonValue>;
+  details?: () => Record<string, unknown>;
   /** Guards /metrics (see `metricsGate`); absent = /metrics is public. */
   metricsGuard?: onRequestHookHandler;
 }

@@ -512,10 +512,7 @@ async function answerWrite(
  * before the write (an acknowledgement may come before the commit is known here) and closed with
  * the response.
  */
-function ackRequestOf(
-  context: ApiContext,
-  request: FastifyRequest,
-): WriteRequest['ackRequest'] {
+function ackRequestOf(context: ApiContext, request: FastifyRequest): WriteRequest['ackRequest'] {
   const processing = request.processing;
   const labels = customAcksOf(processing);
   if (labels.length === 0 || !processing.responseRequired) return undefined;

@@ -1,0 +1,36 @@
+// The demo's MQTT ingest spec: the telemetry of Eclipse Ditto's README example, unchanged.
+import type { Identity } from '../auth/identity.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+
+export const DEMO_SPEC_ID = 'demo-devices';
+
+/**
+ * `mosquitto_pub -t "devices/com.example:temperature-sensor-01/telemetry" -m '{"temperature": 25.5, "humidity": 60}'`
+ * creates the twin and sets its temperature and humidity features.
+ */
+export const DEMO_SPEC = {
+  source: { mqtt: { topic: 'devices/+thingId/telemetry', qos: 1 } },
+  thingId: '{{topic.thingId}}',
+  values: {
+    'features/temperature/properties/value': '$.temperature',
+    'features/humidity/properties/value': '$.humidity',
+  },
+  create: { attributes: { createdBy: 'twinfold demo: MQTT telemetry' } },
+};
+
+/** The demo spec's owner: an administrator, so a device of any namespace may report. */
+const DEMO_OWNER: Identity = {
+  id: 'twinfold:demo',
+  subjects: ['twinfold:demo'],
+  admin: true,
+  namespaces: null,
+  readOnly: false,
+  via: 'token',
+};
+
+/** Puts the demo spec unless a spec of that id exists; resolves to whether it was created. */
+export async function seedDemoSpec(ingest: IngestService): Promise<boolean> {
+  if (ingest.specsOfSource('mqtt').some((s) => s.specId === DEMO_SPEC_ID)) return false;
+  await ingest.put(DEMO_OWNER, DEMO_SPEC_ID, DEMO_SPEC);
+  return true;
+}
