@@ -16,8 +16,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Paths that belong to the API, never to the dashboard (an unknown one stays a Ditto 404). */
-const API_PATH = /^\/(api|ws)(\/|$)/;
+/**
+ * Paths that belong to the API, never to the dashboard (an unknown one stays a Ditto 404): any
+ * that starts with `api` or `ws` in any case, so a mistyped `/api2/things` or `/API/2/things` is
+ * a 404 rather than a page.
+ */
+const API_PATH = /^\/(api|ws)/i;
 /** Not one slash first; `//`; a `.` or `..` segment; an encoded dot, slash, backslash or NUL; a backslash. */
 const UNCLEAN_PATH = /^[^/]|\/\/|(^|\/)\.\.?(\/|$)|%(2e|2f|5c|00)|\\/i;
 
