@@ -12,7 +12,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import type { IngestService } from '../../ingest/ingest-service.js';
+import type { IngestService, RawMessage } from '../../ingest/ingest-service.js';
 import type { CompiledSpec } from '../../ingest/spec.js';
 import { IngestBatcher, rawMessage } from '../ingest-batcher.js';
 import { consumerName } from './nats-names.js';
@@ -132,6 +132,13 @@ export class NatsSource {
     }
   }
 
+  /** A NATS message as the spec as it is now maps it, or null once the spec is deleted. */
+  private messageOf(specId: string, msg: Msg | JsMsg): RawMessage | null {
+    const current = this.currentSpec(specId);
+    if (current === null) return null;
+    return rawMessage(current, 'nats', msg.subject, msg.data, headersOf(msg.headers), Date.now());
+  }
+
   private batcher(specId: string): IngestBatcher {
     return new IngestBatcher(this.ingest, specId, {
       failed: (id, error) =>
@@ -167,17 +174,8 @@ export class NatsSource {
             );
           return;
         }
-        const current = this.currentSpec(spec.specId);
-        if (current === null) return;
-        const message = rawMessage(
-          current,
-          'nats',
-          msg.subject,
-          msg.data,
-          headersOf(msg.headers),
-          Date.now(),
-        );
-        batcher.add(message, () => {});
+        const message = this.messageOf(spec.specId, msg);
+        if (message !== null) batcher.add(message, () => {});
       },
     });
     this.options.logger.info({ spec: spec.specId, subject }, 'NATS: subscribed');
@@ -215,16 +213,8 @@ export class NatsSource {
     let retry: NodeJS.Timeout | undefined;
     const nakDelay = this.options.nakDelayMs ?? 1000;
     const onMessage = (msg: JsMsg) => {
-      const current = this.currentSpec(spec.specId);
-      if (current === null) return msg.nak(nakDelay);
-      const message = rawMessage(
-        current,
-        'nats',
-        msg.subject,
-        msg.data,
-        headersOf(msg.headers),
-        Date.now(),
-      );
+      const message = this.messageOf(spec.specId, msg);
+      if (message === null) return msg.nak(nakDelay);
       batcher.add(message, (durable) => {
         // Acknowledged only once durable (a dead letter is durable too); else it comes again.
         if (durable) msg.ack();
