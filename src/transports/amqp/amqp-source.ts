@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { CompiledSpec } from '../../ingest/spec.js';
 import { IngestBatcher, rawMessage } from '../ingest-batcher.js';
+import { SerialRuns } from '../serial-runs.js';
 
 /** How a spec's consumer stands, as `/ready` shows it. */
 export interface AmqpConsumerStatus {
@@ -58,7 +59,10 @@ export class AmqpSource {
   private connection: ChannelModel | null = null;
   private readonly active = new Map<string, Active>();
   private unlisten: (() => void) | null = null;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly syncing = new SerialRuns(
+    () => this.syncNow(),
+    (error) => this.options.logger.error({ err: error }, 'AMQP: could not follow the ingest specs'),
+  );
   private closed = false;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -135,12 +139,7 @@ export class AmqpSource {
   }
 
   sync(): Promise<void> {
-    this.syncing = this.syncing
-      .then(() => this.syncNow())
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'AMQP: could not follow the ingest specs');
-      });
-    return this.syncing;
+    return this.syncing.run();
   }
 
   private async syncNow(): Promise<void> {
@@ -290,7 +289,7 @@ export class AmqpSource {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.unlisten?.();
-    await this.syncing;
+    await this.syncing.idle();
     const all = [...this.active.values()];
     this.active.clear();
     await Promise.all(all.map((a) => this.stop(a)));

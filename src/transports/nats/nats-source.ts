@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { IngestService, RawMessage } from '../../ingest/ingest-service.js';
 import type { CompiledSpec } from '../../ingest/spec.js';
 import { IngestBatcher, rawMessage } from '../ingest-batcher.js';
+import { SerialRuns } from '../serial-runs.js';
 import { consumerName } from './nats-names.js';
 
 /** How a spec's subscription stands, as `/ready` shows it. */
@@ -70,7 +71,10 @@ function sourceKey(spec: CompiledSpec): string {
 export class NatsSource {
   private readonly active = new Map<string, Active>();
   private unlisten: (() => void) | null = null;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly syncing = new SerialRuns(
+    () => this.syncNow(),
+    (error) => this.options.logger.error({ err: error }, 'NATS: could not follow the ingest specs'),
+  );
   private closed = false;
   private jsm: JetStreamManager | null = null;
   /** Core messages refused because a subscription held too many (no acknowledgement exists). */
@@ -95,12 +99,7 @@ export class NatsSource {
 
   /** Brings the subscriptions in line with the specs (serialised: one sync at a time). */
   sync(): Promise<void> {
-    this.syncing = this.syncing
-      .then(() => this.syncNow())
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'NATS: could not follow the ingest specs');
-      });
-    return this.syncing;
+    return this.syncing.run();
   }
 
   private async syncNow(): Promise<void> {
@@ -317,7 +316,7 @@ export class NatsSource {
   async close(): Promise<void> {
     this.closed = true;
     this.unlisten?.();
-    await this.syncing;
+    await this.syncing.idle();
     const all = [...this.active.values()];
     this.active.clear();
     await Promise.all(all.map((a) => a.stop()));
