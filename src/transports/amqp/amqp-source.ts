@@ -1,5 +1,6 @@
 // Ingest over AMQP 0.9.1 (e.g. RabbitMQ): one consumer per spec with `{amqp: {queue}}`, each
 // message acknowledged only once its observations are durable; reconnects when the broker goes.
+import { errorText } from '../../core/error-text.js';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
@@ -44,10 +45,6 @@ function headersOf(message: ConsumeMessage): Record<string, string> {
   if (message.properties.contentType) out['content-type'] = String(message.properties.contentType);
   if (message.properties.messageId) out['message-id'] = String(message.properties.messageId);
   return out;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The URL without its password, for logs and `/ready`. */
@@ -111,7 +108,7 @@ export class AmqpSource {
       this.options.logger.info({ url: redactedUrl(this.options.url) }, 'AMQP: connected');
       await this.sync();
     } catch (error) {
-      this.lost(describe(error));
+      this.lost(errorText(error));
     }
   }
 
@@ -218,7 +215,7 @@ export class AmqpSource {
       this.options.logger.info({ spec: spec.specId, queue }, 'AMQP: consuming');
     } catch (error) {
       active.status.state = 'failed';
-      active.status.problem = `could not consume the queue '${queue}': ${describe(error)}`;
+      active.status.problem = `could not consume the queue '${queue}': ${errorText(error)}`;
       this.options.logger.error({ spec: spec.specId, queue }, `AMQP: ${active.status.problem}`);
     }
   }

@@ -1,5 +1,6 @@
 // Ingest over NATS: a core subscription per spec with `{nats: {subject}}`, or a durable JetStream
 // consumer when the spec names a `stream`, kept in step with the specs as they change.
+import { errorText } from '../../core/error-text.js';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -48,10 +49,6 @@ function headersOf(headers: MsgHdrs | undefined): Record<string, string> {
   if (!headers) return out;
   for (const key of headers.keys()) out[key.toLowerCase()] = headers.get(key);
   return out;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** One spec's live subscription. */
@@ -157,7 +154,7 @@ export class NatsSource {
       callback: (error, msg: Msg) => {
         if (error) {
           status.state = 'failed';
-          status.problem = describe(error);
+          status.problem = errorText(error);
           this.options.logger.error(
             { err: error, spec: spec.specId, subject },
             'NATS: subscription failed',
@@ -238,7 +235,7 @@ export class NatsSource {
         void messages.closed().then((error) => {
           if (stopped || this.closed) return;
           status.state = 'waiting';
-          status.problem = `the consumer stopped${error ? `: ${describe(error)}` : ''}`;
+          status.problem = `the consumer stopped${error ? `: ${errorText(error)}` : ''}`;
           retry = setTimeout(() => void open(), this.options.retryMs ?? 5000);
         });
       } catch (error) {
@@ -246,7 +243,7 @@ export class NatsSource {
         status.problem =
           error instanceof JetStreamApiError && error.code === 10059
             ? `the JetStream stream '${stream}' does not exist; create it with a subject that covers '${subject}' (e.g. nats stream add ${stream} --subjects '${subject}')`
-            : `could not consume from the JetStream stream '${stream}': ${describe(error)}`;
+            : `could not consume from the JetStream stream '${stream}': ${errorText(error)}`;
         this.options.logger.error(
           { spec: spec.specId, subject, stream },
           `NATS: ${status.problem}; trying again in ${(this.options.retryMs ?? 5000) / 1000} s`,
