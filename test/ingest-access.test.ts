@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { expectError } from './support/ditto-error.js';
+import { scopedToken } from './support/fixture-requests.js';
+import { RW } from './support/policy-entries.js';
 
-const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const ownerEntry = (subject: string) => ({
   subjects: { [subject]: { type: 'user' } },
   resources: { 'thing:/': RW, 'policy:/': RW },
@@ -29,11 +30,7 @@ beforeAll(async () => {
   fx = await createSecureFixture();
   alice = await fx.addUser('alice');
   bob = await fx.addUser('bob');
-  const token = await fx.send('POST', '/api/2/tokens', alice, {
-    name: 'fleet',
-    namespaces: ['fleet'],
-  });
-  aliceFleet = fx.bearer(token.json().token as string);
+  aliceFleet = await scopedToken(fx, alice, 'fleet', ['fleet']);
 });
 afterAll(() => fx.close());
 

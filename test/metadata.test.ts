@@ -16,6 +16,7 @@ import {
 } from '../src/store/test-backends.js';
 import { createSecureFixture } from './support/secure-app-fixture.js';
 import { expectError } from './support/ditto-error.js';
+import { RW, ownerEntry } from './support/policy-entries.js';
 
 let f: AppFixture;
 beforeEach(async () => {
@@ -463,13 +464,9 @@ describe('metadata - permissions', () => {
     try {
       const alice = await fx.addUser('alice');
       const bob = await fx.addUser('bob');
-      const RW = { grant: ['READ', 'WRITE'], revoke: [] };
       const policy = {
         entries: {
-          owner: {
-            subjects: { 'user:alice': { type: 'user' } },
-            resources: { 'thing:/': RW, 'policy:/': RW },
-          },
+          owner: ownerEntry('alice'),
           bob: {
             subjects: { 'user:bob': { type: 'user' } },
             resources: {

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { SseClient } from './support/sse-client.js';
 import { WsClient } from './support/ws-client.js';
+import { sendOk } from './support/fixture-requests.js';
+import { RW, ownerEntry } from './support/policy-entries.js';
 
-const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const MAX_BUFFERED = 64 * 1024;
 
 let f: SecureFixture;
@@ -25,11 +26,8 @@ async function stream(path: string, auth: string, headers: Record<string, string
   return client;
 }
 
-async function ok(method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) {
-  const response = await f.send(method, url, auth, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response;
-}
+const ok = (method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) =>
+  sendOk(f, method, url, auth, body);
 
 beforeAll(async () => {
   f = await createSecureFixture({ streams: { maxBufferedBytes: MAX_BUFFERED } });
@@ -39,10 +37,7 @@ beforeAll(async () => {
   mallory = await f.addUser('mallory');
   await ok('PUT', '/api/2/policies/sse.ns:shared', alice, {
     entries: {
-      owner: {
-        subjects: { 'user:alice': { type: 'user' } },
-        resources: { 'thing:/': RW, 'policy:/': RW },
-      },
+      owner: ownerEntry('alice'),
       bob: {
         subjects: { 'user:bob': { type: 'user' } },
         resources: {

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERFLOW_CLOSE_CODE } from '../src/api/routes/websocket.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { WsClient } from './support/ws-client.js';
+import { sendOk } from './support/fixture-requests.js';
+import { RW } from './support/policy-entries.js';
 
-const RW = { grant: ['READ', 'WRITE'], revoke: [] };
 const owner = (subject: string) => ({
   subjects: { [subject]: { type: 'user' } },
   resources: { 'thing:/': RW, 'policy:/': RW },
@@ -35,11 +36,8 @@ async function connect(headers: Record<string, string> = {}, query = ''): Promis
   return client;
 }
 
-async function ok(method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) {
-  const response = await f.send(method, url, auth, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response;
-}
+const ok = (method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) =>
+  sendOk(f, method, url, auth, body);
 
 async function subscribe(client: WsClient, query = ''): Promise<void> {
   const answer = await client.control(`START-SEND-EVENTS${query}`);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_OPEN_SUBSCRIPTIONS } from '../src/streams/reactive-subscriptions.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { WsClient, type Received } from './support/ws-client.js';
+import { sendOk } from './support/fixture-requests.js';
+import { ownerEntry } from './support/policy-entries.js';
 
 let f: SecureFixture;
 let base: string;
@@ -13,19 +15,14 @@ let alice: string;
 let bob: string;
 const open: WsClient[] = [];
 
-const RW = { grant: ['READ', 'WRITE'], revoke: [] };
-
 async function connect(auth: string): Promise<WsClient> {
   const client = await WsClient.open(`${base}/ws/2`, { authorization: auth });
   open.push(client);
   return client;
 }
 
-async function ok(method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) {
-  const response = await f.send(method, url, auth, body);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response;
-}
+const ok = (method: 'PUT' | 'PATCH' | 'DELETE', url: string, auth: string, body?: unknown) =>
+  sendOk(f, method, url, auth, body);
 
 type Json = Record<string, unknown>;
 const valueOf = (m: Json) => m.value as Json;
@@ -77,10 +74,7 @@ beforeAll(async () => {
   // alice owns seven lamps; bob may read only lamp-3, and there nothing but attributes/room.
   await ok('PUT', '/api/2/policies/wss.ns:bob-reads', alice, {
     entries: {
-      owner: {
-        subjects: { 'user:alice': { type: 'user' } },
-        resources: { 'thing:/': RW, 'policy:/': RW },
-      },
+      owner: ownerEntry('alice'),
       bob: {
         subjects: { 'user:bob': { type: 'user' } },
         resources: { 'thing:/attributes/room': { grant: ['READ'], revoke: [] } },

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { WebhookReceiver, type Received } from './support/webhook-receiver.js';
-
-const RW = { grant: ['READ', 'WRITE'], revoke: [] };
+import { scopedToken } from './support/fixture-requests.js';
+import { ownerEntry } from './support/policy-entries.js';
 
 let fx: SecureFixture;
 let alice: string;
@@ -27,11 +27,7 @@ beforeAll(async () => {
   });
   alice = await fx.addUser('alice');
   bob = await fx.addUser('bob');
-  const token = await fx.send('POST', '/api/2/tokens', alice, {
-    name: 'fleet',
-    namespaces: ['fleet'],
-  });
-  aliceFleet = fx.bearer(token.json().token as string);
+  aliceFleet = await scopedToken(fx, alice, 'fleet', ['fleet']);
 });
 afterAll(async () => {
   await fx.close();
@@ -345,10 +341,7 @@ describe('webhooks API', () => {
     // alice may read `fleet:shared` except its attributes/secret; `fleet:private` not at all.
     await fx.send('PUT', '/api/2/policies/fleet:shared', fx.admin, {
       entries: {
-        admin: {
-          subjects: { 'user:bob': { type: 'user' } },
-          resources: { 'thing:/': RW, 'policy:/': RW },
-        },
+        admin: ownerEntry('bob'),
         alice: {
           subjects: { 'user:alice': { type: 'user' } },
           resources: {
@@ -360,10 +353,7 @@ describe('webhooks API', () => {
     });
     await fx.send('PUT', '/api/2/policies/fleet:private', fx.admin, {
       entries: {
-        admin: {
-          subjects: { 'user:bob': { type: 'user' } },
-          resources: { 'thing:/': RW, 'policy:/': RW },
-        },
+        admin: ownerEntry('bob'),
       },
     });
     const filtered = await receiver();

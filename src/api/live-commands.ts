@@ -12,6 +12,7 @@ import { evaluateFilter } from '../rql/evaluate.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import type { ApiContext } from './api-context.js';
 import { identityOf } from './authentication.js';
+import { liveTopic, publishForResponse } from './live-exchange.js';
 import { accepted, DEFAULT_LIVE_TIMEOUT_MS } from './processing-headers.js';
 import { sendJson } from './reply.js';
 
@@ -71,7 +72,6 @@ export function liveCommandHook(context: () => ApiContext): preHandlerHookHandle
       if (read) throw errors.thingNotFound(thingId);
       throw errors.resourceNotModifiable('thing', `The Thing with ID '${thingId}'`);
     }
-    const colon = thingId.indexOf(':');
     const action = ACTION[request.method === 'HEAD' ? 'GET' : request.method];
     const timeoutMs = processing.timeoutMs ?? DEFAULT_LIVE_TIMEOUT_MS;
     const headers: Record<string, string> = {
@@ -81,7 +81,7 @@ export function liveCommandHook(context: () => ApiContext): preHandlerHookHandle
       timeout: `${timeoutMs}ms`,
     };
     const message: ProtocolMessage = {
-      topic: `${thingId.slice(0, colon)}/${thingId.slice(colon + 1)}/things/live/commands/${action}`,
+      topic: liveTopic(thingId, 'commands', action),
       headers,
       path,
     };
@@ -98,11 +98,12 @@ export function liveCommandHook(context: () => ApiContext): preHandlerHookHandle
       await live.router.publish(signal);
       return accepted(reply).send();
     }
-    if (live.router.replies.has(processing.correlationId))
-      throw errors.correlationIdInUse(processing.correlationId);
-    const answer = live.router.replies.wait(processing.correlationId, timeoutMs);
-    await live.router.publish(signal);
-    const response = await answer;
+    const response = await publishForResponse(
+      live.router,
+      signal,
+      processing.correlationId,
+      timeoutMs,
+    );
     if (!response) {
       if (processing.useTwinOnTimeout) {
         // As in Ditto: the twin answers, and the headers say so.

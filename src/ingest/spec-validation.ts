@@ -1,4 +1,5 @@
 // Validates an ingest spec on PUT and compiles it; every problem is reported with where it is.
+import { errorText } from '../core/error-text.js';
 import jsonata from 'jsonata';
 import { errors } from '../core/error-registry.js';
 import { assertDefinition, assertKey, assertPolicyId, isValidNamespace } from '../core/ids.js';
@@ -45,10 +46,6 @@ export function isValidSpecId(specId: string): boolean {
 
 function at(...segments: string[]): string {
   return formatPointer(segments);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Segments of a target pointer, when it addresses an attribute or a feature (desired) property. */
@@ -177,7 +174,7 @@ function compileJsonata(text: unknown, where: string, problems: SpecProblem[]) {
     const { position, message } = error as { position?: number; message?: string };
     problems.push({
       at: where,
-      detail: `JSONata: ${message ?? messageOf(error)}${position === undefined ? '' : ` at character ${position}`}`,
+      detail: `JSONata: ${message ?? errorText(error)}${position === undefined ? '' : ` at character ${position}`}`,
     });
     return undefined;
   }
@@ -271,7 +268,7 @@ function compileCreate(create: unknown, problems: SpecProblem[]): CreateSpec | n
         result.policyId = value;
       } else problems.push({ at: where, detail: `'${key}' is not a field of create` });
     } catch (error) {
-      problems.push({ at: where, detail: messageOf(error) });
+      problems.push({ at: where, detail: errorText(error) });
     }
   }
   return result;

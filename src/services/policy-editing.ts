@@ -135,18 +135,7 @@ export class PolicyEditing {
     // whether it exists or not.
     if (!stored || !json || (enforcer && !enforcer.hasPartial('policy', target.segments, 'READ')))
       throw errors.policyNotFound(target.policyId);
-    const full = getAt(json, target.segments) ?? defaultOf(target, json);
-    const value = full === undefined ? undefined : this.visible(enforcer, target, full);
-    if (value === undefined) throw this.missing(enforcer, target, json);
-    const etag = tagOf(target, value, stored.revision);
-    checkPreconditions(preconditions, etag, 'read', 'Policy');
-    return {
-      value:
-        target.part === 'policy' && isJsonObject(value)
-          ? withImports(target.policyId, value, enforcer)
-          : value,
-      etag,
-    };
+    return this.readOf(enforcer, target, json, stored.revision, preconditions);
   }
 
   /**
@@ -168,17 +157,8 @@ export class PolicyEditing {
     const past = await this.policies.at(target.policyId, at);
     if (!past) throw hidden();
     const json = policyToJson(past.policy);
-    const full = getAt(json, target.segments) ?? defaultOf(target, json);
-    const value = full === undefined ? undefined : this.visible(enforcer, target, full);
-    if (value === undefined) throw this.missing(enforcer, target, json);
-    const etag = tagOf(target, value, past.revision);
-    checkPreconditions(preconditions, etag, 'read', 'Policy');
     return {
-      value:
-        target.part === 'policy' && isJsonObject(value)
-          ? withImports(target.policyId, value, enforcer)
-          : value,
-      etag,
+      ...this.readOf(enforcer, target, json, past.revision, preconditions),
       meta: metaOf(past),
     };
   }
@@ -397,6 +377,28 @@ export class PolicyEditing {
   }
 
   /** What the requester may read of a part (all of it without an enforcer: administrators). */
+  /** The readable part of a policy's JSON at a revision and its entity tag, preconditions checked. */
+  private readOf(
+    enforcer: PolicyEnforcer | null,
+    target: PolicyTarget,
+    json: JsonObject,
+    revision: number,
+    preconditions: Preconditions,
+  ): { value: JsonValue; etag: string } {
+    const full = getAt(json, target.segments) ?? defaultOf(target, json);
+    const value = full === undefined ? undefined : this.visible(enforcer, target, full);
+    if (value === undefined) throw this.missing(enforcer, target, json);
+    const etag = tagOf(target, value, revision);
+    checkPreconditions(preconditions, etag, 'read', 'Policy');
+    return {
+      value:
+        target.part === 'policy' && isJsonObject(value)
+          ? withImports(target.policyId, value, enforcer)
+          : value,
+      etag,
+    };
+  }
+
   private visible(
     enforcer: PolicyEnforcer | null,
     target: PolicyTarget,

@@ -18,6 +18,7 @@ import {
 import { parseSelection } from './event-filter.js';
 import {
   ReactiveSubscriptions,
+  startOf,
   type SubscriptionMessage,
   type SubscriptionSource,
 } from './reactive-subscriptions.js';
@@ -281,36 +282,14 @@ export class HistoryStreams {
       const filter = value.filter;
       if (filter !== undefined && typeof filter !== 'string')
         refuse(errors.protocolInvalid("'filter' is an RQL string."));
-      let start: SubscriptionSource | TwinfoldError;
-      try {
-        start = new PersistedEvents(this.context, this.identity, thingId, range, filter);
-      } catch (error) {
-        if (!(error instanceof TwinfoldError)) throw error;
-        start = error;
-      }
+      const start = startOf(
+        () => new PersistedEvents(this.context, this.identity, thingId, range, filter),
+      );
       this.subscriptions.create(base, start, headers);
       return;
     }
     if (action !== 'request' && action !== 'cancel') refuse(errors.unknownTopicPath(topic));
-    const id = value.subscriptionId;
-    if (typeof id !== 'string' || id === '')
-      refuse(
-        errors.protocolInvalid(`a '${action}' needs the 'subscriptionId' of a 'created' event.`),
-      );
-    const allowed = action === 'request' ? ['subscriptionId', 'demand'] : ['subscriptionId'];
-    for (const key of Object.keys(value))
-      if (!allowed.includes(key))
-        refuse(
-          errors.protocolInvalid(
-            `a '${action}' takes only ${allowed.join(' and ')}, not '${key}'.`,
-          ),
-        );
-    if (action === 'cancel') return this.subscriptions.cancel(base, id as string, headers);
-    if (typeof value.demand !== 'number')
-      refuse(
-        errors.protocolInvalid("a 'request' needs a numeric 'demand' (how many events to send)."),
-      );
-    this.subscriptions.request(base, id as string, value.demand as number, headers);
+    this.subscriptions.command(base, action, value, headers, 'events', refuse);
   }
 
   close(): void {

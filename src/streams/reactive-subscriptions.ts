@@ -54,6 +54,16 @@ function bodyOf(error: unknown): ErrorBody {
   return error instanceof TwinfoldError ? error.toBody() : errors.internal().toBody();
 }
 
+/** A source made by `make`, or the error that kept it from starting (answered on the first request). */
+export function startOf(make: () => SubscriptionSource): SubscriptionSource | TwinfoldError {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof TwinfoldError)) throw error;
+    return error;
+  }
+}
+
 /**
  * The subscriptions of one socket of one kind. `send` writes a message and says whether the socket
  * is still open; `onError` logs what failed inside a source.
@@ -101,6 +111,32 @@ export class ReactiveSubscriptions {
     this.open.set(id, subscription);
     this.emit(subscription, 'created', {});
     return id;
+  }
+
+  /**
+   * A `request` or `cancel` command as its value came: checks the value (`refuse` throws what is
+   * malformed) and hands it on. `elements` names what a unit of demand is, for the error.
+   */
+  command(
+    topicBase: string,
+    action: 'request' | 'cancel',
+    value: JsonObject,
+    headers: Record<string, string>,
+    elements: string,
+    refuse: (error: TwinfoldError) => never,
+  ): void {
+    const invalid = (detail: string) => refuse(errors.protocolInvalid(detail));
+    const id = value.subscriptionId;
+    if (typeof id !== 'string' || id === '')
+      invalid(`a '${action}' needs the 'subscriptionId' of a 'created' event.`);
+    const allowed = action === 'request' ? ['subscriptionId', 'demand'] : ['subscriptionId'];
+    for (const key of Object.keys(value))
+      if (!allowed.includes(key))
+        invalid(`a '${action}' takes only ${allowed.join(' and ')}, not '${key}'.`);
+    if (action === 'cancel') return this.cancel(topicBase, id as string, headers);
+    if (typeof value.demand !== 'number')
+      invalid(`a 'request' needs a numeric 'demand' (how many ${elements} to send).`);
+    this.request(topicBase, id as string, value.demand as number, headers);
   }
 
   /** A `request`: adds demand (a demand ≤ 0 fails the subscription, rule 3.9). */

@@ -4,12 +4,12 @@ import type { Identity } from '../auth/identity.js';
 import type { ApiContext } from '../api/api-context.js';
 import { searchThings, type SearchParams } from '../api/routes/search-routes.js';
 import { errors } from '../core/error-registry.js';
-import { TwinfoldError } from '../core/errors.js';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { parseOptions } from '../rql/parse-options.js';
 import { ProtocolMessageError, responseHeaders, UNKNOWN_ERROR_TOPIC } from './ditto-protocol.js';
 import {
   ReactiveSubscriptions,
+  startOf,
   type SubscriptionMessage,
   type SubscriptionSource,
 } from './reactive-subscriptions.js';
@@ -98,17 +98,9 @@ export class SearchSubscriptions {
       );
     if (message.fields !== undefined)
       invalid(`only 'subscribe' takes 'fields', not '${action}'.`, headers);
-    const id = value.subscriptionId;
-    if (typeof id !== 'string' || id === '')
-      invalid(`a '${action}' needs the 'subscriptionId' of a 'created' event.`, headers);
-    const allowed = action === 'request' ? ['subscriptionId', 'demand'] : ['subscriptionId'];
-    for (const key of Object.keys(value))
-      if (!allowed.includes(key))
-        invalid(`a '${action}' takes only ${allowed.join(' and ')}, not '${key}'.`, headers);
-    if (action === 'cancel') return this.subscriptions.cancel(SEARCH_TOPIC, id, headers);
-    if (typeof value.demand !== 'number')
-      invalid("a 'request' needs a numeric 'demand' (how many pages to send).", headers);
-    this.subscriptions.request(SEARCH_TOPIC, id, value.demand, headers);
+    this.subscriptions.command(SEARCH_TOPIC, action, value, headers, 'pages', (error) => {
+      throw new ProtocolMessageError(error.toBody(), UNKNOWN_ERROR_TOPIC, responseHeaders(headers));
+    });
   }
 
   close(): void {
@@ -136,18 +128,14 @@ export class SearchSubscriptions {
     if (namespaces !== undefined && namespaces.length > 0)
       params.namespaces = [(namespaces as string[]).join(',')];
     if (message.fields !== undefined) params.fields = [message.fields];
-    let start: SubscriptionSource | TwinfoldError;
-    try {
+    const start = startOf(() => {
       const parsed = parseOptions(options);
       if (parsed.cursor !== undefined || parsed.offset !== undefined)
         throw errors.searchOptionInvalid(
           `The search protocol pages by itself: the options 'cursor' and 'limit' are not supported, given '${String(options)}'.`,
         );
-      start = new SearchPages(this.context, this.identity, params, options ?? '');
-    } catch (error) {
-      if (!(error instanceof TwinfoldError)) throw error;
-      start = error;
-    }
+      return new SearchPages(this.context, this.identity, params, options ?? '');
+    });
     this.subscriptions.create(SEARCH_TOPIC, start, headers);
   }
 }

@@ -10,6 +10,7 @@ import type { ProtocolMessage } from '../../messaging/device-channel.js';
 import { evaluateFilter } from '../../rql/evaluate.js';
 import type { ApiContext } from '../api-context.js';
 import { identityOf } from '../authentication.js';
+import { liveTopic, publishForResponse } from '../live-exchange.js';
 import { accepted, DEFAULT_LIVE_TIMEOUT_MS } from '../processing-headers.js';
 import { conditionOf } from '../request-options.js';
 
@@ -158,9 +159,8 @@ async function send(
   });
   if (featureId !== undefined) headers['feature-id'] = featureId;
   if (!processing.responseRequired) headers['response-required'] = 'false';
-  const colon = thingId.indexOf(':');
   const message: ProtocolMessage = {
-    topic: `${thingId.slice(0, colon)}/${thingId.slice(colon + 1)}/things/live/messages/${subject}`,
+    topic: liveTopic(thingId, 'messages', subject),
     headers,
     path,
   };
@@ -171,11 +171,12 @@ async function send(
     await live.router.publish(signal);
     return accepted(reply).send();
   }
-  if (live.router.replies.has(processing.correlationId))
-    throw errors.correlationIdInUse(processing.correlationId);
-  const answer = live.router.replies.wait(processing.correlationId, timeoutMs);
-  await live.router.publish(signal);
-  const response = await answer;
+  const response = await publishForResponse(
+    live.router,
+    signal,
+    processing.correlationId,
+    timeoutMs,
+  );
   if (!response) throw errors.messageTimeout(Math.round(timeoutMs / 1000));
   return sendResponse(reply, response);
 }

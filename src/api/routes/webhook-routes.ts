@@ -1,5 +1,5 @@
 // Webhooks: /webhooks (list, create), /webhooks/{id} (read, replace, delete), pause, resume and the delivery log.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/json.js';
 import type { DeliveryState } from '../../store/webhook-store.js';
 import { deliveryView, type WebhookService } from '../../webhooks/webhook-service.js';
@@ -11,6 +11,16 @@ const tags = ['Webhooks'];
 const params = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 /** Routes that take no query parameters refuse any (400) rather than ignore them. */
 const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+
+/** The options of a route on one webhook (`/webhooks/:id…`) that takes no query parameters. */
+function onOne(summary: string) {
+  return { schema: { tags, summary, params, querystring: noQuery } };
+}
+
+/** The webhook id of a `/webhooks/:id…` request. */
+function idOf(request: FastifyRequest): string {
+  return (request.params as { id: string }).id;
+}
 
 export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookService): void {
   api.get(
@@ -34,71 +44,41 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
       return sendJson(reply, 201, view);
     },
   );
-  api.get(
-    '/webhooks/:id',
-    { schema: { tags, summary: 'One webhook', params, querystring: noQuery } },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      return sendJson(reply, 200, webhooks.get(identityOf(request), id));
-    },
+  api.get('/webhooks/:id', onOne('One webhook'), async (request, reply) =>
+    sendJson(reply, 200, webhooks.get(identityOf(request), idOf(request))),
   );
   api.put(
     '/webhooks/:id',
-    {
-      schema: {
-        tags,
-        summary: "Replace a webhook's settings; delivery goes on from where it was",
-        params,
-        querystring: noQuery,
-      },
-    },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      return sendJson(
+    onOne("Replace a webhook's settings; delivery goes on from where it was"),
+    async (request, reply) =>
+      sendJson(
         reply,
         200,
-        await webhooks.replace(identityOf(request), id, jsonBodyOf(request)),
-      );
-    },
+        await webhooks.replace(identityOf(request), idOf(request), jsonBodyOf(request)),
+      ),
   );
   api.delete(
     '/webhooks/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a webhook and its delivery log',
-        params,
-        querystring: noQuery,
-      },
-    },
+    onOne('Delete a webhook and its delivery log'),
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      await webhooks.delete(identityOf(request), id);
+      await webhooks.delete(identityOf(request), idOf(request));
       return reply.code(204).send();
     },
   );
   for (const action of ['pause', 'resume'] as const) {
     api.post(
       `/webhooks/:id/${action}`,
-      {
-        schema: {
-          tags,
-          summary:
-            action === 'pause'
-              ? 'Pause deliveries (events are kept and delivered after resume)'
-              : 'Resume deliveries from where they were paused',
-          params,
-          querystring: noQuery,
-        },
-      },
-      async (request, reply) => {
-        const { id } = request.params as { id: string };
-        return sendJson(
+      onOne(
+        action === 'pause'
+          ? 'Pause deliveries (events are kept and delivered after resume)'
+          : 'Resume deliveries from where they were paused',
+      ),
+      async (request, reply) =>
+        sendJson(
           reply,
           200,
-          await webhooks.setPaused(identityOf(request), id, action === 'pause'),
-        );
-      },
+          await webhooks.setPaused(identityOf(request), idOf(request), action === 'pause'),
+        ),
     );
   }
   api.get(
@@ -121,9 +101,8 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
       const query = request.query as { state?: DeliveryState; limit: number; cursor?: number };
-      const items = await webhooks.deliveries(identityOf(request), id, {
+      const items = await webhooks.deliveries(identityOf(request), idOf(request), {
         state: query.state,
         limit: query.limit,
         afterSeq: query.cursor,

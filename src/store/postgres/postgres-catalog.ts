@@ -8,40 +8,25 @@ import type {
   RefreshTokenRecord,
   UserRecord,
 } from '../catalog.js';
-import { PooledStatements } from './pooled-statements.js';
-import type { PgPool, PgResult } from './postgres-pool.js';
+import { PooledStore } from './pooled-store.js';
+import type { PgPool } from './postgres-pool.js';
 
 /**
  * The PostgreSQL {@link Catalog}. Records are stored whole (JSON text), so fields added to them later
  * round-trip without a migration; the key columns beside them are what statements look up.
  * It runs on the storage's pool, which it does not own: `close` only stops further use.
  */
-export class PostgresCatalog implements Catalog {
-  private readonly statements: PooledStatements;
-
+export class PostgresCatalog extends PooledStore implements Catalog {
   constructor(pool: PgPool) {
-    this.statements = new PooledStatements(pool, 'the catalog');
-  }
-
-  private run<R extends object>(
-    sql: string,
-    values: unknown[],
-    what: string,
-  ): Promise<PgResult<R>> {
-    return this.statements.run<R>(sql, values, what);
-  }
-
-  private async records<T>(table: string, key: string, what: string): Promise<T[]> {
-    const { rows } = await this.run<{ record: string }>(
-      `SELECT record FROM ${table} ORDER BY ${key}`,
-      [],
-      what,
-    );
-    return rows.map((r) => JSON.parse(r.record) as T);
+    super(pool, 'the catalog');
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return this.records<UserRecord>('users', 'username', 'listing users');
+    return this.records<UserRecord>(
+      'SELECT record FROM users ORDER BY username',
+      [],
+      'listing users',
+    );
   }
 
   async putUser(user: UserRecord): Promise<void> {
@@ -63,7 +48,11 @@ export class PostgresCatalog implements Catalog {
   }
 
   async listTokens(): Promise<ApiTokenRecord[]> {
-    return this.records<ApiTokenRecord>('api_tokens', 'id', 'listing API tokens');
+    return this.records<ApiTokenRecord>(
+      'SELECT record FROM api_tokens ORDER BY id',
+      [],
+      'listing API tokens',
+    );
   }
 
   async putToken(token: ApiTokenRecord): Promise<void> {
@@ -76,12 +65,12 @@ export class PostgresCatalog implements Catalog {
   }
 
   async getRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
-    const { rows } = await this.run<{ record: string }>(
+    const [token] = await this.records<RefreshTokenRecord>(
       'SELECT record FROM refresh_tokens WHERE id = $1',
       [id],
       'reading a refresh token',
     );
-    return rows.length > 0 ? (JSON.parse(rows[0].record) as RefreshTokenRecord) : null;
+    return token ?? null;
   }
 
   async putRefreshToken(token: RefreshTokenRecord): Promise<void> {
@@ -139,9 +128,5 @@ export class PostgresCatalog implements Catalog {
             'reading a policy at a time',
           );
     return rows.length > 0 ? toPolicyRecord(rows[0]) : null;
-  }
-
-  async close(): Promise<void> {
-    this.statements.close();
   }
 }

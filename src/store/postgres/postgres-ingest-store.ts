@@ -7,32 +7,21 @@ import type {
   IngestStore,
 } from '../ingest-store.js';
 import { deadLetterWhere } from '../ingest-store-rows.js';
-import { PooledStatements } from './pooled-statements.js';
-import type { PgPool, PgResult } from './postgres-pool.js';
+import { PooledStore } from './pooled-store.js';
+import type { PgPool } from './postgres-pool.js';
 
 /** The PostgreSQL {@link IngestStore}, on the storage's pool (which it does not own). */
-export class PostgresIngestStore implements IngestStore {
-  private readonly statements: PooledStatements;
-
+export class PostgresIngestStore extends PooledStore implements IngestStore {
   constructor(pool: PgPool) {
-    this.statements = new PooledStatements(pool, 'the ingest store');
-  }
-
-  private run<R extends object>(
-    sql: string,
-    values: unknown[],
-    what: string,
-  ): Promise<PgResult<R>> {
-    return this.statements.run<R>(sql, values, what);
+    super(pool, 'the ingest store');
   }
 
   async listSpecs(): Promise<IngestSpecRecord[]> {
-    const { rows } = await this.run<{ record: string }>(
+    return this.records<IngestSpecRecord>(
       'SELECT record FROM ingest_specs ORDER BY spec_id',
       [],
       'listing ingest specs',
     );
-    return rows.map((r) => JSON.parse(r.record) as IngestSpecRecord);
   }
 
   async putSpec(spec: IngestSpecRecord): Promise<void> {
@@ -73,22 +62,21 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async getDeadLetter(id: string): Promise<DeadLetterRecord | null> {
-    const { rows } = await this.run<{ record: string }>(
+    const [letter] = await this.records<DeadLetterRecord>(
       'SELECT record FROM dead_letters WHERE id = $1',
       [id],
       'reading a dead letter',
     );
-    return rows.length === 0 ? null : (JSON.parse(rows[0].record) as DeadLetterRecord);
+    return letter ?? null;
   }
 
   async listDeadLetters(page: DeadLetterPage): Promise<DeadLetterRecord[]> {
     const { where, values } = deadLetterWhere(page, (n) => `$${n}`);
-    const { rows } = await this.run<{ record: string }>(
+    return this.records<DeadLetterRecord>(
       `SELECT record FROM dead_letters ${where} ORDER BY id LIMIT $${values.length + 1}`,
       [...values, page.limit],
       'listing dead letters',
     );
-    return rows.map((r) => JSON.parse(r.record) as DeadLetterRecord);
   }
 
   async deleteDeadLetters(filter: DeadLetterFilter & { ids?: string[] }): Promise<number> {
@@ -99,9 +87,5 @@ export class PostgresIngestStore implements IngestStore {
       'purging dead letters',
     );
     return result.rowCount ?? 0;
-  }
-
-  async close(): Promise<void> {
-    this.statements.close();
   }
 }

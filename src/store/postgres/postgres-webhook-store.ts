@@ -5,8 +5,8 @@ import type {
   WebhookRecord,
   WebhookStore,
 } from '../webhook-store.js';
-import { PooledStatements } from './pooled-statements.js';
-import type { PgPool, PgResult } from './postgres-pool.js';
+import { PooledStore } from './pooled-store.js';
+import type { PgPool } from './postgres-pool.js';
 
 interface Row {
   position: number;
@@ -18,19 +18,9 @@ function recordOf(row: Row): WebhookRecord {
 }
 
 /** The PostgreSQL {@link WebhookStore}, on the storage's pool (which it does not own). */
-export class PostgresWebhookStore implements WebhookStore {
-  private readonly statements: PooledStatements;
-
+export class PostgresWebhookStore extends PooledStore implements WebhookStore {
   constructor(pool: PgPool) {
-    this.statements = new PooledStatements(pool, 'the webhook store');
-  }
-
-  private run<R extends object>(
-    sql: string,
-    values: unknown[],
-    what: string,
-  ): Promise<PgResult<R>> {
-    return this.statements.run<R>(sql, values, what);
+    super(pool, 'the webhook store');
   }
 
   async listWebhooks(): Promise<WebhookRecord[]> {
@@ -104,13 +94,12 @@ export class PostgresWebhookStore implements WebhookStore {
       state = ` AND state = $${values.length}`;
     }
     values.push(page.limit);
-    const { rows } = await this.run<{ record: string }>(
+    return this.records<DeliveryRecord>(
       `SELECT record FROM webhook_deliveries WHERE webhook_id = $1 AND seq > $2${state}
        ORDER BY seq LIMIT $${values.length}`,
       values,
       'listing webhook deliveries',
     );
-    return rows.map((r) => JSON.parse(r.record) as DeliveryRecord);
   }
 
   async pruneDelivered(webhookId: string, keep: number): Promise<number> {
@@ -122,9 +111,5 @@ export class PostgresWebhookStore implements WebhookStore {
       'pruning webhook deliveries',
     );
     return result.rowCount ?? 0;
-  }
-
-  async close(): Promise<void> {
-    this.statements.close();
   }
 }

@@ -1,8 +1,5 @@
 // The embedded IngestStore: specs and dead letters in `ingest.db` beside the journal.
 import type Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { unavailableWhile } from '../storage-errors.js';
 import type {
   DeadLetterFilter,
   DeadLetterPage,
@@ -11,7 +8,7 @@ import type {
   IngestStore,
 } from '../ingest-store.js';
 import { deadLetterWhere } from '../ingest-store-rows.js';
-import { openDatabase } from './sqlite-file-check.js';
+import { openStoreFile, storeWrite } from './sqlite-store-file.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ingest_specs (spec_id TEXT PRIMARY KEY, record TEXT NOT NULL);
@@ -20,25 +17,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (id TEXT PRIMARY KEY, spec_id TEXT NOT N
 CREATE INDEX IF NOT EXISTS dead_letters_by_spec ON dead_letters (spec_id, id);
 `;
 
-function storing<T>(write: () => T): T {
-  try {
-    return write();
-  } catch (error) {
-    throw unavailableWhile('ingest store write failed', error);
-  }
-}
+const storing = <T>(write: () => T): T => storeWrite('ingest store', write);
 
 export class SqliteIngestStore implements IngestStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = openDatabase(path, (db) => {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    });
+    this.db = openStoreFile(path, SCHEMA);
     this.insert = this.db.prepare(
       'INSERT OR REPLACE INTO dead_letters (id, spec_id, reason, received, record) VALUES (?, ?, ?, ?, ?)',
     );

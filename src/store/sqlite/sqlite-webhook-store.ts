@@ -1,15 +1,12 @@
 // The embedded WebhookStore: webhooks, their positions and deliveries in `webhooks.db` beside the journal.
 import type Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { unavailableWhile } from '../storage-errors.js';
 import type {
   DeliveryPage,
   DeliveryRecord,
   WebhookRecord,
   WebhookStore,
 } from '../webhook-store.js';
-import { openDatabase } from './sqlite-file-check.js';
+import { openStoreFile, storeWrite } from './sqlite-store-file.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, position INTEGER NOT NULL, record TEXT NOT NULL);
@@ -18,13 +15,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (webhook_id TEXT NOT NULL, seq INT
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_state ON webhook_deliveries (webhook_id, state, seq);
 `;
 
-function storing<T>(write: () => T): T {
-  try {
-    return write();
-  } catch (error) {
-    throw unavailableWhile('webhook store write failed', error);
-  }
-}
+const storing = <T>(write: () => T): T => storeWrite('webhook store', write);
 
 function recordOf(row: { position: number; record: string }): WebhookRecord {
   return { ...(JSON.parse(row.record) as Omit<WebhookRecord, 'position'>), position: row.position };
@@ -42,12 +33,7 @@ export class SqliteWebhookStore implements WebhookStore {
   private readonly exists: Database.Statement;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = openDatabase(path, (db) => {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    });
+    this.db = openStoreFile(path, SCHEMA);
     this.upsertDelivery = this.db.prepare(
       'INSERT OR REPLACE INTO webhook_deliveries (webhook_id, seq, state, record) VALUES (?, ?, ?, ?)',
     );

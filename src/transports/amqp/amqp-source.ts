@@ -1,11 +1,13 @@
 // Ingest over AMQP 0.9.1 (e.g. RabbitMQ): one consumer per spec with `{amqp: {queue}}`, each
 // message acknowledged only once its observations are durable; reconnects when the broker goes.
+import { errorText } from '../../core/error-text.js';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { CompiledSpec } from '../../ingest/spec.js';
 import { IngestBatcher, rawMessage } from '../ingest-batcher.js';
+import { SerialRuns } from '../serial-runs.js';
 
 /** How a spec's consumer stands, as `/ready` shows it. */
 export interface AmqpConsumerStatus {
@@ -45,10 +47,6 @@ function headersOf(message: ConsumeMessage): Record<string, string> {
   return out;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The URL without its password, for logs and `/ready`. */
 export function redactedUrl(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
@@ -58,7 +56,10 @@ export class AmqpSource {
   private connection: ChannelModel | null = null;
   private readonly active = new Map<string, Active>();
   private unlisten: (() => void) | null = null;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly syncing = new SerialRuns(
+    () => this.syncNow(),
+    (error) => this.options.logger.error({ err: error }, 'AMQP: could not follow the ingest specs'),
+  );
   private closed = false;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -107,7 +108,7 @@ export class AmqpSource {
       this.options.logger.info({ url: redactedUrl(this.options.url) }, 'AMQP: connected');
       await this.sync();
     } catch (error) {
-      this.lost(describe(error));
+      this.lost(errorText(error));
     }
   }
 
@@ -135,12 +136,7 @@ export class AmqpSource {
   }
 
   sync(): Promise<void> {
-    this.syncing = this.syncing
-      .then(() => this.syncNow())
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'AMQP: could not follow the ingest specs');
-      });
-    return this.syncing;
+    return this.syncing.run();
   }
 
   private async syncNow(): Promise<void> {
@@ -219,7 +215,7 @@ export class AmqpSource {
       this.options.logger.info({ spec: spec.specId, queue }, 'AMQP: consuming');
     } catch (error) {
       active.status.state = 'failed';
-      active.status.problem = `could not consume the queue '${queue}': ${describe(error)}`;
+      active.status.problem = `could not consume the queue '${queue}': ${errorText(error)}`;
       this.options.logger.error({ spec: spec.specId, queue }, `AMQP: ${active.status.problem}`);
     }
   }
@@ -290,7 +286,7 @@ export class AmqpSource {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.unlisten?.();
-    await this.syncing;
+    await this.syncing.idle();
     const all = [...this.active.values()];
     this.active.clear();
     await Promise.all(all.map((a) => this.stop(a)));

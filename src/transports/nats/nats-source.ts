@@ -1,5 +1,6 @@
 // Ingest over NATS: a core subscription per spec with `{nats: {subject}}`, or a durable JetStream
 // consumer when the spec names a `stream`, kept in step with the specs as they change.
+import { errorText } from '../../core/error-text.js';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -12,9 +13,10 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import type { IngestService } from '../../ingest/ingest-service.js';
+import type { IngestService, RawMessage } from '../../ingest/ingest-service.js';
 import type { CompiledSpec } from '../../ingest/spec.js';
 import { IngestBatcher, rawMessage } from '../ingest-batcher.js';
+import { SerialRuns } from '../serial-runs.js';
 import { consumerName } from './nats-names.js';
 
 /** How a spec's subscription stands, as `/ready` shows it. */
@@ -49,10 +51,6 @@ function headersOf(headers: MsgHdrs | undefined): Record<string, string> {
   return out;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** One spec's live subscription. */
 interface Active {
   key: string;
@@ -70,7 +68,10 @@ function sourceKey(spec: CompiledSpec): string {
 export class NatsSource {
   private readonly active = new Map<string, Active>();
   private unlisten: (() => void) | null = null;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly syncing = new SerialRuns(
+    () => this.syncNow(),
+    (error) => this.options.logger.error({ err: error }, 'NATS: could not follow the ingest specs'),
+  );
   private closed = false;
   private jsm: JetStreamManager | null = null;
   /** Core messages refused because a subscription held too many (no acknowledgement exists). */
@@ -95,12 +96,7 @@ export class NatsSource {
 
   /** Brings the subscriptions in line with the specs (serialised: one sync at a time). */
   sync(): Promise<void> {
-    this.syncing = this.syncing
-      .then(() => this.syncNow())
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'NATS: could not follow the ingest specs');
-      });
-    return this.syncing;
+    return this.syncing.run();
   }
 
   private async syncNow(): Promise<void> {
@@ -132,6 +128,13 @@ export class NatsSource {
     }
   }
 
+  /** A NATS message as the spec as it is now maps it, or null once the spec is deleted. */
+  private messageOf(specId: string, msg: Msg | JsMsg): RawMessage | null {
+    const current = this.currentSpec(specId);
+    if (current === null) return null;
+    return rawMessage(current, 'nats', msg.subject, msg.data, headersOf(msg.headers), Date.now());
+  }
+
   private batcher(specId: string): IngestBatcher {
     return new IngestBatcher(this.ingest, specId, {
       failed: (id, error) =>
@@ -151,7 +154,7 @@ export class NatsSource {
       callback: (error, msg: Msg) => {
         if (error) {
           status.state = 'failed';
-          status.problem = describe(error);
+          status.problem = errorText(error);
           this.options.logger.error(
             { err: error, spec: spec.specId, subject },
             'NATS: subscription failed',
@@ -167,17 +170,8 @@ export class NatsSource {
             );
           return;
         }
-        const current = this.currentSpec(spec.specId);
-        if (current === null) return;
-        const message = rawMessage(
-          current,
-          'nats',
-          msg.subject,
-          msg.data,
-          headersOf(msg.headers),
-          Date.now(),
-        );
-        batcher.add(message, () => {});
+        const message = this.messageOf(spec.specId, msg);
+        if (message !== null) batcher.add(message, () => {});
       },
     });
     this.options.logger.info({ spec: spec.specId, subject }, 'NATS: subscribed');
@@ -215,16 +209,8 @@ export class NatsSource {
     let retry: NodeJS.Timeout | undefined;
     const nakDelay = this.options.nakDelayMs ?? 1000;
     const onMessage = (msg: JsMsg) => {
-      const current = this.currentSpec(spec.specId);
-      if (current === null) return msg.nak(nakDelay);
-      const message = rawMessage(
-        current,
-        'nats',
-        msg.subject,
-        msg.data,
-        headersOf(msg.headers),
-        Date.now(),
-      );
+      const message = this.messageOf(spec.specId, msg);
+      if (message === null) return msg.nak(nakDelay);
       batcher.add(message, (durable) => {
         // Acknowledged only once durable (a dead letter is durable too); else it comes again.
         if (durable) msg.ack();
@@ -249,7 +235,7 @@ export class NatsSource {
         void messages.closed().then((error) => {
           if (stopped || this.closed) return;
           status.state = 'waiting';
-          status.problem = `the consumer stopped${error ? `: ${describe(error)}` : ''}`;
+          status.problem = `the consumer stopped${error ? `: ${errorText(error)}` : ''}`;
           retry = setTimeout(() => void open(), this.options.retryMs ?? 5000);
         });
       } catch (error) {
@@ -257,7 +243,7 @@ export class NatsSource {
         status.problem =
           error instanceof JetStreamApiError && error.code === 10059
             ? `the JetStream stream '${stream}' does not exist; create it with a subject that covers '${subject}' (e.g. nats stream add ${stream} --subjects '${subject}')`
-            : `could not consume from the JetStream stream '${stream}': ${describe(error)}`;
+            : `could not consume from the JetStream stream '${stream}': ${errorText(error)}`;
         this.options.logger.error(
           { spec: spec.specId, subject, stream },
           `NATS: ${status.problem}; trying again in ${(this.options.retryMs ?? 5000) / 1000} s`,
@@ -327,7 +313,7 @@ export class NatsSource {
   async close(): Promise<void> {
     this.closed = true;
     this.unlisten?.();
-    await this.syncing;
+    await this.syncing.idle();
     const all = [...this.active.values()];
     this.active.clear();
     await Promise.all(all.map((a) => a.stop()));
