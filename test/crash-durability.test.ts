@@ -52,7 +52,10 @@ describe('durability', () => {
       }
     };
     const load = Array.from({ length: WRITERS }, (_, w) => writer(w));
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Kill once the load has really run (500 acknowledged writes), however busy the machine is.
+    const loaded = Date.now() + 30_000;
+    while (acked.reduce((a, b) => a + b, 0) <= 500 && Date.now() < loaded)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await server.kill('SIGKILL');
     stop = true;
     await Promise.all(load);
