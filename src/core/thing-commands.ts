@@ -6,6 +6,7 @@ import { getAt } from './json-pointer.js';
 import { METADATA } from './metadata.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
+import { mergedTelemetry } from './telemetry-merge.js';
 import { withoutSpecialFields } from './thing.js';
 import {
   validateFeature,
@@ -122,6 +123,16 @@ export function planMerge(
   resource: ThingResource,
   patch: JsonValue,
 ): PlannedChange {
+  // Telemetry (scalars into attributes and feature properties) needs no validation of the result.
+  if (resource.kind === 'thing' && thing !== null && isJsonObject(patch)) {
+    const next = mergedTelemetry(thing, patch);
+    if (next !== undefined)
+      return {
+        change: { action: 'merged', path: resource.segments, value: patch },
+        next,
+        created: false,
+      };
+  }
   const depth = validateJsonValue(patch);
   if (resource.kind === 'thing') {
     if (!isJsonObject(patch))

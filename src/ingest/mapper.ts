@@ -46,6 +46,11 @@ function isJson(value: unknown, depth = 0): value is JsonValue {
   return Object.values(value).every((v) => isJson(v, depth + 1));
 }
 
+/** Records a mapping error, with the element it concerns when the spec maps a list. */
+function failAt(failures: MappingError[], element: number | undefined, error: MappingError): void {
+  failures.push(element === undefined ? error : { ...error, element });
+}
+
 /** The elements a message yields: the message itself, or the list `each` selects. */
 function elementsOf(spec: CompiledSpec, message: unknown): unknown[] | MappingError {
   if (spec.each === null) return [message];
@@ -95,11 +100,9 @@ export function mapMessage(
   for (let e = 0; e < elements.length; e++) {
     const element = elements[e];
     const where = indexed ? e : undefined;
-    const fail = (error: MappingError) =>
-      failures.push(where === undefined ? error : { ...error, element: where });
     const id = fillTemplate(spec.thingId, element, message, context);
     if (!id.ok) {
-      fail({
+      failAt(failures, where, {
         reason: 'thingid.unresolved',
         at: '/thingId',
         detail: `the thingId template '${spec.thingId.text}' cannot be filled: ${id.missing} is missing`,
@@ -112,7 +115,7 @@ export function mapMessage(
       if (raw !== undefined) {
         const parsed = parseTimestamp(raw, spec.timestamp.format);
         if (parsed === null) {
-          fail({
+          failAt(failures, where, {
             reason: 'timestamp.invalid',
             at: '/timestamp',
             detail: `${JSON.stringify(raw)} at ${spec.timestamp.path.text} is not a ${spec.timestamp.format} timestamp`,
@@ -149,7 +152,7 @@ export function mapMessage(
         : readPath(path, element, message);
       if (found === undefined) {
         if (value.required)
-          fail({
+          failAt(failures, where, {
             reason: 'value.missing',
             at: pointerAt(value),
             detail: `the required value ${path.text} is missing`,

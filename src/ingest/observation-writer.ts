@@ -38,6 +38,15 @@ function segmentsOf(spec: CompiledSpec, pointer: string): string[] {
   throw new Error(`no value ${pointer} in spec ${spec.specId}`);
 }
 
+/** True when every value is a scalar other than null. */
+function allScalars(values: Observation['values']): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i][1];
+    if (value === null || typeof value === 'object') return false;
+  }
+  return true;
+}
+
 /**
  * The write of one observation set. Scalars and arrays go into one merge patch (the journal's
  * compact form); `null` and objects must replace what is there, which a merge patch cannot say,
@@ -47,7 +56,7 @@ function planOf(spec: CompiledSpec, observation: Observation) {
   const patch: JsonObject = {};
   const replaced: [string[], JsonValue][] = [];
   // Telemetry's usual set, scalars only: the patch holds every leaf, and is what is checked.
-  if (observation.values.every(([, value]) => value !== null && typeof value !== 'object')) {
+  if (allScalars(observation.values)) {
     for (const [pointer, value] of observation.values)
       patchAt(patch, segmentsOf(spec, pointer), value);
     return { patch, auth: patch, replaced };

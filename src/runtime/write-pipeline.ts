@@ -142,6 +142,45 @@ function jsonLengthBound(value: JsonValue): number {
 /** Most leaves a merge may have for its values to be re-indexed one by one. */
 const MAX_SCALAR_LEAVES = 16;
 
+/** Paths built lately by {@link joinedPath}, by prefix then key (a stream repeats a few). */
+const joined = new Map<string, Map<string, string>>();
+const MAX_JOINED = 4096;
+let joinedCount = 0;
+
+/**
+ * `prefix/key` (`key` when the prefix is empty), the same string each time for the same parts: the
+ * index looks paths up by string, and a string built anew must be hashed anew.
+ */
+function joinedPath(prefix: string, key: string): string {
+  let byKey = joined.get(prefix);
+  if (byKey === undefined) {
+    byKey = new Map();
+    joined.set(prefix, byKey);
+  }
+  let path = byKey.get(key);
+  if (path === undefined) {
+    if (joinedCount >= MAX_JOINED) {
+      joined.clear();
+      joinedCount = 0;
+    }
+    path = prefix === '' ? key : `${prefix}/${key}`;
+    byKey.set(key, path);
+    joinedCount++;
+  }
+  return path;
+}
+
+/** The ISO time of the last timestamp asked for (writes of one batch share their millisecond). */
+let lastTime = Number.NaN;
+let lastIso = '';
+function isoTimeOf(timestamp: number): string {
+  if (timestamp !== lastTime) {
+    lastIso = isoTime(timestamp);
+    lastTime = timestamp;
+  }
+  return lastIso;
+}
+
 /**
  * Collects the leaves of a merge patch as `a/b` paths when every leaf is a non-null scalar (a
  * null deletes, an array or `{}` is no scalar) and there are few; false otherwise.
@@ -155,7 +194,7 @@ function scalarLeaves(
     return false;
   for (const key in patch) {
     const value = patch[key];
-    const path = prefix === '' ? key : `${prefix}/${key}`;
+    const path = joinedPath(prefix, key);
     if (value === null || Array.isArray(value)) return false;
     if (typeof value === 'object') {
       if (Object.keys(value).length === 0 || !scalarLeaves(value, path, into)) return false;
@@ -577,8 +616,11 @@ export class WritePipeline {
     if (!index.replaceScalar) return false;
     if (action === 'merged') {
       const leaves: [string, JsonPrimitive][] = [];
-      if (!scalarLeaves(value, path.join('/'), leaves) || leaves.length === 0) return false;
-      const modified = isoTime(entry.modified);
+      const prefix = path.length === 0 ? '' : path.join('/');
+      if (!scalarLeaves(value, prefix, leaves) || leaves.length === 0) return false;
+      const modified = isoTimeOf(entry.modified);
+      if (index.replaceScalars)
+        return index.replaceScalars(thingId, leaves, entry.revision, modified);
       // A leaf that cannot be replaced in place leaves the rest to the full re-index after it.
       for (const [leaf, scalar] of leaves)
         if (!index.replaceScalar(thingId, leaf, scalar, entry.revision, modified)) return false;
@@ -591,7 +633,7 @@ export class WritePipeline {
       path.join('/'),
       value as JsonPrimitive,
       entry.revision,
-      isoTime(entry.modified),
+      isoTimeOf(entry.modified),
     );
   }
 }

@@ -539,6 +539,44 @@ export function twinIndexContract(name: string, fixture: TwinIndexFixture): void
       expect(fast.size()).toBe(20);
     });
 
+    it('replaceScalars - sets several paths as putting the document again would, or none of them', async (ctx) => {
+      const fast = await open();
+      const slow = await open();
+      // replaceScalars is an optional fast path of the port: an adapter without it has nothing to test.
+      if (fast.replaceScalars === undefined) ctx.skip(NO_FAST_PATH);
+      const doc = (v: unknown, unit: unknown, revision: number, modified: string) =>
+        ({
+          ...featureDoc('ns:m', v, revision, modified),
+          features: { t: { properties: { v, unit } } },
+        }) as unknown as SearchDocument;
+      fast.put(doc(1, 'C', 1, '2026-01-01T00:00:00.000Z'));
+      slow.put(doc(1, 'C', 1, '2026-01-01T00:00:00.000Z'));
+      const modified = '2026-01-02T00:00:00.000Z';
+      const leaves = [
+        ['features/t/properties/v', 42],
+        ['features/t/properties/unit', 'K'],
+      ] as const;
+      expect(fast.replaceScalars?.('ns:m', leaves, 2, modified)).toBe(true);
+      slow.put(doc(42, 'K', 2, modified));
+      for (const f of [
+        'eq(features/t/properties/v,42)',
+        'eq(features/t/properties/unit,"K")',
+        'eq(features/t/properties/unit,"C")',
+        'eq(_revision,2)',
+        `eq(_modified,"${modified}")`,
+      ])
+        expect(await ids(fast, f), f).toEqual(await ids(slow, f));
+      // One path that cannot be replaced in place: nothing changes, not even the others.
+      const refused = [
+        ['features/t/properties/v', 7],
+        ['features/t/properties/missing', 1],
+      ] as const;
+      expect(fast.replaceScalars?.('ns:m', refused, 3, 'x')).toBe(false);
+      expect(await ids(fast, 'eq(features/t/properties/v,42)')).toEqual(['ns:m']);
+      expect(await ids(fast, 'eq(_revision,2)')).toEqual(['ns:m']);
+      expect(fast.replaceScalars?.('ns:zz', leaves, 3, 'x')).toBe(false);
+    });
+
     it('replaceScalar - does not apply to missing paths, objects or unknown things, and then changes nothing', async (ctx) => {
       const index = await open();
       // replaceScalar is an optional fast path of the port: an adapter without it has nothing to test.

@@ -49,6 +49,16 @@ export interface TwinIndex {
     revision: number,
     modified: string,
   ): boolean;
+  /**
+   * {@link replaceScalar} for several paths of one thing at once (an ingest merge): all of them
+   * apply, or none does (false, nothing changed).
+   */
+  replaceScalars?(
+    thingId: string,
+    leaves: readonly (readonly [string, JsonPrimitive])[],
+    revision: number,
+    modified: string,
+  ): boolean;
   /** Removes a thing; a no-op when it is not indexed. */
   remove(thingId: string): void;
   search(query: SearchQuery): Promise<SearchPage>;

@@ -529,6 +529,35 @@ export class MemoryTwinIndex implements TwinIndex {
     return true;
   }
 
+  replaceScalars(
+    thingId: string,
+    leaves: readonly (readonly [string, JsonPrimitive])[],
+    revision: number,
+    modified: string,
+  ): boolean {
+    const o = this.ordinals.get(thingId);
+    const revisions = this.columns.get('_revision');
+    const modifieds = this.columns.get('_modified');
+    if (o === undefined || !revisions || !modifieds) return false;
+    for (const [path, value] of leaves) {
+      const col = this.columns.get(path);
+      if (!col || !isScalar(value) || path === 'policyId') return false;
+      const kind = col.kindAt(o);
+      if (kind < K_NULL || kind > K_STR) return false;
+    }
+    this.version++;
+    for (const [path, value] of leaves) {
+      const col = this.columns.get(path) as Column;
+      col.clear(o);
+      col.set(o, value);
+    }
+    revisions.clear(o);
+    revisions.set(o, revision);
+    modifieds.clear(o);
+    modifieds.set(o, modified);
+    return true;
+  }
+
   remove(thingId: string): void {
     const o = this.ordinals.get(thingId);
     if (o === undefined) return;
