@@ -4,9 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/mqtt-platform.js';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -26,6 +29,7 @@ let browser: Browser;
 let page: Page;
 let receiver: Server;
 let receiverUrl: string;
+let mqttPort: number;
 const received: string[] = [];
 const pageErrors: string[] = [];
 
@@ -52,7 +56,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
     beforeAll(async () => {
       await build({ root: 'ui', logLevel: 'warn' });
       dataDir = mkdtempSync(join(tmpdir(), 'twinfold-dashboard-ops-'));
-      server = await startServerProcess(['--data', dataDir, '--mqtt-port', '0']);
+      mqttPort = await freePort();
+      server = await startServerProcess(['--data', dataDir, '--mqtt-port', String(mqttPort)]);
       // A webhook receiver that takes everything.
       receiver = createServer((request, response) => {
         let body = '';
@@ -243,6 +248,55 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await expect.poll(() => deliveries.count()).toBe(3);
       expect(await deliveries.first().textContent()).toContain('delivered');
       expect(await deliveries.first().textContent()).toContain(`${NS}:hooked`);
+    });
+
+    it('overview - WebSocket sessions, MQTT clients, webhook backlog and the broker state, live', async () => {
+      const [hook] = (await api('GET', '/webhooks')).body as { id: string }[];
+      expect((await api('POST', `/webhooks/${hook.id}/pause`)).status).toBe(200);
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await expect
+        .poll(() => page.getByTestId('mqtt-state').textContent())
+        .toBe(`embedded, listening on port ${mqttPort}`);
+      // The overview watches no twin: no /ws/2 session of its own, and no MQTT client yet.
+      await expect.poll(() => page.getByTestId('websocket-sessions').textContent()).toBe('0');
+      expect(await page.getByTestId('mqtt-clients').textContent()).toBe('0');
+      expect(await page.getByTestId('webhook-backlog-total').textContent()).toBe('0');
+
+      const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        username: 'device',
+        password: ADMIN_TOKEN,
+        reconnectPeriod: 0,
+      });
+      const socket = new WebSocket(
+        `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
+      );
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      try {
+        expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 4)).status).toBe(204);
+        // Sampled every 2 s.
+        await expect
+          .poll(() => page.getByTestId('mqtt-clients').textContent(), { timeout: 5000 })
+          .toBe('1');
+        await expect
+          .poll(() => page.getByTestId('websocket-sessions').textContent(), { timeout: 5000 })
+          .toBe('1');
+        await expect
+          .poll(() => page.getByTestId('webhook-backlog-total').textContent(), { timeout: 5000 })
+          .toBe('1');
+      } finally {
+        await device.endAsync();
+        socket.close();
+      }
+      await expect
+        .poll(() => page.getByTestId('mqtt-clients').textContent(), { timeout: 5000 })
+        .toBe('0');
+      await expect
+        .poll(() => page.getByTestId('websocket-sessions').textContent(), { timeout: 5000 })
+        .toBe('0');
+      expect((await api('POST', `/webhooks/${hook.id}/resume`)).status).toBe(200);
+      await expect
+        .poll(() => page.getByTestId('webhook-backlog-total').textContent(), { timeout: 5000 })
+        .toBe('0');
     });
 
     it('administration - creates a token shown once that works, revokes it, and adds a user', async () => {
