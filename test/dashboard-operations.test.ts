@@ -299,6 +299,92 @@ describe.skipIf(!existsSync(CHROMIUM))(
         .toBe('0');
     });
 
+    it('a twin - desired against reported properties, in sync once reported (live), and a message answered by a device', async () => {
+      const valve = `${NS}:valve-1`;
+      const created = await api('PUT', `/things/${valve}`, {
+        features: {
+          valve: {
+            properties: { open: false },
+            desiredProperties: { open: true, rate: { max: 5 } },
+          },
+          meter: { properties: { flow: 1 } },
+        },
+      });
+      expect(created.status).toBe(201);
+      await page.evaluate((url) => {
+        window.history.pushState(null, '', url);
+        window.dispatchEvent(new PopStateEvent('popstate'));
+      }, `/twins/${valve}?tab=desired`);
+      const rows = page.locator('[data-testid=desired-reported] tbody tr');
+      await expect.poll(() => rows.count()).toBe(2);
+      expect(await rows.nth(0).textContent()).toBe('valve/opentruefalsepending');
+      expect(await rows.nth(1).textContent()).toBe('valve/rate/max5(not reported)pending');
+      await expect.poll(() => page.getByTestId('live-status').textContent()).toBe('live');
+      expect(
+        (await api('PUT', `/things/${valve}/features/valve/properties/open`, true)).status,
+      ).toBe(204);
+      await expect.poll(() => rows.nth(0).getByTestId('sync-state').textContent()).toBe('in sync');
+      expect(await rows.nth(1).getByTestId('sync-state').textContent()).toBe('pending');
+
+      // Nobody listens: the wait ends in the server's timeout, shown as such.
+      await page.getByRole('tab', { name: 'Send a message' }).click();
+      await page.getByLabel('Subject').fill('ping');
+      await page.getByLabel('Message', { exact: true }).fill('{"n": 1}');
+      await page.getByLabel('Wait for the answer (seconds)').fill('1');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect
+        .poll(() => page.getByTestId('message-error').textContent(), { timeout: 4000 })
+        .toMatch(/time/i);
+
+      // A device answers on /ws/2.
+      const device = new WebSocket(
+        `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
+      );
+      const got: Record<string, unknown>[] = [];
+      device.on('message', (data) => {
+        const text = String(data);
+        if (!text.startsWith('{')) return;
+        const message = JSON.parse(text) as {
+          topic: string;
+          path: string;
+          value: unknown;
+          headers: Record<string, string>;
+        };
+        if (!message.topic.includes('/messages/')) return;
+        got.push(message as unknown as Record<string, unknown>);
+        device.send(
+          JSON.stringify({
+            topic: message.topic,
+            path: message.path.replace('/inbox/', '/outbox/'),
+            status: 200,
+            headers: {
+              'correlation-id': message.headers['correlation-id'],
+              'content-type': 'application/json',
+            },
+            value: { pong: message.value },
+          }),
+        );
+      });
+      await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));
+      const acked = new Promise((resolve) =>
+        device.on('message', (data) => String(data) === 'START-SEND-MESSAGES:ACK' && resolve(null)),
+      );
+      device.send('START-SEND-MESSAGES');
+      await acked;
+      try {
+        await page.getByLabel('Wait for the answer (seconds)').fill('5');
+        await page.getByRole('button', { name: 'Send', exact: true }).click();
+        await expect
+          .poll(() => page.getByTestId('message-answer').textContent())
+          .toContain('Answer 200');
+        expect(await page.getByTestId('message-answer').textContent()).toContain('"pong"');
+        expect(got).toHaveLength(1);
+        expect(got[0]).toMatchObject({ path: '/inbox/messages/ping', value: { n: 1 } });
+      } finally {
+        device.close();
+      }
+    });
+
     it('administration - creates a token shown once that works, revokes it, and adds a user', async () => {
       await page.getByRole('link', { name: 'Administration' }).click();
       await page.getByLabel('Token name').fill('dashboard-made');
