@@ -212,6 +212,30 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     }
   });
 
+  it('search - the builder adds conditions to the filter with and(), quoting strings, and the count follows', async () => {
+    const filter = page.getByTestId('filter');
+    await filter.fill('');
+    await page.getByLabel('Property').fill('attributes/kind');
+    await page.getByLabel('Value', { exact: true }).fill('pump');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe('eq(attributes/kind,"pump")');
+    await page.getByLabel('Property').fill('attributes/n');
+    await page.locator('select[name=operator]').selectOption('ge');
+    await page.getByLabel('Value', { exact: true }).fill('55');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe('and(eq(attributes/kind,"pump"),ge(attributes/n,55))');
+    await page.getByLabel('Property').fill('attributes/n');
+    await page.locator('select[name=operator]').selectOption('lt');
+    await page.getByLabel('Value', { exact: true }).fill('58');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe(
+      'and(eq(attributes/kind,"pump"),ge(attributes/n,55),lt(attributes/n,58))',
+    );
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe('3 twins match this filter.');
+  });
+
   it('creates a twin from JSON and opens it', async () => {
     await page.getByRole('button', { name: 'Create a twin…' }).click();
     await page
