@@ -334,6 +334,7 @@ export class Platform {
         // The demo lets devices publish its spec's telemetry without a token, as Ditto's README does.
         anonymousSpecs: this.config.demo ? new Set([DEMO_SPEC_ID]) : undefined,
       });
+    this.metrics.observeConnections('mqtt', () => this.mqtt?.clients() ?? null);
     const address = this.app.server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
     return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;

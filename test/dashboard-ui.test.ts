@@ -1,10 +1,13 @@
 // The dashboard (ui/), built with Vite and served by a real `twinfold serve`, driven in Debian's Chromium.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodingFor } from '../src/api/dashboard.js';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -105,6 +108,42 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     expect(((await known.json()) as { error: string }).error).toBe('resource.notfound');
   });
 
+  it('serves the text files in brotli or gzip as the client asks, the same bytes once decoded', async () => {
+    const script = readdirSync('ui/dist/assets').find((name) => name.endsWith('.js'))!;
+    const original = readFileSync(join('ui/dist/assets', script));
+    const raw = (accept: string) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) =>
+        get(
+          `${server.url}/assets/${script}`,
+          { headers: accept ? { 'accept-encoding': accept } : {} },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({ headers: response.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        ).on('error', reject),
+      );
+    const br = await raw('gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('accept-encoding');
+    expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+    expect(br.body.length).toBeLessThan(original.length / 2);
+    const gz = await raw('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(original)).toBe(true);
+    const plain = await raw('');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.equals(original)).toBe(true);
+    const refused = await raw('br;q=0, gzip;q=0');
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    // The choice of encoding: brotli first, q=0 refuses one, identity alone takes none.
+    expect(encodingFor('*')).toBe('br');
+    expect(encodingFor('identity')).toBeNull();
+    expect(encodingFor('gzip;q=0.5, br;q=0')).toBe('gzip');
+  });
+
   it('signs in with a username and password and keeps nothing in the browser storage', async () => {
     await page.goto(`${server.url}/twins`);
     await page.getByLabel('Password').fill('wrong-password');
@@ -171,6 +210,30 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
     } finally {
       await other.close();
     }
+  });
+
+  it('search - the builder adds conditions to the filter with and(), quoting strings, and the count follows', async () => {
+    const filter = page.getByTestId('filter');
+    await filter.fill('');
+    await page.getByLabel('Property').fill('attributes/kind');
+    await page.getByLabel('Value', { exact: true }).fill('pump');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe('eq(attributes/kind,"pump")');
+    await page.getByLabel('Property').fill('attributes/n');
+    await page.locator('select[name=operator]').selectOption('ge');
+    await page.getByLabel('Value', { exact: true }).fill('55');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe('and(eq(attributes/kind,"pump"),ge(attributes/n,55))');
+    await page.getByLabel('Property').fill('attributes/n');
+    await page.locator('select[name=operator]').selectOption('lt');
+    await page.getByLabel('Value', { exact: true }).fill('58');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    expect(await filter.inputValue()).toBe(
+      'and(eq(attributes/kind,"pump"),ge(attributes/n,55),lt(attributes/n,58))',
+    );
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe('3 twins match this filter.');
   });
 
   it('creates a twin from JSON and opens it', async () => {

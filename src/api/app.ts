@@ -202,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : trustedAuthenticator);
   // WebSocket commands run through the routes as their socket's identity.
   const sockets = new SocketIdentities();
+  metrics.observeConnections('websocket', () => sockets.size);
   const authenticate = authenticationHook(sockets.wrap(authenticator), {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
     limited: () => metrics.rateLimited.inc(),

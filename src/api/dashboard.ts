@@ -1,8 +1,32 @@
 // The dashboard's static files (the Vite build in ui/dist), public, with index.html for client-side routes.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+
+/** Text files worth compressing; fonts and images are compressed already. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.txt']);
+/** Smaller files go as they are (the headers would outweigh the saving). */
+const MIN_COMPRESSED_BYTES = 1024;
+type Encoding = 'br' | 'gzip';
+
+/** The encoding to answer in: brotli, else gzip, when `accept-encoding` takes it (q above 0). */
+export function encodingFor(accept: string | undefined): Encoding | null {
+  const accepted = new Map<string, number>();
+  for (const part of (accept ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    accepted.set(name.trim(), q ? Number(q[1]) : 1);
+  }
+  const takes = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  return takes('br') ? 'br' : takes('gzip') ? 'gzip' : null;
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,6 +58,8 @@ export function builtDashboardDir(): string | null {
 /** Serves the files of a built dashboard to requests that matched no API route. */
 export class Dashboard {
   private readonly root: string;
+  /** Compressed files, made once per file version (the build replaces files, changing mtime). */
+  private readonly compressed = new Map<string, { version: number; body: Promise<Buffer> }>();
 
   constructor(dir: string) {
     this.root = resolve(dir);
@@ -48,8 +74,11 @@ export class Dashboard {
     return !UNCLEAN_PATH.test(path) && !API_PATH.test(path);
   }
 
-  /** Answers with the file at the request's path, or index.html for a client-side route. */
-  serve(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  /**
+   * Answers with the file at the request's path, or index.html for a client-side route; text
+   * files in brotli or gzip when the client takes it.
+   */
+  async serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     let path: string;
     try {
       path = decodeURIComponent(pathOf(request.url));
@@ -72,7 +101,37 @@ export class Dashboard {
         'content-security-policy',
         "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
       );
+    const stat = statSync(file);
+    if (COMPRESSIBLE.has(extname(file))) {
+      reply.header('vary', 'accept-encoding');
+      const encoding = encodingFor(request.headers['accept-encoding']);
+      if (encoding && stat.size >= MIN_COMPRESSED_BYTES) {
+        const body = await this.compressedFile(file, stat.mtimeMs, encoding);
+        reply.header('content-encoding', encoding);
+        return reply.send(request.method === 'HEAD' ? '' : body);
+      }
+    }
     return reply.send(request.method === 'HEAD' ? '' : createReadStream(file));
+  }
+
+  private compressedFile(file: string, version: number, encoding: Encoding): Promise<Buffer> {
+    const key = `${encoding} ${file}`;
+    const cached = this.compressed.get(key);
+    if (cached && cached.version === version) return cached.body;
+    const body = readFile(file).then((raw) =>
+      encoding === 'br'
+        ? brotli(raw, {
+            params: {
+              [constants.BROTLI_PARAM_QUALITY]: 11,
+              [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+            },
+          })
+        : gzipped(raw, { level: 9 }),
+    );
+    // A failed read is not remembered: the next request tries again.
+    body.catch(() => this.compressed.delete(key));
+    this.compressed.set(key, { version, body });
+    return body;
   }
 }
 

@@ -61,6 +61,20 @@ export class Metrics {
         this.webhookBacklog.set({ webhook }, backlog);
     },
   });
+  private connectionSources = new Map<string, () => number | null>();
+  readonly connections = new Gauge({
+    name: 'twinfold_connections',
+    help: 'Open connections by kind: websocket (/ws/2 sessions), mqtt (clients of the embedded broker)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.connections.reset();
+      for (const [kind, source] of this.connectionSources) {
+        const open = source();
+        if (open !== null) this.connections.set({ kind }, open);
+      }
+    },
+  });
   readonly twins = new Gauge({
     name: 'twinfold_twins',
     help: 'Live twins held by this node',
@@ -74,6 +88,11 @@ export class Metrics {
   /** Where the webhook backlog gauge reads its values when scraped. */
   observeWebhookBacklogs(source: () => { webhook: string; backlog: number }[]): void {
     this.webhookBacklogs = source;
+  }
+
+  /** Where the connections gauge reads the open connections of one kind (null: none of that kind here). */
+  observeConnections(kind: string, source: () => number | null): void {
+    this.connectionSources.set(kind, source);
   }
 
   /** One group commit: its latency and size, and its events counted as appended. */

@@ -1,8 +1,12 @@
 // The dashboard's route table: every page, in navigation order. Later capabilities add theirs here.
+import { AdminPage } from './pages/admin-page.js';
+import { DeadLettersPage } from './pages/dead-letters-page.js';
+import { IngestPage } from './pages/ingest-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { PoliciesPage, PolicyPage } from './pages/policy-page.js';
 import { TwinPage } from './pages/twin-page.js';
 import { TwinsPage } from './pages/twins-page.js';
+import { WebhooksPage } from './pages/webhooks-page.js';
 import type { Route } from './shell/router.js';
 
 export const routes: Route[] = [
@@ -11,4 +15,8 @@ export const routes: Route[] = [
   { path: '/twins/:thingId', title: 'Twin', component: TwinPage },
   { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
   { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
+  { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },
+  { path: '/deadletters', title: 'Dead letters', nav: true, component: DeadLettersPage },
+  { path: '/webhooks', title: 'Webhooks', nav: true, component: WebhooksPage },
+  { path: '/admin', title: 'Administration', nav: true, component: AdminPage },
 ];

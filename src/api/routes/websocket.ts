@@ -55,6 +55,11 @@ export class SocketIdentities {
     return `${this.secret}.${id}`;
   }
 
+  /** The sessions open now (one per /ws/2 socket). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   update(token: string, identity: Identity): void {
     const id = token.slice(token.indexOf('.') + 1);
     if (this.sessions.has(id)) this.sessions.set(id, identity);

@@ -109,6 +109,11 @@ export class MqttTransport implements DeviceCommandChannel {
     return this.offStatus;
   }
 
+  /** The clients connected to the embedded broker now, or null when it is not running. */
+  clients(): number | null {
+    return this.broker === null ? null : this.broker.aedes.connectedClients;
+  }
+
   /** The port the embedded broker listens on, or null. */
   get port(): number | null {
     const status = this.offStatus;

@@ -1,7 +1,7 @@
-// Overview: twins by namespace, events and requests per second from /metrics, dead letters, health; live.
+// Overview: twins by namespace, rates, connections and webhook backlog from /metrics, health; live.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiErrorOf } from '../api/api-error.js';
-import { parsePrometheus, total } from '../api/prometheus.js';
+import { parsePrometheus, total, type Sample } from '../api/prometheus.js';
 import type { JsonObject } from '../api/thing-events.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api, session } from '../services.js';
@@ -17,6 +17,15 @@ interface Rates {
   requestsPerSecond: number | null;
   deadLetters: number | null;
   twinsOnNode: number | null;
+  webSockets: number | null;
+  mqttClients: number | null;
+  webhookBacklog: number | null;
+}
+
+/** What /ready says (its transports' states), beyond ready or not. */
+interface Readiness {
+  mqtt?: { mode: string; state?: string; port?: number };
+  [transport: string]: unknown;
 }
 
 interface Census {
@@ -42,8 +51,25 @@ async function census(): Promise<Census> {
   return { byNamespace: [...counts].sort((a, b) => b[1] - a[1]), complete: !cursor };
 }
 
+function connections(samples: Sample[], kind: string): number | null {
+  return total(
+    samples.filter((sample) => sample.labels.kind === kind),
+    'twinfold_connections',
+  );
+}
+
+function mqttState(details: Readiness | null): string {
+  const mqtt = details?.mqtt;
+  if (!mqtt || mqtt.mode === 'off') return 'off';
+  return `${mqtt.mode}${mqtt.state ? `, ${mqtt.state}` : ''}${mqtt.port ? ` on port ${mqtt.port}` : ''}`;
+}
+
 export function OverviewPage() {
-  const [health, setHealth] = useState<{ live: boolean; ready: boolean } | null>(null);
+  const [health, setHealth] = useState<{
+    live: boolean;
+    ready: boolean;
+    details: Readiness | null;
+  } | null>(null);
   const [rates, setRates] = useState<Rates | null>(null);
   const [metricsError, setMetricsError] = useState<unknown>(null);
   const [twins, setTwins] = useState<{ count: number; census: Census } | null>(null);
@@ -55,9 +81,10 @@ export function OverviewPage() {
     const sample = async () => {
       try {
         const [live, ready] = await Promise.all([fetch('/health'), fetch('/ready')]);
-        setHealth({ live: live.ok, ready: ready.ok });
+        const details = (await ready.json().catch(() => null)) as Readiness | null;
+        setHealth({ live: live.ok, ready: ready.ok, details });
       } catch {
-        setHealth({ live: false, ready: false });
+        setHealth({ live: false, ready: false, details: null });
       }
       try {
         const authorization = session.authorization();
@@ -80,6 +107,9 @@ export function OverviewPage() {
           requestsPerSecond: rate(requests, before?.requests),
           deadLetters: total(samples, 'twinfold_ingest_dead_letters_total'),
           twinsOnNode: total(samples, 'twinfold_twins'),
+          webSockets: connections(samples, 'websocket'),
+          mqttClients: connections(samples, 'mqtt'),
+          webhookBacklog: total(samples, 'twinfold_webhook_backlog') ?? 0,
         });
         last.current = { at: now, events, requests };
         setMetricsError(null);
@@ -137,6 +167,26 @@ export function OverviewPage() {
         <div>
           <dt>Twins on this node</dt>
           <dd>{number(rates?.twinsOnNode)}</dd>
+        </div>
+        <div>
+          <dt>WebSocket sessions</dt>
+          <dd data-testid="websocket-sessions">{number(rates?.webSockets)}</dd>
+        </div>
+        <div>
+          <dt>MQTT clients</dt>
+          <dd data-testid="mqtt-clients">
+            {rates && rates.mqttClients === null ? 'broker off' : number(rates?.mqttClients)}
+          </dd>
+        </div>
+        <div>
+          <dt>
+            <Link href="/webhooks">Webhook backlog</Link>
+          </dt>
+          <dd data-testid="webhook-backlog-total">{number(rates?.webhookBacklog)}</dd>
+        </div>
+        <div>
+          <dt>MQTT</dt>
+          <dd data-testid="mqtt-state">{health ? mqttState(health.details) : '…'}</dd>
         </div>
         <div>
           <dt>Health</dt>

@@ -1,4 +1,4 @@
-// One twin: its values live over /ws/2, inline edits with If-Match, raw JSON, history, time travel and a chart.
+// One twin: values live over /ws/2, inline edits with If-Match, desired vs reported, raw JSON, history, messages.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import {
@@ -10,14 +10,24 @@ import {
   type ThingEvent,
 } from '../api/thing-events.js';
 import { diffJson } from '../api/json-diff.js';
+import { DesiredReported } from '../components/desired-reported.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { SendMessage } from '../components/send-message.js';
 import { SeriesChart } from '../components/series-chart.js';
 import { ValueTree } from '../components/value-tree.js';
 import { api, live } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 
-type Tab = 'tree' | 'json' | 'history';
+type Tab = 'tree' | 'desired' | 'json' | 'history' | 'message';
+
+const TABS: [Tab, string][] = [
+  ['tree', 'Values'],
+  ['desired', 'Desired vs reported'],
+  ['json', 'Raw JSON'],
+  ['history', 'History'],
+  ['message', 'Send a message'],
+];
 
 function revisionOf(etag: string | null): number | null {
   const match = /"rev:(\d+)"/.exec(etag ?? '');
@@ -368,7 +378,7 @@ export function TwinPage({ params, query }: RouteProps) {
         ) : null}
       </p>
       <div class="tabs" role="tablist">
-        {(['tree', 'json', 'history'] as Tab[]).map((name) => (
+        {TABS.map(([name, title]) => (
           <button
             key={name}
             type="button"
@@ -376,7 +386,7 @@ export function TwinPage({ params, query }: RouteProps) {
             aria-selected={tab === name}
             onClick={() => go({ tab: name })}
           >
-            {name === 'tree' ? 'Values' : name === 'json' ? 'Raw JSON' : 'History'}
+            {title}
           </button>
         ))}
       </div>
@@ -385,6 +395,10 @@ export function TwinPage({ params, query }: RouteProps) {
           {editing && <Editor thingPath={thingPath} editing={editing} setEditing={setEditing} />}
           {tree}
         </div>
+      )}
+      {tab === 'desired' && <DesiredReported features={(thing.features ?? {}) as JsonObject} />}
+      {tab === 'message' && (
+        <SendMessage thingId={thingId} featureIds={Object.keys(thing.features ?? {}).sort()} />
       )}
       {tab === 'json' && (
         <pre class="raw" data-testid="raw-json">

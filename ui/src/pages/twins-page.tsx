@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import { valueAt, type Json, type JsonObject } from '../api/thing-events.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { andRql, RqlBuilder } from '../components/rql-builder.js';
 import { api } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
@@ -287,6 +288,7 @@ export function TwinsPage({ query: params }: RouteProps) {
           Search
         </button>
       </form>
+      <RqlBuilder onAdd={(condition) => setDraft((current) => andRql(current, condition))} />
       <div id="filter-check" aria-live="polite">
         {check.error ? (
           <FilterError filter={draft} error={check.error} />

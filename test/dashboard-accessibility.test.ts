@@ -1,0 +1,159 @@
+// axe-core over every page of the dashboard in Chromium (no critical or serious violations), and keyboard focus.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminFetch,
+  ADMIN_TOKEN,
+  startServerProcess,
+  type ServerProcess,
+} from './support/server-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM) && process.env.CI === 'true')
+  throw new Error(
+    `dashboard-accessibility test: ${CHROMIUM} is missing (apt-get install chromium)`,
+  );
+
+const NS = 'a11y.test';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+let server: ServerProcess;
+let dataDir: string;
+let browser: Browser;
+let page: Page;
+
+async function put(path: string, body: unknown) {
+  const response = await adminFetch(`${server.url}/api/2${path}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBeLessThan(300);
+}
+
+/** Goes to an in-app URL without reloading (the credential lives in the page's memory). */
+async function visit(url: string) {
+  await page.evaluate((to) => {
+    window.history.pushState(null, '', to);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, url);
+}
+
+/** axe-core's violations on the page as it is (evaluated over CDP, so the app's CSP does not apply). */
+async function violations(): Promise<Violation[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run()).violations as never;
+  });
+}
+
+const summary = (found: Violation[]) =>
+  found.map(
+    (v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard accessibility - axe-core in Chromium', () => {
+  beforeAll(async () => {
+    await build({ root: 'ui', logLevel: 'warn' });
+    dataDir = mkdtempSync(join(tmpdir(), 'twinfold-dashboard-a11y-'));
+    server = await startServerProcess(['--data', dataDir, '--mqtt-port', '0']);
+    await put(`/things/${NS}:lamp`, {
+      attributes: { room: 'hall' },
+      features: { light: { properties: { on: false }, desiredProperties: { on: true } } },
+    });
+    await put('/ingest/specs/lamps', {
+      source: { http: {} },
+      thingId: `${NS}:{{$.id}}`,
+      values: { 'features/light/properties/on': '$.on' },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(5000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the sign-in page has no critical or serious violation, and is usable by keyboard alone', async () => {
+    await page.goto(`${server.url}/twins`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const found = await violations();
+    const severe = found.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+    expect(summary(severe)).toEqual([]);
+    // Tab to the token tab, choose it, tab to the field, type, Enter.
+    await page.getByRole('tab', { name: 'API token' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).not.toBeNull();
+    await page.getByLabel('API token').focus();
+    await page.keyboard.type(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('subject').waitFor();
+  });
+
+  const pages: [string, string][] = [
+    ['/overview', 'Overview'],
+    ['/twins', 'Twins'],
+    [`/twins/${NS}:lamp`, `${NS}:lamp`],
+    [`/twins/${NS}:lamp?tab=desired`, `${NS}:lamp`],
+    [`/twins/${NS}:lamp?tab=history`, `${NS}:lamp`],
+    [`/twins/${NS}:lamp?tab=message`, `${NS}:lamp`],
+    [`/policies/${NS}:lamp`, `${NS}:lamp`],
+    ['/ingest?spec=lamps', 'Ingest specs'],
+    ['/deadletters', 'Dead letters'],
+    ['/webhooks', 'Webhooks'],
+    ['/admin', 'Administration'],
+  ];
+  for (const [url, heading] of pages)
+    it(`${url} has no critical or serious axe-core violation, light or dark`, async () => {
+      await visit(url);
+      await page.locator('h1', { hasText: heading }).first().waitFor();
+      // Let the page's data arrive before checking it.
+      await page.waitForLoadState('networkidle').catch(() => {});
+      await page.waitForTimeout(300);
+      // In both themes (they follow the system's).
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        const found = await violations();
+        const severe = found.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+        expect(summary(severe), colorScheme).toEqual([]);
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    });
+
+  it('the navigation is reachable by Tab with a visible focus ring', async () => {
+    await visit('/overview');
+    await page.locator('h1', { hasText: 'Overview' }).waitFor();
+    await page.locator('.brand').focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+      const style = getComputedStyle(element);
+      return { text: element.textContent, outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    expect(focused.text).toBe('Overview');
+    expect(focused.outline).not.toBe('none');
+    expect(focused.width).not.toBe('0px');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).pathname).toBe('/overview');
+  });
+});

@@ -1,0 +1,275 @@
+// Dead letters: filtered by spec and reason (in the URL), inspected one by one, re-driven or purged.
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorMessage } from '../components/error-message.js';
+import { api } from '../services.js';
+import { Link } from '../shell/link.js';
+import { href, navigate, type RouteProps } from '../shell/router.js';
+
+interface DeadLetter {
+  id: string;
+  spec: string | null;
+  transport: string;
+  topic: string | null;
+  headers: Record<string, string>;
+  received: string;
+  reason: string;
+  detail: string;
+  payload: string;
+  encoding: string;
+  attempts: number;
+}
+
+interface Redriven {
+  redriven: number;
+  failed: number;
+  deadLetters: string[];
+}
+
+const PAGE = 50;
+
+export function DeadLettersPage({ query }: RouteProps) {
+  const spec = query.get('spec') ?? '';
+  const reason = query.get('reason') ?? '';
+  const cursor = query.get('cursor') ?? '';
+  const shown = query.get('id');
+  const [letters, setLetters] = useState<{ items: DeadLetter[]; cursor?: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const [specDraft, setSpecDraft] = useState(spec);
+  const [reasonDraft, setReasonDraft] = useState(reason);
+
+  const filter = { spec: spec || undefined, reason: reason || undefined };
+
+  useEffect(() => {
+    api
+      .get<{ items: DeadLetter[]; cursor?: string }>('/ingest/deadletters', {
+        query: { ...filter, limit: String(PAGE), cursor: cursor || undefined },
+      })
+      .then(
+        (page) => {
+          setLetters(page);
+          setError(null);
+        },
+        (caught: unknown) => setError(caught),
+      );
+  }, [spec, reason, cursor, version]);
+
+  // The letter shown is read by its id, so a shared link shows it whatever page it is on.
+  const [letter, setLetter] = useState<DeadLetter | null>(null);
+  useEffect(() => {
+    setLetter(null);
+    if (!shown) return;
+    api.get<DeadLetter>(`/ingest/deadletters/${encodeURIComponent(shown)}`).then(
+      (found) => setLetter(found),
+      (caught: unknown) => setError(caught),
+    );
+  }, [shown]);
+
+  const go = (changes: Record<string, string | undefined>) =>
+    navigate(href('/deadletters', { spec, reason, cursor, id: shown ?? undefined, ...changes }));
+
+  const act = async (work: () => Promise<string>) => {
+    try {
+      setNotice(await work());
+      setError(null);
+    } catch (caught) {
+      setNotice(null);
+      setError(caught);
+    }
+    setVersion((v) => v + 1);
+  };
+
+  const redrive = (id?: string) =>
+    act(async () => {
+      const path = id
+        ? `/ingest/deadletters/${encodeURIComponent(id)}/redrive`
+        : '/ingest/deadletters/redrive';
+      const answer = await api.request<Redriven>('POST', path, { query: id ? {} : filter });
+      const { redriven, failed } = answer.body;
+      return `Re-driven: ${redriven} succeeded (and were removed), ${failed} failed again (kept, one more attempt).`;
+    });
+
+  const purge = (id?: string) => {
+    const what = id ? `the dead letter ${id}` : 'every dead letter this filter selects';
+    if (!window.confirm(`Delete ${what}? Their payloads are lost.`)) return;
+    void act(async () => {
+      if (id) {
+        await api.request('DELETE', `/ingest/deadletters/${encodeURIComponent(id)}`);
+        return `Deleted ${id}.`;
+      }
+      const answer = await api.request<{ purged: number }>('DELETE', '/ingest/deadletters', {
+        query: filter,
+      });
+      return `Purged ${answer.body.purged} dead letters.`;
+    });
+  };
+
+  return (
+    <section>
+      <h1>Dead letters</h1>
+      <p class="hint">
+        Messages an <Link href="/ingest">ingest spec</Link> could not turn into twin changes, with
+        the reason. Fix the spec (or the twin), then re-drive them.
+      </p>
+      <form
+        class="search"
+        aria-label="Filter the dead letters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(href('/deadletters', { spec: specDraft.trim(), reason: reasonDraft.trim() }));
+        }}
+      >
+        <label>
+          Spec
+          <input
+            name="spec"
+            value={specDraft}
+            onInput={(e) => setSpecDraft(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Reason
+          <input
+            name="reason"
+            list="dead-letter-reasons"
+            placeholder="e.g. value.missing"
+            value={reasonDraft}
+            onInput={(e) => setReasonDraft(e.currentTarget.value)}
+          />
+        </label>
+        <datalist id="dead-letter-reasons">
+          {[
+            'payload.invalid',
+            'thingid.unresolved',
+            'value.missing',
+            'value.invalid',
+            'timestamp.invalid',
+            'each.invalid',
+            'thing.notfound',
+          ].map((code) => (
+            <option key={code} value={code} />
+          ))}
+        </datalist>
+        <button type="submit">Filter</button>
+        <button type="button" onClick={() => void redrive()}>
+          Re-drive all shown by the filter
+        </button>
+        <button type="button" onClick={() => purge()}>
+          Purge all shown by the filter
+        </button>
+      </form>
+      <ErrorMessage error={error} />
+      {notice && (
+        <p class="notice" role="status" data-testid="dead-letter-notice">
+          {notice}
+        </p>
+      )}
+      {letters && (
+        <table data-testid="dead-letters">
+          <thead>
+            <tr>
+              <th>Received</th>
+              <th>Spec</th>
+              <th>Transport</th>
+              <th>Reason</th>
+              <th>Detail</th>
+              <th>Attempts</th>
+              <th>
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {letters.items.map((item) => (
+              <tr key={item.id} aria-selected={item.id === shown}>
+                <td>
+                  <Link href={href('/deadletters', { spec, reason, cursor, id: item.id })}>
+                    {new Date(item.received).toLocaleString()}
+                  </Link>
+                </td>
+                <td>{item.spec ?? ''}</td>
+                <td>
+                  {item.transport}
+                  {item.topic ? ` ${item.topic}` : ''}
+                </td>
+                <td>
+                  <code>{item.reason}</code>
+                </td>
+                <td class="clip">{item.detail}</td>
+                <td>{item.attempts}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="small"
+                    aria-label={`Re-drive ${item.id}`}
+                    onClick={() => void redrive(item.id)}
+                  >
+                    re-drive
+                  </button>{' '}
+                  <button
+                    type="button"
+                    class="small"
+                    aria-label={`Delete ${item.id}`}
+                    onClick={() => purge(item.id)}
+                  >
+                    delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {letters && letters.items.length === 0 && (
+        <p data-testid="no-dead-letters">No dead letters{spec || reason ? ' match' : ''}.</p>
+      )}
+      {letters && (
+        <div class="pager">
+          {cursor && (
+            <button type="button" onClick={() => go({ cursor: undefined, id: undefined })}>
+              ← First page
+            </button>
+          )}
+          <button
+            type="button"
+            disabled={!letters.cursor}
+            onClick={() => go({ cursor: letters.cursor, id: undefined })}
+          >
+            Next page →
+          </button>
+        </div>
+      )}
+      {letter && (
+        <div data-testid="dead-letter" class="past">
+          <h2>
+            Dead letter <code>{letter.id}</code>
+          </h2>
+          <p>
+            <strong>{letter.reason}</strong>: {letter.detail}
+          </p>
+          <p class="meta">
+            received {new Date(letter.received).toLocaleString()} over {letter.transport}
+            {letter.topic ? ` (${letter.topic})` : ''} · spec{' '}
+            {letter.spec ? (
+              <Link href={href('/ingest', { spec: letter.spec })}>{letter.spec}</Link>
+            ) : (
+              'none'
+            )}{' '}
+            · {letter.attempts} re-drive attempts
+          </p>
+          <h3>Payload ({letter.encoding})</h3>
+          <pre class="raw" data-testid="dead-letter-payload">
+            {letter.payload}
+          </pre>
+          {Object.keys(letter.headers).length > 0 && (
+            <>
+              <h3>Headers</h3>
+              <pre class="raw">{JSON.stringify(letter.headers, null, 2)}</pre>
+            </>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
