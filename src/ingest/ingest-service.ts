@@ -81,6 +81,8 @@ export interface IngestServiceOptions {
   now?: () => number;
   /** Called for every dead letter made (metrics). */
   deadLettered?: (specId: string, reason: string) => void;
+  /** Called once per ingest call with how many of its messages were accepted (metrics). */
+  accepted?: (specId: string, count: number) => void;
   /**
    * Refuses (throws) a spec whose source this node cannot serve, e.g. a NATS source without
    * `--nats-url`; called on PUT before anything is stored.
@@ -263,8 +265,10 @@ export class IngestService {
     );
     await this.store.putDeadLetters(letters);
     for (const letter of letters) this.options.deadLettered?.(specId, letter.reason);
+    const accepted = results.filter((ok) => ok).length;
+    if (accepted > 0) this.options.accepted?.(specId, accepted);
     return {
-      accepted: results.filter((ok) => ok).length,
+      accepted,
       rejected: letters.length,
       deadLetters: letters.map((l) => l.id),
     };
