@@ -243,7 +243,12 @@ describe.skipIf(whyNot !== null)(`fuzzing every entry point${whyNot ? ` (${whyNo
       const text = await response.text();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       if (response.status === 200) {
-        if (kind !== 0) {
+        if (type?.toLowerCase().startsWith('application/x-ndjson'))
+          messages = body
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '').length;
+        else if (kind !== 0) {
           const parsed: unknown = JSON.parse(body.toString('utf8'));
           messages = Array.isArray(parsed) ? parsed.length : 1;
         }

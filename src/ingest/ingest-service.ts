@@ -18,6 +18,7 @@ import { mapMessage, type MapResult, type MappingError } from './mapper.js';
 import { ObservationWriter } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
+import { payloadText } from './payload-text.js';
 import type { MessageContext } from './template.js';
 
 /** One raw message as a transport received it. */
@@ -378,7 +379,7 @@ export class IngestService {
       received: message.received,
       reason,
       detail,
-      payload: message.raw ?? JSON.stringify(message.payload),
+      payload: message.raw ?? payloadText(message.payload),
       encoding: 'utf8',
       attempts: 0,
     };
