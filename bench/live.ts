@@ -135,10 +135,13 @@ async function latencyPart(context: BenchContext): Promise<void> {
     let measuring = false;
     const latency: number[] = [];
     const watts = /"watts":(\d+)/;
+    /** The first request measured: events of earlier ones arriving late are not samples. */
+    let from = Infinity;
     const onEvent = (text: string) => {
       if (!measuring) return;
       const m = watts.exec(text);
-      if (m) latency.push(performance.now() - sent[Number(m[1])]);
+      const k = m ? Number(m[1]) : -1;
+      if (k >= from) latency.push(performance.now() - sent[k]);
     };
     await maxRate(server.url, WARMUP_S, sent);
     const alone = await maxRate(server.url, MAX_RATE_S, sent);
@@ -154,6 +157,7 @@ async function latencyPart(context: BenchContext): Promise<void> {
     const rate = alone / 2;
     await paced(server.url, rate, WARMUP_S, sent);
     measuring = true;
+    from = sent.length;
     const run = await paced(server.url, rate, LATENCY_S, sent);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     measuring = false;

@@ -130,5 +130,17 @@ export function passesFilter(
   event: TwinEvent,
   extra: JsonObject | undefined,
 ): boolean {
-  return !selection.filter || evaluateFilter(selection.filter, filterDocument(event, extra));
+  if (!selection.filter) return true;
+  if (extra !== undefined) return evaluateFilter(selection.filter, filterDocument(event, extra));
+  // Without extraFields the document depends on the event alone: every subscriber that sees the
+  // event whole (the same object) shares one, built once rather than once per subscriber.
+  let doc = documents.get(event);
+  if (doc === undefined) {
+    doc = filterDocument(event, undefined);
+    documents.set(event, doc);
+  }
+  return evaluateFilter(selection.filter, doc);
 }
+
+/** Filter documents of events seen without extraFields, by event (see passesFilter). */
+const documents = new WeakMap<TwinEvent, object>();
