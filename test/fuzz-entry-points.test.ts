@@ -270,7 +270,7 @@ describe.skipIf(whyNot !== null)(`fuzzing every entry point${whyNot ? ` (${whyNo
     expect(counts!.dead + counts!.accepted).toBe(sentLines + arrayMessages + singleAccepted);
     expect(await storedLetters('fuzz-http')).toBe(counts!.dead);
     expect(counts!.accepted).toBeGreaterThan(0);
-  }, 180_000);
+  }, 300_000);
 
   it('MQTT (embedded broker, QoS 0): every publish accepted or dead-lettered', async () => {
     const r = new Random(SEED + 1);
