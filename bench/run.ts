@@ -5,6 +5,7 @@ import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
 import { dashboardBenchmark } from './dashboard.js';
 import { ingestBenchmark } from './ingest.js';
+import { liveBenchmark } from './live.js';
 import { memoryBenchmark } from './memory.js';
 import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   webhooks: webhooksBenchmark,
   dashboard: dashboardBenchmark,
   mqtt: mqttBenchmark,
+  live: liveBenchmark,
 };
 
 const names = process.argv.slice(2);

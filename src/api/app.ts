@@ -313,6 +313,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         creation: context.creation,
         guard: context.guard,
         deadLettered: (spec, reason) => metrics.ingestDeadLetters.inc({ spec, reason }),
+        accepted: (spec, count) => metrics.ingestAccepted.inc({ spec }, count),
         checkSource: options.ingestSourceCheck,
       })
     : null;

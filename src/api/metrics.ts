@@ -43,6 +43,12 @@ export class Metrics {
     labelNames: ['spec', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly ingestAccepted = new Counter({
+    name: 'twinfold_ingest_accepted_total',
+    help: 'Ingest messages accepted (their observations durable), by spec',
+    labelNames: ['spec'] as const,
+    registers: [this.registry],
+  });
   readonly webhookDeliveries = new Counter({
     name: 'twinfold_webhook_deliveries_total',
     help: 'Webhook delivery attempts by webhook and outcome (delivered, failed and retried, dead)',

@@ -18,6 +18,7 @@ import { mapMessage, type MapResult, type MappingError } from './mapper.js';
 import { ObservationWriter } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
+import { payloadText } from './payload-text.js';
 import type { MessageContext } from './template.js';
 
 /** One raw message as a transport received it. */
@@ -81,6 +82,8 @@ export interface IngestServiceOptions {
   now?: () => number;
   /** Called for every dead letter made (metrics). */
   deadLettered?: (specId: string, reason: string) => void;
+  /** Called once per ingest call with how many of its messages were accepted (metrics). */
+  accepted?: (specId: string, count: number) => void;
   /**
    * Refuses (throws) a spec whose source this node cannot serve, e.g. a NATS source without
    * `--nats-url`; called on PUT before anything is stored.
@@ -263,8 +266,10 @@ export class IngestService {
     );
     await this.store.putDeadLetters(letters);
     for (const letter of letters) this.options.deadLettered?.(specId, letter.reason);
+    const accepted = results.filter((ok) => ok).length;
+    if (accepted > 0) this.options.accepted?.(specId, accepted);
     return {
-      accepted: results.filter((ok) => ok).length,
+      accepted,
       rejected: letters.length,
       deadLetters: letters.map((l) => l.id),
     };
@@ -374,7 +379,7 @@ export class IngestService {
       received: message.received,
       reason,
       detail,
-      payload: message.raw ?? JSON.stringify(message.payload),
+      payload: message.raw ?? payloadText(message.payload),
       encoding: 'utf8',
       attempts: 0,
     };

@@ -22,6 +22,27 @@ export type Scalar = string | number | boolean | null;
  * - exists(p): some resolution exists (null, objects and arrays included).
  * - empty(p): no resolution holds a non-empty value; null, "", [] and {} are empty.
  */
+type ComparisonNode = Exclude<FilterNode, { op: 'and' | 'or' | 'not' | 'exists' | 'empty' }>;
+
+/**
+ * The scalar test of a comparison, built once per filter node: a filter is evaluated for every
+ * event of every subscriber, and building the test (a Set for `in`, a RegExp for `like`) each time
+ * cost more than the test itself.
+ */
+const tests = new WeakMap<ComparisonNode, (x: Scalar) => boolean>();
+
+function testOf(node: ComparisonNode): (x: Scalar) => boolean {
+  let test = tests.get(node);
+  if (test === undefined) {
+    test =
+      node.op === 'in'
+        ? scalarTest('in', node.values)
+        : scalarTest(node.op === 'ne' ? 'eq' : node.op, [node.value]);
+    tests.set(node, test);
+  }
+  return test;
+}
+
 export function evaluateFilter(node: FilterNode, doc: object): boolean {
   switch (node.op) {
     case 'and':
@@ -36,15 +57,11 @@ export function evaluateFilter(node: FilterNode, doc: object): boolean {
       return resolvePath(doc, node.path).every(isEmptyJson);
     case 'ne': {
       const found = resolvePath(doc, node.path);
-      const eq = scalarTest('eq', [node.value]);
+      const eq = testOf(node);
       return found.length > 0 && !found.some((v) => valueMatches(v, eq));
     }
-    case 'in': {
-      const test = scalarTest('in', node.values);
-      return resolvePath(doc, node.path).some((v) => valueMatches(v, test));
-    }
     default: {
-      const test = scalarTest(node.op, [node.value]);
+      const test = testOf(node);
       return resolvePath(doc, node.path).some((v) => valueMatches(v, test));
     }
   }

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../core/events.js';
 import { commandUrl, parseCommand, ProtocolMessageError } from './ditto-protocol.js';
-import { changedThing, filterDocument, parseSelection, passesFilter } from './event-filter.js';
+import {
+  changedThing,
+  filterDocument,
+  mayWant,
+  parseSelection,
+  passesFilter,
+  thingIdsOf,
+} from './event-filter.js';
 
 const event = (over: Partial<TwinEvent>): TwinEvent => ({
   thingId: 'org.acme:lamp',
@@ -117,5 +124,41 @@ describe('ditto protocol - commands', () => {
         value: 1,
       }),
     ).toEqual(['org.acme/lamp/things/twin/errors', 'protocoladapter:unknown.path']);
+  });
+});
+
+describe('event filter - thing ids named by a filter', () => {
+  it('reads eq/in(thingId,…) at the top or in an and; null for any other filter', () => {
+    const ids = (filter: string) => {
+      const found = thingIdsOf(parseSelection({ filter }).filter);
+      return found === null ? null : [...found].sort();
+    };
+    expect(ids('eq(thingId,"a:b")')).toEqual(['a:b']);
+    expect(ids('in(thingId,"a:b","a:c")')).toEqual(['a:b', 'a:c']);
+    expect(ids('and(gt(attributes/x,1),in(thingId,"a:c"))')).toEqual(['a:c']);
+    expect(ids('or(eq(thingId,"a:b"),eq(attributes/x,1))')).toBeNull();
+    expect(ids('not(eq(thingId,"a:b"))')).toBeNull();
+    expect(ids('eq(attributes/thingId,"a:b")')).toBeNull();
+  });
+
+  it('never refuses an event its filter would pass, with or without extraFields', () => {
+    const filters = [
+      'eq(thingId,"org.acme:lamp")',
+      'in(thingId,"org.acme:other","org.acme:lamp")',
+      'and(in(thingId,"org.acme:lamp"),gt(attributes/counter,1))',
+      'eq(thingId,"org.acme:other")',
+      'and(gt(attributes/counter,1),eq(thingId,"org.acme:other"))',
+      'or(eq(thingId,"org.acme:other"),gt(attributes/counter,1))',
+    ];
+    for (const filter of filters)
+      for (const extraFields of [undefined, 'thingId,attributes']) {
+        const selection = parseSelection({ filter, extraFields });
+        for (const e of [event({}), event({ thingId: 'org.acme:other' })]) {
+          const extra = extraFields ? { thingId: 'x:y', attributes: { counter: 2 } } : undefined;
+          const passed = passesFilter(selection, e, extra);
+          if (passed) expect(mayWant(selection, e.thingId), `${filter} ${e.thingId}`).toBe(true);
+          if (!mayWant(selection, e.thingId)) expect(passed).toBe(false);
+        }
+      }
   });
 });

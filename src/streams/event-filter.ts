@@ -113,6 +113,45 @@ export function inNamespaces(selection: EventSelection, thingId: string): boolea
 }
 
 /**
+ * The thing ids a filter can pass, when it says so at its top (`eq(thingId,…)`, `in(thingId,…)`,
+ * or such a term of an `and`); null when it may pass any. The filter document's `thingId` is
+ * always the event's, so an event of another thing fails the filter whatever its data.
+ */
+export function thingIdsOf(filter: FilterNode | undefined): ReadonlySet<string> | null {
+  if (!filter) return null;
+  if (filter.op === 'and') {
+    for (const arg of filter.args) {
+      const ids = thingIdsOf(arg);
+      if (ids) return ids;
+    }
+    return null;
+  }
+  if (filter.op === 'eq' && filter.path === 'thingId')
+    return new Set(typeof filter.value === 'string' ? [filter.value] : []);
+  if (filter.op === 'in' && filter.path === 'thingId')
+    return new Set(filter.values.filter((v): v is string => typeof v === 'string'));
+  return null;
+}
+
+const selectedIds = new WeakMap<EventSelection, ReadonlySet<string> | null>();
+
+/**
+ * Whether an event of this thing can reach the subscriber: in its namespaces and, when its filter
+ * names thing ids, one of them. Checked before the policy and the data are looked at, so that
+ * many subscribers each watching a few twins cost little per event.
+ */
+export function mayWant(selection: EventSelection, thingId: string): boolean {
+  if (!inNamespaces(selection, thingId)) return false;
+  if (!selection.filter) return true;
+  let ids = selectedIds.get(selection);
+  if (ids === undefined) {
+    ids = thingIdsOf(selection.filter);
+    selectedIds.set(selection, ids);
+  }
+  return ids === null || ids.has(thingId);
+}
+
+/**
  * The `extra` object of an event: the selected fields of the thing as the subscriber may read it.
  * Undefined when no extraFields were asked for.
  */
@@ -130,5 +169,17 @@ export function passesFilter(
   event: TwinEvent,
   extra: JsonObject | undefined,
 ): boolean {
-  return !selection.filter || evaluateFilter(selection.filter, filterDocument(event, extra));
+  if (!selection.filter) return true;
+  if (extra !== undefined) return evaluateFilter(selection.filter, filterDocument(event, extra));
+  // Without extraFields the document depends on the event alone: every subscriber that sees the
+  // event whole (the same object) shares one, built once rather than once per subscriber.
+  let doc = documents.get(event);
+  if (doc === undefined) {
+    doc = filterDocument(event, undefined);
+    documents.set(event, doc);
+  }
+  return evaluateFilter(selection.filter, doc);
 }
+
+/** Filter documents of events seen without extraFields, by event (see passesFilter). */
+const documents = new WeakMap<TwinEvent, object>();

@@ -6,7 +6,7 @@ import type { TwinEvent } from '../core/events.js';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import { extraOf, inNamespaces, passesFilter, type EventSelection } from './event-filter.js';
+import { extraOf, mayWant, passesFilter, type EventSelection } from './event-filter.js';
 
 /** An event as one subscriber may see it, with its `extra` fields when it asked for some. */
 export interface SeenEvent {
@@ -43,7 +43,7 @@ export class SubscriberView {
 
   /** The event as the subscriber sees it, or null; a promise only when the policy must be looked up. */
   see(event: TwinEvent): SeenEvent | null | Promise<SeenEvent | null> {
-    if (!inNamespaces(this.selection, event.thingId)) return null;
+    if (!mayWant(this.selection, event.thingId)) return null;
     const current = this.runtime.getThing(event.thingId);
     const named = policyNamedBy(event);
     if (named !== undefined) return this.decide(event, named, current);
@@ -69,7 +69,7 @@ export class SubscriberView {
    * subscriber may read (a history stream guards each revision by its incarnation's policy).
    */
   select(seen: TwinEvent): SeenEvent | null {
-    if (!inNamespaces(this.selection, seen.thingId)) return null;
+    if (!mayWant(this.selection, seen.thingId)) return null;
     return this.selected(seen, this.runtime.getThing(seen.thingId));
   }
 

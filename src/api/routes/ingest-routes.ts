@@ -7,7 +7,8 @@ import type { IngestService, RawMessage } from '../../ingest/ingest-service.js';
 import { topicContext } from '../../ingest/topic-context.js';
 import type { DeadLetterFilter, DeadLetterRecord } from '../../store/ingest-store.js';
 import { identityOf } from '../authentication.js';
-import { mediaTypeOf, jsonBodyOf } from '../request-body.js';
+import { jsonBodyOf } from '../request-body.js';
+import { ingestMediaType } from '../../ingest/ingest-media-type.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 /** Largest HTTP ingest body (bytes): 1,000 NDJSON messages of several KB each fit. */
@@ -255,7 +256,12 @@ export async function registerIngestRoutes(
         ingest.get(identity, specId);
         const spec = ingest.specFor(specId);
         const headers = templateHeaders(spec, request.headers);
-        const messages = httpMessages(mediaTypeOf(request), rawBody(request), headers, Date.now());
+        const messages = httpMessages(
+          ingestMediaType(request.headers['content-type']),
+          rawBody(request),
+          headers,
+          Date.now(),
+        );
         const context = topicContext(spec.source, spec.filter ?? undefined, topic ?? null, headers);
         if (typeof context === 'string') throw errors.queryParameterInvalid('topic', context);
         const results = [];
@@ -292,7 +298,7 @@ export async function registerIngestRoutes(
         if (spec.source !== 'http') throw errors.ingestSourceMismatch(specId, spec.source);
         const headers = templateHeaders(spec, request.headers);
         const messages: RawMessage[] = httpMessages(
-          mediaTypeOf(request),
+          ingestMediaType(request.headers['content-type']),
           rawBody(request),
           headers,
           Date.now(),
