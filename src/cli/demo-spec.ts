@@ -16,6 +16,8 @@ export const DEMO_SPEC = {
     'features/humidity/properties/value': '$.humidity',
   },
   create: { attributes: { createdBy: 'twinfold demo: MQTT telemetry' } },
+  // `mosquitto_sub -t "devices/+/commands" -v` receives the twins' messages and live commands.
+  commands: {},
 };
 
 /** The demo spec's owner: an administrator, so a device of any namespace may report. */
