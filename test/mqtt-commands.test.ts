@@ -341,6 +341,10 @@ describe('subscriptions to command topics on the embedded broker', () => {
       ]),
     ).toEqual([1, 1, 128, 128, 128, 128]);
     const got = inbox(anonymous);
+    // The same subscription with an unrestricted token: it does get acme:dev1's desiredProperties.
+    const full = await connect(ADMIN_TOKEN);
+    const fullGot = inbox(full);
+    expect(await subscribe(full, ['devices/+/commands'])).toEqual([1]);
     // acme:dev1 belongs to the acme spec (more specific than the demo's '{{topic.thingId}}'): its
     // desiredProperties, on the default command topic, are not forwarded to the anonymous client.
     expect(
@@ -362,7 +366,24 @@ describe('subscriptions to command topics on the embedded broker', () => {
     expect(first.topic).toBe('devices/com.example:sensor-9/commands');
     await new Promise((r) => setTimeout(r, 200));
     expect(got.map((g) => g.topic)).toEqual(['devices/com.example:sensor-9/commands']);
+    expect(fullGot.map((g) => g.topic).sort()).toEqual([
+      'devices/acme:dev1/commands',
+      'devices/com.example:sensor-9/commands',
+    ]);
     expect(ingestServiceOf(fx.platform.app)!.specFor(DEMO_SPEC_ID).commands).not.toBeNull();
+  });
+
+  it("closes a client without a token that publishes on a non-demo thing's command topic", async () => {
+    const client = await connect();
+    const closed = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    client.publish('acme/acme:dev1/cmd', '{}', { qos: 1 });
+    expect(await closed).toBe(true);
   });
 
   it("closes a client that publishes on another namespace's response topic", async () => {
