@@ -155,11 +155,11 @@ describe.skipIf(!up)('device commands through Mosquitto', () => {
     };
     device!.on('message', onMessage);
     try {
-      const response = await fx!.send(
-        'GET',
-        '/api/2/things/extcmd:d1/features/t/properties?channel=live&timeout=5s',
-        admin,
-      );
+      const response = await fx!.platform.app.inject({
+        method: 'GET',
+        url: '/api/2/things/extcmd:d1/features/t/properties?channel=live&timeout=5s',
+        headers: { authorization: admin },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({ live: 21.5 });
       expect(response.headers.channel).toBe('live');

@@ -3,7 +3,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestServiceOf } from '../src/api/app.js';
-import { DEMO_SPEC_ID, seedDemoSpec } from '../src/cli/demo-spec.js';
+import { DEMO_SPEC, DEMO_SPEC_ID, seedDemoSpec } from '../src/cli/demo-spec.js';
 import {
   admin,
   ADMIN_TOKEN,
@@ -397,5 +397,31 @@ describe('subscriptions to command topics on the embedded broker', () => {
     });
     client.publish('acme/acme:dev1/cmd/reply', '{}', { qos: 1 });
     expect(await closed).toBe(true);
+  });
+});
+
+describe('the demo spec of an earlier version', () => {
+  it('gets its commands section at start, unless a user changed it', async () => {
+    const ingest = ingestServiceOf(fx.platform.app)!;
+    const demoOwner = {
+      id: 'twinfold:demo',
+      subjects: ['twinfold:demo'],
+      admin: true,
+      namespaces: null,
+      readOnly: false,
+      via: 'token' as const,
+    };
+    const { commands: _dropped, ...previous } = DEMO_SPEC;
+    await ingest.put(demoOwner, DEMO_SPEC_ID, previous);
+    expect(ingest.specFor(DEMO_SPEC_ID).commands).toBeNull();
+    expect(await seedDemoSpec(ingest)).toBe(false);
+    expect(ingest.specFor(DEMO_SPEC_ID).commands).not.toBeNull();
+    // Changed by a user (another owner): left as it is.
+    expect(
+      (await fx.send('PUT', `/api/2/ingest/specs/${DEMO_SPEC_ID}`, admin, previous)).statusCode,
+    ).toBe(204);
+    await seedDemoSpec(ingest);
+    expect(ingest.specFor(DEMO_SPEC_ID).commands).toBeNull();
+    await ingest.put(demoOwner, DEMO_SPEC_ID, DEMO_SPEC);
   });
 });
