@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, ingestServiceOf, type AppOptions } from './api/app.js';
+import { buildApp, ingestServiceOf, liveServicesOf, type AppOptions } from './api/app.js';
 import { Metrics } from './api/metrics.js';
 import { IdentityService } from './auth/identity-service.js';
 import { PolicyStore } from './auth/policy-store.js';
@@ -321,6 +321,7 @@ export class Platform {
     const { host, port } = this.config;
     await this.app.listen({ port, host });
     const ingest = ingestServiceOf(this.app);
+    const live = liveServicesOf(this.app);
     if (ingest !== null && this.mqtt === null)
       this.mqtt = await MqttTransport.start({
         port: this.config.mqttPort,
@@ -333,6 +334,14 @@ export class Platform {
         logger: this.logger,
         // The demo lets devices publish its spec's telemetry without a token, as Ditto's README does.
         anonymousSpecs: this.config.demo ? new Set([DEMO_SPEC_ID]) : undefined,
+        live:
+          live === null
+            ? undefined
+            : {
+                router: live.router,
+                mayRead: (identity, thingId, resource) =>
+                  live.allowed(identity, thingId, resource, 'READ'),
+              },
       });
     this.metrics.observeConnections('mqtt', () => this.mqtt?.clients() ?? null);
     const address = this.app.server.address();

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('the demo over MQTT', () => {
-  it("takes Ditto's README telemetry and sends desiredProperties to mosquitto_sub", async () => {
+  it("takes Ditto's README telemetry, sends desiredProperties and messages to mosquitto_sub, and takes mosquitto_pub's answer", async () => {
     const port = await freePort();
     const server = await startServerProcess(['--data', dir, '--demo', '--mqtt-port', String(port)]);
     servers.push(server);
@@ -71,5 +71,54 @@ describe.skipIf(!available)('the demo over MQTT', () => {
       path: '/features/temperature/desiredProperties',
       value: { value: 22 },
     });
+
+    // A message to the demo twin reaches the same mosquitto_sub; mosquitto_pub answers it.
+    const sub2 = spawn('mosquitto_sub', [
+      '-p',
+      String(port),
+      '-t',
+      'devices/+/commands',
+      '-v',
+      '-C',
+      '1',
+    ]);
+    let got = '';
+    sub2.stdout.on('data', (c) => (got += String(c)));
+    await new Promise((r) => setTimeout(r, 500));
+    const asked = adminFetch(
+      `${server.url}/api/2/things/com.example:temperature-sensor-01/inbox/messages/blink?timeout=10`,
+      {
+        method: 'POST',
+        body: 'twice',
+        headers: { 'content-type': 'text/plain', 'correlation-id': 'demo-blink-1' },
+      },
+    );
+    await new Promise((resolve) => sub2.once('exit', resolve));
+    expect(got.startsWith('devices/com.example:temperature-sensor-01/commands {')).toBe(true);
+    expect(JSON.parse(got.slice(got.indexOf(' ') + 1))).toMatchObject({
+      topic: 'com.example/temperature-sensor-01/things/live/messages/blink',
+      path: '/inbox/messages/blink',
+      value: 'twice',
+      headers: { 'correlation-id': 'demo-blink-1', direction: 'TO' },
+    });
+    await run('mosquitto_pub', [
+      '-p',
+      String(port),
+      '-q',
+      '1',
+      '-t',
+      'devices/com.example:temperature-sensor-01/commands/response',
+      '-m',
+      JSON.stringify({
+        topic: 'com.example/temperature-sensor-01/things/live/messages/blink',
+        headers: { 'correlation-id': 'demo-blink-1', 'content-type': 'text/plain' },
+        path: '/inbox/messages/blink',
+        value: 'blinked',
+        status: 200,
+      }),
+    ]);
+    const answer = await asked;
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toBe('blinked');
   }, 60_000);
 });

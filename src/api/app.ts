@@ -110,6 +110,13 @@ export function ingestServiceOf(app: FastifyInstance): IngestService | null {
   return ingestServices.get(app) ?? null;
 }
 
+const liveServicesByApp = new WeakMap<FastifyInstance, ApiContext['live']>();
+
+/** The live channel's services of an app made by {@link buildApp} (for other device channels). */
+export function liveServicesOf(app: FastifyInstance): ApiContext['live'] | null {
+  return liveServicesByApp.get(app) ?? null;
+}
+
 /**
  * Every route of an app made by {@link buildApp}, in registration order (HEAD routes included),
  * so that tests can be generated over all of them.
@@ -306,6 +313,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...services,
     live: liveServices(runtime, services.permissionChecks, guard),
   };
+  liveServicesByApp.set(app, context.live);
   const ingest = options.ingestStore
     ? new IngestService({
         store: options.ingestStore,

@@ -16,6 +16,8 @@ export const DEMO_SPEC = {
     'features/humidity/properties/value': '$.humidity',
   },
   create: { attributes: { createdBy: 'twinfold demo: MQTT telemetry' } },
+  // `mosquitto_sub -t "devices/+/commands" -v` receives the twins' messages and live commands.
+  commands: {},
 };
 
 /** The demo spec's owner: an administrator, so a device of any namespace may report. */
@@ -28,9 +30,28 @@ const DEMO_OWNER: Identity = {
   via: 'token',
 };
 
-/** Puts the demo spec unless a spec of that id exists; resolves to whether it was created. */
+/** The demo spec as it was before it had `commands` (data directories of earlier versions hold it). */
+function previousDemoSpec(): object {
+  const { commands: _commands, ...rest } = DEMO_SPEC;
+  return rest;
+}
+
+/**
+ * Puts the demo spec unless a spec of that id exists; resolves to whether it was created. A demo
+ * spec left unchanged by an earlier version (without `commands`) is brought up to date; one a user
+ * changed is left alone.
+ */
 export async function seedDemoSpec(ingest: IngestService): Promise<boolean> {
-  if (ingest.specsOfSource('mqtt').some((s) => s.specId === DEMO_SPEC_ID)) return false;
+  const existing = ingest.specsOfSource('mqtt').find((s) => s.specId === DEMO_SPEC_ID);
+  if (existing !== undefined) {
+    const view = ingest.get(DEMO_OWNER, DEMO_SPEC_ID);
+    if (
+      view.owner === DEMO_OWNER.id &&
+      JSON.stringify(view.spec) === JSON.stringify(previousDemoSpec())
+    )
+      await ingest.put(DEMO_OWNER, DEMO_SPEC_ID, DEMO_SPEC);
+    return false;
+  }
   await ingest.put(DEMO_OWNER, DEMO_SPEC_ID, DEMO_SPEC);
   return true;
 }

@@ -110,6 +110,7 @@ export class IngestService {
   private readonly writer: ObservationWriter;
   private readonly store: IngestStore;
   private readonly now: () => number;
+  private version = 0;
 
   constructor(private readonly options: IngestServiceOptions) {
     this.store = options.store;
@@ -221,7 +222,21 @@ export class IngestService {
     return () => this.specListeners.delete(listener);
   }
 
+  /** Counts the changes to the set of specs (for caches of what is derived from them). */
+  get specsVersion(): number {
+    return this.version;
+  }
+
+  /** The specs that have a `commands` section, with their owners, in id order. */
+  commandSpecs(): { spec: CompiledSpec; owner: Identity }[] {
+    return [...this.specs.values()]
+      .filter((s) => s.compiled.commands !== null)
+      .sort((a, b) => (a.compiled.specId < b.compiled.specId ? -1 : 1))
+      .map((s) => ({ spec: s.compiled, owner: s.owner }));
+  }
+
   private specsChanged(): void {
+    this.version++;
     for (const listener of this.specListeners) listener();
   }
 

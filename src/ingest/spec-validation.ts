@@ -8,7 +8,11 @@ import { formatPointer } from '../core/json-pointer.js';
 import type { TwinfoldError } from '../core/errors.js';
 import { validateProperties } from '../core/thing-validation.js';
 import { compileJsonPath, EVERY, JsonPathError, type JsonPath } from './json-path.js';
+import { matchMqttTopic } from './topic-context.js';
+import { commandTopicProblem, compileCommandTopic, fillCommandTopic } from './command-topic.js';
 import {
+  DEFAULT_COMMANDS,
+  type CompiledCommands,
   SOURCE_KINDS,
   TIMESTAMP_FORMATS,
   type CompiledSpec,
@@ -33,6 +37,7 @@ const SPEC_KEYS = new Set([
   'values',
   'required',
   'create',
+  'commands',
 ]);
 
 /** Spec ids: what a thing name may be, without `/` (it is one URL segment). */
@@ -309,6 +314,49 @@ function compileEach(each: unknown, problems: SpecProblem[]): JsonPath | null {
   return { ...path, steps, many: false };
 }
 
+function compileCommands(
+  commands: unknown,
+  mqttFilter: string | null,
+  problems: SpecProblem[],
+): CompiledCommands | null {
+  if (commands === undefined) return null;
+  if (!isJsonObject(commands)) {
+    problems.push({
+      at: '/commands',
+      detail: 'an object {"topic", "responseTopic", "qos"} (each optional) is expected',
+    });
+    return null;
+  }
+  const result: CompiledCommands = { ...DEFAULT_COMMANDS };
+  for (const [key, value] of Object.entries(commands)) {
+    const where = at('commands', key);
+    if (key === 'topic' || key === 'responseTopic') {
+      const problem = commandTopicProblem(value);
+      if (problem !== null) problems.push({ at: where, detail: problem });
+      else result[key] = value as string;
+    } else if (key === 'qos') {
+      if (value !== 0 && value !== 1) problems.push({ at: where, detail: 'qos is 0 or 1' });
+      else result.qos = value;
+    } else problems.push({ at: where, detail: `'${key}' is not a field of commands` });
+  }
+  if (result.topic === result.responseTopic)
+    problems.push({
+      at: '/commands/responseTopic',
+      detail: 'the response topic must differ from the command topic',
+    });
+  // A source that took Twinfold's commands or the devices' answers in would ingest them as telemetry.
+  if (mqttFilter !== null)
+    for (const key of ['topic', 'responseTopic'] as const) {
+      const sample = fillCommandTopic(compileCommandTopic(result[key]), 'namespace:name');
+      if (matchMqttTopic(mqttFilter, sample) !== null)
+        problems.push({
+          at: at('commands', key),
+          detail: `'${result[key]}' matches the source's topic filter '${mqttFilter}': its messages would be ingested as telemetry`,
+        });
+    }
+  return result;
+}
+
 /** The 400 for a spec's problems: each as `at <pointer>: <detail>`, in the order found. */
 export function specInvalid(problems: SpecProblem[]): TwinfoldError {
   return errors.ingestSpecInvalid(problems.map((p) => `at ${p.at}: ${p.detail}`).join('; '));
@@ -333,6 +381,13 @@ export function compileSpec(specId: string, body: unknown): CompiledSpec {
   const each = compileEach(body.each, problems);
   const values = compileValues(body.values, body.required, problems);
   const create = compileCreate(body.create, problems);
+  const mqttSource =
+    isJsonObject(body.source) && isJsonObject(body.source.mqtt) ? body.source.mqtt : null;
+  const commands = compileCommands(
+    body.commands,
+    mqttSource !== null && typeof mqttSource.topic === 'string' ? mqttSource.topic : null,
+    problems,
+  );
   if (problems.length > 0 || source === null || thingId === null) throw specInvalid(problems);
   const config = (body.source as Record<string, Record<string, unknown>>)[source];
   const filter = config.topic ?? config.subject ?? config.queue ?? null;
@@ -347,6 +402,7 @@ export function compileSpec(specId: string, body: unknown): CompiledSpec {
     create,
     namespaces: thingId.namespace === null ? null : [thingId.namespace],
     hasJsonata: values.some((v) => v.jsonata !== undefined),
+    commands,
     ...(typeof config.stream === 'string' ? { stream: config.stream } : {}),
   };
 }

@@ -46,7 +46,35 @@ export interface IngestSpec {
   /** Target pointers whose value must be present (as `required: true` on the value). */
   required?: string[];
   create?: CreateSpec | false;
+  /** Messages and live commands for the spec's twins go to their devices over MQTT. */
+  commands?: CommandsSpec;
 }
+
+/**
+ * Where Twinfold sends a spec's twins their messages and live commands over MQTT, and where their
+ * devices answer. Each topic holds `{{thingId}}` as one whole segment; `{}` takes the defaults.
+ */
+export interface CommandsSpec {
+  /** Default `devices/{{thingId}}/commands`. */
+  topic?: string;
+  /** Default `devices/{{thingId}}/commands/response`. */
+  responseTopic?: string;
+  /** Default 1. */
+  qos?: 0 | 1;
+}
+
+/** The commands section of a spec with its defaults filled in. */
+export interface CompiledCommands {
+  topic: string;
+  responseTopic: string;
+  qos: 0 | 1;
+}
+
+export const DEFAULT_COMMANDS: CompiledCommands = {
+  topic: 'devices/{{thingId}}/commands',
+  responseTopic: 'devices/{{thingId}}/commands/response',
+  qos: 1,
+};
 
 /** Who put a spec: messages are applied with these rights. */
 export interface SpecOwner {
@@ -84,6 +112,8 @@ export interface CompiledSpec {
   /** The namespaces the thingId template can produce; null when a placeholder makes the namespace. */
   namespaces: string[] | null;
   hasJsonata: boolean;
+  /** Where the spec's twins get messages and live commands; null when the spec has no `commands`. */
+  commands: CompiledCommands | null;
 }
 
 /** One observation set: what one message (or one `each` element) says about one twin. */

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Identity } from '../../auth/identity.js';
 import type { IdentityService } from '../../auth/identity-service.js';
 import type { DeviceCommandChannel } from '../../ingest/device-command-channel.js';
+import type { CommandRoutes, MqttParty } from './command-routes.js';
 import { rawMessage, TopicRouter } from './topic-router.js';
 
 /** MQTT 3.1.1 CONNACK return codes used here. */
@@ -27,6 +28,8 @@ export interface EmbeddedBrokerOptions {
    * work unchanged); empty or absent: every client needs a token.
    */
   anonymousSpecs?: ReadonlySet<string>;
+  /** The command and response topics of specs: who may subscribe to and publish on them. */
+  commands?: CommandRoutes;
 }
 
 /** The client id recorded for a client admitted without a password. */
@@ -45,6 +48,10 @@ export type ListenResult = { listening: true; port: number } | { listening: fals
 export class EmbeddedBroker implements DeviceCommandChannel {
   private readonly server: Server;
   private readonly clientIdentities = new WeakMap<Client, string | typeof ANONYMOUS>();
+  /** Who each client is, as of its CONNECT or its last SUBSCRIBE (for the check of each forward). */
+  private readonly parties = new WeakMap<Client, MqttParty>();
+  /** Takes a publish on a response topic (the MQTT device channel); true when it was one. */
+  onResponse: ((topic: string, payload: Buffer) => boolean) | null = null;
   private constructor(
     private readonly options: EmbeddedBrokerOptions,
     readonly aedes: Aedes,
@@ -62,6 +69,12 @@ export class EmbeddedBroker implements DeviceCommandChannel {
         if (client === null) return done(null); // the broker's own publishes (commands, $SYS)
         holder.broker!.authorizePublish(client, packet.topic, packet.payload, done);
       },
+      authorizeSubscribe: (client, subscription, done) =>
+        holder.broker!.authorizeSubscribe(client, subscription.topic, (ok) =>
+          done(null, ok ? subscription : null),
+        ),
+      authorizeForward: (client, packet) =>
+        holder.broker!.authorizeForward(client, packet.topic) ? packet : null,
     });
     holder.broker = new EmbeddedBroker(options, aedes);
     return holder.broker;
@@ -80,6 +93,7 @@ export class EmbeddedBroker implements DeviceCommandChannel {
     if (password === undefined || password.length === 0) {
       if ((this.options.anonymousSpecs?.size ?? 0) > 0) {
         this.clientIdentities.set(client, ANONYMOUS);
+        this.parties.set(client, { anonymous: true });
         done(null, true);
         return;
       }
@@ -93,8 +107,9 @@ export class EmbeddedBroker implements DeviceCommandChannel {
     Promise.resolve()
       .then(() => this.identify(client, token))
       .then(
-        () => {
+        (identity) => {
           this.clientIdentities.set(client, token);
+          this.parties.set(client, { anonymous: false, identity });
           done(null, true);
         },
         () => done(authError('the token is not valid', BAD_USERNAME_OR_PASSWORD), false),
@@ -102,6 +117,93 @@ export class EmbeddedBroker implements DeviceCommandChannel {
   }
 
   private authorizePublish(
+    client: Client,
+    topic: string,
+    payload: Buffer | string,
+    done: (error?: Error | null) => void,
+  ): void {
+    const commands = this.options.commands;
+    if (commands !== undefined && commands.match(topic).length > 0) {
+      this.authorizeCommandPublish(client, topic, payload, done);
+      return;
+    }
+    this.authorizeSpecPublish(client, topic, payload, done);
+  }
+
+  /** Who `client` is now: its token checked again (revoked or expired: null). */
+  private async partyOf(client: Client): Promise<MqttParty | null> {
+    const token = this.clientIdentities.get(client);
+    if (token === undefined) return null;
+    if (token === ANONYMOUS) return { anonymous: true };
+    try {
+      const party: MqttParty = { anonymous: false, identity: await this.identify(client, token) };
+      this.parties.set(client, party);
+      return party;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A publish on a command or response topic: only for things whose commands the client may use
+   * (its namespaces; for a client without a token, the demo spec's things). A response is then
+   * handed to the device channel; the publish goes on to the broker's subscribers either way.
+   */
+  private authorizeCommandPublish(
+    client: Client,
+    topic: string,
+    payload: Buffer | string,
+    done: (error?: Error | null) => void,
+  ): void {
+    const commands = this.options.commands!;
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    this.partyOf(client).then((party) => {
+      if (party === null || !commands.mayPublish(party, topic)) {
+        this.options.logger.warn(
+          { client: client.id, topic },
+          "MQTT publish on a command topic refused (the thing is outside the token's namespaces); the connection is closed",
+        );
+        return done(new Error(`publish to '${topic}' refused`));
+      }
+      this.onResponse?.(topic, bytes);
+      this.authorizeSpecPublish(client, topic, bytes, done);
+    }, done);
+  }
+
+  /** SUBSCRIBE: command and response topics only of things the client may use (SUBACK 0x80 otherwise). */
+  private authorizeSubscribe(client: Client, filter: string, done: (ok: boolean) => void): void {
+    const commands = this.options.commands;
+    if (commands === undefined) return done(true);
+    this.partyOf(client).then(
+      (party) => {
+        const ok =
+          party !== null &&
+          commands.maySubscribe(
+            party,
+            filter,
+            party.anonymous ? commands.anonymousFilters(this.options.router.mqttSpecs()) : [],
+          );
+        if (!ok)
+          this.options.logger.warn(
+            { client: client.id, filter },
+            'MQTT subscription refused: it reaches command topics of things outside what the client may read',
+          );
+        done(ok);
+      },
+      () => done(false),
+    );
+  }
+
+  /** Each publish forwarded on a command topic goes only to clients that may use that thing's. */
+  private authorizeForward(client: Client, topic: string): boolean {
+    const commands = this.options.commands;
+    if (commands === undefined) return true;
+    const party = this.parties.get(client);
+    if (party === undefined) return false;
+    return commands.mayReceive(party, topic);
+  }
+
+  private authorizeSpecPublish(
     client: Client,
     topic: string,
     payload: Buffer | string,

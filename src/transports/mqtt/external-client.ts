@@ -15,6 +15,11 @@ export interface ExternalClientOptions {
   logger: Logger;
   /** Subscribe as `$share/twinfold/<filter>` (default true): several Twinfold nodes split the load. */
   shared?: boolean;
+  /**
+   * The devices' response topics, subscribed to without sharing (every node sees every response,
+   * and the one whose request waits takes it), and what takes their messages.
+   */
+  responses?: { filters(): string[]; receive(topic: string, payload: Buffer): boolean };
 }
 
 /** The URL without its password, for logs and `/ready`. */
@@ -117,6 +122,7 @@ export class ExternalClient implements DeviceCommandChannel {
   }
 
   private receive(topic: string, payload: Buffer): Promise<void> {
+    this.options.responses?.receive(topic, payload);
     const matches = this.options.router.match(topic);
     if (matches.length === 0) return Promise.resolve();
     return this.options.router.deliver(topic, payload, matches);
@@ -130,6 +136,7 @@ export class ExternalClient implements DeviceCommandChannel {
   private resubscribe(): void {
     if (!this.connected) return;
     const wanted = new Set(this.options.router.filters().map((f) => this.topicOf(f)));
+    for (const filter of this.options.responses?.filters() ?? []) wanted.add(filter);
     const added = [...wanted].filter((t) => !this.subscribed.has(t));
     const removed = [...this.subscribed].filter((t) => !wanted.has(t));
     this.subscribed = wanted;

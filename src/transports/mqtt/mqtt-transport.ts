@@ -8,6 +8,10 @@ import { DesiredPropertiesPublisher } from './desired-properties-publisher.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { ExternalClient, redactedUrl } from './external-client.js';
 import { TopicRouter } from './topic-router.js';
+import type { Identity } from '../../auth/identity.js';
+import type { LiveRouter } from '../../messaging/live-router.js';
+import { CommandRoutes } from './command-routes.js';
+import { MqttDeviceChannel } from './mqtt-device-channel.js';
 
 /** What `/ready` says about MQTT. */
 export type MqttStatus =
@@ -29,6 +33,14 @@ export interface MqttTransportOptions {
   logger: Logger;
   /** Specs that clients without a token may publish to on the embedded broker (the demo's). */
   anonymousSpecs?: ReadonlySet<string>;
+  /**
+   * The live channel: messages and live commands for twins whose spec has `commands` are
+   * published to their devices, and the devices' responses complete the requests.
+   */
+  live?: {
+    router: LiveRouter;
+    mayRead(identity: Identity, thingId: string, resource: string): boolean;
+  };
 }
 
 /**
@@ -42,27 +54,56 @@ export class MqttTransport implements DeviceCommandChannel {
     private readonly client: ExternalClient | null,
     private readonly publisher: DesiredPropertiesPublisher | null,
     private readonly offStatus: MqttStatus,
+    private readonly detach: () => void = () => {},
   ) {}
+
+  /** Attaches the MQTT device channel to the live router (when there is one). */
+  private static channel(
+    options: MqttTransportOptions,
+    routes: CommandRoutes,
+    broker: DeviceCommandChannel,
+  ): { channel: MqttDeviceChannel | null; detach: () => void } {
+    if (options.live === undefined) return { channel: null, detach: () => {} };
+    const channel = new MqttDeviceChannel(
+      routes,
+      broker,
+      options.live.router,
+      options.live.mayRead,
+      options.logger,
+    );
+    return { channel, detach: options.live.router.attach(channel) };
+  }
 
   static async start(options: MqttTransportOptions): Promise<MqttTransport> {
     const { logger } = options;
     if (options.url === undefined && options.port === 0)
       return new MqttTransport(null, null, null, null, { mode: 'off' });
     const router = new TopicRouter(options.ingest);
+    const routes = new CommandRoutes(options.ingest, options.anonymousSpecs);
     if (options.url !== undefined) {
+      const holder: { channel: MqttDeviceChannel | null } = { channel: null };
       const client = new ExternalClient({
         url: options.url,
         clientId: options.clientId,
         router,
         logger,
+        responses:
+          options.live === undefined
+            ? undefined
+            : {
+                filters: () => routes.responseFilters(),
+                receive: (topic, payload) => holder.channel?.receiveTopic(topic, payload) ?? false,
+              },
       });
+      const attached = MqttTransport.channel(options, routes, client);
+      holder.channel = attached.channel;
       if (!(await client.waitConnected(5000)))
         logger.warn(
           { url: redactedUrl(options.url) },
           'the external MQTT broker does not answer yet; Twinfold keeps trying to connect',
         );
       const publisher = new DesiredPropertiesPublisher(options.events, client, logger);
-      return new MqttTransport(router, null, client, publisher, { mode: 'off' });
+      return new MqttTransport(router, null, client, publisher, { mode: 'off' }, attached.detach);
     }
     const broker = await EmbeddedBroker.create({
       port: options.port,
@@ -71,6 +112,7 @@ export class MqttTransport implements DeviceCommandChannel {
       router,
       logger,
       anonymousSpecs: options.anonymousSpecs,
+      commands: routes,
     });
     const result = await broker.listen();
     if (!result.listening) {
@@ -90,11 +132,18 @@ export class MqttTransport implements DeviceCommandChannel {
     }
     logger.info({ mqttPort: result.port, host: options.host }, 'embedded MQTT broker listening');
     const publisher = new DesiredPropertiesPublisher(options.events, broker, logger);
-    return new MqttTransport(router, broker, null, publisher, {
-      mode: 'embedded',
-      state: 'listening',
-      port: result.port,
-    });
+    const attached = MqttTransport.channel(options, routes, broker);
+    const channel = attached.channel;
+    if (channel !== null)
+      broker.onResponse = (topic, payload) => channel.receiveTopic(topic, payload);
+    return new MqttTransport(
+      router,
+      broker,
+      null,
+      publisher,
+      { mode: 'embedded', state: 'listening', port: result.port },
+      attached.detach,
+    );
   }
 
   status(): MqttStatus {
@@ -128,6 +177,7 @@ export class MqttTransport implements DeviceCommandChannel {
   }
 
   async close(): Promise<void> {
+    this.detach();
     await this.publisher?.close();
     await this.broker?.close();
     await this.client?.close();

@@ -79,6 +79,11 @@ export class TopicRouter {
     return () => this.changeListeners.delete(listener);
   }
 
+  /** The mqtt specs, in id order. */
+  mqttSpecs(): readonly CompiledSpec[] {
+    return this.specs;
+  }
+
   /** The broker filters of every mqtt spec, each once, in order. */
   filters(): string[] {
     return [...new Set(this.specs.map((s) => brokerFilter(s.filter as string)))].sort();
