@@ -44,9 +44,28 @@ function liveConditionHolds(raw: string, twin: JsonObject): boolean {
  * here (or, falling back to the twin, passed on with the headers that say so).
  */
 export function liveCommandHook(context: () => ApiContext): preHandlerHookHandler {
-  return async function liveCommand(request: FastifyRequest, reply: FastifyReply) {
+  const answer = liveAnswer(context);
+  // A callback hook, not an async one: a twin request (nearly all of them) passes on without a
+  // promise and a microtask of its own.
+  return function liveCommand(request: FastifyRequest, reply: FastifyReply, done) {
     const processing = request.processing as typeof request.processing | undefined;
-    if (!processing || (!processing.live && processing.liveCondition === undefined)) return;
+    if (!processing || (!processing.live && processing.liveCondition === undefined)) return done();
+    answer(request, reply, processing).then(
+      () => {
+        if (!reply.sent) done();
+      },
+      (error: unknown) => done(error as Error),
+    );
+  };
+}
+
+/** Sends a live command to the device and answers with its response, or falls back to the twin. */
+function liveAnswer(context: () => ApiContext) {
+  return async function answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    processing: NonNullable<FastifyRequest['processing']>,
+  ): Promise<unknown> {
     const { runtime, guard, live } = context();
     const thingId = (request.params as { thingId: string }).thingId;
     assertThingId(thingId);
