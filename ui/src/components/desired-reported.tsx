@@ -1,5 +1,6 @@
 // Desired against reported properties, feature by feature: each desired value next to the reported one.
 import { pointerOf, type Json, type JsonObject } from '../api/thing-events.js';
+import { TableHead } from './table-head.js';
 
 function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,15 +40,7 @@ export function DesiredReported({ features }: { features: JsonObject }) {
     );
   return (
     <table class="diff" data-testid="desired-reported">
-      <thead>
-        <tr>
-          <th>Feature</th>
-          <th>Property</th>
-          <th>Desired</th>
-          <th>Reported</th>
-          <th>State</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Feature', 'Property', 'Desired', 'Reported', 'State']} />
       <tbody>
         {rows.map(({ featureId, keys, desired, reported }) => {
           const same = JSON.stringify(desired) === JSON.stringify(reported);

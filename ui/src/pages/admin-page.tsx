@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
+import { TableHead } from '../components/table-head.js';
 
 interface User {
   username: string;
@@ -79,17 +80,7 @@ function Users() {
       <ErrorMessage error={error} />
       {users && (
         <table data-testid="users">
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Subject</th>
-              <th>Roles</th>
-              <th>Created</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Subject', 'Roles', 'Created']} actions />
           <tbody>
             {users.map((user) => (
               <tr key={user.username}>
@@ -216,19 +207,10 @@ function Tokens() {
       )}
       {tokens && (
         <table data-testid="tokens">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Subject</th>
-              <th>Namespaces</th>
-              <th>Access</th>
-              <th>Expires</th>
-              <th>State</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Name', 'Subject', 'Namespaces', 'Access', 'Expires', 'State']}
+            actions
+          />
           <tbody>
             {tokens.map((token) => (
               <tr key={token.id} data-token={token.name}>

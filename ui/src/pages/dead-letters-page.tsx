@@ -4,6 +4,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
+import { TableHead } from '../components/table-head.js';
 
 interface DeadLetter {
   id: string;
@@ -167,19 +168,10 @@ export function DeadLettersPage({ query }: RouteProps) {
       )}
       {letters && (
         <table data-testid="dead-letters">
-          <thead>
-            <tr>
-              <th>Received</th>
-              <th>Spec</th>
-              <th>Transport</th>
-              <th>Reason</th>
-              <th>Detail</th>
-              <th>Attempts</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Received', 'Spec', 'Transport', 'Reason', 'Detail', 'Attempts']}
+            actions
+          />
           <tbody>
             {letters.items.map((item) => (
               <tr key={item.id} aria-selected={item.id === shown}>

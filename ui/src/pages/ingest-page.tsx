@@ -4,6 +4,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
+import { TableHead } from '../components/table-head.js';
 
 interface SpecView {
   specId: string;
@@ -46,13 +47,7 @@ function TestOutcome({ results }: { results: TestResult[] }) {
             <caption>
               Observations for <code>{result.observations?.[0]?.thingId}</code>
             </caption>
-            <thead>
-              <tr>
-                <th>Twin</th>
-                <th>Path</th>
-                <th>Value</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Twin', 'Path', 'Value']} />
             <tbody>
               {(result.observations ?? []).flatMap((observation) =>
                 observation.values.map(([path, value]) => (
@@ -249,19 +244,10 @@ export function IngestPage({ query }: RouteProps) {
       </p>
       {specs && (
         <table data-testid="specs">
-          <thead>
-            <tr>
-              <th>Spec</th>
-              <th>Source</th>
-              <th>Twin</th>
-              <th>Revision</th>
-              <th>Owner</th>
-              <th>Modified</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Spec', 'Source', 'Twin', 'Revision', 'Owner', 'Modified']}
+            actions
+          />
           <tbody>
             {specs.map((view) => (
               <tr key={view.specId} aria-selected={view.specId === selected}>

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { api, session } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href } from '../shell/router.js';
+import { TableHead } from '../components/table-head.js';
 
 /** Twins counted by namespace from at most this many search pages of 200. */
 const MAX_PAGES = 10;
@@ -206,12 +207,7 @@ export function OverviewPage() {
       <h2>Twins by namespace</h2>
       {twins && (
         <table class="namespaces" data-testid="namespaces">
-          <thead>
-            <tr>
-              <th>Namespace</th>
-              <th>Twins</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Namespace', 'Twins']} />
           <tbody>
             {twins.census.byNamespace.map(([namespace, count]) => (
               <tr key={namespace}>

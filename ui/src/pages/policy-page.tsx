@@ -5,6 +5,7 @@ import type { JsonObject } from '../api/thing-events.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { navigate, type RouteProps } from '../shell/router.js';
+import { TableHead } from '../components/table-head.js';
 
 interface Resource {
   grant: string[];
@@ -178,13 +179,7 @@ export function PolicyPage({ params }: RouteProps) {
         <div key={label} class="entry" data-testid={`entry-${label}`}>
           <h2>{label}</h2>
           <table>
-            <thead>
-              <tr>
-                <th>Subject</th>
-                <th>Type</th>
-                <th>Expiry</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Subject', 'Type', 'Expiry']} />
             <tbody>
               {Object.entries(entry.subjects).map(([subject, info]) => (
                 <tr key={subject}>
@@ -198,13 +193,7 @@ export function PolicyPage({ params }: RouteProps) {
             </tbody>
           </table>
           <table>
-            <thead>
-              <tr>
-                <th>Resource</th>
-                <th>Grant</th>
-                <th>Revoke</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Resource', 'Grant', 'Revoke']} />
             <tbody>
               {Object.entries(entry.resources).map(([resource, rights]) => (
                 <tr key={resource}>

@@ -4,6 +4,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, type RouteProps } from '../shell/router.js';
+import { TableHead } from '../components/table-head.js';
 
 interface Webhook {
   id: string;
@@ -75,16 +76,7 @@ function Deliveries({ id, state }: { id: string; state: string }) {
       {items && items.length === 0 && <p>No deliveries yet.</p>}
       {items && items.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Event</th>
-              <th>Twin</th>
-              <th>State</th>
-              <th>Attempts</th>
-              <th>Status</th>
-              <th>Error</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Event', 'Twin', 'State', 'Attempts', 'Status', 'Error']} />
           <tbody>
             {items.map((item) => (
               <tr key={item.eventId}>
@@ -221,20 +213,10 @@ export function WebhooksPage({ query }: RouteProps) {
       {hooks && hooks.length === 0 && <p>No webhooks yet.</p>}
       {hooks && hooks.length > 0 && (
         <table data-testid="webhooks">
-          <thead>
-            <tr>
-              <th>Webhook</th>
-              <th>URL</th>
-              <th>Filter</th>
-              <th>State</th>
-              <th>Backlog</th>
-              <th>Position</th>
-              <th>Owner</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Webhook', 'URL', 'Filter', 'State', 'Backlog', 'Position', 'Owner']}
+            actions
+          />
           <tbody>
             {hooks.map((hook) => {
               const path = `/webhooks/${encodeURIComponent(hook.id)}`;
