@@ -1,9 +1,9 @@
 // axe-core over every page of the dashboard in Chromium (no critical or serious violations), and keyboard focus.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,12 +12,9 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM) && process.env.CI === 'true')
-  throw new Error(
-    `dashboard-accessibility test: ${CHROMIUM} is missing (apt-get install chromium)`,
-  );
+const CAN_RUN = chromiumAvailable('dashboard-accessibility');
 
 const NS = 'a11y.test';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -65,7 +62,7 @@ const summary = (found: Violation[]) =>
     (v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );
 
-describe.skipIf(!existsSync(CHROMIUM))('dashboard accessibility - axe-core in Chromium', () => {
+describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () => {
   beforeAll(async () => {
     await build({ root: 'ui', logLevel: 'warn' });
     dataDir = mkdtempSync(join(tmpdir(), 'twinfold-dashboard-a11y-'));
@@ -79,10 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard accessibility - axe-core in Ch
       thingId: `${NS}:{{$.id}}`,
       values: { 'features/light/properties/on': '$.on' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(5000);
   }, 120_000);

@@ -1,12 +1,12 @@
 // The dashboard's operations pages (ingest specs, dead letters, webhooks, tokens and users) in Chromium.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/mqtt-platform.js';
@@ -16,10 +16,9 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM) && process.env.CI === 'true')
-  throw new Error(`dashboard-operations test: ${CHROMIUM} is missing (apt-get install chromium)`);
+const CAN_RUN = chromiumAvailable('dashboard-operations');
 
 const NS = 'ops.test';
 
@@ -50,383 +49,377 @@ async function signInWithToken(token: string) {
   await page.getByTestId('subject').waitFor();
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(
-  'dashboard operations - in Chromium against twinfold serve',
-  () => {
-    beforeAll(async () => {
-      await build({ root: 'ui', logLevel: 'warn' });
-      dataDir = mkdtempSync(join(tmpdir(), 'twinfold-dashboard-ops-'));
-      mqttPort = await freePort();
-      server = await startServerProcess(['--data', dataDir, '--mqtt-port', String(mqttPort)]);
-      // A webhook receiver that takes everything.
-      receiver = createServer((request, response) => {
-        let body = '';
-        request.on('data', (chunk) => (body += String(chunk)));
-        request.on('end', () => {
-          received.push(body);
-          response.end();
-        });
+describe.skipIf(!CAN_RUN)('dashboard operations - in Chromium against twinfold serve', () => {
+  beforeAll(async () => {
+    await build({ root: 'ui', logLevel: 'warn' });
+    dataDir = mkdtempSync(join(tmpdir(), 'twinfold-dashboard-ops-'));
+    mqttPort = await freePort();
+    server = await startServerProcess(['--data', dataDir, '--mqtt-port', String(mqttPort)]);
+    // A webhook receiver that takes everything.
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += String(chunk)));
+      request.on('end', () => {
+        received.push(body);
+        response.end();
       });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      page.setDefaultTimeout(5000);
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      // Deletions and revocations ask first: the user says yes.
-      page.on('dialog', (dialog) => void dialog.accept());
-      await page.goto(`${server.url}/ingest`);
-      await signInWithToken(ADMIN_TOKEN);
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.kill('SIGTERM');
-      await new Promise((resolve) => receiver?.close(resolve));
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(5000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Deletions and revocations ask first: the user says yes.
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${server.url}/ingest`);
+    await signInWithToken(ADMIN_TOKEN);
+  }, 120_000);
 
-    it('ingest - a bad spec is refused in place naming the field; a good one is created and tested with a payload', async () => {
-      await page.getByRole('link', { name: 'New spec…' }).click();
-      await page.getByLabel('Spec id').fill('meters');
-      const editor = page.getByLabel(/The spec \(JSON\)/);
-      const spec = {
-        source: { http: {} },
-        thingId: `${NS}:{{$.id}}`,
-        values: {
-          'features/power/properties/watts': { path: '$.w', required: true },
-          'attributes/site': '$.site',
-        },
-        create: { attributes: { kind: 'meter' } },
-      };
-      await editor.fill(JSON.stringify({ ...spec, values: { 'attributes/site': '$..site' } }));
-      await page.getByRole('button', { name: 'Save spec' }).click();
-      const specError = page.getByTestId('spec-error');
-      await specError.waitFor();
-      expect(await specError.textContent()).toContain('at /values/attributes~1site');
-      expect((await api('GET', '/ingest/specs/meters')).status).toBe(404);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill('SIGTERM');
+    await new Promise((resolve) => receiver?.close(resolve));
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
 
-      await editor.fill(JSON.stringify(spec));
-      await page.getByRole('button', { name: 'Save spec' }).click();
-      await expect.poll(() => new URL(page.url()).searchParams.get('spec')).toBe('meters');
-      const rows = page.locator('[data-testid=specs] tbody tr');
-      await expect.poll(() => rows.count()).toBe(1);
-      expect(await rows.first().textContent()).toContain(`${NS}:{{$.id}}`);
-      expect(
-        ((await api('GET', '/ingest/specs/meters')).body as { revision: number }).revision,
-      ).toBe(1);
+  it('ingest - a bad spec is refused in place naming the field; a good one is created and tested with a payload', async () => {
+    await page.getByRole('link', { name: 'New spec…' }).click();
+    await page.getByLabel('Spec id').fill('meters');
+    const editor = page.getByLabel(/The spec \(JSON\)/);
+    const spec = {
+      source: { http: {} },
+      thingId: `${NS}:{{$.id}}`,
+      values: {
+        'features/power/properties/watts': { path: '$.w', required: true },
+        'attributes/site': '$.site',
+      },
+      create: { attributes: { kind: 'meter' } },
+    };
+    await editor.fill(JSON.stringify({ ...spec, values: { 'attributes/site': '$..site' } }));
+    await page.getByRole('button', { name: 'Save spec' }).click();
+    const specError = page.getByTestId('spec-error');
+    await specError.waitFor();
+    expect(await specError.textContent()).toContain('at /values/attributes~1site');
+    expect((await api('GET', '/ingest/specs/meters')).status).toBe(404);
 
-      // The test pane: observations for a good payload, the error and its field for a bad one.
-      const sample = page.getByLabel('Sample payload');
-      await sample.fill('{"id": "m-1", "w": 230.5, "site": "north"}');
-      await page.getByRole('button', { name: 'Test', exact: true }).click();
-      const result = page.getByTestId('test-result');
-      await expect.poll(() => result.textContent()).toContain('features/power/properties/watts');
-      expect(await result.textContent()).toContain('230.5');
-      expect(await result.textContent()).toContain(`${NS}:m-1`);
-      await sample.fill('{"id": "m-2", "site": "south"}');
-      await page.getByRole('button', { name: 'Test', exact: true }).click();
-      await expect.poll(() => result.textContent()).toContain('value.missing');
-      expect(await result.textContent()).toContain('/values/features~1power~1properties~1watts');
-      // Testing changes nothing.
-      expect((await api('GET', `/things/${NS}:m-1`)).status).toBe(404);
+    await editor.fill(JSON.stringify(spec));
+    await page.getByRole('button', { name: 'Save spec' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('spec')).toBe('meters');
+    const rows = page.locator('[data-testid=specs] tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain(`${NS}:{{$.id}}`);
+    expect(((await api('GET', '/ingest/specs/meters')).body as { revision: number }).revision).toBe(
+      1,
+    );
 
-      // A reload restores the page from the URL.
-      await page.reload();
-      await signInWithToken(ADMIN_TOKEN);
-      await expect
-        .poll(() => page.getByLabel(/The spec \(JSON\)/).inputValue())
-        .toContain('features/power/properties/watts');
+    // The test pane: observations for a good payload, the error and its field for a bad one.
+    const sample = page.getByLabel('Sample payload');
+    await sample.fill('{"id": "m-1", "w": 230.5, "site": "north"}');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const result = page.getByTestId('test-result');
+    await expect.poll(() => result.textContent()).toContain('features/power/properties/watts');
+    expect(await result.textContent()).toContain('230.5');
+    expect(await result.textContent()).toContain(`${NS}:m-1`);
+    await sample.fill('{"id": "m-2", "site": "south"}');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await expect.poll(() => result.textContent()).toContain('value.missing');
+    expect(await result.textContent()).toContain('/values/features~1power~1properties~1watts');
+    // Testing changes nothing.
+    expect((await api('GET', `/things/${NS}:m-1`)).status).toBe(404);
+
+    // A reload restores the page from the URL.
+    await page.reload();
+    await signInWithToken(ADMIN_TOKEN);
+    await expect
+      .poll(() => page.getByLabel(/The spec \(JSON\)/).inputValue())
+      .toContain('features/power/properties/watts');
+  });
+
+  it('dead letters - filtered by reason, shown with the payload, re-driven after the spec is fixed, and purged', async () => {
+    const sent = await api(
+      'POST',
+      '/ingest/meters',
+      ['{"id":"m-3","site":"east"}', '{"id":"m-4","w":1}', 'not json'].join('\n'),
+      'application/x-ndjson',
+    );
+    expect(sent.body).toMatchObject({ accepted: 1, rejected: 2 });
+
+    await page.getByRole('link', { name: 'Dead letters', exact: true }).first().click();
+    const rows = page.locator('[data-testid=dead-letters] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByLabel('Reason').fill('value.missing');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('reason')).toBe('value.missing');
+    await rows.first().getByRole('link').click();
+    await expect
+      .poll(() => page.getByTestId('dead-letter-payload').textContent())
+      .toBe('{"id":"m-3","site":"east"}');
+
+    // Re-driving before the fix fails again, and counts the attempt.
+    await rows
+      .first()
+      .getByRole('button', { name: /Re-drive/ })
+      .click();
+    await expect
+      .poll(() => page.getByTestId('dead-letter-notice').textContent())
+      .toContain('0 succeeded');
+    await expect.poll(() => rows.first().locator('td').nth(5).textContent()).toBe('1');
+
+    // Fix the spec (the watts become optional), then re-drive: the twin is written, the letter gone.
+    const fixed = await api('PUT', '/ingest/specs/meters', {
+      source: { http: {} },
+      thingId: `${NS}:{{$.id}}`,
+      values: { 'features/power/properties/watts': '$.w', 'attributes/site': '$.site' },
+      create: { attributes: { kind: 'meter' } },
     });
+    expect(fixed.status).toBe(204);
+    await rows
+      .first()
+      .getByRole('button', { name: /Re-drive/ })
+      .click();
+    await expect
+      .poll(() => page.getByTestId('dead-letter-notice').textContent())
+      .toContain('1 succeeded');
+    await page.getByTestId('no-dead-letters').waitFor();
+    expect((await api('GET', `/things/${NS}:m-3/attributes/site`)).body).toBe('east');
 
-    it('dead letters - filtered by reason, shown with the payload, re-driven after the spec is fixed, and purged', async () => {
-      const sent = await api(
-        'POST',
-        '/ingest/meters',
-        ['{"id":"m-3","site":"east"}', '{"id":"m-4","w":1}', 'not json'].join('\n'),
-        'application/x-ndjson',
-      );
-      expect(sent.body).toMatchObject({ accepted: 1, rejected: 2 });
+    // Purge what the (cleared) filter selects: the unparseable line.
+    await page.getByLabel('Reason').fill('');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('payload.invalid');
+    await page.getByRole('button', { name: 'Purge all shown by the filter' }).click();
+    await expect
+      .poll(() => page.getByTestId('dead-letter-notice').textContent())
+      .toBe('Purged 1 dead letters.');
+    await page.getByTestId('no-dead-letters').waitFor();
+    expect((await api('GET', '/ingest/deadletters')).body).toEqual({ items: [] });
+  });
 
-      await page.getByRole('link', { name: 'Dead letters', exact: true }).first().click();
-      const rows = page.locator('[data-testid=dead-letters] tbody tr');
-      await expect.poll(() => rows.count()).toBe(2);
-      await page.getByLabel('Reason').fill('value.missing');
-      await page.getByRole('button', { name: 'Filter', exact: true }).click();
-      await expect.poll(() => rows.count()).toBe(1);
-      expect(new URL(page.url()).searchParams.get('reason')).toBe('value.missing');
-      await rows.first().getByRole('link').click();
-      await expect
-        .poll(() => page.getByTestId('dead-letter-payload').textContent())
-        .toBe('{"id":"m-3","site":"east"}');
+  it('webhooks - created from the form, delivers, pauses with a backlog, resumes, and shows its delivery log', async () => {
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByLabel('Receiver URL').fill('ftp://nowhere');
+    await page.getByLabel('RQL filter (optional)').fill('eq(attributes/kind,"meter"');
+    await page.getByRole('button', { name: 'Create' }).click();
+    // The browser refuses ftp: for a url input? It is a valid URL; the server refuses it.
+    await page.getByTestId('webhook-error').waitFor();
+    expect(await page.getByTestId('webhook-error').textContent()).toMatch(/webhook|url|filter/i);
+    expect((await api('GET', '/webhooks')).body).toEqual([]);
 
-      // Re-driving before the fix fails again, and counts the attempt.
-      await rows
-        .first()
-        .getByRole('button', { name: /Re-drive/ })
-        .click();
-      await expect
-        .poll(() => page.getByTestId('dead-letter-notice').textContent())
-        .toContain('0 succeeded');
-      await expect.poll(() => rows.first().locator('td').nth(5).textContent()).toBe('1');
+    await page.getByLabel('Receiver URL').fill(receiverUrl);
+    await page.getByLabel('RQL filter (optional)').fill('');
+    await page.getByLabel('Namespaces, comma-separated (optional)').fill(NS);
+    await page.getByRole('button', { name: 'Create' }).click();
+    const row = page.locator(`[data-webhook="${receiverUrl}"]`);
+    await expect.poll(() => row.getByTestId('webhook-state').textContent()).toBe('active');
 
-      // Fix the spec (the watts become optional), then re-drive: the twin is written, the letter gone.
-      const fixed = await api('PUT', '/ingest/specs/meters', {
-        source: { http: {} },
-        thingId: `${NS}:{{$.id}}`,
-        values: { 'features/power/properties/watts': '$.w', 'attributes/site': '$.site' },
-        create: { attributes: { kind: 'meter' } },
-      });
-      expect(fixed.status).toBe(204);
-      await rows
-        .first()
-        .getByRole('button', { name: /Re-drive/ })
-        .click();
-      await expect
-        .poll(() => page.getByTestId('dead-letter-notice').textContent())
-        .toContain('1 succeeded');
-      await page.getByTestId('no-dead-letters').waitFor();
-      expect((await api('GET', `/things/${NS}:m-3/attributes/site`)).body).toBe('east');
+    expect((await api('PUT', `/things/${NS}:hooked`, { attributes: { n: 1 } })).status).toBe(201);
+    await expect
+      .poll(() => received.some((body) => body.includes(`${NS}/hooked`)), { timeout: 5000 })
+      .toBe(true);
 
-      // Purge what the (cleared) filter selects: the unparseable line.
-      await page.getByLabel('Reason').fill('');
-      await page.getByRole('button', { name: 'Filter', exact: true }).click();
-      await expect.poll(() => rows.count()).toBe(1);
-      expect(await rows.first().textContent()).toContain('payload.invalid');
-      await page.getByRole('button', { name: 'Purge all shown by the filter' }).click();
-      await expect
-        .poll(() => page.getByTestId('dead-letter-notice').textContent())
-        .toBe('Purged 1 dead letters.');
-      await page.getByTestId('no-dead-letters').waitFor();
-      expect((await api('GET', '/ingest/deadletters')).body).toEqual({ items: [] });
+    await row.getByRole('button', { name: 'pause' }).click();
+    await expect.poll(() => row.getByTestId('webhook-state').textContent()).toBe('paused');
+    const before = received.length;
+    expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 2)).status).toBe(204);
+    expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 3)).status).toBe(204);
+    // The list refreshes every 2 s.
+    await expect
+      .poll(() => row.getByTestId('webhook-backlog').textContent(), { timeout: 5000 })
+      .toBe('2');
+    expect(received.length).toBe(before);
+
+    await row.getByRole('button', { name: 'resume' }).click();
+    await expect
+      .poll(() => row.getByTestId('webhook-backlog').textContent(), { timeout: 5000 })
+      .toBe('0');
+    await expect.poll(() => received.length, { timeout: 5000 }).toBe(before + 2);
+
+    await row.getByRole('link').first().click();
+    const deliveries = page.locator('[data-testid=deliveries] tbody tr');
+    await expect.poll(() => deliveries.count()).toBe(3);
+    expect(await deliveries.first().textContent()).toContain('delivered');
+    expect(await deliveries.first().textContent()).toContain(`${NS}:hooked`);
+  });
+
+  it('overview - WebSocket sessions, MQTT clients, webhook backlog and the broker state, live', async () => {
+    const [hook] = (await api('GET', '/webhooks')).body as { id: string }[];
+    expect((await api('POST', `/webhooks/${hook.id}/pause`)).status).toBe(200);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect
+      .poll(() => page.getByTestId('mqtt-state').textContent())
+      .toBe(`embedded, listening on port ${mqttPort}`);
+    // The overview watches no twin: no /ws/2 session of its own, and no MQTT client yet.
+    await expect.poll(() => page.getByTestId('websocket-sessions').textContent()).toBe('0');
+    expect(await page.getByTestId('mqtt-clients').textContent()).toBe('0');
+    expect(await page.getByTestId('webhook-backlog-total').textContent()).toBe('0');
+
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      username: 'device',
+      password: ADMIN_TOKEN,
+      reconnectPeriod: 0,
     });
-
-    it('webhooks - created from the form, delivers, pauses with a backlog, resumes, and shows its delivery log', async () => {
-      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
-      await page.getByLabel('Receiver URL').fill('ftp://nowhere');
-      await page.getByLabel('RQL filter (optional)').fill('eq(attributes/kind,"meter"');
-      await page.getByRole('button', { name: 'Create' }).click();
-      // The browser refuses ftp: for a url input? It is a valid URL; the server refuses it.
-      await page.getByTestId('webhook-error').waitFor();
-      expect(await page.getByTestId('webhook-error').textContent()).toMatch(/webhook|url|filter/i);
-      expect((await api('GET', '/webhooks')).body).toEqual([]);
-
-      await page.getByLabel('Receiver URL').fill(receiverUrl);
-      await page.getByLabel('RQL filter (optional)').fill('');
-      await page.getByLabel('Namespaces, comma-separated (optional)').fill(NS);
-      await page.getByRole('button', { name: 'Create' }).click();
-      const row = page.locator(`[data-webhook="${receiverUrl}"]`);
-      await expect.poll(() => row.getByTestId('webhook-state').textContent()).toBe('active');
-
-      expect((await api('PUT', `/things/${NS}:hooked`, { attributes: { n: 1 } })).status).toBe(201);
-      await expect
-        .poll(() => received.some((body) => body.includes(`${NS}/hooked`)), { timeout: 5000 })
-        .toBe(true);
-
-      await row.getByRole('button', { name: 'pause' }).click();
-      await expect.poll(() => row.getByTestId('webhook-state').textContent()).toBe('paused');
-      const before = received.length;
-      expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 2)).status).toBe(204);
-      expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 3)).status).toBe(204);
-      // The list refreshes every 2 s.
-      await expect
-        .poll(() => row.getByTestId('webhook-backlog').textContent(), { timeout: 5000 })
-        .toBe('2');
-      expect(received.length).toBe(before);
-
-      await row.getByRole('button', { name: 'resume' }).click();
-      await expect
-        .poll(() => row.getByTestId('webhook-backlog').textContent(), { timeout: 5000 })
-        .toBe('0');
-      await expect.poll(() => received.length, { timeout: 5000 }).toBe(before + 2);
-
-      await row.getByRole('link').first().click();
-      const deliveries = page.locator('[data-testid=deliveries] tbody tr');
-      await expect.poll(() => deliveries.count()).toBe(3);
-      expect(await deliveries.first().textContent()).toContain('delivered');
-      expect(await deliveries.first().textContent()).toContain(`${NS}:hooked`);
-    });
-
-    it('overview - WebSocket sessions, MQTT clients, webhook backlog and the broker state, live', async () => {
-      const [hook] = (await api('GET', '/webhooks')).body as { id: string }[];
-      expect((await api('POST', `/webhooks/${hook.id}/pause`)).status).toBe(200);
-      await page.getByRole('link', { name: 'Overview' }).click();
-      await expect
-        .poll(() => page.getByTestId('mqtt-state').textContent())
-        .toBe(`embedded, listening on port ${mqttPort}`);
-      // The overview watches no twin: no /ws/2 session of its own, and no MQTT client yet.
-      await expect.poll(() => page.getByTestId('websocket-sessions').textContent()).toBe('0');
-      expect(await page.getByTestId('mqtt-clients').textContent()).toBe('0');
-      expect(await page.getByTestId('webhook-backlog-total').textContent()).toBe('0');
-
-      const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
-        username: 'device',
-        password: ADMIN_TOKEN,
-        reconnectPeriod: 0,
-      });
-      const socket = new WebSocket(
-        `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
-      );
-      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-      try {
-        expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 4)).status).toBe(204);
-        // Sampled every 2 s.
-        await expect
-          .poll(() => page.getByTestId('mqtt-clients').textContent(), { timeout: 5000 })
-          .toBe('1');
-        await expect
-          .poll(() => page.getByTestId('websocket-sessions').textContent(), { timeout: 5000 })
-          .toBe('1');
-        await expect
-          .poll(() => page.getByTestId('webhook-backlog-total').textContent(), { timeout: 5000 })
-          .toBe('1');
-      } finally {
-        await device.endAsync();
-        socket.close();
-      }
+    const socket = new WebSocket(
+      `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
+    );
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      expect((await api('PUT', `/things/${NS}:hooked/attributes/n`, 4)).status).toBe(204);
+      // Sampled every 2 s.
       await expect
         .poll(() => page.getByTestId('mqtt-clients').textContent(), { timeout: 5000 })
-        .toBe('0');
+        .toBe('1');
       await expect
         .poll(() => page.getByTestId('websocket-sessions').textContent(), { timeout: 5000 })
-        .toBe('0');
-      expect((await api('POST', `/webhooks/${hook.id}/resume`)).status).toBe(200);
+        .toBe('1');
       await expect
         .poll(() => page.getByTestId('webhook-backlog-total').textContent(), { timeout: 5000 })
-        .toBe('0');
-    });
+        .toBe('1');
+    } finally {
+      await device.endAsync();
+      socket.close();
+    }
+    await expect
+      .poll(() => page.getByTestId('mqtt-clients').textContent(), { timeout: 5000 })
+      .toBe('0');
+    await expect
+      .poll(() => page.getByTestId('websocket-sessions').textContent(), { timeout: 5000 })
+      .toBe('0');
+    expect((await api('POST', `/webhooks/${hook.id}/resume`)).status).toBe(200);
+    await expect
+      .poll(() => page.getByTestId('webhook-backlog-total').textContent(), { timeout: 5000 })
+      .toBe('0');
+  });
 
-    it('a twin - desired against reported properties, in sync once reported (live), and a message answered by a device', async () => {
-      const valve = `${NS}:valve-1`;
-      const created = await api('PUT', `/things/${valve}`, {
-        features: {
-          valve: {
-            properties: { open: false },
-            desiredProperties: { open: true, rate: { max: 5 } },
-          },
-          meter: { properties: { flow: 1 } },
+  it('a twin - desired against reported properties, in sync once reported (live), and a message answered by a device', async () => {
+    const valve = `${NS}:valve-1`;
+    const created = await api('PUT', `/things/${valve}`, {
+      features: {
+        valve: {
+          properties: { open: false },
+          desiredProperties: { open: true, rate: { max: 5 } },
         },
-      });
-      expect(created.status).toBe(201);
-      await page.evaluate((url) => {
-        window.history.pushState(null, '', url);
-        window.dispatchEvent(new PopStateEvent('popstate'));
-      }, `/twins/${valve}?tab=desired`);
-      const rows = page.locator('[data-testid=desired-reported] tbody tr');
-      await expect.poll(() => rows.count()).toBe(2);
-      expect(await rows.nth(0).textContent()).toBe('valve/opentruefalsepending');
-      expect(await rows.nth(1).textContent()).toBe('valve/rate/max5(not reported)pending');
-      await expect.poll(() => page.getByTestId('live-status').textContent()).toBe('live');
-      expect(
-        (await api('PUT', `/things/${valve}/features/valve/properties/open`, true)).status,
-      ).toBe(204);
-      await expect.poll(() => rows.nth(0).getByTestId('sync-state').textContent()).toBe('in sync');
-      expect(await rows.nth(1).getByTestId('sync-state').textContent()).toBe('pending');
+        meter: { properties: { flow: 1 } },
+      },
+    });
+    expect(created.status).toBe(201);
+    await page.evaluate((url) => {
+      window.history.pushState(null, '', url);
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    }, `/twins/${valve}?tab=desired`);
+    const rows = page.locator('[data-testid=desired-reported] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toBe('valve/opentruefalsepending');
+    expect(await rows.nth(1).textContent()).toBe('valve/rate/max5(not reported)pending');
+    await expect.poll(() => page.getByTestId('live-status').textContent()).toBe('live');
+    expect((await api('PUT', `/things/${valve}/features/valve/properties/open`, true)).status).toBe(
+      204,
+    );
+    await expect.poll(() => rows.nth(0).getByTestId('sync-state').textContent()).toBe('in sync');
+    expect(await rows.nth(1).getByTestId('sync-state').textContent()).toBe('pending');
 
-      // Nobody listens: the wait ends in the server's timeout, shown as such.
-      await page.getByRole('tab', { name: 'Send a message' }).click();
-      await page.getByLabel('Subject').fill('ping');
-      await page.getByLabel('Message', { exact: true }).fill('{"n": 1}');
-      await page.getByLabel('Wait for the answer (seconds)').fill('1');
+    // Nobody listens: the wait ends in the server's timeout, shown as such.
+    await page.getByRole('tab', { name: 'Send a message' }).click();
+    await page.getByLabel('Subject').fill('ping');
+    await page.getByLabel('Message', { exact: true }).fill('{"n": 1}');
+    await page.getByLabel('Wait for the answer (seconds)').fill('1');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('message-error').textContent(), { timeout: 4000 })
+      .toMatch(/time/i);
+
+    // A device answers on /ws/2.
+    const device = new WebSocket(
+      `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
+    );
+    const got: Record<string, unknown>[] = [];
+    device.on('message', (data) => {
+      const text = String(data);
+      if (!text.startsWith('{')) return;
+      const message = JSON.parse(text) as {
+        topic: string;
+        path: string;
+        value: unknown;
+        headers: Record<string, string>;
+      };
+      if (!message.topic.includes('/messages/')) return;
+      got.push(message as unknown as Record<string, unknown>);
+      device.send(
+        JSON.stringify({
+          topic: message.topic,
+          path: message.path.replace('/inbox/', '/outbox/'),
+          status: 200,
+          headers: {
+            'correlation-id': message.headers['correlation-id'],
+            'content-type': 'application/json',
+          },
+          value: { pong: message.value },
+        }),
+      );
+    });
+    await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));
+    const acked = new Promise((resolve) =>
+      device.on('message', (data) => String(data) === 'START-SEND-MESSAGES:ACK' && resolve(null)),
+    );
+    device.send('START-SEND-MESSAGES');
+    await acked;
+    try {
+      await page.getByLabel('Wait for the answer (seconds)').fill('5');
       await page.getByRole('button', { name: 'Send', exact: true }).click();
       await expect
-        .poll(() => page.getByTestId('message-error').textContent(), { timeout: 4000 })
-        .toMatch(/time/i);
+        .poll(() => page.getByTestId('message-answer').textContent())
+        .toContain('Answer 200');
+      expect(await page.getByTestId('message-answer').textContent()).toContain('"pong"');
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ path: '/inbox/messages/ping', value: { n: 1 } });
+    } finally {
+      device.close();
+    }
+  });
 
-      // A device answers on /ws/2.
-      const device = new WebSocket(
-        `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
-      );
-      const got: Record<string, unknown>[] = [];
-      device.on('message', (data) => {
-        const text = String(data);
-        if (!text.startsWith('{')) return;
-        const message = JSON.parse(text) as {
-          topic: string;
-          path: string;
-          value: unknown;
-          headers: Record<string, string>;
-        };
-        if (!message.topic.includes('/messages/')) return;
-        got.push(message as unknown as Record<string, unknown>);
-        device.send(
-          JSON.stringify({
-            topic: message.topic,
-            path: message.path.replace('/inbox/', '/outbox/'),
-            status: 200,
-            headers: {
-              'correlation-id': message.headers['correlation-id'],
-              'content-type': 'application/json',
-            },
-            value: { pong: message.value },
-          }),
-        );
-      });
-      await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));
-      const acked = new Promise((resolve) =>
-        device.on('message', (data) => String(data) === 'START-SEND-MESSAGES:ACK' && resolve(null)),
-      );
-      device.send('START-SEND-MESSAGES');
-      await acked;
-      try {
-        await page.getByLabel('Wait for the answer (seconds)').fill('5');
-        await page.getByRole('button', { name: 'Send', exact: true }).click();
-        await expect
-          .poll(() => page.getByTestId('message-answer').textContent())
-          .toContain('Answer 200');
-        expect(await page.getByTestId('message-answer').textContent()).toContain('"pong"');
-        expect(got).toHaveLength(1);
-        expect(got[0]).toMatchObject({ path: '/inbox/messages/ping', value: { n: 1 } });
-      } finally {
-        device.close();
-      }
+  it('administration - creates a token shown once that works, revokes it, and adds a user', async () => {
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByLabel('Token name').fill('dashboard-made');
+    await page.getByLabel('Namespaces, comma-separated (empty: all yours)').fill(NS);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByTestId('new-token-value').textContent()) ?? '';
+    expect(token.length).toBeGreaterThan(20);
+    const whoami = async () =>
+      (
+        await fetch(`${server.url}/api/2/whoami`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status;
+    expect(await whoami()).toBe(200);
+    const row = page.locator('[data-token="dashboard-made"]');
+    expect(await row.textContent()).toContain(NS);
+
+    await row.getByRole('button', { name: 'Revoke dashboard-made' }).click();
+    await expect.poll(() => row.getByTestId('token-state').textContent()).toBe('revoked');
+    expect(await whoami()).toBe(401);
+
+    await page.getByLabel("New user's name").fill('olga');
+    await page.getByLabel('Password', { exact: true }).fill('olga-ops-password');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await expect
+      .poll(() => page.locator('[data-testid=users] tbody').textContent())
+      .toContain('user:olga');
+    const basic = `Basic ${Buffer.from('olga:olga-ops-password').toString('base64')}`;
+    const asOlga = await fetch(`${server.url}/api/2/whoami`, {
+      headers: { authorization: basic },
     });
+    expect(asOlga.status).toBe(200);
 
-    it('administration - creates a token shown once that works, revokes it, and adds a user', async () => {
-      await page.getByRole('link', { name: 'Administration' }).click();
-      await page.getByLabel('Token name').fill('dashboard-made');
-      await page.getByLabel('Namespaces, comma-separated (empty: all yours)').fill(NS);
-      await page.getByRole('button', { name: 'Create token' }).click();
-      const token = (await page.getByTestId('new-token-value').textContent()) ?? '';
-      expect(token.length).toBeGreaterThan(20);
-      const whoami = async () =>
-        (
-          await fetch(`${server.url}/api/2/whoami`, {
-            headers: { authorization: `Bearer ${token}` },
-          })
-        ).status;
-      expect(await whoami()).toBe(200);
-      const row = page.locator('[data-token="dashboard-made"]');
-      expect(await row.textContent()).toContain(NS);
-
-      await row.getByRole('button', { name: 'Revoke dashboard-made' }).click();
-      await expect.poll(() => row.getByTestId('token-state').textContent()).toBe('revoked');
-      expect(await whoami()).toBe(401);
-
-      await page.getByLabel("New user's name").fill('olga');
-      await page.getByLabel('Password', { exact: true }).fill('olga-ops-password');
-      await page.getByRole('button', { name: 'Add user' }).click();
-      await expect
-        .poll(() => page.locator('[data-testid=users] tbody').textContent())
-        .toContain('user:olga');
-      const basic = `Basic ${Buffer.from('olga:olga-ops-password').toString('base64')}`;
-      const asOlga = await fetch(`${server.url}/api/2/whoami`, {
-        headers: { authorization: basic },
-      });
-      expect(asOlga.status).toBe(200);
-
-      // A user who is not an administrator sees their tokens, and is told the users are not theirs.
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByRole('tab', { name: 'Username and password' }).click();
-      await page.getByLabel('Username').fill('olga');
-      await page.getByLabel('Password').fill('olga-ops-password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByTestId('users-forbidden').waitFor();
-      expect(await page.locator('[data-testid=tokens] tbody tr').count()).toBe(0);
-      expect(pageErrors).toEqual([]);
-    });
-  },
-);
+    // A user who is not an administrator sees their tokens, and is told the users are not theirs.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('tab', { name: 'Username and password' }).click();
+    await page.getByLabel('Username').fill('olga');
+    await page.getByLabel('Password').fill('olga-ops-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('users-forbidden').waitFor();
+    expect(await page.locator('[data-testid=tokens] tbody tr').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});

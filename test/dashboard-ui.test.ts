@@ -1,9 +1,9 @@
 // The dashboard (ui/), built with Vite and served by a real `twinfold serve`, driven in Debian's Chromium.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,9 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM) && process.env.CI === 'true')
-  throw new Error(`dashboard-ui test: ${CHROMIUM} is missing (apt-get install chromium)`);
+const CAN_RUN = chromiumAvailable('dashboard-ui');
 
 const USER = 'dana';
 const PASSWORD = 'dana-dashboard-password';
@@ -54,7 +53,7 @@ async function signIn(username = USER, password = PASSWORD) {
   await page.getByTestId('subject').waitFor();
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold serve', () => {
+describe.skipIf(!CAN_RUN)('dashboard - in Chromium against twinfold serve', () => {
   beforeAll(async () => {
     // The very build `npm install` makes, so the server serves what this test drives.
     await build({ root: 'ui', logLevel: 'warn' });
@@ -80,10 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard - in Chromium against twinfold
       });
       expect(created.status).toBe(201);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(5000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
