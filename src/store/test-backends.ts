@@ -254,9 +254,9 @@ export async function describeBackends(
           });
         });
       } else {
-        // Outside CI a developer without PostgreSQL may still run the suite; the reason is in the
-        // title and on stderr. Under CI this branch is never taken (see above: it fails).
         console.warn(`${label}: skipped, ${missing}; ${hint}`);
+        // Skipped on purpose: outside CI a developer without PostgreSQL may still run the suite;
+        // the reason is in the title and on stderr. Under CI this branch is never taken (it fails).
         describe.skip(`${label} — skipped: ${missing}; ${hint}`, () => body(backend));
       }
       continue;
