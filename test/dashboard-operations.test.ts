@@ -239,7 +239,8 @@ describe.skipIf(!CAN_RUN)('dashboard operations - in Chromium against twinfold s
 
     await row.getByRole('link').first().click();
     const deliveries = page.locator('[data-testid=deliveries] tbody tr');
-    await expect.poll(() => deliveries.count()).toBe(3);
+    // The log refreshes every 2 s: the last deliveries may be recorded after its first load.
+    await expect.poll(() => deliveries.count(), { timeout: 5000 }).toBe(3);
     expect(await deliveries.first().textContent()).toContain('delivered');
     expect(await deliveries.first().textContent()).toContain(`${NS}:hooked`);
   });
