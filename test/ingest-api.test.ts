@@ -4,7 +4,8 @@ import { createAppFixture, type AppFixture } from './support/app-fixture.js';
 
 let fx: AppFixture;
 beforeAll(async () => {
-  fx = await createAppFixture();
+  // Configured with MQTT so MQTT specs are served; the tests inject requests and never listen.
+  fx = await createAppFixture({}, {}, { mqttPort: 18830 });
 });
 afterAll(() => fx.close());
 

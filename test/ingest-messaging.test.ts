@@ -147,6 +147,36 @@ describe('ingest specs and messaging configuration', () => {
     expect((await request(platform, 'GET', '/api/2/ingest/specs')).json).toEqual([]);
   });
 
+  it('refuses an MQTT spec, or a spec with commands, with a 400 naming the flags while MQTT is off', async () => {
+    const platform = await open({ mqttPort: 0 });
+    const telemetry = {
+      thingId: 'ns:{{$.id}}',
+      values: { 'attributes/v': '$.v' },
+    };
+    const mqttSpec = await request(platform, 'PUT', '/api/2/ingest/specs/m1', {
+      ...telemetry,
+      source: { mqtt: { topic: 'devices/+thingId/telemetry' } },
+    });
+    expect(mqttSpec.status).toBe(400);
+    expect(mqttSpec.json.error).toBe('ingest:source.unavailable');
+    expect(mqttSpec.json.description).toContain('--mqtt-url');
+    const withCommands = await request(platform, 'PUT', '/api/2/ingest/specs/c1', {
+      ...telemetry,
+      source: { http: {} },
+      commands: {},
+    });
+    expect(withCommands.status).toBe(400);
+    expect(withCommands.json.error).toBe('ingest:source.unavailable');
+    expect(withCommands.json.message).toContain('commands');
+    expect((await request(platform, 'GET', '/api/2/ingest/specs')).json).toEqual([]);
+    const served = await open({ mqttPort: 18831 });
+    for (const [id, body] of [
+      ['m1', { ...telemetry, source: { mqtt: { topic: 'devices/+thingId/telemetry' } } }],
+      ['c1', { ...telemetry, source: { http: {} }, commands: {} }],
+    ] as const)
+      expect((await request(served, 'PUT', `/api/2/ingest/specs/${id}`, body)).status).toBe(201);
+  });
+
   it.skipIf(natsWhyNot !== null)(
     'refuses a subject or stream name NATS would not take',
     async () => {

@@ -39,7 +39,10 @@ export async function startServer(
     log.info({ twins: seeded }, 'demo twins created');
   }
   const ingest = ingestServiceOf(platform.app);
-  if (config.demo && ingest !== null && (await seedDemoSpec(ingest)))
+  const mqttOn = config.mqttPort !== 0 || config.mqttUrl !== undefined;
+  if (config.demo && ingest !== null && !mqttOn)
+    log.info({ specId: DEMO_SPEC_ID }, 'demo MQTT ingest spec not created: MQTT is off');
+  else if (config.demo && ingest !== null && (await seedDemoSpec(ingest)))
     log.info({ specId: DEMO_SPEC_ID }, 'demo MQTT ingest spec created');
   const url = await platform.listen();
   log.info({ url, ms: Date.now() - started, durability: config.durability }, 'twinfold ready');

@@ -827,6 +827,14 @@ export const errors = {
       `The ingest spec takes its messages over ${source}, and this server is not connected to ${source}.`,
       `Start the server with ${flag}, or give the spec another source.`,
     ),
+  /** A spec with a `commands` section on a node whose MQTT is off. */
+  ingestCommandsUnavailable: (flag: string) =>
+    make(
+      'ingest:source.unavailable',
+      400,
+      'The ingest spec sends commands to its devices over MQTT, and MQTT is off on this server.',
+      `Start the server with ${flag}, or remove the spec's commands section.`,
+    ),
   ingestBodyInvalid: (detail: string) =>
     make(
       'ingest:body.invalid',

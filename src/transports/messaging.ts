@@ -21,12 +21,24 @@ export interface MessagingConfig {
   eventsPositionFile: string;
 }
 
+/** Whether this node speaks MQTT: its embedded broker (`--mqtt-port` not 0) or `--mqtt-url`. */
+export interface MqttAvailability {
+  mqttPort: number;
+  mqttUrl?: string;
+}
+
 /**
- * Refuses on PUT a spec this node cannot serve: a NATS or AMQP source without its URL, or a NATS
- * subject or stream NATS would not take.
+ * Refuses on PUT a spec this node cannot serve: an MQTT source or a `commands` section while MQTT
+ * is off, a NATS or AMQP source without its URL, or a NATS subject or stream NATS would not take.
  */
-export function messagingSourceCheck(config: Pick<MessagingConfig, 'natsUrl' | 'amqpUrl'>) {
+export function messagingSourceCheck(
+  config: Pick<MessagingConfig, 'natsUrl' | 'amqpUrl'> & MqttAvailability,
+) {
+  const mqttOff = config.mqttPort === 0 && config.mqttUrl === undefined;
+  const mqttFlag = '--mqtt-port (not 0) or --mqtt-url (or TWINFOLD_MQTT_URL)';
   return (spec: CompiledSpec): void => {
+    if (mqttOff && spec.source === 'mqtt') throw errors.ingestSourceUnavailable('MQTT', mqttFlag);
+    if (mqttOff && spec.commands !== null) throw errors.ingestCommandsUnavailable(mqttFlag);
     if (spec.source === 'nats') {
       if (config.natsUrl === undefined)
         throw errors.ingestSourceUnavailable('NATS', '--nats-url (or TWINFOLD_NATS_URL)');
