@@ -1,6 +1,6 @@
 // Entry of `npm run bench [-- name...]`: runs every benchmark, or the named ones, in one context.
 import { BenchContext } from './harness/context.js';
-import { killAllChildren } from './harness/processes.js';
+import { killAllChildren, SERVER_FROM_DIST } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
 import { dashboardBenchmark } from './dashboard.js';
@@ -52,7 +52,7 @@ process.on('SIGTERM', abort);
 const started = performance.now();
 console.log(
   `Twinfold benchmarks — node ${process.version}, ${process.platform}/${process.arch}, ` +
-    `server from ${process.env.BENCH_SERVER === 'dist' ? 'dist/' : 'src/ (tsx)'}, data under ${context.root}`,
+    `server from ${SERVER_FROM_DIST ? 'dist/ (as npm start runs it)' : 'src/ (tsx)'}, data under ${context.root}`,
 );
 let failed = false;
 try {

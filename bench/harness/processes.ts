@@ -141,16 +141,19 @@ export interface Server {
   readyMs: number;
 }
 
+/** Whether servers run from dist/ as users run them (`npm start`, the `twinfold` bin), not src/. */
+export const SERVER_FROM_DIST = process.env.BENCH_SERVER !== 'src';
+
 /**
- * Starts `twinfold serve` as a child process: from src through tsx by default, or from dist/ when
- * BENCH_SERVER=dist (run `npm run build` first). BENCH_CPU_PROF=<dir> profiles every server.
+ * Starts `twinfold serve` as a child process: the compiled server in dist/ (which `npm run bench`
+ * builds first) as users run it, or the sources through tsx when BENCH_SERVER=src.
+ * BENCH_CPU_PROF=<dir> profiles every server.
  */
 export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   const port = await freePort();
-  const dist = process.env.BENCH_SERVER === 'dist';
-  const script = dist ? 'dist/cli/main.js' : 'src/cli/main.ts';
-  if (dist && !existsSync(`${REPO_ROOT}${script}`))
-    throw new Error('BENCH_SERVER=dist needs `npm run build` first');
+  const script = SERVER_FROM_DIST ? 'dist/cli/main.js' : 'src/cli/main.ts';
+  if (SERVER_FROM_DIST && !existsSync(`${REPO_ROOT}${script}`))
+    throw new Error('no dist/: run `npm run build` (or BENCH_SERVER=src to run the sources)');
   const profDir = options.cpuProfDir ?? process.env.BENCH_CPU_PROF;
   const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', options.data];
