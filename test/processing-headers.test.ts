@@ -183,6 +183,7 @@ function fill(url: string, s: Subject): string {
     .replace(':label', 'owner')
     .replace(':username', s.username)
     .replace(':id', s.tokenId)
+    .replace(':seq', '1')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -322,6 +323,8 @@ function probeOf(method: string, url: string): Probe | null {
       }));
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
+    case 'POST /api/2/webhooks/:id/deliveries/redrive':
+    case 'POST /api/2/webhooks/:id/deliveries/:seq/redrive':
     case 'POST /api/2/policies/:policyId/actions/activateTokenIntegration':
     case 'POST /api/2/policies/:policyId/actions/deactivateTokenIntegration':
     case 'POST /api/2/policies/:policyId/entries/:label/actions/activateTokenIntegration':

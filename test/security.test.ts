@@ -174,6 +174,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':username') return 'alice';
       if (part === ':id') return targets.tokenId;
       if (part === ':specId') return part; // filled per request by ingestVariants
+      if (part === ':seq') return '1';
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -745,6 +746,8 @@ const WEBHOOKS: Record<string, Omit<Variant, 'label' | 'url'>> = {
   'POST /api/2/webhooks/:id/pause': { expect: webhookMissing },
   'POST /api/2/webhooks/:id/resume': { expect: webhookMissing },
   'GET /api/2/webhooks/:id/deliveries': { expect: webhookMissing },
+  'POST /api/2/webhooks/:id/deliveries/redrive': { expect: webhookMissing },
+  'POST /api/2/webhooks/:id/deliveries/:seq/redrive': { expect: webhookMissing },
 };
 
 function webhookVariants(route: RouteInfo): Variant[] {

@@ -260,6 +260,91 @@ describe('webhooks API', () => {
     expect(dead.items[0].error).toContain('gave up after 3 attempts');
   });
 
+  it('re-drives dead letters, one by its seq or all, in order per twin and with their event ids', async () => {
+    const r = await receiver();
+    const poison = new Set(['p1', 'p2', 'q1']);
+    r.answer = (d) => (poison.has(d.json.value as string) ? 500 : 200);
+    const id = await create({ url: r.url, namespaces: ['redrive'], maxAttempts: 2 });
+    await thing('redrive:t');
+    await thing('redrive:u');
+    for (const [twin, value] of [
+      ['t', 'p1'],
+      ['t', 'p2'],
+      ['u', 'q1'],
+      ['t', 'ok'],
+    ])
+      await write(`redrive:${twin}`, value);
+    await r.until(() => valuesOf(r.received, 'redrive:t').includes('ok'));
+    const deadLog = async () =>
+      (await fx.send('GET', `/api/2/webhooks/${id}/deliveries?state=dead`, fx.admin)).json()
+        .items as { seq: number; eventId: string; thingId: string }[];
+    let dead = await deadLog();
+    for (let i = 0; i < 100 && dead.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      dead = await deadLog();
+    }
+    expect(dead.map((d) => d.thingId)).toEqual(['redrive:t', 'redrive:t', 'redrive:u']);
+    // Re-driven once 'ok' is done: a redrive restarts the loop, which sends again what was in flight.
+    while ((await fx.send('GET', `/api/2/webhooks/${id}`, fx.admin)).json().backlog !== 0)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    poison.clear();
+    r.received.length = 0;
+
+    const one = dead[2];
+    const single = await fx.send(
+      'POST',
+      `/api/2/webhooks/${id}/deliveries/${one.seq}/redrive`,
+      fx.admin,
+    );
+    expect(single.statusCode, single.body).toBe(200);
+    expect(single.json()).toEqual({ redriven: 1 });
+    await r.until(() => r.received.length === 1);
+    expect(r.received[0]).toMatchObject({ eventId: one.eventId });
+    expect(r.received[0].json.value).toBe('q1');
+    const stateOf = async (seq: number) =>
+      (await fx.send('GET', `/api/2/webhooks/${id}/deliveries`, fx.admin))
+        .json()
+        .items.find((d: { seq: number }) => d.seq === seq)?.state;
+    while ((await stateOf(one.seq)) !== 'delivered')
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expectError(
+      await fx.send('POST', `/api/2/webhooks/${id}/deliveries/${one.seq}/redrive`, fx.admin),
+      404,
+      'webhooks:delivery.notfound',
+    );
+
+    const all = await fx.send('POST', `/api/2/webhooks/${id}/deliveries/redrive`, fx.admin);
+    expect(all.json()).toEqual({ redriven: 2 });
+    await r.until(() => r.received.length === 3);
+    expect(valuesOf(r.received, 'redrive:t')).toEqual(['p1', 'p2']);
+    expect(r.received.slice(1).map((d) => d.eventId)).toEqual([dead[0].eventId, dead[1].eventId]);
+    for (const d of dead)
+      while ((await stateOf(d.seq)) !== 'delivered')
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await deadLog()).toEqual([]);
+    const log = (await fx.send('GET', `/api/2/webhooks/${id}/deliveries`, fx.admin)).json().items;
+    for (const d of dead)
+      expect(log.find((l: { seq: number }) => l.seq === d.seq)).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        status: 200,
+      });
+    expect(
+      (await fx.send('POST', `/api/2/webhooks/${id}/deliveries/redrive`, fx.admin)).json(),
+    ).toEqual({ redriven: 0 });
+
+    for (const [url, auth, status] of [
+      [`/api/2/webhooks/${id}/deliveries/abc/redrive`, fx.admin, 400],
+      [`/api/2/webhooks/${id}/deliveries/0/redrive`, fx.admin, 400],
+      [`/api/2/webhooks/${id}/deliveries/redrive?all=1`, fx.admin, 400],
+      [`/api/2/webhooks/${id}/deliveries/redrive`, bob, 404],
+    ] as const) {
+      const response = await fx.send('POST', url, auth);
+      expect(response.statusCode, url).toBe(status);
+    }
+    expect(r.received).toHaveLength(3);
+  });
+
   it('an attempt without an answer within the timeout fails (here dead-lettered after one)', async () => {
     const r = await receiver();
     r.answer = () => 'hang';

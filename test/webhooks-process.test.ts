@@ -1,5 +1,6 @@
 // A webhook receiver down for 60 s, then back, gets every event in order per twin, none lost, across
-// kill -9 of the server both while the receiver is down and while it catches up.
+// kill -9 of the server both while the receiver is down and while it catches up; a redrive of dead
+// letters survives kill -9 too.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +22,11 @@ const DOWN_MS = 60_000;
 const thingId = (t: number) => `crash.hooks:dev-${t}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function start(): Promise<ServerProcess> {
+async function start(data = dir): Promise<ServerProcess> {
   // Retries at most 2 s apart, so that the test sees the receiver back soon after it is.
   const server = await startServerProcess([
     '--data',
-    dir,
+    data,
     '--mqtt-port',
     '0',
     '--webhook-retry-max-ms',
@@ -141,4 +142,56 @@ describe('webhook durability', () => {
     const hook = await (await adminFetch(`${server.url}/api/2/webhooks/${id}`)).json();
     expect(hook.backlog).toBe(0);
   }, 300_000);
+
+  it('keeps a redrive of dead letters across kill -9: the re-driven events are sent once resumed', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'twinfold-webhook-redrive-'));
+    const refusing = await new WebhookReceiver().start();
+    refusing.answer = () => 500;
+    try {
+      let server = await start(data);
+      const json = { 'content-type': 'application/json' };
+      const created = await adminFetch(`${server.url}/api/2/webhooks`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ url: refusing.url, namespaces: ['redrive.crash'], maxAttempts: 1 }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      for (const n of [1, 2]) {
+        const res = await adminFetch(`${server.url}/api/2/things/redrive.crash:t${n}`, {
+          method: 'PUT',
+          headers: json,
+          body: JSON.stringify({ attributes: { n } }),
+        });
+        expect(res.status).toBe(201);
+      }
+      const dead = async () =>
+        (
+          (await (
+            await adminFetch(`${server.url}/api/2/webhooks/${id}/deliveries?state=dead`)
+          ).json()) as { items: { eventId: string }[] }
+        ).items;
+      for (let i = 0; i < 200 && (await dead()).length < 2; i++) await sleep(25);
+      const letters = await dead();
+      expect(letters).toHaveLength(2);
+      const post = (path: string) =>
+        adminFetch(`${server.url}/api/2/webhooks/${id}${path}`, { method: 'POST' });
+      expect((await post('/pause')).status).toBe(200);
+      expect(await (await post('/deliveries/redrive')).json()).toEqual({ redriven: 2 });
+      await server.kill('SIGKILL');
+
+      refusing.answer = () => 200;
+      refusing.received.length = 0;
+      server = await start(data);
+      expect(await dead()).toEqual([]);
+      await sleep(300);
+      expect(refusing.received).toHaveLength(0); // still paused
+      expect((await post('/resume')).status).toBe(200);
+      await refusing.until(() => refusing.received.length >= 2);
+      expect(refusing.received.map((d) => d.eventId)).toEqual(letters.map((d) => d.eventId));
+      await server.kill('SIGKILL');
+    } finally {
+      await refusing.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
 });

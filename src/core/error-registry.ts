@@ -865,6 +865,14 @@ export const errors = {
       `The webhook with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
       'Check the ID; list the webhooks you may manage with GET /api/2/webhooks.',
     ),
+  /** A redrive of one delivery that is not dead-lettered (never was, or was re-driven). */
+  webhookDeliveryNotDead: (id: string, seq: number) =>
+    make(
+      'webhooks:delivery.notfound',
+      404,
+      `The webhook '${id}' has no dead-lettered delivery of the event at position ${seq}.`,
+      `List its dead deliveries with GET /api/2/webhooks/${id}/deliveries?state=dead.`,
+    ),
   webhookForbidden: (detail: string) =>
     make(
       'webhooks:webhook.forbidden',

@@ -178,6 +178,13 @@ export class CommittedEventStream {
     return subscription;
   }
 
+  /** The committed event at a position, read from the journal; null when it is no longer there. */
+  async eventAt(seq: number): Promise<TwinEvent | null> {
+    for await (const event of this.journal.readAll({ fromSeq: seq, limit: 1 }))
+      return event.seq === seq ? event : null;
+    return null;
+  }
+
   /** @internal */
   unsubscribe(subscription: EventSubscription): void {
     this.subscribers.delete(subscription);

@@ -128,10 +128,21 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
-    const { store, webhookId } = this.options;
-    for (let after = this.options.position; ;) {
+    const { store, webhookId, position } = this.options;
+    for (let after = position; ;) {
       const page = await store.listDeliveries(webhookId, { afterSeq: after, limit: 1000 });
       for (const d of page) this.known.set(d.seq, d);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].seq;
+    }
+    // Pending deliveries at or before the position are dead letters re-driven: sent again first.
+    for (let after = 0; after < position;) {
+      const page = await store.listDeliveries(webhookId, {
+        state: 'pending',
+        afterSeq: after,
+        limit: 1000,
+      });
+      for (const d of page) if (d.seq <= position) await this.takeAgain(d);
       if (page.length < 1000) break;
       after = page[page.length - 1].seq;
     }
@@ -142,6 +153,7 @@ export class WebhookDispatcher {
     });
     this.flushTimer = setInterval(() => void this.flush(), this.options.timing.flushMs);
     this.flushTimer.unref();
+    for (const queue of this.twins.values()) this.schedule(queue[0]);
     this.pulling = this.pull();
   }
 
@@ -221,6 +233,37 @@ export class WebhookDispatcher {
       this.twins.set(entry.thingId, [entry]);
       this.schedule(entry);
     }
+  }
+
+  /**
+   * Queues a re-driven dead letter behind the twin's other re-driven ones, outside the window (it
+   * lies before the position). An event no longer in the journal, or no longer selected or
+   * readable by the webhook's owner, is dead-lettered again with that reason.
+   */
+  private async takeAgain(delivery: DeliveryRecord): Promise<void> {
+    const event = await this.options.stream.eventAt(delivery.seq);
+    let body: string | null = null;
+    let why = 'not sent again: the event is no longer in the journal (its history was pruned)';
+    if (event !== null) {
+      const result = this.options.view.see(event);
+      const seen = result instanceof Promise ? await result : result;
+      if (seen !== null) body = JSON.stringify(eventEnvelope(seen.event, seen.extra));
+      else why = 'not sent again: the webhook no longer selects the event or may no longer read it';
+    }
+    const entry: Entry = {
+      seq: delivery.seq,
+      thingId: delivery.thingId,
+      body,
+      done: body === null,
+      inFlight: false,
+      attempts: delivery.attempts,
+      firstAttempt: delivery.firstAttempt,
+      nextAttempt: delivery.nextAttempt ?? 0,
+    };
+    if (body === null) return this.record(entry, 'dead', null, why);
+    const queue = this.twins.get(entry.thingId);
+    if (queue) queue.push(entry);
+    else this.twins.set(entry.thingId, [entry]);
   }
 
   /** Makes the head of a twin's queue ready now, or when its next attempt is due. */

@@ -261,6 +261,58 @@ export class WebhookService {
     this.hooks.delete(id);
   }
 
+  /**
+   * Sends dead-lettered events again (every one of the webhook, or the one at `seq`), each from
+   * a first attempt, before the webhook's newer events and in order per twin; resolves to how
+   * many. Their event ids stay the same, so a receiver that got one after all can tell. A paused
+   * webhook sends them once resumed.
+   */
+  async redrive(identity: Identity, id: string, seq?: number): Promise<number> {
+    const loaded = this.visible(identity, id);
+    if (identity.readOnly) throw errors.readOnlyIdentity();
+    const dead: DeliveryRecord[] = [];
+    if (seq !== undefined) {
+      const [one] = await this.options.store.listDeliveries(id, {
+        state: 'dead',
+        afterSeq: seq - 1,
+        limit: 1,
+      });
+      if (one?.seq !== seq) throw errors.webhookDeliveryNotDead(id, seq);
+      dead.push(one);
+    } else {
+      for (let after = 0; ;) {
+        const page = await this.options.store.listDeliveries(id, {
+          state: 'dead',
+          afterSeq: after,
+          limit: 1000,
+        });
+        dead.push(...page);
+        if (page.length < 1000) break;
+        after = page[page.length - 1].seq;
+      }
+    }
+    if (dead.length === 0) return 0;
+    const now = this.now();
+    const again = dead.map((d): DeliveryRecord => ({
+      ...d,
+      state: 'pending',
+      attempts: 0,
+      firstAttempt: 0,
+      lastAttempt: now,
+      nextAttempt: now,
+      status: null,
+      error: null,
+    }));
+    // The loop stops (writing its progress), the letters become pending, and it starts again.
+    await this.stopDelivering(loaded);
+    try {
+      await this.options.store.recordProgress(id, again, loaded.record.position);
+    } finally {
+      if (!loaded.record.paused) await this.startDelivering(loaded);
+    }
+    return again.length;
+  }
+
   /** The delivery log of a webhook (written every flush interval), in event order. */
   async deliveries(identity: Identity, id: string, page: DeliveryPage): Promise<DeliveryRecord[]> {
     this.visible(identity, id);

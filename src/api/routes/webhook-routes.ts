@@ -1,4 +1,5 @@
-// Webhooks: /webhooks (list, create), /webhooks/{id} (read, replace, delete), pause, resume and the delivery log.
+// Webhooks: /webhooks (list, create), /webhooks/{id} (read, replace, delete), pause, resume, the delivery
+// log and the redrive of dead letters.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/json.js';
 import type { DeliveryState } from '../../store/webhook-store.js';
@@ -81,6 +82,35 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
         ),
     );
   }
+  api.post(
+    '/webhooks/:id/deliveries/redrive',
+    onOne("Send every dead-lettered event again, before the webhook's newer events"),
+    async (request, reply) =>
+      sendJson(reply, 200, {
+        redriven: await webhooks.redrive(identityOf(request), idOf(request)),
+      }),
+  );
+  api.post(
+    '/webhooks/:id/deliveries/:seq/redrive',
+    {
+      schema: {
+        tags,
+        summary:
+          'Send one dead-lettered event again (by its position, the seq of the delivery log)',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string' }, seq: { type: 'integer', minimum: 1 } },
+          required: ['id', 'seq'],
+        },
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { seq } = request.params as { seq: number };
+      const redriven = await webhooks.redrive(identityOf(request), idOf(request), seq);
+      return sendJson(reply, 200, { redriven });
+    },
+  );
   api.get(
     '/webhooks/:id/deliveries',
     {
