@@ -1,28 +1,10 @@
 // Administration: users (administrators only) and API tokens (create, shown once; revoke).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
+import type { Token, User } from '../api/api-types.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { TableHead } from '../components/table-head.js';
-
-interface User {
-  username: string;
-  subject: string;
-  roles: string[];
-  disabled: boolean;
-  created: string;
-}
-
-interface Token {
-  id: string;
-  name: string;
-  subject: string;
-  namespaces: string[] | null;
-  readOnly: boolean;
-  expires: string | null;
-  created: string;
-  revoked: boolean;
-}
 
 function Users() {
   const [users, setUsers] = useState<User[] | null>(null);
@@ -34,7 +16,7 @@ function Users() {
   const [createError, setCreateError] = useState<unknown>(null);
 
   useEffect(() => {
-    api.get<User[]>('/users').then(
+    api.read('/users').then(
       (list) => {
         setUsers(list);
         setError(null);
@@ -53,7 +35,7 @@ function Users() {
   const create = async (event: Event) => {
     event.preventDefault();
     try {
-      await api.request('POST', '/users', {
+      await api.call('post', '/users', {
         body: { username: username.trim(), password, roles: admin ? ['admin'] : [] },
       });
       setUsername('');
@@ -68,7 +50,7 @@ function Users() {
   const remove = async (name: string) => {
     if (!window.confirm(`Remove the user ${name}? Their sessions and tokens stop working.`)) return;
     try {
-      await api.request('DELETE', `/users/${encodeURIComponent(name)}`);
+      await api.call('delete', '/users/{username}', { params: { username: name } });
       setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);
@@ -153,7 +135,7 @@ function Tokens() {
   const [createError, setCreateError] = useState<unknown>(null);
 
   useEffect(() => {
-    api.get<Token[]>('/tokens').then(
+    api.read('/tokens').then(
       (list) => {
         setTokens(list);
         setError(null);
@@ -164,14 +146,13 @@ function Tokens() {
 
   const create = async (event: Event) => {
     event.preventDefault();
-    const body: Record<string, unknown> = { name: name.trim(), readOnly };
     const list = namespaces
       .split(',')
       .map((n) => n.trim())
       .filter(Boolean);
-    if (list.length) body.namespaces = list;
+    const body = { name: name.trim(), readOnly, ...(list.length ? { namespaces: list } : {}) };
     try {
-      const answer = await api.request<Token & { token: string }>('POST', '/tokens', { body });
+      const answer = await api.call('post', '/tokens', { body });
       setCreated({ name: answer.body.name, token: answer.body.token });
       setName('');
       setNamespaces('');
@@ -185,7 +166,7 @@ function Tokens() {
   const revoke = async (token: Token) => {
     if (!window.confirm(`Revoke the token ${token.name}? Whatever uses it stops working.`)) return;
     try {
-      await api.request('DELETE', `/tokens/${encodeURIComponent(token.id)}`);
+      await api.call('delete', '/tokens/{id}', { params: { id: token.id } });
       setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);

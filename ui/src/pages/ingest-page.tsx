@@ -1,4 +1,6 @@
 // Ingest specs: the list, an editor of one spec's JSON, and a "test with a sample payload" pane.
+import type { RequestBody } from '../api/api-client.js';
+import type { SpecTest, SpecView } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
@@ -6,25 +8,8 @@ import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
 
-interface SpecView {
-  specId: string;
-  revision: number;
-  modified: string;
-  owner: string;
-  spec: Record<string, unknown> & { source?: Record<string, unknown> };
-}
-
-interface TestError {
-  reason: string;
-  at?: string;
-  detail: string;
-}
-
-interface TestResult {
-  ok: boolean;
-  observations?: { thingId: string; timestamp: number; values: [string, unknown][] }[];
-  errors?: TestError[];
-}
+/** What one sample message gives (the test answers an array for several). */
+type TestResult = Exclude<SpecTest, unknown[]>;
 
 const TEMPLATE = {
   source: { http: {} },
@@ -51,10 +36,10 @@ function TestOutcome({ results }: { results: TestResult[] }) {
             <tbody>
               {(result.observations ?? []).flatMap((observation) =>
                 observation.values.map(([path, value]) => (
-                  <tr key={`${observation.thingId} ${path}`}>
+                  <tr key={`${observation.thingId} ${String(path)}`}>
                     <td>{observation.thingId}</td>
                     <td>
-                      <code>{path}</code>
+                      <code>{String(path)}</code>
                     </td>
                     <td>
                       <code>{JSON.stringify(value)}</code>
@@ -103,7 +88,7 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
       setDraft(JSON.stringify(TEMPLATE, null, 2));
       return;
     }
-    api.get<SpecView>(`/ingest/specs/${encodeURIComponent(specId)}`).then(
+    api.read('/ingest/specs/{specId}', { params: { specId } }).then(
       (view) => setDraft(JSON.stringify(view.spec, null, 2)),
       (caught: unknown) => setSaveError(caught),
     );
@@ -112,7 +97,7 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
   const save = async (event: Event) => {
     event.preventDefault();
     setSaved(null);
-    let body: unknown;
+    let body: RequestBody<'/ingest/specs/{specId}', 'put'>;
     try {
       body = JSON.parse(draft);
     } catch (caught) {
@@ -124,7 +109,8 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
       return;
     }
     try {
-      const response = await api.request('PUT', `/ingest/specs/${encodeURIComponent(id)}`, {
+      const response = await api.call('put', '/ingest/specs/{specId}', {
+        params: { specId: id },
         body,
       });
       setSaveError(null);
@@ -139,11 +125,11 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
   const test = async (event: Event) => {
     event.preventDefault();
     try {
-      const answer = await api.request<TestResult | TestResult[]>(
-        'POST',
-        `/ingest/specs/${encodeURIComponent(id)}/test`,
-        { body: sample, contentType: 'application/json' },
-      );
+      const answer = await api.call('post', '/ingest/specs/{specId}/test', {
+        params: { specId: id },
+        body: sample,
+        contentType: 'application/json',
+      });
       setResults(Array.isArray(answer.body) ? answer.body : [answer.body]);
       setTestError(null);
     } catch (caught) {
@@ -214,7 +200,7 @@ export function IngestPage({ query }: RouteProps) {
   const [version, setVersion] = useState(0);
 
   useEffect(() => {
-    api.get<SpecView[]>('/ingest/specs').then(
+    api.read('/ingest/specs').then(
       (list) => {
         setSpecs(list);
         setError(null);
@@ -226,7 +212,7 @@ export function IngestPage({ query }: RouteProps) {
   const remove = async (specId: string) => {
     if (!window.confirm(`Delete the ingest spec ${specId}?`)) return;
     try {
-      await api.request('DELETE', `/ingest/specs/${encodeURIComponent(specId)}`);
+      await api.call('delete', '/ingest/specs/{specId}', { params: { specId } });
       if (selected === specId) navigate('/ingest', true);
       setVersion((v) => v + 1);
     } catch (caught) {

@@ -1,4 +1,5 @@
 // One twin: values live over /ws/2, inline edits with If-Match, desired vs reported, raw JSON, history, messages.
+import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import {
@@ -122,37 +123,44 @@ function Editor({
 }
 
 function History({ events }: { events: ThingEvent[] }) {
+  const newestFirst = useMemo(() => [...events].reverse(), [events]);
+  const rows = useRowWindow(newestFirst.length, 33);
   return (
-    <table class="timeline" data-testid="timeline">
-      <thead>
-        <tr>
-          <th>Revision</th>
-          <th>Time</th>
-          <th>Change</th>
-          <th>Path</th>
-          <th>Value</th>
-          <th>Originator</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...events].reverse().map((event) => (
-          <tr key={event.revision}>
-            <td>{event.revision}</td>
-            <td>{event.timestamp ? new Date(event.timestamp).toLocaleString() : ''}</td>
-            <td>{actionOf(event)}</td>
-            <td>
-              <code>{event.path}</code>
-            </td>
-            <td>
-              <code class="clip">
-                {event.value === undefined ? '' : JSON.stringify(event.value)}
-              </code>
-            </td>
-            <td>{event.headers?.['ditto-originator'] ?? ''}</td>
+    <RowViewport rows={rows} label="Events, newest first">
+      <table class="timeline" data-testid="timeline">
+        <thead>
+          <tr>
+            <th>Revision</th>
+            <th>Time</th>
+            <th>Change</th>
+            <th>Path</th>
+            <th>Value</th>
+            <th>Originator</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <VirtualBody
+          rows={rows}
+          items={newestFirst}
+          columns={6}
+          row={(event) => (
+            <tr key={event.revision}>
+              <td>{event.revision}</td>
+              <td>{event.timestamp ? new Date(event.timestamp).toLocaleString() : ''}</td>
+              <td>{actionOf(event)}</td>
+              <td>
+                <code>{event.path}</code>
+              </td>
+              <td>
+                <code class="clip">
+                  {event.value === undefined ? '' : JSON.stringify(event.value)}
+                </code>
+              </td>
+              <td>{event.headers?.['ditto-originator'] ?? ''}</td>
+            </tr>
+          )}
+        />
+      </table>
+    </RowViewport>
   );
 }
 
