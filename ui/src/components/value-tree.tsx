@@ -10,6 +10,8 @@ export interface TreeProps {
   onEdit?: (path: string) => void;
   /** Leaves whose value is numeric can be charted. */
   onChart?: (path: string) => void;
+  /** The name of the tree's scrolling box (default "Values"). */
+  label?: string;
 }
 
 /** One key of the tree as a row: how deep it is, and what it holds. */
@@ -89,7 +91,7 @@ function What({ row, onEdit, onChart }: { row: TreeRow } & Pick<TreeProps, 'onEd
   return <Leaf value={row.value} path={row.path} onEdit={onEdit} onChart={onChart} />;
 }
 
-export function ValueTree({ value, onEdit, onChart }: TreeProps) {
+export function ValueTree({ value, onEdit, onChart, label = 'Values' }: TreeProps) {
   const [folded, setFolded] = useState<Set<string>>(() => new Set());
   const rows = useMemo(() => rowsOf(value, folded), [value, folded]);
   const rowWindow = useRowWindow(rows.length, 28);
@@ -100,7 +102,7 @@ export function ValueTree({ value, onEdit, onChart }: TreeProps) {
     setFolded(next);
   };
   return (
-    <RowViewport rows={rowWindow} label="Values">
+    <RowViewport rows={rowWindow} label={label}>
       <ul class="tree" ref={rowWindow.body as Ref<HTMLUListElement>}>
         <SpacerItem height={rowWindow.before} />
         {rows.slice(rowWindow.first, rowWindow.last).map((row) => (

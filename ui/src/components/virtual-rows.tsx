@@ -1,6 +1,7 @@
 // Windowing for long lists and tables: only the rows in view (and a few around them) are in the DOM.
 import type { ComponentChildren, JSX, Ref } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { TableBox } from './table-box.js';
 
 /** Lists up to this long are rendered whole (nothing to gain, and nothing moves). */
 export const WINDOW_THRESHOLD = 40;
@@ -75,8 +76,8 @@ export function useRowWindow(count: number, estimate: number, resetKey?: unknown
 }
 
 /**
- * The scrolling box of a windowed list: a labelled region that takes focus (so arrow keys and
- * Page Down scroll it) when the list is windowed; a plain box otherwise.
+ * The scrolling box of a list: a labelled region that takes focus (so arrow keys and Page Down
+ * scroll it), of a bounded height when the list is windowed.
  */
 export function RowViewport({
   rows,
@@ -102,7 +103,9 @@ export function RowViewport({
       {children}
     </div>
   ) : (
-    <div data-testid={testId}>{children}</div>
+    <TableBox label={label} testId={testId}>
+      {children}
+    </TableBox>
   );
 }
 

@@ -1,4 +1,5 @@
 // Administration: users (administrators only) and API tokens (create, shown once; revoke).
+import { TableBox } from '../components/table-box.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import type { Token, User } from '../api/api-types.js';
@@ -61,34 +62,36 @@ function Users() {
     <div>
       <ErrorMessage error={error} />
       {users && (
-        <table data-testid="users">
-          <TableHead columns={['User', 'Subject', 'Roles', 'Created']} actions />
-          <tbody>
-            {users.map((user) => (
-              <tr key={user.username}>
-                <td>{user.username}</td>
-                <td>
-                  <code>{user.subject}</code>
-                </td>
-                <td>
-                  {user.roles.join(', ')}
-                  {user.disabled ? ' (disabled)' : ''}
-                </td>
-                <td>{new Date(user.created).toLocaleString()}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Remove ${user.username}`}
-                    onClick={() => void remove(user.username)}
-                  >
-                    remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Users">
+          <table data-testid="users">
+            <TableHead columns={['User', 'Subject', 'Roles', 'Created']} actions />
+            <tbody>
+              {users.map((user) => (
+                <tr key={user.username}>
+                  <td>{user.username}</td>
+                  <td>
+                    <code>{user.subject}</code>
+                  </td>
+                  <td>
+                    {user.roles.join(', ')}
+                    {user.disabled ? ' (disabled)' : ''}
+                  </td>
+                  <td>{new Date(user.created).toLocaleString()}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Remove ${user.username}`}
+                      onClick={() => void remove(user.username)}
+                    >
+                      remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <form class="search" onSubmit={create} aria-label="Add a user">
         <label>
@@ -187,38 +190,40 @@ function Tokens() {
         </div>
       )}
       {tokens && (
-        <table data-testid="tokens">
-          <TableHead
-            columns={['Name', 'Subject', 'Namespaces', 'Access', 'Expires', 'State']}
-            actions
-          />
-          <tbody>
-            {tokens.map((token) => (
-              <tr key={token.id} data-token={token.name}>
-                <td>{token.name}</td>
-                <td>
-                  <code>{token.subject}</code>
-                </td>
-                <td>{token.namespaces ? token.namespaces.join(', ') : 'all'}</td>
-                <td>{token.readOnly ? 'read only' : 'read and write'}</td>
-                <td>{token.expires ? new Date(token.expires).toLocaleString() : 'never'}</td>
-                <td data-testid="token-state">{token.revoked ? 'revoked' : 'active'}</td>
-                <td>
-                  {!token.revoked && (
-                    <button
-                      type="button"
-                      class="small"
-                      aria-label={`Revoke ${token.name}`}
-                      onClick={() => void revoke(token)}
-                    >
-                      revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="API tokens">
+          <table data-testid="tokens">
+            <TableHead
+              columns={['Name', 'Subject', 'Namespaces', 'Access', 'Expires', 'State']}
+              actions
+            />
+            <tbody>
+              {tokens.map((token) => (
+                <tr key={token.id} data-token={token.name}>
+                  <td>{token.name}</td>
+                  <td>
+                    <code>{token.subject}</code>
+                  </td>
+                  <td>{token.namespaces ? token.namespaces.join(', ') : 'all'}</td>
+                  <td>{token.readOnly ? 'read only' : 'read and write'}</td>
+                  <td>{token.expires ? new Date(token.expires).toLocaleString() : 'never'}</td>
+                  <td data-testid="token-state">{token.revoked ? 'revoked' : 'active'}</td>
+                  <td>
+                    {!token.revoked && (
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Revoke ${token.name}`}
+                        onClick={() => void revoke(token)}
+                      >
+                        revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <form class="search" onSubmit={create} aria-label="Create an API token">
         <label>

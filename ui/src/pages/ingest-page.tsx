@@ -1,4 +1,5 @@
 // Ingest specs: the list, an editor of one spec's JSON, and a "test with a sample payload" pane.
+import { TableBox } from '../components/table-box.js';
 import type { RequestBody } from '../api/api-client.js';
 import type { SpecTest, SpecView } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
@@ -28,27 +29,29 @@ function TestOutcome({ results }: { results: TestResult[] }) {
     <div data-testid="test-result">
       {results.map((result, i) =>
         result.ok ? (
-          <table key={i} class="observations">
-            <caption>
-              Observations for <code>{result.observations?.[0]?.thingId}</code>
-            </caption>
-            <TableHead columns={['Twin', 'Path', 'Value']} />
-            <tbody>
-              {(result.observations ?? []).flatMap((observation) =>
-                observation.values.map(([path, value]) => (
-                  <tr key={`${observation.thingId} ${String(path)}`}>
-                    <td>{observation.thingId}</td>
-                    <td>
-                      <code>{String(path)}</code>
-                    </td>
-                    <td>
-                      <code>{JSON.stringify(value)}</code>
-                    </td>
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
+          <TableBox key={i} label={`Observations ${i + 1}`}>
+            <table class="observations">
+              <caption>
+                Observations for <code>{result.observations?.[0]?.thingId}</code>
+              </caption>
+              <TableHead columns={['Twin', 'Path', 'Value']} />
+              <tbody>
+                {(result.observations ?? []).flatMap((observation) =>
+                  observation.values.map(([path, value]) => (
+                    <tr key={`${observation.thingId} ${String(path)}`}>
+                      <td>{observation.thingId}</td>
+                      <td>
+                        <code>{String(path)}</code>
+                      </td>
+                      <td>
+                        <code>{JSON.stringify(value)}</code>
+                      </td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </TableBox>
         ) : (
           <ul key={i} class="error" role="alert">
             {(result.errors ?? []).map((error) => (
@@ -229,39 +232,41 @@ export function IngestPage({ query }: RouteProps) {
         <Link href="/deadletters">Dead letters</Link>
       </p>
       {specs && (
-        <table data-testid="specs">
-          <TableHead
-            columns={['Spec', 'Source', 'Twin', 'Revision', 'Owner', 'Modified']}
-            actions
-          />
-          <tbody>
-            {specs.map((view) => (
-              <tr key={view.specId} aria-selected={view.specId === selected}>
-                <td>
-                  <Link href={href('/ingest', { spec: view.specId })}>{view.specId}</Link>
-                </td>
-                <td>{sourceOf(view.spec)}</td>
-                <td>
-                  <code>{String(view.spec.thingId ?? '')}</code>
-                </td>
-                <td>{view.revision}</td>
-                <td>{view.owner}</td>
-                <td>{new Date(view.modified).toLocaleString()}</td>
-                <td>
-                  <Link href={href('/deadletters', { spec: view.specId })}>dead letters</Link>{' '}
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Delete ${view.specId}`}
-                    onClick={() => void remove(view.specId)}
-                  >
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Ingest specs">
+          <table data-testid="specs">
+            <TableHead
+              columns={['Spec', 'Source', 'Twin', 'Revision', 'Owner', 'Modified']}
+              actions
+            />
+            <tbody>
+              {specs.map((view) => (
+                <tr key={view.specId} aria-selected={view.specId === selected}>
+                  <td>
+                    <Link href={href('/ingest', { spec: view.specId })}>{view.specId}</Link>
+                  </td>
+                  <td>{sourceOf(view.spec)}</td>
+                  <td>
+                    <code>{String(view.spec.thingId ?? '')}</code>
+                  </td>
+                  <td>{view.revision}</td>
+                  <td>{view.owner}</td>
+                  <td>{new Date(view.modified).toLocaleString()}</td>
+                  <td>
+                    <Link href={href('/deadletters', { spec: view.specId })}>dead letters</Link>{' '}
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Delete ${view.specId}`}
+                      onClick={() => void remove(view.specId)}
+                    >
+                      delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {specs && specs.length === 0 && <p>No ingest specs yet.</p>}
       {(selected || creating) && (

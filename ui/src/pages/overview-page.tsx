@@ -1,4 +1,5 @@
 // Overview: twins by namespace, rates, connections and webhook backlog from /metrics, health; live.
+import { TableBox } from '../components/table-box.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiErrorOf } from '../api/api-error.js';
 import { parsePrometheus, total, type Sample } from '../api/prometheus.js';
@@ -202,19 +203,21 @@ export function OverviewPage() {
       ) : null}
       <h2>Twins by namespace</h2>
       {twins && (
-        <table class="namespaces" data-testid="namespaces">
-          <TableHead columns={['Namespace', 'Twins']} />
-          <tbody>
-            {twins.census.byNamespace.map(([namespace, count]) => (
-              <tr key={namespace}>
-                <td>
-                  <Link href={href('/twins', { namespaces: namespace })}>{namespace}</Link>
-                </td>
-                <td>{count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Twins by namespace">
+          <table class="namespaces" data-testid="namespaces">
+            <TableHead columns={['Namespace', 'Twins']} />
+            <tbody>
+              {twins.census.byNamespace.map(([namespace, count]) => (
+                <tr key={namespace}>
+                  <td>
+                    <Link href={href('/twins', { namespaces: namespace })}>{namespace}</Link>
+                  </td>
+                  <td>{count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {twins && !twins.census.complete && (
         <p class="hint">Counted over the first {MAX_PAGES * 200} twins.</p>

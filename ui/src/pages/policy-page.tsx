@@ -1,4 +1,5 @@
 // Policies: open one by id; its entries (subjects, resources), an edit of its JSON with If-Match, and a permission check.
+import { TableBox } from '../components/table-box.js';
 import type { RequestBody } from '../api/api-client.js';
 import type { Policy } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
@@ -166,34 +167,38 @@ export function PolicyPage({ params }: RouteProps) {
       {Object.entries(policy.entries).map(([label, entry]) => (
         <div key={label} class="entry" data-testid={`entry-${label}`}>
           <h2>{label}</h2>
-          <table>
-            <TableHead columns={['Subject', 'Type', 'Expiry']} />
-            <tbody>
-              {Object.entries(entry.subjects).map(([subject, info]) => (
-                <tr key={subject}>
-                  <td>
-                    <code>{subject}</code>
-                  </td>
-                  <td>{info.type ?? ''}</td>
-                  <td>{info.expiry ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table>
-            <TableHead columns={['Resource', 'Grant', 'Revoke']} />
-            <tbody>
-              {Object.entries(entry.resources).map(([resource, rights]) => (
-                <tr key={resource}>
-                  <td>
-                    <code>{resource}</code>
-                  </td>
-                  <td>{rights.grant.join(', ')}</td>
-                  <td>{rights.revoke.join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <TableBox label={`Subjects of ${label}`}>
+            <table>
+              <TableHead columns={['Subject', 'Type', 'Expiry']} />
+              <tbody>
+                {Object.entries(entry.subjects).map(([subject, info]) => (
+                  <tr key={subject}>
+                    <td>
+                      <code>{subject}</code>
+                    </td>
+                    <td>{info.type ?? ''}</td>
+                    <td>{info.expiry ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
+          <TableBox label={`Resources of ${label}`}>
+            <table>
+              <TableHead columns={['Resource', 'Grant', 'Revoke']} />
+              <tbody>
+                {Object.entries(entry.resources).map(([resource, rights]) => (
+                  <tr key={resource}>
+                    <td>
+                      <code>{resource}</code>
+                    </td>
+                    <td>{rights.grant.join(', ')}</td>
+                    <td>{rights.revoke.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
         </div>
       ))}
       <h2>Check a permission</h2>

@@ -1,4 +1,5 @@
 // Webhooks: their state and backlog, create one, pause and resume, and one webhook's delivery log.
+import { TableBox } from '../components/table-box.js';
 import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import type { RequestBody } from '../api/api-client.js';
 import type { Delivery, Webhook } from '../api/api-types.js';
@@ -10,7 +11,7 @@ import { href, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
 
 const REFRESH_MS = 2000;
-/** The newest deliveries shown (the log is windowed: only those in view are drawn). */
+/** Deliveries shown, the oldest first as the log pages them (windowed: only those in view are drawn). */
 const DELIVERIES = 500;
 
 function Deliveries({ id, state }: { id: string; state: string }) {
@@ -200,65 +201,67 @@ export function WebhooksPage({ query }: RouteProps) {
       <ErrorMessage error={error} />
       {hooks && hooks.length === 0 && <p>No webhooks yet.</p>}
       {hooks && hooks.length > 0 && (
-        <table data-testid="webhooks">
-          <TableHead
-            columns={['Webhook', 'URL', 'Filter', 'State', 'Backlog', 'Position', 'Owner']}
-            actions
-          />
-          <tbody>
-            {hooks.map((hook) => {
-              return (
-                <tr key={hook.id} data-webhook={hook.url} aria-selected={hook.id === selected}>
-                  <td>
-                    <Link href={href('/webhooks', { id: hook.id })}>{hook.id}</Link>
-                  </td>
-                  <td class="clip">{hook.url}</td>
-                  <td>
-                    <code>{hook.filter ?? ''}</code>
-                    {hook.namespaces?.length ? ` in ${hook.namespaces.join(', ')}` : ''}
-                  </td>
-                  <td data-testid="webhook-state">
-                    {hook.paused ? 'paused' : 'active'}
-                    {hook.signed ? ', signed' : ''}
-                  </td>
-                  <td data-testid="webhook-backlog">{hook.backlog}</td>
-                  <td>{hook.position}</td>
-                  <td>{hook.owner}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() =>
-                        void act(() =>
-                          api.call(
-                            'post',
-                            hook.paused ? '/webhooks/{id}/resume' : '/webhooks/{id}/pause',
-                            { params: { id: hook.id } },
-                          ),
-                        )
-                      }
-                    >
-                      {hook.paused ? 'resume' : 'pause'}
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="small"
-                      aria-label={`Delete ${hook.id}`}
-                      onClick={() =>
-                        void act(
-                          () => api.call('delete', '/webhooks/{id}', { params: { id: hook.id } }),
-                          `Delete the webhook to ${hook.url}?`,
-                        )
-                      }
-                    >
-                      delete
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <TableBox label="Webhooks">
+          <table data-testid="webhooks">
+            <TableHead
+              columns={['Webhook', 'URL', 'Filter', 'State', 'Backlog', 'Position', 'Owner']}
+              actions
+            />
+            <tbody>
+              {hooks.map((hook) => {
+                return (
+                  <tr key={hook.id} data-webhook={hook.url} aria-selected={hook.id === selected}>
+                    <td>
+                      <Link href={href('/webhooks', { id: hook.id })}>{hook.id}</Link>
+                    </td>
+                    <td class="clip">{hook.url}</td>
+                    <td>
+                      <code>{hook.filter ?? ''}</code>
+                      {hook.namespaces?.length ? ` in ${hook.namespaces.join(', ')}` : ''}
+                    </td>
+                    <td data-testid="webhook-state">
+                      {hook.paused ? 'paused' : 'active'}
+                      {hook.signed ? ', signed' : ''}
+                    </td>
+                    <td data-testid="webhook-backlog">{hook.backlog}</td>
+                    <td>{hook.position}</td>
+                    <td>{hook.owner}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="small"
+                        onClick={() =>
+                          void act(() =>
+                            api.call(
+                              'post',
+                              hook.paused ? '/webhooks/{id}/resume' : '/webhooks/{id}/pause',
+                              { params: { id: hook.id } },
+                            ),
+                          )
+                        }
+                      >
+                        {hook.paused ? 'resume' : 'pause'}
+                      </button>{' '}
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Delete ${hook.id}`}
+                        onClick={() =>
+                          void act(
+                            () => api.call('delete', '/webhooks/{id}', { params: { id: hook.id } }),
+                            `Delete the webhook to ${hook.url}?`,
+                          )
+                        }
+                      >
+                        delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {selected && <Deliveries id={selected} state={state} />}
       <CreateWebhook onCreated={() => setVersion((v) => v + 1)} />
