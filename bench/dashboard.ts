@@ -15,6 +15,7 @@ const ROWS = 200;
 const PROPERTIES = 500;
 const RUNS = 5;
 const CHART_POINTS = 100_000;
+const CHART_RUNS = 9;
 
 /** Collects long tasks (over 50 ms) of the page from its start. */
 const LONG_TASKS = `
@@ -185,25 +186,25 @@ export async function dashboardBenchmark(context: BenchContext): Promise<void> {
           '(0 = no task over 50 ms)',
         ],
         [
-          `chart of ${fmt(CHART_POINTS)} points: data to painted (median)`,
-          ms(chart.component),
+          `chart of ${fmt(CHART_POINTS)} points: data to painted (median of ${CHART_RUNS})`,
+          ms(chart.component.painted),
           '≤ 300 ms',
-          meets(chart.component <= 300),
-          `uPlot alone, same data: ${ms(chart.bare)}`,
+          meets(chart.component.painted <= 300),
+          `uPlot alone, same data: ${ms(chart.bare.painted)}`,
+        ],
+        [
+          `  data to drawn (uPlot's draw hook)`,
+          ms(chart.component.drawn),
+          '≤ 300 ms',
+          meets(chart.component.drawn <= 300),
+          `uPlot alone: ${ms(chart.bare.drawn)}`,
         ],
         [
           `  longest task`,
           ms(chart.longest),
           '—',
           '',
-          `chart of ${fmt(CHART_POINTS / 10)} points: ${ms(chart.tenth)}`,
-        ],
-        [
-          `  uPlot's own draw of ${fmt(CHART_POINTS)} (no frame)`,
-          ms(chart.drawOnly),
-          '—',
-          '',
-          'the rest of the figure waits for two frames',
+          `${fmt(CHART_POINTS / 10)} points: painted ${ms(chart.tenth.painted)}`,
         ],
       ],
     );
@@ -216,12 +217,24 @@ export async function dashboardBenchmark(context: BenchContext): Promise<void> {
   }
 }
 
+/** From the data handed over to uPlot's draw done, and to the chart painted (two frames). */
+interface ChartTiming {
+  drawn: number;
+  painted: number;
+}
+
+function medianTiming(timings: ChartTiming[]): ChartTiming {
+  return {
+    drawn: median(timings.map((t) => t.drawn)),
+    painted: median(timings.map((t) => t.painted)),
+  };
+}
+
 /** Times the dashboard's SeriesChart and bare uPlot drawing the same points, on a page of their own. */
 async function chartTimes(browser: Browser): Promise<{
-  component: number;
-  bare: number;
-  drawOnly: number;
-  tenth: number;
+  component: ChartTiming;
+  bare: ChartTiming;
+  tenth: ChartTiming;
   longest: number;
 }> {
   const built = (await build({
@@ -251,12 +264,12 @@ async function chartTimes(browser: Browser): Promise<{
     );
     if (style && style.type === 'asset') await page.addStyleTag({ content: String(style.source) });
     await page.addScriptTag({ content: script.code });
-    const time = (kind: 'component' | 'bare' | 'drawOnly', count: number) =>
+    const time = (kind: 'component' | 'bare', count: number) =>
       page.evaluate(
         ([k, n]) =>
           (
             window as unknown as {
-              chartBench: Record<string, (n: number) => Promise<number>>;
+              chartBench: Record<string, (n: number) => Promise<ChartTiming>>;
             }
           ).chartBench[k](n),
         [kind, count] as const,
@@ -264,22 +277,19 @@ async function chartTimes(browser: Browser): Promise<{
     // A warm-up of each, then alternating runs.
     await time('component', CHART_POINTS);
     await time('bare', CHART_POINTS);
-    const component: number[] = [];
-    const bare: number[] = [];
-    const tenth: number[] = [];
-    const drawOnly: number[] = [];
+    const component: ChartTiming[] = [];
+    const bare: ChartTiming[] = [];
+    const tenth: ChartTiming[] = [];
     await resetLongTasks(page);
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < CHART_RUNS; run++) {
       component.push(await time('component', CHART_POINTS));
       bare.push(await time('bare', CHART_POINTS));
       tenth.push(await time('component', CHART_POINTS / 10));
-      drawOnly.push(await time('drawOnly', CHART_POINTS));
     }
     return {
-      component: median(component),
-      bare: median(bare),
-      tenth: median(tenth),
-      drawOnly: median(drawOnly),
+      component: medianTiming(component),
+      bare: medianTiming(bare),
+      tenth: medianTiming(tenth),
       longest: await longest(page),
     };
   } finally {
