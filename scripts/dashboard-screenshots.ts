@@ -61,6 +61,13 @@ try {
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByTestId('namespaces').waitFor();
   await page.screenshot({ path: `${OUT}/overview.png` });
+  // The same twin on a phone (390 px wide), in the dark theme.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByRole('link', { name: 'Twins', exact: true }).click();
+  await page.getByRole('link', { name: pump }).click();
+  await page.getByTestId('tree').waitFor();
+  await page.screenshot({ path: `${OUT}/twin-phone-dark.png` });
   console.log(`screenshots written to ${OUT}/`);
 } finally {
   await browser.close();

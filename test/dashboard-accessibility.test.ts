@@ -57,6 +57,34 @@ async function violations(): Promise<Violation[]> {
   });
 }
 
+/** How far the page is wider than the viewport, and the outermost elements that stick out. */
+function overflow() {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const element of document.body.querySelectorAll<HTMLElement>('*')) {
+      if (element.getBoundingClientRect().right <= width + 0.5) continue;
+      // Inside a box that scrolls sideways itself, an element may be as wide as it likes.
+      let parent = element.parentElement;
+      let clipped = false;
+      while (parent && parent !== document.body) {
+        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(parent).overflowX)) {
+          clipped = true;
+          break;
+        }
+        parent = parent.parentElement;
+      }
+      if (clipped) continue;
+      const parentOut = element.parentElement?.getBoundingClientRect().right ?? 0;
+      if (parentOut <= width + 0.5)
+        out.push(
+          `${element.tagName.toLowerCase()}.${element.className} (${Math.round(element.getBoundingClientRect().right)} px)`,
+        );
+    }
+    return { extra: document.documentElement.scrollWidth - width, out };
+  });
+}
+
 const summary = (found: Violation[]) =>
   found.map(
     (v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
@@ -93,6 +121,13 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     const found = await violations();
     const severe = found.filter((v) => v.impact === 'critical' || v.impact === 'serious');
     expect(summary(severe)).toEqual([]);
+    for (const [width, height] of [
+      [390, 844],
+      [1280, 800],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      expect(await overflow(), `${width}×${height}`).toEqual({ extra: 0, out: [] });
+    }
     // Tab to the token tab, choose it, tab to the field, type, Enter.
     await page.getByRole('tab', { name: 'API token' }).focus();
     await page.keyboard.press('Enter');
@@ -133,6 +168,43 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       }
       await page.emulateMedia({ colorScheme: 'light' });
     });
+
+  for (const [width, height] of [
+    [390, 844],
+    [1280, 800],
+  ] as const)
+    it(`at ${width}×${height} no page is wider than the screen`, async () => {
+      await page.setViewportSize({ width, height });
+      try {
+        const found: Record<string, unknown> = {};
+        const clean: Record<string, unknown> = {};
+        for (const [url, heading] of pages) {
+          await visit(url);
+          await page.locator('h1', { hasText: heading }).first().waitFor();
+          await page.waitForLoadState('networkidle').catch(() => {});
+          await page.waitForTimeout(200);
+          found[url] = await overflow();
+          clean[url] = { extra: 0, out: [] };
+        }
+        expect(found).toEqual(clean);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+    });
+
+  it('follows the system theme: dark colours when it prefers dark, light otherwise', async () => {
+    await visit('/overview');
+    await page.locator('h1', { hasText: 'Overview' }).waitFor();
+    const colours = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.body.parentElement!);
+        return { background: style.backgroundColor, text: style.color };
+      });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await colours()).toEqual({ background: 'rgb(20, 23, 27)', text: 'rgb(230, 233, 237)' });
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await colours()).toEqual({ background: 'rgb(255, 255, 255)', text: 'rgb(27, 31, 36)' });
+  });
 
   it('the navigation is reachable by Tab with a visible focus ring', async () => {
     await visit('/overview');

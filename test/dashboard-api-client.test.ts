@@ -1,7 +1,15 @@
 // The dashboard's API client and session (ui/src/api) against the real app, through inject (no socket).
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, type CredentialSource } from '../ui/src/api/api-client.js';
+import {
+  ApiClient,
+  pathOf,
+  type ApiPath,
+  type ApiResponse,
+  type CredentialSource,
+} from '../ui/src/api/api-client.js';
 import { ApiError, apiErrorOf } from '../ui/src/api/api-error.js';
 import { diffJson } from '../ui/src/api/json-diff.js';
 import { parsePrometheus, total } from '../ui/src/api/prometheus.js';
@@ -176,5 +184,171 @@ describe('dashboard revision diff', () => {
     expect(diffJson({ a: { b: 1 } }, { a: 5 })).toEqual([
       { path: '/a', before: { b: 1 }, after: 5 },
     ]);
+  });
+});
+
+describe('dashboard typed API client', () => {
+  it('puts path parameters in: URL-encoded, a JSON pointer as it is', () => {
+    expect(pathOf('/things/{thingId}', { thingId: 'a:b/c d' })).toBe('/things/a%3Ab%2Fc%20d');
+    expect(pathOf('/things/{thingId}/attributes/{*}', { thingId: 'a:b', '*': '/loc/lat' })).toBe(
+      '/things/a%3Ab/attributes/loc/lat',
+    );
+    expect(() => pathOf('/webhooks/{id}', {})).toThrow(/needs its id/);
+  });
+
+  it("answers what the OpenAPI document (the generated types' source) says each route answers", async () => {
+    type OpenApi = {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: Record<string, { schema: object }> }> }
+        >
+      >;
+    };
+    const doc = JSON.parse(
+      (await f.request({ method: 'GET', url: '/api/2/openapi.json' })).body,
+    ) as OpenApi;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const checked: string[] = [];
+    /** Checks an answer against the document's schema for its route and status. */
+    const documented = <T>(method: string, path: ApiPath, answer: ApiResponse<T>): T => {
+      const route = `${method.toUpperCase()} ${path} ${answer.status}`;
+      const schema =
+        doc.paths[`/api/2${path}`]?.[method]?.responses[String(answer.status)]?.content?.[
+          'application/json'
+        ]?.schema;
+      expect(schema, `${route} has a documented body`).toBeDefined();
+      const validate = ajv.compile(schema!);
+      expect(validate(answer.body), `${route}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      checked.push(route);
+      return answer.body;
+    };
+    const api = new ApiClient(
+      '',
+      { authorization: () => `Bearer ${ADMIN_TOKEN}`, rejected: async () => false },
+      injectFetch(f.app),
+    );
+    const thingId = 'typed.client:t1';
+    const params = { thingId };
+    const thing = { attributes: { site: 'a' }, features: { t: { properties: { value: 1 } } } };
+    documented(
+      'put',
+      '/things/{thingId}',
+      await api.call('put', '/things/{thingId}', { params, body: thing }),
+    );
+    documented('get', '/things/{thingId}', await api.call('get', '/things/{thingId}', { params }));
+    documented(
+      'post',
+      '/things',
+      await api.call('post', '/things', { body: thing, query: { namespace: 'typed.client' } }),
+    );
+    documented(
+      'get',
+      '/things/{thingId}/history',
+      await api.call('get', '/things/{thingId}/history', { params }),
+    );
+    const query = { filter: 'eq(attributes/site,"a")', namespaces: 'typed.client' };
+    const page = documented(
+      'get',
+      '/search/things',
+      await api.call('get', '/search/things', { query }),
+    );
+    expect(page.items.map((item) => item.thingId)).toContain(thingId);
+    expect(
+      documented(
+        'get',
+        '/search/things/count',
+        await api.call('get', '/search/things/count', { query }),
+      ),
+    ).toBe(2);
+    documented(
+      'get',
+      '/policies/{policyId}',
+      await api.call('get', '/policies/{policyId}', { params: { policyId: thingId } }),
+    );
+    const verdicts = documented(
+      'post',
+      '/checkPermissions',
+      await api.call('post', '/checkPermissions', {
+        body: { read: { resource: 'thing:/', entityId: thingId, hasPermissions: ['READ'] } },
+      }),
+    );
+    expect(verdicts.read).toBe(true);
+    documented('get', '/whoami', await api.call('get', '/whoami'));
+    documented('get', '/users', await api.call('get', '/users'));
+    const token = documented(
+      'post',
+      '/tokens',
+      await api.call('post', '/tokens', { body: { name: 'typed' } }),
+    );
+    expect(token.token).toMatch(/^tft_/);
+    documented('get', '/tokens', await api.call('get', '/tokens'));
+    const hook = documented(
+      'post',
+      '/webhooks',
+      await api.call('post', '/webhooks', {
+        body: { url: 'http://127.0.0.1:9/hook', filter: 'eq(attributes/site,"none")' },
+      }),
+    );
+    documented('get', '/webhooks', await api.call('get', '/webhooks'));
+    documented(
+      'post',
+      '/webhooks/{id}/pause',
+      await api.call('post', '/webhooks/{id}/pause', { params: { id: hook.id } }),
+    );
+    documented(
+      'get',
+      '/webhooks/{id}/deliveries',
+      await api.call('get', '/webhooks/{id}/deliveries', { params: { id: hook.id } }),
+    );
+    const spec = {
+      source: { http: {} },
+      thingId: 'typed.client:{{$.id}}',
+      values: { 'features/t/properties/value': '$.t' },
+      create: { attributes: {} },
+    };
+    const specId = 'typed-client';
+    documented(
+      'put',
+      '/ingest/specs/{specId}',
+      await api.call('put', '/ingest/specs/{specId}', { params: { specId }, body: spec }),
+    );
+    documented('get', '/ingest/specs', await api.call('get', '/ingest/specs'));
+    const tested = await api.call('post', '/ingest/specs/{specId}/test', {
+      params: { specId },
+      body: '{"id":"d1","t":2}',
+      contentType: 'application/json',
+    });
+    documented('post', '/ingest/specs/{specId}/test', tested);
+    // A message without an id cannot name its twin: it becomes a dead letter.
+    await api.request('POST', `/ingest/${specId}`, {
+      body: '{"t":3}',
+      contentType: 'application/json',
+    });
+    const letters = documented(
+      'get',
+      '/ingest/deadletters',
+      await api.call('get', '/ingest/deadletters', { query: { spec: specId } }),
+    );
+    expect(letters.items).toHaveLength(1);
+    const id = letters.items[0].id;
+    documented(
+      'get',
+      '/ingest/deadletters/{id}',
+      await api.call('get', '/ingest/deadletters/{id}', { params: { id } }),
+    );
+    documented(
+      'post',
+      '/ingest/deadletters/{id}/redrive',
+      await api.call('post', '/ingest/deadletters/{id}/redrive', { params: { id } }),
+    );
+    documented(
+      'delete',
+      '/ingest/deadletters',
+      await api.call('delete', '/ingest/deadletters', { query: { spec: specId } }),
+    );
+    expect(checked).toHaveLength(23);
   });
 });

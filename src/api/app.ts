@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifySchema,
   type onResponseHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
@@ -151,6 +152,23 @@ function method(methods: string | string[]): string {
   return Array.isArray(methods) ? methods[0] : methods;
 }
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * The request body as the OpenAPI document describes it, for a route that checks its body
+     * itself (with Ditto's error messages) rather than with a validating `body` schema.
+     */
+    describedBody?: unknown;
+  }
+}
+
+/** A route as the OpenAPI document shows it: a `describedBody` becomes its request body. */
+function documentedRoute({ schema, url }: { schema: FastifySchema; url: string }) {
+  if (!schema?.describedBody) return { schema, url };
+  const { describedBody, ...rest } = schema;
+  return { schema: { ...rest, body: describedBody } as FastifySchema, url };
+}
+
 /** The route classes whose commands may go to the live channel. */
 const LIVE_ROUTE_CLASSES = new Set(['thing-read', 'thing-write', 'thing-merge', 'thing-delete']);
 
@@ -288,7 +306,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : renderError(errors.resourceNotFound(request.url), request, reply),
   );
 
+  // Response schemas document the routes' answers (which the routes send as JSON text): they are
+  // never compiled into serialisers.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
+    transform: documentedRoute,
     openapi: {
       info: {
         title: 'Twinfold API',

@@ -1,4 +1,5 @@
 // A twin's journal: its events by revision or time range, as Ditto Protocol events.
+import { thingEventSchema } from '../openapi-schemas.js';
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/error-registry.js';
 import { toProtocolEvent } from '../../core/events.js';
@@ -29,6 +30,7 @@ export function registerHistoryRoutes(
       schema: {
         tags: ['History'],
         summary: "A thing's events (Ditto Protocol) by revision or time range, oldest first",
+        response: { 200: { type: 'array', items: thingEventSchema } },
         params: { type: 'object', properties: { thingId: { type: 'string' } } },
         querystring: {
           type: 'object',

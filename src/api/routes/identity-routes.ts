@@ -1,4 +1,12 @@
 // Identities: login, refresh and logout, whoami, users (administrators) and API tokens.
+import {
+  newTokenSchema,
+  noBody,
+  tokenPairSchema,
+  tokenSchema,
+  userSchema,
+  whoAmISchema,
+} from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { userSubject, type IdentityService } from '../../auth/identity-service.js';
 import { assertWritable, type Identity } from '../../auth/identity.js';
@@ -43,7 +51,13 @@ const body = (properties: Record<string, object>, required: string[] = []) => ({
 export function registerIdentityRoutes(app: FastifyInstance, { identities }: ApiContext): void {
   app.get(
     '/whoami',
-    { schema: { tags, summary: 'The authenticated subjects (Ditto)' } },
+    {
+      schema: {
+        tags,
+        summary: 'The authenticated subjects (Ditto)',
+        response: { 200: whoAmISchema },
+      },
+    },
     async (request, reply) => {
       const identity = identityOf(request);
       return sendJson(reply, 200, { defaultSubject: identity.id, subjects: identity.subjects });
@@ -59,6 +73,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       schema: {
         tags,
         summary: 'Log in with a username and password: a short-lived JWT and a refresh token',
+        response: { 200: tokenPairSchema },
         body: body({ username: { type: 'string' }, password: { type: 'string' } }, [
           'username',
           'password',
@@ -80,6 +95,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       schema: {
         tags,
         summary: 'Exchange a refresh token for new tokens',
+        response: { 200: tokenPairSchema },
         body: body({ refresh_token: { type: 'string' } }, ['refresh_token']),
       },
     },
@@ -119,7 +135,13 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
 
   app.get(
     '/users',
-    { schema: { tags, summary: 'List users (administrators)' } },
+    {
+      schema: {
+        tags,
+        summary: 'List users (administrators)',
+        response: { 200: { type: 'array', items: userSchema } },
+      },
+    },
     async (request, reply) => {
       requireAdmin(identityOf(request));
       return sendJson(reply, 200, service.listUsers() as unknown as JsonValue);
@@ -131,6 +153,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       schema: {
         tags,
         summary: 'Create a user (administrators)',
+        response: { 201: userSchema },
         body: body(
           {
             username: { type: 'string' },
@@ -161,7 +184,14 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
   const userParams = { type: 'object', properties: { username: { type: 'string' } } };
   app.get(
     '/users/:username',
-    { schema: { tags, summary: 'One user (administrators, or the user)', params: userParams } },
+    {
+      schema: {
+        tags,
+        summary: 'One user (administrators, or the user)',
+        params: userParams,
+        response: { 200: userSchema },
+      },
+    },
     async (request, reply) => {
       const identity = identityOf(request);
       const { username } = request.params as { username: string };
@@ -181,6 +211,12 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
         tags,
         summary: 'Disable or enable a user (administrators): {"disabled": true}',
         params: userParams,
+        describedBody: {
+          type: 'object',
+          required: ['disabled'],
+          properties: { disabled: { type: 'boolean' } },
+        },
+        response: { 200: userSchema },
       },
     },
     async (request, reply) => {
@@ -219,6 +255,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
         tags,
         summary:
           "Your API tokens; an administrator's: every token within its scope (the bootstrap token only unscoped)",
+        response: { 200: { type: 'array', items: tokenSchema } },
       },
     },
     async (request, reply) =>
@@ -230,6 +267,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       schema: {
         tags,
         summary: 'Create an API token; the token is shown once',
+        response: { 201: newTokenSchema },
         body: body(
           {
             name: { type: 'string' },
@@ -268,6 +306,7 @@ export function registerIdentityRoutes(app: FastifyInstance, { identities }: Api
       schema: {
         tags,
         summary: 'Revoke an API token and every token minted by it',
+        response: { 204: noBody },
         params: { type: 'object', properties: { id: { type: 'string' } } },
       },
     },

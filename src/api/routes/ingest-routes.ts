@@ -1,4 +1,14 @@
 // Ingest: specs (/ingest/specs), HTTP ingest (POST /ingest/{specId}) and dead letters (/ingest/deadletters).
+import {
+  deadLetterPageSchema,
+  deadLetterSchema,
+  noBody,
+  purgeSchema,
+  redriveSchema,
+  specBodySchema,
+  specTestSchema,
+  specViewSchema,
+} from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from '../../core/error-registry.js';
 import type { JsonValue } from '../../core/json.js';
@@ -80,14 +90,27 @@ export async function registerIngestRoutes(
   api.get(
     '/ingest/specs',
     {
-      schema: { tags, summary: 'The ingest specs the requester may manage', querystring: noQuery },
+      schema: {
+        tags,
+        summary: 'The ingest specs the requester may manage',
+        querystring: noQuery,
+        response: { 200: { type: 'array', items: specViewSchema } },
+      },
     },
     async (request, reply) =>
       sendJson(reply, 200, ingest.list(identityOf(request)) as unknown as JsonValue),
   );
   api.get(
     '/ingest/specs/:specId',
-    { schema: { tags, summary: 'One ingest spec', params: specParams, querystring: noQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'One ingest spec',
+        params: specParams,
+        querystring: noQuery,
+        response: { 200: specViewSchema },
+      },
+    },
     async (request, reply) => {
       const { specId } = request.params as { specId: string };
       return sendJson(reply, 200, ingest.get(identityOf(request), specId) as unknown as JsonValue);
@@ -101,6 +124,8 @@ export async function registerIngestRoutes(
         summary: 'Create or replace an ingest spec (validated; effective for the next message)',
         params: specParams,
         querystring: noQuery,
+        describedBody: specBodySchema,
+        response: { 201: specViewSchema, 204: noBody },
       },
     },
     async (request, reply) => {
@@ -114,7 +139,13 @@ export async function registerIngestRoutes(
   api.delete(
     '/ingest/specs/:specId',
     {
-      schema: { tags, summary: 'Delete an ingest spec', params: specParams, querystring: noQuery },
+      schema: {
+        tags,
+        summary: 'Delete an ingest spec',
+        params: specParams,
+        querystring: noQuery,
+        response: { 204: noBody },
+      },
     },
     async (request, reply) => {
       const { specId } = request.params as { specId: string };
@@ -130,6 +161,7 @@ export async function registerIngestRoutes(
       schema: {
         tags,
         summary: 'Dead letters, oldest first, paged (cursor)',
+        response: { 200: deadLetterPageSchema },
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -152,7 +184,15 @@ export async function registerIngestRoutes(
   );
   api.get(
     '/ingest/deadletters/:id',
-    { schema: { tags, summary: 'One dead letter', params: letterParams, querystring: noQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'One dead letter',
+        params: letterParams,
+        querystring: noQuery,
+        response: { 200: deadLetterSchema },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       return sendJson(reply, 200, letterView(await ingest.getDeadLetter(identityOf(request), id)));
@@ -166,6 +206,7 @@ export async function registerIngestRoutes(
         summary: 'Delete one dead letter',
         params: letterParams,
         querystring: noQuery,
+        response: { 204: noBody },
       },
     },
     async (request, reply) => {
@@ -181,6 +222,7 @@ export async function registerIngestRoutes(
         tags,
         summary: 'Purge the dead letters the filter selects',
         querystring: filterQuery,
+        response: { 200: purgeSchema },
       },
     },
     async (request, reply) => {
@@ -197,6 +239,7 @@ export async function registerIngestRoutes(
         summary: 'Send one dead letter through its spec again',
         params: letterParams,
         querystring: noQuery,
+        response: { 200: redriveSchema },
       },
     },
     async (request, reply) => {
@@ -213,6 +256,7 @@ export async function registerIngestRoutes(
         tags,
         summary: 'Send the dead letters the filter selects through their specs again',
         querystring: filterQuery,
+        response: { 200: redriveSchema },
       },
     },
     async (request, reply) => {
@@ -242,6 +286,8 @@ export async function registerIngestRoutes(
           tags,
           summary: 'The observations a sample message would give, or its errors; changes nothing',
           params: specParams,
+          describedBody: { description: 'A sample message: JSON, a JSON array or NDJSON' },
+          response: { 200: specTestSchema },
           querystring: {
             type: 'object',
             additionalProperties: false,

@@ -1,4 +1,10 @@
 // Ditto's /policies resources (entries, subjects, resources) and POST /checkPermissions.
+import {
+  noBody,
+  permissionChecksSchema,
+  permissionVerdictsSchema,
+  policySchema,
+} from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseResourceKey, type Permission, PERMISSIONS } from '../../auth/policy-model.js';
 import { errors } from '../../core/error-registry.js';
@@ -152,6 +158,14 @@ function targetOf(request: FastifyRequest, part: PolicyPart): PolicyTarget {
   return { policyId: params.policyId, part, segments: segments[part], label, key, importedId };
 }
 
+/** The bodies of a whole policy's routes, for the OpenAPI document. */
+function policyDocumentation(method: string) {
+  if (method === 'GET') return { response: { 200: policySchema } };
+  if (method === 'PUT')
+    return { describedBody: policySchema, response: { 201: policySchema, 204: noBody } };
+  return { response: { 204: noBody } };
+}
+
 export function registerPolicyRoutes(
   app: FastifyInstance,
   { policyEditing, permissionChecks }: ApiContext,
@@ -164,6 +178,7 @@ export function registerPolicyRoutes(
         schema: {
           tags: ['Policies'],
           summary: `${method === 'GET' ? 'Retrieve' : method === 'PUT' ? 'Create or replace' : 'Delete'} ${route.what}`,
+          ...(route.part === 'policy' ? policyDocumentation(method) : {}),
         },
         handler: (request, reply) =>
           method === 'GET'
@@ -208,6 +223,8 @@ export function registerPolicyRoutes(
         tags: ['Policies'],
         summary:
           'Check permissions of the caller: {"label": {"resource": "thing:/", "entityId": "ns:x", "hasPermissions": ["READ"]}}',
+        describedBody: permissionChecksSchema,
+        response: { 200: permissionVerdictsSchema },
       },
     },
     async (request, reply) => {

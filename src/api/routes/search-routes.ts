@@ -1,4 +1,5 @@
 // Ditto's search: GET/POST /search/things and /search/things/count with RQL filter, fields and options.
+import { searchPageSchema } from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
@@ -144,21 +145,29 @@ export function registerSearchRoutes(app: FastifyInstance, context: ApiContext):
       visible: guard.searchVisibility(identity, filterPaths(filter)),
     });
   };
-  const schema = (summary: string) => ({ tags: ['Search'], summary, querystring: SEARCH_PARAMS });
-  app.get('/search/things', { schema: schema('Search things') }, async (req, reply) =>
-    sendJson(reply, 200, await search(req)),
+  const schema = (summary: string, answer: object) => ({
+    tags: ['Search'],
+    summary,
+    querystring: SEARCH_PARAMS,
+    response: { 200: answer },
+  });
+  const counted = { type: 'integer' };
+  app.get(
+    '/search/things',
+    { schema: schema('Search things', searchPageSchema) },
+    async (req, reply) => sendJson(reply, 200, await search(req)),
   );
   app.post(
     '/search/things',
-    { schema: schema('Search things (form-urlencoded body)') },
+    { schema: schema('Search things (form-urlencoded body)', searchPageSchema) },
     async (req, reply) => sendJson(reply, 200, await search(req)),
   );
-  app.get('/search/things/count', { schema: schema('Count things') }, async (req, reply) =>
+  app.get('/search/things/count', { schema: schema('Count things', counted) }, async (req, reply) =>
     sendJson(reply, 200, await count(req)),
   );
   app.post(
     '/search/things/count',
-    { schema: schema('Count things (form-urlencoded body)') },
+    { schema: schema('Count things (form-urlencoded body)', counted) },
     async (req, reply) => sendJson(reply, 200, await count(req)),
   );
 }

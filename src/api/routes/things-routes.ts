@@ -1,4 +1,5 @@
 // Ditto's /things resources: the thing and every sub-resource, with GET, PUT, PATCH and DELETE.
+import { noBody, thingSchema } from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { assertWritable, type Identity } from '../../auth/identity.js';
 import type { ReadAccess } from '../../auth/thing-guard.js';
@@ -148,6 +149,15 @@ function paramsSchema(url: string) {
   return { type: 'object', properties };
 }
 
+/** The bodies of a whole thing's routes, for the OpenAPI document. */
+function thingDocumentation(method: Method) {
+  if (method === 'GET') return { response: { 200: thingSchema } };
+  if (method === 'PUT')
+    return { describedBody: thingSchema, response: { 201: thingSchema, 204: noBody } };
+  if (method === 'PATCH') return { describedBody: thingSchema, response: { 204: noBody } };
+  return { response: { 204: noBody } };
+}
+
 export function registerThingsRoutes(app: FastifyInstance, context: ApiContext): void {
   const { runtime, guard } = context;
   for (const route of RESOURCES) {
@@ -160,6 +170,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
           summary: `${method === 'GET' ? 'Retrieve' : method === 'PUT' ? 'Create or replace' : method === 'PATCH' ? 'Merge-patch' : 'Delete'} ${route.what}`,
           params: paramsSchema(route.url),
           headers: CONDITIONAL_HEADERS,
+          ...(route.kind === 'thing' ? thingDocumentation(method) : {}),
           querystring: {
             type: 'object',
             properties: {
@@ -188,6 +199,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       schema: {
         tags: ['Things'],
         summary: 'Retrieve things by id (ids=a,b) or list things (option=size(n),cursor(c))',
+        response: { 200: { type: 'array', items: thingSchema } },
         querystring: {
           type: 'object',
           properties: {
@@ -273,6 +285,8 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
       schema: {
         tags: ['Things'],
         summary: 'Create a thing with a generated id <namespace>:<uuid>',
+        describedBody: thingSchema,
+        response: { 201: thingSchema },
         querystring: { type: 'object', properties: { namespace: { type: 'string' } } },
       },
     },

@@ -1,5 +1,12 @@
 // Webhooks: /webhooks (list, create), /webhooks/{id} (read, replace, delete), pause, resume, the delivery
 // log and the redrive of dead letters.
+import {
+  deliveryPageSchema,
+  noBody,
+  webhookConfigSchema,
+  webhookRedriveSchema,
+  webhookSchema,
+} from '../openapi-schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/json.js';
 import type { DeliveryState } from '../../store/webhook-store.js';
@@ -14,8 +21,8 @@ const params = { type: 'object', properties: { id: { type: 'string' } }, require
 const noQuery = { type: 'object', additionalProperties: false, properties: {} };
 
 /** The options of a route on one webhook (`/webhooks/:id…`) that takes no query parameters. */
-function onOne(summary: string) {
-  return { schema: { tags, summary, params, querystring: noQuery } };
+function onOne(summary: string, response: object = { 200: webhookSchema }, describedBody?: object) {
+  return { schema: { tags, summary, params, querystring: noQuery, response, describedBody } };
 }
 
 /** The webhook id of a `/webhooks/:id…` request. */
@@ -26,7 +33,14 @@ function idOf(request: FastifyRequest): string {
 export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookService): void {
   api.get(
     '/webhooks',
-    { schema: { tags, summary: 'The webhooks the requester may manage', querystring: noQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'The webhooks the requester may manage',
+        querystring: noQuery,
+        response: { 200: { type: 'array', items: webhookSchema } },
+      },
+    },
     async (request, reply) => sendJson(reply, 200, webhooks.list(identityOf(request))),
   );
   api.post(
@@ -37,6 +51,8 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
         summary:
           'Create a webhook: every event committed from now on that it selects is POSTed to its url',
         querystring: noQuery,
+        describedBody: webhookConfigSchema,
+        response: { 201: webhookSchema },
       },
     },
     async (request, reply) => {
@@ -50,7 +66,11 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
   );
   api.put(
     '/webhooks/:id',
-    onOne("Replace a webhook's settings; delivery goes on from where it was"),
+    onOne(
+      "Replace a webhook's settings; delivery goes on from where it was",
+      { 200: webhookSchema },
+      webhookConfigSchema,
+    ),
     async (request, reply) =>
       sendJson(
         reply,
@@ -60,7 +80,7 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
   );
   api.delete(
     '/webhooks/:id',
-    onOne('Delete a webhook and its delivery log'),
+    onOne('Delete a webhook and its delivery log', { 204: noBody }),
     async (request, reply) => {
       await webhooks.delete(identityOf(request), idOf(request));
       return reply.code(204).send();
@@ -84,7 +104,9 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
   }
   api.post(
     '/webhooks/:id/deliveries/redrive',
-    onOne("Send every dead-lettered event again, before the webhook's newer events"),
+    onOne("Send every dead-lettered event again, before the webhook's newer events", {
+      200: webhookRedriveSchema,
+    }),
     async (request, reply) =>
       sendJson(reply, 200, {
         redriven: await webhooks.redrive(identityOf(request), idOf(request)),
@@ -103,6 +125,7 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
           required: ['id', 'seq'],
         },
         querystring: noQuery,
+        response: { 200: webhookRedriveSchema },
       },
     },
     async (request, reply) => {
@@ -119,6 +142,7 @@ export function registerWebhookRoutes(api: FastifyInstance, webhooks: WebhookSer
         summary:
           'The delivery log: delivered, pending (being retried) and dead (dead-lettered) events, in event order, paged',
         params,
+        response: { 200: deliveryPageSchema },
         querystring: {
           type: 'object',
           additionalProperties: false,

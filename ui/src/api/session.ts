@@ -1,23 +1,13 @@
 // The signed-in session, in memory only: a login's JWT (renewed with its refresh token) or an API token.
 import type { ApiClient, CredentialSource } from './api-client.js';
 import { ApiError } from './api-error.js';
+import type { TokenPair } from './api-types.js';
 import { Store } from './store.js';
 
 export type SessionState =
   | { kind: 'signed-out' }
   | { kind: 'expired'; reason: string }
   | { kind: 'signed-in'; subject: string; via: 'login' | 'token' };
-
-interface TokenPair {
-  access_token: string;
-  expires_in: number;
-  refresh_token: string;
-}
-
-interface WhoAmI {
-  defaultSubject: string;
-  subjects: string[];
-}
 
 /** Renew a JWT this long before it expires (at most). */
 const RENEW_BEFORE_MS = 60_000;
@@ -59,7 +49,7 @@ export class Session implements CredentialSource {
 
   async signIn(username: string, password: string): Promise<void> {
     const pair = (
-      await this.api.request<TokenPair>('POST', '/auth/login', {
+      await this.api.call('post', '/auth/login', {
         body: { username, password },
         anonymous: true,
       })
@@ -86,7 +76,7 @@ export class Session implements CredentialSource {
     this.state.set({ kind: 'signed-out' });
     if (refresh)
       await this.api
-        .request('POST', '/auth/logout', {
+        .call('post', '/auth/logout', {
           body: { refresh_token: refresh },
           headers: authorization ? { authorization } : {},
           anonymous: true,
@@ -108,7 +98,7 @@ export class Session implements CredentialSource {
       return Promise.resolve(false);
     }
     this.renewing = this.api
-      .request<TokenPair>('POST', '/auth/refresh', {
+      .call('post', '/auth/refresh', {
         body: { refresh_token: refresh },
         anonymous: true,
       })
@@ -139,7 +129,7 @@ export class Session implements CredentialSource {
   }
 
   private async confirm(via: 'login' | 'token'): Promise<void> {
-    const who = await this.api.get<WhoAmI>('/whoami');
+    const who = await this.api.read('/whoami');
     this.state.set({ kind: 'signed-in', subject: who.defaultSubject, via });
   }
 

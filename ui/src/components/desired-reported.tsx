@@ -1,4 +1,5 @@
 // Desired against reported properties, feature by feature: each desired value next to the reported one.
+import { TableBox } from './table-box.js';
 import { pointerOf, type Json, type JsonObject } from '../api/thing-events.js';
 import { TableHead } from './table-head.js';
 
@@ -39,31 +40,35 @@ export function DesiredReported({ features }: { features: JsonObject }) {
       </p>
     );
   return (
-    <table class="diff" data-testid="desired-reported">
-      <TableHead columns={['Feature', 'Property', 'Desired', 'Reported', 'State']} />
-      <tbody>
-        {rows.map(({ featureId, keys, desired, reported }) => {
-          const same = JSON.stringify(desired) === JSON.stringify(reported);
-          const path = pointerOf(keys);
-          return (
-            <tr key={`${featureId}${path}`} data-property={`${featureId}${path}`}>
-              <td>{featureId}</td>
-              <td>
-                <code>{path}</code>
-              </td>
-              <td>
-                <code>{JSON.stringify(desired)}</code>
-              </td>
-              <td>
-                <code>{reported === undefined ? '(not reported)' : JSON.stringify(reported)}</code>
-              </td>
-              <td data-testid="sync-state" class={same ? 'in-sync' : 'pending'}>
-                {same ? 'in sync' : 'pending'}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <TableBox label="Desired against reported properties">
+      <table class="diff" data-testid="desired-reported">
+        <TableHead columns={['Feature', 'Property', 'Desired', 'Reported', 'State']} />
+        <tbody>
+          {rows.map(({ featureId, keys, desired, reported }) => {
+            const same = JSON.stringify(desired) === JSON.stringify(reported);
+            const path = pointerOf(keys);
+            return (
+              <tr key={`${featureId}${path}`} data-property={`${featureId}${path}`}>
+                <td>{featureId}</td>
+                <td>
+                  <code>{path}</code>
+                </td>
+                <td>
+                  <code>{JSON.stringify(desired)}</code>
+                </td>
+                <td>
+                  <code>
+                    {reported === undefined ? '(not reported)' : JSON.stringify(reported)}
+                  </code>
+                </td>
+                <td data-testid="sync-state" class={same ? 'in-sync' : 'pending'}>
+                  {same ? 'in sync' : 'pending'}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableBox>
   );
 }

@@ -1,15 +1,51 @@
-// A thing's JSON as a tree of keys; leaves can be edited in place when an `onEdit` is given.
-import { useState } from 'preact/hooks';
+// A thing's JSON as a tree of keys, one row per key (windowed when long); leaves can be edited in place when an `onEdit` is given.
+import type { Ref } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
 import { pointerOf, type Json } from '../api/thing-events.js';
+import { RowViewport, SpacerItem, useRowWindow } from './virtual-rows.js';
 
 export interface TreeProps {
   value: Json;
-  /** The keys leading to `value` from the thing's root. */
-  keys?: string[];
   /** Starts editing the leaf at a pointer; absent for a read-only tree (time travel). */
   onEdit?: (path: string) => void;
   /** Leaves whose value is numeric can be charted. */
   onChart?: (path: string) => void;
+  /** The name of the tree's scrolling box (default "Values"). */
+  label?: string;
+}
+
+/** One key of the tree as a row: how deep it is, and what it holds. */
+interface TreeRow {
+  path: string;
+  key: string;
+  depth: number;
+  value: Json;
+  /** An object or array with entries: it can be folded. */
+  branch: boolean;
+  /** An array's element: shown, not edited one by one (Ditto addresses whole arrays). */
+  element: boolean;
+}
+
+function entriesOf(value: Json): [string, Json][] {
+  if (value === null || typeof value !== 'object') return [];
+  return Array.isArray(value)
+    ? value.map((item, i) => [String(i), item] as [string, Json])
+    : Object.entries(value);
+}
+
+/** The rows of the tree in display order, leaving out what is under a folded key. */
+function rowsOf(root: Json, folded: Set<string>): TreeRow[] {
+  const rows: TreeRow[] = [];
+  const walk = (value: Json, keys: string[], element: boolean) => {
+    for (const [key, child] of entriesOf(value)) {
+      const path = pointerOf([...keys, key]);
+      const branch = !element && entriesOf(child).length > 0;
+      rows.push({ path, key, depth: keys.length, value: child, branch, element });
+      if (branch && !folded.has(path)) walk(child, [...keys, key], Array.isArray(child));
+    }
+  };
+  walk(root, [], false);
+  return rows;
 }
 
 function Leaf({
@@ -47,41 +83,48 @@ function Leaf({
   );
 }
 
-export function ValueTree({ value, keys = [], onEdit, onChart }: TreeProps) {
-  const [open, setOpen] = useState(true);
-  if (value === null || typeof value !== 'object')
-    return <Leaf value={value} path={pointerOf(keys)} onEdit={onEdit} onChart={onChart} />;
-  const entries = Array.isArray(value)
-    ? value.map((item, i) => [String(i), item] as const)
-    : Object.entries(value);
-  if (entries.length === 0) return <code>{Array.isArray(value) ? '[]' : '{}'}</code>;
+function What({ row, onEdit, onChart }: { row: TreeRow } & Pick<TreeProps, 'onEdit' | 'onChart'>) {
+  if (row.branch) return null;
+  if (row.element) return <code>{JSON.stringify(row.value)}</code>;
+  if (row.value !== null && typeof row.value === 'object')
+    return <code>{Array.isArray(row.value) ? '[]' : '{}'}</code>;
+  return <Leaf value={row.value} path={row.path} onEdit={onEdit} onChart={onChart} />;
+}
+
+export function ValueTree({ value, onEdit, onChart, label = 'Values' }: TreeProps) {
+  const [folded, setFolded] = useState<Set<string>>(() => new Set());
+  const rows = useMemo(() => rowsOf(value, folded), [value, folded]);
+  const rowWindow = useRowWindow(rows.length, 28);
+  if (rows.length === 0) return <code>{Array.isArray(value) ? '[]' : '{}'}</code>;
+  const toggle = (path: string) => {
+    const next = new Set(folded);
+    if (!next.delete(path)) next.add(path);
+    setFolded(next);
+  };
   return (
-    <span>
-      {keys.length > 0 && (
-        <button
-          type="button"
-          class="toggle small"
-          aria-expanded={open}
-          onClick={() => setOpen(!open)}
-        >
-          {open ? '▾' : '▸'}
-        </button>
-      )}
-      {open && (
-        <ul class="tree">
-          {entries.map(([key, child]) => (
-            <li key={key}>
-              <span class="key">{key}</span>:{' '}
-              {/* Array elements are shown, not edited one by one: Ditto addresses whole arrays. */}
-              {Array.isArray(value) ? (
-                <code>{JSON.stringify(child)}</code>
-              ) : (
-                <ValueTree value={child} keys={[...keys, key]} onEdit={onEdit} onChart={onChart} />
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-    </span>
+    <RowViewport rows={rowWindow} label={label}>
+      <ul class="tree" ref={rowWindow.body as Ref<HTMLUListElement>}>
+        <SpacerItem height={rowWindow.before} />
+        {rows.slice(rowWindow.first, rowWindow.last).map((row) => (
+          <li key={row.path} style={{ paddingLeft: `${row.depth * 1.2}rem` }}>
+            {row.branch && (
+              <button
+                type="button"
+                class="toggle small"
+                aria-expanded={!folded.has(row.path)}
+                aria-label={`${folded.has(row.path) ? 'Unfold' : 'Fold'} ${row.path}`}
+                onClick={() => toggle(row.path)}
+              >
+                {folded.has(row.path) ? '▸' : '▾'}
+              </button>
+            )}
+            <span class="key">{row.key}</span>
+            {row.branch ? '' : ': '}
+            <What row={row} onEdit={onEdit} onChart={onChart} />
+          </li>
+        ))}
+        <SpacerItem height={rowWindow.after} />
+      </ul>
+    </RowViewport>
   );
 }

@@ -1,28 +1,11 @@
 // Administration: users (administrators only) and API tokens (create, shown once; revoke).
+import { TableBox } from '../components/table-box.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
+import type { Token, User } from '../api/api-types.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { TableHead } from '../components/table-head.js';
-
-interface User {
-  username: string;
-  subject: string;
-  roles: string[];
-  disabled: boolean;
-  created: string;
-}
-
-interface Token {
-  id: string;
-  name: string;
-  subject: string;
-  namespaces: string[] | null;
-  readOnly: boolean;
-  expires: string | null;
-  created: string;
-  revoked: boolean;
-}
 
 function Users() {
   const [users, setUsers] = useState<User[] | null>(null);
@@ -34,7 +17,7 @@ function Users() {
   const [createError, setCreateError] = useState<unknown>(null);
 
   useEffect(() => {
-    api.get<User[]>('/users').then(
+    api.read('/users').then(
       (list) => {
         setUsers(list);
         setError(null);
@@ -53,7 +36,7 @@ function Users() {
   const create = async (event: Event) => {
     event.preventDefault();
     try {
-      await api.request('POST', '/users', {
+      await api.call('post', '/users', {
         body: { username: username.trim(), password, roles: admin ? ['admin'] : [] },
       });
       setUsername('');
@@ -68,7 +51,7 @@ function Users() {
   const remove = async (name: string) => {
     if (!window.confirm(`Remove the user ${name}? Their sessions and tokens stop working.`)) return;
     try {
-      await api.request('DELETE', `/users/${encodeURIComponent(name)}`);
+      await api.call('delete', '/users/{username}', { params: { username: name } });
       setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);
@@ -79,34 +62,36 @@ function Users() {
     <div>
       <ErrorMessage error={error} />
       {users && (
-        <table data-testid="users">
-          <TableHead columns={['User', 'Subject', 'Roles', 'Created']} actions />
-          <tbody>
-            {users.map((user) => (
-              <tr key={user.username}>
-                <td>{user.username}</td>
-                <td>
-                  <code>{user.subject}</code>
-                </td>
-                <td>
-                  {user.roles.join(', ')}
-                  {user.disabled ? ' (disabled)' : ''}
-                </td>
-                <td>{new Date(user.created).toLocaleString()}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Remove ${user.username}`}
-                    onClick={() => void remove(user.username)}
-                  >
-                    remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Users">
+          <table data-testid="users">
+            <TableHead columns={['User', 'Subject', 'Roles', 'Created']} actions />
+            <tbody>
+              {users.map((user) => (
+                <tr key={user.username}>
+                  <td>{user.username}</td>
+                  <td>
+                    <code>{user.subject}</code>
+                  </td>
+                  <td>
+                    {user.roles.join(', ')}
+                    {user.disabled ? ' (disabled)' : ''}
+                  </td>
+                  <td>{new Date(user.created).toLocaleString()}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Remove ${user.username}`}
+                      onClick={() => void remove(user.username)}
+                    >
+                      remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <form class="search" onSubmit={create} aria-label="Add a user">
         <label>
@@ -153,7 +138,7 @@ function Tokens() {
   const [createError, setCreateError] = useState<unknown>(null);
 
   useEffect(() => {
-    api.get<Token[]>('/tokens').then(
+    api.read('/tokens').then(
       (list) => {
         setTokens(list);
         setError(null);
@@ -164,14 +149,13 @@ function Tokens() {
 
   const create = async (event: Event) => {
     event.preventDefault();
-    const body: Record<string, unknown> = { name: name.trim(), readOnly };
     const list = namespaces
       .split(',')
       .map((n) => n.trim())
       .filter(Boolean);
-    if (list.length) body.namespaces = list;
+    const body = { name: name.trim(), readOnly, ...(list.length ? { namespaces: list } : {}) };
     try {
-      const answer = await api.request<Token & { token: string }>('POST', '/tokens', { body });
+      const answer = await api.call('post', '/tokens', { body });
       setCreated({ name: answer.body.name, token: answer.body.token });
       setName('');
       setNamespaces('');
@@ -185,7 +169,7 @@ function Tokens() {
   const revoke = async (token: Token) => {
     if (!window.confirm(`Revoke the token ${token.name}? Whatever uses it stops working.`)) return;
     try {
-      await api.request('DELETE', `/tokens/${encodeURIComponent(token.id)}`);
+      await api.call('delete', '/tokens/{id}', { params: { id: token.id } });
       setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);
@@ -206,38 +190,40 @@ function Tokens() {
         </div>
       )}
       {tokens && (
-        <table data-testid="tokens">
-          <TableHead
-            columns={['Name', 'Subject', 'Namespaces', 'Access', 'Expires', 'State']}
-            actions
-          />
-          <tbody>
-            {tokens.map((token) => (
-              <tr key={token.id} data-token={token.name}>
-                <td>{token.name}</td>
-                <td>
-                  <code>{token.subject}</code>
-                </td>
-                <td>{token.namespaces ? token.namespaces.join(', ') : 'all'}</td>
-                <td>{token.readOnly ? 'read only' : 'read and write'}</td>
-                <td>{token.expires ? new Date(token.expires).toLocaleString() : 'never'}</td>
-                <td data-testid="token-state">{token.revoked ? 'revoked' : 'active'}</td>
-                <td>
-                  {!token.revoked && (
-                    <button
-                      type="button"
-                      class="small"
-                      aria-label={`Revoke ${token.name}`}
-                      onClick={() => void revoke(token)}
-                    >
-                      revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="API tokens">
+          <table data-testid="tokens">
+            <TableHead
+              columns={['Name', 'Subject', 'Namespaces', 'Access', 'Expires', 'State']}
+              actions
+            />
+            <tbody>
+              {tokens.map((token) => (
+                <tr key={token.id} data-token={token.name}>
+                  <td>{token.name}</td>
+                  <td>
+                    <code>{token.subject}</code>
+                  </td>
+                  <td>{token.namespaces ? token.namespaces.join(', ') : 'all'}</td>
+                  <td>{token.readOnly ? 'read only' : 'read and write'}</td>
+                  <td>{token.expires ? new Date(token.expires).toLocaleString() : 'never'}</td>
+                  <td data-testid="token-state">{token.revoked ? 'revoked' : 'active'}</td>
+                  <td>
+                    {!token.revoked && (
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Revoke ${token.name}`}
+                        onClick={() => void revoke(token)}
+                      >
+                        revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <form class="search" onSubmit={create} aria-label="Create an API token">
         <label>

@@ -1,4 +1,7 @@
 // Dead letters: filtered by spec and reason (in the URL), inspected one by one, re-driven or purged.
+import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
+import type { ResponseBody } from '../api/api-client.js';
+import type { DeadLetter } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
@@ -6,34 +9,18 @@ import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
 
-interface DeadLetter {
-  id: string;
-  spec: string | null;
-  transport: string;
-  topic: string | null;
-  headers: Record<string, string>;
-  received: string;
-  reason: string;
-  detail: string;
-  payload: string;
-  encoding: string;
-  attempts: number;
-}
+type DeadLetterPage = ResponseBody<'/ingest/deadletters', 'get'>;
 
-interface Redriven {
-  redriven: number;
-  failed: number;
-  deadLetters: string[];
-}
-
-const PAGE = 50;
+/** Dead letters per page (the table is windowed: only those in view are drawn). */
+const PAGE = 200;
 
 export function DeadLettersPage({ query }: RouteProps) {
   const spec = query.get('spec') ?? '';
   const reason = query.get('reason') ?? '';
   const cursor = query.get('cursor') ?? '';
   const shown = query.get('id');
-  const [letters, setLetters] = useState<{ items: DeadLetter[]; cursor?: string } | null>(null);
+  const [letters, setLetters] = useState<DeadLetterPage | null>(null);
+  const rows = useRowWindow(letters?.items.length ?? 0, 37, letters);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
@@ -44,8 +31,8 @@ export function DeadLettersPage({ query }: RouteProps) {
 
   useEffect(() => {
     api
-      .get<{ items: DeadLetter[]; cursor?: string }>('/ingest/deadletters', {
-        query: { ...filter, limit: String(PAGE), cursor: cursor || undefined },
+      .read('/ingest/deadletters', {
+        query: { ...filter, limit: PAGE, cursor: cursor || undefined },
       })
       .then(
         (page) => {
@@ -61,7 +48,7 @@ export function DeadLettersPage({ query }: RouteProps) {
   useEffect(() => {
     setLetter(null);
     if (!shown) return;
-    api.get<DeadLetter>(`/ingest/deadletters/${encodeURIComponent(shown)}`).then(
+    api.read('/ingest/deadletters/{id}', { params: { id: shown } }).then(
       (found) => setLetter(found),
       (caught: unknown) => setError(caught),
     );
@@ -83,10 +70,9 @@ export function DeadLettersPage({ query }: RouteProps) {
 
   const redrive = (id?: string) =>
     act(async () => {
-      const path = id
-        ? `/ingest/deadletters/${encodeURIComponent(id)}/redrive`
-        : '/ingest/deadletters/redrive';
-      const answer = await api.request<Redriven>('POST', path, { query: id ? {} : filter });
+      const answer = id
+        ? await api.call('post', '/ingest/deadletters/{id}/redrive', { params: { id } })
+        : await api.call('post', '/ingest/deadletters/redrive', { query: filter });
       const { redriven, failed } = answer.body;
       return `Re-driven: ${redriven} succeeded (and were removed), ${failed} failed again (kept, one more attempt).`;
     });
@@ -96,12 +82,10 @@ export function DeadLettersPage({ query }: RouteProps) {
     if (!window.confirm(`Delete ${what}? Their payloads are lost.`)) return;
     void act(async () => {
       if (id) {
-        await api.request('DELETE', `/ingest/deadletters/${encodeURIComponent(id)}`);
+        await api.call('delete', '/ingest/deadletters/{id}', { params: { id } });
         return `Deleted ${id}.`;
       }
-      const answer = await api.request<{ purged: number }>('DELETE', '/ingest/deadletters', {
-        query: filter,
-      });
+      const answer = await api.call('delete', '/ingest/deadletters', { query: filter });
       return `Purged ${answer.body.purged} dead letters.`;
     });
   };
@@ -167,51 +151,56 @@ export function DeadLettersPage({ query }: RouteProps) {
         </p>
       )}
       {letters && (
-        <table data-testid="dead-letters">
-          <TableHead
-            columns={['Received', 'Spec', 'Transport', 'Reason', 'Detail', 'Attempts']}
-            actions
-          />
-          <tbody>
-            {letters.items.map((item) => (
-              <tr key={item.id} aria-selected={item.id === shown}>
-                <td>
-                  <Link href={href('/deadletters', { spec, reason, cursor, id: item.id })}>
-                    {new Date(item.received).toLocaleString()}
-                  </Link>
-                </td>
-                <td>{item.spec ?? ''}</td>
-                <td>
-                  {item.transport}
-                  {item.topic ? ` ${item.topic}` : ''}
-                </td>
-                <td>
-                  <code>{item.reason}</code>
-                </td>
-                <td class="clip">{item.detail}</td>
-                <td>{item.attempts}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Re-drive ${item.id}`}
-                    onClick={() => void redrive(item.id)}
-                  >
-                    re-drive
-                  </button>{' '}
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Delete ${item.id}`}
-                    onClick={() => purge(item.id)}
-                  >
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RowViewport rows={rows} label="Dead letters">
+          <table data-testid="dead-letters">
+            <TableHead
+              columns={['Received', 'Spec', 'Transport', 'Reason', 'Detail', 'Attempts']}
+              actions
+            />
+            <VirtualBody
+              rows={rows}
+              items={letters.items}
+              columns={7}
+              row={(item) => (
+                <tr key={item.id} aria-selected={item.id === shown}>
+                  <td>
+                    <Link href={href('/deadletters', { spec, reason, cursor, id: item.id })}>
+                      {new Date(item.received).toLocaleString()}
+                    </Link>
+                  </td>
+                  <td>{item.spec ?? ''}</td>
+                  <td>
+                    {item.transport}
+                    {item.topic ? ` ${item.topic}` : ''}
+                  </td>
+                  <td>
+                    <code>{item.reason}</code>
+                  </td>
+                  <td class="clip">{item.detail}</td>
+                  <td>{item.attempts}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Re-drive ${item.id}`}
+                      onClick={() => void redrive(item.id)}
+                    >
+                      re-drive
+                    </button>{' '}
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Delete ${item.id}`}
+                      onClick={() => purge(item.id)}
+                    >
+                      delete
+                    </button>
+                  </td>
+                </tr>
+              )}
+            />
+          </table>
+        </RowViewport>
       )}
       {letters && letters.items.length === 0 && (
         <p data-testid="no-dead-letters">No dead letters{spec || reason ? ' match' : ''}.</p>

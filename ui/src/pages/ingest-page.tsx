@@ -1,4 +1,7 @@
 // Ingest specs: the list, an editor of one spec's JSON, and a "test with a sample payload" pane.
+import { TableBox } from '../components/table-box.js';
+import type { RequestBody } from '../api/api-client.js';
+import type { SpecTest, SpecView } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
@@ -6,25 +9,8 @@ import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
 
-interface SpecView {
-  specId: string;
-  revision: number;
-  modified: string;
-  owner: string;
-  spec: Record<string, unknown> & { source?: Record<string, unknown> };
-}
-
-interface TestError {
-  reason: string;
-  at?: string;
-  detail: string;
-}
-
-interface TestResult {
-  ok: boolean;
-  observations?: { thingId: string; timestamp: number; values: [string, unknown][] }[];
-  errors?: TestError[];
-}
+/** What one sample message gives (the test answers an array for several). */
+type TestResult = Exclude<SpecTest, unknown[]>;
 
 const TEMPLATE = {
   source: { http: {} },
@@ -43,27 +29,29 @@ function TestOutcome({ results }: { results: TestResult[] }) {
     <div data-testid="test-result">
       {results.map((result, i) =>
         result.ok ? (
-          <table key={i} class="observations">
-            <caption>
-              Observations for <code>{result.observations?.[0]?.thingId}</code>
-            </caption>
-            <TableHead columns={['Twin', 'Path', 'Value']} />
-            <tbody>
-              {(result.observations ?? []).flatMap((observation) =>
-                observation.values.map(([path, value]) => (
-                  <tr key={`${observation.thingId} ${path}`}>
-                    <td>{observation.thingId}</td>
-                    <td>
-                      <code>{path}</code>
-                    </td>
-                    <td>
-                      <code>{JSON.stringify(value)}</code>
-                    </td>
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
+          <TableBox key={i} label={`Observations ${i + 1}`}>
+            <table class="observations">
+              <caption>
+                Observations for <code>{result.observations?.[0]?.thingId}</code>
+              </caption>
+              <TableHead columns={['Twin', 'Path', 'Value']} />
+              <tbody>
+                {(result.observations ?? []).flatMap((observation) =>
+                  observation.values.map(([path, value]) => (
+                    <tr key={`${observation.thingId} ${String(path)}`}>
+                      <td>{observation.thingId}</td>
+                      <td>
+                        <code>{String(path)}</code>
+                      </td>
+                      <td>
+                        <code>{JSON.stringify(value)}</code>
+                      </td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </TableBox>
         ) : (
           <ul key={i} class="error" role="alert">
             {(result.errors ?? []).map((error) => (
@@ -103,7 +91,7 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
       setDraft(JSON.stringify(TEMPLATE, null, 2));
       return;
     }
-    api.get<SpecView>(`/ingest/specs/${encodeURIComponent(specId)}`).then(
+    api.read('/ingest/specs/{specId}', { params: { specId } }).then(
       (view) => setDraft(JSON.stringify(view.spec, null, 2)),
       (caught: unknown) => setSaveError(caught),
     );
@@ -112,7 +100,7 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
   const save = async (event: Event) => {
     event.preventDefault();
     setSaved(null);
-    let body: unknown;
+    let body: RequestBody<'/ingest/specs/{specId}', 'put'>;
     try {
       body = JSON.parse(draft);
     } catch (caught) {
@@ -124,7 +112,8 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
       return;
     }
     try {
-      const response = await api.request('PUT', `/ingest/specs/${encodeURIComponent(id)}`, {
+      const response = await api.call('put', '/ingest/specs/{specId}', {
+        params: { specId: id },
         body,
       });
       setSaveError(null);
@@ -139,11 +128,11 @@ function SpecEditor({ specId, onSaved }: { specId: string | null; onSaved: () =>
   const test = async (event: Event) => {
     event.preventDefault();
     try {
-      const answer = await api.request<TestResult | TestResult[]>(
-        'POST',
-        `/ingest/specs/${encodeURIComponent(id)}/test`,
-        { body: sample, contentType: 'application/json' },
-      );
+      const answer = await api.call('post', '/ingest/specs/{specId}/test', {
+        params: { specId: id },
+        body: sample,
+        contentType: 'application/json',
+      });
       setResults(Array.isArray(answer.body) ? answer.body : [answer.body]);
       setTestError(null);
     } catch (caught) {
@@ -214,7 +203,7 @@ export function IngestPage({ query }: RouteProps) {
   const [version, setVersion] = useState(0);
 
   useEffect(() => {
-    api.get<SpecView[]>('/ingest/specs').then(
+    api.read('/ingest/specs').then(
       (list) => {
         setSpecs(list);
         setError(null);
@@ -226,7 +215,7 @@ export function IngestPage({ query }: RouteProps) {
   const remove = async (specId: string) => {
     if (!window.confirm(`Delete the ingest spec ${specId}?`)) return;
     try {
-      await api.request('DELETE', `/ingest/specs/${encodeURIComponent(specId)}`);
+      await api.call('delete', '/ingest/specs/{specId}', { params: { specId } });
       if (selected === specId) navigate('/ingest', true);
       setVersion((v) => v + 1);
     } catch (caught) {
@@ -243,39 +232,41 @@ export function IngestPage({ query }: RouteProps) {
         <Link href="/deadletters">Dead letters</Link>
       </p>
       {specs && (
-        <table data-testid="specs">
-          <TableHead
-            columns={['Spec', 'Source', 'Twin', 'Revision', 'Owner', 'Modified']}
-            actions
-          />
-          <tbody>
-            {specs.map((view) => (
-              <tr key={view.specId} aria-selected={view.specId === selected}>
-                <td>
-                  <Link href={href('/ingest', { spec: view.specId })}>{view.specId}</Link>
-                </td>
-                <td>{sourceOf(view.spec)}</td>
-                <td>
-                  <code>{String(view.spec.thingId ?? '')}</code>
-                </td>
-                <td>{view.revision}</td>
-                <td>{view.owner}</td>
-                <td>{new Date(view.modified).toLocaleString()}</td>
-                <td>
-                  <Link href={href('/deadletters', { spec: view.specId })}>dead letters</Link>{' '}
-                  <button
-                    type="button"
-                    class="small"
-                    aria-label={`Delete ${view.specId}`}
-                    onClick={() => void remove(view.specId)}
-                  >
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Ingest specs">
+          <table data-testid="specs">
+            <TableHead
+              columns={['Spec', 'Source', 'Twin', 'Revision', 'Owner', 'Modified']}
+              actions
+            />
+            <tbody>
+              {specs.map((view) => (
+                <tr key={view.specId} aria-selected={view.specId === selected}>
+                  <td>
+                    <Link href={href('/ingest', { spec: view.specId })}>{view.specId}</Link>
+                  </td>
+                  <td>{sourceOf(view.spec)}</td>
+                  <td>
+                    <code>{String(view.spec.thingId ?? '')}</code>
+                  </td>
+                  <td>{view.revision}</td>
+                  <td>{view.owner}</td>
+                  <td>{new Date(view.modified).toLocaleString()}</td>
+                  <td>
+                    <Link href={href('/deadletters', { spec: view.specId })}>dead letters</Link>{' '}
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Delete ${view.specId}`}
+                      onClick={() => void remove(view.specId)}
+                    >
+                      delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {specs && specs.length === 0 && <p>No ingest specs yet.</p>}
       {(selected || creating) && (

@@ -1,8 +1,8 @@
 // Overview: twins by namespace, rates, connections and webhook backlog from /metrics, health; live.
+import { TableBox } from '../components/table-box.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiErrorOf } from '../api/api-error.js';
 import { parsePrometheus, total, type Sample } from '../api/prometheus.js';
-import type { JsonObject } from '../api/thing-events.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api, session } from '../services.js';
 import { Link } from '../shell/link.js';
@@ -39,7 +39,7 @@ async function census(): Promise<Census> {
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await api.get<{ items: JsonObject[]; cursor?: string }>('/search/things', {
+    const page = await api.read('/search/things', {
       query: { fields: 'thingId', option: `size(200)${cursor ? `,cursor(${cursor})` : ''}` },
     });
     for (const item of page.items) {
@@ -120,10 +120,7 @@ export function OverviewPage() {
     };
     const loadTwins = async () => {
       try {
-        const [count, found] = await Promise.all([
-          api.get<number>('/search/things/count'),
-          census(),
-        ]);
+        const [count, found] = await Promise.all([api.read('/search/things/count'), census()]);
         if (!stopped) setTwins({ count, census: found });
         setError(null);
       } catch (caught) {
@@ -206,19 +203,21 @@ export function OverviewPage() {
       ) : null}
       <h2>Twins by namespace</h2>
       {twins && (
-        <table class="namespaces" data-testid="namespaces">
-          <TableHead columns={['Namespace', 'Twins']} />
-          <tbody>
-            {twins.census.byNamespace.map(([namespace, count]) => (
-              <tr key={namespace}>
-                <td>
-                  <Link href={href('/twins', { namespaces: namespace })}>{namespace}</Link>
-                </td>
-                <td>{count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Twins by namespace">
+          <table class="namespaces" data-testid="namespaces">
+            <TableHead columns={['Namespace', 'Twins']} />
+            <tbody>
+              {twins.census.byNamespace.map(([namespace, count]) => (
+                <tr key={namespace}>
+                  <td>
+                    <Link href={href('/twins', { namespaces: namespace })}>{namespace}</Link>
+                  </td>
+                  <td>{count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {twins && !twins.census.complete && (
         <p class="hint">Counted over the first {MAX_PAGES * 200} twins.</p>

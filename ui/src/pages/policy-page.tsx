@@ -1,28 +1,13 @@
 // Policies: open one by id; its entries (subjects, resources), an edit of its JSON with If-Match, and a permission check.
+import { TableBox } from '../components/table-box.js';
+import type { RequestBody } from '../api/api-client.js';
+import type { Policy } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
-import type { JsonObject } from '../api/thing-events.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
 import { navigate, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
-
-interface Resource {
-  grant: string[];
-  revoke: string[];
-}
-
-interface Entry {
-  subjects: Record<string, { type?: string; expiry?: string }>;
-  resources: Record<string, Resource>;
-  importable?: string;
-}
-
-interface Policy {
-  policyId: string;
-  imports?: JsonObject;
-  entries: Record<string, Entry>;
-}
 
 const PERMISSIONS = ['READ', 'WRITE', 'EXECUTE'] as const;
 
@@ -60,7 +45,7 @@ export function PoliciesPage() {
 
 function PermissionCheck({ policy }: { policy: Policy }) {
   const [resource, setResource] = useState('thing:/');
-  const [entityId, setEntityId] = useState(policy.policyId);
+  const [entityId, setEntityId] = useState(policy.policyId ?? '');
   const [permission, setPermission] = useState<(typeof PERMISSIONS)[number]>('READ');
   const [answer, setAnswer] = useState<boolean | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -69,7 +54,7 @@ function PermissionCheck({ policy }: { policy: Policy }) {
     setError(null);
     setAnswer(null);
     try {
-      const response = await api.request<Record<string, boolean>>('POST', '/checkPermissions', {
+      const response = await api.call('post', '/checkPermissions', {
         body: { check: { resource, entityId, hasPermissions: [permission] } },
       });
       setAnswer(response.body.check === true);
@@ -120,7 +105,7 @@ function PermissionCheck({ policy }: { policy: Policy }) {
 
 export function PolicyPage({ params }: RouteProps) {
   const policyId = params.policyId;
-  const path = `/policies/${encodeURIComponent(policyId)}`;
+  const policyParams = { policyId };
   const [policy, setPolicy] = useState<Policy | null>(null);
   const [etag, setEtag] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -130,7 +115,7 @@ export function PolicyPage({ params }: RouteProps) {
 
   useEffect(() => {
     setError(null);
-    api.request<Policy>('GET', path).then(
+    api.call('get', '/policies/{policyId}', { params: policyParams }).then(
       (response) => {
         setPolicy(response.body);
         setEtag(response.etag);
@@ -142,7 +127,7 @@ export function PolicyPage({ params }: RouteProps) {
   const save = async (event: Event) => {
     event.preventDefault();
     setSaveError(null);
-    let body: unknown;
+    let body: RequestBody<'/policies/{policyId}', 'put'>;
     try {
       body = JSON.parse(draft ?? '');
     } catch (caught) {
@@ -150,7 +135,11 @@ export function PolicyPage({ params }: RouteProps) {
       return;
     }
     try {
-      await api.request('PUT', path, { body, headers: etag ? { 'if-match': etag } : {} });
+      await api.call('put', '/policies/{policyId}', {
+        params: policyParams,
+        body,
+        headers: etag ? { 'if-match': etag } : {},
+      });
       setDraft(null);
       setLoads(loads + 1);
     } catch (caught) {
@@ -178,34 +167,38 @@ export function PolicyPage({ params }: RouteProps) {
       {Object.entries(policy.entries).map(([label, entry]) => (
         <div key={label} class="entry" data-testid={`entry-${label}`}>
           <h2>{label}</h2>
-          <table>
-            <TableHead columns={['Subject', 'Type', 'Expiry']} />
-            <tbody>
-              {Object.entries(entry.subjects).map(([subject, info]) => (
-                <tr key={subject}>
-                  <td>
-                    <code>{subject}</code>
-                  </td>
-                  <td>{info.type ?? ''}</td>
-                  <td>{info.expiry ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table>
-            <TableHead columns={['Resource', 'Grant', 'Revoke']} />
-            <tbody>
-              {Object.entries(entry.resources).map(([resource, rights]) => (
-                <tr key={resource}>
-                  <td>
-                    <code>{resource}</code>
-                  </td>
-                  <td>{rights.grant.join(', ')}</td>
-                  <td>{rights.revoke.join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <TableBox label={`Subjects of ${label}`}>
+            <table>
+              <TableHead columns={['Subject', 'Type', 'Expiry']} />
+              <tbody>
+                {Object.entries(entry.subjects).map(([subject, info]) => (
+                  <tr key={subject}>
+                    <td>
+                      <code>{subject}</code>
+                    </td>
+                    <td>{info.type ?? ''}</td>
+                    <td>{info.expiry ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
+          <TableBox label={`Resources of ${label}`}>
+            <table>
+              <TableHead columns={['Resource', 'Grant', 'Revoke']} />
+              <tbody>
+                {Object.entries(entry.resources).map(([resource, rights]) => (
+                  <tr key={resource}>
+                    <td>
+                      <code>{resource}</code>
+                    </td>
+                    <td>{rights.grant.join(', ')}</td>
+                    <td>{rights.revoke.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
         </div>
       ))}
       <h2>Check a permission</h2>

@@ -1,4 +1,6 @@
 // One twin: values live over /ws/2, inline edits with If-Match, desired vs reported, raw JSON, history, messages.
+import { TableBox } from '../components/table-box.js';
+import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import {
@@ -122,37 +124,44 @@ function Editor({
 }
 
 function History({ events }: { events: ThingEvent[] }) {
+  const newestFirst = useMemo(() => [...events].reverse(), [events]);
+  const rows = useRowWindow(newestFirst.length, 33);
   return (
-    <table class="timeline" data-testid="timeline">
-      <thead>
-        <tr>
-          <th>Revision</th>
-          <th>Time</th>
-          <th>Change</th>
-          <th>Path</th>
-          <th>Value</th>
-          <th>Originator</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...events].reverse().map((event) => (
-          <tr key={event.revision}>
-            <td>{event.revision}</td>
-            <td>{event.timestamp ? new Date(event.timestamp).toLocaleString() : ''}</td>
-            <td>{actionOf(event)}</td>
-            <td>
-              <code>{event.path}</code>
-            </td>
-            <td>
-              <code class="clip">
-                {event.value === undefined ? '' : JSON.stringify(event.value)}
-              </code>
-            </td>
-            <td>{event.headers?.['ditto-originator'] ?? ''}</td>
+    <RowViewport rows={rows} label="Events, newest first">
+      <table class="timeline" data-testid="timeline">
+        <thead>
+          <tr>
+            <th>Revision</th>
+            <th>Time</th>
+            <th>Change</th>
+            <th>Path</th>
+            <th>Value</th>
+            <th>Originator</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <VirtualBody
+          rows={rows}
+          items={newestFirst}
+          columns={6}
+          row={(event) => (
+            <tr key={event.revision}>
+              <td>{event.revision}</td>
+              <td>{event.timestamp ? new Date(event.timestamp).toLocaleString() : ''}</td>
+              <td>{actionOf(event)}</td>
+              <td>
+                <code>{event.path}</code>
+              </td>
+              <td>
+                <code class="clip">
+                  {event.value === undefined ? '' : JSON.stringify(event.value)}
+                </code>
+              </td>
+              <td>{event.headers?.['ditto-originator'] ?? ''}</td>
+            </tr>
+          )}
+        />
+      </table>
+    </RowViewport>
   );
 }
 
@@ -179,30 +188,32 @@ function Changes({
       {changes.length === 0 ? (
         <p>No value differs.</p>
       ) : (
-        <table class="diff">
-          <thead>
-            <tr>
-              <th>Path</th>
-              <th>At revision {revision}</th>
-              <th>Now</th>
-            </tr>
-          </thead>
-          <tbody>
-            {changes.map((change) => (
-              <tr key={change.path}>
-                <td>
-                  <code>{change.path}</code>
-                </td>
-                <td>
-                  <code>{'before' in change ? JSON.stringify(change.before) : '(absent)'}</code>
-                </td>
-                <td>
-                  <code>{'after' in change ? JSON.stringify(change.after) : '(absent)'}</code>
-                </td>
+        <TableBox label="Changes since this revision">
+          <table class="diff">
+            <thead>
+              <tr>
+                <th>Path</th>
+                <th>At revision {revision}</th>
+                <th>Now</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {changes.map((change) => (
+                <tr key={change.path}>
+                  <td>
+                    <code>{change.path}</code>
+                  </td>
+                  <td>
+                    <code>{'before' in change ? JSON.stringify(change.before) : '(absent)'}</code>
+                  </td>
+                  <td>
+                    <code>{'after' in change ? JSON.stringify(change.after) : '(absent)'}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
     </div>
   );
@@ -425,6 +436,7 @@ export function TwinPage({ params, query }: RouteProps) {
               <ErrorMessage error={past.error} />
               {past.thing && (
                 <ValueTree
+                  label={`Values at revision ${past.revision}`}
                   value={{
                     attributes: past.thing.attributes ?? {},
                     features: past.thing.features ?? {},

@@ -1,4 +1,7 @@
 // Twins: RQL search (checked as you type), namespaces, fields, sortable columns, cursor paging, count, create.
+import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
+import type { RequestBody } from '../api/api-client.js';
+import type { SearchPage } from '../api/api-types.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import { valueAt, type Json, type JsonObject } from '../api/thing-events.js';
@@ -12,11 +15,6 @@ const DEFAULT_FIELDS = 'thingId,policyId,definition,_revision,_modified';
 const PAGE_SIZE = 25;
 /** Ditto's largest page. */
 const MAX_PAGE_SIZE = 200;
-
-interface SearchResult {
-  items: JsonObject[];
-  cursor?: string;
-}
 
 /** The query of the page, as the URL holds it. */
 interface Query {
@@ -77,7 +75,7 @@ function useFilterCheck(filter: string, namespaces: string) {
     setCheck((c) => ({ ...c, checking: true }));
     const timer = setTimeout(() => {
       api
-        .get<number>('/search/things/count', {
+        .read('/search/things/count', {
           query: { filter: filter.trim() || undefined, namespaces: namespaces || undefined },
           signal: abort.signal,
         })
@@ -127,9 +125,9 @@ function CreateTwin() {
   const create = async (event: Event) => {
     event.preventDefault();
     setError(null);
-    let body: JsonObject;
+    let body: RequestBody<'/things', 'post'>;
     try {
-      body = JSON.parse(text) as JsonObject;
+      body = JSON.parse(text) as RequestBody<'/things', 'post'>;
     } catch (caught) {
       setError(new Error(`The JSON is invalid: ${(caught as Error).message}`));
       return;
@@ -137,12 +135,13 @@ function CreateTwin() {
     try {
       const id = typeof body.thingId === 'string' ? body.thingId : null;
       const created = id
-        ? await api.request<JsonObject>('PUT', `/things/${encodeURIComponent(id)}`, {
+        ? await api.call('put', '/things/{thingId}', {
+            params: { thingId: id },
             body,
             headers: { 'if-none-match': '*' },
           })
-        : await api.request<JsonObject>('POST', '/things', { body });
-      navigate(`/twins/${encodeURIComponent(String(created.body.thingId))}`);
+        : await api.call('post', '/things', { body });
+      navigate(`/twins/${encodeURIComponent(String(created.body?.thingId))}`);
     } catch (caught) {
       setError(caught);
     }
@@ -180,7 +179,7 @@ export function TwinsPage({ query: params }: RouteProps) {
   const [draft, setDraft] = useState(query.filter);
   const [namespaces, setNamespaces] = useState(query.namespaces);
   const [fields, setFields] = useState(query.fields);
-  const [result, setResult] = useState<SearchResult | null>(null);
+  const [result, setResult] = useState<SearchPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [history, setHistory] = useState<string[]>([]);
   const check = useFilterCheck(draft, namespaces);
@@ -196,7 +195,7 @@ export function TwinsPage({ query: params }: RouteProps) {
     const abort = new AbortController();
     setError(null);
     api
-      .get<SearchResult>('/search/things', {
+      .read('/search/things', {
         query: {
           filter: query.filter || undefined,
           namespaces: query.namespaces || undefined,
@@ -210,6 +209,8 @@ export function TwinsPage({ query: params }: RouteProps) {
       });
     return () => abort.abort();
   }, [key]);
+
+  const rows = useRowWindow(result?.items.length ?? 0, 33, result);
 
   const columns = useMemo(
     () =>
@@ -307,47 +308,56 @@ export function TwinsPage({ query: params }: RouteProps) {
       )}
       {result && (
         <>
-          <table class="results" data-testid="results">
-            <thead>
-              <tr>
-                {columns.map((column) => (
-                  <th
-                    key={column}
-                    aria-sort={
-                      query.sort === `+${column}`
-                        ? 'ascending'
-                        : query.sort === `-${column}`
-                          ? 'descending'
-                          : 'none'
-                    }
-                  >
-                    <button type="button" class="sort" onClick={() => sortBy(column)}>
-                      {column}
-                      {query.sort === `+${column}` ? ' ▲' : query.sort === `-${column}` ? ' ▼' : ''}
-                    </button>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {result.items.map((item) => {
-                const id = String(item.thingId ?? '');
-                return (
-                  <tr key={id}>
-                    {columns.map((column) => (
-                      <td key={column}>
-                        {column === 'thingId' ? (
-                          <Link href={`/twins/${encodeURIComponent(id)}`}>{id}</Link>
-                        ) : (
-                          display(valueAt(item, `/${column}`))
-                        )}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <RowViewport rows={rows} label="Search results">
+            <table class="results" data-testid="results">
+              <thead>
+                <tr>
+                  {columns.map((column) => (
+                    <th
+                      key={column}
+                      aria-sort={
+                        query.sort === `+${column}`
+                          ? 'ascending'
+                          : query.sort === `-${column}`
+                            ? 'descending'
+                            : 'none'
+                      }
+                    >
+                      <button type="button" class="sort" onClick={() => sortBy(column)}>
+                        {column}
+                        {query.sort === `+${column}`
+                          ? ' ▲'
+                          : query.sort === `-${column}`
+                            ? ' ▼'
+                            : ''}
+                      </button>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <VirtualBody
+                rows={rows}
+                items={result.items}
+                columns={columns.length}
+                row={(item) => {
+                  const id = String(item.thingId ?? '');
+                  return (
+                    <tr key={id}>
+                      {columns.map((column) => (
+                        <td key={column}>
+                          {column === 'thingId' ? (
+                            <Link href={`/twins/${encodeURIComponent(id)}`}>{id}</Link>
+                          ) : (
+                            display(valueAt(item as JsonObject, `/${column}`))
+                          )}
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                }}
+              />
+            </table>
+          </RowViewport>
           {result.items.length === 0 && <p>No twin matches.</p>}
           <div class="pager">
             <button type="button" onClick={previous} disabled={!query.cursor}>

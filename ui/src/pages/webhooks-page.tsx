@@ -1,4 +1,8 @@
 // Webhooks: their state and backlog, create one, pause and resume, and one webhook's delivery log.
+import { TableBox } from '../components/table-box.js';
+import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
+import type { RequestBody } from '../api/api-client.js';
+import type { Delivery, Webhook } from '../api/api-types.js';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage } from '../components/error-message.js';
 import { api } from '../services.js';
@@ -6,41 +10,21 @@ import { Link } from '../shell/link.js';
 import { href, type RouteProps } from '../shell/router.js';
 import { TableHead } from '../components/table-head.js';
 
-interface Webhook {
-  id: string;
-  url: string;
-  filter?: string;
-  namespaces?: string[];
-  signed: boolean;
-  paused: boolean;
-  owner: string;
-  position: number;
-  backlog: number;
-  maxAttempts: number;
-  maxAgeHours: number;
-}
-
-interface Delivery {
-  eventId: string;
-  seq: number;
-  thingId: string;
-  state: string;
-  attempts: number;
-  status: number | null;
-  error: string | null;
-}
-
 const REFRESH_MS = 2000;
+/** Deliveries shown, the oldest first as the log pages them (windowed: only those in view are drawn). */
+const DELIVERIES = 500;
 
 function Deliveries({ id, state }: { id: string; state: string }) {
   const [items, setItems] = useState<Delivery[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const rows = useRowWindow(items?.length ?? 0, 33, `${id} ${state}`);
   useEffect(() => {
     let stopped = false;
     const load = () =>
       api
-        .get<{ items: Delivery[] }>(`/webhooks/${encodeURIComponent(id)}/deliveries`, {
-          query: { limit: '100', state: state || undefined },
+        .read('/webhooks/{id}/deliveries', {
+          params: { id },
+          query: { limit: DELIVERIES, state: state || undefined },
         })
         .then(
           (page) => {
@@ -75,25 +59,30 @@ function Deliveries({ id, state }: { id: string; state: string }) {
       <ErrorMessage error={error} />
       {items && items.length === 0 && <p>No deliveries yet.</p>}
       {items && items.length > 0 && (
-        <table>
-          <TableHead columns={['Event', 'Twin', 'State', 'Attempts', 'Status', 'Error']} />
-          <tbody>
-            {items.map((item) => (
-              <tr key={item.eventId}>
-                <td>
-                  <code>{item.eventId}</code>
-                </td>
-                <td>
-                  <Link href={`/twins/${encodeURIComponent(item.thingId)}`}>{item.thingId}</Link>
-                </td>
-                <td>{item.state}</td>
-                <td>{item.attempts}</td>
-                <td>{item.status ?? ''}</td>
-                <td class="clip">{item.error ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RowViewport rows={rows} label="Deliveries">
+          <table>
+            <TableHead columns={['Event', 'Twin', 'State', 'Attempts', 'Status', 'Error']} />
+            <VirtualBody
+              rows={rows}
+              items={items}
+              columns={6}
+              row={(item) => (
+                <tr key={item.eventId}>
+                  <td>
+                    <code>{item.eventId}</code>
+                  </td>
+                  <td>
+                    <Link href={`/twins/${encodeURIComponent(item.thingId)}`}>{item.thingId}</Link>
+                  </td>
+                  <td>{item.state}</td>
+                  <td>{item.attempts}</td>
+                  <td>{item.status ?? ''}</td>
+                  <td class="clip">{item.error ?? ''}</td>
+                </tr>
+              )}
+            />
+          </table>
+        </RowViewport>
       )}
     </div>
   );
@@ -107,7 +96,7 @@ function CreateWebhook({ onCreated }: { onCreated: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const create = async (event: Event) => {
     event.preventDefault();
-    const body: Record<string, unknown> = { url: url.trim() };
+    const body: RequestBody<'/webhooks', 'post'> = { url: url.trim() };
     if (filter.trim()) body.filter = filter.trim();
     const list = namespaces
       .split(',')
@@ -116,7 +105,7 @@ function CreateWebhook({ onCreated }: { onCreated: () => void }) {
     if (list.length) body.namespaces = list;
     if (secret) body.secret = secret;
     try {
-      await api.request('POST', '/webhooks', { body });
+      await api.call('post', '/webhooks', { body });
       setUrl('');
       setFilter('');
       setNamespaces('');
@@ -180,7 +169,7 @@ export function WebhooksPage({ query }: RouteProps) {
   useEffect(() => {
     let stopped = false;
     const load = () =>
-      api.get<Webhook[]>('/webhooks').then(
+      api.read('/webhooks').then(
         (list) => {
           if (stopped) return;
           setHooks(list);
@@ -196,10 +185,10 @@ export function WebhooksPage({ query }: RouteProps) {
     };
   }, [version]);
 
-  const act = async (method: string, path: string, question?: string) => {
+  const act = async (work: () => Promise<unknown>, question?: string) => {
     if (question && !window.confirm(question)) return;
     try {
-      await api.request(method, path);
+      await work();
       setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);
@@ -212,55 +201,67 @@ export function WebhooksPage({ query }: RouteProps) {
       <ErrorMessage error={error} />
       {hooks && hooks.length === 0 && <p>No webhooks yet.</p>}
       {hooks && hooks.length > 0 && (
-        <table data-testid="webhooks">
-          <TableHead
-            columns={['Webhook', 'URL', 'Filter', 'State', 'Backlog', 'Position', 'Owner']}
-            actions
-          />
-          <tbody>
-            {hooks.map((hook) => {
-              const path = `/webhooks/${encodeURIComponent(hook.id)}`;
-              return (
-                <tr key={hook.id} data-webhook={hook.url} aria-selected={hook.id === selected}>
-                  <td>
-                    <Link href={href('/webhooks', { id: hook.id })}>{hook.id}</Link>
-                  </td>
-                  <td class="clip">{hook.url}</td>
-                  <td>
-                    <code>{hook.filter ?? ''}</code>
-                    {hook.namespaces?.length ? ` in ${hook.namespaces.join(', ')}` : ''}
-                  </td>
-                  <td data-testid="webhook-state">
-                    {hook.paused ? 'paused' : 'active'}
-                    {hook.signed ? ', signed' : ''}
-                  </td>
-                  <td data-testid="webhook-backlog">{hook.backlog}</td>
-                  <td>{hook.position}</td>
-                  <td>{hook.owner}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() =>
-                        void act('POST', `${path}/${hook.paused ? 'resume' : 'pause'}`)
-                      }
-                    >
-                      {hook.paused ? 'resume' : 'pause'}
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="small"
-                      aria-label={`Delete ${hook.id}`}
-                      onClick={() => void act('DELETE', path, `Delete the webhook to ${hook.url}?`)}
-                    >
-                      delete
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <TableBox label="Webhooks">
+          <table data-testid="webhooks">
+            <TableHead
+              columns={['Webhook', 'URL', 'Filter', 'State', 'Backlog', 'Position', 'Owner']}
+              actions
+            />
+            <tbody>
+              {hooks.map((hook) => {
+                return (
+                  <tr key={hook.id} data-webhook={hook.url} aria-selected={hook.id === selected}>
+                    <td>
+                      <Link href={href('/webhooks', { id: hook.id })}>{hook.id}</Link>
+                    </td>
+                    <td class="clip">{hook.url}</td>
+                    <td>
+                      <code>{hook.filter ?? ''}</code>
+                      {hook.namespaces?.length ? ` in ${hook.namespaces.join(', ')}` : ''}
+                    </td>
+                    <td data-testid="webhook-state">
+                      {hook.paused ? 'paused' : 'active'}
+                      {hook.signed ? ', signed' : ''}
+                    </td>
+                    <td data-testid="webhook-backlog">{hook.backlog}</td>
+                    <td>{hook.position}</td>
+                    <td>{hook.owner}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="small"
+                        onClick={() =>
+                          void act(() =>
+                            api.call(
+                              'post',
+                              hook.paused ? '/webhooks/{id}/resume' : '/webhooks/{id}/pause',
+                              { params: { id: hook.id } },
+                            ),
+                          )
+                        }
+                      >
+                        {hook.paused ? 'resume' : 'pause'}
+                      </button>{' '}
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Delete ${hook.id}`}
+                        onClick={() =>
+                          void act(
+                            () => api.call('delete', '/webhooks/{id}', { params: { id: hook.id } }),
+                            `Delete the webhook to ${hook.url}?`,
+                          )
+                        }
+                      >
+                        delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       {selected && <Deliveries id={selected} state={state} />}
       <CreateWebhook onCreated={() => setVersion((v) => v + 1)} />

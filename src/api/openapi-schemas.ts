@@ -1,0 +1,411 @@
+// JSON schemas of the API's bodies for its OpenAPI document (and the dashboard's generated client).
+//
+// They describe; they do not validate or serialise: the routes send JSON text themselves and check
+// request bodies by hand (Ditto's error messages), so a request body is given as `describedBody`
+// (moved into the document's requestBody by the app's swagger transform) and the app serialises
+// any schema'd response with JSON.stringify.
+
+/** Any JSON value. */
+const anyJson = {};
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+const isoTime = { type: 'string', format: 'date-time' } as const;
+
+/** A thing (Ditto's model); a `fields` selection gives a subset of it. */
+export const thingSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    thingId: { type: 'string', description: 'namespace:name' },
+    policyId: { type: 'string' },
+    definition: { type: 'string' },
+    attributes: { type: 'object', additionalProperties: true },
+    features: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          definition: stringList,
+          properties: { type: 'object', additionalProperties: true },
+          desiredProperties: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+    _revision: { type: 'integer' },
+    _created: isoTime,
+    _modified: isoTime,
+  },
+} as const;
+
+/** One page of a search or listing. */
+export const searchPageSchema = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: { type: 'array', items: thingSchema },
+    cursor: { type: 'string', description: 'Pass as option=cursor(…) for the next page' },
+    nextPageOffset: {
+      type: 'integer',
+      description: 'After paging with option=limit(offset,count)',
+    },
+  },
+} as const;
+
+/** A Ditto Protocol event of a thing's history. */
+export const thingEventSchema = {
+  type: 'object',
+  required: ['topic', 'path', 'revision'],
+  properties: {
+    topic: { type: 'string', description: 'e.g. org.acme/sensor-1/things/twin/events/modified' },
+    path: { type: 'string' },
+    value: anyJson,
+    revision: { type: 'integer' },
+    timestamp: isoTime,
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+const policyEntrySchema = {
+  type: 'object',
+  required: ['subjects', 'resources'],
+  properties: {
+    subjects: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: { type: { type: 'string' }, expiry: isoTime },
+      },
+    },
+    resources: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['grant', 'revoke'],
+        properties: { grant: stringList, revoke: stringList },
+      },
+    },
+    importable: { type: 'string', enum: ['implicit', 'explicit', 'never'] },
+  },
+} as const;
+
+/** A policy (Ditto's model). */
+export const policySchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['entries'],
+  properties: {
+    policyId: { type: 'string' },
+    imports: { type: 'object', additionalProperties: true },
+    entries: { type: 'object', additionalProperties: policyEntrySchema },
+  },
+} as const;
+
+/** The body of POST /checkPermissions: labelled checks. */
+export const permissionChecksSchema = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['resource', 'entityId', 'hasPermissions'],
+    properties: {
+      resource: { type: 'string', description: 'e.g. thing:/attributes/location' },
+      entityId: { type: 'string' },
+      hasPermissions: stringList,
+    },
+  },
+} as const;
+
+/** The answer of POST /checkPermissions: each label's verdict. */
+export const permissionVerdictsSchema = {
+  type: 'object',
+  additionalProperties: { type: 'boolean' },
+} as const;
+
+export const whoAmISchema = {
+  type: 'object',
+  required: ['defaultSubject', 'subjects'],
+  properties: { defaultSubject: { type: 'string' }, subjects: stringList },
+} as const;
+
+export const tokenPairSchema = {
+  type: 'object',
+  required: ['access_token', 'token_type', 'expires_in', 'refresh_token'],
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string' },
+    expires_in: { type: 'integer', description: 'Seconds' },
+    refresh_token: { type: 'string' },
+  },
+} as const;
+
+export const userSchema = {
+  type: 'object',
+  required: ['username', 'subject', 'roles', 'disabled', 'created'],
+  properties: {
+    username: { type: 'string' },
+    subject: { type: 'string' },
+    roles: stringList,
+    disabled: { type: 'boolean' },
+    created: isoTime,
+  },
+} as const;
+
+const tokenProperties = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  subject: { type: 'string' },
+  namespaces: { type: 'array', items: { type: 'string' }, nullable: true },
+  readOnly: { type: 'boolean' },
+  expires: { type: 'string', format: 'date-time', nullable: true },
+  created: isoTime,
+  revoked: { type: 'boolean' },
+} as const;
+const tokenRequired = [
+  'id',
+  'name',
+  'subject',
+  'namespaces',
+  'readOnly',
+  'expires',
+  'created',
+  'revoked',
+] as const;
+
+export const tokenSchema = {
+  type: 'object',
+  required: tokenRequired,
+  properties: tokenProperties,
+} as const;
+
+/** A token just created: its view and, this once, the token itself. */
+export const newTokenSchema = {
+  type: 'object',
+  required: [...tokenRequired, 'token'],
+  properties: { ...tokenProperties, token: { type: 'string' } },
+} as const;
+
+export const webhookConfigSchema = {
+  type: 'object',
+  required: ['url'],
+  properties: {
+    url: { type: 'string', format: 'uri' },
+    filter: { type: 'string', description: 'RQL the changed thing must match' },
+    namespaces: stringList,
+    events: stringList,
+    extraFields: { type: 'string' },
+    secret: { type: 'string', description: 'Signs each delivery (HMAC-SHA256); never shown' },
+    maxAttempts: { type: 'integer', minimum: 1 },
+    maxAgeHours: { type: 'number' },
+  },
+} as const;
+
+export const webhookSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'url',
+    'events',
+    'maxAttempts',
+    'maxAgeHours',
+    'signed',
+    'paused',
+    'revision',
+    'created',
+    'modified',
+    'owner',
+    'position',
+    'backlog',
+  ],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    events: stringList,
+    maxAttempts: { type: 'integer' },
+    maxAgeHours: { type: 'number' },
+    signed: { type: 'boolean' },
+    paused: { type: 'boolean' },
+    revision: { type: 'integer' },
+    created: isoTime,
+    modified: isoTime,
+    owner: { type: 'string' },
+    position: { type: 'integer', description: 'The last event seq handed to the webhook' },
+    backlog: { type: 'integer', description: 'Committed events not yet handed to it' },
+    filter: { type: 'string' },
+    extraFields: { type: 'string' },
+    namespaces: stringList,
+  },
+} as const;
+
+export const deliveryPageSchema = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'eventId',
+          'seq',
+          'thingId',
+          'state',
+          'attempts',
+          'firstAttempt',
+          'lastAttempt',
+          'nextAttempt',
+          'status',
+          'error',
+        ],
+        properties: {
+          eventId: { type: 'string' },
+          seq: { type: 'integer' },
+          thingId: { type: 'string' },
+          state: { type: 'string', enum: ['pending', 'delivered', 'dead'] },
+          attempts: { type: 'integer' },
+          firstAttempt: isoTime,
+          lastAttempt: isoTime,
+          nextAttempt: { type: 'string', format: 'date-time', nullable: true },
+          status: { type: 'integer', nullable: true, description: "The receiver's HTTP status" },
+          error: { type: 'string', nullable: true },
+        },
+      },
+    },
+    cursor: { type: 'integer', description: 'Pass as cursor for the next page' },
+  },
+} as const;
+
+export const specViewSchema = {
+  type: 'object',
+  required: ['specId', 'revision', 'created', 'modified', 'owner', 'spec'],
+  properties: {
+    specId: { type: 'string' },
+    revision: { type: 'integer' },
+    created: isoTime,
+    modified: isoTime,
+    owner: { type: 'string' },
+    spec: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+/** An ingest spec as PUT takes it (validated by the ingest service, which names what is wrong). */
+export const specBodySchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['thingId'],
+  properties: {
+    source: { type: 'object', additionalProperties: true, description: 'http, mqtt, nats or amqp' },
+    thingId: { type: 'string', description: 'A template, e.g. org.acme:{{$.id}}' },
+    values: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Property path → JSONata expression',
+    },
+    create: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+/** What one sample message gives: observations, or the errors that would dead-letter it. */
+const specTestResultSchema = {
+  type: 'object',
+  required: ['ok'],
+  properties: {
+    ok: { type: 'boolean' },
+    observations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['thingId', 'timestamp', 'values'],
+        properties: {
+          thingId: { type: 'string' },
+          timestamp: { type: 'number', description: 'Epoch ms' },
+          values: {
+            type: 'array',
+            items: { type: 'array', items: anyJson, description: '[path, value]' },
+          },
+        },
+      },
+    },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['reason', 'detail'],
+        properties: {
+          reason: { type: 'string' },
+          at: { type: 'string' },
+          detail: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** One result for one message; an array for NDJSON or a JSON array of messages. */
+export const specTestSchema = {
+  oneOf: [specTestResultSchema, { type: 'array', items: specTestResultSchema }],
+} as const;
+
+export const deadLetterSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'spec',
+    'transport',
+    'topic',
+    'headers',
+    'received',
+    'reason',
+    'detail',
+    'payload',
+    'encoding',
+    'attempts',
+  ],
+  properties: {
+    id: { type: 'string' },
+    spec: { type: 'string', nullable: true },
+    transport: { type: 'string' },
+    topic: { type: 'string', nullable: true },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    received: isoTime,
+    reason: { type: 'string' },
+    detail: { type: 'string' },
+    payload: { type: 'string' },
+    encoding: { type: 'string', enum: ['utf8', 'base64'] },
+    attempts: { type: 'integer' },
+  },
+} as const;
+
+export const deadLetterPageSchema = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: { type: 'array', items: deadLetterSchema },
+    cursor: { type: 'string', description: 'Pass as cursor for the next page' },
+  },
+} as const;
+
+/** The answer to a redrive of a webhook's dead letters. */
+export const webhookRedriveSchema = {
+  type: 'object',
+  required: ['redriven'],
+  properties: {
+    redriven: { type: 'integer', description: 'How many dead letters are sent again' },
+  },
+} as const;
+
+export const redriveSchema = {
+  type: 'object',
+  required: ['redriven', 'failed', 'deadLetters'],
+  properties: {
+    redriven: { type: 'integer' },
+    failed: { type: 'integer' },
+    deadLetters: { ...stringList, description: 'The new dead letters of those that failed again' },
+  },
+} as const;
+
+export const purgeSchema = {
+  type: 'object',
+  required: ['purged'],
+  properties: { purged: { type: 'integer' } },
+} as const;
+
+/** A response without a body. */
+export const noBody = { type: 'null', description: 'No content' } as const;

@@ -1,0 +1,5497 @@
+// The API's types, generated from its OpenAPI document by scripts/generate-api-types.ts: do not edit.
+// Regenerate with `npm run generate:api` after changing a route's schema.
+export interface paths {
+  '/api/2/auth/keys/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rotate the JWT signing key (administrators) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Log in with a username and password: a short-lived JWT and a refresh token */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            password: string;
+            username: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              access_token: string;
+              /** @description Seconds */
+              expires_in: number;
+              refresh_token: string;
+              token_type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Log out a refresh token's session: its refresh and access tokens, and the API tokens they minted */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            refresh_token: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/auth/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Exchange a refresh token for new tokens */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            refresh_token: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              access_token: string;
+              /** @description Seconds */
+              expires_in: number;
+              refresh_token: string;
+              token_type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/checkPermissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Check permissions of the caller: {"label": {"resource": "thing:/", "entityId": "ns:x", "hasPermissions": ["READ"]}} */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            [key: string]: {
+              entityId: string;
+              hasPermissions: string[];
+              /** @description e.g. thing:/attributes/location */
+              resource: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: boolean;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/cloudevents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Processes a CloudEvent whose data is a Ditto Protocol twin command */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/{specId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ingest one JSON document, a JSON array of them, or NDJSON; answers once the accepted observations are durable */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          specId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/deadletters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Dead letters, oldest first, paged (cursor) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The cursor of the previous page */
+          cursor?: string;
+          limit?: number;
+          /** @description Only dead letters with this reason, e.g. thing.notfound */
+          reason?: string;
+          /** @description Received at or after (ISO-8601) */
+          since?: string;
+          /** @description Only dead letters of this spec */
+          spec?: string;
+          /** @description Received before (ISO-8601) */
+          until?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Pass as cursor for the next page */
+              cursor?: string;
+              items: {
+                attempts: number;
+                detail: string;
+                /** @enum {string} */
+                encoding: 'utf8' | 'base64';
+                headers: {
+                  [key: string]: string;
+                };
+                id: string;
+                payload: string;
+                reason: string;
+                /** Format: date-time */
+                received: string;
+                spec: string | null;
+                topic: string | null;
+                transport: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Purge the dead letters the filter selects */
+    delete: {
+      parameters: {
+        query?: {
+          /** @description Only dead letters with this reason, e.g. thing.notfound */
+          reason?: string;
+          /** @description Received at or after (ISO-8601) */
+          since?: string;
+          /** @description Only dead letters of this spec */
+          spec?: string;
+          /** @description Received before (ISO-8601) */
+          until?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              purged: number;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/deadletters/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One dead letter */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              detail: string;
+              /** @enum {string} */
+              encoding: 'utf8' | 'base64';
+              headers: {
+                [key: string]: string;
+              };
+              id: string;
+              payload: string;
+              reason: string;
+              /** Format: date-time */
+              received: string;
+              spec: string | null;
+              topic: string | null;
+              transport: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete one dead letter */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/deadletters/{id}/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send one dead letter through its spec again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The new dead letters of those that failed again */
+              deadLetters: string[];
+              failed: number;
+              redriven: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/deadletters/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the dead letters the filter selects through their specs again */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Only dead letters with this reason, e.g. thing.notfound */
+          reason?: string;
+          /** @description Received at or after (ISO-8601) */
+          since?: string;
+          /** @description Only dead letters of this spec */
+          spec?: string;
+          /** @description Received before (ISO-8601) */
+          until?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The new dead letters of those that failed again */
+              deadLetters: string[];
+              failed: number;
+              redriven: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/specs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The ingest specs the requester may manage */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              revision: number;
+              spec: {
+                [key: string]: unknown;
+              };
+              specId: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/specs/{specId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One ingest spec */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          specId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              revision: number;
+              spec: {
+                [key: string]: unknown;
+              };
+              specId: string;
+            };
+          };
+        };
+      };
+    };
+    /** Create or replace an ingest spec (validated; effective for the next message) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          specId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            create?: {
+              [key: string]: unknown;
+            };
+            /** @description http, mqtt, nats or amqp */
+            source?: {
+              [key: string]: unknown;
+            };
+            /** @description A template, e.g. org.acme:{{$.id}} */
+            thingId: string;
+            /** @description Property path → JSONata expression */
+            values?: {
+              [key: string]: string;
+            };
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              revision: number;
+              spec: {
+                [key: string]: unknown;
+              };
+              specId: string;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete an ingest spec */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          specId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/ingest/specs/{specId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The observations a sample message would give, or its errors; changes nothing */
+    post: {
+      parameters: {
+        query?: {
+          /** @description MQTT topic or NATS subject */
+          topic?: string;
+        };
+        header?: never;
+        path: {
+          specId: string;
+        };
+        cookie?: never;
+      };
+      /** @description A sample message: JSON, a JSON array or NDJSON */
+      requestBody: {
+        content: {
+          'application/json': unknown;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json':
+              | {
+                  errors?: {
+                    at?: string;
+                    detail: string;
+                    reason: string;
+                  }[];
+                  observations?: {
+                    thingId: string;
+                    /** @description Epoch ms */
+                    timestamp: number;
+                    values: unknown[][];
+                  }[];
+                  ok: boolean;
+                }
+              | {
+                  errors?: {
+                    at?: string;
+                    detail: string;
+                    reason: string;
+                  }[];
+                  observations?: {
+                    thingId: string;
+                    /** @description Epoch ms */
+                    timestamp: number;
+                    values: unknown[][];
+                  }[];
+                  ok: boolean;
+                }[];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a policy */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                [key: string]: {
+                  /** @enum {string} */
+                  importable?: 'implicit' | 'explicit' | 'never';
+                  resources: {
+                    [key: string]: {
+                      grant: string[];
+                      revoke: string[];
+                    };
+                  };
+                  subjects: {
+                    [key: string]: {
+                      /** Format: date-time */
+                      expiry?: string;
+                      type?: string;
+                    };
+                  };
+                };
+              };
+              imports?: {
+                [key: string]: unknown;
+              };
+              policyId?: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Create or replace a policy */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            entries: {
+              [key: string]: {
+                /** @enum {string} */
+                importable?: 'implicit' | 'explicit' | 'never';
+                resources: {
+                  [key: string]: {
+                    grant: string[];
+                    revoke: string[];
+                  };
+                };
+                subjects: {
+                  [key: string]: {
+                    /** Format: date-time */
+                    expiry?: string;
+                    type?: string;
+                  };
+                };
+              };
+            };
+            imports?: {
+              [key: string]: unknown;
+            };
+            policyId?: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                [key: string]: {
+                  /** @enum {string} */
+                  importable?: 'implicit' | 'explicit' | 'never';
+                  resources: {
+                    [key: string]: {
+                      grant: string[];
+                      revoke: string[];
+                    };
+                  };
+                  subjects: {
+                    [key: string]: {
+                      /** Format: date-time */
+                      expiry?: string;
+                      type?: string;
+                    };
+                  };
+                };
+              };
+              imports?: {
+                [key: string]: unknown;
+              };
+              policyId?: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a policy */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/actions/activateTokenIntegration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** activateTokenIntegration (refused: Twinfold has no connections that act as integration subjects) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/actions/deactivateTokenIntegration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** deactivateTokenIntegration (refused: Twinfold has no connections that act as integration subjects) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve all entries */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace all entries */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one entry */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one entry */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one entry */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/actions/activateTokenIntegration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** activateTokenIntegration (refused: Twinfold has no connections that act as integration subjects) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/actions/deactivateTokenIntegration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** deactivateTokenIntegration (refused: Twinfold has no connections that act as integration subjects) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/allowedAdditions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve what entries referencing this one may add: ["subjects", "resources", "namespaces"] */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace what entries referencing this one may add: ["subjects", "resources", "namespaces"] */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete what entries referencing this one may add: ["subjects", "resources", "namespaces"] */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/importable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve whether other policies import an entry: "implicit", "explicit" or "never" */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace whether other policies import an entry: "implicit", "explicit" or "never" */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/namespaces': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the namespace patterns an entry is restricted to, e.g. ["com.acme", "com.acme.*"] */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the namespace patterns an entry is restricted to, e.g. ["com.acme", "com.acme.*"] */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/references': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the entries an entry takes subjects, resources and namespaces from */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the entries an entry takes subjects, resources and namespaces from */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the entries an entry takes subjects, resources and namespaces from */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/resources': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve an entry's resources */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace an entry's resources */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/resources/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one resource, e.g. thing:/features/lamp */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one resource, e.g. thing:/features/lamp */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one resource, e.g. thing:/features/lamp */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/subjects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve an entry's subjects */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace an entry's subjects */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/entries/{label}/subjects/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one subject */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one subject */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one subject */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          '*': string;
+          label: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/imports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the imports of a policy: {"<policyId>": {"entries": ["label"]}} */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the imports of a policy: {"<policyId>": {"entries": ["label"]}} */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the imports of a policy: {"<policyId>": {"entries": ["label"]}} */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/imports/{importedPolicyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one import of a policy */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one import of a policy */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one import of a policy */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/imports/{importedPolicyId}/entries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the explicit entries one import takes */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the explicit entries one import takes */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/policies/{policyId}/imports/{importedPolicyId}/transitiveImports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the imported policy's own imports one import resolves too */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the imported policy's own imports one import resolves too */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          importedPolicyId: string;
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/search/things': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Search things */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Field selector for the returned things */
+          fields?: string;
+          /** @description RQL filter, e.g. and(eq(attributes/type,"pump"),gt(features/temp/properties/value,40)) */
+          filter?: unknown;
+          /** @description Comma-separated namespaces */
+          namespaces?: string;
+          /** @description sort(+path,-path),size(1..200),cursor(token); or limit(offset,count) (deprecated) */
+          option?: unknown;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Pass as option=cursor(…) for the next page */
+              cursor?: string;
+              items: ({
+                /** Format: date-time */
+                _created?: string;
+                /** Format: date-time */
+                _modified?: string;
+                _revision?: number;
+                attributes?: {
+                  [key: string]: unknown;
+                };
+                definition?: string;
+                features?: {
+                  [key: string]: {
+                    definition?: string[];
+                    desiredProperties?: {
+                      [key: string]: unknown;
+                    };
+                    properties?: {
+                      [key: string]: unknown;
+                    };
+                  };
+                };
+                policyId?: string;
+                /** @description namespace:name */
+                thingId?: string;
+              } & {
+                [key: string]: unknown;
+              })[];
+              /** @description After paging with option=limit(offset,count) */
+              nextPageOffset?: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Search things (form-urlencoded body) */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Field selector for the returned things */
+          fields?: string;
+          /** @description RQL filter, e.g. and(eq(attributes/type,"pump"),gt(features/temp/properties/value,40)) */
+          filter?: unknown;
+          /** @description Comma-separated namespaces */
+          namespaces?: string;
+          /** @description sort(+path,-path),size(1..200),cursor(token); or limit(offset,count) (deprecated) */
+          option?: unknown;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Pass as option=cursor(…) for the next page */
+              cursor?: string;
+              items: ({
+                /** Format: date-time */
+                _created?: string;
+                /** Format: date-time */
+                _modified?: string;
+                _revision?: number;
+                attributes?: {
+                  [key: string]: unknown;
+                };
+                definition?: string;
+                features?: {
+                  [key: string]: {
+                    definition?: string[];
+                    desiredProperties?: {
+                      [key: string]: unknown;
+                    };
+                    properties?: {
+                      [key: string]: unknown;
+                    };
+                  };
+                };
+                policyId?: string;
+                /** @description namespace:name */
+                thingId?: string;
+              } & {
+                [key: string]: unknown;
+              })[];
+              /** @description After paging with option=limit(offset,count) */
+              nextPageOffset?: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/search/things/count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Count things */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Field selector for the returned things */
+          fields?: string;
+          /** @description RQL filter, e.g. and(eq(attributes/type,"pump"),gt(features/temp/properties/value,40)) */
+          filter?: unknown;
+          /** @description Comma-separated namespaces */
+          namespaces?: string;
+          /** @description sort(+path,-path),size(1..200),cursor(token); or limit(offset,count) (deprecated) */
+          option?: unknown;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': number;
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Count things (form-urlencoded body) */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Field selector for the returned things */
+          fields?: string;
+          /** @description RQL filter, e.g. and(eq(attributes/type,"pump"),gt(features/temp/properties/value,40)) */
+          filter?: unknown;
+          /** @description Comma-separated namespaces */
+          namespaces?: string;
+          /** @description sort(+path,-path),size(1..200),cursor(token); or limit(offset,count) (deprecated) */
+          option?: unknown;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': number;
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve things by id (ids=a,b) or list things (option=size(n),cursor(c)) */
+    get: {
+      parameters: {
+        query?: {
+          fields?: string;
+          ids?: string;
+          /** @description Comma-separated namespaces the listing is limited to (not with ids) */
+          namespaces?: string;
+          /** @description sort(+path,-path),size(n),cursor(c) */
+          option?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': ({
+              /** Format: date-time */
+              _created?: string;
+              /** Format: date-time */
+              _modified?: string;
+              _revision?: number;
+              attributes?: {
+                [key: string]: unknown;
+              };
+              definition?: string;
+              features?: {
+                [key: string]: {
+                  definition?: string[];
+                  desiredProperties?: {
+                    [key: string]: unknown;
+                  };
+                  properties?: {
+                    [key: string]: unknown;
+                  };
+                };
+              };
+              policyId?: string;
+              /** @description namespace:name */
+              thingId?: string;
+            } & {
+              [key: string]: unknown;
+            })[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a thing with a generated id <namespace>:<uuid> */
+    post: {
+      parameters: {
+        query?: {
+          namespace?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            _created?: string;
+            /** Format: date-time */
+            _modified?: string;
+            _revision?: number;
+            attributes?: {
+              [key: string]: unknown;
+            };
+            definition?: string;
+            features?: {
+              [key: string]: {
+                definition?: string[];
+                desiredProperties?: {
+                  [key: string]: unknown;
+                };
+                properties?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+            policyId?: string;
+            /** @description namespace:name */
+            thingId?: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              _created?: string;
+              /** Format: date-time */
+              _modified?: string;
+              _revision?: number;
+              attributes?: {
+                [key: string]: unknown;
+              };
+              definition?: string;
+              features?: {
+                [key: string]: {
+                  definition?: string[];
+                  desiredProperties?: {
+                    [key: string]: unknown;
+                  };
+                  properties?: {
+                    [key: string]: unknown;
+                  };
+                };
+              };
+              policyId?: string;
+              /** @description namespace:name */
+              thingId?: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the thing */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              _created?: string;
+              /** Format: date-time */
+              _modified?: string;
+              _revision?: number;
+              attributes?: {
+                [key: string]: unknown;
+              };
+              definition?: string;
+              features?: {
+                [key: string]: {
+                  definition?: string[];
+                  desiredProperties?: {
+                    [key: string]: unknown;
+                  };
+                  properties?: {
+                    [key: string]: unknown;
+                  };
+                };
+              };
+              policyId?: string;
+              /** @description namespace:name */
+              thingId?: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Create or replace the thing */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            _created?: string;
+            /** Format: date-time */
+            _modified?: string;
+            _revision?: number;
+            attributes?: {
+              [key: string]: unknown;
+            };
+            definition?: string;
+            features?: {
+              [key: string]: {
+                definition?: string[];
+                desiredProperties?: {
+                  [key: string]: unknown;
+                };
+                properties?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+            policyId?: string;
+            /** @description namespace:name */
+            thingId?: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              _created?: string;
+              /** Format: date-time */
+              _modified?: string;
+              _revision?: number;
+              attributes?: {
+                [key: string]: unknown;
+              };
+              definition?: string;
+              features?: {
+                [key: string]: {
+                  definition?: string[];
+                  desiredProperties?: {
+                    [key: string]: unknown;
+                  };
+                  properties?: {
+                    [key: string]: unknown;
+                  };
+                };
+              };
+              policyId?: string;
+              /** @description namespace:name */
+              thingId?: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the thing */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch the thing */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            _created?: string;
+            /** Format: date-time */
+            _modified?: string;
+            _revision?: number;
+            attributes?: {
+              [key: string]: unknown;
+            };
+            definition?: string;
+            features?: {
+              [key: string]: {
+                definition?: string[];
+                desiredProperties?: {
+                  [key: string]: unknown;
+                };
+                properties?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+            policyId?: string;
+            /** @description namespace:name */
+            thingId?: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/attributes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve all attributes */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace all attributes */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete all attributes */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch all attributes */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/attributes/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one attribute (a JSON pointer) */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one attribute (a JSON pointer) */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one attribute (a JSON pointer) */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch one attribute (a JSON pointer) */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/definition': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the thing definition */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the thing definition */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the thing definition */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch the thing definition */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve all features */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace all features */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete all features */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch all features */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one feature */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one feature */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one feature */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch one feature */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/definition': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a feature definition */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace a feature definition */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a feature definition */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch a feature definition */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/desiredProperties': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the desired properties of a feature */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the desired properties of a feature */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the desired properties of a feature */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch the desired properties of a feature */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/desiredProperties/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one desired property (a JSON pointer) */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one desired property (a JSON pointer) */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one desired property (a JSON pointer) */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch one desired property (a JSON pointer) */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/inbox/messages/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a message TO a feature */
+    post: {
+      parameters: {
+        query?: {
+          condition?: string;
+        };
+        header?: never;
+        path: {
+          '*': string;
+          featureId: string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/outbox/messages/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a message FROM a feature */
+    post: {
+      parameters: {
+        query?: {
+          condition?: string;
+        };
+        header?: never;
+        path: {
+          '*': string;
+          featureId: string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/properties': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the properties of a feature */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the properties of a feature */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete the properties of a feature */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch the properties of a feature */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/features/{featureId}/properties/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve one feature property (a JSON pointer) */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace one feature property (a JSON pointer) */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete one feature property (a JSON pointer) */
+    delete: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Merge-patch one feature property (a JSON pointer) */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description JSON pointer inside the object */
+          '*': string;
+          featureId: string;
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A thing's events (Ditto Protocol) by revision or time range, oldest first */
+    get: {
+      parameters: {
+        query?: {
+          'from-revision'?: number;
+          /** @description ISO-8601 */
+          'from-timestamp'?: string;
+          limit?: number;
+          'to-revision'?: number;
+          /** @description ISO-8601 */
+          'to-timestamp'?: string;
+        };
+        header?: never;
+        path: {
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              headers?: {
+                [key: string]: string;
+              };
+              path: string;
+              revision: number;
+              /** Format: date-time */
+              timestamp?: string;
+              /** @description e.g. org.acme/sensor-1/things/twin/events/modified */
+              topic: string;
+              value?: unknown;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/inbox/messages/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a message TO a thing */
+    post: {
+      parameters: {
+        query?: {
+          condition?: string;
+        };
+        header?: never;
+        path: {
+          '*': string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/outbox/messages/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a message FROM a thing */
+    post: {
+      parameters: {
+        query?: {
+          condition?: string;
+        };
+        header?: never;
+        path: {
+          '*': string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/policyId': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve the policy id */
+    get: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Create or replace the policy id */
+    put: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Merge-patch the policy id */
+    patch: {
+      parameters: {
+        query?: {
+          condition?: string;
+          /** @description Field selector, e.g. attributes/location(lat,lon) */
+          fields?: string;
+        };
+        header?: {
+          /** @description RQL the current thing must satisfy */
+          condition?: string;
+          /** @description Entity tags, e.g. "rev:3"; 412 when none matches */
+          'if-match'?: string;
+          /** @description Entity tags or *; 304 on reads, 412 on writes when one matches */
+          'if-none-match'?: string;
+        };
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your API tokens; an administrator's: every token within its scope (the bootstrap token only unscoped) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** Format: date-time */
+              expires: string | null;
+              id: string;
+              name: string;
+              namespaces: string[] | null;
+              readOnly: boolean;
+              revoked: boolean;
+              subject: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create an API token; the token is shown once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description ISO-8601 expiry */
+            expires?: string;
+            name: string;
+            namespaces?: string[];
+            readOnly?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** Format: date-time */
+              expires: string | null;
+              id: string;
+              name: string;
+              namespaces: string[] | null;
+              readOnly: boolean;
+              revoked: boolean;
+              subject: string;
+              token: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an API token and every token minted by it */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List users (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              disabled: boolean;
+              roles: string[];
+              subject: string;
+              username: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a user (administrators) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            password: string;
+            roles?: string[];
+            username: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              disabled: boolean;
+              roles: string[];
+              subject: string;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/users/{username}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One user (administrators, or the user) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          username: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              disabled: boolean;
+              roles: string[];
+              subject: string;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a user and revoke their tokens (administrators) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          username: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Disable or enable a user (administrators): {"disabled": true} */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          username: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            disabled: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              disabled: boolean;
+              roles: string[];
+              subject: string;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/2/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The webhooks the requester may manage */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a webhook: every event committed from now on that it selects is POSTed to its url */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            events?: string[];
+            extraFields?: string;
+            /** @description RQL the changed thing must match */
+            filter?: string;
+            maxAgeHours?: number;
+            maxAttempts?: number;
+            namespaces?: string[];
+            /** @description Signs each delivery (HMAC-SHA256); never shown */
+            secret?: string;
+            /** Format: uri */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One webhook */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    /** Replace a webhook's settings; delivery goes on from where it was */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            events?: string[];
+            extraFields?: string;
+            /** @description RQL the changed thing must match */
+            filter?: string;
+            maxAgeHours?: number;
+            maxAttempts?: number;
+            namespaces?: string[];
+            /** @description Signs each delivery (HMAC-SHA256); never shown */
+            secret?: string;
+            /** Format: uri */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a webhook and its delivery log */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The delivery log: delivered, pending (being retried) and dead (dead-lettered) events, in event order, paged */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The cursor of the previous page */
+          cursor?: number;
+          limit?: number;
+          state?: 'pending' | 'delivered' | 'dead';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Pass as cursor for the next page */
+              cursor?: number;
+              items: {
+                attempts: number;
+                error: string | null;
+                eventId: string;
+                /** Format: date-time */
+                firstAttempt: string;
+                /** Format: date-time */
+                lastAttempt: string;
+                /** Format: date-time */
+                nextAttempt: string | null;
+                seq: number;
+                /** @enum {string} */
+                state: 'pending' | 'delivered' | 'dead';
+                /** @description The receiver's HTTP status */
+                status: number | null;
+                thingId: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}/deliveries/{seq}/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send one dead-lettered event again (by its position, the seq of the delivery log) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          seq: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description How many dead letters are sent again */
+              redriven: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}/deliveries/redrive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send every dead-lettered event again, before the webhook's newer events */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description How many dead letters are sent again */
+              redriven: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause deliveries (events are kept and delivered after resume) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/webhooks/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume deliveries from where they were paused */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Committed events not yet handed to it */
+              backlog: number;
+              /** Format: date-time */
+              created: string;
+              events: string[];
+              extraFields?: string;
+              filter?: string;
+              id: string;
+              maxAgeHours: number;
+              maxAttempts: number;
+              /** Format: date-time */
+              modified: string;
+              namespaces?: string[];
+              owner: string;
+              paused: boolean;
+              /** @description The last event seq handed to the webhook */
+              position: number;
+              revision: number;
+              signed: boolean;
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/whoami': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The authenticated subjects (Ditto) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              defaultSubject: string;
+              subjects: string[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Prometheus metrics (needs the metrics token or an administrator when one is set) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ready': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: state loaded and journal healthy */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: never;
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
