@@ -15,6 +15,13 @@ import {
   type IngestStore,
 } from '../store/ingest-store.js';
 import { mapMessage, type MapResult, type MappingError } from './mapper.js';
+import {
+  ProtocolIngest,
+  readProtocolMessage,
+  type AckSink,
+  type TwinCommands,
+} from './protocol-ingest.js';
+import { commandPath } from '../streams/ditto-protocol.js';
 import { ObservationWriter } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
@@ -43,9 +50,17 @@ export interface IngestOutcome {
   deadLetters: string[];
 }
 
-/** What `…/test` answers for one message. */
+/** What `…/test` answers for one message (a Ditto Protocol source: the command it would run). */
 export type TestOutcome =
   | { ok: true; observations: Observation[] }
+  | {
+      ok: true;
+      command: { topic: string; thingId: string; action: string; path: string; value?: JsonValue };
+    }
+  | {
+      ok: true;
+      acknowledgement: { label: string; thingId: string; correlationId: string; status: number };
+    }
   | { ok: false; errors: (MappingError | { reason: string; at: string; detail: string })[] };
 
 interface LoadedSpec {
@@ -89,6 +104,13 @@ export interface IngestServiceOptions {
    * `--nats-url`; called on PUT before anything is stored.
    */
   checkSource?: (spec: CompiledSpec) => void;
+  /**
+   * Runs the twin commands of Ditto Protocol sources (the WebSocket's path); without it a spec
+   * with a `dittoProtocol` source is refused on PUT.
+   */
+  commands?: TwinCommands;
+  /** Takes the acknowledgements devices issue over Ditto Protocol sources. */
+  acks?: AckSink;
 }
 
 /** The view of a spec that the API returns. */
@@ -108,6 +130,7 @@ export class IngestService {
   private readonly specs = new Map<string, LoadedSpec>();
   private readonly specListeners = new Set<SpecsChangedListener>();
   private readonly writer: ObservationWriter;
+  private readonly protocol: ProtocolIngest | null;
   private readonly store: IngestStore;
   private readonly now: () => number;
   private version = 0;
@@ -116,6 +139,9 @@ export class IngestService {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.writer = new ObservationWriter(options.runtime, options.creation, options.guard);
+    this.protocol = options.commands
+      ? new ProtocolIngest(options.commands, options.acks ?? null)
+      : null;
   }
 
   /** Loads and compiles the stored specs; a stored spec that no longer compiles is refused loudly. */
@@ -175,6 +201,8 @@ export class IngestService {
     if (!isValidSpecId(specId)) throw errors.ingestSpecIdInvalid(specId);
     if (identity.readOnly) throw errors.readOnlyIdentity();
     const compiled = compileSpec(specId, body);
+    if (compiled.payload === 'dittoProtocol' && this.protocol === null)
+      throw errors.ingestSourceUnavailable('the Ditto Protocol', 'its API (this node runs none)');
     this.options.checkSource?.(compiled);
     const existing = this.specs.get(specId);
     if (existing && !this.mayManage(identity, existing.compiled.namespaces, existing.record.owner))
@@ -260,6 +288,7 @@ export class IngestService {
   /** The observations a sample message would give, or its errors; changes nothing. */
   async test(identity: Identity, specId: string, message: RawMessage): Promise<TestOutcome> {
     const { compiled } = this.visible(identity, specId);
+    if (compiled.payload === 'dittoProtocol') return protocolTest(compiled, message);
     if (message.payload === undefined)
       return {
         ok: false,
@@ -302,6 +331,7 @@ export class IngestService {
     reject: (message: RawMessage, reason: string, detail: string) => void,
   ): Promise<boolean[]> {
     const { compiled, owner } = loaded;
+    if (compiled.payload === 'dittoProtocol') return this.processProtocol(loaded, messages, reject);
     const accepted: boolean[] = new Array<boolean>(messages.length).fill(false);
     const observations: Observation[] = [];
     /** The message of each observation set, by position. */
@@ -343,6 +373,25 @@ export class IngestService {
     }
     await Promise.all(later);
     return accepted;
+  }
+
+  /** Runs the Ditto Protocol messages of a spec, each as a twin command (see ProtocolIngest). */
+  private async processProtocol(
+    { compiled, owner }: LoadedSpec,
+    messages: RawMessage[],
+    reject: (message: RawMessage, reason: string, detail: string) => void,
+  ): Promise<boolean[]> {
+    const protocol = this.protocol;
+    if (protocol === null) throw errors.ingestSourceUnavailable('the Ditto Protocol', 'its API');
+    const outcomes = await Promise.all(
+      messages.map((message) => protocol.apply(owner, compiled, message)),
+    );
+    // Rejections are reported in message order, whichever thing's command finished first.
+    return outcomes.map((refused, m) => {
+      if (refused === null) return true;
+      reject(messages[m], refused.reason, refused.detail);
+      return false;
+    });
   }
 
   private rejectMapping(
@@ -528,4 +577,34 @@ export class IngestService {
       after = page[page.length - 1].id;
     }
   }
+}
+
+/** What a Ditto Protocol message would do (`…/test`): the command or acknowledgement, or why not. */
+function protocolTest(spec: CompiledSpec, message: RawMessage): TestOutcome {
+  const reading = readProtocolMessage(spec, message);
+  if (!reading.ok)
+    return { ok: false, errors: [{ reason: reading.reason, at: '/', detail: reading.detail }] };
+  if ('ack' in reading) {
+    const { label, message: ack } = reading.ack;
+    const [namespace, name] = ack.topic.split('/');
+    return {
+      ok: true,
+      acknowledgement: {
+        label,
+        thingId: `${namespace}:${name}`,
+        correlationId: ack.headers['correlation-id'],
+        status: ack.status ?? 200,
+      },
+    };
+  }
+  const { command } = reading;
+  const view: { topic: string; thingId: string; action: string; path: string; value?: JsonValue } =
+    {
+      topic: command.topic,
+      thingId: command.thingId,
+      action: command.action,
+      path: commandPath(command),
+    };
+  if (command.value !== undefined) view.value = command.value;
+  return { ok: true, command: view };
 }
