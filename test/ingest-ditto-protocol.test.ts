@@ -204,6 +204,19 @@ describe('dittoProtocol specs - over HTTP', () => {
     expect(await thing('other:door')).toBeNull();
   });
 
+  it('dead-letters a value nested too deep to be written, and goes on', async () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const body = ndjson([
+      `{"topic":"acme/deep/things/twin/commands/modify","path":"/","value":{"attributes":{"a":${deep}}}}`,
+      envelope('acme:deep', 'modify', '/', { attributes: { a: 1 } }),
+    ]);
+    const response = await post('dp-http', body);
+    expect(response.json()).toMatchObject({ accepted: 1, rejected: 1 });
+    const [letter] = await letters('dp-http');
+    expect(letter.reason).toBe('json.invalid');
+    expect((await thing('acme:deep')).attributes).toEqual({ a: 1 });
+  });
+
   it('applies with the spec owner rights: a token of one namespace cannot write another', async () => {
     const user = await fx.send('POST', '/api/2/users', admin, {
       username: 'bob',

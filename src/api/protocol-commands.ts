@@ -4,7 +4,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
-import type { ErrorBody } from '../core/errors.js';
+import { TwinfoldError, type ErrorBody } from '../core/errors.js';
+import { validateJsonValue } from '../core/thing-validation.js';
 import type { JsonValue } from '../core/json.js';
 import type { TwinCommands } from '../ingest/protocol-ingest.js';
 import {
@@ -144,6 +145,18 @@ export class ProtocolCommandRunner implements TwinCommands {
     const creates = command.action === 'create';
     if (creates && headers['if-none-match'] === undefined) headers['if-none-match'] = '*';
     if (command.value !== undefined) {
+      // What the routes would refuse, refused before it is written out (a value nested thousands
+      // of levels deep would overflow JSON.stringify's stack).
+      try {
+        validateJsonValue(command.value);
+      } catch (error) {
+        if (!(error instanceof TwinfoldError)) throw error;
+        return errorEnvelope(
+          error.toBody(),
+          thingTopic(command.thingId, 'errors'),
+          responseHeaders(headers),
+        );
+      }
       headers['content-type'] =
         command.action === 'merge' ? 'application/merge-patch+json' : 'application/json';
       request.payload = JSON.stringify(command.value);

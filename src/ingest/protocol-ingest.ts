@@ -222,7 +222,16 @@ export class ProtocolIngest {
     // The command is answered once durable: what the device asked of its response changes nothing here.
     const headers = { ...command.headers };
     delete headers['response-required'];
-    const response = await this.commands.run(owner, { ...command, headers });
+    let response: ResponseEnvelope | null;
+    try {
+      response = await this.commands.run(owner, { ...command, headers });
+    } catch (error) {
+      // Dead-lettered, not redelivered: the same message would fail the same way again.
+      return {
+        reason: 'command.failed',
+        detail: error instanceof Error ? error.message : String(error),
+      };
+    }
     if (response === null || response.status < 400) return null;
     return reasonOf(response.value as unknown as ErrorBody, response.status);
   }
