@@ -193,6 +193,38 @@ describe('device acknowledgements over MQTT', () => {
     expect(response.json()['other-label'].status).toBe(408);
   });
 
+  it("acknowledges weakly at once the labels of an event the spec's owner may not read", async () => {
+    const user = await fx.send('POST', '/api/2/users', admin, {
+      username: 'carol',
+      password: 'carol-password-1',
+    });
+    expect(user.statusCode).toBe(201);
+    const carol = `Basic ${Buffer.from('carol:carol-password-1').toString('base64')}`;
+    const spec = await fx.send('PUT', '/api/2/ingest/specs/hidden', carol, {
+      source: { mqtt: { topic: 'hidden/+name/telemetry', qos: 1 } },
+      thingId: 'hidden:{{topic.name}}',
+      values: { 'attributes/t': '$.t' },
+      commands: { acks: ['device-applied'] },
+    });
+    expect(spec.statusCode).toBe(201);
+    // Its default policy lets only its creator, the administrator, in: carol may not read it.
+    expect((await fx.send('PUT', '/api/2/things/hidden:h1', admin, {})).statusCode).toBe(201);
+    const watcher = await device('devices/hidden:h1/commands', () => null);
+    const started = Date.now();
+    const response = await write('hidden:h1', '/attributes/a', 1, {
+      'requested-acks': 'twin-persisted,device-applied',
+      timeout: '5s',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()['device-applied']).toMatchObject({
+      status: 200,
+      headers: { 'ditto-weak-ack': 'true' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(watcher.events).toEqual([]);
+  });
+
   it('takes acknowledgements on a dittoProtocol source of the spec too', async () => {
     const pump = await device('pumps/pumps:p1/cmd', (event) => ({
       topic: 'pumps/p1/ditto',
