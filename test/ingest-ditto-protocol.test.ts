@@ -297,4 +297,19 @@ describe('dittoProtocol specs - over MQTT', () => {
     expect(dead[1].payload).toBe('not json');
     expect(await thing('acme:intruder')).toBeNull();
   });
+
+  it('redrives a dead letter with its topic: the template is filled from it again', async () => {
+    const client = await connect();
+    await client.publishAsync(
+      'ditto/acme/later',
+      JSON.stringify(envelope('acme:later', 'modify', '/attributes/x', 1)),
+      { qos: 1 },
+    );
+    const [letter] = await letters('dp-mqtt');
+    expect(letter.reason).toBe('thing.notfound');
+    expect((await fx.send('PUT', '/api/2/things/acme:later', admin, {})).statusCode).toBe(201);
+    const redrive = await fx.send('POST', '/api/2/ingest/deadletters/redrive?spec=dp-mqtt', admin);
+    expect(redrive.json()).toEqual({ redriven: 1, failed: 0, deadLetters: [] });
+    expect((await thing('acme:later')).attributes).toEqual({ x: 1 });
+  });
 });

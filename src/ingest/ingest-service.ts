@@ -26,6 +26,7 @@ import { ObservationWriter } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
 import { payloadText } from './payload-text.js';
+import { topicContext } from './topic-context.js';
 import type { MessageContext } from './template.js';
 
 /** One raw message as a transport received it. */
@@ -518,7 +519,7 @@ export class IngestService {
           });
         continue;
       }
-      const messages = group.map((letter) => this.messageOf(letter));
+      const messages = group.map((letter) => this.messageOf(letter, loaded.compiled));
       const again = new Map<RawMessage, { reason: string; detail: string }>();
       const results = await this.process(loaded, messages, (message, reason, detail) =>
         again.set(message, { reason, detail }),
@@ -538,8 +539,11 @@ export class IngestService {
     return { redriven, failed: failed.length, deadLetters: failed.map((l) => l.id) };
   }
 
-  /** The message a dead letter holds, as its transport received it. */
-  private messageOf(letter: DeadLetterRecord): RawMessage {
+  /**
+   * The message a dead letter holds, as its transport received it: with what its topic, subject
+   * or routing key offers the spec's thingId template (`{{topic.<name>}}`, `{{subject.<n>}}`).
+   */
+  private messageOf(letter: DeadLetterRecord, spec: CompiledSpec): RawMessage {
     const raw =
       letter.encoding === 'base64'
         ? Buffer.from(letter.payload, 'base64').toString('utf8')
@@ -552,6 +556,18 @@ export class IngestService {
       context: { headers: letter.headers },
       received: letter.received,
     };
+    const context = topicContext(
+      spec.source,
+      spec.filter ?? undefined,
+      letter.topic,
+      letter.headers,
+    );
+    if (typeof context === 'string') {
+      // The spec's filter changed since: the topic no longer matches it.
+      message.parseError = context;
+      return message;
+    }
+    message.context = context;
     try {
       message.payload = JSON.parse(raw);
     } catch (error) {

@@ -115,8 +115,6 @@ interface CompiledSource {
   kind: SourceKind;
   config: Record<string, unknown>;
   payload: PayloadKind;
-  /** The pointer of the transport's settings in the spec (`/source/mqtt`, `/source/dittoProtocol/mqtt`). */
-  at: string[];
 }
 
 const KNOWN_SOURCES = [...SOURCE_KINDS, DITTO_PROTOCOL_SOURCE].join(', ');
@@ -142,7 +140,7 @@ function compileSource(source: unknown, problems: SpecProblem[]): CompiledSource
   }
   // `{"dittoProtocol": {}}`: Ditto Protocol messages POSTed to /api/2/ingest/{specId}.
   if (Object.keys(inner).length === 0)
-    return { kind: 'http', config: {}, payload: 'dittoProtocol', at: ['source', key, 'http'] };
+    return { kind: 'http', config: {}, payload: 'dittoProtocol' };
   return compileTransport(inner, ['source', key], 'dittoProtocol', problems);
 }
 
@@ -185,7 +183,7 @@ function compileTransport(
     else if (type === 'qos' && value !== 0 && value !== 1)
       problems.push({ at: at(...where, kind, key), detail: 'qos is 0 or 1' });
   }
-  return { kind: kind as SourceKind, config: body, payload, at: [...where, kind] };
+  return { kind: kind as SourceKind, config: body, payload };
 }
 
 function compileThingId(text: unknown, problems: SpecProblem[]): Template | null {
