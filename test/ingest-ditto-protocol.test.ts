@@ -298,6 +298,46 @@ describe('dittoProtocol specs - over MQTT', () => {
     expect(await thing('acme:intruder')).toBeNull();
   });
 
+  it('closes the connection of a token that publishes about a namespace it may not write', async () => {
+    const user = await fx.send('POST', '/api/2/users', admin, {
+      username: 'dave',
+      password: 'dave-password-1',
+    });
+    expect(user.statusCode).toBe(201);
+    const dave = `Basic ${Buffer.from('dave:dave-password-1').toString('base64')}`;
+    const token = await fx.send('POST', '/api/2/tokens', dave, {
+      name: 'acme',
+      namespaces: ['acme'],
+    });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${fx.mqttPort}`, {
+      username: 'device',
+      password: token.json().token,
+      reconnectPeriod: 0,
+    });
+    clients.push(client);
+    await client.publishAsync(
+      'ditto/acme/own',
+      JSON.stringify(envelope('acme:own', 'modify', '/', { attributes: { by: 'dave' } })),
+      { qos: 1 },
+    );
+    expect((await thing('acme:own')).attributes).toEqual({ by: 'dave' });
+    const gone = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    // The topic names acme, the message another namespace: the message is what counts.
+    client.publish(
+      'ditto/acme/theirs',
+      JSON.stringify(envelope('other:theirs', 'modify', '/', { attributes: {} })),
+      { qos: 1 },
+    );
+    expect(await gone).toBe(true);
+    expect(await thing('other:theirs')).toBeNull();
+  });
+
   it('redrives a dead letter with its topic: the template is filled from it again', async () => {
     const client = await connect();
     await client.publishAsync(
