@@ -29,7 +29,9 @@ const whyNot = natsWhyNot ?? amqpWhyNot;
 const SEED = Number(process.env.TF_FUZZ_SEED ?? 20261201);
 /** How the 100,000 payloads are split between the entry points. */
 const COUNTS = {
-  httpNdjson: 40_000, // 40 NDJSON requests of 1,000 lines
+  httpNdjson: 36_000, // 36 NDJSON requests of 1,000 lines
+  dittoProtocolHttp: 3_000, // Ditto Protocol messages (mostly malformed), 3 NDJSON requests
+  dittoProtocolMqtt: 1_000,
   httpRequests: 1_000, // single documents, arrays, wrong types, broken bodies
   mqtt: 20_000,
   nats: 20_000,
@@ -144,6 +146,18 @@ beforeAll(async () => {
   };
   for (const [id, spec] of Object.entries(specs)) {
     const put = await api('PUT', `/api/2/ingest/specs/${id}`, { ...spec, values, create: {} });
+    expect(put.status, JSON.stringify(put.json)).toBe(201);
+  }
+  // Sources of Ditto Protocol messages: every thing of the namespace, over HTTP and MQTT.
+  const protocolSpecs = {
+    'fuzz-dp-http': { source: { dittoProtocol: {} }, thingId: 'fuzz.dp:{{$.any}}' },
+    'fuzz-dp-mqtt': {
+      source: { dittoProtocol: { mqtt: { topic: `${root}/dp`, qos: 0 } } },
+      thingId: 'fuzz.dp:{{$.any}}',
+    },
+  };
+  for (const [id, spec] of Object.entries(protocolSpecs)) {
+    const put = await api('PUT', `/api/2/ingest/specs/${id}`, spec);
     expect(put.status, JSON.stringify(put.json)).toBe(201);
   }
   await waitFor('NATS and AMQP subscriptions', async () => {
@@ -271,6 +285,52 @@ describe.skipIf(whyNot !== null)(`fuzzing every entry point${whyNot ? ` (${whyNo
     expect(await storedLetters('fuzz-http')).toBe(counts!.dead);
     expect(counts!.accepted).toBeGreaterThan(0);
   }, 300_000);
+
+  it('Ditto Protocol sources (HTTP, MQTT): every message accepted or dead-lettered', async () => {
+    const r = new Random(SEED + 5);
+    for (let request = 0; request < COUNTS.dittoProtocolHttp / 1000; request++) {
+      // Mostly malformed; one in ten a well-formed command that creates or replaces a thing.
+      const lines = Array.from({ length: 1000 }, (_, i) => {
+        if (i % 10 === 0)
+          return `{"topic":"fuzz.dp/w${r.int(20)}/things/twin/commands/modify","path":"/","value":{"attributes":{"v":${i}}}}`;
+        const line = frame(r, 'fuzz.dp').replace(/[\r\n]/g, ' ');
+        return line.trim() === '' ? '~' : line;
+      });
+      // In process: the HTTP layer is fuzzed above; here the Ditto Protocol path is the point.
+      const response = await fx.platform.app.inject({
+        method: 'POST',
+        url: '/api/2/ingest/fuzz-dp-http',
+        headers: { authorization: admin, 'content-type': 'application/x-ndjson' },
+        payload: lines.join('\n') + '\n',
+      });
+      expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+      const outcome = response.json() as { accepted: number; rejected: number };
+      expect(outcome.accepted + outcome.rejected).toBe(1000);
+    }
+    const http = await settled('fuzz-dp-http', COUNTS.dittoProtocolHttp);
+    expect(http.accepted).toBeGreaterThan(0);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${fx.mqttPort}`, {
+      username: 'fuzz',
+      password: ADMIN_TOKEN,
+      reconnectPeriod: 0,
+    });
+    try {
+      for (let i = 0; i < COUNTS.dittoProtocolMqtt - 1; i++) {
+        client.publish(`${root}/dp`, frame(r, 'fuzz.dp'), { qos: 0 });
+        if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await client.publishAsync(
+        `${root}/dp`,
+        '{"topic":"fuzz.dp/last/things/twin/commands/modify","path":"/","value":{}}',
+        { qos: 1 },
+      );
+    } finally {
+      await client.endAsync();
+    }
+    const overMqtt = await settled('fuzz-dp-mqtt', COUNTS.dittoProtocolMqtt);
+    expect(overMqtt.accepted).toBeGreaterThan(0);
+    await alive();
+  }, 180_000);
 
   it('MQTT (embedded broker, QoS 0): every publish accepted or dead-lettered', async () => {
     const r = new Random(SEED + 1);

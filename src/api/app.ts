@@ -46,7 +46,8 @@ import {
   registerServerSentEvents,
   type ServerSentEventsOptions,
 } from './routes/server-sent-events.js';
-import { registerWebSocket, SocketIdentities, type WebSocketOptions } from './routes/websocket.js';
+import { registerWebSocket, type WebSocketOptions } from './routes/websocket.js';
+import { ProtocolCommandRunner, SocketIdentities } from './protocol-commands.js';
 import { liveServices } from './live-services.js';
 import { registerMessageRoutes } from './routes/message-routes.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
@@ -227,6 +228,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : trustedAuthenticator);
   // WebSocket commands run through the routes as their socket's identity.
   const sockets = new SocketIdentities();
+  // The one path of Ditto Protocol twin commands: WebSocket, CloudEvents, Ditto Protocol ingest.
+  const commands = new ProtocolCommandRunner(app, sockets);
   metrics.observeConnections('websocket', () => sockets.size);
   const authenticate = authenticationHook(sockets.wrap(authenticator), {
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : null,
@@ -239,6 +242,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before the route table: /ws/2 is no HTTP resource (its handshake is authenticated like one).
   await registerWebSocket(app, () => context, {
     sessions: sockets,
+    commands,
     authenticate,
     authenticator,
     maxMessageBytes: options.bodyLimit ?? 1024 * 1024,
@@ -345,6 +349,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         deadLettered: (spec, reason) => metrics.ingestDeadLetters.inc({ spec, reason }),
         accepted: (spec, count) => metrics.ingestAccepted.inc({ spec }, count),
         checkSource: options.ingestSourceCheck,
+        commands,
+        acks: context.live.router,
       })
     : null;
   if (ingest) {
@@ -381,7 +387,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerServerSentEvents(api, context, options.streams);
       registerThingsRoutes(api, context);
       registerMessageRoutes(api, context);
-      registerCloudEventsRoute(api, context);
+      registerCloudEventsRoute(api, commands);
       registerHistoryRoutes(api, context);
       registerSearchRoutes(api, context);
       registerPolicyRoutes(api, context);

@@ -7,6 +7,7 @@ import type {
   onRequestHookHandler,
   onSendHookHandler,
 } from 'fastify';
+import { isAckLabel } from '../core/ack-labels.js';
 import { errors } from '../core/error-registry.js';
 import type { AckAggregation } from '../messaging/ack-aggregation.js';
 import { renderError } from './http-errors.js';
@@ -45,9 +46,6 @@ export type AckLabel = string;
 export const DEFAULT_LIVE_TIMEOUT_MS = 10_000;
 /** How long a write waits for custom acknowledgements when no `timeout` is given (Ditto: 10 s). */
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
-
-/** Ditto's acknowledgement label syntax (AcknowledgementLabels.ACK_LABEL_REGEX). */
-const ACK_LABEL = /^(\{\{\s*[a-z]+:[a-z]+\s*}}:)?[a-zA-Z0-9\-_:]{3,165}$/;
 
 /**
  * What a route does with Ditto's resource headers. The processing headers (timeout,
@@ -218,7 +216,7 @@ export function parseRequestedAcks(raw: string): string[] {
     labels = text === '' ? [] : text.split(',').map((label) => label.trim());
   }
   for (const label of labels) {
-    if (typeof label !== 'string' || !ACK_LABEL.test(label))
+    if (!isAckLabel(label))
       throw errors.headerInvalid('requested-acks', raw, 'JSON array of acknowledgement labels');
   }
   return labels as string[];

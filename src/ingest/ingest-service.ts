@@ -15,10 +15,18 @@ import {
   type IngestStore,
 } from '../store/ingest-store.js';
 import { mapMessage, type MapResult, type MappingError } from './mapper.js';
+import {
+  ProtocolIngest,
+  readProtocolMessage,
+  type AckSink,
+  type TwinCommands,
+} from './protocol-ingest.js';
+import { commandPath } from '../streams/ditto-protocol.js';
 import { ObservationWriter } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
 import { payloadText } from './payload-text.js';
+import { topicContext } from './topic-context.js';
 import type { MessageContext } from './template.js';
 
 /** One raw message as a transport received it. */
@@ -43,9 +51,17 @@ export interface IngestOutcome {
   deadLetters: string[];
 }
 
-/** What `…/test` answers for one message. */
+/** What `…/test` answers for one message (a Ditto Protocol source: the command it would run). */
 export type TestOutcome =
   | { ok: true; observations: Observation[] }
+  | {
+      ok: true;
+      command: { topic: string; thingId: string; action: string; path: string; value?: JsonValue };
+    }
+  | {
+      ok: true;
+      acknowledgement: { label: string; thingId: string; correlationId: string; status: number };
+    }
   | { ok: false; errors: (MappingError | { reason: string; at: string; detail: string })[] };
 
 interface LoadedSpec {
@@ -89,6 +105,13 @@ export interface IngestServiceOptions {
    * `--nats-url`; called on PUT before anything is stored.
    */
   checkSource?: (spec: CompiledSpec) => void;
+  /**
+   * Runs the twin commands of Ditto Protocol sources (the WebSocket's path); without it a spec
+   * with a `dittoProtocol` source is refused on PUT.
+   */
+  commands?: TwinCommands;
+  /** Takes the acknowledgements devices issue over Ditto Protocol sources. */
+  acks?: AckSink;
 }
 
 /** The view of a spec that the API returns. */
@@ -108,6 +131,7 @@ export class IngestService {
   private readonly specs = new Map<string, LoadedSpec>();
   private readonly specListeners = new Set<SpecsChangedListener>();
   private readonly writer: ObservationWriter;
+  private readonly protocol: ProtocolIngest | null;
   private readonly store: IngestStore;
   private readonly now: () => number;
   private version = 0;
@@ -116,6 +140,9 @@ export class IngestService {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.writer = new ObservationWriter(options.runtime, options.creation, options.guard);
+    this.protocol = options.commands
+      ? new ProtocolIngest(options.commands, options.acks ?? null)
+      : null;
   }
 
   /** Loads and compiles the stored specs; a stored spec that no longer compiles is refused loudly. */
@@ -175,6 +202,8 @@ export class IngestService {
     if (!isValidSpecId(specId)) throw errors.ingestSpecIdInvalid(specId);
     if (identity.readOnly) throw errors.readOnlyIdentity();
     const compiled = compileSpec(specId, body);
+    if (compiled.payload === 'dittoProtocol' && this.protocol === null)
+      throw errors.ingestSourceUnavailable('the Ditto Protocol', 'its API (this node runs none)');
     this.options.checkSource?.(compiled);
     const existing = this.specs.get(specId);
     if (existing && !this.mayManage(identity, existing.compiled.namespaces, existing.record.owner))
@@ -260,6 +289,7 @@ export class IngestService {
   /** The observations a sample message would give, or its errors; changes nothing. */
   async test(identity: Identity, specId: string, message: RawMessage): Promise<TestOutcome> {
     const { compiled } = this.visible(identity, specId);
+    if (compiled.payload === 'dittoProtocol') return protocolTest(compiled, message);
     if (message.payload === undefined)
       return {
         ok: false,
@@ -302,6 +332,7 @@ export class IngestService {
     reject: (message: RawMessage, reason: string, detail: string) => void,
   ): Promise<boolean[]> {
     const { compiled, owner } = loaded;
+    if (compiled.payload === 'dittoProtocol') return this.processProtocol(loaded, messages, reject);
     const accepted: boolean[] = new Array<boolean>(messages.length).fill(false);
     const observations: Observation[] = [];
     /** The message of each observation set, by position. */
@@ -343,6 +374,25 @@ export class IngestService {
     }
     await Promise.all(later);
     return accepted;
+  }
+
+  /** Runs the Ditto Protocol messages of a spec, each as a twin command (see ProtocolIngest). */
+  private async processProtocol(
+    { compiled, owner }: LoadedSpec,
+    messages: RawMessage[],
+    reject: (message: RawMessage, reason: string, detail: string) => void,
+  ): Promise<boolean[]> {
+    const protocol = this.protocol;
+    if (protocol === null) throw errors.ingestSourceUnavailable('the Ditto Protocol', 'its API');
+    const outcomes = await Promise.all(
+      messages.map((message) => protocol.apply(owner, compiled, message)),
+    );
+    // Rejections are reported in message order, whichever thing's command finished first.
+    return outcomes.map((refused, m) => {
+      if (refused === null) return true;
+      reject(messages[m], refused.reason, refused.detail);
+      return false;
+    });
   }
 
   private rejectMapping(
@@ -469,7 +519,7 @@ export class IngestService {
           });
         continue;
       }
-      const messages = group.map((letter) => this.messageOf(letter));
+      const messages = group.map((letter) => this.messageOf(letter, loaded.compiled));
       const again = new Map<RawMessage, { reason: string; detail: string }>();
       const results = await this.process(loaded, messages, (message, reason, detail) =>
         again.set(message, { reason, detail }),
@@ -489,8 +539,11 @@ export class IngestService {
     return { redriven, failed: failed.length, deadLetters: failed.map((l) => l.id) };
   }
 
-  /** The message a dead letter holds, as its transport received it. */
-  private messageOf(letter: DeadLetterRecord): RawMessage {
+  /**
+   * The message a dead letter holds, as its transport received it: with what its topic, subject
+   * or routing key offers the spec's thingId template (`{{topic.<name>}}`, `{{subject.<n>}}`).
+   */
+  private messageOf(letter: DeadLetterRecord, spec: CompiledSpec): RawMessage {
     const raw =
       letter.encoding === 'base64'
         ? Buffer.from(letter.payload, 'base64').toString('utf8')
@@ -503,6 +556,18 @@ export class IngestService {
       context: { headers: letter.headers },
       received: letter.received,
     };
+    const context = topicContext(
+      spec.source,
+      spec.filter ?? undefined,
+      letter.topic,
+      letter.headers,
+    );
+    if (typeof context === 'string') {
+      // The spec's filter changed since: the topic no longer matches it.
+      message.parseError = context;
+      return message;
+    }
+    message.context = context;
     try {
       message.payload = JSON.parse(raw);
     } catch (error) {
@@ -528,4 +593,34 @@ export class IngestService {
       after = page[page.length - 1].id;
     }
   }
+}
+
+/** What a Ditto Protocol message would do (`…/test`): the command or acknowledgement, or why not. */
+function protocolTest(spec: CompiledSpec, message: RawMessage): TestOutcome {
+  const reading = readProtocolMessage(spec, message);
+  if (!reading.ok)
+    return { ok: false, errors: [{ reason: reading.reason, at: '/', detail: reading.detail }] };
+  if ('ack' in reading) {
+    const { label, message: ack } = reading.ack;
+    const [namespace, name] = ack.topic.split('/');
+    return {
+      ok: true,
+      acknowledgement: {
+        label,
+        thingId: `${namespace}:${name}`,
+        correlationId: ack.headers['correlation-id'],
+        status: ack.status ?? 200,
+      },
+    };
+  }
+  const { command } = reading;
+  const view: { topic: string; thingId: string; action: string; path: string; value?: JsonValue } =
+    {
+      topic: command.topic,
+      thingId: command.thingId,
+      action: command.action,
+      path: commandPath(command),
+    };
+  if (command.value !== undefined) view.value = command.value;
+  return { ok: true, command: view };
 }

@@ -1,4 +1,5 @@
 // Validates an ingest spec on PUT and compiles it; every problem is reported with where it is.
+import { isAckLabel, RESERVED_ACK_LABELS } from '../core/ack-labels.js';
 import { errorText } from '../core/error-text.js';
 import jsonata from 'jsonata';
 import { errors } from '../core/error-registry.js';
@@ -12,7 +13,9 @@ import { matchMqttTopic } from './topic-context.js';
 import { commandTopicProblem, compileCommandTopic, fillCommandTopic } from './command-topic.js';
 import {
   DEFAULT_COMMANDS,
+  DITTO_PROTOCOL_SOURCE,
   type CompiledCommands,
+  type PayloadKind,
   SOURCE_KINDS,
   TIMESTAMP_FORMATS,
   type CompiledSpec,
@@ -39,6 +42,12 @@ const SPEC_KEYS = new Set([
   'create',
   'commands',
 ]);
+
+/** The fields that map raw payloads: a Ditto Protocol source has none of them. */
+const MAPPING_KEYS = ['values', 'required', 'each', 'timestamp', 'create'] as const;
+
+/** The thingId pattern of a Ditto Protocol spec that names none: any thing its owner may write. */
+const ANY_THING = compileTemplate('{{$}}');
 
 /** Spec ids: what a thing name may be, without `/` (it is one URL segment). */
 const SPEC_ID = /^[A-Za-z0-9_.:@~-]{1,128}$/;
@@ -101,25 +110,58 @@ function compilePath(
   }
 }
 
-function compileSource(source: unknown, problems: SpecProblem[]): SourceKind | null {
+/** A source as compiled: its transport, that transport's settings, and what its payloads are. */
+interface CompiledSource {
+  kind: SourceKind;
+  config: Record<string, unknown>;
+  payload: PayloadKind;
+}
+
+const KNOWN_SOURCES = [...SOURCE_KINDS, DITTO_PROTOCOL_SOURCE].join(', ');
+
+function compileSource(source: unknown, problems: SpecProblem[]): CompiledSource | null {
   if (!isJsonObject(source) || Object.keys(source).length !== 1) {
     problems.push({
       at: '/source',
-      detail: `one source is expected, e.g. {"http": {}} (known: ${SOURCE_KINDS.join(', ')})`,
+      detail: `one source is expected, e.g. {"http": {}} (known: ${KNOWN_SOURCES})`,
     });
     return null;
   }
+  const [key] = Object.keys(source);
+  if (key !== DITTO_PROTOCOL_SOURCE)
+    return compileTransport(source, ['source'], 'mapped', problems);
+  const inner = source[key];
+  if (!isJsonObject(inner) || Object.keys(inner).length > 1) {
+    problems.push({
+      at: at('source', key),
+      detail: `one transport is expected, e.g. {"mqtt": {"topic": "…"}}, or {} for HTTP (known: ${SOURCE_KINDS.join(', ')})`,
+    });
+    return null;
+  }
+  // `{"dittoProtocol": {}}`: Ditto Protocol messages POSTed to /api/2/ingest/{specId}.
+  if (Object.keys(inner).length === 0)
+    return { kind: 'http', config: {}, payload: 'dittoProtocol' };
+  return compileTransport(inner, ['source', key], 'dittoProtocol', problems);
+}
+
+function compileTransport(
+  source: Record<string, unknown>,
+  where: string[],
+  payload: PayloadKind,
+  problems: SpecProblem[],
+): CompiledSource | null {
   const [kind] = Object.keys(source);
   const body = source[kind];
+  const known = payload === 'mapped' ? KNOWN_SOURCES : SOURCE_KINDS.join(', ');
   if (!(SOURCE_KINDS as readonly string[]).includes(kind)) {
     problems.push({
-      at: at('source', kind),
-      detail: `'${kind}' is not a known source (known: ${SOURCE_KINDS.join(', ')})`,
+      at: at(...where, kind),
+      detail: `'${kind}' is not a known source (known: ${known})`,
     });
     return null;
   }
   if (!isJsonObject(body)) {
-    problems.push({ at: at('source', kind), detail: 'an object is expected' });
+    problems.push({ at: at(...where, kind), detail: 'an object is expected' });
     return null;
   }
   const allowed: Record<SourceKind, Record<string, 'string' | 'qos'>> = {
@@ -131,17 +173,17 @@ function compileSource(source: unknown, problems: SpecProblem[]): SourceKind | n
   const fields = allowed[kind as SourceKind];
   const needed = { http: null, mqtt: 'topic', nats: 'subject', amqp: 'queue' }[kind as SourceKind];
   if (needed !== null && typeof body[needed] !== 'string')
-    problems.push({ at: at('source', kind, needed), detail: 'a non-empty string is required' });
+    problems.push({ at: at(...where, kind, needed), detail: 'a non-empty string is required' });
   for (const [key, value] of Object.entries(body)) {
     const type = fields[key];
     if (type === undefined)
-      problems.push({ at: at('source', kind, key), detail: `'${key}' is not a field of ${kind}` });
+      problems.push({ at: at(...where, kind, key), detail: `'${key}' is not a field of ${kind}` });
     else if (type === 'string' && (typeof value !== 'string' || value === ''))
-      problems.push({ at: at('source', kind, key), detail: 'a non-empty string is expected' });
+      problems.push({ at: at(...where, kind, key), detail: 'a non-empty string is expected' });
     else if (type === 'qos' && value !== 0 && value !== 1)
-      problems.push({ at: at('source', kind, key), detail: 'qos is 0 or 1' });
+      problems.push({ at: at(...where, kind, key), detail: 'qos is 0 or 1' });
   }
-  return kind as SourceKind;
+  return { kind: kind as SourceKind, config: body, payload };
 }
 
 function compileThingId(text: unknown, problems: SpecProblem[]): Template | null {
@@ -323,7 +365,7 @@ function compileCommands(
   if (!isJsonObject(commands)) {
     problems.push({
       at: '/commands',
-      detail: 'an object {"topic", "responseTopic", "qos"} (each optional) is expected',
+      detail: 'an object {"topic", "responseTopic", "qos", "acks"} (each optional) is expected',
     });
     return null;
   }
@@ -337,6 +379,9 @@ function compileCommands(
     } else if (key === 'qos') {
       if (value !== 0 && value !== 1) problems.push({ at: where, detail: 'qos is 0 or 1' });
       else result.qos = value;
+    } else if (key === 'acks') {
+      const labels = compileAckLabels(value, where, problems);
+      if (labels !== null) result.acks = labels;
     } else problems.push({ at: where, detail: `'${key}' is not a field of commands` });
   }
   if (result.topic === result.responseTopic)
@@ -355,6 +400,29 @@ function compileCommands(
         });
     }
   return result;
+}
+
+/** The acknowledgement labels a spec's devices declare: Ditto's label syntax, none of Twinfold's own. */
+function compileAckLabels(value: unknown, where: string, problems: SpecProblem[]): string[] | null {
+  if (!Array.isArray(value)) {
+    problems.push({ at: where, detail: 'a list of acknowledgement labels is expected' });
+    return null;
+  }
+  const labels: string[] = [];
+  for (const [i, label] of value.entries()) {
+    const place = `${where}/${i}`;
+    if (!isAckLabel(label))
+      problems.push({
+        at: place,
+        detail: 'an acknowledgement label is 3 to 165 of A-Z a-z 0-9 - _ : (e.g. "device-applied")',
+      });
+    else if (RESERVED_ACK_LABELS.includes(label))
+      problems.push({ at: place, detail: `'${label}' is issued by Twinfold itself` });
+    else if (labels.includes(label))
+      problems.push({ at: place, detail: `'${label}' is given more than once` });
+    else labels.push(label);
+  }
+  return labels;
 }
 
 /** The 400 for a spec's problems: each as `at <pointer>: <detail>`, in the order found. */
@@ -376,24 +444,33 @@ export function compileSpec(specId: string, body: unknown): CompiledSpec {
     if (!SPEC_KEYS.has(key))
       problems.push({ at: at(key), detail: `'${key}' is not a field of a spec` });
   const source = compileSource(body.source, problems);
-  const thingId = compileThingId(body.thingId, problems);
-  const timestamp = compileTimestamp(body.timestamp, problems);
-  const each = compileEach(body.each, problems);
-  const values = compileValues(body.values, body.required, problems);
-  const create = compileCreate(body.create, problems);
-  const mqttSource =
-    isJsonObject(body.source) && isJsonObject(body.source.mqtt) ? body.source.mqtt : null;
+  const protocol = source?.payload === 'dittoProtocol';
+  if (protocol)
+    // The Ditto Protocol message says what changes: nothing is mapped.
+    for (const key of MAPPING_KEYS)
+      if (body[key] !== undefined)
+        problems.push({
+          at: at(key),
+          detail: `a ${DITTO_PROTOCOL_SOURCE} source applies Ditto Protocol commands as they are: '${key}' has no place in its spec`,
+        });
+  const thingId =
+    protocol && body.thingId === undefined ? ANY_THING : compileThingId(body.thingId, problems);
+  const timestamp = protocol ? null : compileTimestamp(body.timestamp, problems);
+  const each = protocol ? null : compileEach(body.each, problems);
+  const values = protocol ? [] : compileValues(body.values, body.required, problems);
+  const create = protocol ? null : compileCreate(body.create, problems);
   const commands = compileCommands(
     body.commands,
-    mqttSource !== null && typeof mqttSource.topic === 'string' ? mqttSource.topic : null,
+    source?.kind === 'mqtt' && typeof source.config.topic === 'string' ? source.config.topic : null,
     problems,
   );
   if (problems.length > 0 || source === null || thingId === null) throw specInvalid(problems);
-  const config = (body.source as Record<string, Record<string, unknown>>)[source];
+  const { config } = source;
   const filter = config.topic ?? config.subject ?? config.queue ?? null;
   return {
     specId,
-    source,
+    source: source.kind,
+    payload: source.payload,
     filter: typeof filter === 'string' ? filter : null,
     thingId,
     timestamp,

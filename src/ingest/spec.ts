@@ -4,17 +4,32 @@ import type { JsonObject, JsonValue } from '../core/json.js';
 import type { JsonPath } from './json-path.js';
 import type { Template } from './template.js';
 
-/** Where a spec's messages come from; exactly one key. */
-export interface SpecSource {
+/** The transports a source may name, with their settings. */
+export interface TransportSource {
   http?: JsonObject;
   mqtt?: { topic: string; qos?: 0 | 1 };
   nats?: { subject: string; stream?: string };
   amqp?: { queue: string };
 }
 
+/**
+ * Where a spec's messages come from; exactly one key: a transport (its payloads are mapped by the
+ * spec's `values`), or `dittoProtocol` holding one transport (its payloads are Ditto Protocol
+ * messages, applied as twin commands as Ditto's default payload mapping does; `{}` is HTTP).
+ */
+export interface SpecSource extends TransportSource {
+  dittoProtocol?: TransportSource;
+}
+
 /** The transports a source may name. */
 export const SOURCE_KINDS = ['http', 'mqtt', 'nats', 'amqp'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** The key of a source whose payloads are Ditto Protocol messages. */
+export const DITTO_PROTOCOL_SOURCE = 'dittoProtocol';
+
+/** What a spec's payloads are: raw JSON mapped by `values`, or Ditto Protocol messages. */
+export type PayloadKind = 'mapped' | 'dittoProtocol';
 
 export const TIMESTAMP_FORMATS = ['iso8601', 'epoch-s', 'epoch-ms', 'epoch-us'] as const;
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
@@ -61,6 +76,12 @@ export interface CommandsSpec {
   responseTopic?: string;
   /** Default 1. */
   qos?: 0 | 1;
+  /**
+   * Acknowledgement labels the spec's devices issue (Ditto's `declaredAcks`): a write requesting
+   * one (`requested-acks`) has its twin event published on the command topic, and the device
+   * acknowledges it on the response topic (`<ns>/<name>/things/twin/acks/<label>`).
+   */
+  acks?: string[];
 }
 
 /** The commands section of a spec with its defaults filled in. */
@@ -68,12 +89,14 @@ export interface CompiledCommands {
   topic: string;
   responseTopic: string;
   qos: 0 | 1;
+  acks: readonly string[];
 }
 
 export const DEFAULT_COMMANDS: CompiledCommands = {
   topic: 'devices/{{thingId}}/commands',
   responseTopic: 'devices/{{thingId}}/commands/response',
   qos: 1,
+  acks: [],
 };
 
 /** Who put a spec: messages are applied with these rights. */
@@ -98,11 +121,19 @@ export interface CompiledValue {
 /** A validated spec, ready to map messages. */
 export interface CompiledSpec {
   specId: string;
+  /** The transport the messages come over (also for a `dittoProtocol` source). */
   source: SourceKind;
+  /** `dittoProtocol`: each message is a Ditto Protocol twin command; `values` is then empty. */
+  payload: PayloadKind;
   /** The MQTT topic filter, NATS subject or AMQP queue of the source; null over HTTP. */
   filter: string | null;
   /** The JetStream stream of a NATS source that names one. */
   stream?: string;
+  /**
+   * The thing a message is about. For a `dittoProtocol` source the envelope names the thing and
+   * this is the pattern it must match (`{{topic.…}}`, `{{subject.…}}`, `{{header.…}}` filled from
+   * the message, `{{$…}}` standing for any text); without a `thingId` there, any thing.
+   */
   thingId: Template;
   timestamp: { path: JsonPath; format: TimestampFormat } | null;
   /** The list each element of which is one set of observations (its trailing `[*]` removed). */

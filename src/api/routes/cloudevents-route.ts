@@ -1,28 +1,17 @@
 // Ditto's CloudEvents endpoint, POST /api/2/cloudevents: a CloudEvent (HTTP binding, binary or
 // structured mode) whose data is a Ditto Protocol twin command, applied as the caller.
-import type { FastifyInstance, FastifyReply, FastifyRequest, InjectOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/error-registry.js';
-import { isJsonObject, type JsonValue } from '../../core/json.js';
-import { commandUrl, parseCommand, ProtocolMessageError } from '../../streams/ditto-protocol.js';
-import type { ApiContext } from '../api-context.js';
+import { isJsonObject } from '../../core/json.js';
+import { parseCommand, ProtocolMessageError } from '../../streams/ditto-protocol.js';
+import { identityOf } from '../authentication.js';
+import type { ProtocolCommandRunner } from '../protocol-commands.js';
 import { accepted } from '../processing-headers.js';
 
 /** Ditto's default `ditto.gateway.cloud-events.data-types`. */
 const DATA_TYPES = ['application/json', 'application/vnd.eclipse.ditto+json'];
 const STRUCTURED = 'application/cloudevents+json';
 const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
-const METHOD = { retrieve: 'GET', create: 'PUT', modify: 'PUT', merge: 'PATCH', delete: 'DELETE' };
-/** Headers of the command that never reach the route it is run through. */
-const DROPPED = new Set([
-  'authorization',
-  'cookie',
-  'host',
-  'connection',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'x-twinfold-socket-session',
-]);
 
 interface CloudEvent {
   attributes: Record<string, string>;
@@ -102,8 +91,10 @@ function protocolMessageOf(event: CloudEvent): unknown {
   }
 }
 
-export function registerCloudEventsRoute(app: FastifyInstance, context: ApiContext): void {
-  void context;
+export function registerCloudEventsRoute(
+  app: FastifyInstance,
+  commands: ProtocolCommandRunner,
+): void {
   app.post(
     '/cloudevents',
     {
@@ -112,12 +103,12 @@ export function registerCloudEventsRoute(app: FastifyInstance, context: ApiConte
         summary: 'Processes a CloudEvent whose data is a Ditto Protocol twin command',
       },
     },
-    (request, reply) => accept(app, request, reply),
+    (request, reply) => accept(commands, request, reply),
   );
 }
 
 async function accept(
-  app: FastifyInstance,
+  commands: ProtocolCommandRunner,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
@@ -130,36 +121,13 @@ async function accept(
       return reply.code(error.body.status).send(error.body);
     throw error;
   }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(command.headers))
-    if (!DROPPED.has(name)) headers[name] = value;
-  // The command runs as the caller: the same credential passes the route's authentication.
-  if (request.headers.authorization !== undefined)
-    headers.authorization = String(request.headers.authorization);
-  headers['correlation-id'] = request.processing.correlationId;
-  const inject: InjectOptions = {
-    method: METHOD[command.action] as InjectOptions['method'],
-    url: commandUrl(command),
-    headers,
+  // The command runs as the caller, through the path of every Ditto Protocol command.
+  const response = await commands.run(identityOf(request), command, {
     remoteAddress: request.ip,
-  };
-  if (command.action === 'create' && headers['if-none-match'] === undefined)
-    headers['if-none-match'] = '*';
-  if (command.value !== undefined) {
-    headers['content-type'] =
-      command.action === 'merge' ? 'application/merge-patch+json' : 'application/json';
-    inject.payload = JSON.stringify(command.value);
-  }
-  const response = await app.inject(inject);
-  if (response.statusCode >= 400) {
-    let body: JsonValue = response.body;
-    try {
-      body = JSON.parse(response.body) as JsonValue;
-    } catch {
-      // an error body that is not JSON is passed on as text
-    }
-    return reply.code(response.statusCode).send(body);
-  }
+    headers: { 'correlation-id': request.processing.correlationId },
+  });
+  if (response !== null && response.status >= 400)
+    return reply.code(response.status).send(response.value);
   // As in Ditto: accepted once the command reached the persistence, without a response body.
   return accepted(reply).send();
 }

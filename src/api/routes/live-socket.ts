@@ -3,6 +3,7 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { Identity } from '../../auth/identity.js';
 import type { Permission } from '../../auth/policy-model.js';
+import { RESERVED_ACK_LABELS } from '../../core/ack-labels.js';
 import { errors } from '../../core/error-registry.js';
 import { TwinfoldError, type ErrorBody } from '../../core/errors.js';
 import type { TwinEvent } from '../../core/events.js';
@@ -34,7 +35,7 @@ export const LIVE_CONTROLS: Record<string, LiveKind> = {
 };
 
 /** Labels no subscriber may declare: Twinfold issues them itself. */
-const RESERVED_ACKS = new Set<string>([...BUILT_IN_ACKS, 'live-response']);
+const RESERVED_ACKS = new Set<string>([...BUILT_IN_ACKS, ...RESERVED_ACK_LABELS]);
 
 /** A path of a message: `[/features/<id>]/(inbox|outbox)/messages/<subject>`. */
 const MESSAGE_PATH = /^(\/features\/[^/]+)?\/(inbox|outbox)\/messages\/.+$/;

@@ -1,20 +1,17 @@
 // The Ditto Protocol WebSocket `/ws/2`: change notifications (START-SEND-EVENTS), twin commands
 // answered by correlation-id through the same HTTP routes, JWT-TOKEN refresh, and the search and
 // history streaming subscriptions (src/streams/search-subscription.ts, history-stream.ts).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest, InjectOptions, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Identity } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import type { ErrorBody } from '../../core/errors.js';
 import { TwinfoldError } from '../../core/errors.js';
 import type { TwinEvent } from '../../core/events.js';
-import { isJsonObject, type JsonValue } from '../../core/json.js';
+import { isJsonObject } from '../../core/json.js';
 import type { EventSubscription } from '../../runtime/committed-event-stream.js';
 import {
-  commandPath,
-  commandUrl,
   errorEnvelope,
   eventEnvelope,
   headersOf,
@@ -23,7 +20,6 @@ import {
   responseHeaders,
   thingTopic,
   UNKNOWN_ERROR_TOPIC,
-  type ResponseEnvelope,
   type ThingCommand,
 } from '../../streams/ditto-protocol.js';
 import { parseSelection } from '../../streams/event-filter.js';
@@ -34,64 +30,14 @@ import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
 import { declaredAcksHook, LIVE_CONTROLS, LiveSession } from './live-socket.js';
+import type { ProtocolCommandRunner, SocketIdentities } from '../protocol-commands.js';
 
-/** The header that carries a socket session's identity into the routes a command is run through. */
-const SESSION_HEADER = 'x-twinfold-socket-session';
-
-/**
- * The identities of open sockets, for the commands they send: a command is run as an in-process
- * HTTP request (`inject`) through the very routes HTTP clients use, carrying a per-process secret
- * and the session's number in {@link SESSION_HEADER}; nobody outside the process knows the secret.
- */
-export class SocketIdentities {
-  private readonly secret = randomBytes(24).toString('base64url');
-  private readonly sessions = new Map<string, Identity>();
-  private counter = 0;
-
-  /** Registers a socket's identity; returns the header value its commands carry. */
-  open(identity: Identity): string {
-    const id = String(++this.counter);
-    this.sessions.set(id, identity);
-    return `${this.secret}.${id}`;
-  }
-
-  /** The sessions open now (one per /ws/2 socket). */
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  update(token: string, identity: Identity): void {
-    const id = token.slice(token.indexOf('.') + 1);
-    if (this.sessions.has(id)) this.sessions.set(id, identity);
-  }
-
-  close(token: string): void {
-    this.sessions.delete(token.slice(token.indexOf('.') + 1));
-  }
-
-  /** Wraps an authenticator so that the requests of socket sessions have the session's identity. */
-  wrap(authenticator: Authenticator): Authenticator {
-    return {
-      authenticate: (request) => {
-        const header = request.headers[SESSION_HEADER];
-        if (header === undefined) return authenticator.authenticate(request);
-        const value = String(header);
-        const dot = value.indexOf('.');
-        const secret = Buffer.from(value.slice(0, Math.max(dot, 0)));
-        const expected = Buffer.from(this.secret);
-        const identity =
-          secret.length === expected.length && timingSafeEqual(secret, expected)
-            ? this.sessions.get(value.slice(dot + 1))
-            : undefined;
-        if (!identity) throw errors.authenticationFailed('The socket session is not known.');
-        return identity;
-      },
-    };
-  }
-}
+export { SocketIdentities } from '../protocol-commands.js';
 
 export interface WebSocketOptions {
   sessions: SocketIdentities;
+  /** Runs the twin commands a socket sends, in its session, through the HTTP routes. */
+  commands: ProtocolCommandRunner;
   /** The app's authentication hook (with its rate limit): the handshake passes it as any request. */
   authenticate: onRequestHookHandler;
   /** The app's authenticator, for JWT-TOKEN refreshes. */
@@ -112,22 +58,6 @@ export const OVERFLOW_CLOSE_CODE = 1013;
 export const EXPIRED_CLOSE_CODE = 1008;
 
 const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
-
-/** Headers of a command that must not reach the routes: hop-by-hop, body framing, credentials. */
-const DROPPED_HEADERS = new Set([
-  'authorization',
-  'cookie',
-  'host',
-  'connection',
-  'upgrade',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'accept',
-  SESSION_HEADER,
-]);
-
-const METHOD = { retrieve: 'GET', create: 'PUT', modify: 'PUT', merge: 'PATCH', delete: 'DELETE' };
 
 /** Which subscriptions a control message starts or stops, and whether Twinfold offers it. */
 const CONTROL_KINDS: Record<string, 'events' | 'live' | 'announcements'> = {
@@ -394,19 +324,21 @@ class SocketSession {
         return this.sendError(error.body, error.topic, error.headers);
       throw error;
     }
-    this.run(command).then(
-      (envelope) => {
-        if (envelope) this.sendJson(envelope);
-      },
-      (error: unknown) => {
-        this.request.log.error({ err: error }, 'a WebSocket command failed');
-        this.sendError(
-          errors.internal().toBody(),
-          thingTopic(command.thingId, 'errors'),
-          responseHeaders(command.headers),
-        );
-      },
-    );
+    this.options.commands
+      .runInSession(this.token, command, { remoteAddress: this.request.ip })
+      .then(
+        (envelope) => {
+          if (envelope) this.sendJson(envelope);
+        },
+        (error: unknown) => {
+          this.request.log.error({ err: error }, 'a WebSocket command failed');
+          this.sendError(
+            errors.internal().toBody(),
+            thingTopic(command.thingId, 'errors'),
+            responseHeaders(command.headers),
+          );
+        },
+      );
   }
 
   /** Hands a search or history streaming message to its subscriptions; false for any other. */
@@ -578,57 +510,5 @@ class SocketSession {
     this.identity = identity;
     this.options.sessions.update(this.token, identity);
     this.watchExpiry();
-  }
-
-  /** Runs a command through the HTTP route of its resource, as the socket's identity. */
-  private async run(command: ThingCommand): Promise<ResponseEnvelope | null> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(command.headers))
-      if (!DROPPED_HEADERS.has(name)) headers[name] = value;
-    headers[SESSION_HEADER] = this.token;
-    const request: InjectOptions = {
-      method: METHOD[command.action] as InjectOptions['method'],
-      url: commandUrl(command),
-      headers,
-      remoteAddress: this.request.ip,
-    };
-    const creates = command.action === 'create';
-    if (creates && headers['if-none-match'] === undefined) headers['if-none-match'] = '*';
-    if (command.value !== undefined) {
-      headers['content-type'] =
-        command.action === 'merge' ? 'application/merge-patch+json' : 'application/json';
-      request.payload = JSON.stringify(command.value);
-    }
-    const response = await this.app.inject(request);
-    const reply = responseHeaders(command.headers);
-    if (response.statusCode === 202 && command.headers['response-required'] === 'false')
-      return null;
-    let body: JsonValue | undefined;
-    if (response.body !== '') {
-      try {
-        body = JSON.parse(response.body) as JsonValue;
-      } catch {
-        body = response.body;
-      }
-    }
-    if (response.statusCode >= 400) {
-      let error = body as unknown as ErrorBody;
-      if (creates && response.statusCode === 412 && command.headers['if-none-match'] === undefined)
-        error = errors.thingConflict(command.thingId).toBody();
-      return errorEnvelope(error, thingTopic(command.thingId, 'errors'), reply);
-    }
-    const etag = response.headers.etag;
-    if (typeof etag === 'string') reply.etag = etag;
-    const envelope: ResponseEnvelope = {
-      topic: command.topic,
-      headers: reply,
-      path: commandPath(command),
-      status: response.statusCode,
-    };
-    if (body !== undefined) {
-      reply['content-type'] = 'application/json';
-      envelope.value = body;
-    }
-    return envelope;
   }
 }

@@ -1,4 +1,5 @@
-// Publishes each committed change of a feature's desiredProperties to the thing's command topic.
+// Publishes each committed change of a feature's desiredProperties to the thing's command topic, and
+// each twin event a write asks the devices of a spec to acknowledge (`requested-acks`) to theirs.
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { commandTopic, type DeviceCommandChannel } from '../../ingest/device-command-channel.js';
@@ -7,6 +8,10 @@ import type {
   EventSubscription,
 } from '../../runtime/committed-event-stream.js';
 import { eventEnvelope } from '../../streams/ditto-protocol.js';
+import type { Identity } from '../../auth/identity.js';
+import { formatPointer } from '../../core/json-pointer.js';
+import type { ReplySink } from '../../messaging/device-channel.js';
+import type { CommandRoutes } from './command-routes.js';
 
 function isObject(value: JsonValue | undefined): value is Record<string, JsonValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -30,6 +35,15 @@ export interface PublisherLogger {
   warn(object: object, message: string): void;
 }
 
+/** What publishing events for acknowledgement needs: who owns a thing's commands, and rights. */
+export interface AckPublishing {
+  routes: Pick<CommandRoutes, 'ownerOf' | 'commandTopicOf'>;
+  /** Whether the spec owner may READ the event's resource (`thing:/attributes/a`). */
+  mayRead(identity: Identity, thingId: string, resource: string): boolean;
+  /** Where the weak acknowledgements of events the owner may not read go. */
+  sink: Pick<ReplySink, 'acknowledge'>;
+}
+
 /**
  * Reads the committed-event stream from now on, in its own loop (never in the commit path), and
  * publishes each desiredProperties change, as its Ditto Protocol event, to `devices/{thingId}/commands`.
@@ -42,6 +56,7 @@ export class DesiredPropertiesPublisher {
     events: CommittedEventStream,
     private readonly channel: DeviceCommandChannel,
     private readonly logger: PublisherLogger,
+    private readonly acks: AckPublishing | null = null,
   ) {
     this.subscription = events.subscribe();
     this.done = this.run();
@@ -50,20 +65,53 @@ export class DesiredPropertiesPublisher {
   private async run(): Promise<void> {
     try {
       for await (const event of this.subscription) {
-        if (!changesDesiredProperties(event)) continue;
+        const acked = event.ackRequest === undefined ? null : this.publishForAcks(event);
+        if (!changesDesiredProperties(event) || acked === commandTopic(event.thingId)) continue;
         const payload = JSON.stringify(eventEnvelope(event));
-        this.channel
-          .publish(commandTopic(event.thingId), payload, 1)
-          .catch((error: unknown) =>
-            this.logger.warn(
-              { err: error, thingId: event.thingId },
-              'a desiredProperties command could not be published over MQTT',
-            ),
-          );
+        this.send(commandTopic(event.thingId), payload, 1, event.thingId);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'the MQTT command publisher stopped reading events');
     }
+  }
+
+  /**
+   * Publishes an event whose write requests labels that the devices of the thing's spec declare
+   * (`commands.acks`) on the spec's command topic, with the `correlation-id` and `requested-acks`
+   * the devices answer with; returns the topic, or null when it went to none. As in Ditto, labels
+   * of an event the spec's owner may not READ are acknowledged weakly at once.
+   */
+  private publishForAcks(event: TwinEvent): string | null {
+    const request = event.ackRequest;
+    if (this.acks === null || request === undefined) return null;
+    const owner = this.acks.routes.ownerOf(event.thingId);
+    const declared = owner?.spec.commands?.acks ?? [];
+    const labels = request.labels.filter((label) => declared.includes(label));
+    if (owner === null || labels.length === 0) return null;
+    const resource = `thing:${formatPointer(event.path)}`;
+    if (!this.acks.mayRead(owner.owner, event.thingId, resource)) {
+      const headers = { 'correlation-id': request.correlationId, 'ditto-weak-ack': 'true' };
+      for (const label of labels)
+        this.acks.sink.acknowledge(label, { topic: '', headers, path: '/', status: 200 });
+      return null;
+    }
+    const envelope = eventEnvelope(event);
+    envelope.headers['correlation-id'] = request.correlationId;
+    envelope.headers['requested-acks'] = JSON.stringify(labels);
+    const topic = this.acks.routes.commandTopicOf(owner, event.thingId);
+    this.send(topic, JSON.stringify(envelope), owner.qos, event.thingId);
+    return topic;
+  }
+
+  private send(topic: string, payload: string, qos: 0 | 1, thingId: string): void {
+    this.channel
+      .publish(topic, payload, qos)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, thingId, topic },
+          'a twin event for the device could not be published over MQTT',
+        ),
+      );
   }
 
   async close(): Promise<void> {

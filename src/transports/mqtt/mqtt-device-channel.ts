@@ -1,7 +1,7 @@
 // The MQTT implementation of the device channel: messages and live commands go to the command topic
 // of the spec that owns the thing; the devices' responses on its response topic complete the requests.
 import type { Identity } from '../../auth/identity.js';
-import { isJsonObject, type JsonValue } from '../../core/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import type { DeviceCommandChannel } from '../../ingest/device-command-channel.js';
 import type {
   DeviceChannel,
@@ -25,12 +25,38 @@ function thingOfTopic(topic: string): string | null {
   return `${parts[0]}:${parts[1]}`;
 }
 
+/** The label of an acknowledgement topic (`ns/name/things/twin/acks/<label>`), or null. */
+function ackLabelOf(topic: string): string | null {
+  const parts = topic.split('/');
+  return parts.length === 6 && parts[2] === 'things' && parts[3] === 'twin' && parts[4] === 'acks'
+    ? parts[5]
+    : null;
+}
+
+/** The protocol message of a device's answer, its headers as strings. */
+function protocolOf(message: JsonObject, headers: JsonObject, status: number): ProtocolMessage {
+  const stringHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (typeof value === 'string') stringHeaders[name.toLowerCase()] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean')
+      stringHeaders[name.toLowerCase()] = String(value);
+  const protocol: ProtocolMessage = {
+    topic: message.topic as string,
+    headers: stringHeaders,
+    path: typeof message.path === 'string' ? message.path : '/',
+    status,
+  };
+  if (message.value !== undefined) protocol.value = message.value as JsonValue;
+  return protocol;
+}
+
 /**
  * Publishes a thing's inbox messages (`direction: TO`) and live commands, as their Ditto Protocol
  * JSON, on the owning spec's command topic, when the spec's owner may READ them (a spec's devices
  * act with its owner's rights). A response is taken only when it answers a request this channel
  * published for the same thing (its `correlation-id`), carries a `status`, and arrives on that
- * thing's response topic.
+ * thing's response topic. The response topic also takes the acknowledgements the spec's devices
+ * issue for the twin events they were sent (see DesiredPropertiesPublisher).
  */
 export class MqttDeviceChannel implements DeviceChannel {
   readonly name = 'mqtt';
@@ -91,6 +117,8 @@ export class MqttDeviceChannel implements DeviceChannel {
     const headers = message.headers;
     if (!isJsonObject(headers) || typeof headers['correlation-id'] !== 'string')
       return 'the response has no correlation-id header';
+    const ack = ackLabelOf(message.topic);
+    if (ack !== null) return this.acknowledge(thingId, ack, message);
     const status = message.status;
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
       return 'the response has no status (an HTTP status code)';
@@ -100,20 +128,28 @@ export class MqttDeviceChannel implements DeviceChannel {
     const request = this.published.get(correlationId);
     if (request === undefined || request.thingId !== thingId)
       return `no request to '${thingId}' waits for correlation-id '${correlationId}'`;
-    const stringHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers))
-      if (typeof value === 'string') stringHeaders[name.toLowerCase()] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean')
-        stringHeaders[name.toLowerCase()] = String(value);
-    const protocol: ProtocolMessage = {
-      topic: message.topic,
-      headers: stringHeaders,
-      path: typeof message.path === 'string' ? message.path : '/',
-      status,
-    };
-    if (message.value !== undefined) protocol.value = message.value as JsonValue;
+    const protocol = protocolOf(message, headers, status);
     this.published.delete(correlationId);
     return this.sink.reply(protocol) ? null : `the request '${correlationId}' is no longer waiting`;
+  }
+
+  /**
+   * An acknowledgement a device issued (`<ns>/<name>/things/twin/acks/<label>`): taken when the
+   * spec that owns the thing declares the label (`commands.acks`) and a write still waits for it.
+   */
+  private acknowledge(thingId: string, label: string, message: JsonObject): string | null {
+    const owner = this.routes.ownerOf(thingId);
+    if (owner === null || !(owner.spec.commands?.acks ?? []).includes(label))
+      return `the acknowledgement label '${label}' is not declared by the spec that owns '${thingId}' (commands.acks)`;
+    if (thingOfTopic(message.topic as string) !== thingId)
+      return `the acknowledgement's topic '${String(message.topic)}' is not about '${thingId}'`;
+    const status = message.status ?? 200;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+      return "the acknowledgement's status is not an HTTP status code";
+    const protocol = protocolOf(message, message.headers as JsonObject, status);
+    return this.sink.acknowledge(label, protocol)
+      ? null
+      : `no write waits for '${label}' with correlation-id '${protocol.headers['correlation-id']}'`;
   }
 
   /** A publish on some topic: the response topics' are taken; returns whether it was one. */

@@ -4,7 +4,7 @@ import type { IdentityService } from '../../auth/identity-service.js';
 import type { DeviceCommandChannel } from '../../ingest/device-command-channel.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { CommittedEventStream } from '../../runtime/committed-event-stream.js';
-import { DesiredPropertiesPublisher } from './desired-properties-publisher.js';
+import { DesiredPropertiesPublisher, type AckPublishing } from './desired-properties-publisher.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { ExternalClient, redactedUrl } from './external-client.js';
 import { TopicRouter } from './topic-router.js';
@@ -74,6 +74,15 @@ export class MqttTransport implements DeviceCommandChannel {
     return { channel, detach: options.live.router.attach(channel) };
   }
 
+  /** What the publisher needs to send devices the events they are asked to acknowledge. */
+  private static ackPublishing(
+    options: MqttTransportOptions,
+    routes: CommandRoutes,
+  ): AckPublishing | null {
+    if (options.live === undefined) return null;
+    return { routes, mayRead: options.live.mayRead, sink: options.live.router };
+  }
+
   static async start(options: MqttTransportOptions): Promise<MqttTransport> {
     const { logger } = options;
     if (options.url === undefined && options.port === 0)
@@ -102,7 +111,12 @@ export class MqttTransport implements DeviceCommandChannel {
           { url: redactedUrl(options.url) },
           'the external MQTT broker does not answer yet; Twinfold keeps trying to connect',
         );
-      const publisher = new DesiredPropertiesPublisher(options.events, client, logger);
+      const publisher = new DesiredPropertiesPublisher(
+        options.events,
+        client,
+        logger,
+        MqttTransport.ackPublishing(options, routes),
+      );
       return new MqttTransport(router, null, client, publisher, { mode: 'off' }, attached.detach);
     }
     const broker = await EmbeddedBroker.create({
@@ -131,7 +145,12 @@ export class MqttTransport implements DeviceCommandChannel {
       });
     }
     logger.info({ mqttPort: result.port, host: options.host }, 'embedded MQTT broker listening');
-    const publisher = new DesiredPropertiesPublisher(options.events, broker, logger);
+    const publisher = new DesiredPropertiesPublisher(
+      options.events,
+      broker,
+      logger,
+      MqttTransport.ackPublishing(options, routes),
+    );
     const attached = MqttTransport.channel(options, routes, broker);
     const channel = attached.channel;
     if (channel !== null)

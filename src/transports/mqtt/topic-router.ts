@@ -112,7 +112,13 @@ export class TopicRouter {
     const allowed = identity.namespaces;
     if (allowed === null) return null;
     let namespaces = spec.namespaces;
-    if (namespaces === null) {
+    if (spec.payload === 'dittoProtocol') {
+      // The Ditto Protocol message names its thing: `<namespace>/<name>/things/…`.
+      const payload = messageOf().payload as { topic?: unknown } | undefined;
+      if (typeof payload?.topic !== 'string')
+        return 'the twin cannot be known from a message without a Ditto Protocol topic';
+      namespaces = [payload.topic.split('/')[0]];
+    } else if (namespaces === null) {
       const message = messageOf();
       if (message.payload === undefined)
         return 'the twin cannot be known from a payload that is not JSON';
