@@ -341,12 +341,12 @@ describe('subscriptions to command topics on the embedded broker', () => {
       ]),
     ).toEqual([1, 1, 128, 128, 128, 128]);
     const got = inbox(anonymous);
-    // The same subscription with an unrestricted token: it does get acme:dev1's desiredProperties.
+    // The same subscriptions with an unrestricted token: it does get acme:dev1's desiredProperties.
     const full = await connect(ADMIN_TOKEN);
     const fullGot = inbox(full);
-    expect(await subscribe(full, ['devices/+/commands'])).toEqual([1]);
+    expect(await subscribe(full, ['devices/+/commands', 'acme/+/cmd'])).toEqual([1, 1]);
     // acme:dev1 belongs to the acme spec (more specific than the demo's '{{topic.thingId}}'): its
-    // desiredProperties, on the default command topic, are not forwarded to the anonymous client.
+    // desiredProperties go to that spec's command topic, which the anonymous client may not read.
     expect(
       (
         await fx.send('PUT', '/api/2/things/acme:dev1/features/lamp', admin, {
@@ -367,7 +367,7 @@ describe('subscriptions to command topics on the embedded broker', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got.map((g) => g.topic)).toEqual(['devices/com.example:sensor-9/commands']);
     expect(fullGot.map((g) => g.topic).sort()).toEqual([
-      'devices/acme:dev1/commands',
+      'acme/acme:dev1/cmd',
       'devices/com.example:sensor-9/commands',
     ]);
     expect(ingestServiceOf(fx.platform.app)!.specFor(DEMO_SPEC_ID).commands).not.toBeNull();

@@ -1,5 +1,6 @@
-// Publishes each committed change of a feature's desiredProperties to the thing's command topic, and
-// each twin event a write asks the devices of a spec to acknowledge (`requested-acks`) to theirs.
+// Publishes each committed change of a feature's desiredProperties to the thing's command topic (its
+// spec's, or `devices/{thingId}/commands`), and each twin event a write asks the devices of a spec to
+// acknowledge (`requested-acks`) to theirs.
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { commandTopic, type DeviceCommandChannel } from '../../ingest/device-command-channel.js';
@@ -46,7 +47,8 @@ export interface AckPublishing {
 
 /**
  * Reads the committed-event stream from now on, in its own loop (never in the commit path), and
- * publishes each desiredProperties change, as its Ditto Protocol event, to `devices/{thingId}/commands`.
+ * publishes each desiredProperties change, as its Ditto Protocol event, to the command topic of the
+ * spec that owns the thing's commands, or to `devices/{thingId}/commands` when none does.
  */
 export class DesiredPropertiesPublisher {
   private readonly subscription: EventSubscription;
@@ -56,6 +58,7 @@ export class DesiredPropertiesPublisher {
     events: CommittedEventStream,
     private readonly channel: DeviceCommandChannel,
     private readonly logger: PublisherLogger,
+    private readonly routes: Pick<CommandRoutes, 'ownerOf' | 'commandTopicOf'>,
     private readonly acks: AckPublishing | null = null,
   ) {
     this.subscription = events.subscribe();
@@ -66,9 +69,14 @@ export class DesiredPropertiesPublisher {
     try {
       for await (const event of this.subscription) {
         const acked = event.ackRequest === undefined ? null : this.publishForAcks(event);
-        if (!changesDesiredProperties(event) || acked === commandTopic(event.thingId)) continue;
-        const payload = JSON.stringify(eventEnvelope(event));
-        this.send(commandTopic(event.thingId), payload, 1, event.thingId);
+        if (!changesDesiredProperties(event)) continue;
+        const owner = this.routes.ownerOf(event.thingId);
+        const topic =
+          owner === null
+            ? commandTopic(event.thingId)
+            : this.routes.commandTopicOf(owner, event.thingId);
+        if (acked === topic) continue;
+        this.send(topic, JSON.stringify(eventEnvelope(event)), owner?.qos ?? 1, event.thingId);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'the MQTT command publisher stopped reading events');

@@ -115,6 +115,7 @@ export class MqttTransport implements DeviceCommandChannel {
         options.events,
         client,
         logger,
+        routes,
         MqttTransport.ackPublishing(options, routes),
       );
       return new MqttTransport(router, null, client, publisher, { mode: 'off' }, attached.detach);
@@ -149,6 +150,7 @@ export class MqttTransport implements DeviceCommandChannel {
       options.events,
       broker,
       logger,
+      routes,
       MqttTransport.ackPublishing(options, routes),
     );
     const attached = MqttTransport.channel(options, routes, broker);
