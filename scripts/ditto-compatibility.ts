@@ -5,16 +5,13 @@
 //
 // Ditto's document is read from shared/data/ditto/ beside the repository (never copied into it),
 // or from TWINFOLD_DITTO_OPENAPI.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { routesOf, type RouteInfo } from '../src/api/app.js';
-import { DEFAULTS } from '../src/cli/config.js';
-import { Platform } from '../src/platform.js';
+import { withThrowawayPlatform } from './throwaway-platform.js';
 import { sharedRootsFor } from './workspace.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -218,26 +215,10 @@ export function dittoOpenApiPath(): string | null {
 
 /** Every route of the app as the composition root builds it (in a throw-away data directory). */
 export async function twinfoldRoutes(): Promise<RouteInfo[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'twinfold-routes-'));
-  try {
-    const platform = await Platform.open(
-      { ...DEFAULTS, data: dir, mqttPort: 0 },
-      {
-        logger: pino({ level: 'silent' }),
-        logRequests: false,
-        writerThread: false,
-        adminToken: 'tft_route-listing-only-0123456789',
-      },
-    );
-    try {
-      await platform.app.ready();
-      return routesOf(platform.app);
-    } finally {
-      await platform.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withThrowawayPlatform(async (platform) => {
+    await platform.app.ready();
+    return routesOf(platform.app);
+  });
 }
 
 /** The README as it should be: its table generated from Ditto's document and the app's routes. */

@@ -5,15 +5,12 @@
 //
 // The document comes from the app as the composition root builds it (access control on, so the
 // identity routes are there), asked in-process: no port is opened.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { pino } from 'pino';
 import { format, resolveConfig } from 'prettier';
-import { DEFAULTS } from '../src/cli/config.js';
-import { Platform } from '../src/platform.js';
+import { withThrowawayPlatform } from './throwaway-platform.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const API_TYPES = join(REPO, 'ui', 'src', 'api', 'generated', 'openapi.d.ts');
@@ -24,28 +21,12 @@ const HEADER = `// The API's types, generated from its OpenAPI document by scrip
 
 /** The OpenAPI document that GET /api/2/openapi.json serves, from a throw-away app. */
 export async function openApiDocument(): Promise<OpenAPI3> {
-  const dir = mkdtempSync(join(tmpdir(), 'twinfold-openapi-'));
-  try {
-    const platform = await Platform.open(
-      { ...DEFAULTS, data: dir, mqttPort: 0 },
-      {
-        logger: pino({ level: 'silent' }),
-        logRequests: false,
-        writerThread: false,
-        adminToken: 'tft_openapi-document-only-0123456',
-      },
-    );
-    try {
-      const response = await platform.app.inject({ method: 'GET', url: '/api/2/openapi.json' });
-      if (response.statusCode !== 200)
-        throw new Error(`GET /api/2/openapi.json answered ${response.statusCode}`);
-      return JSON.parse(response.body) as OpenAPI3;
-    } finally {
-      await platform.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withThrowawayPlatform(async (platform) => {
+    const response = await platform.app.inject({ method: 'GET', url: '/api/2/openapi.json' });
+    if (response.statusCode !== 200)
+      throw new Error(`GET /api/2/openapi.json answered ${response.statusCode}`);
+    return JSON.parse(response.body) as OpenAPI3;
+  });
 }
 
 /** The text of ui/src/api/generated/openapi.d.ts as it should be (formatted like the rest). */
