@@ -3,6 +3,7 @@ import type { JsonValue } from './json.js';
 import { formatPointer } from './json-pointer.js';
 import { withoutMetadata } from './metadata.js';
 import type { ChangeAction, ThingChange } from './thing-change.js';
+import { isoTime } from './thing.js';
 
 /** A journaled event. `timestamp` is epoch milliseconds. */
 export interface TwinEvent extends ThingChange {
@@ -70,9 +71,24 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
     headers,
     path: formatPointer(event.path),
     revision: event.revision,
-    timestamp: new Date(event.timestamp).toISOString(),
+    timestamp: isoTime(event.timestamp),
   };
   if (event.action !== 'deleted')
     result.value = event.path.length === 0 ? withoutMetadata(event.value ?? null) : event.value;
   return result;
+}
+
+const valueTexts = new WeakMap<TwinEvent, string | null>();
+
+/**
+ * `JSON.stringify` of an event's value (null when it has none), worked out once per event: the
+ * journal stores this text and the event streams send it.
+ */
+export function valueJson(event: TwinEvent): string | null {
+  let text = valueTexts.get(event);
+  if (text === undefined) {
+    text = event.value === undefined ? null : JSON.stringify(event.value);
+    valueTexts.set(event, text);
+  }
+  return text;
 }
