@@ -18,6 +18,7 @@ import {
   commandUrl,
   errorEnvelope,
   eventEnvelope,
+  eventEnvelopeText,
   headersOf,
   parseCommand,
   ProtocolMessageError,
@@ -197,9 +198,6 @@ export async function registerWebSocket(
   });
 }
 
-/** The text of events every subscriber sees unchanged, written once for all of them. */
-const shared = new WeakMap<TwinEvent, string>();
-
 function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[]): string {
   if (acks !== undefined && acks.length > 0 && event.ackRequest) {
     // A write asks this subscriber for acknowledgements: its event says which, and by what id.
@@ -210,12 +208,8 @@ function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[])
   }
   if (seen.event !== event || seen.extra !== undefined)
     return JSON.stringify(eventEnvelope(seen.event, seen.extra));
-  let text = shared.get(event);
-  if (text === undefined) {
-    text = JSON.stringify(eventEnvelope(event));
-    shared.set(event, text);
-  }
-  return text;
+  // Every subscriber that sees the event unchanged gets the same text, written once.
+  return eventEnvelopeText(event);
 }
 
 /** One open socket: its identity, its event subscription and the commands it sends. */
