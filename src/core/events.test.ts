@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventType, toProtocolEvent, valueJson } from './events.js';
+import { eventType, toProtocolEvent } from './events.js';
 import { isoTime } from './thing.js';
 
 describe('events', () => {
@@ -50,21 +50,5 @@ describe('isoTime', () => {
     times.push(253_402_300_799_999, 253_402_300_800_000, -1, -1_000, -62_198_755_200_001);
     for (const ms of times) expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
-  });
-});
-
-describe('valueJson', () => {
-  it('is the JSON of the value, null without one, and the same text each time', () => {
-    const event = {
-      thingId: 'org.x:lamp',
-      revision: 2,
-      timestamp: 0,
-      action: 'merged' as const,
-      path: [],
-      value: { attributes: { on: true, level: 0.5 } },
-    };
-    expect(valueJson(event)).toBe(JSON.stringify(event.value));
-    expect(valueJson(event)).toBe(valueJson(event));
-    expect(valueJson({ ...event, action: 'deleted', value: undefined })).toBeNull();
   });
 });

@@ -77,18 +77,3 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
     result.value = event.path.length === 0 ? withoutMetadata(event.value ?? null) : event.value;
   return result;
 }
-
-const valueTexts = new WeakMap<TwinEvent, string | null>();
-
-/**
- * `JSON.stringify` of an event's value (null when it has none), worked out once per event: the
- * journal stores this text and the event streams send it.
- */
-export function valueJson(event: TwinEvent): string | null {
-  let text = valueTexts.get(event);
-  if (text === undefined) {
-    text = event.value === undefined ? null : JSON.stringify(event.value);
-    valueTexts.set(event, text);
-  }
-  return text;
-}

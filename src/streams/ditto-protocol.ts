@@ -2,7 +2,7 @@
 // the response and error envelopes that answer them by correlation-id.
 import { errors } from '../core/error-registry.js';
 import type { ErrorBody } from '../core/errors.js';
-import { toProtocolEvent, valueJson, type ProtocolEvent, type TwinEvent } from '../core/events.js';
+import { toProtocolEvent, type ProtocolEvent, type TwinEvent } from '../core/events.js';
 import { isValidNamespacedId } from '../core/ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { formatPointer, parsePointer } from '../core/json-pointer.js';
@@ -64,21 +64,13 @@ export function eventEnvelope(event: TwinEvent, extra?: JsonObject): EventEnvelo
 const envelopeTexts = new WeakMap<TwinEvent, string>();
 
 /**
- * `JSON.stringify(eventEnvelope(event))`, written once per event for every subscriber that sees
- * the event whole, and reusing the text of the value the journal stored.
+ * `JSON.stringify(eventEnvelope(event))`, written once per event for every WebSocket subscriber
+ * and webhook that sees the event whole.
  */
 export function eventEnvelopeText(event: TwinEvent): string {
   let text = envelopeTexts.get(event);
   if (text === undefined) {
-    const envelope = eventEnvelope(event);
-    const value = envelope.value;
-    if (value === undefined || value !== event.value) text = JSON.stringify(envelope);
-    else {
-      // `value` is the envelope's last key: the rest, then the value's text.
-      envelope.value = undefined;
-      const rest = JSON.stringify(envelope);
-      text = `${rest.slice(0, -1)},"value":${valueJson(event)}}`;
-    }
+    text = JSON.stringify(eventEnvelope(event));
     envelopeTexts.set(event, text);
   }
   return text;

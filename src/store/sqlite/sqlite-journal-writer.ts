@@ -8,7 +8,7 @@
 // and 100,000 things, batches of 20). Readers query both tables.
 import type Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { valueJson, type TwinEvent } from '../../core/events.js';
+import type { TwinEvent } from '../../core/events.js';
 import { RevisionConflictError } from '../storage-errors.js';
 import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, StoredThing } from '../journal.js';
@@ -64,7 +64,7 @@ const stateRow = (s: StoredThing): StateRow => [
 ];
 
 function eventRow(e: TwinEvent): EventRow {
-  const value = valueJson(e);
+  const value = e.value === undefined ? null : JSON.stringify(e.value);
   return [
     e.thingId,
     e.revision,
