@@ -11,7 +11,7 @@ import { fmt, meets, ms, note, percentile, printTable, ratio } from './harness/r
 import { twinId } from './harness/seed.js';
 
 export const THINGS = 10_000;
-const PER_REQUEST = 1_000;
+export const PER_REQUEST = 1_000;
 const VALUES_PER_MESSAGE = 3;
 /** Requests in flight at once (each holds 1,000 messages). */
 const IN_FLIGHT = 4;

@@ -450,6 +450,13 @@ describe('custom acknowledgements', () => {
     expect(response.statusCode).toBe(200);
   });
 
+  it('gives a weak acknowledgement for a subscriber whose filter names only other things', async () => {
+    const client = await connect(alice, '?declared-acks=elsewhere-ack');
+    await start(client, `EVENTS?filter=${encodeURIComponent('eq(thingId,"live.ns:elsewhere")')}`);
+    const response = await write(15, 'elsewhere-ack', '&timeout=5s');
+    expect(response.statusCode).toBe(200);
+  });
+
   it('refuses an acknowledgement for an undeclared label and a reserved declaration', async () => {
     const client = await connect(alice);
     client.send({

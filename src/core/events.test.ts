@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventType, toProtocolEvent } from './events.js';
+import { isoTime } from './thing.js';
 
 describe('events', () => {
   it('names changes with Ditto event types', () => {
@@ -37,5 +38,17 @@ describe('events', () => {
       revision: 4,
       timestamp: '1970-01-01T00:00:00.000Z',
     });
+  });
+});
+
+describe('isoTime', () => {
+  it('writes what toISOString writes, for times of one second, across seconds and out of range', () => {
+    const times = [0, 1, 999, 1000, 1001, 59_999, 1_764_000_000_000, 1_764_000_000_999.7];
+    for (let i = 0; i < 2000; i++)
+      times.push(1_764_000_000_000 + i * 7, 1_764_000_000_000 - i * 13);
+    for (let i = 0; i < 500; i++) times.push(Math.floor(Math.random() * 253_402_300_799_999));
+    times.push(253_402_300_799_999, 253_402_300_800_000, -1, -1_000, -62_198_755_200_001);
+    for (const ms of times) expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
   });
 });

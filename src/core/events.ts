@@ -3,6 +3,7 @@ import type { JsonValue } from './json.js';
 import { formatPointer } from './json-pointer.js';
 import { withoutMetadata } from './metadata.js';
 import type { ChangeAction, ThingChange } from './thing-change.js';
+import { isoTime } from './thing.js';
 
 /** A journaled event. `timestamp` is epoch milliseconds. */
 export interface TwinEvent extends ThingChange {
@@ -70,7 +71,7 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
     headers,
     path: formatPointer(event.path),
     revision: event.revision,
-    timestamp: new Date(event.timestamp).toISOString(),
+    timestamp: isoTime(event.timestamp),
   };
   if (event.action !== 'deleted')
     result.value = event.path.length === 0 ? withoutMetadata(event.value ?? null) : event.value;

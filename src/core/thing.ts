@@ -50,10 +50,16 @@ export function namespaceOf(thingId: string): string {
 const isoMs = [NaN, NaN];
 const isoText = ['', ''];
 let isoNext = 0;
+/** The second of the last time formatted, and its text up to the milliseconds (`…T10:20:30.`). */
+let isoSecond = NaN;
+let isoPrefix = '';
+/** Past this (year 10000) toISOString writes six-digit years. */
+const ISO_FOUR_DIGIT_YEARS = 253_402_300_800_000;
 
 /**
- * `toISOString` of an epoch-ms time, remembering the last two answers: writes and loads repeat
- * the same created and modified times.
+ * `toISOString` of an epoch-ms time, remembering the last two answers (writes and loads repeat the
+ * same created and modified times) and the last second (the times of a batch of telemetry lie
+ * close together: only their milliseconds differ).
  */
 export function isoTime(ms: number): string {
   if (ms === isoMs[0]) return isoText[0];
@@ -61,8 +67,20 @@ export function isoTime(ms: number): string {
   const slot = isoNext;
   isoNext = 1 - slot;
   isoMs[slot] = ms;
-  isoText[slot] = new Date(ms).toISOString();
+  isoText[slot] = formatIso(ms);
   return isoText[slot];
+}
+
+function formatIso(ms: number): string {
+  if (!(ms >= 0 && ms < ISO_FOUR_DIGIT_YEARS)) return new Date(ms).toISOString();
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const milli = whole - second * 1000;
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 /** Builds the search document of a thing from its JSON and metadata. */

@@ -112,6 +112,72 @@ describe('committed event stream', () => {
     await runtime.close();
   });
 
+  it('a subscription to some twins gets their events only, in order, and holds only those', async () => {
+    const { runtime } = await openRuntime();
+    for (const id of ['ns:w1', 'ns:w2', 'ns:other']) await create(runtime, id);
+    const some = runtime.events.subscribe({ thingIds: new Set(['ns:w1', 'ns:w2']), bufferSize: 8 });
+    const writes: Promise<unknown>[] = [];
+    // Eight events of the watched twins among 400 of another: its buffer of 8 holds them all.
+    for (let n = 0; n < 400; n++) {
+      writes.push(put(runtime, 'ns:other', n));
+      if (n % 50 === 0) writes.push(put(runtime, n % 100 === 0 ? 'ns:w1' : 'ns:w2', n));
+    }
+    await Promise.all(writes);
+    const internal = some as unknown as { behind: boolean };
+    expect(internal.behind).toBe(false);
+    const events = await take(some, 8);
+    expect(events.map((e) => [e.thingId, e.value])).toEqual(
+      [0, 50, 100, 150, 200, 250, 300, 350].map((n) => [n % 100 === 0 ? 'ns:w1' : 'ns:w2', n]),
+    );
+    expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a! - b!));
+    // Nothing else was queued for it.
+    expect(some.poll()).toBeUndefined();
+    await some.return();
+    await runtime.close();
+  });
+
+  it('a subscription to some twins that falls behind reads only their events from the journal', async () => {
+    const { runtime } = await openRuntime();
+    for (const id of ['ns:w', 'ns:other']) await create(runtime, id);
+    const some = runtime.events.subscribe({ thingIds: new Set(['ns:w']), bufferSize: 4 });
+    const writes: Promise<unknown>[] = [];
+    for (let n = 0; n < 300; n++) {
+      writes.push(put(runtime, 'ns:other', n));
+      if (n % 10 === 0) writes.push(put(runtime, 'ns:w', n));
+    }
+    await Promise.all(writes);
+    const internal = some as unknown as { behind: boolean };
+    expect(internal.behind).toBe(true);
+    const events = await take(some, 30);
+    expect(events.map((e) => [e.thingId, e.value])).toEqual(
+      Array.from({ length: 30 }, (_, i) => ['ns:w', i * 10]),
+    );
+    // Caught up, it is fed from commits again, still with its twins only.
+    const live = [put(runtime, 'ns:other', 1000), put(runtime, 'ns:w', 1001)];
+    const [next] = await take(some, 1);
+    await Promise.all(live);
+    expect([next.thingId, next.value]).toEqual(['ns:w', 1001]);
+    expect(internal.behind).toBe(false);
+    await some.return();
+    expect(runtime.events.subscriberCount).toBe(0);
+    await runtime.close();
+  });
+
+  it('poll hands out what is queued without waiting, and nothing once it is drained', async () => {
+    const { runtime } = await openRuntime();
+    const subscription = runtime.events.subscribe();
+    expect(subscription.poll()).toBeUndefined();
+    await Promise.all([create(runtime, 'ns:p1'), create(runtime, 'ns:p2')]);
+    expect([subscription.poll()?.thingId, subscription.poll()?.thingId]).toEqual([
+      'ns:p1',
+      'ns:p2',
+    ]);
+    expect(subscription.poll()).toBeUndefined();
+    expect(subscription.position).toBe(2);
+    await runtime.close();
+    expect(subscription.poll()).toBeUndefined();
+  });
+
   it('a subscription from position 1 replays the whole journal', async () => {
     const { runtime } = await openRuntime();
     await create(runtime, 'ns:a');

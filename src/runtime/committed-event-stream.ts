@@ -16,6 +16,12 @@ export interface SubscribeOptions {
    * holds up commits nor grows memory without bound.
    */
   bufferSize?: number;
+  /**
+   * Only events of these twins are queued for the subscriber (and counted against its buffer);
+   * the others pass it by. Publishing looks each event's twin up once for all such subscribers,
+   * so many subscribers each watching a few twins cost little per event.
+   */
+  thingIds?: ReadonlySet<string>;
 }
 
 const DEFAULT_BUFFER = 4096;
@@ -41,6 +47,8 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
     private readonly journal: Pick<Journal, 'readAll'>,
     fromSeq: number,
     private readonly bufferSize: number,
+    /** The twins whose events it wants; null for every twin. */
+    readonly thingIds: ReadonlySet<string> | null = null,
   ) {
     this.wanted = fromSeq;
     this.delivered = fromSeq - 1;
@@ -52,7 +60,10 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
     return this.delivered;
   }
 
-  /** @internal Called by the stream, in commit order, with the events of one commit. */
+  /**
+   * @internal Called by the stream, in commit order, with the events of one commit (those of its
+   * `thingIds` only, when it has some).
+   */
   offer(events: readonly TwinEvent[]): void {
     if (this.closed || this.behind) return;
     if (this.queue.length - this.head + events.length > this.bufferSize) {
@@ -80,18 +91,26 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
     wake?.();
   }
 
+  /**
+   * The next event when one is queued already, else undefined (then `next()` waits for one): a
+   * consumer drains what a commit brought without a promise per event.
+   */
+  poll(): TwinEvent | undefined {
+    if (this.closed || this.head === this.queue.length) return undefined;
+    const value = this.queue[this.head++];
+    this.delivered = value.seq as number;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    return value;
+  }
+
   async next(): Promise<IteratorResult<TwinEvent>> {
     for (;;) {
       if (this.closed) return { done: true, value: undefined };
-      if (this.head < this.queue.length) {
-        const value = this.queue[this.head++];
-        this.delivered = value.seq as number;
-        if (this.head === this.queue.length) {
-          this.queue = [];
-          this.head = 0;
-        }
-        return { done: false, value };
-      }
+      const value = this.poll();
+      if (value !== undefined) return { done: false, value };
       if (!this.behind) await new Promise<void>((resolve) => (this.wake = resolve));
       else {
         try {
@@ -115,7 +134,7 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
       fromSeq: this.wanted,
       limit: this.bufferSize,
     })) {
-      this.queue.push(event);
+      if (this.thingIds === null || this.thingIds.has(event.thingId)) this.queue.push(event);
       this.wanted = (event.seq as number) + 1;
       read++;
     }
@@ -146,6 +165,10 @@ export class EventSubscription implements AsyncIterableIterator<TwinEvent> {
 export class CommittedEventStream {
   private last = 0;
   private readonly subscribers = new Set<EventSubscription>();
+  /** The subscribers that want every event. */
+  private readonly everyEvent = new Set<EventSubscription>();
+  /** The subscribers that want some twins' events only, by twin. */
+  private readonly byThing = new Map<string, Set<EventSubscription>>();
 
   constructor(private readonly journal: Pick<Journal, 'readAll'>) {}
 
@@ -163,7 +186,19 @@ export class CommittedEventStream {
   publish(events: readonly TwinEvent[]): void {
     if (events.length === 0) return;
     this.last = events[events.length - 1].seq as number;
-    for (const subscriber of this.subscribers) subscriber.offer(events);
+    for (const subscriber of this.everyEvent) subscriber.offer(events);
+    if (this.byThing.size === 0) return;
+    const picked = new Map<EventSubscription, TwinEvent[]>();
+    for (const event of events) {
+      const wanting = this.byThing.get(event.thingId);
+      if (wanting === undefined) continue;
+      for (const subscriber of wanting) {
+        const mine = picked.get(subscriber);
+        if (mine === undefined) picked.set(subscriber, [event]);
+        else mine.push(event);
+      }
+    }
+    for (const [subscriber, mine] of picked) subscriber.offer(mine);
   }
 
   subscribe(options: SubscribeOptions = {}): EventSubscription {
@@ -173,8 +208,16 @@ export class CommittedEventStream {
       this.journal,
       from,
       Math.max(1, options.bufferSize ?? DEFAULT_BUFFER),
+      options.thingIds ?? null,
     );
     this.subscribers.add(subscription);
+    if (subscription.thingIds === null) this.everyEvent.add(subscription);
+    else
+      for (const id of subscription.thingIds) {
+        let wanting = this.byThing.get(id);
+        if (wanting === undefined) this.byThing.set(id, (wanting = new Set()));
+        wanting.add(subscription);
+      }
     return subscription;
   }
 
@@ -187,7 +230,15 @@ export class CommittedEventStream {
 
   /** @internal */
   unsubscribe(subscription: EventSubscription): void {
-    this.subscribers.delete(subscription);
+    if (this.subscribers.delete(subscription)) {
+      if (subscription.thingIds === null) this.everyEvent.delete(subscription);
+      else
+        for (const id of subscription.thingIds) {
+          const wanting = this.byThing.get(id);
+          wanting?.delete(subscription);
+          if (wanting?.size === 0) this.byThing.delete(id);
+        }
+    }
     subscription.end();
   }
 

@@ -61,6 +61,21 @@ export function eventEnvelope(event: TwinEvent, extra?: JsonObject): EventEnvelo
   return envelope;
 }
 
+const envelopeTexts = new WeakMap<TwinEvent, string>();
+
+/**
+ * `JSON.stringify(eventEnvelope(event))`, written once per event for every WebSocket subscriber
+ * and webhook that sees the event whole.
+ */
+export function eventEnvelopeText(event: TwinEvent): string {
+  let text = envelopeTexts.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(eventEnvelope(event));
+    envelopeTexts.set(event, text);
+  }
+  return text;
+}
+
 /** The topic of a thing's things/twin channel, e.g. `org.acme/lamp/things/twin/errors`. */
 export function thingTopic(thingId: string, rest: string): string {
   const colon = thingId.indexOf(':');

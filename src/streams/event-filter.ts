@@ -135,6 +135,16 @@ export function thingIdsOf(filter: FilterNode | undefined): ReadonlySet<string> 
 
 const selectedIds = new WeakMap<EventSelection, ReadonlySet<string> | null>();
 
+/** {@link thingIdsOf} the selection's filter, worked out once per selection. */
+function idsOf(selection: EventSelection): ReadonlySet<string> | null {
+  let ids = selectedIds.get(selection);
+  if (ids === undefined) {
+    ids = thingIdsOf(selection.filter);
+    selectedIds.set(selection, ids);
+  }
+  return ids;
+}
+
 /**
  * Whether an event of this thing can reach the subscriber: in its namespaces and, when its filter
  * names thing ids, one of them. Checked before the policy and the data are looked at, so that
@@ -143,11 +153,7 @@ const selectedIds = new WeakMap<EventSelection, ReadonlySet<string> | null>();
 export function mayWant(selection: EventSelection, thingId: string): boolean {
   if (!inNamespaces(selection, thingId)) return false;
   if (!selection.filter) return true;
-  let ids = selectedIds.get(selection);
-  if (ids === undefined) {
-    ids = thingIdsOf(selection.filter);
-    selectedIds.set(selection, ids);
-  }
+  const ids = idsOf(selection);
   return ids === null || ids.has(thingId);
 }
 
@@ -170,6 +176,9 @@ export function passesFilter(
   extra: JsonObject | undefined,
 ): boolean {
   if (!selection.filter) return true;
+  // The document's thingId is the event's: a filter on nothing else is decided by the ids alone.
+  if (selection.filter.op === 'eq' || selection.filter.op === 'in')
+    if (selection.filter.path === 'thingId') return idsOf(selection)!.has(event.thingId);
   if (extra !== undefined) return evaluateFilter(selection.filter, filterDocument(event, extra));
   // Without extraFields the document depends on the event alone: every subscriber that sees the
   // event whole (the same object) shares one, built once rather than once per subscriber.

@@ -6,7 +6,7 @@ import type { TwinEvent } from '../core/events.js';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import { extraOf, mayWant, passesFilter, type EventSelection } from './event-filter.js';
+import { extraOf, mayWant, passesFilter, thingIdsOf, type EventSelection } from './event-filter.js';
 
 /** An event as one subscriber may see it, with its `extra` fields when it asked for some. */
 export interface SeenEvent {
@@ -40,6 +40,14 @@ export class SubscriberView {
     private readonly identity: () => Identity,
     readonly selection: EventSelection,
   ) {}
+
+  /**
+   * The twins whose events can pass the filter, when it names them (null: any twin's may): a
+   * subscription to the committed-event stream need not be handed the others at all.
+   */
+  get thingIds(): ReadonlySet<string> | null {
+    return thingIdsOf(this.selection.filter);
+  }
 
   /** The event as the subscriber sees it, or null; a promise only when the policy must be looked up. */
   see(event: TwinEvent): SeenEvent | null | Promise<SeenEvent | null> {

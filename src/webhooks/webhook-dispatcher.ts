@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import type { TwinEvent } from '../core/events.js';
 import type { CommittedEventStream, EventSubscription } from '../runtime/committed-event-stream.js';
 import type { DeliveryRecord, WebhookStore } from '../store/webhook-store.js';
-import { eventEnvelope } from '../streams/ditto-protocol.js';
+import { eventEnvelope, eventEnvelopeText } from '../streams/ditto-protocol.js';
 import type { SubscriberView } from '../streams/subscriber-view.js';
 import type { WebhookConfig } from './webhook-config.js';
 
@@ -212,7 +212,11 @@ export class WebhookDispatcher {
     if (known === undefined || known.state === 'pending') {
       const result = this.options.view.see(event);
       const seen = result instanceof Promise ? await result : result;
-      if (seen !== null) body = JSON.stringify(eventEnvelope(seen.event, seen.extra));
+      if (seen !== null)
+        body =
+          seen.event === event && seen.extra === undefined
+            ? eventEnvelopeText(event)
+            : JSON.stringify(eventEnvelope(seen.event, seen.extra));
     }
     this.lastPulled = seq;
     const entry: Entry = {

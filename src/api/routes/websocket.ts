@@ -1,6 +1,7 @@
 // The Ditto Protocol WebSocket `/ws/2`: change notifications (START-SEND-EVENTS), twin commands
 // answered by correlation-id through the same HTTP routes, JWT-TOKEN refresh, and the search and
 // history streaming subscriptions (src/streams/search-subscription.ts, history-stream.ts).
+import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
@@ -14,6 +15,7 @@ import type { EventSubscription } from '../../runtime/committed-event-stream.js'
 import {
   errorEnvelope,
   eventEnvelope,
+  eventEnvelopeText,
   headersOf,
   parseCommand,
   ProtocolMessageError,
@@ -58,6 +60,8 @@ export const OVERFLOW_CLOSE_CODE = 1013;
 export const EXPIRED_CLOSE_CODE = 1008;
 
 const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+/** Bytes of events written while corked before they are flushed anyway. */
+const CORKED_BYTES = 64 * 1024;
 
 /** Which subscriptions a control message starts or stops, and whether Twinfold offers it. */
 const CONTROL_KINDS: Record<string, 'events' | 'live' | 'announcements'> = {
@@ -124,9 +128,6 @@ export async function registerWebSocket(
   });
 }
 
-/** The text of events every subscriber sees unchanged, written once for all of them. */
-const shared = new WeakMap<TwinEvent, string>();
-
 function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[]): string {
   if (acks !== undefined && acks.length > 0 && event.ackRequest) {
     // A write asks this subscriber for acknowledgements: its event says which, and by what id.
@@ -137,12 +138,8 @@ function serialised(event: TwinEvent, seen: SeenEvent, acks?: readonly string[])
   }
   if (seen.event !== event || seen.extra !== undefined)
     return JSON.stringify(eventEnvelope(seen.event, seen.extra));
-  let text = shared.get(event);
-  if (text === undefined) {
-    text = JSON.stringify(eventEnvelope(event));
-    shared.set(event, text);
-  }
-  return text;
+  // Every subscriber that sees the event unchanged gets the same text, written once.
+  return eventEnvelopeText(event);
 }
 
 /** One open socket: its identity, its event subscription and the commands it sends. */
@@ -156,6 +153,8 @@ class SocketSession {
   private expiry: NodeJS.Timeout | null = null;
   private ping: NodeJS.Timeout | null = null;
   private readonly maxBuffered: number;
+  /** Bytes sent since the TCP socket was corked; -1 while it is not. */
+  private corkedBytes = -1;
   /** The search and history streaming subscriptions (Ditto's reactive-streams protocols). */
   private readonly subscriptions: { search: SearchSubscriptions; history: HistoryStreams };
   /** The socket's live subscriptions (messages, live commands and events) and acknowledgements. */
@@ -240,6 +239,12 @@ class SocketSession {
   private sendText(text: string): boolean {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.send(text);
+    if (this.corkedBytes >= 0 && (this.corkedBytes += text.length) > CORKED_BYTES) {
+      // Bounded, so that what counts as unread below is what the client did not read.
+      this.tcp?.uncork();
+      this.tcp?.cork();
+      this.corkedBytes = 0;
+    }
     if (this.socket.bufferedAmount > this.maxBuffered) {
       this.close(
         OVERFLOW_CLOSE_CODE,
@@ -413,8 +418,12 @@ class SocketSession {
     }
     // A new START replaces the subscription (as in Ditto, the last parameters win).
     this.stopEvents();
+    // A socket that declared acknowledgement labels sees every event: it acknowledges those
+    // its filter withholds (weakly), so only the others may be left out of its subscription.
+    const thingIds = this.live.declared.length === 0 ? view.thingIds : null;
     const subscription = this.context.runtime.events.subscribe({
       bufferSize: this.options.streamBuffer,
+      thingIds: thingIds ?? undefined,
     });
     this.events = subscription;
     this.sendText(`${name}:ACK`);
@@ -457,20 +466,70 @@ class SocketSession {
       for (;;) {
         const next = await subscription.next();
         if (next.done || this.events !== subscription) return;
-        const result = view.see(next.value);
-        const seen = result instanceof Promise ? await result : result;
-        const acks = this.live.acksFor(next.value);
-        if (seen === null || this.events !== subscription) {
-          this.live.weakAcks(next.value, acks);
-          continue;
+        this.cork();
+        try {
+          if (!(await this.sendQueued(subscription, view, next.value))) return;
+        } finally {
+          this.uncork();
         }
-        if (!this.sendText(serialised(next.value, seen, acks))) return;
       }
     } catch (error) {
       // The journal could not be read (storage away): say so and close; the client reconnects.
       this.request.log.warn({ err: error }, 'a WebSocket event subscription failed');
       this.close(1011, 'the event stream failed: storage is unavailable, reconnect later');
     }
+  }
+
+  /**
+   * Sends `first` and every event queued behind it (what one commit brought), while the socket is
+   * corked; false once the subscription or the socket is done.
+   */
+  private async sendQueued(
+    subscription: EventSubscription,
+    view: SubscriberView,
+    first: TwinEvent,
+  ): Promise<boolean> {
+    for (
+      let event: TwinEvent | undefined = first;
+      event !== undefined;
+      event = subscription.poll()
+    ) {
+      let seen = view.see(event);
+      if (seen instanceof Promise) {
+        // A policy is looked up in storage: what is written so far goes out meanwhile.
+        this.uncork();
+        seen = await seen;
+        this.cork();
+      }
+      const acks = this.live.acksFor(event);
+      if (seen === null || this.events !== subscription) {
+        this.live.weakAcks(event, acks);
+        if (this.events !== subscription) return false;
+        continue;
+      }
+      if (!this.sendText(serialised(event, seen, acks))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The TCP socket under the WebSocket. ws keeps it in `_socket` and writes each frame to it at
+   * once; corked, the frames of one commit leave in one write instead of one system call each.
+   */
+  private get tcp(): Duplex | undefined {
+    return (this.socket as unknown as { _socket?: Duplex })._socket;
+  }
+
+  private cork(): void {
+    if (this.corkedBytes >= 0) return;
+    this.corkedBytes = 0;
+    this.tcp?.cork();
+  }
+
+  private uncork(): void {
+    if (this.corkedBytes < 0) return;
+    this.corkedBytes = -1;
+    this.tcp?.uncork();
   }
 
   private async refresh(text: string): Promise<void> {
