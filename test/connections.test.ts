@@ -175,3 +175,30 @@ describe('GET /api/2/connections with an external MQTT broker', () => {
     }
   });
 });
+
+describe('GET /api/2/connections with the demo', () => {
+  it('lists a device admitted without a token with a null identity', async () => {
+    const demo = await startMqttPlatform({ demo: true });
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${demo.mqttPort}`, {
+      clientId: 'demo-device',
+      reconnectPeriod: 0,
+    });
+    try {
+      const response = await demo.send('GET', '/api/2/connections', admin);
+      expect(response.statusCode).toBe(200);
+      expect(response.json().items).toEqual([
+        {
+          transport: 'mqtt',
+          clientId: 'demo-device',
+          identity: null,
+          remoteAddress: expect.stringMatching(/127\.0\.0\.1$/),
+          connectedSince: expect.any(String),
+          subscriptions: [],
+        },
+      ]);
+    } finally {
+      await device.endAsync();
+      await demo.close();
+    }
+  });
+});
