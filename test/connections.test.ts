@@ -1,5 +1,7 @@
 // GET /api/2/connections with real clients: an mqtt.js device on the embedded broker and a `ws`
 // socket on /ws/2 are listed with who they are and what they subscribe to, and gone once closed.
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -24,6 +26,17 @@ async function connections() {
   const response = await fx.send('GET', '/api/2/connections', admin);
   expect(response.statusCode).toBe(200);
   return response.json();
+}
+
+/** Whether `body` is what the OpenAPI document says GET /api/2/connections answers (else why not). */
+async function documentedError(body: unknown): Promise<string | null> {
+  const doc = (await fx.send('GET', '/api/2/openapi.json', undefined)).json();
+  const schema =
+    doc.paths['/api/2/connections'].get.responses['200'].content['application/json'].schema;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(schema);
+  return validate(body) ? null : ajv.errorsText(validate.errors);
 }
 
 beforeAll(async () => {
@@ -76,7 +89,9 @@ describe('GET /api/2/connections', () => {
       socket.send('START-SEND-LIVE-EVENTS?bogus=1');
       expect(JSON.parse(await nextMessage(socket)).value.status).toBe(400);
 
-      const { items, mqtt: visibility } = await connections();
+      const listed = await connections();
+      expect(await documentedError(listed)).toBeNull();
+      const { items, mqtt: visibility } = listed;
       expect(visibility).toEqual({ mode: 'embedded', clientsVisible: true });
       expect(items).toHaveLength(2);
       const [mqttItem, wsItem] = items;
