@@ -128,6 +128,30 @@ describe('GET /api/2/connections', () => {
     await expect.poll(async () => (await connections()).items, { timeout: 5000 }).toEqual([]);
   });
 
+  it("lists a persistent session's subscriptions when it comes back without subscribing again", async () => {
+    const options = {
+      clientId: 'meter-persistent',
+      username: 'device',
+      password: ADMIN_TOKEN,
+      reconnectPeriod: 0,
+      clean: false,
+    };
+    const first = await mqtt.connectAsync(`mqtt://127.0.0.1:${fx.mqttPort}`, options);
+    await first.subscribeAsync('meters/persistent/cmd', { qos: 1 });
+    await first.endAsync();
+    await expect.poll(async () => (await connections()).items, { timeout: 5000 }).toEqual([]);
+    const again = await mqtt.connectAsync(`mqtt://127.0.0.1:${fx.mqttPort}`, options);
+    try {
+      const { items } = await connections();
+      expect(items.map((i: { clientId: string }) => i.clientId)).toEqual(['meter-persistent']);
+      expect(items[0].subscriptions).toEqual(['meters/persistent/cmd']);
+    } finally {
+      await again.unsubscribeAsync('meters/persistent/cmd');
+      await again.endAsync();
+    }
+    await expect.poll(async () => (await connections()).items, { timeout: 5000 }).toEqual([]);
+  });
+
   it('lists an event stream while it is open', async () => {
     const controller = new AbortController();
     const address = fx.platform.app.server.address();

@@ -15,14 +15,17 @@ export function trackBrokerConnections(
   const open = new WeakMap<Client, OpenConnection>();
   aedes.on('client', (client) => {
     const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? null;
-    open.set(
-      client,
-      registry.open('mqtt', {
-        id: client.id,
-        identity: identityOf(client),
-        remoteAddress: address,
-      }),
-    );
+    const connection = registry.open('mqtt', {
+      id: client.id,
+      identity: identityOf(client),
+      remoteAddress: address,
+    });
+    // A persistent session (clean: false) comes back with its subscriptions, restored without a
+    // SUBSCRIBE: aedes holds them on the client by then (its `subscriptions`, not in its types).
+    const restored = (client as unknown as { subscriptions?: Record<string, unknown> })
+      .subscriptions;
+    for (const filter of Object.keys(restored ?? {})) connection.subscribe(filter);
+    open.set(client, connection);
   });
   aedes.on('clientDisconnect', (client) => {
     open.get(client)?.close();
