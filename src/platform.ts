@@ -20,6 +20,7 @@ import { openPostgresStorage } from './store/postgres/postgres-storage.js';
 import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
 import { Messaging, messagingSourceCheck } from './transports/messaging.js';
+import { ConnectionRegistry } from './services/connection-registry.js';
 
 /** What storage is opened from: the `--store`, `--store-schema`, `--data` and `--durability` settings. */
 export type StorageConfig = Pick<ServeConfig, 'store' | 'data' | 'durability'> & {
@@ -172,6 +173,8 @@ export class Platform {
     readonly app: FastifyInstance,
     /** Ingest over NATS and AMQP, events out on NATS. */
     readonly messaging: Messaging,
+    /** The clients connected now: MQTT (embedded broker), WebSocket, event streams. */
+    readonly connections: ConnectionRegistry,
   ) {}
 
   /** Opens storage, loads the state and builds the API; resolves before anything listens. */
@@ -255,6 +258,7 @@ export class Platform {
       const watch = new StorageWatch(storage);
       let messaging: Messaging | null = null;
       const holder: { platform?: Platform } = {};
+      const connections = new ConnectionRegistry();
       const app = await buildApp({
         ready: () => watch.up,
         runtime,
@@ -288,6 +292,15 @@ export class Platform {
             'a webhook could not record its progress or read the journal; retrying',
           ),
         streams: options.streams,
+        connections,
+        mqttConnections: () => {
+          const status = holder.platform?.mqtt?.status() ?? { mode: 'off' };
+          const listening = status.mode === 'embedded' && status.state === 'listening';
+          return {
+            mode: listening ? 'embedded' : status.mode === 'external' ? 'external' : 'off',
+            clientsVisible: listening,
+          };
+        },
       });
       messaging = new Messaging(
         { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },
@@ -309,6 +322,7 @@ export class Platform {
         metrics,
         app,
         messaging,
+        connections,
       ));
     } catch (error) {
       await storage.close().catch(() => {});
@@ -334,6 +348,7 @@ export class Platform {
         logger: this.logger,
         // The demo lets devices publish its spec's telemetry without a token, as Ditto's README does.
         anonymousSpecs: this.config.demo ? new Set([DEMO_SPEC_ID]) : undefined,
+        connections: this.connections,
         live:
           live === null
             ? undefined

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -30,6 +31,8 @@ let server: ServerProcess;
 let dataDir: string;
 let browser: Browser;
 let page: Page;
+/** A client the Connections page lists (with a long subscription, for the phone's width). */
+let socket: WebSocket;
 
 async function put(path: string, body: unknown) {
   const response = await adminFetch(`${server.url}/api/2${path}`, {
@@ -104,12 +107,22 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       thingId: `${NS}:{{$.id}}`,
       values: { 'features/light/properties/on': '$.on' },
     });
+    socket = new WebSocket(
+      `${server.url.replace('http', 'ws')}/ws/2?access_token=${encodeURIComponent(ADMIN_TOKEN)}`,
+    );
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(
+      `START-SEND-EVENTS?namespaces=${NS}&filter=and(exists(features/light/properties/on),eq(attributes/room,"hall"))`,
+    );
+    expect(String(await acked)).toBe('START-SEND-EVENTS:ACK');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(5000);
   }, 120_000);
 
   afterAll(async () => {
+    socket?.close();
     await browser?.close();
     await server?.kill('SIGTERM');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -139,7 +152,8 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     await page.getByTestId('subject').waitFor();
   });
 
-  const pages: [string, string][] = [
+  /** Each page: its URL, its heading, and what shows that its data arrived (when it has any). */
+  const pages: [string, string, string?][] = [
     ['/overview', 'Overview'],
     ['/twins', 'Twins'],
     [`/twins/${NS}:lamp`, `${NS}:lamp`],
@@ -150,12 +164,14 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],
+    ['/connections', 'Connections', '[data-testid=connections] tbody tr'],
     ['/admin', 'Administration'],
   ];
-  for (const [url, heading] of pages)
+  for (const [url, heading, loaded] of pages)
     it(`${url} has no critical or serious axe-core violation, light or dark`, async () => {
       await visit(url);
       await page.locator('h1', { hasText: heading }).first().waitFor();
+      if (loaded) await page.locator(loaded).first().waitFor();
       // Let the page's data arrive before checking it.
       await page.waitForLoadState('networkidle').catch(() => {});
       await page.waitForTimeout(300);
@@ -178,9 +194,10 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       try {
         const found: Record<string, unknown> = {};
         const clean: Record<string, unknown> = {};
-        for (const [url, heading] of pages) {
+        for (const [url, heading, loaded] of pages) {
           await visit(url);
           await page.locator('h1', { hasText: heading }).first().waitFor();
+          if (loaded) await page.locator(loaded).first().waitFor();
           await page.waitForLoadState('networkidle').catch(() => {});
           await page.waitForTimeout(200);
           found[url] = await overflow();

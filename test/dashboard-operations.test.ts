@@ -30,6 +30,8 @@ let receiver: Server;
 let receiverUrl: string;
 let mqttPort: number;
 const received: string[] = [];
+/** While true, the receiver answers 500 to POSTs on /flaky (a webhook's dead letters). */
+let flaky = true;
 const pageErrors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown, contentType = 'application/json') {
@@ -60,7 +62,8 @@ describe.skipIf(!CAN_RUN)('dashboard operations - in Chromium against twinfold s
       let body = '';
       request.on('data', (chunk) => (body += String(chunk)));
       request.on('end', () => {
-        received.push(body);
+        if (flaky && request.url === '/flaky') response.statusCode = 500;
+        else received.push(body);
         response.end();
       });
     });
@@ -378,6 +381,76 @@ describe.skipIf(!CAN_RUN)('dashboard operations - in Chromium against twinfold s
     } finally {
       device.close();
     }
+  });
+
+  it('connections - a connected MQTT device is listed with its client id, identity and subscriptions, and gone once it disconnects', async () => {
+    const subject = ((await api('GET', '/whoami')).body as { defaultSubject: string })
+      .defaultSubject;
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.locator('h1', { hasText: 'Connections' }).waitFor();
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: 'ops-meter-7',
+      username: 'device',
+      password: ADMIN_TOKEN,
+      reconnectPeriod: 0,
+    });
+    const row = page.locator('[data-testid=connections] tr[data-client="ops-meter-7"]');
+    try {
+      await device.subscribeAsync('ops/meter-7/config');
+      // Refreshed every 3 s.
+      await expect
+        .poll(async () => (await row.count()) === 1 && (await row.textContent()), {
+          timeout: 8000,
+        })
+        .toContain('ops/meter-7/config');
+      const cells = await row.locator('td').allTextContents();
+      expect(cells.slice(0, 4)).toEqual([
+        'MQTT',
+        'ops-meter-7',
+        subject,
+        expect.stringMatching(/127\.0\.0\.1$/),
+      ]);
+      expect(cells[5]).toBe('ops/meter-7/config');
+    } finally {
+      await device.endAsync();
+    }
+    await expect.poll(() => row.count(), { timeout: 8000 }).toBe(0);
+  });
+
+  it('webhooks - re-drives the dead letters of a webhook and says how many were sent again', async () => {
+    const flakyUrl = receiverUrl.replace('/hook', '/flaky');
+    const created = await api('POST', '/webhooks', {
+      url: flakyUrl,
+      namespaces: ['ops.dead'],
+      maxAttempts: 1,
+    });
+    expect(created.status).toBe(201);
+    const { id } = created.body as { id: string };
+    expect((await api('PUT', '/things/ops.dead:meter', { attributes: { n: 1 } })).status).toBe(201);
+    const dead = async () =>
+      ((await api('GET', `/webhooks/${id}/deliveries?state=dead`)).body as { items: unknown[] })
+        .items.length;
+    await expect.poll(dead, { timeout: 5000 }).toBe(1);
+    const before = received.length;
+    flaky = false;
+
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    const row = page.locator(`[data-webhook="${flakyUrl}"]`);
+    await row.getByRole('button', { name: `Re-drive dead letters of ${id}` }).click();
+    await expect
+      .poll(() => page.getByTestId('webhook-notice').textContent())
+      .toBe(`Re-driven: 1 dead letter of ${id} sent again (before its newer events).`);
+    await expect
+      .poll(() => received.slice(before).some((body) => body.includes('ops.dead/meter')), {
+        timeout: 5000,
+      })
+      .toBe(true);
+    await expect.poll(dead, { timeout: 5000 }).toBe(0);
+    // Nothing left: the page says so rather than claiming a number.
+    await row.getByRole('button', { name: `Re-drive dead letters of ${id}` }).click();
+    await expect
+      .poll(() => page.getByTestId('webhook-notice').textContent())
+      .toBe(`${id} had no dead letters to re-drive.`);
   });
 
   it('administration - creates a token shown once that works, revokes it, and adds a user', async () => {

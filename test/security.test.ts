@@ -132,7 +132,11 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   },
   { url: /^\/api\/2\/policies\/:policyId(\/.*)?$/, category: 'policy' },
   { methods: ['POST'], url: /^\/api\/2\/checkPermissions$/, category: 'permissions' },
-  { url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate)(\/.*)?$/, category: 'identity' },
+  // The list of connected clients is an administrator's, as the users are.
+  {
+    url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate|connections)(\/.*)?$/,
+    category: 'identity',
+  },
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
   { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
 ];
@@ -597,6 +601,7 @@ const IDENTITY: Record<string, Omit<Variant, 'label' | 'url'>> = {
     }),
   },
   'GET /api/2/users': { expect: () => forbidden },
+  'GET /api/2/connections': { expect: () => forbidden },
   'POST /api/2/users': {
     body: () => ({ username: 'eve', password: 'eve-password' }),
     expect: () => forbidden,

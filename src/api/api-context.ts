@@ -9,6 +9,7 @@ import { assertThingId } from '../core/ids.js';
 import type { JsonObject } from '../core/json.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
+import type { ConnectionRegistry } from '../services/connection-registry.js';
 import { PermissionChecks } from '../services/permission-check.js';
 import { PolicyEditing } from '../services/policy-editing.js';
 import { PolicyUsage } from '../services/policy-usage.js';
@@ -36,6 +37,8 @@ export interface ApiContext extends AccessServices {
   identities?: IdentityService;
   /** The live channel: messages, live commands and events, custom acknowledgements. */
   live: LiveServices;
+  /** The clients connected now (WebSocket sessions and event streams record themselves here). */
+  connections: ConnectionRegistry;
 }
 
 /** Builds the application services over one runtime, policy store and guard. */

@@ -50,6 +50,8 @@ import { registerWebSocket, type WebSocketOptions } from './routes/websocket.js'
 import { ProtocolCommandRunner, SocketIdentities } from './protocol-commands.js';
 import { liveServices } from './live-services.js';
 import { registerMessageRoutes } from './routes/message-routes.js';
+import { registerConnectionRoutes, type MqttVisibility } from './routes/connection-routes.js';
+import { ConnectionRegistry } from '../services/connection-registry.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
 
@@ -93,6 +95,10 @@ export interface AppOptions {
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
+  /** Where connected clients are listed (shared with the MQTT broker); default: one of the app's own. */
+  connections?: ConnectionRegistry;
+  /** How MQTT stands for the list of connections: whether its clients can be seen at all. */
+  mqttConnections?: () => MqttVisibility;
   /** The built dashboard's folder, served publicly at `/`; default ui/dist when built, null for none. */
   dashboard?: string | null;
 }
@@ -338,6 +344,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     identities,
     ...services,
     live: liveServices(runtime, services.permissionChecks, guard),
+    connections: options.connections ?? new ConnectionRegistry(),
   };
   liveServicesByApp.set(app, context.live);
   const ingest = options.ingestStore
@@ -394,6 +401,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerIdentityRoutes(api, context);
       if (ingest) await registerIngestRoutes(api, ingest);
       if (webhooks) registerWebhookRoutes(api, webhooks);
+      registerConnectionRoutes(api, {
+        connections: context.connections,
+        mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
+      });
       api.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/2' },

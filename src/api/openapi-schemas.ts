@@ -407,5 +407,46 @@ export const purgeSchema = {
   properties: { purged: { type: 'integer' } },
 } as const;
 
+/** The clients connected now (GET /api/2/connections). */
+export const connectionListSchema = {
+  type: 'object',
+  required: ['items', 'mqtt'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['transport', 'identity', 'remoteAddress', 'connectedSince', 'subscriptions'],
+        properties: {
+          transport: { type: 'string', enum: ['mqtt', 'websocket', 'sse'] },
+          clientId: { type: 'string', description: 'The MQTT client id (MQTT clients)' },
+          id: { type: 'string', description: 'The session number (WebSocket and event streams)' },
+          identity: {
+            type: ['string', 'null'],
+            description: 'The subject it authenticated as; null for a device without a token',
+          },
+          remoteAddress: { type: ['string', 'null'] },
+          connectedSince: isoTime,
+          subscriptions: {
+            ...stringList,
+            description:
+              "MQTT topic filters; a socket's `events`, `messages`, `live-commands`, `live-events`, `policy-announcements` (with their query, e.g. `events?namespaces=org.acme`); a stream's resource",
+          },
+        },
+      },
+    },
+    mqtt: {
+      type: 'object',
+      required: ['mode', 'clientsVisible'],
+      description:
+        "Whether MQTT clients can be listed: only the embedded broker's; an external broker's are not seen",
+      properties: {
+        mode: { type: 'string', enum: ['embedded', 'external', 'off'] },
+        clientsVisible: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
 /** A response without a body. */
 export const noBody = { type: 'null', description: 'No content' } as const;

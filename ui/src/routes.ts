@@ -1,5 +1,6 @@
 // The dashboard's route table: every page, in navigation order. Later capabilities add theirs here.
 import { AdminPage } from './pages/admin-page.js';
+import { ConnectionsPage } from './pages/connections-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
 import { IngestPage } from './pages/ingest-page.js';
 import { OverviewPage } from './pages/overview-page.js';
@@ -18,5 +19,6 @@ export const routes: Route[] = [
   { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },
   { path: '/deadletters', title: 'Dead letters', nav: true, component: DeadLettersPage },
   { path: '/webhooks', title: 'Webhooks', nav: true, component: WebhooksPage },
+  { path: '/connections', title: 'Connections', nav: true, component: ConnectionsPage },
   { path: '/admin', title: 'Administration', nav: true, component: AdminPage },
 ];

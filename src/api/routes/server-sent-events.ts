@@ -99,13 +99,31 @@ export function serverSentEventsHook(
       return;
     }
     open.add(stream);
+    // Listed with its resource and selection as asked (`/api/2/things?namespaces=org.acme`).
+    const connection = context.connections.open('sse', {
+      identity: request.identity.id,
+      remoteAddress: request.ip,
+    });
+    connection.subscribe('events', readableUrl(request.url));
     stream
       .start(reply)
       .catch((error: unknown) => {
         request.log.error({ err: error }, 'an event stream failed');
       })
-      .finally(() => open.delete(stream));
+      .finally(() => {
+        open.delete(stream);
+        connection.close();
+      });
   };
+}
+
+/** The URL decoded for people to read; as sent when it does not decode. */
+function readableUrl(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
 }
 
 function single(query: Record<string, unknown>, name: string): string | undefined {

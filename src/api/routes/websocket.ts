@@ -29,6 +29,7 @@ import { HistoryStreams } from '../../streams/history-stream.js';
 import { SearchSubscriptions } from '../../streams/search-subscription.js';
 import { subscribePolicyAnnouncements } from './websocket-announcements.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
+import type { OpenConnection } from '../../services/connection-registry.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../authentication.js';
 import { declaredAcksHook, LIVE_CONTROLS, LiveSession } from './live-socket.js';
@@ -73,6 +74,15 @@ const CONTROL_KINDS: Record<string, 'events' | 'live' | 'announcements'> = {
 };
 
 const START_PARAMS = new Set(['namespaces', 'filter', 'extraFields']);
+
+/** How the list of connections names what a socket receives (what its START-SEND-… started). */
+const SUBSCRIPTION_NAMES: Record<string, string> = {
+  EVENTS: 'events',
+  MESSAGES: 'messages',
+  'LIVE-COMMANDS': 'live-commands',
+  'LIVE-EVENTS': 'live-events',
+  'POLICY-ANNOUNCEMENTS': 'policy-announcements',
+};
 
 /** The request with another Authorization header (everything else, its client address included, kept). */
 function withAuthorization(request: FastifyRequest, authorization: string): FastifyRequest {
@@ -159,6 +169,8 @@ class SocketSession {
   private readonly subscriptions: { search: SearchSubscriptions; history: HistoryStreams };
   /** The socket's live subscriptions (messages, live commands and events) and acknowledgements. */
   private readonly live: LiveSession;
+  /** The socket in the list of connections, with what it has started. */
+  private readonly connection: OpenConnection;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -169,6 +181,10 @@ class SocketSession {
   ) {
     this.identity = request.identity;
     this.token = options.sessions.open(this.identity);
+    this.connection = context.connections.open('websocket', {
+      identity: this.identity.id,
+      remoteAddress: request.ip,
+    });
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     const send = (message: object) => this.sendText(JSON.stringify(message));
     const failed = (error: unknown) =>
@@ -207,6 +223,7 @@ class SocketSession {
     if (this.expiry) clearTimeout(this.expiry);
     if (this.ping) clearInterval(this.ping);
     this.options.sessions.close(this.token);
+    this.connection.close();
   }
 
   shutdown(): void {
@@ -373,13 +390,16 @@ class SocketSession {
     }
     if (kind === 'announcements') return this.announcementsControl(verb, name, query);
     if (kind === 'live' && LIVE_CONTROLS[what] !== undefined) {
+      let ack: string;
       try {
-        this.sendText(this.live.control(verb, what, query));
+        ack = this.live.control(verb, what, query);
       } catch (error) {
         if (error instanceof TwinfoldError)
           return this.sendError(error.toBody(), UNKNOWN_ERROR_TOPIC, {});
         throw error;
       }
+      this.recordSubscription(verb, what, query);
+      this.sendText(ack);
       return;
     }
     if (kind === 'live') {
@@ -389,6 +409,7 @@ class SocketSession {
     }
     if (verb === 'STOP') {
       this.stopEvents();
+      this.recordSubscription(verb, what, query);
       this.sendText(`${name}:ACK`);
       return;
     }
@@ -426,6 +447,7 @@ class SocketSession {
       thingIds: thingIds ?? undefined,
     });
     this.events = subscription;
+    this.recordSubscription(verb, what, query);
     this.sendText(`${name}:ACK`);
     void this.pump(subscription, view);
   }
@@ -452,7 +474,17 @@ class SocketSession {
       this.stopAnnouncements?.();
       this.stopAnnouncements = null;
     }
+    this.recordSubscription(verb, 'POLICY-ANNOUNCEMENTS', query);
     this.sendText(`${name}:ACK`);
+  }
+
+  /** What a START started (with its query, e.g. `events?namespaces=org.acme`) or a STOP ended. */
+  private recordSubscription(verb: 'START' | 'STOP', what: string, query?: string): void {
+    const key = SUBSCRIPTION_NAMES[what] ?? what.toLowerCase();
+    if (verb === 'STOP') return this.connection.unsubscribe(key);
+    // Shown decoded: the list is read by people (`filter=eq(attributes/on,true)`).
+    const params = [...new URLSearchParams(query?.slice(1) ?? '')].map(([k, v]) => `${k}=${v}`);
+    this.connection.subscribe(key, params.length === 0 ? key : `${key}?${params.join('&')}`);
   }
 
   private stopEvents(): void {
@@ -568,6 +600,7 @@ class SocketSession {
     if (this.closed) return;
     this.identity = identity;
     this.options.sessions.update(this.token, identity);
+    this.connection.reidentify(identity.id);
     this.watchExpiry();
   }
 }

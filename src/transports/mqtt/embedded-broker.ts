@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Identity } from '../../auth/identity.js';
 import type { IdentityService } from '../../auth/identity-service.js';
 import type { DeviceCommandChannel } from '../../ingest/device-command-channel.js';
+import type { ConnectionRegistry } from '../../services/connection-registry.js';
+import { trackBrokerConnections } from './broker-connections.js';
 import type { CommandRoutes, MqttParty } from './command-routes.js';
 import { rawMessage, TopicRouter } from './topic-router.js';
 
@@ -30,6 +32,8 @@ export interface EmbeddedBrokerOptions {
   anonymousSpecs?: ReadonlySet<string>;
   /** The command and response topics of specs: who may subscribe to and publish on them. */
   commands?: CommandRoutes;
+  /** Where the connected clients are listed (GET /api/2/connections). */
+  connections?: ConnectionRegistry;
 }
 
 /** The client id recorded for a client admitted without a password. */
@@ -77,6 +81,12 @@ export class EmbeddedBroker implements DeviceCommandChannel {
         holder.broker!.authorizeForward(client, packet.topic) ? packet : null,
     });
     holder.broker = new EmbeddedBroker(options, aedes);
+    const parties = holder.broker.parties;
+    if (options.connections)
+      trackBrokerConnections(aedes, options.connections, (client) => {
+        const party = parties.get(client);
+        return party === undefined || party.anonymous ? null : party.identity.id;
+      });
     return holder.broker;
   }
 

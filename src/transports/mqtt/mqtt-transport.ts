@@ -5,6 +5,7 @@ import type { DeviceCommandChannel } from '../../ingest/device-command-channel.j
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { CommittedEventStream } from '../../runtime/committed-event-stream.js';
 import { DesiredPropertiesPublisher, type AckPublishing } from './desired-properties-publisher.js';
+import type { ConnectionRegistry } from '../../services/connection-registry.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { ExternalClient, redactedUrl } from './external-client.js';
 import { TopicRouter } from './topic-router.js';
@@ -33,6 +34,8 @@ export interface MqttTransportOptions {
   logger: Logger;
   /** Specs that clients without a token may publish to on the embedded broker (the demo's). */
   anonymousSpecs?: ReadonlySet<string>;
+  /** Where the embedded broker lists its connected clients (an external broker's are not seen). */
+  connections?: ConnectionRegistry;
   /**
    * The live channel: messages and live commands for twins whose spec has `commands` are
    * published to their devices, and the devices' responses complete the requests.
@@ -128,6 +131,7 @@ export class MqttTransport implements DeviceCommandChannel {
       logger,
       anonymousSpecs: options.anonymousSpecs,
       commands: routes,
+      connections: options.connections,
     });
     const result = await broker.listen();
     if (!result.listening) {

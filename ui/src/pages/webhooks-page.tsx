@@ -1,4 +1,5 @@
-// Webhooks: their state and backlog, create one, pause and resume, and one webhook's delivery log.
+// Webhooks: their state and backlog, create one, pause and resume, re-drive its dead letters, and
+// one webhook's delivery log.
 import { TableBox } from '../components/table-box.js';
 import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import type { RequestBody } from '../api/api-client.js';
@@ -165,6 +166,7 @@ export function WebhooksPage({ query }: RouteProps) {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     let stopped = false;
@@ -187,6 +189,7 @@ export function WebhooksPage({ query }: RouteProps) {
 
   const act = async (work: () => Promise<unknown>, question?: string) => {
     if (question && !window.confirm(question)) return;
+    setNotice(null);
     try {
       await work();
       setVersion((v) => v + 1);
@@ -195,10 +198,28 @@ export function WebhooksPage({ query }: RouteProps) {
     }
   };
 
+  const redrive = (id: string) =>
+    act(async () => {
+      const answer = await api.call('post', '/webhooks/{id}/deliveries/redrive', {
+        params: { id },
+      });
+      const { redriven } = answer.body;
+      setNotice(
+        redriven === 0
+          ? `${id} had no dead letters to re-drive.`
+          : `Re-driven: ${redriven} dead letter${redriven === 1 ? '' : 's'} of ${id} sent again (before its newer events).`,
+      );
+    });
+
   return (
     <section>
       <h1>Webhooks</h1>
       <ErrorMessage error={error} />
+      {notice && (
+        <p role="status" data-testid="webhook-notice">
+          {notice}
+        </p>
+      )}
       {hooks && hooks.length === 0 && <p>No webhooks yet.</p>}
       {hooks && hooks.length > 0 && (
         <TableBox label="Webhooks">
@@ -241,6 +262,14 @@ export function WebhooksPage({ query }: RouteProps) {
                         }
                       >
                         {hook.paused ? 'resume' : 'pause'}
+                      </button>{' '}
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Re-drive dead letters of ${hook.id}`}
+                        onClick={() => void redrive(hook.id)}
+                      >
+                        re-drive dead letters
                       </button>{' '}
                       <button
                         type="button"

@@ -255,6 +255,64 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/connections': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The clients connected now: MQTT (embedded broker), WebSocket and event streams, with who they are and what they subscribe to (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description The MQTT client id (MQTT clients) */
+                clientId?: string;
+                /** Format: date-time */
+                connectedSince: string;
+                /** @description The session number (WebSocket and event streams) */
+                id?: string;
+                /** @description The subject it authenticated as; null for a device without a token */
+                identity: string | null;
+                remoteAddress: string | null;
+                /** @description MQTT topic filters; a socket's `events`, `messages`, `live-commands`, `live-events`, `policy-announcements` (with their query, e.g. `events?namespaces=org.acme`); a stream's resource */
+                subscriptions: string[];
+                /** @enum {string} */
+                transport: 'mqtt' | 'websocket' | 'sse';
+              }[];
+              /** @description Whether MQTT clients can be listed: only the embedded broker's; an external broker's are not seen */
+              mqtt: {
+                clientsVisible: boolean;
+                /** @enum {string} */
+                mode: 'embedded' | 'external' | 'off';
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/ingest/{specId}': {
     parameters: {
       query?: never;
