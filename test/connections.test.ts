@@ -1,4 +1,4 @@
-// GET /api/2/connections with real clients: an mqtt.js device on the embedded broker and a `ws`
+// GET /api/2/clients with real clients: an mqtt.js device on the embedded broker and a `ws`
 // socket on /ws/2 are listed with who they are and what they subscribe to, and gone once closed.
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -23,16 +23,16 @@ function nextMessage(socket: WebSocket): Promise<string> {
 }
 
 async function connections() {
-  const response = await fx.send('GET', '/api/2/connections', admin);
+  const response = await fx.send('GET', '/api/2/clients', admin);
   expect(response.statusCode).toBe(200);
   return response.json();
 }
 
-/** Whether `body` is what the OpenAPI document says GET /api/2/connections answers (else why not). */
+/** Whether `body` is what the OpenAPI document says GET /api/2/clients answers (else why not). */
 async function documentedError(body: unknown): Promise<string | null> {
   const doc = (await fx.send('GET', '/api/2/openapi.json', undefined)).json();
   const schema =
-    doc.paths['/api/2/connections'].get.responses['200'].content['application/json'].schema;
+    doc.paths['/api/2/clients'].get.responses['200'].content['application/json'].schema;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats.default(ajv);
   const validate = ajv.compile(schema);
@@ -58,7 +58,7 @@ afterAll(async () => {
   await fx.close();
 });
 
-describe('GET /api/2/connections', () => {
+describe('GET /api/2/clients', () => {
   it('lists an MQTT device and a WebSocket session with their identities and subscriptions, and forgets them once they disconnect', async () => {
     const adminSubject = (await fx.send('GET', '/api/2/whoami', admin)).json().defaultSubject;
     const aliceSubject = (await fx.send('GET', '/api/2/whoami', `Bearer ${aliceToken}`)).json()
@@ -180,14 +180,14 @@ describe('GET /api/2/connections', () => {
   });
 
   it('is for administrators only', async () => {
-    const response = await fx.send('GET', '/api/2/connections', `Bearer ${aliceToken}`);
+    const response = await fx.send('GET', '/api/2/clients', `Bearer ${aliceToken}`);
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ status: 403, error: 'gateway:forbidden' });
     expect(response.json().message).toMatch(/administrators/);
   });
 
   it('refuses query parameters', async () => {
-    const response = await fx.send('GET', '/api/2/connections?transport=mqtt', admin);
+    const response = await fx.send('GET', '/api/2/clients?transport=mqtt', admin);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ status: 400 });
     expect(typeof response.json().error).toBe('string');
@@ -195,7 +195,7 @@ describe('GET /api/2/connections', () => {
   });
 });
 
-describe('GET /api/2/connections with an external MQTT broker', () => {
+describe('GET /api/2/clients with an external MQTT broker', () => {
   it('says that the broker’s clients cannot be seen, and lists none', async () => {
     const external = await startMqttPlatform({
       mqttPort: 0,
@@ -203,7 +203,7 @@ describe('GET /api/2/connections with an external MQTT broker', () => {
       mqttClientId: `twinfold-connections-${process.pid}`,
     });
     try {
-      const response = await external.send('GET', '/api/2/connections', admin);
+      const response = await external.send('GET', '/api/2/clients', admin);
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
         items: [],
@@ -215,7 +215,7 @@ describe('GET /api/2/connections with an external MQTT broker', () => {
   });
 });
 
-describe('GET /api/2/connections with the demo', () => {
+describe('GET /api/2/clients with the demo', () => {
   it('lists a device admitted without a token with a null identity', async () => {
     const demo = await startMqttPlatform({ demo: true });
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${demo.mqttPort}`, {
@@ -223,7 +223,7 @@ describe('GET /api/2/connections with the demo', () => {
       reconnectPeriod: 0,
     });
     try {
-      const response = await demo.send('GET', '/api/2/connections', admin);
+      const response = await demo.send('GET', '/api/2/clients', admin);
       expect(response.statusCode).toBe(200);
       expect(response.json().items).toEqual([
         {

@@ -134,7 +134,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { methods: ['POST'], url: /^\/api\/2\/checkPermissions$/, category: 'permissions' },
   // The list of connected clients is an administrator's, as the users are.
   {
-    url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate|connections)(\/.*)?$/,
+    url: /^\/api\/2\/(whoami|users|tokens|auth\/keys\/rotate|clients)(\/.*)?$/,
     category: 'identity',
   },
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
@@ -601,7 +601,7 @@ const IDENTITY: Record<string, Omit<Variant, 'label' | 'url'>> = {
     }),
   },
   'GET /api/2/users': { expect: () => forbidden },
-  'GET /api/2/connections': { expect: () => forbidden },
+  'GET /api/2/clients': { expect: () => forbidden },
   'POST /api/2/users': {
     body: () => ({ username: 'eve', password: 'eve-password' }),
     expect: () => forbidden,

@@ -407,7 +407,7 @@ export const purgeSchema = {
   properties: { purged: { type: 'integer' } },
 } as const;
 
-/** The clients connected now (GET /api/2/connections). */
+/** The clients connected now (GET /api/2/clients). */
 export const connectionListSchema = {
   type: 'object',
   required: ['items', 'mqtt'],

@@ -1,4 +1,4 @@
-// The connected clients (GET /connections, administrators): MQTT clients of the embedded broker,
+// The connected clients (GET /api/2/clients, administrators): MQTT clients of the embedded broker,
 // WebSocket sessions and event streams, as the connection registry recorded them.
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/error-registry.js';
@@ -37,7 +37,7 @@ export function registerConnectionRoutes(
   options: ConnectionRoutesOptions,
 ): void {
   api.get(
-    '/connections',
+    '/clients',
     {
       schema: {
         tags: ['System'],

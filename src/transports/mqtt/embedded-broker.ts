@@ -32,7 +32,7 @@ export interface EmbeddedBrokerOptions {
   anonymousSpecs?: ReadonlySet<string>;
   /** The command and response topics of specs: who may subscribe to and publish on them. */
   commands?: CommandRoutes;
-  /** Where the connected clients are listed (GET /api/2/connections). */
+  /** Where the connected clients are listed (GET /api/2/clients). */
   connections?: ConnectionRegistry;
 }
 

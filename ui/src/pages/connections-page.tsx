@@ -7,7 +7,7 @@ import { TableHead } from '../components/table-head.js';
 import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import { api } from '../services.js';
 
-type ConnectionList = ResponseBody<'/connections', 'get'>;
+type ConnectionList = ResponseBody<'/clients', 'get'>;
 
 const REFRESH_MS = 3000;
 
@@ -33,7 +33,7 @@ export function ConnectionsPage() {
   useEffect(() => {
     let stopped = false;
     const load = () =>
-      api.read('/connections').then(
+      api.read('/clients').then(
         (answer) => {
           if (stopped) return;
           setList(answer);
