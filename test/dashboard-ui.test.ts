@@ -346,20 +346,40 @@ describe.skipIf(!CAN_RUN)('dashboard - in Chromium against twinfold serve', () =
     expect((await api('PUT', `/things/${LAMP}/attributes/room`, 'roof')).status).toBe(403);
   });
 
-  it('overview - twins by namespace, and events per second that follow writes', async () => {
+  it('overview - twins by namespace, and events and ingested messages per second that follow writes', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     const row = page.locator('[data-testid=namespaces] tr', { hasText: NS });
     await expect.poll(() => row.locator('td').nth(1).textContent()).toBe(String(TWINS + 2));
     await expect.poll(() => page.getByTestId('health').textContent()).toBe('up, ready');
-    // Writes for a few seconds: the rate, sampled every 2 s, shows them.
-    const until = Date.now() + 4500;
+    // An HTTP ingest spec for the lamp's brightness, fed below alongside the writes.
+    const spec = await adminFetch(`${server.url}/api/2/ingest/specs/overview-feed`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        source: { http: {} },
+        thingId: LAMP,
+        values: { 'features/light/properties/brightness': '$.b' },
+      }),
+    });
+    expect(spec.status).toBe(201);
+    // Writes and ingests for a few seconds: the rates, sampled every 2 s, show them.
+    const until = Date.now() + 6000;
     let level = 100;
     let rate = 0;
-    while (Date.now() < until && rate === 0) {
+    let ingestRate = 0;
+    while (Date.now() < until && (rate === 0 || ingestRate === 0)) {
       await api('PUT', `/things/${LAMP}/features/light/properties/level`, level++);
+      const fed = await adminFetch(`${server.url}/api/2/ingest/overview-feed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ b: level }),
+      });
+      expect(((await fed.json()) as { accepted: number }).accepted).toBe(1);
       rate = Number((await page.getByTestId('events-per-second').textContent()) ?? 0) || 0;
+      ingestRate = Number((await page.getByTestId('ingest-per-second').textContent()) ?? 0) || 0;
     }
     expect(rate).toBeGreaterThan(0);
+    expect(ingestRate).toBeGreaterThan(0);
   });
 
   it('signs out, signs in with an API token, and shows a clear page when the session expires', async () => {

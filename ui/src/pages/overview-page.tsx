@@ -15,6 +15,7 @@ const REFRESH_MS = 2000;
 
 interface Rates {
   eventsPerSecond: number | null;
+  ingestPerSecond: number | null;
   requestsPerSecond: number | null;
   deadLetters: number | null;
   twinsOnNode: number | null;
@@ -75,7 +76,12 @@ export function OverviewPage() {
   const [metricsError, setMetricsError] = useState<unknown>(null);
   const [twins, setTwins] = useState<{ count: number; census: Census } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const last = useRef<{ at: number; events: number | null; requests: number | null } | null>(null);
+  const last = useRef<{
+    at: number;
+    events: number | null;
+    requests: number | null;
+    ingested: number;
+  } | null>(null);
 
   useEffect(() => {
     let stopped = false;
@@ -98,6 +104,7 @@ export function OverviewPage() {
         const now = performance.now();
         const events = total(samples, 'twinfold_events_appended_total');
         const requests = total(samples, 'twinfold_http_requests_total');
+        const ingested = total(samples, 'twinfold_ingest_accepted_total') ?? 0;
         const before = last.current;
         const rate = (a: number | null, b: number | null | undefined) =>
           before && a !== null && b !== null && b !== undefined
@@ -105,6 +112,7 @@ export function OverviewPage() {
             : null;
         setRates({
           eventsPerSecond: rate(events, before?.events),
+          ingestPerSecond: rate(ingested, before?.ingested),
           requestsPerSecond: rate(requests, before?.requests),
           deadLetters: total(samples, 'twinfold_ingest_dead_letters_total'),
           twinsOnNode: total(samples, 'twinfold_twins'),
@@ -112,7 +120,7 @@ export function OverviewPage() {
           mqttClients: connections(samples, 'mqtt'),
           webhookBacklog: total(samples, 'twinfold_webhook_backlog') ?? 0,
         });
-        last.current = { at: now, events, requests };
+        last.current = { at: now, events, requests, ingested };
         setMetricsError(null);
       } catch (caught) {
         setMetricsError(caught);
@@ -153,6 +161,10 @@ export function OverviewPage() {
         <div>
           <dt>Events per second</dt>
           <dd data-testid="events-per-second">{number(rates?.eventsPerSecond, 1)}</dd>
+        </div>
+        <div>
+          <dt>Ingested messages per second</dt>
+          <dd data-testid="ingest-per-second">{number(rates?.ingestPerSecond, 1)}</dd>
         </div>
         <div>
           <dt>Requests per second</dt>
