@@ -50,36 +50,6 @@ function groupCommit(journal: ManualJournal, maxInFlight: number) {
 }
 
 describe('group commit', () => {
-  it('hands the writes gathered meanwhile to the journal before it hands out the events just committed', async () => {
-    const journal = new ManualJournal();
-    const order: string[] = [];
-    const commits = new GroupCommit(
-      journal as unknown as Journal,
-      {
-        committed: (events) =>
-          order.push(`published ${events.length} (${journal.batches.length} batches)`),
-        failed: () => {},
-      },
-      {
-        stateOf: (thingId) => ({ thingId, revision: 1, created: 1, modified: 1, json: '{}' }),
-        checkpointEveryMs: 1e9,
-      },
-    );
-    const first = commits.append(event('ns:a', 1), null);
-    await turn();
-    const second = [commits.append(event('ns:a', 2), null), commits.append(event('ns:b', 1), null)];
-    journal.complete();
-    await first;
-    // The second batch was already with the journal when the first one's event was published.
-    expect(order).toEqual(['published 1 (2 batches)']);
-    expect(journal.batches.map((b) => b.events.length)).toEqual([1, 2]);
-    journal.complete();
-    await Promise.all(second);
-    expect(order).toEqual(['published 1 (2 batches)', 'published 2 (2 batches)']);
-    await commits.drain();
-    expect(journal.outstanding).toBe(0);
-  });
-
   it('batches the writes of one turn and acknowledges them only once their batch is durable', async () => {
     const journal = new ManualJournal();
     const commits = groupCommit(journal, 2);

@@ -224,13 +224,6 @@ export class GroupCommit {
     this.gathering = null;
     const started = process.hrtime.bigint();
     this.inFlight++;
-    let released = false;
-    /** This commit no longer counts as in flight (once, whichever comes first). */
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.inFlight--;
-    };
     let doubted = false;
     const inDoubt = () => {
       doubted = true;
@@ -240,13 +233,6 @@ export class GroupCommit {
       () => {
         for (const id of batch.dirty) this.durablyDirty.add(id);
         for (const state of batch.checkpoint ?? []) this.durablyDirty.delete(state.thingId);
-        // The writes gathered meanwhile go to the journal before this batch's events are handed
-        // out: the journal writes the next batch while the event loop fans these out.
-        // (A commit that was in doubt first settles as before.)
-        if (!doubted) {
-          release();
-          if (this.events.length > 0 && this.inFlight < this.maxInFlight) this.flush();
-        }
         try {
           // Commits of checkpoint states only are housekeeping, not commits of writes.
           if (batch.events.length > 0) {
@@ -274,7 +260,7 @@ export class GroupCommit {
       },
     );
     this.newest = committed.finally(() => {
-      release();
+      this.inFlight--;
       if (this.events.length > 0 || this.roundPending) this.schedule();
     });
   }
