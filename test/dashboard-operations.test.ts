@@ -246,6 +246,13 @@ describe.skipIf(!CAN_RUN)('dashboard operations - in Chromium against twinfold s
     await expect.poll(() => deliveries.count(), { timeout: 5000 }).toBe(3);
     expect(await deliveries.first().textContent()).toContain('delivered');
     expect(await deliveries.first().textContent()).toContain(`${NS}:hooked`);
+    // Each state filter is one the API takes: none pending now, all three delivered.
+    const log = page.getByTestId('deliveries');
+    await log.getByRole('link', { name: 'pending', exact: true }).click();
+    await log.getByText('No deliveries yet.').waitFor();
+    await log.getByRole('link', { name: 'delivered', exact: true }).click();
+    await expect.poll(() => deliveries.count(), { timeout: 5000 }).toBe(3);
+    expect(await log.locator('[role=alert], .error').count()).toBe(0);
   });
 
   it('overview - WebSocket sessions, MQTT clients, webhook backlog and the broker state, live', async () => {

@@ -13,28 +13,41 @@ import { TableHead } from '../components/table-head.js';
 
 const REFRESH_MS = 2000;
 /** Deliveries shown, the oldest first as the log pages them (windowed: only those in view are drawn). */
-const DELIVERIES = 500;
+/** Deliveries asked for per request, and at most how many the log shows. */
+const DELIVERIES_PAGE = 1000;
+const DELIVERIES_SHOWN = 10_000;
 
 function Deliveries({ id, state }: { id: string; state: string }) {
   const [items, setItems] = useState<Delivery[] | null>(null);
+  const [capped, setCapped] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const rows = useRowWindow(items?.length ?? 0, 33, `${id} ${state}`);
   useEffect(() => {
     let stopped = false;
-    const load = () =>
-      api
-        .read('/webhooks/{id}/deliveries', {
+    /** The whole log (page after page, in event order), up to DELIVERIES_SHOWN entries. */
+    const all = async () => {
+      const found: Delivery[] = [];
+      let cursor: number | undefined;
+      do {
+        const page = await api.read('/webhooks/{id}/deliveries', {
           params: { id },
-          query: { limit: DELIVERIES, state: state || undefined },
-        })
-        .then(
-          (page) => {
-            if (stopped) return;
-            setItems(page.items);
-            setError(null);
-          },
-          (caught: unknown) => !stopped && setError(caught),
-        );
+          query: { limit: DELIVERIES_PAGE, state: state || undefined, cursor },
+        });
+        found.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined && found.length < DELIVERIES_SHOWN);
+      return { found, more: cursor !== undefined };
+    };
+    const load = () =>
+      all().then(
+        ({ found, more }) => {
+          if (stopped) return;
+          setItems(found);
+          setCapped(more);
+          setError(null);
+        },
+        (caught: unknown) => !stopped && setError(caught),
+      );
     void load();
     const timer = setInterval(() => void load(), REFRESH_MS);
     return () => {
@@ -46,7 +59,7 @@ function Deliveries({ id, state }: { id: string; state: string }) {
     <div data-testid="deliveries">
       <h2>
         Deliveries of <code>{id}</code>{' '}
-        {(['', 'delivered', 'failed', 'dead'] as const).map((name) => (
+        {(['', 'delivered', 'pending', 'dead'] as const).map((name) => (
           <Link
             key={name}
             class="small"
@@ -59,6 +72,12 @@ function Deliveries({ id, state }: { id: string; state: string }) {
       </h2>
       <ErrorMessage error={error} />
       {items && items.length === 0 && <p>No deliveries yet.</p>}
+      {capped && (
+        <p>
+          The first {DELIVERIES_SHOWN.toLocaleString()} deliveries in event order; page through the
+          rest with <code>GET /api/2/webhooks/{id}/deliveries?cursor=…</code>.
+        </p>
+      )}
       {items && items.length > 0 && (
         <RowViewport rows={rows} label="Deliveries">
           <table>
