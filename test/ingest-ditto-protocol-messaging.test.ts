@@ -77,6 +77,8 @@ const command = (thing: string, action: string, path: string, value?: unknown) =
   });
 };
 
+// Skipped only outside CI when the machine's NATS is unreachable (the title says why); under CI=true
+// requireUnderCi above fails instead.
 describe.skipIf(natsWhyNot !== null)(
   `dittoProtocol over core NATS${natsWhyNot ? ` (${natsWhyNot})` : ''}`,
   () => {
@@ -120,6 +122,8 @@ describe.skipIf(natsWhyNot !== null)(
   },
 );
 
+// Skipped only outside CI when the machine's RabbitMQ is unreachable (the title says why); under
+// CI=true requireUnderCi above fails instead.
 describe.skipIf(amqpWhyNot !== null)(
   `dittoProtocol over AMQP${amqpWhyNot ? ` (${amqpWhyNot})` : ''}`,
   () => {
