@@ -35,6 +35,11 @@ import type { WebhookStore } from '../store/webhook-store.js';
 import type { DeliveryTiming } from '../webhooks/webhook-dispatcher.js';
 import { WebhookService } from '../webhooks/webhook-service.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
+import { SeriesRecorder } from '../series/series-recorder.js';
+import { SeriesService } from '../series/series-service.js';
+import { SeriesKindError, type SeriesStore } from '../store/series-store.js';
+import type { LateValues } from '../ingest/observation-writer.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -88,6 +93,10 @@ export interface AppOptions {
   ingestSourceCheck?: IngestServiceOptions['checkSource'];
   /** Where webhooks and their deliveries are kept; without it the webhook routes are absent. */
   webhookStore?: WebhookStore;
+  /** Where series are kept; without it the time-series routes are absent. */
+  seriesStore?: SeriesStore;
+  /** Most points one time-series answer may hold (default 100,000). */
+  maxSeriesPoints?: number;
   /** Pacing of webhook deliveries (retry delays, timeouts, window): the command line and tests. */
   webhookTiming?: Partial<DeliveryTiming>;
   /** Told when a webhook cannot write its progress or read the journal. */
@@ -347,6 +356,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connections: options.connections ?? new ConnectionRegistry(),
   };
   liveServicesByApp.set(app, context.live);
+  const series = options.seriesStore
+    ? seriesServices(options.seriesStore, runtime, context, options)
+    : null;
+  if (series) {
+    await series.recorder.start();
+    app.addHook('onClose', () => series.recorder.close());
+  }
   const ingest = options.ingestStore
     ? new IngestService({
         store: options.ingestStore,
@@ -358,6 +374,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         checkSource: options.ingestSourceCheck,
         commands,
         acks: context.live.router,
+        late: series ? lateValues(series.recorder) : undefined,
       })
     : null;
   if (ingest) {
@@ -401,6 +418,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerIdentityRoutes(api, context);
       if (ingest) await registerIngestRoutes(api, ingest);
       if (webhooks) registerWebhookRoutes(api, webhooks);
+      if (series) registerTimeseriesRoutes(api, { series: series.service, api: context });
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -410,4 +428,42 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** The series keeper and the service reading and writing series, on the given store. */
+function seriesServices(
+  store: SeriesStore,
+  runtime: TwinRuntime,
+  context: ApiContext,
+  options: AppOptions,
+): { recorder: SeriesRecorder; service: SeriesService } {
+  const recorder = new SeriesRecorder({
+    stream: runtime.events,
+    store,
+    logger: options.logger || undefined,
+  });
+  const service = new SeriesService({
+    store,
+    recorder,
+    checks: context.permissionChecks,
+    maxPoints: options.maxSeriesPoints ?? 100_000,
+  });
+  return { recorder, service };
+}
+
+/** Late observations into the series, a kind that does not fit refused as a Ditto error. */
+function lateValues(recorder: SeriesRecorder): LateValues {
+  return {
+    keep: (points) =>
+      recorder.keep(points).catch((error: unknown) => {
+        if (error instanceof SeriesKindError)
+          throw errors.seriesKindMismatch(
+            error.thingId,
+            error.pointer,
+            error.expected,
+            error.actual,
+          );
+        throw error;
+      }),
+  };
 }

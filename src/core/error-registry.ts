@@ -1093,4 +1093,25 @@ export const errors = {
       `The field '${field}' is invalid: ${detail}`,
       'Fix the field named and send the request again; see the API documentation at /api/2/docs.',
     ),
+  seriesRetentionForbidden: (namespace: string) =>
+    make(
+      'timeseries:retention.forbidden',
+      403,
+      `The retention of the namespace '${namespace}' may not be managed by the requester.`,
+      'Retention deletes the data of every twin of a namespace: ask an administrator to set it.',
+    ),
+  seriesRetentionNotFound: (namespace: string) =>
+    make(
+      'timeseries:retention.notfound',
+      404,
+      `The namespace '${namespace}' has no retention set: its points are kept for ever.`,
+      'Set one with PUT /api/2/timeseries/retention/{namespace}.',
+    ),
+  seriesKindMismatch: (thingId: string, pointer: string, expected: string, actual: string) =>
+    make(
+      'timeseries:kind.mismatch',
+      400,
+      `The series of '/${pointer}' of the Thing with ID '${thingId}' holds ${expected} values; a ${actual} value cannot join it.`,
+      `Send ${expected} values for this property.`,
+    ),
 };

@@ -42,6 +42,8 @@ export interface SecureFixtureOptions {
   subjectExpiryGranularity?: number;
   /** How often expired subjects are removed, in ms (default 1000). */
   expirySweepMs?: number;
+  /** Most points one time-series answer may hold (default the configuration's, 100,000). */
+  maxSeriesPoints?: number;
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
@@ -103,6 +105,9 @@ export async function createSecureFixture(
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
       ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
+      ...(options.maxSeriesPoints === undefined
+        ? {}
+        : { maxSeriesPoints: options.maxSeriesPoints }),
       ...(options.subjectExpiryGranularity === undefined
         ? {}
         : { subjectExpiryGranularity: options.subjectExpiryGranularity }),
