@@ -142,6 +142,8 @@ export interface PlatformOptions {
   logRequests?: boolean;
   /** Pacing of webhook deliveries beyond what the command line sets (tests: short retries). */
   webhookTiming?: AppOptions['webhookTiming'];
+  /** How often series are pruned by retention, in ms (tests: short). */
+  seriesPruneEveryMs?: number;
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
   /** How often expired policy subjects are looked for and removed, in ms (default 1000). */
@@ -281,6 +283,9 @@ export class Platform {
           ...messaging?.readiness(),
         }),
         webhookStore: storage.webhooks,
+        seriesStore: storage.series,
+        maxSeriesPoints: config.maxSeriesPoints,
+        seriesPruneEveryMs: options.seriesPruneEveryMs,
         webhookTiming: {
           retryMaxMs: config.webhookRetryMaxMs,
           timeoutMs: config.webhookTimeoutMs,

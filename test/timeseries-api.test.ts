@@ -14,7 +14,7 @@ const T0 = Date.UTC(2020, 0, 1); // a minute-aligned instant long before the tes
 const WATTS = 'features/power/properties/watts';
 
 beforeAll(async () => {
-  fx = await createSecureFixture({ maxSeriesPoints: 1000 });
+  fx = await createSecureFixture({ maxSeriesPoints: 1000, seriesPruneEveryMs: 50 });
   alice = await fx.addUser('alice');
   bob = await fx.addUser('bob');
 });
@@ -119,20 +119,14 @@ describe('time series API', () => {
         (r) => r.json().series,
       );
     expect((await series('previous')).avg).toEqual([15, 15, 15, 40, 40]);
-    expect((await series('linear')).avg).toEqual([
-      15,
-      23.333333333333332,
-      31.666666666666664,
-      40,
-      null,
-    ]);
+    expect((await series('linear')).avg).toEqual([15, 15 + 25 / 3, 15 + 50 / 3, 40, null]);
     expect(await series('none')).toEqual({ t: [T0, T0 + 180_000], avg: [15, 40] });
     const csv = await fx.request({
       method: 'GET',
       url: `/api/2/timeseries/things/ts:h2/${WATTS}?${range}&step=1m&agg=avg,count`,
       headers: { authorization: fx.admin, accept: 'text/csv' },
     });
-    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-type'], csv.body).toMatch(/^text\/csv/);
     expect(csv.body).toBe(
       `t,avg,count\n${T0},15,2\n${T0 + 60_000},,0\n${T0 + 120_000},,0\n${T0 + 180_000},40,1\n${T0 + 240_000},,0\n`,
     );
@@ -318,6 +312,28 @@ describe('time series API', () => {
     expectError(await get('/api/2/timeseries/retention/ts'), 404, 'timeseries:retention.notfound');
   });
 
+  it('retention - raw points older than the namespace keeps are pruned; tiers and other namespaces stay', async () => {
+    const now = Date.now();
+    for (const id of ['tsr:a', 'ts:keep']) {
+      await host(id, 1);
+      await ok('POST', `/api/2/timeseries/things/${id}/${WATTS}`, {
+        t: [T0, T0 + 1000],
+        v: [5, 6],
+      });
+    }
+    await ok('PUT', '/api/2/timeseries/retention/tsr', { raw: '1d' });
+    const rawOf = async (id: string) =>
+      (await get(`/api/2/timeseries/things/${id}/${WATTS}?from=${T0}&to=${now + 60_000}`)).json()
+        .series.value;
+    await expect.poll(() => rawOf('tsr:a'), { timeout: 5000 }).toEqual([1]);
+    expect(await rawOf('ts:keep')).toEqual([5, 6, 1]);
+    // The minute tier is kept for ever: the pruned minute still answers in buckets.
+    const buckets = await get(
+      `/api/2/timeseries/things/tsr:a/${WATTS}?from=${T0}&to=${T0 + 59_999}&step=1m&agg=sum,count`,
+    );
+    expect(buckets.json().series).toEqual({ t: [T0], sum: [11], count: [2] });
+  });
+
   it('bad requests - 400 naming the parameter or field, 404 for an unknown series', async () => {
     await host('ts:bad', 1);
     const url = `/api/2/timeseries/things/ts:bad/${WATTS}`;
@@ -347,7 +363,7 @@ describe('time series API', () => {
     expectError(tooMany, 400, 'timeseries:points.toomany');
     expect(tooMany.json().description).toMatch(/larger step/);
     const string = await get(
-      '/api/2/timeseries/things/ts:h1/features/power/properties/mode?step=1m&fill=linear',
+      '/api/2/timeseries/things/ts:h1/features/power/properties/mode?from=now-1h&step=1m&fill=linear',
     );
     expectError(string, 400, 'timeseries:parameter.invalid');
     const bodies: [unknown, string][] = [

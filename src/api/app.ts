@@ -97,6 +97,8 @@ export interface AppOptions {
   seriesStore?: SeriesStore;
   /** Most points one time-series answer may hold (default 100,000). */
   maxSeriesPoints?: number;
+  /** How often series are pruned by retention, in ms (default 10 minutes). */
+  seriesPruneEveryMs?: number;
   /** Pacing of webhook deliveries (retry delays, timeouts, window): the command line and tests. */
   webhookTiming?: Partial<DeliveryTiming>;
   /** Told when a webhook cannot write its progress or read the journal. */
@@ -361,6 +363,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     : null;
   if (series) {
     await series.recorder.start();
+    series.recorder.startPruning(options.seriesPruneEveryMs ?? 600_000);
     app.addHook('onClose', () => series.recorder.close());
   }
   const ingest = options.ingestStore

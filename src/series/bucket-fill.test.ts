@@ -7,6 +7,7 @@ const range = { from: 3, to: 59, step: 10 };
 const buckets = {
   t: [10, 40],
   values: { avg: [1, 4], count: [2, 1], last: ['a', 'b'] as (string | null)[] },
+  source: 'raw' as const,
 };
 
 describe('bucket fill', () => {
@@ -22,6 +23,7 @@ describe('bucket fill', () => {
         count: [0, 2, 0, 0, 1, 0],
         last: [null, 'a', null, null, 'b', null],
       },
+      source: 'raw',
     });
   });
 
@@ -33,6 +35,7 @@ describe('bucket fill', () => {
         count: [0, 2, 0, 0, 1, 0],
         last: [null, 'a', 'a', 'a', 'b', 'b'],
       },
+      source: 'raw',
     });
   });
 
@@ -44,14 +47,20 @@ describe('bucket fill', () => {
         count: [0, 2, 0, 0, 1, 0],
         last: [null, 'a', null, null, 'b', null],
       },
+      source: 'raw',
     });
   });
 
   it('a range of one bucket holding one point, and one holding none', () => {
-    const one = { t: [20], values: { avg: [7] } };
+    const one = { t: [20], values: { avg: [7] }, source: 'raw' as const };
     expect(fillBuckets(one, { from: 20, to: 29, step: 10 }, ['avg'], 'linear')).toEqual(one);
     expect(
-      fillBuckets({ t: [], values: { avg: [] } }, { from: -15, to: -1, step: 10 }, ['avg'], 'null'),
-    ).toEqual({ t: [-20, -10], values: { avg: [null, null] } });
+      fillBuckets(
+        { t: [], values: { avg: [] }, source: '1m' },
+        { from: -15, to: -1, step: 10 },
+        ['avg'],
+        'null',
+      ),
+    ).toEqual({ t: [-20, -10], values: { avg: [null, null] }, source: '1m' });
   });
 });

@@ -47,7 +47,7 @@ export function fillBuckets(
     }
     values[aggregation] = out;
   }
-  return { t, values };
+  return { t, values, source: buckets.source };
 }
 
 /** Sets each empty bucket between two numeric ones to the line through them (in place). */

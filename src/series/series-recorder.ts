@@ -38,6 +38,7 @@ export class SeriesRecorder {
   private subscription: EventSubscription | null = null;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
+  private pruning: NodeJS.Timeout | null = null;
   /** The position of the last event whose points are kept. */
   private kept = 0;
   /** Appends run one at a time: events, late points and backfills share the tier buckets. */
@@ -88,8 +89,26 @@ export class SeriesRecorder {
     return this.serially(() => this.options.store.append(points));
   }
 
+  /** Deletes what retention no longer keeps as of `now`, between appends; resolves to the rows gone. */
+  prune(now: number): Promise<number> {
+    return this.serially(() => this.options.store.prune(now));
+  }
+
+  /** Prunes every `everyMs` until closed (failures are logged and tried again next time). */
+  startPruning(everyMs: number, now: () => number = Date.now): void {
+    this.pruning = setInterval(() => {
+      this.prune(now()).catch((error: unknown) =>
+        this.options.logger?.warn(
+          { err: error },
+          'series: pruning by retention failed; trying again later',
+        ),
+      );
+    }, everyMs).unref();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.pruning !== null) clearInterval(this.pruning);
     await this.subscription?.return();
     await this.running;
     await this.writing.catch(() => undefined);

@@ -42,6 +42,8 @@ export interface SecureFixtureOptions {
   subjectExpiryGranularity?: number;
   /** How often expired subjects are removed, in ms (default 1000). */
   expirySweepMs?: number;
+  /** How often series are pruned by retention, in ms. */
+  seriesPruneEveryMs?: number;
   /** Most points one time-series answer may hold (default the configuration's, 100,000). */
   maxSeriesPoints?: number;
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
@@ -122,6 +124,7 @@ export async function createSecureFixture(
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
       streams: options.streams,
       webhookTiming: options.webhookTiming,
+      seriesPruneEveryMs: options.seriesPruneEveryMs,
       expirySweepMs: options.expirySweepMs,
     },
   );
