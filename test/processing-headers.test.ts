@@ -184,6 +184,8 @@ function fill(url: string, s: Subject): string {
     .replace(':username', s.username)
     .replace(':id', s.tokenId)
     .replace(':seq', '1')
+    .replace(':namespace', s.id.slice(0, s.id.indexOf(':')))
+    .replace(/(\/timeseries\/things\/[^/]+)\/\*$/, '$1/attributes/a')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -321,6 +323,19 @@ function probeOf(method: string, url: string): Probe | null {
         url: 'http://127.0.0.1:9/hook',
         namespaces: ['hdr.none'],
       }));
+    case 'POST /api/2/timeseries/things/:thingId/*':
+      return withBody(JSON_TYPE, () => ({ t: [1], v: [1] }));
+    case 'POST /api/2/timeseries/query':
+      return withBody(JSON_TYPE, (s) => ({ series: [{ thingId: s.id, pointer: 'attributes/a' }] }));
+    // A namespace of its own per request: each creates a retention (201), or finds none (404).
+    case 'PUT /api/2/timeseries/retention/:namespace':
+    case 'DELETE /api/2/timeseries/retention/:namespace':
+      return () => ({
+        method: method as 'PUT',
+        url: `/api/2/timeseries/retention/hdr.retention${++counter}`,
+        headers: { 'content-type': JSON_TYPE },
+        payload: method === 'PUT' ? JSON.stringify({ raw: '30d' }) : undefined,
+      });
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
     case 'POST /api/2/webhooks/:id/deliveries/redrive':

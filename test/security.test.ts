@@ -100,6 +100,7 @@ type Category =
   | 'identity'
   | 'ingest'
   | 'webhook'
+  | 'timeseries'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -139,6 +140,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   },
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
   { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
+  { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -158,6 +160,8 @@ const STAR_AFTER: Record<string, string> = {
   docs: 'static/index.html',
   messages: 'probe',
   static: 'swagger-ui.css',
+  // A series: /timeseries/things/:thingId/* names a pointer of the thing.
+  ':thingId': SECRET_PATH.join('/'),
 };
 
 interface Targets {
@@ -179,6 +183,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':id') return targets.tokenId;
       if (part === ':specId') return part; // filled per request by ingestVariants
       if (part === ':seq') return '1';
+      if (part === ':namespace') return 'secure.ns';
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -884,7 +889,73 @@ function cloudEventVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/**
+ * Time series: the vault's attributes/secret series (its value holds ATTR_MARK) is read and
+ * backfilled only with READ or WRITE on that pointer; retention is an administrator's.
+ */
+const SERIES_MISSING: Expectation = {
+  status: 404,
+  error: 'timeseries:series.notfound',
+  absent: ALL_MARKS,
+};
+function timeseriesVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const key = `${head ? 'GET' : route.method} ${route.url}`;
+  const quiet = (e: Expectation): Expectation =>
+    head ? { status: e.status, absent: e.absent } : e;
+  const thingMissing: Expectation = {
+    status: 404,
+    error: 'things:thing.notfound',
+    absent: ALL_MARKS,
+  };
+  const expectations: Record<string, (kind: Kind) => Expectation> = {
+    'GET /api/2/timeseries/things/:thingId': (kind) =>
+      kind === 'otherNamespace' ? thingMissing : { status: 200, absent: ALL_MARKS },
+    'GET /api/2/timeseries/things/:thingId/*': (kind) =>
+      kind === 'owner' || kind === 'readOnly'
+        ? { status: 200, absent: NOT_VAULT, present: head ? [] : [ATTR_MARK] }
+        : SERIES_MISSING,
+    'POST /api/2/timeseries/things/:thingId/*': (kind) =>
+      kind === 'owner'
+        ? { status: 200, absent: ALL_MARKS }
+        : kind === 'readOnly'
+          ? readOnlyRefused
+          : thingMissing,
+    'POST /api/2/timeseries/query': (kind) =>
+      kind === 'owner' || kind === 'readOnly'
+        ? { status: 200, absent: NOT_VAULT, present: [ATTR_MARK] }
+        : SERIES_MISSING,
+  };
+  const forbidden: Expectation = {
+    status: 403,
+    error: 'timeseries:retention.forbidden',
+    absent: ALL_MARKS,
+  };
+  const expect = route.url.startsWith('/api/2/timeseries/retention/')
+    ? () => forbidden
+    : expectations[key];
+  if (!expect)
+    throw new Error(`Time-series route ${key} has no expectations: add it to timeseriesVariants.`);
+  const body: Record<string, () => unknown> = {
+    'POST /api/2/timeseries/things/:thingId/*': () => ({ t: [1], v: ['backfilled'] }),
+    'POST /api/2/timeseries/query': () => ({
+      from: '0',
+      series: [{ thingId: VAULT, pointer: SECRET_PATH.join('/') }],
+    }),
+    'PUT /api/2/timeseries/retention/:namespace': () => ({ raw: '7d' }),
+  };
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      body: body[key],
+      expect: (kind) => (kind === 'rejected' ? rejected : quiet(expect(kind))),
+    },
+  ];
+}
+
 const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
+  timeseries: timeseriesVariants,
   message: messageVariants,
   cloudevents: cloudEventVariants,
   public: publicVariants,
