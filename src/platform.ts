@@ -283,7 +283,7 @@ export class Platform {
           ...messaging?.readiness(),
         }),
         webhookStore: storage.webhooks,
-        seriesStore: storage.series,
+        seriesStore: config.series === 'on' ? storage.series : undefined,
         maxSeriesPoints: config.maxSeriesPoints,
         seriesPruneEveryMs: options.seriesPruneEveryMs,
         webhookTiming: {

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
-import { ownerEntry, RW } from './support/policy-entries.js';
+import { ownerEntry } from './support/policy-entries.js';
+import { sendOk } from './support/fixture-requests.js';
 
 let fx: SecureFixture;
 let alice: string;
@@ -273,7 +274,6 @@ describe('time series API', () => {
       v: [1],
     });
     expect(write.statusCode).toBe(404);
-    void RW;
   });
 
   it('retention - set, read and removed by an administrator only', async () => {
@@ -401,5 +401,24 @@ describe('time series API', () => {
       );
     // Nothing of the refused backfills landed.
     expect((await get(url)).json().series.value).toEqual([1]);
+  });
+});
+
+describe('time series off', () => {
+  it('--series off keeps no series and has no time-series routes', async () => {
+    const off = await createSecureFixture({ series: 'off' });
+    try {
+      await sendOk(off, 'PUT', '/api/2/things/ts:off', off.admin, { attributes: { a: 1 } });
+      const response = await off.send(
+        'GET',
+        '/api/2/timeseries/things/ts:off/attributes/a',
+        off.admin,
+      );
+      expect(response.statusCode).toBe(404);
+      expect(response.json().error).not.toBe('timeseries:series.notfound');
+      expect(await off.platform.storage.series.describe('ts:off', 'attributes/a')).toBeNull();
+    } finally {
+      await off.close();
+    }
   });
 });

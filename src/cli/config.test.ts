@@ -32,6 +32,20 @@ describe('serve configuration', () => {
     expect(resolveConfig({ port: '7000' }, env).port).toBe(7000);
   });
 
+  it('keeps series unless --series off / TWINFOLD_SERIES=off; the series points limit is checked', () => {
+    expect(resolveConfig({}, {}).series).toBe('on');
+    expect(resolveConfig({}, { TWINFOLD_SERIES: 'off' }).series).toBe('off');
+    expect(resolveConfig({ series: 'on' }, { TWINFOLD_SERIES: 'off' }).series).toBe('on');
+    expect(() => resolveConfig({ series: 'no' }, {})).toThrow(
+      /--series must be 'on' or 'off', got 'no'/,
+    );
+    expect(resolveConfig({}, {}).maxSeriesPoints).toBe(100_000);
+    expect(resolveConfig({ maxSeriesPoints: '5000' }, {}).maxSeriesPoints).toBe(5000);
+    expect(() => resolveConfig({}, { TWINFOLD_MAX_SERIES_POINTS: 'lots' })).toThrow(
+      /--max-series-points \/ TWINFOLD_MAX_SERIES_POINTS must be a whole number/,
+    );
+  });
+
   it('puts the search index in memory by default, or in the store with --index store / TWINFOLD_INDEX', () => {
     expect(resolveConfig({}, {}).index).toBe('memory');
     expect(resolveConfig({}, { TWINFOLD_INDEX: 'store' }).index).toBe('store');

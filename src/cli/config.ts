@@ -21,6 +21,8 @@ export interface ServeConfig {
   bus: string;
   /** Where the search index lives: `memory` (the process) or `store` (the store's database). */
   index: 'memory' | 'store';
+  /** Whether property values are kept as time series (`on`) or not (`off`: no /timeseries routes). */
+  series: 'on' | 'off';
   durability: Durability;
   maxThingBytes: number;
   /** Days to keep the history of deleted twins; 0 keeps it forever. */
@@ -80,6 +82,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   storeSchema: 'TWINFOLD_STORE_SCHEMA',
   bus: 'TWINFOLD_BUS',
   index: 'TWINFOLD_INDEX',
+  series: 'TWINFOLD_SERIES',
   durability: 'TWINFOLD_DURABILITY',
   maxThingBytes: 'TWINFOLD_MAX_THING_BYTES',
   historyRetentionDays: 'TWINFOLD_HISTORY_RETENTION_DAYS',
@@ -117,6 +120,7 @@ export const DEFAULTS: ServeConfig = {
   store: 'sqlite',
   bus: 'local',
   index: 'memory',
+  series: 'on',
   durability: 'process',
   maxThingBytes: 100 * 1024,
   historyRetentionDays: 0,
@@ -343,6 +347,10 @@ export function resolveConfig(
     throw new ConfigError(`--index must be 'memory' or 'store', got '${index}'.`);
   }
   config.index = index;
+  const series = pick('series') ?? config.series;
+  if (series !== 'on' && series !== 'off')
+    throw new ConfigError(`--series must be 'on' or 'off', got '${series}'.`);
+  config.series = series;
   if (index === 'store' && searchTimeout !== undefined) {
     // The store indexes run their statements to the end: a budget they would ignore is refused.
     throw new ConfigError(

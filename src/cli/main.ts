@@ -57,6 +57,12 @@ program
   .addOption(new Option('--bus <bus>', "'local' or a nats:// URL (TWINFOLD_BUS, default local)"))
   .addOption(
     new Option(
+      '--series <on|off>',
+      "keep every number, boolean and string a twin property takes as a time series (/api/2/timeseries); 'off' keeps none and has no such routes (TWINFOLD_SERIES, default on)",
+    ),
+  )
+  .addOption(
+    new Option(
       '--index <where>',
       "search index: 'memory' (in the process) or 'store' (in the --store database: index.db, or a table of the schema), rebuilt from the journal at start (TWINFOLD_INDEX, default memory)",
     ),

@@ -42,6 +42,8 @@ export interface SecureFixtureOptions {
   subjectExpiryGranularity?: number;
   /** How often expired subjects are removed, in ms (default 1000). */
   expirySweepMs?: number;
+  /** `off` keeps no series (default on). */
+  series?: 'on' | 'off';
   /** How often series are pruned by retention, in ms. */
   seriesPruneEveryMs?: number;
   /** Most points one time-series answer may hold (default the configuration's, 100,000). */
@@ -107,6 +109,7 @@ export async function createSecureFixture(
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
       ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
+      ...(options.series === undefined ? {} : { series: options.series }),
       ...(options.maxSeriesPoints === undefined
         ? {}
         : { maxSeriesPoints: options.maxSeriesPoints }),
