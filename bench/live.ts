@@ -11,7 +11,7 @@ import { cpuBetween, threadCpu, type CpuUse } from './harness/cpu.js';
 import { AUTH_HEADERS, startTwinfold } from './harness/processes.js';
 import { fmt, meets, ms, note, percentile, printTable, ratio } from './harness/report.js';
 import { twinId } from './harness/seed.js';
-import { BODIES, PER_REQUEST, SPEC, THINGS, body, drive, type IngestRun } from './ingest.js';
+import { BodySequence, PER_REQUEST, SPEC, THINGS, drive, type IngestRun } from './ingest.js';
 
 const SUBSCRIBERS = 100;
 /** Messages per ingest request in the latency part (each request is one sample per message). */
@@ -273,7 +273,7 @@ async function openSockets(url: string): Promise<number> {
 }
 
 async function slowConsumersPart(context: BenchContext): Promise<void> {
-  const bodies = Array.from({ length: BODIES }, (_, n) => body(n));
+  const bodies = new BodySequence();
   const server = await startTwinfold({ data: await context.freshSeededDir(THINGS, false) });
   const runs: { slow: boolean; run: IngestRun; closedBy: string; cpu: CpuUse }[] = [];
   /** A round of `drive` with the server's CPU over it. */

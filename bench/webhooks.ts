@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { BenchContext } from './harness/context.js';
 import { AUTH_HEADERS, startTwinfold } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
-import { BODIES, SPEC, THINGS, body, drive, type IngestRun } from './ingest.js';
+import { BodySequence, SPEC, THINGS, drive, type IngestRun } from './ingest.js';
 
 const WARMUP_S = 3;
 /** Rounds of the three cases, interleaved so that drift of a shared machine hits each alike. */
@@ -48,7 +48,7 @@ const CASES = [
 ];
 
 export async function webhooksBenchmark(context: BenchContext): Promise<void> {
-  const bodies = Array.from({ length: BODIES }, (_, n) => body(n));
+  const bodies = new BodySequence();
   const data = await context.freshSeededDir(THINGS, false);
   const server = await startTwinfold({ data });
   const hanging = await hangingReceiver();
