@@ -3,11 +3,13 @@
 import {
   aggregateBatch,
   bucketColumns,
+  bucketColumnsFor,
   checkPointTime,
   checkStep,
   planQuery,
   storedValue,
   valueOf,
+  type BucketColumn,
   type BucketRow,
   type Horizons,
   type StoredPoint,
@@ -99,13 +101,19 @@ SELECT 1`;
 const WRITE_SQL = writeSql();
 
 /** Raw points in buckets of `step` over `[from, to)` (first/last by time, ties by append order). */
-function rawBucketsSql(column: 'num' | 'txt', ends: boolean): string {
+function rawBucketsSql(column: 'num' | 'txt', columns: readonly BucketColumn[]): string {
   const end = (t: string, order: string) =>
-    ends
-      ? `(SELECT r.${column} FROM series_raw r WHERE r.series_id = $1 AND r.t = g.${t}
-           ORDER BY r.seq ${order} LIMIT 1)`
-      : 'NULL';
-  return `SELECT b, n, s, lo, hi, ${end('ft', 'ASC')} AS fv, ${end('lt', 'DESC')} AS lv
+    `(SELECT r.${column} FROM series_raw r WHERE r.series_id = $1 AND r.t = g.${t}
+      ORDER BY r.seq ${order} LIMIT 1)`;
+  const expression: Record<BucketColumn, string> = {
+    n: 'n',
+    s: 's',
+    lo: 'lo',
+    hi: 'hi',
+    fv: `${end('ft', 'ASC')} AS fv`,
+    lv: `${end('lt', 'DESC')} AS lv`,
+  };
+  return `SELECT b${columns.map((c) => `, ${expression[c]}`).join('')}
     FROM (SELECT t - ((t % $2::bigint) + $2::bigint) % $2::bigint AS b, count(*) AS n,
             sum(num) AS s, min(num) AS lo, max(num) AS hi, min(t) AS ft, max(t) AS lt
           FROM series_raw WHERE series_id = $1 AND t >= $3 AND t < $4 GROUP BY 1) AS g
@@ -113,17 +121,27 @@ function rawBucketsSql(column: 'num' | 'txt', ends: boolean): string {
 }
 
 /** A tier's rows in buckets of `step`, a multiple of its width, over `[from, to)` (tier-aligned). */
-function tierBucketsSql(tier: TierName, kind: SeriesKind, ends: boolean): string {
+function tierBucketsSql(
+  tier: TierName,
+  kind: SeriesKind,
+  columns: readonly BucketColumn[],
+): string {
   const table = tierTable(tier);
   const w = TIERS[tier];
   const suffix = kind === 'string' ? 's' : 'n';
   // The first (last) value is that of the tier bucket holding the earliest (latest) time.
   const end = (t: string, v: string) =>
-    ends
-      ? `(SELECT x.${v}_${suffix} FROM ${table} x WHERE x.series_id = $1
-           AND x.bucket = g.${t} - ((g.${t} % ${w}) + ${w}) % ${w})`
-      : 'NULL';
-  return `SELECT b, n, s, lo, hi, ${end('ft', 'first')} AS fv, ${end('lt', 'last')} AS lv
+    `(SELECT x.${v}_${suffix} FROM ${table} x WHERE x.series_id = $1
+      AND x.bucket = g.${t} - ((g.${t} % ${w}) + ${w}) % ${w})`;
+  const expression: Record<BucketColumn, string> = {
+    n: 'n',
+    s: 's',
+    lo: 'lo',
+    hi: 'hi',
+    fv: `${end('ft', 'first')} AS fv`,
+    lv: `${end('lt', 'last')} AS lv`,
+  };
+  return `SELECT b${columns.map((c) => `, ${expression[c]}`).join('')}
     FROM (SELECT bucket - ((bucket % $2::bigint) + $2::bigint) % $2::bigint AS b,
             sum(n)::bigint AS n, sum(s) AS s, min(lo) AS lo, max(hi) AS hi, min(first_t) AS ft,
             max(last_t) AS lt
@@ -329,31 +347,34 @@ export class PostgresSeriesStore extends PooledStore implements SeriesStore {
 
   async buckets(query: BucketQuery): Promise<Buckets> {
     checkStep(query.step);
+    const columns = bucketColumnsFor(query.aggregations);
     const series = await this.seriesRow(query.thingId, query.pointer);
-    if (series === undefined) return bucketColumns([], 'number', query.aggregations, 'raw');
+    if (series === undefined)
+      return bucketColumns([], columns, 'number', query.aggregations, 'raw');
     const { rows: cuts } = await this.run<{ level: keyof Horizons; horizon: number }>(
       'SELECT level, horizon FROM series_horizons WHERE namespace = $1',
       [namespaceOf(query.thingId)],
       'reading series horizons',
     );
     const plan = planQuery(query, Object.fromEntries(cuts.map((c) => [c.level, c.horizon])));
-    const ends = query.aggregations.includes('first') || query.aggregations.includes('last');
     const column = series.kind === 'string' ? 'txt' : 'num';
     const parts: Promise<BucketRow[]>[] = [];
     const select = (sql: string, from: number, to: number) => {
       if (from >= to) return;
       parts.push(
-        this.run<BucketRow>(sql, [series.id, query.step, from, to], 'aggregating a series').then(
-          (r) => r.rows,
-        ),
+        this.run<Record<string, number | string | null>>(
+          sql,
+          [series.id, query.step, from, to],
+          'aggregating a series',
+        ).then((r) => r.rows.map((row) => [row.b, ...columns.map((c) => row[c])])),
       );
     };
-    select(rawBucketsSql(column, ends), query.from, plan.head);
+    select(rawBucketsSql(column, columns), query.from, plan.head);
     if (plan.tier !== null)
-      select(tierBucketsSql(plan.tier, series.kind, ends), plan.head, plan.tail);
-    select(rawBucketsSql(column, ends), plan.tail, query.to);
+      select(tierBucketsSql(plan.tier, series.kind, columns), plan.head, plan.tail);
+    select(rawBucketsSql(column, columns), plan.tail, query.to);
     const rows = (await Promise.all(parts)).flat();
-    return bucketColumns(rows, series.kind, query.aggregations, plan.tier ?? 'raw');
+    return bucketColumns(rows, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
   }
 
   async getRetention(namespace: string): Promise<Retention | null> {
