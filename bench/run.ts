@@ -11,6 +11,7 @@ import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { searchBenchmark } from './search.js';
+import { seriesBenchmark } from './series.js';
 import { streamsBenchmark } from './streams.js';
 import { webhooksBenchmark } from './webhooks.js';
 import { writeBenchmark } from './write.js';
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   dashboard: dashboardBenchmark,
   mqtt: mqttBenchmark,
   live: liveBenchmark,
+  series: seriesBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -72,45 +72,50 @@ export interface StoredPoint {
 export function aggregateBatch(points: readonly StoredPoint[], width: number): TierRow[] {
   const bySeries = new Map<number, Map<number, TierRow>>();
   const rows: TierRow[] = [];
+  let row: TierRow | undefined;
   for (const p of points) {
-    let buckets = bySeries.get(p.seriesId);
-    if (buckets === undefined) {
-      buckets = new Map();
-      bySeries.set(p.seriesId, buckets);
-    }
     const bucket = p.t - (((p.t % width) + width) % width);
-    const v = p.num ?? (p.txt as string);
-    const row = buckets.get(bucket);
-    if (row === undefined) {
-      const fresh: TierRow = {
-        seriesId: p.seriesId,
-        bucket,
-        count: 1,
-        sum: p.num,
-        min: p.num,
-        max: p.num,
-        firstT: p.t,
-        firstV: v,
-        lastT: p.t,
-        lastV: v,
-      };
-      buckets.set(bucket, fresh);
-      rows.push(fresh);
-      continue;
+    // Points mostly come in time order, one series after another: the bucket of the one before.
+    if (row === undefined || row.seriesId !== p.seriesId || row.bucket !== bucket) {
+      let buckets = bySeries.get(p.seriesId);
+      if (buckets === undefined) {
+        buckets = new Map();
+        bySeries.set(p.seriesId, buckets);
+      }
+      row = buckets.get(bucket);
+      if (row === undefined) {
+        const v = p.num ?? (p.txt as string);
+        row = {
+          seriesId: p.seriesId,
+          bucket,
+          count: 1,
+          sum: p.num,
+          min: p.num,
+          max: p.num,
+          firstT: p.t,
+          firstV: v,
+          lastT: p.t,
+          lastV: v,
+        };
+        buckets.set(bucket, row);
+        rows.push(row);
+        continue;
+      }
     }
     row.count++;
-    if (p.num !== null) {
-      row.sum = (row.sum as number) + p.num;
-      if (p.num < (row.min as number)) row.min = p.num;
-      if (p.num > (row.max as number)) row.max = p.num;
+    const num = p.num;
+    if (num !== null) {
+      row.sum = (row.sum as number) + num;
+      if (num < (row.min as number)) row.min = num;
+      if (num > (row.max as number)) row.max = num;
     }
     if (p.t < row.firstT) {
       row.firstT = p.t;
-      row.firstV = v;
+      row.firstV = num ?? (p.txt as string);
     }
     if (p.t >= row.lastT) {
       row.lastT = p.t;
-      row.lastV = v;
+      row.lastV = num ?? (p.txt as string);
     }
   }
   return rows;
@@ -164,54 +169,81 @@ export function planQuery(query: BucketQuery, horizons: Horizons): QueryPlan {
   return tier === null ? { tier: null, head: to, tail: to } : { tier, head, tail };
 }
 
-/** One bucket as the adapters' SQL returns it: start, count, sum, min, max, first and last value. */
-export interface BucketRow {
-  b: number;
-  n: number;
-  s: number | null;
-  lo: number | null;
-  hi: number | null;
-  fv: number | string | null;
-  lv: number | string | null;
+/** A column of the adapters' bucket SQL: count, sum, min, max, first and last value. */
+export type BucketColumn = 'n' | 's' | 'lo' | 'hi' | 'fv' | 'lv';
+
+const COLUMNS_OF: Record<Aggregation, readonly BucketColumn[]> = {
+  count: ['n'],
+  sum: ['s'],
+  avg: ['s', 'n'],
+  min: ['lo'],
+  max: ['hi'],
+  first: ['fv'],
+  last: ['lv'],
+};
+
+const COLUMN_ORDER: readonly BucketColumn[] = ['n', 's', 'lo', 'hi', 'fv', 'lv'];
+
+/** The columns the SQL must return for `aggregations`, after the bucket start, in this order. */
+export function bucketColumnsFor(aggregations: readonly Aggregation[]): BucketColumn[] {
+  const wanted = new Set(aggregations.flatMap((a) => COLUMNS_OF[a]));
+  return COLUMN_ORDER.filter((c) => wanted.has(c));
 }
+
+/** One bucket as the adapters' SQL returns it: its start, then the columns asked, in order. */
+export type BucketRow = readonly (number | string | null)[];
 
 /** Bucket rows (ascending, disjoint) as the port's columns for a series of `kind`. */
 export function bucketColumns(
   rows: readonly BucketRow[],
+  columns: readonly BucketColumn[],
   kind: SeriesKind,
   aggregations: readonly Aggregation[],
   source: Buckets['source'],
 ): Buckets {
   const values: Buckets['values'] = {};
   const numeric = kind !== 'string';
-  const asValue = (v: number | string | null): SeriesValue | null =>
-    v === null ? null : kind === 'boolean' ? v === 1 : v;
+  const at = (c: BucketColumn) => columns.indexOf(c) + 1;
+  const column = (c: BucketColumn): (SeriesValue | null)[] => {
+    const i = at(c);
+    return kind === 'boolean'
+      ? rows.map((r) => (r[i] === null ? null : r[i] === 1))
+      : rows.map((r) => r[i]);
+  };
+  const nulls = () => rows.map(() => null);
   for (const aggregation of new Set(aggregations)) {
-    let pick: (r: BucketRow) => SeriesValue | null;
     switch (aggregation) {
-      case 'count':
-        pick = (r) => r.n;
+      case 'count': {
+        const n = at('n');
+        values.count = rows.map((r) => r[n]);
         break;
-      case 'sum':
-        pick = numeric ? (r) => r.s : () => null;
+      }
+      case 'sum': {
+        const s = at('s');
+        values.sum = numeric ? rows.map((r) => r[s]) : nulls();
         break;
-      case 'avg':
-        pick = numeric ? (r) => (r.s === null ? null : r.s / r.n) : () => null;
+      }
+      case 'avg': {
+        const s = at('s');
+        const n = at('n');
+        values.avg = numeric
+          ? rows.map((r) => (r[s] === null ? null : (r[s] as number) / (r[n] as number)))
+          : nulls();
         break;
+      }
       case 'min':
-        pick = numeric ? (r) => asValue(r.lo) : () => null;
+        values.min = numeric ? column('lo') : nulls();
         break;
       case 'max':
-        pick = numeric ? (r) => asValue(r.hi) : () => null;
+        values.max = numeric ? column('hi') : nulls();
         break;
       case 'first':
-        pick = (r) => asValue(r.fv);
+        values.first = column('fv');
         break;
       case 'last':
-        pick = (r) => asValue(r.lv);
+        values.last = column('lv');
         break;
     }
-    values[aggregation] = rows.map(pick);
   }
-  return { t: rows.map((r) => r.b), values, source };
+  return { t: rows.map((r) => r[0] as number), values, source };
 }

@@ -16,6 +16,7 @@ import type { StorageFixture } from './test-backends.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 const point = (
   t: number,
@@ -425,6 +426,24 @@ export function seriesStoreContract(name: string, storages: StorageFixture): voi
       expect(await store.prune(100 * HOUR)).toBe(9 + 27 + 10);
       expect(await store.describe('fleet:t1', 'p/v')).toBeNull();
       expect(await store.countRaw('other:t1', 'p/v', 0, now)).toBe(60);
+    });
+
+    it('buckets - a day from the 1 h tier; retention of a thing id without a colon is its own namespace', async () => {
+      await open();
+      const points: SeriesPoint[] = [];
+      for (let t = -DAY; t < 2 * DAY; t += 7 * MIN)
+        points.push(point(t, ((t / MIN) % 5) + 1, 'solo'));
+      await store.append(points);
+      const day = { ...q(-DAY, 2 * DAY, DAY), thingId: 'solo' };
+      const fromTier = await store.buckets(day);
+      expect(fromTier.source).toBe('1h');
+      expect(fromTier.t).toEqual([-DAY, 0, DAY]);
+      expect({ t: fromTier.t, values: fromTier.values }).toEqual(reference(points, day));
+      await store.putRetention('solo', { raw: DAY, tiers: { '1m': null, '1h': null } });
+      expect(await store.prune(2 * DAY)).toBe(points.filter((p) => p.t < DAY).length);
+      expect((await store.describe('solo', 'p/v'))?.points).toBe(
+        points.filter((p) => p.t >= DAY).length,
+      );
     });
 
     it('retention - a tier pruned further back than raw points does not answer before its cut', async () => {

@@ -88,7 +88,9 @@ export interface SeriesStore {
    * Keeps points (raw and every tier), all or none; with `position`, also records that the
    * committed-event stream has been kept up to it (never moved back), in the same transaction, so
    * a restart resumes without losing or doubling points. Rejects with a SeriesKindError naming the
-   * series when a point's kind differs from its series' kind (nothing is kept then).
+   * series when a point's kind differs from its series' kind (the kind of its first point ever, or
+   * within the batch), and with a RangeError when a point's `t` is not whole epoch ms; nothing of
+   * the append is kept then.
    */
   append(points: readonly SeriesPoint[], position?: number): Promise<void>;
   /** The last committed-event position recorded by `append` (0 when none). */
@@ -116,7 +118,7 @@ export interface SeriesStore {
    * further back than raw points (so raw points it no longer holds are still kept) does not answer
    * a range reaching before its cut: the next narrower tier or raw points do. Sums from a tier are
    * added in another order than from raw points: equal for sums that are exact in doubles, within
-   * rounding otherwise.
+   * rounding otherwise. Rejects with a RangeError when `step` is not a positive whole number of ms.
    */
   buckets(query: BucketQuery): Promise<Buckets>;
   /** The retention of a namespace; null when none is set (then everything is kept). */

@@ -4,11 +4,12 @@ import type Database from 'better-sqlite3';
 import {
   aggregateBatch,
   bucketColumns,
+  bucketColumnsFor,
   checkPointTime,
   checkStep,
   planQuery,
-  storedValue,
   valueOf,
+  type BucketColumn,
   type BucketRow,
   type Horizons,
   type StoredPoint,
@@ -85,6 +86,9 @@ const infoOf = (r: SeriesRow): SeriesInfo => ({
   last: r.last_t,
 });
 
+/** Raw points inserted by one statement. */
+const RAW_ROWS = 100;
+
 /** Series looked up or created by one append, by key. */
 type FreshSeries = Map<string, { id: number; kind: SeriesKind }>;
 
@@ -94,13 +98,19 @@ const CACHE_LIMIT = 100_000;
 const keyOf = (thingId: string, pointer: string): string => `${thingId}\u0000${pointer}`;
 
 /** Raw points in buckets of `step` over `[from, to)` (first/last by time, ties by append order). */
-function rawBucketsSql(column: 'num' | 'txt', ends: boolean): string {
+function rawBucketsSql(column: 'num' | 'txt', columns: readonly BucketColumn[]): string {
   const end = (t: string, order: string) =>
-    ends
-      ? `(SELECT r.${column} FROM series_raw r WHERE r.series_id = @id AND r.t = g.${t}
-           ORDER BY r.rowid ${order} LIMIT 1)`
-      : 'NULL';
-  return `SELECT b, n, s, lo, hi, ${end('ft', 'ASC')} AS fv, ${end('lt', 'DESC')} AS lv
+    `(SELECT r.${column} FROM series_raw r WHERE r.series_id = @id AND r.t = g.${t}
+      ORDER BY r.rowid ${order} LIMIT 1)`;
+  const expression: Record<BucketColumn, string> = {
+    n: 'n',
+    s: 's',
+    lo: 'lo',
+    hi: 'hi',
+    fv: end('ft', 'ASC'),
+    lv: end('lt', 'DESC'),
+  };
+  return `SELECT b${columns.map((c) => `, ${expression[c]}`).join('')}
     FROM (SELECT t - ((t % @step) + @step) % @step AS b, count(*) AS n, sum(num) AS s,
             min(num) AS lo, max(num) AS hi, min(t) AS ft, max(t) AS lt
           FROM series_raw WHERE series_id = @id AND t >= @from AND t < @to GROUP BY b) AS g
@@ -108,19 +118,38 @@ function rawBucketsSql(column: 'num' | 'txt', ends: boolean): string {
 }
 
 /** A tier's rows in buckets of `step`, a multiple of its width, over `[from, to)` (tier-aligned). */
-function tierBucketsSql(tier: TierName, regroup: boolean, ends: boolean): string {
+function tierBucketsSql(
+  tier: TierName,
+  regroup: boolean,
+  columns: readonly BucketColumn[],
+): string {
   const table = tierTable(tier);
   if (!regroup) {
-    return `SELECT bucket AS b, n, s, lo, hi, first_v AS fv, last_v AS lv FROM ${table}
+    const expression: Record<BucketColumn, string> = {
+      n: 'n',
+      s: 's',
+      lo: 'lo',
+      hi: 'hi',
+      fv: 'first_v',
+      lv: 'last_v',
+    };
+    return `SELECT bucket${columns.map((c) => `, ${expression[c]}`).join('')} FROM ${table}
       WHERE series_id = @id AND bucket >= @from AND bucket < @to ORDER BY bucket`;
   }
   // The first (last) value is that of the tier bucket holding the earliest (latest) time.
+  const w = TIERS[tier];
   const end = (t: string, v: string) =>
-    ends
-      ? `(SELECT x.${v} FROM ${table} x WHERE x.series_id = @id
-           AND x.bucket = g.${t} - ((g.${t} % ${TIERS[tier]}) + ${TIERS[tier]}) % ${TIERS[tier]})`
-      : 'NULL';
-  return `SELECT b, n, s, lo, hi, ${end('ft', 'first_v')} AS fv, ${end('lt', 'last_v')} AS lv
+    `(SELECT x.${v} FROM ${table} x WHERE x.series_id = @id
+      AND x.bucket = g.${t} - ((g.${t} % ${w}) + ${w}) % ${w})`;
+  const expression: Record<BucketColumn, string> = {
+    n: 'n',
+    s: 's',
+    lo: 'lo',
+    hi: 'hi',
+    fv: end('ft', 'first_v'),
+    lv: end('lt', 'last_v'),
+  };
+  return `SELECT b${columns.map((c) => `, ${expression[c]}`).join('')}
     FROM (SELECT bucket - ((bucket % @step) + @step) % @step AS b, sum(n) AS n, sum(s) AS s,
             min(lo) AS lo, max(hi) AS hi, min(first_t) AS ft, max(last_t) AS lt
           FROM ${table} WHERE series_id = @id AND bucket >= @from AND bucket < @to GROUP BY b) AS g
@@ -134,6 +163,8 @@ export class SqliteSeriesStore implements SeriesStore {
   private readonly findSeries: Database.Statement;
   private readonly createSeries: Database.Statement;
   private readonly insertRaw: Database.Statement;
+  private readonly insertRawMany: Database.Statement;
+  private readonly rawArgs = new Array<number | string | null>(4 * RAW_ROWS);
   private readonly upsertTier: Record<TierName, Database.Statement>;
   private readonly updateStats: Database.Statement;
   private readonly advance: Database.Statement;
@@ -153,6 +184,9 @@ export class SqliteSeriesStore implements SeriesStore {
       .pluck();
     this.insertRaw = this.db.prepare(
       'INSERT INTO series_raw (series_id, t, num, txt) VALUES (?, ?, ?, ?)',
+    );
+    this.insertRawMany = this.db.prepare(
+      `INSERT INTO series_raw (series_id, t, num, txt) VALUES ${Array(RAW_ROWS).fill('(?, ?, ?, ?)').join(', ')}`,
     );
     this.upsertTier = Object.fromEntries(
       TIER_NAMES.map((tier) => [
@@ -195,37 +229,62 @@ export class SqliteSeriesStore implements SeriesStore {
     const fresh: FreshSeries = new Map();
     const stored: StoredPoint[] = new Array<StoredPoint>(points.length);
     const stats = new Map<number, { n: number; first: number; last: number }>();
-    let lastKey = '';
-    let last: { id: number; kind: SeriesKind } | undefined;
+    let lastThing: string | undefined;
+    let lastPointer: string | undefined;
+    let series: { id: number; kind: SeriesKind } | undefined;
+    let stat: { n: number; first: number; last: number } | undefined;
     for (let i = 0; i < points.length; i++) {
       const p = points[i];
       checkPointTime(p.t);
-      const key = keyOf(p.thingId, p.pointer);
-      let series = key === lastKey ? last : (this.cache.get(key) ?? fresh.get(key));
       const kind = kindOf(p.value);
-      if (series === undefined) {
-        const row = this.findSeries.get(p.thingId, p.pointer) as
-          { id: number; kind: SeriesKind } | undefined;
-        series = row ?? {
-          id: this.createSeries.get(p.thingId, p.pointer, kind, p.t, p.t) as number,
-          kind,
-        };
-        fresh.set(key, series);
+      if (series === undefined || p.thingId !== lastThing || p.pointer !== lastPointer) {
+        const key = keyOf(p.thingId, p.pointer);
+        series = this.cache.get(key) ?? fresh.get(key);
+        if (series === undefined) {
+          const row = this.findSeries.get(p.thingId, p.pointer) as
+            { id: number; kind: SeriesKind } | undefined;
+          series = row ?? {
+            id: this.createSeries.get(p.thingId, p.pointer, kind, p.t, p.t) as number,
+            kind,
+          };
+          fresh.set(key, series);
+        }
+        lastThing = p.thingId;
+        lastPointer = p.pointer;
+        stat = stats.get(series.id);
+        if (stat === undefined) {
+          stat = { n: 0, first: p.t, last: p.t };
+          stats.set(series.id, stat);
+        }
       }
-      lastKey = key;
-      last = series;
       if (series.kind !== kind) throw new SeriesKindError(p.thingId, p.pointer, series.kind, kind);
-      const { num, txt } = storedValue(p.value);
-      stored[i] = { seriesId: series.id, t: p.t, num, txt };
-      const s = stats.get(series.id);
-      if (s === undefined) stats.set(series.id, { n: 1, first: p.t, last: p.t });
-      else {
-        s.n++;
-        if (p.t < s.first) s.first = p.t;
-        if (p.t > s.last) s.last = p.t;
-      }
+      const v = p.value;
+      stored[i] =
+        typeof v === 'string'
+          ? { seriesId: series.id, t: p.t, num: null, txt: v }
+          : { seriesId: series.id, t: p.t, num: v === true ? 1 : v === false ? 0 : v, txt: null };
+      const s = stat as { n: number; first: number; last: number };
+      s.n++;
+      if (p.t < s.first) s.first = p.t;
+      if (p.t > s.last) s.last = p.t;
     }
-    for (const p of stored) this.insertRaw.run(p.seriesId, p.t, p.num, p.txt);
+    // Many rows a statement: far fewer calls into SQLite than one a point.
+    const whole = stored.length - (stored.length % RAW_ROWS);
+    const args = this.rawArgs;
+    for (let i = 0; i < whole; i += RAW_ROWS) {
+      for (let j = 0; j < RAW_ROWS; j++) {
+        const p = stored[i + j];
+        args[4 * j] = p.seriesId;
+        args[4 * j + 1] = p.t;
+        args[4 * j + 2] = p.num;
+        args[4 * j + 3] = p.txt;
+      }
+      this.insertRawMany.run(args);
+    }
+    for (let i = whole; i < stored.length; i++) {
+      const p = stored[i];
+      this.insertRaw.run(p.seriesId, p.t, p.num, p.txt);
+    }
     for (const tier of TIER_NAMES) {
       const upsert = this.upsertTier[tier];
       for (const r of aggregateBatch(stored, TIERS[tier]))
@@ -317,36 +376,27 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async buckets(query: BucketQuery): Promise<Buckets> {
     checkStep(query.step);
+    const columns = bucketColumnsFor(query.aggregations);
     const series = this.seriesRow(query.thingId, query.pointer);
-    if (series === undefined) return bucketColumns([], 'number', query.aggregations, 'raw');
+    if (series === undefined)
+      return bucketColumns([], columns, 'number', query.aggregations, 'raw');
     const plan = planQuery(query, this.horizons(namespaceOf(query.thingId)));
-    const ends = query.aggregations.includes('first') || query.aggregations.includes('last');
     const column = series.kind === 'string' ? 'txt' : 'num';
-    const rows: BucketRow[] = [];
-    const fromRaw = (from: number, to: number) => {
+    let rows: BucketRow[] = [];
+    const select = (sql: string, from: number, to: number, step: boolean) => {
       if (from >= to) return;
-      rows.push(
-        ...(this.prepared(rawBucketsSql(column, ends)).all({
-          id: series.id,
-          step: query.step,
-          from,
-          to,
-        }) as BucketRow[]),
-      );
+      const part = this.prepared(sql)
+        .raw()
+        .all({ id: series.id, from, to, ...(step ? { step: query.step } : {}) }) as BucketRow[];
+      rows = rows.length === 0 ? part : rows.concat(part);
     };
-    fromRaw(query.from, plan.head);
-    if (plan.tier !== null && plan.head < plan.tail) {
+    select(rawBucketsSql(column, columns), query.from, plan.head, true);
+    if (plan.tier !== null) {
       const regroup = query.step !== TIERS[plan.tier];
-      const tierRows = this.prepared(tierBucketsSql(plan.tier, regroup, ends)).all({
-        id: series.id,
-        ...(regroup ? { step: query.step } : {}),
-        from: plan.head,
-        to: plan.tail,
-      }) as BucketRow[];
-      for (const r of tierRows) rows.push(r);
+      select(tierBucketsSql(plan.tier, regroup, columns), plan.head, plan.tail, regroup);
     }
-    fromRaw(plan.tail, query.to);
-    return bucketColumns(rows, series.kind, query.aggregations, plan.tier ?? 'raw');
+    select(rawBucketsSql(column, columns), plan.tail, query.to, true);
+    return bucketColumns(rows, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
   }
 
   async getRetention(namespace: string): Promise<Retention | null> {

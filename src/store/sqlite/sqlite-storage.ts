@@ -21,7 +21,8 @@ export interface SqliteStorageOptions {
 
 /**
  * Opens the SQLite stores of a data directory: the journal at `<dataDir>/journal.db`, the catalog at
- * `<dataDir>/catalog.db`, held by this process alone (a lock file; StorageLockedError names the
+ * `<dataDir>/catalog.db` (ingest, webhooks and series in `ingest.db`, `webhooks.db`, `series.db`),
+ * held by this process alone (a lock file; StorageLockedError names the
  * holder). Fails with {@link StorageUnavailableError} when the files cannot be opened, and with
  * StorageCorruptError when they are found damaged.
  *
