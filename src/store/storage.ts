@@ -2,6 +2,7 @@
 import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
+import type { ModelStore } from './model-store.js';
 import type { TwinIndex } from './twin-index.js';
 import type { WebhookStore } from './webhook-store.js';
 
@@ -15,6 +16,8 @@ export interface Storage {
   ingest: IngestStore;
   /** Webhooks, their positions and deliveries. */
   webhooks: WebhookStore;
+  /** Models, scenarios, runs and their predicted series. */
+  models: ModelStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

@@ -12,6 +12,7 @@ import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
+import { PostgresModelStore } from './postgres-model-store.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
 import { PostgresTwinIndex } from './postgres-twin-index.js';
@@ -121,6 +122,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const catalog = new PostgresCatalog(store);
     const ingest = new PostgresIngestStore(store);
     const webhooks = new PostgresWebhookStore(store);
+    const models = new PostgresModelStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -129,6 +131,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       catalog,
       ingest,
       webhooks,
+      models,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -150,6 +153,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await catalog.close();
             await ingest.close();
             await webhooks.close();
+            await models.close();
             await journal.close();
           } finally {
             lock?.release();

@@ -6,6 +6,7 @@ import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
+import { SqliteModelStore } from './sqlite-model-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
 import { SqliteWebhookStore } from './sqlite-webhook-store.js';
 
@@ -81,6 +82,16 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let models: SqliteModelStore;
+  try {
+    models = open('model store', () => new SqliteModelStore(join(options.dataDir, 'models.db')));
+  } catch (error) {
+    await webhooks.close();
+    await ingest.close();
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -89,6 +100,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     catalog,
     ingest,
     webhooks,
+    models,
     async probe() {
       await journal.lastSeq();
     },
@@ -105,6 +117,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           await catalog.close();
           await ingest.close();
           await webhooks.close();
+          await models.close();
         } finally {
           await journal.close();
           lock.release();
