@@ -45,6 +45,9 @@ export interface SecureFixtureOptions {
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
+  /** The actual series of model compares and forecasts, and the forecaster of `forecast` models. */
+  modelActual?: PlatformOptions['modelActual'];
+  forecaster?: PlatformOptions['forecaster'];
 }
 
 export interface SecureFixture {
@@ -118,6 +121,8 @@ export async function createSecureFixture(
       streams: options.streams,
       webhookTiming: options.webhookTiming,
       expirySweepMs: options.expirySweepMs,
+      modelActual: options.modelActual,
+      forecaster: options.forecaster,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;
