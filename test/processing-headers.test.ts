@@ -184,6 +184,9 @@ function fill(url: string, s: Subject): string {
     .replace(':username', s.username)
     .replace(':id', s.tokenId)
     .replace(':seq', '1')
+    .replace(':modelId', `m-${s.id}`)
+    .replace(':scenarioId', `s-${s.id}`)
+    .replace(':runId', 'run-00000000000000000000')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -320,6 +323,14 @@ function probeOf(method: string, url: string): Probe | null {
       return withBody(JSON_TYPE, () => ({
         url: 'http://127.0.0.1:9/hook',
         namespaces: ['hdr.none'],
+      }));
+    case 'PUT /api/2/models/:modelId':
+      return withBody(JSON_TYPE, () => ({ kind: 'external' }));
+    case 'PUT /api/2/scenarios/:scenarioId':
+      return withBody(JSON_TYPE, () => ({ parameters: { probe: true } }));
+    case 'POST /api/2/models/:modelId/runs':
+      return withBody(JSON_TYPE, (s) => ({
+        series: [{ thingId: s.id, pointer: 'attributes/a', t: [1], mean: [1] }],
       }));
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
