@@ -149,6 +149,8 @@ export interface PlatformOptions {
   forecaster?: AppOptions['forecaster'];
   /** Pacing of webhook deliveries beyond what the command line sets (tests: short retries). */
   webhookTiming?: AppOptions['webhookTiming'];
+  /** How often series are pruned by retention, in ms (tests: short). */
+  seriesPruneEveryMs?: number;
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
   /** How often expired policy subjects are looked for and removed, in ms (default 1000). */
@@ -291,6 +293,9 @@ export class Platform {
         modelStore: storage.models,
         modelActual: options.modelActual,
         forecaster: options.forecaster,
+        seriesStore: storage.series,
+        maxSeriesPoints: config.maxSeriesPoints,
+        seriesPruneEveryMs: options.seriesPruneEveryMs,
         webhookTiming: {
           retryMaxMs: config.webhookRetryMaxMs,
           timeoutMs: config.webhookTimeoutMs,

@@ -38,6 +38,12 @@ import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import type { ModelStore } from '../store/model-store.js';
 import { ModelService, type ActualSource, type Forecaster } from '../models/model-service.js';
 import { registerModelRoutes } from './routes/model-routes.js';
+import { seriesActual } from '../models/series-actual.js';
+import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
+import { SeriesRecorder } from '../series/series-recorder.js';
+import { SeriesService } from '../series/series-service.js';
+import { SeriesKindError, type SeriesStore } from '../store/series-store.js';
+import type { LateValues } from '../ingest/observation-writer.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -91,13 +97,22 @@ export interface AppOptions {
   ingestSourceCheck?: IngestServiceOptions['checkSource'];
   /** Where webhooks and their deliveries are kept; without it the webhook routes are absent. */
   webhookStore?: WebhookStore;
+  /** Where series are kept; without it the time-series routes are absent. */
+  seriesStore?: SeriesStore;
+  /** Most points one time-series answer may hold (default 100,000). */
+  maxSeriesPoints?: number;
+  /** How often series are pruned by retention, in ms (default 10 minutes). */
+  seriesPruneEveryMs?: number;
   /** Pacing of webhook deliveries (retry delays, timeouts, window): the command line and tests. */
   webhookTiming?: Partial<DeliveryTiming>;
   /** Told when a webhook cannot write its progress or read the journal. */
   webhookFailed?: (webhookId: string, error: unknown) => void;
   /** Where models, scenarios and runs are kept; without it their routes are absent. */
   modelStore?: ModelStore;
-  /** The actual series runs are compared with and forecasts start from; without it both are refused. */
+  /**
+   * The actual series runs are compared with and forecasts start from (default: the raw points of
+   * `seriesStore`); without either, both are refused.
+   */
   modelActual?: ActualSource;
   /** Runs `forecast` models; without it their runs are refused with a 400. */
   forecaster?: Forecaster;
@@ -366,6 +381,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connections: options.connections ?? new ConnectionRegistry(),
   };
   liveServicesByApp.set(app, context.live);
+  const series = options.seriesStore
+    ? seriesServices(options.seriesStore, runtime, context, options)
+    : null;
+  if (series) {
+    await series.recorder.start();
+    series.recorder.startPruning(options.seriesPruneEveryMs ?? 600_000);
+    app.addHook('onClose', () => series.recorder.close());
+  }
   const ingest = options.ingestStore
     ? new IngestService({
         store: options.ingestStore,
@@ -377,6 +400,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         checkSource: options.ingestSourceCheck,
         commands,
         acks: context.live.router,
+        late: series ? lateValues(series.recorder) : undefined,
       })
     : null;
   if (ingest) {
@@ -404,7 +428,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         store: options.modelStore,
         runtime,
         guard: context.guard,
-        actual: options.modelActual,
+        actual:
+          options.modelActual ??
+          (options.seriesStore ? seriesActual(options.seriesStore) : undefined),
         forecaster: options.forecaster,
       })
     : null;
@@ -431,6 +457,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (ingest) await registerIngestRoutes(api, ingest);
       if (webhooks) registerWebhookRoutes(api, webhooks);
       if (models) registerModelRoutes(api, models);
+      if (series) registerTimeseriesRoutes(api, { series: series.service, api: context });
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -440,4 +467,42 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** The series keeper and the service reading and writing series, on the given store. */
+function seriesServices(
+  store: SeriesStore,
+  runtime: TwinRuntime,
+  context: ApiContext,
+  options: AppOptions,
+): { recorder: SeriesRecorder; service: SeriesService } {
+  const recorder = new SeriesRecorder({
+    stream: runtime.events,
+    store,
+    logger: options.logger || undefined,
+  });
+  const service = new SeriesService({
+    store,
+    recorder,
+    checks: context.permissionChecks,
+    maxPoints: options.maxSeriesPoints ?? 100_000,
+  });
+  return { recorder, service };
+}
+
+/** Late observations into the series, a kind that does not fit refused as a Ditto error. */
+function lateValues(recorder: SeriesRecorder): LateValues {
+  return {
+    keep: (points) =>
+      recorder.keep(points).catch((error: unknown) => {
+        if (error instanceof SeriesKindError)
+          throw errors.seriesKindMismatch(
+            error.thingId,
+            error.pointer,
+            error.expected,
+            error.actual,
+          );
+        throw error;
+      }),
+  };
 }

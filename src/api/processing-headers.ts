@@ -64,6 +64,8 @@ export type RouteClass =
   | 'search'
   | 'message'
   | 'api'
+  /** Time-series reads, which also answer in CSV and Parquet. */
+  | 'series'
   | 'system';
 
 const THING_ROUTES: readonly RouteClass[] = [
@@ -325,7 +327,12 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
       throw errors.headerNotApplicable(name, request.method, request.url.split('?')[0]);
   }
   const accept = headerOf(request, 'accept');
-  if (accept !== undefined && routeClass !== 'system' && !acceptsJson(accept))
+  if (
+    accept !== undefined &&
+    routeClass !== 'system' &&
+    !acceptsJson(accept) &&
+    !(routeClass === 'series' && SERIES_MEDIA_TYPES.test(accept))
+  )
     throw errors.notAcceptable(accept);
 
   const rawTimeout = headerOf(request, 'timeout');
@@ -455,6 +462,9 @@ export function accepted(reply: FastifyReply): FastifyReply {
  *
  * @example routeClassOf('PATCH', '/api/2/things/:thingId') // 'thing-merge'
  */
+/** What a series read answers in besides JSON. */
+const SERIES_MEDIA_TYPES = /(^|,)\s*(text\/csv|application\/vnd\.apache\.parquet)\s*(;|,|$)/i;
+
 export function routeClassOf(method: string, url: string): RouteClass {
   if (!url.startsWith('/api/2/') || url.startsWith('/api/2/docs') || url === '/api/2/openapi.json')
     return 'system';
@@ -473,5 +483,6 @@ export function routeClassOf(method: string, url: string): RouteClass {
     return method === 'DELETE' ? 'policy-delete' : 'policy-write';
   }
   if (url.startsWith('/api/2/search/')) return 'search';
+  if (url.startsWith('/api/2/timeseries/') || url.startsWith('/api/2/runs/')) return 'series';
   return 'api';
 }

@@ -56,6 +56,8 @@ export interface ServeConfig {
   webhookRetryMaxMs: number;
   /** A webhook receiver that has not answered after this many ms has failed the attempt. */
   webhookTimeoutMs: number;
+  /** Most points one time-series answer may hold; a larger one is refused with a 400. */
+  maxSeriesPoints: number;
   /** Ditto's `policies.subject-expiry.granularity` in ms: subject expiries round up to it. */
   subjectExpiryGranularity: number;
 }
@@ -99,6 +101,7 @@ const ENV: Record<keyof ServeConfig, string> = {
   eventsNats: 'TWINFOLD_EVENTS_NATS',
   webhookRetryMaxMs: 'TWINFOLD_WEBHOOK_RETRY_MAX_MS',
   webhookTimeoutMs: 'TWINFOLD_WEBHOOK_TIMEOUT_MS',
+  maxSeriesPoints: 'TWINFOLD_MAX_SERIES_POINTS',
   subjectExpiryGranularity: 'TWINFOLD_SUBJECT_EXPIRY_GRANULARITY',
 };
 
@@ -128,6 +131,7 @@ export const DEFAULTS: ServeConfig = {
   defaultNamespace: 'org.eclipse.ditto',
   webhookRetryMaxMs: 300_000,
   webhookTimeoutMs: 10_000,
+  maxSeriesPoints: 100_000,
   subjectExpiryGranularity: DEFAULT_SUBJECT_EXPIRY_GRANULARITY_MS,
 };
 
@@ -244,6 +248,15 @@ export function resolveConfig(
       webhookTimeout,
       100,
       600_000,
+    );
+  }
+  const maxSeriesPoints = pick('maxSeriesPoints');
+  if (maxSeriesPoints !== undefined) {
+    config.maxSeriesPoints = integer(
+      '--max-series-points / TWINFOLD_MAX_SERIES_POINTS',
+      maxSeriesPoints,
+      10,
+      100_000_000,
     );
   }
   const ttl = pick('accessTtlSeconds');

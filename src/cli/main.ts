@@ -130,6 +130,12 @@ program
   )
   .addOption(
     new Option(
+      '--max-series-points <n>',
+      'most points one time-series answer may hold; larger ones are refused with a 400 (TWINFOLD_MAX_SERIES_POINTS, default 100000)',
+    ),
+  )
+  .addOption(
+    new Option(
       '--subject-expiry-granularity <duration>',
       "policy subject expiries round up to this, as Ditto's policies.subject-expiry.granularity, 0 = not at all (TWINFOLD_SUBJECT_EXPIRY_GRANULARITY, default 1h)",
     ),

@@ -1169,4 +1169,56 @@ export const errors = {
       `The provided Cloud Event dataschema <${schema}> is not supported for this resource.`,
       "The dataschema must start with 'ditto:', e.g. ditto:some-schema, or be left out.",
     ),
+  // --- time series ---
+  seriesNotFound: (thingId: string, pointer: string) =>
+    make(
+      'timeseries:series.notfound',
+      404,
+      `The series of '/${pointer}' of the Thing with ID '${thingId}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the Thing ID and the pointer; a series exists once a number, boolean or string was written there. GET /api/2/timeseries/things/{thingId} lists the series of a twin.',
+    ),
+  /** A query parameter of a series request that does not parse or does not fit the others. */
+  seriesParameterInvalid: (parameter: string, detail: string) =>
+    make(
+      'timeseries:parameter.invalid',
+      400,
+      `The parameter '${parameter}' is invalid: ${detail}`,
+      'Times are ISO-8601, epoch ms or relative (now, now-7d); steps are durations (30s, 5m, 1h, 1d); agg is a comma list of avg, min, max, sum, count, first, last; fill is null, previous, linear or none.',
+    ),
+  seriesTooManyPoints: (points: number, limit: number) =>
+    make(
+      'timeseries:points.toomany',
+      400,
+      `The answer would hold ${points} points, more than the ${limit} allowed.`,
+      'Ask for a shorter range (from, to), or a larger step (e.g. step=1h) to get aggregated buckets instead of raw points.',
+    ),
+  /** A backfill, query or retention body that does not validate; `field` names the field at fault. */
+  seriesBodyInvalid: (field: string, detail: string) =>
+    make(
+      'timeseries:body.invalid',
+      400,
+      `The field '${field}' is invalid: ${detail}`,
+      'Fix the field named and send the request again; see the API documentation at /api/2/docs.',
+    ),
+  seriesRetentionForbidden: (namespace: string) =>
+    make(
+      'timeseries:retention.forbidden',
+      403,
+      `The retention of the namespace '${namespace}' may not be managed by the requester.`,
+      'Retention deletes the data of every twin of a namespace: ask an administrator to set it.',
+    ),
+  seriesRetentionNotFound: (namespace: string) =>
+    make(
+      'timeseries:retention.notfound',
+      404,
+      `The namespace '${namespace}' has no retention set: its points are kept for ever.`,
+      'Set one with PUT /api/2/timeseries/retention/{namespace}.',
+    ),
+  seriesKindMismatch: (thingId: string, pointer: string, expected: string, actual: string) =>
+    make(
+      'timeseries:kind.mismatch',
+      400,
+      `The series of '/${pointer}' of the Thing with ID '${thingId}' holds ${expected} values; a ${actual} value cannot join it.`,
+      `Send ${expected} values for this property.`,
+    ),
 };

@@ -22,6 +22,12 @@ export interface TwinEvent extends ThingChange {
    * its correlation-id; held in memory only, for the subscribers that receive the event live.
    */
   ackRequest?: { correlationId: string; labels: readonly string[] };
+  /**
+   * When the values it sets were observed (epoch ms), when ingest took that from the payload; the
+   * series keep the values at that time. Held in memory only: an event read back from the journal
+   * has its commit `timestamp` alone.
+   */
+  observedAt?: number;
 }
 
 const ACTION_SUFFIX: Record<ChangeAction, string> = {

@@ -22,7 +22,7 @@ import {
   type TwinCommands,
 } from './protocol-ingest.js';
 import { commandPath } from '../streams/ditto-protocol.js';
-import { ObservationWriter } from './observation-writer.js';
+import { ObservationWriter, type LateValues } from './observation-writer.js';
 import type { CompiledSpec, Observation, SourceKind, SpecOwner } from './spec.js';
 import { compileSpec, isValidSpecId } from './spec-validation.js';
 import { payloadText } from './payload-text.js';
@@ -112,6 +112,8 @@ export interface IngestServiceOptions {
   commands?: TwinCommands;
   /** Takes the acknowledgements devices issue over Ditto Protocol sources. */
   acks?: AckSink;
+  /** Where late observations go (the series); without it every observation updates its twin. */
+  late?: LateValues;
 }
 
 /** The view of a spec that the API returns. */
@@ -139,7 +141,12 @@ export class IngestService {
   constructor(private readonly options: IngestServiceOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
-    this.writer = new ObservationWriter(options.runtime, options.creation, options.guard);
+    this.writer = new ObservationWriter(
+      options.runtime,
+      options.creation,
+      options.guard,
+      options.late ?? null,
+    );
     this.protocol = options.commands
       ? new ProtocolIngest(options.commands, options.acks ?? null)
       : null;

@@ -15,7 +15,9 @@ import {
   type WriteResult,
 } from '../runtime/twin-runtime.js';
 import type { ThingCreation } from '../services/thing-creation.js';
+import type { SeriesPoint } from '../store/series-store.js';
 import type { CompiledSpec, Observation } from './spec.js';
+import { LatestObservations } from './latest-observations.js';
 
 /** Sets `value` at `segments` in a merge patch under construction. */
 function patchAt(patch: JsonObject, segments: string[], value: JsonValue): void {
@@ -88,27 +90,87 @@ function replacing(replaced: [string[], JsonValue][]) {
   };
 }
 
-/** Writes observation sets; creations of one twin wait for each other, in order. */
+/** Where values observed before the twin's current ones go: the series, not the twin. */
+export interface LateValues {
+  /** Keeps the points; resolves once durable; rejects with the Ditto error of a refusal. */
+  keep(points: readonly SeriesPoint[]): Promise<void>;
+}
+
+/**
+ * Writes observation sets; creations of one twin wait for each other, in order. With a spec that
+ * takes its timestamps from the payload, each write carries the observation time, and a value
+ * observed before the one the twin holds (a late observation) is kept in its series only.
+ */
 export class ObservationWriter {
   /** Twins being created by ingest: later sets for them wait, in order, behind the creation. */
   private readonly creating = new Map<string, Promise<unknown>>();
+  private readonly latest = new LatestObservations();
 
   constructor(
     private readonly runtime: TwinRuntime,
     private readonly creation: ThingCreation,
     private readonly guard: ThingGuard,
+    private readonly late: LateValues | null = null,
   ) {}
+
+  /**
+   * The part of a set the twin takes (null when none): with its own time, values observed before
+   * the latest the twin took at their pointer are left out, and pushed to `latePoints` as points.
+   */
+  private current(
+    spec: CompiledSpec,
+    observation: Observation,
+    latePoints: SeriesPoint[],
+  ): Observation | null {
+    if (spec.timestamp === null || this.late === null) return observation;
+    const { thingId, timestamp } = observation;
+    let kept: Observation['values'] | null = null;
+    const values = observation.values;
+    for (let i = 0; i < values.length; i++) {
+      const [pointer, value] = values[i];
+      if (this.latest.isLate(thingId, pointer, timestamp)) {
+        kept ??= values.slice(0, i);
+        // Only scalars make points; a late object or null has no series and changes nothing.
+        if (value !== null && typeof value !== 'object')
+          latePoints.push({ thingId, pointer, t: timestamp, value });
+        continue;
+      }
+      this.latest.observe(thingId, pointer, timestamp);
+      kept?.push(values[i]);
+    }
+    if (kept === null) return observation;
+    return kept.length === 0 ? null : { ...observation, values: kept };
+  }
+
+  /** Keeps late points (none: at once). */
+  private keepLate(points: SeriesPoint[]): Promise<void> {
+    return points.length === 0 || this.late === null ? Promise.resolve() : this.late.keep(points);
+  }
 
   /**
    * Applies one observation set as `owner`; resolves once durable, with null when there was
    * nothing to write. Rejects with the Ditto error of the write (a dead letter's reason).
    */
-  write(
+  write(owner: Identity, spec: CompiledSpec, whole: Observation): Promise<WriteResult | null> {
+    if (whole.values.length === 0) return Promise.resolve(null);
+    const latePoints: SeriesPoint[] = [];
+    const observation = this.current(spec, whole, latePoints);
+    if (latePoints.length === 0)
+      return observation === null
+        ? Promise.resolve(null)
+        : this.writeCurrent(owner, spec, observation);
+    const late = this.keepLate(latePoints);
+    if (observation === null) return late.then(() => null);
+    return Promise.all([this.writeCurrent(owner, spec, observation), late]).then(
+      ([result]) => result,
+    );
+  }
+
+  private writeCurrent(
     owner: Identity,
     spec: CompiledSpec,
     observation: Observation,
   ): Promise<WriteResult | null> {
-    if (observation.values.length === 0) return Promise.resolve(null);
     const { thingId } = observation;
     const waiting = this.creating.get(thingId);
     if (waiting !== undefined) {
@@ -161,8 +223,14 @@ export class ObservationWriter {
       positions = [];
     };
     for (let i = 0; i < observations.length; i++) {
-      const observation = observations[i];
-      if (observation.values.length === 0) continue;
+      if (observations[i].values.length === 0) continue;
+      const latePoints: SeriesPoint[] = [];
+      const observation = this.current(spec, observations[i], latePoints);
+      if (latePoints.length > 0)
+        waits.push(
+          this.keepLate(latePoints).catch((error: unknown) => void failures.set(i, error)),
+        );
+      if (observation === null) continue;
       const { thingId } = observation;
       if (
         this.creating.has(thingId) ||
@@ -171,7 +239,7 @@ export class ObservationWriter {
         // A creation (or a set waiting behind one) goes alone; what was gathered goes first.
         flush();
         waits.push(
-          this.write(owner, spec, observation).then(
+          this.writeCurrent(owner, spec, observation).then(
             () => undefined,
             (error: unknown) => void failures.set(i, error),
           ),
@@ -215,7 +283,7 @@ export class ObservationWriter {
     const { thingId } = observation;
     const { patch, auth, replaced } = planOf(spec, observation);
     const resource = resourceOf(thingId, 'thing');
-    return {
+    const request: WriteRequest = {
       kind: 'merge',
       resource,
       value: patch,
@@ -226,6 +294,8 @@ export class ObservationWriter {
         return this.guard.checkWrite(owner, thing, 'merge', resource, auth);
       },
     };
+    if (spec.timestamp !== null) request.observedAt = observation.timestamp;
+    return request;
   }
 
   private async create(
@@ -243,14 +313,16 @@ export class ObservationWriter {
     const value = mergeInto(body, patch);
     const authValue = mergeInto({ ...body }, auth);
     const resource = resourceOf(thingId, 'thing');
-    const applied = await this.creation.write(owner, {
+    const request: WriteRequest = {
       kind: 'merge',
       resource,
       value,
       originator: owner.id,
       steps: replaced.length > 0 ? [replacing(replaced)] : undefined,
       authorize: (thing) => this.guard.checkWrite(owner, thing, 'merge', resource, authValue),
-    });
+    };
+    if (spec.timestamp !== null) request.observedAt = observation.timestamp;
+    const applied = await this.creation.write(owner, request);
     return applied.pending;
   }
 }

@@ -46,6 +46,8 @@ export interface WriteRequest {
   originator?: string;
   /** Custom acknowledgements the event asks its live subscribers for (see {@link TwinEvent}). */
   ackRequest?: TwinEvent['ackRequest'];
+  /** When the values written were observed (ingest), for the series (see {@link TwinEvent}). */
+  observedAt?: number;
   /** `put-metadata` or `delete-metadata`: what the write does to the thing's metadata. */
   metadata?: MetadataCommand;
   /**
@@ -564,6 +566,7 @@ export class WritePipeline {
     if (changeValue !== undefined) event.value = changeValue;
     if (request.originator) event.originator = request.originator;
     if (request.ackRequest) event.ackRequest = request.ackRequest;
+    if (request.observedAt !== undefined) event.observedAt = request.observedAt;
     const value = next === null ? undefined : getAt(next, resource.segments);
     const result: WriteResult = { created: planned.created, revision };
     if (value !== undefined) {

@@ -65,12 +65,22 @@ export interface BucketQuery {
   to: number;
   step: number;
   aggregations: readonly Aggregation[];
+  /**
+   * False answers from raw points only (a reference, and what a caller wanting no tier uses);
+   * default true: from the widest tier that can answer (see SeriesStore.buckets).
+   */
+  tiers?: boolean;
 }
 
 /** Columns of equal length: `t` (bucket starts, ascending) and one per aggregation asked. */
 export interface Buckets {
   t: number[];
   values: Partial<Record<Aggregation, (SeriesValue | null)[]>>;
+  /**
+   * What answered: `raw`, or the tier whose rows gave the buckets (a first or last bucket that only
+   * partly covers `[from, to)` is then still aggregated from raw points).
+   */
+  source: 'raw' | TierName;
 }
 
 export interface SeriesStore {
@@ -83,7 +93,11 @@ export interface SeriesStore {
   append(points: readonly SeriesPoint[], position?: number): Promise<void>;
   /** The last committed-event position recorded by `append` (0 when none). */
   position(): Promise<number>;
-  /** A series' description; null when no point of it was ever kept (or all were pruned). */
+  /**
+   * A series' description; null when no point of it was ever kept (or all were pruned, from raw
+   * and from every tier). `first`/`last` include what only a tier still holds once raw points are
+   * pruned.
+   */
   describe(thingId: string, pointer: string): Promise<SeriesInfo | null>;
   /** The series of a twin, by pointer. */
   listSeries(thingId: string): Promise<SeriesInfo[]>;
@@ -91,7 +105,19 @@ export interface SeriesStore {
   raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }>;
   /** How many raw points lie in `[from, to)` (for refusing answers that would be too large). */
   countRaw(thingId: string, pointer: string, from: number, to: number): Promise<number>;
-  /** Aggregated buckets. `first`/`last`/`count` also work for string series; the others give null. */
+  /**
+   * Aggregated buckets. `first`/`last`/`count` also work for string series; the others give null.
+   * Boolean series are kept as 0/1: `avg` is the fraction true and `sum` the count of true (numbers),
+   * `min`/`max`/`first`/`last` come back as booleans (`min` is true only when every point is).
+   *
+   * Which data answers: the widest tier whose width divides `step` (its rows aggregated again for a
+   * wider step: sums of sums, min of mins, first by time...), with the same results as raw points
+   * give; raw points when no tier divides `step` or `tiers` is false. A tier that retention pruned
+   * further back than raw points (so raw points it no longer holds are still kept) does not answer
+   * a range reaching before its cut: the next narrower tier or raw points do. Sums from a tier are
+   * added in another order than from raw points: equal for sums that are exact in doubles, within
+   * rounding otherwise.
+   */
   buckets(query: BucketQuery): Promise<Buckets>;
   /** The retention of a namespace; null when none is set (then everything is kept). */
   getRetention(namespace: string): Promise<Retention | null>;
@@ -99,10 +125,18 @@ export interface SeriesStore {
   deleteRetention(namespace: string): Promise<boolean>;
   /**
    * Deletes what retention no longer keeps, as of `now`: raw points older than `now - raw`, and
-   * tier buckets that ended before `now - tier`. Returns how many rows went.
+   * tier buckets that ended before `now - tier`. A namespace is a thingId's part before its first
+   * `:` (the whole id when it has none); series of namespaces without retention are untouched.
+   * Returns how many rows went.
    */
   prune(now: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** The namespace of a thing id, as retention knows it: the part before the first `:`. */
+export function namespaceOf(thingId: string): string {
+  const colon = thingId.indexOf(':');
+  return colon < 0 ? thingId : thingId.slice(0, colon);
 }
 
 /** A point whose kind differs from the kind of its series (kept from its first point). */

@@ -42,6 +42,10 @@ export interface SecureFixtureOptions {
   subjectExpiryGranularity?: number;
   /** How often expired subjects are removed, in ms (default 1000). */
   expirySweepMs?: number;
+  /** How often series are pruned by retention, in ms. */
+  seriesPruneEveryMs?: number;
+  /** Most points one time-series answer may hold (default the configuration's, 100,000). */
+  maxSeriesPoints?: number;
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
@@ -106,6 +110,9 @@ export async function createSecureFixture(
       metricsToken: options.metricsToken,
       corsOrigin: options.corsOrigin ?? [],
       ...(options.store ? { store: options.store, storeSchema: options.storeSchema } : {}),
+      ...(options.maxSeriesPoints === undefined
+        ? {}
+        : { maxSeriesPoints: options.maxSeriesPoints }),
       ...(options.subjectExpiryGranularity === undefined
         ? {}
         : { subjectExpiryGranularity: options.subjectExpiryGranularity }),
@@ -120,6 +127,7 @@ export async function createSecureFixture(
       policyCatalog: (catalog) => slowPolicyWrites(catalog, options.policyWriteDelayMs),
       streams: options.streams,
       webhookTiming: options.webhookTiming,
+      seriesPruneEveryMs: options.seriesPruneEveryMs,
       expirySweepMs: options.expirySweepMs,
       modelActual: options.modelActual,
       forecaster: options.forecaster,

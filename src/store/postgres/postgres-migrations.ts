@@ -238,6 +238,74 @@ INSERT INTO policy_history (policy_id, revision, created, modified, json)
   },
   {
     version: 8,
+    name: 'series',
+    // Series of twin properties: one row per (thing, pointer) with its kind and counts, raw points
+    // (duplicates at one time allowed; `seq` orders them as appended), one table per tier of
+    // buckets (count, sum, min, max, first and last by time: numbers and booleans in *_n, strings
+    // in *_s), the committed-event position they were kept up to, retention per namespace, and
+    // how far retention has cut each level of a namespace.
+    sql: `
+CREATE TABLE series (
+  id serial PRIMARY KEY,
+  thing_id text COLLATE "C" NOT NULL,
+  pointer text COLLATE "C" NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('number', 'boolean', 'string')),
+  points bigint NOT NULL,
+  first_t bigint NOT NULL,
+  last_t bigint NOT NULL,
+  UNIQUE (thing_id, pointer)
+);
+CREATE TABLE series_raw (
+  series_id int NOT NULL,
+  t bigint NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  num double precision,
+  txt text
+);
+CREATE INDEX series_raw_by_time ON series_raw (series_id, t, seq);
+CREATE TABLE series_1m (
+  series_id int NOT NULL,
+  bucket bigint NOT NULL,
+  n bigint NOT NULL,
+  s double precision,
+  lo double precision,
+  hi double precision,
+  first_t bigint NOT NULL,
+  first_n double precision,
+  first_s text,
+  last_t bigint NOT NULL,
+  last_n double precision,
+  last_s text,
+  PRIMARY KEY (series_id, bucket)
+);
+CREATE TABLE series_1h (
+  series_id int NOT NULL,
+  bucket bigint NOT NULL,
+  n bigint NOT NULL,
+  s double precision,
+  lo double precision,
+  hi double precision,
+  first_t bigint NOT NULL,
+  first_n double precision,
+  first_s text,
+  last_t bigint NOT NULL,
+  last_n double precision,
+  last_s text,
+  PRIMARY KEY (series_id, bucket)
+);
+CREATE TABLE series_position (id int PRIMARY KEY CHECK (id = 1), position bigint NOT NULL);
+INSERT INTO series_position (id, position) VALUES (1, 0);
+CREATE TABLE series_retention (namespace text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE series_horizons (
+  namespace text COLLATE "C" NOT NULL,
+  level text NOT NULL,
+  horizon bigint NOT NULL,
+  PRIMARY KEY (namespace, level)
+);
+`,
+  },
+  {
+    version: 9,
     name: 'models',
     sql: `
 CREATE TABLE models (id text COLLATE "C" PRIMARY KEY, record text NOT NULL);

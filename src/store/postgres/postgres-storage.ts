@@ -15,6 +15,7 @@ import { PostgresJournal } from './postgres-journal.js';
 import { PostgresModelStore } from './postgres-model-store.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
+import { PostgresSeriesStore } from './postgres-series-store.js';
 import { PostgresTwinIndex } from './postgres-twin-index.js';
 import { PostgresWebhookStore } from './postgres-webhook-store.js';
 
@@ -123,6 +124,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const ingest = new PostgresIngestStore(store);
     const webhooks = new PostgresWebhookStore(store);
     const models = new PostgresModelStore(store);
+    const series = new PostgresSeriesStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -132,6 +134,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       ingest,
       webhooks,
       models,
+      series,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -154,6 +157,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await ingest.close();
             await webhooks.close();
             await models.close();
+            await series.close();
             await journal.close();
           } finally {
             lock?.release();

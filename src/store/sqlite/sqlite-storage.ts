@@ -6,6 +6,7 @@ import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
+import { SqliteSeriesStore } from './sqlite-series-store.js';
 import { SqliteModelStore } from './sqlite-model-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
 import { SqliteWebhookStore } from './sqlite-webhook-store.js';
@@ -82,10 +83,21 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let series: SqliteSeriesStore;
+  try {
+    series = open('series store', () => new SqliteSeriesStore(join(options.dataDir, 'series.db')));
+  } catch (error) {
+    await webhooks.close();
+    await ingest.close();
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let models: SqliteModelStore;
   try {
     models = open('model store', () => new SqliteModelStore(join(options.dataDir, 'models.db')));
   } catch (error) {
+    await series.close();
     await webhooks.close();
     await ingest.close();
     await catalog.close();
@@ -100,6 +112,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     catalog,
     ingest,
     webhooks,
+    series,
     models,
     async probe() {
       await journal.lastSeq();
@@ -117,6 +130,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           await catalog.close();
           await ingest.close();
           await webhooks.close();
+          await series.close();
           await models.close();
         } finally {
           await journal.close();

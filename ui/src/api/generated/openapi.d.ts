@@ -5243,6 +5243,223 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/2/timeseries/query': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Several series at once: listed, or every twin an RQL filter selects at one pointer; optionally summed or averaged per bucket */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/timeseries/retention/{namespace}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A namespace's retention */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    /** Set how long the points of a namespace are kept: raw and per tier ({"raw": "7d", "tiers": {"1m": "90d", "1h": null}}) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Remove a namespace's retention: its points are kept for ever again */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/timeseries/things/{thingId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The series of a twin: each pointer with its kind, point count and time range */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/timeseries/things/{thingId}/{*}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One series: raw points, or buckets aligned to UTC multiples of step with the aggregations asked (JSON or CSV) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Aggregations per bucket: avg,min,max,sum,count,first,last */
+          agg?: string;
+          /** @description Empty buckets: null (default), previous, linear, none */
+          fill?: string;
+          /** @description Start: ISO-8601, epoch ms or now-7d (default: a day before to) */
+          from?: string;
+          /** @description Bucket width (30s, 5m, 1h, 1d); absent: raw points */
+          step?: string;
+          /** @description End, inclusive (default: now) */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          /** @description JSON pointer */
+          '*': string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    /** Backfill: write historical points ({"t": [...], "v": [...]} or CSV t,v); the twin changes only when the newest is newer than its series */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description JSON pointer */
+          '*': string;
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/tokens': {
     parameters: {
       query?: never;

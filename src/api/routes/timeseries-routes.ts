@@ -1,0 +1,359 @@
+// Time series: /timeseries/things/{thingId}[/{pointer}] (list, read, backfill), /timeseries/query
+// (several series at once, optionally combined) and /timeseries/retention/{namespace}.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assertWritable } from '../../auth/identity.js';
+import { errors } from '../../core/error-registry.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import { parsePointer } from '../../core/json-pointer.js';
+import { resourceOf } from '../../core/thing-resource.js';
+import { assertThingId, isValidNamespace } from '../../core/ids.js';
+import type { TwinRuntime } from '../../runtime/twin-runtime.js';
+import type { ThingGuard } from '../../auth/thing-guard.js';
+import {
+  parseBackfillJson,
+  parseRetention,
+  parseSeriesQuery,
+  retentionView,
+} from '../../series/series-bodies.js';
+import { combineSeries } from '../../series/series-combine.js';
+import { columnsToCsv, parseBackfillCsv } from '../../series/series-csv.js';
+import type { SeriesColumns, SeriesService } from '../../series/series-service.js';
+import { parseSeriesWindow, type SeriesParameters } from '../../series/series-window.js';
+import type { SeriesValue } from '../../store/series-store.js';
+import { identityOf } from '../authentication.js';
+import { jsonBodyOf, mediaTypeOf } from '../request-body.js';
+import { sendJson } from '../reply.js';
+import type { ApiContext } from '../api-context.js';
+import { searchThings } from './search-routes.js';
+
+const tags = ['Time series'];
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const windowQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: {
+      type: 'string',
+      description: 'Start: ISO-8601, epoch ms or now-7d (default: a day before to)',
+    },
+    to: { type: 'string', description: 'End, inclusive (default: now)' },
+    step: { type: 'string', description: 'Bucket width (30s, 5m, 1h, 1d); absent: raw points' },
+    agg: {
+      type: 'string',
+      description: 'Aggregations per bucket: avg,min,max,sum,count,first,last',
+    },
+    fill: { type: 'string', description: 'Empty buckets: null (default), previous, linear, none' },
+  },
+};
+const seriesParams = {
+  type: 'object',
+  properties: { thingId: { type: 'string' }, '*': { type: 'string', description: 'JSON pointer' } },
+  required: ['thingId'],
+};
+const thingParams = {
+  type: 'object',
+  properties: { thingId: { type: 'string' } },
+  required: ['thingId'],
+};
+const namespaceParams = {
+  type: 'object',
+  properties: { namespace: { type: 'string' } },
+  required: ['namespace'],
+};
+
+/** Most twins a filtered query takes series of. */
+const MAX_FILTERED_TWINS = 10_000;
+
+interface SeriesRouteContext {
+  series: SeriesService;
+  api: ApiContext;
+}
+
+/** The series a `/timeseries/things/{thingId}/{pointer}` request names. */
+function keyOf(request: FastifyRequest): { thingId: string; pointer: string } {
+  const params = request.params as { thingId: string; '*': string };
+  assertThingId(params.thingId);
+  const pointer = params['*'].replace(/\/+$/, '');
+  if (pointer === '') throw errors.seriesNotFound(params.thingId, '');
+  return { thingId: params.thingId, pointer };
+}
+
+/** True when the request prefers CSV over JSON. */
+function wantsCsv(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return /(^|,)\s*text\/csv/i.test(accept);
+}
+
+function sendCsv(reply: FastifyReply, text: string): FastifyReply {
+  return reply.code(200).type('text/csv; charset=utf-8').send(text);
+}
+
+/** The parameters of a read, by name, as strings. */
+function windowOf(request: FastifyRequest) {
+  const parameters = request.query as SeriesParameters;
+  return { parameters, window: parseSeriesWindow(parameters, Date.now()) };
+}
+
+/** The thing write that makes a backfill's newest value the twin's own. */
+function currentWriter(
+  runtime: TwinRuntime,
+  guard: ThingGuard,
+  request: FastifyRequest,
+  key: { thingId: string; pointer: string },
+) {
+  const identity = identityOf(request);
+  return async (value: SeriesValue, observedAt: number) => {
+    const segments = parsePointer(`/${key.pointer}`);
+    const patch: JsonObject = {};
+    let node = patch;
+    for (let i = 0; i < segments.length - 1; i++) node = node[segments[i]] = {};
+    node[segments[segments.length - 1]] = value;
+    const resource = resourceOf(key.thingId, 'thing');
+    await runtime.write({
+      kind: 'merge',
+      resource,
+      value: patch,
+      originator: identity.id,
+      observedAt,
+      authorize: (thing) => {
+        if (thing === null) throw errors.thingNotFound(key.thingId);
+        return guard.checkWrite(identity, thing, 'merge', resource, patch);
+      },
+    });
+  };
+}
+
+/** Series are kept for attributes and feature properties: a backfill elsewhere is refused. */
+function assertSeriesPointer(pointer: string): void {
+  const segments = pointer.split('/');
+  const ok =
+    (segments[0] === 'attributes' && segments.length >= 2) ||
+    (segments[0] === 'features' && segments[2] === 'properties' && segments.length >= 4);
+  if (!ok)
+    throw errors.seriesBodyInvalid(
+      'pointer',
+      `/${pointer} is not an attribute or a feature property, the values series are kept of`,
+    );
+}
+
+export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRouteContext): void {
+  const { series, api } = context;
+  app.get(
+    '/timeseries/things/:thingId',
+    {
+      schema: {
+        tags,
+        summary: 'The series of a twin: each pointer with its kind, point count and time range',
+        params: thingParams,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { thingId } = request.params as { thingId: string };
+      assertThingId(thingId);
+      const list = await series.list(identityOf(request), thingId);
+      return sendJson(
+        reply,
+        200,
+        list.map(({ pointer, kind, points, first, last }) => ({
+          pointer,
+          kind,
+          points,
+          first,
+          last,
+        })),
+      );
+    },
+  );
+  app.get(
+    '/timeseries/things/:thingId/*',
+    {
+      schema: {
+        tags,
+        summary:
+          'One series: raw points, or buckets aligned to UTC multiples of step with the aggregations asked (JSON or CSV)',
+        params: seriesParams,
+        querystring: windowQuery,
+      },
+    },
+    async (request, reply) => {
+      const key = keyOf(request);
+      const { parameters, window } = windowOf(request);
+      const answer = await series.read(identityOf(request), key, window, parameters.step ?? null);
+      if (wantsCsv(request)) {
+        const { header, rows } = columnsToCsv(answer.series);
+        return sendCsv(reply, `${header}\n${rows}`);
+      }
+      return sendJson(reply, 200, answer as unknown as JsonValue);
+    },
+  );
+  app.post(
+    '/timeseries/things/:thingId/*',
+    {
+      schema: {
+        tags,
+        summary:
+          'Backfill: write historical points ({"t": [...], "v": [...]} or CSV t,v); the twin changes only when the newest is newer than its series',
+        params: seriesParams,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const key = keyOf(request);
+      assertSeriesPointer(key.pointer);
+      const identity = identityOf(request);
+      api.guard.assertInScope(identity, key.thingId);
+      assertWritable(identity);
+      const type = mediaTypeOf(request);
+      const body =
+        type === 'text/csv'
+          ? parseBackfillCsv(typeof request.body === 'string' ? request.body : '')
+          : parseBackfillJson(jsonBodyOf(request));
+      const outcome = await series.backfill(
+        identity,
+        key,
+        body.t,
+        body.v,
+        currentWriter(api.runtime, api.guard, request, key),
+      );
+      return sendJson(reply, 200, outcome);
+    },
+  );
+  app.post(
+    '/timeseries/query',
+    {
+      schema: {
+        tags,
+        summary:
+          'Several series at once: listed, or every twin an RQL filter selects at one pointer; optionally summed or averaged per bucket',
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      const query = parseSeriesQuery(jsonBodyOf(request));
+      const window = parseSeriesWindow(query.parameters, Date.now());
+      let keys = query.series;
+      if (keys === null) {
+        const pointer = query.pointer as string;
+        keys = [];
+        let cursor: string | undefined;
+        do {
+          const option = [`size(200)${cursor ? `,cursor(${cursor})` : ''}`];
+          const page = await searchThings(api, identity, {
+            filter: [query.filter as string],
+            option,
+            fields: ['thingId'],
+          });
+          for (const item of page.items)
+            keys.push({ thingId: (item as { thingId: string }).thingId, pointer });
+          cursor = page.cursor;
+        } while (cursor !== undefined && keys.length < MAX_FILTERED_TWINS);
+      }
+      const infos = [];
+      for (const key of keys) {
+        try {
+          infos.push(await series.describe(identity, key));
+        } catch (error) {
+          // Listed series must exist; a filter's twins may simply have none at that pointer.
+          if (query.series !== null) throw error;
+        }
+      }
+      await series.checkSize(infos, window);
+      const answers: { thingId: string; pointer: string; series: SeriesColumns }[] = [];
+      for (const info of infos)
+        answers.push({
+          thingId: info.thingId,
+          pointer: info.pointer,
+          series: await series.columns(info, window),
+        });
+      const body: Record<string, unknown> = {
+        step: query.parameters.step ?? null,
+        from: window.from,
+        to: window.to,
+        series: answers,
+      };
+      if (query.combine !== null)
+        body.combined = combineSeries(
+          answers.map((a) => a.series),
+          window.aggregations,
+          query.combine,
+        );
+      if (wantsCsv(request)) {
+        if (query.combine !== null) {
+          const { header, rows } = columnsToCsv(body.combined as SeriesColumns);
+          return sendCsv(reply, `${header}\n${rows}`);
+        }
+        let text = '';
+        for (const answer of answers) {
+          const { header, rows } = columnsToCsv(answer.series, {
+            thingId: answer.thingId,
+            pointer: answer.pointer,
+          });
+          if (text === '') text = `${header}\n`;
+          text += rows;
+        }
+        return sendCsv(reply, text === '' ? 'thingId,pointer,t\n' : text);
+      }
+      return sendJson(reply, 200, body as JsonValue);
+    },
+  );
+  const namespaceOf = (request: FastifyRequest) => {
+    const { namespace } = request.params as { namespace: string };
+    if (!isValidNamespace(namespace))
+      throw errors.seriesBodyInvalid('namespace', `'${namespace}' is not a valid namespace`);
+    return namespace;
+  };
+  app.get(
+    '/timeseries/retention/:namespace',
+    {
+      schema: {
+        tags,
+        summary: "A namespace's retention",
+        params: namespaceParams,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const namespace = namespaceOf(request);
+      const retention = await series.getRetention(identityOf(request), namespace);
+      if (retention === null) throw errors.seriesRetentionNotFound(namespace);
+      return sendJson(reply, 200, retentionView(retention));
+    },
+  );
+  app.put(
+    '/timeseries/retention/:namespace',
+    {
+      schema: {
+        tags,
+        summary:
+          'Set how long the points of a namespace are kept: raw and per tier ({"raw": "7d", "tiers": {"1m": "90d", "1h": null}})',
+        params: namespaceParams,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const namespace = namespaceOf(request);
+      const retention = parseRetention(jsonBodyOf(request));
+      const created = await series.putRetention(identityOf(request), namespace, retention);
+      return sendJson(reply, created ? 201 : 200, retentionView(retention));
+    },
+  );
+  app.delete(
+    '/timeseries/retention/:namespace',
+    {
+      schema: {
+        tags,
+        summary: "Remove a namespace's retention: its points are kept for ever again",
+        params: namespaceParams,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const namespace = namespaceOf(request);
+      if (!(await series.deleteRetention(identityOf(request), namespace)))
+        throw errors.seriesRetentionNotFound(namespace);
+      return reply.code(204).send();
+    },
+  );
+}

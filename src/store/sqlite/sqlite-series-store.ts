@@ -1,0 +1,463 @@
+// The embedded SeriesStore: raw points, the 1 min and 1 h tiers, the stream position and retention
+// in `series.db` beside the journal.
+import type Database from 'better-sqlite3';
+import {
+  aggregateBatch,
+  bucketColumns,
+  checkPointTime,
+  checkStep,
+  planQuery,
+  storedValue,
+  valueOf,
+  type BucketRow,
+  type Horizons,
+  type StoredPoint,
+} from '../series-rows.js';
+import {
+  SeriesKindError,
+  TIERS,
+  kindOf,
+  namespaceOf,
+  type BucketQuery,
+  type Buckets,
+  type RawQuery,
+  type Retention,
+  type SeriesInfo,
+  type SeriesKind,
+  type SeriesPoint,
+  type SeriesStore,
+  type SeriesValue,
+  type TierName,
+} from '../series-store.js';
+import { unavailableWhile } from '../storage-errors.js';
+import { openStoreFile } from './sqlite-store-file.js';
+
+const TIER_NAMES = Object.keys(TIERS) as TierName[];
+
+const tierTable = (tier: TierName): string => `series_${tier}`;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, thing_id TEXT NOT NULL,
+  pointer TEXT NOT NULL, kind TEXT NOT NULL, points INTEGER NOT NULL, first_t INTEGER NOT NULL,
+  last_t INTEGER NOT NULL, UNIQUE (thing_id, pointer));
+CREATE TABLE IF NOT EXISTS series_raw (series_id INTEGER NOT NULL, t INTEGER NOT NULL, num REAL,
+  txt TEXT);
+CREATE INDEX IF NOT EXISTS series_raw_by_time ON series_raw (series_id, t);
+${TIER_NAMES.map(
+  (tier) => `CREATE TABLE IF NOT EXISTS ${tierTable(tier)} (series_id INTEGER NOT NULL,
+  bucket INTEGER NOT NULL, n INTEGER NOT NULL, s REAL, lo REAL, hi REAL, first_t INTEGER NOT NULL,
+  first_v, last_t INTEGER NOT NULL, last_v, PRIMARY KEY (series_id, bucket)) WITHOUT ROWID;`,
+).join('\n')}
+CREATE TABLE IF NOT EXISTS series_position (id INTEGER PRIMARY KEY CHECK (id = 1),
+  position INTEGER NOT NULL);
+INSERT OR IGNORE INTO series_position (id, position) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS series_retention (namespace TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series_horizons (namespace TEXT NOT NULL, level TEXT NOT NULL,
+  horizon INTEGER NOT NULL, PRIMARY KEY (namespace, level)) WITHOUT ROWID;
+`;
+
+/** Runs a write; a failure of the database becomes a typed error, a refused point stays itself. */
+function storing<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    if (error instanceof SeriesKindError || error instanceof RangeError) throw error;
+    throw unavailableWhile('series store write failed', error);
+  }
+}
+
+interface SeriesRow {
+  id: number;
+  thing_id: string;
+  pointer: string;
+  kind: SeriesKind;
+  points: number;
+  first_t: number;
+  last_t: number;
+}
+
+const infoOf = (r: SeriesRow): SeriesInfo => ({
+  thingId: r.thing_id,
+  pointer: r.pointer,
+  kind: r.kind,
+  points: r.points,
+  first: r.first_t,
+  last: r.last_t,
+});
+
+/** Series looked up or created by one append, by key. */
+type FreshSeries = Map<string, { id: number; kind: SeriesKind }>;
+
+/** Series ids kept in memory; past this many the cache starts again. */
+const CACHE_LIMIT = 100_000;
+
+const keyOf = (thingId: string, pointer: string): string => `${thingId}\u0000${pointer}`;
+
+/** Raw points in buckets of `step` over `[from, to)` (first/last by time, ties by append order). */
+function rawBucketsSql(column: 'num' | 'txt', ends: boolean): string {
+  const end = (t: string, order: string) =>
+    ends
+      ? `(SELECT r.${column} FROM series_raw r WHERE r.series_id = @id AND r.t = g.${t}
+           ORDER BY r.rowid ${order} LIMIT 1)`
+      : 'NULL';
+  return `SELECT b, n, s, lo, hi, ${end('ft', 'ASC')} AS fv, ${end('lt', 'DESC')} AS lv
+    FROM (SELECT t - ((t % @step) + @step) % @step AS b, count(*) AS n, sum(num) AS s,
+            min(num) AS lo, max(num) AS hi, min(t) AS ft, max(t) AS lt
+          FROM series_raw WHERE series_id = @id AND t >= @from AND t < @to GROUP BY b) AS g
+    ORDER BY b`;
+}
+
+/** A tier's rows in buckets of `step`, a multiple of its width, over `[from, to)` (tier-aligned). */
+function tierBucketsSql(tier: TierName, regroup: boolean, ends: boolean): string {
+  const table = tierTable(tier);
+  if (!regroup) {
+    return `SELECT bucket AS b, n, s, lo, hi, first_v AS fv, last_v AS lv FROM ${table}
+      WHERE series_id = @id AND bucket >= @from AND bucket < @to ORDER BY bucket`;
+  }
+  // The first (last) value is that of the tier bucket holding the earliest (latest) time.
+  const end = (t: string, v: string) =>
+    ends
+      ? `(SELECT x.${v} FROM ${table} x WHERE x.series_id = @id
+           AND x.bucket = g.${t} - ((g.${t} % ${TIERS[tier]}) + ${TIERS[tier]}) % ${TIERS[tier]})`
+      : 'NULL';
+  return `SELECT b, n, s, lo, hi, ${end('ft', 'first_v')} AS fv, ${end('lt', 'last_v')} AS lv
+    FROM (SELECT bucket - ((bucket % @step) + @step) % @step AS b, sum(n) AS n, sum(s) AS s,
+            min(lo) AS lo, max(hi) AS hi, min(first_t) AS ft, max(last_t) AS lt
+          FROM ${table} WHERE series_id = @id AND bucket >= @from AND bucket < @to GROUP BY b) AS g
+    ORDER BY b`;
+}
+
+/** The SQLite {@link SeriesStore}, owning its database file. */
+export class SqliteSeriesStore implements SeriesStore {
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, { id: number; kind: SeriesKind }>();
+  private readonly findSeries: Database.Statement;
+  private readonly createSeries: Database.Statement;
+  private readonly insertRaw: Database.Statement;
+  private readonly upsertTier: Record<TierName, Database.Statement>;
+  private readonly updateStats: Database.Statement;
+  private readonly advance: Database.Statement;
+  private readonly appendAll: (points: readonly SeriesPoint[], position?: number) => FreshSeries;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    this.db = openStoreFile(path, SCHEMA);
+    this.findSeries = this.db.prepare(
+      'SELECT id, kind FROM series WHERE thing_id = ? AND pointer = ?',
+    );
+    this.createSeries = this.db
+      .prepare(
+        `INSERT INTO series (thing_id, pointer, kind, points, first_t, last_t)
+         VALUES (?, ?, ?, 0, ?, ?) RETURNING id`,
+      )
+      .pluck();
+    this.insertRaw = this.db.prepare(
+      'INSERT INTO series_raw (series_id, t, num, txt) VALUES (?, ?, ?, ?)',
+    );
+    this.upsertTier = Object.fromEntries(
+      TIER_NAMES.map((tier) => [
+        tier,
+        this.db.prepare(
+          `INSERT INTO ${tierTable(tier)} (series_id, bucket, n, s, lo, hi, first_t, first_v,
+             last_t, last_v) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (series_id, bucket) DO UPDATE SET n = n + excluded.n,
+             s = s + excluded.s, lo = min(lo, excluded.lo), hi = max(hi, excluded.hi),
+             first_v = CASE WHEN excluded.first_t < first_t THEN excluded.first_v ELSE first_v END,
+             first_t = min(first_t, excluded.first_t),
+             last_v = CASE WHEN excluded.last_t >= last_t THEN excluded.last_v ELSE last_v END,
+             last_t = max(last_t, excluded.last_t)`,
+        ),
+      ]),
+    ) as Record<TierName, Database.Statement>;
+    this.updateStats = this.db.prepare(
+      `UPDATE series SET points = points + ?, first_t = min(first_t, ?), last_t = max(last_t, ?)
+       WHERE id = ?`,
+    );
+    this.advance = this.db.prepare(
+      'UPDATE series_position SET position = max(position, ?) WHERE id = 1',
+    );
+    this.appendAll = this.db.transaction((points: readonly SeriesPoint[], position?: number) =>
+      this.write(points, position),
+    );
+  }
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** The body of `append`, in its transaction; returns the series it looked up or created. */
+  private write(points: readonly SeriesPoint[], position?: number): FreshSeries {
+    const fresh: FreshSeries = new Map();
+    const stored: StoredPoint[] = new Array<StoredPoint>(points.length);
+    const stats = new Map<number, { n: number; first: number; last: number }>();
+    let lastKey = '';
+    let last: { id: number; kind: SeriesKind } | undefined;
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i];
+      checkPointTime(p.t);
+      const key = keyOf(p.thingId, p.pointer);
+      let series = key === lastKey ? last : (this.cache.get(key) ?? fresh.get(key));
+      const kind = kindOf(p.value);
+      if (series === undefined) {
+        const row = this.findSeries.get(p.thingId, p.pointer) as
+          { id: number; kind: SeriesKind } | undefined;
+        series = row ?? {
+          id: this.createSeries.get(p.thingId, p.pointer, kind, p.t, p.t) as number,
+          kind,
+        };
+        fresh.set(key, series);
+      }
+      lastKey = key;
+      last = series;
+      if (series.kind !== kind) throw new SeriesKindError(p.thingId, p.pointer, series.kind, kind);
+      const { num, txt } = storedValue(p.value);
+      stored[i] = { seriesId: series.id, t: p.t, num, txt };
+      const s = stats.get(series.id);
+      if (s === undefined) stats.set(series.id, { n: 1, first: p.t, last: p.t });
+      else {
+        s.n++;
+        if (p.t < s.first) s.first = p.t;
+        if (p.t > s.last) s.last = p.t;
+      }
+    }
+    for (const p of stored) this.insertRaw.run(p.seriesId, p.t, p.num, p.txt);
+    for (const tier of TIER_NAMES) {
+      const upsert = this.upsertTier[tier];
+      for (const r of aggregateBatch(stored, TIERS[tier]))
+        upsert.run(
+          r.seriesId,
+          r.bucket,
+          r.count,
+          r.sum,
+          r.min,
+          r.max,
+          r.firstT,
+          r.firstV,
+          r.lastT,
+          r.lastV,
+        );
+    }
+    for (const [id, s] of stats) this.updateStats.run(s.n, s.first, s.last, id);
+    if (position !== undefined) this.advance.run(position);
+    return fresh;
+  }
+
+  async append(points: readonly SeriesPoint[], position?: number): Promise<void> {
+    if (points.length === 0 && position === undefined) return;
+    const fresh = storing(() => this.appendAll(points, position));
+    // Remembered once the transaction committed: a rolled-back series must not stay known.
+    if (this.cache.size + fresh.size > CACHE_LIMIT) this.cache.clear();
+    for (const [key, series] of fresh) this.cache.set(key, series);
+  }
+
+  async position(): Promise<number> {
+    return this.db
+      .prepare('SELECT position FROM series_position WHERE id = 1')
+      .pluck()
+      .get() as number;
+  }
+
+  private seriesRow(thingId: string, pointer: string): SeriesRow | undefined {
+    return this.prepared('SELECT * FROM series WHERE thing_id = ? AND pointer = ?').get(
+      thingId,
+      pointer,
+    ) as SeriesRow | undefined;
+  }
+
+  async describe(thingId: string, pointer: string): Promise<SeriesInfo | null> {
+    const row = this.seriesRow(thingId, pointer);
+    return row === undefined ? null : infoOf(row);
+  }
+
+  async listSeries(thingId: string): Promise<SeriesInfo[]> {
+    const rows = this.prepared('SELECT * FROM series WHERE thing_id = ? ORDER BY pointer').all(
+      thingId,
+    ) as SeriesRow[];
+    return rows.map(infoOf);
+  }
+
+  async raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }> {
+    const series = this.seriesRow(query.thingId, query.pointer);
+    if (series === undefined || query.limit <= 0) return { t: [], v: [] };
+    const rows = this.prepared(
+      `SELECT t, num, txt FROM series_raw WHERE series_id = ? AND t >= ? AND t < ?
+       ORDER BY t, rowid LIMIT ?`,
+    )
+      .raw()
+      .all(series.id, query.from, query.to, query.limit) as [
+      number,
+      number | null,
+      string | null,
+    ][];
+    return {
+      t: rows.map((r) => r[0]),
+      v: rows.map((r) => valueOf(series.kind, r[1], r[2])),
+    };
+  }
+
+  async countRaw(thingId: string, pointer: string, from: number, to: number): Promise<number> {
+    const series = this.seriesRow(thingId, pointer);
+    if (series === undefined) return 0;
+    return this.prepared('SELECT count(*) FROM series_raw WHERE series_id = ? AND t >= ? AND t < ?')
+      .pluck()
+      .get(series.id, from, to) as number;
+  }
+
+  private horizons(namespace: string): Horizons {
+    const rows = this.prepared('SELECT level, horizon FROM series_horizons WHERE namespace = ?')
+      .raw()
+      .all(namespace) as [keyof Horizons, number][];
+    return Object.fromEntries(rows) as Horizons;
+  }
+
+  async buckets(query: BucketQuery): Promise<Buckets> {
+    checkStep(query.step);
+    const series = this.seriesRow(query.thingId, query.pointer);
+    if (series === undefined) return bucketColumns([], 'number', query.aggregations, 'raw');
+    const plan = planQuery(query, this.horizons(namespaceOf(query.thingId)));
+    const ends = query.aggregations.includes('first') || query.aggregations.includes('last');
+    const column = series.kind === 'string' ? 'txt' : 'num';
+    const rows: BucketRow[] = [];
+    const fromRaw = (from: number, to: number) => {
+      if (from >= to) return;
+      rows.push(
+        ...(this.prepared(rawBucketsSql(column, ends)).all({
+          id: series.id,
+          step: query.step,
+          from,
+          to,
+        }) as BucketRow[]),
+      );
+    };
+    fromRaw(query.from, plan.head);
+    if (plan.tier !== null && plan.head < plan.tail) {
+      const regroup = query.step !== TIERS[plan.tier];
+      const tierRows = this.prepared(tierBucketsSql(plan.tier, regroup, ends)).all({
+        id: series.id,
+        ...(regroup ? { step: query.step } : {}),
+        from: plan.head,
+        to: plan.tail,
+      }) as BucketRow[];
+      for (const r of tierRows) rows.push(r);
+    }
+    fromRaw(plan.tail, query.to);
+    return bucketColumns(rows, series.kind, query.aggregations, plan.tier ?? 'raw');
+  }
+
+  async getRetention(namespace: string): Promise<Retention | null> {
+    const record = this.prepared('SELECT record FROM series_retention WHERE namespace = ?')
+      .pluck()
+      .get(namespace) as string | undefined;
+    return record === undefined ? null : (JSON.parse(record) as Retention);
+  }
+
+  async putRetention(namespace: string, retention: Retention): Promise<void> {
+    storing(() =>
+      this.prepared(
+        'INSERT OR REPLACE INTO series_retention (namespace, record) VALUES (?, ?)',
+      ).run(namespace, JSON.stringify(retention)),
+    );
+  }
+
+  async deleteRetention(namespace: string): Promise<boolean> {
+    return storing(
+      () =>
+        this.prepared('DELETE FROM series_retention WHERE namespace = ?').run(namespace).changes >
+        0,
+    );
+  }
+
+  async prune(now: number): Promise<number> {
+    const retentions = (
+      this.db.prepare('SELECT namespace, record FROM series_retention').all() as {
+        namespace: string;
+        record: string;
+      }[]
+    ).map((r) => ({ namespace: r.namespace, retention: JSON.parse(r.record) as Retention }));
+    const removed = storing(() =>
+      this.db.transaction(() => {
+        let gone = 0;
+        for (const { namespace, retention } of retentions)
+          gone += this.pruneNamespace(namespace, retention, now);
+        return gone;
+      })(),
+    );
+    this.cache.clear();
+    return removed;
+  }
+
+  /** Prunes one namespace (in prune's transaction); returns how many rows went. */
+  private pruneNamespace(namespace: string, retention: Retention, now: number): number {
+    const ids = this.prepared(
+      'SELECT id FROM series WHERE (thing_id >= ? AND thing_id < ?) OR thing_id = ?',
+    )
+      .pluck()
+      .all(`${namespace}:`, `${namespace};`, namespace) as number[];
+    const cuts: [keyof Horizons, number, string][] = [];
+    if (retention.raw !== null)
+      cuts.push([
+        'raw',
+        now - retention.raw,
+        'DELETE FROM series_raw WHERE series_id = ? AND t < ?',
+      ]);
+    for (const tier of TIER_NAMES) {
+      const keep = retention.tiers[tier];
+      if (keep === null) continue;
+      // A bucket that ended before the cut: bucket + width <= cut.
+      cuts.push([
+        tier,
+        now - keep,
+        `DELETE FROM ${tierTable(tier)} WHERE series_id = ? AND bucket <= ? - ${TIERS[tier]}`,
+      ]);
+    }
+    let gone = 0;
+    for (const [level, cut, sql] of cuts) {
+      const remove = this.prepared(sql);
+      for (const id of ids) {
+        const n = remove.run(id, cut).changes;
+        gone += n;
+      }
+      this.prepared(
+        `INSERT INTO series_horizons (namespace, level, horizon) VALUES (?, ?, ?)
+         ON CONFLICT (namespace, level) DO UPDATE SET horizon = max(horizon, excluded.horizon)`,
+      ).run(namespace, level, cut);
+    }
+    if (gone > 0) for (const id of ids) this.restate(id);
+    return gone;
+  }
+
+  /** Recounts a series after pruning; forgets it when nothing of it is left. */
+  private restate(id: number): void {
+    const raw = this.prepared(
+      'SELECT count(*) AS n, min(t) AS first, max(t) AS last FROM series_raw WHERE series_id = ?',
+    ).get(id) as { n: number; first: number | null; last: number | null };
+    let first = raw.first;
+    let last = raw.last;
+    for (const tier of TIER_NAMES) {
+      const t = this.prepared(
+        `SELECT min(first_t) AS first, max(last_t) AS last FROM ${tierTable(tier)} WHERE series_id = ?`,
+      ).get(id) as { first: number | null; last: number | null };
+      if (t.first !== null && (first === null || t.first < first)) first = t.first;
+      if (t.last !== null && (last === null || t.last > last)) last = t.last;
+    }
+    if (first === null || last === null) {
+      this.prepared('DELETE FROM series WHERE id = ?').run(id);
+      return;
+    }
+    this.prepared('UPDATE series SET points = ?, first_t = ?, last_t = ? WHERE id = ?').run(
+      raw.n,
+      first,
+      last,
+      id,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
