@@ -1,20 +1,12 @@
 // Models, scenarios and runs through the real application: CRUD, registered runs and their series,
 // compare against actual series with known answers, every bad input refused naming its field and
-// changing nothing, access rules, and forecast runs through an injected forecaster.
+// changing nothing, access rules, and forecast runs through an injected forecaster. Compares read
+// the platform's series store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Forecaster } from '../src/models/model-service.js';
 import { expectError } from './support/ditto-error.js';
 import { ownerEntry } from './support/policy-entries.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
-
-/** The actual series the platform compares with, as a series store would hold them. */
-const actualPoints = new Map<string, { t: number[]; v: number[] }>();
-
-async function actual(thingId: string, pointer: string, from: number, to: number) {
-  const all = actualPoints.get(`${thingId} ${pointer}`) ?? { t: [], v: [] };
-  const keep = all.t.map((t, i) => i).filter((i) => all.t[i] >= from && all.t[i] <= to);
-  return { t: keep.map((i) => all.t[i]), v: keep.map((i) => all.v[i]) };
-}
 
 const V = 'features/f/properties/v';
 let fx: SecureFixture;
@@ -23,7 +15,8 @@ let carol: string;
 let readOnly: string;
 
 beforeAll(async () => {
-  fx = await createSecureFixture({ modelActual: actual });
+  // Compares read the platform's own series store: the actual points are backfilled into it.
+  fx = await createSecureFixture();
   bob = await fx.addUser('bob');
   carol = await fx.addUser('carol');
   const minted = await fx.send('POST', '/api/2/tokens', bob, { name: 'ro', readOnly: true });
@@ -45,11 +38,14 @@ beforeAll(async () => {
   await ok('PUT', '/api/2/things/models:secret', fx.admin, {
     features: { f: { properties: { v: 1 } } },
   });
-  actualPoints.set(`models:shared ${V}`, {
+  await ok('POST', `/api/2/timeseries/things/models:shared/${V}`, fx.admin, {
     t: [1000, 2500, 4000, 5000, 6000],
     v: [1, 4, 1, 5, 100],
   });
-  actualPoints.set(`models:secret ${V}`, { t: [1000, 3000], v: [10, 30] });
+  await ok('POST', `/api/2/timeseries/things/models:secret/${V}`, fx.admin, {
+    t: [1000, 3000],
+    v: [10, 30],
+  });
 });
 afterAll(async () => {
   await fx?.close();

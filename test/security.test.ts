@@ -1169,8 +1169,7 @@ async function copyFor(category: Category): Promise<Targets> {
 }
 
 beforeAll(async () => {
-  // Compares see no actual points here: what they may show is the point, not their metrics.
-  f = await createSecureFixture({ modelActual: async () => ({ t: [], v: [] }) });
+  f = await createSecureFixture();
   const alice = await f.addUser('alice');
   const bob = await f.addUser('bob');
   const mallory = await f.addUser('mallory');
