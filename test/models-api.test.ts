@@ -585,3 +585,30 @@ describe('forecast runs', () => {
     expect((await f.send('GET', '/api/2/models/naive/runs', f.admin)).json()).toHaveLength(2);
   });
 });
+
+describe('large runs', () => {
+  it('registers a series of 100,000 instants (beyond a thing body) and reads it back whole', async () => {
+    await ok('PUT', '/api/2/models/big', fx.admin, { kind: 'external' });
+    const n = 100_000;
+    const t = Array.from({ length: n }, (_, i) => 1_600_000_000_000 + i * 1000);
+    // (+ 0 turns -0, which JSON cannot carry, into 0)
+    const mean = t.map((_, i) => Math.round(Math.sin(i / 100) * 1e4) / 100 + 0);
+    const body = { series: [{ thingId: 'models:shared', pointer: V, t, mean }] };
+    const started = performance.now();
+    const created = await fx.send('POST', '/api/2/models/big/runs', fx.admin, body);
+    const registered = performance.now() - started;
+    expect(created.statusCode, created.body.slice(0, 200)).toBe(201);
+    expect(created.json().series[0].points).toBe(n);
+    const read = await fx.send(
+      'GET',
+      `/api/2/runs/${String(created.json().runId)}/series?thingId=models:shared&pointer=${V}`,
+      fx.admin,
+    );
+    const readBack = performance.now() - started - registered;
+    expect(read.json().t).toEqual(t);
+    expect(read.json().mean).toEqual(mean);
+    console.info(
+      `a ${n}-instant run (${(JSON.stringify(body).length / 1e6).toFixed(1)} MB): registered in ${registered.toFixed(0)} ms, read back in ${readBack.toFixed(0)} ms`,
+    );
+  });
+});

@@ -17,6 +17,9 @@ import {
 import { jsonBodyOf } from '../request-body.js';
 import { requestUrl, sendJson } from '../reply.js';
 
+/** The largest body of `POST /models/{modelId}/runs` (16 MiB). */
+export const MAX_RUN_BODY_BYTES = 16 * 1024 * 1024;
+
 /** Routes that take no query parameters refuse any (400) rather than ignore them. */
 const noQuery = { type: 'object', additionalProperties: false, properties: {} };
 
@@ -86,11 +89,15 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
   );
   api.post(
     '/models/:modelId/runs',
-    model(
-      "Run a model or register its run: an 'external' model's run is the body's series; a 'forecast' model's run is forecast for the body's twin properties",
-      { 201: runSchema },
-      runBodySchema,
-    ),
+    {
+      // A run carries whole series: more than a thing's body may hold.
+      bodyLimit: MAX_RUN_BODY_BYTES,
+      ...model(
+        "Run a model or register its run: an 'external' model's run is the body's series; a 'forecast' model's run is forecast for the body's twin properties",
+        { 201: runSchema },
+        runBodySchema,
+      ),
+    },
     async (request, reply) => {
       const view = await models.createRun(
         identityOf(request),
