@@ -77,6 +77,16 @@ export interface PutResult {
 
 const RUN_ID = /^run-[0-9a-z]{19}$/;
 
+/** By thingId, then pointer (code unit order, as the stores list run series). */
+function byTarget(
+  a: { thingId: string; pointer: string },
+  b: { thingId: string; pointer: string },
+): number {
+  const x = `${a.thingId}\u0000${a.pointer}`;
+  const y = `${b.thingId}\u0000${b.pointer}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -248,10 +258,8 @@ export class ModelService {
 
   // --- runs ---
 
-  private async runView(identity: Identity, run: RunRecord): Promise<JsonObject> {
-    const series = (await this.options.store.listRunSeries(run.id)).filter((s) =>
-      this.readable(identity, s),
-    );
+  private runView(identity: Identity, run: RunRecord): JsonObject {
+    const series = run.series.filter((s) => this.readable(identity, s));
     return {
       runId: run.id,
       modelId: run.modelId,
@@ -260,13 +268,7 @@ export class ModelService {
       created: iso(run.created),
       from: run.from,
       to: run.to,
-      series: series.map((s) => ({
-        thingId: s.thingId,
-        pointer: s.pointer,
-        points: s.t.length,
-        bounds: s.lower !== null,
-        level: s.level,
-      })),
+      series: series.map((s) => ({ ...s })),
     };
   }
 
@@ -307,6 +309,15 @@ export class ModelService {
       created: now,
       from: Math.min(...series.map((s) => s.t[0])),
       to: Math.max(...series.map((s) => s.t[s.t.length - 1])),
+      series: series
+        .map((s) => ({
+          thingId: s.thingId,
+          pointer: s.pointer,
+          points: s.t.length,
+          bounds: s.lower !== null,
+          level: s.level,
+        }))
+        .sort(byTarget),
     };
     const outcome = await this.options.store.addRun(
       run,
@@ -404,7 +415,7 @@ export class ModelService {
     await this.model(modelId);
     const runs = await this.options.store.listRuns(modelId);
     const views: JsonObject[] = [];
-    for (const run of runs) views.push(await this.runView(identity, run));
+    for (const run of runs) views.push(this.runView(identity, run));
     return views;
   }
 

@@ -41,6 +41,7 @@ function run(modelId: string, extra: Partial<RunRecord> = {}): RunRecord {
     created: 3000,
     from: 10,
     to: 30,
+    series: [{ thingId: 'x:y', pointer: 'attributes/a', points: 3, bounds: true, level: 0.9 }],
     ...extra,
   };
 }

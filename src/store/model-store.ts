@@ -40,6 +40,19 @@ export interface RunRecord {
   /** The earliest and the latest instant of its series (epoch ms). */
   from: number;
   to: number;
+  /** What its series are, so that runs are listed without reading their columns. */
+  series: RunSeriesSummary[];
+}
+
+/** One series of a run, described. */
+export interface RunSeriesSummary {
+  thingId: string;
+  pointer: string;
+  /** How many instants it has. */
+  points: number;
+  /** Whether it has lower and upper bounds. */
+  bounds: boolean;
+  level: number | null;
 }
 
 /** The predicted series of one twin property in one run: equal-length columns, `t` increasing. */
