@@ -498,6 +498,7 @@ describe('forecast runs', () => {
   const calls: { history: { t: number[]; v: number[] }; options: object }[] = [];
   /** The naive forecaster: the last value at every step, with a band of ±1. */
   const naive: Forecaster = {
+    methods: ['naive'],
     forecast(history, options) {
       calls.push({ history, options });
       if (history.t.length === 0) throw new Error('no history to forecast from');
@@ -571,11 +572,40 @@ describe('forecast runs', () => {
     expect(coarse.json()).toMatchObject({ scenario: 'coarse', from: now + 2000, to: now + 2000 });
   });
 
+  it('refuses forecast models with methods the forecaster lacks or a horizon off the step grid', async () => {
+    for (const [parameters, field] of [
+      [{ horizonMs: 3000, method: 'holt' }, "'parameters/method'"],
+      [{ horizonMs: 3000, stepMs: 2000 }, "'parameters/horizonMs'"],
+    ] as const) {
+      const response = await f.send('PUT', '/api/2/models/off-grid', f.admin, {
+        kind: 'forecast',
+        parameters,
+      });
+      expectError(response, 400, 'models:model.invalid');
+      expect(response.json().message).toContain(field);
+    }
+    expectError(
+      await f.send('GET', '/api/2/models/off-grid', f.admin),
+      404,
+      'models:model.notfound',
+    );
+    expect(
+      (
+        await f.send('PUT', '/api/2/models/on-grid', f.admin, {
+          kind: 'forecast',
+          parameters: { horizonMs: 3000, method: 'naive' },
+        })
+      ).statusCode,
+    ).toBe(201);
+  });
+
   it('refuses forecast bodies with registered columns, bad scenarios and series it cannot forecast', async () => {
     await f.send('PUT', '/api/2/scenarios/wrong', f.admin, { parameters: { racks: 3 } });
+    await f.send('PUT', '/api/2/scenarios/off-grid', f.admin, { parameters: { stepMs: 2000 } });
     for (const [body, field] of [
       [{ series: [{ thingId: 'fc:t', pointer: V, t: [1], mean: [1] }] }, "'series/0/t'"],
       [{ series: [{ thingId: 'fc:t', pointer: V }], scenario: 'wrong' }, "'scenario'"],
+      [{ series: [{ thingId: 'fc:t', pointer: V }], scenario: 'off-grid' }, "'scenario'"],
       [{ series: [{ thingId: 'fc:empty', pointer: V }] }, "'series/0'"],
     ] as const) {
       const response = await f.send('POST', '/api/2/models/naive/runs', f.admin, body);

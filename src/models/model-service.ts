@@ -19,6 +19,7 @@ import {
 import {
   DEFAULT_HISTORY_MS,
   checkEntityId,
+  checkHorizon,
   parseExternalRun,
   parseForecastParameters,
   parseForecastRun,
@@ -50,8 +51,13 @@ export interface ForecastOutput {
   level?: number;
 }
 
-/** The built-in forecaster (src/models/forecast/), injected so that the service does not depend on it. */
+/**
+ * The built-in forecaster (src/models/forecast/), injected so that the service does not depend on
+ * it: `{ forecast, methods: FORECAST_METHODS }` of that module fits.
+ */
 export interface Forecaster {
+  /** The methods it knows; a forecast model naming another is refused (any when absent). */
+  readonly methods?: readonly string[];
   forecast(
     history: { t: number[]; v: number[] },
     options: { horizonMs: number; stepMs?: number; method?: string; levels?: number[] },
@@ -189,6 +195,9 @@ export class ModelService {
     if (identity.readOnly) throw errors.readOnlyIdentity();
     checkEntityId(id, 'modelId', errors.modelInvalid);
     const parsed = parseModelBody(body);
+    this.checkMethod(parsed.kind === 'forecast' ? parsed.parameters.method : undefined, (f, d) =>
+      errors.modelInvalid(f, d),
+    );
     const existing = await this.options.store.getModel(id);
     if (existing !== null && !this.mayChange(identity, existing.owner))
       throw errors.modelNotModifiable(id);
@@ -203,6 +212,16 @@ export class ModelService {
     };
     const outcome = await this.options.store.putModel(record);
     return { created: outcome === 'created', view: modelView(record) };
+  }
+
+  /** Refuses a forecast method the forecaster does not know. */
+  private checkMethod(
+    method: unknown,
+    fail: (field: string, detail: string) => TwinfoldError,
+  ): void {
+    const known = this.options.forecaster?.methods;
+    if (method === undefined || !known || known.includes(method as string)) return;
+    throw fail('parameters/method', `it must be one of '${known.join("', '")}'`);
   }
 
   /** Deletes a model with all its runs. */
@@ -370,6 +389,11 @@ export class ModelService {
             true,
           );
     const p = { historyMs: DEFAULT_HISTORY_MS, ...base, ...overrides };
+    const inScenario = (field: string, detail: string) =>
+      errors.runInvalid('scenario', `with it, ${field} does not fit a forecast: ${detail}`);
+    this.checkMethod(p.method, inScenario);
+    if (p.horizonMs !== undefined && p.stepMs !== undefined)
+      checkHorizon(p.horizonMs, p.stepMs, inScenario);
     const now = this.now();
     const out: RunSeriesBody[] = [];
     for (const [i, target] of targets.entries()) {

@@ -41,7 +41,7 @@ export interface ForecastParameters {
   stepMs?: number;
   /** The forecaster's method; its default when absent. */
   method?: string;
-  /** The confidence level of the interval, in (0, 1); no interval when absent. */
+  /** The confidence level of the interval, in (0, 1); the forecaster's default when absent. */
   level?: number;
   /** How much actual history before now the forecaster gets (ms, default 7 days). */
   historyMs: number;
@@ -147,7 +147,18 @@ export function parseForecastParameters(
   }
   if (parameters.level !== undefined)
     result.level = levelOf(parameters.level, 'parameters/level', fail);
+  if (result.horizonMs !== undefined && result.stepMs !== undefined)
+    checkHorizon(result.horizonMs, result.stepMs, fail);
   return result;
+}
+
+/** Throws unless the horizon is a whole number of steps (the forecaster's grid). */
+export function checkHorizon(horizonMs: number, stepMs: number, fail: Fail): void {
+  if (horizonMs % stepMs !== 0)
+    throw fail(
+      'parameters/horizonMs',
+      `it must be a multiple of stepMs (${stepMs}); ${horizonMs} is not`,
+    );
 }
 
 /** A model body; a `forecast` model's parameters are checked as {@link ForecastParameters}. */
