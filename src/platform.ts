@@ -140,6 +140,13 @@ export interface PlatformOptions {
   policyCatalog?: (catalog: Catalog) => Catalog;
   /** Log the API's requests (default: only when a logger is given). */
   logRequests?: boolean;
+  /**
+   * The actual series of model compares and forecasts (until the platform reads them from its
+   * series store; tests give their own).
+   */
+  modelActual?: AppOptions['modelActual'];
+  /** The built-in forecaster that runs `forecast` models; their runs are refused without it. */
+  forecaster?: AppOptions['forecaster'];
   /** Pacing of webhook deliveries beyond what the command line sets (tests: short retries). */
   webhookTiming?: AppOptions['webhookTiming'];
   /** How often series are pruned by retention, in ms (tests: short). */
@@ -283,6 +290,9 @@ export class Platform {
           ...messaging?.readiness(),
         }),
         webhookStore: storage.webhooks,
+        modelStore: storage.models,
+        modelActual: options.modelActual,
+        forecaster: options.forecaster,
         seriesStore: config.series === 'on' ? storage.series : undefined,
         maxSeriesPoints: config.maxSeriesPoints,
         seriesPruneEveryMs: options.seriesPruneEveryMs,

@@ -186,6 +186,9 @@ function fill(url: string, s: Subject): string {
     .replace(':seq', '1')
     .replace(':namespace', s.id.slice(0, s.id.indexOf(':')))
     .replace(/(\/timeseries\/things\/[^/]+)\/\*$/, '$1/attributes/a')
+    .replace(':modelId', `m-${s.id}`)
+    .replace(':scenarioId', `s-${s.id}`)
+    .replace(':runId', 'run-00000000000000000000')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -336,6 +339,14 @@ function probeOf(method: string, url: string): Probe | null {
         headers: { 'content-type': JSON_TYPE },
         payload: method === 'PUT' ? JSON.stringify({ raw: '30d' }) : undefined,
       });
+    case 'PUT /api/2/models/:modelId':
+      return withBody(JSON_TYPE, () => ({ kind: 'external' }));
+    case 'PUT /api/2/scenarios/:scenarioId':
+      return withBody(JSON_TYPE, () => ({ parameters: { probe: true } }));
+    case 'POST /api/2/models/:modelId/runs':
+      return withBody(JSON_TYPE, (s) => ({
+        series: [{ thingId: s.id, pointer: 'attributes/a', t: [1], mean: [1] }],
+      }));
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
     case 'POST /api/2/webhooks/:id/deliveries/redrive':

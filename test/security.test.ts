@@ -101,6 +101,7 @@ type Category =
   | 'ingest'
   | 'webhook'
   | 'timeseries'
+  | 'model'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -141,6 +142,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
   { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
   { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
+  { url: /^\/api\/2\/(models|scenarios|runs)(\/.*)?$/, category: 'model' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -184,6 +186,9 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':specId') return part; // filled per request by ingestVariants
       if (part === ':seq') return '1';
       if (part === ':namespace') return 'secure.ns';
+      if (part === ':modelId') return ADMIN_MODEL;
+      if (part === ':scenarioId') return ADMIN_SCENARIO;
+      if (part === ':runId') return adminRun;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -781,6 +786,148 @@ function webhookVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/**
+ * Model routes: models and scenarios are readable by every authenticated identity and changed
+ * only by their creator (here the administrator) or an administrator; a run's series are shown
+ * only to who may READ the twin property they predict (bob not `attributes/secret`, strangers and
+ * other namespaces nothing of the vault), and a run is registered only for properties one may read.
+ */
+const ADMIN_MODEL = 'security-model';
+const ADMIN_SCENARIO = 'security-scenario';
+let adminRun = 'run-unset';
+let newModels = 0;
+const SECRET_POINTER = 'attributes/secret';
+const LAMP_POINTER = 'features/lamp/properties/on';
+const ADMIN_RUN_BODY = {
+  scenario: ADMIN_SCENARIO,
+  series: [
+    { thingId: VAULT, pointer: SECRET_POINTER, t: [1], mean: [7] },
+    { thingId: VAULT, pointer: LAMP_POINTER, t: [1], mean: [1] },
+  ],
+};
+/** What of the administrator's run series an answer may show to each kind. */
+function runSeriesSeen(kind: Kind): Pick<Expectation, 'check'> {
+  return {
+    check: (json) => {
+      const text = JSON.stringify(json);
+      if (kind === 'owner' || kind === 'readOnly')
+        return text.includes(SECRET_POINTER) ? null : `lacks ${SECRET_POINTER}`;
+      if (kind === 'subPathRevoked') {
+        if (text.includes(SECRET_POINTER)) return `leaks ${SECRET_POINTER}`;
+        return text.includes(LAMP_POINTER) ? null : `lacks ${LAMP_POINTER}`;
+      }
+      return text.includes(VAULT) ? `leaks ${VAULT}` : null;
+    },
+  };
+}
+const modelChange =
+  (code: string) =>
+  (kind: Kind): Expectation =>
+    kind === 'readOnly' ? readOnlyRefused : { status: 403, error: code, absent: ALL_MARKS };
+const readable = (): Expectation => ({ status: 200, absent: ALL_MARKS });
+type ModelVariant = Omit<Variant, 'url'> & { url?: (targets: Targets) => string };
+const MODELS: Record<string, ModelVariant[]> = {
+  'GET /api/2/models': [{ label: '', expect: readable }],
+  'GET /api/2/scenarios': [{ label: '', expect: readable }],
+  'GET /api/2/models/:modelId': [{ label: '', expect: readable }],
+  'GET /api/2/scenarios/:scenarioId': [{ label: '', expect: readable }],
+  'PUT /api/2/models/:modelId': [
+    {
+      label: 'new',
+      url: () => `/api/2/models/security-new-${++newModels}`,
+      body: () => ({ kind: 'external' }),
+      expect: (kind) =>
+        kind === 'readOnly' ? readOnlyRefused : { status: 201, absent: ALL_MARKS },
+    },
+    {
+      label: "the administrator's",
+      body: () => ({ kind: 'simulation' }),
+      expect: modelChange('models:model.notmodifiable'),
+    },
+  ],
+  'PUT /api/2/scenarios/:scenarioId': [
+    {
+      label: 'new',
+      url: () => `/api/2/scenarios/security-new-${++newModels}`,
+      body: () => ({ parameters: {} }),
+      expect: (kind) =>
+        kind === 'readOnly' ? readOnlyRefused : { status: 201, absent: ALL_MARKS },
+    },
+    {
+      label: "the administrator's",
+      body: () => ({ parameters: { changed: true } }),
+      expect: modelChange('models:scenario.notmodifiable'),
+    },
+  ],
+  'DELETE /api/2/models/:modelId': [
+    { label: '', expect: modelChange('models:model.notmodifiable') },
+  ],
+  'DELETE /api/2/scenarios/:scenarioId': [
+    { label: '', expect: modelChange('models:scenario.notmodifiable') },
+  ],
+  'DELETE /api/2/runs/:runId': [{ label: '', expect: modelChange('models:run.notmodifiable') }],
+  'POST /api/2/models/:modelId/runs': [
+    {
+      label: 'of a readable property',
+      body: () => ({ series: [{ thingId: VAULT, pointer: LAMP_POINTER, t: [1], mean: [1] }] }),
+      expect: (kind) =>
+        kind === 'readOnly'
+          ? readOnlyRefused
+          : kind === 'owner' || kind === 'subPathRevoked'
+            ? { status: 201, absent: ALL_MARKS }
+            : { status: 400, error: 'models:run.invalid', absent: ALL_MARKS },
+    },
+    {
+      label: 'of attributes/secret',
+      body: () => ({ series: [{ thingId: VAULT, pointer: SECRET_POINTER, t: [1], mean: [1] }] }),
+      expect: (kind) =>
+        kind === 'readOnly'
+          ? readOnlyRefused
+          : kind === 'owner'
+            ? { status: 201, absent: ALL_MARKS }
+            : { status: 400, error: 'models:run.invalid', absent: ALL_MARKS },
+    },
+  ],
+  'GET /api/2/models/:modelId/runs': [
+    { label: '', expect: (kind) => ({ status: 200, absent: ALL_MARKS, ...runSeriesSeen(kind) }) },
+  ],
+  'GET /api/2/runs/:runId': [
+    { label: '', expect: (kind) => ({ status: 200, absent: ALL_MARKS, ...runSeriesSeen(kind) }) },
+  ],
+  'GET /api/2/runs/:runId/compare': [
+    { label: '', expect: (kind) => ({ status: 200, absent: ALL_MARKS, ...runSeriesSeen(kind) }) },
+  ],
+  'GET /api/2/runs/:runId/series': [
+    {
+      label: SECRET_POINTER,
+      url: (targets) =>
+        `${concreteUrl({ method: 'GET', url: '/api/2/runs/:runId/series', hidden: false }, targets)}?thingId=${VAULT}&pointer=${SECRET_POINTER}`,
+      expect: (kind) =>
+        kind === 'owner' || kind === 'readOnly'
+          ? { status: 200, absent: NOT_VAULT, ...runSeriesSeen(kind) }
+          : { status: 404, error: 'models:run.series.notfound', absent: ALL_MARKS },
+    },
+  ],
+};
+
+function modelVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const specs = MODELS[`${head ? 'GET' : route.method} ${route.url}`];
+  if (!specs)
+    throw new Error(
+      `Model route ${route.method} ${route.url} has no expectations: add it to MODELS in test/security.test.ts.`,
+    );
+  return specs.map((spec) => ({
+    ...spec,
+    url: spec.url ?? ((targets: Targets) => concreteUrl(route, targets)),
+    expect: (kind: Kind, full: unknown) => {
+      if (kind === 'rejected') return rejected;
+      const e = spec.expect(kind, full);
+      return head ? { status: e.status, absent: e.absent } : e;
+    },
+  }));
+}
+
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
   const spec = IDENTITY[`${head ? 'GET' : route.method} ${route.url}`];
@@ -969,6 +1116,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   identity: identityVariants,
   ingest: ingestVariants,
   webhook: webhookVariants,
+  model: modelVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -1142,6 +1290,17 @@ beforeAll(async () => {
   });
   expect(hook.statusCode, hook.body).toBe(201);
   adminWebhook = hook.json().id as string;
+  await created(
+    await request('PUT', `/api/2/models/${ADMIN_MODEL}`, f.admin, { kind: 'external' }),
+    'model',
+  );
+  await created(
+    await request('PUT', `/api/2/scenarios/${ADMIN_SCENARIO}`, f.admin, { parameters: {} }),
+    'scenario',
+  );
+  const run = await request('POST', `/api/2/models/${ADMIN_MODEL}/runs`, f.admin, ADMIN_RUN_BODY);
+  expect(run.statusCode, run.body).toBe(201);
+  adminRun = run.json().runId as string;
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,

@@ -35,6 +35,10 @@ import type { WebhookStore } from '../store/webhook-store.js';
 import type { DeliveryTiming } from '../webhooks/webhook-dispatcher.js';
 import { WebhookService } from '../webhooks/webhook-service.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import type { ModelStore } from '../store/model-store.js';
+import { ModelService, type ActualSource, type Forecaster } from '../models/model-service.js';
+import { registerModelRoutes } from './routes/model-routes.js';
+import { seriesActual } from '../models/series-actual.js';
 import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
 import { SeriesRecorder } from '../series/series-recorder.js';
 import { SeriesService } from '../series/series-service.js';
@@ -103,6 +107,15 @@ export interface AppOptions {
   webhookTiming?: Partial<DeliveryTiming>;
   /** Told when a webhook cannot write its progress or read the journal. */
   webhookFailed?: (webhookId: string, error: unknown) => void;
+  /** Where models, scenarios and runs are kept; without it their routes are absent. */
+  modelStore?: ModelStore;
+  /**
+   * The actual series runs are compared with and forecasts start from (default: the raw points of
+   * `seriesStore`); without either, both are refused.
+   */
+  modelActual?: ActualSource;
+  /** Runs `forecast` models; without it their runs are refused with a 400. */
+  forecaster?: Forecaster;
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
@@ -127,6 +140,16 @@ const ingestServices = new WeakMap<FastifyInstance, IngestService>();
 /** The ingest service of an app made by {@link buildApp} with an ingest store (for other transports). */
 export function ingestServiceOf(app: FastifyInstance): IngestService | null {
   return ingestServices.get(app) ?? null;
+}
+
+const modelServices = new WeakMap<FastifyInstance, ModelService>();
+
+/**
+ * The model service of an app made by {@link buildApp} with a model store: the series API merges
+ * a run's predicted series (`ModelService.predicted`) into its answers.
+ */
+export function modelServiceOf(app: FastifyInstance): ModelService | null {
+  return modelServices.get(app) ?? null;
 }
 
 const liveServicesByApp = new WeakMap<FastifyInstance, ApiContext['live']>();
@@ -400,6 +423,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Before the runtime and storage close (the platform closes the app first): progress is written.
     app.addHook('onClose', () => webhooks.close());
   }
+  const models = options.modelStore
+    ? new ModelService({
+        store: options.modelStore,
+        runtime,
+        guard: context.guard,
+        actual:
+          options.modelActual ??
+          (options.seriesStore ? seriesActual(options.seriesStore) : undefined),
+        forecaster: options.forecaster,
+      })
+    : null;
+  if (models) modelServices.set(app, models);
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -421,6 +456,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       registerIdentityRoutes(api, context);
       if (ingest) await registerIngestRoutes(api, ingest);
       if (webhooks) registerWebhookRoutes(api, webhooks);
+      if (models) registerModelRoutes(api, models);
       if (series) registerTimeseriesRoutes(api, { series: series.service, api: context });
       registerConnectionRoutes(api, {
         connections: context.connections,

@@ -449,4 +449,226 @@ export const connectionListSchema = {
 } as const;
 
 /** A response without a body. */
+/** A model as sent with `PUT /api/2/models/{modelId}`. */
+export const modelBodySchema = {
+  type: 'object',
+  required: ['kind'],
+  additionalProperties: false,
+  properties: {
+    kind: { type: 'string', enum: ['forecast', 'simulation', 'external'] },
+    parameters: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        "Free for 'external' and 'simulation' models; for 'forecast': horizonMs (required), stepMs, method, level, historyMs",
+    },
+    description: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
+/** A model as the API shows it. */
+export const modelSchema = {
+  type: 'object',
+  required: ['modelId', 'kind', 'parameters', 'owner', 'revision', 'created', 'modified'],
+  properties: {
+    modelId: { type: 'string' },
+    ...modelBodySchema.properties,
+    owner: { type: 'string', description: 'The identity that created it' },
+    revision: { type: 'integer' },
+    created: isoTime,
+    modified: isoTime,
+  },
+} as const;
+
+/** A scenario as sent with `PUT /api/2/scenarios/{scenarioId}`. */
+export const scenarioBodySchema = {
+  type: 'object',
+  required: ['parameters'],
+  additionalProperties: false,
+  properties: {
+    parameters: { type: 'object', additionalProperties: true },
+    description: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
+/** A scenario as the API shows it. */
+export const scenarioSchema = {
+  type: 'object',
+  required: ['scenarioId', 'parameters', 'owner', 'revision', 'created', 'modified'],
+  properties: {
+    scenarioId: { type: 'string' },
+    ...scenarioBodySchema.properties,
+    owner: { type: 'string' },
+    revision: { type: 'integer' },
+    created: isoTime,
+    modified: isoTime,
+  },
+} as const;
+
+const numberList = { type: 'array', items: { type: 'number' } } as const;
+const epochList = {
+  type: 'array',
+  items: { type: 'integer' },
+  description: 'Epoch ms, strictly increasing',
+} as const;
+
+/**
+ * The body of `POST /api/2/models/{modelId}/runs`: for an `external` model the predicted series
+ * (t, mean and optional bounds); for a `forecast` model only thingId and pointer of each series.
+ */
+export const runBodySchema = {
+  type: 'object',
+  required: ['series'],
+  additionalProperties: false,
+  properties: {
+    scenario: { type: 'string', description: 'The id of the scenario the run is made under' },
+    series: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: ['thingId', 'pointer'],
+        additionalProperties: false,
+        properties: {
+          thingId: { type: 'string' },
+          pointer: {
+            type: 'string',
+            description:
+              "attributes/... or features/<id>/properties/... (a leading '/' is allowed)",
+          },
+          t: epochList,
+          mean: numberList,
+          lower: numberList,
+          upper: numberList,
+          level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** A run as the API shows it: its series that the requester may read, described. */
+export const runSchema = {
+  type: 'object',
+  required: ['runId', 'modelId', 'scenario', 'owner', 'created', 'from', 'to', 'series'],
+  properties: {
+    runId: { type: 'string' },
+    modelId: { type: 'string' },
+    scenario: { type: ['string', 'null'] },
+    owner: { type: 'string' },
+    created: isoTime,
+    from: { type: 'integer', description: 'The earliest instant of its series (epoch ms)' },
+    to: { type: 'integer', description: 'The latest instant of its series (epoch ms)' },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['thingId', 'pointer', 'points', 'bounds', 'level'],
+        properties: {
+          thingId: { type: 'string' },
+          pointer: { type: 'string' },
+          points: { type: 'integer' },
+          bounds: { type: 'boolean' },
+          level: { type: ['number', 'null'] },
+        },
+      },
+    },
+  },
+} as const;
+
+/** One predicted series of a run. */
+export const runSeriesSchema = {
+  type: 'object',
+  required: ['runId', 'thingId', 'pointer', 't', 'mean'],
+  properties: {
+    runId: { type: 'string' },
+    thingId: { type: 'string' },
+    pointer: { type: 'string' },
+    t: epochList,
+    mean: numberList,
+    lower: numberList,
+    upper: numberList,
+    level: { type: 'number' },
+  },
+} as const;
+
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+/** A run against the actual series: per series the metrics and the aligned columns. */
+export const runCompareSchema = {
+  type: 'object',
+  required: ['runId', 'modelId', 'scenario', 'series'],
+  properties: {
+    runId: { type: 'string' },
+    modelId: { type: 'string' },
+    scenario: { type: ['string', 'null'] },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'thingId',
+          'pointer',
+          'level',
+          'matched',
+          'unmatched',
+          'mae',
+          'rmse',
+          'mape',
+          'mapeSkipped',
+          'mase',
+          'coverage',
+          'aligned',
+        ],
+        properties: {
+          thingId: { type: 'string' },
+          pointer: { type: 'string' },
+          level: nullableNumber,
+          matched: {
+            type: 'integer',
+            description:
+              'Run instants with an actual value: the actual point at that instant, else the linear interpolation between the nearest actual points before and after it',
+          },
+          unmatched: {
+            type: 'integer',
+            description: 'Run instants with no actual point on one side; left out of every metric',
+          },
+          mae: nullableNumber,
+          rmse: nullableNumber,
+          mape: {
+            ...nullableNumber,
+            description: 'Percent; instants whose actual value is 0 are skipped',
+          },
+          mapeSkipped: {
+            type: 'integer',
+            description: 'Matched instants skipped by MAPE (actual 0)',
+          },
+          mase: {
+            ...nullableNumber,
+            description:
+              'MAE over the MAE of the one-step naive forecast of the aligned actual values',
+          },
+          coverage: {
+            ...nullableNumber,
+            description:
+              'Share of matched instants with lower <= actual <= upper; null without bounds',
+          },
+          aligned: {
+            type: 'object',
+            required: ['t', 'actual', 'mean'],
+            properties: {
+              t: epochList,
+              actual: { type: 'array', items: nullableNumber },
+              mean: numberList,
+              lower: numberList,
+              upper: numberList,
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export const noBody = { type: 'null', description: 'No content' } as const;

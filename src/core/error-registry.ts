@@ -880,6 +880,113 @@ export const errors = {
       `The webhook may not be managed by the requester: ${detail}`,
       'Managing a webhook needs an administrator, or a token scoped to every namespace the webhook receives events of.',
     ),
+  // --- models, scenarios and runs ---
+  /** A model body or id that does not validate; `field` names the field at fault. */
+  modelInvalid: (field: string, detail: string) =>
+    make(
+      'models:model.invalid',
+      400,
+      `The model field '${field}' is invalid: ${detail}`,
+      'Send {"kind": "forecast" | "simulation" | "external", "parameters"?: {...}, "description"?} with the field fixed.',
+    ),
+  modelNotFound: (id: string) =>
+    make(
+      'models:model.notfound',
+      404,
+      `The model with ID '${id}' could not be found.`,
+      'Check the ID; list the models with GET /api/2/models.',
+    ),
+  /** A write of a model by someone other than its creator or an administrator. */
+  modelNotModifiable: (id: string) =>
+    make(
+      'models:model.notmodifiable',
+      403,
+      `The model with ID '${id}' may not be modified by the requester.`,
+      'Only the identity that created a model, or an administrator, may replace or delete it and its runs.',
+    ),
+  scenarioInvalid: (field: string, detail: string) =>
+    make(
+      'models:scenario.invalid',
+      400,
+      `The scenario field '${field}' is invalid: ${detail}`,
+      'Send {"parameters": {...}, "description"?} with the field fixed.',
+    ),
+  scenarioNotFound: (id: string) =>
+    make(
+      'models:scenario.notfound',
+      404,
+      `The scenario with ID '${id}' could not be found.`,
+      'Check the ID; list the scenarios with GET /api/2/scenarios.',
+    ),
+  scenarioNotModifiable: (id: string) =>
+    make(
+      'models:scenario.notmodifiable',
+      403,
+      `The scenario with ID '${id}' may not be modified by the requester.`,
+      'Only the identity that created a scenario, or an administrator, may replace or delete it.',
+    ),
+  /** A scenario that runs name: deleting it would leave them naming nothing. */
+  scenarioInUse: (id: string) =>
+    make(
+      'models:scenario.inuse',
+      409,
+      `The scenario with ID '${id}' is used by runs and cannot be deleted.`,
+      'Delete the runs made under it (or their models) first.',
+    ),
+  /** A run body that does not validate; `field` names the field at fault (`series/0/mean`). */
+  runInvalid: (field: string, detail: string) =>
+    make(
+      'models:run.invalid',
+      400,
+      `The run field '${field}' is invalid: ${detail}`,
+      'Send {"scenario"?, "series": [{"thingId", "pointer", "t": [epoch ms...], "mean": [...], "lower"?, "upper"?, "level"?}]} with the field fixed.',
+    ),
+  /** A run of a model whose kind this server cannot run itself. */
+  runUnsupported: (modelId: string, kind: string) =>
+    make(
+      'models:run.unsupported',
+      400,
+      `The model '${modelId}' is of kind '${kind}', which this server has no built-in runner for yet.`,
+      "Register a run computed elsewhere under a model of kind 'external' (POST its series to /api/2/models/{modelId}/runs).",
+    ),
+  runNotFound: (id: string) =>
+    make(
+      'models:run.notfound',
+      404,
+      `The run with ID '${id}' could not be found.`,
+      'Check the ID; list the runs of a model with GET /api/2/models/{modelId}/runs.',
+    ),
+  runNotModifiable: (id: string) =>
+    make(
+      'models:run.notmodifiable',
+      403,
+      `The run with ID '${id}' may not be deleted by the requester.`,
+      'Only the identity that made a run, the creator of its model, or an administrator, may delete it.',
+    ),
+  /** No series of the run for the twin property, or one the requester may not read. */
+  runSeriesNotFound: (runId: string, thingId: string, pointer: string) =>
+    make(
+      'models:run.series.notfound',
+      404,
+      `The run with ID '${runId}' has no series for '/${pointer}' of the Thing with ID '${thingId}', or the requester had insufficient permissions to read it.`,
+      `List the series of the run with GET /api/2/runs/${runId}.`,
+    ),
+  /** More actual points over a run's range than a compare reads. */
+  compareTooLarge: (thingId: string, pointer: string, limit: number) =>
+    make(
+      'models:compare.tooLarge',
+      400,
+      `The actual series '/${pointer}' of the Thing with ID '${thingId}' has more than ${limit} points over the run's range.`,
+      'Compare a run over a shorter range (register it with fewer instants), or let the series be downsampled first.',
+    ),
+  /** A compare (or forecast) on a server that has no actual series to read. */
+  actualSeriesUnavailable: () =>
+    make(
+      'models:actual.unavailable',
+      503,
+      'This server keeps no actual series to compare runs with or to forecast from.',
+      'Run the server with its series store; run series themselves can still be registered and read.',
+    ),
   // --- Ditto Protocol (WebSocket) and server-sent events ---
   /** Ditto's `ThingConflictException`: a create command for a thing that exists. */
   thingConflict: (thingId: string) =>

@@ -2,6 +2,7 @@
 import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
+import type { ModelStore } from './model-store.js';
 import type { SeriesStore } from './series-store.js';
 import type { TwinIndex } from './twin-index.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -16,6 +17,8 @@ export interface Storage {
   ingest: IngestStore;
   /** Webhooks, their positions and deliveries. */
   webhooks: WebhookStore;
+  /** Models, scenarios, runs and their predicted series. */
+  models: ModelStore;
   /** Series of twin properties: raw points, tiers, the stream position they follow, retention. */
   series: SeriesStore;
   /**

@@ -51,6 +51,9 @@ export interface SecureFixtureOptions {
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
+  /** The actual series of model compares and forecasts, and the forecaster of `forecast` models. */
+  modelActual?: PlatformOptions['modelActual'];
+  forecaster?: PlatformOptions['forecaster'];
 }
 
 export interface SecureFixture {
@@ -129,6 +132,8 @@ export async function createSecureFixture(
       webhookTiming: options.webhookTiming,
       seriesPruneEveryMs: options.seriesPruneEveryMs,
       expirySweepMs: options.expirySweepMs,
+      modelActual: options.modelActual,
+      forecaster: options.forecaster,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

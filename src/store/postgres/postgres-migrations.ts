@@ -304,6 +304,29 @@ CREATE TABLE series_horizons (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'models',
+    sql: `
+CREATE TABLE models (id text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE scenarios (id text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+CREATE TABLE model_runs (
+  id text COLLATE "C" PRIMARY KEY,
+  model_id text COLLATE "C" NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+  scenario_id text COLLATE "C" REFERENCES scenarios (id),
+  record text NOT NULL
+);
+CREATE INDEX model_runs_by_model ON model_runs (model_id, id);
+CREATE INDEX model_runs_by_scenario ON model_runs (scenario_id);
+CREATE TABLE model_run_series (
+  run_id text COLLATE "C" NOT NULL REFERENCES model_runs (id) ON DELETE CASCADE,
+  thing_id text COLLATE "C" NOT NULL,
+  pointer text COLLATE "C" NOT NULL,
+  record text NOT NULL,
+  PRIMARY KEY (run_id, thing_id, pointer)
+);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

@@ -12,6 +12,7 @@ import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
+import { PostgresModelStore } from './postgres-model-store.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
 import { PostgresSeriesStore } from './postgres-series-store.js';
@@ -122,6 +123,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const catalog = new PostgresCatalog(store);
     const ingest = new PostgresIngestStore(store);
     const webhooks = new PostgresWebhookStore(store);
+    const models = new PostgresModelStore(store);
     const series = new PostgresSeriesStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
@@ -131,6 +133,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       catalog,
       ingest,
       webhooks,
+      models,
       series,
       async probe() {
         try {
@@ -153,6 +156,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await catalog.close();
             await ingest.close();
             await webhooks.close();
+            await models.close();
             await series.close();
             await journal.close();
           } finally {

@@ -7,6 +7,7 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 import { SqliteSeriesStore } from './sqlite-series-store.js';
+import { SqliteModelStore } from './sqlite-model-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
 import { SqliteWebhookStore } from './sqlite-webhook-store.js';
 
@@ -93,6 +94,17 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let models: SqliteModelStore;
+  try {
+    models = open('model store', () => new SqliteModelStore(join(options.dataDir, 'models.db')));
+  } catch (error) {
+    await series.close();
+    await webhooks.close();
+    await ingest.close();
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -102,6 +114,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     ingest,
     webhooks,
     series,
+    models,
     async probe() {
       await journal.lastSeq();
     },
@@ -119,6 +132,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           await ingest.close();
           await webhooks.close();
           await series.close();
+          await models.close();
         } finally {
           await journal.close();
           lock.release();

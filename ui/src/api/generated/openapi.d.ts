@@ -865,6 +865,303 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every model (any authenticated identity may read them) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** @enum {string} */
+              kind: 'forecast' | 'simulation' | 'external';
+              modelId: string;
+              /** Format: date-time */
+              modified: string;
+              /** @description The identity that created it */
+              owner: string;
+              /** @description Free for 'external' and 'simulation' models; for 'forecast': horizonMs (required), stepMs, method, level, historyMs */
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/models/{modelId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One model */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          modelId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** @enum {string} */
+              kind: 'forecast' | 'simulation' | 'external';
+              modelId: string;
+              /** Format: date-time */
+              modified: string;
+              /** @description The identity that created it */
+              owner: string;
+              /** @description Free for 'external' and 'simulation' models; for 'forecast': horizonMs (required), stepMs, method, level, historyMs */
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+            };
+          };
+        };
+      };
+    };
+    /** Create (201) or replace (204) a model; replacing needs its creator or an administrator */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          modelId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @enum {string} */
+            kind: 'forecast' | 'simulation' | 'external';
+            /** @description Free for 'external' and 'simulation' models; for 'forecast': horizonMs (required), stepMs, method, level, historyMs */
+            parameters?: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** @enum {string} */
+              kind: 'forecast' | 'simulation' | 'external';
+              modelId: string;
+              /** Format: date-time */
+              modified: string;
+              /** @description The identity that created it */
+              owner: string;
+              /** @description Free for 'external' and 'simulation' models; for 'forecast': horizonMs (required), stepMs, method, level, historyMs */
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a model with all its runs */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          modelId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/models/{modelId}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The runs of a model, oldest first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          modelId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** @description The earliest instant of its series (epoch ms) */
+              from: number;
+              modelId: string;
+              owner: string;
+              runId: string;
+              scenario: string | null;
+              series: {
+                bounds: boolean;
+                level: number | null;
+                pointer: string;
+                points: number;
+                thingId: string;
+              }[];
+              /** @description The latest instant of its series (epoch ms) */
+              to: number;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Run a model or register its run: an 'external' model's run is the body's series; a 'forecast' model's run is forecast for the body's twin properties */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          modelId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The id of the scenario the run is made under */
+            scenario?: string;
+            series: {
+              level?: number;
+              lower?: number[];
+              mean?: number[];
+              /** @description attributes/... or features/<id>/properties/... (a leading '/' is allowed) */
+              pointer: string;
+              /** @description Epoch ms, strictly increasing */
+              t?: number[];
+              thingId: string;
+              upper?: number[];
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** @description The earliest instant of its series (epoch ms) */
+              from: number;
+              modelId: string;
+              owner: string;
+              runId: string;
+              scenario: string | null;
+              series: {
+                bounds: boolean;
+                level: number | null;
+                pointer: string;
+                points: number;
+                thingId: string;
+              }[];
+              /** @description The latest instant of its series (epoch ms) */
+              to: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/policies/{policyId}': {
     parameters: {
       query?: never;
@@ -2135,6 +2432,371 @@ export interface paths {
     };
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/runs/{runId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One run, with the series the requester may read */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          runId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** @description The earliest instant of its series (epoch ms) */
+              from: number;
+              modelId: string;
+              owner: string;
+              runId: string;
+              scenario: string | null;
+              series: {
+                bounds: boolean;
+                level: number | null;
+                pointer: string;
+                points: number;
+                thingId: string;
+              }[];
+              /** @description The latest instant of its series (epoch ms) */
+              to: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a run (its maker, its model's creator or an administrator) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          runId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/runs/{runId}/compare': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each readable series of the run against the actual series over its range: MAE, RMSE, MAPE, MASE, interval coverage and the aligned columns */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          runId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              modelId: string;
+              runId: string;
+              scenario: string | null;
+              series: {
+                aligned: {
+                  actual: (number | null)[];
+                  lower?: number[];
+                  mean: number[];
+                  /** @description Epoch ms, strictly increasing */
+                  t: number[];
+                  upper?: number[];
+                };
+                /** @description Share of matched instants with lower <= actual <= upper; null without bounds */
+                coverage: number | null;
+                level: number | null;
+                mae: number | null;
+                /** @description Percent; instants whose actual value is 0 are skipped */
+                mape: number | null;
+                /** @description Matched instants skipped by MAPE (actual 0) */
+                mapeSkipped: number;
+                /** @description MAE over the MAE of the one-step naive forecast of the aligned actual values */
+                mase: number | null;
+                /** @description Run instants with an actual value: the actual point at that instant, else the linear interpolation between the nearest actual points before and after it */
+                matched: number;
+                pointer: string;
+                rmse: number | null;
+                thingId: string;
+                /** @description Run instants with no actual point on one side; left out of every metric */
+                unmatched: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/runs/{runId}/series': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One predicted series of a run (needs READ on the twin's property) */
+    get: {
+      parameters: {
+        query: {
+          /** @description e.g. features/power/properties/watts */
+          pointer: string;
+          thingId: string;
+        };
+        header?: never;
+        path: {
+          runId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              level?: number;
+              lower?: number[];
+              mean: number[];
+              pointer: string;
+              runId: string;
+              /** @description Epoch ms, strictly increasing */
+              t: number[];
+              thingId: string;
+              upper?: number[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/scenarios': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every scenario (named sets of parameters) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+              scenarioId: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/scenarios/{scenarioId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One scenario */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          scenarioId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+              scenarioId: string;
+            };
+          };
+        };
+      };
+    };
+    /** Create (201) or replace (204) a scenario; replacing needs its creator or an administrator */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          scenarioId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            parameters: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              /** Format: date-time */
+              modified: string;
+              owner: string;
+              parameters: {
+                [key: string]: unknown;
+              };
+              revision: number;
+              scenarioId: string;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a scenario (409 while runs use it) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          scenarioId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
