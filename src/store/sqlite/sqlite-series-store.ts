@@ -13,6 +13,7 @@ import {
   type BucketRow,
   type Horizons,
   type StoredPoint,
+  type TierRow,
 } from '../series-rows.js';
 import {
   SeriesKindError,
@@ -53,6 +54,9 @@ CREATE TABLE IF NOT EXISTS series_position (id INTEGER PRIMARY KEY CHECK (id = 1
   position INTEGER NOT NULL);
 INSERT OR IGNORE INTO series_position (id, position) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS series_retention (namespace TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series_tiers_mark (id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_rowid INTEGER NOT NULL);
+INSERT OR IGNORE INTO series_tiers_mark (id, through_rowid) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS series_horizons (namespace TEXT NOT NULL, level TEXT NOT NULL,
   horizon INTEGER NOT NULL, PRIMARY KEY (namespace, level)) WITHOUT ROWID;
 `;
@@ -91,6 +95,37 @@ const RAW_ROWS = 100;
 
 /** Series looked up or created by one append, by key. */
 type FreshSeries = Map<string, { id: number; kind: SeriesKind }>;
+
+/** Tier buckets gathered in memory at most before they are written (see SqliteSeriesStore). */
+const MAX_PENDING_BUCKETS = 200_000;
+/** The longest pending tier buckets wait before they are written, in ms. */
+const PENDING_MS = 30_000;
+
+/** The statistics of a series gathered since the last flush. */
+interface PendingStat {
+  n: number;
+  first: number;
+  last: number;
+}
+
+/** Merges a batch's aggregate of one tier bucket into the one gathered before it (same bucket). */
+function mergeRow(into: TierRow, row: TierRow): void {
+  into.count += row.count;
+  if (row.sum !== null) {
+    into.sum = (into.sum as number) + row.sum;
+    if ((row.min as number) < (into.min as number)) into.min = row.min;
+    if ((row.max as number) > (into.max as number)) into.max = row.max;
+  }
+  // Earlier batches were appended first: a tie keeps their first and takes this batch's last.
+  if (row.firstT < into.firstT) {
+    into.firstT = row.firstT;
+    into.firstV = row.firstV;
+  }
+  if (row.lastT >= into.lastT) {
+    into.lastT = row.lastT;
+    into.lastV = row.lastV;
+  }
+}
 
 /** Series ids kept in memory; past this many the cache starts again. */
 const CACHE_LIMIT = 100_000;
@@ -156,9 +191,28 @@ function tierBucketsSql(
     ORDER BY b`;
 }
 
-/** The SQLite {@link SeriesStore}, owning its database file. */
+/**
+ * The SQLite {@link SeriesStore}, owning its database file.
+ *
+ * Raw points are written at once; the tier buckets and series statistics they change are gathered
+ * in memory and written together later (at most {@link PENDING_MS} on, or once
+ * {@link MAX_PENDING_BUCKETS} are pending, and before anything reads them), with a mark saying
+ * which raw rows they hold. Telemetry touches each bucket many times: this writes it once. A
+ * crash loses only the gathered aggregates, which opening rebuilds from the raw rows past the mark.
+ */
 export class SqliteSeriesStore implements SeriesStore {
   private readonly db: Database.Database;
+  private readonly pendingTiers = Object.fromEntries(
+    TIER_NAMES.map((tier) => [tier, new Map<number, Map<number, TierRow>>()]),
+  ) as Record<TierName, Map<number, Map<number, TierRow>>>;
+  private pendingBuckets = 0;
+  private readonly pendingStats = new Map<number, PendingStat>();
+  /** The rowid of the last raw row the pending aggregates hold (0: none pending). */
+  private pendingThrough = 0;
+  private pendingSince = 0;
+  /** True after a failed write: the pending aggregates may hold what was rolled back. */
+  private pendingSuspect = false;
+  private readonly flushAll: () => void;
   private readonly cache = new Map<string, { id: number; kind: SeriesKind }>();
   private readonly findSeries: Database.Statement;
   private readonly createSeries: Database.Statement;
@@ -213,6 +267,121 @@ export class SqliteSeriesStore implements SeriesStore {
     this.appendAll = this.db.transaction((points: readonly SeriesPoint[], position?: number) =>
       this.write(points, position),
     );
+    this.flushAll = this.db.transaction(() => this.flushPending());
+    // What a crash left unaggregated: the raw rows past the mark.
+    this.db.transaction(() => this.gatherUnflushed())();
+    this.flush();
+  }
+
+  /** Gathers the aggregates of the raw rows past the mark (after a crash or a failed write). */
+  private gatherUnflushed(): void {
+    const mark = this.db
+      .prepare('SELECT through_rowid FROM series_tiers_mark WHERE id = 1')
+      .pluck()
+      .get() as number;
+    const rows = this.db
+      .prepare(
+        'SELECT rowid, series_id, t, num, txt FROM series_raw WHERE rowid > ? ORDER BY rowid',
+      )
+      .raw()
+      .iterate(mark) as IterableIterator<[number, number, number, number | null, string | null]>;
+    let batch: StoredPoint[] = [];
+    let through = 0;
+    for (const [rowid, seriesId, t, num, txt] of rows) {
+      batch.push({ seriesId, t, num, txt });
+      through = rowid;
+      if (batch.length === 10_000) {
+        this.gather(batch, through);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) this.gather(batch, through);
+  }
+
+  /** Adds a batch of stored points (the last at rowid `through`) to the pending aggregates. */
+  private gather(stored: readonly StoredPoint[], through: number): void {
+    if (this.pendingThrough === 0) this.pendingSince = performance.now();
+    for (const tier of TIER_NAMES) {
+      const pending = this.pendingTiers[tier];
+      for (const row of aggregateBatch(stored, TIERS[tier])) {
+        let buckets = pending.get(row.seriesId);
+        if (buckets === undefined) {
+          buckets = new Map();
+          pending.set(row.seriesId, buckets);
+        }
+        const known = buckets.get(row.bucket);
+        if (known === undefined) {
+          buckets.set(row.bucket, row);
+          this.pendingBuckets++;
+        } else mergeRow(known, row);
+      }
+    }
+    let stat: PendingStat | undefined;
+    let statId = -1;
+    for (const p of stored) {
+      if (p.seriesId !== statId) {
+        statId = p.seriesId;
+        stat = this.pendingStats.get(statId);
+        if (stat === undefined) {
+          stat = { n: 0, first: p.t, last: p.t };
+          this.pendingStats.set(statId, stat);
+        }
+      }
+      const s = stat as PendingStat;
+      s.n++;
+      if (p.t < s.first) s.first = p.t;
+      if (p.t > s.last) s.last = p.t;
+    }
+    this.pendingThrough = through;
+  }
+
+  /** Writes the pending aggregates and moves the mark (in the caller's transaction). */
+  private flushPending(): void {
+    if (this.pendingThrough === 0) return;
+    for (const tier of TIER_NAMES) {
+      const upsert = this.upsertTier[tier];
+      for (const buckets of this.pendingTiers[tier].values())
+        for (const r of buckets.values())
+          upsert.run(
+            r.seriesId,
+            r.bucket,
+            r.count,
+            r.sum,
+            r.min,
+            r.max,
+            r.firstT,
+            r.firstV,
+            r.lastT,
+            r.lastV,
+          );
+    }
+    for (const [id, s] of this.pendingStats) this.updateStats.run(s.n, s.first, s.last, id);
+    this.prepared('UPDATE series_tiers_mark SET through_rowid = ? WHERE id = 1').run(
+      this.pendingThrough,
+    );
+    this.forgetPending();
+  }
+
+  private forgetPending(): void {
+    for (const tier of TIER_NAMES) this.pendingTiers[tier].clear();
+    this.pendingStats.clear();
+    this.pendingBuckets = 0;
+    this.pendingThrough = 0;
+  }
+
+  /**
+   * Writes what is pending (before a read of tiers or statistics, and before pruning). After a
+   * failed write, the pending aggregates are gathered again from the rows that did commit.
+   */
+  private flush(): void {
+    storing(() => {
+      if (this.pendingSuspect) {
+        this.forgetPending();
+        this.db.transaction(() => this.gatherUnflushed())();
+        this.pendingSuspect = false;
+      }
+      this.flushAll();
+    });
   }
 
   private prepared(sql: string): Database.Statement {
@@ -228,11 +397,9 @@ export class SqliteSeriesStore implements SeriesStore {
   private write(points: readonly SeriesPoint[], position?: number): FreshSeries {
     const fresh: FreshSeries = new Map();
     const stored: StoredPoint[] = new Array<StoredPoint>(points.length);
-    const stats = new Map<number, { n: number; first: number; last: number }>();
     let lastThing: string | undefined;
     let lastPointer: string | undefined;
     let series: { id: number; kind: SeriesKind } | undefined;
-    let stat: { n: number; first: number; last: number } | undefined;
     for (let i = 0; i < points.length; i++) {
       const p = points[i];
       checkPointTime(p.t);
@@ -251,11 +418,6 @@ export class SqliteSeriesStore implements SeriesStore {
         }
         lastThing = p.thingId;
         lastPointer = p.pointer;
-        stat = stats.get(series.id);
-        if (stat === undefined) {
-          stat = { n: 0, first: p.t, last: p.t };
-          stats.set(series.id, stat);
-        }
       }
       if (series.kind !== kind) throw new SeriesKindError(p.thingId, p.pointer, series.kind, kind);
       const v = p.value;
@@ -263,14 +425,11 @@ export class SqliteSeriesStore implements SeriesStore {
         typeof v === 'string'
           ? { seriesId: series.id, t: p.t, num: null, txt: v }
           : { seriesId: series.id, t: p.t, num: v === true ? 1 : v === false ? 0 : v, txt: null };
-      const s = stat as { n: number; first: number; last: number };
-      s.n++;
-      if (p.t < s.first) s.first = p.t;
-      if (p.t > s.last) s.last = p.t;
     }
     // Many rows a statement: far fewer calls into SQLite than one a point.
     const whole = stored.length - (stored.length % RAW_ROWS);
     const args = this.rawArgs;
+    let through = 0;
     for (let i = 0; i < whole; i += RAW_ROWS) {
       for (let j = 0; j < RAW_ROWS; j++) {
         const p = stored[i + j];
@@ -279,36 +438,33 @@ export class SqliteSeriesStore implements SeriesStore {
         args[4 * j + 2] = p.num;
         args[4 * j + 3] = p.txt;
       }
-      this.insertRawMany.run(args);
+      through = Number(this.insertRawMany.run(args).lastInsertRowid);
     }
     for (let i = whole; i < stored.length; i++) {
       const p = stored[i];
-      this.insertRaw.run(p.seriesId, p.t, p.num, p.txt);
+      through = Number(this.insertRaw.run(p.seriesId, p.t, p.num, p.txt).lastInsertRowid);
     }
-    for (const tier of TIER_NAMES) {
-      const upsert = this.upsertTier[tier];
-      for (const r of aggregateBatch(stored, TIERS[tier]))
-        upsert.run(
-          r.seriesId,
-          r.bucket,
-          r.count,
-          r.sum,
-          r.min,
-          r.max,
-          r.firstT,
-          r.firstV,
-          r.lastT,
-          r.lastV,
-        );
-    }
-    for (const [id, s] of stats) this.updateStats.run(s.n, s.first, s.last, id);
+    if (stored.length > 0) this.gather(stored, through);
+    if (
+      this.pendingBuckets > MAX_PENDING_BUCKETS ||
+      (this.pendingThrough !== 0 && performance.now() - this.pendingSince > PENDING_MS)
+    )
+      this.flushPending();
     if (position !== undefined) this.advance.run(position);
     return fresh;
   }
 
   async append(points: readonly SeriesPoint[], position?: number): Promise<void> {
     if (points.length === 0 && position === undefined) return;
-    const fresh = storing(() => this.appendAll(points, position));
+    let fresh: FreshSeries;
+    try {
+      fresh = storing(() => this.appendAll(points, position));
+    } catch (error) {
+      // What this append gathered was rolled back with it (a refused point gathers nothing).
+      if (!(error instanceof SeriesKindError) && !(error instanceof RangeError))
+        this.pendingSuspect = true;
+      throw error;
+    }
     // Remembered once the transaction committed: a rolled-back series must not stay known.
     if (this.cache.size + fresh.size > CACHE_LIMIT) this.cache.clear();
     for (const [key, series] of fresh) this.cache.set(key, series);
@@ -329,11 +485,13 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async describe(thingId: string, pointer: string): Promise<SeriesInfo | null> {
+    this.flush();
     const row = this.seriesRow(thingId, pointer);
     return row === undefined ? null : infoOf(row);
   }
 
   async listSeries(thingId: string): Promise<SeriesInfo[]> {
+    this.flush();
     const rows = this.prepared('SELECT * FROM series WHERE thing_id = ? ORDER BY pointer').all(
       thingId,
     ) as SeriesRow[];
@@ -375,6 +533,7 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async buckets(query: BucketQuery): Promise<Buckets> {
+    this.flush();
     checkStep(query.step);
     const columns = bucketColumnsFor(query.aggregations);
     const series = this.seriesRow(query.thingId, query.pointer);
@@ -423,6 +582,7 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async prune(now: number): Promise<number> {
+    this.flush();
     const retentions = (
       this.db.prepare('SELECT namespace, record FROM series_retention').all() as {
         namespace: string;
@@ -508,6 +668,11 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+    }
   }
 }
