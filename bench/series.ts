@@ -317,12 +317,12 @@ async function measure(backend: Backend): Promise<void> {
 }
 
 export async function seriesBenchmark(context: BenchContext): Promise<void> {
-  const load = () =>
+  const loadAverage = () =>
     loadavg()
       .map((l) => l.toFixed(1))
       .join(' ');
   note(
-    `load average at start ${load()} (node CPU is this process alone: PostgreSQL's own work is not in it)`,
+    `load average at start ${loadAverage()} (node CPU is this process alone: PostgreSQL's own work is not in it)`,
   );
   const sqlite = await sqliteBackend(context);
   try {
@@ -340,5 +340,5 @@ export async function seriesBenchmark(context: BenchContext): Promise<void> {
       await postgres.close();
     }
   }
-  note(`load average at end ${load()}`);
+  note(`load average at end ${loadAverage()}`);
 }

@@ -193,57 +193,69 @@ export function bucketColumnsFor(aggregations: readonly Aggregation[]): BucketCo
 /** One bucket as the adapters' SQL returns it: its start, then the columns asked, in order. */
 export type BucketRow = readonly (number | string | null)[];
 
-/** Bucket rows (ascending, disjoint) as the port's columns for a series of `kind`. */
+/** Buckets as columns: the starts, then one array per column asked, in order; all of one length. */
+export type BucketData = (number | string | null)[][];
+
+/** Rows (`[start, ...columns]`) as columns; `width` is how many each row holds. */
+export function transpose(rows: readonly BucketRow[], width: number): BucketData {
+  const data: BucketData = Array.from({ length: width }, () => new Array(rows.length));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    for (let c = 0; c < width; c++) data[c][i] = row[c];
+  }
+  return data;
+}
+
+/** Column parts of consecutive ranges joined, in order; `width` columns each. */
+export function joinData(parts: readonly BucketData[], width: number): BucketData {
+  if (parts.length === 1) return parts[0];
+  return Array.from({ length: width }, (_, c) => parts.flatMap((part) => part[c]));
+}
+
+/** Bucket data (ascending, disjoint buckets) as the port's columns for a series of `kind`. */
 export function bucketColumns(
-  rows: readonly BucketRow[],
+  data: BucketData,
   columns: readonly BucketColumn[],
   kind: SeriesKind,
   aggregations: readonly Aggregation[],
   source: Buckets['source'],
 ): Buckets {
   const values: Buckets['values'] = {};
+  const t = (data[0] ?? []) as number[];
   const numeric = kind !== 'string';
-  const at = (c: BucketColumn) => columns.indexOf(c) + 1;
-  const column = (c: BucketColumn): (SeriesValue | null)[] => {
-    const i = at(c);
-    return kind === 'boolean'
-      ? rows.map((r) => (r[i] === null ? null : r[i] === 1))
-      : rows.map((r) => r[i]);
+  const of = (c: BucketColumn) => data[columns.indexOf(c) + 1];
+  const value = (c: BucketColumn): (SeriesValue | null)[] => {
+    const column = of(c);
+    return kind === 'boolean' ? column.map((v) => (v === null ? null : v === 1)) : column.slice();
   };
-  const nulls = () => rows.map(() => null);
+  const nulls = () => t.map(() => null);
   for (const aggregation of new Set(aggregations)) {
     switch (aggregation) {
-      case 'count': {
-        const n = at('n');
-        values.count = rows.map((r) => r[n]);
+      case 'count':
+        values.count = of('n').slice();
         break;
-      }
-      case 'sum': {
-        const s = at('s');
-        values.sum = numeric ? rows.map((r) => r[s]) : nulls();
+      case 'sum':
+        values.sum = numeric ? of('s').slice() : nulls();
         break;
-      }
       case 'avg': {
-        const s = at('s');
-        const n = at('n');
-        values.avg = numeric
-          ? rows.map((r) => (r[s] === null ? null : (r[s] as number) / (r[n] as number)))
-          : nulls();
+        const s = of('s') as (number | null)[];
+        const n = of('n') as number[];
+        values.avg = numeric ? s.map((v, i) => (v === null ? null : v / n[i])) : nulls();
         break;
       }
       case 'min':
-        values.min = numeric ? column('lo') : nulls();
+        values.min = numeric ? value('lo') : nulls();
         break;
       case 'max':
-        values.max = numeric ? column('hi') : nulls();
+        values.max = numeric ? value('hi') : nulls();
         break;
       case 'first':
-        values.first = column('fv');
+        values.first = value('fv');
         break;
       case 'last':
-        values.last = column('lv');
+        values.last = value('lv');
         break;
     }
   }
-  return { t: rows.map((r) => r[0] as number), values, source };
+  return { t, values, source };
 }

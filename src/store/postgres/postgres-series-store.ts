@@ -4,13 +4,14 @@ import {
   aggregateBatch,
   bucketColumns,
   bucketColumnsFor,
+  joinData,
   checkPointTime,
   checkStep,
   planQuery,
   storedValue,
   valueOf,
   type BucketColumn,
-  type BucketRow,
+  type BucketData,
   type Horizons,
   type StoredPoint,
 } from '../series-rows.js';
@@ -101,14 +102,28 @@ SELECT 1`;
 const WRITE_SQL = writeSql();
 
 /**
- * The rows of a bucket query as one JSON array of `[b, ...columns]` arrays, in bucket order: one
- * value to parse instead of a row each (the driver turns each row's text into values far slower).
- * PostgreSQL writes doubles in JSON in their shortest exact form, so nothing is rounded.
+ * The rows of a bucket query as one JSON array of columns (`[starts, ...columns]`): one value to
+ * parse instead of a row each (the driver turns each row's text into values far slower). The
+ * columns follow the ordered subquery; PostgreSQL writes doubles in JSON in their shortest exact
+ * form, so nothing is rounded.
  */
 function asJson(select: string, columns: readonly BucketColumn[]): string {
-  return `SELECT coalesce(json_agg(json_build_array(b${columns.map((c) => `, ${c}`).join('')})
-      ORDER BY b), '[]'::json) AS rows
-    FROM (${select}) AS q`;
+  const all = ['b', ...columns];
+  return `SELECT json_build_array(${all.map((c) => `coalesce(array_agg(${c}), '{}')`).join(', ')}) AS data
+    FROM (${select} ORDER BY b) AS q`;
+}
+
+/**
+ * The columns sorted by bucket start when they are not already: array_agg over an ordered
+ * subquery keeps its order in practice, but PostgreSQL does not promise it.
+ */
+function inOrder(data: BucketData): BucketData {
+  const starts = data[0] as number[];
+  let sorted = true;
+  for (let i = 1; i < starts.length && sorted; i++) sorted = starts[i - 1] < starts[i];
+  if (sorted) return data;
+  const order = starts.map((_, i) => i).sort((a, b) => starts[a] - starts[b]);
+  return data.map((column) => order.map((i) => column[i]));
 }
 
 /** Raw points in buckets of `step` over `[from, to)` (first/last by time, ties by append order). */
@@ -381,7 +396,13 @@ export class PostgresSeriesStore extends PooledStore implements SeriesStore {
     const columns = bucketColumnsFor(query.aggregations);
     const series = await this.seriesRow(query.thingId, query.pointer);
     if (series === undefined)
-      return bucketColumns([], columns, 'number', query.aggregations, 'raw');
+      return bucketColumns(
+        joinData([], columns.length + 1),
+        columns,
+        'number',
+        query.aggregations,
+        'raw',
+      );
     const { rows: cuts } = await this.run<{ level: keyof Horizons; horizon: number }>(
       'SELECT level, horizon FROM series_horizons WHERE namespace = $1',
       [namespaceOf(query.thingId)],
@@ -389,15 +410,15 @@ export class PostgresSeriesStore extends PooledStore implements SeriesStore {
     );
     const plan = planQuery(query, Object.fromEntries(cuts.map((c) => [c.level, c.horizon])));
     const column = series.kind === 'string' ? 'txt' : 'num';
-    const parts: Promise<BucketRow[]>[] = [];
+    const parts: Promise<BucketData>[] = [];
     const select = (sql: string, from: number, to: number) => {
       if (from >= to) return;
       parts.push(
-        this.run<{ rows: BucketRow[] }>(
+        this.run<{ data: BucketData }>(
           sql,
           [series.id, query.step, from, to],
           'aggregating a series',
-        ).then((r) => r.rows[0].rows),
+        ).then((r) => inOrder(r.rows[0].data)),
       );
     };
     select(rawBucketsSql(column, columns), query.from, plan.head);
@@ -406,8 +427,8 @@ export class PostgresSeriesStore extends PooledStore implements SeriesStore {
       select(tierBucketsSql(plan.tier, series.kind, regroup, columns), plan.head, plan.tail);
     }
     select(rawBucketsSql(column, columns), plan.tail, query.to);
-    const rows = (await Promise.all(parts)).flat();
-    return bucketColumns(rows, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
+    const data = joinData(await Promise.all(parts), columns.length + 1);
+    return bucketColumns(data, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
   }
 
   async getRetention(namespace: string): Promise<Retention | null> {

@@ -5,11 +5,14 @@ import {
   aggregateBatch,
   bucketColumns,
   bucketColumnsFor,
+  joinData,
   checkPointTime,
   checkStep,
   planQuery,
+  transpose,
   valueOf,
   type BucketColumn,
+  type BucketData,
   type BucketRow,
   type Horizons,
   type StoredPoint,
@@ -538,16 +541,22 @@ export class SqliteSeriesStore implements SeriesStore {
     const columns = bucketColumnsFor(query.aggregations);
     const series = this.seriesRow(query.thingId, query.pointer);
     if (series === undefined)
-      return bucketColumns([], columns, 'number', query.aggregations, 'raw');
+      return bucketColumns(
+        joinData([], columns.length + 1),
+        columns,
+        'number',
+        query.aggregations,
+        'raw',
+      );
     const plan = planQuery(query, this.horizons(namespaceOf(query.thingId)));
     const column = series.kind === 'string' ? 'txt' : 'num';
-    let rows: BucketRow[] = [];
+    const parts: BucketData[] = [];
     const select = (sql: string, from: number, to: number, step: boolean) => {
       if (from >= to) return;
-      const part = this.prepared(sql)
+      const rows = this.prepared(sql)
         .raw()
         .all({ id: series.id, from, to, ...(step ? { step: query.step } : {}) }) as BucketRow[];
-      rows = rows.length === 0 ? part : rows.concat(part);
+      parts.push(transpose(rows, columns.length + 1));
     };
     select(rawBucketsSql(column, columns), query.from, plan.head, true);
     if (plan.tier !== null) {
@@ -555,7 +564,8 @@ export class SqliteSeriesStore implements SeriesStore {
       select(tierBucketsSql(plan.tier, regroup, columns), plan.head, plan.tail, regroup);
     }
     select(rawBucketsSql(column, columns), plan.tail, query.to, true);
-    return bucketColumns(rows, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
+    const data = joinData(parts, columns.length + 1);
+    return bucketColumns(data, columns, series.kind, query.aggregations, plan.tier ?? 'raw');
   }
 
   async getRetention(namespace: string): Promise<Retention | null> {
