@@ -3,6 +3,7 @@ import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
 import type { SeriesStore } from './series-store.js';
+import type { ServiceStore } from './service-store.js';
 import type { TwinIndex } from './twin-index.js';
 import type { WebhookStore } from './webhook-store.js';
 
@@ -18,6 +19,8 @@ export interface Storage {
   webhooks: WebhookStore;
   /** Series of twin properties: raw points, tiers, the stream position they follow, retention. */
   series: SeriesStore;
+  /** Scheduled services, their leases and run log. */
+  services: ServiceStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

@@ -13,6 +13,7 @@ import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
 import type { PgPool } from './postgres-pool.js';
+import { PostgresServiceStore } from './postgres-service-store.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
 import { PostgresSeriesStore } from './postgres-series-store.js';
 import { PostgresTwinIndex } from './postgres-twin-index.js';
@@ -123,6 +124,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const ingest = new PostgresIngestStore(store);
     const webhooks = new PostgresWebhookStore(store);
     const series = new PostgresSeriesStore(store);
+    const services = new PostgresServiceStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -132,6 +134,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       ingest,
       webhooks,
       series,
+      services,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -154,6 +157,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await ingest.close();
             await webhooks.close();
             await series.close();
+            await services.close();
             await journal.close();
           } finally {
             lock?.release();

@@ -7,6 +7,7 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 import { SqliteSeriesStore } from './sqlite-series-store.js';
+import { SqliteServiceStore } from './sqlite-service-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
 import { SqliteWebhookStore } from './sqlite-webhook-store.js';
 
@@ -92,6 +93,20 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await journal.close();
     throw error;
   }
+  let services: SqliteServiceStore;
+  try {
+    services = open(
+      'service store',
+      () => new SqliteServiceStore(join(options.dataDir, 'services.db')),
+    );
+  } catch (error) {
+    await series.close();
+    await webhooks.close();
+    await ingest.close();
+    await catalog.close();
+    await journal.close();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -101,6 +116,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     ingest,
     webhooks,
     series,
+    services,
     async probe() {
       await journal.lastSeq();
     },
@@ -118,6 +134,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
           await ingest.close();
           await webhooks.close();
           await series.close();
+          await services.close();
         } finally {
           await journal.close();
           lock.release();
