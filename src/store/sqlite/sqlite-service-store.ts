@@ -42,8 +42,7 @@ export class SqliteServiceStore implements ServiceStore {
 
   async getService(id: string): Promise<ServiceRecord | null> {
     const row = this.db.prepare('SELECT next_due, record FROM services WHERE id = ?').get(id) as
-      | Row
-      | undefined;
+      Row | undefined;
     return row === undefined ? null : recordOf(row);
   }
 
