@@ -186,6 +186,8 @@ function fill(url: string, s: Subject): string {
     .replace(':seq', '1')
     .replace(':namespace', s.id.slice(0, s.id.indexOf(':')))
     .replace(/(\/timeseries\/things\/[^/]+)\/\*$/, '$1/attributes/a')
+    .replace(':serviceId', 'hdr-service')
+    .replace(':runId', 'run-none')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -336,6 +338,14 @@ function probeOf(method: string, url: string): Probe | null {
         headers: { 'content-type': JSON_TYPE },
         payload: method === 'PUT' ? JSON.stringify({ raw: '30d' }) : undefined,
       });
+    case 'PUT /api/2/services/:serviceId':
+      return (s) => ({
+        method: 'PUT',
+        url: `/api/2/services/probe${++counter}`,
+        headers: { 'content-type': JSON_TYPE },
+        payload: JSON.stringify({ kind: 'http', url: `http://127.0.0.1:9/${s.id}` }),
+      });
+    case 'POST /api/2/services/:serviceId/run':
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
     case 'POST /api/2/webhooks/:id/deliveries/redrive':

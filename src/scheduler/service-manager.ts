@@ -93,10 +93,11 @@ export class ServiceManager {
     body: unknown,
   ): Promise<{ created: boolean; view: JsonObject }> {
     if (!isValidServiceId(id)) throw errors.serviceIdInvalid(id);
+    const existing = await this.options.store.getService(id);
+    // Another's service is not there for the requester, as on a read.
+    if (existing !== null && !this.mayManage(identity, existing)) throw errors.serviceNotFound(id);
     if (identity.readOnly) throw errors.readOnlyIdentity();
     const config = parseServiceConfig(body);
-    const existing = await this.options.store.getService(id);
-    if (existing !== null && !this.mayManage(identity, existing)) throw errors.serviceNotFound(id);
     const now = this.now();
     const owner: ServiceOwnerRecord = {
       id: identity.id,
