@@ -299,6 +299,25 @@ function schedulerTests(backend: TestBackend): void {
       expect(run.error).toBe('the run took longer than its timeout of 45000 ms');
     });
 
+    it('stop - a run under way is aborted and logged as failed (interrupted), its lease given up', async () => {
+      storage = await backend.open();
+      const clock = new ManualClock(T0);
+      const jobs = new RecordingJobs(clock, untilAborted);
+      await addService(storage, 'i1', { schedule: { every: '5m' }, retries: 3 }, T0);
+      const scheduler = make(storage, jobs, clock, 'A');
+      clock.set(T0 + 5 * MIN);
+      await scheduler.tick();
+      await jobs.called(1);
+      await scheduler.stop();
+      const [run] = await runsOf(storage, 'i1');
+      expect([run.status, run.attempt, run.error]).toEqual([
+        'failed',
+        1,
+        'interrupted: the scheduler stopped',
+      ]);
+      expect(await storage.services.lease('i1', 'B', T0 + 5 * MIN, 1000)).toBe(true);
+    });
+
     it('retries - backs off exponentially, then fails with the last error; a later attempt can succeed', async () => {
       storage = await backend.open();
       const clock = new ManualClock(T0);

@@ -273,7 +273,8 @@ export class Scheduler {
         }
         const status = outcome.timedOut ? 'timedout' : 'failed';
         if (outcome.stopped || attempt > config.retries) {
-          Object.assign(run, { status, error: outcome.error, finished: this.clock.now() });
+          const error = outcome.stopped ? `interrupted: ${outcome.error}` : outcome.error;
+          Object.assign(run, { status, error, finished: this.clock.now() });
           break;
         }
         Object.assign(run, { status: 'queued', error: outcome.error });
