@@ -207,6 +207,15 @@ function schedulerTests(backend: TestBackend): void {
       expect((await restarted.tick()).map((r) => r.scheduledFor)).toEqual([T0 + 10 * MIN]);
       await restarted.idle();
       expect(jobs.calls.map((c) => (c.scheduledFor - T0) / MIN)).toEqual([5, 10]);
+      // The run the crashed scheduler left open is closed in the log by the one that took over.
+      const [latest, abandoned] = await runsOf(storage, 's1');
+      expect([latest.scheduledFor, latest.status]).toEqual([T0 + 10 * MIN, 'succeeded']);
+      expect([abandoned.scheduledFor, abandoned.status, abandoned.finished]).toEqual([
+        T0 + 5 * MIN,
+        'failed',
+        T0 + 10 * MIN,
+      ]);
+      expect(abandoned.error).toMatch(/^abandoned: /);
       await crashed.stop();
     });
 

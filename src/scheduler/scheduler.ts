@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   failed?: (serviceId: string | null, error: unknown) => void;
 }
 
+/** How many of a service's latest runs are checked for ones a crashed scheduler left open. */
+const ABANDONED_SCAN = 5;
 /** The longest wait between two attempts. */
 export const MAX_BACKOFF_MS = 3_600_000;
 /** Most characters of a run's output kept in the log (more is replaced by a note saying so). */
@@ -204,6 +206,7 @@ export class Scheduler {
     const entry = { abort, done: Promise.resolve() };
     this.running.set(record.id, entry);
     try {
+      await this.closeAbandoned(record.id, now);
       await this.options.store.putRun(run);
     } catch (error) {
       this.running.delete(record.id);
@@ -214,6 +217,23 @@ export class Scheduler {
       this.running.delete(record.id),
     );
     return run;
+  }
+
+  /**
+   * Ends, in the log, the runs left `running` or `queued` by a scheduler that stopped without
+   * finishing them (a crashed process): whoever holds the lease, as this scheduler now does, is
+   * the only one running the service, so any other run still open was abandoned.
+   */
+  private async closeAbandoned(serviceId: string, now: number): Promise<void> {
+    const recent = await this.options.store.listRuns(serviceId, { limit: ABANDONED_SCAN });
+    for (const old of recent)
+      if (old.status === 'running' || old.status === 'queued')
+        await this.options.store.putRun({
+          ...old,
+          status: 'failed',
+          finished: now,
+          error: `abandoned: the scheduler running it stopped without finishing it (its lease expired)${old.error === null ? '' : `; the last error was: ${old.error}`}`,
+        });
   }
 
   private async write(run: RunRecord): Promise<void> {
