@@ -179,6 +179,11 @@ describe('services API', () => {
         "'schedule'",
       ],
       [
+        { kind: 'http', url: `${base}/x`, schedule: '0 0 30 2 *' },
+        'services:schedule.invalid',
+        "'schedule'",
+      ],
+      [
         { kind: 'http', url: `${base}/x`, schedule: { every: '5 minutes' } },
         'services:schedule.invalid',
         "'schedule'",

@@ -85,10 +85,7 @@ export function parseSchedule(value: unknown, timezone?: string): Schedule {
         `is not a cron string: ${(error as Error).message}`,
       );
     }
-    const schedule = new CronSchedule(cron);
-    if (schedule.nextAfter(Date.now()) === null)
-      throw errors.serviceScheduleInvalid('schedule', value, 'never comes');
-    return schedule;
+    return new CronSchedule(cron);
   }
   if (isJsonObject(value)) {
     const keys = Object.keys(value);

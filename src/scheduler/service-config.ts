@@ -231,7 +231,10 @@ export function parseServiceConfig(body: unknown): ServiceConfig {
   if (timezone !== undefined && typeof timezone !== 'string')
     throw invalid('timezone', 'it must be an IANA time zone name, e.g. "Europe/Amsterdam"');
   if (body.schedule !== undefined) {
-    parseSchedule(body.schedule, timezone);
+    const schedule = parseSchedule(body.schedule, timezone);
+    // A cron string of a day that never comes (30 February) has no next run.
+    if (schedule.nextAfter(Date.now()) === null)
+      throw errors.serviceScheduleInvalid('schedule', String(body.schedule), 'never comes');
     config.schedule = body.schedule as string | { every: string };
     if (timezone !== undefined) config.timezone = timezone;
   } else if (timezone !== undefined) {
