@@ -287,6 +287,35 @@ function schedulerTests(backend: TestBackend): void {
       await b.idle();
     });
 
+    it('an instant that comes while a run is under way runs once that run ends, not beside it', async () => {
+      storage = await backend.open();
+      const clock = new ManualClock(T0);
+      let release = () => undefined as void;
+      const jobs = new RecordingJobs(
+        clock,
+        () => new Promise((resolve) => (release = () => resolve({ done: 1 }))),
+      );
+      const record = await addService(storage, 'o1', { schedule: { every: '5m' } }, T0);
+      const scheduler = make(storage, jobs, clock, 'A');
+      clock.set(T0 + 4 * MIN);
+      await scheduler.runNow(record);
+      await jobs.called(1);
+      clock.set(T0 + 5 * MIN);
+      expect(await scheduler.tick()).toEqual([]);
+      clock.set(T0 + 6 * MIN);
+      release();
+      await scheduler.idle();
+      expect((await scheduler.tick()).map((r) => r.scheduledFor)).toEqual([T0 + 5 * MIN]);
+      await jobs.called(2);
+      release();
+      await scheduler.idle();
+      expect(jobs.calls.map((c) => [(c.scheduledFor - T0) / MIN, (c.at - T0) / MIN])).toEqual([
+        [4, 4],
+        [5, 6],
+      ]);
+      expect((await storage.services.getService('o1'))?.nextDue).toBe(T0 + 10 * MIN);
+    });
+
     it('timeout - aborts the job and marks the run timedout at the timeout', async () => {
       storage = await backend.open();
       const clock = new ManualClock(T0);
