@@ -298,6 +298,8 @@ describe('services API', () => {
     });
     expect(typeof run.durationMs).toBe('number');
     expect(upstream.hits).toHaveLength(1);
+    const metrics = (await fx.request({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('twinfold_service_runs_total{service="caller",status="succeeded"} 1');
     const hit = upstream.hits[0];
     expect([hit.method, hit.url, hit.headers['x-api-key'], hit.headers['content-type']]).toEqual([
       'POST',

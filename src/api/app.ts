@@ -438,6 +438,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       clock: options.serviceClock,
       pollMs: options.servicePollMs,
       failed: options.serviceFailed,
+      finished: (service, status) => metrics.serviceRuns.inc({ service, status }),
     });
     schedulers.set(app, scheduler);
     scheduled = new ServiceManager({ store: options.serviceStore, scheduler });

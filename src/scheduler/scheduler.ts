@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** A lease lasts the attempt's timeout plus this (ms, default 30 s): a crashed holder's expires. */
   leaseMarginMs?: number;
+  /** Told of every run that ended, with its final status (metrics). */
+  finished?: (serviceId: string, status: RunRecord['status']) => void;
   /** Told when the store cannot be read or written (logs); the scheduler goes on. */
   failed?: (serviceId: string | null, error: unknown) => void;
 }
@@ -307,6 +309,8 @@ export class Scheduler {
         finished: this.clock.now(),
       });
     }
+    // Counted before the log shows it, so whoever sees the run ended sees it counted.
+    this.options.finished?.(record.id, run.status);
     await this.write(run);
     await store
       .release(record.id, this.holder)
