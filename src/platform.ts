@@ -3,7 +3,13 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, ingestServiceOf, liveServicesOf, type AppOptions } from './api/app.js';
+import {
+  buildApp,
+  ingestServiceOf,
+  liveServicesOf,
+  schedulerOf,
+  type AppOptions,
+} from './api/app.js';
 import { Metrics } from './api/metrics.js';
 import { IdentityService } from './auth/identity-service.js';
 import { PolicyStore } from './auth/policy-store.js';
@@ -153,6 +159,13 @@ export interface PlatformOptions {
   seriesPruneEveryMs?: number;
   /** Tuning of the WebSocket and event streams (tests: small buffers, short keep-alives). */
   streams?: AppOptions['streams'];
+  /**
+   * What service runs may do beyond HTTP and ingest: register model runs, forecast. Until the
+   * model registry and forecaster are wired here, runs that need them fail saying so.
+   */
+  serviceEffects?: AppOptions['serviceEffects'];
+  /** How often the scheduler asks which services are due, in ms (default 1000). */
+  servicePollMs?: number;
   /** How often expired policy subjects are looked for and removed, in ms (default 1000). */
   expirySweepMs?: number;
 }
@@ -307,6 +320,14 @@ export class Platform {
             'a webhook could not record its progress or read the journal; retrying',
           ),
         streams: options.streams,
+        serviceStore: storage.services,
+        serviceEffects: options.serviceEffects,
+        servicePollMs: options.servicePollMs,
+        serviceFailed: (service, error) =>
+          logger.warn(
+            { err: error, service },
+            'the scheduler could not read or write the service store; retrying',
+          ),
         connections,
         mqttConnections: () => {
           const status = holder.platform?.mqtt?.status() ?? { mode: 'off' };
@@ -325,6 +346,8 @@ export class Platform {
       );
       messaging.start();
       policies.startExpiryTimer(options.expirySweepMs);
+      // After the runtime loaded (the jobs write to twins); stopped in close() before it closes.
+      schedulerOf(app)?.start();
       return (holder.platform = new Platform(
         watch,
         config,
@@ -386,6 +409,8 @@ export class Platform {
     await this.mqtt?.close();
     await this.messaging.close();
     this.policies.stopExpiryTimer();
+    // Runs under way are aborted and logged while the runtime and storage still take writes.
+    await schedulerOf(this.app)?.stop();
     await this.app.close();
     await this.runtime.close();
     await this.storage.close();

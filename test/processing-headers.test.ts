@@ -189,6 +189,8 @@ function fill(url: string, s: Subject): string {
     .replace(':modelId', `m-${s.id}`)
     .replace(':scenarioId', `s-${s.id}`)
     .replace(':runId', 'run-00000000000000000000')
+    .replace(':serviceId', 'hdr-service')
+    .replace(':runId', 'run-none')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -347,6 +349,14 @@ function probeOf(method: string, url: string): Probe | null {
       return withBody(JSON_TYPE, (s) => ({
         series: [{ thingId: s.id, pointer: 'attributes/a', t: [1], mean: [1] }],
       }));
+    case 'PUT /api/2/services/:serviceId':
+      return (s) => ({
+        method: 'PUT',
+        url: `/api/2/services/probe${++counter}`,
+        headers: { 'content-type': JSON_TYPE },
+        payload: JSON.stringify({ kind: 'http', url: `http://127.0.0.1:9/${s.id}` }),
+      });
+    case 'POST /api/2/services/:serviceId/run':
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':
     case 'POST /api/2/webhooks/:id/deliveries/redrive':

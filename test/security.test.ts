@@ -102,6 +102,7 @@ type Category =
   | 'webhook'
   | 'timeseries'
   | 'model'
+  | 'service'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -143,6 +144,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
   { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
   { url: /^\/api\/2\/(models|scenarios|runs)(\/.*)?$/, category: 'model' },
+  { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -189,6 +191,8 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':modelId') return ADMIN_MODEL;
       if (part === ':scenarioId') return ADMIN_SCENARIO;
       if (part === ':runId') return adminRun;
+      if (part === ':serviceId') return ADMIN_SERVICE;
+      if (part === ':runId') return adminServiceRun;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -928,6 +932,55 @@ function modelVariants(route: RouteInfo): Variant[] {
   }));
 }
 
+/**
+ * Service routes: the one service there is (with one run) belongs to the administrator, so nobody
+ * here sees, changes, runs or lists it.
+ */
+const ADMIN_SERVICE = 'admin-service';
+let adminServiceRun = 'run-unset';
+/** The administrator's service's URL: no answer to anyone else names it. */
+const ADMIN_SERVICE_URL = 'http://127.0.0.1:9/SECRET-serv1ce';
+const serviceMissing = (): Expectation => ({
+  status: 404,
+  error: 'services:service.notfound',
+  absent: [...ALL_MARKS, ADMIN_SERVICE_URL],
+});
+const SERVICES: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/services': {
+    expect: () => ({ status: 200, absent: [...ALL_MARKS, ADMIN_SERVICE, ADMIN_SERVICE_URL] }),
+  },
+  'GET /api/2/services/:serviceId': { expect: serviceMissing },
+  'PUT /api/2/services/:serviceId': {
+    body: () => ({ kind: 'http', url: 'http://127.0.0.1:9/x' }),
+    expect: serviceMissing,
+  },
+  'DELETE /api/2/services/:serviceId': { expect: serviceMissing },
+  'POST /api/2/services/:serviceId/run': { expect: serviceMissing },
+  'GET /api/2/services/:serviceId/runs': { expect: serviceMissing },
+  'GET /api/2/services/:serviceId/runs/:runId': { expect: serviceMissing },
+};
+
+function serviceVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const spec = SERVICES[`${head ? 'GET' : route.method} ${route.url}`];
+  if (!spec)
+    throw new Error(
+      `Service route ${route.method} ${route.url} has no expectations: add it to SERVICES in test/security.test.ts.`,
+    );
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      body: spec.body,
+      expect: (kind, full) => {
+        if (kind === 'rejected') return rejected;
+        const e = spec.expect(kind, full);
+        return head ? { status: e.status, absent: e.absent } : e;
+      },
+    },
+  ];
+}
+
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
   const spec = IDENTITY[`${head ? 'GET' : route.method} ${route.url}`];
@@ -1117,6 +1170,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   ingest: ingestVariants,
   webhook: webhookVariants,
   model: modelVariants,
+  service: serviceVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -1301,6 +1355,14 @@ beforeAll(async () => {
   const run = await request('POST', `/api/2/models/${ADMIN_MODEL}/runs`, f.admin, ADMIN_RUN_BODY);
   expect(run.statusCode, run.body).toBe(201);
   adminRun = run.json().runId as string;
+  const service = await request('PUT', `/api/2/services/${ADMIN_SERVICE}`, f.admin, {
+    kind: 'http',
+    url: ADMIN_SERVICE_URL,
+  });
+  expect(service.statusCode, service.body).toBe(201);
+  const serviceRun = await request('POST', `/api/2/services/${ADMIN_SERVICE}/run`, f.admin);
+  expect(serviceRun.statusCode, serviceRun.body).toBe(202);
+  adminServiceRun = serviceRun.json().runId as string;
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,

@@ -44,6 +44,12 @@ import { SeriesRecorder } from '../series/series-recorder.js';
 import { SeriesService } from '../series/series-service.js';
 import { SeriesKindError, type SeriesStore } from '../store/series-store.js';
 import type { LateValues } from '../ingest/observation-writer.js';
+import type { ServiceStore } from '../store/service-store.js';
+import type { SchedulerClock } from '../scheduler/clock.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { ServiceManager } from '../scheduler/service-manager.js';
+import { KindJobs, UNAVAILABLE_EFFECTS, type ServiceEffects } from '../scheduler/service-jobs.js';
+import { registerServiceRoutes } from './routes/service-routes.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -116,6 +122,17 @@ export interface AppOptions {
   modelActual?: ActualSource;
   /** Runs `forecast` models; without it their runs are refused with a 400. */
   forecaster?: Forecaster;
+  /** Where scheduled services and their runs are kept; without it the service routes are absent. */
+  serviceStore?: ServiceStore;
+  /** What runs may do beyond HTTP and ingest (model runs, forecasts); default: refused, saying so. */
+  serviceEffects?: ServiceEffects;
+  /** The scheduler's clock and poll interval (tests). */
+  serviceClock?: SchedulerClock;
+  servicePollMs?: number;
+  /** The fetch of http and pull runs (tests). */
+  serviceFetch?: typeof fetch;
+  /** Told when the scheduler cannot read or write the service store. */
+  serviceFailed?: (serviceId: string | null, error: unknown) => void;
   /** Tuning of the WebSocket and event streams (buffers, keep-alive): tests and embedding. */
   streams?: Pick<WebSocketOptions, 'maxBufferedBytes' | 'streamBuffer' | 'pingIntervalMs'> &
     Pick<ServerSentEventsOptions, 'keepAliveMs'>;
@@ -135,6 +152,15 @@ export interface RouteInfo {
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+const schedulers = new WeakMap<FastifyInstance, Scheduler>();
+
+/**
+ * The scheduler of an app made by {@link buildApp} with a service store: built, not started (the
+ * composition root starts it once the runtime is loaded, and stops it before the runtime closes).
+ */
+export function schedulerOf(app: FastifyInstance): Scheduler | null {
+  return schedulers.get(app) ?? null;
+}
 const ingestServices = new WeakMap<FastifyInstance, IngestService>();
 
 /** The ingest service of an app made by {@link buildApp} with an ingest store (for other transports). */
@@ -435,6 +461,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       })
     : null;
   if (models) modelServices.set(app, models);
+  let scheduled: ServiceManager | null = null;
+  if (options.serviceStore) {
+    const scheduler = new Scheduler({
+      store: options.serviceStore,
+      jobs: new KindJobs({
+        ingest,
+        effects: options.serviceEffects ?? UNAVAILABLE_EFFECTS,
+        fetch: options.serviceFetch,
+      }),
+      clock: options.serviceClock,
+      pollMs: options.servicePollMs,
+      failed: options.serviceFailed,
+      finished: (service, status) => metrics.serviceRuns.inc({ service, status }),
+    });
+    schedulers.set(app, scheduler);
+    scheduled = new ServiceManager({ store: options.serviceStore, scheduler });
+    // On-demand runs may be under way even when nobody started the schedule.
+    app.addHook('onClose', () => scheduler.stop());
+  }
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -458,6 +503,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (webhooks) registerWebhookRoutes(api, webhooks);
       if (models) registerModelRoutes(api, models);
       if (series) registerTimeseriesRoutes(api, { series: series.service, api: context });
+      if (scheduled) registerServiceRoutes(api, scheduled);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),

@@ -55,6 +55,12 @@ export class Metrics {
     labelNames: ['webhook', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly serviceRuns = new Counter({
+    name: 'twinfold_service_runs_total',
+    help: 'Finished runs of scheduled services by service and status (succeeded, failed, timedout)',
+    labelNames: ['service', 'status'] as const,
+    registers: [this.registry],
+  });
   private webhookBacklogs: () => { webhook: string; backlog: number }[] = () => [];
   readonly webhookBacklog = new Gauge({
     name: 'twinfold_webhook_backlog',

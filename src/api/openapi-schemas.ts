@@ -672,3 +672,129 @@ export const runCompareSchema = {
 } as const;
 
 export const noBody = { type: 'null', description: 'No content' } as const;
+
+const serviceSchedule = {
+  description:
+    'A cron string (five fields, or six with seconds first; UTC unless `timezone`) or {"every": "5m"}; absent: on demand only',
+  oneOf: [
+    { type: 'string' },
+    { type: 'object', required: ['every'], properties: { every: { type: 'string' } } },
+  ],
+} as const;
+
+/** The body of PUT /services/{serviceId}: common fields and those of the kind. */
+export const serviceConfigSchema = {
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { type: 'string', enum: ['http', 'pull', 'forecast'] },
+    schedule: serviceSchedule,
+    timezone: { type: 'string', description: 'IANA time zone of a cron schedule' },
+    parameters: { type: 'object', description: 'Passed to every run' },
+    timeout: { type: 'string', description: 'Per attempt, e.g. "30s" (or timeoutMs)' },
+    timeoutMs: { type: 'integer', minimum: 1 },
+    retries: { type: 'integer', minimum: 0, maximum: 10, description: 'Default 0' },
+    retryDelay: {
+      type: 'string',
+      description: 'Before the first retry, doubling after (default 1s)',
+    },
+    retryDelayMs: { type: 'integer', minimum: 1 },
+    description: { type: 'string' },
+    url: { type: 'string', format: 'uri', description: 'http and pull: an http(s) URL' },
+    method: { type: 'string', description: 'http: POST or PUT; forecast: the method' },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    body: { type: 'object', description: 'http: merged into the JSON body sent' },
+    specId: { type: 'string', description: 'pull: an ingest spec with an http source' },
+    filter: { type: 'string', description: 'forecast: RQL selecting the twins' },
+    pointer: {
+      type: 'string',
+      description: 'forecast: the property, e.g. /features/t/properties/v',
+    },
+    horizon: { type: 'string', description: 'forecast: how far ahead, e.g. "1d"' },
+    step: { type: 'string', description: 'forecast: between points, e.g. "15m"' },
+  },
+} as const;
+
+/** A service as the API shows it (header values hidden). */
+export const serviceSchema = {
+  type: 'object',
+  required: [
+    'serviceId',
+    'kind',
+    'parameters',
+    'timeoutMs',
+    'retries',
+    'retryDelayMs',
+    'nextRun',
+    'revision',
+    'created',
+    'modified',
+    'owner',
+  ],
+  properties: {
+    serviceId: { type: 'string' },
+    kind: { type: 'string', enum: ['http', 'pull', 'forecast'] },
+    schedule: serviceSchedule,
+    timezone: { type: 'string' },
+    parameters: { type: 'object' },
+    timeoutMs: { type: 'integer' },
+    retries: { type: 'integer' },
+    retryDelayMs: { type: 'integer' },
+    description: { type: 'string' },
+    url: { type: 'string' },
+    method: { type: 'string' },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    body: { type: 'object' },
+    specId: { type: 'string' },
+    filter: { type: 'string' },
+    pointer: { type: 'string' },
+    horizonMs: { type: 'integer' },
+    stepMs: { type: 'integer' },
+    nextRun: { ...isoTime, nullable: true, description: 'The next scheduled instant' },
+    revision: { type: 'integer' },
+    created: isoTime,
+    modified: isoTime,
+    owner: { type: 'string' },
+  },
+} as const;
+
+/** One run of a service. */
+export const serviceRunSchema = {
+  type: 'object',
+  required: [
+    'runId',
+    'serviceId',
+    'status',
+    'trigger',
+    'scheduledFor',
+    'started',
+    'finished',
+    'durationMs',
+    'attempt',
+    'output',
+    'error',
+  ],
+  properties: {
+    runId: { type: 'string' },
+    serviceId: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'timedout'] },
+    trigger: { type: 'string', enum: ['schedule', 'demand'] },
+    scheduledFor: isoTime,
+    started: { ...isoTime, nullable: true },
+    finished: { ...isoTime, nullable: true },
+    durationMs: { type: 'integer', nullable: true },
+    attempt: { type: 'integer' },
+    output: { description: 'What the job answered' },
+    error: { type: 'string', nullable: true },
+  },
+} as const;
+
+/** A page of the run log, newest first. */
+export const serviceRunPageSchema = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: { type: 'array', items: serviceRunSchema },
+    cursor: { type: 'string', description: 'Pass as `cursor` for the next (older) page' },
+  },
+} as const;

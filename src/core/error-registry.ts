@@ -987,6 +987,52 @@ export const errors = {
       'This server keeps no actual series to compare runs with or to forecast from.',
       'Run the server with its series store; run series themselves can still be registered and read.',
     ),
+  // --- scheduled services ---
+  /** A service body that does not validate; `field` names the field at fault. */
+  serviceInvalid: (field: string, detail: string) =>
+    make(
+      'services:service.invalid',
+      400,
+      `The service field '${field}' is invalid: ${detail}`,
+      'Send {"kind", "schedule"?, "timezone"?, "parameters"?, "timeout"?, "retries"?, "retryDelay"?, "description"?} and the fields of the kind, with the field fixed.',
+    ),
+  /** A `schedule` (cron string or {"every"}) or `timezone` that cannot be read. */
+  serviceScheduleInvalid: (field: 'schedule' | 'timezone', value: string, detail: string) =>
+    make(
+      'services:schedule.invalid',
+      400,
+      `The service field '${field}' is invalid: '${value}' ${detail}`,
+      'Use a cron string of five fields (or six, with seconds first) such as "*/5 * * * *", {"every": "5m"} (s, m, h or d), or leave the schedule out for on-demand runs; a timezone is an IANA name such as "Europe/Amsterdam".',
+    ),
+  serviceIdInvalid: (id: string) =>
+    make(
+      'services:service.id.invalid',
+      400,
+      `The service ID '${id}' is not valid.`,
+      'A service ID is 1 to 128 letters, digits and any of _ . : @ ~ -, starting with a letter or digit.',
+    ),
+  serviceNotFound: (id: string) =>
+    make(
+      'services:service.notfound',
+      404,
+      `The service with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the ID; list the services you may manage with GET /api/2/services.',
+    ),
+  serviceRunNotFound: (id: string, runId: string) =>
+    make(
+      'services:run.notfound',
+      404,
+      `The service '${id}' has no run with ID '${runId}'.`,
+      `List its runs with GET /api/2/services/${id}/runs.`,
+    ),
+  /** An on-demand run of a service that is running already (here or in another process). */
+  serviceRunConflict: (id: string) =>
+    make(
+      'services:run.conflict',
+      409,
+      `The service '${id}' is running already; a service never runs twice at once.`,
+      `Wait for the run under way to finish (GET /api/2/services/${id}/runs), then ask again.`,
+    ),
   // --- Ditto Protocol (WebSocket) and server-sent events ---
   /** Ditto's `ThingConflictException`: a create command for a thing that exists. */
   thingConflict: (thingId: string) =>

@@ -4,6 +4,7 @@ import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
 import type { ModelStore } from './model-store.js';
 import type { SeriesStore } from './series-store.js';
+import type { ServiceStore } from './service-store.js';
 import type { TwinIndex } from './twin-index.js';
 import type { WebhookStore } from './webhook-store.js';
 
@@ -21,6 +22,8 @@ export interface Storage {
   models: ModelStore;
   /** Series of twin properties: raw points, tiers, the stream position they follow, retention. */
   series: SeriesStore;
+  /** Scheduled services, their leases and run log. */
+  services: ServiceStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

@@ -48,6 +48,10 @@ export interface SecureFixtureOptions {
   seriesPruneEveryMs?: number;
   /** Most points one time-series answer may hold (default the configuration's, 100,000). */
   maxSeriesPoints?: number;
+  /** What service runs may do beyond HTTP and ingest (model runs, forecasts). */
+  serviceEffects?: PlatformOptions['serviceEffects'];
+  /** How often the scheduler polls the store for due services, in ms. */
+  servicePollMs?: number;
   /** The store (`sqlite`, the default, or a `postgres://` URL) and its PostgreSQL schema. */
   store?: string;
   storeSchema?: string;
@@ -134,6 +138,8 @@ export async function createSecureFixture(
       expirySweepMs: options.expirySweepMs,
       modelActual: options.modelActual,
       forecaster: options.forecaster,
+      serviceEffects: options.serviceEffects,
+      servicePollMs: options.servicePollMs,
     },
   );
   const { app, runtime, policies, identities, keys, metrics } = platform;

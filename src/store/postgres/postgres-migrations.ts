@@ -327,6 +327,28 @@ CREATE TABLE model_run_series (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'scheduled services',
+    // Services with their next due instant and lease (claimed with one conditional UPDATE), and
+    // their run log.
+    sql: `
+CREATE TABLE services (
+  id text COLLATE "C" PRIMARY KEY,
+  next_due bigint,
+  lease_holder text,
+  lease_until bigint,
+  record text NOT NULL
+);
+CREATE INDEX services_by_due ON services (next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE service_runs (
+  service_id text COLLATE "C" NOT NULL,
+  run_id text COLLATE "C" NOT NULL,
+  record text NOT NULL,
+  PRIMARY KEY (service_id, run_id)
+);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

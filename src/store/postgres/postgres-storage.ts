@@ -14,6 +14,7 @@ import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { PostgresModelStore } from './postgres-model-store.js';
 import type { PgPool } from './postgres-pool.js';
+import { PostgresServiceStore } from './postgres-service-store.js';
 import { PostgresSchemaLock } from './postgres-schema-lock.js';
 import { PostgresSeriesStore } from './postgres-series-store.js';
 import { PostgresTwinIndex } from './postgres-twin-index.js';
@@ -125,6 +126,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const webhooks = new PostgresWebhookStore(store);
     const models = new PostgresModelStore(store);
     const series = new PostgresSeriesStore(store);
+    const services = new PostgresServiceStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -135,6 +137,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       webhooks,
       models,
       series,
+      services,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -158,6 +161,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await webhooks.close();
             await models.close();
             await series.close();
+            await services.close();
             await journal.close();
           } finally {
             lock?.release();

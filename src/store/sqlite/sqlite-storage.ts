@@ -8,6 +8,7 @@ import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 import { SqliteSeriesStore } from './sqlite-series-store.js';
 import { SqliteModelStore } from './sqlite-model-store.js';
+import { SqliteServiceStore } from './sqlite-service-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
 import { SqliteWebhookStore } from './sqlite-webhook-store.js';
 
@@ -22,7 +23,8 @@ export interface SqliteStorageOptions {
 
 /**
  * Opens the SQLite stores of a data directory: the journal at `<dataDir>/journal.db`, the catalog at
- * `<dataDir>/catalog.db` (ingest, webhooks and series in `ingest.db`, `webhooks.db`, `series.db`),
+ * `<dataDir>/catalog.db` (ingest, webhooks, series, models and services in `ingest.db`, `webhooks.db`,
+ * `series.db`, `models.db`, `services.db`),
  * held by this process alone (a lock file; StorageLockedError names the
  * holder). Fails with {@link StorageUnavailableError} when the files cannot be opened, and with
  * StorageCorruptError when they are found damaged.
@@ -38,73 +40,49 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     if (error instanceof StorageError) throw error;
     throw unavailableWhile(`cannot open the SQLite journal in ${options.dataDir}`, error);
   }
-  const open = <T>(what: string, make: () => T): T => {
+  /** What is open so far, in opening order (the journal first): a failure closes it backwards. */
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(
+    what: string,
+    file: string,
+    make: (path: string) => T,
+  ): Promise<T> => {
     try {
-      return make();
+      const store = make(join(options.dataDir, file));
+      opened.push(store);
+      return store;
     } catch (error) {
+      for (const store of opened.reverse()) await store.close().catch(() => undefined);
       lock.release();
       // Damaged files and the like already say what is wrong and what to do.
       if (error instanceof StorageError) throw error;
       throw unavailableWhile(`cannot open the SQLite ${what} in ${options.dataDir}`, error);
     }
   };
-  const journal = open(
+  const journal = await open(
     'journal',
-    () =>
+    'journal.db',
+    (path) =>
       new SqliteJournal({
-        path: join(options.dataDir, 'journal.db'),
+        path,
         durability: options.durability,
         writerThread: options.writerThread,
       }),
   );
-  let catalog: SqliteCatalog;
-  try {
-    catalog = open('catalog', () => new SqliteCatalog(join(options.dataDir, 'catalog.db')));
-  } catch (error) {
-    await journal.close();
-    throw error;
-  }
-  let ingest: SqliteIngestStore;
-  try {
-    ingest = open('ingest store', () => new SqliteIngestStore(join(options.dataDir, 'ingest.db')));
-  } catch (error) {
-    await catalog.close();
-    await journal.close();
-    throw error;
-  }
-  let webhooks: SqliteWebhookStore;
-  try {
-    webhooks = open(
-      'webhook store',
-      () => new SqliteWebhookStore(join(options.dataDir, 'webhooks.db')),
-    );
-  } catch (error) {
-    await ingest.close();
-    await catalog.close();
-    await journal.close();
-    throw error;
-  }
-  let series: SqliteSeriesStore;
-  try {
-    series = open('series store', () => new SqliteSeriesStore(join(options.dataDir, 'series.db')));
-  } catch (error) {
-    await webhooks.close();
-    await ingest.close();
-    await catalog.close();
-    await journal.close();
-    throw error;
-  }
-  let models: SqliteModelStore;
-  try {
-    models = open('model store', () => new SqliteModelStore(join(options.dataDir, 'models.db')));
-  } catch (error) {
-    await series.close();
-    await webhooks.close();
-    await ingest.close();
-    await catalog.close();
-    await journal.close();
-    throw error;
-  }
+  const catalog = await open('catalog', 'catalog.db', (path) => new SqliteCatalog(path));
+  const ingest = await open('ingest store', 'ingest.db', (path) => new SqliteIngestStore(path));
+  const webhooks = await open(
+    'webhook store',
+    'webhooks.db',
+    (path) => new SqliteWebhookStore(path),
+  );
+  const series = await open('series store', 'series.db', (path) => new SqliteSeriesStore(path));
+  const models = await open('model store', 'models.db', (path) => new SqliteModelStore(path));
+  const services = await open(
+    'service store',
+    'services.db',
+    (path) => new SqliteServiceStore(path),
+  );
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -115,6 +93,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     webhooks,
     series,
     models,
+    services,
     async probe() {
       await journal.lastSeq();
     },
@@ -128,11 +107,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
       closing ??= (async () => {
         try {
           index?.close();
-          await catalog.close();
-          await ingest.close();
-          await webhooks.close();
-          await series.close();
-          await models.close();
+          // Every store but the journal, newest first; the journal last, after its writes flush.
+          for (const store of opened.slice(1).reverse()) await store.close();
         } finally {
           await journal.close();
           lock.release();

@@ -3014,6 +3014,475 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/services': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The scheduled services the requester may manage, in id order */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body?: Record<string, never>;
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              filter?: string;
+              headers?: {
+                [key: string]: string;
+              };
+              horizonMs?: number;
+              /** @enum {string} */
+              kind: 'http' | 'pull' | 'forecast';
+              method?: string;
+              /** Format: date-time */
+              modified: string;
+              /**
+               * Format: date-time
+               * @description The next scheduled instant
+               */
+              nextRun: string | null;
+              owner: string;
+              parameters: Record<string, never>;
+              pointer?: string;
+              retries: number;
+              retryDelayMs: number;
+              revision: number;
+              /** @description A cron string (five fields, or six with seconds first; UTC unless `timezone`) or {"every": "5m"}; absent: on demand only */
+              schedule?:
+                | string
+                | {
+                    every: string;
+                  };
+              serviceId: string;
+              specId?: string;
+              stepMs?: number;
+              timeoutMs: number;
+              timezone?: string;
+              url?: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/services/{serviceId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One service, with its next scheduled run */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body?: Record<string, never>;
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              filter?: string;
+              headers?: {
+                [key: string]: string;
+              };
+              horizonMs?: number;
+              /** @enum {string} */
+              kind: 'http' | 'pull' | 'forecast';
+              method?: string;
+              /** Format: date-time */
+              modified: string;
+              /**
+               * Format: date-time
+               * @description The next scheduled instant
+               */
+              nextRun: string | null;
+              owner: string;
+              parameters: Record<string, never>;
+              pointer?: string;
+              retries: number;
+              retryDelayMs: number;
+              revision: number;
+              /** @description A cron string (five fields, or six with seconds first; UTC unless `timezone`) or {"every": "5m"}; absent: on demand only */
+              schedule?:
+                | string
+                | {
+                    every: string;
+                  };
+              serviceId: string;
+              specId?: string;
+              stepMs?: number;
+              timeoutMs: number;
+              timezone?: string;
+              url?: string;
+            };
+          };
+        };
+      };
+    };
+    /** Create or replace a service (it runs with the creator's rights; a replacement starts its schedule afresh) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description http: merged into the JSON body sent */
+            body?: Record<string, never>;
+            description?: string;
+            /** @description forecast: RQL selecting the twins */
+            filter?: string;
+            headers?: {
+              [key: string]: string;
+            };
+            /** @description forecast: how far ahead, e.g. "1d" */
+            horizon?: string;
+            /** @enum {string} */
+            kind: 'http' | 'pull' | 'forecast';
+            /** @description http: POST or PUT; forecast: the method */
+            method?: string;
+            /** @description Passed to every run */
+            parameters?: Record<string, never>;
+            /** @description forecast: the property, e.g. /features/t/properties/v */
+            pointer?: string;
+            /** @description Default 0 */
+            retries?: number;
+            /** @description Before the first retry, doubling after (default 1s) */
+            retryDelay?: string;
+            retryDelayMs?: number;
+            /** @description A cron string (five fields, or six with seconds first; UTC unless `timezone`) or {"every": "5m"}; absent: on demand only */
+            schedule?:
+              | string
+              | {
+                  every: string;
+                };
+            /** @description pull: an ingest spec with an http source */
+            specId?: string;
+            /** @description forecast: between points, e.g. "15m" */
+            step?: string;
+            /** @description Per attempt, e.g. "30s" (or timeoutMs) */
+            timeout?: string;
+            timeoutMs?: number;
+            /** @description IANA time zone of a cron schedule */
+            timezone?: string;
+            /**
+             * Format: uri
+             * @description http and pull: an http(s) URL
+             */
+            url?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body?: Record<string, never>;
+              /** Format: date-time */
+              created: string;
+              description?: string;
+              filter?: string;
+              headers?: {
+                [key: string]: string;
+              };
+              horizonMs?: number;
+              /** @enum {string} */
+              kind: 'http' | 'pull' | 'forecast';
+              method?: string;
+              /** Format: date-time */
+              modified: string;
+              /**
+               * Format: date-time
+               * @description The next scheduled instant
+               */
+              nextRun: string | null;
+              owner: string;
+              parameters: Record<string, never>;
+              pointer?: string;
+              retries: number;
+              retryDelayMs: number;
+              revision: number;
+              /** @description A cron string (five fields, or six with seconds first; UTC unless `timezone`) or {"every": "5m"}; absent: on demand only */
+              schedule?:
+                | string
+                | {
+                    every: string;
+                  };
+              serviceId: string;
+              specId?: string;
+              stepMs?: number;
+              timeoutMs: number;
+              timezone?: string;
+              url?: string;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a service and its run log */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/services/{serviceId}/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run a service now (202 with the run, which goes on in the background; 409 while it is running already) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Overlaid on the service's parameters */
+            parameters?: Record<string, never>;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempt: number;
+              durationMs: number | null;
+              error: string | null;
+              /** Format: date-time */
+              finished: string | null;
+              /** @description What the job answered */
+              output: unknown;
+              runId: string;
+              /** Format: date-time */
+              scheduledFor: string;
+              serviceId: string;
+              /** Format: date-time */
+              started: string | null;
+              /** @enum {string} */
+              status: 'queued' | 'running' | 'succeeded' | 'failed' | 'timedout';
+              /** @enum {string} */
+              trigger: 'schedule' | 'demand';
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/services/{serviceId}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run log of a service, newest first, paged */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The cursor of the previous page */
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Pass as `cursor` for the next (older) page */
+              cursor?: string;
+              items: {
+                attempt: number;
+                durationMs: number | null;
+                error: string | null;
+                /** Format: date-time */
+                finished: string | null;
+                /** @description What the job answered */
+                output: unknown;
+                runId: string;
+                /** Format: date-time */
+                scheduledFor: string;
+                serviceId: string;
+                /** Format: date-time */
+                started: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'failed' | 'timedout';
+                /** @enum {string} */
+                trigger: 'schedule' | 'demand';
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/services/{serviceId}/runs/{runId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One run of a service */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          runId: string;
+          serviceId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempt: number;
+              durationMs: number | null;
+              error: string | null;
+              /** Format: date-time */
+              finished: string | null;
+              /** @description What the job answered */
+              output: unknown;
+              runId: string;
+              /** Format: date-time */
+              scheduledFor: string;
+              serviceId: string;
+              /** Format: date-time */
+              started: string | null;
+              /** @enum {string} */
+              status: 'queued' | 'running' | 'succeeded' | 'failed' | 'timedout';
+              /** @enum {string} */
+              trigger: 'schedule' | 'demand';
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/things': {
     parameters: {
       query?: never;
