@@ -98,8 +98,10 @@ await describeBackends(
           }),
         ),
       );
-      const rows = await fresh.query(`SELECT version FROM ${fresh.schema}.twinfold_migrations`);
-      expect(rows.map((r) => r.version).sort()).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+      const rows = await fresh.query(
+        `SELECT version FROM ${fresh.schema}.twinfold_migrations ORDER BY version`,
+      );
+      expect(rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
       for (const storage of opened) await storage.close();
     });
 
