@@ -28,6 +28,7 @@ const OURS: ForecastMethod[] = [
   'holt-winters',
   'ar',
   'seasonal-ar',
+  'ensemble',
   'auto',
 ];
 

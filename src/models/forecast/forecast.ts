@@ -1,6 +1,7 @@
 // The built-in forecaster: puts a history on a step grid, fits the chosen (or the best in-sample)
 // method and returns point forecasts with prediction intervals calibrated on in-sample errors.
-import { backFit, intervals, type BackFit } from './back-fit.js';
+import { backFit, intervals } from './back-fit.js';
+import { ensemble } from './ensemble.js';
 import { ForecastError } from './forecast-error.js';
 import { medianSpacing, toGrid } from './grid.js';
 import { fitHoltWinters } from './holt-winters.js';
@@ -8,7 +9,7 @@ import type { FittedModel } from './model.js';
 import { fitSeasonalAr } from './seasonal-ar.js';
 import { fitSeasonalNaive } from './seasonal-naive.js';
 
-/** The methods {@link forecast} knows; `auto` picks the one with the least in-sample error. */
+/** The methods {@link forecast} knows; `auto` is `ensemble`. */
 export const FORECAST_METHODS = [
   'auto',
   'seasonal-naive',
@@ -16,15 +17,17 @@ export const FORECAST_METHODS = [
   'ar',
   'holt-winters',
   'holt',
+  'ensemble',
 ] as const;
 export type ForecastMethod = (typeof FORECAST_METHODS)[number];
 
 /**
- * What `auto` chooses from. Seasonal-naive and Holt-Winters are left out: with a few seasons of
- * history their seasonal state is one or two noisy days, and their in-sample errors over so few
- * days do not tell whether they will hold (on the SURF week they lose to the pooled profile).
+ * The members of `ensemble` (each only when the history is long enough for it), the default
+ * method: a combination beat choosing one by in-sample error on the SURF week, and seasonal-naive
+ * and Holt-Winters are left out because with a few seasons of history their seasonal state is
+ * one or two noisy days.
  */
-const AUTO_CANDIDATES = ['seasonal-ar', 'ar', 'holt'] as const;
+const ENSEMBLE_MEMBERS = ['seasonal-ar', 'ar', 'holt'] as const;
 
 /** The most forecast points one call returns. */
 export const MAX_OUTPUT_POINTS = 100_000;
@@ -68,7 +71,7 @@ export interface ForecastResult {
   lower: number[];
   upper: number[];
   level: number;
-  /** The method used (for `auto`, the one chosen). */
+  /** The method used (`auto` is reported as `ensemble`). */
   method: Exclude<ForecastMethod, 'auto'>;
   stepMs: number;
   seasonLength: number;
@@ -134,6 +137,7 @@ function validateLevels(levels: unknown): number[] {
 function needed(method: Exclude<ForecastMethod, 'auto'>, season: number): number {
   if (method === 'seasonal-naive' || method === 'seasonal-ar') return Math.max(season, MIN_POINTS);
   if (method === 'holt-winters') return Math.max(2 * season + 1, MIN_POINTS);
+  if (method === 'ensemble') return needed('holt', season);
   return MIN_POINTS;
 }
 
@@ -145,6 +149,10 @@ function fitMethod(
   if (method === 'seasonal-naive') return fitSeasonalNaive(y, season);
   if (method === 'seasonal-ar') return fitSeasonalAr(y, season);
   if (method === 'ar') return fitSeasonalAr(y, 1);
+  if (method === 'ensemble') {
+    const members = ENSEMBLE_MEMBERS.filter((m) => y.length >= needed(m, season));
+    return ensemble(members.map((m) => fitMethod(y, m, season)));
+  }
   return fitHoltWinters(y, method === 'holt' ? 1 : season);
 }
 
@@ -154,9 +162,8 @@ function fitMethod(
  * The history is put on a regular grid ending at its last timestamp (the mean of the samples within
  * half a step of each grid point; empty grid points filled linearly). Intervals come from the
  * empirical quantiles of the method's own h-step errors in a rolling back-fit over the history, so
- * they widen as the in-sample errors do. `auto` fits seasonal-naive, Holt-Winters (when two seasons
- * are there) and damped Holt, and keeps the one with the least in-sample mean absolute error over
- * the requested horizon.
+ * they widen as the in-sample errors do. `auto` (= `ensemble`) averages the daily profile + AR(1)
+ * (when a season is there), AR(1) around the mean and damped Holt.
  *
  * @example
  * forecast({ t, v }, { horizonMs: 3_600_000 }) // 1 h ahead of 5-minute data: 12 points
@@ -222,25 +229,10 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
         `(${describeDuration(points * stepMs)} of history); the history covers ${y.length}`,
     );
 
-  let model: FittedModel;
-  let fit: BackFit;
-  if (method === 'auto') {
-    const candidates = AUTO_CANDIDATES.filter((m) => y.length >= needed(m, season));
-    if (candidates.length === 0) tooShort('a forecast', needed('holt', season));
-    const models = candidates.map((m) => fitMethod(y, m, season));
-    const from = Math.max(...models.map((m) => m.firstOrigin));
-    const fits = models.map((m) => backFit(y, m, steps, from));
-    let best = 0;
-    for (let i = 1; i < models.length; i++) if (fits[i].mae < fits[best].mae) best = i;
-    // Too little history for any in-sample comparison: the simplest trend model.
-    if (!Number.isFinite(fits[best].mae)) best = models.length - 1;
-    model = models[best];
-    fit = fits[best];
-  } else {
-    if (y.length < needed(method, season)) tooShort(method, needed(method, season));
-    model = fitMethod(y, method, season);
-    fit = backFit(y, model, steps);
-  }
+  const chosen = method === 'auto' ? 'ensemble' : method;
+  if (y.length < needed(chosen, season)) tooShort(chosen, needed(chosen, season));
+  const model = fitMethod(y, chosen, season);
+  const fit = backFit(y, model, steps);
 
   const mean = model.pathFrom(y.length - 1, steps);
   const bands = levels.map((level) => {

@@ -14,7 +14,7 @@ export interface SmoothingParameters {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const logit = (p: number) => Math.log(p / (1 - p));
 const PHI_MIN = 0.8;
-const PHI_RANGE = 0.18;
+const PHI_RANGE = 0.2;
 
 function toParameters(x: number[], seasonal: boolean): SmoothingParameters {
   const alpha = 0.001 + 0.998 * sigmoid(x[0]);

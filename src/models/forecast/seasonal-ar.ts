@@ -7,7 +7,9 @@ import { type FittedModel } from './model.js';
  *
  * The profile seen by an origin o uses y[0..o] only: for a phase p, the pooled mean of the values
  * whose phase lies within `smoothing` phases of p (default ±season/48: ±30 min of a day), pulled
- * toward the overall mean by seasons / (seasons + 1), so that one season seen counts half. φ is the
+ * toward the overall mean by an empirical-Bayes factor 1 − (noise of a phase mean) / (spread of
+ * the phase means), the noise estimated from the spread within phases (a noiseless season is kept
+ * whole, a season the days do not repeat is mostly dropped; half with only one season seen). φ is the
  * lag-1 least-squares estimate on the deviations from the whole history's profile, in [0, 0.9999].
  */
 export function fitSeasonalAr(
@@ -20,7 +22,11 @@ export function fitSeasonalAr(
   // cum[t] = y[t] + y[t - season] + …: the sum of one phase up to t.
   const cum = new Float64Array(n);
   let total = 0;
-  for (let t = 0; t < n; t++) cum[t] = y[t] + (t >= season ? cum[t - season] : 0);
+  const cumSq = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    cum[t] = y[t] + (t >= season ? cum[t - season] : 0);
+    cumSq[t] = y[t] * y[t] + (t >= season ? cumSq[t - season] : 0);
+  }
   const prefix = new Float64Array(n);
   for (let t = 0; t < n; t++) prefix[t] = total += y[t];
 
@@ -33,13 +39,29 @@ export function fitSeasonalAr(
     if (season === 1) return profile;
     sums.fill(0);
     counts.fill(0);
+    let within = 0;
+    let dof = 0;
+    let phases = 0;
+    let meanSum = 0;
+    let meanSq = 0;
+    let inverseCounts = 0;
     for (let p = 0; p < season; p++) {
       const last = origin - ((((origin - p) % season) + season) % season);
       if (last < 0) continue;
       sums[p] = cum[last];
       counts[p] = Math.floor(last / season) + 1;
+      within += cumSq[last] - (cum[last] * cum[last]) / counts[p];
+      dof += counts[p] - 1;
+      const m = cum[last] / counts[p];
+      phases++;
+      meanSum += m;
+      meanSq += m * m;
+      inverseCounts += 1 / counts[p];
     }
-    const shrink = (origin + 1) / season / ((origin + 1) / season + 1);
+    // Empirical Bayes: keep the share of the phase means' spread that their noise does not explain.
+    const between = phases > 1 ? (meanSq - (meanSum * meanSum) / phases) / (phases - 1) : 0;
+    const noise = dof > 0 ? (Math.max(0, within) / dof) * (inverseCounts / phases) : between / 2;
+    const shrink = between > 0 ? Math.max(0, 1 - noise / between) : 0;
     let sum = 0;
     let count = 0;
     for (let d = -w; d <= w; d++) {
