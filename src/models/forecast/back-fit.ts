@@ -15,6 +15,8 @@ export const MIN_BUCKET_ERRORS = 40;
 export interface BackFit {
   /** Mean absolute error over every (origin, h ≤ horizon) pair. */
   mae: number;
+  /** Mean squared error over the same pairs. */
+  mse: number;
   pairs: number;
   /** Absolute errors divided by the model's spread at their horizon, sorted, per bucket. */
   buckets: Float64Array[];
@@ -41,6 +43,7 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
   );
   const lists: number[][] = [];
   let absSum = 0;
+  let sqSum = 0;
   let pairs = 0;
   let oneStepSq = 0;
   let oneStepCount = 0;
@@ -53,6 +56,7 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
     for (let h = 1; h <= last; h++) {
       const e = y[origin + h] - path[h - 1];
       absSum += Math.abs(e);
+      sqSum += e * e;
       pairs++;
       if (h === 1) {
         oneStepSq += e * e;
@@ -64,6 +68,7 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
   const buckets = Array.from(lists, (list) => Float64Array.from(list ?? []).sort());
   return {
     mae: pairs > 0 ? absSum / pairs : Number.NaN,
+    mse: pairs > 0 ? sqSum / pairs : Number.NaN,
     pairs,
     buckets,
     oneStepSd: oneStepCount > 1 ? Math.sqrt(oneStepSq / (oneStepCount - 1)) : Number.NaN,

@@ -145,13 +145,22 @@ function fitMethod(
   y: Float64Array,
   method: Exclude<ForecastMethod, 'auto'>,
   season: number,
+  steps: number,
 ): FittedModel {
   if (method === 'seasonal-naive') return fitSeasonalNaive(y, season);
   if (method === 'seasonal-ar') return fitSeasonalAr(y, season);
   if (method === 'ar') return fitSeasonalAr(y, 1);
   if (method === 'ensemble') {
-    const members = ENSEMBLE_MEMBERS.filter((m) => y.length >= needed(m, season));
-    return ensemble(members.map((m) => fitMethod(y, m, season)));
+    const members = ENSEMBLE_MEMBERS.filter((m) => y.length >= needed(m, season)).map((m) =>
+      fitMethod(y, m, season, steps),
+    );
+    // Bates–Granger: weights inversely proportional to each member's in-sample MSE over the
+    // horizon, on the same origins (equal when there is nothing to compare yet).
+    const from = Math.max(...members.map((m) => m.firstOrigin));
+    const mse = members.map((m) => backFit(y, m, steps, from).mse);
+    const usable = mse.every((e) => Number.isFinite(e));
+    const floor = Math.max(1e-12, ...mse.filter(Number.isFinite)) * 1e-9;
+    return ensemble(members, usable ? mse.map((e) => 1 / Math.max(e, floor)) : undefined);
   }
   return fitHoltWinters(y, method === 'holt' ? 1 : season);
 }
@@ -231,7 +240,7 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
 
   const chosen = method === 'auto' ? 'ensemble' : method;
   if (y.length < needed(chosen, season)) tooShort(chosen, needed(chosen, season));
-  const model = fitMethod(y, chosen, season);
+  const model = fitMethod(y, chosen, season, steps);
   const fit = backFit(y, model, steps);
 
   const mean = model.pathFrom(y.length - 1, steps);
