@@ -152,6 +152,20 @@ describe('forecast', () => {
     expect(coarse.t).toHaveLength(4);
   });
 
+  it('forecasts a constant series as that constant with a zero-width band', () => {
+    for (const method of ['auto', 'holt-winters', 'seasonal-ar', 'seasonal-naive'] as const) {
+      const r = forecast(
+        series(3 * 288, () => 42),
+        { horizonMs: 2 * HOUR, method },
+      );
+      for (const band of r.bands) {
+        band.lower.forEach((lo) => expect(lo, method).toBeCloseTo(42, 6));
+        band.upper.forEach((hi) => expect(hi, method).toBeCloseTo(42, 6));
+      }
+      r.mean.forEach((m) => expect(m, method).toBeCloseTo(42, 6));
+    }
+  });
+
   it('is fast: two weeks of 5-minute data in well under a second', () => {
     const noise = gaussian(4);
     const h = series(4032, (i) => 20 + 4 * Math.sin((2 * Math.PI * i) / 288) + noise());
