@@ -28,7 +28,6 @@ const OURS: ForecastMethod[] = [
   'holt-winters',
   'ar',
   'seasonal-ar',
-  'ensemble',
   'auto',
 ];
 
@@ -199,7 +198,7 @@ export async function forecastBenchmark(): Promise<void> {
   const predictors: { name: string; predict: Predictor }[] = OURS.map((m) => ({
     name:
       m === 'auto'
-        ? 'twinfold auto'
+        ? 'twinfold auto (ensemble)'
         : m === 'seasonal-naive'
           ? 'seasonal-naive (baseline)'
           : `twinfold ${m}`,
@@ -228,10 +227,10 @@ export async function forecastBenchmark(): Promise<void> {
           `${fmt(score.coverage[0], 1)} %`,
           `${fmt(score.coverage[1], 1)} %`,
           `${fmt(score.ms, 1)} ms`,
-          name === 'twinfold auto' ? chosen : '',
+          name.startsWith('twinfold auto') ? chosen : '',
         ]);
       }
-      const auto = scores.find((s) => s.name === 'twinfold auto')?.score as Score;
+      const auto = scores.find((s) => s.name.startsWith('twinfold auto'))?.score as Score;
       const ok =
         auto.mase < baseline &&
         Math.abs(auto.coverage[0] - 80) <= 5 &&

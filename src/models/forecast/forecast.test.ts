@@ -189,7 +189,7 @@ describe('forecast', () => {
           ),
         ),
       ).toBe(
-        'history.tooShort: ensemble needs at least 10 points on the 5 min grid (50 min of history); the history covers 5',
+        'history.tooShort: ensemble needs at least 10 points on the 5 min grid (50 min of history); the history covers 5 points',
       );
       expect(
         reason(
@@ -199,7 +199,7 @@ describe('forecast', () => {
           ),
         ),
       ).toMatch(
-        'history.tooShort: holt-winters needs at least 577 points on the 5 min grid (2885 min of history); the history covers 100',
+        'history.tooShort: holt-winters needs at least 577 points on the 5 min grid (2885 min of history); the history covers 100 points',
       );
       expect(
         reason(

@@ -172,7 +172,8 @@ function fitMethod(
  * half a step of each grid point; empty grid points filled linearly). Intervals come from the
  * empirical quantiles of the method's own h-step errors in a rolling back-fit over the history, so
  * they widen as the in-sample errors do. `auto` (= `ensemble`) averages the daily profile + AR(1)
- * (when a season is there), AR(1) around the mean and damped Holt.
+ * (when a season is there), AR(1) around the mean and damped Holt, weighted by the inverse of each
+ * one's in-sample MSE over the requested horizon.
  *
  * @example
  * forecast({ t, v }, { horizonMs: 3_600_000 }) // 1 h ahead of 5-minute data: 12 points
@@ -235,7 +236,7 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
     fail(
       'history.tooShort',
       `${what} needs at least ${points} points on the ${describeDuration(stepMs)} grid ` +
-        `(${describeDuration(points * stepMs)} of history); the history covers ${y.length}`,
+        `(${describeDuration(points * stepMs)} of history); the history covers ${y.length} points`,
     );
 
   const chosen = method === 'auto' ? 'ensemble' : method;
