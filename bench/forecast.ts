@@ -1,12 +1,13 @@
 // Benchmark `forecast`: an honest rolling-origin back-test of the built-in forecaster on the SURF
-// cluster's measured power (5-minute means), 1 h and 24 h ahead, against seasonal-naive and
-// augurs' MSTL+ETS (a well-kept library, as WASM): MAPE, MASE and interval coverage.
+// cluster's measured power (5-minute means), 1 h and 24 h ahead, against seasonal-naive, augurs'
+// MSTL+ETS and the `arima` package's AutoARIMA (both WASM): MAPE, MASE and interval coverage.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { sharedRootsFor } from '../scripts/workspace.js';
+import { normalQuantile } from '../src/models/forecast/back-fit.js';
 import { forecast, type ForecastMethod } from '../src/models/forecast/index.js';
 import { fmt, meets, note, printTable } from './harness/report.js';
 
@@ -120,6 +121,43 @@ async function augursPredictor(): Promise<Predictor | null> {
   }
 }
 
+interface ArimaModel {
+  train(ts: number[]): ArimaModel;
+  predict(length: number): [number[], number[]];
+  destroy?(): void;
+}
+
+/**
+ * The `arima` package's AutoARIMA (WASM), non-seasonal (a season of 288 makes its search far too
+ * slow), intervals mean ± z·√(its h-step mean square error); null if absent.
+ */
+function arimaPredictor(): Predictor | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const ARIMA = require('arima') as new (options: object) => ArimaModel;
+    return (_t, v, steps) => {
+      const model = new ARIMA({ auto: true, verbose: false }).train(v);
+      try {
+        const [mean, mse] = model.predict(steps);
+        const bands = LEVELS.map((level) => {
+          const z = normalQuantile((1 + level) / 2);
+          return {
+            level,
+            lower: mean.map((m, i) => m - z * Math.sqrt(mse[i])),
+            upper: mean.map((m, i) => m + z * Math.sqrt(mse[i])),
+          };
+        });
+        return { mean, bands, method: 'auto-arima' };
+      } finally {
+        model.destroy?.();
+      }
+    };
+  } catch (error) {
+    note(`arima not available (${(error as Error).message}); left out`);
+    return null;
+  }
+}
+
 interface Score {
   mape: number;
   mase: number;
@@ -206,6 +244,8 @@ export async function forecastBenchmark(): Promise<void> {
   }));
   const augurs = await augursPredictor();
   if (augurs) predictors.push({ name: 'augurs MSTL+AutoETS', predict: augurs });
+  const arima = arimaPredictor();
+  if (arima) predictors.push({ name: 'arima AutoARIMA', predict: arima });
 
   for (const every of ORIGIN_EVERY) {
     const rows: string[][] = [];

@@ -22,6 +22,8 @@ export interface BackFit {
   buckets: Float64Array[];
   /** Standard deviation of the one-step in-sample errors. */
   oneStepSd: number;
+  /** How many steps the origins span (last origin − first origin + 1). */
+  originSpan: number;
 }
 
 const bucketOf = (h: number) => 31 - Math.clz32(h);
@@ -72,6 +74,7 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
     pairs,
     buckets,
     oneStepSd: oneStepCount > 1 ? Math.sqrt(oneStepSq / (oneStepCount - 1)) : Number.NaN,
+    originSpan: Math.max(0, n - 1 - first),
   };
 }
 
@@ -119,10 +122,35 @@ export function normalQuantile(p: number): number {
   return x;
 }
 
+/** Student's t quantile by the Cornish–Fisher expansion in 1/ν (Abramowitz & Stegun 26.7.5). */
+export function studentQuantile(p: number, nu: number): number {
+  const z = normalQuantile(p);
+  const z2 = z * z;
+  return (
+    z +
+    (z * (z2 + 1)) / (4 * nu) +
+    (z * ((5 * z2 + 16) * z2 + 3)) / (96 * nu * nu) +
+    (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / (384 * nu ** 3)
+  );
+}
+
+/**
+ * How much wider than the in-sample quantile the band is made at horizon h: h-step errors from
+ * overlapping windows are about span/h independent samples, so a quantile from them is as unsure
+ * as one from that many; the factor t_ν / z with ν = that number (at least 2) says so. It is 1 for
+ * short horizons over a long history and large for a day ahead from three days.
+ */
+export function smallSampleInflation(originSpan: number, h: number, level: number): number {
+  const nu = Math.max(2, originSpan / h);
+  const p = (1 + level) / 2;
+  return studentQuantile(p, nu) / normalQuantile(p);
+}
+
 /**
  * A symmetric band around `mean` for a central `level`: at each horizon, the `level` quantile of the
  * absolute standardised in-sample errors of its bucket (or of the nearest shorter bucket with
- * enough errors) times the model's spread; Gaussian with the one-step sd when no bucket has enough.
+ * enough errors) times the model's spread and {@link smallSampleInflation}; Gaussian with the
+ * one-step sd when no bucket has enough.
  * Symmetric because the sign of the in-sample bias over a few seasons does not persist. The band
  * never narrows with the horizon.
  */
@@ -149,7 +177,8 @@ export function intervals(
   let width = 0;
   for (let i = 0; i < mean.length; i++) {
     const h = i + 1;
-    width = Math.max(width, halfWidth(bucketOf(h)) * model.spread(h));
+    const inflation = smallSampleInflation(fit.originSpan, h, level);
+    width = Math.max(width, halfWidth(bucketOf(h)) * model.spread(h) * inflation);
     lower[i] = mean[i] - width;
     upper[i] = mean[i] + width;
   }
