@@ -4,6 +4,7 @@ import { killAllChildren, SERVER_FROM_DIST } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { churnBenchmark } from './churn.js';
 import { dashboardBenchmark } from './dashboard.js';
+import { forecastBenchmark } from './forecast.js';
 import { ingestBenchmark } from './ingest.js';
 import { liveBenchmark } from './live.js';
 import { memoryBenchmark } from './memory.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   mqtt: mqttBenchmark,
   live: liveBenchmark,
   series: seriesBenchmark,
+  forecast: forecastBenchmark,
 };
 
 const names = process.argv.slice(2);
