@@ -27,6 +27,7 @@ import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
 import { Messaging, messagingSourceCheck } from './transports/messaging.js';
 import { ConnectionRegistry } from './services/connection-registry.js';
+import { FORECAST_METHODS, forecast } from './models/forecast/index.js';
 
 /** What storage is opened from: the `--store`, `--store-schema`, `--data` and `--durability` settings. */
 export type StorageConfig = Pick<ServeConfig, 'store' | 'data' | 'durability'> & {
@@ -305,7 +306,7 @@ export class Platform {
         webhookStore: storage.webhooks,
         modelStore: storage.models,
         modelActual: options.modelActual,
-        forecaster: options.forecaster,
+        forecaster: options.forecaster ?? { forecast, methods: FORECAST_METHODS },
         seriesStore: config.series === 'on' ? storage.series : undefined,
         maxSeriesPoints: config.maxSeriesPoints,
         seriesPruneEveryMs: options.seriesPruneEveryMs,

@@ -38,6 +38,7 @@ import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import type { ModelStore } from '../store/model-store.js';
 import { ModelService, type ActualSource, type Forecaster } from '../models/model-service.js';
 import { registerModelRoutes } from './routes/model-routes.js';
+import { thingIdsMatching } from './routes/search-routes.js';
 import { seriesActual } from '../models/series-actual.js';
 import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
 import { SeriesRecorder } from '../series/series-recorder.js';
@@ -467,7 +468,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       store: options.serviceStore,
       jobs: new KindJobs({
         ingest,
-        effects: options.serviceEffects ?? UNAVAILABLE_EFFECTS,
+        effects:
+          options.serviceEffects ?? (models ? modelEffects(models, context) : UNAVAILABLE_EFFECTS),
         fetch: options.serviceFetch,
       }),
       clock: options.serviceClock,
@@ -550,5 +552,37 @@ function lateValues(recorder: SeriesRecorder): LateValues {
           );
         throw error;
       }),
+  };
+}
+
+/** Most twins one scheduled forecast takes. */
+const MAX_FORECAST_TWINS = 1000;
+
+/** What scheduled services do with models: register runs, and forecast every twin a filter selects. */
+function modelEffects(models: ModelService, context: ApiContext): ServiceEffects {
+  return {
+    registerRun: async (owner, modelId, body) => {
+      const view = await models.createRun(owner, modelId, body);
+      return { runId: String(view.runId) };
+    },
+    forecast: async (owner, request) => {
+      const runIds: string[] = [];
+      for (const thingId of await thingIdsMatching(
+        context,
+        owner,
+        request.filter,
+        MAX_FORECAST_TWINS,
+      )) {
+        const view = await models.forecastNow(owner, {
+          thingId,
+          pointer: request.pointer,
+          horizon: `${request.horizonMs}ms`,
+          ...(request.stepMs === undefined ? {} : { step: `${request.stepMs}ms` }),
+          ...(request.method === undefined ? {} : { method: request.method }),
+        });
+        runIds.push(String(view.runId));
+      }
+      return { runIds };
+    },
   };
 }

@@ -512,6 +512,25 @@ const epochList = {
   description: 'Epoch ms, strictly increasing',
 } as const;
 
+/** The body of `POST /api/2/forecasts`: one twin property and the forecast's horizon. */
+export const forecastBodySchema = {
+  type: 'object',
+  required: ['thingId', 'pointer', 'horizon'],
+  additionalProperties: false,
+  properties: {
+    thingId: { type: 'string' },
+    pointer: { type: 'string', description: 'attributes/... or features/<id>/properties/...' },
+    horizon: { type: 'string', description: 'How far ahead: 1h, 24h, …' },
+    step: { type: 'string', description: 'The forecast grid (default: the history spacing)' },
+    method: {
+      type: 'string',
+      description: 'auto (default), seasonal-naive, holt, holt-winters, ar, seasonal-ar, ensemble',
+    },
+    level: { type: 'number', description: 'Confidence of lower/upper (default 0.8)' },
+    history: { type: 'string', description: 'How much history to fit (default 7d)' },
+  },
+} as const;
+
 /**
  * The body of `POST /api/2/models/{modelId}/runs`: for an `external` model the predicted series
  * (t, mean and optional bounds); for a `forecast` model only thingId and pointer of each series.

@@ -22,6 +22,7 @@ import {
   checkHorizon,
   parseExternalRun,
   parseForecastParameters,
+  parseForecastRequest,
   parseForecastRun,
   parseModelBody,
   parseScenarioBody,
@@ -63,6 +64,9 @@ export interface Forecaster {
     options: { horizonMs: number; stepMs?: number; method?: string; levels?: number[] },
   ): ForecastOutput | Promise<ForecastOutput>;
 }
+
+/** The model of the runs `POST /forecasts` makes. */
+export const BUILT_IN_FORECAST_MODEL = 'twinfold.forecast';
 
 export interface ModelServiceOptions {
   store: ModelStore;
@@ -319,6 +323,53 @@ export class ModelService {
       scenario = parsed.run.scenario;
       series = await this.forecast(model, await this.scenarioOf(scenario), parsed.targets);
     } else throw errors.runUnsupported(model.id, model.kind);
+    return this.storeRun(identity, modelId, scenario, series);
+  }
+
+  /**
+   * Forecasts one twin property with the built-in forecaster (`POST /forecasts`): a run of the
+   * built-in model {@link BUILT_IN_FORECAST_MODEL}, made on first use.
+   */
+  async forecastNow(identity: Identity, body: unknown): Promise<JsonObject> {
+    if (identity.readOnly) throw errors.readOnlyIdentity();
+    if (!this.options.forecaster) throw errors.runUnsupported(BUILT_IN_FORECAST_MODEL, 'forecast');
+    const request = parseForecastRequest(body, errors.runInvalid);
+    this.checkMethod(request.parameters.method, (_field, detail) =>
+      errors.runInvalid('method', detail.replace(/^it/, 'the method')),
+    );
+    const targets = [request.target];
+    this.checkTargets(identity, targets);
+    const model = await this.builtInForecastModel();
+    const series = await this.forecast({ ...model, parameters: request.parameters }, null, targets);
+    return this.storeRun(identity, model.id, null, series);
+  }
+
+  /** The model the runs of `POST /forecasts` belong to, made when it is missing. */
+  private async builtInForecastModel(): Promise<ModelRecord> {
+    const found = await this.options.store.getModel(BUILT_IN_FORECAST_MODEL);
+    if (found !== null) return found;
+    const now = this.now();
+    const record: ModelRecord = {
+      id: BUILT_IN_FORECAST_MODEL,
+      kind: 'forecast',
+      parameters: {},
+      description: "Twinfold's built-in forecaster, as POST /api/2/forecasts runs it",
+      owner: 'twinfold',
+      revision: 1,
+      created: now,
+      modified: now,
+    };
+    await this.options.store.putModel(record);
+    return record;
+  }
+
+  /** Keeps a run of `modelId` with its series; refused when the model or scenario went meanwhile. */
+  private async storeRun(
+    identity: Identity,
+    modelId: string,
+    scenario: string | null,
+    series: RunSeriesBody[],
+  ): Promise<JsonObject> {
     const now = this.now();
     const run: RunRecord = {
       id: newRunId(now),

@@ -1,4 +1,5 @@
 // Validation of model, scenario and run bodies and ids: unknown fields refused, every error naming its field.
+import { parseDuration } from '../series/series-window.js';
 import { errors } from '../core/error-registry.js';
 import { TwinfoldError } from '../core/errors.js';
 import { assertFeatureId, assertKey, isValidNamespacedId } from '../core/ids.js';
@@ -376,4 +377,58 @@ export function parseForecastRun(body: unknown): {
     run: { scenario, series: targets.map((t) => ({ thingId: t.thingId, pointer: t.pointer })) },
     targets,
   };
+}
+
+/** What `POST /forecasts` asks for: one twin property, and the forecast's parameters. */
+export interface ForecastRequest {
+  target: SeriesTarget;
+  parameters: Partial<ForecastParameters>;
+}
+
+/**
+ * The body of `POST /forecasts`: `{"thingId", "pointer", "horizon": "24h", "step"?: "5m",
+ * "method"?, "level"?: 0.95, "history"?: "7d"}` (durations such as 30s, 5m, 1h, 7d).
+ */
+export function parseForecastRequest(body: unknown, fail: Fail): ForecastRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw fail(
+      '/',
+      'the body must be {"thingId", "pointer", "horizon": "24h", "step"?, "method"?}',
+    );
+  const object = body as Record<string, unknown>;
+  onlyFields(
+    object,
+    ['thingId', 'pointer', 'horizon', 'step', 'method', 'level', 'history'],
+    '',
+    fail,
+  );
+  const target = parseTarget(
+    object.thingId,
+    object.pointer,
+    { thingId: 'thingId', pointer: 'pointer' },
+    fail,
+  );
+  const duration = (field: string, required: boolean): number | undefined => {
+    const value = object[field];
+    if (value === undefined && !required) return undefined;
+    const ms = typeof value === 'string' ? parseDuration(value) : null;
+    if (ms === null) throw fail(field, 'it must be a duration such as 1h, 24h or 5m');
+    return ms;
+  };
+  const parameters: Partial<ForecastParameters> = { horizonMs: duration('horizon', true) };
+  const stepMs = duration('step', false);
+  if (stepMs !== undefined) {
+    parameters.stepMs = stepMs;
+    if ((parameters.horizonMs as number) % stepMs !== 0)
+      throw fail('horizon', `it must be a whole number of steps (${object.step as string})`);
+  }
+  const historyMs = duration('history', false);
+  if (historyMs !== undefined) parameters.historyMs = historyMs;
+  if (object.method !== undefined) {
+    if (typeof object.method !== 'string' || object.method === '')
+      throw fail('method', 'it must be a non-empty string');
+    parameters.method = object.method;
+  }
+  if (object.level !== undefined) parameters.level = levelOf(object.level, 'level', fail);
+  return { target, parameters };
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelService, PutResult } from '../../models/model-service.js';
 import { identityOf } from '../authentication.js';
 import {
+  forecastBodySchema,
   modelBodySchema,
   modelSchema,
   noBody,
@@ -104,6 +105,27 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
         param(request, 'modelId'),
         jsonBodyOf(request),
       );
+      reply.header(
+        'location',
+        `${request.protocol}://${request.host}/api/2/runs/${String(view.runId)}`,
+      );
+      return sendJson(reply, 201, view);
+    },
+  );
+  api.post(
+    '/forecasts',
+    {
+      schema: {
+        tags: ['Models'],
+        summary:
+          'Forecast one twin property with the built-in forecaster: a run (mean, lower, upper) of the model twinfold.forecast',
+        querystring: noQuery,
+        describedBody: forecastBodySchema,
+        response: { 201: runSchema },
+      },
+    },
+    async (request, reply) => {
+      const view = await models.forecastNow(identityOf(request), jsonBodyOf(request));
       reply.header(
         'location',
         `${request.protocol}://${request.host}/api/2/runs/${String(view.runId)}`,

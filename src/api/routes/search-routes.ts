@@ -129,6 +129,27 @@ export async function searchThings(
   return body;
 }
 
+/** The ids of the things an RQL filter selects that `identity` may see, in id order, at most `max`. */
+export async function thingIdsMatching(
+  context: ApiContext,
+  identity: Identity,
+  filter: string,
+  max: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await searchThings(context, identity, {
+      filter: [filter],
+      option: [`size(200)${cursor ? `,cursor(${cursor})` : ''}`],
+      fields: ['thingId'],
+    });
+    for (const item of page.items) ids.push((item as { thingId: string }).thingId);
+    cursor = page.cursor;
+  } while (cursor !== undefined && ids.length < max);
+  return ids.slice(0, max);
+}
+
 export function registerSearchRoutes(app: FastifyInstance, context: ApiContext): void {
   const { runtime, guard } = context;
   const search = async (request: FastifyRequest) =>

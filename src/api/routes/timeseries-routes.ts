@@ -24,7 +24,7 @@ import { identityOf } from '../authentication.js';
 import { jsonBodyOf, mediaTypeOf } from '../request-body.js';
 import { sendJson } from '../reply.js';
 import type { ApiContext } from '../api-context.js';
-import { searchThings } from './search-routes.js';
+import { thingIdsMatching } from './search-routes.js';
 
 const tags = ['Time series'];
 const noQuery = { type: 'object', additionalProperties: false, properties: {} };
@@ -236,19 +236,13 @@ export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRo
       let keys = query.series;
       if (keys === null) {
         const pointer = query.pointer as string;
-        keys = [];
-        let cursor: string | undefined;
-        do {
-          const option = [`size(200)${cursor ? `,cursor(${cursor})` : ''}`];
-          const page = await searchThings(api, identity, {
-            filter: [query.filter as string],
-            option,
-            fields: ['thingId'],
-          });
-          for (const item of page.items)
-            keys.push({ thingId: (item as { thingId: string }).thingId, pointer });
-          cursor = page.cursor;
-        } while (cursor !== undefined && keys.length < MAX_FILTERED_TWINS);
+        const ids = await thingIdsMatching(
+          api,
+          identity,
+          query.filter as string,
+          MAX_FILTERED_TWINS,
+        );
+        keys = ids.map((thingId) => ({ thingId, pointer }));
       }
       const infos = [];
       for (const key of keys) {

@@ -313,6 +313,78 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/forecasts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Forecast one twin property with the built-in forecaster: a run (mean, lower, upper) of the model twinfold.forecast */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description How much history to fit (default 7d) */
+            history?: string;
+            /** @description How far ahead: 1h, 24h, … */
+            horizon: string;
+            /** @description Confidence of lower/upper (default 0.8) */
+            level?: number;
+            /** @description auto (default), seasonal-naive, holt, holt-winters, ar, seasonal-ar, ensemble */
+            method?: string;
+            /** @description attributes/... or features/<id>/properties/... */
+            pointer: string;
+            /** @description The forecast grid (default: the history spacing) */
+            step?: string;
+            thingId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              /** @description The earliest instant of its series (epoch ms) */
+              from: number;
+              modelId: string;
+              owner: string;
+              runId: string;
+              scenario: string | null;
+              series: {
+                bounds: boolean;
+                level: number | null;
+                pointer: string;
+                points: number;
+                thingId: string;
+              }[];
+              /** @description The latest instant of its series (epoch ms) */
+              to: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/ingest/{specId}': {
     parameters: {
       query?: never;

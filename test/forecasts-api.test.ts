@@ -1,0 +1,115 @@
+// The built-in forecaster through the real application: POST /api/2/forecasts on a twin's own
+// series, its run read back and compared, a scheduled forecast service, and every bad request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from './support/ditto-error.js';
+import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+
+let fx: SecureFixture;
+const POWER = 'features/power/properties/watts';
+const STEP = 300_000;
+/** Three days of 5-minute points ending now: a daily wave around 200 W. */
+const END = Math.floor(Date.now() / STEP) * STEP;
+const T = Array.from({ length: 864 }, (_, i) => END - (863 - i) * STEP);
+const V = T.map((t) => 200 + 50 * Math.sin((2 * Math.PI * (t % 86_400_000)) / 86_400_000));
+
+beforeAll(async () => {
+  fx = await createSecureFixture();
+  for (const id of ['fc:h1', 'fc:h2']) {
+    const put = await fx.send('PUT', `/api/2/things/${id}`, fx.admin, {
+      attributes: { kind: 'fc-host' },
+      features: { power: { properties: {} } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const backfill = await fx.send('POST', `/api/2/timeseries/things/${id}/${POWER}`, fx.admin, {
+      t: T,
+      v: V,
+    });
+    expect(backfill.statusCode, backfill.body).toBe(200);
+  }
+});
+afterAll(async () => {
+  await fx.close();
+});
+
+describe('forecasts API', () => {
+  it('forecasts a twin property: a run of twinfold.forecast with mean and an interval', async () => {
+    const response = await fx.send('POST', '/api/2/forecasts', fx.admin, {
+      thingId: 'fc:h1',
+      pointer: POWER,
+      horizon: '1h',
+      step: '5m',
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const run = response.json();
+    expect(run).toMatchObject({ modelId: 'twinfold.forecast', scenario: null });
+    expect(response.headers.location).toContain(`/api/2/runs/${run.runId}`);
+    const series = await fx.send(
+      'GET',
+      `/api/2/runs/${run.runId}/series?thingId=fc:h1&pointer=${POWER}`,
+      fx.admin,
+    );
+    expect(series.statusCode, series.body).toBe(200);
+    const { t, mean, lower, upper } = series.json();
+    expect(t).toEqual(Array.from({ length: 12 }, (_, i) => END + (i + 1) * STEP));
+    for (let i = 0; i < t.length; i++) {
+      expect(lower[i]).toBeLessThanOrEqual(mean[i]);
+      expect(mean[i]).toBeLessThanOrEqual(upper[i]);
+      // The wave continues: within 20 W of its true value an hour ahead.
+      const truth = 200 + 50 * Math.sin((2 * Math.PI * (t[i] % 86_400_000)) / 86_400_000);
+      expect(Math.abs(mean[i] - truth)).toBeLessThan(20);
+    }
+    const models = await fx.send('GET', '/api/2/models/twinfold.forecast', fx.admin);
+    expect(models.json()).toMatchObject({ kind: 'forecast' });
+  });
+
+  it('bad requests - 400 naming the field, and nothing is kept', async () => {
+    const before = (await fx.send('GET', '/api/2/models/twinfold.forecast/runs', fx.admin)).json()
+      .length;
+    const cases: [unknown, string][] = [
+      [{ thingId: 'fc:h1', pointer: POWER }, 'horizon'],
+      [{ thingId: 'fc:h1', pointer: POWER, horizon: 'a day' }, 'horizon'],
+      [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', step: '7m' }, 'horizon'],
+      [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', method: 'crystal-ball' }, 'method'],
+      [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', level: 2 }, 'level'],
+      [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', colour: 'red' }, 'colour'],
+      [{ thingId: 'fc:nothing', pointer: POWER, horizon: '1h' }, 'thingId'],
+      [{ thingId: 'fc:h1', pointer: 'features/power/properties/none', horizon: '1h' }, 'series/0'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await fx.send('POST', '/api/2/forecasts', fx.admin, body);
+      expect(response.statusCode, `${JSON.stringify(body)}: ${response.body}`).toBe(400);
+      expect(response.json().message, JSON.stringify(body)).toContain(field);
+    }
+    const after = (await fx.send('GET', '/api/2/models/twinfold.forecast/runs', fx.admin)).json()
+      .length;
+    expect(after).toBe(before);
+  });
+
+  it('a forecast service forecasts every twin its filter selects, on demand', async () => {
+    const put = await fx.send('PUT', '/api/2/services/fc-hosts', fx.admin, {
+      kind: 'forecast',
+      filter: 'eq(attributes/kind,"fc-host")',
+      pointer: `/${POWER}`,
+      horizon: '1h',
+      step: '5m',
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const started = await fx.send('POST', '/api/2/services/fc-hosts/run', fx.admin);
+    expect(started.statusCode, started.body).toBe(202);
+    await expect
+      .poll(async () => (await fx.send('GET', '/api/2/services/fc-hosts/runs', fx.admin)).json(), {
+        timeout: 20_000,
+      })
+      .toMatchObject({ items: [{ status: 'succeeded' }] });
+    const runs = (await fx.send('GET', '/api/2/models/twinfold.forecast/runs', fx.admin)).json();
+    const things = runs.flatMap((r: { series: { thingId: string }[] }) =>
+      r.series.map((s) => s.thingId),
+    );
+    expect(things).toEqual(expect.arrayContaining(['fc:h1', 'fc:h2']));
+    expectError(
+      await fx.send('POST', '/api/2/services/fc-none/run', fx.admin),
+      404,
+      'services:service.notfound',
+    );
+  });
+});
