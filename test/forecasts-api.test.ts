@@ -58,8 +58,55 @@ describe('forecasts API', () => {
       const truth = 200 + 50 * Math.sin((2 * Math.PI * (t[i] % 86_400_000)) / 86_400_000);
       expect(Math.abs(mean[i] - truth)).toBeLessThan(20);
     }
+    // Actual and predicted together, for charting; the prediction alone as CSV, in a range.
+    const both = await fx.send(
+      'GET',
+      `/api/2/timeseries/things/fc:h1/${POWER}?from=${END - 3_600_000}&to=${END + 3_600_000}&run=${run.runId}`,
+      fx.admin,
+    );
+    expect(both.statusCode, both.body).toBe(200);
+    expect(both.json().series.t.length).toBe(13);
+    expect(both.json().predicted).toMatchObject({ runId: run.runId, t, mean, lower, upper });
+    const csv = await fx.request({
+      method: 'GET',
+      url: `/api/2/runs/${run.runId}/series?thingId=fc:h1&pointer=${POWER}&from=${t[10]}`,
+      headers: { authorization: fx.admin, accept: 'text/csv' },
+    });
+    expect(csv.body).toBe(
+      `t,mean,lower,upper\n${[10, 11].map((i) => [t[i], mean[i], lower[i], upper[i]].join(',')).join('\n')}\n`,
+    );
+    expectError(
+      await fx.send(
+        'GET',
+        `/api/2/timeseries/things/fc:h1/${POWER}?run=run-00000000000000000000`,
+        fx.admin,
+      ),
+      404,
+      'models:run.series.notfound',
+    );
     const models = await fx.send('GET', '/api/2/models/twinfold.forecast', fx.admin);
     expect(models.json()).toMatchObject({ kind: 'forecast' });
+  });
+
+  it('a forecast model runs the built-in forecaster with its parameters', async () => {
+    const put = await fx.send('PUT', '/api/2/models/fc-day', fx.admin, {
+      kind: 'forecast',
+      parameters: { horizonMs: 7_200_000, stepMs: STEP, method: 'seasonal-naive' },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const run = await fx.send('POST', '/api/2/models/fc-day/runs', fx.admin, {
+      series: [{ thingId: 'fc:h2', pointer: POWER }],
+    });
+    expect(run.statusCode, run.body).toBe(201);
+    const series = await fx.send(
+      'GET',
+      `/api/2/runs/${run.json().runId}/series?thingId=fc:h2&pointer=${POWER}`,
+      fx.admin,
+    );
+    const { t, mean } = series.json();
+    expect(t.length).toBe(24);
+    // Seasonal-naive repeats the day before, point for point.
+    expect(mean[0]).toBeCloseTo(V[T.indexOf(t[0] - 86_400_000)], 9);
   });
 
   it('bad requests - 400 naming the field, and nothing is kept', async () => {

@@ -337,13 +337,9 @@ describe('models API', () => {
     );
   });
 
-  it('runs - a kind without a built-in runner here is refused with a 400 that says so', async () => {
-    await ok('PUT', '/api/2/models/fc', fx.admin, {
-      kind: 'forecast',
-      parameters: { horizonMs: 3_600_000 },
-    });
+  it('runs - a simulation model has no built-in runner: refused with a 400 that says so', async () => {
     await ok('PUT', '/api/2/models/sim', fx.admin, { kind: 'simulation' });
-    for (const id of ['fc', 'sim']) {
+    for (const id of ['sim']) {
       const response = await fx.send('POST', `/api/2/models/${id}/runs`, fx.admin, {
         series: [sharedSeries()],
       });

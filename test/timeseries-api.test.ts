@@ -6,6 +6,7 @@ import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 import { ownerEntry } from './support/policy-entries.js';
 import { sendOk } from './support/fixture-requests.js';
+import { parquetReadObjects } from 'hyparquet';
 
 let fx: SecureFixture;
 let alice: string;
@@ -131,6 +132,34 @@ describe('time series API', () => {
     expect(csv.body).toBe(
       `t,avg,count\n${T0},15,2\n${T0 + 60_000},,0\n${T0 + 120_000},,0\n${T0 + 180_000},40,1\n${T0 + 240_000},,0\n`,
     );
+    // Parquet holds the same columns and values (nulls as nulls).
+    const parquet = await fx.request({
+      method: 'GET',
+      url: `/api/2/timeseries/things/ts:h2/${WATTS}?${range}&step=1m&agg=avg,count`,
+      headers: { authorization: fx.admin, accept: 'application/vnd.apache.parquet' },
+    });
+    expect(parquet.headers['content-type'], parquet.body).toBe('application/vnd.apache.parquet');
+    const bytes = parquet.rawPayload;
+    const rows = await parquetReadObjects({
+      file: bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer,
+    });
+    expect(rows.map((r) => [Number(r.t), r.avg, Number(r.count)])).toEqual([
+      [T0, 15, 2],
+      [T0 + 60_000, null, 0],
+      [T0 + 120_000, null, 0],
+      [T0 + 180_000, 40, 1],
+      [T0 + 240_000, null, 0],
+    ]);
+    // The list of a twin's series answers in JSON only: CSV is not acceptable there.
+    const listCsv = await fx.request({
+      method: 'GET',
+      url: '/api/2/timeseries/things/ts:h2',
+      headers: { authorization: fx.admin, accept: 'text/csv' },
+    });
+    expectError(listCsv, 406, 'mediatype.notacceptable');
     // Raw points in CSV are the same data as the JSON.
     const rawCsv = await fx.request({
       method: 'GET',

@@ -504,7 +504,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (ingest) await registerIngestRoutes(api, ingest);
       if (webhooks) registerWebhookRoutes(api, webhooks);
       if (models) registerModelRoutes(api, models);
-      if (series) registerTimeseriesRoutes(api, { series: series.service, api: context });
+      if (series)
+        registerTimeseriesRoutes(api, {
+          series: series.service,
+          api: context,
+          predicted: models ? (...args) => models.predicted(...args) : undefined,
+        });
       if (scheduled) registerServiceRoutes(api, scheduled);
       registerConnectionRoutes(api, {
         connections: context.connections,

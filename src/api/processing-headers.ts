@@ -483,6 +483,11 @@ export function routeClassOf(method: string, url: string): RouteClass {
     return method === 'DELETE' ? 'policy-delete' : 'policy-write';
   }
   if (url.startsWith('/api/2/search/')) return 'search';
-  if (url.startsWith('/api/2/timeseries/') || url.startsWith('/api/2/runs/')) return 'series';
+  if (
+    (read &&
+      (url === '/api/2/timeseries/things/:thingId/*' || url === '/api/2/runs/:runId/series')) ||
+    (method === 'POST' && url === '/api/2/timeseries/query')
+  )
+    return 'series';
   return 'api';
 }

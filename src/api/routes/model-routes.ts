@@ -16,6 +16,9 @@ import {
   scenarioSchema,
 } from '../openapi-schemas.js';
 import { jsonBodyOf } from '../request-body.js';
+import { sendTable } from '../series-formats.js';
+import { errors } from '../../core/error-registry.js';
+import { parseInstant } from '../../series/series-window.js';
 import { requestUrl, sendJson } from '../reply.js';
 
 /** The largest body of `POST /models/{modelId}/runs` (16 MiB). */
@@ -218,16 +221,38 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
         properties: {
           thingId: { type: 'string' },
           pointer: { type: 'string', description: 'e.g. features/power/properties/watts' },
+          from: {
+            type: 'string',
+            description: 'Only instants at or after (ISO-8601, epoch ms, now-1d)',
+          },
+          to: { type: 'string', description: 'Only instants at or before' },
         },
       },
     ),
     async (request, reply) => {
-      const { thingId, pointer } = request.query as { thingId: string; pointer: string };
-      return sendJson(
-        reply,
-        200,
-        await models.runSeries(identityOf(request), param(request, 'runId'), thingId, pointer),
+      const { thingId, pointer, from, to } = request.query as {
+        thingId: string;
+        pointer: string;
+        from?: string;
+        to?: string;
+      };
+      const view = await models.runSeries(
+        identityOf(request),
+        param(request, 'runId'),
+        thingId,
+        pointer,
       );
+      const range = runRange(from, to);
+      const t = view.t as number[];
+      const keep = t.flatMap((time, i) => (time >= range.from && time <= range.to ? [i] : []));
+      const columns: Record<string, number[]> = {};
+      for (const name of ['t', 'mean', 'lower', 'upper'])
+        if (Array.isArray(view[name])) {
+          const column = view[name] as number[];
+          columns[name] = keep.map((i) => column[i]);
+        }
+      const table = sendTable(request, reply, [{ columns }], 't,mean');
+      return table ?? sendJson(reply, 200, { ...view, ...columns });
     },
   );
   api.get(
@@ -247,4 +272,22 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
       return reply.code(204).send();
     },
   );
+}
+
+/** The instants `from` and `to` of a run series read keep (all when absent). */
+function runRange(from: string | undefined, to: string | undefined): { from: number; to: number } {
+  const now = Date.now();
+  const instant = (name: string, text: string | undefined, otherwise: number) => {
+    if (text === undefined) return otherwise;
+    const ms = parseInstant(text, now);
+    if (ms === null)
+      throw errors.seriesParameterInvalid(
+        name,
+        `'${text}' is not a time (ISO-8601, epoch ms, or now-1d)`,
+      );
+    return ms;
+  };
+  const range = { from: instant('from', from, -Infinity), to: instant('to', to, Infinity) };
+  if (range.from > range.to) throw errors.seriesParameterInvalid('from', 'from is after to');
+  return range;
 }

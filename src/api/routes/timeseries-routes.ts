@@ -1,6 +1,6 @@
 // Time series: /timeseries/things/{thingId}[/{pointer}] (list, read, backfill), /timeseries/query
 // (several series at once, optionally combined) and /timeseries/retention/{namespace}.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertWritable } from '../../auth/identity.js';
 import { errors } from '../../core/error-registry.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
@@ -16,8 +16,11 @@ import {
   retentionView,
 } from '../../series/series-bodies.js';
 import { combineSeries } from '../../series/series-combine.js';
-import { columnsToCsv, parseBackfillCsv } from '../../series/series-csv.js';
-import type { SeriesColumns, SeriesService } from '../../series/series-service.js';
+import { parseBackfillCsv } from '../../series/series-csv.js';
+import { sendTable, tableFormat, type SeriesPart } from '../series-formats.js';
+import type { SeriesAnswer, SeriesColumns, SeriesService } from '../../series/series-service.js';
+import type { Identity } from '../../auth/identity.js';
+import type { RunSeriesRecord } from '../../store/model-store.js';
 import { parseSeriesWindow, type SeriesParameters } from '../../series/series-window.js';
 import type { SeriesValue } from '../../store/series-store.js';
 import { identityOf } from '../authentication.js';
@@ -45,6 +48,17 @@ const windowQuery = {
     fill: { type: 'string', description: 'Empty buckets: null (default), previous, linear, none' },
   },
 };
+/** A single series' read also takes a run whose prediction is shown beside it. */
+const seriesQuery = {
+  ...windowQuery,
+  properties: {
+    ...windowQuery.properties,
+    run: {
+      type: 'string',
+      description: 'A run id: its predicted series comes back as `predicted`',
+    },
+  },
+};
 const seriesParams = {
   type: 'object',
   properties: { thingId: { type: 'string' }, '*': { type: 'string', description: 'JSON pointer' } },
@@ -67,6 +81,13 @@ const MAX_FILTERED_TWINS = 10_000;
 interface SeriesRouteContext {
   series: SeriesService;
   api: ApiContext;
+  /** A run's predicted series of a twin property as `identity` may read it (null: none). */
+  predicted?: (
+    identity: Identity,
+    runId: string,
+    thingId: string,
+    pointer: string,
+  ) => Promise<RunSeriesRecord | null>;
 }
 
 /** The series a `/timeseries/things/{thingId}/{pointer}` request names. */
@@ -78,20 +99,20 @@ function keyOf(request: FastifyRequest): { thingId: string; pointer: string } {
   return { thingId: params.thingId, pointer };
 }
 
-/** True when the request prefers CSV over JSON. */
-function wantsCsv(request: FastifyRequest): boolean {
-  const accept = request.headers.accept ?? '';
-  return /(^|,)\s*text\/csv/i.test(accept);
-}
-
-function sendCsv(reply: FastifyReply, text: string): FastifyReply {
-  return reply.code(200).type('text/csv; charset=utf-8').send(text);
-}
-
-/** The parameters of a read, by name, as strings. */
-function windowOf(request: FastifyRequest) {
-  const parameters = request.query as SeriesParameters;
-  return { parameters, window: parseSeriesWindow(parameters, Date.now()) };
+/** The part of a run's series in `[from, to]`, as the answer's `predicted`. */
+function predictedIn(series: RunSeriesRecord, from: number, to: number): JsonValue {
+  const keep: number[] = [];
+  series.t.forEach((t, i) => {
+    if (t >= from && t <= to) keep.push(i);
+  });
+  const pick = (column: number[]) => keep.map((i) => column[i]);
+  const view: JsonObject = { runId: series.runId, t: pick(series.t), mean: pick(series.mean) };
+  if (series.lower !== null && series.upper !== null) {
+    view.lower = pick(series.lower);
+    view.upper = pick(series.upper);
+  }
+  if (series.level !== null) view.level = series.level;
+  return view;
 }
 
 /** The thing write that makes a backfill's newest value the twin's own. */
@@ -173,18 +194,36 @@ export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRo
         summary:
           'One series: raw points, or buckets aligned to UTC multiples of step with the aggregations asked (JSON or CSV)',
         params: seriesParams,
-        querystring: windowQuery,
+        querystring: seriesQuery,
       },
     },
     async (request, reply) => {
       const key = keyOf(request);
-      const { parameters, window } = windowOf(request);
-      const answer = await series.read(identityOf(request), key, window, parameters.step ?? null);
-      if (wantsCsv(request)) {
-        const { header, rows } = columnsToCsv(answer.series);
-        return sendCsv(reply, `${header}\n${rows}`);
+      const { run, ...query } = request.query as SeriesParameters & { run?: string };
+      const window = parseSeriesWindow(query, Date.now());
+      const identity = identityOf(request);
+      const answer: SeriesAnswer & { predicted?: JsonValue } = await series.read(
+        identity,
+        key,
+        window,
+        query.step ?? null,
+      );
+      if (run !== undefined) {
+        const found = context.predicted
+          ? await context.predicted(identity, run, key.thingId, key.pointer)
+          : null;
+        if (found === null) throw errors.runSeriesNotFound(run, key.thingId, key.pointer);
+        answer.predicted = predictedIn(found, window.from, window.to);
+        if (tableFormat(request) !== null)
+          throw errors.seriesParameterInvalid(
+            'run',
+            'a series with its prediction answers in JSON only; ask GET /api/2/runs/{runId}/series for the prediction as CSV or Parquet',
+          );
       }
-      return sendJson(reply, 200, answer as unknown as JsonValue);
+      return (
+        sendTable(request, reply, [{ columns: answer.series }], 't') ??
+        sendJson(reply, 200, answer as unknown as JsonValue)
+      );
     },
   );
   app.post(
@@ -273,22 +312,20 @@ export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRo
           window.aggregations,
           query.combine,
         );
-      if (wantsCsv(request)) {
-        if (query.combine !== null) {
-          const { header, rows } = columnsToCsv(body.combined as SeriesColumns);
-          return sendCsv(reply, `${header}\n${rows}`);
-        }
-        let text = '';
-        for (const answer of answers) {
-          const { header, rows } = columnsToCsv(answer.series, {
-            thingId: answer.thingId,
-            pointer: answer.pointer,
-          });
-          if (text === '') text = `${header}\n`;
-          text += rows;
-        }
-        return sendCsv(reply, text === '' ? 'thingId,pointer,t\n' : text);
-      }
+      const parts: SeriesPart[] =
+        query.combine !== null
+          ? [{ columns: body.combined as SeriesColumns }]
+          : answers.map((answer) => ({
+              columns: answer.series,
+              prefix: { thingId: answer.thingId, pointer: answer.pointer },
+            }));
+      const table = sendTable(
+        request,
+        reply,
+        parts,
+        query.combine !== null ? 't' : 'thingId,pointer,t',
+      );
+      if (table !== null) return table;
       return sendJson(reply, 200, body as JsonValue);
     },
   );

@@ -2665,9 +2665,13 @@ export interface paths {
     get: {
       parameters: {
         query: {
+          /** @description Only instants at or after (ISO-8601, epoch ms, now-1d) */
+          from?: string;
           /** @description e.g. features/power/properties/watts */
           pointer: string;
           thingId: string;
+          /** @description Only instants at or before */
+          to?: string;
         };
         header?: never;
         path: {
@@ -5947,6 +5951,8 @@ export interface paths {
           fill?: string;
           /** @description Start: ISO-8601, epoch ms or now-7d (default: a day before to) */
           from?: string;
+          /** @description A run id: its predicted series comes back as `predicted` */
+          run?: string;
           /** @description Bucket width (30s, 5m, 1h, 1d); absent: raw points */
           step?: string;
           /** @description End, inclusive (default: now) */
