@@ -341,6 +341,12 @@ function probeOf(method: string, url: string): Probe | null {
         headers: { 'content-type': JSON_TYPE },
         payload: method === 'PUT' ? JSON.stringify({ raw: '30d' }) : undefined,
       });
+    case 'POST /api/2/forecasts':
+      return withBody(JSON_TYPE, (s) => ({
+        thingId: s.id,
+        pointer: 'attributes/a',
+        horizon: '1h',
+      }));
     case 'PUT /api/2/models/:modelId':
       return withBody(JSON_TYPE, () => ({ kind: 'external' }));
     case 'PUT /api/2/scenarios/:scenarioId':

@@ -143,7 +143,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/ingest(\/.*)?$/, category: 'ingest' },
   { url: /^\/api\/2\/webhooks(\/.*)?$/, category: 'webhook' },
   { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
-  { url: /^\/api\/2\/(models|scenarios|runs)(\/.*)?$/, category: 'model' },
+  { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
 ];
 
@@ -870,6 +870,17 @@ const MODELS: Record<string, ModelVariant[]> = {
     { label: '', expect: modelChange('models:scenario.notmodifiable') },
   ],
   'DELETE /api/2/runs/:runId': [{ label: '', expect: modelChange('models:run.notmodifiable') }],
+  // attributes/serial has one point: too little history for anyone; nobody learns more than that.
+  'POST /api/2/forecasts': [
+    {
+      label: '',
+      body: () => ({ thingId: VAULT, pointer: 'attributes/serial', horizon: '1h' }),
+      expect: (kind) =>
+        kind === 'readOnly'
+          ? readOnlyRefused
+          : { status: 400, error: 'models:run.invalid', absent: ALL_MARKS },
+    },
+  ],
   'POST /api/2/models/:modelId/runs': [
     {
       label: 'of a readable property',
