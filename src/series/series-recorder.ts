@@ -2,7 +2,6 @@
 // event to the SeriesStore together with its position, so a restart resumes without a gap or a
 // repeat; and the one writer of points that do not come from events (late observations, backfill).
 import type { Logger } from 'pino';
-import type { TwinEvent } from '../core/events.js';
 import type { CommittedEventStream, EventSubscription } from '../runtime/committed-event-stream.js';
 import {
   SeriesKindError,
@@ -16,13 +15,17 @@ export interface SeriesRecorderOptions {
   stream: CommittedEventStream;
   store: SeriesStore;
   logger?: Pick<Logger, 'warn'>;
-  /** Events taken into one append at most (default 5000). */
-  batchEvents?: number;
+  /** How long points are gathered before they are kept, in ms (default 1000). */
+  gatherMs?: number;
+  /** Points gathered at most before they are kept (default 50,000). */
+  gatherPoints?: number;
   /** Events held for the keeper before it reads the journal instead (default 65,536). */
   bufferSize?: number;
   /** Told how many points went in with each append (metrics). */
   appended?: (points: number) => void;
 }
+
+const DUE = Symbol('due');
 
 /** How long a reader waits for the series to catch up with what was committed before it asked. */
 const CATCH_UP_PATIENCE_MS = 2000;
@@ -39,6 +42,8 @@ export class SeriesRecorder {
   private running: Promise<void> = Promise.resolve();
   private closed = false;
   private pruning: NodeJS.Timeout | null = null;
+  /** Ends the keeper's wait for more events, so that what it gathered is kept now. */
+  private wakeKeeper: (() => void) | null = null;
   /** The position of the last event whose points are kept. */
   private kept = 0;
   /** Appends run one at a time: events, late points and backfills share the tier buckets. */
@@ -77,6 +82,7 @@ export class SeriesRecorder {
           resolve();
         },
       });
+      this.wakeKeeper?.();
     });
   }
 
@@ -121,8 +127,16 @@ export class SeriesRecorder {
     return next;
   }
 
+  /**
+   * Feeds the store from the stream. Points are gathered for up to `gatherMs` (or `gatherPoints`)
+   * and kept in one append with the position of their last event: a big transaction writes each
+   * page of the store once rather than once per commit. A reader waiting for them (caughtUp) has
+   * them kept at once. A crash loses only what was gathered: the position had not moved past it,
+   * so the journal gives those events again.
+   */
   private async run(): Promise<void> {
-    const batchEvents = this.options.batchEvents ?? 5000;
+    const gatherMs = this.options.gatherMs ?? 1000;
+    const gatherPoints = this.options.gatherPoints ?? 50_000;
     while (!this.closed) {
       // A deep buffer: events read back from the journal have lost their observation times.
       const subscription = this.options.stream.subscribe({
@@ -130,16 +144,38 @@ export class SeriesRecorder {
         bufferSize: this.options.bufferSize ?? 65_536,
       });
       this.subscription = subscription;
+      let points: SeriesPoint[] = [];
+      let position = this.kept;
+      let since = 0;
+      const keep = async () => {
+        if (position === this.kept) return;
+        const batch = points;
+        points = [];
+        await this.keepEvents(batch, position);
+      };
       try {
+        let next = subscription.next();
         for (;;) {
-          const first = await subscription.next();
-          if (first.done) return;
-          const events: TwinEvent[] = [first.value];
-          for (let event = subscription.poll(); event !== undefined; event = subscription.poll()) {
-            events.push(event);
-            if (events.length >= batchEvents) break;
+          const result =
+            position === this.kept ? await next : await this.untilDue(next, since + gatherMs);
+          if (result === DUE) {
+            await keep();
+            continue;
           }
-          await this.keepEvents(events);
+          if (result.done) {
+            await keep();
+            return;
+          }
+          if (position === this.kept) since = performance.now();
+          collectEventPoints(result.value, points);
+          position = result.value.seq as number;
+          for (let event = subscription.poll(); event !== undefined; event = subscription.poll()) {
+            collectEventPoints(event, points);
+            position = event.seq as number;
+            if (points.length >= gatherPoints) break;
+          }
+          next = subscription.next();
+          if (points.length >= gatherPoints || this.waiters.length > 0) await keep();
         }
       } catch (error) {
         if (this.closed) return;
@@ -154,10 +190,23 @@ export class SeriesRecorder {
     }
   }
 
-  private async keepEvents(events: TwinEvent[]): Promise<void> {
-    let points: SeriesPoint[] = [];
-    for (const event of events) collectEventPoints(event, points);
-    const position = events[events.length - 1].seq as number;
+  /** The next event, or DUE once `deadline` (performance.now()) passes or a reader waits. */
+  private untilDue<T>(next: Promise<T>, deadline: number): Promise<T | typeof DUE> {
+    if (this.waiters.length > 0) return Promise.resolve(DUE);
+    let timer: NodeJS.Timeout | undefined;
+    const due = new Promise<typeof DUE>((resolve) => {
+      timer = setTimeout(() => resolve(DUE), Math.max(0, deadline - performance.now()));
+      this.wakeKeeper = () => resolve(DUE);
+    });
+    return Promise.race([next, due]).finally(() => {
+      clearTimeout(timer);
+      this.wakeKeeper = null;
+    });
+  }
+
+  /** Keeps the points of the events up to `position`, with that position. */
+  private async keepEvents(gathered: SeriesPoint[], position: number): Promise<void> {
+    let points = gathered;
     for (;;) {
       try {
         const batch = points;

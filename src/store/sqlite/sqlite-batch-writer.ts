@@ -1,13 +1,14 @@
 // Runs the journal writer on the calling thread, or on a connection of its own in a worker thread
 // so that inserts, moves of recent events and WAL checkpoints never block the event loop.
 import type Database from 'better-sqlite3';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   RevisionConflictError,
   StorageUnavailableError,
   type StorageError,
 } from '../storage-errors.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './sqlite-journal-worker.js';
+import { startModuleWorker } from './worker-entry.js';
 import {
   createJournalWriter,
   encodeBatch,
@@ -78,18 +79,8 @@ export class InlineBatchWriter implements BatchWriter {
   }
 }
 
-/**
- * The worker's entry: the compiled module next to this one, or, when running from the TypeScript
- * sources (tests, `tsx`), the source module loaded through tsx's require hook.
- */
 function startWorker(data: WriterThreadData): Worker {
-  const entry = new URL(
-    import.meta.url.endsWith('.ts') ? './sqlite-journal-worker.ts' : './sqlite-journal-worker.js',
-    import.meta.url,
-  );
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  const bootstrap = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry.pathname)});`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker('sqlite-journal-worker', data);
 }
 
 /** Writes batches on a connection of its own in a worker thread. */

@@ -1,5 +1,6 @@
 // The embedded storage backend: the SQLite journal and catalog as files in the data directory.
 import { join } from 'node:path';
+import type { SeriesStore } from '../series-store.js';
 import type { Storage } from '../storage.js';
 import { StorageError, unavailableWhile } from '../storage-errors.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
@@ -7,6 +8,7 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJournal, type Durability } from './sqlite-journal.js';
 import { SqliteSeriesStore } from './sqlite-series-store.js';
+import { ThreadedSeriesStore } from './threaded-series-store.js';
 import { SqliteModelStore } from './sqlite-model-store.js';
 import { SqliteServiceStore } from './sqlite-service-store.js';
 import { SqliteTwinIndex } from './sqlite-twin-index.js';
@@ -17,7 +19,10 @@ export interface SqliteStorageOptions {
   /** The data directory (created when missing): `journal.db`, `catalog.db` (and `index.db`) live there. */
   dataDir: string;
   durability?: Durability;
-  /** Write the journal on a connection in a worker thread (see SqliteJournalOptions). */
+  /**
+   * Write the journal on a connection in a worker thread (see SqliteJournalOptions), and keep the
+   * series on one of their own.
+   */
   writerThread?: boolean;
 }
 
@@ -45,10 +50,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   const open = async <T extends { close(): Promise<void> }>(
     what: string,
     file: string,
-    make: (path: string) => T,
+    make: (path: string) => T | Promise<T>,
   ): Promise<T> => {
     try {
-      const store = make(join(options.dataDir, file));
+      const store = await make(join(options.dataDir, file));
       opened.push(store);
       return store;
     } catch (error) {
@@ -76,7 +81,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     'webhooks.db',
     (path) => new SqliteWebhookStore(path),
   );
-  const series = await open('series store', 'series.db', (path) => new SqliteSeriesStore(path));
+  // With the journal's writer thread, series are written on a thread of their own as well.
+  const series = await open<SeriesStore>('series store', 'series.db', (path) =>
+    options.writerThread ? ThreadedSeriesStore.open(path) : new SqliteSeriesStore(path),
+  );
   const models = await open('model store', 'models.db', (path) => new SqliteModelStore(path));
   const services = await open(
     'service store',
