@@ -241,7 +241,7 @@ export async function ingestBenchmark(context: BenchContext): Promise<void> {
   const perMessage = (seconds: number) =>
     `${((seconds * 1e6) / (run.requests * PER_REQUEST)).toFixed(1)} µs`;
   note(
-    `server CPU per message (series kept): ${perMessage(cpu.total)} in all, ${perMessage(cpu.main)} on the event loop, ${perMessage(cpu.busiestOther)} on the busiest other thread (the journal writer)`,
+    `server CPU per message (series kept): ${perMessage(cpu.total)} in all, ${perMessage(cpu.main)} on the event loop, ${perMessage(cpu.busiestOther)} on the busiest other thread (the journal writer, or the series thread)`,
   );
   const kept = run.observationsPerSecond / bare.observationsPerSecond;
   note(
