@@ -12,7 +12,7 @@ function escape(segment: string): string {
 }
 
 /** True when a path (from the thing root) lies in what series keep: attributes and feature properties. */
-function kept(segments: readonly string[]): boolean {
+export function isSeriesPath(segments: readonly string[]): boolean {
   if (segments[0] === 'attributes') return segments.length >= 2;
   return segments[0] === 'features' && segments[2] === 'properties' && segments.length >= 4;
 }
@@ -53,7 +53,7 @@ function collect(
     }
     return;
   }
-  if (kept(segments)) out.push({ thingId, pointer, t, value });
+  if (isSeriesPath(segments)) out.push({ thingId, pointer, t, value });
 }
 
 /** Appends the series points of one committed event to `out` (none for a deletion). */
@@ -61,6 +61,6 @@ export function collectEventPoints(event: TwinEvent, out: SeriesPoint[]): void {
   if (event.action === 'deleted' || event.value === undefined) return;
   const t = event.observedAt ?? event.timestamp;
   const segments = [...event.path];
-  if (!mayHoldKept(segments) && !kept(segments)) return;
+  if (!mayHoldKept(segments) && !isSeriesPath(segments)) return;
   collect(event.thingId, segments, segments.map(escape).join('/'), event.value, t, out);
 }

@@ -16,6 +16,7 @@ import {
   retentionView,
 } from '../../series/series-bodies.js';
 import { combineSeries } from '../../series/series-combine.js';
+import { isSeriesPath } from '../../series/event-points.js';
 import { parseBackfillCsv } from '../../series/series-csv.js';
 import { sendTable, tableFormat, type SeriesPart } from '../series-formats.js';
 import type { SeriesAnswer, SeriesColumns, SeriesService } from '../../series/series-service.js';
@@ -146,11 +147,7 @@ function currentWriter(
 
 /** Series are kept for attributes and feature properties: a backfill elsewhere is refused. */
 function assertSeriesPointer(pointer: string): void {
-  const segments = pointer.split('/');
-  const ok =
-    (segments[0] === 'attributes' && segments.length >= 2) ||
-    (segments[0] === 'features' && segments[2] === 'properties' && segments.length >= 4);
-  if (!ok)
+  if (!isSeriesPath(pointer.split('/')))
     throw errors.seriesBodyInvalid(
       'pointer',
       `/${pointer} is not an attribute or a feature property, the values series are kept of`,
