@@ -120,11 +120,11 @@ describe('forecasts API', () => {
       [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', level: 2 }, 'level'],
       [{ thingId: 'fc:h1', pointer: POWER, horizon: '1h', colour: 'red' }, 'colour'],
       [{ thingId: 'fc:nothing', pointer: POWER, horizon: '1h' }, 'thingId'],
-      [{ thingId: 'fc:h1', pointer: 'features/power/properties/none', horizon: '1h' }, 'series/0'],
+      [{ thingId: 'fc:h1', pointer: 'features/power/properties/none', horizon: '1h' }, "'history'"],
     ];
     for (const [body, field] of cases) {
       const response = await fx.send('POST', '/api/2/forecasts', fx.admin, body);
-      expect(response.statusCode, `${JSON.stringify(body)}: ${response.body}`).toBe(400);
+      expectError(response, 400, 'models:forecast.invalid');
       expect(response.json().message, JSON.stringify(body)).toContain(field);
     }
     const after = (await fx.send('GET', '/api/2/models/twinfold.forecast/runs', fx.admin)).json()

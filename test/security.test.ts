@@ -878,7 +878,7 @@ const MODELS: Record<string, ModelVariant[]> = {
       expect: (kind) =>
         kind === 'readOnly'
           ? readOnlyRefused
-          : { status: 400, error: 'models:run.invalid', absent: ALL_MARKS },
+          : { status: 400, error: 'models:forecast.invalid', absent: ALL_MARKS },
     },
   ],
   'POST /api/2/models/:modelId/runs': [

@@ -941,6 +941,14 @@ export const errors = {
       `The run field '${field}' is invalid: ${detail}`,
       'Send {"scenario"?, "series": [{"thingId", "pointer", "t": [epoch ms...], "mean": [...], "lower"?, "upper"?, "level"?}]} with the field fixed.',
     ),
+  /** A `POST /api/2/forecasts` body that does not validate, or a history too short to forecast. */
+  forecastInvalid: (field: string, detail: string) =>
+    make(
+      'models:forecast.invalid',
+      400,
+      `The forecast field '${field}' is invalid: ${detail}`,
+      'Send {"thingId", "pointer", "horizon": "1h", "step"?: "5m", "method"?, "level"?, "history"?: "7d"} for a twin property with enough history (backfill it with POST /api/2/timeseries/things/{thingId}/{pointer}).',
+    ),
   /** A run of a model whose kind this server cannot run itself. */
   runUnsupported: (modelId: string, kind: string) =>
     make(

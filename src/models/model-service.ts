@@ -65,6 +65,21 @@ export interface Forecaster {
   ): ForecastOutput | Promise<ForecastOutput>;
 }
 
+/** How a refusal names the field at fault: series `i`'s twin, or its history (too short, …). */
+interface Refusal {
+  fail: (field: string, detail: string) => TwinfoldError;
+  field(i: number, part: 'thingId' | 'history'): string;
+}
+const RUN_REFUSAL: Refusal = {
+  fail: errors.runInvalid,
+  field: (i, part) => (part === 'thingId' ? `series/${i}/thingId` : `series/${i}`),
+};
+/** `POST /forecasts` names its own fields: `thingId`, or the twin property's `history`. */
+const FORECAST_REFUSAL: Refusal = {
+  fail: errors.forecastInvalid,
+  field: (_i, part) => part,
+};
+
 /** The model of the runs `POST /forecasts` makes. */
 export const BUILT_IN_FORECAST_MODEL = 'twinfold.forecast';
 
@@ -333,14 +348,19 @@ export class ModelService {
   async forecastNow(identity: Identity, body: unknown): Promise<JsonObject> {
     if (identity.readOnly) throw errors.readOnlyIdentity();
     if (!this.options.forecaster) throw errors.runUnsupported(BUILT_IN_FORECAST_MODEL, 'forecast');
-    const request = parseForecastRequest(body, errors.runInvalid);
+    const request = parseForecastRequest(body, errors.forecastInvalid);
     this.checkMethod(request.parameters.method, (_field, detail) =>
-      errors.runInvalid('method', detail.replace(/^it/, 'the method')),
+      errors.forecastInvalid('method', detail.replace(/^it/, 'the method')),
     );
     const targets = [request.target];
-    this.checkTargets(identity, targets);
+    this.checkTargets(identity, targets, FORECAST_REFUSAL);
     const model = await this.builtInForecastModel();
-    const series = await this.forecast({ ...model, parameters: request.parameters }, null, targets);
+    const series = await this.forecast(
+      { ...model, parameters: request.parameters },
+      null,
+      targets,
+      FORECAST_REFUSAL,
+    );
     return this.storeRun(identity, model.id, null, series);
   }
 
@@ -409,13 +429,17 @@ export class ModelService {
     return found;
   }
 
-  private checkTargets(identity: Identity, targets: readonly SeriesTarget[]): void {
+  private checkTargets(
+    identity: Identity,
+    targets: readonly SeriesTarget[],
+    refuse: Refusal = RUN_REFUSAL,
+  ): void {
     targets.forEach((target, i) => {
       // A run is of twins that exist (its series are read under their policies).
       const exists = this.options.runtime.getThing(target.thingId) !== null;
       if (!exists || !this.mayRead(identity, target))
-        throw errors.runInvalid(
-          `series/${i}/thingId`,
+        throw refuse.fail(
+          refuse.field(i, 'thingId'),
           `the Thing with ID '${target.thingId}' could not be found or the requester may not read '/${target.pointer}' of it`,
         );
     });
@@ -425,6 +449,7 @@ export class ModelService {
     model: ModelRecord,
     scenario: ScenarioRecord | null,
     targets: readonly SeriesTarget[],
+    refuse: Refusal = RUN_REFUSAL,
   ): Promise<RunSeriesBody[]> {
     const actual = this.options.actual;
     const forecaster = this.options.forecaster;
@@ -459,8 +484,8 @@ export class ModelService {
         });
       } catch (error) {
         if (error instanceof TwinfoldError) throw error;
-        throw errors.runInvalid(
-          `series/${i}`,
+        throw refuse.fail(
+          refuse.field(i, 'history'),
           `the forecaster could not forecast it: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
