@@ -7,6 +7,7 @@ import { createSecureFixture, type SecureFixture } from './support/secure-app-fi
 import { ownerEntry } from './support/policy-entries.js';
 import { sendOk } from './support/fixture-requests.js';
 import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 let fx: SecureFixture;
 let alice: string;
@@ -187,6 +188,34 @@ describe('time series API', () => {
     expect(raw.series.value).toEqual([7, 1, 9.5]);
     expect(raw.series.t[0]).toBe(T0);
     expect(raw.series.t[2]).toBe(future);
+  });
+
+  it('backfill - a Parquet upload, read back the same; a broken one is a 400 that keeps nothing', async () => {
+    await host('ts:pq', 1);
+    const file = parquetWriteBuffer({
+      columnData: [
+        { name: 'timestamp', data: [BigInt(T0), BigInt(T0 + 5000)], type: 'INT64' },
+        { name: 'value', data: [3.5, 4.5], type: 'DOUBLE' },
+      ],
+    });
+    const upload = await fx.request({
+      method: 'POST',
+      url: `/api/2/timeseries/things/ts:pq/${WATTS}`,
+      headers: { authorization: fx.admin, 'content-type': 'application/vnd.apache.parquet' },
+      payload: Buffer.from(file),
+    });
+    expect(upload.statusCode, upload.body).toBe(200);
+    const raw = (
+      await get(`/api/2/timeseries/things/ts:pq/${WATTS}?from=${T0}&to=${T0 + 10_000}`)
+    ).json();
+    expect(raw.series).toEqual({ t: [T0, T0 + 5000], value: [3.5, 4.5] });
+    const broken = await fx.request({
+      method: 'POST',
+      url: `/api/2/timeseries/things/ts:pq/${WATTS}`,
+      headers: { authorization: fx.admin, 'content-type': 'application/vnd.apache.parquet' },
+      payload: Buffer.from('not parquet at all'),
+    });
+    expectError(broken, 400, 'timeseries:body.invalid');
   });
 
   it('ingest - values at their observation time; a late observation joins the series, not the twin', async () => {

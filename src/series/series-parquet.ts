@@ -1,5 +1,7 @@
 // Series as Apache Parquet: the same columns an answer has in JSON, one Parquet column each.
+import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { errors } from '../core/error-registry.js';
 import type { SeriesValue } from '../store/series-store.js';
 
 type ParquetType = 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'STRING';
@@ -49,4 +51,58 @@ export function columnsToParquet(
     }),
   });
   return Buffer.from(buffer);
+}
+
+/** A time of a Parquet row as epoch ms: INT64/INT32 numbers, or TIMESTAMP columns (Dates). */
+function timeOf(value: unknown): number | null {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : null;
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
+}
+
+/**
+ * The points of a backfill upload in Parquet: a time column (`t` or `timestamp`, epoch ms or a
+ * TIMESTAMP) and a value column (`v` or `value`: numbers, booleans or strings). Throws
+ * `timeseries:body.invalid` naming the row or column at fault.
+ */
+export async function parseBackfillParquet(
+  body: Buffer,
+): Promise<{ t: number[]; v: SeriesValue[] }> {
+  let rows: Record<string, unknown>[];
+  try {
+    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+    rows = (await parquetReadObjects({ file: file as ArrayBuffer })) as Record<string, unknown>[];
+  } catch (error) {
+    throw errors.seriesBodyInvalid('/', `not a Parquet file: ${(error as Error).message}`);
+  }
+  if (rows.length === 0) throw errors.seriesBodyInvalid('/', 'the Parquet file holds no rows');
+  const names = Object.keys(rows[0]);
+  const tName = names.find((n) => n === 't' || n === 'timestamp');
+  const vName = names.find((n) => n === 'v' || n === 'value');
+  if (tName === undefined || vName === undefined)
+    throw errors.seriesBodyInvalid(
+      '/',
+      `the Parquet file needs a time column (t or timestamp) and a value column (v or value); it has ${names.join(', ')}`,
+    );
+  const t: number[] = [];
+  const v: SeriesValue[] = [];
+  rows.forEach((row, i) => {
+    const time = timeOf(row[tName]);
+    if (time === null)
+      throw errors.seriesBodyInvalid(`row ${i}`, `${String(row[tName])} is not an epoch-ms time`);
+    let value = row[vName];
+    if (typeof value === 'bigint') value = Number(value);
+    const ok =
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      typeof value === 'boolean' ||
+      typeof value === 'string';
+    if (!ok)
+      throw errors.seriesBodyInvalid(
+        `row ${i}`,
+        `${String(value)} is not a number, boolean or string`,
+      );
+    t.push(time);
+    v.push(value as SeriesValue);
+  });
+  return { t, v };
 }

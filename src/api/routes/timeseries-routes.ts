@@ -18,7 +18,8 @@ import {
 import { combineSeries } from '../../series/series-combine.js';
 import { isSeriesPath } from '../../series/event-points.js';
 import { parseBackfillCsv } from '../../series/series-csv.js';
-import { sendTable, tableFormat, type SeriesPart } from '../series-formats.js';
+import { PARQUET, sendTable, tableFormat, type SeriesPart } from '../series-formats.js';
+import { parseBackfillParquet } from '../../series/series-parquet.js';
 import type { SeriesAnswer, SeriesColumns, SeriesService } from '../../series/series-service.js';
 import type { Identity } from '../../auth/identity.js';
 import type { RunSeriesRecord } from '../../store/model-store.js';
@@ -156,6 +157,10 @@ function assertSeriesPointer(pointer: string): void {
 
 export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRouteContext): void {
   const { series, api } = context;
+  // Parquet uploads are binary: kept as bytes, not text.
+  app.addContentTypeParser(PARQUET, { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
   app.get(
     '/timeseries/things/:thingId',
     {
@@ -229,7 +234,7 @@ export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRo
       schema: {
         tags,
         summary:
-          'Backfill: write historical points ({"t": [...], "v": [...]} or CSV t,v); the twin changes only when the newest is newer than its series',
+          'Backfill: write historical points ({"t": [...], "v": [...]}, CSV t,v, or Parquet); the twin changes only when the newest is newer than its series',
         params: seriesParams,
         querystring: noQuery,
       },
@@ -244,7 +249,9 @@ export function registerTimeseriesRoutes(app: FastifyInstance, context: SeriesRo
       const body =
         type === 'text/csv'
           ? parseBackfillCsv(typeof request.body === 'string' ? request.body : '')
-          : parseBackfillJson(jsonBodyOf(request));
+          : type === PARQUET
+            ? await parseBackfillParquet(request.body as Buffer)
+            : parseBackfillJson(jsonBodyOf(request));
       const outcome = await series.backfill(
         identity,
         key,
