@@ -339,16 +339,25 @@ export class Platform {
           };
         },
       });
-      messaging = new Messaging(
-        { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },
-        ingestServiceOf(app),
-        runtime.events,
-        logger,
-      );
-      messaging.start();
-      policies.startExpiryTimer(options.expirySweepMs);
-      // After the runtime loaded (the jobs write to twins); stopped in close() before it closes.
-      schedulerOf(app)?.start();
+      try {
+        messaging = new Messaging(
+          { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },
+          ingestServiceOf(app),
+          runtime.events,
+          logger,
+        );
+        messaging.start();
+        policies.startExpiryTimer(options.expirySweepMs);
+        // After the runtime loaded (the jobs write to twins); stopped in close() before it closes.
+        schedulerOf(app)?.start();
+      } catch (error) {
+        // What the app started (the series keeper, webhooks, the scheduler) stops with it.
+        await messaging?.close().catch(() => undefined);
+        policies.stopExpiryTimer();
+        await app.close().catch(() => undefined);
+        watch.stop();
+        throw error;
+      }
       return (holder.platform = new Platform(
         watch,
         config,

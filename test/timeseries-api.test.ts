@@ -404,6 +404,7 @@ describe('time series API', () => {
     await refused('step=5m&agg=median', 'agg');
     await refused('step=fortnight', 'step');
     await refused('from=yesterday', 'from');
+    await refused('from=9000000000000000', 'from');
     await refused('fill=linear', 'fill');
     await refused('step=1m&fill=zero', 'fill');
     expect((await get(`${url}?limit=3`)).statusCode).toBe(400);

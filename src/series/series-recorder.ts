@@ -74,14 +74,20 @@ export class SeriesRecorder {
   caughtUp(seq: number = this.options.stream.position): Promise<void> {
     if (this.kept >= seq || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, CATCH_UP_PATIENCE_MS);
-      this.waiters.push({
+      const waiter = {
         seq,
         resolve: () => {
           clearTimeout(timer);
           resolve();
         },
-      });
+      };
+      // A reader that stops waiting leaves the queue, so the keeper goes back to gathering.
+      const timer = setTimeout(() => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve();
+      }, CATCH_UP_PATIENCE_MS);
+      this.waiters.push(waiter);
       this.wakeKeeper?.();
     });
   }

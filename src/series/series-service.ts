@@ -188,8 +188,10 @@ export class SeriesService {
       if (current && i === newest) continue;
       points.push({ thingId: key.thingId, pointer: key.pointer, t: t[i], value: v[i] });
     }
-    await this.options.recorder.keep(points);
+    // The twin's write goes first: it is the part a policy or a condition may still refuse, and a
+    // refused backfill keeps nothing.
     if (current) await writeCurrent(v[newest], t[newest]);
+    await this.options.recorder.keep(points);
     return { points: t.length, current };
   }
 

@@ -47,15 +47,20 @@ export function parseInstant(text: string, now: number): number | null {
   if (relative !== null) {
     if (relative[1] === undefined) return now;
     const offset = Number(relative[2]) * UNIT_MS[relative[3]];
-    return relative[1] === '-' ? now - offset : now + offset;
+    return withinDates(relative[1] === '-' ? now - offset : now + offset);
   }
-  if (EPOCH_MS.test(text)) {
-    const ms = Number(text);
-    return Number.isSafeInteger(ms) ? ms : null;
-  }
+  if (EPOCH_MS.test(text)) return withinDates(Number(text));
   if (!ISO_8601.test(text)) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/** The furthest a JavaScript Date reaches from 1970, in ms either way. */
+const MAX_DATE_MS = 8.64e15;
+
+/** `ms` when it is a whole number of ms a Date can hold, else null. */
+function withinDates(ms: number): number | null {
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : null;
 }
 
 /** The start of the bucket of `step` ms holding `t` (UTC multiples of step, also before 1970). */

@@ -89,6 +89,24 @@ describe('SQLite series store - deferred tiers', () => {
     expect(await minuteAndHour(a)).toEqual(answers);
   });
 
+  it('raw rows after a prune that emptied the table are rebuilt after a crash (ids never reused)', async () => {
+    const path = join(freshDir(), 'series.db');
+    const a = store(path);
+    await a.append(points(0, 100));
+    await a.putRetention('ns', { raw: 1, tiers: { '1m': 1, '1h': 1 } });
+    expect(await a.prune(100 * 86_400_000)).toBeGreaterThan(0);
+    await a.deleteRetention('ns');
+    // New points, far from the pruned ones, wait in memory when the crash comes.
+    await a.append(points(5 * 3_600_000, 40));
+    const survivor = store(crashCopy(path));
+    const answers = await minuteAndHour(survivor);
+    expect(answers.minute.values.count?.reduce((x, y) => (x as number) + (y as number), 0)).toBe(
+      40,
+    );
+    expect(answers.minute).toEqual(answers.minuteRaw);
+    expect(answers.hour).toEqual(answers.hourRaw);
+  });
+
   it('a refused append leaves the pending aggregates as they were', async () => {
     const path = join(freshDir(), 'series.db');
     const a = store(path);

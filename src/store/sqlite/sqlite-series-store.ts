@@ -45,8 +45,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, thing_id TEXT NOT NULL,
   pointer TEXT NOT NULL, kind TEXT NOT NULL, points INTEGER NOT NULL, first_t INTEGER NOT NULL,
   last_t INTEGER NOT NULL, UNIQUE (thing_id, pointer));
-CREATE TABLE IF NOT EXISTS series_raw (series_id INTEGER NOT NULL, t INTEGER NOT NULL, num REAL,
-  txt TEXT);
+CREATE TABLE IF NOT EXISTS series_raw (id INTEGER PRIMARY KEY AUTOINCREMENT,
+  series_id INTEGER NOT NULL, t INTEGER NOT NULL, num REAL, txt TEXT);
 CREATE INDEX IF NOT EXISTS series_raw_by_time ON series_raw (series_id, t);
 ${TIER_NAMES.map(
   (tier) => `CREATE TABLE IF NOT EXISTS ${tierTable(tier)} (series_id INTEGER NOT NULL,
@@ -398,6 +398,13 @@ export class SqliteSeriesStore implements SeriesStore {
 
   /** The body of `append`, in its transaction; returns the series it looked up or created. */
   private write(points: readonly SeriesPoint[], position?: number): FreshSeries {
+    // After a failed write the gathered aggregates may hold what was rolled back: gather them again
+    // from the rows that did commit before this write adds to them (or flushes them).
+    if (this.pendingSuspect) {
+      this.forgetPending();
+      this.gatherUnflushed();
+      this.pendingSuspect = false;
+    }
     const fresh: FreshSeries = new Map();
     const stored: StoredPoint[] = new Array<StoredPoint>(points.length);
     let lastThing: string | undefined;
