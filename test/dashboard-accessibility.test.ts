@@ -161,6 +161,11 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     [`/twins/${NS}:lamp?tab=history`, `${NS}:lamp`],
     [`/twins/${NS}:lamp?tab=message`, `${NS}:lamp`],
     [`/policies/${NS}:lamp`, `${NS}:lamp`],
+    [
+      `/series?thing=${NS}:lamp&pointer=features/light/properties/on`,
+      'Series',
+      '[data-testid=series-chart] canvas',
+    ],
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],
