@@ -212,4 +212,66 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     expect(values).toEqual([...W, 500]);
     expect(pageErrors).toEqual([]);
   });
+  it('the Models & services page lists models, scenarios and services, their runs and run log', async () => {
+    const hot = await api('PUT', '/scenarios/hot', { parameters: { inletC: 30 } });
+    expect(hot.status, JSON.stringify(hot.body)).toBe(201);
+    const forecaster = await api('PUT', '/services/pump-forecast', {
+      kind: 'forecast',
+      filter: 'eq(attributes/site,"north")',
+      // A service's pointer starts with a slash (POST /forecasts takes it without).
+      pointer: `/${WATTS}`,
+      horizon: '1h',
+      schedule: { every: '1d' },
+    });
+    expect(forecaster.status, JSON.stringify(forecaster.body)).toBe(201);
+    const nextRun = (forecaster.body as { nextRun: string }).nextRun;
+    // A service of ours that is not there: its run fails, saying why.
+    const caller = await api('PUT', '/services/absent', {
+      kind: 'http',
+      url: 'http://127.0.0.1:9/run',
+      timeout: '2s',
+    });
+    expect(caller.status, JSON.stringify(caller.body)).toBe(201);
+    await page.getByRole('link', { name: 'Models & services' }).click();
+    await page.locator('h1', { hasText: 'Models & services' }).waitFor();
+    const models = page.getByTestId('models');
+    await models.getByRole('link', { name: 'twinfold.forecast' }).waitFor();
+    expect(await models.getByRole('link', { name: 'ext-v1' }).count()).toBe(1);
+    expect(await page.getByTestId('scenarios').textContent()).toContain('{"inletC":30}');
+    const services = page.getByTestId('services');
+    const row = services.locator('tr', { hasText: 'pump-forecast' });
+    expect(await row.textContent()).toContain('every 1d');
+    expect(await row.textContent()).toContain(new Date(nextRun).toLocaleString('en-US'));
+
+    // Run the forecast service now: its run succeeds and makes a forecast run.
+    await services.getByRole('link', { name: 'pump-forecast' }).click();
+    const log = page.getByTestId('service-runs');
+    await log.getByRole('button', { name: 'Run now' }).click();
+    await expect
+      .poll(() => log.locator('[data-status]').first().getAttribute('data-status'), {
+        timeout: 15_000,
+      })
+      .toBe('succeeded');
+    expect(await log.locator('tbody tr').first().textContent()).toContain('demand');
+    await services.getByRole('link', { name: 'absent' }).click();
+    await page.getByTestId('service-runs').getByText('Run log of absent').waitFor();
+    await log.getByRole('button', { name: 'Run now' }).click();
+    await expect
+      .poll(() => log.locator('[data-status]').first().getAttribute('data-status'), {
+        timeout: 15_000,
+      })
+      .toBe('failed');
+    expect((await log.locator('td.clip').first().textContent())?.length).toBeGreaterThan(0);
+
+    // A model's runs link to the Series page with the run drawn.
+    await models.getByRole('link', { name: 'ext-v1' }).click();
+    const runs = page.getByTestId('model-runs');
+    await runs.getByRole('link', { name: `${PUMP} ${WATTS}` }).click();
+    await page.locator('h1', { hasText: 'Series' }).waitFor();
+    await expect.poll(() => chart().getAttribute('data-band')).toBe('10');
+    expect(await page.getByTestId('run-metrics').locator('[data-metric=mae]').textContent()).toBe(
+      '2.000',
+    );
+    expect(pageErrors).toEqual([]);
+  });
 });
