@@ -122,6 +122,28 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     await expect.poll(() => page.getByTestId('series-step').textContent()).toBe('Raw points.');
   });
 
+  it('reads a custom range: only the points within it', async () => {
+    await page.getByLabel('Range').selectOption('custom');
+    // datetime-local takes the page's local time.
+    const local = (ms: number) =>
+      page.evaluate((at) => {
+        const d = new Date(at - new Date(at).getTimezoneOffset() * 60_000);
+        return d.toISOString().slice(0, 16);
+      }, ms);
+    // The inputs hold whole minutes: the ten from the minute of the first point.
+    const start = Math.floor(T[0] / MINUTE) * MINUTE;
+    await page.getByLabel('From (local time)', { exact: true }).fill(await local(start));
+    await page
+      .getByLabel('To (local time)', { exact: true })
+      .fill(await local(start + 10 * MINUTE));
+    const inside = T.filter((t) => t >= start && t <= start + 10 * MINUTE).length;
+    expect(inside).toBe(20);
+    await expect.poll(() => chart().getAttribute('data-points')).toBe(String(inside));
+    expect(await page.getByLabel('Live tail').isDisabled()).toBe(true);
+    await page.getByLabel('Range').selectOption('1h');
+    await expect.poll(() => chart().getAttribute('data-points')).toBe('60');
+  });
+
   it('live tail shows a new point within a few seconds', async () => {
     await page.getByLabel('Live tail').check();
     // Turning it on reads once; the point comes after that read, so only the tail can show it.

@@ -365,7 +365,7 @@ export function SeriesPage({ query }: RouteProps) {
             {range === 'custom' && (
               <>
                 <label>
-                  From
+                  From (local time)
                   <input
                     type="datetime-local"
                     value={from}
@@ -373,7 +373,7 @@ export function SeriesPage({ query }: RouteProps) {
                   />
                 </label>
                 <label>
-                  To
+                  To (local time)
                   <input
                     type="datetime-local"
                     value={to}
