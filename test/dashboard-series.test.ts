@@ -296,4 +296,25 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     );
     expect(pageErrors).toEqual([]);
   });
+  it('a forecast the server refuses shows its error and makes no run', async () => {
+    const few = 'series.test:few';
+    expect(
+      (await api('PUT', `/things/${few}`, { features: { power: { properties: { watts: 5 } } } }))
+        .status,
+    ).toBe(201);
+    const before = ((await api('GET', '/models/twinfold.forecast/runs')).body as unknown[]).length;
+    await page.evaluate((to) => {
+      window.history.pushState(null, '', to);
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    }, `/series?thing=${few}&pointer=${WATTS}`);
+    await expect.poll(() => chart().getAttribute('data-points')).toBe('1');
+    await page.getByRole('button', { name: 'Forecast 1 h' }).click();
+    const error = page.getByTestId('series-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('history');
+    expect(((await api('GET', '/models/twinfold.forecast/runs')).body as unknown[]).length).toBe(
+      before,
+    );
+    expect(await page.getByLabel('Run').inputValue()).toBe('');
+  });
 });
