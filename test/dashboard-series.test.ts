@@ -181,10 +181,11 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     });
     expect(made.status).toBe(201);
     const runId = (made.body as { runId: string }).runId;
-    // The run list is read when the pointer is chosen: choose it again to see the new run.
-    const box = page.getByTestId('series-list').getByRole('checkbox', { name: WATTS });
-    await box.uncheck();
-    await box.check();
+    // The list of runs is read again every few seconds: the new run comes into it.
+    await page.locator(`[data-testid=run-select] option[value="${runId}"]`).waitFor({
+      state: 'attached',
+      timeout: 10_000,
+    });
     await page.getByLabel('Run').selectOption(runId);
     await expect.poll(() => chart().getAttribute('data-band')).toBe('10');
     expect(await chart().getAttribute('data-predicted')).toBe('10');

@@ -31,6 +31,8 @@ type Run = ResponseBody<'/models/{modelId}/runs', 'get'>[number];
 type Compared = ResponseBody<'/runs/{runId}/compare', 'get'>['series'][number];
 
 const TAIL_MS = 5000;
+/** How often the list of runs is read again. */
+const RUNS_REFRESH_MS = 5000;
 
 /** The page's URL: the twin, its chosen series, the range and the run. */
 function seriesUrl(state: {
@@ -177,11 +179,12 @@ export function SeriesPage({ query }: RouteProps) {
     };
   }, [thing]);
 
-  // The runs that hold a series of the twin's first chosen pointer, newest first.
+  // The runs that hold a series of the twin's first chosen pointer, newest first (read again
+  // every few seconds: services and other clients make runs too).
   useEffect(() => {
     if (!thing || !primary) return setRuns([]);
     let stopped = false;
-    (async () => {
+    const load = async () => {
       const models = await api.read('/models');
       const all = await Promise.all(
         models.map((model) =>
@@ -193,9 +196,13 @@ export function SeriesPage({ query }: RouteProps) {
         .filter((run) => run.series.some((s) => s.thingId === thing && s.pointer === primary))
         .sort((a, b) => b.created.localeCompare(a.created));
       if (!stopped) setRuns(found);
-    })().catch((caught: unknown) => !stopped && setError(caught));
+    };
+    const once = () => load().catch((caught: unknown) => !stopped && setError(caught));
+    void once();
+    const timer = setInterval(() => void once(), RUNS_REFRESH_MS);
     return () => {
       stopped = true;
+      clearInterval(timer);
     };
   }, [thing, primary, runsVersion]);
 
