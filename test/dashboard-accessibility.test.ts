@@ -102,6 +102,13 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       attributes: { room: 'hall' },
       features: { light: { properties: { on: false }, desiredProperties: { on: true } } },
     });
+    await put('/models/a11y-model', { kind: 'external', parameters: {} });
+    await put('/scenarios/a11y-scenario', { parameters: { inletC: 30 } });
+    await put('/services/a11y-service', {
+      kind: 'http',
+      url: 'http://127.0.0.1:9/run',
+      schedule: { every: '1d' },
+    });
     await put('/ingest/specs/lamps', {
       source: { http: {} },
       thingId: `${NS}:{{$.id}}`,
@@ -161,6 +168,16 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     [`/twins/${NS}:lamp?tab=history`, `${NS}:lamp`],
     [`/twins/${NS}:lamp?tab=message`, `${NS}:lamp`],
     [`/policies/${NS}:lamp`, `${NS}:lamp`],
+    [
+      `/series?thing=${NS}:lamp&pointer=features/light/properties/on`,
+      'Series',
+      '[data-testid=series-chart] canvas',
+    ],
+    [
+      '/models?model=a11y-model&service=a11y-service',
+      'Models & services',
+      '[data-testid=services] tbody tr',
+    ],
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],

@@ -3,8 +3,10 @@ import { AdminPage } from './pages/admin-page.js';
 import { ConnectionsPage } from './pages/connections-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
 import { IngestPage } from './pages/ingest-page.js';
+import { ModelsPage } from './pages/models-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { PoliciesPage, PolicyPage } from './pages/policy-page.js';
+import { SeriesPage } from './pages/series-page.js';
 import { TwinPage } from './pages/twin-page.js';
 import { TwinsPage } from './pages/twins-page.js';
 import { WebhooksPage } from './pages/webhooks-page.js';
@@ -14,6 +16,8 @@ export const routes: Route[] = [
   { path: '/overview', title: 'Overview', nav: true, component: OverviewPage },
   { path: '/twins', title: 'Twins', nav: true, component: TwinsPage },
   { path: '/twins/:thingId', title: 'Twin', component: TwinPage },
+  { path: '/series', title: 'Series', nav: true, component: SeriesPage },
+  { path: '/models', title: 'Models & services', nav: true, component: ModelsPage },
   { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
   { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
   { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },
