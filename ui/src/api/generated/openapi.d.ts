@@ -5978,7 +5978,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Backfill: write historical points ({"t": [...], "v": [...]} or CSV t,v); the twin changes only when the newest is newer than its series */
+    /** Backfill: write historical points ({"t": [...], "v": [...]}, CSV t,v, or Parquet); the twin changes only when the newest is newer than its series */
     post: {
       parameters: {
         query?: never;
