@@ -349,20 +349,40 @@ describe('models API', () => {
     }
   });
 
-  it('query parameters - the series needs thingId and pointer, and anything else is refused', async () => {
+  it('query parameters - the series needs a pointer (a twin when several), and anything unknown is refused', async () => {
     await ok('PUT', '/api/2/models/q', fx.admin, { kind: 'external' });
     const runId = (
       await ok('POST', '/api/2/models/q/runs', fx.admin, { series: [sharedSeries()] })
     ).json().runId as string;
     for (const url of [
       `/api/2/runs/${runId}/series?thingId=models:shared`,
-      `/api/2/runs/${runId}/series?pointer=${V}`,
       `/api/2/runs/${runId}/series?thingId=models:shared&pointer=${V}&step=1m`,
+      `/api/2/runs/${runId}/series?thingId=models:shared&pointer=${V}&colour=red`,
       `/api/2/runs/${runId}/compare?thingId=models:shared`,
       `/api/2/runs/${runId}?fields=series`,
       '/api/2/models?kind=external',
     ])
       expect((await fx.send('GET', url, fx.admin)).statusCode, url).toBe(400);
+    // Buckets of the run's mean, as a series read gives them (bounds averaged).
+    const buckets = await fx.send(
+      'GET',
+      `/api/2/runs/${runId}/series?pointer=${V}&from=0&to=5999&step=2s&agg=avg,max,count`,
+      fx.admin,
+    );
+    expect(buckets.statusCode, buckets.body).toBe(200);
+    expect(buckets.json()).toMatchObject({
+      step: '2s',
+      t: [0, 2000, 4000],
+      avg: [1, 2.5, 4.5],
+      max: [1, 3, 5],
+      count: [1, 2, 2],
+      lower: [0, 2.25, 3],
+      upper: [2, 3.75, 4],
+    });
+    // The run predicts that pointer of one twin only: the pointer alone names it.
+    const alone = await fx.send('GET', `/api/2/runs/${runId}/series?pointer=${V}`, fx.admin);
+    expect(alone.statusCode, alone.body).toBe(200);
+    expect(alone.json().thingId).toBe('models:shared');
     expectError(
       await fx.send(
         'GET',

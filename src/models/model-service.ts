@@ -520,6 +520,24 @@ export class ModelService {
   }
 
   /** One series of a run; 404 when there is none, or the requester may not read the property. */
+  /**
+   * The one twin whose `pointer` the run predicts (for a series read that names no twin); a 400
+   * naming `thingId` when the run predicts it for several twins (or none the identity may read).
+   */
+  async onlyThingOf(identity: Identity, id: string, pointer: string): Promise<string> {
+    const run = await this.run(id);
+    const wanted = pointer.replace(/^\//, '');
+    const things = run.series
+      .filter((s) => s.pointer === wanted && this.readable(identity, s))
+      .map((s) => s.thingId);
+    if (things.length === 1) return things[0];
+    if (things.length === 0) throw errors.runSeriesNotFound(id, '(any)', wanted);
+    throw errors.runInvalid(
+      'thingId',
+      `the run predicts '/${wanted}' of ${things.length} twins: name one with thingId`,
+    );
+  }
+
   async runSeries(
     identity: Identity,
     id: string,

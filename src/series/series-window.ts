@@ -56,7 +56,7 @@ export function parseInstant(text: string, now: number): number | null {
 }
 
 /** The furthest a JavaScript Date reaches from 1970, in ms either way. */
-const MAX_DATE_MS = 8.64e15;
+export const MAX_DATE_MS = 8.64e15;
 
 /** `ms` when it is a whole number of ms a Date can hold, else null. */
 function withinDates(ms: number): number | null {

@@ -1,6 +1,7 @@
 // Models, scenarios and runs: /models, /scenarios (PUT, GET, DELETE, lists), runs of a model, a run's
 // series and its compare against the actual series.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonObject } from '../../core/json.js';
 import type { ModelService, PutResult } from '../../models/model-service.js';
 import { identityOf } from '../authentication.js';
 import {
@@ -18,7 +19,16 @@ import {
 import { jsonBodyOf } from '../request-body.js';
 import { sendTable } from '../series-formats.js';
 import { errors } from '../../core/error-registry.js';
-import { parseInstant } from '../../series/series-window.js';
+import {
+  MAX_DATE_MS,
+  bucketCount,
+  parseSeriesWindow,
+  type SeriesParameters,
+} from '../../series/series-window.js';
+import { runColumns, type PredictedColumns } from '../../series/run-buckets.js';
+
+/** Most buckets one run series read gives. */
+const MAX_RUN_BUCKETS = 100_000;
 import { requestUrl, sendJson } from '../reply.js';
 
 /** The largest body of `POST /models/{modelId}/runs` (16 MiB). */
@@ -217,42 +227,69 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
       {
         type: 'object',
         additionalProperties: false,
-        required: ['thingId', 'pointer'],
+        required: ['pointer'],
         properties: {
-          thingId: { type: 'string' },
+          thingId: {
+            type: 'string',
+            description: 'The twin (needed only when the run has that pointer of several twins)',
+          },
           pointer: { type: 'string', description: 'e.g. features/power/properties/watts' },
           from: {
             type: 'string',
             description: 'Only instants at or after (ISO-8601, epoch ms, now-1d)',
           },
           to: { type: 'string', description: 'Only instants at or before' },
+          step: { type: 'string', description: 'Buckets of the mean, as in a series read' },
+          agg: { type: 'string', description: 'Aggregations of the mean per bucket (default avg)' },
+          fill: {
+            type: 'string',
+            description: 'Empty buckets: null (default), previous, linear, none',
+          },
         },
       },
     ),
     async (request, reply) => {
-      const { thingId, pointer, from, to } = request.query as {
-        thingId: string;
+      const { thingId, pointer, ...parameters } = request.query as SeriesParameters & {
+        thingId?: string;
         pointer: string;
-        from?: string;
-        to?: string;
       };
+      const identity = identityOf(request);
+      const runId = param(request, 'runId');
       const view = await models.runSeries(
-        identityOf(request),
-        param(request, 'runId'),
-        thingId,
+        identity,
+        runId,
+        thingId ?? (await models.onlyThingOf(identity, runId, pointer)),
         pointer,
       );
-      const range = runRange(from, to);
-      const t = view.t as number[];
-      const keep = t.flatMap((time, i) => (time >= range.from && time <= range.to ? [i] : []));
-      const columns: Record<string, number[]> = {};
-      for (const name of ['t', 'mean', 'lower', 'upper'])
-        if (Array.isArray(view[name])) {
-          const column = view[name] as number[];
-          columns[name] = keep.map((i) => column[i]);
-        }
+      // Without from/to a run series is read whole.
+      const window = parseSeriesWindow(
+        { from: String(-MAX_DATE_MS), to: String(MAX_DATE_MS), ...parameters },
+        Date.now(),
+      );
+      if (window.step !== null && (parameters.from === undefined || parameters.to === undefined))
+        throw errors.seriesParameterInvalid(
+          'step',
+          "buckets of a run series need from and to (e.g. the run's own from and to)",
+        );
+      if (window.step !== null && bucketCount({ ...window, step: window.step }) > MAX_RUN_BUCKETS)
+        throw errors.seriesTooManyPoints(
+          bucketCount({ ...window, step: window.step }),
+          MAX_RUN_BUCKETS,
+        );
+      const columns = runColumns(view as unknown as PredictedColumns, window);
       const table = sendTable(request, reply, [{ columns }], 't,mean');
-      return table ?? sendJson(reply, 200, { ...view, ...columns });
+      if (table !== null) return table;
+      if (window.step === null) return sendJson(reply, 200, { ...view, ...columns });
+      const { runId: id, thingId: twin, pointer: at, level } = view;
+      const body: JsonObject = {
+        runId: id,
+        thingId: twin,
+        pointer: at,
+        step: parameters.step as string,
+        ...columns,
+      };
+      if (level !== undefined) body.level = level;
+      return sendJson(reply, 200, body);
     },
   );
   api.get(
@@ -272,22 +309,4 @@ export function registerModelRoutes(api: FastifyInstance, models: ModelService):
       return reply.code(204).send();
     },
   );
-}
-
-/** The instants `from` and `to` of a run series read keep (all when absent). */
-function runRange(from: string | undefined, to: string | undefined): { from: number; to: number } {
-  const now = Date.now();
-  const instant = (name: string, text: string | undefined, otherwise: number) => {
-    if (text === undefined) return otherwise;
-    const ms = parseInstant(text, now);
-    if (ms === null)
-      throw errors.seriesParameterInvalid(
-        name,
-        `'${text}' is not a time (ISO-8601, epoch ms, or now-1d)`,
-      );
-    return ms;
-  };
-  const range = { from: instant('from', from, -Infinity), to: instant('to', to, Infinity) };
-  if (range.from > range.to) throw errors.seriesParameterInvalid('from', 'from is after to');
-  return range;
 }

@@ -2665,11 +2665,18 @@ export interface paths {
     get: {
       parameters: {
         query: {
+          /** @description Aggregations of the mean per bucket (default avg) */
+          agg?: string;
+          /** @description Empty buckets: null (default), previous, linear, none */
+          fill?: string;
           /** @description Only instants at or after (ISO-8601, epoch ms, now-1d) */
           from?: string;
           /** @description e.g. features/power/properties/watts */
           pointer: string;
-          thingId: string;
+          /** @description Buckets of the mean, as in a series read */
+          step?: string;
+          /** @description The twin (needed only when the run has that pointer of several twins) */
+          thingId?: string;
           /** @description Only instants at or before */
           to?: string;
         };
