@@ -159,4 +159,34 @@ describe('forecasts API', () => {
       'services:service.notfound',
     );
   });
+
+  it('a service whose owner was deleted no longer runs: its run fails, saying why', async () => {
+    const carol = await fx.addUser('carol');
+    await fx.send('PUT', '/api/2/policies/fc:carol', fx.admin, {
+      entries: {
+        carol: {
+          subjects: { 'user:carol': { type: 'user' } },
+          resources: { 'thing:/': { grant: ['READ', 'WRITE'], revoke: [] } },
+        },
+      },
+    });
+    const put = await fx.send('PUT', '/api/2/services/fc-carol', carol, {
+      kind: 'forecast',
+      filter: 'eq(attributes/kind,"fc-host")',
+      pointer: `/${POWER}`,
+      horizon: '1h',
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    expect((await fx.send('DELETE', '/api/2/users/carol', fx.admin)).statusCode).toBe(204);
+    expect((await fx.send('POST', '/api/2/services/fc-carol/run', fx.admin)).statusCode).toBe(202);
+    await expect
+      .poll(async () => (await fx.send('GET', '/api/2/services/fc-carol/runs', fx.admin)).json(), {
+        timeout: 20_000,
+      })
+      .toMatchObject({
+        items: [
+          { status: 'failed', error: expect.stringMatching(/owner user:carol no longer exists/) },
+        ],
+      });
+  });
 });

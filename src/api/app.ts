@@ -39,6 +39,7 @@ import type { ModelStore } from '../store/model-store.js';
 import { ModelService, type ActualSource, type Forecaster } from '../models/model-service.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { thingIdsMatching } from './routes/search-routes.js';
+import { currentServiceOwner } from '../scheduler/service-owner.js';
 import { seriesActual } from '../models/series-actual.js';
 import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
 import { SeriesRecorder } from '../series/series-recorder.js';
@@ -476,6 +477,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       pollMs: options.servicePollMs,
       failed: options.serviceFailed,
       finished: (service, status) => metrics.serviceRuns.inc({ service, status }),
+      owner: identities ? (recorded) => currentServiceOwner(identities, recorded) : undefined,
     });
     schedulers.set(app, scheduler);
     scheduled = new ServiceManager({ store: options.serviceStore, scheduler });

@@ -30,6 +30,17 @@ export interface SchedulerOptions {
   finished?: (serviceId: string, status: RunRecord['status']) => void;
   /** Told when the store cannot be read or written (logs); the scheduler goes on. */
   failed?: (serviceId: string | null, error: unknown) => void;
+  /**
+   * The identity a run acts as, from the owner recorded with the service: its rights as they are
+   * now; null when the owner is gone or disabled (the run then fails, saying so). Default: the
+   * owner as recorded.
+   */
+  owner?: (recorded: ServiceRecord['owner']) => Identity | null;
+}
+
+/** A run whose owner is gone or disabled: it fails at once with this message. */
+class OwnerRefusedError extends Error {
+  override readonly name = 'OwnerRefusedError';
 }
 
 /** How many of a service's latest runs are checked for ones a crashed scheduler left open. */
@@ -254,9 +265,15 @@ export class Scheduler {
     parameters: JsonObject,
     stop: AbortSignal,
   ): Promise<void> {
-    const owner = ownerIdentity(record.owner);
     const store = this.options.store;
     try {
+      const owner = this.options.owner
+        ? this.options.owner(record.owner)
+        : ownerIdentity(record.owner);
+      if (owner === null)
+        throw new OwnerRefusedError(
+          `the service's owner ${record.owner.id} no longer exists or is disabled; replace the service (PUT) to run it as yourself`,
+        );
       for (let attempt = 1; ; attempt++) {
         if (attempt > 1) {
           const wait = backoffMs(config.retryDelayMs, attempt - 1);
@@ -305,7 +322,8 @@ export class Scheduler {
     } catch (error) {
       Object.assign(run, {
         status: 'failed',
-        error: `interrupted: ${describe(error)}`,
+        error:
+          error instanceof OwnerRefusedError ? error.message : `interrupted: ${describe(error)}`,
         finished: this.clock.now(),
       });
     }
