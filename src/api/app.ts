@@ -428,7 +428,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         checkSource: options.ingestSourceCheck,
         commands,
         acks: context.live.router,
-        late: series ? lateValues(series.recorder) : undefined,
+        late:
+          series && options.seriesStore
+            ? lateValues(series.recorder, options.seriesStore)
+            : undefined,
       })
     : null;
   if (ingest) {
@@ -546,8 +549,13 @@ function seriesServices(
 }
 
 /** Late observations into the series, a kind that does not fit refused as a Ditto error. */
-function lateValues(recorder: SeriesRecorder): LateValues {
+function lateValues(recorder: SeriesRecorder, store: SeriesStore): LateValues {
   return {
+    latestOf: async (thingId) => {
+      await recorder.caughtUp();
+      const series = await store.listSeries(thingId);
+      return new Map(series.map((info) => [info.pointer, info.last]));
+    },
     keep: (points) =>
       recorder.keep(points).catch((error: unknown) => {
         if (error instanceof SeriesKindError)

@@ -5,8 +5,8 @@ const DEFAULT_CAPACITY = 1_000_000;
 
 /**
  * Per twin property, the observation time of the value it holds, as far as ingest wrote it in
- * this process. A property not remembered (never observed here, forgotten, or before a restart)
- * takes any observation: only what is known to be newer makes one late.
+ * this process or learnt it from the twin's series (see ObservationWriter). A property not
+ * remembered takes any observation: only what is known to be newer makes one late.
  */
 export class LatestObservations {
   private readonly times = new Map<string, number>();
@@ -17,6 +17,11 @@ export class LatestObservations {
   isLate(thingId: string, pointer: string, t: number): boolean {
     const latest = this.times.get(`${thingId}\u0000${pointer}`);
     return latest !== undefined && t < latest;
+  }
+
+  /** Records `t` unless the property is known to hold a value observed later. */
+  observeIfNewer(thingId: string, pointer: string, t: number): void {
+    if (!this.isLate(thingId, pointer, t)) this.observe(thingId, pointer, t);
   }
 
   /** Records that the property now holds a value observed at `t`. */

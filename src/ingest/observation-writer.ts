@@ -94,7 +94,15 @@ function replacing(replaced: [string[], JsonValue][]) {
 export interface LateValues {
   /** Keeps the points; resolves once durable; rejects with the Ditto error of a refusal. */
   keep(points: readonly SeriesPoint[]): Promise<void>;
+  /**
+   * The time of the latest point of each series of a twin, by pointer: what its properties hold
+   * as far as the series know (after a restart this process has written nothing yet).
+   */
+  latestOf?(thingId: string): Promise<Map<string, number>>;
 }
+
+/** Twins whose series' latest times were learnt, at most; past this many they are learnt again. */
+const MAX_SEEDED = 1_000_000;
 
 /**
  * Writes observation sets; creations of one twin wait for each other, in order. With a spec that
@@ -105,6 +113,13 @@ export class ObservationWriter {
   /** Twins being created by ingest: later sets for them wait, in order, behind the creation. */
   private readonly creating = new Map<string, Promise<unknown>>();
   private readonly latest = new LatestObservations();
+  /** Twins whose latest observation times were learnt from their series. */
+  private readonly seeded = new Set<string>();
+  /**
+   * While calls wait for twins' times to be learnt, the last of them: every later call queues
+   * behind it, so sets are applied in the order they came.
+   */
+  private tail: Promise<void> | null = null;
 
   constructor(
     private readonly runtime: TwinRuntime,
@@ -142,6 +157,50 @@ export class ObservationWriter {
     return kept.length === 0 ? null : { ...observation, values: kept };
   }
 
+  /** True when a set of this spec for this twin must first learn the twin's latest times. */
+  private needsSeed(spec: CompiledSpec, thingId: string): boolean {
+    return (
+      spec.timestamp !== null && this.late?.latestOf !== undefined && !this.seeded.has(thingId)
+    );
+  }
+
+  /** Learns the latest observation time of each property of a twin from its series. */
+  private async seed(thingId: string): Promise<void> {
+    try {
+      const times = (await this.late?.latestOf?.(thingId)) ?? new Map<string, number>();
+      for (const [pointer, t] of times) this.latest.observeIfNewer(thingId, pointer, t);
+    } catch {
+      // Without the series' times, observations are judged on what this process writes.
+    }
+    if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
+    this.seeded.add(thingId);
+  }
+
+  /**
+   * Runs `run` once the twins of `thingIds` that need it have learnt their latest times, after
+   * every call queued before it was started: sets are applied in the order they came.
+   */
+  private queued<T>(
+    spec: CompiledSpec,
+    thingIds: Iterable<string>,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const previous = this.tail ?? Promise.resolve();
+    let result: Promise<T> | undefined;
+    const started = previous.then(async () => {
+      const learning: Promise<void>[] = [];
+      for (const thingId of new Set(thingIds))
+        if (this.needsSeed(spec, thingId)) learning.push(this.seed(thingId));
+      await Promise.all(learning);
+      result = run();
+    });
+    this.tail = started;
+    void started.then(() => {
+      if (this.tail === started) this.tail = null;
+    });
+    return started.then(() => result as Promise<T>);
+  }
+
   /** Keeps late points (none: at once). */
   private keepLate(points: SeriesPoint[]): Promise<void> {
     return points.length === 0 || this.late === null ? Promise.resolve() : this.late.keep(points);
@@ -153,6 +212,16 @@ export class ObservationWriter {
    */
   write(owner: Identity, spec: CompiledSpec, whole: Observation): Promise<WriteResult | null> {
     if (whole.values.length === 0) return Promise.resolve(null);
+    if (this.tail !== null || this.needsSeed(spec, whole.thingId))
+      return this.queued(spec, [whole.thingId], () => this.writeNow(owner, spec, whole));
+    return this.writeNow(owner, spec, whole);
+  }
+
+  private writeNow(
+    owner: Identity,
+    spec: CompiledSpec,
+    whole: Observation,
+  ): Promise<WriteResult | null> {
     const latePoints: SeriesPoint[] = [];
     const observation = this.current(spec, whole, latePoints);
     if (latePoints.length === 0)
@@ -199,7 +268,18 @@ export class ObservationWriter {
    * twins that exist and are idle are applied together, synchronously, and wait for durability
    * once (each set still is one event with its own revision).
    */
-  async writeMany(
+  writeMany(
+    owner: Identity,
+    spec: CompiledSpec,
+    observations: readonly Observation[],
+  ): Promise<Map<number, unknown>> {
+    const thingIds = observations.map((o) => o.thingId);
+    if (this.tail !== null || thingIds.some((thingId) => this.needsSeed(spec, thingId)))
+      return this.queued(spec, thingIds, () => this.writeManyNow(owner, spec, observations));
+    return this.writeManyNow(owner, spec, observations);
+  }
+
+  private async writeManyNow(
     owner: Identity,
     spec: CompiledSpec,
     observations: readonly Observation[],
