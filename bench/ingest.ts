@@ -31,6 +31,12 @@ export const SPEC = {
   },
 };
 
+/**
+ * When the bodies' observations start: now, so that they are newer than the seeded twins' values
+ * (an observation older than the value a twin holds is late: it joins the series only).
+ */
+const OBSERVED_FROM = Date.now();
+
 /** The n-th NDJSON body: 1,000 messages for 1,000 distinct twins. */
 export function body(n: number): string {
   const lines: string[] = [];
@@ -40,7 +46,7 @@ export function body(n: number): string {
     lines.push(
       JSON.stringify({
         id,
-        ts: 1_764_000_000_000 + n * PER_REQUEST + i,
+        ts: OBSERVED_FROM + n * PER_REQUEST + i,
         t: Math.round(((n * 31 + i) % 4000) / 10) / 10,
         w: (n * 17 + i) % 2000,
         on: (n + i) % 2 === 0,

@@ -551,10 +551,11 @@ function seriesServices(
 /** Late observations into the series, a kind that does not fit refused as a Ditto error. */
 function lateValues(recorder: SeriesRecorder, store: SeriesStore): LateValues {
   return {
-    latestOf: async (thingId) => {
-      await recorder.caughtUp();
-      const series = await store.listSeries(thingId);
-      return new Map(series.map((info) => [info.pointer, info.last]));
+    latestOf: async (thingIds) => {
+      // What the process before this one committed must be in the series first (the keeper
+      // replays it after a restart); later writes of this process are known without them.
+      await recorder.caughtUp(recorder.startedAt);
+      return store.latestTimes(thingIds);
     },
     keep: (points) =>
       recorder.keep(points).catch((error: unknown) => {

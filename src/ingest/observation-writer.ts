@@ -95,10 +95,10 @@ export interface LateValues {
   /** Keeps the points; resolves once durable; rejects with the Ditto error of a refusal. */
   keep(points: readonly SeriesPoint[]): Promise<void>;
   /**
-   * The time of the latest point of each series of a twin, by pointer: what its properties hold
-   * as far as the series know (after a restart this process has written nothing yet).
+   * The time of the latest point of each series of these twins (thingId -> pointer -> ms): what
+   * their properties hold as far as the series know (after a restart this process wrote nothing).
    */
-  latestOf?(thingId: string): Promise<Map<string, number>>;
+  latestOf?(thingIds: readonly string[]): Promise<Map<string, Map<string, number>>>;
 }
 
 /** Twins whose series' latest times were learnt, at most; past this many they are learnt again. */
@@ -164,16 +164,18 @@ export class ObservationWriter {
     );
   }
 
-  /** Learns the latest observation time of each property of a twin from its series. */
-  private async seed(thingId: string): Promise<void> {
+  /** Learns the latest observation time of each property of these twins from their series. */
+  private async seed(thingIds: string[]): Promise<void> {
     try {
-      const times = (await this.late?.latestOf?.(thingId)) ?? new Map<string, number>();
-      for (const [pointer, t] of times) this.latest.observeIfNewer(thingId, pointer, t);
+      const times =
+        (await this.late?.latestOf?.(thingIds)) ?? new Map<string, Map<string, number>>();
+      for (const [thingId, pointers] of times)
+        for (const [pointer, t] of pointers) this.latest.observeIfNewer(thingId, pointer, t);
     } catch {
       // Without the series' times, observations are judged on what this process writes.
     }
-    if (this.seeded.size >= MAX_SEEDED) this.seeded.clear();
-    this.seeded.add(thingId);
+    if (this.seeded.size + thingIds.length >= MAX_SEEDED) this.seeded.clear();
+    for (const thingId of thingIds) this.seeded.add(thingId);
   }
 
   /**
@@ -188,10 +190,8 @@ export class ObservationWriter {
     const previous = this.tail ?? Promise.resolve();
     let result: Promise<T> | undefined;
     const started = previous.then(async () => {
-      const learning: Promise<void>[] = [];
-      for (const thingId of new Set(thingIds))
-        if (this.needsSeed(spec, thingId)) learning.push(this.seed(thingId));
-      await Promise.all(learning);
+      const unseen = [...new Set(thingIds)].filter((thingId) => this.needsSeed(spec, thingId));
+      if (unseen.length > 0) await this.seed(unseen);
       result = run();
     });
     this.tail = started;

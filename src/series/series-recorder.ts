@@ -61,8 +61,12 @@ export class SeriesRecorder {
     return this.kept;
   }
 
+  /** The stream's position when the keeper started: what earlier processes committed. */
+  startedAt = 0;
+
   /** Resumes from the position the store holds (the whole journal, the first time). */
   async start(): Promise<void> {
+    this.startedAt = this.options.stream.position;
     this.kept = await this.options.store.position();
     this.running = this.run();
   }

@@ -103,6 +103,31 @@ export function seriesStoreContract(name: string, storages: StorageFixture): voi
       ...extra,
     });
 
+    it('latest times - the newest point of each series of the twins asked, late points not counted as newest', async () => {
+      await open();
+      await store.append([
+        point(50, 1),
+        point(70, 2),
+        point(60, 3),
+        point(40, 'x', 'fleet:t1', 'p/s'),
+      ]);
+      await store.append([point(10, 1, 'fleet:t2'), point(5, 1, 'fleet:t2')]);
+      const times = await store.latestTimes(['fleet:t1', 'fleet:t2', 'fleet:none', 'fleet:t1']);
+      expect(times).toEqual(
+        new Map([
+          [
+            'fleet:t1',
+            new Map([
+              ['p/s', 40],
+              ['p/v', 70],
+            ]),
+          ],
+          ['fleet:t2', new Map([['p/v', 10]])],
+        ]),
+      );
+      expect(await store.latestTimes([])).toEqual(new Map());
+    });
+
     it('buckets - known answers for every aggregation, aligned to UTC multiples of step (negative and zero t too)', async () => {
       await open();
       // Appended out of time order; two points share t = 15 (the later-appended is `last`).

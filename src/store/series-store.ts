@@ -103,6 +103,11 @@ export interface SeriesStore {
   describe(thingId: string, pointer: string): Promise<SeriesInfo | null>;
   /** The series of a twin, by pointer. */
   listSeries(thingId: string): Promise<SeriesInfo[]>;
+  /**
+   * The time of the newest point of every series of these twins: thingId -> pointer -> epoch ms
+   * (twins without series are absent). Cheap enough for the ingest path: it writes nothing.
+   */
+  latestTimes(thingIds: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /** Raw points. */
   raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }>;
   /** How many raw points lie in `[from, to)` (for refusing answers that would be too large). */

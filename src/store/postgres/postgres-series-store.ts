@@ -368,6 +368,22 @@ export class PostgresSeriesStore extends PooledStore implements SeriesStore {
     return rows.map(infoOf);
   }
 
+  async latestTimes(thingIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    if (thingIds.length === 0) return out;
+    const { rows } = await this.run<{ thing_id: string; pointer: string; last_t: string | number }>(
+      'SELECT thing_id, pointer, last_t FROM series WHERE thing_id = ANY($1)',
+      [[...new Set(thingIds)]],
+      'reading the latest series times',
+    );
+    for (const row of rows) {
+      let times = out.get(row.thing_id);
+      if (times === undefined) out.set(row.thing_id, (times = new Map()));
+      times.set(row.pointer, Number(row.last_t));
+    }
+    return out;
+  }
+
   async raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }> {
     const series = await this.seriesRow(query.thingId, query.pointer);
     if (series === undefined || query.limit <= 0) return { t: [], v: [] };

@@ -508,6 +508,23 @@ export class SqliteSeriesStore implements SeriesStore {
     return rows.map(infoOf);
   }
 
+  async latestTimes(thingIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    const select = this.prepared(
+      'SELECT id, pointer, last_t FROM series WHERE thing_id = ? ORDER BY pointer',
+    ).raw();
+    for (const thingId of new Set(thingIds)) {
+      const rows = select.all(thingId) as [number, string, number][];
+      if (rows.length === 0) continue;
+      const times = new Map<string, number>();
+      // What the written statistics do not hold yet is gathered in memory.
+      for (const [id, pointer, last] of rows)
+        times.set(pointer, Math.max(last, this.pendingStats.get(id)?.last ?? last));
+      out.set(thingId, times);
+    }
+    return out;
+  }
+
   async raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }> {
     const series = this.seriesRow(query.thingId, query.pointer);
     if (series === undefined || query.limit <= 0) return { t: [], v: [] };

@@ -115,6 +115,9 @@ export class ThreadedSeriesStore implements SeriesStore {
   listSeries(thingId: string): Promise<SeriesInfo[]> {
     return this.call('listSeries', thingId);
   }
+  latestTimes(thingIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    return this.call('latestTimes', thingIds);
+  }
   raw(query: RawQuery): Promise<{ t: number[]; v: SeriesValue[] }> {
     return this.call('raw', query);
   }
