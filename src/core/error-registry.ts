@@ -1275,4 +1275,75 @@ export const errors = {
       `The series of '/${pointer}' of the Thing with ID '${thingId}' holds ${expected} values; a ${actual} value cannot join it.`,
       `Send ${expected} values for this property.`,
     ),
+  // --- types (twin behaviour) and alerts ---
+  /** A type id that is not `namespace:name:version`. */
+  typeIdInvalid: (id: string) =>
+    make(
+      'types:id.invalid',
+      400,
+      `The type ID '${id}' is not valid.`,
+      "A type ID is '<namespace>:<name>:<version>', e.g. 'dc:rack:1.0.0': a namespace as for things, a name and a version without ':' or '/'.",
+    ),
+  /**
+   * A type body that does not validate: `where` names the part at fault (`derived/features~1power~1properties~1kw`),
+   * `detail` what is wrong with it (for a CEL expression: the expression and the position).
+   */
+  typeInvalid: (where: string, detail: string) =>
+    make(
+      'types:type.invalid',
+      400,
+      `The type is invalid at '${where}': ${detail}`,
+      'Fix the part named and send the type again; see "Twin behaviour" in the README for the shape.',
+    ),
+  typeNotFound: (id: string) =>
+    make(
+      'types:type.notfound',
+      404,
+      `The type with ID '${id}' could not be found.`,
+      'Check the ID; list the types with GET /api/2/types.',
+    ),
+  /** A second PUT of a type version with other content: versions are immutable. */
+  typeConflict: (id: string) =>
+    make(
+      'types:type.conflict',
+      409,
+      `The type with ID '${id}' already exists with other content; a type version never changes.`,
+      'Create a new version (e.g. raise the version in the ID) and migrate twins to it with POST /api/2/things/{thingId}/migrateDefinition.',
+    ),
+  typeInUse: (id: string, count: number) =>
+    make(
+      'types:type.inuse',
+      409,
+      `The type with ID '${id}' is used by ${count} twin(s) and cannot be deleted.`,
+      'Move those twins to another definition (or delete them) first; find them with GET /api/2/search/things?filter=eq(definition,"<type id>").',
+    ),
+  typeNotModifiable: (id: string) =>
+    make(
+      'types:type.notmodifiable',
+      403,
+      `The type with ID '${id}' may not be managed by the requester.`,
+      "Managing a type needs an administrator, or a token scoped to the type's namespace.",
+    ),
+  /** A write (or an observation) that its twin's type's schema refuses; `pointer` names the value. */
+  typeSchemaViolation: (thingId: string, pointer: string, detail: string) =>
+    make(
+      'wot:payload.validation.error',
+      400,
+      `The Thing with ID '${thingId}' does not match its type's schema at '${pointer}': ${detail}`,
+      "Send a value the type's schema allows (GET /api/2/types/{typeId} shows it), or move the thing to another definition.",
+    ),
+  alertNotFound: (id: string) =>
+    make(
+      'alerts:alert.notfound',
+      404,
+      `The alert with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the ID; list the alerts with GET /api/2/alerts.',
+    ),
+  alertQueryInvalid: (field: string, detail: string) =>
+    make(
+      'alerts:query.invalid',
+      400,
+      `The alert parameter '${field}' is invalid: ${detail}`,
+      'Fix the parameter named; see the API documentation at /api/2/docs.',
+    ),
 };

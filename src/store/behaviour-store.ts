@@ -1,0 +1,82 @@
+// Port: twin types (immutable versions of behaviour documents) and the alerts their assessments
+// raise, as a projection of the journal's alert events with the position it has reached.
+
+/** One version of a type, as stored. */
+export interface TypeRecord {
+  /** `namespace:name:version`. */
+  id: string;
+  namespace: string;
+  /** The normalised document as JSON text. */
+  document: string;
+  /** Epoch ms it was created. */
+  created: number;
+}
+
+export type AlertState = 'active' | 'acknowledged' | 'resolved';
+
+/** One alert: an assessment of a twin raised once, then maybe acknowledged, then resolved. */
+export interface AlertRecord {
+  /** `<thingId>:<assessment>:<revision that raised it>`: stable, so replays can be compared. */
+  id: string;
+  thingId: string;
+  namespace: string;
+  /** The type (id) whose assessment raised it. */
+  type: string;
+  assessment: string;
+  severity: string;
+  /** `acknowledged` is an active alert someone acknowledged; a resolved one stays resolved. */
+  state: AlertState;
+  /** Event time it was raised, epoch ms, and the twin's revision that raised it. */
+  raisedAt: number;
+  raisedRevision: number;
+  resolvedAt: number | null;
+  resolvedRevision: number | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  note: string | null;
+}
+
+/** Which alerts: every field given narrows; newest raised first; paged with `cursor`. */
+export interface AlertQuery {
+  /** Only these namespaces (the requester's); null for every one. */
+  namespaces: readonly string[] | null;
+  thingId?: string;
+  type?: string;
+  assessment?: string;
+  severity?: string;
+  state?: AlertState;
+  /** Raised at or after / before (epoch ms). */
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Opaque, from the previous page's `cursor`. */
+  cursor?: string;
+}
+
+export interface AlertPage {
+  items: AlertRecord[];
+  /** Present when more items follow. */
+  cursor?: string;
+}
+
+export interface BehaviourStore {
+  /** Every type (of these namespaces when given), in id order. */
+  listTypes(namespaces?: readonly string[] | null): Promise<TypeRecord[]>;
+  getType(id: string): Promise<TypeRecord | null>;
+  /** Stores a new version; false (and nothing changed) when the id exists already. */
+  createType(type: TypeRecord): Promise<boolean>;
+  /** False when there was no such type. */
+  deleteType(id: string): Promise<boolean>;
+
+  /**
+   * Upserts alerts (by id) and moves the projection's position to `position` (a journal `seq`), in
+   * one transaction: after a crash both are as before or both as after.
+   */
+  applyAlerts(alerts: readonly AlertRecord[], position: number): Promise<void>;
+  /** The journal position the alerts reflect (0 before any). */
+  alertPosition(): Promise<number>;
+  getAlert(id: string): Promise<AlertRecord | null>;
+  listAlerts(query: AlertQuery): Promise<AlertPage>;
+  /** Deletes the alerts of these twins' namespace (a scenario namespace deleted); returns how many. */
+  deleteAlertsOfNamespace(namespace: string): Promise<number>;
+}

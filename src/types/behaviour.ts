@@ -1,0 +1,103 @@
+// What a compiled twin type offers the runtime: its schemas, and the behaviour it adds to each
+// change of a twin (derived values, window outputs, assessments raising and resolving alerts).
+import type { JsonObject, JsonValue } from '../core/json.js';
+
+/** The parts of a type id `namespace:name:version`. */
+export interface TypeIdParts {
+  namespace: string;
+  name: string;
+  version: string;
+}
+
+/**
+ * A type, compiled once from its document (`compileType`); shared by every twin it governs and
+ * immutable. Each twin's own evolving state lives in the {@link TwinBehaviour} it makes.
+ */
+export interface CompiledType {
+  readonly id: string;
+  /** The document as accepted (normalised), for GET and for comparing a second PUT. */
+  readonly document: JsonObject;
+  /**
+   * Throws `errors.typeSchemaViolation` (400, naming the failing pointer such as
+   * `/features/power/properties/watts`) when the thing's attributes or a feature's properties do
+   * not match the type's schemas. Values the type derives are checked like the others.
+   */
+  validateThing(thingId: string, thing: JsonObject): void;
+  /** Pointers (`features/power/properties/kw`) whose values this type computes: never written by clients. */
+  readonly outputs: readonly string[];
+  /** Roll-ups the type declares, by target pointer (computed by the runtime over relations). */
+  readonly rollups: Readonly<Record<string, RollupSpec>>;
+  /** A fresh behaviour state for one twin. */
+  createBehaviour(): TwinBehaviour;
+}
+
+export type RollupOp = 'sum' | 'avg' | 'min' | 'max' | 'count';
+
+export interface RollupSpec {
+  relation: string;
+  /** `children`: twins whose relation points at this one; `parents`: twins this one points at. */
+  from: 'children' | 'parents';
+  /** Pointer of the value read on each related twin. */
+  of: string;
+  op: RollupOp;
+  /** How many levels of the relation to follow (1 = direct children or parents). */
+  depth: number;
+}
+
+/** A twin's change, as the behaviour sees it. */
+export interface BehaviourInput {
+  thingId: string;
+  /** The thing before the change (null when it is being created). */
+  before: JsonObject | null;
+  /** The thing after the change, before anything the behaviour adds. */
+  after: JsonObject;
+  /** When the change was observed (the observation's time, else the write's), epoch ms. */
+  eventTime: number;
+  /** The wall clock, epoch ms (CEL's `now`). */
+  now: number;
+}
+
+export type AlertTransition = 'raised' | 'resolved';
+
+/** An assessment changing state: the runtime journals it as the alert's event. */
+export interface AssessmentChange {
+  assessment: string;
+  transition: AlertTransition;
+  severity: string;
+  /** Event time of the transition, epoch ms (for a `for` condition: when it had held long enough). */
+  at: number;
+}
+
+/** What the behaviour adds to one change, all of it in the change's revision. */
+export interface BehaviourOutcome {
+  /** Values to set, by pointer from the thing root (derived values, window outputs). */
+  sets: { pointer: string; value: JsonValue }[];
+  /** Values to remove (a derived value whose expression no longer yields one). */
+  removes: string[];
+  assessments: AssessmentChange[];
+  /**
+   * Event time at which {@link TwinBehaviour.tick} must run if no change comes first (an assessment
+   * waiting out its `for`); null when none is due.
+   */
+  wakeAt: number | null;
+  /** Observations that came later than a window's `lateness` allows: counted, not applied. */
+  lateDropped: number;
+}
+
+/** Assessment state carried by the twin (restored after a restart or an eviction). */
+export interface AssessmentState {
+  /** Active since (event time, epoch ms), or pending (condition holding, `for` not yet met) since. */
+  active: boolean;
+  since: number;
+}
+
+/** One twin's behaviour state: windows and assessments. Not shared between twins. */
+export interface TwinBehaviour {
+  /** Computes what a change adds. Mutates this state (windows take the new samples). */
+  apply(input: BehaviourInput): BehaviourOutcome;
+  /** Re-evaluates time-driven parts (an assessment's `for`) at event time `at` with no new change. */
+  tick(thingId: string, thing: JsonObject, at: number, now: number): BehaviourOutcome;
+  /** The assessments' state, to keep on the twin; and restoring it. */
+  assessmentStates(): Record<string, AssessmentState>;
+  restoreAssessments(states: Record<string, AssessmentState>): void;
+}
