@@ -2,6 +2,7 @@
 import { BenchContext } from './harness/context.js';
 import { killAllChildren, SERVER_FROM_DIST } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
+import { behaviourBenchmark } from './behaviour.js';
 import { churnBenchmark } from './churn.js';
 import { dashboardBenchmark } from './dashboard.js';
 import { forecastBenchmark } from './forecast.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   live: liveBenchmark,
   series: seriesBenchmark,
   forecast: forecastBenchmark,
+  behaviour: behaviourBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -33,10 +33,10 @@ export class BenchContext {
     return dir;
   }
 
-  /** A new data dir with `count` twins (with feature `f` when `withF`). */
-  async freshSeededDir(count: number, withF: boolean): Promise<string> {
+  /** A new data dir with `count` twins (with feature `f` when `withF`; naming `definition`). */
+  async freshSeededDir(count: number, withF: boolean, definition?: string): Promise<string> {
     const dir = await this.freshDir(`seed-${count}`);
-    const seconds = await seedDataDir(dir, count, withF);
+    const seconds = await seedDataDir(dir, count, withF, definition);
     note(`seeded ${count.toLocaleString('en-US')} twins in ${seconds.toFixed(1)} s (${dir})`);
     return dir;
   }

@@ -45,10 +45,15 @@ export function benchTwin(i: number, withF = false): JsonObject {
 }
 
 /** Writes `count` twins into `<dir>/journal.db`; resolves to the seconds it took. */
-export async function seedDataDir(dir: string, count: number, withF = false): Promise<number> {
+export async function seedDataDir(
+  dir: string,
+  count: number,
+  withF = false,
+  definition?: string,
+): Promise<number> {
   const started = performance.now();
   const journal = new SqliteJournal({ path: join(dir, 'journal.db'), durability: 'process' });
-  await seedJournal(journal, count, withF);
+  await seedJournal(journal, count, withF, definition);
   await journal.close();
   return (performance.now() - started) / 1000;
 }
@@ -70,13 +75,19 @@ export async function seedPostgresSchema(
   return (performance.now() - started) / 1000;
 }
 
-async function seedJournal(journal: Journal, count: number, withF: boolean): Promise<void> {
+async function seedJournal(
+  journal: Journal,
+  count: number,
+  withF: boolean,
+  definition?: string,
+): Promise<void> {
   const now = Date.now();
   for (let from = 0; from < count; from += BATCH) {
     const events: TwinEvent[] = [];
     const states: StoredThing[] = [];
     for (let i = from; i < Math.min(count, from + BATCH); i++) {
       const thing = benchTwin(i, withF);
+      if (definition !== undefined) thing.definition = definition;
       const thingId = twinId(i);
       events.push({
         thingId,

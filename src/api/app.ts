@@ -52,6 +52,12 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { ServiceManager } from '../scheduler/service-manager.js';
 import { KindJobs, UNAVAILABLE_EFFECTS, type ServiceEffects } from '../scheduler/service-jobs.js';
 import { registerServiceRoutes } from './routes/service-routes.js';
+import { registerTypeRoutes } from './routes/type-routes.js';
+import { registerAlertRoutes } from './routes/alert-routes.js';
+import { AlertRecorder } from '../services/alert-recorder.js';
+import { AlertService } from '../services/alert-service.js';
+import type { TypeService } from '../services/type-service.js';
+import type { BehaviourStore } from '../store/behaviour-store.js';
 import { registerIdentityRoutes } from './routes/identity-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
@@ -144,6 +150,10 @@ export interface AppOptions {
   mqttConnections?: () => MqttVisibility;
   /** The built dashboard's folder, served publicly at `/`; default ui/dist when built, null for none. */
   dashboard?: string | null;
+  /** Twin types (compiled, kept in `behaviourStore`); without them the type routes are absent. */
+  types?: TypeService;
+  /** Where types and alerts are kept; without it the alert routes are absent. */
+  behaviourStore?: BehaviourStore;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -487,6 +497,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // On-demand runs may be under way even when nobody started the schedule.
     app.addHook('onClose', () => scheduler.stop());
   }
+  let alerts: AlertService | null = null;
+  if (options.behaviourStore) {
+    const recorder = new AlertRecorder({
+      stream: runtime.events,
+      store: options.behaviourStore,
+      logger: options.logger || undefined,
+    });
+    await recorder.start();
+    app.addHook('onClose', () => recorder.close());
+    alerts = new AlertService({
+      store: options.behaviourStore,
+      recorder,
+      runtime,
+      permissions: context.permissionChecks,
+    });
+  }
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -516,6 +542,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           predicted: models ? (...args) => models.predicted(...args) : undefined,
         });
       if (scheduled) registerServiceRoutes(api, scheduled);
+      if (options.types) registerTypeRoutes(api, options.types);
+      if (alerts) registerAlertRoutes(api, alerts);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),

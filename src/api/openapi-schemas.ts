@@ -817,3 +817,80 @@ export const serviceRunPageSchema = {
     cursor: { type: 'string', description: 'Pass as `cursor` for the next (older) page' },
   },
 } as const;
+
+/** A twin type's document (the body of PUT /types/{typeId}); see "Twin behaviour" in the README. */
+export const typeDocumentSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    schema: {
+      type: 'object',
+      description: 'JSON Schemas: `attributes`, and `features` by feature id (of its properties)',
+    },
+    derived: {
+      type: 'object',
+      description:
+        'CEL expressions by output pointer, e.g. {"features/power/properties/kw": "features.power.properties.watts / 1000.0"}',
+    },
+    windows: {
+      type: 'object',
+      description:
+        'Windowed operators by output pointer: {"of", "op": avg|min|max|sum|count|rate|integral|ewma, "window"|"samples", "halfLife"?, "lateness"?}',
+    },
+    rollups: {
+      type: 'object',
+      description:
+        'Roll-ups over related twins by output pointer: {"relation", "from": children|parents, "of", "op": sum|avg|min|max|count}',
+    },
+    assessments: {
+      type: 'object',
+      description: 'Conditions raising alerts by name: {"when", "clear"?, "for"?, "severity"?}',
+    },
+  },
+} as const;
+
+/** A type in the list of types. */
+export const typeListItemSchema = {
+  type: 'object',
+  required: ['typeId', 'created', 'document'],
+  properties: {
+    typeId: { type: 'string' },
+    created: { type: 'string', format: 'date-time' },
+    document: typeDocumentSchema,
+  },
+} as const;
+
+/** An alert as the API shows it (times ISO 8601). */
+export const alertSchema = {
+  type: 'object',
+  required: [
+    'alertId',
+    'thingId',
+    'type',
+    'assessment',
+    'severity',
+    'state',
+    'raised',
+    'raisedRevision',
+  ],
+  properties: {
+    alertId: { type: 'string' },
+    thingId: { type: 'string' },
+    type: { type: 'string' },
+    assessment: { type: 'string' },
+    severity: { type: 'string' },
+    state: { type: 'string', enum: ['active', 'acknowledged', 'resolved'] },
+    raised: { type: 'string', format: 'date-time' },
+    raisedRevision: { type: 'integer' },
+    resolved: { type: 'string', format: 'date-time' },
+    resolvedRevision: { type: 'integer' },
+    acknowledged: {
+      type: 'object',
+      properties: {
+        at: { type: 'string', format: 'date-time' },
+        by: { type: 'string' },
+        note: { type: 'string' },
+      },
+    },
+  },
+} as const;

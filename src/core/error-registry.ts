@@ -1332,12 +1332,35 @@ export const errors = {
       `The Thing with ID '${thingId}' does not match its type's schema at '${pointer}': ${detail}`,
       "Send a value the type's schema allows (GET /api/2/types/{typeId} shows it), or move the thing to another definition.",
     ),
+  /** A client write of a value its twin's type computes. */
+  typeOutputNotWritable: (thingId: string, pointer: string, typeId: string) =>
+    make(
+      'types:output.notmodifiable',
+      400,
+      `The value at '/${pointer}' of the Thing with ID '${thingId}' is computed by its type '${typeId}' and cannot be written.`,
+      'Write the inputs it is computed from instead; GET /api/2/types/{typeId} shows what the type derives.',
+    ),
   alertNotFound: (id: string) =>
     make(
       'alerts:alert.notfound',
       404,
       `The alert with ID '${id}' could not be found or the requester had insufficient permissions to access it.`,
       'Check the ID; list the alerts with GET /api/2/alerts.',
+    ),
+  /** An acknowledgement of a resolved alert. */
+  alertResolved: (id: string) =>
+    make(
+      'alerts:alert.resolved',
+      409,
+      `The alert with ID '${id}' is resolved and cannot be acknowledged any more.`,
+      'Acknowledge an active alert; list them with GET /api/2/alerts?state=active.',
+    ),
+  alertNotModifiable: (id: string) =>
+    make(
+      'alerts:alert.notmodifiable',
+      403,
+      `The alert with ID '${id}' may not be acknowledged by the requester.`,
+      "Acknowledging needs WRITE on thing:/_alerts/<assessment> (or above it) in the twin's policy.",
     ),
   alertQueryInvalid: (field: string, detail: string) =>
     make(

@@ -35,7 +35,13 @@ import {
   type WriteResult,
 } from './write-pipeline.js';
 
-export type { PlanStep, WriteKind, WriteRequest, WriteResult } from './write-pipeline.js';
+export type {
+  PlanContext,
+  PlanStep,
+  WriteKind,
+  WriteRequest,
+  WriteResult,
+} from './write-pipeline.js';
 export { WriteRefusal } from './write-pipeline.js';
 
 /** What the runtime reports about its commits (metrics, logs). */

@@ -11,6 +11,7 @@ import { assertThingId } from '../core/ids.js';
 import { isJsonObject, type JsonObject, type JsonPrimitive, type JsonValue } from '../core/json.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { getAt } from '../core/json-pointer.js';
+import type { ThingChange } from '../core/thing-change.js';
 import {
   applyMetadataCommand,
   metadataOf,
@@ -79,7 +80,19 @@ export type PlanStep = (
   thingId: string,
   before: JsonObject | null,
   after: JsonObject | null,
+  context: PlanContext,
 ) => PlannedChange[] | void;
+
+/** What a {@link PlanStep} may know of the write besides the thing before and after. */
+export interface PlanContext {
+  request: WriteRequest;
+  /** The changes planned so far for this revision (the request's own first). */
+  changes: readonly ThingChange[];
+  /** The revision they will be journaled with. */
+  revision: number;
+  /** The pipeline's clock now (epoch ms). */
+  now: number;
+}
 
 /** What the pipeline works with; the runtime owns each of them. */
 export interface PipelineParts {
@@ -384,7 +397,7 @@ export class WritePipeline {
     this.checkPreconditions(request, entry, thing, view);
     if (request.patchConditions && request.kind === 'merge')
       request = { ...request, value: this.conditionedPatch(request, entry, thing) };
-    let planned = this.plan(request, thing);
+    let planned = this.plan(request, thing, (entry?.revision ?? 0) + 1);
     const ifEqual = request.preconditions?.ifEqual;
     if (ifEqual !== undefined && ifEqual !== 'update' && thing !== null && entry) {
       if (this.isNoOp(request, thing, planned)) {
@@ -426,7 +439,7 @@ export class WritePipeline {
   }
 
   /** The change the request asks for, plus what the plan steps add, as one change. */
-  private plan(request: WriteRequest, thing: JsonObject | null): PlannedChange {
+  private plan(request: WriteRequest, thing: JsonObject | null, revision: number): PlannedChange {
     const { kind, resource, value } = request;
     let planned: PlannedChange;
     if (kind === 'delete') planned = planDelete(thing, resource);
@@ -439,9 +452,15 @@ export class WritePipeline {
     const steps = request.steps ? [...request.steps, ...this.parts.steps] : this.parts.steps;
     if (steps.length === 0) return planned;
     const all = [planned];
+    const changes = [planned.change];
+    const context: PlanContext = { request, changes, revision, now: this.parts.now() };
     for (const step of steps) {
-      const added = step(resource.thingId, thing, all[all.length - 1].next);
-      if (added) all.push(...added);
+      const added = step(resource.thingId, thing, all[all.length - 1].next, context);
+      if (added)
+        for (const each of added) {
+          all.push(each);
+          changes.push(each.change);
+        }
     }
     return combineChanges(thing, all);
   }

@@ -55,6 +55,11 @@ export interface BehaviourInput {
   eventTime: number;
   /** The wall clock, epoch ms (CEL's `now`). */
   now: number;
+  /**
+   * True when the change wrote at this pointer (`features/power/properties/watts`), a parent or a
+   * child of it, even to the value it had.
+   */
+  touches(pointer: string): boolean;
 }
 
 export type AlertTransition = 'raised' | 'resolved';

@@ -1,0 +1,239 @@
+// Twin behaviour in the write pipeline: a change of a twin whose definition names a known type is
+// checked against the type's schemas and gets, in the same revision, what the type computes from
+// it (derived values, window outputs, alerts raised or resolved). One behaviour state per twin,
+// kept in memory beside its state; assessments are restored from the alerts the twin carries.
+import { changeTouches } from '../core/change-touches.js';
+import { errors } from '../core/error-registry.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import { getAt, parsePointer } from '../core/json-pointer.js';
+import { applyChange, type ThingChange } from '../core/thing-change.js';
+import type { PlannedChange } from '../core/thing-commands.js';
+import type {
+  AssessmentChange,
+  AssessmentState,
+  BehaviourOutcome,
+  CompiledType,
+  TwinBehaviour,
+} from '../types/behaviour.js';
+import type { PlanContext, PlanStep } from './write-pipeline.js';
+
+/** The key of a twin's alerts in its stored JSON (one per assessment: the latest; never shown as a value). */
+export const ALERTS = '_alerts';
+
+/** An alert as the twin carries it at `_alerts/<assessment>` (times epoch ms). */
+export interface TwinAlert {
+  id: string;
+  type: string;
+  assessment: string;
+  severity: string;
+  state: 'active' | 'acknowledged' | 'resolved';
+  raisedAt: number;
+  raisedRevision: number;
+  resolvedAt: number | null;
+  resolvedRevision: number | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  note: string | null;
+}
+
+/** The compiled types the runtime knows, by id (kept current by the type service). */
+export interface TypeLookup {
+  compiled(typeId: string): CompiledType | undefined;
+}
+
+interface BehaviourOfTwin {
+  type: CompiledType;
+  behaviour: TwinBehaviour;
+  /** The outputs' pointers as segments, for refusing client writes of them. */
+  outputs: string[][];
+}
+
+/** The stable id of the alert an assessment of a twin raised in a revision. */
+export function alertId(thingId: string, assessment: string, revision: number): string {
+  return `${thingId}:${assessment}:${revision}`;
+}
+
+/** The alerts a twin carries, by assessment (none when it carries none). */
+export function alertsOf(thing: JsonObject | null): Record<string, TwinAlert> {
+  const alerts = thing?.[ALERTS];
+  return alerts && typeof alerts === 'object' && !Array.isArray(alerts)
+    ? (alerts as unknown as Record<string, TwinAlert>)
+    : {};
+}
+
+export class TwinBehaviours {
+  private readonly byTwin = new Map<string, BehaviourOfTwin>();
+  /** Compiled pointers, by pointer text (types repeat a few). */
+  private readonly segments = new Map<string, string[]>();
+  /** Observations later than a window's lateness allowed: counted, not applied. */
+  lateDropped = 0;
+
+  /**
+   * @param types the compiled types, by id
+   * @param wake asks for {@link tick} of a twin at an event time (an assessment waiting out `for`);
+   *   null cancels
+   */
+  constructor(
+    private readonly types: TypeLookup,
+    private readonly wake: (thingId: string, at: number | null) => void,
+  ) {}
+
+  /** The plan step every write goes through. */
+  readonly step: PlanStep = (thingId, before, after, context) => {
+    if (after === null) {
+      this.forget(thingId);
+      return;
+    }
+    const own = this.behaviourOf(thingId, after);
+    if (own === null) return;
+    const written = context.changes[0];
+    for (const output of own.outputs)
+      if (isAtOrUnder(written.path, output))
+        throw errors.typeOutputNotWritable(thingId, output.join('/'), own.type.id);
+    own.type.validateThing(thingId, after);
+    const outcome = own.behaviour.apply({
+      thingId,
+      before,
+      after,
+      eventTime: context.request.observedAt ?? context.now,
+      now: context.now,
+      touches: (pointer) => this.touched(context.changes, pointer),
+    });
+    const added = this.changesOf(thingId, own, after, outcome, context.revision);
+    if (added.length > 0)
+      own.type.validateThing(thingId, added[added.length - 1].next as JsonObject);
+    return added;
+  };
+
+  /**
+   * The plan step of a timer's write: the time-driven parts of the twin's behaviour (an
+   * assessment whose `for` has elapsed) evaluated at event time `at`.
+   */
+  tickStep(at: number): PlanStep {
+    return (thingId, _before, after, context: PlanContext) => {
+      if (after === null) return;
+      const own = this.behaviourOf(thingId, after);
+      if (own === null) return;
+      const outcome = own.behaviour.tick(thingId, after, at, context.now);
+      return this.changesOf(thingId, own, after, outcome, context.revision);
+    };
+  }
+
+  /** The behaviour state of a twin, made (and restored from its alerts) on first use. */
+  private behaviourOf(thingId: string, thing: JsonObject): BehaviourOfTwin | null {
+    const definition = thing.definition;
+    const type = typeof definition === 'string' ? this.types.compiled(definition) : undefined;
+    const known = this.byTwin.get(thingId);
+    if (type === undefined) {
+      if (known) this.forget(thingId);
+      return null;
+    }
+    if (known?.type === type) return known;
+    const behaviour = type.createBehaviour();
+    const states: Record<string, AssessmentState> = {};
+    for (const [name, alert] of Object.entries(alertsOf(thing)))
+      if (alert.type === type.id && alert.state !== 'resolved')
+        states[name] = { active: true, since: alert.raisedAt };
+    behaviour.restoreAssessments(states);
+    const own = { type, behaviour, outputs: type.outputs.map((p) => this.pointer(p)) };
+    this.byTwin.set(thingId, own);
+    return own;
+  }
+
+  /** Lets go of a twin's behaviour state (deleted, or its type changed or went). */
+  forget(thingId: string): void {
+    if (this.byTwin.delete(thingId)) this.wake(thingId, null);
+  }
+
+  /** Lets go of every twin's state of a type (deleted or replaced). */
+  forgetType(typeId: string): void {
+    for (const [thingId, own] of this.byTwin) if (own.type.id === typeId) this.forget(thingId);
+  }
+
+  private touched(changes: readonly ThingChange[], pointer: string): boolean {
+    const segments = this.pointer(pointer);
+    for (const change of changes) if (changeTouches(change, segments)) return true;
+    return false;
+  }
+
+  private pointer(text: string): string[] {
+    let segments = this.segments.get(text);
+    if (segments === undefined) {
+      segments = parsePointer(text);
+      this.segments.set(text, segments);
+    }
+    return segments;
+  }
+
+  /** The changes an outcome adds, applied one after another from `after`. */
+  private changesOf(
+    thingId: string,
+    own: BehaviourOfTwin,
+    after: JsonObject,
+    outcome: BehaviourOutcome,
+    revision: number,
+  ): PlannedChange[] {
+    this.lateDropped += outcome.lateDropped;
+    this.wake(thingId, outcome.wakeAt);
+    const added: PlannedChange[] = [];
+    let next = after;
+    const add = (change: ThingChange) => {
+      next = applyChange(next, change) as JsonObject;
+      added.push({ change, next, created: false });
+    };
+    for (const { pointer, value } of outcome.sets)
+      add({ action: 'modified', path: this.pointer(pointer), value });
+    for (const pointer of outcome.removes) {
+      const path = this.pointer(pointer);
+      if (getAt(next, path) !== undefined) add({ action: 'deleted', path });
+    }
+    for (const change of outcome.assessments) {
+      const alert = this.alertAfter(thingId, own.type.id, next, change, revision);
+      if (alert) add({ action: 'modified', path: [ALERTS, change.assessment], value: alert });
+    }
+    return added;
+  }
+
+  /** The twin's alert of an assessment after a change of the assessment's state. */
+  private alertAfter(
+    thingId: string,
+    typeId: string,
+    thing: JsonObject,
+    change: AssessmentChange,
+    revision: number,
+  ): JsonValue | null {
+    const current = alertsOf(thing)[change.assessment] as TwinAlert | undefined;
+    if (change.transition === 'raised') {
+      const alert: TwinAlert = {
+        id: alertId(thingId, change.assessment, revision),
+        type: typeId,
+        assessment: change.assessment,
+        severity: change.severity,
+        state: 'active',
+        raisedAt: change.at,
+        raisedRevision: revision,
+        resolvedAt: null,
+        resolvedRevision: null,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        note: null,
+      };
+      return alert as unknown as JsonValue;
+    }
+    if (current === undefined || current.state === 'resolved') return null;
+    const resolved: TwinAlert = {
+      ...current,
+      state: 'resolved',
+      resolvedAt: change.at,
+      resolvedRevision: revision,
+    };
+    return resolved as unknown as JsonValue;
+  }
+}
+
+/** True when `path` is `pointer` or under it. */
+function isAtOrUnder(path: readonly string[], pointer: readonly string[]): boolean {
+  if (path.length < pointer.length) return false;
+  for (let i = 0; i < pointer.length; i++) if (path[i] !== pointer[i]) return false;
+  return true;
+}

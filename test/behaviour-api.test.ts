@@ -1,0 +1,301 @@
+// Twin behaviour through the real application: types over the API (immutable versions, in use),
+// schemas enforced on writes, derived values and windows in the change's own revision, assessments
+// raising (after `for`, by a timer) and resolving alerts with hysteresis, acknowledging them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from './support/ditto-error.js';
+import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+
+let fx: SecureFixture;
+
+const TYPE_ID = 'bhv:rack:1.0.0';
+const RACK_TYPE = {
+  schema: {
+    attributes: { type: 'object', properties: { rack: { type: 'string' } } },
+    features: {
+      power: { type: 'object', properties: { watts: { type: 'number', minimum: 0 } } },
+    },
+  },
+  derived: { 'features/power/properties/kw': 'features.power.properties.watts / 1000.0' },
+  windows: {
+    'features/power/properties/avg5m': {
+      of: 'features/power/properties/watts',
+      op: 'avg',
+      window: '5m',
+    },
+    'features/power/properties/peak': {
+      of: 'features/power/properties/watts',
+      op: 'max',
+      samples: 3,
+    },
+  },
+  assessments: {
+    overload: {
+      when: 'features.power.properties.watts > 250.0',
+      clear: 'features.power.properties.watts < 200.0',
+      for: '300ms',
+      severity: 'warning',
+    },
+  },
+};
+
+beforeAll(async () => {
+  fx = await createSecureFixture();
+  const response = await fx.send('PUT', `/api/2/types/${TYPE_ID}`, fx.admin, RACK_TYPE);
+  expect(response.statusCode, response.body).toBe(201);
+});
+afterAll(async () => {
+  await fx.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rack(name: string, watts: number): Promise<string> {
+  const thingId = `bhv:${name}`;
+  const response = await fx.send('PUT', `/api/2/things/${thingId}`, fx.admin, {
+    definition: TYPE_ID,
+    attributes: { rack: 'r1' },
+    features: { power: { properties: { watts } } },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return thingId;
+}
+
+async function setWatts(thingId: string, watts: unknown): Promise<number> {
+  const response = await fx.send(
+    'PUT',
+    `/api/2/things/${thingId}/features/power/properties/watts`,
+    fx.admin,
+    watts,
+  );
+  return response.statusCode;
+}
+
+async function power(thingId: string): Promise<Record<string, unknown>> {
+  const response = await fx.send(
+    'GET',
+    `/api/2/things/${thingId}/features/power/properties`,
+    fx.admin,
+  );
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
+async function alertsOf(thingId: string, query = ''): Promise<Record<string, unknown>[]> {
+  const response = await fx.send(
+    'GET',
+    `/api/2/alerts?thingId=${encodeURIComponent(thingId)}${query}`,
+    fx.admin,
+  );
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().items;
+}
+
+describe('types', () => {
+  it('a version never changes: the same content is a 204, other content a 409', async () => {
+    expect((await fx.send('PUT', `/api/2/types/${TYPE_ID}`, fx.admin, RACK_TYPE)).statusCode).toBe(
+      204,
+    );
+    const other = {
+      ...RACK_TYPE,
+      derived: { 'features/power/properties/kw': 'features.power.properties.watts / 100.0' },
+    };
+    expectError(
+      await fx.send('PUT', `/api/2/types/${TYPE_ID}`, fx.admin, other),
+      409,
+      'types:type.conflict',
+    );
+    const got = await fx.send('GET', `/api/2/types/${TYPE_ID}`, fx.admin);
+    expect(got.statusCode).toBe(200);
+    expect(got.json().derived).toEqual(RACK_TYPE.derived);
+    const list = await fx.send('GET', '/api/2/types', fx.admin);
+    expect(list.json().map((t: { typeId: string }) => t.typeId)).toContain(TYPE_ID);
+  });
+
+  it('refuses an invalid CEL expression naming it and its position, and keeps nothing', async () => {
+    const response = await fx.send('PUT', '/api/2/types/bhv:broken:1', fx.admin, {
+      derived: { 'attributes/x': 'attributes.a +* 2' },
+    });
+    expectError(response, 400, 'types:type.invalid');
+    expect(response.json().message).toContain('attributes.a +* 2');
+    expect(response.json().message).toMatch(/position|column/i);
+    expectError(
+      await fx.send('GET', '/api/2/types/bhv:broken:1', fx.admin),
+      404,
+      'types:type.notfound',
+    );
+  });
+
+  it('refuses a malformed type id', async () => {
+    expectError(
+      await fx.send('PUT', '/api/2/types/no-version', fx.admin, {}),
+      400,
+      'types:id.invalid',
+    );
+  });
+
+  it('cannot be deleted while a twin uses it', async () => {
+    await fx.send('PUT', '/api/2/types/bhv:spare:1', fx.admin, {
+      derived: { 'attributes/b': 'attributes.a * 2' },
+    });
+    const response = await fx.send('PUT', '/api/2/things/bhv:spare-user', fx.admin, {
+      definition: 'bhv:spare:1',
+      attributes: { a: 2 },
+    });
+    expect(response.statusCode).toBe(201);
+    expectError(
+      await fx.send('DELETE', '/api/2/types/bhv:spare:1', fx.admin),
+      409,
+      'types:type.inuse',
+    );
+    expect((await fx.send('DELETE', '/api/2/things/bhv:spare-user', fx.admin)).statusCode).toBe(
+      204,
+    );
+    expect((await fx.send('DELETE', '/api/2/types/bhv:spare:1', fx.admin)).statusCode).toBe(204);
+    expectError(
+      await fx.send('GET', '/api/2/types/bhv:spare:1', fx.admin),
+      404,
+      'types:type.notfound',
+    );
+  });
+});
+
+describe('a twin governed by a type', () => {
+  it('gets its derived values and window outputs in the revision of the change', async () => {
+    const thingId = await rack('derive', 100);
+    expect(await power(thingId)).toMatchObject({ watts: 100, kw: 0.1, avg5m: 100, peak: 100 });
+    const before = await fx.send('GET', `/api/2/things/${thingId}`, fx.admin);
+    const revision =
+      before.json()._revision ?? Number(String(before.headers.etag).match(/\d+/)?.[0]);
+    expect(await setWatts(thingId, 200)).toBe(204);
+    expect(await power(thingId)).toMatchObject({ watts: 200, kw: 0.2, avg5m: 150, peak: 200 });
+    expect(await setWatts(thingId, 60)).toBe(204);
+    expect(await setWatts(thingId, 30)).toBe(204);
+    // The last 3 samples: 200, 60, 30.
+    expect(await power(thingId)).toMatchObject({ watts: 30, kw: 0.03, avg5m: 97.5, peak: 200 });
+    const after = await fx.send('GET', `/api/2/things/${thingId}`, fx.admin);
+    expect(String(after.headers.etag)).toBe(`"rev:${Number(revision) + 3}"`);
+  });
+
+  it('refuses a write its schema does not allow, naming the pointer, and changes nothing', async () => {
+    const thingId = await rack('schema', 10);
+    const response = await fx.send(
+      'PUT',
+      `/api/2/things/${thingId}/features/power/properties/watts`,
+      fx.admin,
+      -5,
+    );
+    expectError(response, 400, 'wot:payload.validation.error');
+    expect(response.json().message).toContain('/features/power/properties/watts');
+    expect(await setWatts(thingId, 'lots')).toBe(400);
+    expect(await power(thingId)).toMatchObject({ watts: 10, kw: 0.01 });
+  });
+
+  it('refuses a client write of a value the type computes', async () => {
+    const thingId = await rack('output', 10);
+    const response = await fx.send(
+      'PUT',
+      `/api/2/things/${thingId}/features/power/properties/kw`,
+      fx.admin,
+      99,
+    );
+    expectError(response, 400, 'types:output.notmodifiable');
+    expect((await power(thingId)).kw).toBe(0.01);
+  });
+
+  it('does not show its alerts as values of the thing', async () => {
+    const thingId = await rack('hidden', 10);
+    const thing = (await fx.send('GET', `/api/2/things/${thingId}`, fx.admin)).json();
+    expect(Object.keys(thing).filter((k) => k.startsWith('_alerts'))).toEqual([]);
+  });
+});
+
+describe('assessments and alerts', () => {
+  it('raise once the condition held for `for` (by a timer), keep with hysteresis, resolve on clear', async () => {
+    const thingId = await rack('alerting', 100);
+    expect(await setWatts(thingId, 300)).toBe(204);
+    expect(await alertsOf(thingId)).toEqual([]);
+    await sleep(700);
+    const raised = await alertsOf(thingId);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({
+      thingId,
+      type: TYPE_ID,
+      assessment: 'overload',
+      severity: 'warning',
+      state: 'active',
+    });
+    // Between clear (< 200) and when (> 250): hysteresis keeps it active.
+    expect(await setWatts(thingId, 220)).toBe(204);
+    expect((await alertsOf(thingId))[0].state).toBe('active');
+    expect(await setWatts(thingId, 150)).toBe(204);
+    const resolved = await alertsOf(thingId);
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]).toMatchObject({ state: 'resolved', alertId: raised[0].alertId });
+    expect(typeof resolved[0].resolved).toBe('string');
+  });
+
+  it('a condition dropping before `for` elapses raises nothing', async () => {
+    const thingId = await rack('blip', 100);
+    expect(await setWatts(thingId, 300)).toBe(204);
+    expect(await setWatts(thingId, 100)).toBe(204);
+    await sleep(600);
+    expect(await alertsOf(thingId)).toEqual([]);
+  });
+
+  it('acknowledging an active alert is an event on its twin; a resolved one cannot be', async () => {
+    const thingId = await rack('ack', 300);
+    await sleep(700);
+    const [alert] = await alertsOf(thingId, '&state=active');
+    expect(alert).toBeDefined();
+    const id = encodeURIComponent(alert.alertId as string);
+    const before = (await fx.send('GET', `/api/2/things/${thingId}`, fx.admin)).headers.etag;
+    const acked = await fx.send('POST', `/api/2/alerts/${id}/ack`, fx.admin, { note: 'on it' });
+    expect(acked.statusCode, acked.body).toBe(200);
+    expect(acked.json()).toMatchObject({ state: 'acknowledged', acknowledged: { note: 'on it' } });
+    const after = (await fx.send('GET', `/api/2/things/${thingId}`, fx.admin)).headers.etag;
+    expect(after).not.toBe(before);
+    expect((await fx.send('GET', `/api/2/alerts/${id}`, fx.admin)).json().state).toBe(
+      'acknowledged',
+    );
+    expectError(
+      await fx.send('POST', `/api/2/alerts/${id}/ack`, fx.admin, { colour: 'red' }),
+      400,
+      'alerts:query.invalid',
+    );
+    expect(await setWatts(thingId, 100)).toBe(204);
+    expect((await fx.send('GET', `/api/2/alerts/${id}`, fx.admin)).json().state).toBe('resolved');
+    expectError(
+      await fx.send('POST', `/api/2/alerts/${id}/ack`, fx.admin, {}),
+      409,
+      'alerts:alert.resolved',
+    );
+  });
+
+  it('filters the list and refuses unknown or malformed parameters', async () => {
+    expectError(
+      await fx.send('GET', '/api/2/alerts?state=burning', fx.admin),
+      400,
+      'alerts:query.invalid',
+    );
+    expectError(
+      await fx.send('GET', '/api/2/alerts?limit=0', fx.admin),
+      400,
+      'alerts:query.invalid',
+    );
+    expectError(
+      await fx.send('GET', '/api/2/alerts?from=yesterday', fx.admin),
+      400,
+      'alerts:query.invalid',
+    );
+    expect((await fx.send('GET', '/api/2/alerts?colour=red', fx.admin)).statusCode).toBe(400);
+    const active = await fx.send('GET', '/api/2/alerts?state=resolved&severity=warning', fx.admin);
+    expect(active.statusCode).toBe(200);
+    for (const alert of active.json().items)
+      expect(alert).toMatchObject({ state: 'resolved', severity: 'warning' });
+    expectError(
+      await fx.send('GET', '/api/2/alerts/bhv:nobody:overload:1', fx.admin),
+      404,
+      'alerts:alert.notfound',
+    );
+  });
+});
