@@ -153,6 +153,11 @@ export function alertConditions(
 ): string | null {
   if (!Number.isSafeInteger(query.limit) || query.limit < 1)
     throw errors.alertQueryInvalid('limit', `${query.limit} is not a whole number of at least 1`);
+  for (const bound of ['from', 'to'] as const) {
+    const value = query[bound];
+    if (value !== undefined && !Number.isSafeInteger(value))
+      throw errors.alertQueryInvalid(bound, `${value} is not a time in epoch milliseconds`);
+  }
   if (query.namespaces !== null && query.namespaces.length === 0) return null;
   const where: string[] = [];
   if (query.namespaces !== null)

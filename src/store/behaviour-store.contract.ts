@@ -316,6 +316,10 @@ export function behaviourStoreContract(name: string, storages: StorageFixture): 
         expect(e.status).toBe(400);
         expect(e.message).toContain("'limit'");
       }
+      for (const bound of ['from', 'to'] as const) {
+        const e = await refusal(all({ [bound]: Number.NaN }));
+        expect(e.message).toContain(`'${bound}'`);
+      }
       const second = await store.listAlerts(all({ limit: 1, cursor: first.cursor }));
       expect(second.items.map((a) => a.id)).toEqual(['dc:rack-1:overload:2']);
     });
