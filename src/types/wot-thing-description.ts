@@ -292,8 +292,8 @@ export function thingDescription(
  * The WoT Thing Description of one feature of a twin, as Ditto answers
  * `GET /api/2/things/{thingId}/features/{featureId}` with `Accept: application/td+json`: from the
  * type's submodel of that name (or its schema of the feature), forms at `properties/<name>`
- * relative to `<baseUrl>/api/2/things/<thingId>/features/<featureId>/`, and a `collection` link to
- * the twin. A feature the type does not model has a description without properties.
+ * relative to `<baseUrl>/api/2/things/<thingId>/features/<featureId>/`, a `collection` link to
+ * the twin, and a `type` link to the submodel's own URL when the model's `tm:submodel` link names one. A feature the type does not model has a description without properties.
  */
 export function featureDescription(
   thing: JsonObject,
@@ -311,6 +311,17 @@ export function featureDescription(
       ? submodels[featureId]
       : pseudoModel(`${typeId} ${featureId}`, features[featureId]);
   const base = `${thingBase(baseUrl, thingId)}features/${segment(featureId)}/`;
+  // The model the submodel came from, as Ditto links a feature's TD to its definition.
+  const modelLinks = isJsonObject(document.thingModel) ? document.thingModel.links : undefined;
+  const origin = Array.isArray(modelLinks)
+    ? modelLinks.find(
+        (link) =>
+          isJsonObject(link) && link.rel === 'tm:submodel' && link.instanceName === featureId,
+      )
+    : undefined;
+  const originLinks: JsonValue[] = isJsonObject(origin)
+    ? [{ rel: 'type', href: origin.href, type: 'application/tm+json' }]
+    : [];
   const collection = {
     rel: 'collection',
     href: thingBase(baseUrl, thingId),
@@ -322,7 +333,7 @@ export function featureDescription(
     thing,
     `${thingId}/features/${featureId}`,
     base,
-    [collection, typeLink(baseUrl, typeId)],
+    [collection, typeLink(baseUrl, typeId), ...originLinks],
     'properties',
   );
 }

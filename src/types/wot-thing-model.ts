@@ -218,7 +218,8 @@ function checkModel(model: unknown, where: string, isSubmodel: boolean): JsonObj
  * The type document of a W3C WoT Thing Model: its `properties` (WoT data schemas) become
  * `schema.attributes`, each inline submodel `"tm:submodels": {"power": {…}}` (standing for a
  * `tm:submodel` link, which is not fetched) becomes `schema.features.power`; properties the model
- * does not list in `tm:optional` are required, as in Ditto. The model is kept whole under
+ * does not list in `tm:optional` are required, as in Ditto (attributes and properties the model does
+ * not name stay allowed, unlike Ditto's default; `format` needs a validator that knows formats). The model is kept whole under
  * `thingModel`: its titles, units, actions and events are described in the generated Thing
  * Descriptions (actions and events are not validated against messages). Throws
  * `types:type.invalid` naming the part at fault for what is not a Thing Model, an invalid data

@@ -420,6 +420,11 @@ describe('thingDescription', () => {
         href: 'https://twins.example/api/2/types/dc:rack:1.0.0',
         type: 'application/json',
       },
+      {
+        rel: 'type',
+        href: 'https://models.example/power-1.0.0.tm.jsonld',
+        type: 'application/tm+json',
+      },
     ]);
     expect((feature.forms as JsonObject[])[0].href).toBe('properties{?channel,timeout}');
     const properties = feature.properties as Record<string, JsonObject>;
@@ -447,6 +452,7 @@ describe('thingDescription', () => {
       'https://twins.example',
     );
     expect(other.properties).toEqual({});
+    expect((other.links as JsonObject[]).map((l) => l.rel)).toEqual(['collection', 'type']);
     expect(other.base).toBe('https://twins.example/api/2/things/dc:rack-7/features/fan/');
   });
 
@@ -466,6 +472,8 @@ describe('thingDescription', () => {
     const thing = { ...THING, thingId: 'dc:rack 8?' };
     const description = thingDescription(thing, 'dc:rack:2', own, 'http://127.0.0.1:8080');
     expect(description['@context']).toBe(TD_CONTEXT);
+    expect(description['@type']).toBe('Thing');
+    expect(description.id).toBe('urn:dc:rack 8?');
     expect(description.title).toBe('dc:rack:2');
     expect(description.base).toBe('http://127.0.0.1:8080/api/2/things/dc:rack%208%3F/');
     const properties = description.properties as Record<string, JsonObject>;
