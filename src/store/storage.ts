@@ -1,4 +1,5 @@
 // Port: one storage backend, opened as a whole: every store of the platform on one database.
+import type { BehaviourStore } from './behaviour-store.js';
 import type { Catalog } from './catalog.js';
 import type { IngestStore } from './ingest-store.js';
 import type { Journal } from './journal.js';
@@ -24,6 +25,8 @@ export interface Storage {
   series: SeriesStore;
   /** Scheduled services, their leases and run log. */
   services: ServiceStore;
+  /** Twin types and the alerts their assessments raise (a projection of the journal). */
+  behaviour: BehaviourStore;
   /**
    * Checks that storage answers (a cheap read); rejects with StorageUnavailableError when it does
    * not. Readiness asks it, so an outage shows even while no write is failing.

@@ -349,6 +349,42 @@ CREATE TABLE service_runs (
 );
 `,
   },
+  {
+    version: 12,
+    name: 'twin types and alerts',
+    // Type versions (immutable documents), and alerts as a projection of the journal with the
+    // position it has reached, listed newest raised first by (raised_at, id) keyset pages.
+    sql: `
+CREATE TABLE behaviour_types (
+  id text COLLATE "C" PRIMARY KEY,
+  namespace text COLLATE "C" NOT NULL,
+  document text NOT NULL,
+  created bigint NOT NULL
+);
+CREATE INDEX behaviour_types_by_namespace ON behaviour_types (namespace, id);
+CREATE TABLE alerts (
+  id text COLLATE "C" PRIMARY KEY,
+  thing_id text COLLATE "C" NOT NULL,
+  namespace text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  assessment text COLLATE "C" NOT NULL,
+  severity text COLLATE "C" NOT NULL,
+  state text NOT NULL CHECK (state IN ('active', 'acknowledged', 'resolved')),
+  raised_at bigint NOT NULL,
+  raised_revision bigint NOT NULL,
+  resolved_at bigint,
+  resolved_revision bigint,
+  acknowledged_at bigint,
+  acknowledged_by text,
+  note text
+);
+CREATE INDEX alerts_by_raised ON alerts (raised_at DESC, id DESC);
+CREATE INDEX alerts_by_thing ON alerts (thing_id, raised_at DESC, id DESC);
+CREATE INDEX alerts_by_namespace ON alerts (namespace);
+CREATE TABLE alert_position (id int PRIMARY KEY CHECK (id = 1), position bigint NOT NULL);
+INSERT INTO alert_position (id, position) VALUES (1, 0);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

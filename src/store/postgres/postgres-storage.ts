@@ -9,6 +9,7 @@ import {
   toStorageError,
 } from './postgres-errors.js';
 import { checkSchemaName, migratePostgres } from './postgres-migrations.js';
+import { PostgresBehaviourStore } from './postgres-behaviour-store.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
@@ -127,6 +128,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const models = new PostgresModelStore(store);
     const series = new PostgresSeriesStore(store);
     const services = new PostgresServiceStore(store);
+    const behaviour = new PostgresBehaviourStore(store);
     let closing: Promise<void> | null = null;
     let index: PostgresTwinIndex | null = null;
     return {
@@ -138,6 +140,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       models,
       series,
       services,
+      behaviour,
       async probe() {
         try {
           await store.query('SELECT 1');
@@ -162,6 +165,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             await models.close();
             await series.close();
             await services.close();
+            await behaviour.close();
             await journal.close();
           } finally {
             lock?.release();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SeriesStore } from '../series-store.js';
 import type { Storage } from '../storage.js';
 import { StorageError, unavailableWhile } from '../storage-errors.js';
+import { SqliteBehaviourStore } from './sqlite-behaviour-store.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
@@ -28,8 +29,8 @@ export interface SqliteStorageOptions {
 
 /**
  * Opens the SQLite stores of a data directory: the journal at `<dataDir>/journal.db`, the catalog at
- * `<dataDir>/catalog.db` (ingest, webhooks, series, models and services in `ingest.db`, `webhooks.db`,
- * `series.db`, `models.db`, `services.db`),
+ * `<dataDir>/catalog.db` (ingest, webhooks, series, models, services, types and alerts in `ingest.db`,
+ * `webhooks.db`, `series.db`, `models.db`, `services.db`, `behaviour.db`),
  * held by this process alone (a lock file; StorageLockedError names the
  * holder). Fails with {@link StorageUnavailableError} when the files cannot be opened, and with
  * StorageCorruptError when they are found damaged.
@@ -91,6 +92,11 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     'services.db',
     (path) => new SqliteServiceStore(path),
   );
+  const behaviour = await open(
+    'behaviour store',
+    'behaviour.db',
+    (path) => new SqliteBehaviourStore(path),
+  );
   let closing: Promise<void> | null = null;
   let index: SqliteTwinIndex | null = null;
   return {
@@ -102,6 +108,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     series,
     models,
     services,
+    behaviour,
     async probe() {
       await journal.lastSeq();
     },
