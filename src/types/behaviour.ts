@@ -55,6 +55,13 @@ export interface BehaviourInput {
   eventTime: number;
   /** The wall clock, epoch ms (CEL's `now`). */
   now: number;
+  /**
+   * True when the change wrote at `pointer` (a JSON pointer from the thing root without the
+   * leading `/`, such as `features/power/properties/watts`), at a parent or at a child of it, even
+   * when it wrote the same value. The runtime provides it; the behaviour skips what no touched
+   * pointer feeds.
+   */
+  touches(pointer: string): boolean;
 }
 
 export type AlertTransition = 'raised' | 'resolved';

@@ -79,7 +79,7 @@ export function compileCel(source: string, where: string): CelExpression {
   if (!checked.valid) throw errors.typeInvalid(where, describeCelError(source, checked.error));
   const resultType = checked.type ?? 'dyn';
   if (NOT_JSON.has(resultType) || resultType.startsWith('optional')) {
-    throw errors.typeInvalid(where, `'${source}' yields a ${resultType}, which has no JSON form`);
+    throw errors.typeInvalid(where, `'${source}' is of type ${resultType}, which has no JSON form`);
   }
   const reads = readsOf(parsed.ast);
   return {

@@ -9,6 +9,11 @@ export function whereOf(...segments: string[]): string {
   return formatPointer(segments).slice(1);
 }
 
+/** The segments of a `where` (each key unescaped), to name a member below it. */
+export function whereSegments(where: string): string[] {
+  return where === '' ? [] : parsePointer(where);
+}
+
 /**
  * The segments of a pointer to a value a type may compute: `attributes/<key>…` or
  * `features/<id>/properties/<key>…`. Returns a reason instead when it is not one.
