@@ -217,6 +217,38 @@ describe('a twin behaviour', () => {
     });
   });
 
+  it('leaves the input thing as it was', () => {
+    const behaviour = compileType('dc:rack:1.0.0', RACK).createBehaviour();
+    const after = thing(100);
+    const snapshot = structuredClone(after);
+    const outcome = behaviour.apply({
+      thingId: 'dc:r1',
+      before: null,
+      after,
+      eventTime: 0,
+      now: 0,
+      touches: () => true,
+    });
+    expect(outcome.sets.length).toBe(3);
+    expect(after).toEqual(snapshot);
+  });
+
+  it('evaluates an assessment only when a change touches what it reads', () => {
+    const type = compileType('dc:t:1', {
+      assessments: { flagged: { when: 'attributes.flag == true' } },
+    });
+    const twin = new Twin(type.createBehaviour());
+    twin.change(thing(1), 0);
+    // The flag is on the thing, but the change did not write it: the assessment is not evaluated.
+    expect(
+      twin.change({ attributes: { flag: true } }, 10, ['features/power/properties/watts'])
+        .assessments,
+    ).toEqual([]);
+    expect(
+      twin.change({ attributes: { flag: true } }, 20, ['attributes/flag']).assessments,
+    ).toEqual([{ assessment: 'flagged', transition: 'raised', severity: 'warning', at: 20_000 }]);
+  });
+
   it('removes a derived value whose expression no longer yields one', () => {
     const twin = new Twin(
       compileType('dc:rack:1.0.0', { derived: RACK.derived }).createBehaviour(),
