@@ -140,9 +140,10 @@ function encode(batch: CommitBatch): EncodedBatch {
 }
 
 /**
- * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 11) takes the batch's positions from the `journal_sequence` row, checks its first revisions against
- * the journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots,
- * records its commit id and forgets the previous one.
+ * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 11) takes
+ * the batch's positions from the `journal_sequence` row, checks its first revisions against the
+ * journal, inserts its events (with their observation times), marks its dirty things, writes its
+ * checkpoint and snapshots, records its commit id and forgets the previous one.
  */
 const COMMIT_SQL = `SELECT twinfold_commit($1::uuid, $2::uuid, $3::text[], $4::bigint[],
   $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
