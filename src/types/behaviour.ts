@@ -56,8 +56,10 @@ export interface BehaviourInput {
   /** The wall clock, epoch ms (CEL's `now`). */
   now: number;
   /**
-   * True when the change wrote at this pointer (`features/power/properties/watts`), a parent or a
-   * child of it, even to the value it had.
+   * True when the change wrote at `pointer` (a JSON pointer from the thing root without the
+   * leading `/`, such as `features/power/properties/watts`), at a parent or at a child of it, even
+   * when it wrote the same value. The runtime provides it; the behaviour skips what no touched
+   * pointer feeds.
    */
   touches(pointer: string): boolean;
 }
