@@ -27,6 +27,10 @@ import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
 import { Messaging, messagingSourceCheck } from './transports/messaging.js';
 import { ConnectionRegistry } from './services/connection-registry.js';
+import { TypeService } from './services/type-service.js';
+import { BehaviourTimers } from './runtime/behaviour-timers.js';
+import { TwinBehaviours } from './runtime/twin-behaviours.js';
+import { hasCode } from './core/errors.js';
 import { FORECAST_METHODS, forecast } from './models/forecast/index.js';
 
 /** What storage is opened from: the `--store`, `--store-schema`, `--data` and `--durability` settings. */
@@ -207,6 +211,25 @@ export class Platform {
     const storage = await openStorage({ ...config, writerThread: options.writerThread });
     logger.info({ store: storage.kind }, 'storage opened');
     try {
+      // Twin behaviour: the types compiled for the runtime's plan step, and the timers of
+      // assessments waiting out their `for` (a write of the twin when due).
+      const behaviourHolder: { types?: TypeService; runtime?: TwinRuntime } = {};
+      const timers = new BehaviourTimers((thingId, at) => {
+        behaviourHolder.runtime?.write(behaviours.dueWrite(thingId, at)).catch((error: unknown) => {
+          if (
+            !hasCode(error, 'things:precondition.failed') &&
+            !hasCode(error, 'things:thing.notfound')
+          )
+            logger.warn(
+              { err: error, thingId },
+              'behaviour: a due assessment could not be evaluated',
+            );
+        });
+      });
+      const behaviours = new TwinBehaviours(
+        { compiled: (typeId) => behaviourHolder.types?.compiled(typeId) },
+        (thingId, at) => timers.set(thingId, at),
+      );
       const runtime = new TwinRuntime({
         journal: storage.journal,
         // The index is a projection: the runtime fills it from the journal at start.
@@ -216,6 +239,7 @@ export class Platform {
             : new MemoryTwinIndex({ searchTimeoutMs: config.searchTimeoutMs }),
         maxThingBytes: config.maxThingBytes,
         ...options.runtime,
+        planSteps: [...(options.runtime?.planSteps ?? []), behaviours.step],
         observer: {
           committed: (events, seconds) => {
             metrics.observeCommit(events, seconds);
@@ -277,6 +301,19 @@ export class Platform {
         );
         logger.warn('a bootstrap admin token was generated and printed on stderr');
       }
+      const types = new TypeService({
+        store: storage.behaviour,
+        countTwins: (filter) => runtime.count({ filter }),
+        forgetType: (typeId) => behaviours.forgetType(typeId),
+      });
+      await types.load((typeId, error) =>
+        logger.error(
+          { err: error, typeId },
+          'a stored type no longer compiles; twins of it are not governed',
+        ),
+      );
+      behaviourHolder.types = types;
+      behaviourHolder.runtime = runtime;
       await runtime.load();
       const watch = new StorageWatch(storage);
       let messaging: Messaging | null = null;
@@ -322,6 +359,8 @@ export class Platform {
           ),
         streams: options.streams,
         serviceStore: storage.services,
+        types,
+        behaviourStore: storage.behaviour,
         serviceEffects: options.serviceEffects,
         servicePollMs: options.servicePollMs,
         serviceFailed: (service, error) =>
@@ -339,6 +378,7 @@ export class Platform {
           };
         },
       });
+      app.addHook('onClose', () => timers.close());
       try {
         messaging = new Messaging(
           { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },

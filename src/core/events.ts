@@ -24,8 +24,9 @@ export interface TwinEvent extends ThingChange {
   ackRequest?: { correlationId: string; labels: readonly string[] };
   /**
    * When the values it sets were observed (epoch ms), when ingest took that from the payload; the
-   * series keep the values at that time. Held in memory only: an event read back from the journal
-   * has its commit `timestamp` alone.
+   * series keep the values at that time. Journaled with the event, so an event read back (a replay
+   * after a crash, a consumer re-reading the journal, history) has it too; absent when ingest took
+   * no time from the payload. Internal: Ditto's event JSON has no place for it, so it is not sent.
    */
   observedAt?: number;
 }

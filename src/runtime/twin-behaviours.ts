@@ -15,7 +15,11 @@ import type {
   CompiledType,
   TwinBehaviour,
 } from '../types/behaviour.js';
-import type { PlanContext, PlanStep } from './write-pipeline.js';
+import { resourceOf } from '../core/thing-resource.js';
+import type { PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
+
+/** The originator of the writes behaviour makes by itself (timers). */
+export const BEHAVIOUR_ORIGINATOR = 'twinfold:behaviour';
 
 /** The key of a twin's alerts in its stored JSON (one per assessment: the latest; never shown as a value). */
 export const ALERTS = '_alerts';
@@ -116,6 +120,24 @@ export class TwinBehaviours {
       if (own === null) return;
       const outcome = own.behaviour.tick(thingId, after, at, context.now);
       return this.changesOf(thingId, own, after, outcome, context.revision);
+    };
+  }
+
+  /**
+   * The write a timer makes when a twin's behaviour is due at event time `at`: nothing but what
+   * the due parts add (skipped, with a 412, when they add nothing).
+   */
+  dueWrite(thingId: string, at: number): WriteRequest {
+    return {
+      kind: 'merge',
+      resource: resourceOf(thingId, 'thing'),
+      value: {},
+      originator: BEHAVIOUR_ORIGINATOR,
+      preconditions: { ifEqual: 'skip' },
+      authorize: (thing) => {
+        if (thing === null) throw errors.thingNotFound(thingId);
+      },
+      steps: [this.tickStep(at)],
     };
   }
 

@@ -148,7 +148,8 @@ export class SeriesRecorder {
     const gatherMs = this.options.gatherMs ?? 1000;
     const gatherPoints = this.options.gatherPoints ?? 50_000;
     while (!this.closed) {
-      // A deep buffer: events read back from the journal have lost their observation times.
+      // A deep buffer: a keeper that falls behind it reads the journal again, which costs more
+      // (the events read back keep their observation times, so the points land where they did).
       const subscription = this.options.stream.subscribe({
         fromSeq: this.kept + 1,
         bufferSize: this.options.bufferSize ?? 65_536,

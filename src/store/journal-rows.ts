@@ -16,6 +16,8 @@ export interface EventRow {
   path: string;
   value: string | null;
   originator: string | null;
+  /** When the event's values were observed (epoch ms), or null when ingest took no such time. */
+  observed_at: number | null;
 }
 
 /** A thing state row (current or snapshot); `json` is null once deleted. */
@@ -38,6 +40,7 @@ export function toEvent(row: EventRow): TwinEvent {
   if (row.seq !== null) event.seq = row.seq;
   if (row.value !== null) event.value = JSON.parse(row.value) as JsonValue;
   if (row.originator !== null) event.originator = row.originator;
+  if (row.observed_at !== null) event.observedAt = row.observed_at;
   return event;
 }
 

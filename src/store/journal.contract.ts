@@ -107,6 +107,64 @@ export function journalContract(name: string, fixture: JournalFixture): void {
       await journal.close();
     });
 
+    it('journal - keeps the observation time of an event that has one, and none for one without', async () => {
+      let journal = await fixture.open();
+      // Observed an hour before it was committed, to the millisecond; a time past 2^32 ms.
+      const observed = 1_780_000_000_123;
+      const observedEvent = (revision: number): TwinEvent => ({
+        thingId: 'ns:o',
+        revision,
+        timestamp: observed + 3_600_000 + revision,
+        observedAt: observed + revision,
+        action: 'modified',
+        path: ['features', 'f', 'properties', 'v'],
+        value: revision,
+      });
+      await journal.commit({
+        events: [created('ns:o', 1, 1000, {}), observedEvent(2)],
+        dirty: ['ns:o'],
+        snapshots: [],
+      });
+      const times = (events: TwinEvent[]) =>
+        events.map((e) => [e.revision, e.observedAt, 'observedAt' in e]);
+      const expected = [
+        [1, undefined, false],
+        [2, observed + 2, true],
+      ];
+      expect(times(await journal.readEvents('ns:o', {}))).toEqual(expected);
+      const all = async () => {
+        const events: TwinEvent[] = [];
+        for await (const e of journal.readAll()) events.push(e);
+        return events;
+      };
+      expect(times(await all())).toEqual(expected);
+      // After a restart (SQLite: moved from the recent events into the keyed table), and mixed
+      // with events committed after it.
+      journal = await fixture.reopen(journal);
+      await journal.commit({
+        events: [
+          observedEvent(3),
+          {
+            thingId: 'ns:o',
+            revision: 4,
+            timestamp: 9000,
+            action: 'modified',
+            path: ['attributes', 'n'],
+            value: 4,
+          },
+        ],
+        dirty: [],
+        snapshots: [],
+      });
+      const after = [...expected, [3, observed + 3, true], [4, undefined, false]];
+      expect(times(await journal.readEvents('ns:o', {}))).toEqual(after);
+      expect(times(await all())).toEqual(after);
+      expect(times(await journal.readEvents('ns:o', { fromRevision: 3, limit: 1 }))).toEqual([
+        [3, observed + 3, true],
+      ]);
+      await journal.close();
+    });
+
     it('journal - filters events by revision and time range with a limit', async () => {
       const journal = await fixture.open();
       const events: TwinEvent[] = [created('ns:r', 1, 1000, {})];

@@ -25,7 +25,7 @@ const listQuery = {
     type: { type: 'string', description: 'The type id whose assessment raised it' },
     assessment: { type: 'string' },
     severity: { type: 'string' },
-    state: { type: 'string', enum: ['active', 'acknowledged', 'resolved'] },
+    state: { type: 'string', description: 'active, acknowledged or resolved' },
     from: { type: 'string', description: 'Raised at or after (ISO 8601 or epoch ms)' },
     to: { type: 'string', description: 'Raised before (ISO 8601 or epoch ms)' },
     limit: { type: 'string', description: 'Page size, 1…200 (default 50)' },

@@ -38,7 +38,7 @@ const READ_ALL_PAGE = 1000;
 /** Things read per page by `loadCurrent`. */
 const LOAD_PAGE = 5000;
 
-const EVENT_COLUMNS = 'seq, thing_id, revision, ts, action, path, value, originator';
+const EVENT_COLUMNS = 'seq, thing_id, revision, ts, action, path, value, originator, observed_at';
 const THING_COLUMNS = 'thing_id, revision, created, modified, json';
 
 /** The events of a batch as column arrays, in batch order, for one `unnest` insert. */
@@ -50,6 +50,7 @@ interface EventColumns {
   paths: string[];
   values: (string | null)[];
   originators: (string | null)[];
+  observedAt: (number | null)[];
 }
 
 /** Thing states as column arrays (checkpoints and snapshots). */
@@ -84,6 +85,7 @@ function encodeEvents(
     paths: [],
     values: [],
     originators: [],
+    observedAt: [],
   };
   const firstRevisions = new Map<string, number>();
   const lastRevisions = new Map<string, number>();
@@ -102,6 +104,7 @@ function encodeEvents(
     columns.paths.push(formatPointer(e.path));
     columns.values.push(e.value === undefined ? null : JSON.stringify(e.value));
     columns.originators.push(e.originator ?? null);
+    columns.observedAt.push(e.observedAt ?? null);
   }
   return { events: columns, firstRevisions, invalid };
 }
@@ -137,15 +140,15 @@ function encode(batch: CommitBatch): EncodedBatch {
 }
 
 /**
- * One commit, in one round trip and its own transaction: `twinfold_commit` (migrations 3 and 4)
- * takes the batch's positions from the `journal_sequence` row, checks its first revisions against
- * the journal, inserts its events, marks its dirty things, writes its checkpoint and snapshots,
- * records its commit id and forgets the previous one.
+ * One commit, in one round trip and its own transaction: `twinfold_commit` (migration 11) takes
+ * the batch's positions from the `journal_sequence` row, checks its first revisions against the
+ * journal, inserts its events (with their observation times), marks its dirty things, writes its
+ * checkpoint and snapshots, records its commit id and forgets the previous one.
  */
 const COMMIT_SQL = `SELECT twinfold_commit($1::uuid, $2::uuid, $3::text[], $4::bigint[],
-  $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
-  $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],
-  $19::bigint[], $20::bigint[], $21::bigint[], $22::text[]) AS base`;
+  $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+  $12::bigint[], $13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[],
+  $19::text[], $20::bigint[], $21::bigint[], $22::bigint[], $23::text[]) AS base`;
 
 /** The base of a commit that landed, or null once it is sure never to land (migration 4). */
 const OUTCOME_SQL = 'SELECT twinfold_outcome($1::uuid) AS base';
@@ -375,6 +378,7 @@ export class PostgresJournal implements Journal {
         events.paths,
         events.values,
         events.originators,
+        events.observedAt,
         [...batch.firstRevisions.keys()],
         [...batch.firstRevisions.values()],
         batch.dirty,

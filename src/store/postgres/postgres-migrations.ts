@@ -350,6 +350,77 @@ CREATE TABLE service_runs (
 `,
   },
   {
+    version: 11,
+    name: 'observation times',
+    // When each event's values were observed (epoch ms; NULL when ingest took no time from the
+    // payload, and for every earlier event), and the commit that writes it: twinfold_commit with
+    // an e_observed_at array after e_originators, doing in one function what the inner one of
+    // step 3 and the outer one of step 4 did. Those two stay, unused by this version: a server of
+    // the previous version still running on this schema while a new one migrates it keeps
+    // committing (its events without observation times) until it stops.
+    sql: `
+ALTER TABLE events ADD COLUMN observed_at bigint;
+CREATE FUNCTION twinfold_commit(
+  commit_id uuid, previous_id uuid,
+  e_thing_ids text[], e_revisions bigint[], e_ts bigint[], e_actions text[], e_paths text[],
+  e_values text[], e_originators text[], e_observed_at bigint[],
+  f_thing_ids text[], f_revisions bigint[],
+  d_thing_ids text[],
+  c_thing_ids text[], c_revisions bigint[], c_created bigint[], c_modified bigint[], c_json text[],
+  s_thing_ids text[], s_revisions bigint[], s_created bigint[], s_modified bigint[], s_json text[]
+) RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+DECLARE
+  n bigint := cardinality(e_thing_ids);
+  base bigint;
+  clash record;
+BEGIN
+  UPDATE journal_sequence SET last = last + n WHERE id = 1 RETURNING last - n INTO base;
+  IF base IS NULL THEN
+    RAISE EXCEPTION 'the journal_sequence row is missing' USING ERRCODE = 'TF500';
+  END IF;
+  IF n > 0 THEN
+    SELECT b.thing_id, b.first, e.last INTO clash
+      FROM unnest(f_thing_ids, f_revisions) AS b(thing_id, first)
+      JOIN LATERAL (SELECT max(revision) AS last FROM events WHERE thing_id = b.thing_id) AS e
+        ON e.last >= b.first
+      LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'event revision % of % is not after revision %',
+        clash.first, clash.thing_id, clash.last USING ERRCODE = 'TF409';
+    END IF;
+    INSERT INTO events (seq, thing_id, revision, ts, action, path, value, originator, observed_at)
+      SELECT base + u.n, u.thing_id, u.revision, u.ts, u.action, u.path, u.value, u.originator,
+        u.observed_at
+      FROM unnest(e_thing_ids, e_revisions, e_ts, e_actions, e_paths, e_values, e_originators,
+        e_observed_at)
+        WITH ORDINALITY AS u(thing_id, revision, ts, action, path, value, originator, observed_at, n);
+  END IF;
+  IF cardinality(d_thing_ids) > 0 THEN
+    INSERT INTO dirty_things (thing_id) SELECT unnest(d_thing_ids) ON CONFLICT DO NOTHING;
+  END IF;
+  IF cardinality(c_thing_ids) > 0 THEN
+    INSERT INTO things (thing_id, revision, created, modified, json)
+      SELECT * FROM unnest(c_thing_ids, c_revisions, c_created, c_modified, c_json)
+      ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision,
+        created = excluded.created, modified = excluded.modified, json = excluded.json;
+    DELETE FROM dirty_things WHERE thing_id = ANY(c_thing_ids);
+  END IF;
+  IF cardinality(s_thing_ids) > 0 THEN
+    INSERT INTO snapshots (thing_id, revision, created, modified, json)
+      SELECT * FROM unnest(s_thing_ids, s_revisions, s_created, s_modified, s_json)
+      ON CONFLICT (thing_id, revision) DO UPDATE SET created = excluded.created,
+        modified = excluded.modified, json = excluded.json;
+  END IF;
+  INSERT INTO commits (id, base) VALUES (commit_id, base);
+  IF previous_id IS NOT NULL THEN
+    DELETE FROM commits WHERE id = previous_id;
+  END IF;
+  RETURN base;
+END
+$fn$;
+`,
+  },
+  {
     version: 12,
     name: 'twin types and alerts',
     // Type versions (immutable documents), and alerts as a projection of the journal with the

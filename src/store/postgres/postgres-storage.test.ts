@@ -1,4 +1,6 @@
 // PostgreSQL-specific checks of the storage: migrations, schemas, restarts, refused commits, streaming loads, errors.
+import { randomUUID } from 'node:crypto';
+import pgDriver from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../core/events.js';
 import type { ChangeAction } from '../../core/thing-change.js';
@@ -14,7 +16,7 @@ import {
   StorageUnavailableError,
 } from '../storage-errors.js';
 import { describeBackends, postgresTestSchema, type PostgresTestSchema } from '../test-backends.js';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { openPostgresStorage } from './postgres-storage.js';
 
 const created = (thingId: string, revision = 1, timestamp = 1_700_000_000_000): TwinEvent => ({
@@ -117,6 +119,71 @@ await describeBackends(
       expect(await storage.catalog.policyAt('ns:old', { revision: 7 })).toEqual(record);
       expect(await storage.catalog.policyAt('ns:old', { timestamp: 4 })).toBeNull();
       await storage.close();
+    });
+
+    it('migrations - events journaled before the observation-time step read back without one; new ones keep theirs', async () => {
+      const fresh = postgresTestSchema(pg.url);
+      extra.push(fresh);
+      // The schema as a version without step 11 left it (step 12 may already be there), with an
+      // event its commit function wrote.
+      const admin = new pgDriver.Pool({ connectionString: fresh.url, max: 1 });
+      try {
+        const client = await admin.connect();
+        try {
+          const before = POSTGRES_MIGRATIONS.filter((m) => m.version !== 11);
+          await migratePostgres(client, fresh.schema, before);
+        } finally {
+          client.release();
+        }
+      } finally {
+        await admin.end();
+      }
+      const none = [[], [], [], [], []];
+      const previousCommit = (thingId: string, revision: number) =>
+        fresh.query(
+          `SELECT ${fresh.schema}.twinfold_commit($1::uuid, NULL::uuid, $2::text[], $3::bigint[],
+            $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[],
+            $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
+            $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[])`,
+          [
+            randomUUID(),
+            [thingId],
+            [revision],
+            [1000 * revision],
+            [revision === 1 ? 'created' : 'modified'],
+            ['/'],
+            ['{}'],
+            [null],
+            [thingId],
+            [revision],
+            [],
+            ...none,
+            ...none,
+          ],
+        );
+      await previousCommit('ns:old', 1);
+      const storage = await openPostgresStorage({
+        url: fresh.url,
+        schema: fresh.schema,
+        exclusive: false,
+      });
+      try {
+        const next: TwinEvent = { ...created('ns:old', 2, 5000), observedAt: 1500 };
+        await storage.journal.commit({ events: [next], dirty: [], snapshots: [] });
+        // A server of the previous version still running on the schema commits as it did.
+        await previousCommit('ns:old', 3);
+        const read = (await storage.journal.readEvents('ns:old', {})).map((e) => [
+          e.revision,
+          'observedAt' in e ? e.observedAt : 'none',
+        ]);
+        expect(read).toEqual([
+          [1, 'none'],
+          [2, 1500],
+          [3, 'none'],
+        ]);
+      } finally {
+        await storage.close();
+      }
     });
 
     it('migrations - refuses a schema migrated by a newer version', async () => {
@@ -440,14 +507,16 @@ await describeBackends(
           ['/attributes'],
           ['"late"'],
           [null],
+          [null],
         ];
         const none = [[], [], [], [], []];
         const late = await pg
           .query(
             `SELECT ${pg.schema}.twinfold_commit($1::uuid, NULL::uuid, $2::text[], $3::bigint[],
-              $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[],
-              $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
-              $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[])`,
+              $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+              $10::text[], $11::bigint[], $12::text[], $13::text[], $14::bigint[], $15::bigint[],
+              $16::bigint[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
+              $22::text[])`,
             [fences[0].id, ...e, ['ns:e'], [2], [], ...none, ...none],
           )
           .catch((error: unknown) => error);

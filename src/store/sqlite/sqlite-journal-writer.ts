@@ -14,16 +14,16 @@ import { formatPointer } from '../../core/json-pointer.js';
 import type { CommitBatch, StoredThing } from '../journal.js';
 
 /** The columns of both event tables, in the order the writer inserts them. */
-export const EVENT_COLUMNS = 'thing_id, revision, ts, action, path, value, originator';
+export const EVENT_COLUMNS = 'thing_id, revision, ts, action, path, value, originator, observed_at';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
   action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT, seq INTEGER,
-  PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
+  observed_at INTEGER, PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS recent_events (
   seq INTEGER PRIMARY KEY, thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
-  action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT);
+  action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT, observed_at INTEGER);
 CREATE TABLE IF NOT EXISTS things (
   thing_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, json TEXT) WITHOUT ROWID;
@@ -52,7 +52,16 @@ export const ARCHIVE_SQL = [
   'DELETE FROM recent_events',
 ];
 
-type EventRow = [string, number, number, string, string, string | null, string | null];
+type EventRow = [
+  string,
+  number,
+  number,
+  string,
+  string,
+  string | null,
+  string | null,
+  number | null,
+];
 type StateRow = [string, number, number, number, string | null];
 
 const stateRow = (s: StoredThing): StateRow => [
@@ -73,6 +82,7 @@ function eventRow(e: TwinEvent): EventRow {
     formatPointer(e.path),
     value,
     e.originator ?? null,
+    e.observedAt ?? null,
   ];
 }
 
@@ -172,7 +182,7 @@ export function createJournalWriter(
   options: JournalWriterOptions,
 ): JournalWriter {
   const insertEvent = db.prepare(
-    `INSERT INTO recent_events (seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO recent_events (seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const saveSeq = db.prepare('UPDATE sequence SET last = ? WHERE id = 1');
   let lastSeq = db.prepare(LAST_SEQ_SQL).pluck().get() as number;

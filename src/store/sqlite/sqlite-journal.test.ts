@@ -14,6 +14,7 @@ import {
   StorageUnavailableError,
 } from '../storage-errors.js';
 import { SqliteJournal } from './sqlite-journal.js';
+import type { BatchRows } from './sqlite-journal-writer.js';
 
 const dirs: string[] = [];
 const paths = new WeakMap<Journal, string>();
@@ -239,6 +240,72 @@ describe('sqlite journal: positions', () => {
   });
 });
 
+describe('sqlite journal: observation times', () => {
+  for (const writerThread of [false, true]) {
+    it(`opens a journal written before observation times were kept and keeps them from then on (${writerThread ? 'writer thread' : 'inline'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+      dirs.push(dir);
+      const path = join(dir, 'journal.db');
+      // The schema of the previous version: no observed_at in either event table; one event
+      // moved into the keyed table, one still recent (as a crash leaves it).
+      const legacy = new Database(path);
+      legacy.exec(`
+        CREATE TABLE events (thing_id TEXT NOT NULL, revision INTEGER NOT NULL, ts INTEGER NOT NULL,
+          action TEXT NOT NULL, path TEXT NOT NULL, value TEXT, originator TEXT, seq INTEGER,
+          PRIMARY KEY (thing_id, revision)) WITHOUT ROWID;
+        CREATE TABLE recent_events (seq INTEGER PRIMARY KEY, thing_id TEXT NOT NULL,
+          revision INTEGER NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL, path TEXT NOT NULL,
+          value TEXT, originator TEXT);
+        CREATE TABLE sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+        INSERT INTO sequence (id, last) VALUES (1, 2);
+        INSERT INTO events VALUES ('ns:a', 1, 1000, 'created', '/', '{}', NULL, 1);
+        INSERT INTO recent_events VALUES (2, 'ns:a', 2, 2000, 'modified', '/attributes/n', '2', 'u');`);
+      legacy.close();
+      let journal = new SqliteJournal({ path, writerThread });
+      const columns = (table: string) => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table);
+        } finally {
+          db.close();
+        }
+      };
+      expect(columns('events')).toContain('observed_at');
+      expect(columns('recent_events')).toContain('observed_at');
+      const read = async () =>
+        (await journal.readEvents('ns:a', {})).map((e) => [e.seq, e.revision, e.observedAt]);
+      expect(await read()).toEqual([
+        [1, 1, undefined],
+        [2, 2, undefined],
+      ]);
+      expect((await journal.readEvents('ns:a', {})).some((e) => 'observedAt' in e)).toBe(false);
+      const observed: TwinEvent = {
+        thingId: 'ns:a',
+        revision: 3,
+        timestamp: 5000,
+        observedAt: 1500,
+        action: 'modified',
+        path: ['attributes', 'n'],
+        value: 3,
+      };
+      await journal.commit({ events: [observed], dirty: [], snapshots: [] });
+      expect(await read()).toEqual([
+        [1, 1, undefined],
+        [2, 2, undefined],
+        [3, 3, 1500],
+      ]);
+      await journal.close();
+      journal = new SqliteJournal({ path, writerThread });
+      expect(await read()).toEqual([
+        [1, 1, undefined],
+        [2, 2, undefined],
+        [3, 3, 1500],
+      ]);
+      await journal.close();
+    });
+  }
+});
+
 describe('sqlite journal: damaged files are refused at start', () => {
   /** A journal left as a kill -9 leaves it: commits in the write-ahead log, copied while open. */
   async function crashedJournal(events: number): Promise<string> {
@@ -355,38 +422,14 @@ describe('the batch encoding of the writer thread', () => {
   it('gives back every row as it was: values with line breaks in strings, none, empty batches', async () => {
     const { decodeBatch, encodeBatch } = await import('./sqlite-journal-writer.js');
     const value = JSON.stringify({ text: 'two\nlines\r\n', quote: '"\\' });
-    const batch = {
+    const batch: BatchRows = {
       events: [
-        ['ns:a', 1, 10, 'created', '', value, 'me'] as [
-          string,
-          number,
-          number,
-          string,
-          string,
-          string | null,
-          string | null,
-        ],
-        ['ns:a', 2, 11, 'deleted', '', null, null] as [
-          string,
-          number,
-          number,
-          string,
-          string,
-          string | null,
-          string | null,
-        ],
-        ['ns:b', 1, 12, 'merged', '/features/x', '3', null] as [
-          string,
-          number,
-          number,
-          string,
-          string,
-          string | null,
-          string | null,
-        ],
+        ['ns:a', 1, 10, 'created', '', value, 'me', null],
+        ['ns:a', 2, 11, 'deleted', '', null, null, null],
+        ['ns:b', 1, 12, 'merged', '/features/x', '3', null, 7],
       ],
       dirty: ['ns:a', 'ns:b'],
-      checkpoint: [['ns:a', 2, 10, 11, null] as [string, number, number, number, string | null]],
+      checkpoint: [['ns:a', 2, 10, 11, null]],
       snapshots: [],
     };
     const copy = structuredClone(batch);

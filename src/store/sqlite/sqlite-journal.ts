@@ -57,6 +57,20 @@ const READ_ALL_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE seq >= ?
 const READ_ALL_PAGE = 1000;
 
 /**
+ * Gives both event tables of a journal written before observation times were kept their
+ * `observed_at` column, once (its events read back without one, as they were written).
+ */
+function addObservedAtColumns(db: Database.Database): void {
+  const columnsOf = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
+  for (const table of ['events', 'recent_events']) {
+    const columns = columnsOf.all(table) as string[];
+    if (!columns.includes('observed_at')) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN observed_at INTEGER`);
+    }
+  }
+}
+
+/**
  * Numbers the events of a journal written before events had positions, once: in the order of
  * their timestamps (the commit order up to ties within one millisecond), each event taken no
  * earlier than its twin's previous one, so a clock stepped back never reorders a twin's events.
@@ -97,6 +111,8 @@ export class SqliteJournal implements Journal {
       db.pragma('cache_size = -65536');
       db.pragma('busy_timeout = 10000');
       db.exec(SCHEMA);
+      // Before the numbering: it copies events between the tables with every column.
+      addObservedAtColumns(db);
       numberLegacyEvents(db);
       db.exec(SEQ_INDEX);
       if (seqFile) {
