@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';
+import type { JournalLocation } from './journal-pages.js';
 import type { Storage } from './storage.js';
 import { postgresUnreachable } from './postgres/postgres-reachable.js';
 import { openPostgresStorage } from './postgres/postgres-storage.js';
@@ -128,6 +129,8 @@ export interface TestBackend extends StorageFixture {
   cleanup(): Promise<void>;
   /** The suite's schema, for the postgres backend. */
   readonly postgres?: PostgresTestSchema;
+  /** Where the journal of a storage this backend opened is, for a reader of its own. */
+  journalLocation(storage: Storage): JournalLocation;
 }
 
 /** Closes a storage once, forgetting it from `live`. */
@@ -169,6 +172,11 @@ function sqliteBackend(): TestBackend {
     openSeparate() {
       return this.open();
     },
+    journalLocation(storage) {
+      const dir = dirs.get(storage);
+      if (dir === undefined) throw new Error('journalLocation: not a storage of this backend');
+      return { kind: 'sqlite', path: join(dir, 'journal.db') };
+    },
     async reopen(storage) {
       const dir = dirs.get(storage);
       if (dir === undefined) throw new Error('reopen: not a storage of this backend');
@@ -194,6 +202,7 @@ function postgresBackend(): TestBackend {
   return {
     name: 'postgres',
     postgres: target,
+    journalLocation: () => ({ kind: 'postgres', url: target.url, schema: target.schema }),
     async open() {
       await closeAll(live);
       await target.drop();

@@ -13,6 +13,7 @@ import { PostgresBehaviourStore } from './postgres-behaviour-store.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresIngestStore } from './postgres-ingest-store.js';
 import { PostgresJournal } from './postgres-journal.js';
+import { PostgresJournalPages } from './postgres-journal-pages.js';
 import { PostgresModelStore } from './postgres-model-store.js';
 import type { PgPool } from './postgres-pool.js';
 import { PostgresServiceStore } from './postgres-service-store.js';
@@ -180,4 +181,22 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     await pool.end().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A reader of one twin's events on a connection of its own to the journal's schema (a replay
+ * worker's), apart from the storage's pool: nothing is migrated or locked.
+ */
+export function openPostgresJournalPages(url: string, schema: string): PostgresJournalPages {
+  const connection = splitOptions(url);
+  const pool = new pg.Pool({
+    connectionString: connection.url,
+    max: 1,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'twinfold-replay',
+    options: `${connection.options}-c search_path=${checkSchemaName(schema)}`,
+    types,
+  });
+  pool.on('error', () => undefined);
+  return new PostgresJournalPages(pool);
 }
