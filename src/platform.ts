@@ -22,7 +22,7 @@ import { MemoryTwinIndex } from './store/memory/memory-twin-index.js';
 import { DataDirectoryLock } from './store/sqlite/data-directory-lock.js';
 import { SqliteCatalog } from './store/sqlite/sqlite-catalog.js';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage.js';
-import { openPostgresStorage } from './store/postgres/postgres-storage.js';
+import { DEFAULT_POSTGRES_SCHEMA, openPostgresStorage } from './store/postgres/postgres-storage.js';
 import type { Catalog } from './store/catalog.js';
 import type { Storage } from './store/storage.js';
 import { Messaging, messagingSourceCheck } from './transports/messaging.js';
@@ -361,6 +361,14 @@ export class Platform {
         serviceStore: storage.services,
         types,
         behaviourStore: storage.behaviour,
+        replayJournal:
+          config.store === 'sqlite'
+            ? { kind: 'sqlite', path: join(config.data, 'journal.db') }
+            : {
+                kind: 'postgres',
+                url: config.store,
+                schema: config.storeSchema ?? DEFAULT_POSTGRES_SCHEMA,
+              },
         serviceEffects: options.serviceEffects,
         servicePollMs: options.servicePollMs,
         serviceFailed: (service, error) =>

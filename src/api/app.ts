@@ -38,7 +38,7 @@ import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import type { ModelStore } from '../store/model-store.js';
 import { ModelService, type ActualSource, type Forecaster } from '../models/model-service.js';
 import { registerModelRoutes } from './routes/model-routes.js';
-import { thingIdsMatching } from './routes/search-routes.js';
+import { searchThings, thingIdsMatching } from './routes/search-routes.js';
 import { currentServiceOwner } from '../scheduler/service-owner.js';
 import { seriesActual } from '../models/series-actual.js';
 import { registerTimeseriesRoutes } from './routes/timeseries-routes.js';
@@ -77,6 +77,13 @@ import { registerConnectionRoutes, type MqttVisibility } from './routes/connecti
 import { ConnectionRegistry } from '../services/connection-registry.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
+import { registerReplayRoutes } from './routes/replay-routes.js';
+import { ReplayService } from '../services/replay-service.js';
+import { runReplayThread } from '../runtime/replay/replay-thread.js';
+import type { JournalLocation } from '../store/journal-pages.js';
+import { TwinfoldError } from '../core/errors.js';
+import { resourceOf } from '../core/thing-resource.js';
+import type { JsonObject } from '../core/json.js';
 
 export interface AppOptions {
   runtime: TwinRuntime;
@@ -154,6 +161,11 @@ export interface AppOptions {
   types?: TypeService;
   /** Where types and alerts are kept; without it the alert routes are absent. */
   behaviourStore?: BehaviourStore;
+  /**
+   * Where the journal is for a reader of its own (replay workers); without it, or without
+   * `types`, the replay routes are absent.
+   */
+  replayJournal?: JournalLocation;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -513,6 +525,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       permissions: context.permissionChecks,
     });
   }
+  const replays =
+    options.types && options.replayJournal
+      ? replayService(context, options.types, options.replayJournal)
+      : null;
+  if (replays) app.addHook('onClose', () => replays.settled());
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -544,6 +561,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (scheduled) registerServiceRoutes(api, scheduled);
       if (options.types) registerTypeRoutes(api, options.types);
       if (alerts) registerAlertRoutes(api, alerts);
+      if (replays) registerReplayRoutes(api, replays);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -553,6 +571,65 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** Replays over the runtime's journal and time travel, choosing and writing twins as the API does. */
+function replayService(
+  context: ApiContext,
+  types: TypeService,
+  journal: JournalLocation,
+): ReplayService {
+  const { runtime, guard, creation } = context;
+  return new ReplayService({
+    journal,
+    types,
+    select: async (identity, filter, max) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      try {
+        do {
+          const page = await searchThings(context, identity, {
+            filter: filter === null ? [] : [filter],
+            option: [`size(200)${cursor ? `,cursor(${cursor})` : ''}`],
+            fields: ['thingId'],
+          });
+          for (const item of page.items) {
+            const thingId = (item as { thingId: string }).thingId;
+            // A replay reads a twin's whole journal: only a twin readable as a whole is replayed.
+            if (
+              guard.readsWholeThing(
+                identity,
+                (runtime.getThing(thingId)?.thing ?? null) as JsonObject | null,
+              )
+            )
+              ids.push(thingId);
+          }
+          cursor = page.cursor;
+        } while (cursor !== undefined && ids.length < max);
+      } catch (error) {
+        if (error instanceof TwinfoldError && error.status === 400)
+          throw errors.replayRequestInvalid('filter', error.message);
+        throw error;
+      }
+      return ids.slice(0, max);
+    },
+    revisionAt: (thingId, timestamp) => runtime.revisionAt(thingId, timestamp),
+    stateAt: async (thingId, revision) =>
+      (await runtime.stateAt(thingId, { revision }))?.thing ?? null,
+    current: (thingId) => (runtime.getThing(thingId)?.thing ?? null) as JsonObject | null,
+    writeTwin: async (identity: Identity, thingId, thing) => {
+      const resource = resourceOf(thingId, 'thing');
+      const { pending } = await creation.write(identity, {
+        kind: 'modify',
+        resource,
+        value: thing,
+        originator: identity.id,
+        authorize: (current) => guard.checkWrite(identity, current, 'modify', resource, thing),
+      });
+      await pending;
+    },
+    run: runReplayThread,
+  });
 }
 
 /** The series keeper and the service reading and writing series, on the given store. */

@@ -1369,4 +1369,46 @@ export const errors = {
       `The alert parameter '${field}' is invalid: ${detail}`,
       'Fix the parameter named; see the API documentation at /api/2/docs.',
     ),
+  replayRequestInvalid: (field: string, detail: string) =>
+    make(
+      'replays:request.invalid',
+      400,
+      `The replay field '${field}' is invalid: ${detail}`,
+      'Send {"type": "ns:name:version", "filter": "<RQL>", "from", "to", "into": "<namespace>"}; see "Replay" in the README.',
+    ),
+  replayTypeUnknown: (typeId: string) =>
+    make(
+      'replays:type.unknown',
+      400,
+      `The replay names the type '${typeId}', which does not exist or may not be seen by the requester.`,
+      'Check the type id; list the types with GET /api/2/types.',
+    ),
+  replayIntoLive: (namespace: string) =>
+    make(
+      'replays:into.live',
+      400,
+      `The replay would write into '${namespace}', a namespace of twins it replays: live twins are never written by a replay.`,
+      'Choose a scenario namespace of its own for into (for example the namespace with a suffix).',
+    ),
+  replayTooManyTwins: (count: number, max: number) =>
+    make(
+      'replays:request.invalid',
+      400,
+      `The replay field 'filter' is invalid: it selects more than ${max} twins (at least ${count}).`,
+      'Narrow the filter, or replay the twins in several parts.',
+    ),
+  replayBusy: (running: number) =>
+    make(
+      'replays:busy',
+      429,
+      `${running} replay is running on this node; replays run one at a time so that live ingest keeps its pace.`,
+      'Wait for it to finish (GET /api/2/replays) and send the replay again.',
+    ),
+  replayNotFound: (id: string) =>
+    make(
+      'replays:replay.notfound',
+      404,
+      `The replay with ID '${id}' could not be found.`,
+      'Replays are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/replays.',
+    ),
 };

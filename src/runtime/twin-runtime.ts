@@ -449,6 +449,15 @@ export class TwinRuntime {
     return this.travel.stateAt(thingId, at);
   }
 
+  /**
+   * The revision a thing had at `timestamp` (its last event at or before it, a deletion too), or
+   * null when it had none yet; what was acknowledged before is read.
+   */
+  async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
+    await this.commits.drain();
+    return this.journal.revisionAt(thingId, timestamp);
+  }
+
   /** A thing's events in revision order (null when it never existed). */
   history(thingId: string, range: EventRange): Promise<TwinEvent[] | null> {
     return this.travel.history(thingId, range);

@@ -397,7 +397,10 @@ export class WritePipeline {
     this.checkPreconditions(request, entry, thing, view);
     if (request.patchConditions && request.kind === 'merge')
       request = { ...request, value: this.conditionedPatch(request, entry, thing) };
-    let planned = this.plan(request, thing, (entry?.revision ?? 0) + 1);
+    // One reading of the clock per write: the behaviour's event time (without an observation
+    // time) is then the journaled timestamp, which is what a replay of the journal uses.
+    const now = this.parts.now();
+    let planned = this.plan(request, thing, (entry?.revision ?? 0) + 1, now);
     const ifEqual = request.preconditions?.ifEqual;
     if (ifEqual !== undefined && ifEqual !== 'update' && thing !== null && entry) {
       if (this.isNoOp(request, thing, planned)) {
@@ -408,7 +411,7 @@ export class WritePipeline {
       }
       if (ifEqual === 'skip-minimizing-merge') planned = minimizedMerge(thing, planned);
     }
-    return this.commit(request, entry, planned, view);
+    return this.commit(request, entry, planned, view, now);
   }
 
   /**
@@ -439,7 +442,12 @@ export class WritePipeline {
   }
 
   /** The change the request asks for, plus what the plan steps add, as one change. */
-  private plan(request: WriteRequest, thing: JsonObject | null, revision: number): PlannedChange {
+  private plan(
+    request: WriteRequest,
+    thing: JsonObject | null,
+    revision: number,
+    now: number,
+  ): PlannedChange {
     const { kind, resource, value } = request;
     let planned: PlannedChange;
     if (kind === 'delete') planned = planDelete(thing, resource);
@@ -453,7 +461,7 @@ export class WritePipeline {
     if (steps.length === 0) return planned;
     const all = [planned];
     const changes = [planned.change];
-    const context: PlanContext = { request, changes, revision, now: this.parts.now() };
+    const context: PlanContext = { request, changes, revision, now };
     for (const step of steps) {
       const added = step(resource.thingId, thing, all[all.length - 1].next, context);
       if (added)
@@ -555,11 +563,11 @@ export class WritePipeline {
     entry: TwinEntry | undefined,
     planned: PlannedChange,
     view: TagView | void,
+    timestamp: number,
   ): { result: WriteResult; durable: Promise<void> } {
     const { states, index, pending } = this.parts;
     const { resource } = request;
     const thingId = resource.thingId;
-    const timestamp = this.parts.now();
     const revision = (entry?.revision ?? 0) + 1;
     const next = planned.next;
     const { json, lengthBound } = this.sizeChecked(planned, entry);

@@ -1,0 +1,45 @@
+// What a replay worker is given and what it answers: plain data, crossing the thread boundary.
+import type { JsonObject } from '../../core/json.js';
+import type { JournalLocation } from '../../store/journal-pages.js';
+import type { ReplayComparison } from './replay-comparison.js';
+
+/** One twin to replay: its state at the range's start and the revision that state has. */
+export interface ReplayTwin {
+  thingId: string;
+  start: JsonObject | null;
+  afterRevision: number;
+}
+
+export interface ReplayJob {
+  journal: JournalLocation;
+  /** The type replayed, by id and document (compiled in the worker). */
+  typeId: string;
+  typeDocument: JsonObject;
+  /** What each live type the twins name computes (stripped from their inputs), by type id. */
+  liveOutputs: Record<string, readonly string[]>;
+  twins: ReplayTwin[];
+  /** Events committed before this time (epoch ms) are replayed; ticks due before it run. */
+  to: number;
+  /** Send the replayed twins' final states back (for writing them into a scenario). */
+  keepFinal: boolean;
+  /** Events read per page. */
+  pageSize?: number;
+}
+
+/** A replayed twin's state after the range (null when deleted). */
+export interface FinalState {
+  thingId: string;
+  thing: JsonObject | null;
+}
+
+export type ReplayMessage =
+  | { kind: 'counted'; events: number }
+  | { kind: 'progress'; eventsDone: number }
+  | {
+      kind: 'done';
+      comparison: ReplayComparison;
+      finals: FinalState[];
+      /** Seconds spent reading and replaying (after counting). */
+      seconds: number;
+    }
+  | { kind: 'failed'; message: string };
