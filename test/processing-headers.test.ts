@@ -191,6 +191,7 @@ function fill(url: string, s: Subject): string {
     .replace(':runId', 'run-00000000000000000000')
     .replace(':serviceId', 'hdr-service')
     .replace(':runId', 'run-none')
+    .replace(':replayId', 'replay-none')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
     .replace('/desiredProperties/*', '/desiredProperties/on')
@@ -362,6 +363,12 @@ function probeOf(method: string, url: string): Probe | null {
         headers: { 'content-type': JSON_TYPE },
         payload: JSON.stringify({ kind: 'http', url: `http://127.0.0.1:9/${s.id}` }),
       });
+    case 'POST /api/2/replays':
+      // A type nobody has: the answer (a 400) is the same for every probe, and nothing runs.
+      return withBody(JSON_TYPE, (s) => ({
+        type: 'hdr.none:replayed:1',
+        filter: `eq(thingId,"${s.id}")`,
+      }));
     case 'POST /api/2/services/:serviceId/run':
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':

@@ -103,6 +103,7 @@ type Category =
   | 'timeseries'
   | 'model'
   | 'service'
+  | 'replay'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -145,6 +146,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
   { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
+  { url: /^\/api\/2\/replays(\/.*)?$/, category: 'replay' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -193,6 +195,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':runId') return adminRun;
       if (part === ':serviceId') return ADMIN_SERVICE;
       if (part === ':runId') return adminServiceRun;
+      if (part === ':replayId') return adminReplay;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -992,6 +995,50 @@ function serviceVariants(route: RouteInfo): Variant[] {
   ];
 }
 
+/**
+ * Replay routes: the one replay there is belongs to the administrator, so nobody here sees or
+ * lists it; a replay of a type nobody has is refused alike for every caller, changing nothing.
+ */
+let adminReplay = 'replay-unset';
+const ADMIN_REPLAY_TYPE = 'nowhere.ns:replayed:1';
+const REPLAYS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/replays': {
+    expect: () => ({ status: 200, absent: [...ALL_MARKS, adminReplay, ADMIN_REPLAY_TYPE] }),
+  },
+  'GET /api/2/replays/:replayId': {
+    expect: () => ({
+      status: 404,
+      error: 'replays:replay.notfound',
+      absent: [...ALL_MARKS, ADMIN_REPLAY_TYPE],
+    }),
+  },
+  'POST /api/2/replays': {
+    body: () => ({ type: 'secure.ns:none:1', filter: `eq(thingId,"${VAULT}")` }),
+    expect: () => ({ status: 400, error: 'replays:type.unknown', absent: ALL_MARKS }),
+  },
+};
+
+function replayVariants(route: RouteInfo): Variant[] {
+  const head = route.method === 'HEAD';
+  const spec = REPLAYS[`${head ? 'GET' : route.method} ${route.url}`];
+  if (!spec)
+    throw new Error(
+      `Replay route ${route.method} ${route.url} has no expectations: add it to REPLAYS in test/security.test.ts.`,
+    );
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      body: spec.body,
+      expect: (kind, full) => {
+        if (kind === 'rejected') return rejected;
+        const e = spec.expect(kind, full);
+        return head ? { status: e.status, absent: e.absent } : e;
+      },
+    },
+  ];
+}
+
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
   const spec = IDENTITY[`${head ? 'GET' : route.method} ${route.url}`];
@@ -1182,6 +1229,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   webhook: webhookVariants,
   model: modelVariants,
   service: serviceVariants,
+  replay: replayVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -1374,6 +1422,18 @@ beforeAll(async () => {
   const serviceRun = await request('POST', `/api/2/services/${ADMIN_SERVICE}/run`, f.admin);
   expect(serviceRun.statusCode, serviceRun.body).toBe(202);
   adminServiceRun = serviceRun.json().runId as string;
+  await created(
+    await request('PUT', `/api/2/types/${ADMIN_REPLAY_TYPE}`, f.admin, {
+      derived: { 'attributes/b': 'attributes.a * 2' },
+    }),
+    'replayed type',
+  );
+  const replay = await request('POST', '/api/2/replays', f.admin, {
+    type: ADMIN_REPLAY_TYPE,
+    filter: 'eq(thingId,"nowhere.ns:none")',
+  });
+  expect(replay.statusCode, replay.body).toBe(202);
+  adminReplay = replay.json().replayId as string;
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,
