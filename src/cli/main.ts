@@ -7,6 +7,7 @@ import { StorageError } from '../store/storage-errors.js';
 import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
+import { replayCommand } from './replay-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -232,5 +233,6 @@ program
 
 program.addCommand(usersCommand());
 program.addCommand(deadLettersCommand());
+program.addCommand(replayCommand());
 
 await program.parseAsync(process.argv);
