@@ -1,0 +1,165 @@
+// Benchmark `replay`: a journal of N twins × M events of one observation each, replayed with a
+// type of three derived values, one window and one assessment on a worker thread, beside the raw
+// rate of reading the same journal rows (better-sqlite3 iterate of the same SELECT) in the same run.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { TwinEvent } from '../src/core/events.js';
+import { runReplayJob } from '../src/runtime/replay/replay-run.js';
+import type { ReplayJob } from '../src/runtime/replay/replay-job.js';
+import { runReplayThread } from '../src/runtime/replay/replay-thread.js';
+import { SqliteJournalPages } from '../src/store/sqlite/sqlite-journal-pages.js';
+import { SqliteJournal } from '../src/store/sqlite/sqlite-journal.js';
+import { EVENT_COLUMNS } from '../src/store/sqlite/sqlite-journal-writer.js';
+import type { BenchContext } from './harness/context.js';
+import { fmt, meets, note, printTable, ratio } from './harness/report.js';
+
+const TWINS = Number(process.env.BENCH_REPLAY_TWINS ?? 1_000);
+const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000);
+const BAR = 400_000;
+const TYPE_ID = 'bench:replayed:1';
+const START = Date.UTC(2026, 0, 1);
+
+/** Three derived values, one window and one assessment over one observed value. */
+const TYPE = {
+  derived: {
+    'features/power/properties/kw': 'features.power.properties.watts / 1000.0',
+    'features/power/properties/amps': 'features.power.properties.watts / 230.0',
+    'features/power/properties/high': 'features.power.properties.watts > 250.0',
+  },
+  windows: {
+    'features/power/properties/avg5m': {
+      of: 'features/power/properties/watts',
+      op: 'avg',
+      window: '5m',
+    },
+  },
+  assessments: {
+    overload: {
+      when: 'features.power.properties.watts > 280.0',
+      clear: 'features.power.properties.watts < 200.0',
+      severity: 'warning',
+    },
+  },
+};
+
+const twinOf = (i: number) => `bench.replay:twin-${i}`;
+
+/** Writes N twins × M events: a creation, then one observation of watts each (every second). */
+async function seed(path: string): Promise<number> {
+  const started = performance.now();
+  const journal = new SqliteJournal({ path, durability: 'process' });
+  let batch: TwinEvent[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await journal.commit({ events: batch, dirty: [], snapshots: [] });
+    batch = [];
+  };
+  for (let i = 0; i < TWINS; i++) {
+    const thingId = twinOf(i);
+    batch.push({
+      thingId,
+      revision: 1,
+      timestamp: START,
+      action: 'created',
+      path: [],
+      value: { thingId, definition: TYPE_ID, features: { power: { properties: { watts: 0 } } } },
+    });
+    for (let r = 2; r <= EVENTS; r++) {
+      const t = START + r * 1000;
+      batch.push({
+        thingId,
+        revision: r,
+        timestamp: t,
+        observedAt: t - 10,
+        action: 'modified',
+        path: ['features', 'power', 'properties', 'watts'],
+        value: 150 + ((r * 37 + i * 11) % 170),
+      });
+    }
+    if (batch.length >= 50_000) await flush();
+  }
+  await flush();
+  await journal.close();
+  return (performance.now() - started) / 1000;
+}
+
+/** Reads every twin's rows with the replay's own SELECT, as better-sqlite3 gives them. */
+function rawRead(path: string): { rows: number; seconds: number } {
+  const db = new Database(path, { readonly: true });
+  const where = 'thing_id = ? AND revision > ? AND ts < ?';
+  const statement = db.prepare(
+    `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where}
+     UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE ${where} ORDER BY revision`,
+  );
+  const started = performance.now();
+  let rows = 0;
+  for (let i = 0; i < TWINS; i++) {
+    const args = [twinOf(i), 0, Number.MAX_SAFE_INTEGER];
+    for (const _row of statement.iterate(...args, ...args)) rows++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return { rows, seconds };
+}
+
+export async function replayBenchmark(context: BenchContext): Promise<void> {
+  const dir = await context.freshDir('replay');
+  const path = join(dir, 'journal.db');
+  const seeded = await seed(path);
+  const total = TWINS * EVENTS;
+  note(
+    `seeded ${fmt(TWINS)} twins × ${fmt(EVENTS)} events = ${fmt(total)} in ${seeded.toFixed(1)} s`,
+  );
+  const job: ReplayJob = {
+    journal: { kind: 'sqlite', path },
+    typeId: TYPE_ID,
+    typeDocument: TYPE,
+    liveOutputs: {},
+    twins: Array.from({ length: TWINS }, (_, i) => ({
+      thingId: twinOf(i),
+      start: null,
+      afterRevision: 0,
+    })),
+    to: Number.MAX_SAFE_INTEGER,
+    keepFinal: false,
+  };
+  // Warm the file cache and the code, then measure each once more.
+  rawRead(path);
+  const raw = rawRead(path);
+  const inThreadPages = new SqliteJournalPages(path);
+  let inThread = 0;
+  await runReplayJob({ ...job, twins: job.twins.slice(0, 50) }, inThreadPages, () => {});
+  {
+    const started = performance.now();
+    await runReplayJob(job, inThreadPages, () => {});
+    inThread = (performance.now() - started) / 1000;
+  }
+  await inThreadPages.close();
+  const worker = await runReplayThread(job, { counted: () => {}, progress: () => {} });
+  const rawRate = raw.rows / raw.seconds;
+  const workerRate = total / worker.seconds;
+  const inThreadRate = total / inThread;
+  printTable(
+    `Replay: ${fmt(TWINS)} twins × ${fmt(EVENTS)} observations, type of 3 derived, 1 window, 1 assessment`,
+    ['measure', 'observations/s', 'of raw read', `≥ ${fmt(BAR)} /s`],
+    [
+      ['raw read (better-sqlite3 iterate, same SELECT)', fmt(rawRate), '100 %', '—'],
+      [
+        'replay on a worker thread',
+        fmt(workerRate),
+        ratio(workerRate, rawRate),
+        meets(workerRate >= BAR),
+      ],
+      [
+        'replay on this thread (same job)',
+        fmt(inThreadRate),
+        ratio(inThreadRate, rawRate),
+        meets(inThreadRate >= BAR),
+      ],
+    ],
+  );
+  note(
+    `worker: ${worker.comparison.events} events, ${worker.comparison.alerts.replayed} alerts raised, ` +
+      `${worker.comparison.outputs.compared} outputs compared in ${worker.seconds.toFixed(2)} s (after counting)`,
+  );
+}
