@@ -1,6 +1,6 @@
 // Benchmark `replay`: a journal of N twins × M events of one observation each, replayed with a
 // type of three derived values, one window and one assessment on a worker thread, beside the raw
-// rate of reading the same journal rows (better-sqlite3 iterate of the same SELECT) in the same run.
+// rate of reading the same journal rows (better-sqlite3 iterate of the same SELECTs) in the same run.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { TwinEvent } from '../src/core/events.js';
@@ -80,6 +80,8 @@ async function seed(path: string): Promise<number> {
   }
   await flush();
   await journal.close();
+  // Opening it again moves the events into the keyed table, as a running journal does in bulk.
+  await new SqliteJournal({ path, durability: 'process' }).close();
   return (performance.now() - started) / 1000;
 }
 
@@ -87,15 +89,14 @@ async function seed(path: string): Promise<number> {
 function rawRead(path: string): { rows: number; seconds: number } {
   const db = new Database(path, { readonly: true });
   const where = 'thing_id = ? AND revision > ? AND ts < ?';
-  const statement = db.prepare(
-    `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where}
-     UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE ${where} ORDER BY revision`,
+  const statements = ['events', 'recent_events'].map((table) =>
+    db.prepare(`SELECT seq, ${EVENT_COLUMNS} FROM ${table} WHERE ${where} ORDER BY revision`).raw(),
   );
   const started = performance.now();
   let rows = 0;
   for (let i = 0; i < TWINS; i++) {
-    const args = [twinOf(i), 0, Number.MAX_SAFE_INTEGER];
-    for (const _row of statement.iterate(...args, ...args)) rows++;
+    for (const statement of statements)
+      for (const _row of statement.iterate(twinOf(i), 0, Number.MAX_SAFE_INTEGER)) rows++;
   }
   const seconds = (performance.now() - started) / 1000;
   db.close();
@@ -143,7 +144,7 @@ export async function replayBenchmark(context: BenchContext): Promise<void> {
     `Replay: ${fmt(TWINS)} twins × ${fmt(EVENTS)} observations, type of 3 derived, 1 window, 1 assessment`,
     ['measure', 'observations/s', 'of raw read', `≥ ${fmt(BAR)} /s`],
     [
-      ['raw read (better-sqlite3 iterate, same SELECT)', fmt(rawRate), '100 %', '—'],
+      ['raw read (better-sqlite3 iterate, same SELECTs)', fmt(rawRate), '100 %', '—'],
       [
         'replay on a worker thread',
         fmt(workerRate),

@@ -177,9 +177,9 @@ export class TwinReplay {
 
   private applyOutcome(thing: JsonObject, outcome: BehaviourOutcome): JsonObject {
     let next = thing;
-    for (const { pointer, value } of outcome.sets) next = setAt(next, parsePointer(pointer), value);
+    for (const { pointer, value } of outcome.sets) next = setAt(next, segmentsOf(pointer), value);
     for (const pointer of outcome.removes) {
-      const path = parsePointer(pointer);
+      const path = segmentsOf(pointer);
       if (getAt(next, path) !== undefined) next = deleteAt(next, path);
     }
     for (const change of outcome.assessments) {
@@ -253,8 +253,20 @@ function definitionOf(thing: JsonObject | null): string | undefined {
   return typeof definition === 'string' ? definition : undefined;
 }
 
+/** Pointers of a type, parsed once each (a type names few). */
+const SEGMENTS = new Map<string, string[]>();
+
+function segmentsOf(pointer: string): string[] {
+  let segments = SEGMENTS.get(pointer);
+  if (segments === undefined) {
+    segments = parsePointer(pointer);
+    if (SEGMENTS.size < 10_000) SEGMENTS.set(pointer, segments);
+  }
+  return segments;
+}
+
 function touches(changes: readonly ThingChange[], pointer: string): boolean {
-  const segments = parsePointer(pointer);
+  const segments = segmentsOf(pointer);
   for (const change of changes) if (changeTouches(change, segments)) return true;
   return false;
 }

@@ -1,28 +1,46 @@
 // A twin's journaled events read on a read-only connection of the SQLite journal's file (a replay
-// worker's own), from both event tables, keyed by revision.
+// worker's own), keyed by revision: first from the keyed table, then from `recent_events` (the
+// latest commits, not yet moved; every one of a twin's is newer than its moved ones), so that
+// neither read needs a sort.
 import Database from 'better-sqlite3';
 import type { TwinEvent } from '../../core/events.js';
-import { toEvent, type EventRow } from '../journal-rows.js';
+import type { JsonValue } from '../../core/json.js';
+import { parsePointer } from '../../core/json-pointer.js';
+import type { ChangeAction } from '../../core/thing-change.js';
 import type { JournalPages, TwinEventRange } from '../journal-pages.js';
 import { EVENT_COLUMNS } from './sqlite-journal-writer.js';
 
 const WHERE = 'thing_id = ? AND revision > ? AND ts < ?';
-const PAGE_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${WHERE}
-  UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE ${WHERE}
-  ORDER BY revision LIMIT ?`;
+const pageSql = (table: string) =>
+  `SELECT seq, ${EVENT_COLUMNS} FROM ${table} WHERE ${WHERE} ORDER BY revision LIMIT ?`;
 const COUNT_SQL = `SELECT (SELECT count(*) FROM events WHERE ${WHERE})
   + (SELECT count(*) FROM recent_events WHERE ${WHERE})`;
 
+/** A row as `raw()` gives it: seq, then EVENT_COLUMNS in order. */
+type RawRow = [
+  number | null,
+  string,
+  number,
+  number,
+  ChangeAction,
+  string,
+  string | null,
+  string | null,
+  number | null,
+];
+
 export class SqliteJournalPages implements JournalPages {
   private readonly db: Database.Database;
-  private readonly page: Database.Statement;
+  private readonly tables: Database.Statement[];
   private readonly counted: Database.Statement;
+  /** Paths repeat (one observed value): parsed once each. */
+  private readonly paths = new Map<string, string[]>();
 
   /** Opens `path` (the journal's `journal.db`) read-only; the journal's writer keeps writing. */
   constructor(path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 10000');
-    this.page = this.db.prepare(PAGE_SQL);
+    this.tables = ['events', 'recent_events'].map((table) => this.db.prepare(pageSql(table)).raw());
     this.counted = this.db.prepare(COUNT_SQL).pluck();
   }
 
@@ -33,15 +51,32 @@ export class SqliteJournalPages implements JournalPages {
 
   async *pages(range: TwinEventRange, pageSize: number): AsyncIterable<TwinEvent[]> {
     let after = range.afterRevision;
-    for (;;) {
-      const args = [range.thingId, after, range.beforeTimestamp];
-      const rows = this.page.all(...args, ...args, pageSize) as EventRow[];
-      if (rows.length === 0) return;
-      const events = rows.map(toEvent);
-      yield events;
-      if (rows.length < pageSize) return;
-      after = events[events.length - 1].revision;
+    for (const table of this.tables) {
+      for (;;) {
+        const rows = table.all(range.thingId, after, range.beforeTimestamp, pageSize) as RawRow[];
+        if (rows.length === 0) break;
+        const events = rows.map((row) => this.eventOf(row));
+        yield events;
+        after = events[events.length - 1].revision;
+        if (rows.length < pageSize) break;
+      }
     }
+  }
+
+  private eventOf(row: RawRow): TwinEvent {
+    const [seq, thingId, revision, timestamp, action, pointer, value, originator, observedAt] = row;
+    let path = this.paths.get(pointer);
+    if (path === undefined) {
+      path = pointer === '/' ? [] : parsePointer(pointer);
+      if (this.paths.size < 10_000) this.paths.set(pointer, path);
+    }
+    // Shared path arrays: the replay never changes an event's path.
+    const event: TwinEvent = { thingId, revision, timestamp, action, path };
+    if (seq !== null) event.seq = seq;
+    if (value !== null) event.value = JSON.parse(value) as JsonValue;
+    if (originator !== null) event.originator = originator;
+    if (observedAt !== null) event.observedAt = observedAt;
+    return event;
   }
 
   async close(): Promise<void> {
