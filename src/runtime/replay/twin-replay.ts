@@ -1,7 +1,7 @@
 // The replay of one twin: a type's behaviour re-run over the twin's journaled inputs, as the live
 // write step runs it, beside the live state the same events give, so that the two can be compared.
 import type { TwinEvent } from '../../core/events.js';
-import type { JsonObject, JsonValue } from '../../core/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import { changeTouches } from '../../core/change-touches.js';
 import { deleteAt, getAt, parsePointer, setAt } from '../../core/json-pointer.js';
 import { applyChange, type ThingChange } from '../../core/thing-change.js';
@@ -177,7 +177,7 @@ export class TwinReplay {
 
   private applyOutcome(thing: JsonObject, outcome: BehaviourOutcome): JsonObject {
     let next = thing;
-    for (const { pointer, value } of outcome.sets) next = setAt(next, segmentsOf(pointer), value);
+    if (outcome.sets.length > 0) next = setEach(next, outcome.sets);
     for (const pointer of outcome.removes) {
       const path = segmentsOf(pointer);
       if (getAt(next, path) !== undefined) next = deleteAt(next, path);
@@ -251,6 +251,34 @@ export class TwinReplay {
 function definitionOf(thing: JsonObject | null): string | undefined {
   const definition = thing?.definition;
   return typeof definition === 'string' ? definition : undefined;
+}
+
+/**
+ * `thing` with each value set at its pointer, as `setAt` one after the other would give, copying
+ * each object on the paths once rather than once per value (a type's outputs share parents).
+ */
+function setEach(thing: JsonObject, sets: BehaviourOutcome['sets']): JsonObject {
+  const owned = new Set<JsonObject>();
+  const own = (node: JsonObject): JsonObject => {
+    if (owned.has(node)) return node;
+    const copy = { ...node };
+    owned.add(copy);
+    return copy;
+  };
+  const root = own(thing);
+  for (const { pointer, value } of sets) {
+    const segments = segmentsOf(pointer);
+    if (segments.length === 0) return setAt(thing, segments, value);
+    let node = root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const child = node[segments[i]];
+      const next = own(isJsonObject(child) ? child : {});
+      node[segments[i]] = next;
+      node = next;
+    }
+    node[segments[segments.length - 1]] = value;
+  }
+  return root;
 }
 
 /** Pointers of a type, parsed once each (a type names few). */
