@@ -190,6 +190,8 @@ function fill(url: string, s: Subject): string {
     .replace(':scenarioId', `s-${s.id}`)
     .replace(':runId', 'run-00000000000000000000')
     .replace(':serviceId', 'hdr-service')
+    .replace(':typeId', 'hdr.types:probe:1')
+    .replace(':alertId', `${s.id}:overload:1`)
     .replace(':runId', 'run-none')
     .replace('/attributes/*', '/attributes/a')
     .replace('/properties/*', '/properties/on')
@@ -362,6 +364,14 @@ function probeOf(method: string, url: string): Probe | null {
         headers: { 'content-type': JSON_TYPE },
         payload: JSON.stringify({ kind: 'http', url: `http://127.0.0.1:9/${s.id}` }),
       });
+    case 'PUT /api/2/types/:typeId':
+      return () => ({
+        method: 'PUT',
+        url: `/api/2/types/hdr.types:probe${++counter}:1`,
+        headers: { 'content-type': JSON_TYPE },
+        payload: JSON.stringify({ derived: { 'attributes/b': 'attributes.a * 2.0' } }),
+      });
+    case 'POST /api/2/alerts/:alertId/ack':
     case 'POST /api/2/services/:serviceId/run':
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':

@@ -103,6 +103,8 @@ type Category =
   | 'timeseries'
   | 'model'
   | 'service'
+  | 'type'
+  | 'alert'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -145,6 +147,8 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/timeseries(\/.*)?$/, category: 'timeseries' },
   { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
+  { url: /^\/api\/2\/types(\/.*)?$/, category: 'type' },
+  { url: /^\/api\/2\/alerts(\/.*)?$/, category: 'alert' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -192,6 +196,8 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':scenarioId') return ADMIN_SCENARIO;
       if (part === ':runId') return adminRun;
       if (part === ':serviceId') return ADMIN_SERVICE;
+      if (part === ':typeId') return ADMIN_TYPE;
+      if (part === ':alertId') return VAULT_ALERT;
       if (part === ':runId') return adminServiceRun;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
@@ -971,12 +977,64 @@ const SERVICES: Record<string, Omit<Variant, 'label' | 'url'>> = {
   'GET /api/2/services/:serviceId/runs/:runId': { expect: serviceMissing },
 };
 
-function serviceVariants(route: RouteInfo): Variant[] {
+const serviceVariants = (route: RouteInfo) => tableVariants(route, SERVICES, 'SERVICES');
+
+/**
+ * Type routes: the one type there is belongs to the administrator's namespace `secure.ns`; nobody
+ * here may change or delete it (no administrator, no token scoped to it), and a token of another
+ * namespace does not see it.
+ */
+const ADMIN_TYPE = 'secure.ns:security-probe:1';
+const ADMIN_TYPE_BODY = { derived: { 'attributes/double': 'attributes.v * 2.0' } };
+const typeHidden = (kind: Kind): Pick<Expectation, 'check'> => ({
+  check: (json) => {
+    const seen = JSON.stringify(json).includes(ADMIN_TYPE);
+    if (kind === 'otherNamespace') return seen ? `leaks ${ADMIN_TYPE}` : null;
+    return seen ? null : `lacks ${ADMIN_TYPE}`;
+  },
+});
+const typeChange = (kind: Kind): Expectation =>
+  kind === 'readOnly'
+    ? readOnlyRefused
+    : { status: 403, error: 'types:type.notmodifiable', absent: ALL_MARKS };
+const TYPES: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/types': {
+    expect: (kind) => ({ status: 200, absent: ALL_MARKS, ...typeHidden(kind) }),
+  },
+  'GET /api/2/types/:typeId': {
+    expect: (kind) =>
+      kind === 'otherNamespace'
+        ? notFound('types:type.notfound')
+        : { status: 200, absent: ALL_MARKS, present: ['attributes.v * 2.0'] },
+  },
+  'PUT /api/2/types/:typeId': { body: () => ADMIN_TYPE_BODY, expect: typeChange },
+  'DELETE /api/2/types/:typeId': { expect: typeChange },
+};
+
+/** Alert routes: the vault has no alert; nobody learns more than that, nor acknowledges one. */
+const VAULT_ALERT = `${VAULT}:overload:1`;
+const ALERTS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/alerts': {
+    expect: () => ({ status: 200, absent: ALL_MARKS, body: { items: [] } }),
+  },
+  'GET /api/2/alerts/:alertId': { expect: () => notFound('alerts:alert.notfound') },
+  'POST /api/2/alerts/:alertId/ack': {
+    body: () => ({ note: 'seen' }),
+    expect: (kind) => (kind === 'readOnly' ? readOnlyRefused : notFound('alerts:alert.notfound')),
+  },
+};
+
+/** The variants of a route whose expectations are one per method and URL in `table`. */
+function tableVariants(
+  route: RouteInfo,
+  table: Record<string, Omit<Variant, 'label' | 'url'>>,
+  name: string,
+): Variant[] {
   const head = route.method === 'HEAD';
-  const spec = SERVICES[`${head ? 'GET' : route.method} ${route.url}`];
+  const spec = table[`${head ? 'GET' : route.method} ${route.url}`];
   if (!spec)
     throw new Error(
-      `Service route ${route.method} ${route.url} has no expectations: add it to SERVICES in test/security.test.ts.`,
+      `Route ${route.method} ${route.url} has no expectations: add it to ${name} in test/security.test.ts.`,
     );
   return [
     {
@@ -991,6 +1049,9 @@ function serviceVariants(route: RouteInfo): Variant[] {
     },
   ];
 }
+
+const typeVariants = (route: RouteInfo) => tableVariants(route, TYPES, 'TYPES');
+const alertVariants = (route: RouteInfo) => tableVariants(route, ALERTS, 'ALERTS');
 
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
@@ -1182,6 +1243,8 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   webhook: webhookVariants,
   model: modelVariants,
   service: serviceVariants,
+  type: typeVariants,
+  alert: alertVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -1374,6 +1437,10 @@ beforeAll(async () => {
   const serviceRun = await request('POST', `/api/2/services/${ADMIN_SERVICE}/run`, f.admin);
   expect(serviceRun.statusCode, serviceRun.body).toBe(202);
   adminServiceRun = serviceRun.json().runId as string;
+  await created(
+    await request('PUT', `/api/2/types/${ADMIN_TYPE}`, f.admin, ADMIN_TYPE_BODY),
+    'type',
+  );
 
   caseNamed('read-only token').header = f.bearer(
     (await aliceToken(`${TOKEN_MARK}-ro`, { readOnly: true })).token,

@@ -3,9 +3,8 @@
 // without a gap or a repeat. The twins' journals stay the truth; this is their index.
 import type { Logger } from 'pino';
 import type { TwinEvent } from '../core/events.js';
-import { isJsonObject } from '../core/json.js';
 import type { CommittedEventStream } from '../runtime/committed-event-stream.js';
-import { ALERTS, type TwinAlert } from '../runtime/twin-behaviours.js';
+import { alertsInEvent, type TwinAlert } from '../core/alerts.js';
 import type { AlertRecord, BehaviourStore } from '../store/behaviour-store.js';
 
 export interface AlertRecorderOptions {
@@ -16,22 +15,6 @@ export interface AlertRecorderOptions {
   gatherMs?: number;
   /** With no alert to keep, the position is still moved on this often (ms, default 5000). */
   idleMoveMs?: number;
-}
-
-/** The alerts an event sets (whole: a twin's alert is always written as one value). */
-export function alertsInEvent(event: TwinEvent): TwinAlert[] {
-  const { path, value, action } = event;
-  if (action === 'deleted' || value === undefined) return [];
-  if (path.length === 2 && path[0] === ALERTS)
-    return isJsonObject(value) ? [value as unknown as TwinAlert] : [];
-  if (path.length !== 0 || !isJsonObject(value)) return [];
-  const alerts = value[ALERTS];
-  if (!isJsonObject(alerts)) return [];
-  const found: TwinAlert[] = [];
-  for (const alert of Object.values(alerts))
-    if (isJsonObject(alert) && typeof alert.id === 'string')
-      found.push(alert as unknown as TwinAlert);
-  return found;
 }
 
 function recordOf(thingId: string, alert: TwinAlert): AlertRecord {

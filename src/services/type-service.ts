@@ -98,7 +98,10 @@ export class TypeService implements TypeLookup {
   private manageable(identity: Identity, id: string): { namespace: string } {
     const parts = parseTypeId(id);
     assertWritable(identity);
-    if (!identity.admin && !inScope(identity, parts.namespace)) throw errors.typeNotModifiable(id);
+    // A type governs every twin that names it: managing one takes an administrator, or a token
+    // scoped to the type's namespace (who holds one speaks for the namespace).
+    const scoped = identity.namespaces?.includes(parts.namespace) ?? false;
+    if (!identity.admin && !scoped) throw errors.typeNotModifiable(id);
     return parts;
   }
 }
