@@ -418,6 +418,13 @@ describe('compileType refuses', () => {
     ).not.toThrow();
   });
 
+  it('an output where the schema admits no value', () => {
+    const schema = { attributes: { type: 'object', properties: {}, additionalProperties: false } };
+    expect(refusal({ schema, derived: { 'attributes/x': '1.0' } })).toContain(
+      "at 'derived/attributes~1x': the schema refuses any value at '/attributes/x'",
+    );
+  });
+
   it('a window over a value that is not numeric', () => {
     const schema = { attributes: { type: 'object', properties: { s: { type: 'string' } } } };
     expect(

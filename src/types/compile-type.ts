@@ -129,6 +129,14 @@ function checkKinds(
   schemas: TypeSchemas,
 ): void {
   const kindOf = new Map<string, string | null>();
+  for (const o of [...outputs, ...rollups]) {
+    if (schemas.forbids(o.segments)) {
+      throw errors.typeInvalid(
+        o.where,
+        `the schema refuses any value at '/${o.pointer}' (additionalProperties)`,
+      );
+    }
+  }
   for (const o of outputs) {
     const kind = o.kind === 'derived' ? jsonKindOf(o.expression.resultType) : 'number';
     kindOf.set(o.pointer, kind);
