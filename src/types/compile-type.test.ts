@@ -275,6 +275,11 @@ describe('a twin behaviour', () => {
       },
       assessments: { hot: { when: 'features.power.properties.peakKva > 1.0' } },
     });
+    expect(type.outputs).toEqual([
+      'features/power/properties/kw',
+      'features/power/properties/kva',
+      'features/power/properties/peakKva',
+    ]);
     const twin = new Twin(type.createBehaviour());
     expect(sets(twin.change(thing(400), 0))).toEqual({
       'features/power/properties/kw': 0.4,

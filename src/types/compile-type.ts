@@ -93,7 +93,7 @@ export function compileType(typeId: string, body: unknown): CompiledType {
     // A copy: the caller's body stays its own (and mutable).
     document: deepFreeze(structuredClone(doc.normalised)),
     validateThing: (thingId, thing) => schemas.validateThing(thingId, thing),
-    outputs: Object.freeze(outputs.map((o) => o.pointer)),
+    outputs: Object.freeze(steps.map((step) => step.pointer)),
     rollups: Object.freeze(rollups),
     createBehaviour: () => new TwinBehaviourState(plan),
   };
