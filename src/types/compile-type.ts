@@ -144,7 +144,7 @@ function checkKinds(
     if (kind !== null && allowed !== null && !allowed.has(kind)) {
       const what =
         o.kind === 'derived'
-          ? `'${o.expression.source}' yields a ${kind}`
+          ? `'${o.expression.source}' yields ${withArticle(kind)}`
           : `a window yields a number`;
       throw errors.typeInvalid(
         o.where,
@@ -176,10 +176,14 @@ function checkKinds(
     if (source !== undefined && source !== null && source !== 'number') {
       throw errors.typeInvalid(
         where,
-        `a window needs numbers, but '${o.spec.of}' is computed as a ${source}`,
+        `a window needs numbers, but '${o.spec.of}' is computed as ${withArticle(source)}`,
       );
     }
   }
+}
+
+function withArticle(kind: string): string {
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
 function list(types: ReadonlySet<string>): string {
