@@ -73,6 +73,9 @@ describe('compileCel', () => {
     expect(caught(() => compileCel('"a" + 1', 'x')).message).toContain('\'"a" + 1\' at column 1');
     expect(caught(() => compileCel('unknownVar + 1', 'x')).code).toBe('types:type.invalid');
     expect(caught(() => compileCel('b"ab"', 'x')).message).toContain('no JSON form');
+    expect(caught(() => compileCel('1.0' + ' + 1.0'.repeat(1000), 'x')).message).toContain(
+      'longer than 4096',
+    );
   });
 
   it('works out the pointers an expression reads', () => {

@@ -61,6 +61,9 @@ function createEnvironment(): Environment {
   return env;
 }
 
+/** The longest expression accepted: behaviour runs on every change, so it is kept small. */
+export const MAX_EXPRESSION_LENGTH = 4096;
+
 /** Result types that have no JSON form. */
 const NOT_JSON = new Set(['bytes', 'type']);
 
@@ -69,6 +72,12 @@ const NOT_JSON = new Set(['bytes', 'type']);
  * and the position of a syntax or type error.
  */
 export function compileCel(source: string, where: string): CelExpression {
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw errors.typeInvalid(
+      where,
+      `the expression is longer than ${MAX_EXPRESSION_LENGTH} characters`,
+    );
+  }
   let parsed: ParseResult;
   try {
     parsed = environment.parse(source);

@@ -217,6 +217,38 @@ describe('a twin behaviour', () => {
     });
   });
 
+  it('leaves the input thing as it was', () => {
+    const behaviour = compileType('dc:rack:1.0.0', RACK).createBehaviour();
+    const after = thing(100);
+    const snapshot = structuredClone(after);
+    const outcome = behaviour.apply({
+      thingId: 'dc:r1',
+      before: null,
+      after,
+      eventTime: 0,
+      now: 0,
+      touches: () => true,
+    });
+    expect(outcome.sets.length).toBe(3);
+    expect(after).toEqual(snapshot);
+  });
+
+  it('evaluates an assessment only when a change touches what it reads', () => {
+    const type = compileType('dc:t:1', {
+      assessments: { flagged: { when: 'attributes.flag == true' } },
+    });
+    const twin = new Twin(type.createBehaviour());
+    twin.change(thing(1), 0);
+    // The flag is on the thing, but the change did not write it: the assessment is not evaluated.
+    expect(
+      twin.change({ attributes: { flag: true } }, 10, ['features/power/properties/watts'])
+        .assessments,
+    ).toEqual([]);
+    expect(
+      twin.change({ attributes: { flag: true } }, 20, ['attributes/flag']).assessments,
+    ).toEqual([{ assessment: 'flagged', transition: 'raised', severity: 'warning', at: 20_000 }]);
+  });
+
   it('removes a derived value whose expression no longer yields one', () => {
     const twin = new Twin(
       compileType('dc:rack:1.0.0', { derived: RACK.derived }).createBehaviour(),
@@ -243,6 +275,11 @@ describe('a twin behaviour', () => {
       },
       assessments: { hot: { when: 'features.power.properties.peakKva > 1.0' } },
     });
+    expect(type.outputs).toEqual([
+      'features/power/properties/kw',
+      'features/power/properties/kva',
+      'features/power/properties/peakKva',
+    ]);
     const twin = new Twin(type.createBehaviour());
     expect(sets(twin.change(thing(400), 0))).toEqual({
       'features/power/properties/kw': 0.4,
@@ -384,6 +421,13 @@ describe('compileType refuses', () => {
         derived: { 'attributes/n': '2.0 * 3.0', 'attributes/label': 'attributes.raw' },
       }),
     ).not.toThrow();
+  });
+
+  it('an output where the schema admits no value', () => {
+    const schema = { attributes: { type: 'object', properties: {}, additionalProperties: false } };
+    expect(refusal({ schema, derived: { 'attributes/x': '1.0' } })).toContain(
+      "at 'derived/attributes~1x': the schema refuses any value at '/attributes/x'",
+    );
   });
 
   it('a window over a value that is not numeric', () => {

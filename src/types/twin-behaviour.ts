@@ -2,7 +2,6 @@
 // dependency order), then the assessments; everything no touched pointer feeds is skipped.
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { jsonEqual } from '../core/json-equal.js';
-import { deleteAt, getAt, setAt } from '../core/json-pointer.js';
 import { AssessmentTracker, type AssessmentSpec } from './assessments.js';
 import type {
   AssessmentChange,
@@ -12,6 +11,7 @@ import type {
   TwinBehaviour,
 } from './behaviour.js';
 import type { CelContext, CelExpression } from './cel-expression.js';
+import { ThingDraft } from './thing-draft.js';
 import { createWindow, type WindowOperator, type WindowSpec } from './windows.js';
 
 /** What makes a step run: a touched pointer, an earlier step that ran, or any change at all. */
@@ -68,49 +68,31 @@ export class TwinBehaviourState implements TwinBehaviour {
     const created = input.before === null;
     const ran = this.ran;
     ran.fill(0);
-    let view = input.after;
+    const draft = new ThingDraft(input.after);
     let context: CelContext | null = null;
-    const contextOf = (): CelContext => {
-      context ??= {
-        attributes: objectOr(view.attributes),
-        features: objectOr(view.features),
-        thingId: input.thingId,
-        previous: {
-          attributes: objectOr(input.before?.attributes),
-          features: objectOr(input.before?.features),
-        },
-        now: new Date(input.now),
-      };
-      return context;
-    };
-    const write = (next: JsonObject): void => {
-      view = next;
-      if (context !== null) {
-        context.attributes = objectOr(view.attributes);
-        context.features = objectOr(view.features);
-      }
-    };
 
     const steps = this.plan.steps;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (!created && !triggered(step.trigger, input, ran)) continue;
-      const current = getAt(view, step.segments);
+      const current = draft.get(step.segments);
       if (step.kind === 'derived') {
         ran[i] = 1;
-        const value = step.expression.evaluate(contextOf());
+        context ??= contextOf(input, draft.thing);
+        const value = step.expression.evaluate(context);
         if (value === undefined) {
-          if (current !== undefined) {
-            outcome.removes.push(step.pointer);
-            write(deleteAt(view, step.segments));
-          }
-        } else if (!jsonEqual(current, value)) {
+          if (current === undefined) continue;
+          outcome.removes.push(step.pointer);
+          draft.remove(step.segments);
+        } else {
+          if (jsonEqual(current, value)) continue;
           outcome.sets.push({ pointer: step.pointer, value });
-          write(setAt(view, step.segments, value));
+          draft.set(step.segments, value);
         }
+        refresh(context, draft.thing);
         continue;
       }
-      const sample = getAt(view, step.ofSegments);
+      const sample = draft.get(step.ofSegments);
       if (typeof sample !== 'number' || !Number.isFinite(sample)) continue;
       const window = this.windows[i] as WindowOperator;
       if (!window.add(input.eventTime, sample)) {
@@ -121,7 +103,8 @@ export class TwinBehaviourState implements TwinBehaviour {
       const value = window.value();
       if (value !== null && Number.isFinite(value) && value !== current) {
         outcome.sets.push({ pointer: step.pointer, value });
-        write(setAt(view, step.segments, value));
+        draft.set(step.segments, value);
+        if (context !== null) refresh(context, draft.thing);
       }
     }
 
@@ -129,7 +112,8 @@ export class TwinBehaviourState implements TwinBehaviour {
     const triggers = this.plan.assessmentTriggers;
     for (let i = 0; i < triggers.length; i++) {
       if (created || triggered(triggers[i], input, ran)) {
-        this.tracker.evaluate(i, contextOf(), input.eventTime, outcome.assessments);
+        context ??= contextOf(input, draft.thing);
+        this.tracker.evaluate(i, context, input.eventTime, outcome.assessments);
       }
     }
     outcome.wakeAt = this.tracker.wakeAt();
@@ -156,6 +140,25 @@ function triggered(trigger: Trigger, input: BehaviourInput, ran: Uint8Array): bo
   for (const j of trigger.after) if (ran[j] === 1) return true;
   for (const pointer of trigger.touches) if (input.touches(pointer)) return true;
   return false;
+}
+
+function contextOf(input: BehaviourInput, thing: JsonObject): CelContext {
+  return {
+    attributes: objectOr(thing.attributes),
+    features: objectOr(thing.features),
+    thingId: input.thingId,
+    previous: {
+      attributes: objectOr(input.before?.attributes),
+      features: objectOr(input.before?.features),
+    },
+    now: new Date(input.now),
+  };
+}
+
+/** Points the context at the draft after a write (the draft may have copied the objects). */
+function refresh(context: CelContext, thing: JsonObject): void {
+  context.attributes = objectOr(thing.attributes);
+  context.features = objectOr(thing.features);
 }
 
 function objectOr(value: JsonValue | undefined): JsonObject {

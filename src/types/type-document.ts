@@ -51,7 +51,7 @@ const MAX_DEPTH = 10;
 
 /** Checks the document's shape and compiles its expressions; cross-member checks come later. */
 export function readTypeDocument(body: unknown): TypeDocument {
-  if (!isJsonObject(body)) throw errors.typeInvalid('', 'a type is a JSON object');
+  if (!isJsonObject(body)) throw errors.typeInvalid('/', 'a type is a JSON object');
   for (const key of Object.keys(body)) {
     if (!TOP_LEVEL.includes(key)) {
       throw errors.typeInvalid(
