@@ -202,10 +202,23 @@ describe('a twin governed by a type', () => {
     expect((await power(thingId)).kw).toBe(0.01);
   });
 
-  it('does not show its alerts as values of the thing', async () => {
-    const thingId = await rack('hidden', 10);
+  it('does not show its alerts as values of the thing, nor lose them to a thing-level PUT', async () => {
+    const thingId = await rack('hidden', 300);
+    await sleep(700);
+    expect(await alertsOf(thingId, '&state=active')).toHaveLength(1);
     const thing = (await fx.send('GET', `/api/2/things/${thingId}`, fx.admin)).json();
-    expect(Object.keys(thing).filter((k) => k.startsWith('_alerts'))).toEqual([]);
+    expect(thing).not.toHaveProperty('_alerts');
+    const all = (await fx.send('GET', `/api/2/things/${thingId}?fields=_alerts`, fx.admin)).json();
+    expect(all).not.toHaveProperty('_alerts');
+    const put = await fx.send('PUT', `/api/2/things/${thingId}`, fx.admin, {
+      definition: TYPE_ID,
+      attributes: { rack: 'r2' },
+      features: { power: { properties: { watts: 150 } } },
+    });
+    expect(put.statusCode, put.body).toBe(204);
+    // The replacement resolved the alert: it was there to resolve.
+    const [alert] = await alertsOf(thingId);
+    expect(alert).toMatchObject({ state: 'resolved' });
   });
 });
 

@@ -126,7 +126,8 @@ export class TwinBehaviours {
       if (alert.type === type.id && alert.state !== 'resolved')
         states[name] = { active: true, since: alert.raisedAt };
     behaviour.restoreAssessments(states);
-    const own = { type, behaviour, outputs: type.outputs.map((p) => this.pointer(p)) };
+    const computed = [...type.outputs, ...Object.keys(type.rollups)];
+    const own = { type, behaviour, outputs: computed.map((p) => this.pointer(p)) };
     this.byTwin.set(thingId, own);
     return own;
   }

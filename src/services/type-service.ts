@@ -1,7 +1,8 @@
 // Twin types over the API: immutable versions kept in the behaviour store, compiled once and held
 // for the runtime (the twins whose definition names one are governed by it).
 import { errors } from '../core/error-registry.js';
-import type { JsonObject } from '../core/json.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
+import { typeDocumentFromThingModel } from '../types/wot.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import type { FilterNode } from '../rql/ast.js';
@@ -54,7 +55,7 @@ export class TypeService implements TypeLookup {
    */
   async put(identity: Identity, id: string, body: unknown): Promise<boolean> {
     const { namespace } = this.manageable(identity, id);
-    const type = compileType(id, body);
+    const type = compileType(id, isThingModel(body) ? typeDocumentFromThingModel(body) : body);
     const record: TypeRecord = {
       id,
       namespace,
@@ -104,6 +105,13 @@ export class TypeService implements TypeLookup {
     if (!identity.admin && !scoped) throw errors.typeNotModifiable(id);
     return parts;
   }
+}
+
+/** True for a W3C WoT Thing Model (`"@type": "tm:ThingModel"`), the model format of Ditto 3. */
+function isThingModel(body: unknown): boolean {
+  if (!isJsonObject(body as JsonObject)) return false;
+  const type = (body as JsonObject)['@type'];
+  return type === 'tm:ThingModel' || (Array.isArray(type) && type.includes('tm:ThingModel'));
 }
 
 function viewOf(record: TypeRecord): TypeView {
