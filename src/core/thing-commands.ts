@@ -4,6 +4,7 @@ import { assertKeysDeep } from './ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { getAt } from './json-pointer.js';
 import { METADATA } from './metadata.js';
+import { RELATIONS, assertRelationProperties } from './relations.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
 import { mergedTelemetry } from './telemetry-merge.js';
@@ -71,6 +72,9 @@ function validateValue(resource: ThingResource, value: JsonValue): void {
     case 'property':
     case 'desiredProperty':
       return assertKeysDeep(value);
+    case 'relation':
+      assertRelationProperties(value);
+      return assertKeysDeep(value);
   }
 }
 
@@ -102,6 +106,9 @@ export function planModify(
         throw errors.jsonInvalid("The '_metadata' of a thing must be a JSON object.");
       if (Object.keys(metadata).length > 0) next[METADATA] = metadata;
     }
+    // Replacing a thing keeps its relations too: they are changed through the relations resource.
+    const relations = thing?.[RELATIONS];
+    if (relations !== undefined) next[RELATIONS] = relations;
     return {
       change: { action: thing ? 'modified' : 'created', path: [], value: next },
       next,

@@ -19,8 +19,8 @@ import {
   metadataOf,
   selectMetadata,
   valuesAt,
-  withoutMetadata,
 } from '../../core/metadata.js';
+import { withoutHiddenMembers } from '../../core/hidden-members.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import type { FieldSelector } from '../../core/fields.js';
 import { parseOptions } from '../../rql/parse-options.js';
@@ -272,7 +272,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
                 ),
                 fields,
               )
-            : access.view(withoutMetadata(thing as unknown as JsonValue)),
+            : access.view(withoutHiddenMembers(thing as unknown as JsonValue)),
         );
       }
       return sendJson(reply, 200, things);
@@ -390,7 +390,7 @@ async function retrieve(
           fields,
         )
       : projectValue(
-          seen.view(kind === 'thing' ? withoutMetadata(result.value) : result.value),
+          seen.view(kind === 'thing' ? withoutHiddenMembers(result.value) : result.value),
           fields,
         );
   if (getMetadata) {
@@ -487,7 +487,7 @@ async function answerWrite(
   if (result.etag) headers.etag = result.etag;
   if (result.created) headers.location = location;
   // A created thing is answered without its metadata (it is read with fields=_metadata).
-  const created = thingLevel ? withoutMetadata(result.value ?? null) : (result.value ?? null);
+  const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
     if (result.created) {
       reply.header('location', location);
