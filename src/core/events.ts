@@ -85,7 +85,8 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
     timestamp: isoTime(event.timestamp),
   };
   if (event.action !== 'deleted')
-    result.value = event.path.length === 0 ? withoutHiddenMembers(event.value ?? null) : event.value;
+    result.value =
+      event.path.length === 0 ? withoutHiddenMembers(event.value ?? null) : event.value;
   return result;
 }
 
@@ -94,5 +95,7 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
  * relation (the resource it is changed through; `_relations` is no part of the thing's JSON).
  */
 function protocolPath(path: string[]): string {
-  return isRelationPath(path) ? formatPointer(['relations', ...path.slice(1)]) : formatPointer(path);
+  return isRelationPath(path)
+    ? formatPointer(['relations', ...path.slice(1)])
+    : formatPointer(path);
 }

@@ -99,6 +99,8 @@ export interface PipelineParts {
   load(thingId: string): Promise<void>;
   /** The stored form of a commit failure, for the writer. */
   refusedByStorage(error: unknown): never;
+  /** Called with a twin's state once a write has applied to it (null once deleted): projections. */
+  applied?(thingId: string, thing: JsonObject | null): void;
   now: () => number;
   maxThingBytes: number;
   snapshotEvery: number;
@@ -556,6 +558,7 @@ export class WritePipeline {
     };
     pending.record(thingId, entry);
     states.set(thingId, updated);
+    this.parts.applied?.(thingId, next);
     if (next === null) index.remove(thingId);
     else if (!this.indexScalarChange(thingId, planned, updated)) {
       index.put(toSearchDocument(next as unknown as Thing, updated));

@@ -64,8 +64,7 @@ export function changedThing(event: TwinEvent): JsonObject {
       thing = isJsonObject(event.value) ? { ...event.value } : {};
       // A replaced thing's event carries its relations (for replay); its JSON never shows them.
       delete thing[RELATIONS];
-    }
-    else thing = setAt({}, event.path, event.value);
+    } else thing = setAt({}, event.path, event.value);
   }
   return { thingId: event.thingId, ...withoutId(thing) };
 }
