@@ -126,11 +126,22 @@ describe('relations - hidden from the thing JSON', () => {
       expect(response.body, url).not.toContain('_relations');
       expect(response.body, url).not.toContain('partOf');
     }
-    // A body cannot set them, and replacing the thing keeps them.
-    const put = await f.send('PUT', `${REL}/dc:rack-7`, {
-      attributes: { watts: 2 },
-      _relations: { partOf: { 'dc:elsewhere': {} } },
+    // A body cannot set them (400, not dropped), and replacing the thing keeps them.
+    for (const [method, body] of [
+      ['PUT', { attributes: { watts: 2 }, _relations: { partOf: { 'dc:hall-2': {} } } }],
+      ['PATCH', { _relations: null }],
+      ['PATCH', { attributes: { watts: 2 }, _relations: { partOf: {} } }],
+    ] as const) {
+      const refused = await f.send(method, `${REL}/dc:rack-7`, body);
+      expect(refused.statusCode, `${method} ${JSON.stringify(body)}`).toBe(400);
+      expect(refused.json()).toMatchObject({ error: 'relations:relations.notsettable' });
+    }
+    const created = await f.send('PUT', `${REL}/dc:new`, {
+      _relations: { a: { 'dc:rack-7': {} } },
     });
+    expect(created.statusCode).toBe(400);
+    expect((await f.request({ url: `${REL}/dc:new` })).statusCode).toBe(404);
+    const put = await f.send('PUT', `${REL}/dc:rack-7`, { attributes: { watts: 2 } });
     expect(put.statusCode).toBe(204);
     expect(await listing('dc:rack-7')).toEqual([
       {
@@ -142,7 +153,7 @@ describe('relations - hidden from the thing JSON', () => {
         targetExists: true,
       },
     ]);
-    const merged = await f.send('PATCH', `${REL}/dc:rack-7`, { _relations: null });
+    const merged = await f.send('PATCH', `${REL}/dc:rack-7`, { attributes: { watts: 3 } });
     expect(merged.statusCode).toBe(204);
     expect(await listing('dc:rack-7')).toHaveLength(1);
   });

@@ -1389,6 +1389,13 @@ export const errors = {
       `The relations pointing at the Thing with ID '${target}' may not be changed by the requester.`,
       "Adding or removing a relation needs WRITE on 'thing:/' of both the source and the target Thing.",
     ),
+  relationsNotSettable: () =>
+    make(
+      'relations:relations.notsettable',
+      400,
+      "The '_relations' of a Thing cannot be set in the Thing JSON.",
+      'Add and remove relations with PUT and DELETE /api/2/things/{thingId}/relations/{name}/{targetThingId}.',
+    ),
   relationQueryInvalid: (parameter: string, detail: string) =>
     make(
       'relations:query.invalid',

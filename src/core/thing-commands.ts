@@ -89,6 +89,11 @@ function requireFeature(thing: JsonObject, resource: ThingResource): void {
   }
 }
 
+/** A thing body never carries relations: refused, not dropped (they have their own resource). */
+function refuseRelations(body: JsonValue): void {
+  if (isJsonObject(body) && Object.hasOwn(body, RELATIONS)) throw errors.relationsNotSettable();
+}
+
 /** PUT: replace (or create) the resource with `value`. */
 export function planModify(
   thing: JsonObject | null,
@@ -97,6 +102,7 @@ export function planModify(
 ): PlannedChange {
   const depth = validateJsonValue(value);
   if (resource.kind === 'thing') {
+    refuseRelations(value);
     const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
     const next = normaliseThing(value, resource.thingId, fallback);
     // As in Ditto, replacing a thing keeps its metadata; creating one may set it inline.
@@ -142,6 +148,7 @@ export function planMerge(
   }
   const depth = validateJsonValue(patch);
   if (resource.kind === 'thing') {
+    refuseRelations(patch);
     if (!isJsonObject(patch))
       throw errors.mergeInvalid('The provided json value can not be applied at this resource');
     if (patch.policyId === null) throw errors.policyIdNotDeletable();
