@@ -7,6 +7,7 @@ import type { TwinEvent } from '../core/events.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { getAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
+import { RELATIONS } from '../core/relations.js';
 import { readResource, type ThingResource } from '../core/thing-resource.js';
 import {
   toSearchDocument,
@@ -180,7 +181,10 @@ export class TwinRuntime {
       mayBeEvicted: (thingId) => this.evicted.mightContain(thingId),
       load: (thingId) => this.ensureLoaded(thingId),
       refusedByStorage,
-      applied: (thingId, thing) => this.relations.sync(thingId, thing),
+      // A write leaves the relations it does not touch as they were (the same object).
+      applied: (thingId, before, after) => {
+        if (before?.[RELATIONS] !== after?.[RELATIONS]) this.relations.sync(thingId, after);
+      },
       now: options.now ?? Date.now,
       maxThingBytes: this.maxThingBytes,
       snapshotEvery: options.snapshotEvery ?? 100,
