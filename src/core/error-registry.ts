@@ -1373,7 +1373,7 @@ export const errors = {
       'relations:name.invalid',
       400,
       `The relation name '${name}' is invalid.`,
-      "A relation name is 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-', e.g. 'partOf'.",
+      "A relation name is 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-' (not '__proto__'), e.g. 'partOf'.",
     ),
   relationPropertiesInvalid: () =>
     make(

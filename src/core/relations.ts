@@ -20,9 +20,10 @@ export interface Relation {
   properties: JsonObject;
 }
 
-/** Throws 400 unless `name` is 1 to 64 of `A-Z a-z 0-9 _ . -`. */
+/** Throws 400 unless `name` is 1 to 64 of `A-Z a-z 0-9 _ . -` (and not `__proto__`). */
 export function assertRelationName(name: string): void {
-  if (!RELATION_NAME.test(name)) throw errors.relationNameInvalid(name);
+  // `__proto__` would set an object's prototype, not a member, when the state is copied.
+  if (!RELATION_NAME.test(name) || name === '__proto__') throw errors.relationNameInvalid(name);
 }
 
 /** The path of a relation inside its source twin's state. */
