@@ -14,12 +14,7 @@ import {
   type ResourceKind,
   type ThingResource,
 } from '../../core/thing-resource.js';
-import {
-  metadataHeaderValue,
-  metadataOf,
-  selectMetadata,
-  valuesAt,
-} from '../../core/metadata.js';
+import { metadataHeaderValue, metadataOf, selectMetadata, valuesAt } from '../../core/metadata.js';
 import { withoutHiddenMembers } from '../../core/hidden-members.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import type { FieldSelector } from '../../core/fields.js';
@@ -486,7 +481,8 @@ async function answerWrite(
   const headers: Record<string, string> = { 'correlation-id': correlationId };
   if (result.etag) headers.etag = result.etag;
   if (result.created) headers.location = location;
-  // A created thing is answered without its metadata (it is read with fields=_metadata).
+  // A created thing is answered without its metadata (it is read with fields=_metadata) and
+  // relations (read through /relations).
   const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
     if (result.created) {
