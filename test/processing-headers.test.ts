@@ -71,6 +71,13 @@ async function openDevice(base: string): Promise<WebSocket> {
 
 beforeAll(async () => {
   f = await createSecureFixture();
+  const target = await f.app.inject({
+    method: 'PUT',
+    url: `/api/2/things/${RELATION_TARGET}`,
+    payload: JSON.stringify({ attributes: { target: true } }),
+    headers: { authorization: f.admin, 'content-type': JSON_TYPE },
+  });
+  expect(target.statusCode).toBe(201);
   const url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   device = await openDevice(url.replace('http', 'ws'));
 });
@@ -141,6 +148,10 @@ async function freshSubject(identity: boolean): Promise<Subject> {
   };
   expect((await put(`/api/2/things/${id}`, thing)).statusCode).toBe(201);
   expect((await put(`/api/2/things/${id}/attributes/n`, 6)).statusCode).toBe(204);
+  // A relation, so that the relation routes have one to read, replace and delete.
+  expect(
+    (await put(`/api/2/things/${id}/relations/partOf/${RELATION_TARGET}`, {})).statusCode,
+  ).toBe(201);
   let username = '';
   let tokenId = '';
   if (identity) {
@@ -172,10 +183,16 @@ const thingBody: Record<string, unknown> = {
   '/features/:featureId/properties/*': false,
   '/features/:featureId/desiredProperties': { on: true },
   '/features/:featureId/desiredProperties/*': true,
+  '/relations/:name/:targetThingId': { since: 1 },
 };
+
+/** The twin every subject's relation points at. */
+const RELATION_TARGET = 'org.hdr:relation-target';
 
 function fill(url: string, s: Subject): string {
   return url
+    .replace(':targetThingId', RELATION_TARGET)
+    .replace(':name', 'partOf')
     .replace(':thingId', s.id)
     .replace(':policyId', s.id)
     .replace(':importedPolicyId', `${s.id}-roles`)

@@ -91,6 +91,7 @@ const CASES: CredentialCase[] = [
 type Category =
   | 'public'
   | 'thing'
+  | 'relation'
   | 'things'
   | 'history'
   | 'search'
@@ -127,6 +128,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
     category: 'message',
   },
   { methods: ['POST'], url: /^\/api\/2\/cloudevents$/, category: 'cloudevents' },
+  { url: /^\/api\/2\/things\/:thingId\/relations(\/.*)?$/, category: 'relation' },
   { url: /^\/api\/2\/things\/:thingId(\/.*)?$/, category: 'thing' },
   { url: /^\/api\/2\/things$/, category: 'things' },
   { url: /^\/api\/2\/search\/things(\/count)?$/, category: 'search' },
@@ -185,6 +187,8 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':thingId') return targets.thingId;
       if (part === ':policyId') return targets.policyId;
       if (part === ':featureId') return 'lamp';
+      if (part === ':name') return 'partOf';
+      if (part === ':targetThingId') return BOX;
       if (part === ':label') return 'DEFAULT';
       if (part === ':importedPolicyId') return ROLES;
       if (part === ':username') return 'alice';
@@ -351,6 +355,63 @@ function thingVariants(route: RouteInfo): Variant[] {
   // Time travel is enforced like a current read.
   if (read) variants.push(make(' at-historical-revision', { 'at-historical-revision': '1' }));
   return variants;
+}
+
+/**
+ * The vault's relation to the box (alice's; bob may not read the box, nor write all of the vault):
+ * WRITE on thing:/ of both ends to change it, READ to see it, the box's relation hidden from bob.
+ */
+function relationVariants(route: RouteInfo): Variant[] {
+  const { method } = route;
+  const read = isRead(method);
+  const head = method === 'HEAD';
+  const listing = route.url.endsWith('/relations');
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      adminUrl: read ? concreteUrl(route, REAL) : undefined,
+      body: method === 'PUT' ? () => ({ note: 'replaced by the security test' }) : undefined,
+      expect(kind, full) {
+        switch (kind) {
+          case 'rejected':
+            return rejected;
+          case 'owner':
+          case 'readOnly':
+            if (read)
+              return head
+                ? { status: 200, absent: [TOKEN_MARK, POLICY_MARK] }
+                : { status: 200, absent: [TOKEN_MARK, POLICY_MARK], body: full, present: [MARK] };
+            if (kind === 'readOnly')
+              return { status: 403, error: 'gateway:token.readonly', absent: ALL_MARKS };
+            return { status: 204, absent: ALL_MARKS, onCopy: true };
+          case 'otherNamespace':
+          case 'stranger':
+            return {
+              status: 404,
+              error: head ? undefined : 'things:thing.notfound',
+              absent: ALL_MARKS,
+            };
+          case 'subPathRevoked':
+            // bob reads the vault but not the box: the relation is not shown, the box not named.
+            if (read) {
+              const absent = [...NOT_ALICE, MARK, BOX];
+              if (listing)
+                return head
+                  ? { status: 200, absent }
+                  : { status: 200, absent, body: { relations: [] } };
+              return {
+                status: 404,
+                error: head ? undefined : 'relations:relation.notfound',
+                absent: [...NOT_ALICE, MARK],
+              };
+            }
+            // WRITE is revoked on a part of the vault: bob may not write all of thing:/.
+            return { status: 403, error: /^things:.*notmodifiable$/, absent: NOT_ALICE };
+        }
+      },
+    },
+  ];
 }
 
 function historyVariants(route: RouteInfo): Variant[] {
@@ -1232,6 +1293,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   cloudevents: cloudEventVariants,
   public: publicVariants,
   thing: thingVariants,
+  relation: relationVariants,
   things: thingsVariants,
   history: historyVariants,
   search: searchVariants,
@@ -1355,6 +1417,18 @@ async function copyFor(category: Category): Promise<Targets> {
     );
     return { ...REAL, thingId };
   }
+  if (category === 'relation') {
+    const thingId = `scratch.ns:copy-${copies}`;
+    await created(
+      await request('PUT', `/api/2/things/${thingId}`, f.admin, { ...VAULT_BODY, policyId: VAULT }),
+      'copy of the vault',
+    );
+    await created(
+      await request('PUT', `/api/2/things/${thingId}/relations/partOf/${BOX}`, f.admin, {}),
+      'relation of the copy',
+    );
+    return { ...REAL, thingId };
+  }
   if (category === 'policy') {
     const policyId = `scratch.ns:policy-${copies}`;
     const policy = withoutKey(await adminView(`/api/2/policies/${VAULT}`), 'policyId');
@@ -1379,6 +1453,12 @@ beforeAll(async () => {
 
   await created(await request('PUT', `/api/2/things/${VAULT}`, alice, VAULT_BODY), 'vault');
   await created(await request('PUT', `/api/2/things/${BOX}`, alice, BOX_BODY), 'box');
+  await created(
+    await request('PUT', `/api/2/things/${VAULT}/relations/partOf/${BOX}`, alice, {
+      note: `${MARK}-R`,
+    }),
+    'relation of the vault to the box',
+  );
   await created(
     await request('PUT', `/api/2/policies/${VAULT}/entries/bob`, alice, BOB_ENTRY),
     'entry bob',
@@ -1712,7 +1792,8 @@ describe('security - search, listing, history and time travel', () => {
       `/api/2/things/${VAULT}?fields=_revision,attributes`,
       f.admin,
     );
-    expect(vault.json()).toEqual({ _revision: 1, attributes: VAULT_BODY.attributes });
+    // Revision 2 is the seeded relation to the box.
+    expect(vault.json()).toEqual({ _revision: 2, attributes: VAULT_BODY.attributes });
   });
 });
 

@@ -13,6 +13,7 @@ import type { ConnectionRegistry } from '../services/connection-registry.js';
 import { PermissionChecks } from '../services/permission-check.js';
 import { PolicyEditing } from '../services/policy-editing.js';
 import { PolicyUsage } from '../services/policy-usage.js';
+import { RelationService } from '../services/relation-service.js';
 import { SubjectAnnouncements } from '../services/subject-announcements.js';
 import { ThingCreation } from '../services/thing-creation.js';
 import { ThingIncarnations } from '../services/thing-incarnations.js';
@@ -25,6 +26,8 @@ export interface AccessServices {
   policyEditing: PolicyEditing;
   permissionChecks: PermissionChecks;
   incarnations: ThingIncarnations;
+  /** Relations between twins (Twinfold). */
+  relations: RelationService;
   /** Ditto's policy announcements (subjectDeletion) for WebSocket subscribers. */
   announcements: SubjectAnnouncements;
 }
@@ -79,6 +82,7 @@ export function accessServices(
     policyEditing,
     permissionChecks: new PermissionChecks(runtime, policies),
     incarnations: new ThingIncarnations(runtime),
+    relations: new RelationService(runtime, guard),
     announcements: new SubjectAnnouncements(policies),
   };
 }

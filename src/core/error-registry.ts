@@ -1369,4 +1369,61 @@ export const errors = {
       `The alert parameter '${field}' is invalid: ${detail}`,
       'Fix the parameter named; see the API documentation at /api/2/docs.',
     ),
+  // --- relations (Twinfold): named, directed edges between twins ---
+  relationNotFound: (thingId: string, name: string, target: string) =>
+    make(
+      'relations:relation.notfound',
+      404,
+      `The relation '${name}' from the Thing with ID '${thingId}' to '${target}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the relation name and target; list the relations with GET /api/2/things/{thingId}/relations.',
+    ),
+  relationTargetNotFound: (target: string) =>
+    make(
+      'relations:target.notfound',
+      404,
+      `The target Thing with ID '${target}' could not be found or requester had insufficient permissions to access it.`,
+      'A relation points at a Thing that exists and that you may read: check the target ID.',
+    ),
+  relationToItself: (thingId: string) =>
+    make(
+      'relations:target.invalid',
+      400,
+      `The Thing with ID '${thingId}' cannot be related to itself.`,
+      'Name another Thing as the target of the relation.',
+    ),
+  relationNameInvalid: (name: string) =>
+    make(
+      'relations:name.invalid',
+      400,
+      `The relation name '${name}' is invalid.`,
+      "A relation name is 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-' (not '__proto__'), e.g. 'partOf'.",
+    ),
+  relationPropertiesInvalid: () =>
+    make(
+      'relations:properties.invalid',
+      400,
+      'The properties of a relation must be a JSON object.',
+      'Send a JSON object (e.g. {"since":"2024-01-01"}), or no body for a relation without properties.',
+    ),
+  relationNotModifiable: (target: string) =>
+    make(
+      'relations:relation.notmodifiable',
+      403,
+      `The relations pointing at the Thing with ID '${target}' may not be changed by the requester.`,
+      "Adding or removing a relation needs WRITE on 'thing:/' of both the source and the target Thing.",
+    ),
+  relationsNotSettable: () =>
+    make(
+      'relations:relations.notsettable',
+      400,
+      "The '_relations' of a Thing cannot be set in the Thing JSON.",
+      'Add and remove relations with PUT and DELETE /api/2/things/{thingId}/relations/{name}/{targetThingId}.',
+    ),
+  relationQueryInvalid: (parameter: string, detail: string) =>
+    make(
+      'relations:query.invalid',
+      400,
+      `The relations parameter '${parameter}' is invalid: ${detail}`,
+      'Use direction=out|in, name=<relation name> and depth=1..16; see the API documentation at /api/2/docs.',
+    ),
 };

@@ -14,13 +14,8 @@ import {
   type ResourceKind,
   type ThingResource,
 } from '../../core/thing-resource.js';
-import {
-  metadataHeaderValue,
-  metadataOf,
-  selectMetadata,
-  valuesAt,
-  withoutMetadata,
-} from '../../core/metadata.js';
+import { metadataHeaderValue, metadataOf, selectMetadata, valuesAt } from '../../core/metadata.js';
+import { withoutHiddenMembers } from '../../core/hidden-members.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import type { FieldSelector } from '../../core/fields.js';
 import { parseOptions } from '../../rql/parse-options.js';
@@ -272,7 +267,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
                 ),
                 fields,
               )
-            : access.view(withoutMetadata(thing as unknown as JsonValue)),
+            : access.view(withoutHiddenMembers(thing as unknown as JsonValue)),
         );
       }
       return sendJson(reply, 200, things);
@@ -390,7 +385,7 @@ async function retrieve(
           fields,
         )
       : projectValue(
-          seen.view(kind === 'thing' ? withoutMetadata(result.value) : result.value),
+          seen.view(kind === 'thing' ? withoutHiddenMembers(result.value) : result.value),
           fields,
         );
   if (getMetadata) {
@@ -486,8 +481,9 @@ async function answerWrite(
   const headers: Record<string, string> = { 'correlation-id': correlationId };
   if (result.etag) headers.etag = result.etag;
   if (result.created) headers.location = location;
-  // A created thing is answered without its metadata (it is read with fields=_metadata).
-  const created = thingLevel ? withoutMetadata(result.value ?? null) : (result.value ?? null);
+  // A created thing is answered without its metadata (it is read with fields=_metadata) and
+  // relations (read through /relations).
+  const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
     if (result.created) {
       reply.header('location', location);
