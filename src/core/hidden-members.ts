@@ -1,16 +1,25 @@
 // The members a twin's stored JSON holds beside its values that a thing's JSON never shows: its
-// metadata (`_metadata`, read with get-metadata or fields) and its relations (`_relations`, read
-// through /things/{id}/relations only).
-import { isJsonObject, type JsonValue } from './json.js';
+// metadata (`_metadata`, read with get-metadata or fields), its relations (`_relations`, read
+// through /things/{id}/relations only) and its alerts (`_alerts`, read through /alerts; shown in
+// the events that change them).
+import { ALERTS } from './alerts.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { METADATA } from './metadata.js';
 import { RELATIONS } from './relations.js';
 
-/** A thing's JSON as shown: without its metadata and relations (the value itself when it has none). */
-export function withoutHiddenMembers(value: JsonValue): JsonValue {
-  if (!isJsonObject(value) || (value[METADATA] === undefined && value[RELATIONS] === undefined))
-    return value;
-  const copy = { ...value };
-  delete copy[METADATA];
-  delete copy[RELATIONS];
-  return copy;
+export const HIDDEN_MEMBERS: readonly string[] = [METADATA, RELATIONS, ALERTS];
+
+/**
+ * A thing's JSON as shown: without its hidden members (the value itself when it has none); those
+ * named in `keep` stay.
+ */
+export function withoutHiddenMembers(value: JsonValue, keep?: string): JsonValue {
+  if (!isJsonObject(value)) return value;
+  let copy: JsonObject | null = null;
+  for (const member of HIDDEN_MEMBERS) {
+    if (member === keep || value[member] === undefined) continue;
+    copy ??= { ...value };
+    delete copy[member];
+  }
+  return copy ?? value;
 }

@@ -4,6 +4,7 @@ import { assertKeysDeep } from './ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { getAt } from './json-pointer.js';
 import { METADATA } from './metadata.js';
+import { ALERTS } from './alerts.js';
 import { RELATIONS, assertRelationProperties } from './relations.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
@@ -115,6 +116,9 @@ export function planModify(
     // Replacing a thing keeps its relations too: they are changed through the relations resource.
     const relations = thing?.[RELATIONS];
     if (relations !== undefined) next[RELATIONS] = relations;
+    // And its alerts: they are raised, resolved and acknowledged by its behaviour and /alerts.
+    const alerts = thing?.[ALERTS];
+    if (alerts !== undefined) next[ALERTS] = alerts;
     return {
       change: { action: thing ? 'modified' : 'created', path: [], value: next },
       next,
