@@ -323,13 +323,15 @@ export class RollupEngine {
     for (const holderId of this.dirty) {
       const holder = this.holders.get(holderId);
       if (holder === undefined) continue;
-      const write = this.options
-        .write(this.holderWrite(holderId, holder.rollups))
-        .catch((error: unknown) => {
+      // The pipeline throws (rather than rejects) what it refuses at once.
+      const request = this.holderWrite(holderId, holder.rollups);
+      const write = new Promise((resolve) => resolve(this.options.write(request))).catch(
+        (error: unknown) => {
           // Nothing to write (the values are those the holder has): skipped, as asked.
           if (!hasCode(error, 'things:precondition.failed'))
             this.options.onError?.(holderId, error);
-        });
+        },
+      );
       this.writes = Promise.all([this.writes, write]);
     }
     this.dirty.clear();

@@ -31,7 +31,15 @@ export interface TypeView {
 export class TypeService implements TypeLookup {
   private readonly compiledById = new Map<string, CompiledType>();
 
+  /** Told of each type created (roll-ups find the twins it governs). */
+  onCreated: ((typeId: string) => void) | null = null;
+
   constructor(private readonly options: TypeServiceOptions) {}
+
+  /** The ids of the compiled types. */
+  ids(): string[] {
+    return [...this.compiledById.keys()];
+  }
 
   /** Compiles every stored type (at start). A stored type that no longer compiles is skipped and reported. */
   async load(onInvalid?: (id: string, error: unknown) => void): Promise<number> {
@@ -64,6 +72,7 @@ export class TypeService implements TypeLookup {
     };
     if (await this.options.store.createType(record)) {
       this.compiledById.set(id, type);
+      this.onCreated?.(id);
       return true;
     }
     const existing = await this.options.store.getType(id);
