@@ -12,6 +12,7 @@ import { memoryBenchmark } from './memory.js';
 import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
+import { rollupsBenchmark } from './rollups.js';
 import { searchBenchmark } from './search.js';
 import { seriesBenchmark } from './series.js';
 import { streamsBenchmark } from './streams.js';
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   series: seriesBenchmark,
   forecast: forecastBenchmark,
   behaviour: behaviourBenchmark,
+  rollups: rollupsBenchmark,
 };
 
 const names = process.argv.slice(2);
