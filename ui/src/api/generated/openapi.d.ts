@@ -1,6 +1,205 @@
 // The API's types, generated from its OpenAPI document by scripts/generate-api-types.ts: do not edit.
 // Regenerate with `npm run generate:api` after changing a route's schema.
 export interface paths {
+  '/api/2/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The alerts the requester may read, newest raised first, filtered and paged */
+    get: {
+      parameters: {
+        query?: {
+          assessment?: string;
+          /** @description From the previous page */
+          cursor?: string;
+          /** @description Raised at or after (ISO 8601 or epoch ms) */
+          from?: string;
+          /** @description Page size, 1…200 (default 50) */
+          limit?: string;
+          severity?: string;
+          /** @description active, acknowledged or resolved */
+          state?: string;
+          thingId?: string;
+          /** @description Raised before (ISO 8601 or epoch ms) */
+          to?: string;
+          /** @description The type id whose assessment raised it */
+          type?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              cursor?: string;
+              items: {
+                acknowledged?: {
+                  /** Format: date-time */
+                  at?: string;
+                  by?: string;
+                  note?: string;
+                };
+                alertId: string;
+                assessment: string;
+                /** Format: date-time */
+                raised: string;
+                raisedRevision: number;
+                /** Format: date-time */
+                resolved?: string;
+                resolvedRevision?: number;
+                severity: string;
+                /** @enum {string} */
+                state: 'active' | 'acknowledged' | 'resolved';
+                thingId: string;
+                type: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/alerts/{alertId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description '<thingId>:<assessment>:<revision>' */
+          alertId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              acknowledged?: {
+                /** Format: date-time */
+                at?: string;
+                by?: string;
+                note?: string;
+              };
+              alertId: string;
+              assessment: string;
+              /** Format: date-time */
+              raised: string;
+              raisedRevision: number;
+              /** Format: date-time */
+              resolved?: string;
+              resolvedRevision?: number;
+              severity: string;
+              /** @enum {string} */
+              state: 'active' | 'acknowledged' | 'resolved';
+              thingId: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/alerts/{alertId}/ack': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Acknowledge an active alert, with an optional note (an event on its twin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description '<thingId>:<assessment>:<revision>' */
+          alertId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              acknowledged?: {
+                /** Format: date-time */
+                at?: string;
+                by?: string;
+                note?: string;
+              };
+              alertId: string;
+              assessment: string;
+              /** Format: date-time */
+              raised: string;
+              raisedRevision: number;
+              /** Format: date-time */
+              resolved?: string;
+              resolvedRevision?: number;
+              severity: string;
+              /** @enum {string} */
+              state: 'active' | 'acknowledged' | 'resolved';
+              thingId: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/auth/keys/rotate': {
     parameters: {
       query?: never;
@@ -6291,6 +6490,193 @@ export interface paths {
         header?: never;
         path: {
           id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The types of the namespaces the requester may see, in id order */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created: string;
+              document: {
+                /** @description Conditions raising alerts by name: {"when", "clear"?, "for"?, "severity"?} */
+                assessments?: Record<string, never>;
+                /** @description CEL expressions by output pointer, e.g. {"features/power/properties/kw": "features.power.properties.watts / 1000.0"} */
+                derived?: Record<string, never>;
+                /** @description Roll-ups over related twins by output pointer: {"relation", "from": children|parents, "of", "op": sum|avg|min|max|count} */
+                rollups?: Record<string, never>;
+                /** @description JSON Schemas: `attributes`, and `features` by feature id (of its properties) */
+                schema?: Record<string, never>;
+                /** @description Windowed operators by output pointer: {"of", "op": avg|min|max|sum|count|rate|integral|ewma, "window"|"samples", "halfLife"?, "lateness"?} */
+                windows?: Record<string, never>;
+              } & {
+                [key: string]: unknown;
+              };
+              typeId: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/types/{typeId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One version of a type: its document, as created */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description 'namespace:name:version' */
+          typeId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Conditions raising alerts by name: {"when", "clear"?, "for"?, "severity"?} */
+              assessments?: Record<string, never>;
+              /** @description CEL expressions by output pointer, e.g. {"features/power/properties/kw": "features.power.properties.watts / 1000.0"} */
+              derived?: Record<string, never>;
+              /** @description Roll-ups over related twins by output pointer: {"relation", "from": children|parents, "of", "op": sum|avg|min|max|count} */
+              rollups?: Record<string, never>;
+              /** @description JSON Schemas: `attributes`, and `features` by feature id (of its properties) */
+              schema?: Record<string, never>;
+              /** @description Windowed operators by output pointer: {"of", "op": avg|min|max|sum|count|rate|integral|ewma, "window"|"samples", "halfLife"?, "lateness"?} */
+              windows?: Record<string, never>;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Create a version of a type (201); the same content again is a 204, other content a 409: versions never change */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description 'namespace:name:version' */
+          typeId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Conditions raising alerts by name: {"when", "clear"?, "for"?, "severity"?} */
+            assessments?: Record<string, never>;
+            /** @description CEL expressions by output pointer, e.g. {"features/power/properties/kw": "features.power.properties.watts / 1000.0"} */
+            derived?: Record<string, never>;
+            /** @description Roll-ups over related twins by output pointer: {"relation", "from": children|parents, "of", "op": sum|avg|min|max|count} */
+            rollups?: Record<string, never>;
+            /** @description JSON Schemas: `attributes`, and `features` by feature id (of its properties) */
+            schema?: Record<string, never>;
+            /** @description Windowed operators by output pointer: {"of", "op": avg|min|max|sum|count|rate|integral|ewma, "window"|"samples", "halfLife"?, "lateness"?} */
+            windows?: Record<string, never>;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Conditions raising alerts by name: {"when", "clear"?, "for"?, "severity"?} */
+              assessments?: Record<string, never>;
+              /** @description CEL expressions by output pointer, e.g. {"features/power/properties/kw": "features.power.properties.watts / 1000.0"} */
+              derived?: Record<string, never>;
+              /** @description Roll-ups over related twins by output pointer: {"relation", "from": children|parents, "of", "op": sum|avg|min|max|count} */
+              rollups?: Record<string, never>;
+              /** @description JSON Schemas: `attributes`, and `features` by feature id (of its properties) */
+              schema?: Record<string, never>;
+              /** @description Windowed operators by output pointer: {"of", "op": avg|min|max|sum|count|rate|integral|ewma, "window"|"samples", "halfLife"?, "lateness"?} */
+              windows?: Record<string, never>;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a type no twin uses (409 while one does) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description 'namespace:name:version' */
+          typeId: string;
         };
         cookie?: never;
       };
