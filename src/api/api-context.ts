@@ -42,6 +42,8 @@ export interface ApiContext extends AccessServices {
   live: LiveServices;
   /** The clients connected now (WebSocket sessions and event streams record themselves here). */
   connections: ConnectionRegistry;
+  /** The document of a known twin type (for WoT Thing Descriptions); undefined when unknown. */
+  typeDocument?: (typeId: string) => JsonObject | undefined;
 }
 
 /** Builds the application services over one runtime, policy store and guard. */

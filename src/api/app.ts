@@ -418,6 +418,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...services,
     live: liveServices(runtime, services.permissionChecks, guard),
     connections: options.connections ?? new ConnectionRegistry(),
+    typeDocument: (typeId) => options.types?.compiled(typeId)?.document,
   };
   liveServicesByApp.set(app, context.live);
   const series = options.seriesStore

@@ -1340,6 +1340,23 @@ export const errors = {
       `The value at '/${pointer}' of the Thing with ID '${thingId}' is computed by its type '${typeId}' and cannot be written.`,
       'Write the inputs it is computed from instead; GET /api/2/types/{typeId} shows what the type derives.',
     ),
+  /** `Accept: application/td+json` of a thing whose definition names no known type. */
+  thingDescriptionNotFound: (thingId: string, typeId: string | undefined) =>
+    make(
+      'wot:thingdescription.notfound',
+      404,
+      typeId === undefined
+        ? `The Thing with ID '${thingId}' has no definition, so it has no WoT Thing Description.`
+        : `The Thing with ID '${thingId}' names the definition '${typeId}', which is no known type: it has no WoT Thing Description.`,
+      'Give the thing a definition naming a type (PUT /api/2/types/{typeId}, from a WoT Thing Model if you like), or ask for application/json.',
+    ),
+  thingDescriptionUnsupported: (why: string) =>
+    make(
+      'wot:thingdescription.unsupported',
+      400,
+      `A WoT Thing Description cannot be answered here: ${why}.`,
+      'Ask a thing (GET /api/2/things/{thingId}) or a feature for application/td+json, without fields or get-metadata.',
+    ),
   alertNotFound: (id: string) =>
     make(
       'alerts:alert.notfound',
