@@ -9,6 +9,7 @@ import {
   halfWidths,
   MIN_STEP_ERRORS,
   smallSampleInflation,
+  weightedQuantile,
 } from './intervals.js';
 import type { FittedModel } from './model.js';
 
@@ -109,6 +110,41 @@ describe('prediction intervals', () => {
     );
     expect(widths[47] / unwidened[47]).toBeGreaterThan(1.05);
     expect(widths[0] / unwidened[0]).toBeLessThan(1.003);
+  });
+
+  it('weightedQuantile - equal weights interpolate between order statistics', () => {
+    const sorted = Float64Array.from([1, 2, 3, 4]);
+    const cumulative = Float64Array.from([0.25, 0.5, 0.75, 1]);
+    expect(weightedQuantile(sorted, cumulative, 0.5)).toBeCloseTo(2, 10);
+    expect(weightedQuantile(sorted, cumulative, 0.6)).toBeCloseTo(2.4, 10);
+    expect(weightedQuantile(sorted, cumulative, 0.1)).toBe(1);
+    expect(weightedQuantile(sorted, cumulative, 1)).toBe(4);
+  });
+
+  it('calibrateSteps - an error counts half when its target is half the origin span old', () => {
+    // The newest 300 errors are ±2, the oldest 300 ±1: the old ones hold 1/3 of the weight
+    // (Σ 2^(−k/300) over k = 300 … 599 over the sum over k = 0 … 599), not half.
+    const column = Float64Array.from(
+      { length: 600 },
+      (_, k) => (k % 2 ? -1 : 1) * (k < 300 ? 2 : 1),
+    );
+    const fit: BackFit = {
+      mae: 0,
+      mse: 0,
+      pairs: 0,
+      errors: [column],
+      stride: 1,
+      oneStepSd: 1,
+      originSpan: 600,
+    };
+    const calibration = calibrateSteps(fit);
+    expect(calibration.cumulative[0]?.[299]).toBeCloseTo(1 / 3, 10);
+    const plenty = { ...calibration, samples: Float64Array.of(1e9) };
+    expect(halfWidths(plenty, randomWalkModel, fit, 0.3)[0]).toBeCloseTo(1, 6);
+    expect(halfWidths(plenty, randomWalkModel, fit, 0.4)[0]).toBeGreaterThan(1);
+    // Unequal weights are worth fewer samples (Kish): here 600 · (Σw)² / (600 · Σw²) ≈ 0.93 · 600.
+    expect(calibration.samples[0]).toBeLessThan(0.95 * 600);
+    expect(calibration.samples[0]).toBeGreaterThan(0.85 * 600);
   });
 
   it('halfWidths - averages a step with its neighbours within ±h/8, and never narrows', () => {
