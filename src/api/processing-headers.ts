@@ -331,7 +331,9 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
     accept !== undefined &&
     routeClass !== 'system' &&
     !acceptsJson(accept) &&
-    !(routeClass === 'series' && SERIES_MEDIA_TYPES.test(accept))
+    !(routeClass === 'series' && SERIES_MEDIA_TYPES.test(accept)) &&
+    // A thing or a feature answers a WoT Thing Description, as in Ditto (things-routes).
+    !(routeClass === 'thing-read' && /application\/td\+json/i.test(accept))
   )
     throw errors.notAcceptable(accept);
 
