@@ -33,14 +33,17 @@ async function ok(
 }
 
 async function alerts(): Promise<Record<string, unknown>[]> {
-  const response = await f.send('GET', '/api/2/alerts?thingId=rs:rack');
+  const response = await f.request({ method: 'GET', url: '/api/2/alerts?thingId=rs:rack' });
   expect(response.statusCode, response.body).toBe(200);
   return response.json().items;
 }
 
 async function total(): Promise<unknown> {
   for (let i = 0; i < 60; i++) {
-    const response = await f.send('GET', '/api/2/things/rs:hall/attributes/total');
+    const response = await f.request({
+      method: 'GET',
+      url: '/api/2/things/rs:hall/attributes/total',
+    });
     if (response.statusCode === 200) return response.json();
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -61,7 +64,7 @@ it('keeps types, alerts and their state, and roll-ups', async () => {
   await f.restart();
   await f.runtime.indexed;
 
-  expect((await f.send('GET', '/api/2/types/rs:rack:1')).statusCode).toBe(200);
+  expect((await f.request({ method: 'GET', url: '/api/2/types/rs:rack:1' })).statusCode).toBe(200);
   expect(await alerts()).toEqual([
     expect.objectContaining({ alertId: raised.alertId, state: 'acknowledged' }),
   ]);
