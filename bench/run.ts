@@ -13,6 +13,7 @@ import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { replayBenchmark } from './replay.js';
+import { rollupsBenchmark } from './rollups.js';
 import { searchBenchmark } from './search.js';
 import { seriesBenchmark } from './series.js';
 import { streamsBenchmark } from './streams.js';
@@ -37,6 +38,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   forecast: forecastBenchmark,
   behaviour: behaviourBenchmark,
   replay: replayBenchmark,
+  rollups: rollupsBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -29,6 +29,8 @@ import { Messaging, messagingSourceCheck } from './transports/messaging.js';
 import { ConnectionRegistry } from './services/connection-registry.js';
 import { TypeService } from './services/type-service.js';
 import { BehaviourTimers } from './runtime/behaviour-timers.js';
+import { RollupEngine } from './runtime/rollups.js';
+import type { JsonObject } from './core/json.js';
 import { TwinBehaviours } from './runtime/twin-behaviours.js';
 import { hasCode } from './core/errors.js';
 import { FORECAST_METHODS, forecast } from './models/forecast/index.js';
@@ -215,16 +217,21 @@ export class Platform {
       // assessments waiting out their `for` (a write of the twin when due).
       const behaviourHolder: { types?: TypeService; runtime?: TwinRuntime } = {};
       const timers = new BehaviourTimers((thingId, at) => {
-        behaviourHolder.runtime?.write(behaviours.dueWrite(thingId, at)).catch((error: unknown) => {
-          if (
-            !hasCode(error, 'things:precondition.failed') &&
-            !hasCode(error, 'things:thing.notfound')
-          )
-            logger.warn(
-              { err: error, thingId },
-              'behaviour: a due assessment could not be evaluated',
-            );
-        });
+        const { runtime } = behaviourHolder;
+        if (!runtime) return;
+        // The pipeline throws (rather than rejects) what it refuses at once.
+        new Promise((resolve) => resolve(runtime.write(behaviours.dueWrite(thingId, at)))).catch(
+          (error: unknown) => {
+            if (
+              !hasCode(error, 'things:precondition.failed') &&
+              !hasCode(error, 'things:thing.notfound')
+            )
+              logger.warn(
+                { err: error, thingId },
+                'behaviour: a due assessment could not be evaluated',
+              );
+          },
+        );
       });
       const behaviours = new TwinBehaviours(
         { compiled: (typeId) => behaviourHolder.types?.compiled(typeId) },
@@ -315,6 +322,22 @@ export class Platform {
       behaviourHolder.types = types;
       behaviourHolder.runtime = runtime;
       await runtime.load();
+      // Roll-ups follow the relation graph, complete once the index pass after load is done.
+      const rollups = new RollupEngine({
+        graph: runtime.relations,
+        types,
+        stream: runtime.events,
+        thingOf: (thingId) => (runtime.getThing(thingId)?.thing as unknown as JsonObject) ?? null,
+        write: (request) => runtime.write(request),
+        twinsOfTypes: (typeIds) => twinsOfTypes(runtime, typeIds),
+        onError: (thingId, error) =>
+          logger.warn({ err: error, thingId }, 'roll-ups: a holder could not be updated'),
+      });
+      types.onCreated = (typeId) => void rollups.typeAdded([typeId]);
+      const rollupsStarted = runtime.indexed.then(() => rollups.start(types.ids()));
+      rollupsStarted.catch((error: unknown) =>
+        logger.error({ err: error }, 'roll-ups could not start; roll-up values are not kept'),
+      );
       const watch = new StorageWatch(storage);
       let messaging: Messaging | null = null;
       const holder: { platform?: Platform } = {};
@@ -386,7 +409,11 @@ export class Platform {
           };
         },
       });
-      app.addHook('onClose', () => timers.close());
+      app.addHook('onClose', async () => {
+        timers.close();
+        await rollupsStarted.catch(() => undefined);
+        await rollups.close();
+      });
       try {
         messaging = new Messaging(
           { ...config, eventsPositionFile: join(config.data, 'nats-events-position.json') },
@@ -473,4 +500,21 @@ export class Platform {
     await this.runtime.close();
     await this.storage.close();
   }
+}
+
+/** The ids of the twins whose definition is one of `typeIds`, every page of them. */
+async function twinsOfTypes(runtime: TwinRuntime, typeIds: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await runtime.search({
+      filter: { op: 'in', path: 'definition', values: typeIds },
+      sort: [],
+      size: 200,
+      cursor,
+    });
+    for (const doc of page.docs) ids.push(doc.thingId as string);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return ids;
 }

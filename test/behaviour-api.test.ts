@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 
 let fx: SecureFixture;
 
@@ -202,10 +203,23 @@ describe('a twin governed by a type', () => {
     expect((await power(thingId)).kw).toBe(0.01);
   });
 
-  it('does not show its alerts as values of the thing', async () => {
-    const thingId = await rack('hidden', 10);
+  it('does not show its alerts as values of the thing, nor lose them to a thing-level PUT', async () => {
+    const thingId = await rack('hidden', 300);
+    await sleep(700);
+    expect(await alertsOf(thingId, '&state=active')).toHaveLength(1);
     const thing = (await fx.send('GET', `/api/2/things/${thingId}`, fx.admin)).json();
-    expect(Object.keys(thing).filter((k) => k.startsWith('_alerts'))).toEqual([]);
+    expect(thing).not.toHaveProperty('_alerts');
+    const all = (await fx.send('GET', `/api/2/things/${thingId}?fields=_alerts`, fx.admin)).json();
+    expect(all).not.toHaveProperty('_alerts');
+    const put = await fx.send('PUT', `/api/2/things/${thingId}`, fx.admin, {
+      definition: TYPE_ID,
+      attributes: { rack: 'r2' },
+      features: { power: { properties: { watts: 150 } } },
+    });
+    expect(put.statusCode, put.body).toBe(204);
+    // The replacement resolved the alert: it was there to resolve.
+    const [alert] = await alertsOf(thingId);
+    expect(alert).toMatchObject({ state: 'resolved' });
   });
 });
 
@@ -297,5 +311,128 @@ describe('assessments and alerts', () => {
       404,
       'alerts:alert.notfound',
     );
+  });
+});
+
+describe('alerts streamed', () => {
+  it('a webhook of "events": ["alerts"] gets the events that raise, acknowledge and resolve alerts, and no other', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const hook = await fx.send('POST', '/api/2/webhooks', fx.admin, {
+        url: receiver.url,
+        events: ['alerts'],
+        namespaces: ['bhv'],
+      });
+      expect(hook.statusCode, hook.body).toBe(201);
+      const thingId = await rack('hooked', 100);
+      expect(await setWatts(thingId, 120)).toBe(204);
+      expect(await setWatts(thingId, 300)).toBe(204);
+      await receiver.until(() => receiver.received.length >= 1);
+      const [alert] = await alertsOf(thingId, '&state=active');
+      const id = encodeURIComponent(alert.alertId as string);
+      expect((await fx.send('POST', `/api/2/alerts/${id}/ack`, fx.admin, {})).statusCode).toBe(200);
+      expect(await setWatts(thingId, 100)).toBe(204);
+      await receiver.until(() => receiver.received.length >= 3);
+      await sleep(200);
+      const mine = receiver.received.filter((r) => r.thingId === thingId);
+      expect(mine).toHaveLength(3);
+      const states = mine.map((r) => {
+        const value = r.json.value as Record<string, unknown>;
+        const alerts = (r.json.path === '/' ? value._alerts : { overload: value }) as Record<
+          string,
+          { state: string }
+        >;
+        return alerts.overload.state;
+      });
+      expect(states).toEqual(['active', 'acknowledged', 'resolved']);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('ingest into twins of a type', () => {
+  it('dead-letters an observation the schema refuses, with the reason, and applies the others', async () => {
+    const thingId = await rack('ingested', 10);
+    const spec = await fx.send('PUT', '/api/2/ingest/specs/bhv-power', fx.admin, {
+      source: { http: {} },
+      thingId: 'bhv:{{$.id}}',
+      values: { 'features/power/properties/watts': '$.w' },
+    });
+    expect(spec.statusCode, spec.body).toBe(201);
+    const response = await fx.request({
+      method: 'POST',
+      url: '/api/2/ingest/bhv-power',
+      headers: { authorization: fx.admin, 'content-type': 'application/x-ndjson' },
+      payload: '{"id":"ingested","w":40}\n{"id":"ingested","w":-3}\n',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(await power(thingId)).toMatchObject({ watts: 40, kw: 0.04 });
+    const letters = await fx.send('GET', '/api/2/ingest/deadletters?spec=bhv-power', fx.admin);
+    expect(letters.json().items[0]).toMatchObject({ reason: 'payload.validation.error' });
+    expect(letters.json().items[0].detail).toContain('/features/power/properties/watts');
+  });
+});
+
+describe('WoT', () => {
+  const LAMP_TM = {
+    '@context': 'https://www.w3.org/2022/wot/td/v1.1',
+    '@type': 'tm:ThingModel',
+    title: 'Lamp',
+    properties: { colour: { type: 'string', enum: ['red', 'green'] } },
+    'tm:submodels': {
+      light: {
+        '@type': 'tm:ThingModel',
+        title: 'Light',
+        properties: { on: { type: 'boolean' } },
+      },
+    },
+  };
+
+  it('a Thing Model becomes a type whose schemas are enforced, and things of it are described', async () => {
+    const put = await fx.send('PUT', '/api/2/types/bhv:lamp:1.0.0', fx.admin, LAMP_TM);
+    expect(put.statusCode, put.body).toBe(201);
+    expect(put.json().schema.attributes.properties.colour).toMatchObject({
+      enum: ['red', 'green'],
+    });
+    const created = await fx.send('PUT', '/api/2/things/bhv:lamp-1', fx.admin, {
+      definition: 'bhv:lamp:1.0.0',
+      attributes: { colour: 'red' },
+      features: { light: { properties: { on: true } } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expectError(
+      await fx.send('PUT', '/api/2/things/bhv:lamp-1/attributes/colour', fx.admin, 'blue'),
+      400,
+      'wot:payload.validation.error',
+    );
+    const td = await fx.request({
+      method: 'GET',
+      url: '/api/2/things/bhv:lamp-1',
+      headers: { authorization: fx.admin, accept: 'application/td+json' },
+    });
+    expect(td.statusCode, td.body).toBe(200);
+    expect(td.headers['content-type']).toContain('application/td+json');
+    const description = td.json();
+    expect(description).toMatchObject({ '@type': 'Thing', id: 'urn:bhv:lamp-1', title: 'Lamp' });
+    expect(Object.keys(description.properties)).toContain('colour');
+    const feature = await fx.request({
+      method: 'GET',
+      url: '/api/2/things/bhv:lamp-1/features/light',
+      headers: { authorization: fx.admin, accept: 'application/td+json' },
+    });
+    expect(feature.statusCode, feature.body).toBe(200);
+    expect(Object.keys(feature.json().properties)).toContain('on');
+  });
+
+  it('a thing of no known type has no Thing Description', async () => {
+    await fx.send('PUT', '/api/2/things/bhv:plain', fx.admin, { attributes: {} });
+    const response = await fx.request({
+      method: 'GET',
+      url: '/api/2/things/bhv:plain',
+      headers: { authorization: fx.admin, accept: 'application/td+json' },
+    });
+    expectError(response, 404, 'wot:thingdescription.notfound');
   });
 });

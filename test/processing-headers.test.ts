@@ -71,6 +71,13 @@ async function openDevice(base: string): Promise<WebSocket> {
 
 beforeAll(async () => {
   f = await createSecureFixture();
+  const target = await f.app.inject({
+    method: 'PUT',
+    url: `/api/2/things/${RELATION_TARGET}`,
+    payload: JSON.stringify({ attributes: { target: true } }),
+    headers: { authorization: f.admin, 'content-type': JSON_TYPE },
+  });
+  expect(target.statusCode).toBe(201);
   const url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   device = await openDevice(url.replace('http', 'ws'));
 });
@@ -141,6 +148,10 @@ async function freshSubject(identity: boolean): Promise<Subject> {
   };
   expect((await put(`/api/2/things/${id}`, thing)).statusCode).toBe(201);
   expect((await put(`/api/2/things/${id}/attributes/n`, 6)).statusCode).toBe(204);
+  // A relation, so that the relation routes have one to read, replace and delete.
+  expect(
+    (await put(`/api/2/things/${id}/relations/partOf/${RELATION_TARGET}`, {})).statusCode,
+  ).toBe(201);
   let username = '';
   let tokenId = '';
   if (identity) {
@@ -172,10 +183,16 @@ const thingBody: Record<string, unknown> = {
   '/features/:featureId/properties/*': false,
   '/features/:featureId/desiredProperties': { on: true },
   '/features/:featureId/desiredProperties/*': true,
+  '/relations/:name/:targetThingId': { since: 1 },
 };
+
+/** The twin every subject's relation points at. */
+const RELATION_TARGET = 'org.hdr:relation-target';
 
 function fill(url: string, s: Subject): string {
   return url
+    .replace(':targetThingId', RELATION_TARGET)
+    .replace(':name', 'partOf')
     .replace(':thingId', s.id)
     .replace(':policyId', s.id)
     .replace(':importedPolicyId', `${s.id}-roles`)
@@ -190,6 +207,8 @@ function fill(url: string, s: Subject): string {
     .replace(':scenarioId', `s-${s.id}`)
     .replace(':runId', 'run-00000000000000000000')
     .replace(':serviceId', 'hdr-service')
+    .replace(':typeId', 'hdr.types:probe:1')
+    .replace(':alertId', `${s.id}:overload:1`)
     .replace(':runId', 'run-none')
     .replace(':replayId', 'replay-none')
     .replace('/attributes/*', '/attributes/a')
@@ -369,6 +388,14 @@ function probeOf(method: string, url: string): Probe | null {
         type: 'hdr.none:replayed:1',
         filter: `eq(thingId,"${s.id}")`,
       }));
+    case 'PUT /api/2/types/:typeId':
+      return () => ({
+        method: 'PUT',
+        url: `/api/2/types/hdr.types:probe${++counter}:1`,
+        headers: { 'content-type': JSON_TYPE },
+        payload: JSON.stringify({ derived: { 'attributes/b': 'attributes.a * 2.0' } }),
+      });
+    case 'POST /api/2/alerts/:alertId/ack':
     case 'POST /api/2/services/:serviceId/run':
     case 'POST /api/2/webhooks/:id/pause':
     case 'POST /api/2/webhooks/:id/resume':

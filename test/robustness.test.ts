@@ -75,7 +75,8 @@ const seg = (id: string) => encodeURIComponent(id).replace(/%3A/gi, ':');
 // --- resources, methods and the values each accepts ------------------------------------------
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
-type Kind = ResourceKind;
+// Relations have their own routes and tests (test/relations-api.test.ts).
+type Kind = Exclude<ResourceKind, 'relation'>;
 
 const KINDS: Kind[] = [
   'thing',

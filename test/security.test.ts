@@ -91,6 +91,7 @@ const CASES: CredentialCase[] = [
 type Category =
   | 'public'
   | 'thing'
+  | 'relation'
   | 'things'
   | 'history'
   | 'search'
@@ -104,6 +105,8 @@ type Category =
   | 'model'
   | 'service'
   | 'replay'
+  | 'type'
+  | 'alert'
   | 'message'
   | 'cloudevents'
   | 'methodNotAllowed';
@@ -126,6 +129,7 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
     category: 'message',
   },
   { methods: ['POST'], url: /^\/api\/2\/cloudevents$/, category: 'cloudevents' },
+  { url: /^\/api\/2\/things\/:thingId\/relations(\/.*)?$/, category: 'relation' },
   { url: /^\/api\/2\/things\/:thingId(\/.*)?$/, category: 'thing' },
   { url: /^\/api\/2\/things$/, category: 'things' },
   { url: /^\/api\/2\/search\/things(\/count)?$/, category: 'search' },
@@ -147,6 +151,8 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
   { url: /^\/api\/2\/replays(\/.*)?$/, category: 'replay' },
+  { url: /^\/api\/2\/types(\/.*)?$/, category: 'type' },
+  { url: /^\/api\/2\/alerts(\/.*)?$/, category: 'alert' },
 ];
 
 function classify(route: RouteInfo): Category | null {
@@ -183,6 +189,8 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':thingId') return targets.thingId;
       if (part === ':policyId') return targets.policyId;
       if (part === ':featureId') return 'lamp';
+      if (part === ':name') return 'partOf';
+      if (part === ':targetThingId') return BOX;
       if (part === ':label') return 'DEFAULT';
       if (part === ':importedPolicyId') return ROLES;
       if (part === ':username') return 'alice';
@@ -194,6 +202,8 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':scenarioId') return ADMIN_SCENARIO;
       if (part === ':runId') return adminRun;
       if (part === ':serviceId') return ADMIN_SERVICE;
+      if (part === ':typeId') return ADMIN_TYPE;
+      if (part === ':alertId') return VAULT_ALERT;
       if (part === ':runId') return adminServiceRun;
       if (part === ':replayId') return adminReplay;
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
@@ -348,6 +358,63 @@ function thingVariants(route: RouteInfo): Variant[] {
   // Time travel is enforced like a current read.
   if (read) variants.push(make(' at-historical-revision', { 'at-historical-revision': '1' }));
   return variants;
+}
+
+/**
+ * The vault's relation to the box (alice's; bob may not read the box, nor write all of the vault):
+ * WRITE on thing:/ of both ends to change it, READ to see it, the box's relation hidden from bob.
+ */
+function relationVariants(route: RouteInfo): Variant[] {
+  const { method } = route;
+  const read = isRead(method);
+  const head = method === 'HEAD';
+  const listing = route.url.endsWith('/relations');
+  return [
+    {
+      label: '',
+      url: (targets) => concreteUrl(route, targets),
+      adminUrl: read ? concreteUrl(route, REAL) : undefined,
+      body: method === 'PUT' ? () => ({ note: 'replaced by the security test' }) : undefined,
+      expect(kind, full) {
+        switch (kind) {
+          case 'rejected':
+            return rejected;
+          case 'owner':
+          case 'readOnly':
+            if (read)
+              return head
+                ? { status: 200, absent: [TOKEN_MARK, POLICY_MARK] }
+                : { status: 200, absent: [TOKEN_MARK, POLICY_MARK], body: full, present: [MARK] };
+            if (kind === 'readOnly')
+              return { status: 403, error: 'gateway:token.readonly', absent: ALL_MARKS };
+            return { status: 204, absent: ALL_MARKS, onCopy: true };
+          case 'otherNamespace':
+          case 'stranger':
+            return {
+              status: 404,
+              error: head ? undefined : 'things:thing.notfound',
+              absent: ALL_MARKS,
+            };
+          case 'subPathRevoked':
+            // bob reads the vault but not the box: the relation is not shown, the box not named.
+            if (read) {
+              const absent = [...NOT_ALICE, MARK, BOX];
+              if (listing)
+                return head
+                  ? { status: 200, absent }
+                  : { status: 200, absent, body: { relations: [] } };
+              return {
+                status: 404,
+                error: head ? undefined : 'relations:relation.notfound',
+                absent: [...NOT_ALICE, MARK],
+              };
+            }
+            // WRITE is revoked on a part of the vault: bob may not write all of thing:/.
+            return { status: 403, error: /^things:.*notmodifiable$/, absent: NOT_ALICE };
+        }
+      },
+    },
+  ];
 }
 
 function historyVariants(route: RouteInfo): Variant[] {
@@ -974,12 +1041,64 @@ const SERVICES: Record<string, Omit<Variant, 'label' | 'url'>> = {
   'GET /api/2/services/:serviceId/runs/:runId': { expect: serviceMissing },
 };
 
-function serviceVariants(route: RouteInfo): Variant[] {
+const serviceVariants = (route: RouteInfo) => tableVariants(route, SERVICES, 'SERVICES');
+
+/**
+ * Type routes: the one type there is belongs to the administrator's namespace `secure.ns`; nobody
+ * here may change or delete it (no administrator, no token scoped to it), and a token of another
+ * namespace does not see it.
+ */
+const ADMIN_TYPE = 'secure.ns:security-probe:1';
+const ADMIN_TYPE_BODY = { derived: { 'attributes/double': 'attributes.v * 2.0' } };
+const typeHidden = (kind: Kind): Pick<Expectation, 'check'> => ({
+  check: (json) => {
+    const seen = JSON.stringify(json).includes(ADMIN_TYPE);
+    if (kind === 'otherNamespace') return seen ? `leaks ${ADMIN_TYPE}` : null;
+    return seen ? null : `lacks ${ADMIN_TYPE}`;
+  },
+});
+const typeChange = (kind: Kind): Expectation =>
+  kind === 'readOnly'
+    ? readOnlyRefused
+    : { status: 403, error: 'types:type.notmodifiable', absent: ALL_MARKS };
+const TYPES: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/types': {
+    expect: (kind) => ({ status: 200, absent: ALL_MARKS, ...typeHidden(kind) }),
+  },
+  'GET /api/2/types/:typeId': {
+    expect: (kind) =>
+      kind === 'otherNamespace'
+        ? notFound('types:type.notfound')
+        : { status: 200, absent: ALL_MARKS, present: ['attributes.v * 2.0'] },
+  },
+  'PUT /api/2/types/:typeId': { body: () => ADMIN_TYPE_BODY, expect: typeChange },
+  'DELETE /api/2/types/:typeId': { expect: typeChange },
+};
+
+/** Alert routes: the vault has no alert; nobody learns more than that, nor acknowledges one. */
+const VAULT_ALERT = `${VAULT}:overload:1`;
+const ALERTS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/alerts': {
+    expect: () => ({ status: 200, absent: ALL_MARKS, body: { items: [] } }),
+  },
+  'GET /api/2/alerts/:alertId': { expect: () => notFound('alerts:alert.notfound') },
+  'POST /api/2/alerts/:alertId/ack': {
+    body: () => ({ note: 'seen' }),
+    expect: (kind) => (kind === 'readOnly' ? readOnlyRefused : notFound('alerts:alert.notfound')),
+  },
+};
+
+/** The variants of a route whose expectations are one per method and URL in `table`. */
+function tableVariants(
+  route: RouteInfo,
+  table: Record<string, Omit<Variant, 'label' | 'url'>>,
+  name: string,
+): Variant[] {
   const head = route.method === 'HEAD';
-  const spec = SERVICES[`${head ? 'GET' : route.method} ${route.url}`];
+  const spec = table[`${head ? 'GET' : route.method} ${route.url}`];
   if (!spec)
     throw new Error(
-      `Service route ${route.method} ${route.url} has no expectations: add it to SERVICES in test/security.test.ts.`,
+      `Route ${route.method} ${route.url} has no expectations: add it to ${name} in test/security.test.ts.`,
     );
   return [
     {
@@ -1038,6 +1157,8 @@ function replayVariants(route: RouteInfo): Variant[] {
     },
   ];
 }
+const typeVariants = (route: RouteInfo) => tableVariants(route, TYPES, 'TYPES');
+const alertVariants = (route: RouteInfo) => tableVariants(route, ALERTS, 'ALERTS');
 
 function identityVariants(route: RouteInfo): Variant[] {
   const head = route.method === 'HEAD';
@@ -1218,6 +1339,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   cloudevents: cloudEventVariants,
   public: publicVariants,
   thing: thingVariants,
+  relation: relationVariants,
   things: thingsVariants,
   history: historyVariants,
   search: searchVariants,
@@ -1230,6 +1352,8 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   model: modelVariants,
   service: serviceVariants,
   replay: replayVariants,
+  type: typeVariants,
+  alert: alertVariants,
   methodNotAllowed: methodNotAllowedVariants,
 };
 
@@ -1340,6 +1464,18 @@ async function copyFor(category: Category): Promise<Targets> {
     );
     return { ...REAL, thingId };
   }
+  if (category === 'relation') {
+    const thingId = `scratch.ns:copy-${copies}`;
+    await created(
+      await request('PUT', `/api/2/things/${thingId}`, f.admin, { ...VAULT_BODY, policyId: VAULT }),
+      'copy of the vault',
+    );
+    await created(
+      await request('PUT', `/api/2/things/${thingId}/relations/partOf/${BOX}`, f.admin, {}),
+      'relation of the copy',
+    );
+    return { ...REAL, thingId };
+  }
   if (category === 'policy') {
     const policyId = `scratch.ns:policy-${copies}`;
     const policy = withoutKey(await adminView(`/api/2/policies/${VAULT}`), 'policyId');
@@ -1364,6 +1500,12 @@ beforeAll(async () => {
 
   await created(await request('PUT', `/api/2/things/${VAULT}`, alice, VAULT_BODY), 'vault');
   await created(await request('PUT', `/api/2/things/${BOX}`, alice, BOX_BODY), 'box');
+  await created(
+    await request('PUT', `/api/2/things/${VAULT}/relations/partOf/${BOX}`, alice, {
+      note: `${MARK}-R`,
+    }),
+    'relation of the vault to the box',
+  );
   await created(
     await request('PUT', `/api/2/policies/${VAULT}/entries/bob`, alice, BOB_ENTRY),
     'entry bob',
@@ -1422,6 +1564,10 @@ beforeAll(async () => {
   const serviceRun = await request('POST', `/api/2/services/${ADMIN_SERVICE}/run`, f.admin);
   expect(serviceRun.statusCode, serviceRun.body).toBe(202);
   adminServiceRun = serviceRun.json().runId as string;
+  await created(
+    await request('PUT', `/api/2/types/${ADMIN_TYPE}`, f.admin, ADMIN_TYPE_BODY),
+    'type',
+  );
   await created(
     await request('PUT', `/api/2/types/${ADMIN_REPLAY_TYPE}`, f.admin, {
       derived: { 'attributes/b': 'attributes.a * 2' },
@@ -1705,7 +1851,8 @@ describe('security - search, listing, history and time travel', () => {
       `/api/2/things/${VAULT}?fields=_revision,attributes`,
       f.admin,
     );
-    expect(vault.json()).toEqual({ _revision: 1, attributes: VAULT_BODY.attributes });
+    // Revision 2 is the seeded relation to the box.
+    expect(vault.json()).toEqual({ _revision: 2, attributes: VAULT_BODY.attributes });
   });
 });
 

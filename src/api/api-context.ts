@@ -13,6 +13,7 @@ import type { ConnectionRegistry } from '../services/connection-registry.js';
 import { PermissionChecks } from '../services/permission-check.js';
 import { PolicyEditing } from '../services/policy-editing.js';
 import { PolicyUsage } from '../services/policy-usage.js';
+import { RelationService } from '../services/relation-service.js';
 import { SubjectAnnouncements } from '../services/subject-announcements.js';
 import { ThingCreation } from '../services/thing-creation.js';
 import { ThingIncarnations } from '../services/thing-incarnations.js';
@@ -25,6 +26,8 @@ export interface AccessServices {
   policyEditing: PolicyEditing;
   permissionChecks: PermissionChecks;
   incarnations: ThingIncarnations;
+  /** Relations between twins (Twinfold). */
+  relations: RelationService;
   /** Ditto's policy announcements (subjectDeletion) for WebSocket subscribers. */
   announcements: SubjectAnnouncements;
 }
@@ -39,6 +42,8 @@ export interface ApiContext extends AccessServices {
   live: LiveServices;
   /** The clients connected now (WebSocket sessions and event streams record themselves here). */
   connections: ConnectionRegistry;
+  /** The document of a known twin type (for WoT Thing Descriptions); undefined when unknown. */
+  typeDocument?: (typeId: string) => JsonObject | undefined;
 }
 
 /** Builds the application services over one runtime, policy store and guard. */
@@ -79,6 +84,7 @@ export function accessServices(
     policyEditing,
     permissionChecks: new PermissionChecks(runtime, policies),
     incarnations: new ThingIncarnations(runtime),
+    relations: new RelationService(runtime, guard),
     announcements: new SubjectAnnouncements(policies),
   };
 }

@@ -65,6 +65,7 @@ import type { Identity } from '../auth/identity.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerThingsRoutes } from './routes/things-routes.js';
+import { registerRelationsRoutes } from './routes/relations-routes.js';
 import {
   registerServerSentEvents,
   type ServerSentEventsOptions,
@@ -429,6 +430,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...services,
     live: liveServices(runtime, services.permissionChecks, guard),
     connections: options.connections ?? new ConnectionRegistry(),
+    typeDocument: (typeId) => options.types?.compiled(typeId)?.document,
   };
   liveServicesByApp.set(app, context.live);
   const series = options.seriesStore
@@ -543,6 +545,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       registerServerSentEvents(api, context, options.streams);
       registerThingsRoutes(api, context);
+      registerRelationsRoutes(api, context);
       registerMessageRoutes(api, context);
       registerCloudEventsRoute(api, commands);
       registerHistoryRoutes(api, context);

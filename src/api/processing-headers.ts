@@ -331,7 +331,9 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
     accept !== undefined &&
     routeClass !== 'system' &&
     !acceptsJson(accept) &&
-    !(routeClass === 'series' && SERIES_MEDIA_TYPES.test(accept))
+    !(routeClass === 'series' && SERIES_MEDIA_TYPES.test(accept)) &&
+    // A thing or a feature answers a WoT Thing Description, as in Ditto (things-routes).
+    !(routeClass === 'thing-read' && /application\/td\+json/i.test(accept))
   )
     throw errors.notAcceptable(accept);
 
@@ -471,6 +473,8 @@ export function routeClassOf(method: string, url: string): RouteClass {
   const read = method === 'GET' || method === 'HEAD';
   if (url === '/api/2/things') return read ? 'thing-list' : 'thing-create';
   if (url.includes('/inbox/messages/') || url.includes('/outbox/messages/')) return 'message';
+  // Relations (Twinfold) take none of Ditto's resource headers: they are no part of the thing JSON.
+  if (url.startsWith('/api/2/things/:thingId/relations')) return 'api';
   if (url.startsWith('/api/2/things/:thingId') && !url.endsWith('/history')) {
     if (read) return 'thing-read';
     if (method === 'PATCH') return 'thing-merge';

@@ -73,6 +73,7 @@ function notModifiable(resource: ThingResource): TwinfoldError {
       'feature.desiredProperty',
       `The desired property with JSON Pointer '${pointer}' of ${feature}`,
     ],
+    relation: ['thing', `The Thing with ID '${thingId}'`],
   };
   const [code, message] = table[resource.kind];
   return errors.resourceNotModifiable(code, message);

@@ -85,3 +85,30 @@ describe('combineChanges', () => {
     );
   });
 });
+
+describe('combineChanges of a merge and what it derives', () => {
+  it('is one merge patch of both, leaving the merge value as it was', () => {
+    const mergeValue = { features: { power: { properties: { watts: 300 } } } };
+    const planned = plan(base, [
+      { action: 'merged', path: [], value: mergeValue },
+      { action: 'modified', path: ['features', 'power', 'properties', 'kw'], value: 0.3 },
+    ]);
+    const combined = combineChanges(base, planned);
+    expect(combined.change).toEqual({
+      action: 'merged',
+      path: [],
+      value: { features: { power: { properties: { watts: 300, kw: 0.3 } } } },
+    });
+    expect(mergeValue).toEqual({ features: { power: { properties: { watts: 300 } } } });
+    expect(applyChange(base, combined.change)).toEqual(planned[1].next);
+  });
+
+  it('falls back to the whole thing when a merge into a replaced value would not replay', () => {
+    const planned = plan(base, [
+      { action: 'modified', path: ['features', 'power', 'properties'], value: [1] },
+      { action: 'merged', path: ['features', 'power', 'properties'], value: { on: false } },
+    ]);
+    const combined = combineChanges(base, planned);
+    expect(applyChange(base, combined.change)).toEqual(planned[1].next);
+  });
+});

@@ -15,10 +15,55 @@ function patchAt(patch: JsonObject, path: string[], value: JsonValue): void {
   node[path[path.length - 1]] = value;
 }
 
-/** A merge patch doing what the changes do, when one can (scalars, arrays, deletions), else null. */
+/** A copy of a patch's objects (the patch built is changed in place; the changes' values are not). */
+function copyOf(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const copy: JsonObject = {};
+  for (const key in value) copy[key] = copyOf(value[key]);
+  return copy;
+}
+
+/** Merges merge patch `later` into `patch` at `path`, as applying one after the other would. */
+function composeAt(patch: JsonObject, path: string[], later: JsonValue): void {
+  if (path.length > 0) {
+    const parent = path.slice(0, -1);
+    let node = patch;
+    for (const key of parent) {
+      const child = node[key];
+      if (child === null || typeof child !== 'object' || Array.isArray(child)) node[key] = {};
+      node = node[key] as JsonObject;
+    }
+    const key = path[path.length - 1];
+    const current = node[key];
+    if (
+      later !== null &&
+      typeof later === 'object' &&
+      !Array.isArray(later) &&
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
+    ) {
+      for (const [k, v] of Object.entries(later)) composeAt(current, [k], v);
+    } else node[key] = copyOf(later);
+    return;
+  }
+  if (later === null || typeof later !== 'object' || Array.isArray(later)) return;
+  for (const [k, v] of Object.entries(later)) composeAt(patch, [k], v);
+}
+
+/**
+ * A merge patch doing what the changes do, when one can (scalars, arrays, deletions, merges),
+ * else null. The caller checks that it replays to the same thing (a merge into what an earlier
+ * change replaced may not).
+ */
 function asMergePatch(changes: ThingChange[]): JsonObject | null {
   const patch: JsonObject = {};
   for (const { action, path, value } of changes) {
+    if (action === 'merged') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+      composeAt(patch, path, value as JsonValue);
+      continue;
+    }
     if (path.length === 0) return null;
     if (action === 'deleted') patchAt(patch, path, null);
     else if (

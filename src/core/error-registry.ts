@@ -1340,6 +1340,23 @@ export const errors = {
       `The value at '/${pointer}' of the Thing with ID '${thingId}' is computed by its type '${typeId}' and cannot be written.`,
       'Write the inputs it is computed from instead; GET /api/2/types/{typeId} shows what the type derives.',
     ),
+  /** `Accept: application/td+json` of a thing whose definition names no known type. */
+  thingDescriptionNotFound: (thingId: string, typeId: string | undefined) =>
+    make(
+      'wot:thingdescription.notfound',
+      404,
+      typeId === undefined
+        ? `The Thing with ID '${thingId}' has no definition, so it has no WoT Thing Description.`
+        : `The Thing with ID '${thingId}' names the definition '${typeId}', which is no known type: it has no WoT Thing Description.`,
+      'Give the thing a definition naming a type (PUT /api/2/types/{typeId}, from a WoT Thing Model if you like), or ask for application/json.',
+    ),
+  thingDescriptionUnsupported: (why: string) =>
+    make(
+      'wot:thingdescription.unsupported',
+      400,
+      `A WoT Thing Description cannot be answered here: ${why}.`,
+      'Ask a thing (GET /api/2/things/{thingId}) or a feature for application/td+json, without fields or get-metadata.',
+    ),
   alertNotFound: (id: string) =>
     make(
       'alerts:alert.notfound',
@@ -1410,5 +1427,62 @@ export const errors = {
       404,
       `The replay with ID '${id}' could not be found.`,
       'Replays are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/replays.',
+    ),
+  // --- relations (Twinfold): named, directed edges between twins ---
+  relationNotFound: (thingId: string, name: string, target: string) =>
+    make(
+      'relations:relation.notfound',
+      404,
+      `The relation '${name}' from the Thing with ID '${thingId}' to '${target}' could not be found or the requester had insufficient permissions to access it.`,
+      'Check the relation name and target; list the relations with GET /api/2/things/{thingId}/relations.',
+    ),
+  relationTargetNotFound: (target: string) =>
+    make(
+      'relations:target.notfound',
+      404,
+      `The target Thing with ID '${target}' could not be found or requester had insufficient permissions to access it.`,
+      'A relation points at a Thing that exists and that you may read: check the target ID.',
+    ),
+  relationToItself: (thingId: string) =>
+    make(
+      'relations:target.invalid',
+      400,
+      `The Thing with ID '${thingId}' cannot be related to itself.`,
+      'Name another Thing as the target of the relation.',
+    ),
+  relationNameInvalid: (name: string) =>
+    make(
+      'relations:name.invalid',
+      400,
+      `The relation name '${name}' is invalid.`,
+      "A relation name is 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-' (not '__proto__'), e.g. 'partOf'.",
+    ),
+  relationPropertiesInvalid: () =>
+    make(
+      'relations:properties.invalid',
+      400,
+      'The properties of a relation must be a JSON object.',
+      'Send a JSON object (e.g. {"since":"2024-01-01"}), or no body for a relation without properties.',
+    ),
+  relationNotModifiable: (target: string) =>
+    make(
+      'relations:relation.notmodifiable',
+      403,
+      `The relations pointing at the Thing with ID '${target}' may not be changed by the requester.`,
+      "Adding or removing a relation needs WRITE on 'thing:/' of both the source and the target Thing.",
+    ),
+  relationsNotSettable: () =>
+    make(
+      'relations:relations.notsettable',
+      400,
+      "The '_relations' of a Thing cannot be set in the Thing JSON.",
+      'Add and remove relations with PUT and DELETE /api/2/things/{thingId}/relations/{name}/{targetThingId}.',
+    ),
+  relationQueryInvalid: (parameter: string, detail: string) =>
+    make(
+      'relations:query.invalid',
+      400,
+      `The relations parameter '${parameter}' is invalid: ${detail}`,
+      'Use direction=out|in, name=<relation name> and depth=1..16; see the API documentation at /api/2/docs.',
     ),
 };

@@ -51,4 +51,40 @@ describe('isoTime', () => {
     for (const ms of times) expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
   });
+
+  it('names relation changes relationModified / relationDeleted at /relations/<name>/<target>', () => {
+    const path = ['_relations', 'partOf', 'dc:hall-1'];
+    expect(eventType({ path, action: 'modified' })).toBe('things.events:relationModified');
+    expect(eventType({ path, action: 'deleted' })).toBe('things.events:relationDeleted');
+    const event = toProtocolEvent({
+      thingId: 'dc:rack-7',
+      revision: 2,
+      timestamp: 0,
+      action: 'modified',
+      path,
+      value: { slot: 3 },
+    });
+    expect(event).toMatchObject({
+      topic: 'dc/rack-7/things/twin/events/modified',
+      path: '/relations/partOf/dc:hall-1',
+      value: { slot: 3 },
+    });
+  });
+
+  it("never shows a replaced thing's relations or metadata in its event", () => {
+    const event = toProtocolEvent({
+      thingId: 'dc:rack-7',
+      revision: 3,
+      timestamp: 0,
+      action: 'modified',
+      path: [],
+      value: {
+        thingId: 'dc:rack-7',
+        policyId: 'dc:rack-7',
+        _relations: { partOf: { 'dc:hall-1': {} } },
+        _metadata: { attributes: {} },
+      },
+    });
+    expect(event.value).toEqual({ thingId: 'dc:rack-7', policyId: 'dc:rack-7' });
+  });
 });

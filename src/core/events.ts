@@ -1,7 +1,9 @@
 // Events: one journaled change of one twin, named with Ditto's event vocabulary.
 import type { JsonValue } from './json.js';
 import { formatPointer } from './json-pointer.js';
-import { withoutMetadata } from './metadata.js';
+import { ALERTS } from './alerts.js';
+import { withoutHiddenMembers } from './hidden-members.js';
+import { isRelationPath } from './relations.js';
 import type { ChangeAction, ThingChange } from './thing-change.js';
 import { isoTime } from './thing.js';
 
@@ -38,13 +40,17 @@ const ACTION_SUFFIX: Record<ChangeAction, string> = {
   deleted: 'Deleted',
 };
 
-/** The Ditto event name of a change, e.g. `things.events:featurePropertyModified`. */
+/**
+ * The Ditto event name of a change, e.g. `things.events:featurePropertyModified`; a relation's
+ * (a Twinfold extension) is `things.events:relationModified` or `things.events:relationDeleted`.
+ */
 export function eventType(change: ThingChange): string {
   const p = change.path;
   const action = ACTION_SUFFIX[change.action];
   let subject: string;
   if (change.action === 'merged') subject = 'thing';
   else if (p.length === 0) subject = 'thing';
+  else if (isRelationPath(p)) subject = 'relation';
   else if (p[0] === 'policyId') subject = 'policyId';
   else if (p[0] === 'definition') subject = 'thingDefinition';
   else if (p[0] === 'attributes') subject = p.length === 1 ? 'attributes' : 'attribute';
@@ -76,11 +82,22 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
   const result: ProtocolEvent = {
     topic: `${namespace}/${name}/things/twin/events/${event.action}`,
     headers,
-    path: formatPointer(event.path),
+    path: protocolPath(event.path),
     revision: event.revision,
     timestamp: isoTime(event.timestamp),
   };
   if (event.action !== 'deleted')
-    result.value = event.path.length === 0 ? withoutMetadata(event.value ?? null) : event.value;
+    result.value =
+      event.path.length === 0 ? withoutHiddenMembers(event.value ?? null, ALERTS) : event.value;
   return result;
+}
+
+/**
+ * The Ditto Protocol path of a change: its JSON pointer, but `/relations/<name>/<target>` for a
+ * relation (the resource it is changed through; `_relations` is no part of the thing's JSON).
+ */
+function protocolPath(path: string[]): string {
+  return isRelationPath(path)
+    ? formatPointer(['relations', ...path.slice(1)])
+    : formatPointer(path);
 }

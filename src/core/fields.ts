@@ -1,6 +1,8 @@
 // Ditto's `fields` selector: `thingId,attributes/location(lat,lon),features/*/properties/on`.
 import { errors } from './error-registry.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { ALERTS } from './alerts.js';
+import { RELATIONS } from './relations.js';
 
 /** A parsed selector: one segment list per selected pointer; `*` segments match any key. */
 export type FieldSelector = string[][];
@@ -84,6 +86,8 @@ function copyPath(source: JsonObject, target: JsonObject, pointer: string[], dep
         ? [key]
         : [];
   for (const k of keys) {
+    // A twin's relations are read through /things/{id}/relations, never selected as a field.
+    if (depth === 0 && (k === RELATIONS || k === ALERTS)) continue;
     const value = source[k];
     if (depth === pointer.length - 1) {
       target[k] = value;

@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from './json.js';
 import { deleteAt, getAt, setAt } from './json-pointer.js';
 import { applyMergePatch } from './merge-patch.js';
 import { METADATA, nullPaths, removeMetadataAt } from './metadata.js';
+import { isRelationPath, prunedRelations } from './relations.js';
 
 export type ChangeAction = 'created' | 'modified' | 'merged' | 'deleted';
 
@@ -20,7 +21,9 @@ export interface ThingChange {
  * value replaced by `{}`); a thing without metadata pays nothing for that.
  */
 export function applyChange(thing: JsonObject | null, change: ThingChange): JsonObject | null {
-  const next = applyValueChange(thing, change);
+  let next = applyValueChange(thing, change);
+  if (next !== null && change.action === 'deleted' && isRelationPath(change.path))
+    next = prunedRelations(next, change.path);
   if (next === null || next[METADATA] === undefined || change.action === 'created') return next;
   const { action, path, value } = change;
   if (action === 'deleted') return removeMetadataAt(next, path);

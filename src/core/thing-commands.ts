@@ -4,6 +4,8 @@ import { assertKeysDeep } from './ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { getAt } from './json-pointer.js';
 import { METADATA } from './metadata.js';
+import { ALERTS } from './alerts.js';
+import { RELATIONS, assertRelationProperties } from './relations.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import { notFoundError, type ThingResource } from './thing-resource.js';
 import { mergedTelemetry } from './telemetry-merge.js';
@@ -71,6 +73,9 @@ function validateValue(resource: ThingResource, value: JsonValue): void {
     case 'property':
     case 'desiredProperty':
       return assertKeysDeep(value);
+    case 'relation':
+      assertRelationProperties(value);
+      return assertKeysDeep(value);
   }
 }
 
@@ -85,6 +90,11 @@ function requireFeature(thing: JsonObject, resource: ThingResource): void {
   }
 }
 
+/** A thing body never carries relations: refused, not dropped (they have their own resource). */
+function refuseRelations(body: JsonValue): void {
+  if (isJsonObject(body) && Object.hasOwn(body, RELATIONS)) throw errors.relationsNotSettable();
+}
+
 /** PUT: replace (or create) the resource with `value`. */
 export function planModify(
   thing: JsonObject | null,
@@ -93,6 +103,7 @@ export function planModify(
 ): PlannedChange {
   const depth = validateJsonValue(value);
   if (resource.kind === 'thing') {
+    refuseRelations(value);
     const fallback = (thing?.policyId as string | undefined) ?? resource.thingId;
     const next = normaliseThing(value, resource.thingId, fallback);
     // As in Ditto, replacing a thing keeps its metadata; creating one may set it inline.
@@ -102,6 +113,12 @@ export function planModify(
         throw errors.jsonInvalid("The '_metadata' of a thing must be a JSON object.");
       if (Object.keys(metadata).length > 0) next[METADATA] = metadata;
     }
+    // Replacing a thing keeps its relations too: they are changed through the relations resource.
+    const relations = thing?.[RELATIONS];
+    if (relations !== undefined) next[RELATIONS] = relations;
+    // And its alerts: they are raised, resolved and acknowledged by its behaviour and /alerts.
+    const alerts = thing?.[ALERTS];
+    if (alerts !== undefined) next[ALERTS] = alerts;
     return {
       change: { action: thing ? 'modified' : 'created', path: [], value: next },
       next,
@@ -135,6 +152,7 @@ export function planMerge(
   }
   const depth = validateJsonValue(patch);
   if (resource.kind === 'thing') {
+    refuseRelations(patch);
     if (!isJsonObject(patch))
       throw errors.mergeInvalid('The provided json value can not be applied at this resource');
     if (patch.policyId === null) throw errors.policyIdNotDeletable();

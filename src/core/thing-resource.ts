@@ -4,6 +4,7 @@ import type { TwinfoldError } from './errors.js';
 import { assertFeatureId, assertKey } from './ids.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { formatPointer, getAt } from './json-pointer.js';
+import { RELATIONS } from './relations.js';
 import { MAX_JSON_DEPTH } from './thing-validation.js';
 
 export type ResourceKind =
@@ -18,7 +19,9 @@ export type ResourceKind =
   | 'properties'
   | 'property'
   | 'desiredProperties'
-  | 'desiredProperty';
+  | 'desiredProperty'
+  /** A relation (Twinfold): `inner` is `[name, targetThingId]`, inside the hidden `_relations`. */
+  | 'relation';
 
 /** A sub-resource of a thing: its kind and its segments inside the thing JSON. */
 export interface ThingResource {
@@ -78,6 +81,8 @@ function segmentsOf(kind: ResourceKind, featureId: string | undefined, inner: st
       return [...feature, 'properties', ...inner];
     case 'desiredProperty':
       return [...feature, 'desiredProperties', ...inner];
+    case 'relation':
+      return [RELATIONS, ...inner];
   }
 }
 
@@ -125,6 +130,8 @@ export function notFoundError(resource: ThingResource, thing: JsonObject | null)
         inner,
         kind === 'desiredProperty',
       );
+    case 'relation':
+      return errors.relationNotFound(thingId, resource.inner?.[0] ?? '', resource.inner?.[1] ?? '');
   }
 }
 

@@ -99,8 +99,9 @@ export function validateFeatures(value: JsonValue): void {
 export function validateThing(value: JsonValue): void {
   mustBeObject(value, 'thing');
   for (const [key, child] of Object.entries(value as Record<string, JsonValue>)) {
-    // The metadata kept beside the values (core/metadata.ts), never part of a request body here.
-    if (key === '_metadata') continue;
+    // The metadata and relations kept beside the values (core/metadata.ts, core/relations.ts),
+    // never part of a request body here.
+    if (key === '_metadata' || key === '_relations') continue;
     if (!THING_KEYS.has(key)) {
       throw errors.jsonInvalid(
         `Unknown field '${key}': a thing has only thingId, policyId, definition, attributes and features.`,

@@ -43,8 +43,17 @@ interface Rollup {
   spec: RollupSpec;
   ofPath: string[];
   aggregate: RollupAggregate;
-  /** Each member's contributed value (null: a member without a number there). */
-  members: Map<string, number | null>;
+  /** Its members now. */
+  members: Set<string>;
+}
+
+/**
+ * What one member contributes: the roll-ups it is a member of and its value in each (null: no
+ * number there). One lookup finds all of it when the member's value changes.
+ */
+interface Membership {
+  rollups: Rollup[];
+  values: (number | null)[];
 }
 
 function numberAt(thing: JsonObject | null, path: string[]): number | null {
@@ -56,7 +65,7 @@ export class RollupEngine {
   /** The roll-ups of each holder, and the type they came from. */
   private readonly holders = new Map<string, { typeId: string; rollups: Rollup[] }>();
   /** The roll-ups each member contributes to now. */
-  private readonly memberships = new Map<string, Set<Rollup>>();
+  private readonly memberships = new Map<string, Membership>();
   /** Holders whose values changed and must be written. */
   private readonly dirty = new Set<string>();
   private flushing: NodeJS.Immediate | null = null;
@@ -71,7 +80,7 @@ export class RollupEngine {
   /** Number of members (twin and roll-up pairs) held: for tests and metrics. */
   get memberCount(): number {
     let count = 0;
-    for (const rollups of this.memberships.values()) count += rollups.size;
+    for (const membership of this.memberships.values()) count += membership.rollups.length;
     return count;
   }
 
@@ -137,11 +146,17 @@ export class RollupEngine {
       event.path.length === 0
         ? event.action !== 'merged' || (isJsonObject(event.value) && '_relations' in event.value)
         : event.path[0] === '_relations';
-    this.refreshMember(thingId, thing);
-    // A member that moved takes the members under it along, for roll-ups of several levels.
-    if (relationsChanged)
+    if (!relationsChanged) {
+      // Its relations are as they were, so are the roll-ups it is a member of: only its values.
+      const membership = this.memberships.get(thingId);
+      if (membership !== undefined)
+        for (let i = 0; i < membership.rollups.length; i++) this.update(membership, i, thing);
+    } else {
+      this.refreshMember(thingId, thing);
+      // A member that moved takes the members under it along, for roll-ups of several levels.
       for (const below of this.below(thingId))
         this.refreshMember(below, this.options.thingOf(below));
+    }
     this.scheduleFlush();
   }
 
@@ -157,7 +172,7 @@ export class RollupEngine {
     const previous = this.holders.get(thingId);
     if (previous) {
       for (const rollup of previous.rollups)
-        for (const member of rollup.members.keys()) this.memberships.get(member)?.delete(rollup);
+        for (const member of rollup.members) this.forget(member, rollup);
       this.holders.delete(thingId);
     }
     const thing = this.options.thingOf(thingId);
@@ -174,7 +189,7 @@ export class RollupEngine {
         spec,
         ofPath: parsePointer(spec.of),
         aggregate: new RollupAggregate(spec.op),
-        members: new Map(),
+        members: new Set(),
       };
       for (const member of this.membersOf(thingId, spec))
         this.join(rollup, member, this.options.thingOf(member));
@@ -271,42 +286,58 @@ export class RollupEngine {
   /** Brings a twin's contributions in line with the roll-ups it reaches now and its values. */
   private refreshMember(member: string, thing: JsonObject | null): void {
     const now = thing === null ? new Set<Rollup>() : this.rollupsReachedFrom(member);
-    const before = this.memberships.get(member);
-    if (before !== undefined)
-      for (const rollup of before) if (!now.has(rollup)) this.leave(rollup, member);
+    const membership = this.memberships.get(member);
+    if (membership !== undefined)
+      for (const rollup of [...membership.rollups])
+        if (!now.has(rollup)) this.leave(rollup, member);
+    const staying = this.memberships.get(member);
     for (const rollup of now) {
-      if (!rollup.members.has(member)) this.join(rollup, member, thing);
-      else this.update(rollup, member, thing);
+      const i = staying?.rollups.indexOf(rollup) ?? -1;
+      if (i < 0) this.join(rollup, member, thing);
+      else this.update(staying as Membership, i, thing);
     }
   }
 
   private join(rollup: Rollup, member: string, thing: JsonObject | null): void {
     const value = numberAt(thing, rollup.ofPath);
-    rollup.members.set(member, value);
+    let membership = this.memberships.get(member);
+    if (membership === undefined)
+      this.memberships.set(member, (membership = { rollups: [], values: [] }));
+    membership.rollups.push(rollup);
+    membership.values.push(value);
+    rollup.members.add(member);
     if (value !== null) rollup.aggregate.add(value);
-    let set = this.memberships.get(member);
-    if (set === undefined) this.memberships.set(member, (set = new Set()));
-    set.add(rollup);
     this.dirty.add(rollup.holder);
   }
 
   private leave(rollup: Rollup, member: string): void {
-    const value = rollup.members.get(member);
-    if (value !== undefined && value !== null) rollup.aggregate.remove(value);
+    const value = this.forget(member, rollup);
+    if (value !== null) rollup.aggregate.remove(value);
     rollup.members.delete(member);
-    const set = this.memberships.get(member);
-    set?.delete(rollup);
-    if (set?.size === 0) this.memberships.delete(member);
     this.dirty.add(rollup.holder);
   }
 
-  private update(rollup: Rollup, member: string, thing: JsonObject | null): void {
-    const before = rollup.members.get(member) ?? null;
+  /** Takes a roll-up out of a member's memberships; returns the value it contributed. */
+  private forget(member: string, rollup: Rollup): number | null {
+    const membership = this.memberships.get(member);
+    const i = membership?.rollups.indexOf(rollup) ?? -1;
+    if (membership === undefined || i < 0) return null;
+    const value = membership.values[i];
+    membership.rollups.splice(i, 1);
+    membership.values.splice(i, 1);
+    if (membership.rollups.length === 0) this.memberships.delete(member);
+    return value;
+  }
+
+  /** The i-th roll-up of a membership takes the member's value now. */
+  private update(membership: Membership, i: number, thing: JsonObject | null): void {
+    const rollup = membership.rollups[i];
+    const before = membership.values[i];
     const value = numberAt(thing, rollup.ofPath);
     if (before === value) return;
     if (before !== null) rollup.aggregate.remove(before);
     if (value !== null) rollup.aggregate.add(value);
-    rollup.members.set(member, value);
+    membership.values[i] = value;
     this.dirty.add(rollup.holder);
   }
 
@@ -323,13 +354,15 @@ export class RollupEngine {
     for (const holderId of this.dirty) {
       const holder = this.holders.get(holderId);
       if (holder === undefined) continue;
-      const write = this.options
-        .write(this.holderWrite(holderId, holder.rollups))
-        .catch((error: unknown) => {
+      // The pipeline throws (rather than rejects) what it refuses at once.
+      const request = this.holderWrite(holderId, holder.rollups);
+      const write = new Promise((resolve) => resolve(this.options.write(request))).catch(
+        (error: unknown) => {
           // Nothing to write (the values are those the holder has): skipped, as asked.
           if (!hasCode(error, 'things:precondition.failed'))
             this.options.onError?.(holderId, error);
-        });
+        },
+      );
       this.writes = Promise.all([this.writes, write]);
     }
     this.dirty.clear();

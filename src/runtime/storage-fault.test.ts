@@ -81,6 +81,36 @@ async function until(condition: () => boolean, ms = 10_000): Promise<void> {
 }
 
 describe('twin runtime: storage faults', () => {
+  it('undoes the relations of unacknowledged writes in the relation graph too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-fault-'));
+    dirs.push(dir);
+    const { journal, fail } = failingJournal(join(dir, 'journal.db'));
+    const runtime = new TwinRuntime({ journal, index: new MemoryTwinIndex(), recoveryDelayMs: 50 });
+    await runtime.load();
+    for (const id of ['dc:rack', 'dc:hall-1', 'dc:hall-2']) await create(runtime, id, 1);
+    const relation = (target: string) =>
+      resourceOf('dc:rack', 'relation', undefined, ['partOf', target]);
+    await runtime.write({ kind: 'modify', resource: relation('dc:hall-1'), value: {} });
+    fail(true);
+    const lost = [
+      runtime.write({ kind: 'delete', resource: relation('dc:hall-1') }),
+      runtime.write({ kind: 'modify', resource: relation('dc:hall-2'), value: {} }),
+    ];
+    // Applied in memory until their commit fails…
+    expect(runtime.relations.outgoing('dc:rack')).toEqual([
+      { name: 'partOf', target: 'dc:hall-2' },
+    ]);
+    await Promise.allSettled(lost);
+    // …then undone, in the graph as in the state.
+    expect(runtime.relations.outgoing('dc:rack')).toEqual([
+      { name: 'partOf', target: 'dc:hall-1' },
+    ]);
+    expect(runtime.relations.incoming('dc:hall-2')).toEqual([]);
+    fail(false);
+    await until(() => runtime.healthy);
+    await runtime.close();
+  });
+
   it('undoes unacknowledged writes, refuses writes while storage fails, and recovers by itself', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twinfold-fault-'));
     dirs.push(dir);

@@ -17,28 +17,10 @@ import type {
 } from '../types/behaviour.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
+import { ALERTS, alertId, alertsOf, type TwinAlert } from '../core/alerts.js';
 
 /** The originator of the writes behaviour makes by itself (timers). */
 export const BEHAVIOUR_ORIGINATOR = 'twinfold:behaviour';
-
-/** The key of a twin's alerts in its stored JSON (one per assessment: the latest; never shown as a value). */
-export const ALERTS = '_alerts';
-
-/** An alert as the twin carries it at `_alerts/<assessment>` (times epoch ms). */
-export interface TwinAlert {
-  id: string;
-  type: string;
-  assessment: string;
-  severity: string;
-  state: 'active' | 'acknowledged' | 'resolved';
-  raisedAt: number;
-  raisedRevision: number;
-  resolvedAt: number | null;
-  resolvedRevision: number | null;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  note: string | null;
-}
 
 /** The compiled types the runtime knows, by id (kept current by the type service). */
 export interface TypeLookup {
@@ -50,19 +32,6 @@ interface BehaviourOfTwin {
   behaviour: TwinBehaviour;
   /** The outputs' pointers as segments, for refusing client writes of them. */
   outputs: string[][];
-}
-
-/** The stable id of the alert an assessment of a twin raised in a revision. */
-export function alertId(thingId: string, assessment: string, revision: number): string {
-  return `${thingId}:${assessment}:${revision}`;
-}
-
-/** The alerts a twin carries, by assessment (none when it carries none). */
-export function alertsOf(thing: JsonObject | null): Record<string, TwinAlert> {
-  const alerts = thing?.[ALERTS];
-  return alerts && typeof alerts === 'object' && !Array.isArray(alerts)
-    ? (alerts as unknown as Record<string, TwinAlert>)
-    : {};
 }
 
 export class TwinBehaviours {
@@ -157,7 +126,8 @@ export class TwinBehaviours {
       if (alert.type === type.id && alert.state !== 'resolved')
         states[name] = { active: true, since: alert.raisedAt };
     behaviour.restoreAssessments(states);
-    const own = { type, behaviour, outputs: type.outputs.map((p) => this.pointer(p)) };
+    const computed = [...type.outputs, ...Object.keys(type.rollups)];
+    const own = { type, behaviour, outputs: computed.map((p) => this.pointer(p)) };
     this.byTwin.set(thingId, own);
     return own;
   }
@@ -238,6 +208,7 @@ export class TwinBehaviours {
         resolvedRevision: null,
         acknowledgedAt: null,
         acknowledgedBy: null,
+        acknowledgedRevision: null,
         note: null,
       };
       return alert as unknown as JsonValue;

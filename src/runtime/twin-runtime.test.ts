@@ -83,6 +83,44 @@ describe('twin runtime', () => {
     await again.close();
   });
 
+  it('rebuilds the relation graph at start from checkpoints and replayed events alike', async () => {
+    const dir = tempDir();
+    const crashed = open(dir, { checkpointEveryMs: 60_000 });
+    await crashed.load();
+    for (const id of ['dc:rack-1', 'dc:rack-2', 'dc:hall']) await put(crashed, id, 1);
+    const relate = (source: string, kind: 'modify' | 'delete') =>
+      crashed.write({
+        kind,
+        resource: resourceOf(source, 'relation', undefined, ['partOf', 'dc:hall']),
+        value: kind === 'modify' ? { since: 1 } : undefined,
+      });
+    await relate('dc:rack-1', 'modify');
+    await relate('dc:rack-2', 'modify');
+    await relate('dc:rack-2', 'delete');
+    expect(crashed.relations.incoming('dc:hall')).toEqual([
+      { name: 'partOf', source: 'dc:rack-1' },
+    ]);
+    await dropWithoutCheckpoint(crashed);
+    // Only events: the twins are replayed from the journal, then indexed (and related) in one pass.
+    const replayed = open(dir);
+    await replayed.load();
+    await replayed.indexed;
+    expect(replayed.relations.incoming('dc:hall')).toEqual([
+      { name: 'partOf', source: 'dc:rack-1' },
+    ]);
+    expect(replayed.relations.size).toBe(1);
+    await replayed.close();
+    // From the checkpointed states this time.
+    const checkpointed = open(dir);
+    await checkpointed.load();
+    await checkpointed.indexed;
+    expect(checkpointed.relations.outgoing('dc:rack-1')).toEqual([
+      { name: 'partOf', target: 'dc:hall' },
+    ]);
+    expect(checkpointed.relations.size).toBe(1);
+    await checkpointed.close();
+  });
+
   it("searches by the new policy once a thing's policyId changes", async () => {
     const dir = tempDir();
     const runtime = open(dir);

@@ -7,6 +7,7 @@ import type { TwinEvent } from '../core/events.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { getAt } from '../core/json-pointer.js';
 import { checkPreconditions, type Preconditions } from '../core/preconditions.js';
+import { RELATIONS } from '../core/relations.js';
 import { readResource, type ThingResource } from '../core/thing-resource.js';
 import {
   toSearchDocument,
@@ -23,6 +24,7 @@ import { CommittedEventStream } from './committed-event-stream.js';
 import { EvictedTwins } from './evicted-twins.js';
 import { GroupCommit } from './group-commit.js';
 import { PendingWrites } from './pending-writes.js';
+import { RelationGraph } from './relation-graph.js';
 import { TimeTravel, applyEvents, type Replayed } from './time-travel.js';
 import { TwinSearch } from './twin-search.js';
 import { TwinStates, entryOf, isLive, storedThing, type TwinEntry } from './twin-states.js';
@@ -138,6 +140,11 @@ export class TwinRuntime {
   private readonly observer: Partial<RuntimeObserver>;
   /** Every committed event, in commit order, for the consumers that follow the journal. */
   readonly events: CommittedEventStream;
+  /**
+   * Every twin's relations, both ways, as applied in memory; complete once `indexed` resolves
+   * (it is built in the same pass as the search index).
+   */
+  readonly relations = new RelationGraph();
 
   constructor(options: RuntimeOptions) {
     this.journal = options.journal;
@@ -180,12 +187,18 @@ export class TwinRuntime {
       mayBeEvicted: (thingId) => this.evicted.mightContain(thingId),
       load: (thingId) => this.ensureLoaded(thingId),
       refusedByStorage,
+      // A write leaves the relations it does not touch as they were (the same object).
+      applied: (thingId, before, after) => {
+        if (before?.[RELATIONS] !== after?.[RELATIONS]) this.relations.sync(thingId, after);
+      },
       now: options.now ?? Date.now,
       maxThingBytes: this.maxThingBytes,
       snapshotEvery: options.snapshotEvery ?? 100,
       steps: options.planSteps ?? [],
     });
-    this.finder = new TwinSearch(this.index, this.states);
+    this.finder = new TwinSearch(this.index, this.states, (thingId, thing) =>
+      this.relations.sync(thingId, thing),
+    );
     this.travel = new TimeTravel({
       journal: this.journal,
       states: this.states,
@@ -355,6 +368,7 @@ export class TwinRuntime {
     }
     for (const thingId of touched) {
       const found = this.states.current(thingId);
+      this.relations.sync(thingId, found?.thing ?? null);
       if (found) this.index.put(toSearchDocument(found.thing as unknown as Thing, found.meta));
       else this.index.remove(thingId);
     }
@@ -395,6 +409,7 @@ export class TwinRuntime {
     for (const thingId of twins) {
       await this.replay(thingId);
       const found = this.states.current(thingId);
+      this.relations.sync(thingId, found?.thing ?? null);
       if (found) this.index.put(toSearchDocument(found.thing as unknown as Thing, found.meta));
       else this.index.remove(thingId);
     }

@@ -6,6 +6,7 @@ import {
   type SearchDocument,
   type Thing,
 } from '../core/thing.js';
+import type { JsonObject } from '../core/json.js';
 import type { SearchQuery, TwinIndex } from '../store/twin-index.js';
 import type { TwinStates } from './twin-states.js';
 
@@ -14,9 +15,14 @@ export class TwinSearch {
   /** False while the search index is being built after a load. */
   complete = true;
 
+  /**
+   * `visit` sees every twin the build goes through, parsed once for both (the relation graph is
+   * built in the same pass).
+   */
   constructor(
     private readonly index: TwinIndex,
     private readonly states: TwinStates,
+    private readonly visit: (thingId: string, thing: JsonObject) => void = () => {},
   ) {}
 
   /** Starts indexing every loaded twin in the background; searches wait for it. */
@@ -41,9 +47,11 @@ export class TwinSearch {
     for (const [thingId, entry] of this.states.all()) {
       // A parsed thing is shared, so it is copied; one parsed here is ours to turn into the document.
       if (entry.thing !== null) {
+        this.visit(thingId, entry.thing);
         this.index.put(toSearchDocument(entry.thing as unknown as Thing, entry));
       } else if (entry.json !== null) {
         const thing = JSON.parse(entry.json) as Thing;
+        this.visit(thingId, thing as unknown as JsonObject);
         // The map's own key rather than the parsed copy: the index keeps the id, and the key's
         // hash is already computed.
         thing.thingId = thingId;

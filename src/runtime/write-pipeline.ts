@@ -112,6 +112,11 @@ export interface PipelineParts {
   load(thingId: string): Promise<void>;
   /** The stored form of a commit failure, for the writer. */
   refusedByStorage(error: unknown): never;
+  /**
+   * Called with a twin's state before and after a write applied to it (null when absent or once
+   * deleted), for the projections kept in memory.
+   */
+  applied?(thingId: string, before: JsonObject | null, after: JsonObject | null): void;
   now: () => number;
   maxThingBytes: number;
   snapshotEvery: number;
@@ -411,7 +416,7 @@ export class WritePipeline {
       }
       if (ifEqual === 'skip-minimizing-merge') planned = minimizedMerge(thing, planned);
     }
-    return this.commit(request, entry, planned, view, now);
+    return this.commit(request, entry, thing, planned, view, now);
   }
 
   /**
@@ -561,6 +566,7 @@ export class WritePipeline {
   private commit(
     request: WriteRequest,
     entry: TwinEntry | undefined,
+    before: JsonObject | null,
     planned: PlannedChange,
     view: TagView | void,
     timestamp: number,
@@ -583,6 +589,7 @@ export class WritePipeline {
     };
     pending.record(thingId, entry);
     states.set(thingId, updated);
+    this.parts.applied?.(thingId, before, next);
     if (next === null) index.remove(thingId);
     else if (!this.indexScalarChange(thingId, planned, updated)) {
       index.put(toSearchDocument(next as unknown as Thing, updated));

@@ -2,6 +2,7 @@
 // event to the SeriesStore together with its position, so a restart resumes without a gap or a
 // repeat; and the one writer of points that do not come from events (late observations, backfill).
 import type { Logger } from 'pino';
+import { CatchUpWaiters } from '../runtime/catch-up-waiters.js';
 import type { CommittedEventStream, EventSubscription } from '../runtime/committed-event-stream.js';
 import {
   SeriesKindError,
@@ -48,7 +49,7 @@ export class SeriesRecorder {
   private kept = 0;
   /** Appends run one at a time: events, late points and backfills share the tier buckets. */
   private writing: Promise<unknown> = Promise.resolve();
-  private readonly waiters: { seq: number; resolve: () => void }[] = [];
+  private readonly waiters = new CatchUpWaiters(CATCH_UP_PATIENCE_MS, () => this.wakeKeeper?.());
   /** Points passed over because their value's kind differs from their series' (per series). */
   readonly passedOver = new Map<string, number>();
   /** Why keeping stopped, while it is stopped. */
@@ -77,23 +78,7 @@ export class SeriesRecorder {
    */
   caughtUp(seq: number = this.options.stream.position): Promise<void> {
     if (this.kept >= seq || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = {
-        seq,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      // A reader that stops waiting leaves the queue, so the keeper goes back to gathering.
-      const timer = setTimeout(() => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        resolve();
-      }, CATCH_UP_PATIENCE_MS);
-      this.waiters.push(waiter);
-      this.wakeKeeper?.();
-    });
+    return this.waiters.wait(seq);
   }
 
   /**
@@ -128,7 +113,7 @@ export class SeriesRecorder {
     await this.subscription?.return();
     await this.running;
     await this.writing.catch(() => undefined);
-    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    this.waiters.releaseAll();
   }
 
   private serially<T>(job: () => Promise<T>): Promise<T> {
@@ -186,7 +171,7 @@ export class SeriesRecorder {
             if (points.length >= gatherPoints) break;
           }
           next = subscription.next();
-          if (points.length >= gatherPoints || this.waiters.length > 0) await keep();
+          if (points.length >= gatherPoints || this.waiters.waiting) await keep();
         }
       } catch (error) {
         if (this.closed) return;
@@ -203,7 +188,7 @@ export class SeriesRecorder {
 
   /** The next event, or DUE once `deadline` (performance.now()) passes or a reader waits. */
   private untilDue<T>(next: Promise<T>, deadline: number): Promise<T | typeof DUE> {
-    if (this.waiters.length > 0) return Promise.resolve(DUE);
+    if (this.waiters.waiting) return Promise.resolve(DUE);
     let timer: NodeJS.Timeout | undefined;
     const due = new Promise<typeof DUE>((resolve) => {
       timer = setTimeout(() => resolve(DUE), Math.max(0, deadline - performance.now()));
@@ -248,10 +233,6 @@ export class SeriesRecorder {
     this.options.appended?.(points.length);
     this.problem = null;
     this.kept = position;
-    if (this.waiters.length > 0) {
-      for (let i = this.waiters.length - 1; i >= 0; i--) {
-        if (this.waiters[i].seq <= position) this.waiters.splice(i, 1)[0].resolve();
-      }
-    }
+    this.waiters.release(position);
   }
 }

@@ -3,9 +3,9 @@
 // without a gap or a repeat. The twins' journals stay the truth; this is their index.
 import type { Logger } from 'pino';
 import type { TwinEvent } from '../core/events.js';
-import { isJsonObject } from '../core/json.js';
+import { CatchUpWaiters } from '../runtime/catch-up-waiters.js';
 import type { CommittedEventStream } from '../runtime/committed-event-stream.js';
-import { ALERTS, type TwinAlert } from '../runtime/twin-behaviours.js';
+import { alertsInEvent, type TwinAlert } from '../core/alerts.js';
 import type { AlertRecord, BehaviourStore } from '../store/behaviour-store.js';
 
 export interface AlertRecorderOptions {
@@ -16,22 +16,6 @@ export interface AlertRecorderOptions {
   gatherMs?: number;
   /** With no alert to keep, the position is still moved on this often (ms, default 5000). */
   idleMoveMs?: number;
-}
-
-/** The alerts an event sets (whole: a twin's alert is always written as one value). */
-export function alertsInEvent(event: TwinEvent): TwinAlert[] {
-  const { path, value, action } = event;
-  if (action === 'deleted' || value === undefined) return [];
-  if (path.length === 2 && path[0] === ALERTS)
-    return isJsonObject(value) ? [value as unknown as TwinAlert] : [];
-  if (path.length !== 0 || !isJsonObject(value)) return [];
-  const alerts = value[ALERTS];
-  if (!isJsonObject(alerts)) return [];
-  const found: TwinAlert[] = [];
-  for (const alert of Object.values(alerts))
-    if (isJsonObject(alert) && typeof alert.id === 'string')
-      found.push(alert as unknown as TwinAlert);
-  return found;
 }
 
 function recordOf(thingId: string, alert: TwinAlert): AlertRecord {
@@ -61,7 +45,7 @@ export class AlertRecorder {
   private running: Promise<void> = Promise.resolve();
   private stop: (() => void) | null = null;
   private kept = 0;
-  private readonly waiters: { seq: number; resolve: () => void }[] = [];
+  private readonly waiters = new CatchUpWaiters(CATCH_UP_PATIENCE_MS, () => this.wake?.());
   /** Ends the keeper's wait for the next event (a reader waits). */
   private wake: (() => void) | null = null;
 
@@ -83,29 +67,14 @@ export class AlertRecorder {
    */
   caughtUp(seq: number = this.options.stream.position): Promise<void> {
     if (this.kept >= seq || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = {
-        seq,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        resolve();
-      }, CATCH_UP_PATIENCE_MS);
-      this.waiters.push(waiter);
-      this.wake?.();
-    });
+    return this.waiters.wait(seq);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.stop?.();
     await this.running.catch(() => undefined);
-    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    this.waiters.releaseAll();
   }
 
   /**
@@ -140,7 +109,7 @@ export class AlertRecorder {
       try {
         let next = subscription.next();
         for (;;) {
-          const urgent = found.size > 0 || this.waiters.length > 0;
+          const urgent = found.size > 0 || this.waiters.waiting;
           const result = await this.within(next, urgent ? gatherMs : idleMoveMs);
           if (result === null) {
             await keep();
@@ -156,7 +125,7 @@ export class AlertRecorder {
           next = subscription.next();
           const now = performance.now();
           if (
-            this.waiters.length > 0 ||
+            this.waiters.waiting ||
             (found.size > 0 && now - foundAt >= gatherMs) ||
             now - keptAt >= idleMoveMs
           )
@@ -190,7 +159,6 @@ export class AlertRecorder {
   }
 
   private release(): void {
-    for (let i = this.waiters.length - 1; i >= 0; i--)
-      if (this.waiters[i].seq <= this.kept) this.waiters.splice(i, 1)[0].resolve();
+    this.waiters.release(this.kept);
   }
 }

@@ -8,7 +8,7 @@ import { applyChange, type ThingChange } from '../core/thing-change.js';
 import { namespaceOf } from '../core/thing.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import { ALERTS, alertsOf, type TwinAlert } from '../runtime/twin-behaviours.js';
+import { ALERTS, alertsOf, type TwinAlert } from '../core/alerts.js';
 import type {
   AlertPage,
   AlertQuery,
@@ -88,13 +88,14 @@ export class AlertService {
         if (alert.state === 'resolved') throw errors.alertResolved(id);
       },
       steps: [
-        (_thingId, _before, after) => {
+        (_thingId, _before, after, context) => {
           const alert = alertsOf(after)[assessment];
           acknowledged = {
             ...alert,
             state: 'acknowledged',
             acknowledgedAt: now,
             acknowledgedBy: identity.id,
+            acknowledgedRevision: context.revision,
             note,
           };
           const change: ThingChange = {

@@ -1,7 +1,8 @@
 // Twin types over the API: immutable versions kept in the behaviour store, compiled once and held
 // for the runtime (the twins whose definition names one are governed by it).
 import { errors } from '../core/error-registry.js';
-import type { JsonObject } from '../core/json.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
+import { typeDocumentFromThingModel } from '../types/wot.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import type { FilterNode } from '../rql/ast.js';
@@ -30,7 +31,15 @@ export interface TypeView {
 export class TypeService implements TypeLookup {
   private readonly compiledById = new Map<string, CompiledType>();
 
+  /** Told of each type created (roll-ups find the twins it governs). */
+  onCreated: ((typeId: string) => void) | null = null;
+
   constructor(private readonly options: TypeServiceOptions) {}
+
+  /** The ids of the compiled types. */
+  ids(): string[] {
+    return [...this.compiledById.keys()];
+  }
 
   /** Compiles every stored type (at start). A stored type that no longer compiles is skipped and reported. */
   async load(onInvalid?: (id: string, error: unknown) => void): Promise<number> {
@@ -54,7 +63,7 @@ export class TypeService implements TypeLookup {
    */
   async put(identity: Identity, id: string, body: unknown): Promise<boolean> {
     const { namespace } = this.manageable(identity, id);
-    const type = compileType(id, body);
+    const type = compileType(id, isThingModel(body) ? typeDocumentFromThingModel(body) : body);
     const record: TypeRecord = {
       id,
       namespace,
@@ -63,6 +72,7 @@ export class TypeService implements TypeLookup {
     };
     if (await this.options.store.createType(record)) {
       this.compiledById.set(id, type);
+      this.onCreated?.(id);
       return true;
     }
     const existing = await this.options.store.getType(id);
@@ -98,9 +108,19 @@ export class TypeService implements TypeLookup {
   private manageable(identity: Identity, id: string): { namespace: string } {
     const parts = parseTypeId(id);
     assertWritable(identity);
-    if (!identity.admin && !inScope(identity, parts.namespace)) throw errors.typeNotModifiable(id);
+    // A type governs every twin that names it: managing one takes an administrator, or a token
+    // scoped to the type's namespace (who holds one speaks for the namespace).
+    const scoped = identity.namespaces?.includes(parts.namespace) ?? false;
+    if (!identity.admin && !scoped) throw errors.typeNotModifiable(id);
     return parts;
   }
+}
+
+/** True for a W3C WoT Thing Model (`"@type": "tm:ThingModel"`), the model format of Ditto 3. */
+function isThingModel(body: unknown): boolean {
+  if (!isJsonObject(body as JsonObject)) return false;
+  const type = (body as JsonObject)['@type'];
+  return type === 'tm:ThingModel' || (Array.isArray(type) && type.includes('tm:ThingModel'));
 }
 
 function viewOf(record: TypeRecord): TypeView {

@@ -128,6 +128,28 @@ export function twinIndexContract(name: string, fixture: TwinIndexFixture): void
       ]);
     });
 
+    it('search - relations: _relations/<name>/<target> paths, thing ids as keys', async () => {
+      // Relations are a twin's hidden `_relations` member (core/relations.ts), in its document.
+      const index = await open();
+      const rel = (targets: Record<string, JsonObject>) => ({ _relations: { partOf: targets } });
+      index.put(twin('dc:rack-1', {}, rel({ 'dc:hall-1': { slot: 2 } })));
+      index.put(twin('dc:rack-2', {}, rel({ 'dc:hall-1': { slot: 7 }, 'dc:hall-2': {} })));
+      index.put(twin('dc:rack-3', {}, { _relations: { fedBy: { 'dc:pdu-1': {} } } }));
+      index.put(twin('dc:hall-1'));
+      expect(await ids(index, 'exists(_relations/partOf/dc:hall-1)')).toEqual([
+        'dc:rack-1',
+        'dc:rack-2',
+      ]);
+      expect(await ids(index, 'exists(_relations/partOf/dc:hall-2)')).toEqual(['dc:rack-2']);
+      expect(await ids(index, 'exists(_relations/partOf)')).toEqual(['dc:rack-1', 'dc:rack-2']);
+      expect(await ids(index, 'gt(_relations/partOf/dc:hall-1/slot,5)')).toEqual(['dc:rack-2']);
+      expect(await ids(index, 'eq(_relations/*/*/slot,2)')).toEqual(['dc:rack-1']);
+      expect(await ids(index, 'not(exists(_relations))')).toEqual(['dc:hall-1']);
+      // Removing a relation (the document put again without it) drops it from the index.
+      index.put(twin('dc:rack-1'));
+      expect(await ids(index, 'exists(_relations/partOf/dc:hall-1)')).toEqual(['dc:rack-2']);
+    });
+
     it('search - arrays match when any element matches, ne when none does', async () => {
       const index = sample(await open());
       expect(await ids(index, 'eq(attributes/tags,"red")')).toEqual(['a:1']);

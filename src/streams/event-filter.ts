@@ -5,6 +5,7 @@ import type { TwinEvent } from '../core/events.js';
 import { parseFields, projectFields, type FieldSelector } from '../core/fields.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { formatPointer, setAt } from '../core/json-pointer.js';
+import { RELATIONS } from '../core/relations.js';
 import { isoTime, namespaceOf } from '../core/thing.js';
 import type { FilterNode } from '../rql/ast.js';
 import { evaluateFilter } from '../rql/evaluate.js';
@@ -59,8 +60,11 @@ export function parseSelection(
 export function changedThing(event: TwinEvent): JsonObject {
   let thing: JsonObject = {};
   if (event.action !== 'deleted' && event.value !== undefined) {
-    if (event.path.length === 0) thing = isJsonObject(event.value) ? { ...event.value } : {};
-    else thing = setAt({}, event.path, event.value);
+    if (event.path.length === 0) {
+      thing = isJsonObject(event.value) ? { ...event.value } : {};
+      // A replaced thing's event carries its relations (for replay); its JSON never shows them.
+      delete thing[RELATIONS];
+    } else thing = setAt({}, event.path, event.value);
   }
   return { thingId: event.thingId, ...withoutId(thing) };
 }

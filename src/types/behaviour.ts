@@ -23,7 +23,11 @@ export interface CompiledType {
    * not match the type's schemas. Values the type derives are checked like the others.
    */
   validateThing(thingId: string, thing: JsonObject): void;
-  /** Pointers (`features/power/properties/kw`) whose values this type computes: never written by clients. */
+  /**
+   * Pointers (`features/power/properties/kw`) whose values the behaviour computes (derived values
+   * and window outputs), in evaluation order: never written by clients. Roll-up targets, which
+   * the runtime computes, are the keys of {@link rollups} (never written by clients either).
+   */
   readonly outputs: readonly string[];
   /** Roll-ups the type declares, by target pointer (computed by the runtime over relations). */
   readonly rollups: Readonly<Record<string, RollupSpec>>;

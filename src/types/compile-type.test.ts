@@ -275,6 +275,11 @@ describe('a twin behaviour', () => {
       },
       assessments: { hot: { when: 'features.power.properties.peakKva > 1.0' } },
     });
+    expect(type.outputs).toEqual([
+      'features/power/properties/kw',
+      'features/power/properties/kva',
+      'features/power/properties/peakKva',
+    ]);
     const twin = new Twin(type.createBehaviour());
     expect(sets(twin.change(thing(400), 0))).toEqual({
       'features/power/properties/kw': 0.4,
@@ -416,6 +421,13 @@ describe('compileType refuses', () => {
         derived: { 'attributes/n': '2.0 * 3.0', 'attributes/label': 'attributes.raw' },
       }),
     ).not.toThrow();
+  });
+
+  it('an output where the schema admits no value', () => {
+    const schema = { attributes: { type: 'object', properties: {}, additionalProperties: false } };
+    expect(refusal({ schema, derived: { 'attributes/x': '1.0' } })).toContain(
+      "at 'derived/attributes~1x': the schema refuses any value at '/attributes/x'",
+    );
   });
 
   it('a window over a value that is not numeric', () => {

@@ -93,7 +93,7 @@ export function compileType(typeId: string, body: unknown): CompiledType {
     // A copy: the caller's body stays its own (and mutable).
     document: deepFreeze(structuredClone(doc.normalised)),
     validateThing: (thingId, thing) => schemas.validateThing(thingId, thing),
-    outputs: Object.freeze(outputs.map((o) => o.pointer)),
+    outputs: Object.freeze(steps.map((step) => step.pointer)),
     rollups: Object.freeze(rollups),
     createBehaviour: () => new TwinBehaviourState(plan),
   };
@@ -129,6 +129,14 @@ function checkKinds(
   schemas: TypeSchemas,
 ): void {
   const kindOf = new Map<string, string | null>();
+  for (const o of [...outputs, ...rollups]) {
+    if (schemas.forbids(o.segments)) {
+      throw errors.typeInvalid(
+        o.where,
+        `the schema refuses any value at '/${o.pointer}' (additionalProperties)`,
+      );
+    }
+  }
   for (const o of outputs) {
     const kind = o.kind === 'derived' ? jsonKindOf(o.expression.resultType) : 'number';
     kindOf.set(o.pointer, kind);
@@ -136,7 +144,7 @@ function checkKinds(
     if (kind !== null && allowed !== null && !allowed.has(kind)) {
       const what =
         o.kind === 'derived'
-          ? `'${o.expression.source}' yields a ${kind}`
+          ? `'${o.expression.source}' yields ${withArticle(kind)}`
           : `a window yields a number`;
       throw errors.typeInvalid(
         o.where,
@@ -168,10 +176,14 @@ function checkKinds(
     if (source !== undefined && source !== null && source !== 'number') {
       throw errors.typeInvalid(
         where,
-        `a window needs numbers, but '${o.spec.of}' is computed as a ${source}`,
+        `a window needs numbers, but '${o.spec.of}' is computed as ${withArticle(source)}`,
       );
     }
   }
+}
+
+function withArticle(kind: string): string {
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
 function list(types: ReadonlySet<string>): string {

@@ -44,7 +44,15 @@ export interface TypeDocument {
   assessments: AssessmentSpec[];
 }
 
-const TOP_LEVEL = ['schema', 'derived', 'windows', 'rollups', 'assessments', 'description'];
+const TOP_LEVEL = [
+  'schema',
+  'derived',
+  'windows',
+  'rollups',
+  'assessments',
+  'description',
+  'thingModel',
+];
 const ROLLUP_OPS: readonly RollupOp[] = ['sum', 'avg', 'min', 'max', 'count'];
 const MAX_SAMPLES = 100_000;
 const MAX_DEPTH = 10;
@@ -67,6 +75,12 @@ export function readTypeDocument(body: unknown): TypeDocument {
     normalised.description = body.description;
   }
   if (body.schema !== undefined) normalised.schema = body.schema;
+  // The WoT Thing Model a type was made from (see wot.ts): kept for its Thing Descriptions.
+  if (body.thingModel !== undefined) {
+    if (!isJsonObject(body.thingModel))
+      throw errors.typeInvalid('thingModel', 'must be a WoT Thing Model (a JSON object)');
+    normalised.thingModel = body.thingModel;
+  }
   const derived = entries(body, 'derived', normalised, readDerived);
   const windows = entries(body, 'windows', normalised, readWindow);
   const rollups = entries(body, 'rollups', normalised, readRollup);

@@ -70,6 +70,22 @@ describe('type schemas', () => {
     expect(schemas.typesAt(['features', 'power', 'desiredProperties', 'watts'])).toBeNull();
   });
 
+  it('know where a closed object refuses a member', () => {
+    const closed = compileSchemas({
+      attributes: {
+        type: 'object',
+        properties: { a: { type: 'number' } },
+        additionalProperties: false,
+      },
+      features: { open: { type: 'object' }, shut: false },
+    });
+    expect(closed.forbids(['attributes', 'a'])).toBe(false);
+    expect(closed.forbids(['attributes', 'b'])).toBe(true);
+    expect(closed.forbids(['features', 'open', 'properties', 'x'])).toBe(false);
+    expect(closed.forbids(['features', 'shut', 'properties', 'x'])).toBe(true);
+    expect(closed.forbids(['features', 'other', 'properties', 'x'])).toBe(false);
+  });
+
   it('refuse invalid schemas and unknown members', () => {
     const where = (schema: unknown): string =>
       caught(() => compileSchemas(schema as never)).message;

@@ -16,6 +16,8 @@ export interface TypeSchemas {
    * a value pointer; null when it does not constrain the type there.
    */
   typesAt(segments: readonly string[]): ReadonlySet<string> | null;
+  /** True when the schema surely refuses any value at the pointer (`additionalProperties: false`). */
+  forbids(segments: readonly string[]): boolean;
 }
 
 interface FeatureSchema {
@@ -27,7 +29,8 @@ interface FeatureSchema {
 
 /** Compiles the document's `schema` member (absent: nothing is constrained). */
 export function compileSchemas(schema: JsonValue | undefined): TypeSchemas {
-  if (schema === undefined) return { validateThing() {}, typesAt: () => null };
+  if (schema === undefined)
+    return { validateThing() {}, typesAt: () => null, forbids: () => false };
   if (!isJsonObject(schema))
     throw errors.typeInvalid('schema', 'must be an object with attributes and/or features');
   for (const key of Object.keys(schema)) {
@@ -82,6 +85,13 @@ export function compileSchemas(schema: JsonValue | undefined): TypeSchemas {
       }
       return null;
     },
+    forbids(segments) {
+      if (segments[0] === 'attributes') return forbidden(schema.attributes, segments.slice(1));
+      if (segments[0] === 'features' && segments[2] === 'properties') {
+        return forbidden(featureSchemas[segments[1]], segments.slice(3));
+      }
+      return false;
+    },
   };
 }
 
@@ -112,6 +122,26 @@ function violation(
   const member = first.params.missingProperty ?? first.params.additionalProperty;
   if (typeof member === 'string') pointer += formatPointer([member]);
   return errors.typeSchemaViolation(thingId, pointer, first.message ?? 'does not match the schema');
+}
+
+/** True when the object schema holding the last key of `path` closes it to that key. */
+function forbidden(schema: JsonValue | undefined, path: readonly string[]): boolean {
+  let node = schema;
+  for (const key of path.slice(0, -1)) {
+    if (!isJsonObject(node) || !isJsonObject(node.properties)) return false;
+    node = node.properties[key];
+  }
+  if (schema === false || node === false) return true;
+  if (
+    !isJsonObject(node) ||
+    node.additionalProperties !== false ||
+    node.patternProperties !== undefined
+  )
+    return false;
+  const key = path[path.length - 1];
+  return (
+    !isJsonObject(node.properties) || !Object.prototype.hasOwnProperty.call(node.properties, key)
+  );
 }
 
 /** The `type` a schema declares at `path` below it, following `properties`. */

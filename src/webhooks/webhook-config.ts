@@ -14,8 +14,11 @@ export interface WebhookConfig {
   extraFields?: string;
   /** Only events of things in these namespaces. */
   namespaces?: string[];
-  /** What is delivered; `twin` (the twin events) is all there is for now. */
-  events: 'twin'[];
+  /**
+   * What is delivered: `twin` (every twin event), `alerts` (the events that raise, resolve or
+   * acknowledge an alert; every twin event includes them).
+   */
+  events: WebhookEventKind[];
   /** The key of `X-Twinfold-Signature` (HMAC-SHA256 of the body); none when absent. */
   secret?: string;
   /** Attempts before an event is dead-lettered. */
@@ -23,6 +26,9 @@ export interface WebhookConfig {
   /** Hours after the first attempt before an event is dead-lettered. */
   maxAgeHours: number;
 }
+
+export type WebhookEventKind = 'twin' | 'alerts';
+const EVENT_KINDS: readonly WebhookEventKind[] = ['twin', 'alerts'];
 
 export const DEFAULT_MAX_ATTEMPTS = 50;
 export const DEFAULT_MAX_AGE_HOURS = 24;
@@ -111,10 +117,14 @@ export function parseWebhookConfig(body: unknown): WebhookConfig {
   if (body.events !== undefined) {
     const list = body.events;
     if (!Array.isArray(list) || list.length === 0)
-      throw invalid('events', 'it must be a non-empty array, e.g. ["twin"]');
+      throw invalid('events', 'it must be a non-empty array, e.g. ["twin"] or ["alerts"]');
     for (const kind of list)
-      if (kind !== 'twin')
-        throw invalid('events', `${JSON.stringify(kind)} is not a kind of event; there is "twin"`);
+      if (!EVENT_KINDS.includes(kind as WebhookEventKind))
+        throw invalid(
+          'events',
+          `${JSON.stringify(kind)} is not a kind of event; there are "twin" and "alerts"`,
+        );
+    config.events = [...new Set(list as WebhookEventKind[])];
   }
   const secret = optionalString(body, 'secret');
   if (secret !== undefined) {

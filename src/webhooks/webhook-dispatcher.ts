@@ -2,6 +2,7 @@
 // one POST at a time per twin (in order), retries with backoff and jitter, dead letters, and the
 // progress (position, attempt state, delivery log) written to the WebhookStore in batches.
 import { createHmac } from 'node:crypto';
+import { alertsChangedBy } from '../core/alerts.js';
 import type { TwinEvent } from '../core/events.js';
 import type { CommittedEventStream, EventSubscription } from '../runtime/committed-event-stream.js';
 import type { DeliveryRecord, WebhookStore } from '../store/webhook-store.js';
@@ -204,12 +205,20 @@ export class WebhookDispatcher {
     }
   }
 
+  /** Whether the webhook receives this kind of event: every twin event, or those changing alerts. */
+  private wants(event: TwinEvent): boolean {
+    const { events } = this.options.config;
+    return (
+      events.includes('twin') || (events.includes('alerts') && alertsChangedBy(event).length > 0)
+    );
+  }
+
   private async take(event: TwinEvent): Promise<void> {
     const seq = event.seq as number;
     const known = this.known.get(seq);
     this.known.delete(seq);
     let body: string | null = null;
-    if (known === undefined || known.state === 'pending') {
+    if ((known === undefined || known.state === 'pending') && this.wants(event)) {
       const result = this.options.view.see(event);
       const seen = result instanceof Promise ? await result : result;
       if (seen !== null)

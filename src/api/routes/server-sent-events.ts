@@ -16,6 +16,7 @@ import { isoTime } from '../../core/thing.js';
 import type { EventSubscription } from '../../runtime/committed-event-stream.js';
 import { eventEnvelope } from '../../streams/ditto-protocol.js';
 import { changedThing, parseSelection } from '../../streams/event-filter.js';
+import { isRelationPath } from '../../core/relations.js';
 import { readableHistory, type HistoryRange } from '../../streams/history-stream.js';
 import { SubscriberView, type SeenEvent } from '../../streams/subscriber-view.js';
 import type { ApiContext } from '../api-context.js';
@@ -380,6 +381,9 @@ export class EventStream {
   /** Ditto's SSE data: the changed part of the thing (extra fields merged in), or of the resource. */
   private dataOf(seen: SeenEvent): JsonValue | undefined {
     const { event } = seen;
+    // A relation is no part of the thing's JSON that SSE streams (WebSocket and webhooks get its
+    // relationModified / relationDeleted events).
+    if (isRelationPath(event.path)) return undefined;
     let thing = changedThing(event);
     // Extra fields are merged in under what changed; the thingId stays first, as in Ditto.
     if (seen.extra) thing = { thingId: event.thingId, ...mergeUnder(thing, seen.extra) };

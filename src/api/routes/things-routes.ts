@@ -14,13 +14,9 @@ import {
   type ResourceKind,
   type ThingResource,
 } from '../../core/thing-resource.js';
-import {
-  metadataHeaderValue,
-  metadataOf,
-  selectMetadata,
-  valuesAt,
-  withoutMetadata,
-} from '../../core/metadata.js';
+import { metadataHeaderValue, metadataOf, selectMetadata, valuesAt } from '../../core/metadata.js';
+import { withoutHiddenMembers } from '../../core/hidden-members.js';
+import { featureDescription, thingDescription } from '../../types/wot.js';
 import { thingOfDocument, toSearchDocument } from '../../core/thing.js';
 import type { FieldSelector } from '../../core/fields.js';
 import { parseOptions } from '../../rql/parse-options.js';
@@ -272,7 +268,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
                 ),
                 fields,
               )
-            : access.view(withoutMetadata(thing as unknown as JsonValue)),
+            : access.view(withoutHiddenMembers(thing as unknown as JsonValue)),
         );
       }
       return sendJson(reply, 200, things);
@@ -346,6 +342,41 @@ function namespacesParam(raw: string | undefined): string[] | undefined {
   return namespaces;
 }
 
+const TD_MEDIA_TYPE = 'application/td+json';
+
+/** True when the request asks for a WoT Thing Description (`Accept: application/td+json`), as in Ditto. */
+function wantsThingDescription(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').toLowerCase().includes(TD_MEDIA_TYPE);
+}
+
+/**
+ * The WoT Thing Description of a thing or a feature, generated from the type its definition
+ * names; other resources, and things of no known type, have none (400 and 404).
+ */
+function sendThingDescription(
+  context: ApiContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: ResourceKind,
+  resource: ThingResource,
+  thing: JsonObject,
+  etag: string | undefined,
+): FastifyReply {
+  if (kind !== 'thing' && kind !== 'feature')
+    throw errors.thingDescriptionUnsupported('only a thing and a feature have one');
+  const typeId = typeof thing.definition === 'string' ? thing.definition : undefined;
+  const document = typeId === undefined ? undefined : context.typeDocument?.(typeId);
+  if (typeId === undefined || document === undefined)
+    throw errors.thingDescriptionNotFound(resource.thingId, typeId);
+  const base = `${request.protocol}://${request.host}`;
+  const description =
+    kind === 'thing'
+      ? thingDescription(thing, typeId, document, base)
+      : featureDescription(thing, resource.segments[1], typeId, document, base);
+  if (etag) reply.header('etag', etag);
+  return reply.code(200).type(TD_MEDIA_TYPE).send(JSON.stringify(description));
+}
+
 async function retrieve(
   context: ApiContext,
   kind: ResourceKind,
@@ -383,6 +414,14 @@ async function retrieve(
     },
   });
   const seen = access as ReadAccess;
+  if (wantsThingDescription(request)) {
+    if (fields || getMetadata)
+      throw errors.thingDescriptionUnsupported('fields and get-metadata do not apply to it');
+    const thing = seen.view(
+      withoutHiddenMembers(result.doc() as unknown as JsonValue),
+    ) as JsonObject;
+    return sendThingDescription(context, request, reply, kind, resource, thing, result.etag);
+  }
   const body =
     kind === 'thing' && fields
       ? projectFields(
@@ -390,7 +429,7 @@ async function retrieve(
           fields,
         )
       : projectValue(
-          seen.view(kind === 'thing' ? withoutMetadata(result.value) : result.value),
+          seen.view(kind === 'thing' ? withoutHiddenMembers(result.value) : result.value),
           fields,
         );
   if (getMetadata) {
@@ -486,8 +525,9 @@ async function answerWrite(
   const headers: Record<string, string> = { 'correlation-id': correlationId };
   if (result.etag) headers.etag = result.etag;
   if (result.created) headers.location = location;
-  // A created thing is answered without its metadata (it is read with fields=_metadata).
-  const created = thingLevel ? withoutMetadata(result.value ?? null) : (result.value ?? null);
+  // A created thing is answered without its metadata (it is read with fields=_metadata) and
+  // relations (read through /relations).
+  const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
     if (result.created) {
       reply.header('location', location);

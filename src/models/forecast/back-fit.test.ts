@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalQuantile, quantile, smallSampleInflation, studentQuantile } from './back-fit.js';
+import { normalQuantile, quantile, studentQuantile } from './back-fit.js';
 
 describe('back-fit quantiles', () => {
   it('normal and Student t quantiles match the tables', () => {
@@ -9,14 +9,6 @@ describe('back-fit quantiles', () => {
     expect(studentQuantile(0.9, 5)).toBeCloseTo(1.476, 2);
     expect(studentQuantile(0.975, 10)).toBeCloseTo(2.228, 2);
     expect(studentQuantile(0.975, 1000)).toBeCloseTo(1.962, 3);
-  });
-
-  it('widens a band learnt from few independent windows, and not one from many', () => {
-    // A day ahead from three days of 5-minute origins: about 2 independent windows.
-    expect(smallSampleInflation(576, 288, 0.8)).toBeGreaterThan(1.3);
-    // An hour ahead from a week: hundreds of windows.
-    expect(smallSampleInflation(2000, 12, 0.8)).toBeLessThan(1.01);
-    expect(smallSampleInflation(2000, 12, 0.8)).toBeGreaterThan(1);
   });
 
   it('interpolates quantiles linearly between order statistics', () => {

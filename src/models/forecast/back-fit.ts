@@ -1,5 +1,5 @@
-// The rolling in-sample back-fit: forecasts from many origins inside the history, their errors by
-// horizon, and prediction intervals from the empirical quantiles of those errors.
+// The rolling in-sample back-fit: forecasts from many origins inside the history and their errors
+// by horizon step, plus the quantile functions the prediction intervals are built with.
 import type { FittedModel } from './model.js';
 
 /** The most (origin, horizon) pairs one back-fit evaluates; origins are thinned to stay below. */
@@ -8,25 +8,25 @@ export const MAX_BACK_FIT_PAIRS = 400_000;
 /** The most origins one back-fit forecasts from. */
 export const MAX_BACK_FIT_ORIGINS = 600;
 
-/** Fewest standardised errors a horizon bucket needs before its own quantiles are used. */
-export const MIN_BUCKET_ERRORS = 40;
-
-/** In-sample errors grouped by horizon bucket (bucket b holds h in [2^b, 2^(b+1))). */
+/** In-sample h-step errors of a model over the history, by horizon step. */
 export interface BackFit {
   /** Mean absolute error over every (origin, h ≤ horizon) pair. */
   mae: number;
   /** Mean squared error over the same pairs. */
   mse: number;
   pairs: number;
-  /** Absolute errors divided by the model's spread at their horizon, sorted, per bucket. */
-  buckets: Float64Array[];
+  /**
+   * `errors[h - 1]`: the h-step errors (actual − forecast), newest origin first, origins `stride`
+   * steps apart; only origins whose target lies inside the history, so shorter for long h.
+   */
+  errors: Float64Array[];
+  /** Steps between consecutive back-fit origins. */
+  stride: number;
   /** Standard deviation of the one-step in-sample errors. */
   oneStepSd: number;
   /** How many steps the origins span (last origin − first origin + 1). */
   originSpan: number;
 }
-
-const bucketOf = (h: number) => 31 - Math.clz32(h);
 
 /**
  * Forecasts from origins `firstOrigin`, … (thinned to at most {@link MAX_BACK_FIT_ORIGINS} origins
@@ -43,14 +43,12 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
     Math.ceil(origins / MAX_BACK_FIT_ORIGINS),
     Math.ceil((origins * horizon) / MAX_BACK_FIT_PAIRS),
   );
-  const lists: number[][] = [];
+  const lists: number[][] = Array.from({ length: horizon }, () => []);
   let absSum = 0;
   let sqSum = 0;
   let pairs = 0;
   let oneStepSq = 0;
   let oneStepCount = 0;
-  const spreads = new Float64Array(horizon + 1);
-  for (let h = 1; h <= horizon; h++) spreads[h] = model.spread(h);
   // Thin from the end so the most recent origins are always in.
   for (let origin = n - 2; origin >= first; origin -= stride) {
     const last = Math.min(horizon, n - 1 - origin);
@@ -64,15 +62,15 @@ export function backFit(y: Float64Array, model: FittedModel, horizon: number, fr
         oneStepSq += e * e;
         oneStepCount++;
       }
-      (lists[bucketOf(h)] ??= []).push(Math.abs(e) / spreads[h]);
+      lists[h - 1].push(e);
     }
   }
-  const buckets = Array.from(lists, (list) => Float64Array.from(list ?? []).sort());
   return {
     mae: pairs > 0 ? absSum / pairs : Number.NaN,
     mse: pairs > 0 ? sqSum / pairs : Number.NaN,
     pairs,
-    buckets,
+    errors: lists.map((list) => Float64Array.from(list)),
+    stride,
     oneStepSd: oneStepCount > 1 ? Math.sqrt(oneStepSq / (oneStepCount - 1)) : Number.NaN,
     originSpan: Math.max(0, n - 1 - first),
   };
@@ -132,55 +130,4 @@ export function studentQuantile(p: number, nu: number): number {
     (z * ((5 * z2 + 16) * z2 + 3)) / (96 * nu * nu) +
     (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / (384 * nu ** 3)
   );
-}
-
-/**
- * How much wider than the in-sample quantile the band is made at horizon h: h-step errors from
- * overlapping windows are about span/h independent samples, so a quantile from them is as unsure
- * as one from that many; the factor t_ν / z with ν = that number (at least 2) says so. It is 1 for
- * short horizons over a long history and large for a day ahead from three days.
- */
-export function smallSampleInflation(originSpan: number, h: number, level: number): number {
-  const nu = Math.max(2, originSpan / h);
-  const p = (1 + level) / 2;
-  return studentQuantile(p, nu) / normalQuantile(p);
-}
-
-/**
- * A symmetric band around `mean` for a central `level`: at each horizon, the `level` quantile of the
- * absolute standardised in-sample errors of its bucket (or of the nearest shorter bucket with
- * enough errors) times the model's spread and {@link smallSampleInflation}; Gaussian with the
- * one-step sd when no bucket has enough.
- * Symmetric because the sign of the in-sample bias over a few seasons does not persist. The band
- * never narrows with the horizon.
- */
-export function intervals(
-  mean: Float64Array,
-  model: FittedModel,
-  fit: BackFit,
-  level: number,
-): { lower: Float64Array; upper: Float64Array } {
-  const gaussian =
-    normalQuantile((1 + level) / 2) * (Number.isFinite(fit.oneStepSd) ? fit.oneStepSd : 0);
-  const cache = new Map<number, number>();
-  const halfWidth = (bucket: number): number => {
-    const hit = cache.get(bucket);
-    if (hit !== undefined) return hit;
-    let b = Math.min(bucket, fit.buckets.length - 1);
-    while (b >= 0 && fit.buckets[b].length < MIN_BUCKET_ERRORS) b--;
-    const q = b >= 0 ? quantile(fit.buckets[b], level) : gaussian;
-    cache.set(bucket, q);
-    return q;
-  };
-  const lower = new Float64Array(mean.length);
-  const upper = new Float64Array(mean.length);
-  let width = 0;
-  for (let i = 0; i < mean.length; i++) {
-    const h = i + 1;
-    const inflation = smallSampleInflation(fit.originSpan, h, level);
-    width = Math.max(width, halfWidth(bucketOf(h)) * model.spread(h) * inflation);
-    lower[i] = mean[i] - width;
-    upper[i] = mean[i] + width;
-  }
-  return { lower, upper };
 }

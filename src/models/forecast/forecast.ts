@@ -1,10 +1,11 @@
 // The built-in forecaster: puts a history on a step grid, fits the chosen (or the best in-sample)
 // method and returns point forecasts with prediction intervals calibrated on in-sample errors.
-import { backFit, intervals } from './back-fit.js';
+import { backFit } from './back-fit.js';
 import { ensemble } from './ensemble.js';
 import { ForecastError } from './forecast-error.js';
 import { medianSpacing, toGrid } from './grid.js';
 import { fitHoltWinters } from './holt-winters.js';
+import { calibrateSteps, intervals } from './intervals.js';
 import type { FittedModel } from './model.js';
 import { fitSeasonalAr } from './seasonal-ar.js';
 import { fitSeasonalNaive } from './seasonal-naive.js';
@@ -170,8 +171,9 @@ function fitMethod(
  *
  * The history is put on a regular grid ending at its last timestamp (the mean of the samples within
  * half a step of each grid point; empty grid points filled linearly). Intervals come from the
- * empirical quantiles of the method's own h-step errors in a rolling back-fit over the history, so
- * they widen as the in-sample errors do. `auto` (= `ensemble`) averages the daily profile + AR(1)
+ * empirical quantiles of the method's own errors at each horizon step in a rolling back-fit over
+ * the history (recent errors weighing more, smoothed across neighbouring steps; see
+ * `intervals.ts`), so they widen as the in-sample errors do. `auto` (= `ensemble`) averages the daily profile + AR(1)
  * (when a season is there), AR(1) around the mean and damped Holt, weighted by the inverse of each
  * one's in-sample MSE over the requested horizon.
  *
@@ -245,8 +247,9 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
   const fit = backFit(y, model, steps);
 
   const mean = model.pathFrom(y.length - 1, steps);
+  const calibration = calibrateSteps(fit);
   const bands = levels.map((level) => {
-    const band = intervals(mean, model, fit, level);
+    const band = intervals(mean, model, fit, level, calibration);
     return { level, lower: Array.from(band.lower), upper: Array.from(band.upper) };
   });
   return {

@@ -11,7 +11,7 @@ import type {
   CompiledType,
   TwinBehaviour,
 } from '../../types/behaviour.js';
-import { ALERTS, alertsOf } from '../twin-behaviours.js';
+import { ALERTS, alertsOf } from '../../core/alerts.js';
 import { carryComputed, inputOf } from './input-change.js';
 
 /** An alert's life: raised at, resolved at (event times, epoch ms; null while active). */

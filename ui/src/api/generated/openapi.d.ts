@@ -6140,6 +6140,177 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/2/things/{thingId}/relations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A twin's relations: children (direction=out) or parents (in), down to depth edges (descendants, ancestors) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Edges to walk, 1 (default) to 16 */
+          depth?: string;
+          /** @description out (default) or in */
+          direction?: string;
+          /** @description Only relations of this name */
+          name?: string;
+        };
+        header?: never;
+        path: {
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              relations?: {
+                cycle?: boolean;
+                depth?: number;
+                name?: string;
+                /** @description The relation's properties (any JSON object) */
+                properties?: {
+                  [key: string]: unknown;
+                };
+                source?: string;
+                target?: string;
+                targetExists?: boolean;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/relations/{name}/{targetThingId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A relation's properties */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The relation's name: 1-64 of A-Z a-z 0-9 _ . - */
+          name: string;
+          /** @description The target twin, namespace:name */
+          targetThingId: string;
+          /** @description The source twin, namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The relation's properties (any JSON object) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Create or replace a relation from a twin to another (WRITE on thing:/ of both); 201 or 204 */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The relation's name: 1-64 of A-Z a-z 0-9 _ . - */
+          name: string;
+          /** @description The target twin, namespace:name */
+          targetThingId: string;
+          /** @description The source twin, namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      /** @description The relation's properties (any JSON object) */
+      requestBody: {
+        content: {
+          'application/json': {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description The relation's properties (any JSON object) */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    post?: never;
+    /** Delete a relation (WRITE on thing:/ of both ends); 204, or 404 when there is none */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The relation's name: 1-64 of A-Z a-z 0-9 _ . - */
+          name: string;
+          /** @description The target twin, namespace:name */
+          targetThingId: string;
+          /** @description The source twin, namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/timeseries/query': {
     parameters: {
       query?: never;
