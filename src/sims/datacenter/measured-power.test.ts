@@ -6,7 +6,7 @@ import type { ColumnSource } from 'hyparquet-writer';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sharedDataPath } from '../../../scripts/workspace.js';
 import { DatacenterInputError } from './input-error.js';
-import { readMeasuredPower } from './measured-power.js';
+import { measuredAt, readMeasuredPower } from './measured-power.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'measured-power-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +36,11 @@ describe('readMeasuredPower', () => {
       { name: 'power_draw', data: [21_260, 22_008, 20_000], type: 'DOUBLE' },
     ]);
     const measured = await readMeasuredPower(file, { start: START });
-    expect(Array.from(measured.timestamp)).toEqual([START + 30_000, START + 60_000, START + 90_000]);
+    expect(Array.from(measured.timestamp)).toEqual([
+      START + 30_000,
+      START + 60_000,
+      START + 90_000,
+    ]);
     expect(Array.from(measured.power)).toEqual([22_008, 21_260, 20_000]);
     expect(measured.timestamp).toBeInstanceOf(Float64Array);
     expect(measured.power).toBeInstanceOf(Float64Array);
@@ -106,9 +110,7 @@ describe('readMeasuredPower', () => {
       { name: 'timestamp', data: ['0'], type: 'STRING' },
       { name: 'power_draw', data: [1], type: 'DOUBLE' },
     ]);
-    expect((await inputError(readMeasuredPower(stringTime, { start: 0 }))).field).toBe(
-      'timestamp',
-    );
+    expect((await inputError(readMeasuredPower(stringTime, { start: 0 }))).field).toBe('timestamp');
 
     const stringPower = parquet('string-power.parquet', [
       { name: 'timestamp', data: [0n], type: 'INT64' },
@@ -138,6 +140,29 @@ describe('readMeasuredPower', () => {
     expect((await inputError(readMeasuredPower(absolute, { start: 0 }))).message).toMatch(
       /absolute TIMESTAMPs/,
     );
+  });
+
+  test('measuredAt picks the exact sample, or the nearest within a tolerance', () => {
+    const measured = {
+      timestamp: Float64Array.from([0, 30_000, 60_000]),
+      power: Float64Array.from([1, 2, 3]),
+    };
+    expect(Array.from(measuredAt(measured, [30_000, 45_000, -1, 90_000]))).toEqual([
+      2,
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    expect(Array.from(measuredAt(measured, [44_000, 46_000, -1, 70_000, 76_000], 15_000))).toEqual([
+      2,
+      3,
+      1,
+      3,
+      Number.NaN,
+    ]);
+    expect(
+      Array.from(measuredAt({ timestamp: new Float64Array(), power: new Float64Array() }, [0])),
+    ).toEqual([Number.NaN]);
   });
 
   const consumption = sharedDataPath('surf', 'consumption.parquet');

@@ -156,3 +156,37 @@ export async function readMeasuredPower(
   }
   return { timestamp: Float64Array.from(timestamp), power: Float64Array.from(power) };
 }
+
+/**
+ * The measured power at each of `times` (epoch ms): the sample nearest in time when it is at most
+ * `toleranceMs` away (default 0: an exact match), NaN otherwise. The samples must be sorted, as
+ * {@link readMeasuredPower} returns them.
+ *
+ * @example
+ * measuredAt(measured, [start + 150_000]) // Float64Array [21260]
+ */
+export function measuredAt(
+  measured: MeasuredPower,
+  times: ArrayLike<number>,
+  toleranceMs = 0,
+): Float64Array {
+  if (!(toleranceMs >= 0)) throw new RangeError(`toleranceMs must be >= 0, not ${toleranceMs}`);
+  const { timestamp, power } = measured;
+  const out = new Float64Array(times.length).fill(Number.NaN);
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i];
+    // First sample at or after t.
+    let lo = 0;
+    let hi = timestamp.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (timestamp[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = -1;
+    if (lo < timestamp.length) best = lo;
+    if (lo > 0 && (best < 0 || t - timestamp[lo - 1] < timestamp[best] - t)) best = lo - 1;
+    if (best >= 0 && Math.abs(timestamp[best] - t) <= toleranceMs) out[i] = power[best];
+  }
+  return out;
+}
