@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { afterAll, describe, expect, test } from 'vitest';
+import { sharedDataPath } from '../../../scripts/workspace.js';
+import { measuredAt, readMeasuredPower } from './measured-power.js';
 import { resultsParquet, summarizeRun, writeResults } from './results-file.js';
 import type { ShadowResults } from './results-file.js';
 
@@ -132,6 +134,14 @@ describe('summary.json', () => {
     expect(summary.start).toBe('2022-10-06T22:00:00.000Z');
     expect(summary.end).toBe('2022-10-06T22:10:00.000Z');
     expect(summary.wall_time_s).toBe(1.5);
+    expect(summary.mape_daily).toEqual([
+      {
+        day: '2022-10-06',
+        mape: expect.closeTo(2.5, 12),
+        cumulative_mape: expect.closeTo(2.5, 12),
+        buckets: 2,
+      },
+    ]);
   });
 
   test('the whole measured series, the simulator energies and extra fields are honoured', () => {
@@ -163,3 +173,39 @@ describe('summary.json', () => {
     ).toThrow(/extra field mape/);
   });
 });
+
+const consumption = sharedDataPath('surf', 'consumption.parquet');
+test.skipIf(consumption === null && process.env.CI !== 'true')(
+  "the SURF week: measured energy agrees with the file's own energy_usage; predicted = measured is 0 %",
+  async () => {
+    if (consumption === null) throw new Error('shared/data/surf/consumption.parquet is missing');
+    const measured = await readMeasuredPower(consumption, { start: START });
+    const rows = await parquetReadObjects({
+      file: await asyncBufferFromFile(consumption),
+      columns: ['energy_usage'],
+    });
+    let fileJ = 0;
+    for (const row of rows) fileJ += row.energy_usage as number;
+    const timestamp: number[] = [];
+    for (let t = START + STEP; t <= START + 7 * 86_400_000; t += STEP) timestamp.push(t);
+    const atExports = measuredAt(measured, timestamp);
+    const week = {
+      timestamp,
+      windowId: timestamp.map((t) => Math.floor((t - START - 1) / 900_000)),
+      predictedPower: Array.from(atExports, (v) => (Number.isNaN(v) ? 0 : v)),
+      measuredPower: atExports,
+      powerUncalibrated: Array.from(atExports, (v) => (Number.isNaN(v) ? 0 : 1.1 * v)),
+    };
+    const summary = summarizeRun({ results: week, exportIntervalMs: STEP, measured, wallTimeS: 0 });
+    expect(summary.energy_kwh.measured).toBeCloseTo(fileJ / 3.6e6, 6);
+    expect(summary.windows).toBe(672);
+    expect(summary.exports).toBe(4032);
+    expect(summary.mape_daily).toHaveLength(8);
+    // Predicted is the measured value every 150 s: the 5-minute means differ a little from the
+    // 30 s samples' means, but not by much.
+    expect(summary.mape).toBeGreaterThan(0);
+    expect(summary.mape).toBeLessThan(2);
+    expect(summary.mape_uncalibrated).toBeGreaterThan(summary.mape as number);
+    expect(summary.mape_buckets).toBe(2016);
+  },
+);

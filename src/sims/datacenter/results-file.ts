@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { mape } from './accuracy.js';
+import { mape, mapeOverTime } from './accuracy.js';
 import type { PowerSeries } from './accuracy.js';
 
 /** The rows of `results.parquet`, column-wise; every column has one value per export. */
@@ -99,6 +99,13 @@ export interface RunSummary {
   /** ISO times of the first export interval's start and the last one's end. */
   readonly start: string | null;
   readonly end: string | null;
+  /** MAPE over time: per UTC day, each day's own and the cumulative figure (%). */
+  readonly mape_daily: readonly {
+    readonly day: string;
+    readonly mape: number;
+    readonly cumulative_mape: number;
+    readonly buckets: number;
+  }[];
   readonly [extra: string]: unknown;
 }
 
@@ -189,6 +196,16 @@ export function summarizeRun(input: SummaryInput): RunSummary {
     export_interval_s: exportIntervalMs / 1000,
     start: n > 0 ? new Date(from).toISOString() : null,
     end: n > 0 ? new Date(to).toISOString() : null,
+    mape_daily: mapeOverTime(
+      measured,
+      { timestamp: results.timestamp, power: results.predictedPower },
+      { periodMs: 86_400_000 },
+    ).map((row) => ({
+      day: new Date(row.start).toISOString().slice(0, 10),
+      mape: row.mape,
+      cumulative_mape: row.cumulativeMape,
+      buckets: row.buckets,
+    })),
   };
   for (const key of Object.keys(input.extra ?? {}))
     if (key in summary) throw new RangeError(`summary: extra field ${key} would replace a figure`);
