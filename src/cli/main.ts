@@ -8,6 +8,7 @@ import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
 import { replayCommand } from './replay-command.js';
+import { dcCommand } from './dc-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -234,5 +235,6 @@ program
 program.addCommand(usersCommand());
 program.addCommand(deadLettersCommand());
 program.addCommand(replayCommand());
+program.addCommand(dcCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,96 @@
+// Reads an OpenDC workload directory (`tasks.parquet` + `fragments.parquet`) into the columnar
+// `Workload`: column by column into typed arrays, fragments grouped by task in file order.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatacenterInputError } from './input-error.js';
+import { column, numbers, openParquet, type OpenedFile } from './parquet-columns.js';
+import type { Workload } from './model.js';
+
+const TASK_COLUMNS = ['id', 'submission_time', 'cpu_count', 'cpu_capacity', 'mem_capacity'];
+const FRAGMENT_COLUMNS = ['id', 'duration', 'cpu_usage'];
+
+/** The id column: strings or integers, as given. */
+async function ids(f: OpenedFile): Promise<ArrayLike<string | number>> {
+  const chunks = await column(f, 'id');
+  if (chunks.length === 1) return chunks[0] as ArrayLike<string | number>;
+  const out: (string | number)[] = [];
+  for (const data of chunks)
+    for (let i = 0; i < data.length; i++) out.push((data as ArrayLike<string | number>)[i]!);
+  return out;
+}
+
+/**
+ * Reads the workload in `dir`: `tasks.parquet` (`id`, `submission_time` as TIMESTAMP or INT64 epoch
+ * ms, `cpu_count`, `cpu_capacity`, `mem_capacity`) and `fragments.parquet` (`id` of the task,
+ * `duration` ms, `cpu_usage` MHz). Fragments of ids no task has are not used, as in OpenDC.
+ */
+export async function readWorkload(dir: string): Promise<Workload> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new DatacenterInputError(dir, '(directory)', 'no such workload directory');
+  const [tasks, fragments] = await Promise.all([
+    openParquet(join(dir, 'tasks.parquet'), TASK_COLUMNS),
+    openParquet(join(dir, 'fragments.parquet'), FRAGMENT_COLUMNS),
+  ]);
+  const [taskIdColumn, submissionTime, cpuCountF, cpuCapacity, memCapacity] = await Promise.all([
+    ids(tasks),
+    numbers(tasks, 'submission_time'),
+    numbers(tasks, 'cpu_count'),
+    numbers(tasks, 'cpu_capacity'),
+    numbers(tasks, 'mem_capacity'),
+  ]);
+  const taskCount = tasks.rows;
+  const index = new Map<string | number, number>();
+  const taskIds: string[] = new Array<string>(taskCount);
+  for (let t = 0; t < taskCount; t++) {
+    const id = taskIdColumn[t]!;
+    if (index.has(id))
+      throw new DatacenterInputError(tasks.name, `id[${t}]`, `duplicate task id ${id}`);
+    index.set(id, t);
+    taskIds[t] = String(id);
+  }
+  const cpuCount = Int32Array.from(cpuCountF);
+
+  const [fragmentIds, duration, usage] = await Promise.all([
+    ids(fragments),
+    numbers(fragments, 'duration'),
+    numbers(fragments, 'cpu_usage'),
+  ]);
+  const n = fragments.rows;
+  // Which task each fragment is of (-1: none), then a stable counting sort by task.
+  const owner = new Int32Array(n);
+  const counts = new Int32Array(taskCount + 1);
+  let last: string | number | undefined;
+  let lastTask = -1;
+  for (let i = 0; i < n; i++) {
+    const id = fragmentIds[i]!;
+    if (id !== last) {
+      last = id;
+      lastTask = index.get(id) ?? -1;
+    }
+    owner[i] = lastTask;
+    if (lastTask >= 0) counts[lastTask + 1]!++;
+  }
+  const fragmentStart = new Int32Array(taskCount + 1);
+  for (let t = 0; t < taskCount; t++) fragmentStart[t + 1] = fragmentStart[t]! + counts[t + 1]!;
+  const used = fragmentStart[taskCount]!;
+  const fragmentDuration = new Float64Array(used);
+  const fragmentCpuUsage = new Float64Array(used);
+  const next = fragmentStart.slice(0, taskCount);
+  for (let i = 0; i < n; i++) {
+    const t = owner[i]!;
+    if (t < 0) continue;
+    const at = next[t]!++;
+    fragmentDuration[at] = duration[i]!;
+    fragmentCpuUsage[at] = usage[i]!;
+  }
+  return {
+    taskIds,
+    submissionTime,
+    cpuCount,
+    cpuCapacity,
+    memCapacity,
+    fragmentStart,
+    fragmentDuration,
+    fragmentCpuUsage,
+  };
+}
