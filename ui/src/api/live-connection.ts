@@ -12,11 +12,14 @@ const BACKOFF = [250, 1000, 2000, 5000];
 /**
  * Pages call {@link watch} for the twins they show; the connection sends
  * `START-SEND-EVENTS?filter=in(thingId,…)` for the union and hands each event to its twin's listeners.
+ * A page that follows every twin it may read (the alerts) calls {@link watchAll}: while it does,
+ * the subscription has no filter and each event also goes to those listeners.
  */
 export class LiveConnection {
   readonly status = new Store<LiveStatus>('off');
   private socket: WebSocket | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly everything = new Set<Listener>();
   private attempt = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private credential: string | null = null;
@@ -27,7 +30,11 @@ export class LiveConnection {
   connect(credential: string | null): void {
     this.credential = credential;
     this.close();
-    if (credential && this.listeners.size > 0) this.open();
+    if (credential && this.watching()) this.open();
+  }
+
+  private watching(): boolean {
+    return this.listeners.size > 0 || this.everything.size > 0;
   }
 
   /** Hands a renewed JWT of the same subject to the open socket, which would close at the old one's expiry. */
@@ -51,8 +58,18 @@ export class LiveConnection {
     };
   }
 
+  /** Calls `listener` with every event of every twin the credential may read, until the returned function is called. */
+  watchAll(listener: Listener): () => void {
+    this.everything.add(listener);
+    this.resubscribe();
+    return () => {
+      this.everything.delete(listener);
+      this.resubscribe();
+    };
+  }
+
   private resubscribe(): void {
-    if (this.listeners.size === 0) {
+    if (!this.watching()) {
       this.close();
       return;
     }
@@ -64,6 +81,10 @@ export class LiveConnection {
   }
 
   private start(socket: WebSocket): void {
+    if (this.everything.size > 0) {
+      socket.send('START-SEND-EVENTS');
+      return;
+    }
     const ids = [...this.listeners.keys()].map((id) => JSON.stringify(id)).join(',');
     socket.send(`START-SEND-EVENTS?filter=${encodeURIComponent(`in(thingId,${ids})`)}`);
   }
@@ -85,6 +106,7 @@ export class LiveConnection {
       const event = JSON.parse(text) as ThingEvent;
       if (!event.topic?.includes('/things/twin/events/')) return;
       for (const listener of this.listeners.get(thingIdOf(event)) ?? []) listener(event);
+      for (const listener of this.everything) listener(event);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
@@ -93,7 +115,7 @@ export class LiveConnection {
       const wait = BACKOFF[Math.min(this.attempt++, BACKOFF.length - 1)];
       this.retry = setTimeout(() => {
         this.retry = null;
-        if (this.listeners.size > 0) this.open();
+        if (this.watching()) this.open();
       }, wait);
     };
   }
