@@ -26,7 +26,8 @@ export function describeOutput(kind: 'derived' | 'window' | 'rollup', spec: unkn
     const late = s.lateness ? `, lateness ${String(s.lateness)}` : '';
     return `${String(s.op)} of ${String(s.of)} ${over}${late}`.trim();
   }
-  const depth = s.depth ? `, ${String(s.depth)} levels` : '';
+  const levels = Number(s.depth ?? 1);
+  const depth = levels > 1 ? `, ${levels} levels down` : '';
   return `${String(s.op)} of ${String(s.of)} over the ${String(s.from)} by ${String(s.relation)}${depth}`;
 }
 

@@ -68,7 +68,7 @@ export function RelationGraph({
               data-edge={`${edge.source} ${edge.name} ${edge.target}`}
             >
               <line x1={x1} y1={y1} x2={x2} y2={y2} marker-end="url(#arrow)" />
-              <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 5} text-anchor="middle">
+              <text x={x1 + (x2 - x1) * 0.35} y={y1 + (y2 - y1) * 0.35 - 5} text-anchor="middle">
                 {edge.name}
                 {edge.cycle ? ' (cycle)' : ''}
               </text>

@@ -121,7 +121,7 @@ export function AlertsPage({ query }: RouteProps) {
       );
     void reload();
     // Several alert events in a burst make one reload.
-    const stop = live.watchAll((event) => {
+    const stop = live.watchMatching('exists(_alerts)', (event) => {
       if (!touchesAlerts(event) || timer) return;
       timer = setTimeout(() => {
         timer = null;

@@ -11,8 +11,22 @@ import { href, navigate, type RouteProps } from '../shell/router.js';
 
 const POLL_MS = 250;
 
+/** An event time of the comparison, to the millisecond ("active" for an alert never resolved). */
 const when = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString(undefined, { fractionalSecondDigits: 3 } as never) : 'active';
+  iso
+    ? new Date(iso).toLocaleString(undefined, {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        fractionalSecondDigits: 3,
+      })
+    : 'active';
+
+/** A difference as people read it: six significant digits (no 1.8900000000000001). */
+const amount = (value: number) => String(Number(value.toPrecision(6)));
 
 /** An instant typed in a datetime-local field, as the API takes it (ISO 8601, UTC). */
 function isoOf(local: string): string | undefined {
@@ -199,7 +213,7 @@ function Comparison({ comparison }: { comparison: ReplayComparison }) {
         </div>
         <div>
           <dt>Largest difference</dt>
-          <dd data-testid="replay-max-difference">{outputs.maxAbsDifference}</dd>
+          <dd data-testid="replay-max-difference">{amount(outputs.maxAbsDifference)}</dd>
         </div>
         <div>
           <dt>Late samples dropped</dt>
@@ -239,7 +253,7 @@ function Comparison({ comparison }: { comparison: ReplayComparison }) {
                     <code>{row.pointer}</code>
                   </td>
                   <td>{row.differing}</td>
-                  <td>{row.maxAbsDifference}</td>
+                  <td>{amount(row.maxAbsDifference)}</td>
                 </tr>
               ))}
             </tbody>
@@ -251,7 +265,15 @@ function Comparison({ comparison }: { comparison: ReplayComparison }) {
 }
 
 /** One replay: `started` is the answer that started it (shown until the first poll answers). */
-function ReplayView({ replayId, started }: { replayId: string; started: Replay | null }) {
+function ReplayView({
+  replayId,
+  started,
+  onFinished,
+}: {
+  replayId: string;
+  started: Replay | null;
+  onFinished: () => void;
+}) {
   const [replay, setReplay] = useState<Replay | null>(
     started?.replayId === replayId ? started : null,
   );
@@ -267,6 +289,7 @@ function ReplayView({ replayId, started }: { replayId: string; started: Replay |
           setReplay(view);
           setError(null);
           if (view.state === 'running') timer = setTimeout(() => void poll(), POLL_MS);
+          else onFinished();
         },
         (caught: unknown) => !stopped && setError(caught),
       );
@@ -354,6 +377,7 @@ export function ReplaysPage({ query }: RouteProps) {
   const selected = query.get('id') ?? '';
   const [replays, setReplays] = useState<Replay[] | null>(null);
   const [started, setStarted] = useState<Replay | null>(null);
+  const [finished, setFinished] = useState(0);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let stopped = false;
@@ -364,7 +388,7 @@ export function ReplaysPage({ query }: RouteProps) {
     return () => {
       stopped = true;
     };
-  }, [selected]);
+  }, [selected, finished]);
   return (
     <section>
       <h1>Replays</h1>
@@ -373,7 +397,14 @@ export function ReplaysPage({ query }: RouteProps) {
         the live twins, and compares what it computes with what happened live.
       </p>
       <ErrorMessage error={error} />
-      {selected && <ReplayView replayId={selected} key={selected} started={started} />}
+      {selected && (
+        <ReplayView
+          replayId={selected}
+          key={selected}
+          started={started}
+          onFinished={() => setFinished((n) => n + 1)}
+        />
+      )}
       <StartReplay initialType={query.get('type') ?? ''} onStarted={setStarted} />
       {replays && replays.length > 0 && (
         <>
