@@ -337,6 +337,18 @@ describe.skipIf(!CAN_RUN)('dashboard behaviour pages - in Chromium against twinf
     const avg = computed.locator('tr[data-pointer="features/power/properties/avg5m"]');
     expect(await avg.getByTestId('computed-kind').textContent()).toBe('window');
     expect(await avg.getByTestId('computed-value').textContent()).toBe(String(held.body.avg5m));
+    // In the tree too: marked, and not offered for editing (the API refuses writes to them).
+    const tree = page.getByTestId('tree');
+    const kwLeaf = tree.locator('li', {
+      has: page.locator('[data-path="/features/power/properties/kw"]'),
+    });
+    expect(await kwLeaf.getByTestId('computed-mark').textContent()).toBe('derived');
+    expect(await kwLeaf.getByRole('button', { name: /^Edit/ }).count()).toBe(0);
+    const wattsLeaf = tree.locator('li', {
+      has: page.locator('[data-path="/features/power/properties/watts"]'),
+    });
+    expect(await wattsLeaf.getByTestId('computed-mark').count()).toBe(0);
+    expect(await wattsLeaf.getByRole('button', { name: /^Edit/ }).count()).toBe(1);
     await setWatts(RACK(3), 210);
     await expect.poll(() => kw.getByTestId('computed-value').textContent()).toBe('0.21');
     // The hall's roll-up, marked as one.

@@ -16,6 +16,15 @@ const KINDS = [
 
 const LABEL = { derived: 'derived', window: 'window', rollup: 'roll-up' };
 
+/** The pointers a type computes (`/features/power/properties/kw`), with their kind's label. */
+export function computedPointers(type: TypeDocument): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [member, kind] of KINDS)
+    for (const pointer of Object.keys((type[member] ?? {}) as Record<string, unknown>))
+      found.set(`/${pointer.replace(/^\//, '')}`, LABEL[kind]);
+  return found;
+}
+
 export function ComputedValues({
   typeId,
   type,

@@ -14,7 +14,7 @@ import {
 } from '../api/thing-events.js';
 import { diffJson } from '../api/json-diff.js';
 import type { Relation, TypeDocument } from '../api/api-types.js';
-import { ComputedValues } from '../components/computed-values.js';
+import { ComputedValues, computedPointers } from '../components/computed-values.js';
 import { DesiredReported } from '../components/desired-reported.js';
 import { RelationGraph } from '../components/relation-graph.js';
 import { ErrorMessage } from '../components/error-message.js';
@@ -451,6 +451,7 @@ export function TwinPage({ params, query }: RouteProps) {
 
   // The tree is rebuilt only when the twin changes (not when the history or the editor does):
   // Preact skips an element it has seen before, and a twin may have hundreds of values.
+  const computed = useMemo(() => (type ? computedPointers(type) : undefined), [type]);
   const tree = useMemo(
     () =>
       thing ? (
@@ -458,9 +459,10 @@ export function TwinPage({ params, query }: RouteProps) {
           value={{ attributes: thing.attributes ?? {}, features: thing.features ?? {} }}
           onEdit={(path) => void startEdit(path)}
           onChart={(path) => go({ tab: 'history', chart: path })}
+          computed={computed}
         />
       ) : null,
-    [thing, tab, chartPath],
+    [thing, tab, chartPath, computed],
   );
 
   if (error)
