@@ -201,6 +201,22 @@ describe.skipIf(!CAN_RUN)('dashboard behaviour pages - in Chromium against twinf
       'features.power.properties.watts > 250.0',
     );
     expect(await view.getByTestId('type-schema').first().textContent()).toContain('"minimum": 0');
+    // Deleting a type in use: the API's 409, shown in place, and the type stays.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await view.getByRole('button', { name: 'delete' }).click();
+    const inUse = await api('DELETE', `/types/${RACK_TYPE}`);
+    expect(inUse.status).toBe(409);
+    await expect
+      .poll(() => page.getByTestId('type-view-error').textContent())
+      .toContain(inUse.body.message);
+    expect((await api('GET', `/types/${RACK_TYPE}`)).status).toBe(200);
+    // "new version" starts the form from the type's document.
+    await v1.getByRole('link', { name: `A new version of ${RACK_TYPE}` }).click();
+    const form = page.getByRole('form', { name: 'Create a type version' });
+    await expect.poll(() => form.getByLabel('Type id').inputValue()).toBe(RACK_TYPE);
+    expect(JSON.parse(await form.getByLabel(/^Document/).inputValue())).toEqual(
+      (await api('GET', `/types/${RACK_TYPE}`)).body,
+    );
   });
 
   it('creates a type from JSON, and shows the API refusal of a bad CEL expression inline', async () => {
