@@ -278,6 +278,23 @@ describe.skipIf(!CAN_RUN)('dashboard behaviour pages - in Chromium against twinf
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No alerts match.').waitFor();
     expect(new URL(page.url()).searchParams.get('state')).toBe('resolved');
+    await page.getByLabel('State').selectOption('');
+    // Raised before the first alert: none; from then on: it (the time range the API filters by).
+    const raised = Date.parse(
+      (await api('GET', `/alerts/${encodeURIComponent(alert.alertId)}`)).body.raised,
+    );
+    const local = (ms: number) =>
+      new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByLabel('Raised before').fill(local(raised - 1000));
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No alerts match.').waitFor();
+    await page.getByLabel('Raised before').fill('');
+    await page.getByLabel('Raised from').fill(local(raised - 1000));
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await row.waitFor();
+    expect(new URL(page.url()).searchParams.get('from')).toBe(
+      new Date(Math.floor(raised / 1000) * 1000 - 1000).toISOString(),
+    );
     await page.getByLabel('State').selectOption('active');
     await page.getByLabel('Twin').fill(RACK(1));
     await page.getByRole('button', { name: 'Filter' }).click();

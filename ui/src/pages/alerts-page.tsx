@@ -11,7 +11,15 @@ import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 
 /** The list parameters the page takes from its URL, as GET /alerts takes them. */
-export const ALERT_FILTERS = ['state', 'severity', 'thingId', 'type', 'assessment'] as const;
+export const ALERT_FILTERS = [
+  'state',
+  'severity',
+  'thingId',
+  'type',
+  'assessment',
+  'from',
+  'to',
+] as const;
 const PAGE = 50;
 
 /** Whether an event raises, acknowledges or resolves an alert (it carries the twin's `_alerts`). */
@@ -27,15 +35,42 @@ export function touchesAlerts(event: ThingEvent): boolean {
   );
 }
 
+/** An ISO 8601 instant as a datetime-local field shows it (local time, to the second). */
+export function localInputOf(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return '';
+  const local = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 19);
+}
+
+/** A datetime-local field's value as the API takes it (ISO 8601, UTC). */
+function isoOfLocal(local: string): string {
+  const ms = Date.parse(local);
+  return local && Number.isFinite(ms) ? new Date(ms).toISOString() : '';
+}
+
 function Filters({ query }: { query: URLSearchParams }) {
   const [draft, setDraft] = useState<Record<string, string>>({});
   useEffect(() => {
-    setDraft(Object.fromEntries(ALERT_FILTERS.map((name) => [name, query.get(name) ?? ''])));
+    const values = Object.fromEntries(ALERT_FILTERS.map((name) => [name, query.get(name) ?? '']));
+    setDraft({ ...values, from: localInputOf(values.from), to: localInputOf(values.to) });
   }, [query.toString()]);
   const apply = (event: Event) => {
     event.preventDefault();
-    navigate(href('/alerts', draft));
+    navigate(href('/alerts', { ...draft, from: isoOfLocal(draft.from), to: isoOfLocal(draft.to) }));
   };
+  const time = (name: 'from' | 'to', label: string) => (
+    <label>
+      {label}
+      <input
+        name={name}
+        type="datetime-local"
+        step="1"
+        value={draft[name] ?? ''}
+        onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
+      />
+    </label>
+  );
   const field = (name: string, label: string) => (
     <label>
       {label}
@@ -66,6 +101,8 @@ function Filters({ query }: { query: URLSearchParams }) {
       {field('thingId', 'Twin')}
       {field('type', 'Type')}
       {field('assessment', 'Assessment')}
+      {time('from', 'Raised from')}
+      {time('to', 'Raised before')}
       <button type="submit" class="primary">
         Filter
       </button>{' '}
