@@ -185,6 +185,7 @@ describe('datacenter shadow mode over the API', () => {
       [{ speed: 0 }, 'datacenters:request.invalid', "'speed'"],
       [{ calibrate: 'yes' }, 'datacenters:request.invalid', "'calibrate'"],
       [{ colour: 'red' }, 'datacenters:request.invalid', "'colour'"],
+      [{ out: join(dir, 'topology.json', 'inside') }, 'datacenters:request.invalid', "'out'"],
     ];
     for (const [extra, code, named] of cases) {
       const response = await fx.send(
