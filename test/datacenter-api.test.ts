@@ -257,6 +257,8 @@ describe('datacenter shadow mode over the API', () => {
     const dc = await get('/api/2/things/dc:lisa');
     expect(dc.attributes).toMatchObject({ clusters: 2, hosts: 6, cores: 24 });
     const host = await get('/api/2/things/dc:lisa.C1.H-4');
+    // One policy for the datacenter's twins: the datacenter's own.
+    expect(host.policyId).toBe(dc.policyId);
     expect(host.attributes).toMatchObject({
       cores: 4,
       coreSpeedMHz: 2000,
