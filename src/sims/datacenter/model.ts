@@ -59,6 +59,9 @@ export interface Workload {
   readonly fragmentDuration: Float64Array;
   /** Per fragment, total MHz. */
   readonly fragmentCpuUsage: Float64Array;
+  /** Per task, the tasks (indices) that must end before it is queued: OpenDC's `parents`, when
+   * the trace has them (a workflow). */
+  readonly parents?: readonly (readonly number[])[];
 }
 
 /**

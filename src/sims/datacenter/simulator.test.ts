@@ -14,6 +14,8 @@ interface TaskSpec {
   mem?: number;
   /** [duration ms, cpu usage MHz] */
   fragments: [number, number][];
+  /** Indices of the tasks this one waits for. */
+  parents?: number[];
 }
 
 function workloadOf(tasks: TaskSpec[]): Workload {
@@ -36,6 +38,7 @@ function workloadOf(tasks: TaskSpec[]): Workload {
     fragmentStart: Int32Array.from(fragmentStart),
     fragmentDuration: Float64Array.from(duration),
     fragmentCpuUsage: Float64Array.from(usage),
+    ...(tasks.some((t) => t.parents) ? { parents: tasks.map((t) => t.parents ?? []) } : {}),
   };
 }
 
@@ -255,5 +258,23 @@ describe('schedule', () => {
       ]),
     );
     expect(Array.from(s.start)).toEqual([2 * MIN, 0, MIN]);
+  });
+
+  it('a workflow task is queued when its last parent ends; one whose parent never ran is skipped', () => {
+    const topology = topologyOf([{ count: 4, cores: 1, speed: 1000 }]);
+    const workload = workloadOf([
+      { id: 'root', fragments: [[MIN, 1]] },
+      { id: 'left', fragments: [[2 * MIN, 1]], parents: [0] },
+      { id: 'right', fragments: [[MIN, 1]], parents: [0] },
+      { id: 'join', fragments: [[MIN, 1]], parents: [1, 2] },
+      { id: 'orphan', fragments: [[MIN, 1]], parents: [5] },
+      { id: 'empty', fragments: [] },
+    ]);
+    const s = schedule(topology, workload);
+    expect(Array.from(s.start).slice(0, 4)).toEqual([0, MIN, MIN, 3 * MIN]);
+    expect(s.skipped).toEqual([
+      { taskId: 'empty', reason: 'the task has no fragments' },
+      { taskId: 'orphan', reason: 'its parents never all ran' },
+    ]);
   });
 });

@@ -22,7 +22,8 @@ async function ids(f: OpenedFile): Promise<ArrayLike<string | number>> {
 /**
  * Reads the workload in `dir`: `tasks.parquet` (`id`, `submission_time` as TIMESTAMP or INT64 epoch
  * ms, `cpu_count`, `cpu_capacity`, `mem_capacity`) and `fragments.parquet` (`id` of the task,
- * `duration` ms, `cpu_usage` MHz). Fragments of ids no task has are not used, as in OpenDC.
+ * `duration` ms, `cpu_usage` MHz), and a workflow's `parents` when `tasks.parquet` has them.
+ * Fragments of ids no task has are not used, as in OpenDC.
  */
 export async function readWorkload(dir: string): Promise<Workload> {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
@@ -49,6 +50,7 @@ export async function readWorkload(dir: string): Promise<Workload> {
     taskIds[t] = String(id);
   }
   const cpuCount = Int32Array.from(cpuCountF);
+  const parents = await parentsOf(tasks, index);
 
   const [fragmentIds, duration, usage] = await Promise.all([
     ids(fragments),
@@ -92,5 +94,31 @@ export async function readWorkload(dir: string): Promise<Workload> {
     fragmentStart,
     fragmentDuration,
     fragmentCpuUsage,
+    ...(parents === undefined ? {} : { parents }),
   };
+}
+
+/** The `parents` list column of a workflow trace as task indices, when the file has one. */
+async function parentsOf(
+  tasks: OpenedFile,
+  index: Map<string | number, number>,
+): Promise<number[][] | undefined> {
+  if (!tasks.metadata.schema.some((s) => s.name === 'parents')) return undefined;
+  const out: number[][] = [];
+  for (const data of await column(tasks, 'parents'))
+    for (let i = 0; i < data.length; i++) {
+      const list = (data as ArrayLike<unknown>)[i];
+      const row = out.length;
+      if (list !== null && list !== undefined && !Array.isArray(list))
+        throw new DatacenterInputError(tasks.name, `parents[${row}]`, 'must be a list of task ids');
+      out.push(
+        ((list ?? []) as (string | number)[]).map((id) => {
+          const at = index.get(id);
+          if (at === undefined)
+            throw new DatacenterInputError(tasks.name, `parents[${row}]`, `unknown task id ${id}`);
+          return at;
+        }),
+      );
+    }
+  return out;
 }
