@@ -32,7 +32,8 @@ export interface HostGroup {
   readonly coreCount: number;
   /** MHz per core. */
   readonly coreSpeed: number;
-  /** As OpenDC's `memory.memorySize` (the unit of the workload's `mem_capacity`). */
+  /** MiB, as OpenDC reads `memory.memorySize`; OpenDC compares it with a task's `mem_capacity`
+   * / 1000 (its KB → MB), rounded. */
   readonly memorySize: number;
   readonly powerModel: PowerModel;
 }

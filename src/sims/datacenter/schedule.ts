@@ -69,7 +69,8 @@ class EndHeap {
  * Places the tasks as OpenDC's `Mem` scheduler does. Tasks are queued in order of submission
  * (ties in file order); at each instant, first the tasks that end free their hosts, then the
  * submitted tasks join the queue, then the queue is served from its head: a host fits when its
- * free cores ≥ `cpu_count` and its free memory ≥ `mem_capacity`; of those the one with the most
+ * free cores ≥ `cpu_count` and its free memory ≥ `mem_capacity` (KB, as MB against the host's
+ * MiB, as OpenDC compares them); of those the one with the most
  * free memory wins (ties: the lowest host). If the head fits no host now, the whole queue waits
  * (first in, first out). A task runs for the sum of its fragments' durations. Tasks without
  * fragments, or needing more cores or memory than any host has, are skipped with the reason.
@@ -90,7 +91,9 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
     maxMem = Math.max(maxMem, g.memorySize);
   }
 
-  const { submissionTime, cpuCount, memCapacity, fragmentStart, fragmentDuration } = workload;
+  const { submissionTime, cpuCount, fragmentStart, fragmentDuration } = workload;
+  // OpenDC reads `mem_capacity` as KB and keeps MB (rounded), against the host's memory in MiB.
+  const memCapacity = workload.memCapacity.map((kb) => Math.round(kb / 1000));
   const order = Array.from({ length: taskCount }, (_, i) => i).sort(
     (a, b) => submissionTime[a]! - submissionTime[b]! || a - b,
   );
@@ -143,7 +146,7 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
       else if (memCapacity[task]! > maxMem)
         skipped.push({
           taskId: workload.taskIds[task]!,
-          reason: `needs memory ${memCapacity[task]}; no host has more than ${maxMem}`,
+          reason: `needs ${memCapacity[task]} MB of memory; no host has more than ${maxMem} MiB`,
         });
       else if (waitingFor[task]! > 0) held[task] = 1;
       else queue.push(task);

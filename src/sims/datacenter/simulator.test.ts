@@ -11,6 +11,7 @@ interface TaskSpec {
   id?: string;
   submit?: number;
   cores?: number;
+  /** KB, as `mem_capacity` (the hosts here have MiB). */
   mem?: number;
   /** [duration ms, cpu usage MHz] */
   fragments: [number, number][];
@@ -191,9 +192,9 @@ describe('schedule', () => {
     const s = schedule(
       topology,
       workloadOf([
-        { mem: 50, fragments: [[MIN, 1]] },
-        { mem: 50, fragments: [[MIN, 1]] },
-        { mem: 50, fragments: [[MIN, 1]] },
+        { mem: 50_000, fragments: [[MIN, 1]] },
+        { mem: 50_000, fragments: [[MIN, 1]] },
+        { mem: 50_000, fragments: [[MIN, 1]] },
       ]),
     );
     // 300/300/100 → host 1; then 250 vs 300 → host 2; then 250/250 → host 1.
@@ -208,8 +209,8 @@ describe('schedule', () => {
     const s = schedule(
       topology,
       workloadOf([
-        { cores: 4, mem: 50, fragments: [[MIN, 1]] },
-        { cores: 1, mem: 500, fragments: [[MIN, 1]] },
+        { cores: 4, mem: 50_000, fragments: [[MIN, 1]] },
+        { cores: 1, mem: 500_000, fragments: [[MIN, 1]] },
       ]),
     );
     expect(Array.from(s.host)).toEqual([1, 0]);
@@ -219,14 +220,14 @@ describe('schedule', () => {
     const topology = topologyOf([{ cores: 16, speed: 1000, memory: 1000 }]);
     const workload = workloadOf([
       { id: 'big', cores: 32, fragments: [[MIN, 1]] },
-      { id: 'fat', cores: 1, mem: 5000, fragments: [[MIN, 1]] },
+      { id: 'fat', cores: 1, mem: 5_000_000, fragments: [[MIN, 1]] },
       { id: 'empty', cores: 1, fragments: [] },
       { id: 'ok', cores: 16, fragments: [[MIN, 1]] },
     ]);
     const result = simulate(topology, workload);
     expect(result.skipped).toEqual([
       { taskId: 'big', reason: 'needs 32 cores; no host has more than 16' },
-      { taskId: 'fat', reason: 'needs memory 5000; no host has more than 1000' },
+      { taskId: 'fat', reason: 'needs 5000 MB of memory; no host has more than 1000 MiB' },
       { taskId: 'empty', reason: 'the task has no fragments' },
     ]);
     expect(schedule(topology, workload).host[3]).toBe(0);

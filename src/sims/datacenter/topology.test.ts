@@ -124,6 +124,35 @@ describe('topology', () => {
     expect(t.hostCount).toBe(277);
   });
 
+  it('reads OpenDC units: bare numbers are MHz, MiB and W; strings name theirs', () => {
+    const g = parseTopology(
+      {
+        clusters: [
+          {
+            hosts: [
+              host({
+                cpu: { coreCount: 4, coreSpeed: '2.1 GHz' },
+                memory: { memorySize: '128 GiB' },
+                cpuPowerModel: { modelType: 'linear', idlePower: '100 W', maxPower: '0.25 kW' },
+              }),
+            ],
+          },
+        ],
+      },
+      't.json',
+    ).groups[0]!;
+    expect([g.coreSpeed, g.memorySize, g.powerModel]).toEqual([
+      2100,
+      131072,
+      { kind: 'linear', idlePower: 100, maxPower: 250 },
+    ]);
+    expect(
+      refusal({ clusters: [{ hosts: [host({ memory: { memorySize: '12 parsecs' } })] }] }),
+    ).toBe(
+      'topology.json: clusters[0].hosts[0].memory.memorySize: must be a number (MiB) or a number with a unit (b, bytes, kb, kib, mb, mib, gb, gib, tb, tib), not "12 parsecs"',
+    );
+  });
+
   it('an unknown power model names the field and the models there are', () => {
     expect(
       refusal({
