@@ -180,6 +180,45 @@ describe('simulate', () => {
       expect(joules).toBeCloseTo(e.energyUsage, 6);
     });
   });
+
+  it('each group has its own mass, and the groups together give the energy', () => {
+    const a: PowerModel = { kind: 'linear', idlePower: 100, maxPower: 200 };
+    const b: PowerModel = { kind: 'cubic', idlePower: 50, maxPower: 250 };
+    const topology = topologyOf([
+      { count: 1, cores: 1, speed: 1000, memory: 100, model: a },
+      { count: 2, cores: 4, speed: 1000, memory: 1000, model: b },
+    ]);
+    const workload = workloadOf([
+      { cores: 4, fragments: [[50_000, 2000]] },
+      { cores: 1, submit: 5_000, fragments: [[40_000, 800]] },
+      { cores: 1, submit: 5_000, fragments: [[10_000, 3000]] },
+    ]);
+    const result = simulate(topology, workload, { exportIntervalMs: 20_000 });
+    expect(result.masses.map((m) => m.group)).toEqual([0, 1]);
+    result.exports.forEach((e, k) => {
+      let joules = 0;
+      result.masses.forEach((m, gi) => {
+        let seconds = 0;
+        for (let i = m.offsets[k]!; i < m.offsets[k + 1]!; i++) {
+          seconds += m.hostSeconds[i]!;
+          joules += powerAt(gi === 0 ? a : b, m.utilisation[i]!) * m.hostSeconds[i]!;
+        }
+        expect(seconds).toBeCloseTo((gi === 0 ? 1 : 2) * 20, 9);
+      });
+      expect(joules).toBeCloseTo(e.energyUsage, 6);
+    });
+    // The 4-core task takes host 1 (most free memory, first); the two small ones host 2, which
+    // has more free memory than host 0. 0–20 s: host 0 idle; host 1 at ½; host 2 idle for 5 s,
+    // at (800 + 3000)/4000 for 10 s, then at 800/4000 for 5 s.
+    expect(result.exports[0]!.energyUsage).toBeCloseTo(
+      20 * 100 +
+        20 * (50 + 200 / 8) +
+        5 * 50 +
+        10 * (50 + 200 * 0.95 ** 3) +
+        5 * (50 + 200 * 0.2 ** 3),
+      6,
+    );
+  });
 });
 
 describe('schedule', () => {

@@ -126,4 +126,29 @@ describe('readWorkload', () => {
     ]);
     expect(await refusal(dir)).toBe('tasks.parquet: id[1]: duplicate task id 3');
   });
+
+  it('an empty task file, or a negative or missing number, is refused with its row', async () => {
+    const dir = fresh();
+    intSchema(dir);
+    write(dir, 'fragments.parquet', [
+      { name: 'id', data: new Int32Array([3, 7]), type: 'INT32' },
+      { name: 'duration', data: [100n, -5n], type: 'INT64' },
+      { name: 'cpu_usage', data: new Float64Array([10, 20]), type: 'DOUBLE' },
+    ]);
+    expect(await refusal(dir)).toBe('fragments.parquet: duration[1]: must be a number ≥ 0, not -5');
+    write(dir, 'fragments.parquet', [
+      { name: 'id', data: new Int32Array([3, 7]), type: 'INT32' },
+      { name: 'duration', data: [100n, 5n], type: 'INT64' },
+      { name: 'cpu_usage', data: [10, null], type: 'DOUBLE', nullable: true },
+    ]);
+    expect(await refusal(dir)).toBe('fragments.parquet: cpu_usage[1]: must be a number, not null');
+    write(dir, 'tasks.parquet', [
+      { name: 'id', data: new Int32Array([]), type: 'INT32' },
+      { name: 'submission_time', data: [], type: 'INT64' },
+      { name: 'cpu_count', data: new Int32Array([]), type: 'INT32' },
+      { name: 'cpu_capacity', data: new Float64Array([]), type: 'DOUBLE' },
+      { name: 'mem_capacity', data: [], type: 'INT64' },
+    ]);
+    expect(await refusal(dir)).toBe('tasks.parquet: (rows): has no tasks');
+  });
 });

@@ -40,6 +40,9 @@ export async function readWorkload(dir: string): Promise<Workload> {
     numbers(tasks, 'mem_capacity'),
   ]);
   const taskCount = tasks.rows;
+  if (taskCount === 0) throw new DatacenterInputError(tasks.name, '(rows)', 'has no tasks');
+  nonNegative(tasks.name, 'cpu_count', cpuCountF, true);
+  nonNegative(tasks.name, 'mem_capacity', memCapacity, false);
   const index = new Map<string | number, number>();
   const taskIds: string[] = new Array<string>(taskCount);
   for (let t = 0; t < taskCount; t++) {
@@ -58,6 +61,8 @@ export async function readWorkload(dir: string): Promise<Workload> {
     numbers(fragments, 'cpu_usage'),
   ]);
   const n = fragments.rows;
+  nonNegative(fragments.name, 'duration', duration, false);
+  nonNegative(fragments.name, 'cpu_usage', usage, false);
   // Which task each fragment is of (-1: none), then a stable counting sort by task.
   const owner = new Int32Array(n);
   const counts = new Int32Array(taskCount + 1);
@@ -96,6 +101,19 @@ export async function readWorkload(dir: string): Promise<Workload> {
     fragmentCpuUsage,
     ...(parents === undefined ? {} : { parents }),
   };
+}
+
+/** Refuses a value that is not a finite number ≥ 0 (or not whole, when `whole`), naming its row. */
+function nonNegative(file: string, name: string, values: Float64Array, whole: boolean) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0) || v === Infinity || (whole && !Number.isInteger(v)))
+      throw new DatacenterInputError(
+        file,
+        `${name}[${i}]`,
+        `must be a ${whole ? 'whole number' : 'number'} ≥ 0, not ${v}`,
+      );
+  }
 }
 
 /** The `parents` list column of a workflow trace as task indices, when the file has one. */
