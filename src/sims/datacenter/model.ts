@@ -83,7 +83,8 @@ export interface UtilisationMass {
 export interface PowerExport {
   /** Epoch ms at the end of the interval (OpenDC stamps an export at the end of what it covers). */
   readonly timestamp: number;
-  /** W, the instantaneous draw at `timestamp`. */
+  /** W, the instantaneous draw at `timestamp`, as OpenDC exports it: before that instant's changes
+   * (a task ending at `timestamp` still counts, one starting at it not yet). */
   readonly powerDraw: number;
   /** J used in the interval. */
   readonly energyUsage: number;
