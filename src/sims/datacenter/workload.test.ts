@@ -1,6 +1,6 @@
 // OpenDC workload directories: both schemas (string ids with TIMESTAMP times, int32 ids with INT64
 // epoch ms), fragments grouped by task in file order, and clear errors for what is missing.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -150,5 +150,21 @@ describe('readWorkload', () => {
       { name: 'mem_capacity', data: [], type: 'INT64' },
     ]);
     expect(await refusal(dir)).toBe('tasks.parquet: (rows): has no tasks');
+  });
+
+  it('a Parquet file whose data cannot be decoded names the file and the column', async () => {
+    const dir = fresh();
+    intSchema(dir);
+    const n = 5000;
+    write(dir, 'fragments.parquet', [
+      { name: 'id', data: new Int32Array(n).fill(3), type: 'INT32' },
+      { name: 'duration', data: new Array<bigint>(n).fill(100n), type: 'INT64' },
+      { name: 'cpu_usage', data: Float64Array.from({ length: n }, (_, i) => i), type: 'DOUBLE' },
+    ]);
+    const path = join(dir, 'fragments.parquet');
+    const bytes = readFileSync(path);
+    bytes.fill(0xff, 4, 400);
+    writeFileSync(path, bytes);
+    expect(await refusal(dir)).toMatch(/^fragments\.parquet: id: cannot be read \(/);
   });
 });
