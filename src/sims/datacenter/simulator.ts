@@ -56,10 +56,10 @@ class MassRows {
 /**
  * Simulates `workload` on `topology`. Time starts at the first task's submission; export `k`
  * (k = 0, 1, …) covers `[start + k·I, start + (k+1)·I)` and is stamped at its end, as OpenDC's
- * power-source export is. Its `powerDraw` is the draw just before that instant's changes (the
- * draw of the interval's last moment: a task ending at the stamp still counts, one starting at
- * it not yet), as OpenDC exports before it applies an instant's changes; its `energyUsage` the exact integral of the piecewise-constant draw over the
- * interval. Exports run until the last task has ended. Idle hosts draw their model's P(0).
+ * power-source export is. Its `powerDraw` is the draw just before the changes of that instant
+ * (a task ending at the stamp still counts, one starting at it not yet), as OpenDC exports before
+ * it applies them; its `energyUsage` is the exact integral of the piecewise-constant draw over
+ * the interval. Exports run until the last task has ended. Idle hosts draw their model's P(0).
  */
 export function simulate(
   topology: Topology,
