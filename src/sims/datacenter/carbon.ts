@@ -41,35 +41,52 @@ export function carbonTrace(
 }
 
 /**
+ * The time-weighted mean intensity (gCO2/kWh) over `[from, to)`: the steps of the trace in effect
+ * over it (the last step holds after the trace ends, the first before it starts).
+ */
+export function meanIntensity(trace: CarbonTrace, from: number, to: number): number {
+  const { timestamp: times, intensity } = trace;
+  let i = stepAt(times, from);
+  if (!(to > from)) return intensity[i]!;
+  let weighted = 0;
+  for (let at = from; at < to; i++) {
+    const until = i + 1 < times.length ? Math.min(times[i + 1]!, to) : to;
+    weighted += intensity[i]! * (until - at);
+    at = until;
+  }
+  return weighted / (to - from);
+}
+
+/** The index of the step in effect at `at` (the first one before the trace starts). */
+function stepAt(times: Float64Array, at: number): number {
+  let low = 0;
+  let high = times.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (times[mid]! <= at) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/**
  * g CO2 of each export interval `[stamp - I, stamp)`: its energy (kWh) times the intensity in
  * effect over it, averaged over time when a step of the trace falls inside the interval. The
  * last step holds after the trace ends; a trace starting after the simulation is refused.
  */
 export function carbonEmissions(result: SimulationResult, trace: CarbonTrace): Float64Array {
-  const { timestamp: times, intensity } = trace;
   const interval = result.exportIntervalMs;
   const out = new Float64Array(result.exports.length);
   if (result.exports.length === 0) return out;
-  if (result.start < times[0]!)
+  if (result.start < trace.timestamp[0]!)
     throw new DatacenterInputError(
       trace.file,
       'timestamp',
-      `starts at ${new Date(times[0]!).toISOString()}, after the simulation (${new Date(result.start).toISOString()})`,
+      `starts at ${new Date(trace.timestamp[0]!).toISOString()}, after the simulation (${new Date(result.start).toISOString()})`,
     );
-  let i = 0;
   for (let k = 0; k < result.exports.length; k++) {
     const e = result.exports[k]!;
-    const to = e.timestamp;
-    const from = to - interval;
-    while (i + 1 < times.length && times[i + 1]! <= from) i++;
-    // Time-weighted intensity over [from, to).
-    let weighted = 0;
-    for (let j = i, at = from; at < to; j++) {
-      const until = j + 1 < times.length ? Math.min(times[j + 1]!, to) : to;
-      weighted += intensity[j]! * (until - at);
-      at = until;
-    }
-    out[k] = (e.energyUsage / 3.6e6) * (weighted / interval);
+    out[k] = (e.energyUsage / 3.6e6) * meanIntensity(trace, e.timestamp - interval, e.timestamp);
   }
   return out;
 }

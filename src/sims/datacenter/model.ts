@@ -98,6 +98,11 @@ export interface SimulationResult {
   readonly exportIntervalMs: number;
   readonly exports: readonly PowerExport[];
   readonly masses: readonly UtilisationMass[];
+  /**
+   * Mean utilisation of host `h` (numbered as in `Topology`) over export interval `k`, at
+   * `[k * hostCount + h]`: what a heat map of the hosts shows.
+   */
+  readonly hostUtilisation?: Float32Array;
   /** Tasks never run, with why (fits no host, has no fragments). */
   readonly skipped: readonly { readonly taskId: string; readonly reason: string }[];
 }
