@@ -219,6 +219,23 @@ describe('simulate', () => {
       6,
     );
   });
+
+  it("carries each host's mean utilisation per interval", () => {
+    const topology = topologyOf([{ count: 2, cores: 2, speed: 1000 }]);
+    const workload = workloadOf([
+      {
+        cores: 2,
+        fragments: [
+          [30_000, 2000],
+          [30_000, 500],
+        ],
+      },
+      { cores: 1, submit: 15_000, fragments: [[30_000, 1000]] },
+    ]);
+    const result = simulate(topology, workload, { exportIntervalMs: 30_000 });
+    // Host 0: 1 then ¼. Host 1 (the second task): ½ for 15 of 30 s, then ½ for 15 s.
+    expect(Array.from(result.hostUtilisation!)).toEqual([1, 0.25, 0.25, 0.25]);
+  });
 });
 
 describe('schedule', () => {

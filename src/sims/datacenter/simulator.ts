@@ -19,6 +19,9 @@ export interface SimulateOptions {
   readonly exportIntervalMs?: number;
 }
 
+/** `hostUtilisation` is left out above this many host × interval cells (64 MB of Float32). */
+export const MAX_HOST_UTILISATION_CELLS = 16 * 1024 * 1024;
+
 /** Growable columns of (group, interval, utilisation, host seconds). */
 class MassRows {
   group = new Int32Array(1 << 16);
@@ -60,6 +63,8 @@ class MassRows {
  * (a task ending at the stamp still counts, one starting at it not yet), as OpenDC exports before
  * it applies them; its `energyUsage` is the exact integral of the piecewise-constant draw over
  * the interval. Exports run until the last task has ended. Idle hosts draw their model's P(0).
+ * With the exports come each group's utilisation mass and (up to `MAX_HOST_UTILISATION_CELLS`)
+ * each host's mean utilisation per interval.
  */
 export function simulate(
   topology: Topology,
@@ -99,6 +104,12 @@ export function simulate(
   power.fill(basePower);
   energy.fill((basePower * interval) / 1000);
   const rows = new MassRows();
+  const hostCount = topology.hostCount;
+  const hostUtilisation =
+    intervals * hostCount <= MAX_HOST_UTILISATION_CELLS
+      ? new Float32Array(intervals * hostCount)
+      : undefined;
+  const intervalSeconds = interval / 1000;
 
   // A busy stretch [a, b) of host h at `usage` MHz: its energy, mass and export instants.
   const emit = (h: number, a: number, b: number, usage: number) => {
@@ -116,6 +127,8 @@ export function simulate(
       energy[k]! += extra * s;
       busy[k]! += s;
       rows.push(gi, k, u, s);
+      if (hostUtilisation !== undefined)
+        hostUtilisation[k * hostCount + h]! += (u * s) / intervalSeconds;
     }
     // The exports stamped in (a, b]: OpenDC exports before it applies the changes of the
     // instant, so an export shows the draw of the stretch that ends at it.
@@ -140,6 +153,7 @@ export function simulate(
     exportIntervalMs: interval,
     exports,
     masses: massesOf(rows, groups, intervals, interval, busySeconds),
+    ...(hostUtilisation === undefined ? {} : { hostUtilisation }),
     skipped: placed.skipped,
   };
 }
