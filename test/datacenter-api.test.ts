@@ -495,5 +495,10 @@ describe('datacenter shadow mode over the API', () => {
     );
     expect(host.series.t.length).toBeGreaterThan(0);
     expect(host.series.t.length).toBeLessThanOrEqual(2016);
+    // The heat map shows each host's own utilisation (hosts of one group differ).
+    const heat = await get('/api/2/datacenters/surf/shadow/utilisation?step=1d');
+    expect(heat.hosts).toHaveLength(277);
+    expect(heat.values[0]).toHaveLength(7);
+    expect(new Set((heat.values as number[][]).map((days) => days[0])).size).toBeGreaterThan(10);
   }, 60_000);
 });
