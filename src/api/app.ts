@@ -79,6 +79,9 @@ import { ConnectionRegistry } from '../services/connection-registry.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
+import { registerMigrationRoutes } from './routes/migration-routes.js';
+import { DefinitionMigration } from '../services/definition-migration.js';
+import { BulkMigration } from '../services/bulk-migration.js';
 import { ReplayService } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
@@ -532,6 +535,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? replayService(context, options.types, options.replayJournal)
       : null;
   if (replays) app.addHook('onClose', () => replays.settled());
+  const migrations = options.types ? migrationServices(context, options.types) : null;
+  if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -565,6 +570,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (options.types) registerTypeRoutes(api, options.types);
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
+      if (migrations) registerMigrationRoutes(api, migrations.single, migrations.bulk);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -574,6 +580,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** Definition migrations, one twin at a time and over a filter, through the runtime's writes. */
+function migrationServices(
+  context: ApiContext,
+  types: TypeService,
+): { single: DefinitionMigration; bulk: BulkMigration } {
+  const single = new DefinitionMigration({
+    runtime: context.runtime,
+    guard: context.guard,
+    types,
+  });
+  const bulk = new BulkMigration({
+    migration: single,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+  });
+  return { single, bulk };
 }
 
 /** Replays over the runtime's journal and time travel, choosing and writing twins as the API does. */
