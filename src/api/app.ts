@@ -80,6 +80,8 @@ import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerMigrationRoutes } from './routes/migration-routes.js';
+import { registerForkRoutes } from './routes/fork-routes.js';
+import { ForkService } from '../services/fork-service.js';
 import { DefinitionMigration } from '../services/definition-migration.js';
 import { BulkMigration } from '../services/bulk-migration.js';
 import { ReplayService } from '../services/replay-service.js';
@@ -537,6 +539,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (replays) app.addHook('onClose', () => replays.settled());
   const migrations = options.types ? migrationServices(context, options.types) : null;
   if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
+  const behaviourStore = options.behaviourStore;
+  const forks = new ForkService({
+    runtime,
+    guard: context.guard,
+    creation: context.creation,
+    relations: context.relations,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+    deletePolicyIfUnused: (policyId) => context.policyUsage.deleteUnused(policyId),
+    deleteAlertsOfNamespace: behaviourStore
+      ? (namespace) => behaviourStore.deleteAlertsOfNamespace(namespace)
+      : undefined,
+  });
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -571,6 +585,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
       if (migrations) registerMigrationRoutes(api, migrations.single, migrations.bulk);
+      registerForkRoutes(api, forks);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),

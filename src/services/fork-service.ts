@@ -1,0 +1,336 @@
+// What-if forks: the twins an RQL filter selects, as they were at an instant (time travel), copied
+// into a scenario namespace as `<into>:<name>` with the relations among them re-pointed there, each
+// created through the API's writes with the requester as its owner; then changed through the
+// normal API, and replays can write into them. A fork's namespace is deleted in one call.
+import { assertWritable, inScope, type Identity } from '../auth/identity.js';
+import type { ThingGuard } from '../auth/thing-guard.js';
+import { errors } from '../core/error-registry.js';
+import { TwinfoldError } from '../core/errors.js';
+import { withoutHiddenMembers } from '../core/hidden-members.js';
+import { isValidNamespace } from '../core/ids.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { relationsOf } from '../core/relations.js';
+import { resourceOf } from '../core/thing-resource.js';
+import { isoTime, namespaceOf } from '../core/thing.js';
+import type { TwinRuntime } from '../runtime/twin-runtime.js';
+import type { RelationService } from './relation-service.js';
+import type { ThingCreation } from './thing-creation.js';
+
+/** Most twins one fork copies. */
+export const MAX_FORK_TWINS = 10_000;
+const FIELDS = ['filter', 'at', 'into'];
+
+/** One twin copied: its copy and where it came from. */
+export interface ForkedTwin {
+  thingId: string;
+  of: string;
+  /** The source's revision at the instant. */
+  revision: number;
+}
+
+/** A fork as the API shows it. */
+export interface ForkView {
+  namespace: string;
+  filter: string;
+  at: string;
+  created: string;
+  owner: string;
+  twins: ForkedTwin[];
+  relations: number;
+  /** Selected twins not copied: absent at the instant, or not readable whole by the requester. */
+  skipped: { thingId: string; reason: string }[];
+}
+
+interface ForkRecord {
+  namespace: string;
+  filter: string;
+  at: number;
+  created: number;
+  owner: string;
+  twins: ForkedTwin[];
+  relations: number;
+  skipped: { thingId: string; reason: string }[];
+}
+
+/** What deleting a fork did. */
+export interface ForkDeletion {
+  namespace: string;
+  deleted: string[];
+  failed: { thingId: string; status: number; error: string }[];
+}
+
+export interface ForkServiceOptions {
+  runtime: TwinRuntime;
+  guard: ThingGuard;
+  creation: ThingCreation;
+  relations: RelationService;
+  /** The ids of the twins a filter selects that the identity may see, in id order, at most `max`. */
+  select(identity: Identity, filter: string, max: number): Promise<string[]>;
+  /** Deletes a policy once no thing uses it (the policies made for the copies). */
+  deletePolicyIfUnused(policyId: string): Promise<void>;
+  /** Deletes the alerts kept for a namespace's twins, when alerts are kept. */
+  deleteAlertsOfNamespace?(namespace: string): Promise<number>;
+  now?: () => number;
+}
+
+export class ForkService {
+  private readonly forks = new Map<string, ForkRecord>();
+  /** Namespaces a fork is being made in or deleted from (one at a time each). */
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly options: ForkServiceOptions) {}
+
+  /** Makes a fork: checks, copies every twin and the relations among them; resolves with it. */
+  async create(identity: Identity, body: unknown): Promise<ForkView> {
+    const { filter, at, into } = this.checked(identity, body);
+    if (this.forks.has(into) || this.busy.has(into))
+      throw errors.forkNamespaceTaken(into, 'a fork is there already');
+    this.busy.add(into);
+    try {
+      return await this.make(identity, filter, at, into);
+    } finally {
+      this.busy.delete(into);
+    }
+  }
+
+  private async make(
+    identity: Identity,
+    filter: string,
+    at: number,
+    into: string,
+  ): Promise<ForkView> {
+    const { runtime, guard } = this.options;
+    const held = await runtime.count({ namespaces: [into] });
+    if (held > 0)
+      throw errors.forkNamespaceTaken(
+        into,
+        `it holds ${held} twin(s) not made by a fork of this node`,
+      );
+    let ids: string[];
+    try {
+      ids = await this.options.select(identity, filter, MAX_FORK_TWINS + 1);
+    } catch (error) {
+      if (error instanceof TwinfoldError && error.status === 400)
+        throw errors.forkRequestInvalid('filter', error.message);
+      throw error;
+    }
+    if (ids.length > MAX_FORK_TWINS) throw errors.forkTooManyTwins(ids.length, MAX_FORK_TWINS);
+    const target = new Map<string, string>();
+    for (const id of ids) {
+      if (namespaceOf(id) === into)
+        throw errors.forkRequestInvalid('into', `'${into}' is the namespace of a source (${id})`);
+      const copy = `${into}:${id.slice(id.indexOf(':') + 1)}`;
+      const clash = [...target].find(([, other]) => other === copy);
+      if (clash)
+        throw errors.forkRequestInvalid(
+          'filter',
+          `it selects ${clash[0]} and ${id}, which would both be copied to ${copy}`,
+        );
+      target.set(id, copy);
+    }
+    const record: ForkRecord = {
+      namespace: into,
+      filter,
+      at,
+      created: this.now(),
+      owner: identity.id,
+      twins: [],
+      relations: 0,
+      skipped: [],
+    };
+    const states = new Map<string, JsonObject>();
+    for (const id of ids) {
+      if (
+        !guard.readsWholeThing(identity, (runtime.getThing(id)?.thing ?? null) as JsonObject | null)
+      ) {
+        record.skipped.push({ thingId: id, reason: 'not readable whole by the requester' });
+        continue;
+      }
+      const revision = await runtime.revisionAt(id, at);
+      const state = revision === null ? null : await runtime.stateAt(id, { revision });
+      if (revision === null || state === null) {
+        record.skipped.push({ thingId: id, reason: `it did not exist at ${isoTime(at)}` });
+        continue;
+      }
+      states.set(id, state.thing);
+      record.twins.push({ thingId: target.get(id) as string, of: id, revision });
+    }
+    // Kept before the first write, so that a failure part way leaves a fork that can be deleted.
+    this.forks.set(into, record);
+    for (const [id, thing] of states)
+      await this.writeCopy(identity, target.get(id) as string, thing);
+    for (const [id, thing] of states)
+      for (const relation of relationsOf(thing)) {
+        const to = target.get(relation.target);
+        if (to === undefined || !states.has(relation.target)) continue;
+        await this.options.relations.put(
+          identity,
+          target.get(id) as string,
+          relation.name,
+          to,
+          relation.properties,
+        );
+        record.relations++;
+      }
+    return viewOf(record);
+  }
+
+  /** Creates a copy: the source's definition, attributes and features, with the requester's policy. */
+  private async writeCopy(identity: Identity, thingId: string, source: JsonObject): Promise<void> {
+    const { creation, guard } = this.options;
+    const shown = withoutHiddenMembers(source) as JsonObject;
+    const value: JsonObject = {};
+    for (const key of ['definition', 'attributes', 'features'])
+      if (shown[key] !== undefined && shown[key] !== null) value[key] = shown[key] as JsonValue;
+    const resource = resourceOf(thingId, 'thing');
+    const { pending } = await creation.write(identity, {
+      kind: 'modify',
+      resource,
+      value,
+      originator: identity.id,
+      // A copy is made, never replaces: If-None-Match: * as a creation.
+      preconditions: { ifNoneMatch: { raw: '*', matchers: [{ weak: false, tag: '*' }] } },
+      authorize: (current) => guard.checkWrite(identity, current, 'modify', resource, value),
+    });
+    await pending;
+  }
+
+  list(identity: Identity): ForkView[] {
+    return [...this.forks.values()].filter((record) => this.visible(identity, record)).map(viewOf);
+  }
+
+  get(identity: Identity, namespace: string): ForkView {
+    return viewOf(this.recordOf(identity, namespace));
+  }
+
+  /**
+   * Deletes the fork's whole namespace: every twin in it (the copies, and what was made there
+   * since, replays' writes included), the policies made for them once unused, and their alerts.
+   * What the requester may not delete stays and is named; the fork is then kept.
+   */
+  async delete(identity: Identity, namespace: string): Promise<ForkDeletion> {
+    const record = this.recordOf(identity, namespace);
+    assertWritable(identity);
+    if (this.busy.has(namespace)) throw errors.forkNamespaceTaken(namespace, 'it is being changed');
+    this.busy.add(namespace);
+    try {
+      return await this.deleteAll(identity, record);
+    } finally {
+      this.busy.delete(namespace);
+    }
+  }
+
+  private async deleteAll(identity: Identity, record: ForkRecord): Promise<ForkDeletion> {
+    const { runtime, guard } = this.options;
+    const outcome: ForkDeletion = { namespace: record.namespace, deleted: [], failed: [] };
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await runtime.search({
+        namespaces: [record.namespace],
+        sort: [],
+        size: 200,
+        cursor,
+      });
+      for (const doc of page.docs) ids.push(doc.thingId);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const policies = new Set<string>();
+    for (const thingId of ids) {
+      const resource = resourceOf(thingId, 'thing');
+      try {
+        let policyId: string | null = null;
+        await runtime.write({
+          kind: 'delete',
+          resource,
+          originator: identity.id,
+          authorize: (thing) => {
+            guard.checkWrite(identity, thing, 'delete', resource, undefined);
+            policyId = typeof thing?.policyId === 'string' ? thing.policyId : null;
+          },
+        });
+        outcome.deleted.push(thingId);
+        if (policyId !== null && namespaceOf(policyId) === record.namespace) policies.add(policyId);
+      } catch (error) {
+        if (!(error instanceof TwinfoldError)) throw error;
+        outcome.failed.push({ thingId, status: error.status, error: error.code });
+      }
+    }
+    for (const policyId of policies) {
+      try {
+        await this.options.deletePolicyIfUnused(policyId);
+      } catch (error) {
+        if (!(error instanceof TwinfoldError)) throw error;
+      }
+    }
+    await this.options.deleteAlertsOfNamespace?.(record.namespace);
+    if (outcome.failed.length === 0) this.forks.delete(record.namespace);
+    return outcome;
+  }
+
+  private recordOf(identity: Identity, namespace: string): ForkRecord {
+    const record = this.forks.get(namespace);
+    if (record === undefined || !this.visible(identity, record))
+      throw errors.forkNotFound(namespace);
+    return record;
+  }
+
+  private visible(identity: Identity, record: ForkRecord): boolean {
+    return identity.admin || record.owner === identity.id;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private checked(identity: Identity, body: unknown): { filter: string; at: number; into: string } {
+    if (!isJsonObject(body as JsonValue))
+      throw errors.forkRequestInvalid('', 'the body must be a JSON object');
+    const object = body as JsonObject;
+    for (const key of Object.keys(object))
+      if (!FIELDS.includes(key))
+        throw errors.forkRequestInvalid(key, `unknown field (expected ${FIELDS.join(', ')})`);
+    const { filter, into } = object;
+    if (typeof filter !== 'string' || filter.trim() === '')
+      throw errors.forkRequestInvalid('filter', 'is required: an RQL filter selecting the twins');
+    if (typeof into !== 'string' || !isValidNamespace(into))
+      throw errors.forkRequestInvalid('into', 'is required: a namespace (such as "whatif.a")');
+    assertWritable(identity);
+    if (!inScope(identity, into))
+      throw errors.forkRequestInvalid('into', `the requester may not write in '${into}'`);
+    const now = this.now();
+    const at = object.at === undefined ? now : instantOf(object.at);
+    if (at > now)
+      throw errors.forkRequestInvalid('at', `${isoTime(at)} is in the future: fork what was`);
+    return { filter, at, into };
+  }
+}
+
+/** An instant given as ISO-8601 text or epoch milliseconds. */
+function instantOf(value: JsonValue): number {
+  const ms =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)
+        ? Date.parse(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 8.64e15)
+    throw errors.forkRequestInvalid(
+      'at',
+      'must be an ISO-8601 time (such as "2026-01-01T00:00:00Z") or epoch milliseconds',
+    );
+  return ms;
+}
+
+function viewOf(record: ForkRecord): ForkView {
+  return {
+    namespace: record.namespace,
+    filter: record.filter,
+    at: isoTime(record.at),
+    created: isoTime(record.created),
+    owner: record.owner,
+    twins: [...record.twins],
+    relations: record.relations,
+    skipped: [...record.skipped],
+  };
+}
