@@ -4,6 +4,7 @@
 // one call, removing the copies and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/ditto-error.js';
+import { createAppFixture } from './support/app-fixture.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 
 let fx: SecureFixture;
@@ -278,3 +279,38 @@ async function expectMissing(thingId: string, auth = fx.admin): Promise<void> {
   const response = await fx.send('GET', `/api/2/things/${thingId}`, auth);
   expectError(response, 404, 'things:thing.notfound');
 }
+
+describe('forks across a restart', () => {
+  it('are listed and deleted after the node restarts, and still hold their namespace', async () => {
+    const f = await createAppFixture();
+    try {
+      const made = await f.send('PUT', '/api/2/things/rs:rack', { attributes: { watts: 1 } });
+      expect(made.statusCode, made.body).toBe(201);
+      const forked = await f.send('POST', '/api/2/forks', {
+        filter: 'eq(thingId,"rs:rack")',
+        into: 'rs.whatif',
+      });
+      expect(forked.statusCode, forked.body).toBe(201);
+      await f.restart();
+      await f.runtime.indexed;
+      const listed = await f.request({ method: 'GET', url: '/api/2/forks' });
+      expect((listed.json() as ForkView[]).map((v) => [v.namespace, v.twins.length])).toEqual([
+        ['rs.whatif', 1],
+      ]);
+      const again = await f.send('POST', '/api/2/forks', {
+        filter: 'eq(thingId,"rs:rack")',
+        into: 'rs.whatif',
+      });
+      expectError(again, 409, 'forks:namespace.taken');
+      const deleted = await f.request({ method: 'DELETE', url: '/api/2/forks/rs.whatif' });
+      expect(deleted.statusCode, deleted.body).toBe(204);
+      await f.restart();
+      await f.runtime.indexed;
+      expect((await f.request({ method: 'GET', url: '/api/2/forks' })).json()).toEqual([]);
+      const gone = await f.request({ method: 'GET', url: '/api/2/things/rs.whatif:rack' });
+      expect(gone.statusCode).toBe(404);
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -550,7 +550,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     deleteAlertsOfNamespace: behaviourStore
       ? (namespace) => behaviourStore.deleteAlertsOfNamespace(namespace)
       : undefined,
+    store: behaviourStore,
   });
+  await forks.load();
   registerSystemRoutes(app, {
     metrics,
     runtime,

@@ -8,6 +8,7 @@ import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
 import { replayCommand } from './replay-command.js';
+import { forkCommand, migrateCommand } from './scenario-commands.js';
 
 const program = new Command()
   .name('twinfold')
@@ -234,5 +235,7 @@ program
 program.addCommand(usersCommand());
 program.addCommand(deadLettersCommand());
 program.addCommand(replayCommand());
+program.addCommand(forkCommand());
+program.addCommand(migrateCommand());
 
 await program.parseAsync(process.argv);

@@ -1486,7 +1486,7 @@ export const errors = {
       'forks:fork.notfound',
       404,
       `There is no fork in the namespace '${namespace}', or the requester may not see it.`,
-      'List the forks with GET /api/2/forks. Forks are known to the node that made them until it restarts.',
+      'List the forks with GET /api/2/forks.',
     ),
   forkTooManyTwins: (count: number, max: number) =>
     make(

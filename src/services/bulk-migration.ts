@@ -55,7 +55,7 @@ export interface MigrationView {
   progress: {
     twins: number;
     done: number;
-    applied: number;
+    succeeded: number;
     failed: number;
     fraction: number;
   };
@@ -211,7 +211,7 @@ function viewOf(record: MigrationRecord, withResults: boolean): MigrationView {
     progress: {
       twins: record.ids.length,
       done,
-      applied: done - failed,
+      succeeded: done - failed,
       failed,
       fraction: record.ids.length === 0 ? 1 : done / record.ids.length,
     },

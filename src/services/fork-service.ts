@@ -13,6 +13,7 @@ import { relationsOf } from '../core/relations.js';
 import { resourceOf } from '../core/thing-resource.js';
 import { isoTime, namespaceOf } from '../core/thing.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
+import type { BehaviourStore } from '../store/behaviour-store.js';
 import type { RelationService } from './relation-service.js';
 import type { ThingCreation } from './thing-creation.js';
 
@@ -70,6 +71,8 @@ export interface ForkServiceOptions {
   deletePolicyIfUnused(policyId: string): Promise<void>;
   /** Deletes the alerts kept for a namespace's twins, when alerts are kept. */
   deleteAlertsOfNamespace?(namespace: string): Promise<number>;
+  /** Where fork records are kept across restarts (without it, in memory only). */
+  store?: Pick<BehaviourStore, 'putFork' | 'listForks' | 'deleteFork'>;
   now?: () => number;
 }
 
@@ -79,6 +82,20 @@ export class ForkService {
   private readonly busy = new Set<string>();
 
   constructor(private readonly options: ForkServiceOptions) {}
+
+  /** Reads the stored fork records (at start); resolves to how many there are. */
+  async load(): Promise<number> {
+    for (const row of (await this.options.store?.listForks()) ?? [])
+      this.forks.set(row.namespace, JSON.parse(row.record) as ForkRecord);
+    return this.forks.size;
+  }
+
+  private async save(record: ForkRecord): Promise<void> {
+    await this.options.store?.putFork({
+      namespace: record.namespace,
+      record: JSON.stringify(record),
+    });
+  }
 
   /** Makes a fork: checks, copies every twin and the relations among them; resolves with it. */
   async create(identity: Identity, body: unknown): Promise<ForkView> {
@@ -102,10 +119,7 @@ export class ForkService {
     const { runtime, guard } = this.options;
     const held = await runtime.count({ namespaces: [into] });
     if (held > 0)
-      throw errors.forkNamespaceTaken(
-        into,
-        `it holds ${held} twin(s) not made by a fork of this node`,
-      );
+      throw errors.forkNamespaceTaken(into, `it holds ${held} twin(s) not made by a fork`);
     let ids: string[];
     try {
       ids = await this.options.select(identity, filter, MAX_FORK_TWINS + 1);
@@ -172,6 +186,7 @@ export class ForkService {
         );
         record.relations++;
       }
+    await this.save(record);
     return viewOf(record);
   }
 
@@ -264,7 +279,10 @@ export class ForkService {
       }
     }
     await this.options.deleteAlertsOfNamespace?.(record.namespace);
-    if (outcome.failed.length === 0) this.forks.delete(record.namespace);
+    if (outcome.failed.length === 0) {
+      await this.options.store?.deleteFork(record.namespace);
+      this.forks.delete(record.namespace);
+    }
     return outcome;
   }
 

@@ -86,7 +86,7 @@ const bulkView = {
       properties: {
         twins: { type: 'integer' },
         done: { type: 'integer' },
-        applied: { type: 'integer' },
+        succeeded: { type: 'integer' },
         failed: { type: 'integer' },
         fraction: { type: 'number' },
       },
