@@ -139,8 +139,31 @@ describe('POST /api/2/things/{thingId}/migrateDefinition', () => {
     await migrate(id, { thingDefinitionUrl: V2, migrationPayload: { attributes: { label: 'x' } } });
     const history = await fx.send('GET', `/api/2/things/${id}/history`, fx.admin);
     expect(history.statusCode, history.body).toBe(200);
-    const events = history.json() as { revision: number }[];
+    const events = history.json() as { revision: number; value: unknown }[];
     expect(events.map((e) => e.revision)).toEqual([1, 2]);
+    // The migration's event carries the new definition, the payload and what the new version derived.
+    expect(events[1].value).toEqual({
+      definition: V2,
+      attributes: { label: 'x' },
+      features: { power: { properties: { amps: 1 } } },
+    });
+  });
+
+  it('streams the migration as one committed event; a dry run streams none', async () => {
+    const id = await rack('streamed', 460);
+    const subscription = fx.runtime.events.subscribe();
+    const dry = await migrate(id, { thingDefinitionUrl: V2 }, '?dry-run=true');
+    expect(dry.statusCode, dry.body).toBe(202);
+    const applied = await migrate(id, { thingDefinitionUrl: V2 });
+    expect(applied.statusCode, applied.body).toBe(200);
+    const first = await subscription.next();
+    subscription.return?.();
+    expect(first.done).toBe(false);
+    expect(first.value).toMatchObject({
+      thingId: id,
+      revision: 2,
+      value: { definition: V2, features: { power: { properties: { amps: 2 } } } },
+    });
   });
 
   it('dry-run (query or header) answers 202 DRY_RUN with the patch and changes nothing', async () => {
