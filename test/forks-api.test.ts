@@ -112,6 +112,10 @@ describe('POST /api/2/forks', () => {
 
     const copy = await get('whatif.a:rack-1');
     expect(copy.definition).toBe(TYPE_ID);
+    // Every copy is under the fork's one policy, which the requester owns.
+    expect((copy as unknown as { policyId: string }).policyId).toBe('whatif.a:fork');
+    const policy = await fx.send('GET', '/api/2/policies/whatif.a:fork', fx.admin);
+    expect(policy.statusCode, policy.body).toBe(200);
     expect(copy.features.power.properties).toEqual({ watts: 100, kw: 0.1 });
     expect((await get('plant:rack-1')).features.power.properties.watts).toBe(900);
     expect(await relations('whatif.a:rack-1')).toEqual(['partOf->whatif.a:hall']);
@@ -166,6 +170,12 @@ describe('POST /api/2/forks', () => {
       expectError(response, 400, 'forks:request.invalid');
       expect(response.json().message).toContain(`'${field}'`);
     }
+    // Two sources of one name would both be <into>:x.
+    await put('/api/2/things/clash.a:x', { attributes: { n: 1 } });
+    await put('/api/2/things/clash.b:x', { attributes: { n: 2 } });
+    const clash = await fork({ filter: 'like(thingId,"clash.*")', into: 'whatif.x' });
+    expectError(clash, 400, 'forks:request.invalid');
+    expect(clash.json().message).toContain('clash.a:x and clash.b:x');
     const count = await fx.send('GET', '/api/2/search/things/count?namespaces=whatif.x', fx.admin);
     expect(count.body).toBe('0');
   });
@@ -257,9 +267,8 @@ describe('DELETE /api/2/forks/{namespace}', () => {
     const count = await fx.send('GET', '/api/2/search/things/count?namespaces=whatif.a', fx.admin);
     expect(count.body).toBe('0');
     // The policies made for the copies went too; the sources, their relations and others stay.
-    expect((await fx.send('GET', '/api/2/policies/whatif.a:rack-1', fx.admin)).statusCode).toBe(
-      404,
-    );
+    for (const policyId of ['whatif.a:fork', 'whatif.a:added'])
+      expect((await fx.send('GET', `/api/2/policies/${policyId}`, fx.admin)).statusCode).toBe(404);
     expect((await get('plant:rack-1')).features.power.properties.watts).toBe(900);
     expect(await relations('plant:rack-1')).toEqual(['feeds->plant:outside', 'partOf->plant:hall']);
     expect((await get('whatif.r:rack-1')).features.power.properties.watts).toBe(900);

@@ -82,6 +82,7 @@ import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerMigrationRoutes } from './routes/migration-routes.js';
 import { registerForkRoutes } from './routes/fork-routes.js';
 import { ForkService } from '../services/fork-service.js';
+import { defaultPolicy } from '../auth/policy-model.js';
 import { DefinitionMigration } from '../services/definition-migration.js';
 import { BulkMigration } from '../services/bulk-migration.js';
 import { ReplayService } from '../services/replay-service.js';
@@ -546,6 +547,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     creation: context.creation,
     relations: context.relations,
     select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+    createPolicy: async (identity, policyId) => {
+      if (context.policies.get(policyId)) return false;
+      await context.policies.put(defaultPolicy(policyId, [identity.id]));
+      return true;
+    },
     deletePolicyIfUnused: (policyId) => context.policyUsage.deleteUnused(policyId),
     deleteAlertsOfNamespace: behaviourStore
       ? (namespace) => behaviourStore.deleteAlertsOfNamespace(namespace)

@@ -67,6 +67,11 @@ export interface ForkServiceOptions {
   relations: RelationService;
   /** The ids of the twins a filter selects that the identity may see, in id order, at most `max`. */
   select(identity: Identity, filter: string, max: number): Promise<string[]>;
+  /**
+   * Creates the fork's policy, `<into>:fork`, granting the requester READ and WRITE on the copies
+   * and on the policy (Ditto's default policy); false when a policy of that id exists already.
+   */
+  createPolicy(identity: Identity, policyId: string): Promise<boolean>;
   /** Deletes a policy once no thing uses it (the policies made for the copies). */
   deletePolicyIfUnused(policyId: string): Promise<void>;
   /** Deletes the alerts kept for a namespace's twins, when alerts are kept. */
@@ -130,17 +135,19 @@ export class ForkService {
     }
     if (ids.length > MAX_FORK_TWINS) throw errors.forkTooManyTwins(ids.length, MAX_FORK_TWINS);
     const target = new Map<string, string>();
+    const sourceOf = new Map<string, string>();
     for (const id of ids) {
       if (namespaceOf(id) === into)
         throw errors.forkRequestInvalid('into', `'${into}' is the namespace of a source (${id})`);
       const copy = `${into}:${id.slice(id.indexOf(':') + 1)}`;
-      const clash = [...target].find(([, other]) => other === copy);
-      if (clash)
+      const clash = sourceOf.get(copy);
+      if (clash !== undefined)
         throw errors.forkRequestInvalid(
           'filter',
-          `it selects ${clash[0]} and ${id}, which would both be copied to ${copy}`,
+          `it selects ${clash} and ${id}, which would both be copied to ${copy}`,
         );
       target.set(id, copy);
+      sourceOf.set(copy, id);
     }
     const record: ForkRecord = {
       namespace: into,
@@ -152,27 +159,42 @@ export class ForkService {
       relations: 0,
       skipped: [],
     };
+    // Each source as it was at the instant (or why it is not copied), read in parallel chunks.
+    const found: ({ thing: JsonObject; revision: number } | { reason: string })[] = [];
+    await inChunks(
+      ids.map((id, i) => [id, i] as const),
+      async ([id, i]) => {
+        const now = (runtime.getThing(id)?.thing ?? null) as JsonObject | null;
+        if (!guard.readsWholeThing(identity, now)) {
+          found[i] = { reason: 'not readable whole by the requester' };
+          return;
+        }
+        const revision = await runtime.revisionAt(id, at);
+        const state = revision === null ? null : await runtime.stateAt(id, { revision });
+        found[i] =
+          revision === null || state === null
+            ? { reason: `it did not exist at ${isoTime(at)}` }
+            : { thing: state.thing, revision };
+      },
+    );
     const states = new Map<string, JsonObject>();
-    for (const id of ids) {
-      if (
-        !guard.readsWholeThing(identity, (runtime.getThing(id)?.thing ?? null) as JsonObject | null)
-      ) {
-        record.skipped.push({ thingId: id, reason: 'not readable whole by the requester' });
-        continue;
+    ids.forEach((id, i) => {
+      const one = found[i];
+      if ('reason' in one) {
+        record.skipped.push({ thingId: id, reason: one.reason });
+        return;
       }
-      const revision = await runtime.revisionAt(id, at);
-      const state = revision === null ? null : await runtime.stateAt(id, { revision });
-      if (revision === null || state === null) {
-        record.skipped.push({ thingId: id, reason: `it did not exist at ${isoTime(at)}` });
-        continue;
-      }
-      states.set(id, state.thing);
-      record.twins.push({ thingId: target.get(id) as string, of: id, revision });
-    }
+      states.set(id, one.thing);
+      record.twins.push({ thingId: target.get(id) as string, of: id, revision: one.revision });
+    });
+    const policyId = `${into}:fork`;
+    if (!(await this.options.createPolicy(identity, policyId)))
+      throw errors.forkNamespaceTaken(into, `the policy '${policyId}' exists already`);
     // Kept before the first write, so that a failure part way leaves a fork that can be deleted.
+    await this.save(record);
     this.forks.set(into, record);
     await inChunks([...states], ([id, thing]) =>
-      this.writeCopy(identity, target.get(id) as string, thing),
+      this.writeCopy(identity, target.get(id) as string, thing, policyId),
     );
     // A copy's relations are writes of that copy: in order per copy, the copies in parallel.
     const edges = new Map<string, { name: string; target: string; properties: JsonObject }[]>();
@@ -192,11 +214,16 @@ export class ForkService {
     return viewOf(record);
   }
 
-  /** Creates a copy: the source's definition, attributes and features, with the requester's policy. */
-  private async writeCopy(identity: Identity, thingId: string, source: JsonObject): Promise<void> {
+  /** Creates a copy: the source's definition, attributes and features, under the fork's policy. */
+  private async writeCopy(
+    identity: Identity,
+    thingId: string,
+    source: JsonObject,
+    policyId: string,
+  ): Promise<void> {
     const { creation, guard } = this.options;
     const shown = withoutHiddenMembers(source) as JsonObject;
-    const value: JsonObject = {};
+    const value: JsonObject = { policyId };
     for (const key of ['definition', 'attributes', 'features'])
       if (shown[key] !== undefined && shown[key] !== null) value[key] = shown[key] as JsonValue;
     const resource = resourceOf(thingId, 'thing');
@@ -251,8 +278,9 @@ export class ForkService {
       });
       for (const doc of page.docs) ids.push(doc.thingId);
       cursor = page.cursor;
+      await new Promise((resolve) => setImmediate(resolve));
     } while (cursor !== undefined);
-    const policies = new Set<string>();
+    const policies = new Set<string>([`${record.namespace}:fork`]);
     await inChunks(ids, async (thingId) => {
       const resource = resourceOf(thingId, 'thing');
       try {
@@ -274,13 +302,13 @@ export class ForkService {
       }
     });
     outcome.deleted.sort();
-    for (const policyId of policies) {
+    await inChunks([...policies], async (policyId) => {
       try {
         await this.options.deletePolicyIfUnused(policyId);
       } catch (error) {
         if (!(error instanceof TwinfoldError)) throw error;
       }
-    }
+    });
     await this.options.deleteAlertsOfNamespace?.(record.namespace);
     if (outcome.failed.length === 0) {
       await this.options.store?.deleteFork(record.namespace);
