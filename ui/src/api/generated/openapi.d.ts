@@ -1353,10 +1353,10 @@ export interface paths {
               dryRun?: boolean;
               migrationId?: string;
               progress?: {
-                applied?: number;
                 done?: number;
                 failed?: number;
                 fraction?: number;
+                succeeded?: number;
                 twins?: number;
               };
               results?: {
@@ -1413,10 +1413,10 @@ export interface paths {
               dryRun?: boolean;
               migrationId?: string;
               progress?: {
-                applied?: number;
                 done?: number;
                 failed?: number;
                 fraction?: number;
+                succeeded?: number;
                 twins?: number;
               };
               results?: {
@@ -1466,10 +1466,10 @@ export interface paths {
               dryRun?: boolean;
               migrationId?: string;
               progress?: {
-                applied?: number;
                 done?: number;
                 failed?: number;
                 fraction?: number;
+                succeeded?: number;
                 twins?: number;
               };
               results?: {
