@@ -134,6 +134,13 @@ describe('POST /api/2/things/{thingId}/migrateDefinition', () => {
     expect((await thing(id)).features.power.properties.amps).toBe(3);
   });
 
+  it('gives a twin moved by a plain PUT of its definition everything the new version derives', async () => {
+    const id = await rack('put-definition', 460);
+    const response = await fx.send('PUT', `/api/2/things/${id}/definition`, fx.admin, V2);
+    expect(response.statusCode, response.body).toBe(204);
+    expect((await thing(id)).features.power.properties).toEqual({ watts: 460, kw: 0.46, amps: 2 });
+  });
+
   it('journals the migration and its consequences as one event of one revision', async () => {
     const id = await rack('journaled', 230);
     await migrate(id, { thingDefinitionUrl: V2, migrationPayload: { attributes: { label: 'x' } } });
@@ -374,6 +381,24 @@ describe('POST /api/2/migrations (the bulk form)', () => {
     expect((await thing(ids[2])).definition).toBe(V1);
     const list = await fx.send('GET', '/api/2/migrations', fx.admin);
     expect(list.json().map((m: BulkView) => m.migrationId)).toContain(real.json().migrationId);
+  });
+
+  it('migrates a set larger than one chunk, every twin once, results in id order', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) ids.push(await rack(`many-${String(i).padStart(3, '0')}`, 230));
+    const started = await fx.send('POST', '/api/2/migrations', fx.admin, {
+      filter: 'like(thingId,"mig:many-*")',
+      thingDefinitionUrl: V2,
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const view = await settled(started.json().migrationId);
+    expect(view.progress).toMatchObject({ twins: 150, done: 150, succeeded: 150, failed: 0 });
+    expect(view.results.map((r) => r.thingId)).toEqual(ids);
+    for (const id of [ids[0], ids[64], ids[149]]) {
+      const after = await thing(id);
+      expect(after._revision).toBe(2);
+      expect(after.features.power.properties.amps).toBe(1);
+    }
   });
 
   it('checks each twin against its own policy', async () => {
