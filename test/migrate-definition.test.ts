@@ -298,6 +298,46 @@ describe('POST /api/2/things/{thingId}/migrateDefinition', () => {
       );
   });
 
+  it('needs WRITE on thing:/definition and on every part the patch sets', async () => {
+    const policy = await fx.send('PUT', '/api/2/policies/mig:definition-only', fx.admin, {
+      entries: {
+        keeper: {
+          subjects: { 'user:keeper': { type: 'user' } },
+          resources: { 'policy:/': { grant: ['READ', 'WRITE'], revoke: [] } },
+        },
+        bob: {
+          subjects: { 'user:bob': { type: 'user' } },
+          resources: {
+            'thing:/': { grant: ['READ'], revoke: [] },
+            'thing:/definition': { grant: ['WRITE'], revoke: [] },
+          },
+        },
+      },
+    });
+    expect(policy.statusCode, policy.body).toBe(201);
+    const made = await fx.send('PUT', '/api/2/things/mig:definition-only', fx.admin, {
+      policyId: 'mig:definition-only',
+      definition: V1,
+      features: { power: { properties: { watts: 460 } } },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const id = 'mig:definition-only';
+    const withPayload = {
+      thingDefinitionUrl: V2,
+      migrationPayload: { attributes: { label: 'x' } },
+    };
+    expectError(
+      await migrate(id, withPayload, '?dry-run=true', bob),
+      403,
+      'things:thing.notmodifiable',
+    );
+    expectError(await migrate(id, withPayload, '', bob), 403, 'things:thing.notmodifiable');
+    expect((await thing(id)).definition).toBe(V1);
+    const plain = await migrate(id, { thingDefinitionUrl: V2 }, '', bob);
+    expect(plain.statusCode, plain.body).toBe(200);
+    expect((await thing(id)).features.power.properties.amps).toBe(2);
+  });
+
   it('refuses bad bodies and queries, unknown twins and callers without WRITE', async () => {
     const id = await rack('refusals', 10);
     expectError(await migrate(id, {}), 400, 'things:migration.request.invalid');
