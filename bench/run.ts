@@ -6,6 +6,7 @@ import { behaviourBenchmark } from './behaviour.js';
 import { churnBenchmark } from './churn.js';
 import { evolveBenchmark } from './evolve.js';
 import { dashboardBenchmark } from './dashboard.js';
+import { datacenterBenchmark } from './datacenter.js';
 import { forecastBenchmark } from './forecast.js';
 import { ingestBenchmark } from './ingest.js';
 import { liveBenchmark } from './live.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   replay: replayBenchmark,
   evolve: evolveBenchmark,
   rollups: rollupsBenchmark,
+  datacenter: datacenterBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -9,6 +9,8 @@ import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
 import { replayCommand } from './replay-command.js';
 import { forkCommand, migrateCommand } from './scenario-commands.js';
+import { dcCommand } from './dc-command.js';
+import { experimentCommand } from './experiment-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -237,5 +239,7 @@ program.addCommand(deadLettersCommand());
 program.addCommand(replayCommand());
 program.addCommand(forkCommand());
 program.addCommand(migrateCommand());
+program.addCommand(dcCommand());
+program.addCommand(experimentCommand());
 
 await program.parseAsync(process.argv);
