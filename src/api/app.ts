@@ -82,6 +82,12 @@ import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerDatacenterRoutes } from './routes/datacenter-routes.js';
 import { DatacenterService } from '../services/datacenter-service.js';
 import { WriteRefusal } from '../runtime/write-pipeline.js';
+import { registerMigrationRoutes } from './routes/migration-routes.js';
+import { registerForkRoutes } from './routes/fork-routes.js';
+import { ForkService } from '../services/fork-service.js';
+import { defaultPolicy } from '../auth/policy-model.js';
+import { DefinitionMigration } from '../services/definition-migration.js';
+import { BulkMigration } from '../services/bulk-migration.js';
 import { ReplayService } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
@@ -546,6 +552,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : null;
   // Before the runtime closes: running shadows stop, write their files and their twins' last state.
   if (datacenters) app.addHook('onClose', () => datacenters.close());
+  const migrations = options.types ? migrationServices(context, options.types) : null;
+  if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
+  const behaviourStore = options.behaviourStore;
+  const forks = new ForkService({
+    runtime,
+    guard: context.guard,
+    creation: context.creation,
+    relations: context.relations,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+    createPolicy: async (identity, policyId) => {
+      if (context.policies.get(policyId)) return false;
+      await context.policies.put(defaultPolicy(policyId, [identity.id]));
+      return true;
+    },
+    deletePolicyIfUnused: (policyId) => context.policyUsage.deleteUnused(policyId),
+    deleteAlertsOfNamespace: behaviourStore
+      ? (namespace) => behaviourStore.deleteAlertsOfNamespace(namespace)
+      : undefined,
+    store: behaviourStore,
+  });
+  await forks.load();
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -580,6 +607,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
       if (datacenters) registerDatacenterRoutes(api, datacenters);
+      if (migrations) registerMigrationRoutes(api, migrations.single, migrations.bulk);
+      registerForkRoutes(api, forks);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -589,6 +618,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** Definition migrations, one twin at a time and over a filter, through the runtime's writes. */
+function migrationServices(
+  context: ApiContext,
+  types: TypeService,
+): { single: DefinitionMigration; bulk: BulkMigration } {
+  const single = new DefinitionMigration({
+    runtime: context.runtime,
+    guard: context.guard,
+    types,
+  });
+  const bulk = new BulkMigration({
+    migration: single,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+  });
+  return { single, bulk };
 }
 
 /** Replays over the runtime's journal and time travel, choosing and writing twins as the API does. */

@@ -383,7 +383,7 @@ export const errors = {
     make(
       'header.invalid',
       400,
-      "The header 'dry-run' is not supported here: Ditto reads it for connections and definition migrations only, which Twinfold does not have.",
+      "The header 'dry-run' is not supported here: Ditto reads it for connections and definition migrations only (POST /api/2/things/{thingId}/migrateDefinition, and Twinfold's POST /api/2/migrations).",
       'Leave dry-run out of the request.',
     ),
   headerNotApplicable: (header: string, method: string, path: string) =>
@@ -1427,6 +1427,73 @@ export const errors = {
       404,
       `The replay with ID '${id}' could not be found.`,
       'Replays are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/replays.',
+    ),
+  // --- definition migrations (Ditto's migrateDefinition, and Twinfold's bulk form) ---
+  migrationRequestInvalid: (field: string, detail: string) =>
+    make(
+      'things:migration.request.invalid',
+      400,
+      `The migration field '${field}' is invalid: ${detail}`,
+      'Send {"thingDefinitionUrl": "ns:name:version", "migrationPayload": {...}, "patchConditions": {...}, "initializeMissingPropertiesFromDefaults": false}; see "Type evolution" in the README.',
+    ),
+  /** Ditto's `SkeletonGenerationFailedException`: the definition names no type known here. */
+  skeletonGenerationFailed: (definition: string) =>
+    make(
+      'wot:skeleton.generation.failed',
+      400,
+      `Failed to generate a valid skeleton for the definition: '${definition}'.`,
+      'The provided ThingDefinition could not be used to generate a valid skeleton. Name a type of GET /api/2/types (ns:name:version, or its URL .../api/2/types/ns:name:version).',
+    ),
+  /** Ditto's `UnresolvedPlaceholderException` (a `thing-json` placeholder of a migration payload). */
+  placeholderUnresolved: (placeholder: string) =>
+    make(
+      'placeholder:unresolved',
+      400,
+      `The placeholder '${placeholder}' could not be resolved.`,
+      'Some placeholders could not be resolved. Check the spelling of the placeholder and that the thing has a value at its JSON pointer.',
+    ),
+  migrationNotFound: (id: string) =>
+    make(
+      'things:migration.notfound',
+      404,
+      `The migration with ID '${id}' could not be found.`,
+      'Migrations are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/migrations.',
+    ),
+  migrationTooManyTwins: (count: number, max: number) =>
+    make(
+      'things:migration.toomany',
+      400,
+      `The filter selects ${count} or more twins; one migration takes at most ${max}.`,
+      'Narrow the filter (by namespace or attribute) and migrate in several parts.',
+    ),
+  // --- what-if forks (Twinfold): twins copied as they were into a scenario namespace ---
+  forkRequestInvalid: (field: string, detail: string) =>
+    make(
+      'forks:request.invalid',
+      400,
+      `The fork field '${field}' is invalid: ${detail}`,
+      'Send {"filter": "<RQL>", "at": "<ISO-8601 time>", "into": "<scenario namespace>"}; see "What-if forks" in the README.',
+    ),
+  forkNamespaceTaken: (namespace: string, detail: string) =>
+    make(
+      'forks:namespace.taken',
+      409,
+      `The scenario namespace '${namespace}' cannot take a fork: ${detail}`,
+      'Choose a scenario namespace of its own (such as "whatif.a"), or delete the fork there first with DELETE /api/2/forks/{namespace}.',
+    ),
+  forkNotFound: (namespace: string) =>
+    make(
+      'forks:fork.notfound',
+      404,
+      `There is no fork in the namespace '${namespace}', or the requester may not see it.`,
+      'List the forks with GET /api/2/forks.',
+    ),
+  forkTooManyTwins: (count: number, max: number) =>
+    make(
+      'forks:fork.toomany',
+      400,
+      `The filter selects ${count} or more twins; one fork takes at most ${max}.`,
+      'Narrow the filter and fork fewer twins.',
     ),
   // --- relations (Twinfold): named, directed edges between twins ---
   relationNotFound: (thingId: string, name: string, target: string) =>

@@ -66,6 +66,11 @@ export interface BehaviourInput {
    * pointer feeds.
    */
   touches(pointer: string): boolean;
+  /**
+   * True when the twin has just come under this type (its definition changed to it, as a
+   * migration does): everything the type computes is computed, as for a new twin.
+   */
+  retyped?: boolean;
 }
 
 export type AlertTransition = 'raised' | 'resolved';

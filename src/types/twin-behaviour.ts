@@ -65,7 +65,7 @@ export class TwinBehaviourState implements TwinBehaviour {
       wakeAt: null,
       lateDropped: 0,
     };
-    const created = input.before === null;
+    const created = input.before === null || input.retyped === true;
     const ran = this.ran;
     ran.fill(0);
     const draft = new ThingDraft(input.after);

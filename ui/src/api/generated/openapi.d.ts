@@ -1136,6 +1136,196 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/forks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The requester's forks (an administrator's: all), known to this node until it restarts */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': ({
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            })[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Fork twins as they were at an instant into a scenario namespace (201; the copies are then changed through the normal API) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Copies the twins `filter` selects, as they were at `at`, with the relations among them, into `into` as `<into>:<name>` */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The instant copied: ISO 8601 or epoch ms (default: now) */
+            at?: string | number;
+            /** @description RQL selecting the source twins */
+            filter: string;
+            /** @description The scenario namespace (empty, not a source namespace) */
+            into: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/forks/{namespace}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One fork */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The scenario namespace */
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete the whole scenario namespace of a fork: every twin in it and the policies made for them (204; 200 naming what the requester may not delete) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The scenario namespace */
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/ingest/{specId}': {
     parameters: {
       query?: never;
@@ -1682,6 +1872,172 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/migrations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The requester's bulk migrations, newest first (kept in memory until the node restarts) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': ({
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            })[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Migrate every twin an RQL filter selects to another type version (202; follow its Location for progress and per-twin results) */
+    post: {
+      parameters: {
+        query?: {
+          /** @description true: compute and validate the migration, change nothing (also a header) */
+          'dry-run'?: 'true' | 'false';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Migrates every twin the filter selects, as migrateDefinition would each */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description RQL selecting the twins */
+            filter: string;
+            /** @description Sets what the thing lacks to the new type's schema defaults */
+            initializeMissingPropertiesFromDefaults?: boolean;
+            /** @description A merge patch of attributes and features; strings may be {{ thing-json:/pointer }} placeholders */
+            migrationPayload?: Record<string, never>;
+            /** @description "thing:/<pointer>": RQL; a part whose condition fails is left out of the patch */
+            patchConditions?: {
+              [key: string]: string;
+            };
+            /** @description The type moved to: 'ns:name:version', or its URL …/api/2/types/ns:name:version */
+            thingDefinitionUrl: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/migrations/{migrationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A bulk migration: state, progress and the result of each twin so far */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          migrationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -6532,6 +6888,87 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/migrateDefinition': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Move a thing to another version of a type (Ditto's migrateDefinition): 200 APPLIED, or 202 DRY_RUN with dry-run */
+    post: {
+      parameters: {
+        query?: {
+          /** @description true: compute and validate the migration, change nothing (also a header) */
+          'dry-run'?: 'true' | 'false';
+        };
+        header?: never;
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      /** @description Ditto's MigrateThingDefinition */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Sets what the thing lacks to the new type's schema defaults */
+            initializeMissingPropertiesFromDefaults?: boolean;
+            /** @description A merge patch of attributes and features; strings may be {{ thing-json:/pointer }} placeholders */
+            migrationPayload?: Record<string, never>;
+            /** @description "thing:/<pointer>": RQL; a part whose condition fails is left out of the patch */
+            patchConditions?: {
+              [key: string]: string;
+            };
+            /** @description The type moved to: 'ns:name:version', or its URL …/api/2/types/ns:name:version */
+            thingDefinitionUrl: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Ditto's MigrateThingDefinitionResponse */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mergeStatus: 'APPLIED' | 'DRY_RUN';
+              patch: {
+                [key: string]: unknown;
+              };
+              thingId: string;
+            };
+          };
+        };
+        /** @description Ditto's MigrateThingDefinitionResponse */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mergeStatus: 'APPLIED' | 'DRY_RUN';
+              patch: {
+                [key: string]: unknown;
+              };
+              thingId: string;
+            };
+          };
         };
       };
     };
