@@ -1,6 +1,7 @@
 // The dashboard's route table: every page, in navigation order. Later capabilities add theirs here.
 import { AdminPage } from './pages/admin-page.js';
 import { ConnectionsPage } from './pages/connections-page.js';
+import { DatacenterPage, DatacentersPage } from './pages/datacenter-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
 import { IngestPage } from './pages/ingest-page.js';
 import { ModelsPage } from './pages/models-page.js';
@@ -18,6 +19,8 @@ export const routes: Route[] = [
   { path: '/twins/:thingId', title: 'Twin', component: TwinPage },
   { path: '/series', title: 'Series', nav: true, component: SeriesPage },
   { path: '/models', title: 'Models & services', nav: true, component: ModelsPage },
+  { path: '/datacenters', title: 'Datacenters', nav: true, component: DatacentersPage },
+  { path: '/datacenters/:id', title: 'Datacenter', component: DatacenterPage },
   { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
   { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
   { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },

@@ -1,0 +1,95 @@
+// A heat map of values 0..1 on a canvas: one row per item (a host), one column per time step.
+import { useEffect, useRef } from 'preact/hooks';
+
+/** Colour stops from 0 to 1 (dark blue through teal and green to yellow, readable in both themes). */
+const STOPS: [number, number, number][] = [
+  [48, 18, 59],
+  [40, 110, 180],
+  [30, 170, 140],
+  [150, 210, 60],
+  [250, 230, 40],
+];
+
+/** The colour of a value 0..1 (clamped). */
+export function heatColour(value: number): [number, number, number] {
+  const v = Math.min(1, Math.max(0, value)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(v));
+  const f = v - i;
+  const [a, b] = [STOPS[i], STOPS[i + 1]];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
+}
+
+const GRADIENT = `linear-gradient(to right, ${STOPS.map(([r, g, b]) => `rgb(${r},${g},${b})`).join(', ')})`;
+
+/**
+ * Draws `values[row][column]` (null: not known, left transparent) scaled to the canvas, and
+ * exposes what it drew as `data-rows`, `data-columns` and `data-cells` (cells with a value).
+ */
+export function HeatMap({
+  values,
+  label,
+  height = 320,
+}: {
+  values: (number | null)[][];
+  /** What the map shows, for screen readers. */
+  label: string;
+  height?: number;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const rows = values.length;
+  const columns = values.reduce((most, row) => Math.max(most, row.length), 0);
+  let cells = 0;
+  for (const row of values) for (const value of row) if (typeof value === 'number') cells++;
+
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const width = Math.max(300, element.parentElement?.clientWidth ?? 600);
+    element.width = width;
+    element.height = height;
+    const context = element.getContext('2d');
+    if (!context) return;
+    context.clearRect(0, 0, width, height);
+    if (rows === 0 || columns === 0) return;
+    // One pixel per cell, then scaled up without smoothing: sharp cells at any size.
+    const small = document.createElement('canvas');
+    small.width = columns;
+    small.height = rows;
+    const smallContext = small.getContext('2d');
+    if (!smallContext) return;
+    const image = smallContext.createImageData(columns, rows);
+    values.forEach((row, y) =>
+      row.forEach((value, x) => {
+        if (typeof value !== 'number') return;
+        const [r, g, b] = heatColour(value);
+        const at = (y * columns + x) * 4;
+        image.data[at] = r;
+        image.data[at + 1] = g;
+        image.data[at + 2] = b;
+        image.data[at + 3] = 255;
+      }),
+    );
+    smallContext.putImageData(image, 0, 0);
+    context.imageSmoothingEnabled = false;
+    context.drawImage(small, 0, 0, width, height);
+  }, [values, height]);
+
+  return (
+    <figure class="heat-map">
+      <canvas
+        ref={canvas}
+        data-testid="heat-map"
+        data-rows={rows}
+        data-columns={columns}
+        data-cells={cells}
+        role="img"
+        aria-label={label}
+      />
+      <figcaption class="heat-legend">
+        <span>0 %</span>
+        <span class="heat-scale" style={{ background: GRADIENT }} aria-hidden="true" />
+        <span>100 %</span>
+      </figcaption>
+    </figure>
+  );
+}
