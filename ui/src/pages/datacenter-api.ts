@@ -73,6 +73,9 @@ export interface WhatIf {
     peakPowerW: number | null;
     carbonG: number | null;
   } | null;
+  error?: { message: string } | null;
+  /** Its predicted power per export interval (W), when asked for with `rows=true`. */
+  rows?: { timestamp: number; windowId: number; predicted: number }[];
 }
 
 /** The body of POST /datacenters/{id}/shadow. */
@@ -99,7 +102,7 @@ export const datacenterApi = {
     api.request<ShadowStatus>('POST', `/datacenters/${enc(id)}/shadow`, { body }),
   stop: (id: string) => api.request<undefined>('DELETE', `/datacenters/${enc(id)}/shadow`),
   whatif: (id: string, name: string) =>
-    api.get<WhatIf>(`/datacenters/${enc(id)}/whatif/${enc(name)}`),
+    api.get<WhatIf>(`/datacenters/${enc(id)}/whatif/${enc(name)}`, { query: { rows: true } }),
   putWhatif: (id: string, name: string, topology: string) =>
     api.request<WhatIf>('PUT', `/datacenters/${enc(id)}/whatif/${enc(name)}`, {
       body: { topology },

@@ -135,6 +135,13 @@ function useDatacenter(id: string, step: string): [Snapshot, unknown, () => void
           infos
             .filter((info): info is WhatIf => info !== null)
             .map(async (info) => {
+              if (info.rows)
+                return {
+                  info,
+                  t: info.rows.map((row) => row.timestamp),
+                  values: info.rows.map((row) => row.predicted / 1000),
+                };
+              // Without its rows, the what-if twin's series (one point per window).
               if (!rows.length) return { info, t: [], values: [] };
               const read = await datacenterApi.whatifSeries(
                 `${item.thingId}.whatif.${info.name}`,
@@ -305,7 +312,10 @@ function WhatIfTable({
                   <td>
                     <code>{info.name}</code>
                   </td>
-                  <td>{info.state}</td>
+                  <td data-testid="whatif-state">
+                    {info.state}
+                    {info.error ? <small> {info.error.message}</small> : null}
+                  </td>
                   <td>{fixed(info.energyKwh, 1)}</td>
                   <td data-metric="energy">{signed(info.difference?.energyKwh, 1)}</td>
                   <td>{fixed(kw(info.peakPowerW))}</td>
