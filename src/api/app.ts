@@ -79,6 +79,9 @@ import { ConnectionRegistry } from '../services/connection-registry.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
+import { registerDatacenterRoutes } from './routes/datacenter-routes.js';
+import { DatacenterService } from '../services/datacenter-service.js';
+import { WriteRefusal } from '../runtime/write-pipeline.js';
 import { ReplayService } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
@@ -167,6 +170,11 @@ export interface AppOptions {
    * `types`, the replay routes are absent.
    */
   replayJournal?: JournalLocation;
+  /**
+   * Where datacenter twins keep their outputs (`<data dir>/datacenters`); without it, or without
+   * `ingestStore`, the datacenter routes are absent.
+   */
+  datacenterDir?: string;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -532,6 +540,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? replayService(context, options.types, options.replayJournal)
       : null;
   if (replays) app.addHook('onClose', () => replays.settled());
+  const datacenters =
+    ingest && options.datacenterDir
+      ? datacenterService(context, ingest, options.datacenterDir, options.logger || undefined)
+      : null;
+  // Before the runtime closes: running shadows stop, write their files and their twins' last state.
+  if (datacenters) app.addHook('onClose', () => datacenters.close());
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -565,6 +579,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (options.types) registerTypeRoutes(api, options.types);
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
+      if (datacenters) registerDatacenterRoutes(api, datacenters);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -632,6 +647,74 @@ function replayService(
       await pending;
     },
     run: runReplayThread,
+  });
+}
+
+/** Datacenter twins, written with the requester's rights as the API writes (creation, relations, ingest). */
+function datacenterService(
+  context: ApiContext,
+  ingest: IngestService,
+  dataDir: string,
+  logger: Logger | undefined,
+): DatacenterService {
+  const { runtime, guard, creation, relations } = context;
+  return new DatacenterService({
+    dataDir,
+    warn: (message, error) => logger?.warn({ err: error }, message),
+    ports: {
+      exists: (thingId) => runtime.getThing(thingId) !== null,
+      create: async (identity, thingId, body) => {
+        const resource = resourceOf(thingId, 'thing');
+        const { pending } = await creation.write(identity, {
+          kind: 'modify',
+          resource,
+          value: body,
+          originator: identity.id,
+          authorize: (current) => guard.checkWrite(identity, current, 'modify', resource, body),
+        });
+        await pending;
+      },
+      merge: async (identity, merges) => {
+        const outcomes = await runtime.writeMany(
+          merges.map(({ thingId, patch, observedAt }) => {
+            const resource = resourceOf(thingId, 'thing');
+            return {
+              kind: 'merge' as const,
+              resource,
+              value: patch,
+              originator: identity.id,
+              ...(observedAt === undefined ? {} : { observedAt }),
+              authorize: (current: JsonObject | null) => {
+                if (current === null) throw errors.thingNotFound(thingId);
+                return guard.checkWrite(identity, current, 'merge', resource, patch);
+              },
+            };
+          }),
+        );
+        for (const outcome of outcomes) if (outcome instanceof WriteRefusal) throw outcome.error;
+      },
+      relate: async (identity, source, name, target) => {
+        await relations.put(identity, source, name, target, {});
+      },
+      putSpec: async (identity, specId, spec) => {
+        await ingest.put(identity, specId, spec);
+      },
+      ingest: async (specId, payloads) => {
+        const received = Date.now();
+        const outcome = await ingest.ingest(
+          specId,
+          payloads.map((payload) => ({
+            payload,
+            transport: 'datacenter',
+            topic: null,
+            headers: {},
+            context: {},
+            received,
+          })),
+        );
+        return { accepted: outcome.accepted, rejected: outcome.rejected };
+      },
+    },
   });
 }
 

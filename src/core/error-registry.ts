@@ -1485,4 +1485,61 @@ export const errors = {
       `The relations parameter '${parameter}' is invalid: ${detail}`,
       'Use direction=out|in, name=<relation name> and depth=1..16; see the API documentation at /api/2/docs.',
     ),
+  // --- datacenters (Twinfold): the datacenter twin on the server ---
+  datacenterInputInvalid: (message: string) =>
+    make(
+      'datacenters:input.invalid',
+      400,
+      `A datacenter input cannot be used: ${message}`,
+      'Fix the file and field named (OpenDC topology JSON, workload tasks.parquet/fragments.parquet, measured power, carbon trace); see "Datacenter twin on the server" in the README.',
+    ),
+  datacenterRequestInvalid: (field: string, detail: string) =>
+    make(
+      'datacenters:request.invalid',
+      400,
+      `The datacenter field '${field}' is invalid: ${detail}`,
+      'Send {"workload": "<dir>", "topology": "<file>" | {…}, "power": "<file>", "carbon", "speed", "window", "exportInterval", "calibrate", "out"}; see "Datacenter twin on the server" in the README.',
+    ),
+  datacenterNotFound: (id: string) =>
+    make(
+      'datacenters:datacenter.notfound',
+      404,
+      `The datacenter with ID '${id}' could not be found.`,
+      'Start its shadow run with POST /api/2/datacenters/{id}/shadow; list them with GET /api/2/datacenters.',
+    ),
+  datacenterShadowRunning: (id: string) =>
+    make(
+      'datacenters:shadow.running',
+      409,
+      `A shadow run of the datacenter '${id}' is already running.`,
+      'Wait for it to finish (GET /api/2/datacenters/{id}/shadow) or stop it (DELETE) first.',
+    ),
+  datacenterShadowRequired: (id: string) =>
+    make(
+      'datacenters:shadow.required',
+      409,
+      `The datacenter '${id}' has no shadow run: a what-if simulates beside one.`,
+      'Start the shadow run first with POST /api/2/datacenters/{id}/shadow.',
+    ),
+  datacenterWhatIfNotFound: (id: string, name: string) =>
+    make(
+      'datacenters:whatif.notfound',
+      404,
+      `The what-if '${name}' of the datacenter '${id}' could not be found.`,
+      'Create it with PUT /api/2/datacenters/{id}/whatif/{name}; GET /api/2/datacenters/{id} lists them.',
+    ),
+  datacenterPlotNotFound: (id: string) =>
+    make(
+      'datacenters:plot.notfound',
+      404,
+      `The shadow run of the datacenter '${id}' has not written its power plot yet.`,
+      'The plot is written when the run ends (succeeded or stopped); poll GET /api/2/datacenters/{id}/shadow.',
+    ),
+  datacenterQueryInvalid: (parameter: string, detail: string) =>
+    make(
+      'datacenters:query.invalid',
+      400,
+      `The datacenter parameter '${parameter}' is invalid: ${detail}`,
+      'Fix the parameter named; see the API documentation at /api/2/docs.',
+    ),
 };
