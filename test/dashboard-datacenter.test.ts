@@ -189,7 +189,7 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       // Hosts are not all equally busy: more than one colour.
       expect(pixels.colours).toBeGreaterThan(1);
       // Finer steps: more columns for the same span.
-      await page.getByLabel('Step').selectOption('15m');
+      await page.getByLabel('Heat map step').selectOption('15m');
       await expect.poll(() => numberOf('heat-map', 'data-columns')).toBeGreaterThan(hourColumns);
       const utilisation = (await api('GET', '/datacenters/small/shadow/utilisation?step=15m'))
         .body as { hosts: string[] };

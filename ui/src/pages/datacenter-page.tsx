@@ -239,8 +239,8 @@ function Progress({ status }: { status: ShadowStatus }) {
         <dt>Windows done</dt>
         <dd data-testid="shadow-progress" data-done={windowsDone} data-windows={windows}>
           {windowsDone} / {windows}
+          <progress value={windowsDone} max={Math.max(1, windows)} aria-label="Windows done" />
         </dd>
-        <progress value={windowsDone} max={Math.max(1, windows)} aria-label="Windows done" />
       </div>
       <div>
         <dt>Achieved speed</dt>
@@ -250,16 +250,19 @@ function Progress({ status }: { status: ShadowStatus }) {
       </div>
       <div>
         <dt>MAPE</dt>
-        <dd data-testid="shadow-mape">{fixed(status.mape)} %</dd>
-        <small>uncalibrated {fixed(status.mapeUncalibrated)} %</small>
+        <dd data-testid="shadow-mape">
+          {fixed(status.mape)} %<small>uncalibrated {fixed(status.mapeUncalibrated)} %</small>
+        </dd>
       </div>
       <div>
         <dt>Latest power</dt>
-        <dd data-testid="shadow-latest">{fixed(kw(status.latest?.predicted))} kW</dd>
-        <small>
-          measured {fixed(kw(status.latest?.measured))} kW
-          {status.latest ? ` at ${new Date(status.latest.timestamp).toLocaleString()}` : ''}
-        </small>
+        <dd data-testid="shadow-latest">
+          {fixed(kw(status.latest?.predicted))} kW
+          <small>
+            measured {fixed(kw(status.latest?.measured))} kW
+            {status.latest ? ` at ${new Date(status.latest.timestamp).toLocaleString()}` : ''}
+          </small>
+        </dd>
       </div>
     </dl>
   );
@@ -472,7 +475,7 @@ export function DatacenterPage({ params }: RouteProps) {
           <h2>Host utilisation</h2>
           <div class="toolbar">
             <label>
-              Step
+              Heat map step
               <select value={step} onChange={(event) => setStep(event.currentTarget.value)}>
                 {STEPS.map((s) => (
                   <option key={s} value={s}>
