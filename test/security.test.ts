@@ -105,6 +105,7 @@ type Category =
   | 'model'
   | 'service'
   | 'replay'
+  | 'datacenter'
   | 'type'
   | 'alert'
   | 'message'
@@ -151,6 +152,8 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
   { url: /^\/api\/2\/replays(\/.*)?$/, category: 'replay' },
+  // Datacenter twins read and write files on the server: administrators only.
+  { url: /^\/api\/2\/datacenters(\/.*)?$/, category: 'datacenter' },
   { url: /^\/api\/2\/types(\/.*)?$/, category: 'type' },
   { url: /^\/api\/2\/alerts(\/.*)?$/, category: 'alert' },
 ];
@@ -1158,6 +1161,33 @@ function replayVariants(route: RouteInfo): Variant[] {
   ];
 }
 const typeVariants = (route: RouteInfo) => tableVariants(route, TYPES, 'TYPES');
+
+/**
+ * Datacenter routes: their inputs and outputs are files on the server, so every one of them is an
+ * administrator's; nobody here (no administrator) gets past the 403, whatever the body.
+ */
+const DATACENTER_FILES = {
+  workload: '/etc',
+  topology: '/etc/passwd',
+  power: '/etc/shadow',
+};
+const DATACENTERS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/datacenters': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id': { expect: () => forbidden },
+  'POST /api/2/datacenters/:id/shadow': { body: () => DATACENTER_FILES, expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow': { expect: () => forbidden },
+  'DELETE /api/2/datacenters/:id/shadow': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/results': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/utilisation': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/plot.png': { expect: () => forbidden },
+  'PUT /api/2/datacenters/:id/whatif/:name': {
+    body: () => ({ topology: '/etc/passwd' }),
+    expect: () => forbidden,
+  },
+  'GET /api/2/datacenters/:id/whatif/:name': { expect: () => forbidden },
+  'DELETE /api/2/datacenters/:id/whatif/:name': { expect: () => forbidden },
+};
+const datacenterVariants = (route: RouteInfo) => tableVariants(route, DATACENTERS, 'DATACENTERS');
 const alertVariants = (route: RouteInfo) => tableVariants(route, ALERTS, 'ALERTS');
 
 function identityVariants(route: RouteInfo): Variant[] {
@@ -1352,6 +1382,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   model: modelVariants,
   service: serviceVariants,
   replay: replayVariants,
+  datacenter: datacenterVariants,
   type: typeVariants,
   alert: alertVariants,
   methodNotAllowed: methodNotAllowedVariants,
