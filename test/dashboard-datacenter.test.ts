@@ -166,14 +166,20 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       expect(await page.getByTestId('power-chart').locator('canvas').count()).toBeGreaterThan(0);
       expect(await page.getByTestId('shadow-speed').textContent()).toMatch(/×$/);
       expect(new URL(page.url()).pathname).toBe('/datacenters/small');
+      // The page watches dc:small on the live connection (/ws/2).
+      await expect.poll(() => page.getByTestId('live-status').textContent()).toBe('live');
     }, 40_000);
 
     it('draws host utilisation as a heat map: one row per host, cells coloured', async () => {
       const map = page.getByTestId('heat-map');
       await map.waitFor();
       expect(await numberOf('heat-map', 'data-rows')).toBe(HOSTS);
-      await expect.poll(() => numberOf('heat-map', 'data-cells')).toBeGreaterThan(HOSTS);
+      // Two hours of the run at least: two columns of one-hour steps, every cell known.
+      await expect
+        .poll(() => numberOf('heat-map', 'data-columns'), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(2);
       const hourColumns = await numberOf('heat-map', 'data-columns');
+      expect(await numberOf('heat-map', 'data-cells')).toBe(HOSTS * hourColumns);
       const pixels = await map.evaluate((canvas: HTMLCanvasElement) => {
         const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
         const colours = new Set<number>();
@@ -183,10 +189,11 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
           painted++;
           colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
         }
-        return { painted, colours: colours.size };
+        return { painted, total: canvas.width * canvas.height, colours: colours.size };
       });
-      expect(pixels.painted).toBeGreaterThan(0);
-      // Hosts are not all equally busy: more than one colour.
+      // Every cell is known, so every pixel is painted; utilisation moves: more than one colour.
+      expect(pixels.total).toBeGreaterThan(0);
+      expect(pixels.painted).toBe(pixels.total);
       expect(pixels.colours).toBeGreaterThan(1);
       // Finer steps: more columns for the same span.
       await page.getByLabel('Heat map step').selectOption('15m');
@@ -281,6 +288,20 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
         expect(await severeViolations(), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
+      // On a phone's screen the page is no wider than the screen (charts drawn at its width).
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await visit('/datacenters');
+        await visit('/datacenters/fast');
+        await page.getByTestId('power-plot').waitFor({ timeout: 10_000 });
+        await page.getByTestId('heat-map').waitFor();
+        const extra = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(extra).toBe(0);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
       // The list has both datacenters with their states.
       await page.getByRole('link', { name: 'All datacenters' }).click();
       const list = page.getByTestId('datacenters');

@@ -432,7 +432,7 @@ export function DatacenterPage({ params }: RouteProps) {
           )}
           <h2>Power: measured against predicted</h2>
           {power.length > 0 && results && results.rows.length > 0 ? (
-            <div data-testid="power-chart" data-rows={results.rows.length}>
+            <div class="chart-box" data-testid="power-chart" data-rows={results.rows.length}>
               <MultiSeriesChart lines={power} />
             </div>
           ) : (
@@ -445,7 +445,7 @@ export function DatacenterPage({ params }: RouteProps) {
             <div>
               <h2>MAPE over time</h2>
               {mape.length > 0 ? (
-                <div data-testid="mape-chart">
+                <div class="chart-box" data-testid="mape-chart">
                   <MultiSeriesChart lines={mape} />
                 </div>
               ) : (
@@ -462,7 +462,7 @@ export function DatacenterPage({ params }: RouteProps) {
                 kg CO2
               </p>
               {carbon && carbonTotal !== null ? (
-                <div data-testid="carbon-chart">
+                <div class="chart-box" data-testid="carbon-chart">
                   <MultiSeriesChart
                     lines={[{ label: 'emission per window g', t: carbon.t, values: carbon.values }]}
                   />
