@@ -1,5 +1,5 @@
 // A heat map of values 0..1 on a canvas: one row per item (a host), one column per time step.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /** Colour stops from 0 to 1 (dark blue through teal and green to yellow, readable in both themes). */
 const STOPS: [number, number, number][] = [
@@ -28,14 +28,21 @@ const GRADIENT = `linear-gradient(to right, ${STOPS.map(([r, g, b]) => `rgb(${r}
 export function HeatMap({
   values,
   label,
+  rowNames,
+  columnName,
   height = 320,
 }: {
   values: (number | null)[][];
   /** What the map shows, for screen readers. */
   label: string;
+  /** What each row is (a host's twin), shown under the map for the cell the pointer is on. */
+  rowNames?: readonly string[];
+  /** What each column is (a time step). */
+  columnName?: (column: number) => string;
   height?: number;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [pointed, setPointed] = useState<{ row: number; column: number } | null>(null);
   const rows = values.length;
   const columns = values.reduce((most, row) => Math.max(most, row.length), 0);
   let cells = 0;
@@ -74,10 +81,22 @@ export function HeatMap({
     context.drawImage(small, 0, 0, width, height);
   }, [values, height]);
 
+  const point = (event: MouseEvent) => {
+    const element = canvas.current;
+    if (!element || rows === 0 || columns === 0) return;
+    const box = element.getBoundingClientRect();
+    const column = Math.floor(((event.clientX - box.left) / box.width) * columns);
+    const row = Math.floor(((event.clientY - box.top) / box.height) * rows);
+    setPointed(row >= 0 && row < rows && column >= 0 && column < columns ? { row, column } : null);
+  };
+  const value = pointed ? values[pointed.row]?.[pointed.column] : undefined;
+
   return (
     <figure class="heat-map">
       <canvas
         ref={canvas}
+        onMouseMove={point}
+        onMouseLeave={() => setPointed(null)}
         data-testid="heat-map"
         data-rows={rows}
         data-columns={columns}
@@ -89,6 +108,13 @@ export function HeatMap({
         <span>0 %</span>
         <span class="heat-scale" style={{ background: GRADIENT }} aria-hidden="true" />
         <span>100 %</span>
+        {pointed && (
+          <span data-testid="heat-map-cell">
+            {rowNames?.[pointed.row] ?? `row ${pointed.row + 1}`},{' '}
+            {columnName ? columnName(pointed.column) : `column ${pointed.column + 1}`}:{' '}
+            {typeof value === 'number' ? `${(value * 100).toFixed(1)} %` : 'unknown'}
+          </span>
+        )}
       </figcaption>
     </figure>
   );

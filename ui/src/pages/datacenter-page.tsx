@@ -112,7 +112,9 @@ function useDatacenter(id: string, step: string): [Snapshot, unknown, () => void
         status.progress.windowsDone,
         item.whatifs.join(','),
       ].join('|');
-      if (key !== seen) {
+      // A what-if catches up with the live run on its own: read again while one is running.
+      const catchingUp = current.whatifs.some((w) => w.info.state === 'running');
+      if (key !== seen || catchingUp) {
         const [results, utilisation, infos] = await Promise.all([
           datacenterApi.results(id),
           datacenterApi.utilisation(id, step).catch((caught: unknown) => {
@@ -494,6 +496,10 @@ export function DatacenterPage({ params }: RouteProps) {
           {utilisation && hostCount > 0 ? (
             <HeatMap
               values={utilisation.values}
+              rowNames={utilisation.hosts}
+              columnName={(column) =>
+                new Date(utilisation.start + column * utilisation.stepMs).toLocaleString()
+              }
               label={`Mean utilisation of ${hostCount} hosts (rows) over ${stepCount} steps of ${step} (columns)`}
             />
           ) : (
