@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataPath } from '../scripts/workspace.js';
 import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
 
@@ -404,4 +405,48 @@ describe('datacenter shadow mode over the API', () => {
     const dc = await get('/api/2/things/dc:slow');
     expect(dc.features.shadow.properties.state).toBe('stopped');
   }, 30_000);
+
+  it('replays the SURF week at speed max: 277 host twins, every measured sample through ingest', async () => {
+    const surf = sharedDataPath('surf', 'tasks.parquet');
+    if (surf === null) {
+      if (process.env.CI === 'true')
+        throw new Error('the shared SURF data (shared/data/surf/tasks.parquet) is missing');
+      return;
+    }
+    const S = join(surf, '..');
+    const started = await fx.send('POST', '/api/2/datacenters/surf/shadow', fx.admin, {
+      workload: S,
+      topology: join(S, 'topology-asymptotic.json'),
+      power: join(S, 'consumption.parquet'),
+      carbon: join(S, 'carbon.parquet'),
+      speed: 'max',
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const status = await until(
+      () => get('/api/2/datacenters/surf/shadow'),
+      (s) => s.state !== 'running',
+      50_000,
+    );
+    expect(status.state, JSON.stringify(status.error)).toBe('succeeded');
+    expect(status.progress).toMatchObject({ windowsDone: 2016, windows: 2016 });
+    expect(status.mape).toBe(status.summary.mape);
+    expect(status.mape).toBeLessThan(status.mapeUncalibrated);
+    const relations = await get('/api/2/things/dc:surf/relations?direction=in&name=partOf&depth=2');
+    expect(relations.relations).toHaveLength(1 + 277);
+    const week = 'from=2022-10-06T22:00:00Z&to=2022-10-13T22:00:00Z';
+    const measured = await get(
+      `/api/2/timeseries/things/dc:surf/features/power/properties/measured?${week}`,
+    );
+    expect(measured.series.t).toHaveLength(20_159);
+    const predicted = await get(
+      `/api/2/timeseries/things/dc:surf/features/power/properties/predicted?${week}`,
+    );
+    expect(predicted.series.t).toHaveLength(2016);
+    // Host writes are bounded: at most one per window, fewer when utilisation holds still.
+    const host = await get(
+      `/api/2/timeseries/things/dc:surf.A01.A01-1/features/utilisation/properties/mean?${week}`,
+    );
+    expect(host.series.t.length).toBeGreaterThan(0);
+    expect(host.series.t.length).toBeLessThanOrEqual(2016);
+  }, 60_000);
 });
