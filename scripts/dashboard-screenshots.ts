@@ -26,6 +26,62 @@ const put = (path: string, value: unknown) =>
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify(value),
   });
+const call = (method: string, path: string, value?: unknown) =>
+  fetch(`${server.url}/api/2${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: value === undefined ? undefined : JSON.stringify(value),
+  });
+// Twin behaviour: racks of a type (one overloads), a hall summing them, a replay of a stricter version.
+const rackType = (threshold: number) => ({
+  description: `A rack, overloaded over ${threshold} W`,
+  schema: {
+    features: { power: { type: 'object', properties: { watts: { type: 'number', minimum: 0 } } } },
+  },
+  derived: { 'features/power/properties/kw': 'features.power.properties.watts / 1000.0' },
+  windows: {
+    'features/power/properties/avg5m': {
+      of: 'features/power/properties/watts',
+      op: 'avg',
+      window: '5m',
+    },
+  },
+  assessments: {
+    overload: {
+      when: `features.power.properties.watts > ${threshold}.0`,
+      clear: `features.power.properties.watts < ${threshold - 50}.0`,
+      severity: 'warning',
+    },
+  },
+});
+await call('PUT', '/types/dc:rack:1.0.0', rackType(250));
+await call('PUT', '/types/dc:rack:2.0.0', rackType(180));
+await call('PUT', '/types/dc:hall:1', {
+  description: 'A hall: the watts of its racks',
+  rollups: {
+    'attributes/totalWatts': {
+      relation: 'partOf',
+      from: 'children',
+      of: 'features/power/properties/watts',
+      op: 'sum',
+    },
+  },
+});
+await call('PUT', '/things/dc:site-1', { attributes: { city: 'Amsterdam' } });
+await call('PUT', '/things/dc:hall-1', { definition: 'dc:hall:1', attributes: {} });
+await call('PUT', '/things/dc:hall-1/relations/partOf/dc:site-1', {});
+for (const [n, watts] of [
+  [1, 120],
+  [2, 200],
+  [3, 300],
+] as const) {
+  await call('PUT', `/things/dc:rack-${n}`, {
+    definition: 'dc:rack:1.0.0',
+    features: { power: { properties: { watts: 100 } } },
+  });
+  await call('PUT', `/things/dc:rack-${n}/relations/partOf/dc:hall-1`, {});
+  await call('PUT', `/things/dc:rack-${n}/features/power/properties/watts`, watts);
+}
 // Some history for the timeline and the chart.
 for (const value of [41.9, 43.1, 42.4, 44.8, 46.2, 45.1, 43.7])
   await put('/features/temperature/properties/value', value);
@@ -61,6 +117,28 @@ try {
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByTestId('namespaces').waitFor();
   await page.screenshot({ path: `${OUT}/overview.png` });
+  await page.getByRole('link', { name: 'Types' }).click();
+  await page.getByRole('link', { name: 'dc:rack', exact: true }).first().click();
+  await page.getByTestId('type-derived').waitFor();
+  await page.screenshot({ path: `${OUT}/types.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Alerts' }).click();
+  await page.getByTestId('alerts').waitFor();
+  await page.screenshot({ path: `${OUT}/alerts.png` });
+  await page.getByRole('link', { name: 'dc:rack-3' }).first().click();
+  await page.getByTestId('computed-values').waitFor();
+  await page.screenshot({ path: `${OUT}/twin-computed.png` });
+  await page.getByRole('tab', { name: 'Relations' }).click();
+  await page.getByRole('link', { name: 'Go to dc:hall-1' }).click();
+  await page.getByRole('tab', { name: 'Relations' }).click();
+  await page.getByTestId('relation-graph').waitFor();
+  await page.screenshot({ path: `${OUT}/relations.png` });
+  await page.getByRole('link', { name: 'Replays' }).click();
+  const replay = page.getByRole('form', { name: 'Start a replay' });
+  await replay.getByLabel('Type').selectOption('dc:rack:2.0.0');
+  await replay.getByLabel(/^RQL filter/).fill('like(thingId,"dc:rack-*")');
+  await replay.getByRole('button', { name: 'Start the replay' }).click();
+  await page.getByTestId('replay-comparison').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: `${OUT}/replay.png`, fullPage: true });
   // The same twin on a phone (390 px wide), in the dark theme.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.emulateMedia({ colorScheme: 'dark' });

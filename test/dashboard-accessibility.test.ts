@@ -33,6 +33,8 @@ let browser: Browser;
 let page: Page;
 /** A client the Connections page lists (with a long subscription, for the phone's width). */
 let socket: WebSocket;
+/** A finished replay, whose comparison the Replays page shows. */
+let replayId = '';
 
 async function put(path: string, body: unknown) {
   const response = await adminFetch(`${server.url}/api/2${path}`, {
@@ -102,6 +104,30 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       attributes: { room: 'hall' },
       features: { light: { properties: { on: false }, desiredProperties: { on: true } } },
     });
+    // Twin behaviour: a type, a twin of it with an alert, a relation, and a replay.
+    await put(`/types/${NS}:rack:1`, {
+      derived: { 'features/power/properties/kw': 'features.power.properties.watts / 1000.0' },
+      windows: {
+        'features/power/properties/peak': {
+          of: 'features/power/properties/watts',
+          op: 'max',
+          samples: 5,
+        },
+      },
+      assessments: { hot: { when: 'features.power.properties.watts > 100.0' } },
+    });
+    await put(`/things/${NS}:rack`, {
+      definition: `${NS}:rack:1`,
+      features: { power: { properties: { watts: 150 } } },
+    });
+    await put(`/things/${NS}:lamp/relations/poweredBy/${NS}:rack`, {});
+    const replay = await adminFetch(`${server.url}/api/2/replays`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: `${NS}:rack:1`, filter: `eq(thingId,"${NS}:rack")` }),
+    });
+    expect(replay.status).toBe(202);
+    replayId = ((await replay.json()) as { replayId: string }).replayId;
     await put('/models/a11y-model', { kind: 'external', parameters: {} });
     await put('/scenarios/a11y-scenario', { parameters: { inletC: 30 } });
     await put('/services/a11y-service', {
@@ -183,12 +209,17 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],
+    [`/types?id=${NS}:rack:1`, 'Types', '[data-testid=type-derived]'],
+    ['/alerts', 'Alerts', '[data-testid=alerts] tbody tr'],
+    [`/twins/${NS}:rack`, `${NS}:rack`, '[data-testid=computed-values]'],
+    [`/twins/${NS}:lamp?tab=relations`, `${NS}:lamp`, '[data-testid=relation-graph]'],
+    ['/replays?id={replayId}', 'Replays', '[data-testid=replay-comparison]'],
     ['/connections', 'Connections', '[data-testid=connections] tbody tr'],
     ['/admin', 'Administration'],
   ];
   for (const [url, heading, loaded] of pages)
     it(`${url} has no critical or serious axe-core violation, light or dark`, async () => {
-      await visit(url);
+      await visit(url.replace('{replayId}', replayId));
       await page.locator('h1', { hasText: heading }).first().waitFor();
       if (loaded) await page.locator(loaded).first().waitFor();
       // Let the page's data arrive before checking it.
@@ -214,7 +245,7 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
         const found: Record<string, unknown> = {};
         const clean: Record<string, unknown> = {};
         for (const [url, heading, loaded] of pages) {
-          await visit(url);
+          await visit(url.replace('{replayId}', replayId));
           await page.locator('h1', { hasText: heading }).first().waitFor();
           if (loaded) await page.locator(loaded).first().waitFor();
           await page.waitForLoadState('networkidle').catch(() => {});

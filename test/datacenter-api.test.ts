@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
 import { expectError } from './support/ditto-error.js';
 import { createSecureFixture, type SecureFixture } from './support/secure-app-fixture.js';
+import { SseClient } from './support/sse-client.js';
 
 const START = Date.UTC(2022, 9, 6, 22);
 const HOUR = 3_600_000;
@@ -25,6 +26,7 @@ let workload: string;
 let power: string;
 let carbon: string;
 let user: string;
+let http: string;
 
 function parquet(path: string, columns: ColumnSource[]): void {
   writeFileSync(path, Buffer.from(parquetWriteBuffer({ columnData: columns })));
@@ -103,6 +105,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'topology.json'), JSON.stringify(topology([4, 2])));
   fx = await createSecureFixture();
   user = await fx.addUser('operator');
+  http = await fx.app.listen({ port: 0, host: '127.0.0.1' });
 }, 30_000);
 
 afterAll(async () => {
@@ -208,6 +211,11 @@ describe('datacenter shadow mode over the API', () => {
   });
 
   it('runs at speed max: twins, features, series, ingest, results, utilisation, plot, what-if', async () => {
+    // The datacenter's changes are streamed like any other (SSE streams the changed thing JSON).
+    const sse = await SseClient.open(`${http}/api/2/things?ids=dc:lisa`, {
+      authorization: fx.admin,
+    });
+    expect(sse.response.status).toBe(200);
     const started = await fx.send('POST', '/api/2/datacenters/lisa/shadow', fx.admin, body());
     expect(started.statusCode, started.body).toBe(202);
     expect(started.headers.location).toMatch(/\/api\/2\/datacenters\/lisa\/shadow$/);
@@ -337,6 +345,19 @@ describe('datacenter shadow mode over the API', () => {
         (await get('/api/2/things/dc:lisa.C1.H-4')).features.utilisation.properties.mean,
     ).toBeGreaterThanOrEqual(0);
 
+    // Streamed: each window's prediction, the last one being the twin's.
+    const streamed = () =>
+      (sse.json() as { features?: { power?: { properties?: { predicted?: number } } } }[])
+        .map((e) => e.features?.power?.properties?.predicted)
+        .filter((v) => v !== undefined);
+    await until(
+      async () => streamed(),
+      (values) => values.length >= windows,
+    );
+    expect(streamed()).toHaveLength(windows);
+    expect(streamed()[windows - 1]).toBe(features.power.properties.predicted);
+    await sse.close();
+
     // The heat map.
     const heat = await get('/api/2/datacenters/lisa/shadow/utilisation?step=30m');
     expect(heat.hosts).toHaveLength(6);
@@ -393,10 +414,21 @@ describe('datacenter shadow mode over the API', () => {
       404,
       'datacenters:plot.notfound',
     );
-    await until(
-      () => get('/api/2/datacenters/slow/shadow'),
-      (s) => s.progress.windowsDone >= 1,
+    const inline = await fx.send('PUT', '/api/2/datacenters/slow/whatif/half', fx.admin, {
+      topology: topology([2, 1]),
+    });
+    expect(inline.statusCode, inline.body).toBe(201);
+    // The what-if is released in step with the live run: never ahead of it.
+    const paced = await until(
+      async () => ({
+        live: await get('/api/2/datacenters/slow/shadow'),
+        whatif: await get('/api/2/datacenters/slow/whatif/half'),
+      }),
+      ({ whatif }) => whatif.windows >= 2,
     );
+    expect(paced.whatif.state).toBe('running');
+    expect(paced.whatif.windows).toBeLessThanOrEqual(paced.live.progress.windowsDone);
+    expect(paced.live.progress.windowsDone).toBeLessThan(paced.live.progress.windows);
     const stopped = await fx.send('DELETE', '/api/2/datacenters/slow/shadow', fx.admin);
     expect(stopped.statusCode).toBe(204);
     const status = await get('/api/2/datacenters/slow/shadow');
@@ -404,6 +436,18 @@ describe('datacenter shadow mode over the API', () => {
     expect(status.progress.windowsDone).toBeLessThan(status.progress.windows);
     const dc = await get('/api/2/things/dc:slow');
     expect(dc.features.shadow.properties.state).toBe('stopped');
+    const whatif = await until(
+      () => get('/api/2/datacenters/slow/whatif/half?rows=true'),
+      (w) => w.state !== 'running',
+    );
+    expect(whatif.state).toBe('stopped');
+    expect(whatif.windows).toBe(status.progress.windowsDone);
+    expect(new Set(whatif.rows.map((r: { windowId: number }) => r.windowId)).size).toBe(
+      status.progress.windowsDone,
+    );
+    // The files of a stopped run are written: its plot is there now.
+    const plot = await fx.send('GET', '/api/2/datacenters/slow/shadow/plot.png', fx.admin);
+    expect(plot.statusCode).toBe(200);
   }, 30_000);
 
   it('replays the SURF week at speed max: 277 host twins, every measured sample through ingest', async () => {

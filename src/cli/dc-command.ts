@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { exportsToParquet } from '../sims/datacenter/export-parquet.js';
 import { DatacenterInputError } from '../sims/datacenter/input-error.js';
 import { runSimulation } from '../sims/datacenter/run-simulation.js';
+import { addShadowCommand } from './dc-shadow-command.js';
 
 interface SimulateFlags {
   workload: string;
@@ -90,5 +91,6 @@ export function dcCommand(): Command {
     .option('--carbon <file>', 'carbon-intensity trace (timestamp, carbon_intensity gCO2/kWh)')
     .requiredOption('--out <file.parquet>', 'Parquet file to write, one row per export')
     .action(simulateAction);
+  addShadowCommand(dc);
   return dc;
 }

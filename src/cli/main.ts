@@ -9,6 +9,7 @@ import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
 import { replayCommand } from './replay-command.js';
 import { dcCommand } from './dc-command.js';
+import { experimentCommand } from './experiment-command.js';
 
 const program = new Command()
   .name('twinfold')
@@ -236,5 +237,6 @@ program.addCommand(usersCommand());
 program.addCommand(deadLettersCommand());
 program.addCommand(replayCommand());
 program.addCommand(dcCommand());
+program.addCommand(experimentCommand());
 
 await program.parseAsync(process.argv);

@@ -100,13 +100,14 @@ describe("Twinfold's layout", () => {
       'workload: w\ntopology: t.json\nfeatures: {calibration_enabled: true}\n',
       FILE,
     );
-    expect(calibrated.calibration).toEqual({
-      property: 'cpuPowerModel.asymUtil',
-      minValue: 0.1,
-      maxValue: 0.9,
-      linspacePoints: 9,
-      mapeWindowMinutes: 1440,
-    });
+    // Without a calibrated_property, Twinfold's own calibration over the past hour.
+    expect(calibrated.calibration).toEqual({ property: null, mapeWindowMinutes: 60 });
+    expect(() =>
+      parseExperimentConfig(
+        'workload: w\ntopology: t.json\nfeatures: {calibration_enabled: true}\ncalibration: {min_value: 0.2}\n',
+        FILE,
+      ),
+    ).toThrow(`${FILE}: calibration.min_value: only a grid search has it`);
   });
 
   test('unknown keys are refused with their path and the known ones', () => {
@@ -143,12 +144,12 @@ describe("Twinfold's layout", () => {
         /one of cpuPowerModel/,
       ],
       [
-        'features: {calibration_enabled: true}\ncalibration: {min_value: 5, max_value: 2}',
+        'features: {calibration_enabled: true}\ncalibration: {calibrated_property: cpuPowerModel.asymUtil, min_value: 5, max_value: 2}',
         'calibration.max_value',
         /above min_value \(5\)/,
       ],
       [
-        'features: {calibration_enabled: true}\ncalibration: {linspace_points: 1}',
+        'features: {calibration_enabled: true}\ncalibration: {calibrated_property: cpuPowerModel.asymUtil, linspace_points: 1}',
         'calibration.linspace_points',
         /> 1/,
       ],

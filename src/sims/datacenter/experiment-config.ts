@@ -22,7 +22,7 @@ export const CALIBRATED_PROPERTIES = [
 export type CalibratedProperty = (typeof CALIBRATED_PROPERTIES)[number];
 
 /** A grid search over one parameter, as OpenDT's calibrator does it. */
-export interface CalibrationConfig {
+export interface GridCalibrationConfig {
   readonly property: CalibratedProperty;
   readonly minValue: number;
   readonly maxValue: number;
@@ -30,6 +30,17 @@ export interface CalibrationConfig {
   /** The past the fit looks at, minutes. */
   readonly mapeWindowMinutes: number;
 }
+
+/**
+ * Twinfold's own calibration (no `calibrated_property`): idle and maximum power scaled together,
+ * with the model's shape parameter over a grid, fitted on the past `mapeWindowMinutes`.
+ */
+export interface ScaleCalibrationConfig {
+  readonly property: null;
+  readonly mapeWindowMinutes: number;
+}
+
+export type CalibrationConfig = GridCalibrationConfig | ScaleCalibrationConfig;
 
 export interface ExperimentConfig {
   /** Folder name of the experiment's runs: letters, digits, `.`, `_`, `-`. */
@@ -189,6 +200,7 @@ function calibrationOf(
   enabled: boolean,
   at: Section,
   name: string,
+  ownByDefault = false,
 ): CalibrationConfig | null {
   if (!enabled) {
     if (section !== null)
@@ -196,6 +208,15 @@ function calibrationOf(
     return null;
   }
   const d = DEFAULTS.calibration;
+  if (ownByDefault && (section === null || !section.has('calibrated_property'))) {
+    for (const key of ['min_value', 'max_value', 'linspace_points'])
+      if (section?.has(key))
+        section.fail(key, 'only a grid search has it: name the calibrated_property too');
+    const minutes =
+      section?.number('mape_window_minutes', positiveInteger, 'a whole number of minutes > 0') ??
+      60;
+    return { property: null, mapeWindowMinutes: minutes };
+  }
   if (section === null) return { ...d };
   const property = section.string('calibrated_property') ?? d.property;
   if (!(CALIBRATED_PROPERTIES as readonly string[]).includes(property))
@@ -292,6 +313,7 @@ function twinfoldLayout(file: string, root: Section, base: string, cwd: string):
       enabled,
       root,
       'calibration',
+      true,
     ),
     layout: 'twinfold',
     unused: [],

@@ -15,8 +15,9 @@ import { readTopology } from './topology.js';
 export interface ShadowRequest extends CalibrationOptions {
   readonly workloadDir: string;
   readonly topologyPath: string;
-  /** Measured power Parquet (`timestamp` ms after the first submission, or absolute). */
-  readonly powerPath: string;
+  /** Measured power Parquet (`timestamp` ms after the first submission, or absolute); without
+   * one the run predicts only (and cannot calibrate). */
+  readonly powerPath?: string;
   readonly carbonPath?: string;
   readonly windowMs: number;
   readonly exportIntervalMs: number;
@@ -73,7 +74,13 @@ export async function runShadowFromFiles(
     }),
     request.carbonPath === undefined ? undefined : readCarbonTrace(request.carbonPath),
   ]);
-  const measured = await readMeasuredPower(request.powerPath, { start: simulation.start });
+  if (request.calibrate && request.powerPath === undefined) {
+    throw new RangeError('calibration needs the measured power');
+  }
+  const measured =
+    request.powerPath === undefined
+      ? null
+      : await readMeasuredPower(request.powerPath, { start: simulation.start });
   await hooks.onSimulation?.(simulation, topology);
   return shadowOf(
     simulation,
@@ -89,7 +96,7 @@ export async function runShadowFromFiles(
 async function shadowOf(
   simulation: SimulationResult,
   models: Parameters<typeof runShadow>[1],
-  measured: MeasuredPower,
+  measured: MeasuredPower | null,
   carbon: CarbonTrace | undefined,
   request: ShadowRequest,
   hooks: ShadowHooks,

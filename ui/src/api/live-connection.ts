@@ -12,11 +12,15 @@ const BACKOFF = [250, 1000, 2000, 5000];
 /**
  * Pages call {@link watch} for the twins they show; the connection sends
  * `START-SEND-EVENTS?filter=in(thingId,…)` for the union and hands each event to its twin's listeners.
+ * A page that follows events of any twin (the alerts) calls {@link watchMatching} with an RQL filter
+ * over the changed data: the subscription's filter is then the `or` of the thing ids and those filters.
  */
 export class LiveConnection {
   readonly status = new Store<LiveStatus>('off');
   private socket: WebSocket | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Listeners of events matching a filter, by filter. */
+  private readonly matching = new Map<string, Set<Listener>>();
   private attempt = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private credential: string | null = null;
@@ -27,7 +31,11 @@ export class LiveConnection {
   connect(credential: string | null): void {
     this.credential = credential;
     this.close();
-    if (credential && this.listeners.size > 0) this.open();
+    if (credential && this.watching()) this.open();
+  }
+
+  private watching(): boolean {
+    return this.listeners.size > 0 || this.matching.size > 0;
   }
 
   /** Hands a renewed JWT of the same subject to the open socket, which would close at the old one's expiry. */
@@ -51,8 +59,27 @@ export class LiveConnection {
     };
   }
 
+  /**
+   * Calls `listener` with the events (of any twin the credential may read) whose changed data match
+   * an RQL filter, until the returned function is called. The listener may also get events of the
+   * twins others {@link watch}: it checks what it needs itself.
+   *
+   * @example live.watchMatching('exists(_alerts)', (event) => reload())
+   */
+  watchMatching(filter: string, listener: Listener): () => void {
+    let set = this.matching.get(filter);
+    if (!set) this.matching.set(filter, (set = new Set()));
+    set.add(listener);
+    this.resubscribe();
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.matching.delete(filter);
+      this.resubscribe();
+    };
+  }
+
   private resubscribe(): void {
-    if (this.listeners.size === 0) {
+    if (!this.watching()) {
       this.close();
       return;
     }
@@ -64,8 +91,13 @@ export class LiveConnection {
   }
 
   private start(socket: WebSocket): void {
-    const ids = [...this.listeners.keys()].map((id) => JSON.stringify(id)).join(',');
-    socket.send(`START-SEND-EVENTS?filter=${encodeURIComponent(`in(thingId,${ids})`)}`);
+    const filters = [...this.matching.keys()];
+    if (this.listeners.size > 0) {
+      const ids = [...this.listeners.keys()].map((id) => JSON.stringify(id)).join(',');
+      filters.unshift(`in(thingId,${ids})`);
+    }
+    const filter = filters.length === 1 ? filters[0] : `or(${filters.join(',')})`;
+    socket.send(`START-SEND-EVENTS?filter=${encodeURIComponent(filter)}`);
   }
 
   private open(): void {
@@ -85,6 +117,7 @@ export class LiveConnection {
       const event = JSON.parse(text) as ThingEvent;
       if (!event.topic?.includes('/things/twin/events/')) return;
       for (const listener of this.listeners.get(thingIdOf(event)) ?? []) listener(event);
+      for (const set of this.matching.values()) for (const listener of set) listener(event);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
@@ -93,7 +126,7 @@ export class LiveConnection {
       const wait = BACKOFF[Math.min(this.attempt++, BACKOFF.length - 1)];
       this.retry = setTimeout(() => {
         this.retry = null;
-        if (this.listeners.size > 0) this.open();
+        if (this.watching()) this.open();
       }, wait);
     };
   }

@@ -12,6 +12,11 @@ export interface TreeProps {
   onChart?: (path: string) => void;
   /** The name of the tree's scrolling box (default "Values"). */
   label?: string;
+  /**
+   * Values the twin's type computes, by pointer (`/features/power/properties/kw`), with their kind
+   * (`derived`, `window`, `roll-up`): marked, and not offered for editing (the API refuses it).
+   */
+  computed?: ReadonlyMap<string, string>;
 }
 
 /** One key of the tree as a row: how deep it is, and what it holds. */
@@ -53,13 +58,24 @@ function Leaf({
   path,
   onEdit,
   onChart,
-}: { value: Json; path: string } & Pick<TreeProps, 'onEdit' | 'onChart'>) {
+  computed,
+}: { value: Json; path: string } & Pick<TreeProps, 'onEdit' | 'onChart' | 'computed'>) {
+  const kind = computed?.get(path);
   return (
     <span class="leaf">
       <code class={`value type-${value === null ? 'null' : typeof value}`} data-path={path}>
         {JSON.stringify(value)}
       </code>
-      {onEdit && (
+      {kind && (
+        <span
+          class="badge"
+          data-testid="computed-mark"
+          title={`Computed by the twin's type (${kind})`}
+        >
+          {kind}
+        </span>
+      )}
+      {onEdit && !kind && (
         <button
           type="button"
           class="small"
@@ -83,15 +99,22 @@ function Leaf({
   );
 }
 
-function What({ row, onEdit, onChart }: { row: TreeRow } & Pick<TreeProps, 'onEdit' | 'onChart'>) {
+function What({
+  row,
+  onEdit,
+  onChart,
+  computed,
+}: { row: TreeRow } & Pick<TreeProps, 'onEdit' | 'onChart' | 'computed'>) {
   if (row.branch) return null;
   if (row.element) return <code>{JSON.stringify(row.value)}</code>;
   if (row.value !== null && typeof row.value === 'object')
     return <code>{Array.isArray(row.value) ? '[]' : '{}'}</code>;
-  return <Leaf value={row.value} path={row.path} onEdit={onEdit} onChart={onChart} />;
+  return (
+    <Leaf value={row.value} path={row.path} onEdit={onEdit} onChart={onChart} computed={computed} />
+  );
 }
 
-export function ValueTree({ value, onEdit, onChart, label = 'Values' }: TreeProps) {
+export function ValueTree({ value, onEdit, onChart, label = 'Values', computed }: TreeProps) {
   const [folded, setFolded] = useState<Set<string>>(() => new Set());
   const rows = useMemo(() => rowsOf(value, folded), [value, folded]);
   const rowWindow = useRowWindow(rows.length, 28);
@@ -120,7 +143,7 @@ export function ValueTree({ value, onEdit, onChart, label = 'Values' }: TreeProp
             )}
             <span class="key">{row.key}</span>
             {row.branch ? '' : ': '}
-            <What row={row} onEdit={onEdit} onChart={onChart} />
+            <What row={row} onEdit={onEdit} onChart={onChart} computed={computed} />
           </li>
         ))}
         <SpacerItem height={rowWindow.after} />

@@ -1,4 +1,5 @@
-// One twin: values live over /ws/2, inline edits with If-Match, desired vs reported, raw JSON, history, messages.
+// One twin: values live over /ws/2 (those its type computes marked), inline edits with If-Match,
+// desired vs reported, its relations as a graph, raw JSON, history, messages.
 import { TableBox } from '../components/table-box.js';
 import { RowViewport, useRowWindow, VirtualBody } from '../components/virtual-rows.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
@@ -12,7 +13,10 @@ import {
   type ThingEvent,
 } from '../api/thing-events.js';
 import { diffJson } from '../api/json-diff.js';
+import type { Relation, TypeDocument } from '../api/api-types.js';
+import { ComputedValues, computedPointers } from '../components/computed-values.js';
 import { DesiredReported } from '../components/desired-reported.js';
+import { RelationGraph } from '../components/relation-graph.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { SendMessage } from '../components/send-message.js';
 import { SeriesChart } from '../components/series-chart.js';
@@ -21,11 +25,12 @@ import { api, live } from '../services.js';
 import { Link } from '../shell/link.js';
 import { href, navigate, type RouteProps } from '../shell/router.js';
 
-type Tab = 'tree' | 'desired' | 'json' | 'history' | 'message';
+type Tab = 'tree' | 'desired' | 'relations' | 'json' | 'history' | 'message';
 
 const TABS: [Tab, string][] = [
   ['tree', 'Values'],
   ['desired', 'Desired vs reported'],
+  ['relations', 'Relations'],
   ['json', 'Raw JSON'],
   ['history', 'History'],
   ['message', 'Send a message'],
@@ -238,6 +243,103 @@ function seriesOf(events: ThingEvent[], path: string): { times: number[]; values
   return { times, values };
 }
 
+/** How many edges the relations tab walks each way. */
+const RELATION_DEPTH = 3;
+
+function Relations({ thingId }: { thingId: string }) {
+  const [walks, setWalks] = useState<{ out: Relation[]; incoming: Relation[] } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let stopped = false;
+    setWalks(null);
+    const walk = (direction: 'out' | 'in') =>
+      api
+        .read('/things/{thingId}/relations', {
+          params: { thingId },
+          query: { direction, depth: String(RELATION_DEPTH) },
+        })
+        .then((answer) => answer.relations ?? []);
+    Promise.all([walk('out'), walk('in')]).then(
+      ([out, incoming]) => !stopped && setWalks({ out, incoming }),
+      (caught: unknown) => !stopped && setError(caught),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [thingId]);
+  if (error) return <ErrorMessage error={error} />;
+  if (!walks) return <p>Loading the relations…</p>;
+  const all = [...walks.incoming, ...walks.out];
+  if (all.length === 0)
+    return (
+      <p data-testid="no-relations">
+        No relations: add one with{' '}
+        <code>PUT /api/2/things/{thingId}/relations/&lt;name&gt;/&lt;target&gt;</code>.
+      </p>
+    );
+  return (
+    <div data-testid="relations">
+      <p>
+        Parents and ancestors on the left, children and descendants on the right, up to{' '}
+        {RELATION_DEPTH} edges away. Choose a twin to go to it.
+      </p>
+      <RelationGraph thingId={thingId} out={walks.out} incoming={walks.incoming} />
+      <TableBox label="Relations">
+        <table data-testid="relation-list">
+          <thead>
+            <tr>
+              <th>Source</th>
+              <th>Relation</th>
+              <th>Target</th>
+              <th>Depth</th>
+              <th>Properties</th>
+            </tr>
+          </thead>
+          <tbody>
+            {all.map((r) => (
+              <tr key={`${r.source} ${r.name} ${r.target}`}>
+                <td>
+                  <Link href={`/twins/${encodeURIComponent(r.source ?? '')}`}>{r.source}</Link>
+                </td>
+                <td>
+                  {r.name}
+                  {r.cycle ? ' (cycle)' : ''}
+                </td>
+                <td>
+                  <Link href={`/twins/${encodeURIComponent(r.target ?? '')}`}>{r.target}</Link>
+                  {r.targetExists === false ? ' (deleted)' : ''}
+                </td>
+                <td>{r.depth}</td>
+                <td>
+                  <code class="clip">{JSON.stringify(r.properties ?? {})}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableBox>
+    </div>
+  );
+}
+
+/** The document of the type a twin's definition names (null: none, or not a type). */
+function useTypeOf(definition: unknown): TypeDocument | null {
+  const [type, setType] = useState<TypeDocument | null>(null);
+  useEffect(() => {
+    setType(null);
+    if (typeof definition !== 'string' || !/^[^:/]+:[^:/]+:[^/]+$/.test(definition)) return;
+    let stopped = false;
+    api.read('/types/{typeId}', { params: { typeId: definition } }).then(
+      (document) => !stopped && setType(document),
+      () => {},
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [definition]);
+  return type;
+}
+
 export function TwinPage({ params, query }: RouteProps) {
   const thingId = params.thingId;
   const thingPath = `/things/${encodeURIComponent(thingId)}`;
@@ -249,6 +351,7 @@ export function TwinPage({ params, query }: RouteProps) {
   const [events, setEvents] = useState<ThingEvent[]>([]);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [travel, setTravel] = useState<number | null>(null);
+  const type = useTypeOf(thing?.definition);
   const [past, setPast] = useState<{
     revision: number;
     thing: JsonObject | null;
@@ -348,6 +451,7 @@ export function TwinPage({ params, query }: RouteProps) {
 
   // The tree is rebuilt only when the twin changes (not when the history or the editor does):
   // Preact skips an element it has seen before, and a twin may have hundreds of values.
+  const computed = useMemo(() => (type ? computedPointers(type) : undefined), [type]);
   const tree = useMemo(
     () =>
       thing ? (
@@ -355,9 +459,10 @@ export function TwinPage({ params, query }: RouteProps) {
           value={{ attributes: thing.attributes ?? {}, features: thing.features ?? {} }}
           onEdit={(path) => void startEdit(path)}
           onChart={(path) => go({ tab: 'history', chart: path })}
+          computed={computed}
         />
       ) : null,
-    [thing, tab, chartPath],
+    [thing, tab, chartPath, computed],
   );
 
   if (error)
@@ -404,9 +509,11 @@ export function TwinPage({ params, query }: RouteProps) {
       {tab === 'tree' && (
         <div data-testid="tree">
           {editing && <Editor thingPath={thingPath} editing={editing} setEditing={setEditing} />}
+          {type && <ComputedValues typeId={String(thing.definition)} type={type} thing={thing} />}
           {tree}
         </div>
       )}
+      {tab === 'relations' && <Relations thingId={thingId} />}
       {tab === 'desired' && <DesiredReported features={(thing.features ?? {}) as JsonObject} />}
       {tab === 'message' && (
         <SendMessage thingId={thingId} featureIds={Object.keys(thing.features ?? {}).sort()} />
