@@ -5,6 +5,7 @@ import { authBenchmark } from './auth.js';
 import { behaviourBenchmark } from './behaviour.js';
 import { churnBenchmark } from './churn.js';
 import { dashboardBenchmark } from './dashboard.js';
+import { datacenterBenchmark } from './datacenter.js';
 import { forecastBenchmark } from './forecast.js';
 import { ingestBenchmark } from './ingest.js';
 import { liveBenchmark } from './live.js';
@@ -39,6 +40,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   behaviour: behaviourBenchmark,
   replay: replayBenchmark,
   rollups: rollupsBenchmark,
+  datacenter: datacenterBenchmark,
 };
 
 const names = process.argv.slice(2);

@@ -51,7 +51,7 @@ async function simulateAction(flags: SimulateFlags) {
     });
   } catch (error) {
     if (error instanceof DatacenterInputError) fail(error.message);
-    throw error;
+    fail(`the simulation failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
     writeFileSync(flags.out, exportsToParquet(result.exports, flags.carbon !== undefined));

@@ -32,7 +32,8 @@ export interface HostGroup {
   readonly coreCount: number;
   /** MHz per core. */
   readonly coreSpeed: number;
-  /** As OpenDC's `memory.memorySize` (the unit of the workload's `mem_capacity`). */
+  /** MiB, as OpenDC reads `memory.memorySize`; OpenDC compares it with a task's `mem_capacity`
+   * / 1000 (its KB → MB), rounded. */
   readonly memorySize: number;
   readonly powerModel: PowerModel;
 }
@@ -59,6 +60,9 @@ export interface Workload {
   readonly fragmentDuration: Float64Array;
   /** Per fragment, total MHz. */
   readonly fragmentCpuUsage: Float64Array;
+  /** Per task, the tasks (indices) that must end before it is queued: OpenDC's `parents`, when
+   * the trace has them (a workflow). */
+  readonly parents?: readonly (readonly number[])[];
 }
 
 /**
@@ -79,7 +83,8 @@ export interface UtilisationMass {
 export interface PowerExport {
   /** Epoch ms at the end of the interval (OpenDC stamps an export at the end of what it covers). */
   readonly timestamp: number;
-  /** W, the instantaneous draw at `timestamp`. */
+  /** W, the instantaneous draw at `timestamp`, as OpenDC exports it: before that instant's changes
+   * (a task ending at `timestamp` still counts, one starting at it not yet). */
   readonly powerDraw: number;
   /** J used in the interval. */
   readonly energyUsage: number;

@@ -43,21 +43,25 @@ export async function openParquet(path: string, columns: readonly string[]): Pro
 /** The column `name` of `f`, chunk by chunk in row order. */
 export async function column(f: OpenedFile, name: string): Promise<DecodedArray[]> {
   const chunks: { rowStart: number; data: DecodedArray }[] = [];
-  await parquetRead({
-    file: f.file,
-    metadata: f.metadata,
-    columns: [name],
-    // Times as epoch ms numbers, never Date objects.
-    parsers: {
-      timestampFromMilliseconds: (v: bigint) => Number(v),
-      timestampFromMicroseconds: (v: bigint) => Number(v / 1000n),
-      timestampFromNanoseconds: (v: bigint) => Number(v / 1000000n),
-    },
-    onChunk: (chunk) => {
-      if (chunk.columnName === name)
-        chunks.push({ rowStart: chunk.rowStart, data: chunk.columnData });
-    },
-  });
+  try {
+    await parquetRead({
+      file: f.file,
+      metadata: f.metadata,
+      columns: [name],
+      // Times as epoch ms numbers, never Date objects.
+      parsers: {
+        timestampFromMilliseconds: (v: bigint) => Number(v),
+        timestampFromMicroseconds: (v: bigint) => Number(v / 1000n),
+        timestampFromNanoseconds: (v: bigint) => Number(v / 1000000n),
+      },
+      onChunk: (chunk) => {
+        if (chunk.columnName === name)
+          chunks.push({ rowStart: chunk.rowStart, data: chunk.columnData });
+      },
+    });
+  } catch (error) {
+    throw new DatacenterInputError(f.name, name, `cannot be read (${(error as Error).message})`);
+  }
   chunks.sort((a, b) => a.rowStart - b.rowStart);
   return chunks.map((c) => c.data);
 }

@@ -69,10 +69,13 @@ class EndHeap {
  * Places the tasks as OpenDC's `Mem` scheduler does. Tasks are queued in order of submission
  * (ties in file order); at each instant, first the tasks that end free their hosts, then the
  * submitted tasks join the queue, then the queue is served from its head: a host fits when its
- * free cores ≥ `cpu_count` and its free memory ≥ `mem_capacity`; of those the one with the most
+ * free cores ≥ `cpu_count` and its free memory ≥ `mem_capacity` (KB, as MB against the host's
+ * MiB, as OpenDC compares them); of those the one with the most
  * free memory wins (ties: the lowest host). If the head fits no host now, the whole queue waits
  * (first in, first out). A task runs for the sum of its fragments' durations. Tasks without
  * fragments, or needing more cores or memory than any host has, are skipped with the reason.
+ * A task with `parents` (a workflow) joins the queue only once they have all ended; if they never
+ * all do (one was skipped), it is skipped too.
  */
 export function schedule(topology: Topology, workload: Workload): Schedule {
   const taskCount = workload.taskIds.length;
@@ -88,7 +91,9 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
     maxMem = Math.max(maxMem, g.memorySize);
   }
 
-  const { submissionTime, cpuCount, memCapacity, fragmentStart, fragmentDuration } = workload;
+  const { submissionTime, cpuCount, fragmentStart, fragmentDuration } = workload;
+  // OpenDC reads `mem_capacity` as KB and keeps MB (rounded), against the host's memory in MiB.
+  const memCapacity = workload.memCapacity.map((kb) => Math.round(kb / 1000));
   const order = Array.from({ length: taskCount }, (_, i) => i).sort(
     (a, b) => submissionTime[a]! - submissionTime[b]! || a - b,
   );
@@ -100,6 +105,18 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
 
   const queue: number[] = [];
   let head = 0;
+  // Workflows: how many parents each task still waits for, and each task's children.
+  const parents = workload.parents;
+  const waitingFor = new Int32Array(taskCount);
+  const children: number[][] = [];
+  const held = new Uint8Array(taskCount);
+  if (parents !== undefined)
+    parents.forEach((ps, child) => {
+      for (const p of new Set(ps)) {
+        waitingFor[child]!++;
+        (children[p] ??= []).push(child);
+      }
+    });
   const ends = new EndHeap();
   let next = 0;
   while (next < taskCount || ends.size > 0) {
@@ -111,6 +128,11 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
       const done = ends.pop();
       freeCores[host[done]!]! += cpuCount[done]!;
       freeMem[host[done]!]! += memCapacity[done]!;
+      for (const child of children[done] ?? [])
+        if (--waitingFor[child]! === 0 && held[child] === 1) {
+          held[child] = 0;
+          queue.push(child);
+        }
     }
     while (next < taskCount && submissionTime[order[next]!]! <= t) {
       const task = order[next++]!;
@@ -124,8 +146,9 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
       else if (memCapacity[task]! > maxMem)
         skipped.push({
           taskId: workload.taskIds[task]!,
-          reason: `needs memory ${memCapacity[task]}; no host has more than ${maxMem}`,
+          reason: `needs ${memCapacity[task]} MB of memory; no host has more than ${maxMem} MiB`,
         });
+      else if (waitingFor[task]! > 0) held[task] = 1;
       else queue.push(task);
     }
     while (head < queue.length) {
@@ -161,5 +184,8 @@ export function schedule(topology: Topology, workload: Workload): Schedule {
   }
   for (let i = head; i < queue.length; i++)
     skipped.push({ taskId: workload.taskIds[queue[i]!]!, reason: 'never fitted a host' });
+  for (let task = 0; task < taskCount; task++)
+    if (held[task] === 1)
+      skipped.push({ taskId: workload.taskIds[task]!, reason: 'its parents never all ran' });
   return { host, start, end, started: Int32Array.from(started), skipped };
 }

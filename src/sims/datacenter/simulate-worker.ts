@@ -12,6 +12,7 @@ try {
     m.utilisation.buffer,
     m.hostSeconds.buffer,
   ]);
+  if (result.hostUtilisation !== undefined) transfer.push(result.hostUtilisation.buffer);
   parentPort!.postMessage({ ok: true, result }, transfer as ArrayBuffer[]);
 } catch (error) {
   if (error instanceof DatacenterInputError)

@@ -19,6 +19,9 @@ export interface SimulateOptions {
   readonly exportIntervalMs?: number;
 }
 
+/** `hostUtilisation` is left out above this many host × interval cells (64 MB of Float32). */
+export const MAX_HOST_UTILISATION_CELLS = 16 * 1024 * 1024;
+
 /** Growable columns of (group, interval, utilisation, host seconds). */
 class MassRows {
   group = new Int32Array(1 << 16);
@@ -56,10 +59,12 @@ class MassRows {
 /**
  * Simulates `workload` on `topology`. Time starts at the first task's submission; export `k`
  * (k = 0, 1, …) covers `[start + k·I, start + (k+1)·I)` and is stamped at its end, as OpenDC's
- * power-source export is. Its `powerDraw` is the draw just before that instant's changes (the
- * draw of the interval's last moment: a task ending at the stamp still counts, one starting at
- * it not yet), as OpenDC exports before it applies an instant's changes; its `energyUsage` the exact integral of the piecewise-constant draw over the
- * interval. Exports run until the last task has ended. Idle hosts draw their model's P(0).
+ * power-source export is. Its `powerDraw` is the draw just before the changes of that instant
+ * (a task ending at the stamp still counts, one starting at it not yet), as OpenDC exports before
+ * it applies them; its `energyUsage` is the exact integral of the piecewise-constant draw over
+ * the interval. Exports run until the last task has ended. Idle hosts draw their model's P(0).
+ * With the exports come each group's utilisation mass and (up to `MAX_HOST_UTILISATION_CELLS`)
+ * each host's mean utilisation per interval.
  */
 export function simulate(
   topology: Topology,
@@ -99,6 +104,12 @@ export function simulate(
   power.fill(basePower);
   energy.fill((basePower * interval) / 1000);
   const rows = new MassRows();
+  const hostCount = topology.hostCount;
+  const hostUtilisation =
+    intervals * hostCount <= MAX_HOST_UTILISATION_CELLS
+      ? new Float32Array(intervals * hostCount)
+      : undefined;
+  const intervalSeconds = interval / 1000;
 
   // A busy stretch [a, b) of host h at `usage` MHz: its energy, mass and export instants.
   const emit = (h: number, a: number, b: number, usage: number) => {
@@ -116,6 +127,8 @@ export function simulate(
       energy[k]! += extra * s;
       busy[k]! += s;
       rows.push(gi, k, u, s);
+      if (hostUtilisation !== undefined)
+        hostUtilisation[k * hostCount + h]! += (u * s) / intervalSeconds;
     }
     // The exports stamped in (a, b]: OpenDC exports before it applies the changes of the
     // instant, so an export shows the draw of the stretch that ends at it.
@@ -139,43 +152,62 @@ export function simulate(
     start,
     exportIntervalMs: interval,
     exports,
-    masses: groups.map((g, gi) =>
-      massOf(rows, gi, intervals, (g.count * interval) / 1000, busySeconds[gi]!),
-    ),
+    masses: massesOf(rows, groups, intervals, interval, busySeconds),
+    ...(hostUtilisation === undefined ? {} : { hostUtilisation }),
     skipped: placed.skipped,
   };
 }
 
-/** The mass of group `gi`: per interval, its idle host seconds at 0 first, then the busy rows. */
-function massOf(
+/**
+ * The masses of all groups in one pass over the rows: per group and interval, its idle host
+ * seconds at 0 first (when there are any), then its busy rows in the order they were emitted.
+ */
+function massesOf(
   rows: MassRows,
-  gi: number,
+  groups: readonly { readonly count: number }[],
   intervals: number,
-  hostSeconds: number,
-  busy: Float64Array,
-): UtilisationMass {
-  const counts = new Int32Array(intervals + 1);
-  for (let i = 0; i < rows.length; i++) if (rows.group[i] === gi) counts[rows.interval[i]! + 1]!++;
-  const idle = new Float64Array(intervals);
-  for (let k = 0; k < intervals; k++) {
-    const rest = hostSeconds - busy[k]!;
-    idle[k] = rest > 1e-9 ? rest : 0;
-  }
-  const offsets = new Int32Array(intervals + 1);
-  for (let k = 0; k < intervals; k++)
-    offsets[k + 1] = offsets[k]! + counts[k + 1]! + (idle[k]! > 0 ? 1 : 0);
-  const total = offsets[intervals]!;
-  const utilisation = new Float64Array(total);
-  const seconds = new Float64Array(total);
-  const next = offsets.slice(0, intervals);
-  for (let k = 0; k < intervals; k++) if (idle[k]! > 0) seconds[next[k]!++] = idle[k]!;
+  intervalMs: number,
+  busySeconds: readonly Float64Array[],
+): UtilisationMass[] {
+  const slots = groups.length * intervals;
+  // Rows per (group, interval) slot, the idle pair included, then where each slot starts.
+  const start = new Int32Array(slots + 1);
+  const idle = new Float64Array(slots);
+  groups.forEach((g, gi) => {
+    const hostSeconds = (g.count * intervalMs) / 1000;
+    for (let k = 0; k < intervals; k++) {
+      const rest = hostSeconds - busySeconds[gi]![k]!;
+      if (rest > 1e-9) {
+        idle[gi * intervals + k] = rest;
+        start[gi * intervals + k + 1]!++;
+      }
+    }
+  });
+  for (let i = 0; i < rows.length; i++)
+    start[rows.group[i]! * intervals + rows.interval[i]! + 1]!++;
+  for (let slot = 0; slot < slots; slot++) start[slot + 1]! += start[slot]!;
+  const utilisation = new Float64Array(start[slots]!);
+  const seconds = new Float64Array(start[slots]!);
+  const next = start.slice(0, slots);
+  for (let slot = 0; slot < slots; slot++)
+    if (idle[slot]! > 0) seconds[next[slot]!++] = idle[slot]!;
   for (let i = 0; i < rows.length; i++) {
-    if (rows.group[i] !== gi) continue;
-    const at = next[rows.interval[i]!]!++;
+    const at = next[rows.group[i]! * intervals + rows.interval[i]!]!++;
     utilisation[at] = rows.u[i]!;
     seconds[at] = rows.s[i]!;
   }
-  return { group: gi, offsets, utilisation, hostSeconds: seconds };
+  return groups.map((_, gi) => {
+    const from = start[gi * intervals]!;
+    const to = start[(gi + 1) * intervals]!;
+    const offsets = new Int32Array(intervals + 1);
+    for (let k = 0; k <= intervals; k++) offsets[k] = start[gi * intervals + k]! - from;
+    return {
+      group: gi,
+      offsets,
+      utilisation: utilisation.slice(from, to),
+      hostSeconds: seconds.slice(from, to),
+    };
+  });
 }
 
 /**

@@ -40,12 +40,20 @@ class Fields {
     parent: Json,
     key: string,
     at: string,
-    rule: { min?: number; above?: number; integer?: boolean; fallback?: number } = {},
+    rule: {
+      min?: number;
+      above?: number;
+      integer?: boolean;
+      fallback?: number;
+      quantity?: Quantity;
+    } = {},
   ): number {
     const field = `${at}.${key}`;
-    const value = parent[key];
+    let value = parent[key];
     if (value === undefined && rule.fallback !== undefined) return rule.fallback;
     if (value === undefined) this.fail(field, 'is missing');
+    if (typeof value === 'string' && rule.quantity !== undefined)
+      value = this.withUnit(value, rule.quantity, field);
     if (typeof value !== 'number' || !Number.isFinite(value))
       this.fail(field, `must be a number, not ${describe(value)}`);
     if (rule.integer && !Number.isInteger(value))
@@ -57,6 +65,19 @@ class Fields {
     return value;
   }
 
+  /** "2.1 GHz" → 2100 (in the quantity's base unit). */
+  withUnit(text: string, quantity: Quantity, field: string): number {
+    const { base, factors } = UNITS[quantity];
+    const match = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([a-z]+)\s*$/i.exec(text);
+    const factor = match ? (factors as Record<string, number>)[match[2]!.toLowerCase()] : undefined;
+    if (!match || factor === undefined)
+      this.fail(
+        field,
+        `must be a number (${base}) or a number with a unit (${Object.keys(factors).join(', ')}), not ${JSON.stringify(text)}`,
+      );
+    return Number(match[1]) * factor;
+  }
+
   string(parent: Json, key: string, at: string, fallback: string): string {
     const value = parent[key];
     if (value === undefined) return fallback;
@@ -65,6 +86,28 @@ class Fields {
     return value;
   }
 }
+
+/** OpenDC's units: a bare number is MHz, MiB or W; a string names its unit ("2.1 GHz"). */
+const UNITS = {
+  frequency: { base: 'MHz', factors: { hz: 1e-6, khz: 1e-3, mhz: 1, ghz: 1e3 } },
+  memory: {
+    base: 'MiB',
+    factors: {
+      b: 1 / 2 ** 20,
+      bytes: 1 / 2 ** 20,
+      kb: 1e3 / 2 ** 20,
+      kib: 1 / 1024,
+      mb: 1e6 / 2 ** 20,
+      mib: 1,
+      gb: 1e9 / 2 ** 20,
+      gib: 1024,
+      tb: 1e12 / 2 ** 20,
+      tib: 2 ** 20,
+    },
+  },
+  power: { base: 'W', factors: { w: 1, kw: 1e3 } },
+} as const;
+type Quantity = keyof typeof UNITS;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -84,9 +127,12 @@ function powerModel(f: Fields, value: unknown, at: string): PowerModel {
     );
   const kind = type as PowerModel['kind'];
   if (kind === 'constant')
-    return { kind, power: f.number(spec, 'power', at, { min: 0, fallback: 400 }) };
-  const idlePower = f.number(spec, 'idlePower', at, { min: 0 });
-  const maxPower = f.number(spec, 'maxPower', at, { min: 0 });
+    return {
+      kind,
+      power: f.number(spec, 'power', at, { min: 0, fallback: 400, quantity: 'power' }),
+    };
+  const idlePower = f.number(spec, 'idlePower', at, { min: 0, quantity: 'power' });
+  const maxPower = f.number(spec, 'maxPower', at, { min: 0, quantity: 'power' });
   if (maxPower < idlePower)
     f.fail(`${at}.maxPower`, `must be ≥ idlePower (${idlePower}), not ${maxPower}`);
   if (kind === 'mse')
@@ -114,7 +160,9 @@ function powerModel(f: Fields, value: unknown, at: string): PowerModel {
 
 /**
  * A topology from the parsed JSON of `file` (named in errors). As OpenDC: a cluster's `count`
- * repeats it, a host's `count` repeats the host, `cpu.count` CPUs of `coreCount` cores each.
+ * repeats it, a host's `count` repeats the host, `cpu.count` CPUs of `coreCount` cores each; a
+ * bare number is MHz (`coreSpeed`), MiB (`memorySize`) or W (powers), a string names its unit
+ * (`"2.1 GHz"`, `"128 GiB"`, `"0.2 kW"`).
  */
 export function parseTopology(json: unknown, file: string): Topology {
   const f = new Fields(file);
@@ -142,8 +190,11 @@ export function parseTopology(json: unknown, file: string): Topology {
         name: f.string(host, 'name', hat, 'Host'),
         count: f.number(host, 'count', hat, { min: 1, integer: true, fallback: 1 }),
         coreCount: cpus * f.number(cpu, 'coreCount', `${hat}.cpu`, { min: 1, integer: true }),
-        coreSpeed: f.number(cpu, 'coreSpeed', `${hat}.cpu`, { above: 0 }),
-        memorySize: f.number(memory, 'memorySize', `${hat}.memory`, { above: 0 }),
+        coreSpeed: f.number(cpu, 'coreSpeed', `${hat}.cpu`, { above: 0, quantity: 'frequency' }),
+        memorySize: f.number(memory, 'memorySize', `${hat}.memory`, {
+          above: 0,
+          quantity: 'memory',
+        }),
         powerModel:
           host.cpuPowerModel === undefined
             ? // OpenDC's default when a host names none.

@@ -22,7 +22,8 @@ async function ids(f: OpenedFile): Promise<ArrayLike<string | number>> {
 /**
  * Reads the workload in `dir`: `tasks.parquet` (`id`, `submission_time` as TIMESTAMP or INT64 epoch
  * ms, `cpu_count`, `cpu_capacity`, `mem_capacity`) and `fragments.parquet` (`id` of the task,
- * `duration` ms, `cpu_usage` MHz). Fragments of ids no task has are not used, as in OpenDC.
+ * `duration` ms, `cpu_usage` MHz), and a workflow's `parents` when `tasks.parquet` has them.
+ * Fragments of ids no task has are not used, as in OpenDC.
  */
 export async function readWorkload(dir: string): Promise<Workload> {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
@@ -39,6 +40,9 @@ export async function readWorkload(dir: string): Promise<Workload> {
     numbers(tasks, 'mem_capacity'),
   ]);
   const taskCount = tasks.rows;
+  if (taskCount === 0) throw new DatacenterInputError(tasks.name, '(rows)', 'has no tasks');
+  nonNegative(tasks.name, 'cpu_count', cpuCountF, true);
+  nonNegative(tasks.name, 'mem_capacity', memCapacity, false);
   const index = new Map<string | number, number>();
   const taskIds: string[] = new Array<string>(taskCount);
   for (let t = 0; t < taskCount; t++) {
@@ -49,6 +53,7 @@ export async function readWorkload(dir: string): Promise<Workload> {
     taskIds[t] = String(id);
   }
   const cpuCount = Int32Array.from(cpuCountF);
+  const parents = await parentsOf(tasks, index);
 
   const [fragmentIds, duration, usage] = await Promise.all([
     ids(fragments),
@@ -56,6 +61,8 @@ export async function readWorkload(dir: string): Promise<Workload> {
     numbers(fragments, 'cpu_usage'),
   ]);
   const n = fragments.rows;
+  nonNegative(fragments.name, 'duration', duration, false);
+  nonNegative(fragments.name, 'cpu_usage', usage, false);
   // Which task each fragment is of (-1: none), then a stable counting sort by task.
   const owner = new Int32Array(n);
   const counts = new Int32Array(taskCount + 1);
@@ -92,5 +99,44 @@ export async function readWorkload(dir: string): Promise<Workload> {
     fragmentStart,
     fragmentDuration,
     fragmentCpuUsage,
+    ...(parents === undefined ? {} : { parents }),
   };
+}
+
+/** Refuses a value that is not a finite number ≥ 0 (or not whole, when `whole`), naming its row. */
+function nonNegative(file: string, name: string, values: Float64Array, whole: boolean) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0) || v === Infinity || (whole && !Number.isInteger(v)))
+      throw new DatacenterInputError(
+        file,
+        `${name}[${i}]`,
+        `must be a ${whole ? 'whole number' : 'number'} ≥ 0, not ${v}`,
+      );
+  }
+}
+
+/** The `parents` list column of a workflow trace as task indices, when the file has one. */
+async function parentsOf(
+  tasks: OpenedFile,
+  index: Map<string | number, number>,
+): Promise<number[][] | undefined> {
+  if (!tasks.metadata.schema.some((s) => s.name === 'parents')) return undefined;
+  const out: number[][] = [];
+  for (const data of await column(tasks, 'parents'))
+    for (let i = 0; i < data.length; i++) {
+      const list = (data as ArrayLike<unknown>)[i];
+      const row = out.length;
+      if (list !== null && list !== undefined && !Array.isArray(list))
+        throw new DatacenterInputError(tasks.name, `parents[${row}]`, 'must be a list of task ids');
+      out.push(
+        ((list ?? []) as (string | number)[]).map((id) => {
+          const at = index.get(id);
+          if (at === undefined)
+            throw new DatacenterInputError(tasks.name, `parents[${row}]`, `unknown task id ${id}`);
+          return at;
+        }),
+      );
+    }
+  return out;
 }
