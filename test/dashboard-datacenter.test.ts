@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
+import { heatColour } from '../ui/src/components/heat-colour.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import {
   adminFetch,
@@ -310,6 +311,41 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       );
       expect(size.width).toBeGreaterThan(200);
       expect(size.height).toBeGreaterThan(100);
+      // The heat map: the centre of each cell has the colour of the server's value for that host
+      // and step (transparent where it has none).
+      const step = await page.getByLabel('Heat map step').inputValue();
+      const utilisation = (await api('GET', `/datacenters/fast/shadow/utilisation?step=${step}`))
+        .body as { hosts: string[]; values: (number | null)[][] };
+      const rows = utilisation.hosts.length;
+      const columns = utilisation.values[0].length;
+      expect(rows).toBe(HOSTS);
+      await expect.poll(() => numberOf('heat-map', 'data-columns')).toBe(columns);
+      const drawn = await page.getByTestId('heat-map').evaluate(
+        (canvas: HTMLCanvasElement, size) => {
+          const context = canvas.getContext('2d')!;
+          const colours: number[][][] = [];
+          for (let r = 0; r < size.rows; r++) {
+            const row: number[][] = [];
+            for (let c = 0; c < size.columns; c++) {
+              const x = Math.floor(((c + 0.5) * canvas.width) / size.columns);
+              const y = Math.floor(((r + 0.5) * canvas.height) / size.rows);
+              const [red, green, blue, alpha] = context.getImageData(x, y, 1, 1).data;
+              row.push(alpha === 0 ? [] : [red, green, blue]);
+            }
+            colours.push(row);
+          }
+          return colours;
+        },
+        { rows, columns },
+      );
+      expect(drawn).toEqual(
+        utilisation.values.map((row) => row.map((v) => (v === null ? [] : heatColour(v)))),
+      );
+      // Hosts are not all equally busy: in some step two hosts differ.
+      const differ = utilisation.values[0].some(
+        (_, c) => new Set(utilisation.values.map((row) => row[c])).size > 1,
+      );
+      expect(differ).toBe(true);
       // The page with every part drawn is accessible, light and dark.
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });

@@ -1,25 +1,8 @@
 // A heat map of values 0..1 on a canvas: one row per item (a host), one column per time step.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { heatColour, HEAT_STOPS } from './heat-colour.js';
 
-/** Colour stops from 0 to 1 (dark blue through teal and green to yellow, readable in both themes). */
-const STOPS: [number, number, number][] = [
-  [48, 18, 59],
-  [40, 110, 180],
-  [30, 170, 140],
-  [150, 210, 60],
-  [250, 230, 40],
-];
-
-/** The colour of a value 0..1 (clamped). */
-export function heatColour(value: number): [number, number, number] {
-  const v = Math.min(1, Math.max(0, value)) * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(v));
-  const f = v - i;
-  const [a, b] = [STOPS[i], STOPS[i + 1]];
-  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
-}
-
-const GRADIENT = `linear-gradient(to right, ${STOPS.map(([r, g, b]) => `rgb(${r},${g},${b})`).join(', ')})`;
+const GRADIENT = `linear-gradient(to right, ${HEAT_STOPS.map(([r, g, b]) => `rgb(${r},${g},${b})`).join(', ')})`;
 
 /**
  * Draws `values[row][column]` (null: not known, left transparent) scaled to the canvas, and
