@@ -185,6 +185,7 @@ describe('datacenter shadow mode over the API', () => {
       [{ speed: 0 }, 'datacenters:request.invalid', "'speed'"],
       [{ calibrate: 'yes' }, 'datacenters:request.invalid', "'calibrate'"],
       [{ colour: 'red' }, 'datacenters:request.invalid', "'colour'"],
+      [{ out: join(dir, 'topology.json', 'inside') }, 'datacenters:request.invalid', "'out'"],
     ];
     for (const [extra, code, named] of cases) {
       const response = await fx.send(
@@ -256,6 +257,8 @@ describe('datacenter shadow mode over the API', () => {
     const dc = await get('/api/2/things/dc:lisa');
     expect(dc.attributes).toMatchObject({ clusters: 2, hosts: 6, cores: 24 });
     const host = await get('/api/2/things/dc:lisa.C1.H-4');
+    // One policy for the datacenter's twins: the datacenter's own.
+    expect(host.policyId).toBe(dc.policyId);
     expect(host.attributes).toMatchObject({
       cores: 4,
       coreSpeedMHz: 2000,

@@ -663,6 +663,10 @@ function datacenterService(
     warn: (message, error) => logger?.warn({ err: error }, message),
     ports: {
       exists: (thingId) => runtime.getThing(thingId) !== null,
+      policyIdOf: (thingId) => {
+        const policyId = runtime.getThing(thingId)?.thing.policyId;
+        return typeof policyId === 'string' ? policyId : null;
+      },
       create: async (identity, thingId, body) => {
         const resource = resourceOf(thingId, 'thing');
         const { pending } = await creation.write(identity, {

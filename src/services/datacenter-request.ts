@@ -1,7 +1,7 @@
 // The body of `POST /api/2/datacenters/{id}/shadow` and of a what-if's PUT, checked field by field:
 // files exist and parse (topology, workload columns, measured power and carbon columns) before a
 // run is accepted, so that bad input is a 400 naming the file and the field, never a failed run.
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errors } from '../core/error-registry.js';
 import { isJsonObject, type JsonObject } from '../core/json.js';
@@ -149,6 +149,15 @@ export async function checkShadowRequest(
     await checkWorkload(workloadDir);
     await openParquet(powerPath, ['timestamp', 'power_draw']);
     if (carbonPath !== null) await openParquet(carbonPath, ['timestamp', 'carbon_intensity']);
+    try {
+      mkdirSync(outDir, { recursive: true });
+      accessSync(outDir, constants.W_OK);
+    } catch (error) {
+      throw errors.datacenterRequestInvalid(
+        'out',
+        `cannot write in ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
     return {
       workloadDir,
       topology,

@@ -47,6 +47,8 @@ export interface TwinMerge {
 /** What the service needs of the platform: twins, relations and ingest, with a requester's rights. */
 export interface DatacenterPorts {
   exists(thingId: string): boolean;
+  /** The policy of an existing twin (null when missing). */
+  policyIdOf(thingId: string): string | null;
   /** Creates a twin (with the identity's implicit policy). */
   create(identity: Identity, thingId: string, body: JsonObject): Promise<void>;
   /** Merges patches into existing twins, together; rejects with the first refusal. */
@@ -340,12 +342,15 @@ export class DatacenterService {
     const { ports } = this.options;
     const { identity } = record;
     const bodies = twinBodies(dc.id, record.topology, record.layout);
+    // The clusters and hosts share the datacenter's policy (one policy, not one per twin).
+    let policyId: string | null = null;
     const write = async ({ thingId, body, partOf }: (typeof bodies)[number]) => {
       if (ports.exists(thingId)) await ports.merge(identity, [{ thingId, patch: body }]);
-      else await ports.create(identity, thingId, body);
+      else await ports.create(identity, thingId, policyId === null ? body : { ...body, policyId });
       if (partOf !== null) await ports.relate(identity, thingId, 'partOf', partOf);
     };
     await write(bodies[0]!);
+    policyId = ports.policyIdOf(dc.thingId);
     await ports.merge(identity, [
       {
         thingId: dc.thingId,
@@ -685,9 +690,15 @@ export class DatacenterService {
         topology: 'inline' in topology ? 'inline' : topology.path,
       },
     };
+    const policyId = ports.policyIdOf(dc.thingId);
     if (ports.exists(record.thingId))
       await ports.merge(identity, [{ thingId: record.thingId, patch: twin }]);
-    else await ports.create(identity, record.thingId, twin);
+    else
+      await ports.create(
+        identity,
+        record.thingId,
+        policyId === null ? twin : { ...twin, policyId },
+      );
     if (ports.exists(dc.thingId))
       await ports.relate(identity, record.thingId, 'whatIfOf', dc.thingId);
     dc.whatifs.set(name, record);
