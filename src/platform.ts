@@ -393,6 +393,7 @@ export class Platform {
                 schema: config.storeSchema ?? DEFAULT_POSTGRES_SCHEMA,
               },
         datacenterDir: join(config.data, 'datacenters'),
+        experimentsDir: join(config.data, 'experiments'),
         serviceEffects: options.serviceEffects,
         servicePollMs: options.servicePollMs,
         serviceFailed: (service, error) =>

@@ -81,6 +81,8 @@ import { liveCommandHook } from './live-commands.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerDatacenterRoutes } from './routes/datacenter-routes.js';
 import { DatacenterService } from '../services/datacenter-service.js';
+import { registerExperimentRoutes } from './routes/experiment-routes.js';
+import { ExperimentService } from '../services/experiment-service.js';
 import { WriteRefusal } from '../runtime/write-pipeline.js';
 import { registerMigrationRoutes } from './routes/migration-routes.js';
 import { registerForkRoutes } from './routes/fork-routes.js';
@@ -181,6 +183,11 @@ export interface AppOptions {
    * `ingestStore`, the datacenter routes are absent.
    */
   datacenterDir?: string;
+  /**
+   * Where experiment runs go (`<data dir>/experiments/<name>/run_<n>/`); without it the
+   * experiment routes are absent.
+   */
+  experimentsDir?: string;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -552,6 +559,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : null;
   // Before the runtime closes: running shadows stop, write their files and their twins' last state.
   if (datacenters) app.addHook('onClose', () => datacenters.close());
+  const experiments = options.experimentsDir
+    ? new ExperimentService({ dir: options.experimentsDir })
+    : null;
+  // Running experiments stop after their window and write their files.
+  if (experiments) app.addHook('onClose', () => experiments.close());
   const migrations = options.types ? migrationServices(context, options.types) : null;
   if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
   const behaviourStore = options.behaviourStore;
@@ -607,6 +619,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
       if (datacenters) registerDatacenterRoutes(api, datacenters);
+      if (experiments) registerExperimentRoutes(api, experiments);
       if (migrations) registerMigrationRoutes(api, migrations.single, migrations.bulk);
       registerForkRoutes(api, forks);
       registerConnectionRoutes(api, {

@@ -1609,4 +1609,47 @@ export const errors = {
       `The datacenter parameter '${parameter}' is invalid: ${detail}`,
       'Fix the parameter named; see the API documentation at /api/2/docs.',
     ),
+  // --- experiments (Twinfold): OpenDT-style experiment runs on the server ---
+  experimentConfigInvalid: (message: string) =>
+    make(
+      'experiments:config.invalid',
+      400,
+      `The experiment config cannot be used: ${message}`,
+      'Send the config as JSON or application/yaml with the keys of `twinfold experiment run` (no output: runs go to the server\'s experiments folder); see "Experiments on the server" in the README.',
+    ),
+  experimentRequestInvalid: (field: string, detail: string) =>
+    make(
+      'experiments:request.invalid',
+      400,
+      `The experiment parameter '${field}' is invalid: ${detail}`,
+      'An experiment name is 1-100 of A-Z a-z 0-9 . _ - (not starting with . _ -); a run is a whole number from 1.',
+    ),
+  experimentRunNotFound: (name: string, run: string) =>
+    make(
+      'experiments:run.notfound',
+      404,
+      `The run ${run} of the experiment '${name}' could not be found.`,
+      'List the experiments and their runs with GET /api/2/experiments.',
+    ),
+  experimentFileNotFound: (name: string, run: number, file: string) =>
+    make(
+      'experiments:file.notfound',
+      404,
+      `The run ${run} of the experiment '${name}' has no ${file} (yet).`,
+      'The files are written when the run ends; poll GET /api/2/experiments/{name}/runs/{run}.',
+    ),
+  experimentRunRunning: (name: string, run: number) =>
+    make(
+      'experiments:run.running',
+      409,
+      `The run ${run} of the experiment '${name}' is still running.`,
+      'Wait until it has ended (GET /api/2/experiments/{name}/runs/{run}) and delete it then.',
+    ),
+  experimentsClosing: () =>
+    make(
+      'experiments:server.closing',
+      503,
+      'The server is stopping: no experiment run can start now.',
+      'Start the run again once the server is back.',
+    ),
 };

@@ -72,6 +72,8 @@ export interface ParseOptions {
   readonly baseDir?: string;
   /** Where `output` defaults to (`<cwd>/output`); default `process.cwd()`. */
   readonly cwd?: string;
+  /** When set, an `output` key is refused with this reason (the server chooses the folder). */
+  readonly refuseOutput?: string;
 }
 
 type Node = Record<string, unknown>;
@@ -243,7 +245,9 @@ function calibrationOf(
   };
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** What an experiment's name may be: it names a folder. */
+export const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const NAME = EXPERIMENT_NAME;
 
 function nameOf(file: string, section: Section, name: string): string {
   const value = section.string(name) ?? basename(file, extname(file));
@@ -256,7 +260,15 @@ function nameOf(file: string, section: Section, name: string): string {
 }
 
 /** Twinfold's layout: the keys the issue and OpenDT's concepts name, flat and explicit. */
-function twinfoldLayout(file: string, root: Section, base: string, cwd: string): ExperimentConfig {
+function twinfoldLayout(
+  file: string,
+  root: Section,
+  base: string,
+  cwd: string,
+  refuseOutput: string | undefined,
+): ExperimentConfig {
+  if (refuseOutput !== undefined && root.raw('output') !== undefined)
+    root.fail('output', refuseOutput);
   const simulation = root.section('simulation', [
     'speed_factor',
     'window_size_minutes',
@@ -461,7 +473,13 @@ export function parseExperimentConfig(
     );
   if (opendt.length > 0)
     return opendtLayout(file, new Section(file, '', data as Node, OPENDT_KEYS), base, cwd);
-  return twinfoldLayout(file, new Section(file, '', data as Node, TWINFOLD_KEYS), base, cwd);
+  return twinfoldLayout(
+    file,
+    new Section(file, '', data as Node, TWINFOLD_KEYS),
+    base,
+    cwd,
+    options.refuseOutput,
+  );
 }
 
 /**
@@ -481,7 +499,15 @@ export function loadExperimentConfig(file: string, options: ParseOptions = {}): 
       code === 'ENOENT' ? 'no such file' : (error as Error).message,
     );
   }
-  const config = parseExperimentConfig(text, file, options);
+  return checkExperimentFiles(parseExperimentConfig(text, file, options), file);
+}
+
+/**
+ * Checks that the files a parsed config names exist: the workload folder (with `tasks.parquet`
+ * and `fragments.parquet`), the topology, the measured power and the carbon trace; returns the
+ * config. `file` names the config in errors.
+ */
+export function checkExperimentFiles(config: ExperimentConfig, file: string): ExperimentConfig {
   const key = (twinfold: string, opendt: string): string =>
     config.layout === 'twinfold' ? twinfold : opendt;
   const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
