@@ -396,6 +396,13 @@ function probeOf(method: string, url: string): Probe | null {
         topology: '/nonexistent/hdr-topology.json',
         power: '/nonexistent/hdr-power.parquet',
       }));
+    case 'POST /api/2/experiments':
+      // Files nobody has: the answer (a 400 naming the workload) is the same for every probe.
+      return withBody(JSON_TYPE, () => ({
+        name: 'hdr-experiment',
+        workload: '/nonexistent/hdr-workload',
+        topology: '/nonexistent/hdr-topology.json',
+      }));
     case 'PUT /api/2/datacenters/:id/whatif/:name':
       // No shadow run of the datacenter: a 409 for every probe, and nothing runs.
       return withBody(JSON_TYPE, () => ({ topology: '/nonexistent/hdr-topology.json' }));

@@ -106,6 +106,7 @@ type Category =
   | 'service'
   | 'replay'
   | 'datacenter'
+  | 'experiment'
   | 'migration'
   | 'fork'
   | 'type'
@@ -161,6 +162,8 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/replays(\/.*)?$/, category: 'replay' },
   // Datacenter twins read and write files on the server: administrators only.
   { url: /^\/api\/2\/datacenters(\/.*)?$/, category: 'datacenter' },
+  // Experiment configs name files on the server: administrators only.
+  { url: /^\/api\/2\/experiments(\/.*)?$/, category: 'experiment' },
   { url: /^\/api\/2\/migrations(\/.*)?$/, category: 'migration' },
   { url: /^\/api\/2\/forks(\/.*)?$/, category: 'fork' },
   { url: /^\/api\/2\/types(\/.*)?$/, category: 'type' },
@@ -219,6 +222,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':runId') return adminServiceRun;
       if (part === ':replayId') return adminReplay;
       if (part === ':migrationId') return 'migration-none';
+      if (part === ':run') return '1';
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -1240,6 +1244,23 @@ const DATACENTERS: Record<string, Omit<Variant, 'label' | 'url'>> = {
   'DELETE /api/2/datacenters/:id/whatif/:name': { expect: () => forbidden },
 };
 const datacenterVariants = (route: RouteInfo) => tableVariants(route, DATACENTERS, 'DATACENTERS');
+
+/**
+ * Experiment routes: a config names files on the server, so every one of them is an
+ * administrator's; nobody here gets past the 403, whatever the body, and no run starts.
+ */
+const EXPERIMENTS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'POST /api/2/experiments': {
+    body: () => ({ name: 'secure', workload: '/etc', topology: '/etc/passwd' }),
+    expect: () => forbidden,
+  },
+  'GET /api/2/experiments': { expect: () => forbidden },
+  'GET /api/2/experiments/:name/runs/:run': { expect: () => forbidden },
+  'GET /api/2/experiments/:name/runs/:run/power_plot.png': { expect: () => forbidden },
+  'GET /api/2/experiments/:name/runs/:run/results': { expect: () => forbidden },
+  'DELETE /api/2/experiments/:name/runs/:run': { expect: () => forbidden },
+};
+const experimentVariants = (route: RouteInfo) => tableVariants(route, EXPERIMENTS, 'EXPERIMENTS');
 const alertVariants = (route: RouteInfo) => tableVariants(route, ALERTS, 'ALERTS');
 
 function identityVariants(route: RouteInfo): Variant[] {
@@ -1435,6 +1456,7 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   service: serviceVariants,
   replay: replayVariants,
   datacenter: datacenterVariants,
+  experiment: experimentVariants,
   migration: migrationVariants,
   fork: forkVariants,
   type: typeVariants,

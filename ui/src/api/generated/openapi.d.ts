@@ -1064,6 +1064,290 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/experiments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The experiments in the server’s folder, with their runs (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items?: {
+                name?: string;
+                runs?: {
+                  run?: number;
+                  /** @enum {string} */
+                  state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+                  /** @description The run's summary.json */
+                  summary?: {
+                    [key: string]: unknown;
+                  } | null;
+                }[];
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Start a run of an experiment config in the background (202; follow its Location) (administrators) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description An experiment config with the keys of `twinfold experiment run` (Twinfold's layout: name, workload, topology, power, carbon, simulation, features, calibration; or OpenDT's: global, services, kafka), as JSON or as application/yaml text. `output` is refused: runs go to <data dir>/experiments/<name>/run_<n>/. Relative paths count from the server's working directory. */
+      requestBody: {
+        content: {
+          'application/json': {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The checked config, paths made absolute */
+              config?: {
+                [key: string]: unknown;
+              } | null;
+              error?: {
+                message?: string;
+              } | null;
+              name?: string;
+              progress?: {
+                achievedSpeed?: number;
+                fraction?: number;
+                windows?: number;
+                windowsDone?: number;
+              };
+              run?: number;
+              startedAt?: string | null;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+              /** @description The run's summary.json */
+              summary?: {
+                [key: string]: unknown;
+              } | null;
+              unused?: string[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/experiments/{name}/runs/{run}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One run: state, progress, summary, error and config (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The experiment: 1-100 of A-Z a-z 0-9 . _ - */
+          name: string;
+          /** @description The run number, from 1 */
+          run: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The checked config, paths made absolute */
+              config?: {
+                [key: string]: unknown;
+              } | null;
+              error?: {
+                message?: string;
+              } | null;
+              name?: string;
+              progress?: {
+                achievedSpeed?: number;
+                fraction?: number;
+                windows?: number;
+                windowsDone?: number;
+              };
+              run?: number;
+              startedAt?: string | null;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+              /** @description The run's summary.json */
+              summary?: {
+                [key: string]: unknown;
+              } | null;
+              unused?: string[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a finished run's folder (204; 409 while it runs) (administrators) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The experiment: 1-100 of A-Z a-z 0-9 . _ - */
+          name: string;
+          /** @description The run number, from 1 */
+          run: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/experiments/{name}/runs/{run}/power_plot.png': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run's power_plot.png once written (404 before) (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The experiment: 1-100 of A-Z a-z 0-9 . _ - */
+          name: string;
+          /** @description The run number, from 1 */
+          run: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/experiments/{name}/runs/{run}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rows of the run's results.parquet once written (404 before) (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The experiment: 1-100 of A-Z a-z 0-9 . _ - */
+          name: string;
+          /** @description The run number, from 1 */
+          run: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              rows?: {
+                /** @description W */
+                measured?: number | null;
+                /** @description W */
+                predicted?: number;
+                /** @description Epoch ms */
+                timestamp?: number;
+                /** @description W */
+                uncalibrated?: number;
+                windowId?: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/forecasts': {
     parameters: {
       query?: never;
