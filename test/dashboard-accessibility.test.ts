@@ -206,6 +206,7 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
     ],
     ['/datacenters', 'Datacenters', 'form'],
     ['/datacenters/a11y-dc', 'Datacenter', 'form'],
+    ['/experiments', 'Experiments', 'form'],
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],

@@ -4,6 +4,7 @@ import { AlertsPage } from './pages/alerts-page.js';
 import { ConnectionsPage } from './pages/connections-page.js';
 import { DatacenterPage, DatacentersPage } from './pages/datacenter-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
+import { ExperimentRunPage, ExperimentsPage } from './pages/experiments-page.js';
 import { IngestPage } from './pages/ingest-page.js';
 import { ModelsPage } from './pages/models-page.js';
 import { OverviewPage } from './pages/overview-page.js';
@@ -27,6 +28,8 @@ export const routes: Route[] = [
   { path: '/models', title: 'Models & services', nav: true, component: ModelsPage },
   { path: '/datacenters', title: 'Datacenters', nav: true, component: DatacentersPage },
   { path: '/datacenters/:id', title: 'Datacenter', component: DatacenterPage },
+  { path: '/experiments', title: 'Experiments', component: ExperimentsPage },
+  { path: '/experiments/:name/runs/:run', title: 'Experiment run', component: ExperimentRunPage },
   { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
   { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
   { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },

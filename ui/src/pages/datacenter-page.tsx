@@ -1,6 +1,7 @@
 // Datacenters: the list, and one datacenter's shadow run live — progress, measured against
 // predicted (and uncalibrated) power with the what-ifs beside it, MAPE over time, carbon, host
 // utilisation as a heat map and the run's power plot; start, stop and what-ifs from the page.
+// The experiment runs have their own pages (experiments-page.tsx), linked from here.
 //
 // Live: the page watches the twin dc:<id> on the live connection (/ws/2) and reads the run again
 // on its changes (at most every half second), and polls every second while the run goes (every
@@ -402,6 +403,8 @@ export function DatacenterPage({ params }: RouteProps) {
       </h1>
       <p>
         <Link href="/datacenters">All datacenters</Link>
+        {' · '}
+        <Link href="/experiments">Experiments</Link>
         {item && (
           <>
             {' · '}
@@ -548,6 +551,10 @@ export function DatacentersPage() {
   return (
     <section>
       <h1>Datacenters</h1>
+      <p>
+        <Link href="/experiments">Experiments</Link>: OpenDT-style runs of a config, with their
+        figures and power plots.
+      </p>
       <ErrorMessage error={error} />
       {items && items.length === 0 && <p>No datacenters yet: start a shadow run below.</p>}
       {items && items.length > 0 && (
