@@ -3,7 +3,16 @@
 // into the folder appears too), the summary, the power plot as a PNG, the results from
 // results.parquet, two runs of one name at once, deleting, and the refusals (output, bad keys,
 // missing files, 403, 404, 409, path tricks).
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
@@ -161,6 +170,64 @@ describe.skipIf(surf === null)('experiments on the server (SURF week)', () => {
     }
   }, 90_000);
 
+  it("takes OpenDT's own layout, named by ?name= (its files name none)", async () => {
+    // OpenDT's workload folder: the trace with its topology.json and consumption.parquet.
+    const scratch = mkdtempSync(join(tmpdir(), 'experiments-opendt-'));
+    try {
+      const workload = join(scratch, 'surf');
+      mkdirSync(workload);
+      for (const [from, to] of [
+        ['tasks.parquet', 'tasks.parquet'],
+        ['fragments.parquet', 'fragments.parquet'],
+        ['consumption.parquet', 'consumption.parquet'],
+        ['topology-asymptotic.json', 'topology.json'],
+      ])
+        symlinkSync(join(S, from), join(workload, to));
+      const yaml = [
+        'global: {speed_factor: -1, calibration_enabled: true}',
+        'services:',
+        `  dc-mock: {workload: ${workload}, heartbeat_frequency_minutes: 1}`,
+        '  simulator: {simulation_frequency_minutes: 60}',
+        '  calibrator: {calibrated_property: cpuPowerModel.asymUtil, mape_window_minutes: 60}',
+        'kafka: {topics: {power: dc.power}}',
+      ].join('\n');
+      const post = (query: string, body = yaml) =>
+        fx.request({
+          method: 'POST',
+          url: `/api/2/experiments${query}`,
+          headers: { authorization: fx.admin, 'content-type': 'application/yaml' },
+          payload: body,
+        });
+      const started = await post('?name=opendt-week');
+      expect(started.statusCode, started.body).toBe(202);
+      expect(new URL(started.headers.location as string).pathname).toBe(
+        '/api/2/experiments/opendt-week/runs/1',
+      );
+      expect(started.json()).toMatchObject({
+        name: 'opendt-week',
+        config: { layout: 'opendt', speedFactor: 'max', windowMinutes: 60 },
+        unused: ['services.dc-mock.heartbeat_frequency_minutes', 'kafka'],
+      });
+      const done = await settle(started.headers.location as string);
+      expect(done.state).toBe('succeeded');
+      const summary = done.summary as Record<string, number>;
+      expect(summary.windows).toBe(168);
+      expect(summary.mape).toBeLessThan(summary.mape_uncalibrated);
+      // A name that cannot name a folder, or a second name for a config that has one: refused.
+      const bad = await post('?name=..%2Fup');
+      expectError(bad, 400, 'experiments:request.invalid');
+      const twice = await post(
+        '?name=other',
+        `name: surf-week\nworkload: ${S}\ntopology: ${join(S, 'topology-asymptotic.json')}`,
+      );
+      expectError(twice, 400, 'experiments:request.invalid');
+      expect(twice.json().message).toContain('the config names itself "surf-week"');
+      expect(readdirSync(experimentsDir())).not.toContain('other');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('lists runs the CLI made into the folder, and deletes finished runs', async () => {
     // A run as `twinfold experiment run` leaves it (no config.json): copied from run 1.
     cpSync(
@@ -174,14 +241,18 @@ describe.skipIf(surf === null)('experiments on the server (SURF week)', () => {
     mkdirSync(join(experimentsDir(), 'cli-made', 'notes'));
     mkdirSync(join(experimentsDir(), 'cli-made', 'run_7'));
     const listed = (await fx.send('GET', '/api/2/experiments', fx.admin)).json();
-    expect(listed.items.map((i: { name: string }) => i.name)).toEqual(['cli-made', 'surf-week']);
+    expect(listed.items.map((i: { name: string }) => i.name)).toEqual([
+      'cli-made',
+      'opendt-week',
+      'surf-week',
+    ]);
     const cli = listed.items[0].runs;
     expect(cli.map((r: { run: number; state: string }) => [r.run, r.state])).toEqual([
       [4, 'succeeded'],
       [7, 'failed'],
     ]);
     expect(cli[0].summary.windows).toBe(168);
-    const week = listed.items[1].runs;
+    const week = listed.items[2].runs;
     expect(week.map((r: { run: number; state: string }) => [r.run, r.state])).toEqual([
       [1, 'succeeded'],
       [2, 'succeeded'],
@@ -210,7 +281,7 @@ describe.skipIf(surf === null)('experiments on the server (SURF week)', () => {
       'experiments:run.notfound',
     );
     const after = (await fx.send('GET', '/api/2/experiments', fx.admin)).json();
-    expect(after.items.map((i: { name: string }) => i.name)).toEqual(['surf-week']);
+    expect(after.items.map((i: { name: string }) => i.name)).toEqual(['opendt-week', 'surf-week']);
   });
 
   it('a run that fails on the way shows as failed with the reason', async () => {

@@ -90,11 +90,17 @@ export class ExperimentService {
 
   /**
    * Checks the config (the text of a YAML or JSON document) and the files it names, makes the
-   * next run folder and starts the run in the background; resolves to the run's view.
+   * next run folder and starts the run in the background; answers the run's view. `name` names a
+   * config that gives none (OpenDT's layout never does; default `config`).
    */
-  start(identity: Identity, text: string): ExperimentRunView {
+  start(identity: Identity, text: string, name?: string): ExperimentRunView {
     assertAdmin(identity);
     if (this.closing) throw errors.experimentsClosing();
+    if (name !== undefined && !EXPERIMENT_NAME.test(name))
+      throw errors.experimentRequestInvalid(
+        'name',
+        `${JSON.stringify(name)} cannot name an experiment folder`,
+      );
     if (text.length > MAX_CONFIG_CHARS)
       throw errors.experimentConfigInvalid(
         `the config is ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read`,
@@ -106,6 +112,7 @@ export class ExperimentService {
         parseExperimentConfig(text, label, {
           baseDir: this.options.baseDir ?? process.cwd(),
           refuseOutput: "is not accepted here: runs go to the server's experiments folder",
+          defaultName: name,
         }),
         label,
       );
@@ -114,6 +121,11 @@ export class ExperimentService {
         throw errors.experimentConfigInvalid(error.message);
       throw error;
     }
+    if (name !== undefined && config.name !== name)
+      throw errors.experimentRequestInvalid(
+        'name',
+        `the config names itself ${JSON.stringify(config.name)}: give one name, not two`,
+      );
     const { dir, run } = nextRunDir(this.options.dir, config.name);
     const record: RunningRecord = {
       name: config.name,

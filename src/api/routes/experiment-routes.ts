@@ -103,13 +103,24 @@ export function registerExperimentRoutes(
         tags,
         summary:
           'Start a run of an experiment config in the background (202; follow its Location) (administrators)',
-        querystring: noQuery,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: {
+              type: 'string',
+              description:
+                "The experiment's name when the config gives none (OpenDT's layout never does; default config)",
+            },
+          },
+        },
         describedBody: configBody,
         response: { 202: runView },
       },
     },
     async (request, reply) => {
-      const view = experiments.start(identityOf(request), configTextOf(request));
+      const { name } = (request.query ?? {}) as { name?: string };
+      const view = experiments.start(identityOf(request), configTextOf(request), name);
       const base = request.url.split('?')[0].replace(/\/+$/, '');
       reply.header(
         'location',

@@ -74,6 +74,8 @@ export interface ParseOptions {
   readonly cwd?: string;
   /** When set, an `output` key is refused with this reason (the server chooses the folder). */
   readonly refuseOutput?: string;
+  /** The name of a config that gives none (OpenDT's never does); default the file's base name. */
+  readonly defaultName?: string;
 }
 
 type Node = Record<string, unknown>;
@@ -249,8 +251,8 @@ function calibrationOf(
 export const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME = EXPERIMENT_NAME;
 
-function nameOf(file: string, section: Section, name: string): string {
-  const value = section.string(name) ?? basename(file, extname(file));
+function nameOf(file: string, section: Section, name: string, fallback?: string): string {
+  const value = section.string(name) ?? fallback ?? basename(file, extname(file));
   if (!NAME.test(value) || value.length > 100)
     section.fail(
       name,
@@ -265,10 +267,10 @@ function twinfoldLayout(
   root: Section,
   base: string,
   cwd: string,
-  refuseOutput: string | undefined,
+  options: ParseOptions,
 ): ExperimentConfig {
-  if (refuseOutput !== undefined && root.raw('output') !== undefined)
-    root.fail('output', refuseOutput);
+  if (options.refuseOutput !== undefined && root.raw('output') !== undefined)
+    root.fail('output', options.refuseOutput);
   const simulation = root.section('simulation', [
     'speed_factor',
     'window_size_minutes',
@@ -298,7 +300,7 @@ function twinfoldLayout(
       'needs the measured power: simulation.experiment_mode must be shadow',
     );
   return {
-    name: nameOf(file, root, 'name'),
+    name: nameOf(file, root, 'name', options.defaultName),
     description: root.string('description'),
     workload: workloadDir,
     topology: resolve(base, topology),
@@ -337,7 +339,13 @@ function twinfoldLayout(
  * workload folder (relative to the file), holding `topology.json` and `consumption.parquet` as
  * OpenDT's workload folders do; `services.simulator.simulation_frequency_minutes` is the window.
  */
-function opendtLayout(file: string, root: Section, base: string, cwd: string): ExperimentConfig {
+function opendtLayout(
+  file: string,
+  root: Section,
+  base: string,
+  cwd: string,
+  defaultName: string | undefined,
+): ExperimentConfig {
   const global = root.section('global', ['speed_factor', 'calibration_enabled']);
   const services: Section | null = root.section('services', ['dc-mock', 'simulator', 'calibrator']);
   if (services === null)
@@ -393,7 +401,9 @@ function opendtLayout(file: string, root: Section, base: string, cwd: string): E
   if (calibrator !== null && !enabled) unused.push('services.calibrator');
   const workloadDir = resolve(base, workload);
   return {
-    name: basename(file, extname(file)).replace(/[^A-Za-z0-9._-]/g, '_') || 'experiment',
+    name:
+      defaultName ??
+      (basename(file, extname(file)).replace(/[^A-Za-z0-9._-]/g, '_') || 'experiment'),
     description: null,
     workload: workloadDir,
     topology: join(workloadDir, 'topology.json'),
@@ -472,13 +482,19 @@ export function parseExperimentConfig(
       `mixes the two layouts: ${opendt.join(', ')} (OpenDT's) with ${twinfold.join(', ')} (Twinfold's); use one`,
     );
   if (opendt.length > 0)
-    return opendtLayout(file, new Section(file, '', data as Node, OPENDT_KEYS), base, cwd);
+    return opendtLayout(
+      file,
+      new Section(file, '', data as Node, OPENDT_KEYS),
+      base,
+      cwd,
+      options.defaultName,
+    );
   return twinfoldLayout(
     file,
     new Section(file, '', data as Node, TWINFOLD_KEYS),
     base,
     cwd,
-    options.refuseOutput,
+    options,
   );
 }
 

@@ -1109,7 +1109,10 @@ export interface paths {
     /** Start a run of an experiment config in the background (202; follow its Location) (administrators) */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description The experiment's name when the config gives none (OpenDT's layout never does; default config) */
+          name?: string;
+        };
         header?: never;
         path?: never;
         cookie?: never;
