@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -76,14 +76,9 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       files = writeSmallDatacenter(join(dataDir, 'inputs'), 16);
       server = await startServerProcess(['--data', join(dataDir, 'data'), '--mqtt-port', '0']);
       browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.setDefaultTimeout(8000);
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${server.url}/overview`);
-      await page.getByRole('tab', { name: 'API token' }).click();
-      await page.getByLabel('API token').fill(ADMIN_TOKEN);
-      await page.keyboard.press('Enter');
-      await page.getByTestId('subject').waitFor();
+      page = await signedInPage(browser, `${server.url}/overview`, ADMIN_TOKEN, {
+        errors: pageErrors,
+      });
     }, 120_000);
 
     afterAll(async () => {

@@ -10,7 +10,7 @@ import {
 } from '../sims/datacenter/experiment-config.js';
 import { runExperiment } from '../sims/datacenter/experiment-run.js';
 import { DatacenterInputError } from '../sims/datacenter/input-error.js';
-import { shadowProgressLine, shadowSummaryLine } from './dc-shadow-command.js';
+import { progressReporter, shadowSummaryLine } from './dc-shadow-command.js';
 
 function fail(message: string): never {
   process.stderr.write(`twinfold experiment run: ${message}\n`);
@@ -30,20 +30,8 @@ async function runAction(file: string) {
   }
   const { dir, run } = nextRunDir(config.output, config.name);
   process.stderr.write(`${config.name} run ${run}: ${dir}\n`);
-  const tty = process.stderr.isTTY;
-  let lastShown = 0;
   try {
-    const outcome = await runExperiment(config, dir, run, {
-      onProgress: (progress) => {
-        const now = performance.now();
-        const last = progress.windowsDone === progress.windows;
-        if (!last && now - lastShown < (tty ? 200 : 5000)) return;
-        lastShown = now;
-        process.stderr.write(
-          `${tty ? '\r' : ''}${shadowProgressLine(progress)}${tty && !last ? '' : '\n'}`,
-        );
-      },
-    });
+    const outcome = await runExperiment(config, dir, run, { onProgress: progressReporter() });
     process.stdout.write(`${dir}: ${shadowSummaryLine(outcome.summary)}\n`);
   } catch (error) {
     // A run that could not be made leaves no folder behind to be mistaken for one.
@@ -60,7 +48,7 @@ export function experimentCommand(): Command {
   experiment
     .command('run')
     .description(
-      "run an experiment config (Twinfold's keys or OpenDT's own YAML) into output/<name>/run_<n>/: results.parquet, summary.json, power_plot.png, windows.jsonl",
+      "run an experiment config (Twinfold's keys or OpenDT's own YAML) into output/<name>/run_<n>/: results.parquet, summary.json, power_plot.png, windows.jsonl, config.json",
     )
     .argument('<config.yaml>', 'the experiment config')
     .action(runAction);

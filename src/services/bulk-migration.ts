@@ -1,6 +1,7 @@
 // The bulk form of definition migrations (Twinfold's; Ditto has none over HTTP): every twin an RQL
 // filter selects migrated one after another as Ditto's migrateDefinition would, each with its own
 // permission checks, as a job whose progress and per-twin results are read back. Kept in memory.
+import { JobRecords } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -73,8 +74,7 @@ export interface BulkMigrationOptions {
 }
 
 export class BulkMigration {
-  private readonly records = new Map<string, MigrationRecord>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly jobs = new JobRecords<MigrationRecord>(KEPT);
 
   constructor(private readonly options: BulkMigrationOptions) {}
 
@@ -112,10 +112,8 @@ export class BulkMigration {
       results: [],
       error: null,
     };
-    this.keep(record);
-    const done = this.run(identity, record);
-    this.running.add(done);
-    void done.finally(() => this.running.delete(done));
+    this.jobs.add(record.migrationId, record);
+    this.jobs.track(this.run(identity, record));
     return viewOf(record, false);
   }
 
@@ -168,36 +166,19 @@ export class BulkMigration {
   }
 
   get(identity: Identity, migrationId: string): MigrationView {
-    const record = this.records.get(migrationId);
-    if (record === undefined || !this.visible(identity, record))
-      throw errors.migrationNotFound(migrationId);
+    const record = this.jobs.visible(identity, migrationId);
+    if (record === undefined) throw errors.migrationNotFound(migrationId);
     return viewOf(record, true);
   }
 
   /** The requester's migrations (an administrator's: all), newest first, without results. */
   list(identity: Identity): MigrationView[] {
-    return [...this.records.values()]
-      .filter((record) => this.visible(identity, record))
-      .reverse()
-      .map((record) => viewOf(record, false));
+    return this.jobs.listFor(identity).map((record) => viewOf(record, false));
   }
 
   /** Resolves once every migration under way has finished (closing, tests). */
   async settled(): Promise<void> {
-    await Promise.all([...this.running]);
-  }
-
-  private visible(identity: Identity, record: MigrationRecord): boolean {
-    return identity.admin || record.owner === identity.id;
-  }
-
-  private keep(record: MigrationRecord): void {
-    this.records.set(record.migrationId, record);
-    if (this.records.size <= KEPT) return;
-    for (const [id, old] of this.records) {
-      if (this.records.size <= KEPT) break;
-      if (old.state !== 'running') this.records.delete(id);
-    }
+    await this.jobs.settled();
   }
 
   private now(): number {
