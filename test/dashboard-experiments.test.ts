@@ -149,6 +149,17 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
         expect(await severeViolations(), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
+      // On a phone's screen the run's page (summary open, plot shown) is no wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await page.getByTestId('experiment-plot').waitFor();
+        const extra = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(extra).toBe(0);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
     }, 60_000);
 
     it('the list shows each run with the server’s figures', async () => {
