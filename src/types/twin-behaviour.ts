@@ -68,7 +68,7 @@ export class TwinBehaviourState implements TwinBehaviour {
     const created = input.before === null;
     const ran = this.ran;
     ran.fill(0);
-    const draft = new ThingDraft(input.after);
+    const draft = input.draft ?? new ThingDraft(input.after);
     let context: CelContext | null = null;
 
     const steps = this.plan.steps;
