@@ -7,9 +7,8 @@ import type { TwinEvent } from '../src/core/events.js';
 import { runReplayJob } from '../src/runtime/replay/replay-run.js';
 import type { ReplayJob } from '../src/runtime/replay/replay-job.js';
 import { runReplayThread } from '../src/runtime/replay/replay-thread.js';
-import { SqliteJournalPages } from '../src/store/sqlite/sqlite-journal-pages.js';
+import { journalPageSql, SqliteJournalPages } from '../src/store/sqlite/sqlite-journal-pages.js';
 import { SqliteJournal } from '../src/store/sqlite/sqlite-journal.js';
-import { EVENT_COLUMNS } from '../src/store/sqlite/sqlite-journal-writer.js';
 import type { BenchContext } from './harness/context.js';
 import { fmt, meets, note, printTable, ratio } from './harness/report.js';
 
@@ -43,6 +42,7 @@ const TYPE = {
 };
 
 const twinOf = (i: number) => `bench.replay:twin-${i}`;
+const MAX = Number.MAX_SAFE_INTEGER;
 
 /** Writes N twins × M events: a creation, then one observation of watts each (every second). */
 async function seed(path: string): Promise<number> {
@@ -88,15 +88,14 @@ async function seed(path: string): Promise<number> {
 /** Reads every twin's rows with the replay's own SELECT, as better-sqlite3 gives them. */
 function rawRead(path: string): { rows: number; seconds: number } {
   const db = new Database(path, { readonly: true });
-  const where = 'thing_id = ? AND revision > ? AND ts < ?';
-  const statements = ['events', 'recent_events'].map((table) =>
-    db.prepare(`SELECT seq, ${EVENT_COLUMNS} FROM ${table} WHERE ${where} ORDER BY revision`).raw(),
+  const statements = (['events', 'recent_events'] as const).map((table) =>
+    db.prepare(journalPageSql(table)).raw(),
   );
   const started = performance.now();
   let rows = 0;
   for (let i = 0; i < TWINS; i++) {
     for (const statement of statements)
-      for (const _row of statement.iterate(twinOf(i), 0, Number.MAX_SAFE_INTEGER)) rows++;
+      for (const _row of statement.iterate(twinOf(i), 0, MAX, MAX)) rows++;
   }
   const seconds = (performance.now() - started) / 1000;
   db.close();

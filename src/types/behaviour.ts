@@ -106,6 +106,8 @@ export interface BehaviourOutcome {
   wakeAt: number | null;
   /** Observations that came later than a window's `lateness` allows: counted, not applied. */
   lateDropped: number;
+  /** True when {@link sets} and {@link removes} are already written into the input's draft. */
+  inDraft?: boolean;
 }
 
 /** Assessment state carried by the twin (restored after a restart or an eviction). */

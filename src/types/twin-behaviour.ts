@@ -65,6 +65,7 @@ export class TwinBehaviourState implements TwinBehaviour {
       wakeAt: null,
       lateDropped: 0,
     };
+    if (input.draft !== undefined) outcome.inDraft = true;
     const created = input.before === null;
     const ran = this.ran;
     ran.fill(0);

@@ -196,13 +196,12 @@ export class TwinReplay {
     }
   }
 
-  /**
-   * Writes an outcome's values into `draft` (a behaviour given the draft wrote them already: the
-   * same values again change nothing) and follows its alerts.
-   */
+  /** Writes an outcome's values into `draft` (unless the behaviour did) and follows its alerts. */
   private applyOutcome(draft: ThingDraft, outcome: BehaviourOutcome): void {
-    for (const { pointer, value } of outcome.sets) draft.set(segmentsOf(pointer), value);
-    for (const pointer of outcome.removes) draft.remove(segmentsOf(pointer));
+    if (outcome.inDraft !== true) {
+      for (const { pointer, value } of outcome.sets) draft.set(segmentsOf(pointer), value);
+      for (const pointer of outcome.removes) draft.remove(segmentsOf(pointer));
+    }
     for (const change of outcome.assessments) {
       const open = this.openAlerts.get(change.assessment);
       if (change.transition === 'raised') {
@@ -284,12 +283,19 @@ function definitionOf(thing: JsonObject | null): string | undefined {
 /** Pointers of a type, parsed once each (a type names few). */
 const SEGMENTS = new Map<string, string[]>();
 
+/** The last pointer asked for: a type's steps mostly ask about the one observed value. */
+let lastPointer = '';
+let lastSegments: string[] = [];
+
 function segmentsOf(pointer: string): string[] {
+  if (pointer === lastPointer) return lastSegments;
   let segments = SEGMENTS.get(pointer);
   if (segments === undefined) {
     segments = parsePointer(pointer);
     if (SEGMENTS.size < 10_000) SEGMENTS.set(pointer, segments);
   }
+  lastPointer = pointer;
+  lastSegments = segments;
   return segments;
 }
 
