@@ -14,6 +14,7 @@ import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { replayBenchmark } from './replay.js';
+import { replayIngestBenchmark } from './replay-ingest.js';
 import { rollupsBenchmark } from './rollups.js';
 import { searchBenchmark } from './search.js';
 import { seriesBenchmark } from './series.js';
@@ -39,6 +40,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   forecast: forecastBenchmark,
   behaviour: behaviourBenchmark,
   replay: replayBenchmark,
+  'replay-ingest': replayIngestBenchmark,
   rollups: rollupsBenchmark,
   datacenter: datacenterBenchmark,
 };

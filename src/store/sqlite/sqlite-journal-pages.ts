@@ -1,7 +1,9 @@
 // A twin's journaled events read on a read-only connection of the SQLite journal's file (a replay
 // worker's own), keyed by revision: first from the keyed table, then from `recent_events` (the
-// latest commits, not yet moved; every one of a twin's is newer than its moved ones), so that
-// neither read needs a sort. Only the columns a replay reads are read.
+// latest commits, not yet moved; every one of a twin's is newer than its moved ones). All reads
+// are of one snapshot (one read transaction, from the first read to close), so that a move of
+// recent events meanwhile neither hides nor repeats any; and `recent_events`, which has no index
+// by twin, is read once, not once per twin. Only the columns a replay reads are read.
 import Database from 'better-sqlite3';
 import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
@@ -13,19 +15,22 @@ const WHERE = 'thing_id = ? AND revision > ? AND ts < ?';
 /** The columns of a page, in the order {@link RawRow} has them. */
 const PAGE_COLUMNS = 'revision, ts, action, path, value, observed_at';
 
-/** The SELECT of one page of a twin from `table` (`events`, then `recent_events`). */
-export const journalPageSql = (table: 'events' | 'recent_events') =>
-  `SELECT ${PAGE_COLUMNS} FROM ${table} WHERE ${WHERE} ORDER BY revision LIMIT ?`;
-const COUNT_SQL = `SELECT (SELECT count(*) FROM events WHERE ${WHERE})
-  + (SELECT count(*) FROM recent_events WHERE ${WHERE})`;
+/** The SELECT of one page of a twin from `events` (the keyed table). */
+export const journalPageSql = () =>
+  `SELECT ${PAGE_COLUMNS} FROM events WHERE ${WHERE} ORDER BY revision LIMIT ?`;
+/** Every recent event, in commit order (so each twin's in revision order), its twin last. */
+export const RECENT_SQL = `SELECT ${PAGE_COLUMNS}, thing_id FROM recent_events ORDER BY seq`;
+const COUNT_SQL = `SELECT count(*) FROM events WHERE ${WHERE}`;
 
-/** A row as `raw()` gives it: PAGE_COLUMNS in order. */
-type RawRow = [number, number, ChangeAction, string, string | null, number | null];
+/** A row as `raw()` gives it: PAGE_COLUMNS in order (a recent row has its twin after them). */
+type RawRow = [number, number, ChangeAction, string, string | null, number | null, string?];
 
 export class SqliteJournalPages implements JournalPages {
   private readonly db: Database.Database;
-  private readonly tables: Database.Statement[];
+  private readonly page: Database.Statement;
   private readonly counted: Database.Statement;
+  /** The snapshot's recent events by twin, read at the first read. */
+  private recentByTwin: Map<string, RawRow[]> | null = null;
   /** Paths repeat (one observed value): parsed once each. */
   private readonly paths = new Map<string, string[]>();
 
@@ -33,30 +38,60 @@ export class SqliteJournalPages implements JournalPages {
   constructor(path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 10000');
-    this.tables = (['events', 'recent_events'] as const).map((table) =>
-      this.db.prepare(journalPageSql(table)).raw(),
-    );
+    this.page = this.db.prepare(journalPageSql()).raw();
     this.counted = this.db.prepare(COUNT_SQL).pluck();
   }
 
-  async count({ thingId, afterRevision, beforeTimestamp }: TwinEventRange): Promise<number> {
-    const args = [thingId, afterRevision, beforeTimestamp];
-    return this.counted.get(...args, ...args) as number;
+  /** The recent events of the snapshot by twin; the first call begins the snapshot. */
+  private recent(): Map<string, RawRow[]> {
+    if (this.recentByTwin === null) {
+      this.db.exec('BEGIN');
+      const byTwin = new Map<string, RawRow[]>();
+      for (const row of this.db.prepare(RECENT_SQL).raw().iterate() as Iterable<RawRow>) {
+        const thingId = row[6] as string;
+        const rows = byTwin.get(thingId);
+        if (rows === undefined) byTwin.set(thingId, [row]);
+        else rows.push(row);
+      }
+      this.recentByTwin = byTwin;
+    }
+    return this.recentByTwin;
+  }
+
+  /** The twin's recent events in the range, after `afterRevision`. */
+  private recentOf(range: TwinEventRange, afterRevision: number): RawRow[] {
+    const rows = this.recent().get(range.thingId);
+    if (rows === undefined) return [];
+    return rows.filter((row) => row[0] > afterRevision && row[1] < range.beforeTimestamp);
+  }
+
+  async count(range: TwinEventRange): Promise<number> {
+    const recent = this.recentOf(range, range.afterRevision).length;
+    return (
+      recent +
+      (this.counted.get(range.thingId, range.afterRevision, range.beforeTimestamp) as number)
+    );
   }
 
   async *pages(range: TwinEventRange, pageSize: number): AsyncIterable<TwinEvent[]> {
+    this.recent();
     let after = range.afterRevision;
-    for (const table of this.tables) {
-      for (;;) {
-        const rows = table.all(range.thingId, after, range.beforeTimestamp, pageSize) as RawRow[];
-        if (rows.length === 0) break;
-        const events: TwinEvent[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i++) events[i] = this.eventOf(range.thingId, rows[i]);
-        yield events;
-        after = events[events.length - 1].revision;
-        if (rows.length < pageSize) break;
-      }
+    for (;;) {
+      const rows = this.page.all(range.thingId, after, range.beforeTimestamp, pageSize) as RawRow[];
+      if (rows.length === 0) break;
+      yield this.eventsOf(range.thingId, rows, 0, rows.length);
+      after = rows[rows.length - 1][0];
+      if (rows.length < pageSize) break;
     }
+    const recent = this.recentOf(range, after);
+    for (let from = 0; from < recent.length; from += pageSize)
+      yield this.eventsOf(range.thingId, recent, from, Math.min(recent.length, from + pageSize));
+  }
+
+  private eventsOf(thingId: string, rows: RawRow[], from: number, to: number): TwinEvent[] {
+    const events: TwinEvent[] = new Array(to - from);
+    for (let i = from; i < to; i++) events[i - from] = this.eventOf(thingId, rows[i]);
+    return events;
   }
 
   private eventOf(thingId: string, row: RawRow): TwinEvent {
@@ -74,6 +109,7 @@ export class SqliteJournalPages implements JournalPages {
   }
 
   async close(): Promise<void> {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.close();
   }
 }
