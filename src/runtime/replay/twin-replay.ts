@@ -74,7 +74,16 @@ export class TwinReplay {
   private readonly outputGroups: OutputGroup[];
   /** The changes the current input touched, read by {@link touchesFn}. */
   private touched: readonly ThingChange[] = [];
-  private readonly touchesFn = (pointer: string): boolean => touches(this.touched, pointer);
+  /** The last pointer asked about for the current input, and the answer (steps ask alike). */
+  private asked: string | null = null;
+  private answer = false;
+  private readonly touchesFn = (pointer: string): boolean => {
+    if (pointer !== this.asked) {
+      this.answer = touches(this.touched, pointer);
+      this.asked = pointer;
+    }
+    return this.answer;
+  };
   private readonly computedByType = new Map<string | undefined, string[][]>();
   private readonly openAlerts = new Map<string, AlertSpan>();
   private readonly result: TwinReplayResult;
@@ -167,6 +176,7 @@ export class TwinReplay {
         carryComputed(this.replayed.thing as JsonObject, before, this.replayOutputs),
       );
     this.touched = step.touched;
+    this.asked = null;
     const draft = this.replayed.draft();
     const outcome = this.behaviour.apply({
       thingId: this.thingId,
