@@ -4,6 +4,7 @@ import { killAllChildren, SERVER_FROM_DIST } from './harness/processes.js';
 import { authBenchmark } from './auth.js';
 import { behaviourBenchmark } from './behaviour.js';
 import { churnBenchmark } from './churn.js';
+import { evolveBenchmark } from './evolve.js';
 import { dashboardBenchmark } from './dashboard.js';
 import { datacenterBenchmark } from './datacenter.js';
 import { forecastBenchmark } from './forecast.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   behaviour: behaviourBenchmark,
   replay: replayBenchmark,
   'replay-ingest': replayIngestBenchmark,
+  evolve: evolveBenchmark,
   rollups: rollupsBenchmark,
   datacenter: datacenterBenchmark,
 };

@@ -1,13 +1,14 @@
 // Makes the README's dashboard screenshots from the real app: a demo server, Chromium, docs/dashboard/*.png.
 //
 //   npx tsx scripts/dashboard-screenshots.ts     (needs /usr/bin/chromium; builds ui/ first)
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { startServer } from '../src/cli/server.js';
 import { DEFAULTS } from '../src/cli/config.js';
+import { sharedDataPath } from './workspace.js';
 
 const ADMIN_TOKEN = 'tft_screenshot-admin-token-01234';
 const OUT = 'docs/dashboard';
@@ -146,6 +147,40 @@ try {
   await page.getByRole('link', { name: pump }).click();
   await page.getByTestId('tree').waitFor();
   await page.screenshot({ path: `${OUT}/twin-phone-dark.png` });
+  // The datacenter page: the SURF week's shadow run at full speed, with a what-if of half the hosts.
+  const surf = sharedDataPath('surf', 'tasks.parquet')?.replace(/\/tasks\.parquet$/, '');
+  if (surf) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const topology = JSON.parse(readFileSync(`${surf}/topology-asymptotic.json`, 'utf8')) as {
+      clusters: { hosts: { count: number }[] }[];
+    };
+    for (const host of topology.clusters[0].hosts) host.count = Math.ceil(host.count / 2);
+    const half = join(data, 'topology-half.json');
+    writeFileSync(half, JSON.stringify(topology));
+    await call('POST', '/datacenters/surf/shadow', {
+      workload: surf,
+      topology: `${surf}/topology-asymptotic.json`,
+      power: `${surf}/consumption.parquet`,
+      carbon: `${surf}/carbon.parquet`,
+      speed: 'max',
+      window: '1h',
+    });
+    await call('PUT', '/datacenters/surf/whatif/half-hosts', { topology: half });
+    for (let i = 0; i < 240; i++) {
+      const status = (await (await call('GET', '/datacenters/surf/shadow')).json()) as {
+        state: string;
+      };
+      if (status.state !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await page.getByRole('link', { name: 'Datacenters' }).click();
+    await page.getByRole('link', { name: 'surf', exact: true }).click();
+    await page.getByTestId('power-plot').waitFor({ timeout: 30_000 });
+    await page.getByTestId('whatifs').waitFor();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: `${OUT}/datacenter.png`, fullPage: true });
+  } else console.log('no shared/data/surf: the datacenter screenshot is left as it is');
   console.log(`screenshots written to ${OUT}/`);
 } finally {
   await browser.close();

@@ -392,6 +392,7 @@ export class Platform {
                 url: config.store,
                 schema: config.storeSchema ?? DEFAULT_POSTGRES_SCHEMA,
               },
+        datacenterDir: join(config.data, 'datacenters'),
         serviceEffects: options.serviceEffects,
         servicePollMs: options.servicePollMs,
         serviceFailed: (service, error) =>

@@ -204,6 +204,8 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       'Models & services',
       '[data-testid=services] tbody tr',
     ],
+    ['/datacenters', 'Datacenters', 'form'],
+    ['/datacenters/a11y-dc', 'Datacenter', 'form'],
     ['/ingest?spec=lamps', 'Ingest specs'],
     ['/deadletters', 'Dead letters'],
     ['/webhooks', 'Webhooks'],

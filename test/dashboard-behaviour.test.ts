@@ -13,7 +13,7 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
 
 const CAN_RUN = chromiumAvailable('dashboard-behaviour');
 
@@ -157,14 +157,7 @@ describe.skipIf(!CAN_RUN)('dashboard behaviour pages - in Chromium against twinf
     expect(await alertsOf(`thingId=${RACK(1)}`)).toHaveLength(1);
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(8000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/types`);
-    await page.getByRole('tab', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByTestId('subject').waitFor();
+    page = await signedInPage(browser, `${server.url}/types`, ADMIN_TOKEN, { errors: pageErrors });
   }, 120_000);
 
   afterAll(async () => {

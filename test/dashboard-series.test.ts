@@ -12,7 +12,7 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
 
 const CAN_RUN = chromiumAvailable('dashboard-series');
 
@@ -74,14 +74,11 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     });
     expect(volts.status).toBe(200);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page.setDefaultTimeout(8000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/series`);
-    await page.getByRole('tab', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByTestId('subject').waitFor();
+    page = await signedInPage(browser, `${server.url}/series`, ADMIN_TOKEN, {
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+      errors: pageErrors,
+    });
   }, 120_000);
 
   afterAll(async () => {

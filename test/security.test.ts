@@ -105,6 +105,9 @@ type Category =
   | 'model'
   | 'service'
   | 'replay'
+  | 'datacenter'
+  | 'migration'
+  | 'fork'
   | 'type'
   | 'alert'
   | 'message'
@@ -130,6 +133,11 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   },
   { methods: ['POST'], url: /^\/api\/2\/cloudevents$/, category: 'cloudevents' },
   { url: /^\/api\/2\/things\/:thingId\/relations(\/.*)?$/, category: 'relation' },
+  {
+    methods: ['POST'],
+    url: /^\/api\/2\/things\/:thingId\/migrateDefinition$/,
+    category: 'migration',
+  },
   { url: /^\/api\/2\/things\/:thingId(\/.*)?$/, category: 'thing' },
   { url: /^\/api\/2\/things$/, category: 'things' },
   { url: /^\/api\/2\/search\/things(\/count)?$/, category: 'search' },
@@ -151,6 +159,10 @@ const RULES: { methods?: string[]; url: RegExp; category: Category }[] = [
   { url: /^\/api\/2\/(models|scenarios|runs|forecasts)(\/.*)?$/, category: 'model' },
   { url: /^\/api\/2\/services(\/.*)?$/, category: 'service' },
   { url: /^\/api\/2\/replays(\/.*)?$/, category: 'replay' },
+  // Datacenter twins read and write files on the server: administrators only.
+  { url: /^\/api\/2\/datacenters(\/.*)?$/, category: 'datacenter' },
+  { url: /^\/api\/2\/migrations(\/.*)?$/, category: 'migration' },
+  { url: /^\/api\/2\/forks(\/.*)?$/, category: 'fork' },
   { url: /^\/api\/2\/types(\/.*)?$/, category: 'type' },
   { url: /^\/api\/2\/alerts(\/.*)?$/, category: 'alert' },
 ];
@@ -206,6 +218,7 @@ function concreteUrl(route: RouteInfo, targets: Targets): string {
       if (part === ':alertId') return VAULT_ALERT;
       if (part === ':runId') return adminServiceRun;
       if (part === ':replayId') return adminReplay;
+      if (part === ':migrationId') return 'migration-none';
       if (part === '*' && STAR_AFTER[parts[i - 1]] !== undefined) return STAR_AFTER[parts[i - 1]];
       if (part.startsWith(':') || part.includes('*'))
         throw new Error(
@@ -1157,7 +1170,76 @@ function replayVariants(route: RouteInfo): Variant[] {
     },
   ];
 }
+/**
+ * Definition migrations: to a type nobody has, refused alike for every caller who may write (the
+ * twin's existence is not weighed before the type), changing nothing; a read-only token is
+ * refused first; nobody sees a migration of another.
+ */
+const NO_TYPE = 'secure.ns:none:1';
+const MIGRATIONS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'POST /api/2/things/:thingId/migrateDefinition': {
+    body: () => ({ thingDefinitionUrl: NO_TYPE }),
+    expect: (kind) =>
+      kind === 'otherNamespace'
+        ? notFound('things:thing.notfound')
+        : kind === 'readOnly'
+          ? readOnlyRefused
+          : { status: 400, error: 'wot:skeleton.generation.failed', absent: ALL_MARKS },
+  },
+  'POST /api/2/migrations': {
+    body: () => ({ filter: `eq(thingId,"${VAULT}")`, thingDefinitionUrl: NO_TYPE }),
+    expect: changing({
+      status: 400,
+      error: 'wot:skeleton.generation.failed',
+      absent: ALL_MARKS,
+    }),
+  },
+  'GET /api/2/migrations': { expect: () => ({ status: 200, absent: ALL_MARKS, body: [] }) },
+  'GET /api/2/migrations/:migrationId': { expect: () => notFound('things:migration.notfound') },
+};
+/**
+ * Forks: one at no instant is refused alike for every caller who may write, copying nothing; there
+ * is no fork to see, list or delete.
+ */
+const FORKS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'POST /api/2/forks': {
+    body: () => ({ filter: `eq(thingId,"${VAULT}")`, at: 'never', into: 'secure.fork' }),
+    expect: changing({ status: 400, error: 'forks:request.invalid', absent: ALL_MARKS }),
+  },
+  'GET /api/2/forks': { expect: () => ({ status: 200, absent: ALL_MARKS, body: [] }) },
+  'GET /api/2/forks/:namespace': { expect: () => notFound('forks:fork.notfound') },
+  'DELETE /api/2/forks/:namespace': { expect: () => notFound('forks:fork.notfound') },
+};
+const migrationVariants = (route: RouteInfo) => tableVariants(route, MIGRATIONS, 'MIGRATIONS');
+const forkVariants = (route: RouteInfo) => tableVariants(route, FORKS, 'FORKS');
 const typeVariants = (route: RouteInfo) => tableVariants(route, TYPES, 'TYPES');
+
+/**
+ * Datacenter routes: their inputs and outputs are files on the server, so every one of them is an
+ * administrator's; nobody here (no administrator) gets past the 403, whatever the body.
+ */
+const DATACENTER_FILES = {
+  workload: '/etc',
+  topology: '/etc/passwd',
+  power: '/etc/shadow',
+};
+const DATACENTERS: Record<string, Omit<Variant, 'label' | 'url'>> = {
+  'GET /api/2/datacenters': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id': { expect: () => forbidden },
+  'POST /api/2/datacenters/:id/shadow': { body: () => DATACENTER_FILES, expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow': { expect: () => forbidden },
+  'DELETE /api/2/datacenters/:id/shadow': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/results': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/utilisation': { expect: () => forbidden },
+  'GET /api/2/datacenters/:id/shadow/plot.png': { expect: () => forbidden },
+  'PUT /api/2/datacenters/:id/whatif/:name': {
+    body: () => ({ topology: '/etc/passwd' }),
+    expect: () => forbidden,
+  },
+  'GET /api/2/datacenters/:id/whatif/:name': { expect: () => forbidden },
+  'DELETE /api/2/datacenters/:id/whatif/:name': { expect: () => forbidden },
+};
+const datacenterVariants = (route: RouteInfo) => tableVariants(route, DATACENTERS, 'DATACENTERS');
 const alertVariants = (route: RouteInfo) => tableVariants(route, ALERTS, 'ALERTS');
 
 function identityVariants(route: RouteInfo): Variant[] {
@@ -1352,6 +1434,9 @@ const VARIANTS: Record<Category, (route: RouteInfo) => Variant[]> = {
   model: modelVariants,
   service: serviceVariants,
   replay: replayVariants,
+  datacenter: datacenterVariants,
+  migration: migrationVariants,
+  fork: forkVariants,
   type: typeVariants,
   alert: alertVariants,
   methodNotAllowed: methodNotAllowedVariants,

@@ -79,6 +79,15 @@ import { ConnectionRegistry } from '../services/connection-registry.js';
 import { registerCloudEventsRoute } from './routes/cloudevents-route.js';
 import { liveCommandHook } from './live-commands.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
+import { registerDatacenterRoutes } from './routes/datacenter-routes.js';
+import { DatacenterService } from '../services/datacenter-service.js';
+import { WriteRefusal } from '../runtime/write-pipeline.js';
+import { registerMigrationRoutes } from './routes/migration-routes.js';
+import { registerForkRoutes } from './routes/fork-routes.js';
+import { ForkService } from '../services/fork-service.js';
+import { defaultPolicy } from '../auth/policy-model.js';
+import { DefinitionMigration } from '../services/definition-migration.js';
+import { BulkMigration } from '../services/bulk-migration.js';
 import { ReplayService } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
@@ -167,6 +176,11 @@ export interface AppOptions {
    * `types`, the replay routes are absent.
    */
   replayJournal?: JournalLocation;
+  /**
+   * Where datacenter twins keep their outputs (`<data dir>/datacenters`); without it, or without
+   * `ingestStore`, the datacenter routes are absent.
+   */
+  datacenterDir?: string;
 }
 
 /** A registered route: one method of one URL pattern, and whether the OpenAPI document hides it. */
@@ -532,6 +546,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? replayService(context, options.types, options.replayJournal)
       : null;
   if (replays) app.addHook('onClose', () => replays.settled());
+  const datacenters =
+    ingest && options.datacenterDir
+      ? datacenterService(context, ingest, options.datacenterDir, options.logger || undefined)
+      : null;
+  // Before the runtime closes: running shadows stop, write their files and their twins' last state.
+  if (datacenters) app.addHook('onClose', () => datacenters.close());
+  const migrations = options.types ? migrationServices(context, options.types) : null;
+  if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
+  const behaviourStore = options.behaviourStore;
+  const forks = new ForkService({
+    runtime,
+    guard: context.guard,
+    creation: context.creation,
+    relations: context.relations,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+    createPolicy: async (identity, policyId) => {
+      if (context.policies.get(policyId)) return false;
+      await context.policies.put(defaultPolicy(policyId, [identity.id]));
+      return true;
+    },
+    deletePolicyIfUnused: (policyId) => context.policyUsage.deleteUnused(policyId),
+    deleteAlertsOfNamespace: behaviourStore
+      ? (namespace) => behaviourStore.deleteAlertsOfNamespace(namespace)
+      : undefined,
+    store: behaviourStore,
+  });
+  await forks.load();
   registerSystemRoutes(app, {
     metrics,
     runtime,
@@ -565,6 +606,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (options.types) registerTypeRoutes(api, options.types);
       if (alerts) registerAlertRoutes(api, alerts);
       if (replays) registerReplayRoutes(api, replays);
+      if (datacenters) registerDatacenterRoutes(api, datacenters);
+      if (migrations) registerMigrationRoutes(api, migrations.single, migrations.bulk);
+      registerForkRoutes(api, forks);
       registerConnectionRoutes(api, {
         connections: context.connections,
         mqtt: options.mqttConnections ?? (() => ({ mode: 'off', clientsVisible: false })),
@@ -574,6 +618,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/2' },
   );
   return app;
+}
+
+/** Definition migrations, one twin at a time and over a filter, through the runtime's writes. */
+function migrationServices(
+  context: ApiContext,
+  types: TypeService,
+): { single: DefinitionMigration; bulk: BulkMigration } {
+  const single = new DefinitionMigration({
+    runtime: context.runtime,
+    guard: context.guard,
+    types,
+  });
+  const bulk = new BulkMigration({
+    migration: single,
+    select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
+  });
+  return { single, bulk };
 }
 
 /** Replays over the runtime's journal and time travel, choosing and writing twins as the API does. */
@@ -632,6 +693,78 @@ function replayService(
       await pending;
     },
     run: runReplayThread,
+  });
+}
+
+/** Datacenter twins, written with the requester's rights as the API writes (creation, relations, ingest). */
+function datacenterService(
+  context: ApiContext,
+  ingest: IngestService,
+  dataDir: string,
+  logger: Logger | undefined,
+): DatacenterService {
+  const { runtime, guard, creation, relations } = context;
+  return new DatacenterService({
+    dataDir,
+    warn: (message, error) => logger?.warn({ err: error }, message),
+    ports: {
+      exists: (thingId) => runtime.getThing(thingId) !== null,
+      policyIdOf: (thingId) => {
+        const policyId = runtime.getThing(thingId)?.thing.policyId;
+        return typeof policyId === 'string' ? policyId : null;
+      },
+      create: async (identity, thingId, body) => {
+        const resource = resourceOf(thingId, 'thing');
+        const { pending } = await creation.write(identity, {
+          kind: 'modify',
+          resource,
+          value: body,
+          originator: identity.id,
+          authorize: (current) => guard.checkWrite(identity, current, 'modify', resource, body),
+        });
+        await pending;
+      },
+      merge: async (identity, merges) => {
+        const outcomes = await runtime.writeMany(
+          merges.map(({ thingId, patch, observedAt }) => {
+            const resource = resourceOf(thingId, 'thing');
+            return {
+              kind: 'merge' as const,
+              resource,
+              value: patch,
+              originator: identity.id,
+              ...(observedAt === undefined ? {} : { observedAt }),
+              authorize: (current: JsonObject | null) => {
+                if (current === null) throw errors.thingNotFound(thingId);
+                return guard.checkWrite(identity, current, 'merge', resource, patch);
+              },
+            };
+          }),
+        );
+        for (const outcome of outcomes) if (outcome instanceof WriteRefusal) throw outcome.error;
+      },
+      relate: async (identity, source, name, target) => {
+        await relations.put(identity, source, name, target, {});
+      },
+      putSpec: async (identity, specId, spec) => {
+        await ingest.put(identity, specId, spec);
+      },
+      ingest: async (specId, payloads) => {
+        const received = Date.now();
+        const outcome = await ingest.ingest(
+          specId,
+          payloads.map((payload) => ({
+            payload,
+            transport: 'datacenter',
+            topic: null,
+            headers: {},
+            context: {},
+            received,
+          })),
+        );
+        return { accepted: outcome.accepted, rejected: outcome.rejected };
+      },
+    },
   });
 }
 

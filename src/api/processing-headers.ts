@@ -66,6 +66,8 @@ export type RouteClass =
   | 'api'
   /** Time-series reads, which also answer in CSV and Parquet. */
   | 'series'
+  /** Definition migrations (Ditto's migrateDefinition and the bulk form): they read `dry-run`. */
+  | 'migration'
   | 'system';
 
 const THING_ROUTES: readonly RouteClass[] = [
@@ -321,7 +323,7 @@ export function readProcessing(request: FastifyRequest, routeClass: RouteClass):
     useTwinOnTimeout = value === 'use-twin' && routeClass === 'thing-read';
   }
   if (headers['declared-acks'] !== undefined) throw errors.declaredAcksNotHere();
-  if (headers['dry-run'] !== undefined) throw errors.dryRunNotHere();
+  if (headers['dry-run'] !== undefined && routeClass !== 'migration') throw errors.dryRunNotHere();
   for (const name of RESOURCE_HEADER_NAMES) {
     if (headers[name] !== undefined && !RESOURCE_HEADERS[name].includes(routeClass))
       throw errors.headerNotApplicable(name, request.method, request.url.split('?')[0]);
@@ -473,6 +475,8 @@ export function routeClassOf(method: string, url: string): RouteClass {
   const read = method === 'GET' || method === 'HEAD';
   if (url === '/api/2/things') return read ? 'thing-list' : 'thing-create';
   if (url.includes('/inbox/messages/') || url.includes('/outbox/messages/')) return 'message';
+  if (url === '/api/2/things/:thingId/migrateDefinition' || url === '/api/2/migrations')
+    return method === 'POST' ? 'migration' : 'api';
   // Relations (Twinfold) take none of Ditto's resource headers: they are no part of the thing JSON.
   if (url.startsWith('/api/2/things/:thingId/relations')) return 'api';
   if (url.startsWith('/api/2/things/:thingId') && !url.endsWith('/history')) {

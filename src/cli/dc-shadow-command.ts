@@ -50,6 +50,23 @@ export function shadowProgressLine(progress: ShadowProgress): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${progress.windowsDone}/${progress.windows} windows, ${speed}× real time`;
 }
 
+/**
+ * Shows a run's progress on stderr: redrawn in place a few times a second on a terminal, a line
+ * every 5 s otherwise, and always the last window.
+ */
+export function progressReporter(): (progress: ShadowProgress) => void {
+  const tty = process.stderr.isTTY;
+  let lastShown = 0;
+  return (progress) => {
+    const now = performance.now();
+    const last = progress.windowsDone === progress.windows;
+    if (!last && now - lastShown < (tty ? 200 : 5000)) return;
+    lastShown = now;
+    const line = shadowProgressLine(progress);
+    process.stderr.write(`${tty ? '\r' : ''}${line}${tty && !last ? '' : '\n'}`);
+  };
+}
+
 export function shadowSummaryLine(summary: RunSummary): string {
   const percent = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} %`);
   const parts = [
@@ -87,8 +104,7 @@ async function shadowAction(flags: ShadowFlags) {
   const lookbackMs = parseSpan(flags.lookback ?? '1h');
   if (lookbackMs === null)
     fail(`--lookback: must be a duration such as 1h, not "${flags.lookback}"`);
-  const tty = process.stderr.isTTY;
-  let lastShown = 0;
+  const report = progressReporter();
   try {
     const outcome = await runShadowFromFiles(
       {
@@ -103,17 +119,7 @@ async function shadowAction(flags: ShadowFlags) {
         speed: speed === 'max' ? 'max' : speed,
         outDir: flags.out,
       },
-      {
-        onWindow: (_window, progress) => {
-          const now = performance.now();
-          const last = progress.windowsDone === progress.windows;
-          if (!last && now - lastShown < (tty ? 200 : 5000)) return;
-          lastShown = now;
-          process.stderr.write(
-            `${tty ? '\r' : ''}${shadowProgressLine(progress)}${tty && !last ? '' : '\n'}`,
-          );
-        },
-      },
+      { onWindow: (_window, progress) => report(progress) },
     );
     process.stdout.write(`${flags.out}: ${shadowSummaryLine(outcome.summary)}\n`);
   } catch (error) {

@@ -13,7 +13,7 @@ import {
 import { DatacenterInputError } from '../sims/datacenter/input-error.js';
 import { runShadowFromFiles } from '../sims/datacenter/shadow-run.js';
 import type { ShadowWindow } from '../sims/datacenter/shadow.js';
-import { shadowProgressLine, shadowSummaryLine } from './dc-shadow-command.js';
+import { progressReporter, shadowSummaryLine } from './dc-shadow-command.js';
 
 function fail(message: string): never {
   process.stderr.write(`twinfold experiment run: ${message}\n`);
@@ -66,8 +66,7 @@ async function runAction(file: string) {
   const { dir, run } = nextRunDir(config.output, config.name);
   process.stderr.write(`${config.name} run ${run}: ${dir}\n`);
   const inputs = createWriteStream(join(dir, 'windows.jsonl'));
-  const tty = process.stderr.isTTY;
-  let lastShown = 0;
+  const report = progressReporter();
   try {
     const outcome = await runShadowFromFiles(
       {
@@ -86,13 +85,7 @@ async function runAction(file: string) {
       {
         onWindow: (window, progress) => {
           inputs.write(`${JSON.stringify(windowInputs(window))}\n`);
-          const now = performance.now();
-          const last = progress.windowsDone === progress.windows;
-          if (!last && now - lastShown < (tty ? 200 : 5000)) return;
-          lastShown = now;
-          process.stderr.write(
-            `${tty ? '\r' : ''}${shadowProgressLine(progress)}${tty && !last ? '' : '\n'}`,
-          );
+          report(progress);
         },
       },
     );

@@ -8,6 +8,7 @@ import { startServer } from './server.js';
 import { usersCommand } from './users-command.js';
 import { deadLettersCommand } from './deadletters-command.js';
 import { replayCommand } from './replay-command.js';
+import { forkCommand, migrateCommand } from './scenario-commands.js';
 import { dcCommand } from './dc-command.js';
 import { experimentCommand } from './experiment-command.js';
 
@@ -236,6 +237,8 @@ program
 program.addCommand(usersCommand());
 program.addCommand(deadLettersCommand());
 program.addCommand(replayCommand());
+program.addCommand(forkCommand());
+program.addCommand(migrateCommand());
 program.addCommand(dcCommand());
 program.addCommand(experimentCommand());
 

@@ -383,7 +383,7 @@ export const errors = {
     make(
       'header.invalid',
       400,
-      "The header 'dry-run' is not supported here: Ditto reads it for connections and definition migrations only, which Twinfold does not have.",
+      "The header 'dry-run' is not supported here: Ditto reads it for connections and definition migrations only (POST /api/2/things/{thingId}/migrateDefinition, and Twinfold's POST /api/2/migrations).",
       'Leave dry-run out of the request.',
     ),
   headerNotApplicable: (header: string, method: string, path: string) =>
@@ -1428,6 +1428,73 @@ export const errors = {
       `The replay with ID '${id}' could not be found.`,
       'Replays are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/replays.',
     ),
+  // --- definition migrations (Ditto's migrateDefinition, and Twinfold's bulk form) ---
+  migrationRequestInvalid: (field: string, detail: string) =>
+    make(
+      'things:migration.request.invalid',
+      400,
+      `The migration field '${field}' is invalid: ${detail}`,
+      'Send {"thingDefinitionUrl": "ns:name:version", "migrationPayload": {...}, "patchConditions": {...}, "initializeMissingPropertiesFromDefaults": false}; see "Type evolution" in the README.',
+    ),
+  /** Ditto's `SkeletonGenerationFailedException`: the definition names no type known here. */
+  skeletonGenerationFailed: (definition: string) =>
+    make(
+      'wot:skeleton.generation.failed',
+      400,
+      `Failed to generate a valid skeleton for the definition: '${definition}'.`,
+      'The provided ThingDefinition could not be used to generate a valid skeleton. Name a type of GET /api/2/types (ns:name:version, or its URL .../api/2/types/ns:name:version).',
+    ),
+  /** Ditto's `UnresolvedPlaceholderException` (a `thing-json` placeholder of a migration payload). */
+  placeholderUnresolved: (placeholder: string) =>
+    make(
+      'placeholder:unresolved',
+      400,
+      `The placeholder '${placeholder}' could not be resolved.`,
+      'Some placeholders could not be resolved. Check the spelling of the placeholder and that the thing has a value at its JSON pointer.',
+    ),
+  migrationNotFound: (id: string) =>
+    make(
+      'things:migration.notfound',
+      404,
+      `The migration with ID '${id}' could not be found.`,
+      'Migrations are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/migrations.',
+    ),
+  migrationTooManyTwins: (count: number, max: number) =>
+    make(
+      'things:migration.toomany',
+      400,
+      `The filter selects ${count} or more twins; one migration takes at most ${max}.`,
+      'Narrow the filter (by namespace or attribute) and migrate in several parts.',
+    ),
+  // --- what-if forks (Twinfold): twins copied as they were into a scenario namespace ---
+  forkRequestInvalid: (field: string, detail: string) =>
+    make(
+      'forks:request.invalid',
+      400,
+      `The fork field '${field}' is invalid: ${detail}`,
+      'Send {"filter": "<RQL>", "at": "<ISO-8601 time>", "into": "<scenario namespace>"}; see "What-if forks" in the README.',
+    ),
+  forkNamespaceTaken: (namespace: string, detail: string) =>
+    make(
+      'forks:namespace.taken',
+      409,
+      `The scenario namespace '${namespace}' cannot take a fork: ${detail}`,
+      'Choose a scenario namespace of its own (such as "whatif.a"), or delete the fork there first with DELETE /api/2/forks/{namespace}.',
+    ),
+  forkNotFound: (namespace: string) =>
+    make(
+      'forks:fork.notfound',
+      404,
+      `There is no fork in the namespace '${namespace}', or the requester may not see it.`,
+      'List the forks with GET /api/2/forks.',
+    ),
+  forkTooManyTwins: (count: number, max: number) =>
+    make(
+      'forks:fork.toomany',
+      400,
+      `The filter selects ${count} or more twins; one fork takes at most ${max}.`,
+      'Narrow the filter and fork fewer twins.',
+    ),
   // --- relations (Twinfold): named, directed edges between twins ---
   relationNotFound: (thingId: string, name: string, target: string) =>
     make(
@@ -1484,5 +1551,62 @@ export const errors = {
       400,
       `The relations parameter '${parameter}' is invalid: ${detail}`,
       'Use direction=out|in, name=<relation name> and depth=1..16; see the API documentation at /api/2/docs.',
+    ),
+  // --- datacenters (Twinfold): the datacenter twin on the server ---
+  datacenterInputInvalid: (message: string) =>
+    make(
+      'datacenters:input.invalid',
+      400,
+      `A datacenter input cannot be used: ${message}`,
+      'Fix the file and field named (OpenDC topology JSON, workload tasks.parquet/fragments.parquet, measured power, carbon trace); see "Datacenter twin on the server" in the README.',
+    ),
+  datacenterRequestInvalid: (field: string, detail: string) =>
+    make(
+      'datacenters:request.invalid',
+      400,
+      `The datacenter field '${field}' is invalid: ${detail}`,
+      'Send {"workload": "<dir>", "topology": "<file>" | {…}, "power": "<file>", "carbon", "speed", "window", "exportInterval", "calibrate", "out"}; see "Datacenter twin on the server" in the README.',
+    ),
+  datacenterNotFound: (id: string) =>
+    make(
+      'datacenters:datacenter.notfound',
+      404,
+      `The datacenter with ID '${id}' could not be found.`,
+      'Start its shadow run with POST /api/2/datacenters/{id}/shadow; list them with GET /api/2/datacenters.',
+    ),
+  datacenterShadowRunning: (id: string) =>
+    make(
+      'datacenters:shadow.running',
+      409,
+      `A shadow run of the datacenter '${id}' is already running.`,
+      'Wait for it to finish (GET /api/2/datacenters/{id}/shadow) or stop it (DELETE) first.',
+    ),
+  datacenterShadowRequired: (id: string) =>
+    make(
+      'datacenters:shadow.required',
+      409,
+      `The datacenter '${id}' has no shadow run: a what-if simulates beside one.`,
+      'Start the shadow run first with POST /api/2/datacenters/{id}/shadow.',
+    ),
+  datacenterWhatIfNotFound: (id: string, name: string) =>
+    make(
+      'datacenters:whatif.notfound',
+      404,
+      `The what-if '${name}' of the datacenter '${id}' could not be found.`,
+      'Create it with PUT /api/2/datacenters/{id}/whatif/{name}; GET /api/2/datacenters/{id} lists them.',
+    ),
+  datacenterPlotNotFound: (id: string) =>
+    make(
+      'datacenters:plot.notfound',
+      404,
+      `The shadow run of the datacenter '${id}' has not written its power plot yet.`,
+      'The plot is written when the run ends (succeeded or stopped); poll GET /api/2/datacenters/{id}/shadow.',
+    ),
+  datacenterQueryInvalid: (parameter: string, detail: string) =>
+    make(
+      'datacenters:query.invalid',
+      400,
+      `The datacenter parameter '${parameter}' is invalid: ${detail}`,
+      'Fix the parameter named; see the API documentation at /api/2/docs.',
     ),
 };

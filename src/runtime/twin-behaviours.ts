@@ -71,6 +71,7 @@ export class TwinBehaviours {
       eventTime: context.request.observedAt ?? context.now,
       now: context.now,
       touches: (pointer) => this.touched(context.changes, pointer),
+      retyped: before !== null && before.definition !== after.definition,
     });
     const added = this.changesOf(thingId, own, after, outcome, context.revision);
     if (added.length > 0)

@@ -1,6 +1,7 @@
 // Replays over the API: a type version re-run over the journaled inputs of the twins a filter
 // selects, in a time range, on a worker thread; its progress, then its comparison with what
 // happened live, and the replayed twins written into a scenario namespace. Kept in memory.
+import { JobRecords } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -94,8 +95,7 @@ export interface ReplayView {
 }
 
 export class ReplayService {
-  private readonly replays = new Map<string, ReplayRecord>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly jobs = new JobRecords<ReplayRecord>(KEPT);
 
   constructor(private readonly options: ReplayServiceOptions) {}
 
@@ -104,7 +104,7 @@ export class ReplayService {
     const request = this.checked(identity, body);
     const type = this.options.types.compiled(request.type) as CompiledType;
     if (request.into !== null) assertWritable(identity);
-    if (this.running.size > 0) throw errors.replayBusy(this.running.size);
+    if (this.jobs.runningCount > 0) throw errors.replayBusy(this.jobs.runningCount);
     const ids = await this.options.select(identity, request.filter, MAX_REPLAY_TWINS + 1);
     if (ids.length > MAX_REPLAY_TWINS)
       throw errors.replayTooManyTwins(ids.length, MAX_REPLAY_TWINS);
@@ -143,7 +143,7 @@ export class ReplayService {
       into: null,
       error: null,
     };
-    this.keep(record);
+    this.jobs.add(record.replayId, record);
     const job: ReplayJob = {
       journal: this.options.journal,
       typeId: type.id,
@@ -153,9 +153,7 @@ export class ReplayService {
       to: request.to,
       keepFinal: request.into !== null,
     };
-    const done = this.follow(identity, record, job);
-    this.running.add(done);
-    void done.finally(() => this.running.delete(done));
+    this.jobs.track(this.follow(identity, record, job));
     return viewOf(record);
   }
 
@@ -225,36 +223,19 @@ export class ReplayService {
   }
 
   get(identity: Identity, replayId: string): ReplayView {
-    const record = this.replays.get(replayId);
-    if (record === undefined || !this.visible(identity, record))
-      throw errors.replayNotFound(replayId);
+    const record = this.jobs.visible(identity, replayId);
+    if (record === undefined) throw errors.replayNotFound(replayId);
     return viewOf(record);
   }
 
   /** The requester's replays (an administrator's: all), newest first. */
   list(identity: Identity): ReplayView[] {
-    return [...this.replays.values()]
-      .filter((record) => this.visible(identity, record))
-      .reverse()
-      .map((record) => viewOf(record, false));
+    return this.jobs.listFor(identity).map((record) => viewOf(record, false));
   }
 
   /** Resolves once every replay under way has finished (closing, tests). */
   async settled(): Promise<void> {
-    await Promise.all([...this.running]);
-  }
-
-  private visible(identity: Identity, record: ReplayRecord): boolean {
-    return identity.admin || record.owner === identity.id;
-  }
-
-  private keep(record: ReplayRecord): void {
-    this.replays.set(record.replayId, record);
-    if (this.replays.size <= KEPT) return;
-    for (const [id, old] of this.replays) {
-      if (this.replays.size <= KEPT) break;
-      if (old.state !== 'running') this.replays.delete(id);
-    }
+    await this.jobs.settled();
   }
 
   private now(): number {

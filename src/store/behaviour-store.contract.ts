@@ -324,6 +324,22 @@ export function behaviourStoreContract(name: string, storages: StorageFixture): 
       expect(second.items.map((a) => a.id)).toEqual(['dc:rack-1:overload:2']);
     });
 
+    it('forks - put replaces by namespace, list in namespace order, delete says whether it did', async () => {
+      storage = await storages.open();
+      const store = storage.behaviour;
+      expect(await store.listForks()).toEqual([]);
+      await store.putFork({ namespace: 'whatif.b', record: '{"n":1}' });
+      await store.putFork({ namespace: 'whatif.a', record: '{"n":2}' });
+      await store.putFork({ namespace: 'whatif.b', record: '{"n":3}' });
+      expect(await store.listForks()).toEqual([
+        { namespace: 'whatif.a', record: '{"n":2}' },
+        { namespace: 'whatif.b', record: '{"n":3}' },
+      ]);
+      expect(await store.deleteFork('whatif.a')).toBe(true);
+      expect(await store.deleteFork('whatif.a')).toBe(false);
+      expect(await store.listForks()).toEqual([{ namespace: 'whatif.b', record: '{"n":3}' }]);
+    });
+
     it('alerts - deleteAlertsOfNamespace removes only that namespace and counts them', async () => {
       storage = await storages.open();
       const store = storage.behaviour;

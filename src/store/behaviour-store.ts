@@ -79,4 +79,17 @@ export interface BehaviourStore {
   listAlerts(query: AlertQuery): Promise<AlertPage>;
   /** Deletes the alerts of these twins' namespace (a scenario namespace deleted); returns how many. */
   deleteAlertsOfNamespace(namespace: string): Promise<number>;
+
+  /** Stores (or replaces) the record of a what-if fork, by its scenario namespace. */
+  putFork(fork: ForkRecordRow): Promise<void>;
+  /** Every fork record, in namespace order. */
+  listForks(): Promise<ForkRecordRow[]>;
+  /** False when there was no fork of that namespace. */
+  deleteFork(namespace: string): Promise<boolean>;
+}
+
+/** A what-if fork as stored: its scenario namespace and its record (JSON, the fork service's). */
+export interface ForkRecordRow {
+  namespace: string;
+  record: string;
 }

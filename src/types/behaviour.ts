@@ -79,6 +79,11 @@ export interface BehaviourInput {
    * too). Without it the behaviour makes a draft of its own.
    */
   draft?: ThingDraft;
+  /**
+   * True when the twin has just come under this type (its definition changed to it, as a
+   * migration does): everything the type computes is computed, as for a new twin.
+   */
+  retyped?: boolean;
 }
 
 export type AlertTransition = 'raised' | 'resolved';

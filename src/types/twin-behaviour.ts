@@ -66,7 +66,7 @@ export class TwinBehaviourState implements TwinBehaviour {
       lateDropped: 0,
     };
     if (input.draft !== undefined) outcome.inDraft = true;
-    const created = input.before === null;
+    const created = input.before === null || input.retyped === true;
     const ran = this.ran;
     ran.fill(0);
     const draft = input.draft ?? new ThingDraft(input.after);

@@ -1,6 +1,6 @@
 // Debian's Chromium for the browser tests: where it is, how to launch it, and what to do without it.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,4 +20,35 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+export interface SignedInPageOptions {
+  readonly viewport?: { width: number; height: number };
+  readonly acceptDownloads?: boolean;
+  /** Default timeout of the page's actions, ms (default 8000). */
+  readonly timeout?: number;
+  /** Collects the page's uncaught errors. */
+  readonly errors?: string[];
+}
+
+/** A new page of `browser` at `url`, signed in to the dashboard with an API token. */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  token: string,
+  options: SignedInPageOptions = {},
+): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    acceptDownloads: options.acceptDownloads,
+  });
+  page.setDefaultTimeout(options.timeout ?? 8000);
+  const errors = options.errors;
+  if (errors) page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.getByRole('tab', { name: 'API token' }).click();
+  await page.getByLabel('API token').fill(token);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('subject').waitFor();
+  return page;
 }

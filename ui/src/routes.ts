@@ -2,6 +2,7 @@
 import { AdminPage } from './pages/admin-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { ConnectionsPage } from './pages/connections-page.js';
+import { DatacenterPage, DatacentersPage } from './pages/datacenter-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
 import { IngestPage } from './pages/ingest-page.js';
 import { ModelsPage } from './pages/models-page.js';
@@ -24,6 +25,8 @@ export const routes: Route[] = [
   { path: '/replays', title: 'Replays', nav: true, component: ReplaysPage },
   { path: '/series', title: 'Series', nav: true, component: SeriesPage },
   { path: '/models', title: 'Models & services', nav: true, component: ModelsPage },
+  { path: '/datacenters', title: 'Datacenters', nav: true, component: DatacentersPage },
+  { path: '/datacenters/:id', title: 'Datacenter', component: DatacenterPage },
   { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
   { path: '/policies/:policyId', title: 'Policy', component: PolicyPage },
   { path: '/ingest', title: 'Ingest', nav: true, component: IngestPage },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readCarbonTrace, type CarbonTrace } from './carbon.js';
 import type { CalibrationOptions } from './calibration.js';
 import { readMeasuredPower, type MeasuredPower } from './measured-power.js';
-import type { SimulationResult } from './model.js';
+import type { SimulationResult, Topology } from './model.js';
 import { writePowerPlot } from './power-plot.js';
 import { summarizeRun, writeResults, type RunSummary } from './results-file.js';
 import { runShadow, type ShadowRow, type ShadowWindow } from './shadow.js';
@@ -38,6 +38,11 @@ export interface ShadowProgress {
 }
 
 export interface ShadowHooks {
+  /** Once the simulation is done, before the first window (awaited). */
+  readonly onSimulation?: (
+    simulation: SimulationResult,
+    topology: Topology,
+  ) => void | Promise<void>;
   /** After each window (awaited: the run waits for it). */
   readonly onWindow?: (window: ShadowWindow, progress: ShadowProgress) => void | Promise<void>;
   /** Stops the run after the window in progress. */
@@ -76,6 +81,7 @@ export async function runShadowFromFiles(
     request.powerPath === undefined
       ? null
       : await readMeasuredPower(request.powerPath, { start: simulation.start });
+  await hooks.onSimulation?.(simulation, topology);
   return shadowOf(
     simulation,
     topology.groups.map((g) => g.powerModel),

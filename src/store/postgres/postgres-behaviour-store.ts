@@ -4,6 +4,7 @@ import type {
   AlertQuery,
   AlertRecord,
   BehaviourStore,
+  ForkRecordRow,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -142,5 +143,31 @@ export class PostgresBehaviourStore extends PooledStore implements BehaviourStor
       'deleting the alerts of a namespace',
     );
     return rowCount ?? 0;
+  }
+  async putFork(fork: ForkRecordRow): Promise<void> {
+    await this.run(
+      `INSERT INTO forks (namespace, record) VALUES ($1, $2)
+       ON CONFLICT (namespace) DO UPDATE SET record = EXCLUDED.record`,
+      [fork.namespace, fork.record],
+      'storing a fork',
+    );
+  }
+
+  async listForks(): Promise<ForkRecordRow[]> {
+    const { rows } = await this.run<ForkRecordRow>(
+      'SELECT namespace, record FROM forks ORDER BY namespace',
+      [],
+      'listing forks',
+    );
+    return rows;
+  }
+
+  async deleteFork(namespace: string): Promise<boolean> {
+    const { rows } = await this.run(
+      'DELETE FROM forks WHERE namespace = $1 RETURNING namespace',
+      [namespace],
+      'deleting a fork',
+    );
+    return rows.length === 1;
   }
 }

@@ -456,6 +456,15 @@ CREATE TABLE alert_position (id int PRIMARY KEY CHECK (id = 1), position bigint 
 INSERT INTO alert_position (id, position) VALUES (1, 0);
 `,
   },
+  {
+    version: 13,
+    name: 'what-if forks',
+    // The record of each fork by its scenario namespace, so that it can be listed and deleted
+    // after a restart.
+    sql: `
+CREATE TABLE forks (namespace text COLLATE "C" PRIMARY KEY, record text NOT NULL);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

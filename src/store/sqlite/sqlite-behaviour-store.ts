@@ -5,6 +5,7 @@ import type {
   AlertQuery,
   AlertRecord,
   BehaviourStore,
+  ForkRecordRow,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -34,6 +35,7 @@ CREATE INDEX IF NOT EXISTS alerts_by_namespace ON alerts (namespace);
 CREATE TABLE IF NOT EXISTS alert_position (id INTEGER PRIMARY KEY CHECK (id = 1),
   position INTEGER NOT NULL);
 INSERT OR IGNORE INTO alert_position (id, position) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS forks (namespace TEXT PRIMARY KEY, record TEXT NOT NULL);
 `;
 
 const storing = <T>(write: () => T): T => storeWrite('behaviour store', write);
@@ -127,6 +129,28 @@ export class SqliteBehaviourStore implements BehaviourStore {
   async deleteAlertsOfNamespace(namespace: string): Promise<number> {
     return storing(
       () => this.db.prepare('DELETE FROM alerts WHERE namespace = ?').run(namespace).changes,
+    );
+  }
+  async putFork(fork: ForkRecordRow): Promise<void> {
+    storing(() =>
+      this.db
+        .prepare(
+          `INSERT INTO forks (namespace, record) VALUES (?, ?)
+           ON CONFLICT (namespace) DO UPDATE SET record = excluded.record`,
+        )
+        .run(fork.namespace, fork.record),
+    );
+  }
+
+  async listForks(): Promise<ForkRecordRow[]> {
+    return this.db
+      .prepare('SELECT namespace, record FROM forks ORDER BY namespace')
+      .all() as ForkRecordRow[];
+  }
+
+  async deleteFork(namespace: string): Promise<boolean> {
+    return storing(
+      () => this.db.prepare('DELETE FROM forks WHERE namespace = ?').run(namespace).changes === 1,
     );
   }
 

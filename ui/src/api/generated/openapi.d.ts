@@ -512,6 +512,558 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/2/datacenters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The datacenters of this node, with their shadow runs and what-ifs (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items?: ({
+                id?: string;
+                shadow?:
+                  | ({
+                      endedAt?: string | null;
+                      id?: string;
+                      mape?: number | null;
+                      mapeUncalibrated?: number | null;
+                      out?: string;
+                      progress?: {
+                        achievedSpeed?: number;
+                        fraction?: number;
+                        windows?: number;
+                        windowsDone?: number;
+                      };
+                      startedAt?: string;
+                      /** @enum {string} */
+                      state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | null;
+                thingId?: string;
+                whatifs?: string[];
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One datacenter: its shadow run and what-ifs (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              shadow?:
+                | ({
+                    endedAt?: string | null;
+                    id?: string;
+                    mape?: number | null;
+                    mapeUncalibrated?: number | null;
+                    out?: string;
+                    progress?: {
+                      achievedSpeed?: number;
+                      fraction?: number;
+                      windows?: number;
+                      windowsDone?: number;
+                    };
+                    startedAt?: string;
+                    /** @enum {string} */
+                    state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+                  } & {
+                    [key: string]: unknown;
+                  })
+                | null;
+              thingId?: string;
+              whatifs?: string[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}/shadow': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The shadow run: state, progress, MAPE, latest window, summary (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              endedAt?: string | null;
+              id?: string;
+              mape?: number | null;
+              mapeUncalibrated?: number | null;
+              out?: string;
+              progress?: {
+                achievedSpeed?: number;
+                fraction?: number;
+                windows?: number;
+                windowsDone?: number;
+              };
+              startedAt?: string;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Start a shadow run of the datacenter (202; follow its Location) (administrators) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      /** @description Replays a workload and its measured power through the datacenter twin window by window (administrators only: the paths are files on the server) */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Online calibration (default true) */
+            calibrate?: boolean;
+            /** @description Carbon intensity Parquet (timestamp, carbon_intensity) */
+            carbon?: string;
+            /** @description Export interval, s (default 150) */
+            exportInterval?: number;
+            /** @description Where results.parquet, summary.json, power_plot.png go (default <data>/datacenters/<id>/shadow) */
+            out?: string;
+            /** @description Measured power Parquet (timestamp, power_draw) */
+            power: string;
+            /** @description Simulated seconds per wall second, or "max" (default 300) */
+            speed?: number | string;
+            topology:
+              | string
+              | {
+                  [key: string]: unknown;
+                };
+            /** @description Window: a duration ("5m") or seconds */
+            window?: string | number;
+            /** @description Directory with tasks.parquet and fragments.parquet */
+            workload: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              endedAt?: string | null;
+              id?: string;
+              mape?: number | null;
+              mapeUncalibrated?: number | null;
+              out?: string;
+              progress?: {
+                achievedSpeed?: number;
+                fraction?: number;
+                windows?: number;
+                windowsDone?: number;
+              };
+              startedAt?: string;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Stop the shadow run after the window in progress (204) (administrators) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}/shadow/plot.png': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run's power_plot.png once written (404 before) (administrators) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}/shadow/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The shadow run rows so far and the MAPE per window (administrators) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description ISO 8601, epoch ms or now-<duration> */
+          from?: string;
+          /** @description ISO 8601, epoch ms or now-<duration> */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              mapeOverTime?: {
+                [key: string]: unknown;
+              }[];
+              rows?: {
+                [key: string]: unknown;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}/shadow/utilisation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each host's mean utilisation per step so far: the heat map (administrators) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A duration (default 1h) */
+          step?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The datacenter: 1-64 of A-Z a-z 0-9 _ - */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/datacenters/{id}/whatif/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A what-if: energy, peak power, carbon and the difference from the live run (administrators) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description true adds the rows */
+          rows?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The datacenter */
+          id: string;
+          /** @description The what-if: 1-64 of A-Z a-z 0-9 _ - */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              carbonG?: number | null;
+              difference?: {
+                [key: string]: unknown;
+              };
+              energyKwh?: number;
+              name?: string;
+              peakPowerW?: number;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Simulate the same workload on another topology beside the live run (administrators) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter */
+          id: string;
+          /** @description The what-if: 1-64 of A-Z a-z 0-9 _ - */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            topology:
+              | string
+              | {
+                  [key: string]: unknown;
+                };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              carbonG?: number | null;
+              difference?: {
+                [key: string]: unknown;
+              };
+              energyKwh?: number;
+              name?: string;
+              peakPowerW?: number;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              carbonG?: number | null;
+              difference?: {
+                [key: string]: unknown;
+              };
+              energyKwh?: number;
+              name?: string;
+              peakPowerW?: number;
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed' | 'stopped';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Stop and remove a what-if (204) (administrators) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The datacenter */
+          id: string;
+          /** @description The what-if: 1-64 of A-Z a-z 0-9 _ - */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/2/forecasts': {
     parameters: {
       query?: never;
@@ -579,6 +1131,196 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/forks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The requester's forks (an administrator's: all), known to this node until it restarts */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': ({
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            })[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Fork twins as they were at an instant into a scenario namespace (201; the copies are then changed through the normal API) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Copies the twins `filter` selects, as they were at `at`, with the relations among them, into `into` as `<into>:<name>` */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The instant copied: ISO 8601 or epoch ms (default: now) */
+            at?: string | number;
+            /** @description RQL selecting the source twins */
+            filter: string;
+            /** @description The scenario namespace (empty, not a source namespace) */
+            into: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/forks/{namespace}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One fork */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The scenario namespace */
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              at?: string;
+              created?: string;
+              filter?: string;
+              namespace?: string;
+              owner?: string;
+              relations?: number;
+              skipped?: {
+                [key: string]: unknown;
+              }[];
+              twins?: {
+                of?: string;
+                revision?: number;
+                thingId?: string;
+              }[];
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete the whole scenario namespace of a fork: every twin in it and the policies made for them (204; 200 naming what the requester may not delete) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The scenario namespace */
+          namespace: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1130,6 +1872,172 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/migrations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The requester's bulk migrations, newest first (kept in memory until the node restarts) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': ({
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            })[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Migrate every twin an RQL filter selects to another type version (202; follow its Location for progress and per-twin results) */
+    post: {
+      parameters: {
+        query?: {
+          /** @description true: compute and validate the migration, change nothing (also a header) */
+          'dry-run'?: 'true' | 'false';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Migrates every twin the filter selects, as migrateDefinition would each */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description RQL selecting the twins */
+            filter: string;
+            /** @description Sets what the thing lacks to the new type's schema defaults */
+            initializeMissingPropertiesFromDefaults?: boolean;
+            /** @description A merge patch of attributes and features; strings may be {{ thing-json:/pointer }} placeholders */
+            migrationPayload?: Record<string, never>;
+            /** @description "thing:/<pointer>": RQL; a part whose condition fails is left out of the patch */
+            patchConditions?: {
+              [key: string]: string;
+            };
+            /** @description The type moved to: 'ns:name:version', or its URL …/api/2/types/ns:name:version */
+            thingDefinitionUrl: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/migrations/{migrationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A bulk migration: state, progress and the result of each twin so far */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          migrationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dryRun?: boolean;
+              migrationId?: string;
+              progress?: {
+                done?: number;
+                failed?: number;
+                fraction?: number;
+                succeeded?: number;
+                twins?: number;
+              };
+              results?: {
+                [key: string]: unknown;
+              }[];
+              /** @enum {string} */
+              state?: 'running' | 'succeeded' | 'failed';
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -5980,6 +6888,87 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/2/things/{thingId}/migrateDefinition': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Move a thing to another version of a type (Ditto's migrateDefinition): 200 APPLIED, or 202 DRY_RUN with dry-run */
+    post: {
+      parameters: {
+        query?: {
+          /** @description true: compute and validate the migration, change nothing (also a header) */
+          'dry-run'?: 'true' | 'false';
+        };
+        header?: never;
+        path: {
+          /** @description namespace:name */
+          thingId: string;
+        };
+        cookie?: never;
+      };
+      /** @description Ditto's MigrateThingDefinition */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Sets what the thing lacks to the new type's schema defaults */
+            initializeMissingPropertiesFromDefaults?: boolean;
+            /** @description A merge patch of attributes and features; strings may be {{ thing-json:/pointer }} placeholders */
+            migrationPayload?: Record<string, never>;
+            /** @description "thing:/<pointer>": RQL; a part whose condition fails is left out of the patch */
+            patchConditions?: {
+              [key: string]: string;
+            };
+            /** @description The type moved to: 'ns:name:version', or its URL …/api/2/types/ns:name:version */
+            thingDefinitionUrl: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Ditto's MigrateThingDefinitionResponse */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mergeStatus: 'APPLIED' | 'DRY_RUN';
+              patch: {
+                [key: string]: unknown;
+              };
+              thingId: string;
+            };
+          };
+        };
+        /** @description Ditto's MigrateThingDefinitionResponse */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mergeStatus: 'APPLIED' | 'DRY_RUN';
+              patch: {
+                [key: string]: unknown;
+              };
+              thingId: string;
+            };
+          };
         };
       };
     };
