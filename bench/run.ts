@@ -15,6 +15,7 @@ import { messagingBenchmark } from './messaging.js';
 import { mqttBenchmark } from './mqtt.js';
 import { readBenchmark } from './read.js';
 import { replayBenchmark } from './replay.js';
+import { replayIngestBenchmark } from './replay-ingest.js';
 import { rollupsBenchmark } from './rollups.js';
 import { searchBenchmark } from './search.js';
 import { seriesBenchmark } from './series.js';
@@ -40,6 +41,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<void>> = {
   forecast: forecastBenchmark,
   behaviour: behaviourBenchmark,
   replay: replayBenchmark,
+  'replay-ingest': replayIngestBenchmark,
   evolve: evolveBenchmark,
   rollups: rollupsBenchmark,
   datacenter: datacenterBenchmark,

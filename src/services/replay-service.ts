@@ -119,7 +119,10 @@ export class ReplayService {
       if (live) liveOutputs[definition] = live.outputs;
     };
     for (const thingId of ids) {
-      const afterRevision = (await this.options.revisionAt(thingId, request.from - 1)) ?? 0;
+      // From the beginning (0, the default) no event is before the range: nothing to look up
+      // (a lookup per twin waits for the commits in flight and reads the journal on this thread).
+      const afterRevision =
+        request.from <= 0 ? 0 : ((await this.options.revisionAt(thingId, request.from - 1)) ?? 0);
       const start = afterRevision > 0 ? await this.options.stateAt(thingId, afterRevision) : null;
       noteType(start);
       noteType(this.options.current(thingId));

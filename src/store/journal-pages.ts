@@ -16,7 +16,10 @@ export interface TwinEventRange {
 export interface JournalPages {
   /** How many events the range holds. */
   count(range: TwinEventRange): Promise<number>;
-  /** The range's events in revision order, `pageSize` at a time. */
+  /**
+   * The range's events in revision order, `pageSize` at a time. They need not carry `seq` nor
+   * `originator` (a replay reads neither).
+   */
   pages(range: TwinEventRange, pageSize: number): AsyncIterable<TwinEvent[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // What a compiled twin type offers the runtime: its schemas, and the behaviour it adds to each
 // change of a twin (derived values, window outputs, assessments raising and resolving alerts).
 import type { JsonObject, JsonValue } from '../core/json.js';
+import type { ThingDraft } from './thing-draft.js';
 
 /** The parts of a type id `namespace:name:version`. */
 export interface TypeIdParts {
@@ -31,6 +32,12 @@ export interface CompiledType {
   readonly outputs: readonly string[];
   /** Roll-ups the type declares, by target pointer (computed by the runtime over relations). */
   readonly rollups: Readonly<Record<string, RollupSpec>>;
+  /**
+   * False when no expression of the type reads `previous`: the state before a change is then not
+   * needed once the change is applied (a replay keeps one working state, edited in place).
+   * Absent: it may read it.
+   */
+  readonly readsPrevious?: boolean;
   /** A fresh behaviour state for one twin. */
   createBehaviour(): TwinBehaviour;
 }
@@ -67,6 +74,12 @@ export interface BehaviourInput {
    */
   touches(pointer: string): boolean;
   /**
+   * A draft whose `thing` is `after`, for the behaviour to write its values into (a caller that
+   * keeps a working state across changes, a replay, reads them from it; they are in the outcome
+   * too). Without it the behaviour makes a draft of its own.
+   */
+  draft?: ThingDraft;
+  /**
    * True when the twin has just come under this type (its definition changed to it, as a
    * migration does): everything the type computes is computed, as for a new twin.
    */
@@ -98,6 +111,8 @@ export interface BehaviourOutcome {
   wakeAt: number | null;
   /** Observations that came later than a window's `lateness` allows: counted, not applied. */
   lateDropped: number;
+  /** True when {@link sets} and {@link removes} are already written into the input's draft. */
+  inDraft?: boolean;
 }
 
 /** Assessment state carried by the twin (restored after a restart or an eviction). */

@@ -34,6 +34,48 @@ describe('compileCel', () => {
     expect(compileCel('duration("90s")', 'x').evaluate(context({}))).toBe('90s');
   });
 
+  it('computes a value and a double literal directly, as the interpreter does', () => {
+    const W = 'features.power.properties.watts';
+    const sources = [
+      `${W} / 1000.0`,
+      `${W} * 2.5`,
+      `1.5 - ${W}`,
+      `${W} + 0.5`,
+      `${W} / 0.0`,
+      `${W} > 250.0`,
+      `250.0 <= ${W}`,
+      `${W} == 300.0`,
+      `${W} != 300.0`,
+      `${W} < 0.0`,
+      `features["power"].properties.watts >= 300.0`,
+      `attributes.limit - 1.0`,
+    ];
+    const contexts = [
+      context(power(300)),
+      context(power(0)),
+      context(power(-12.75)),
+      context({ power: { properties: { watts: 'high' } } }),
+      context({ power: { properties: {} } }),
+      context({ power: [1] }),
+      context({}, { limit: 7 }),
+      context({}, { limit: { nested: 1 } }),
+    ];
+    for (const source of sources) {
+      const direct = compileCel(source, 'x');
+      // dyn(...) is the same expression, left to the interpreter.
+      const interpreted = compileCel(`dyn(${source})`, 'x');
+      for (const c of contexts) {
+        expect(direct.evaluate(c), source).toStrictEqual(interpreted.evaluate(c));
+        expect(direct.holds(c), source).toBe(interpreted.holds(c));
+      }
+    }
+    expect(compileCel(`${W} / 1000.0`, 'x').evaluate(context(power(1500)))).toBe(1.5);
+    expect(compileCel(`${W} / 0.0`, 'x').evaluate(context(power(1)))).toBeUndefined();
+    expect(compileCel(`${W} > 250.0`, 'x').holds(context(power(251)))).toBe(true);
+    expect(compileCel(`${W} > 250.0`, 'x').holds(context(power(250)))).toBe(false);
+    expect(compileCel(`${W} > 250.0`, 'x').evaluate(context({}))).toBeUndefined();
+  });
+
   it('mixes int literals with JSON numbers (doubles) in arithmetic', () => {
     expect(compileCel('features.power.properties.watts + 1', 'x').evaluate(context(power(5)))).toBe(
       6,

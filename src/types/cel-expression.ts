@@ -91,12 +91,16 @@ export function compileCel(source: string, where: string): CelExpression {
     throw errors.typeInvalid(where, `'${source}' is of type ${resultType}, which has no JSON form`);
   }
   const reads = readsOf(parsed.ast);
+  const direct = directOf(parsed.ast);
   return {
     source,
     inputs: reads.inputs,
     readsPrevious: reads.previous,
     resultType,
     evaluate(context) {
+      const value = direct?.(context);
+      if (value !== undefined)
+        return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
       try {
         return toJson(parsed(context));
       } catch {
@@ -104,6 +108,8 @@ export function compileCel(source: string, where: string): CelExpression {
       }
     },
     holds(context) {
+      const value = direct?.(context);
+      if (value !== undefined) return value === true;
       try {
         return parsed(context) === true;
       } catch {
@@ -200,6 +206,54 @@ function chainOf(node: LooseNode): string[] | null {
   if (name === null) return null;
   const base = chainOf(target);
   return base === null ? null : [...base, name];
+}
+
+/** Binary operators of two doubles, as CEL computes them (IEEE 754, as JavaScript does). */
+const DOUBLE_OPERATORS: Record<string, (a: number, b: number) => number | boolean> = {
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '/': (a, b) => a / b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+};
+
+/**
+ * The most common expression, a value read from the thing and a double literal on either side of
+ * an arithmetic or comparison operator (`features.power.properties.watts / 1000.0`), computed
+ * directly when the value read is a number (a JSON number is a CEL double): what the interpreter
+ * gives, without it. Gives undefined when the value is anything else (the interpreter decides);
+ * null for every other expression.
+ */
+function directOf(ast: ASTNode): ((context: CelContext) => number | boolean | undefined) | null {
+  const node = ast as unknown as LooseNode;
+  const operator = DOUBLE_OPERATORS[node.op];
+  if (operator === undefined || !Array.isArray(node.args) || node.args.length !== 2) return null;
+  const [left, right] = node.args as unknown[];
+  if (!isNode(left) || !isNode(right)) return null;
+  const literalOf = (side: LooseNode) =>
+    side.op === 'value' && typeof side.args === 'number' ? side.args : null;
+  const chainFirst = literalOf(right) !== null;
+  const chainNode = chainFirst ? left : right;
+  const literal = chainFirst ? literalOf(right) : literalOf(left);
+  if (literal === null || chainNode.op === 'value') return null;
+  const chain = chainOf(chainNode);
+  if (chain === null || chain.length < 2) return null;
+  const [root, ...keys] = chain;
+  return (context) => {
+    let node: unknown = (context as unknown as Record<string, unknown>)[root];
+    for (const key of keys) {
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+      if (!Object.prototype.hasOwnProperty.call(node, key)) return undefined;
+      node = (node as Record<string, unknown>)[key];
+    }
+    if (typeof node !== 'number') return undefined;
+    return chainFirst ? operator(node, literal) : operator(literal, node);
+  };
 }
 
 /** A CEL value as JSON: ints and doubles as numbers, timestamps as ISO strings; throws otherwise. */

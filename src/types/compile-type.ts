@@ -95,6 +95,9 @@ export function compileType(typeId: string, body: unknown): CompiledType {
     validateThing: (thingId, thing) => schemas.validateThing(thingId, thing),
     outputs: Object.freeze(steps.map((step) => step.pointer)),
     rollups: Object.freeze(rollups),
+    readsPrevious:
+      steps.some((step) => step.kind === 'derived' && step.expression.readsPrevious) ||
+      doc.assessments.some((a) => a.when.readsPrevious || a.clear?.readsPrevious === true),
     createBehaviour: () => new TwinBehaviourState(plan),
   };
 }

@@ -65,10 +65,11 @@ export class TwinBehaviourState implements TwinBehaviour {
       wakeAt: null,
       lateDropped: 0,
     };
+    if (input.draft !== undefined) outcome.inDraft = true;
     const created = input.before === null || input.retyped === true;
     const ran = this.ran;
     ran.fill(0);
-    const draft = new ThingDraft(input.after);
+    const draft = input.draft ?? new ThingDraft(input.after);
     let context: CelContext | null = null;
 
     const steps = this.plan.steps;
@@ -143,16 +144,31 @@ function triggered(trigger: Trigger, input: BehaviourInput, ran: Uint8Array): bo
 }
 
 function contextOf(input: BehaviourInput, thing: JsonObject): CelContext {
-  return {
-    attributes: objectOr(thing.attributes),
-    features: objectOr(thing.features),
-    thingId: input.thingId,
-    previous: {
-      attributes: objectOr(input.before?.attributes),
-      features: objectOr(input.before?.features),
-    },
-    now: new Date(input.now),
-  };
+  return new ChangeContext(input, objectOr(thing.attributes), objectOr(thing.features));
+}
+
+/** What expressions see of a change; `previous` and `now` are made only when read. */
+class ChangeContext implements CelContext {
+  readonly thingId: string;
+
+  constructor(
+    private readonly input: BehaviourInput,
+    public attributes: JsonObject,
+    public features: JsonObject,
+  ) {
+    this.thingId = input.thingId;
+  }
+
+  get previous(): CelContext['previous'] {
+    return {
+      attributes: objectOr(this.input.before?.attributes),
+      features: objectOr(this.input.before?.features),
+    };
+  }
+
+  get now(): Date {
+    return new Date(this.input.now);
+  }
 }
 
 /** Points the context at the draft after a write (the draft may have copied the objects). */

@@ -2,8 +2,9 @@
 // replay feeds a type, taken from an event that holds the write and its outputs as one change.
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { isJsonObject } from '../../core/json.js';
-import { deleteAt, getAt, setAt } from '../../core/json-pointer.js';
+import { getAt, setAt } from '../../core/json-pointer.js';
 import type { ThingChange } from '../../core/thing-change.js';
+import { ThingDraft } from '../../types/thing-draft.js';
 
 /** True when `path` is `pointer` or under it. */
 export function isAtOrUnder(path: readonly string[], pointer: readonly string[]): boolean {
@@ -18,14 +19,17 @@ function withoutComputed(
   base: readonly string[],
   computed: readonly (readonly string[])[],
 ): JsonValue {
-  let result = value;
+  if (!isJsonObject(value)) return value;
+  // One draft: each object on the way to a computed place is copied once, whatever their number.
+  let draft: ThingDraft | null = null;
   for (const pointer of computed) {
     if (pointer.length <= base.length || !isAtOrUnder(pointer, base)) continue;
-    if (!isJsonObject(result)) return result;
-    const rest = pointer.slice(base.length);
-    if (getAt(result, rest) !== undefined) result = deleteAt(result, rest);
+    const rest = base.length === 0 ? pointer : pointer.slice(base.length);
+    if (getAt(draft?.thing ?? value, rest) === undefined) continue;
+    draft ??= new ThingDraft(value);
+    draft.remove(rest);
   }
-  return result;
+  return draft?.thing ?? value;
 }
 
 /** True when the merge patch holds nothing (an empty object, or objects of empty objects). */

@@ -131,3 +131,28 @@ export function addTwin(comparison: ReplayComparison, twin: TwinReplayResult): v
     pointers: twin.outputs,
   });
 }
+
+/**
+ * Adds the comparison of a later set of twins to `comparison` (mutating it): as if their twins had
+ * been added after its own, one by one.
+ */
+export function addComparison(comparison: ReplayComparison, later: ReplayComparison): void {
+  comparison.twins += later.twins;
+  comparison.events += later.events;
+  comparison.lateDropped += later.lateDropped;
+  const { alerts, outputs } = comparison;
+  alerts.replayed += later.alerts.replayed;
+  alerts.live += later.alerts.live;
+  alerts.matched += later.alerts.matched;
+  alerts.onlyInReplay += later.alerts.onlyInReplay;
+  alerts.onlyLive += later.alerts.onlyLive;
+  alerts.resolvedApart += later.alerts.resolvedApart;
+  for (const alert of later.alerts.onlyInReplayList) listed(alerts.onlyInReplayList, alert);
+  for (const alert of later.alerts.onlyLiveList) listed(alerts.onlyLiveList, alert);
+  for (const alert of later.alerts.resolvedApartList) listed(alerts.resolvedApartList, alert);
+  outputs.compared += later.outputs.compared;
+  outputs.differing += later.outputs.differing;
+  outputs.maxAbsDifference = Math.max(outputs.maxAbsDifference, later.outputs.maxAbsDifference);
+  outputs.twinsDiffering += later.outputs.twinsDiffering;
+  for (const twin of later.outputs.twins) listed(outputs.twins, twin);
+}

@@ -24,6 +24,11 @@ export interface ReplayJob {
   keepFinal: boolean;
   /** Events read per page. */
   pageSize?: number;
+  /**
+   * `low` (the default): the worker threads run at the lowest CPU priority, taking only what live
+   * work leaves; `normal`: at the process's.
+   */
+  priority?: 'low' | 'normal';
 }
 
 /** A replayed twin's state after the range (null when deleted). */

@@ -11,6 +11,7 @@ import { resourceOf } from '../../core/thing-resource.js';
 import { MemoryTwinIndex } from '../../store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../../store/sqlite/sqlite-journal.js';
 import type { CompiledType } from '../../types/behaviour.js';
+import { compileType } from '../../types/compile-type.js';
 import { TwinBehaviours } from '../twin-behaviours.js';
 import { TwinRuntime } from '../twin-runtime.js';
 import { addTwin, emptyComparison } from './replay-comparison.js';
@@ -25,12 +26,12 @@ afterEach(() => {
 
 const LIVE = thresholdType('t:m:1', 10);
 
-/** A live runtime governed by `LIVE`, on a journal in a fresh directory, with a clock to move. */
-function liveRuntime() {
+/** A live runtime governed by `live`, on a journal in a fresh directory, with a clock to move. */
+function liveRuntime(live: CompiledType) {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-replay-'));
   dirs.push(dir);
   const clock = { now: 1_000 };
-  const types = new Map<string, CompiledType>([[LIVE.id, LIVE]]);
+  const types = new Map<string, CompiledType>([[live.id, live]]);
   const behaviours = new TwinBehaviours({ compiled: (id) => types.get(id) }, () => {});
   const journal = new SqliteJournal({ path: join(dir, 'journal.db') });
   const runtime = new TwinRuntime({
@@ -43,12 +44,12 @@ function liveRuntime() {
   return { runtime, journal, clock };
 }
 
-async function history(values: number[]): Promise<TwinEvent[]> {
-  const { runtime, journal, clock } = liveRuntime();
+async function history(values: number[], live: CompiledType = LIVE): Promise<TwinEvent[]> {
+  const { runtime, journal, clock } = liveRuntime(live);
   await runtime.write({
     kind: 'modify',
     resource: resourceOf('ns:a', 'thing'),
-    value: { definition: LIVE.id, features: { m: { properties: { x: 0 } } } },
+    value: { definition: live.id, features: { m: { properties: { x: 0 } } } },
   });
   for (const x of values) {
     clock.now += 1_000;
@@ -165,6 +166,87 @@ describe('twin replay', () => {
     ]);
     // The live side saw the resolution of the alert open at the start as well.
     expect(result.outputs[DOUBLE]).toBeUndefined();
+  });
+});
+
+describe('twin replay of compiled types', () => {
+  const values = [5, 12, 15, 3, 8, 11, 9, 9, 2, 14];
+  const X = 'features.m.properties.x';
+  const document = (derived: Record<string, string>) => ({
+    derived,
+    windows: {
+      'features/m/properties/avg3': { of: 'features/m/properties/x', op: 'avg', samples: 3 },
+    },
+    assessments: { high: { when: `${X} > 10.0`, clear: `${X} < 4.0`, severity: 'warning' } },
+  });
+  const current = compileType(
+    't:cel:1',
+    document({
+      'features/m/properties/double': `${X} * 2.0`,
+      'features/m/properties/big': 'features.m.properties.double > 20.0',
+    }),
+  );
+  const withPrevious = compileType(
+    't:cel:2',
+    document({ 'features/m/properties/delta': `${X} - previous.features.m.properties.x` }),
+  );
+
+  async function replayOwn(live: CompiledType) {
+    const events = await history(values, live);
+    const outputs = (typeId: string | undefined) => (typeId === live.id ? live.outputs : []);
+    const twin = new TwinReplay(live, 'ns:a', null, outputs);
+    for (const event of events) twin.event(event);
+    let liveFinal: JsonObject | null = null;
+    for (const event of events) liveFinal = applyChange(liveFinal, event);
+    return { result: twin.finish(Number.MAX_SAFE_INTEGER), liveFinal };
+  }
+
+  it('replay - a CEL type (state edited in place) reproduces its live outputs and alerts', async () => {
+    expect(current.readsPrevious).toBe(false);
+    const { result, liveFinal } = await replayOwn(current);
+    expect(result.outputs).toEqual({});
+    expect(result.compared).toBe(3 * (values.length + 1));
+    // Above 10 at 3000 (12), below 4 at 5000 (3); above at 7000 (11), below at 10000 (2); 14.
+    const raised = [
+      [3_000, 5_000],
+      [7_000, 10_000],
+      [11_000, null],
+    ];
+    expect(result.liveAlerts.map((a) => [a.raisedAt, a.resolvedAt])).toEqual(raised);
+    expect(result.replayAlerts).toEqual(result.liveAlerts);
+    expect(result.final?.features).toEqual(liveFinal?.features);
+    expect(result.final?.features).toEqual({
+      m: { properties: { x: 14, double: 28, big: true, avg3: (9 + 2 + 14) / 3 } },
+    });
+  });
+
+  it('replay - a CEL type reading previous reproduces its live outputs and alerts', async () => {
+    expect(withPrevious.readsPrevious).toBe(true);
+    const { result, liveFinal } = await replayOwn(withPrevious);
+    expect(result.outputs).toEqual({});
+    expect(result.replayAlerts).toEqual(result.liveAlerts);
+    expect(result.replayAlerts).toHaveLength(3);
+    expect(result.final?.features).toEqual(liveFinal?.features);
+    expect((result.final?.features as JsonObject).m).toMatchObject({
+      properties: { x: 14, delta: 12 },
+    });
+  });
+
+  it('replay - the start state given is left as it was', async () => {
+    const events = await history(values, current);
+    let start: JsonObject | null = null;
+    for (const event of events.slice(0, 5)) start = applyChange(start, event);
+    const snapshot = structuredClone(start);
+    const outputs = () => current.outputs;
+    const twin = new TwinReplay(current, 'ns:a', start, outputs);
+    for (const event of events.slice(5)) twin.event(event);
+    // The window starts empty at the start state: its first two averages are over fewer samples
+    // (x = 8, then 11: 9.5 against (3 + 8 + 11) / 3 the largest difference).
+    const differing = twin.finish(Number.MAX_SAFE_INTEGER).outputs;
+    expect(Object.keys(differing)).toEqual(['features/m/properties/avg3']);
+    expect(differing['features/m/properties/avg3'].differing).toBe(2);
+    expect(differing['features/m/properties/avg3'].maxAbsDifference).toBeCloseTo(9.5 - 22 / 3, 12);
+    expect(start).toEqual(snapshot);
   });
 });
 

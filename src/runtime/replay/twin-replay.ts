@@ -3,8 +3,8 @@
 import type { TwinEvent } from '../../core/events.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import { changeTouches } from '../../core/change-touches.js';
-import { deleteAt, getAt, parsePointer, setAt } from '../../core/json-pointer.js';
-import { applyChange, type ThingChange } from '../../core/thing-change.js';
+import { getAt, parsePointer } from '../../core/json-pointer.js';
+import type { ThingChange } from '../../core/thing-change.js';
 import type {
   AssessmentState,
   BehaviourOutcome,
@@ -12,7 +12,9 @@ import type {
   TwinBehaviour,
 } from '../../types/behaviour.js';
 import { ALERTS, alertsOf } from '../../core/alerts.js';
+import type { ThingDraft } from '../../types/thing-draft.js';
 import { carryComputed, inputOf } from './input-change.js';
+import { WorkingThing } from './working-thing.js';
 
 /** An alert's life: raised at, resolved at (event times, epoch ms; null while active). */
 export interface AlertSpan {
@@ -62,10 +64,26 @@ export type LiveOutputs = (typeId: string | undefined) => readonly string[];
  */
 export class TwinReplay {
   private behaviour: TwinBehaviour;
-  private replayed: JsonObject | null;
-  private live: JsonObject | null;
+  private readonly replayed: WorkingThing;
+  private readonly live: WorkingThing;
+  /** Edit the replayed state in place (else each input leaves the state before it as it was). */
+  private readonly inPlace: boolean;
   private wakeAt: number | null = null;
   private readonly replayOutputs: string[][];
+  /** The outputs by parent object, for comparing them (a type's outputs share parents). */
+  private readonly outputGroups: OutputGroup[];
+  /** The changes the current input touched, read by {@link touchesFn}. */
+  private touched: readonly ThingChange[] = [];
+  /** The last pointer asked about for the current input, and the answer (steps ask alike). */
+  private asked: string | null = null;
+  private answer = false;
+  private readonly touchesFn = (pointer: string): boolean => {
+    if (pointer !== this.asked) {
+      this.answer = touches(this.touched, pointer);
+      this.asked = pointer;
+    }
+    return this.answer;
+  };
   private readonly computedByType = new Map<string | undefined, string[][]>();
   private readonly openAlerts = new Map<string, AlertSpan>();
   private readonly result: TwinReplayResult;
@@ -80,9 +98,11 @@ export class TwinReplay {
     start: JsonObject | null,
     private readonly liveOutputs: LiveOutputs,
   ) {
-    this.replayed = start;
-    this.live = start;
+    this.replayed = new WorkingThing(start);
+    this.live = new WorkingThing(start);
+    this.inPlace = type.readsPrevious === false;
     this.replayOutputs = type.outputs.map(parsePointer);
+    this.outputGroups = groupOutputs(this.replayOutputs);
     this.behaviour = this.freshBehaviour(start);
     this.result = {
       thingId,
@@ -134,53 +154,63 @@ export class TwinReplay {
   event(event: TwinEvent): void {
     this.result.events++;
     const eventTime = event.observedAt ?? event.timestamp;
-    const liveBefore = this.live;
-    this.live = applyChange(this.live, event);
-    this.liveAlertsChanged(liveBefore, this.live);
-    const definition = definitionOf(liveBefore) ?? definitionOf(this.live);
-    const step = inputOf(event, this.computed(definition), this.replayed);
+    const liveBefore = this.live.thing;
+    // In place only under features or attributes: the definition and alerts of `liveBefore` stay.
+    if (!this.live.apply(event)) this.liveAlertsChanged(liveBefore, this.live.thing);
+    const definition = definitionOf(liveBefore) ?? definitionOf(this.live.thing);
+    const step = inputOf(event, this.computed(definition), this.replayed.thing);
     if (step.kind === 'none') return;
     if (step.kind === 'deleted') {
-      this.replayed = null;
+      this.replayed.replace(null);
       this.wakeAt = null;
       this.behaviour = this.freshBehaviour(null);
       return;
     }
     this.ticksBefore(eventTime, event.timestamp);
     this.result.inputs++;
-    const before = this.replayed;
-    let after = applyChange(before, step.change) as JsonObject;
-    if (step.replaceWhole) after = carryComputed(after, before, this.replayOutputs);
-    const touched = step.touched;
+    const before = this.replayed.thing;
+    if (!this.inPlace) this.replayed.release();
+    this.replayed.apply(step.change);
+    if (step.replaceWhole)
+      this.replayed.replace(
+        carryComputed(this.replayed.thing as JsonObject, before, this.replayOutputs),
+      );
+    this.touched = step.touched;
+    this.asked = null;
+    const draft = this.replayed.draft();
     const outcome = this.behaviour.apply({
       thingId: this.thingId,
       before,
-      after,
+      after: draft.thing,
       eventTime,
       now: event.timestamp,
-      touches: (pointer) => touches(touched, pointer),
+      touches: this.touchesFn,
+      draft,
     });
-    this.replayed = this.applyOutcome(after, outcome);
+    this.touched = [];
+    this.applyOutcome(draft, outcome);
+    this.replayed.adopt(draft);
     this.compare();
   }
 
   /** Runs the time-driven parts due before `until` (event time), as the live timers would have. */
   private ticksBefore(until: number, now: number): void {
-    while (this.wakeAt !== null && this.wakeAt < until && this.replayed !== null) {
+    while (this.wakeAt !== null && this.wakeAt < until && this.replayed.thing !== null) {
       const at = this.wakeAt;
-      const outcome = this.behaviour.tick(this.thingId, this.replayed, at, now);
-      this.replayed = this.applyOutcome(this.replayed, outcome);
+      const outcome = this.behaviour.tick(this.thingId, this.replayed.thing, at, now);
+      const draft = this.replayed.draft();
+      this.applyOutcome(draft, outcome);
+      this.replayed.adopt(draft);
       // A behaviour asking again for the same time would never let the replay move on.
       if (this.wakeAt !== null && this.wakeAt <= at) this.wakeAt = null;
     }
   }
 
-  private applyOutcome(thing: JsonObject, outcome: BehaviourOutcome): JsonObject {
-    let next = thing;
-    if (outcome.sets.length > 0) next = setEach(next, outcome.sets);
-    for (const pointer of outcome.removes) {
-      const path = segmentsOf(pointer);
-      if (getAt(next, path) !== undefined) next = deleteAt(next, path);
+  /** Writes an outcome's values into `draft` (unless the behaviour did) and follows its alerts. */
+  private applyOutcome(draft: ThingDraft, outcome: BehaviourOutcome): void {
+    if (outcome.inDraft !== true) {
+      for (const { pointer, value } of outcome.sets) draft.set(segmentsOf(pointer), value);
+      for (const pointer of outcome.removes) draft.remove(segmentsOf(pointer));
     }
     for (const change of outcome.assessments) {
       const open = this.openAlerts.get(change.assessment);
@@ -201,7 +231,6 @@ export class TwinReplay {
     }
     this.result.lateDropped += outcome.lateDropped;
     this.wakeAt = outcome.wakeAt;
-    return next;
   }
 
   /** Alerts the live twin raised or resolved in an event (its `_alerts` records changed). */
@@ -225,17 +254,25 @@ export class TwinReplay {
 
   /** Compares the replayed outputs with the live ones after an input. */
   private compare(): void {
-    for (const segments of this.replayOutputs) {
-      this.result.compared++;
-      const replayed = getAt(this.replayed, segments);
-      const live = getAt(this.live, segments);
-      if (sameValue(replayed, live)) continue;
-      const key = segments.join('/');
-      const difference = (this.result.outputs[key] ??= { differing: 0, maxAbsDifference: 0 });
-      difference.differing++;
-      if (typeof replayed === 'number' && typeof live === 'number') {
-        const abs = Math.abs(replayed - live);
-        if (abs > difference.maxAbsDifference) difference.maxAbsDifference = abs;
+    const replayedThing = this.replayed.thing;
+    const liveThing = this.live.thing;
+    for (const group of this.outputGroups) {
+      const replayedParent = getAt(replayedThing, group.parent);
+      const liveParent = getAt(liveThing, group.parent);
+      for (let i = 0; i < group.keys.length; i++) {
+        this.result.compared++;
+        const replayed = member(replayedParent, group.keys[i]);
+        const live = member(liveParent, group.keys[i]);
+        if (sameValue(replayed, live)) continue;
+        const difference = (this.result.outputs[group.names[i]] ??= {
+          differing: 0,
+          maxAbsDifference: 0,
+        });
+        difference.differing++;
+        if (typeof replayed === 'number' && typeof live === 'number') {
+          const abs = Math.abs(replayed - live);
+          if (abs > difference.maxAbsDifference) difference.maxAbsDifference = abs;
+        }
       }
     }
   }
@@ -243,7 +280,7 @@ export class TwinReplay {
   /** Ends the replay at `to` (event time): ticks due before it run, and the result is complete. */
   finish(to: number): TwinReplayResult {
     this.ticksBefore(to, to);
-    this.result.final = this.replayed;
+    this.result.final = this.replayed.thing;
     return this.result;
   }
 }
@@ -253,43 +290,22 @@ function definitionOf(thing: JsonObject | null): string | undefined {
   return typeof definition === 'string' ? definition : undefined;
 }
 
-/**
- * `thing` with each value set at its pointer, as `setAt` one after the other would give, copying
- * each object on the paths once rather than once per value (a type's outputs share parents).
- */
-function setEach(thing: JsonObject, sets: BehaviourOutcome['sets']): JsonObject {
-  const owned = new Set<JsonObject>();
-  const own = (node: JsonObject): JsonObject => {
-    if (owned.has(node)) return node;
-    const copy = { ...node };
-    owned.add(copy);
-    return copy;
-  };
-  const root = own(thing);
-  for (const { pointer, value } of sets) {
-    const segments = segmentsOf(pointer);
-    if (segments.length === 0) return setAt(thing, segments, value);
-    let node = root;
-    for (let i = 0; i < segments.length - 1; i++) {
-      const child = node[segments[i]];
-      const next = own(isJsonObject(child) ? child : {});
-      node[segments[i]] = next;
-      node = next;
-    }
-    node[segments[segments.length - 1]] = value;
-  }
-  return root;
-}
-
 /** Pointers of a type, parsed once each (a type names few). */
 const SEGMENTS = new Map<string, string[]>();
 
+/** The last pointer asked for: a type's steps mostly ask about the one observed value. */
+let lastPointer = '';
+let lastSegments: string[] = [];
+
 function segmentsOf(pointer: string): string[] {
+  if (pointer === lastPointer) return lastSegments;
   let segments = SEGMENTS.get(pointer);
   if (segments === undefined) {
     segments = parsePointer(pointer);
     if (SEGMENTS.size < 10_000) SEGMENTS.set(pointer, segments);
   }
+  lastPointer = pointer;
+  lastSegments = segments;
   return segments;
 }
 
@@ -297,6 +313,40 @@ function touches(changes: readonly ThingChange[], pointer: string): boolean {
   const segments = segmentsOf(pointer);
   for (const change of changes) if (changeTouches(change, segments)) return true;
   return false;
+}
+
+/** Outputs sharing a parent object: their keys in it and their names (`a/b/c`). */
+interface OutputGroup {
+  parent: string[];
+  keys: string[];
+  names: string[];
+}
+
+/** Runs of outputs with the same parent, in the outputs' order. */
+function groupOutputs(outputs: readonly string[][]): OutputGroup[] {
+  const groups: OutputGroup[] = [];
+  for (const segments of outputs) {
+    const parent = segments.slice(0, -1);
+    let group = groups[groups.length - 1];
+    if (group === undefined || !samePath(group.parent, parent)) {
+      group = { parent, keys: [], names: [] };
+      groups.push(group);
+    }
+    group.keys.push(segments[segments.length - 1]);
+    group.names.push(segments.join('/'));
+  }
+  return groups;
+}
+
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((segment, i) => segment === b[i]);
+}
+
+/** What `getAt` gives one level down. */
+function member(parent: JsonValue | undefined, key: string): JsonValue | undefined {
+  return isJsonObject(parent) && Object.prototype.hasOwnProperty.call(parent, key)
+    ? parent[key]
+    : undefined;
 }
 
 function findLast(spans: AlertSpan[], assessment: string, raisedAt: number): AlertSpan | undefined {

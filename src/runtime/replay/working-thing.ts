@@ -1,0 +1,86 @@
+// A replayed twin's state as one working copy the replay owns across events: a plain write under
+// `features` or `attributes` is applied in place (each object copied once, on its first write),
+// anything else copy-on-write, after which the copy owns nothing again.
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
+import { METADATA } from '../../core/metadata.js';
+import { applyChange, type ThingChange } from '../../core/thing-change.js';
+import { ThingDraft } from '../../types/thing-draft.js';
+
+export class WorkingThing {
+  private root: JsonObject | null;
+  /** Objects of `root` made by this copy, referenced from nowhere else: edited in place. */
+  private readonly owned = new Set<JsonObject>();
+
+  /** @param start the thing to begin from (never changed: copied on the first write) */
+  constructor(start: JsonObject | null) {
+    this.root = start;
+  }
+
+  get thing(): JsonObject | null {
+    return this.root;
+  }
+
+  /** Takes `thing` as it is (owning none of it). */
+  replace(thing: JsonObject | null): void {
+    this.root = thing;
+    this.owned.clear();
+  }
+
+  /** Owns nothing from now on: the next write copies, so the current thing stays as it is. */
+  release(): void {
+    this.owned.clear();
+  }
+
+  /** A draft over the current thing (not null) writing into this copy; read `thing` after it. */
+  draft(): ThingDraft {
+    return new ThingDraft(this.root as JsonObject, this.owned);
+  }
+
+  /** The thing after a draft wrote into it. */
+  adopt(draft: ThingDraft): void {
+    this.root = draft.thing;
+  }
+
+  /** Applies `change` as `applyChange` would; true when it was applied in place. */
+  apply(change: ThingChange): boolean {
+    const root = this.root;
+    if (root !== null && appliesInPlace(root, change)) {
+      const draft = new ThingDraft(root, this.owned);
+      if (change.action === 'modified') draft.set(change.path, change.value as JsonValue);
+      else if (change.action === 'merged') draft.merge(change.path, change.value as JsonValue);
+      else draft.remove(change.path);
+      this.root = draft.thing;
+      return true;
+    }
+    this.replace(applyChange(root, change));
+    return false;
+  }
+}
+
+/**
+ * True for the writes whose in-place application is exactly `applyChange`: under `features` or
+ * `attributes` (or a merge patch of only those at the root), of a thing without metadata, with no
+ * Ditto deletion key; never the definition, relations or alerts (the replay reads those before and
+ * after a change).
+ */
+function appliesInPlace(thing: JsonObject, change: ThingChange): boolean {
+  if (thing[METADATA] !== undefined || change.action === 'created') return false;
+  const { action, path, value } = change;
+  if (path.length === 0) {
+    if (action !== 'merged' || !isJsonObject(value)) return false;
+    for (const key in value) if (key !== 'features' && key !== 'attributes') return false;
+    return plainPatch(value);
+  }
+  if (path[0] !== 'features' && path[0] !== 'attributes') return false;
+  return action !== 'merged' || plainPatch(value as JsonValue);
+}
+
+/** True when a merge patch holds no key that could be a Ditto deletion key (`{{ ~regex~ }}`). */
+function plainPatch(patch: JsonValue): boolean {
+  if (!isJsonObject(patch)) return true;
+  for (const key in patch) {
+    const value = patch[key];
+    if (value === null ? key[0] === '{' : !plainPatch(value)) return false;
+  }
+  return true;
+}
