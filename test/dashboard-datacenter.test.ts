@@ -92,6 +92,7 @@ const pointsOf = async (testId: string) =>
     .filter(Boolean)
     .map(Number);
 
+// Skipped only outside CI without Chromium or SURF's carbon trace (under CI both must be there).
 describe.skipIf(!CAN_RUN || CARBON === null)(
   'dashboard datacenter page - in Chromium against twinfold serve',
   () => {

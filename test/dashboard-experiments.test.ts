@@ -67,6 +67,7 @@ async function severeViolations(): Promise<string[]> {
 const numberOf = async (testId: string, attribute: string) =>
   Number(await page.getByTestId(testId).getAttribute(attribute));
 
+// Skipped only outside CI without Chromium or SURF's carbon trace (under CI both must be there).
 describe.skipIf(!CAN_RUN || CARBON === null)(
   'dashboard experiments pages - in Chromium against twinfold serve',
   () => {
