@@ -98,8 +98,9 @@ describe.skipIf(!CAN_RUN)('dashboard Series page - in Chromium against twinfold 
     await list.getByRole('checkbox', { name: WATTS }).check();
     await expect.poll(() => chart().getAttribute('data-points')).toBe('60');
     expect(await page.getByTestId('series-step').textContent()).toBe('Raw points.');
-    // uPlot drew a canvas, and the URL says what is shown.
-    expect(await chart().locator('canvas').count()).toBeGreaterThan(0);
+    // uPlot drew a canvas (it may come a frame after the points are counted), and the URL says
+    // what is shown.
+    await expect.poll(() => chart().locator('canvas').count()).toBeGreaterThan(0);
     const url = new URL(page.url());
     expect(url.searchParams.get('thing')).toBe(PUMP);
     expect(url.searchParams.getAll('pointer')).toEqual([WATTS]);
