@@ -2,6 +2,8 @@
 // migration of one twin and of a filter, a fork made, listed and deleted; refusals on one line
 // with a non-zero exit, never a stack trace.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,5 +202,37 @@ describe('twinfold fork', () => {
     expect(gone.stderr).toMatch(
       /^twinfold fork: 404 There is no fork in the namespace 'cli\.whatif'/,
     );
+  });
+});
+
+describe('a server answering what is not JSON', () => {
+  // A proxy's HTML page where the API should be: one line naming it, exit 1, no stack trace.
+  it.each([
+    ['replay', '--type', 'cli:rack:2'],
+    ['fork', 'list'],
+    ['migrate', '--thing', 'cli:a', '--definition', 'cli:rack:2'],
+  ])('twinfold %s says the answer is not JSON', async (...args) => {
+    const html = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>gateway</body></html>');
+    });
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    const { port } = html.address() as AddressInfo;
+    try {
+      const answer = await run(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', ...args, '--url', `http://127.0.0.1:${port}`],
+        { env: { ...process.env, TWINFOLD_TOKEN: ADMIN_TOKEN } },
+      ).then(
+        (ok) => {
+          throw new Error(`expected a failure, got ${ok.stdout}`);
+        },
+        (error: Failure) => error,
+      );
+      expect(answer.code).toBe(1);
+      expect(answer.stderr).toBe(`twinfold ${args[0]}: 200 and an answer that is not JSON\n`);
+    } finally {
+      await new Promise<void>((resolve) => html.close(() => resolve()));
+    }
   });
 });

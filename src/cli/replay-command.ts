@@ -1,6 +1,7 @@
 // `twinfold replay`: starts a replay on a running server, shows its progress on stderr while it
 // runs, then the comparison with what happened live as tables on stdout.
 import { Command } from 'commander';
+import { callServer, fail as failCommand, type Json } from './server-call.js';
 
 interface ReplayFlags {
   type: string;
@@ -17,32 +18,12 @@ interface ReplayFlags {
 const POLL_MS = 250;
 const BAR_WIDTH = 30;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, read by their keys
-
 function fail(message: string, code: number): never {
-  process.stderr.write(`twinfold replay: ${message}\n`);
-  process.exit(code);
+  return failCommand('replay', message, code);
 }
 
-async function call(flags: ReplayFlags, method: string, path: string, body?: unknown) {
-  let response: Response;
-  try {
-    response = await fetch(`${flags.url.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${flags.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    fail(`cannot reach ${flags.url}: ${String(error)}`, 1);
-  }
-  const text = await response.text();
-  const parsed = text === '' ? {} : (JSON.parse(text) as Json);
-  if (!response.ok)
-    fail(`${response.status} ${[parsed.message, parsed.description].filter(Boolean).join(' ')}`, 2);
-  return parsed;
+function call(flags: ReplayFlags, method: string, path: string, body?: unknown): Promise<Json> {
+  return callServer('replay', flags, method, path, body);
 }
 
 /** `[#####.....]  42% 1,234/2,900 events` */

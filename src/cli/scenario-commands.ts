@@ -2,6 +2,7 @@
 // server. A refusal prints the server's message on one line (exit 2); an unreachable server, 1.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { callServer, fail, type Json } from './server-call.js';
 
 interface ServerFlags {
   url: string;
@@ -9,53 +10,18 @@ interface ServerFlags {
   json?: boolean;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, read by their keys
-
 /** Polls this often while a bulk migration runs (ms). */
 const POLL_MS = 250;
 const BAR_WIDTH = 30;
 
-function fail(command: string, message: string, code: number): never {
-  process.stderr.write(`twinfold ${command}: ${message}\n`);
-  process.exit(code);
-}
-
-async function call(
+function call(
   command: string,
   flags: ServerFlags,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<Json> {
-  if (!flags.token)
-    fail(command, 'give --token or set TWINFOLD_TOKEN (or TWINFOLD_ADMIN_TOKEN)', 2);
-  let response: Response;
-  try {
-    response = await fetch(`${flags.url.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${flags.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    fail(command, `cannot reach ${flags.url}: ${String(error)}`, 1);
-  }
-  const text = await response.text();
-  let parsed: Json = {};
-  try {
-    parsed = text === '' ? {} : (JSON.parse(text) as Json);
-  } catch {
-    fail(command, `${response.status} and an answer that is not JSON`, 1);
-  }
-  if (!response.ok)
-    fail(
-      command,
-      `${response.status} ${[parsed.message, parsed.description].filter(Boolean).join(' ')}`,
-      2,
-    );
-  return parsed;
+  return callServer(command, flags, method, path, body);
 }
 
 /** The options every server command takes. */
