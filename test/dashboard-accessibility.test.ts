@@ -1,6 +1,5 @@
 // axe-core over every page of the dashboard in Chromium (no critical or serious violations), and keyboard focus.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,19 +12,12 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, visitInApp } from './support/chromium.js';
+import { axeViolations, describeViolations, isSevere } from './support/axe.js';
 
 const CAN_RUN = chromiumAvailable('dashboard-accessibility');
 
 const NS = 'a11y.test';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 let server: ServerProcess;
 let dataDir: string;
@@ -45,22 +37,7 @@ async function put(path: string, body: unknown) {
   expect(response.status).toBeLessThan(300);
 }
 
-/** Goes to an in-app URL without reloading (the credential lives in the page's memory). */
-async function visit(url: string) {
-  await page.evaluate((to) => {
-    window.history.pushState(null, '', to);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-  }, url);
-}
-
-/** axe-core's violations on the page as it is (evaluated over CDP, so the app's CSP does not apply). */
-async function violations(): Promise<Violation[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations as never;
-  });
-}
+const visit = (url: string) => visitInApp(page, url);
 
 /** How far the page is wider than the viewport, and the outermost elements that stick out. */
 function overflow() {
@@ -89,11 +66,6 @@ function overflow() {
     return { extra: document.documentElement.scrollWidth - width, out };
   });
 }
-
-const summary = (found: Violation[]) =>
-  found.map(
-    (v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
 
 describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () => {
   beforeAll(async () => {
@@ -164,9 +136,9 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
   it('the sign-in page has no critical or serious violation, and is usable by keyboard alone', async () => {
     await page.goto(`${server.url}/twins`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    const found = await violations();
-    const severe = found.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-    expect(summary(severe)).toEqual([]);
+    const found = await axeViolations(page);
+    const severe = found.filter(isSevere);
+    expect(describeViolations(severe)).toEqual([]);
     for (const [width, height] of [
       [390, 844],
       [1280, 800],
@@ -229,9 +201,9 @@ describe.skipIf(!CAN_RUN)('dashboard accessibility - axe-core in Chromium', () =
       // In both themes (they follow the system's).
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        const found = await violations();
-        const severe = found.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-        expect(summary(severe), colorScheme).toEqual([]);
+        const found = await axeViolations(page);
+        const severe = found.filter(isSevere);
+        expect(describeViolations(severe), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
     });

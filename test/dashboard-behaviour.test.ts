@@ -13,7 +13,7 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, signedInPage, visitInApp } from './support/chromium.js';
 
 const CAN_RUN = chromiumAvailable('dashboard-behaviour');
 
@@ -76,13 +76,7 @@ async function alertsOf(query: string) {
   return answer.body.items as { alertId: string; thingId: string; state: string }[];
 }
 
-/** Goes to an in-app URL without reloading (the credential lives in the page's memory). */
-async function visit(url: string) {
-  await page.evaluate((to) => {
-    window.history.pushState(null, '', to);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-  }, url);
-}
+const visit = (url: string) => visitInApp(page, url);
 
 describe('the relation graph layout', () => {
   it('puts ancestors left and descendants right, each twin once at its nearest depth', () => {

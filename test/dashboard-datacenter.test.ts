@@ -1,8 +1,7 @@
 // The dashboard's datacenter page in Chromium against twinfold serve: a shadow run started from the
 // page, its progress and power chart updating live, the host heat map, a what-if beside it, stop,
 // and a finished run's MAPE over time, carbon and power plot.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -10,7 +9,8 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
 import { heatColour } from '../ui/src/components/heat-colour.js';
-import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, signedInPage, visitInApp } from './support/chromium.js';
+import { severeViolations } from './support/axe.js';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -25,8 +25,6 @@ if (CARBON === null && process.env.CI === 'true')
   throw new Error(
     'dashboard-datacenter test: shared/data/surf/carbon.parquet is missing (see shared/data/README.md)',
   );
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** The small datacenter's hosts (rows of the heat map). */
 const HOSTS = 16;
@@ -59,29 +57,7 @@ interface Status {
   progress: { windowsDone: number; windows: number };
 }
 
-/** Goes to an in-app URL without reloading (the credential lives in the page's memory). */
-async function visit(url: string) {
-  await page.evaluate((to) => {
-    window.history.pushState(null, '', to);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-  }, url);
-}
-
-/** axe-core's critical and serious violations on the page as it is. */
-async function severeViolations(): Promise<string[]> {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations as {
-      id: string;
-      impact: string | null;
-      nodes: { target: string[] }[];
-    }[];
-  });
-  return found
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const visit = (url: string) => visitInApp(page, url);
 
 const numberOf = async (testId: string, attribute: string) =>
   Number(await page.getByTestId(testId).getAttribute(attribute));
@@ -345,7 +321,7 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       // The page with every part drawn is accessible, light and dark.
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        expect(await severeViolations(), colorScheme).toEqual([]);
+        expect(await severeViolations(page), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
       // On a phone's screen the page is no wider than the screen (charts drawn at its width).

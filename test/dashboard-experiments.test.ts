@@ -1,8 +1,7 @@
 // The dashboard's experiments pages in Chromium against twinfold serve: a run started from a YAML
 // config typed into the page, its progress while it runs, then its figures and power plot; the
 // list with the server's figures; a config the server refuses; deleting a run from the page.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -10,6 +9,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../scripts/workspace.js';
 import { chromiumAvailable, launchChromium, signedInPage } from './support/chromium.js';
+import { severeViolations } from './support/axe.js';
 import {
   adminFetch,
   ADMIN_TOKEN,
@@ -24,8 +24,6 @@ if (CARBON === null && process.env.CI === 'true')
   throw new Error(
     'dashboard-experiments test: shared/data/surf/carbon.parquet is missing (see shared/data/README.md)',
   );
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: ServerProcess;
 let dataDir: string;
@@ -47,21 +45,6 @@ interface Summary {
   carbon_g: number;
   wall_time_s: number;
   windows: number;
-}
-
-async function severeViolations(): Promise<string[]> {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations as {
-      id: string;
-      impact: string | null;
-      nodes: { target: string[] }[];
-    }[];
-  });
-  return found
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 const numberOf = async (testId: string, attribute: string) =>
@@ -147,7 +130,7 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       ).toEqual(run.summary);
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        expect(await severeViolations(), colorScheme).toEqual([]);
+        expect(await severeViolations(page), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
       // On a phone's screen the run's page (summary open, plot shown) is no wider than the screen.
@@ -184,7 +167,7 @@ describe.skipIf(!CAN_RUN || CARBON === null)(
       expect(summary.mape).toBeLessThan(summary.mape_uncalibrated);
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        expect(await severeViolations(), colorScheme).toEqual([]);
+        expect(await severeViolations(page), colorScheme).toEqual([]);
       }
       await page.emulateMedia({ colorScheme: 'light' });
     });

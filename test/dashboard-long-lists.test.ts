@@ -1,6 +1,5 @@
 // The dashboard's long lists in Chromium: 1,000 twins paged 200 at a time, a twin of 500 values, a long history, dead letters and a delivery log draw only the rows in view.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -12,7 +11,8 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { chromiumAvailable, launchChromium, visitInApp } from './support/chromium.js';
+import { severeViolations } from './support/axe.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 const CAN_RUN = chromiumAvailable('dashboard-long-lists');
@@ -25,7 +25,6 @@ const BIG = `${NS}:big`;
 /** Revisions of the big twin after its changes (1 = created). */
 const REVISIONS = 150;
 const LETTERS = 120;
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: ServerProcess;
 let dataDir: string;
@@ -45,13 +44,7 @@ async function call(method: string, path: string, body?: unknown, type = 'applic
   return text ? (JSON.parse(text) as unknown) : null;
 }
 
-/** Goes to an in-app URL without reloading (the credential lives in the page's memory). */
-async function visit(url: string) {
-  await page.evaluate((to) => {
-    window.history.pushState(null, '', to);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-  }, url);
-}
+const visit = (url: string) => visitInApp(page, url);
 
 /** The rows in the DOM, spacers left out. */
 const drawn = (rows: Locator) => rows.locator(':scope:not(.spacer)');
@@ -59,21 +52,6 @@ const drawn = (rows: Locator) => rows.locator(':scope:not(.spacer)');
 /** Scrolls a windowed list's box to its end. */
 async function scrollToEnd(viewport: Locator) {
   await viewport.evaluate((box) => (box.scrollTop = box.scrollHeight));
-}
-
-async function axeViolations(): Promise<string[]> {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string | null }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return found
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.impact} ${v.id}`);
 }
 
 // Skipped only where /usr/bin/chromium is missing outside CI; chromiumAvailable fails under CI=true.
@@ -150,7 +128,7 @@ describe.skipIf(!CAN_RUN)('dashboard long lists - windowed in Chromium', () => {
     // The next page starts at its top: going back shows the first row of page 4.
     await page.getByRole('button', { name: '← Previous' }).click();
     await expect.poll(() => rows.first().textContent()).toContain(name(3 * PAGE));
-    expect(await axeViolations()).toEqual([]);
+    expect(await severeViolations(page)).toEqual([]);
   });
 
   it('a twin - 500 values draw a window of rows; scrolling and Tab reach the last', async () => {
@@ -173,7 +151,7 @@ describe.skipIf(!CAN_RUN)('dashboard long lists - windowed in Chromium', () => {
     await leaf(PROPERTIES - 1).waitFor();
     expect(await leaf(PROPERTIES - 1).textContent()).toBe(String(PROPERTIES - 1));
     expect(await items.count()).toBeLessThan(100);
-    expect(await axeViolations()).toEqual([]);
+    expect(await severeViolations(page)).toEqual([]);
   });
 
   it('a twin - the history timeline of 150 events draws a window; its end is revision 1', async () => {
@@ -202,7 +180,7 @@ describe.skipIf(!CAN_RUN)('dashboard long lists - windowed in Chromium', () => {
     expect(await page.getByRole('button', { name: `Re-drive ${lastId}` }).count()).toBe(0);
     await scrollToEnd(box);
     await page.getByRole('button', { name: `Re-drive ${lastId}` }).waitFor();
-    expect(await axeViolations()).toEqual([]);
+    expect(await severeViolations(page)).toEqual([]);
   });
 
   it('webhooks - a delivery log of 150 deliveries draws a window', async () => {

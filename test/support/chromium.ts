@@ -52,3 +52,11 @@ export async function signedInPage(
   await page.getByTestId('subject').waitFor();
   return page;
 }
+
+/** Goes to an in-app URL without reloading (the dashboard keeps its credential in memory). */
+export async function visitInApp(page: Page, url: string): Promise<void> {
+  await page.evaluate((to) => {
+    window.history.pushState(null, '', to);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, url);
+}
