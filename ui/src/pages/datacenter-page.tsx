@@ -11,6 +11,7 @@ import { ApiError } from '../api/api-error.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { HeatMap } from '../components/heat-map.js';
 import { MultiSeriesChart, type ChartLine } from '../components/multi-series-chart.js';
+import { fixed, RunCards } from '../components/run-cards.js';
 import { TableBox } from '../components/table-box.js';
 import { TableHead } from '../components/table-head.js';
 import { live } from '../services.js';
@@ -33,12 +34,6 @@ const IDLE_POLL_MS = 5000;
 const LIVE_GAP_MS = 500;
 /** Steps the heat map may be read in. */
 const STEPS = ['15m', '1h', '6h'];
-
-function fixed(value: number | null | undefined, digits = 2): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? '—'
-    : value.toFixed(digits);
-}
 
 const kw = (watts: number | null | undefined) =>
   watts === null || watts === undefined ? null : watts / 1000;
@@ -231,32 +226,14 @@ function carbonPerWindow(results: ShadowResults): { t: number[]; values: (number
 }
 
 function Progress({ status }: { status: ShadowStatus }) {
-  const { windowsDone, windows, achievedSpeed } = status.progress;
   return (
-    <dl class="cards" data-testid="shadow-status" data-state={status.state}>
-      <div>
-        <dt>State</dt>
-        <dd data-testid="shadow-state">{status.state}</dd>
-      </div>
-      <div>
-        <dt>Windows done</dt>
-        <dd data-testid="shadow-progress" data-done={windowsDone} data-windows={windows}>
-          {windowsDone} / {windows}
-          <progress value={windowsDone} max={Math.max(1, windows)} aria-label="Windows done" />
-        </dd>
-      </div>
-      <div>
-        <dt>Achieved speed</dt>
-        <dd data-testid="shadow-speed">
-          {achievedSpeed ? `${Math.round(achievedSpeed).toLocaleString()}×` : '—'}
-        </dd>
-      </div>
-      <div>
-        <dt>MAPE</dt>
-        <dd data-testid="shadow-mape">
-          {fixed(status.mape)} %<small>uncalibrated {fixed(status.mapeUncalibrated)} %</small>
-        </dd>
-      </div>
+    <RunCards
+      testId="shadow"
+      state={status.state}
+      progress={status.progress}
+      mape={status.mape}
+      mapeUncalibrated={status.mapeUncalibrated}
+    >
       <div>
         <dt>Latest power</dt>
         <dd data-testid="shadow-latest">
@@ -267,7 +244,7 @@ function Progress({ status }: { status: ShadowStatus }) {
           </small>
         </dd>
       </div>
-    </dl>
+    </RunCards>
   );
 }
 

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { fixed, RunCards } from '../components/run-cards.js';
 import { TableBox } from '../components/table-box.js';
 import { TableHead } from '../components/table-head.js';
 import { Link } from '../shell/link.js';
@@ -31,12 +32,6 @@ simulation:
 features:
   calibration_enabled: true
 `;
-
-function fixed(value: number | null | undefined, digits = 2): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? '—'
-    : value.toFixed(digits);
-}
 
 const kg = (grams: number | null | undefined) =>
   grams === null || grams === undefined ? null : grams / 1000;
@@ -219,31 +214,15 @@ export function ExperimentsPage() {
 }
 
 function Figures({ run }: { run: ExperimentRun }) {
-  const { windowsDone, windows, achievedSpeed } = run.progress;
   const summary: ExperimentSummary | null = run.summary;
   return (
-    <dl class="cards" data-testid="experiment-status" data-state={run.state}>
-      <div>
-        <dt>State</dt>
-        <dd data-testid="experiment-state">{run.state}</dd>
-      </div>
-      <div>
-        <dt>Windows done</dt>
-        <dd data-testid="experiment-progress" data-done={windowsDone} data-windows={windows}>
-          {windowsDone} / {windows}
-          <progress value={windowsDone} max={Math.max(1, windows)} aria-label="Windows done" />
-        </dd>
-      </div>
-      <div>
-        <dt>Achieved speed</dt>
-        <dd>{achievedSpeed ? `${Math.round(achievedSpeed).toLocaleString()}×` : '—'}</dd>
-      </div>
-      <div>
-        <dt>MAPE</dt>
-        <dd data-testid="experiment-mape">
-          {fixed(summary?.mape)} %<small>uncalibrated {fixed(summary?.mape_uncalibrated)} %</small>
-        </dd>
-      </div>
+    <RunCards
+      testId="experiment"
+      state={run.state}
+      progress={run.progress}
+      mape={summary?.mape}
+      mapeUncalibrated={summary?.mape_uncalibrated}
+    >
       <div>
         <dt>Energy</dt>
         <dd data-testid="experiment-energy">
@@ -259,7 +238,7 @@ function Figures({ run }: { run: ExperimentRun }) {
         <dt>Wall time</dt>
         <dd data-testid="experiment-wall-time">{fixed(summary?.wall_time_s, 1)} s</dd>
       </div>
-    </dl>
+    </RunCards>
   );
 }
 
