@@ -1,7 +1,7 @@
 // `twinfold replay`: starts a replay on a running server, shows its progress on stderr while it
 // runs, then the comparison with what happened live as tables on stdout.
 import { Command } from 'commander';
-import { callServer, fail as failCommand, type Json } from './server-call.js';
+import { callServer, fail as failCommand, serverTargetOptions, type Json } from './server-call.js';
 
 interface ReplayFlags {
   type: string;
@@ -100,7 +100,7 @@ export function comparisonText(view: Json): string {
 }
 
 export function replayCommand(): Command {
-  return new Command('replay')
+  const command = new Command('replay')
     .description(
       'Re-run a type version over the journaled inputs of the twins a filter selects, in a time ' +
         'range, on a running server; show its progress, then what differs from what happened live',
@@ -110,37 +110,25 @@ export function replayCommand(): Command {
     .option('--from <time>', 'events committed at or after (ISO-8601 or epoch ms; default: all)')
     .option('--to <time>', 'events committed before (ISO-8601 or epoch ms; default: now)')
     .option('--into <namespace>', 'write the replayed twins into this scenario namespace')
-    .option('--json', 'print the finished replay as JSON instead of tables')
-    .option(
-      '--url <url>',
-      'the server (TWINFOLD_URL, default http://127.0.0.1:8080)',
-      process.env.TWINFOLD_URL ?? 'http://127.0.0.1:8080',
-    )
-    .option(
-      '--token <token>',
-      'an API token (TWINFOLD_TOKEN, else TWINFOLD_ADMIN_TOKEN)',
-      process.env.TWINFOLD_TOKEN ?? process.env.TWINFOLD_ADMIN_TOKEN,
-    )
-    .action(async (flags: ReplayFlags) => {
-      if (!flags.token) fail('give --token or set TWINFOLD_TOKEN (or TWINFOLD_ADMIN_TOKEN)', 2);
-      const body: Json = { type: flags.type };
-      for (const key of ['filter', 'into'] as const)
-        if (flags[key] !== undefined) body[key] = flags[key];
-      for (const key of ['from', 'to'] as const) {
-        const value = flags[key];
-        if (value !== undefined) body[key] = /^\d+$/.test(value) ? Number(value) : value;
-      }
-      let view = await call(flags, 'POST', '/api/2/replays', body);
-      const tty = process.stderr.isTTY === true;
-      while (view.state === 'running') {
-        if (tty) process.stderr.write(`\r${progressBar(view.progress)}`);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        view = await call(flags, 'GET', `/api/2/replays/${view.replayId}`);
-      }
-      process.stderr.write(`${tty ? '\r' : ''}${progressBar(view.progress)}\n`);
-      if (view.state === 'failed') fail(`the replay failed: ${view.error}`, 1);
-      process.stdout.write(
-        flags.json ? `${JSON.stringify(view, null, 2)}\n` : comparisonText(view),
-      );
-    });
+    .option('--json', 'print the finished replay as JSON instead of tables');
+  return serverTargetOptions(command).action(async (flags: ReplayFlags) => {
+    if (!flags.token) fail('give --token or set TWINFOLD_TOKEN (or TWINFOLD_ADMIN_TOKEN)', 2);
+    const body: Json = { type: flags.type };
+    for (const key of ['filter', 'into'] as const)
+      if (flags[key] !== undefined) body[key] = flags[key];
+    for (const key of ['from', 'to'] as const) {
+      const value = flags[key];
+      if (value !== undefined) body[key] = /^\d+$/.test(value) ? Number(value) : value;
+    }
+    let view = await call(flags, 'POST', '/api/2/replays', body);
+    const tty = process.stderr.isTTY === true;
+    while (view.state === 'running') {
+      if (tty) process.stderr.write(`\r${progressBar(view.progress)}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      view = await call(flags, 'GET', `/api/2/replays/${view.replayId}`);
+    }
+    process.stderr.write(`${tty ? '\r' : ''}${progressBar(view.progress)}\n`);
+    if (view.state === 'failed') fail(`the replay failed: ${view.error}`, 1);
+    process.stdout.write(flags.json ? `${JSON.stringify(view, null, 2)}\n` : comparisonText(view));
+  });
 }

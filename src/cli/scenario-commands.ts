@@ -2,7 +2,7 @@
 // server. A refusal prints the server's message on one line (exit 2); an unreachable server, 1.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { callServer, fail, type Json } from './server-call.js';
+import { callServer, fail, serverTargetOptions, type Json } from './server-call.js';
 
 interface ServerFlags {
   url: string;
@@ -26,18 +26,7 @@ function call(
 
 /** The options every server command takes. */
 function serverOptions(command: Command): Command {
-  return command
-    .option('--json', 'print the answer as JSON')
-    .option(
-      '--url <url>',
-      'the server (TWINFOLD_URL, default http://127.0.0.1:8080)',
-      process.env.TWINFOLD_URL ?? 'http://127.0.0.1:8080',
-    )
-    .option(
-      '--token <token>',
-      'an API token (TWINFOLD_TOKEN, else TWINFOLD_ADMIN_TOKEN)',
-      process.env.TWINFOLD_TOKEN ?? process.env.TWINFOLD_ADMIN_TOKEN,
-    );
+  return serverTargetOptions(command.option('--json', 'print the answer as JSON'));
 }
 
 function print(flags: ServerFlags, value: unknown, text: string): void {

@@ -1,12 +1,28 @@
 // A command's call to a running server's API: bearer token, JSON in and out. A refusal prints the
 // server's message on one line and exits 2; an unreachable server or an answer that is not JSON,
 // 1; a missing token, 2 (saying how to give one).
+import type { Command } from 'commander';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, read by their keys
 
 export interface ServerTarget {
   readonly url: string;
   readonly token?: string;
+}
+
+/** Adds `--url` and `--token` (TWINFOLD_URL, TWINFOLD_TOKEN, else TWINFOLD_ADMIN_TOKEN) to a command. */
+export function serverTargetOptions(command: Command): Command {
+  return command
+    .option(
+      '--url <url>',
+      'the server (TWINFOLD_URL, default http://127.0.0.1:8080)',
+      process.env.TWINFOLD_URL ?? 'http://127.0.0.1:8080',
+    )
+    .option(
+      '--token <token>',
+      'an API token (TWINFOLD_TOKEN, else TWINFOLD_ADMIN_TOKEN)',
+      process.env.TWINFOLD_TOKEN ?? process.env.TWINFOLD_ADMIN_TOKEN,
+    );
 }
 
 /** Prints `twinfold <command>: <message>` on stderr and exits with `code`. */
