@@ -14,7 +14,7 @@ import {
   StorageUnavailableError,
 } from '../storage-errors.js';
 import { SqliteJournal } from './sqlite-journal.js';
-import type { BatchRows } from './sqlite-journal-writer.js';
+import { ARCHIVE_STEP, type BatchRows } from './sqlite-journal-writer.js';
 
 const dirs: string[] = [];
 const paths = new WeakMap<Journal, string>();
@@ -71,15 +71,24 @@ describe('sqlite journal: recent events and the keyed table', () => {
             value: revision === 1 ? { thingId: `ns:t${t}` } : revision,
           });
         await journal.commit({ events, dirty: [], snapshots: [] });
+        if (!writerThread && revision === 205) {
+          // Moved in steps of ARCHIVE_STEP, one after each commit from the 20,000th event on: six
+          // steps so far. Every event is read once, wherever it is.
+          expect(counts()).toEqual({ keyed: 6 * ARCHIVE_STEP, recent: 20_500 - 6 * ARCHIVE_STEP });
+          const midway = await journal.readEvents('ns:t7', {});
+          expect(midway.map((e) => e.revision)).toEqual(
+            Array.from({ length: 205 }, (_, i) => i + 1),
+          );
+        }
       }
-      const counts = () => {
+      function counts() {
         const db = new Database(path, { readonly: true });
         const count = (table: string) =>
           db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
         const result = { keyed: count('events'), recent: count('recent_events') };
         db.close();
         return result;
-      };
+      }
       if (!writerThread) {
         // 25,000 events: the first 20,000 have been moved, the rest are still recent.
         expect(counts()).toEqual({ keyed: 20_000, recent: 5_000 });
