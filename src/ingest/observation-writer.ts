@@ -4,8 +4,7 @@ import type { ThingGuard } from '../auth/thing-guard.js';
 import { errors } from '../core/error-registry.js';
 import { assertKeysDeep } from '../core/ids.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import { applyChange } from '../core/thing-change.js';
-import type { PlannedChange } from '../core/thing-commands.js';
+import { applyChange, type ThingChange } from '../core/thing-change.js';
 import { resourceOf } from '../core/thing-resource.js';
 import { validateDepthAt, validateJsonValue } from '../core/thing-validation.js';
 import {
@@ -76,17 +75,17 @@ function planOf(spec: CompiledSpec, observation: Observation) {
 
 function replacing(replaced: [string[], JsonValue][]) {
   return (_thingId: string, _before: JsonObject | null, after: JsonObject | null) => {
-    const changes: PlannedChange[] = [];
-    let thing = after ?? {};
+    const changes: ThingChange[] = [];
+    let next = after ?? {};
     for (const [segments, value] of replaced) {
       const depth = validateJsonValue(value);
       validateDepthAt(segments, depth);
       assertKeysDeep(value);
       const change = { action: 'modified' as const, path: segments, value };
-      thing = applyChange(thing, change) as JsonObject;
-      changes.push({ change, next: thing, created: false });
+      next = applyChange(next, change) as JsonObject;
+      changes.push(change);
     }
-    return changes;
+    return { changes, next };
   };
 }
 
@@ -141,16 +140,17 @@ export class ObservationWriter {
     const { thingId, timestamp } = observation;
     let kept: Observation['values'] | null = null;
     const values = observation.values;
+    const latest = this.latest.of(thingId);
     for (let i = 0; i < values.length; i++) {
       const [pointer, value] = values[i];
-      if (this.latest.isLate(thingId, pointer, timestamp)) {
+      if (latest.isLate(pointer, timestamp)) {
         kept ??= values.slice(0, i);
         // Only scalars make points; a late object or null has no series and changes nothing.
         if (value !== null && typeof value !== 'object')
           latePoints.push({ thingId, pointer, t: timestamp, value });
         continue;
       }
-      this.latest.observe(thingId, pointer, timestamp);
+      latest.observe(pointer, timestamp);
       kept?.push(values[i]);
     }
     if (kept === null) return observation;
