@@ -4,15 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { combineChanges } from './change-combination.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { applyChange, type ThingChange } from './thing-change.js';
-import type { PlannedChange } from './thing-commands.js';
 
-/** Plans changes applied one after another to `thing`. */
-function plan(thing: JsonObject | null, changes: ThingChange[]): PlannedChange[] {
-  let current = thing;
-  return changes.map((change) => {
-    current = applyChange(current, change);
-    return { change, next: current, created: false };
-  });
+/** The changes applied one after another to `thing`, and their combination. */
+function combined(thing: JsonObject, changes: ThingChange[]) {
+  let next: JsonObject | null = thing;
+  for (const change of changes) next = applyChange(next, change);
+  return { next, combined: combineChanges(thing, changes, next, false) };
 }
 
 const base: JsonObject = {
@@ -22,37 +19,37 @@ const base: JsonObject = {
 };
 
 describe('combineChanges', () => {
-  it('keeps a single change as it is', () => {
-    const planned = plan(base, [
-      { action: 'modified', path: ['features', 'power', 'properties', 'watts'], value: 5 },
-    ]);
-    expect(combineChanges(base, planned)).toBe(planned[0]);
-  });
-
   it('journals a write and a derived value as one merge of the changed values', () => {
-    const planned = plan(base, [
+    const { next, combined: one } = combined(base, [
       { action: 'modified', path: ['features', 'power', 'properties', 'watts'], value: 250 },
       { action: 'modified', path: ['features', 'power', 'properties', 'kw'], value: 0.25 },
       { action: 'deleted', path: ['features', 'power', 'properties', 'on'] },
     ]);
-    const combined = combineChanges(base, planned);
-    expect(combined.change).toEqual({
+    expect(one.change).toEqual({
       action: 'merged',
       path: [],
       value: { features: { power: { properties: { watts: 250, kw: 0.25, on: null } } } },
     });
-    expect(applyChange(base, combined.change)).toEqual(planned[2].next);
+    expect(applyChange(base, one.change)).toEqual(next);
   });
 
   it('journals the whole thing when a merge would say something else (an object replaced)', () => {
-    const planned = plan(base, [
+    const { next, combined: one } = combined(base, [
       { action: 'modified', path: ['features', 'power', 'properties'], value: { watts: 1 } },
       { action: 'modified', path: ['attributes'], value: { a: null } },
     ]);
-    const combined = combineChanges(base, planned);
-    expect(combined.change.action).toBe('modified');
-    expect(combined.change.path).toEqual([]);
-    expect(applyChange(base, combined.change)).toEqual(planned[1].next);
+    expect(one.change.action).toBe('modified');
+    expect(one.change.path).toEqual([]);
+    expect(applyChange(base, one.change)).toEqual(next);
+  });
+
+  it('journals the whole thing when deleting under a missing object (a merge would make it)', () => {
+    const { next, combined: one } = combined(base, [
+      { action: 'modified', path: ['features', 'power', 'properties', 'watts'], value: 2 },
+      { action: 'deleted', path: ['attributes', 'location', 'room'] },
+    ]);
+    expect(next).not.toHaveProperty('attributes');
+    expect(one.change).toEqual({ action: 'modified', path: [], value: next });
   });
 
   it('replays to the planned thing for any sequence of changes', () => {
@@ -74,14 +71,30 @@ describe('combineChanges', () => {
         path: fc.array(key, { minLength: 1, maxLength: 3 }),
       }),
     );
+    const patch: fc.Arbitrary<JsonValue> = fc.dictionary(
+      key,
+      fc.oneof(
+        value,
+        fc.dictionary(key, fc.oneof(fc.integer(), fc.constant(null)), { maxKeys: 2 }),
+      ),
+      { maxKeys: 3 },
+    );
+    const merge: fc.Arbitrary<ThingChange> = fc.record({
+      action: fc.constant('merged' as const),
+      path: fc.array(key, { maxLength: 2 }),
+      value: patch,
+    });
+    const before = fc.dictionary(key, value, { maxKeys: 3 }) as fc.Arbitrary<JsonObject>;
     fc.assert(
-      fc.property(fc.array(change, { minLength: 2, maxLength: 5 }), (changes) => {
-        const planned = plan({ a: { b: 1 }, c: 2 }, changes);
-        const combined = combineChanges({ a: { b: 1 }, c: 2 }, planned);
-        expect(applyChange({ a: { b: 1 }, c: 2 }, combined.change)).toEqual(
-          planned[planned.length - 1].next,
-        );
-      }),
+      fc.property(
+        before,
+        fc.array(fc.oneof(change, merge), { minLength: 2, maxLength: 5 }),
+        (thing, changes) => {
+          const { next, combined: one } = combined(thing, changes);
+          expect(applyChange(thing, one.change)).toEqual(next);
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
@@ -89,26 +102,24 @@ describe('combineChanges', () => {
 describe('combineChanges of a merge and what it derives', () => {
   it('is one merge patch of both, leaving the merge value as it was', () => {
     const mergeValue = { features: { power: { properties: { watts: 300 } } } };
-    const planned = plan(base, [
+    const { next, combined: one } = combined(base, [
       { action: 'merged', path: [], value: mergeValue },
       { action: 'modified', path: ['features', 'power', 'properties', 'kw'], value: 0.3 },
     ]);
-    const combined = combineChanges(base, planned);
-    expect(combined.change).toEqual({
+    expect(one.change).toEqual({
       action: 'merged',
       path: [],
       value: { features: { power: { properties: { watts: 300, kw: 0.3 } } } },
     });
     expect(mergeValue).toEqual({ features: { power: { properties: { watts: 300 } } } });
-    expect(applyChange(base, combined.change)).toEqual(planned[1].next);
+    expect(applyChange(base, one.change)).toEqual(next);
   });
 
   it('falls back to the whole thing when a merge into a replaced value would not replay', () => {
-    const planned = plan(base, [
+    const { next, combined: one } = combined(base, [
       { action: 'modified', path: ['features', 'power', 'properties'], value: [1] },
       { action: 'merged', path: ['features', 'power', 'properties'], value: { on: false } },
     ]);
-    const combined = combineChanges(base, planned);
-    expect(applyChange(base, combined.change)).toEqual(planned[1].next);
+    expect(applyChange(base, one.change)).toEqual(next);
   });
 });

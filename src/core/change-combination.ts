@@ -1,102 +1,149 @@
 // Several changes planned for one revision of a thing, as the one change its event journals.
 import type { JsonObject, JsonValue } from './json.js';
 import { jsonEqual } from './json-equal.js';
+import { METADATA } from './metadata.js';
+import { isRelationPath, RELATIONS } from './relations.js';
 import { applyChange, type ThingChange } from './thing-change.js';
 import type { PlannedChange } from './thing-commands.js';
 
-/** Sets `value` at `path` in a merge patch under construction. */
-function patchAt(patch: JsonObject, path: string[], value: JsonValue): void {
-  let node = patch;
+/**
+ * A merge patch under construction, and whether it may say something other than the changes it
+ * was built from: `exact` stays true while no change went into or under a value an earlier one
+ * replaced (a merge into a replaced value merges into the old one instead) and no key is one of
+ * Ditto's deletion keys (`{{ ~regex~ }}`, whose order against later keys matters).
+ */
+interface PatchBuild {
+  patch: JsonObject;
+  exact: boolean;
+}
+
+/** Sets `value` at `path` in the patch under construction. */
+function patchAt(build: PatchBuild, path: string[], value: JsonValue): void {
+  let node = build.patch;
   for (let i = 0; i < path.length - 1; i++) {
     const child = node[path[i]];
-    if (child === null || typeof child !== 'object' || Array.isArray(child)) node[path[i]] = {};
+    if (child === null || typeof child !== 'object' || Array.isArray(child)) {
+      if (child !== undefined) build.exact = false;
+      node[path[i]] = {};
+    }
     node = node[path[i]] as JsonObject;
   }
   node[path[path.length - 1]] = value;
 }
 
 /** A copy of a patch's objects (the patch built is changed in place; the changes' values are not). */
-function copyOf(value: JsonValue): JsonValue {
+function copyOf(build: PatchBuild, value: JsonValue): JsonValue {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const copy: JsonObject = {};
-  for (const key in value) copy[key] = copyOf(value[key]);
+  for (const key in value) {
+    if (key.startsWith('{{')) build.exact = false;
+    copy[key] = copyOf(build, value[key]);
+  }
   return copy;
 }
 
-/** Merges merge patch `later` into `patch` at `path`, as applying one after the other would. */
-function composeAt(patch: JsonObject, path: string[], later: JsonValue): void {
+/** Merges merge patch `later` into the patch at `path`, as applying one after the other would. */
+function composeAt(build: PatchBuild, node: JsonObject, path: string[], later: JsonValue): void {
   if (path.length > 0) {
-    const parent = path.slice(0, -1);
-    let node = patch;
-    for (const key of parent) {
-      const child = node[key];
-      if (child === null || typeof child !== 'object' || Array.isArray(child)) node[key] = {};
-      node = node[key] as JsonObject;
+    for (let i = 0; i < path.length - 1; i++) {
+      const child = node[path[i]];
+      if (child === null || typeof child !== 'object' || Array.isArray(child)) {
+        if (child !== undefined) build.exact = false;
+        node[path[i]] = {};
+      }
+      node = node[path[i]] as JsonObject;
     }
     const key = path[path.length - 1];
     const current = node[key];
+    const laterIsObject = later !== null && typeof later === 'object' && !Array.isArray(later);
     if (
-      later !== null &&
-      typeof later === 'object' &&
-      !Array.isArray(later) &&
+      laterIsObject &&
       current !== null &&
       typeof current === 'object' &&
       !Array.isArray(current)
     ) {
-      for (const [k, v] of Object.entries(later)) composeAt(current, [k], v);
-    } else node[key] = copyOf(later);
+      for (const [k, v] of Object.entries(later)) {
+        if (k.startsWith('{{')) build.exact = false;
+        composeAt(build, current, [k], v);
+      }
+    } else {
+      if (laterIsObject && current !== undefined) build.exact = false;
+      node[key] = copyOf(build, later);
+    }
     return;
   }
   if (later === null || typeof later !== 'object' || Array.isArray(later)) return;
-  for (const [k, v] of Object.entries(later)) composeAt(patch, [k], v);
+  for (const [k, v] of Object.entries(later)) {
+    if (k.startsWith('{{')) build.exact = false;
+    composeAt(build, node, [k], v);
+  }
 }
 
 /**
  * A merge patch doing what the changes do, when one can (scalars, arrays, deletions, merges),
- * else null. The caller checks that it replays to the same thing (a merge into what an earlier
- * change replaced may not).
+ * else null; with whether it is sure to replay to the same thing (see {@link PatchBuild}).
  */
-function asMergePatch(changes: ThingChange[]): JsonObject | null {
-  const patch: JsonObject = {};
+function asMergePatch(before: JsonObject, changes: readonly ThingChange[]): PatchBuild | null {
+  const build: PatchBuild = { patch: {}, exact: true };
   for (const { action, path, value } of changes) {
+    // A relation's removal also prunes what points to it; a merge's null does not.
+    if (isRelationPath(path)) build.exact = false;
     if (action === 'merged') {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-      composeAt(patch, path, value as JsonValue);
+      if (path.length === 0 && RELATIONS in value) build.exact = false;
+      composeAt(build, build.patch, path, value as JsonValue);
       continue;
     }
     if (path.length === 0) return null;
-    if (action === 'deleted') patchAt(patch, path, null);
-    else if (
+    if (action === 'deleted') {
+      // Deleting under a missing object changes nothing; a merge's null there makes the object.
+      if (!parentIsObject(before, path)) build.exact = false;
+      patchAt(build, path, null);
+    } else if (
       action === 'modified' &&
       value !== null &&
       (typeof value !== 'object' || Array.isArray(value))
     )
-      patchAt(patch, path, value as JsonValue);
+      patchAt(build, path, value as JsonValue);
     else return null;
   }
-  return patch;
+  return build;
+}
+
+/** True when the object holding the last segment of `path` is in `thing`. */
+function parentIsObject(thing: JsonObject, path: readonly string[]): boolean {
+  let node: JsonValue = thing;
+  for (let i = 0; i < path.length - 1; i++) {
+    node = (node as JsonObject)[path[i]];
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  }
+  return true;
 }
 
 /**
- * One change that takes `before` to the thing after all of `planned` (applied in order), for a
- * revision holding several changes (a write and the values derived from it): a merge of the
+ * One change that takes `before` to `next`, the thing after all of `changes` (applied in order),
+ * for a revision holding several changes (a write and the values derived from it): a merge of the
  * changed values when that says exactly the same, else the whole thing. Its `created` is the
  * first change's (the resource the request addressed).
  *
  * @example
- * combineChanges(thing, [write, derived]).change // { action: 'merged', path: [], value: {...} }
+ * combineChanges(thing, [write.change, derived], next, false).change // { action: 'merged', path: [], value: {...} }
  */
-export function combineChanges(before: JsonObject | null, planned: PlannedChange[]): PlannedChange {
-  if (planned.length === 1) return planned[0];
-  const next = planned[planned.length - 1].next;
-  const created = planned[0].created;
+export function combineChanges(
+  before: JsonObject | null,
+  changes: readonly ThingChange[],
+  next: JsonObject | null,
+  created: boolean,
+): PlannedChange {
   if (next === null) return { change: { action: 'deleted', path: [] }, next, created };
   if (before === null)
     return { change: { action: 'created', path: [], value: next }, next, created };
-  const patch = asMergePatch(planned.map((p) => p.change));
-  if (patch !== null) {
-    const change: ThingChange = { action: 'merged', path: [], value: patch };
-    if (jsonEqual(applyChange(before, change), next)) return { change, next, created };
+  const build = asMergePatch(before, changes);
+  if (build !== null) {
+    const change: ThingChange = { action: 'merged', path: [], value: build.patch };
+    // Metadata goes with the values a change removes, by rules a merge states differently.
+    const sure = build.exact && before[METADATA] === undefined;
+    if (sure || jsonEqual(applyChange(before, change), next)) return { change, next, created };
   }
   return { change: { action: 'modified', path: [], value: next }, next, created };
 }

@@ -8,7 +8,6 @@ import { hasCode } from '../core/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { getAt, parsePointer } from '../core/json-pointer.js';
 import { applyChange, type ThingChange } from '../core/thing-change.js';
-import type { PlannedChange } from '../core/thing-commands.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinEvent } from '../core/events.js';
 import type { RollupSpec } from '../types/behaviour.js';
@@ -385,7 +384,7 @@ export class RollupEngine {
       steps: [
         (_thingId, _before, after) => {
           if (after === null) return;
-          const added: PlannedChange[] = [];
+          const changes: ThingChange[] = [];
           let next = after;
           for (const rollup of rollups) {
             const value = rollup.aggregate.value();
@@ -402,9 +401,9 @@ export class RollupEngine {
             )
               continue;
             next = applyChange(next, change) as JsonObject;
-            added.push({ change, next, created: false });
+            changes.push(change);
           }
-          return added;
+          return { changes, next };
         },
       ],
     };

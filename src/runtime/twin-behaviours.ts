@@ -5,9 +5,9 @@
 import { changeTouches } from '../core/change-touches.js';
 import { errors } from '../core/error-registry.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import { getAt, parsePointer } from '../core/json-pointer.js';
-import { applyChange, type ThingChange } from '../core/thing-change.js';
-import type { PlannedChange } from '../core/thing-commands.js';
+import { parsePointer } from '../core/json-pointer.js';
+import type { ThingChange } from '../core/thing-change.js';
+import { ThingDraft } from '../types/thing-draft.js';
 import type {
   AssessmentChange,
   AssessmentState,
@@ -16,7 +16,7 @@ import type {
   TwinBehaviour,
 } from '../types/behaviour.js';
 import { resourceOf } from '../core/thing-resource.js';
-import type { PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
+import type { PlanAddition, PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
 import { ALERTS, alertId, alertsOf, type TwinAlert } from '../core/alerts.js';
 
 /** The originator of the writes behaviour makes by itself (timers). */
@@ -64,6 +64,8 @@ export class TwinBehaviours {
       if (isAtOrUnder(written.path, output))
         throw errors.typeOutputNotWritable(thingId, output.join('/'), own.type.id);
     own.type.validateThing(thingId, after);
+    // The behaviour writes its values into the draft: each object on the way is copied once.
+    const draft = new ThingDraft(after);
     const outcome = own.behaviour.apply({
       thingId,
       before,
@@ -72,10 +74,10 @@ export class TwinBehaviours {
       now: context.now,
       touches: (pointer) => this.touched(context.changes, pointer),
       retyped: before !== null && before.definition !== after.definition,
+      draft,
     });
-    const added = this.changesOf(thingId, own, after, outcome, context.revision);
-    if (added.length > 0)
-      own.type.validateThing(thingId, added[added.length - 1].next as JsonObject);
+    const added = this.changesOf(thingId, own, draft, outcome, context.revision);
+    if (added !== undefined) own.type.validateThing(thingId, added.next);
     return added;
   };
 
@@ -89,7 +91,7 @@ export class TwinBehaviours {
       const own = this.behaviourOf(thingId, after);
       if (own === null) return;
       const outcome = own.behaviour.tick(thingId, after, at, context.now);
-      return this.changesOf(thingId, own, after, outcome, context.revision);
+      return this.changesOf(thingId, own, new ThingDraft(after), outcome, context.revision);
     };
   }
 
@@ -158,33 +160,41 @@ export class TwinBehaviours {
     return segments;
   }
 
-  /** The changes an outcome adds, applied one after another from `after`. */
+  /**
+   * The changes an outcome adds, in order, written into `draft` too (its sets and removes may be
+   * there already); none when it adds nothing.
+   */
   private changesOf(
     thingId: string,
     own: BehaviourOfTwin,
-    after: JsonObject,
+    draft: ThingDraft,
     outcome: BehaviourOutcome,
     revision: number,
-  ): PlannedChange[] {
+  ): PlanAddition | undefined {
     this.lateDropped += outcome.lateDropped;
     this.wake(thingId, outcome.wakeAt);
-    const added: PlannedChange[] = [];
-    let next = after;
-    const add = (change: ThingChange) => {
-      next = applyChange(next, change) as JsonObject;
-      added.push({ change, next, created: false });
-    };
-    for (const { pointer, value } of outcome.sets)
-      add({ action: 'modified', path: this.pointer(pointer), value });
+    const changes: ThingChange[] = [];
+    for (const { pointer, value } of outcome.sets) {
+      const path = this.pointer(pointer);
+      if (outcome.inDraft !== true) draft.set(path, value);
+      changes.push({ action: 'modified', path, value });
+    }
     for (const pointer of outcome.removes) {
       const path = this.pointer(pointer);
-      if (getAt(next, path) !== undefined) add({ action: 'deleted', path });
+      if (outcome.inDraft !== true) {
+        if (draft.get(path) === undefined) continue;
+        draft.remove(path);
+      }
+      changes.push({ action: 'deleted', path });
     }
     for (const change of outcome.assessments) {
-      const alert = this.alertAfter(thingId, own.type.id, next, change, revision);
-      if (alert) add({ action: 'modified', path: [ALERTS, change.assessment], value: alert });
+      const alert = this.alertAfter(thingId, own.type.id, draft.thing, change, revision);
+      if (alert === null) continue;
+      const path = [ALERTS, change.assessment];
+      draft.set(path, alert);
+      changes.push({ action: 'modified', path, value: alert });
     }
-    return added;
+    return changes.length === 0 ? undefined : { changes, next: draft.thing };
   }
 
   /** The twin's alert of an assessment after a change of the assessment's state. */

@@ -122,16 +122,13 @@ describe('write pipeline', () => {
         (_thingId, _before, after) => {
           const watts = (after?.attributes as { watts?: number } | undefined)?.watts;
           if (watts === undefined) return;
-          return [
-            {
-              change: { action: 'modified', path: ['attributes', 'kw'], value: watts / 1000 },
-              next: {
-                ...after,
-                attributes: { ...(after?.attributes as object), kw: watts / 1000 },
-              },
-              created: false,
+          return {
+            changes: [{ action: 'modified', path: ['attributes', 'kw'], value: watts / 1000 }],
+            next: {
+              ...after,
+              attributes: { ...(after?.attributes as object), kw: watts / 1000 },
             },
-          ];
+          };
         },
       ],
     });

@@ -81,7 +81,13 @@ export type PlanStep = (
   before: JsonObject | null,
   after: JsonObject | null,
   context: PlanContext,
-) => PlannedChange[] | void;
+) => PlanAddition | void;
+
+/** The changes a {@link PlanStep} adds, in order, and the thing once they are applied. */
+export interface PlanAddition {
+  changes: ThingChange[];
+  next: JsonObject;
+}
 
 /** What a {@link PlanStep} may know of the write besides the thing before and after. */
 export interface PlanContext {
@@ -464,18 +470,16 @@ export class WritePipeline {
     if (request.metadata) planned = this.withMetadata(thing, planned, request, request.metadata);
     const steps = request.steps ? [...request.steps, ...this.parts.steps] : this.parts.steps;
     if (steps.length === 0) return planned;
-    const all = [planned];
     const changes = [planned.change];
+    let next = planned.next;
     const context: PlanContext = { request, changes, revision, now };
     for (const step of steps) {
-      const added = step(resource.thingId, thing, all[all.length - 1].next, context);
-      if (added)
-        for (const each of added) {
-          all.push(each);
-          changes.push(each.change);
-        }
+      const added = step(resource.thingId, thing, next, context);
+      if (!added || added.changes.length === 0) continue;
+      for (const change of added.changes) changes.push(change);
+      next = added.next;
     }
-    return combineChanges(thing, all);
+    return changes.length === 1 ? planned : combineChanges(thing, changes, next, planned.created);
   }
 
   /**

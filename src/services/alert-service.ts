@@ -3,7 +3,7 @@
 // and acknowledged by a write on the twin's journal.
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
-import type { JsonValue } from '../core/json.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
 import { applyChange, type ThingChange } from '../core/thing-change.js';
 import { namespaceOf } from '../core/thing.js';
 import { resourceOf } from '../core/thing-resource.js';
@@ -103,13 +103,7 @@ export class AlertService {
             path: [ALERTS, assessment],
             value: acknowledged as unknown as JsonValue,
           };
-          return [
-            {
-              change,
-              next: applyChange(after, change),
-              created: false,
-            },
-          ];
+          return { changes: [change], next: applyChange(after, change) as JsonObject };
         },
       ],
     });

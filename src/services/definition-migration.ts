@@ -86,7 +86,12 @@ export class DefinitionMigration {
         }
         return view;
       },
-      steps: [(_id, before) => [planMerge(before, resource, patch as JsonObject)]],
+      steps: [
+        (_id, before) => {
+          const merged = planMerge(before, resource, patch as JsonObject);
+          return { changes: [merged.change], next: merged.next as JsonObject };
+        },
+      ],
     };
     try {
       const result = await runtime.write(write);
