@@ -1,12 +1,18 @@
 // Replay and bulk-migration records across restarts: finished jobs read back the same (by id, with
 // their comparison and per-twin results, and in the lists, newest first) from a new process on the
-// same data directory; a migration under way when its server is killed (kill -9) reads back failed,
+// same data directory or PostgreSQL schema; a migration under way when its server is killed (kill -9) reads back failed,
 // saying it was interrupted by a restart.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED } from '../src/services/job-records.js';
+import {
+  postgresMissing,
+  postgresTestSchema,
+  selectedBackends,
+  type PostgresTestSchema,
+} from '../src/store/test-backends.js';
 import { createAppFixture, openTestPlatform, type AppFixture } from './support/app-fixture.js';
 import { adminFetch, startServerProcess, type ServerProcess } from './support/server-process.js';
 
@@ -31,13 +37,6 @@ type Json = Record<string, any>;
 
 let f: AppFixture;
 
-beforeAll(async () => {
-  f = await createAppFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-
 async function ok(method: 'PUT' | 'POST', url: string, body: unknown): Promise<Json> {
   const response = await f.send(method, url, body);
   expect(response.statusCode, response.body).toBeLessThan(300);
@@ -60,75 +59,100 @@ async function ended(url: string): Promise<Json> {
   throw new Error(`${url} did not end in 10 s`);
 }
 
-describe('job records across a restart', () => {
-  it('finished replays and migrations read back the same by id and in the lists', async () => {
-    await ok('PUT', `/api/2/types/${V1}`, rackType(250, 200));
-    await ok('PUT', `/api/2/types/${V2}`, rackType(150, 100));
-    for (const name of ['a', 'b'])
-      await ok('PUT', `/api/2/things/jr:${name}`, {
-        definition: V1,
-        features: { power: { properties: { watts: 0 } } },
-      });
-    for (const watts of [100, 300, 180, 90, 260])
+for (const backend of selectedBackends())
+  describe(`job records across a restart (${backend})`, () => {
+    let schema: PostgresTestSchema | undefined;
+    let skip = '';
+    beforeAll(async () => {
+      if (backend === 'postgres') {
+        const missing = await postgresMissing();
+        if (missing && process.env.CI === 'true') throw new Error(missing);
+        if (missing) {
+          skip = missing;
+          return;
+        }
+        schema = postgresTestSchema();
+      }
+      f = await createAppFixture(
+        {},
+        {},
+        schema ? { store: schema.url, storeSchema: schema.schema } : {},
+      );
+    });
+    afterAll(async () => {
+      await f?.close();
+      await schema?.dispose();
+    });
+
+    it('finished replays and migrations read back the same by id and in the lists', async (context) => {
+      if (skip) return context.skip(skip);
+      await ok('PUT', `/api/2/types/${V1}`, rackType(250, 200));
+      await ok('PUT', `/api/2/types/${V2}`, rackType(150, 100));
       for (const name of ['a', 'b'])
-        await ok('PUT', `/api/2/things/jr:${name}/features/power/properties/watts`, watts);
+        await ok('PUT', `/api/2/things/jr:${name}`, {
+          definition: V1,
+          features: { power: { properties: { watts: 0 } } },
+        });
+      for (const watts of [100, 300, 180, 90, 260])
+        for (const name of ['a', 'b'])
+          await ok('PUT', `/api/2/things/jr:${name}/features/power/properties/watts`, watts);
 
-    const replay = await ok('POST', '/api/2/replays', {
-      type: V2,
-      filter: 'like(thingId,"jr:*")',
-      into: 'jr.scenario',
+      const replay = await ok('POST', '/api/2/replays', {
+        type: V2,
+        filter: 'like(thingId,"jr:*")',
+        into: 'jr.scenario',
+      });
+      const replayUrl = `/api/2/replays/${replay.replayId}`;
+      const replayed = await ended(replayUrl);
+      expect(replayed.state, replayed.error).toBe('succeeded');
+      // The replayed thresholds resolve the alerts at other times: the comparison lists them.
+      expect(replayed.comparison.alerts).toMatchObject({ matched: 4, resolvedApart: 2 });
+      expect(replayed.comparison.alerts.resolvedApartList).toHaveLength(2);
+      expect(replayed.into.written).toEqual(['jr.scenario:a', 'jr.scenario:b']);
+
+      const body = { filter: 'like(thingId,"jr:*")', thingDefinitionUrl: V2 };
+      const dry = await ok('POST', '/api/2/migrations?dry-run=true', body);
+      const real = await ok('POST', '/api/2/migrations', body);
+      const dryUrl = `/api/2/migrations/${dry.migrationId}`;
+      const realUrl = `/api/2/migrations/${real.migrationId}`;
+      for (const url of [dryUrl, realUrl]) {
+        const view = await ended(url);
+        expect(view.state, view.error).toBe('succeeded');
+        expect(view.results.map((r: Json) => r.thingId)).toEqual(['jr:a', 'jr:b']);
+      }
+
+      const read = async () => ({
+        replay: await get(replayUrl),
+        replays: await get('/api/2/replays'),
+        dry: await get(dryUrl),
+        real: await get(realUrl),
+        migrations: await get('/api/2/migrations'),
+      });
+      const before = await read();
+      expect(before.migrations.map((m: Json) => m.migrationId)).toEqual([
+        real.migrationId,
+        dry.migrationId,
+      ]);
+      expect(before.dry.dryRun).toBe(true);
+
+      await f.restart();
+      expect(await read()).toEqual(before);
+
+      // A job of the new process is listed first, before those of the one before.
+      const next = await ok('POST', '/api/2/migrations?dry-run=true', body);
+      await ended(`/api/2/migrations/${next.migrationId}`);
+      const migrations = await get('/api/2/migrations');
+      expect(migrations.map((m: Json) => m.migrationId)).toEqual([
+        next.migrationId,
+        real.migrationId,
+        dry.migrationId,
+      ]);
+      expect(migrations.slice(1)).toEqual(before.migrations);
+      await f.restart();
+      expect(await get('/api/2/migrations')).toEqual(migrations);
+      expect(await get(realUrl)).toEqual(before.real);
     });
-    const replayUrl = `/api/2/replays/${replay.replayId}`;
-    const replayed = await ended(replayUrl);
-    expect(replayed.state, replayed.error).toBe('succeeded');
-    // The replayed thresholds resolve the alerts at other times: the comparison lists them.
-    expect(replayed.comparison.alerts).toMatchObject({ matched: 4, resolvedApart: 2 });
-    expect(replayed.comparison.alerts.resolvedApartList).toHaveLength(2);
-    expect(replayed.into.written).toEqual(['jr.scenario:a', 'jr.scenario:b']);
-
-    const body = { filter: 'like(thingId,"jr:*")', thingDefinitionUrl: V2 };
-    const dry = await ok('POST', '/api/2/migrations?dry-run=true', body);
-    const real = await ok('POST', '/api/2/migrations', body);
-    const dryUrl = `/api/2/migrations/${dry.migrationId}`;
-    const realUrl = `/api/2/migrations/${real.migrationId}`;
-    for (const url of [dryUrl, realUrl]) {
-      const view = await ended(url);
-      expect(view.state, view.error).toBe('succeeded');
-      expect(view.results.map((r: Json) => r.thingId)).toEqual(['jr:a', 'jr:b']);
-    }
-
-    const read = async () => ({
-      replay: await get(replayUrl),
-      replays: await get('/api/2/replays'),
-      dry: await get(dryUrl),
-      real: await get(realUrl),
-      migrations: await get('/api/2/migrations'),
-    });
-    const before = await read();
-    expect(before.migrations.map((m: Json) => m.migrationId)).toEqual([
-      real.migrationId,
-      dry.migrationId,
-    ]);
-    expect(before.dry.dryRun).toBe(true);
-
-    await f.restart();
-    expect(await read()).toEqual(before);
-
-    // A job of the new process is listed first, before those of the one before.
-    const next = await ok('POST', '/api/2/migrations?dry-run=true', body);
-    await ended(`/api/2/migrations/${next.migrationId}`);
-    const migrations = await get('/api/2/migrations');
-    expect(migrations.map((m: Json) => m.migrationId)).toEqual([
-      next.migrationId,
-      real.migrationId,
-      dry.migrationId,
-    ]);
-    expect(migrations.slice(1)).toEqual(before.migrations);
-    await f.restart();
-    expect(await get('/api/2/migrations')).toEqual(migrations);
-    expect(await get(realUrl)).toEqual(before.real);
   });
-});
 
 describe('a job under way when its server is killed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-jobs-'));
