@@ -384,6 +384,7 @@ export class Platform {
         serviceStore: storage.services,
         types,
         behaviourStore: storage.behaviour,
+        sharedStore: config.store !== 'sqlite',
         replayJournal:
           config.store === 'sqlite'
             ? { kind: 'sqlite', path: join(config.data, 'journal.db') }

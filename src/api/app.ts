@@ -89,8 +89,8 @@ import { registerForkRoutes } from './routes/fork-routes.js';
 import { ForkService } from '../services/fork-service.js';
 import { defaultPolicy } from '../auth/policy-model.js';
 import { DefinitionMigration } from '../services/definition-migration.js';
-import { BulkMigration } from '../services/bulk-migration.js';
-import { ReplayService } from '../services/replay-service.js';
+import { BulkMigration, type BulkMigrationOptions } from '../services/bulk-migration.js';
+import { ReplayService, type ReplayServiceOptions } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
 import { TwinfoldError } from '../core/errors.js';
@@ -171,8 +171,16 @@ export interface AppOptions {
   dashboard?: string | null;
   /** Twin types (compiled, kept in `behaviourStore`); without them the type routes are absent. */
   types?: TypeService;
-  /** Where types and alerts are kept; without it the alert routes are absent. */
+  /**
+   * Where types, alerts and the records of forks, replays and bulk migrations are kept; without it
+   * the alert routes are absent and those records are kept in memory only.
+   */
   behaviourStore?: BehaviourStore;
+  /**
+   * Other processes use the same stores (PostgreSQL): a replay or migration another process left
+   * running reads back as interrupted only once its record has gone unwritten for 30 s.
+   */
+  sharedStore?: boolean;
   /**
    * Where the journal is for a reader of its own (replay workers); without it, or without
    * `types`, the replay routes are absent.
@@ -548,9 +556,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       permissions: context.permissionChecks,
     });
   }
+  const jobStorage = {
+    store: options.behaviourStore,
+    sharedStore: options.sharedStore,
+    writeFailed: (error: unknown, id: string) => {
+      if (options.logger)
+        options.logger.warn(
+          { err: error, job: id },
+          'a job record could not be written; it is kept in memory until the node restarts',
+        );
+    },
+  };
   const replays =
     options.types && options.replayJournal
-      ? replayService(context, options.types, options.replayJournal)
+      ? replayService(context, options.types, options.replayJournal, jobStorage)
       : null;
   if (replays) app.addHook('onClose', () => replays.settled());
   const datacenters =
@@ -564,7 +583,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     : null;
   // Running experiments stop after their window and write their files.
   if (experiments) app.addHook('onClose', () => experiments.close());
-  const migrations = options.types ? migrationServices(context, options.types) : null;
+  const migrations = options.types ? migrationServices(context, options.types, jobStorage) : null;
   if (migrations) app.addHook('onClose', () => migrations.bulk.settled());
   const behaviourStore = options.behaviourStore;
   const forks = new ForkService({
@@ -637,6 +656,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function migrationServices(
   context: ApiContext,
   types: TypeService,
+  storage: Pick<BulkMigrationOptions, 'store' | 'sharedStore' | 'writeFailed'>,
 ): { single: DefinitionMigration; bulk: BulkMigration } {
   const single = new DefinitionMigration({
     runtime: context.runtime,
@@ -644,6 +664,7 @@ function migrationServices(
     types,
   });
   const bulk = new BulkMigration({
+    ...storage,
     migration: single,
     select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
   });
@@ -655,9 +676,11 @@ function replayService(
   context: ApiContext,
   types: TypeService,
   journal: JournalLocation,
+  storage: Pick<ReplayServiceOptions, 'store' | 'sharedStore' | 'writeFailed'>,
 ): ReplayService {
   const { runtime, guard, creation } = context;
   return new ReplayService({
+    ...storage,
     journal,
     types,
     select: async (identity, filter, max) => {

@@ -1426,7 +1426,7 @@ export const errors = {
       'replays:replay.notfound',
       404,
       `The replay with ID '${id}' could not be found.`,
-      'Replays are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/replays.',
+      'The last 100 replays are kept, across restarts; a replay is shown to its requester and to administrators. List them with GET /api/2/replays.',
     ),
   // --- definition migrations (Ditto's migrateDefinition, and Twinfold's bulk form) ---
   migrationRequestInvalid: (field: string, detail: string) =>
@@ -1457,7 +1457,7 @@ export const errors = {
       'things:migration.notfound',
       404,
       `The migration with ID '${id}' could not be found.`,
-      'Migrations are kept in memory by the node that ran them, until it restarts; list them with GET /api/2/migrations.',
+      'The last 100 bulk migrations are kept, across restarts; a migration is shown to its requester and to administrators. List them with GET /api/2/migrations.',
     ),
   migrationTooManyTwins: (count: number, max: number) =>
     make(

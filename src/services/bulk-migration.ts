@@ -1,7 +1,9 @@
 // The bulk form of definition migrations (Twinfold's; Ditto has none over HTTP): every twin an RQL
 // filter selects migrated one after another as Ditto's migrateDefinition would, each with its own
-// permission checks, as a job whose progress and per-twin results are read back. Kept in memory.
-import { JobRecords } from './job-records.js';
+// permission checks, as a job whose progress and per-twin results are read back. Each migration's
+// record is kept in the behaviour store (when given) from its start, so it is read back after a
+// restart: its progress while it runs, its per-twin results once it has ended.
+import { JobRecords, type JobStore } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -35,12 +37,17 @@ interface MigrationRecord {
   migrationId: string;
   owner: string;
   filter: string;
-  request: MigrationRequest;
+  /** `thingDefinitionUrl` as sent. */
+  definition: string;
   dryRun: boolean;
   state: MigrationState;
   created: number;
   finished: number | null;
-  ids: string[];
+  /** How many twins it takes, how many are done and how many of those failed. */
+  twins: number;
+  done: number;
+  failed: number;
+  /** In id order; stored once the migration has ended. */
   results: TwinMigrationResult[];
   error: string | null;
 }
@@ -70,13 +77,34 @@ export interface BulkMigrationOptions {
   select(identity: Identity, filter: string, max: number): Promise<string[]>;
   /** Twins migrated together, before the loop yields to other work (default 64). */
   chunk?: number;
+  /** Where migration records are kept across restarts (without it, in memory only). */
+  store?: JobStore;
+  /** Other processes use the same store (see {@link JobRecordsOptions.shared}). */
+  sharedStore?: boolean;
+  /** Told when a migration's record could not be written (the migration goes on). */
+  writeFailed?: (error: unknown, migrationId: string) => void;
   now?: () => number;
 }
 
 export class BulkMigration {
-  private readonly jobs = new JobRecords<MigrationRecord>(KEPT);
+  private readonly jobs: JobRecords<MigrationRecord>;
 
-  constructor(private readonly options: BulkMigrationOptions) {}
+  constructor(private readonly options: BulkMigrationOptions) {
+    this.jobs = new JobRecords<MigrationRecord>({
+      kind: 'migration',
+      kept: KEPT,
+      store: options.store,
+      shared: options.sharedStore,
+      writeFailed: options.writeFailed,
+      now: options.now,
+      codec: {
+        id: (record) => record.migrationId,
+        split: ({ results, ...summary }) => ({ summary, detail: results }),
+        join: (summary, detail) =>
+          ({ ...summary, results: detail ?? [] }) as unknown as MigrationRecord,
+      },
+    });
+  }
 
   /** Checks the request, selects the twins and starts migrating them; answers at once. */
   async start(identity: Identity, body: unknown, dryRun: boolean): Promise<MigrationView> {
@@ -103,17 +131,19 @@ export class BulkMigration {
       migrationId: randomUUID(),
       owner: identity.id,
       filter,
-      request,
+      definition: request.definition,
       dryRun,
       state: 'running',
       created: this.now(),
       finished: null,
-      ids,
+      twins: ids.length,
+      done: 0,
+      failed: 0,
       results: [],
       error: null,
     };
-    this.jobs.add(record.migrationId, record);
-    this.jobs.track(this.run(identity, record));
+    await this.jobs.add(record);
+    this.jobs.track(this.run(identity, record, request, ids));
     return viewOf(record, false);
   }
 
@@ -121,14 +151,23 @@ export class BulkMigration {
    * Migrates the twins a chunk at a time: the twins of a chunk in parallel (their writes share
    * group commits), results kept in id order, the event loop free between chunks.
    */
-  private async run(identity: Identity, record: MigrationRecord): Promise<void> {
+  private async run(
+    identity: Identity,
+    record: MigrationRecord,
+    request: MigrationRequest,
+    ids: string[],
+  ): Promise<void> {
     const chunk = this.options.chunk ?? 64;
     try {
-      for (let i = 0; i < record.ids.length; i += chunk) {
-        const part = record.ids.slice(i, i + chunk);
-        record.results.push(
-          ...(await Promise.all(part.map((thingId) => this.one(identity, record, thingId)))),
+      for (let i = 0; i < ids.length; i += chunk) {
+        const part = ids.slice(i, i + chunk);
+        const results = await Promise.all(
+          part.map((thingId) => this.one(identity, record, request, thingId)),
         );
+        record.results.push(...results);
+        record.done += results.length;
+        record.failed += results.filter((r) => r.status >= 300).length;
+        this.jobs.changed(record.migrationId);
         await new Promise((resolve) => setImmediate(resolve));
       }
       record.state = 'succeeded';
@@ -137,19 +176,21 @@ export class BulkMigration {
       record.error = error instanceof Error ? error.message : String(error);
     } finally {
       record.finished = this.now();
+      await this.jobs.finish(record.migrationId);
     }
   }
 
   private async one(
     identity: Identity,
     record: MigrationRecord,
+    request: MigrationRequest,
     thingId: string,
   ): Promise<TwinMigrationResult> {
     try {
       const { response, revision } = await this.options.migration.migrate(
         identity,
         thingId,
-        record.request,
+        request,
         record.dryRun,
       );
       return {
@@ -165,15 +206,15 @@ export class BulkMigration {
     }
   }
 
-  get(identity: Identity, migrationId: string): MigrationView {
-    const record = this.jobs.visible(identity, migrationId);
+  async get(identity: Identity, migrationId: string): Promise<MigrationView> {
+    const record = await this.jobs.visible(identity, migrationId);
     if (record === undefined) throw errors.migrationNotFound(migrationId);
     return viewOf(record, true);
   }
 
   /** The requester's migrations (an administrator's: all), newest first, without results. */
-  list(identity: Identity): MigrationView[] {
-    return this.jobs.listFor(identity).map((record) => viewOf(record, false));
+  async list(identity: Identity): Promise<MigrationView[]> {
+    return (await this.jobs.listFor(identity)).map((record) => viewOf(record, false));
   }
 
   /** Resolves once every migration under way has finished (closing, tests). */
@@ -187,21 +228,20 @@ export class BulkMigration {
 }
 
 function viewOf(record: MigrationRecord, withResults: boolean): MigrationView {
-  const done = record.results.length;
-  const failed = record.results.filter((r) => r.status >= 300).length;
+  const { done, failed, twins } = record;
   const view: MigrationView = {
     migrationId: record.migrationId,
     state: record.state,
     dryRun: record.dryRun,
-    request: { filter: record.filter, thingDefinitionUrl: record.request.definition },
+    request: { filter: record.filter, thingDefinitionUrl: record.definition },
     created: isoTime(record.created),
     finished: record.finished === null ? null : isoTime(record.finished),
     progress: {
-      twins: record.ids.length,
+      twins,
       done,
       succeeded: done - failed,
       failed,
-      fraction: record.ids.length === 0 ? 1 : done / record.ids.length,
+      fraction: twins === 0 ? 1 : done / twins,
     },
   };
   if (withResults) view.results = [...record.results];

@@ -1,7 +1,8 @@
 // Replays over the API: a type version re-run over the journaled inputs of the twins a filter
 // selects, in a time range, on a worker thread; its progress, then its comparison with what
-// happened live, and the replayed twins written into a scenario namespace. Kept in memory.
-import { JobRecords } from './job-records.js';
+// happened live, and the replayed twins written into a scenario namespace. Each replay's record is
+// kept in the behaviour store (when given) from its start, so it is read back after a restart.
+import { JobRecords, type JobStore } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -71,6 +72,12 @@ export interface ReplayServiceOptions {
   writeTwin(identity: Identity, thingId: string, thing: JsonObject): Promise<void>;
   /** Runs a job off the event loop (default: a worker thread). */
   run(job: ReplayJob, progress: ReplayThreadProgress): Promise<ReplayThreadResult>;
+  /** Where replay records are kept across restarts (without it, in memory only). */
+  store?: JobStore;
+  /** Other processes use the same store (see {@link JobRecordsOptions.shared}). */
+  sharedStore?: boolean;
+  /** Told when a replay's record could not be written (the replay goes on). */
+  writeFailed?: (error: unknown, replayId: string) => void;
   now?: () => number;
 }
 
@@ -95,9 +102,24 @@ export interface ReplayView {
 }
 
 export class ReplayService {
-  private readonly jobs = new JobRecords<ReplayRecord>(KEPT);
+  private readonly jobs: JobRecords<ReplayRecord>;
 
-  constructor(private readonly options: ReplayServiceOptions) {}
+  constructor(private readonly options: ReplayServiceOptions) {
+    this.jobs = new JobRecords<ReplayRecord>({
+      kind: 'replay',
+      kept: KEPT,
+      store: options.store,
+      shared: options.sharedStore,
+      writeFailed: options.writeFailed,
+      now: options.now,
+      codec: {
+        id: (record) => record.replayId,
+        split: ({ comparison, ...summary }) => ({ summary, detail: comparison }),
+        join: (summary, detail) =>
+          ({ ...summary, comparison: detail ?? null }) as unknown as ReplayRecord,
+      },
+    });
+  }
 
   /** Checks the request, selects its twins and starts the replay; resolves once it runs. */
   async start(identity: Identity, body: unknown): Promise<ReplayView> {
@@ -143,7 +165,7 @@ export class ReplayService {
       into: null,
       error: null,
     };
-    this.jobs.add(record.replayId, record);
+    await this.jobs.add(record);
     const job: ReplayJob = {
       journal: this.options.journal,
       typeId: type.id,
@@ -160,8 +182,14 @@ export class ReplayService {
   private async follow(identity: Identity, record: ReplayRecord, job: ReplayJob): Promise<void> {
     try {
       const result = await this.options.run(job, {
-        counted: (events) => (record.events = events),
-        progress: (eventsDone) => (record.eventsDone = eventsDone),
+        counted: (events) => {
+          record.events = events;
+          this.jobs.changed(record.replayId);
+        },
+        progress: (eventsDone) => {
+          record.eventsDone = eventsDone;
+          this.jobs.changed(record.replayId);
+        },
       });
       record.comparison = result.comparison;
       record.seconds = result.seconds;
@@ -173,6 +201,7 @@ export class ReplayService {
       record.error = error instanceof Error ? error.message : String(error);
     } finally {
       record.finished = this.now();
+      await this.jobs.finish(record.replayId);
     }
   }
 
@@ -222,15 +251,15 @@ export class ReplayService {
     return outcome;
   }
 
-  get(identity: Identity, replayId: string): ReplayView {
-    const record = this.jobs.visible(identity, replayId);
+  async get(identity: Identity, replayId: string): Promise<ReplayView> {
+    const record = await this.jobs.visible(identity, replayId);
     if (record === undefined) throw errors.replayNotFound(replayId);
     return viewOf(record);
   }
 
   /** The requester's replays (an administrator's: all), newest first. */
-  list(identity: Identity): ReplayView[] {
-    return this.jobs.listFor(identity).map((record) => viewOf(record, false));
+  async list(identity: Identity): Promise<ReplayView[]> {
+    return (await this.jobs.listFor(identity)).map((record) => viewOf(record, false));
   }
 
   /** Resolves once every replay under way has finished (closing, tests). */

@@ -1,7 +1,13 @@
 // The contract every BehaviourStore adapter passes: run it for each backend (see behaviour-store.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { TwinfoldError } from '../core/errors.js';
-import type { AlertQuery, AlertRecord, BehaviourStore, TypeRecord } from './behaviour-store.js';
+import type {
+  AlertQuery,
+  AlertRecord,
+  BehaviourStore,
+  JobRow,
+  TypeRecord,
+} from './behaviour-store.js';
 import type { Storage } from './storage.js';
 import { StorageError } from './storage-errors.js';
 import type { StorageFixture } from './test-backends.js';
@@ -338,6 +344,79 @@ export function behaviourStoreContract(name: string, storages: StorageFixture): 
       expect(await store.deleteFork('whatif.a')).toBe(true);
       expect(await store.deleteFork('whatif.a')).toBe(false);
       expect(await store.listForks()).toEqual([{ namespace: 'whatif.b', record: '{"n":3}' }]);
+    });
+
+    it('jobs - put replaces by kind and id keeping its place, get gives the detail, list leaves it out', async () => {
+      storage = await storages.open();
+      const store = storage.behaviour;
+      expect(await store.listJobs('replay')).toEqual([]);
+      expect(await store.getJob('replay', 'r1')).toBeNull();
+      const job = (id: string, created: number, extra: Partial<JobRow> = {}): JobRow => ({
+        kind: 'replay',
+        id,
+        owner: 'alice',
+        created,
+        record: JSON.stringify({ id, state: 'running' }),
+        detail: null,
+        ...extra,
+      });
+      await store.putJob(job('r1', 1000));
+      await store.putJob(job('r2', 2000, { owner: 'bob' }));
+      // Created in the same millisecond as r2, stored after it: newer.
+      await store.putJob(job('r3', 2000));
+      // The same id in another kind is another job.
+      await store.putJob(job('r1', 500, { kind: 'migration', record: '{"m":1}' }));
+      const summary = ({ detail: _detail, ...rest }: JobRow) => rest;
+      expect(await store.listJobs('replay')).toEqual([
+        summary(job('r3', 2000)),
+        summary(job('r2', 2000, { owner: 'bob' })),
+        summary(job('r1', 1000)),
+      ]);
+      // Replaced (state and detail): it keeps its place among jobs created in the same ms.
+      const done = job('r2', 2000, {
+        owner: 'bob',
+        record: '{"state":"succeeded","n":"\u{1F600}"}',
+        detail: JSON.stringify({ results: [1, 2, 3] }),
+      });
+      await store.putJob(done);
+      expect((await store.listJobs('replay')).map((j) => j.id)).toEqual(['r3', 'r2', 'r1']);
+      expect(await store.getJob('replay', 'r2')).toEqual(done);
+      expect(await store.getJob('migration', 'r1')).toEqual(
+        job('r1', 500, { kind: 'migration', record: '{"m":1}' }),
+      );
+      expect(await store.getJob('migration', 'r2')).toBeNull();
+      storage = await storages.reopen(storage);
+      expect(await storage.behaviour.getJob('replay', 'r2')).toEqual(done);
+      expect((await storage.behaviour.listJobs('replay')).map((j) => j.id)).toEqual([
+        'r3',
+        'r2',
+        'r1',
+      ]);
+    });
+
+    it('jobs - trim keeps the newest of one kind only and counts what it deleted', async () => {
+      storage = await storages.open();
+      const store = storage.behaviour;
+      const put = (kind: string, id: string, created: number) =>
+        store.putJob({ kind, id, owner: 'a', created, record: '{}', detail: '[]' });
+      // Stored out of creation order: trimming goes by creation time, then storing order.
+      for (const [id, created] of [
+        ['m4', 4000],
+        ['m1', 1000],
+        ['m3', 3000],
+        ['m2', 3000],
+        ['m5', 5000],
+      ] as const)
+        await put('migration', id, created);
+      await put('replay', 'r1', 1);
+      expect(await store.trimJobs('migration', 3)).toBe(2);
+      expect((await store.listJobs('migration')).map((j) => j.id)).toEqual(['m5', 'm4', 'm2']);
+      expect(await store.trimJobs('migration', 3)).toBe(0);
+      expect((await store.listJobs('replay')).map((j) => j.id)).toEqual(['r1']);
+      expect(await store.getJob('migration', 'm3')).toBeNull();
+      expect(await store.trimJobs('migration', 0)).toBe(3);
+      expect(await store.listJobs('migration')).toEqual([]);
+      expect((await store.listJobs('replay')).map((j) => j.id)).toEqual(['r1']);
     });
 
     it('alerts - deleteAlertsOfNamespace removes only that namespace and counts them', async () => {

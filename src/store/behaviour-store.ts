@@ -1,5 +1,6 @@
 // Port: twin types (immutable versions of behaviour documents) and the alerts their assessments
-// raise, as a projection of the journal's alert events with the position it has reached.
+// raise, as a projection of the journal's alert events with the position it has reached; the
+// records of what-if forks and of background jobs (replays, bulk migrations), kept across restarts.
 
 /** One version of a type, as stored. */
 export interface TypeRecord {
@@ -86,6 +87,18 @@ export interface BehaviourStore {
   listForks(): Promise<ForkRecordRow[]>;
   /** False when there was no fork of that namespace. */
   deleteFork(namespace: string): Promise<boolean>;
+
+  /**
+   * Stores (or replaces, keeping its place in the list) the record of a background job, by kind
+   * and id.
+   */
+  putJob(job: JobRow): Promise<void>;
+  /** The record of one job with its detail, or null. */
+  getJob(kind: string, id: string): Promise<JobRow | null>;
+  /** The jobs of a kind without their detail, newest first (created, then first stored). */
+  listJobs(kind: string): Promise<JobSummaryRow[]>;
+  /** Deletes all but the `keep` newest jobs of a kind (as {@link listJobs} orders them); returns how many. */
+  trimJobs(kind: string, keep: number): Promise<number>;
 }
 
 /** A what-if fork as stored: its scenario namespace and its record (JSON, the fork service's). */
@@ -93,3 +106,20 @@ export interface ForkRecordRow {
   namespace: string;
   record: string;
 }
+
+/**
+ * A background job as stored: its kind (`replay`, `migration`), id, owner, creation time (epoch ms),
+ * its record (JSON, the job service's) and, apart, its detail (JSON: the bulky part a list leaves
+ * out, such as a migration's per-twin results), null while it has none.
+ */
+export interface JobRow {
+  kind: string;
+  id: string;
+  owner: string;
+  created: number;
+  record: string;
+  detail: string | null;
+}
+
+/** A job as {@link BehaviourStore.listJobs} gives it: without its detail. */
+export type JobSummaryRow = Omit<JobRow, 'detail'>;

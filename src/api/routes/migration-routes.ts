@@ -170,13 +170,13 @@ export function registerMigrationRoutes(
       schema: {
         tags: ['Types'],
         summary:
-          "The requester's bulk migrations, newest first (kept in memory until the node restarts)",
+          "The requester's bulk migrations, newest first (the last 100, kept across restarts)",
         querystring: noQuery,
         response: { 200: { type: 'array', items: bulkView } },
       },
     },
     async (request, reply) =>
-      sendJson(reply, 200, bulk.list(identityOf(request)) as unknown as JsonValue),
+      sendJson(reply, 200, (await bulk.list(identityOf(request))) as unknown as JsonValue),
   );
   api.get(
     '/migrations/:migrationId',
@@ -198,7 +198,7 @@ export function registerMigrationRoutes(
       return sendJson(
         reply,
         200,
-        bulk.get(identityOf(request), migrationId) as unknown as JsonValue,
+        (await bulk.get(identityOf(request), migrationId)) as unknown as JsonValue,
       );
     },
   );

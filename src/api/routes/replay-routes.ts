@@ -78,13 +78,13 @@ export function registerReplayRoutes(api: FastifyInstance, replays: ReplayServic
     {
       schema: {
         tags,
-        summary: "The requester's replays, newest first (kept in memory until the node restarts)",
+        summary: "The requester's replays, newest first (the last 100, kept across restarts)",
         querystring: noQuery,
         response: { 200: { type: 'array', items: replayView } },
       },
     },
     async (request, reply) =>
-      sendJson(reply, 200, replays.list(identityOf(request)) as unknown as JsonValue),
+      sendJson(reply, 200, (await replays.list(identityOf(request))) as unknown as JsonValue),
   );
   api.get(
     '/replays/:replayId',
@@ -98,6 +98,10 @@ export function registerReplayRoutes(api: FastifyInstance, replays: ReplayServic
       },
     },
     async (request, reply) =>
-      sendJson(reply, 200, replays.get(identityOf(request), idOf(request)) as unknown as JsonValue),
+      sendJson(
+        reply,
+        200,
+        (await replays.get(identityOf(request), idOf(request))) as unknown as JsonValue,
+      ),
   );
 }

@@ -1,10 +1,13 @@
-// The cluster BehaviourStore: twin types and the alerts projection in PostgreSQL (migration 12).
+// The cluster BehaviourStore: twin types and the alerts projection in PostgreSQL (migration 12),
+// fork records (13) and job records (14).
 import type {
   AlertPage,
   AlertQuery,
   AlertRecord,
   BehaviourStore,
   ForkRecordRow,
+  JobRow,
+  JobSummaryRow,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -169,5 +172,46 @@ export class PostgresBehaviourStore extends PooledStore implements BehaviourStor
       'deleting a fork',
     );
     return rows.length === 1;
+  }
+
+  async putJob(job: JobRow): Promise<void> {
+    await this.run(
+      `INSERT INTO job_records (kind, id, owner, created, record, detail)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (kind, id) DO UPDATE SET owner = EXCLUDED.owner, created = EXCLUDED.created,
+         record = EXCLUDED.record, detail = EXCLUDED.detail`,
+      [job.kind, job.id, job.owner, job.created, job.record, job.detail],
+      'storing a job record',
+    );
+  }
+
+  async getJob(kind: string, id: string): Promise<JobRow | null> {
+    const { rows } = await this.run<JobRow>(
+      `SELECT kind, id, owner, created, record, detail FROM job_records
+       WHERE kind = $1 AND id = $2`,
+      [kind, id],
+      'reading a job record',
+    );
+    return rows[0] ?? null;
+  }
+
+  async listJobs(kind: string): Promise<JobSummaryRow[]> {
+    const { rows } = await this.run<JobSummaryRow>(
+      `SELECT kind, id, owner, created, record FROM job_records WHERE kind = $1
+       ORDER BY created DESC, seq DESC`,
+      [kind],
+      'listing job records',
+    );
+    return rows;
+  }
+
+  async trimJobs(kind: string, keep: number): Promise<number> {
+    const { rowCount } = await this.run(
+      `DELETE FROM job_records WHERE kind = $1 AND seq NOT IN (SELECT seq FROM job_records
+         WHERE kind = $1 ORDER BY created DESC, seq DESC LIMIT $2)`,
+      [kind, Math.max(0, keep)],
+      'trimming job records',
+    );
+    return rowCount ?? 0;
   }
 }

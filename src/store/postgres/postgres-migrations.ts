@@ -465,6 +465,25 @@ INSERT INTO alert_position (id, position) VALUES (1, 0);
 CREATE TABLE forks (namespace text COLLATE "C" PRIMARY KEY, record text NOT NULL);
 `,
   },
+  {
+    version: 14,
+    name: 'job records',
+    // The records of replays and bulk migrations by kind and id, so that they are read back after
+    // a restart; `seq` orders jobs created in the same millisecond as they were first stored.
+    sql: `
+CREATE TABLE job_records (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  owner text NOT NULL,
+  created bigint NOT NULL,
+  record text NOT NULL,
+  detail text,
+  CONSTRAINT job_records_kind_id UNIQUE (kind, id)
+);
+CREATE INDEX job_records_by_created ON job_records (kind, created DESC, seq DESC);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

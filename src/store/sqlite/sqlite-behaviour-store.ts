@@ -1,4 +1,5 @@
-// The embedded BehaviourStore: twin types and the alerts projection in `behaviour.db` beside the journal.
+// The embedded BehaviourStore: twin types, the alerts projection, fork and job records in
+// `behaviour.db` beside the journal.
 import type Database from 'better-sqlite3';
 import type {
   AlertPage,
@@ -6,6 +7,8 @@ import type {
   AlertRecord,
   BehaviourStore,
   ForkRecordRow,
+  JobRow,
+  JobSummaryRow,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -36,6 +39,10 @@ CREATE TABLE IF NOT EXISTS alert_position (id INTEGER PRIMARY KEY CHECK (id = 1)
   position INTEGER NOT NULL);
 INSERT OR IGNORE INTO alert_position (id, position) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS forks (namespace TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS job_records (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+  id TEXT NOT NULL, owner TEXT NOT NULL, created INTEGER NOT NULL, record TEXT NOT NULL,
+  detail TEXT, UNIQUE (kind, id));
+CREATE INDEX IF NOT EXISTS job_records_by_created ON job_records (kind, created DESC, seq DESC);
 `;
 
 const storing = <T>(write: () => T): T => storeWrite('behaviour store', write);
@@ -151,6 +158,50 @@ export class SqliteBehaviourStore implements BehaviourStore {
   async deleteFork(namespace: string): Promise<boolean> {
     return storing(
       () => this.db.prepare('DELETE FROM forks WHERE namespace = ?').run(namespace).changes === 1,
+    );
+  }
+
+  async putJob(job: JobRow): Promise<void> {
+    storing(() =>
+      this.db
+        .prepare(
+          `INSERT INTO job_records (kind, id, owner, created, record, detail)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (kind, id) DO UPDATE SET owner = excluded.owner,
+             created = excluded.created, record = excluded.record, detail = excluded.detail`,
+        )
+        .run(job.kind, job.id, job.owner, job.created, job.record, job.detail),
+    );
+  }
+
+  async getJob(kind: string, id: string): Promise<JobRow | null> {
+    const row = this.db
+      .prepare(
+        `SELECT kind, id, owner, created, record, detail FROM job_records
+         WHERE kind = ? AND id = ?`,
+      )
+      .get(kind, id) as JobRow | undefined;
+    return row ?? null;
+  }
+
+  async listJobs(kind: string): Promise<JobSummaryRow[]> {
+    return this.db
+      .prepare(
+        `SELECT kind, id, owner, created, record FROM job_records WHERE kind = ?
+         ORDER BY created DESC, seq DESC`,
+      )
+      .all(kind) as JobSummaryRow[];
+  }
+
+  async trimJobs(kind: string, keep: number): Promise<number> {
+    return storing(
+      () =>
+        this.db
+          .prepare(
+            `DELETE FROM job_records WHERE kind = ? AND seq NOT IN (SELECT seq FROM job_records
+               WHERE kind = ? ORDER BY created DESC, seq DESC LIMIT ?)`,
+          )
+          .run(kind, kind, Math.max(0, keep)).changes,
     );
   }
 

@@ -2172,7 +2172,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The requester's bulk migrations, newest first (kept in memory until the node restarts) */
+    /** The requester's bulk migrations, newest first (the last 100, kept across restarts) */
     get: {
       parameters: {
         query?: never;
@@ -3910,7 +3910,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The requester's replays, newest first (kept in memory until the node restarts) */
+    /** The requester's replays, newest first (the last 100, kept across restarts) */
     get: {
       parameters: {
         query?: never;
