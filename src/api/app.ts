@@ -89,8 +89,9 @@ import { registerForkRoutes } from './routes/fork-routes.js';
 import { ForkService } from '../services/fork-service.js';
 import { defaultPolicy } from '../auth/policy-model.js';
 import { DefinitionMigration } from '../services/definition-migration.js';
-import { BulkMigration, type BulkMigrationOptions } from '../services/bulk-migration.js';
-import { ReplayService, type ReplayServiceOptions } from '../services/replay-service.js';
+import { BulkMigration } from '../services/bulk-migration.js';
+import type { JobStorage } from '../services/job-records.js';
+import { ReplayService } from '../services/replay-service.js';
 import { runReplayThread } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
 import { TwinfoldError } from '../core/errors.js';
@@ -556,10 +557,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       permissions: context.permissionChecks,
     });
   }
-  const jobStorage = {
+  const jobStorage: JobStorage = {
     store: options.behaviourStore,
-    sharedStore: options.sharedStore,
-    writeFailed: (error: unknown, id: string) => {
+    shared: options.sharedStore,
+    writeFailed: (error, id) => {
       if (options.logger)
         options.logger.warn(
           { err: error, job: id },
@@ -656,7 +657,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function migrationServices(
   context: ApiContext,
   types: TypeService,
-  storage: Pick<BulkMigrationOptions, 'store' | 'sharedStore' | 'writeFailed'>,
+  records: JobStorage,
 ): { single: DefinitionMigration; bulk: BulkMigration } {
   const single = new DefinitionMigration({
     runtime: context.runtime,
@@ -664,7 +665,7 @@ function migrationServices(
     types,
   });
   const bulk = new BulkMigration({
-    ...storage,
+    records,
     migration: single,
     select: (identity, filter, max) => thingIdsMatching(context, identity, filter, max),
   });
@@ -676,11 +677,11 @@ function replayService(
   context: ApiContext,
   types: TypeService,
   journal: JournalLocation,
-  storage: Pick<ReplayServiceOptions, 'store' | 'sharedStore' | 'writeFailed'>,
+  records: JobStorage,
 ): ReplayService {
   const { runtime, guard, creation } = context;
   return new ReplayService({
-    ...storage,
+    records,
     journal,
     types,
     select: async (identity, filter, max) => {

@@ -17,10 +17,12 @@ interface PatchBuild {
   exact: boolean;
 }
 
-/** Sets `value` at `path` in the patch under construction. */
-function patchAt(build: PatchBuild, path: string[], value: JsonValue): void {
-  let node = build.patch;
-  for (let i = 0; i < path.length - 1; i++) {
+/**
+ * The patch object at the first `depth` keys of `path` from `node`, made where missing (a value an
+ * earlier change put on the way is replaced, and the patch no longer sure to be exact).
+ */
+function objectAt(build: PatchBuild, node: JsonObject, path: string[], depth: number): JsonObject {
+  for (let i = 0; i < depth; i++) {
     const child = node[path[i]];
     if (child === null || typeof child !== 'object' || Array.isArray(child)) {
       if (child !== undefined) build.exact = false;
@@ -28,7 +30,12 @@ function patchAt(build: PatchBuild, path: string[], value: JsonValue): void {
     }
     node = node[path[i]] as JsonObject;
   }
-  node[path[path.length - 1]] = value;
+  return node;
+}
+
+/** Sets `value` at `path` in the patch under construction. */
+function patchAt(build: PatchBuild, path: string[], value: JsonValue): void {
+  objectAt(build, build.patch, path, path.length - 1)[path[path.length - 1]] = value;
 }
 
 /** A copy of a patch's objects (the patch built is changed in place; the changes' values are not). */
@@ -45,14 +52,7 @@ function copyOf(build: PatchBuild, value: JsonValue): JsonValue {
 /** Merges merge patch `later` into the patch at `path`, as applying one after the other would. */
 function composeAt(build: PatchBuild, node: JsonObject, path: string[], later: JsonValue): void {
   if (path.length > 0) {
-    for (let i = 0; i < path.length - 1; i++) {
-      const child = node[path[i]];
-      if (child === null || typeof child !== 'object' || Array.isArray(child)) {
-        if (child !== undefined) build.exact = false;
-        node[path[i]] = {};
-      }
-      node = node[path[i]] as JsonObject;
-    }
+    node = objectAt(build, node, path, path.length - 1);
     const key = path[path.length - 1];
     const current = node[key];
     const laterIsObject = later !== null && typeof later === 'object' && !Array.isArray(later);

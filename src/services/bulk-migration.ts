@@ -3,7 +3,7 @@
 // permission checks, as a job whose progress and per-twin results are read back. Each migration's
 // record is kept in the behaviour store (when given) from its start, so it is read back after a
 // restart: its progress while it runs, its per-twin results once it has ended.
-import { JobRecords, type JobStore } from './job-records.js';
+import { JobRecords, type JobStorage } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -77,13 +77,8 @@ export interface BulkMigrationOptions {
   select(identity: Identity, filter: string, max: number): Promise<string[]>;
   /** Twins migrated together, before the loop yields to other work (default 64). */
   chunk?: number;
-  /** Where migration records are kept across restarts (without it, in memory only). */
-  store?: JobStore;
-  /** Other processes use the same store (see {@link JobRecordsOptions.shared}). */
-  sharedStore?: boolean;
-  /** Told when a migration's record could not be written (the migration goes on). */
-  writeFailed?: (error: unknown, migrationId: string) => void;
-  now?: () => number;
+  /** Where and how its records are kept (without it, in memory only). */
+  records?: JobStorage;
 }
 
 export class BulkMigration {
@@ -93,10 +88,7 @@ export class BulkMigration {
     this.jobs = new JobRecords<MigrationRecord>({
       kind: 'migration',
       kept: KEPT,
-      store: options.store,
-      shared: options.sharedStore,
-      writeFailed: options.writeFailed,
-      now: options.now,
+      ...options.records,
       codec: {
         id: (record) => record.migrationId,
         split: ({ results, ...summary }) => ({ summary, detail: results }),
@@ -223,7 +215,7 @@ export class BulkMigration {
   }
 
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    return (this.options.records?.now ?? Date.now)();
   }
 }
 

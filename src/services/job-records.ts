@@ -30,12 +30,8 @@ export interface JobCodec<R extends JobRecord> {
 /** The store of job records (the behaviour store's part). */
 export type JobStore = Pick<BehaviourStore, 'putJob' | 'getJob' | 'listJobs' | 'trimJobs'>;
 
-export interface JobRecordsOptions<R extends JobRecord> {
-  /** The kind of job (`replay`, `migration`): records of different kinds are apart in the store. */
-  kind: string;
-  codec: JobCodec<R>;
-  /** Keeps at most this many records (default 100); the oldest finished ones go first. */
-  kept?: number;
+/** Where a service keeps its job records across restarts, and how (without a store: memory only). */
+export interface JobStorage {
   /** Where records are kept across restarts (without it, in memory only). */
   store?: JobStore;
   /**
@@ -44,13 +40,21 @@ export interface JobRecordsOptions<R extends JobRecord> {
    * Otherwise (SQLite: one process per data directory) every such record is interrupted.
    */
   shared?: boolean;
+  /** Told when a record could not be written; the job goes on, its record kept in memory. */
+  writeFailed?: (error: unknown, id: string) => void;
+  now?: () => number;
+}
+
+export interface JobRecordsOptions<R extends JobRecord> extends JobStorage {
+  /** The kind of job (`replay`, `migration`): records of different kinds are apart in the store. */
+  kind: string;
+  codec: JobCodec<R>;
+  /** Keeps at most this many records (default 100); the oldest finished ones go first. */
+  kept?: number;
   /** Progress is written at most once per this many ms per job (default 500). */
   throttleMs?: number;
   /** A running job's record is written at least this often (ms, default 10,000). */
   heartbeatMs?: number;
-  /** Told when a record could not be written; the job goes on, its record kept in memory. */
-  writeFailed?: (error: unknown, id: string) => void;
-  now?: () => number;
 }
 
 /** The error of a job whose process stopped before it ended. */

@@ -2,7 +2,7 @@
 // selects, in a time range, on a worker thread; its progress, then its comparison with what
 // happened live, and the replayed twins written into a scenario namespace. Each replay's record is
 // kept in the behaviour store (when given) from its start, so it is read back after a restart.
-import { JobRecords, type JobStore } from './job-records.js';
+import { JobRecords, type JobStorage } from './job-records.js';
 import { randomUUID } from 'node:crypto';
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
@@ -72,13 +72,8 @@ export interface ReplayServiceOptions {
   writeTwin(identity: Identity, thingId: string, thing: JsonObject): Promise<void>;
   /** Runs a job off the event loop (default: a worker thread). */
   run(job: ReplayJob, progress: ReplayThreadProgress): Promise<ReplayThreadResult>;
-  /** Where replay records are kept across restarts (without it, in memory only). */
-  store?: JobStore;
-  /** Other processes use the same store (see {@link JobRecordsOptions.shared}). */
-  sharedStore?: boolean;
-  /** Told when a replay's record could not be written (the replay goes on). */
-  writeFailed?: (error: unknown, replayId: string) => void;
-  now?: () => number;
+  /** Where and how its records are kept (without it, in memory only). */
+  records?: JobStorage;
 }
 
 /** A replay as the API shows it. */
@@ -108,10 +103,7 @@ export class ReplayService {
     this.jobs = new JobRecords<ReplayRecord>({
       kind: 'replay',
       kept: KEPT,
-      store: options.store,
-      shared: options.sharedStore,
-      writeFailed: options.writeFailed,
-      now: options.now,
+      ...options.records,
       codec: {
         id: (record) => record.replayId,
         split: ({ comparison, ...summary }) => ({ summary, detail: comparison }),
@@ -268,7 +260,7 @@ export class ReplayService {
   }
 
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    return (this.options.records?.now ?? Date.now)();
   }
 
   private checked(identity: Identity, body: unknown): ReplayRequest {
