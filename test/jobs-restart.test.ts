@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED } from '../src/services/job-records.js';
 import {
-  postgresMissing,
-  postgresTestSchema,
+  suiteStore,
   selectedBackends,
   type PostgresTestSchema,
 } from '../src/store/test-backends.js';
@@ -61,18 +60,11 @@ async function ended(url: string): Promise<Json> {
 
 for (const backend of selectedBackends())
   describe(`job records across a restart (${backend})`, () => {
-    let schema: PostgresTestSchema | undefined;
+    let schema: PostgresTestSchema | null = null;
     let skip = '';
     beforeAll(async () => {
-      if (backend === 'postgres') {
-        const missing = await postgresMissing();
-        if (missing && process.env.CI === 'true') throw new Error(missing);
-        if (missing) {
-          skip = missing;
-          return;
-        }
-        schema = postgresTestSchema();
-      }
+      ({ schema, skip } = await suiteStore(backend));
+      if (skip) return;
       f = await createAppFixture(
         {},
         {},

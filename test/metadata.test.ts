@@ -9,11 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { DEFAULTS } from '../src/cli/config.js';
 import { Platform } from '../src/platform.js';
-import {
-  postgresMissing,
-  postgresTestSchema,
-  selectedBackends,
-} from '../src/store/test-backends.js';
+import { suiteStore, selectedBackends } from '../src/store/test-backends.js';
 import { createSecureFixture } from './support/secure-app-fixture.js';
 import { expectError } from './support/ditto-error.js';
 import { RW, ownerEntry } from './support/policy-entries.js';
@@ -411,9 +407,8 @@ describe('metadata - snapshots', () => {
 
 describe.skipIf(!selectedBackends().includes('postgres'))('metadata - PostgreSQL', () => {
   it('journals metadata in PostgreSQL: time travel after a restart', async (context) => {
-    const missing = await postgresMissing();
-    if (missing) return context.skip(missing);
-    const schema = postgresTestSchema();
+    const { schema, skip } = await suiteStore('postgres');
+    if (schema === null) return context.skip(skip);
     const dir = mkdtempSync(join(tmpdir(), 'twinfold-metadata-pg-'));
     const open = () =>
       Platform.open(

@@ -3,8 +3,7 @@
 // revisions of the history too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  postgresMissing,
-  postgresTestSchema,
+  suiteStore,
   selectedBackends,
   type PostgresTestSchema,
 } from '../src/store/test-backends.js';
@@ -29,15 +28,8 @@ for (const backend of selectedBackends()) {
     let skip = '';
 
     beforeAll(async () => {
-      if (backend === 'postgres') {
-        const missing = await postgresMissing();
-        if (missing && process.env.CI === 'true') throw new Error(missing);
-        if (missing) {
-          skip = missing;
-          return;
-        }
-        schema = postgresTestSchema();
-      }
+      ({ schema, skip } = await suiteStore(backend));
+      if (skip) return;
       fx = await createSecureFixture({
         now: () => clock,
         subjectExpiryGranularity: 1000,

@@ -109,6 +109,26 @@ export function postgresTestSchema(url: string = testPostgresUrl()): PostgresTes
   };
 }
 
+/** Where a suite on one backend keeps its data, or why it skips. */
+export interface SuiteStore {
+  /** The suite's own PostgreSQL schema (null on SQLite, or when skipping). */
+  schema: PostgresTestSchema | null;
+  /** Why the suite skips ('' when it runs). */
+  skip: string;
+}
+
+/**
+ * For a suite on `backend`: on PostgreSQL a schema of its own (nothing created yet), or, when the
+ * server cannot be reached, why the suite skips; under CI=true that is an error instead.
+ */
+export async function suiteStore(backend: BackendName): Promise<SuiteStore> {
+  if (backend !== 'postgres') return { schema: null, skip: '' };
+  const missing = await postgresMissing();
+  if (missing && process.env.CI === 'true') throw new Error(missing);
+  if (missing) return { schema: null, skip: missing };
+  return { schema: postgresTestSchema(), skip: '' };
+}
+
 /** Fresh storages and restarts: what a contract suite needs of a backend. */
 export interface StorageFixture {
   /** Opens a new, empty storage (a new data directory, or the suite's schema recreated). */
