@@ -2,6 +2,7 @@
 // twins, three mapped values) into twins governed by a type of three derived values, one window
 // and one assessment, beside the same ingest into the same twins without the type, in the same run.
 import type { BenchContext } from './harness/context.js';
+import { cpuBetween, threadCpu, type CpuUse } from './harness/cpu.js';
 import { AUTH_HEADERS, startTwinfold } from './harness/processes.js';
 import { fmt, meets, ms, note, printTable, ratio } from './harness/report.js';
 import { BodySequence, drive, PER_REQUEST, SPEC, THINGS, type IngestRun } from './ingest.js';
@@ -57,8 +58,17 @@ const QUIET_TYPE = {
   },
 };
 
+/** An ingest run and the server's CPU during it. */
+interface MeasuredRun extends IngestRun {
+  cpu: CpuUse;
+  /** Server CPU (all threads) per observation, microseconds. */
+  cpuUsPerObservation: number;
+  /** Main-thread CPU per observation, microseconds. */
+  mainUsPerObservation: number;
+}
+
 /** One server's ingest run, its twins naming the type, with the type defined or not. */
-async function measure(context: BenchContext, type: object | null): Promise<IngestRun> {
+async function measure(context: BenchContext, type: object | null): Promise<MeasuredRun> {
   const data = await context.freshSeededDir(THINGS, false, TYPE_ID);
   const server = await startTwinfold({
     data,
@@ -69,7 +79,16 @@ async function measure(context: BenchContext, type: object | null): Promise<Inge
     await put(server.url, '/api/2/ingest/specs/bench', SPEC);
     const bodies = new BodySequence();
     await drive(server.url, bodies, WARMUP_S);
-    return await drive(server.url, bodies, DURATION_S);
+    const before = await threadCpu(server.child.pid);
+    const run = await drive(server.url, bodies, DURATION_S);
+    const cpu = cpuBetween(server.child.pid, before, await threadCpu(server.child.pid));
+    const observations = run.observationsPerSecond * DURATION_S;
+    return {
+      ...run,
+      cpu,
+      cpuUsPerObservation: (cpu.total * 1e6) / observations,
+      mainUsPerObservation: (cpu.main * 1e6) / observations,
+    };
   } finally {
     await server.child.stop();
   }
@@ -79,35 +98,41 @@ export async function behaviourBenchmark(context: BenchContext): Promise<void> {
   const bare = await measure(context, null);
   const typed = await measure(context, BENCH_TYPE);
   const quiet = await measure(context, QUIET_TYPE);
+  const rows: [string, MeasuredRun][] = [
+    [
+      'twins of a type: 3 derived, 1 window (avg 5m), 1 assessment (raising or resolving on 1 in 10 observations)',
+      typed,
+    ],
+    ['the same, its assessment never firing', quiet],
+    ['the same twins without the type (reference)', bare],
+  ];
   printTable(
     `behaviour: HTTP ingest, NDJSON ${fmt(PER_REQUEST)} messages/request x 3 values, ${fmt(THINGS)} twins, ${DURATION_S} s`,
-    ['what', 'observations/s', 'vs untyped', 'p50 request', 'p99 request', 'failed'],
     [
-      [
-        'twins of a type: 3 derived, 1 window (avg 5m), 1 assessment (raising or resolving on 1 in 10 observations)',
-        fmt(typed.observationsPerSecond),
-        ratio(typed.observationsPerSecond, bare.observationsPerSecond),
-        ms(typed.p50),
-        ms(typed.p99),
-        fmt(typed.failed),
-      ],
-      [
-        'the same, its assessment never firing',
-        fmt(quiet.observationsPerSecond),
-        ratio(quiet.observationsPerSecond, bare.observationsPerSecond),
-        ms(quiet.p50),
-        ms(quiet.p99),
-        fmt(quiet.failed),
-      ],
-      [
-        'the same twins without the type (reference)',
-        fmt(bare.observationsPerSecond),
-        ratio(bare.observationsPerSecond, bare.observationsPerSecond),
-        ms(bare.p50),
-        ms(bare.p99),
-        fmt(bare.failed),
-      ],
+      'what',
+      'observations/s',
+      'vs untyped',
+      'p50 request',
+      'p99 request',
+      'failed',
+      'server CPU us/obs',
+      'main thread us/obs',
+      'untyped CPU / this CPU',
     ],
+    rows.map(([what, run]) => [
+      what,
+      fmt(run.observationsPerSecond),
+      ratio(run.observationsPerSecond, bare.observationsPerSecond),
+      ms(run.p50),
+      ms(run.p99),
+      fmt(run.failed),
+      run.cpuUsPerObservation.toFixed(1),
+      run.mainUsPerObservation.toFixed(1),
+      ratio(bare.cpuUsPerObservation, run.cpuUsPerObservation),
+    ]),
+  );
+  note(
+    'CPU per observation is what the server used while it ran (all threads, and its main thread): a busy shared machine moves it far less than throughput.',
   );
   for (const [name, run] of [
     ['alerting', typed],
