@@ -28,6 +28,12 @@ export interface PlannedChange {
   next: JsonObject | null;
   /** True when the addressed resource did not exist before (HTTP 201). */
   created: boolean;
+  /**
+   * True when every object of `next` that is not the object at the same path of the thing before
+   * was made by this plan and is held nowhere else (not even in `change`): a plan step may edit
+   * those in place (see ThingDraft's `base`).
+   */
+  madeAfresh?: boolean;
 }
 
 const THING_FIELD_ORDER = ['thingId', 'policyId', 'definition', 'attributes', 'features'];
@@ -148,6 +154,7 @@ export function planMerge(
         change: { action: 'merged', path: resource.segments, value: patch },
         next,
         created: false,
+        madeAfresh: true,
       };
   }
   const depth = validateJsonValue(patch);

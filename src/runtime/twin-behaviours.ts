@@ -64,8 +64,9 @@ export class TwinBehaviours {
       if (isAtOrUnder(written.path, output))
         throw errors.typeOutputNotWritable(thingId, output.join('/'), own.type.id);
     own.type.validateThing(thingId, after);
-    // The behaviour writes its values into the draft: each object on the way is copied once.
-    const draft = new ThingDraft(after);
+    // The behaviour writes its values into the draft: each object on the way is copied once, or
+    // not at all when the change made it afresh.
+    const draft = new ThingDraft(after, null, context.madeFrom);
     const outcome = own.behaviour.apply({
       thingId,
       before,

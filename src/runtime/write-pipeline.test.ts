@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../core/json.js';
+import { getAt } from '../core/json-pointer.js';
 import { resourceOf } from '../core/thing-resource.js';
+import { ThingDraft } from '../types/thing-draft.js';
 import { parseFilter } from '../rql/parse-filter.js';
 import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
@@ -159,6 +162,55 @@ describe('write pipeline', () => {
     expect(await runtime.stateAt('ns:p', { revision: 2 })).toMatchObject({
       thing: { attributes: { watts: 250, kw: 0.25 } },
     });
+    await runtime.close();
+  });
+
+  it('lets a step edit in place only what a telemetry merge made afresh', async () => {
+    const dir = tempDir();
+    const seen: (JsonObject | undefined)[] = [];
+    const { runtime } = open(dir, {
+      planSteps: [
+        (_thingId, _before, after, context) => {
+          if (after === null || getAt(after, ['features', 'p', 'properties', 'w']) === undefined)
+            return;
+          seen.push(context.madeFrom);
+          const draft = new ThingDraft(after, null, context.madeFrom);
+          const w = getAt(after, ['features', 'p', 'properties', 'w']) as number;
+          draft.set(['features', 'p', 'properties', 'kw'], w / 1000);
+          draft.set(['attributes', 'seen'], w);
+          return {
+            changes: [
+              { action: 'modified', path: ['features', 'p', 'properties', 'kw'], value: w / 1000 },
+              { action: 'modified', path: ['attributes', 'seen'], value: w },
+            ],
+            next: draft.thing,
+          };
+        },
+      ],
+    });
+    await runtime.load();
+    await create(runtime, 'ns:m', 1);
+    const patch = { features: { p: { properties: { w: 300 } } } };
+    await runtime.write({ kind: 'merge', resource: resourceOf('ns:m', 'thing'), value: patch });
+    const before = runtime.getThing('ns:m')?.thing as JsonObject;
+    const beforeCopy = structuredClone(before);
+    const second = { features: { p: { properties: { w: 500 } } } };
+    await runtime.write({ kind: 'merge', resource: resourceOf('ns:m', 'thing'), value: second });
+    // The second merge was telemetry into an existing twin: the step was told what it came from.
+    expect(seen[seen.length - 1]).toBe(before);
+    // The state before, the patches sent and the journal are as they were meant to be.
+    expect(before).toEqual(beforeCopy);
+    expect(second).toEqual({ features: { p: { properties: { w: 500 } } } });
+    expect(runtime.getThing('ns:m')?.thing).toMatchObject({
+      attributes: { n: 1, seen: 500 },
+      features: { p: { properties: { w: 500, kw: 0.5 } } },
+    });
+    const history = await runtime.history('ns:m', {});
+    expect(history?.map((e) => e.value)).toEqual([
+      { thingId: 'ns:m', policyId: 'ns:m', attributes: { n: 1 } },
+      { features: { p: { properties: { w: 300, kw: 0.3 } } }, attributes: { seen: 300 } },
+      { features: { p: { properties: { w: 500, kw: 0.5 } } }, attributes: { seen: 500 } },
+    ]);
     await runtime.close();
   });
 });

@@ -96,6 +96,12 @@ export interface PlanContext {
   changes: readonly ThingChange[];
   /** The revision they will be journaled with. */
   revision: number;
+  /**
+   * The thing before, when the step's `after` was made from it by a change that built every
+   * object it changed afresh (see {@link PlannedChange.madeAfresh}) and no step has changed it
+   * since: the step may then edit those objects in place. Undefined otherwise.
+   */
+  madeFrom?: JsonObject;
   /** The pipeline's clock now (epoch ms). */
   now: number;
 }
@@ -472,12 +478,14 @@ export class WritePipeline {
     if (steps.length === 0) return planned;
     const changes = [planned.change];
     let next = planned.next;
-    const context: PlanContext = { request, changes, revision, now };
+    const madeFrom = planned.madeAfresh === true && thing !== null ? thing : undefined;
+    const context: PlanContext = { request, changes, revision, now, madeFrom };
     for (const step of steps) {
       const added = step(resource.thingId, thing, next, context);
       if (!added || added.changes.length === 0) continue;
       for (const change of added.changes) changes.push(change);
       next = added.next;
+      context.madeFrom = undefined;
     }
     return changes.length === 1 ? planned : combineChanges(thing, changes, next, planned.created);
   }

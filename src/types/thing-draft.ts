@@ -8,10 +8,14 @@ export class ThingDraft {
    * @param owned the objects of `root` this draft may edit in place: none by default (each
    *   object is copied on its first write); a caller that keeps a working state across changes
    *   (a replay) passes the set it keeps, and the draft adds the copies it makes to it
+   * @param base with it, the objects of `root` that are not the object at the same path of `base`
+   *   are owned too: for a `root` made from `base` by a change that built every object it changed
+   *   afresh and shares none of them (a telemetry merge), so the draft edits those in place
    */
   constructor(
     private root: JsonObject,
-    private readonly owned: Set<JsonObject> = new Set(),
+    private owned: Set<JsonObject> | null = null,
+    private readonly base?: JsonObject,
   ) {}
 
   get thing(): JsonObject {
@@ -45,18 +49,20 @@ export class ThingDraft {
       else this.set(segments, patch);
       return;
     }
-    let node = this.own(this.root);
+    let base = this.base;
+    let node = this.own(this.root, base);
     this.root = node;
     for (let i = 0; i < segments.length; i++) {
+      base = childOf(base, segments[i]);
       const child = node[segments[i]];
-      const next = this.own(isJsonObject(child) ? child : null);
+      const next = this.own(isJsonObject(child) ? child : null, base);
       node[segments[i]] = next;
       node = next;
     }
-    this.mergeInto(node, patch);
+    this.mergeInto(node, patch, base);
   }
 
-  private mergeInto(target: JsonObject, patch: JsonObject): void {
+  private mergeInto(target: JsonObject, patch: JsonObject, base: JsonObject | undefined): void {
     for (const key in patch) {
       const value = patch[key];
       if (value === null) {
@@ -64,31 +70,50 @@ export class ThingDraft {
       } else if (isJsonObject(value)) {
         // The patch's objects are never taken in: they may be shared with another state.
         const child = target[key];
-        const next = this.own(isJsonObject(child) ? child : null);
+        const childBase = childOf(base, key);
+        const next = this.own(isJsonObject(child) ? child : null, childBase);
         target[key] = next;
-        this.mergeInto(next, value);
+        this.mergeInto(next, value, childBase);
       } else target[key] = value;
     }
   }
 
   /** The object holding the last segment, each object on the way owned by this draft. */
   private ownedPath(segments: readonly string[], create: boolean): JsonObject | null {
-    let node = this.own(this.root);
+    let base = this.base;
+    let node = this.own(this.root, base);
     this.root = node;
     for (let i = 0; i < segments.length - 1; i++) {
       const child = node[segments[i]];
       if (!isJsonObject(child) && !create) return null;
-      const next = this.own(isJsonObject(child) ? child : null);
+      base = childOf(base, segments[i]);
+      const next = this.own(isJsonObject(child) ? child : null, base);
       node[segments[i]] = next;
       node = next;
     }
     return node;
   }
 
-  private own(node: JsonObject | null): JsonObject {
-    if (node !== null && this.owned.has(node)) return node;
+  /** `node` when this draft owns it, else a copy it owns (`{}` for none). */
+  private own(node: JsonObject | null, base: JsonObject | undefined): JsonObject {
+    if (node !== null) {
+      if (this.base !== undefined && node !== base) return node;
+      if (this.owned?.has(node)) return node;
+    }
     const copy: JsonObject = node === null ? {} : { ...node };
-    this.owned.add(copy);
+    // With a base, the copy differs from the base's object and is owned without being listed.
+    if (this.base === undefined) (this.owned ??= new Set()).add(copy);
+    else this.owned?.add(copy);
     return copy;
   }
+}
+
+/**
+ * The object at `key` of `base`, when both are objects; undefined otherwise. With a base, an
+ * object at a path where the base has none is one the change made.
+ */
+function childOf(base: JsonObject | undefined, key: string): JsonObject | undefined {
+  if (base === undefined) return undefined;
+  const child = base[key];
+  return isJsonObject(child) ? child : undefined;
 }
