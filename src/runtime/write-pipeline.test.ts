@@ -192,7 +192,7 @@ describe('write pipeline', () => {
     await create(runtime, 'ns:m', 1);
     const patch = { features: { p: { properties: { w: 300 } } } };
     await runtime.write({ kind: 'merge', resource: resourceOf('ns:m', 'thing'), value: patch });
-    const before = runtime.getThing('ns:m')?.thing as JsonObject;
+    const before = runtime.getThing('ns:m')?.thing as unknown as JsonObject;
     const beforeCopy = structuredClone(before);
     const second = { features: { p: { properties: { w: 500 } } } };
     await runtime.write({ kind: 'merge', resource: resourceOf('ns:m', 'thing'), value: second });
