@@ -75,10 +75,15 @@ export interface IngestRun {
   p99: number;
 }
 
+/**
+ * Sends the bodies for `seconds`, IN_FLIGHT requests at a time; with `minRequests`, until that
+ * many were sent too (a warm-up that must reach every twin, whatever the machine's speed).
+ */
 export async function drive(
   url: string,
   bodies: BodySequence,
   seconds: number,
+  minRequests = 0,
 ): Promise<IngestRun> {
   const headers = { ...AUTH_HEADERS, 'content-type': 'application/x-ndjson' };
   const latencies: number[] = [];
@@ -86,8 +91,10 @@ export async function drive(
   let failed = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
+  let sent = 0;
   const worker = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end || sent < minRequests) {
+      sent++;
       const payload = bodies.next();
       const t0 = performance.now();
       const response = await fetch(`${url}/api/2/ingest/bench`, {
