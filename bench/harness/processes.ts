@@ -147,7 +147,8 @@ export const SERVER_FROM_DIST = process.env.BENCH_SERVER !== 'src';
 /**
  * Starts `twinfold serve` as a child process: the compiled server in dist/ (which `npm run bench`
  * builds first) as users run it, or the sources through tsx when BENCH_SERVER=src.
- * BENCH_CPU_PROF=<dir> profiles every server.
+ * BENCH_CPU_PROF=<dir> profiles every server; BENCH_NODE_ARGS adds Node flags to each (e.g.
+ * `--trace-gc` or `--max-semi-space-size=64`, space-separated).
  */
 export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   const port = await freePort();
@@ -155,7 +156,11 @@ export async function startTwinfold(options: TwinfoldOptions): Promise<Server> {
   if (SERVER_FROM_DIST && !existsSync(`${REPO_ROOT}${script}`))
     throw new Error('no dist/: run `npm run build` (or BENCH_SERVER=src to run the sources)');
   const profDir = options.cpuProfDir ?? process.env.BENCH_CPU_PROF;
-  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [
+    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ...extraNodeArgs,
+  ];
   const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', options.data];
   if (options.mqttUrl) args.push('--mqtt-url', options.mqttUrl);
   else args.push('--mqtt-port', String(options.mqttPort ?? 0));
