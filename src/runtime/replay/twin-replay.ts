@@ -139,6 +139,20 @@ export class TwinReplay {
     return behaviour;
   }
 
+  /**
+   * The twin came under `definition`: a fresh behaviour with the assessments restored that the live
+   * runtime restores then, those whose alert on the live twin that type raised and did not resolve.
+   */
+  private retype(definition: string | undefined, live: JsonObject | null): void {
+    this.behaviour = this.type.createBehaviour();
+    const states: Record<string, AssessmentState> = {};
+    for (const [name, alert] of Object.entries(alertsOf(live)))
+      if (alert.type === definition && alert.state !== 'resolved')
+        states[name] = { active: true, since: alert.raisedAt };
+    this.behaviour.restoreAssessments(states);
+    this.wakeAt = null;
+  }
+
   /** Places computed rather than written: the replayed type's outputs, the live type's, alerts. */
   private computed(definition: string | undefined): string[][] {
     let computed = this.computedByType.get(definition);
@@ -169,12 +183,18 @@ export class TwinReplay {
     this.ticksBefore(eventTime, event.timestamp);
     this.result.inputs++;
     const before = this.replayed.thing;
+    // Read before the change: in place, `before` is the object the change edits.
+    const definitionBefore = before?.definition;
     if (!this.inPlace) this.replayed.release();
     this.replayed.apply(step.change);
     if (step.replaceWhole)
       this.replayed.replace(
         carryComputed(this.replayed.thing as JsonObject, before, this.replayOutputs),
       );
+    // As live: a twin whose definition changes comes under its type anew (a fresh behaviour, its
+    // windows empty) and gets everything the type computes.
+    const retyped = before !== null && definitionBefore !== this.replayed.thing?.definition;
+    if (retyped) this.retype(definitionOf(this.replayed.thing), liveBefore);
     this.touched = step.touched;
     this.asked = null;
     const draft = this.replayed.draft();
@@ -186,6 +206,7 @@ export class TwinReplay {
       now: event.timestamp,
       touches: this.touchesFn,
       draft,
+      retyped,
     });
     this.touched = [];
     this.applyOutcome(draft, outcome);
