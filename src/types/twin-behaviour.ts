@@ -134,6 +134,11 @@ export class TwinBehaviourState implements TwinBehaviour {
   restoreAssessments(states: Record<string, AssessmentState>): void {
     this.tracker.restore(states);
   }
+
+  covers(since: number): boolean {
+    for (const window of this.windows) if (window !== null && !window.covers(since)) return false;
+    return true;
+  }
 }
 
 function triggered(trigger: Trigger, input: BehaviourInput, ran: Uint8Array): boolean {

@@ -86,6 +86,10 @@ export class TwinReplay {
   };
   private readonly computedByType = new Map<string | undefined, string[][]>();
   private readonly openAlerts = new Map<string, AlertSpan>();
+  /** True once an event made the behaviour afresh (a deletion, a creation, a definition change). */
+  private madeAfresh = false;
+  /** Event time of the first input the behaviour took since it was made (null: none yet). */
+  private firstInputTime: number | null = null;
   private readonly result: TwinReplayResult;
 
   /**
@@ -178,6 +182,8 @@ export class TwinReplay {
       this.replayed.replace(null);
       this.wakeAt = null;
       this.behaviour = this.freshBehaviour(null);
+      this.madeAfresh = true;
+      this.firstInputTime = null;
       return;
     }
     this.ticksBefore(eventTime, event.timestamp);
@@ -195,6 +201,11 @@ export class TwinReplay {
     // windows empty) and gets everything the type computes.
     const retyped = before !== null && definitionBefore !== this.replayed.thing?.definition;
     if (retyped) this.retype(definitionOf(this.replayed.thing), liveBefore);
+    if (before === null || retyped) {
+      this.madeAfresh = true;
+      this.firstInputTime = null;
+    }
+    this.firstInputTime ??= eventTime;
     this.touched = step.touched;
     this.asked = null;
     const draft = this.replayed.draft();
@@ -296,6 +307,22 @@ export class TwinReplay {
         }
       }
     }
+  }
+
+  /** The behaviour as the events fed so far left it (windows and assessments). */
+  get behaviourState(): TwinBehaviour {
+    return this.behaviour;
+  }
+
+  /**
+   * True when {@link behaviourState} is what the twin's whole history would have made it: an
+   * event fed made it afresh, or its windows cover the inputs fed since the first (see
+   * {@link TwinBehaviour.covers}). False when earlier events may matter.
+   */
+  settled(): boolean {
+    if (this.madeAfresh) return true;
+    if (this.firstInputTime === null) return false;
+    return this.behaviour.covers?.(this.firstInputTime) !== false;
   }
 
   /** Ends the replay at `to` (event time): ticks due before it run, and the result is complete. */
