@@ -97,6 +97,20 @@ describe('twin behaviours across a restart', () => {
     expect(uninterrupted.rebuilds).toEqual({ twins: 0, events: 0 });
   });
 
+  it('behaviour - a duration window reads back as far as the pace of its event times says', async () => {
+    const type = compileType('t:d:1', {
+      windows: { [`${M}/avg5m`]: { of: `${M}/x`, op: 'avg', window: '5m' } },
+    });
+    // One a second: the window holds the last 300.
+    const writes = Array.from({ length: 600 }, (_, i) => ({ path: 'x', value: i % 50 }));
+    const { restarted, uninterrupted } = await withAndWithoutRestart(type, writes, 1);
+    const held = Array.from({ length: 300 }, (_, k) => (300 + k) % 50);
+    expect(restarted.properties.avg5m).toBe(held.reduce((a, b) => a + b) / 300);
+    expect(restarted.properties).toEqual(uninterrupted.properties);
+    // 64 revisions span 63 s: 5 minutes are 64 × 300 / 63, and a quarter more (381).
+    expect(restarted.rebuilds).toEqual({ twins: 1, events: 64 + 381 });
+  });
+
   it('behaviour - late samples are taken or dropped after a restart as without it', async () => {
     const type = compileType('t:l:1', {
       windows: {

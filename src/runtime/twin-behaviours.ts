@@ -42,7 +42,10 @@ export interface TwinHistory {
   ): Promise<{ start: JsonObject | null; events: TwinEvent[] }>;
 }
 
-/** Revisions a rebuild reads back first; it reads four times as many each time it must go on. */
+/**
+ * Revisions a rebuild reads back first. When it must go on, it reads as many as the event times
+ * read say the windows' reach needs (with a quarter more), and at least four times as many.
+ */
 const FIRST_LOOK_BACK = 64;
 /** Most revisions a rebuild reads back (a window longer than that starts from them). */
 export const MAX_LOOK_BACK = 100_000;
@@ -111,7 +114,10 @@ export class TwinBehaviours {
     const history = this.history as TwinHistory;
     const liveOutputs = (typeId: string | undefined) =>
       (typeId === undefined ? undefined : this.types.compiled(typeId)?.outputs) ?? [];
-    for (let count = FIRST_LOOK_BACK; ; count = Math.min(count * 4, MAX_LOOK_BACK)) {
+    for (let count = FIRST_LOOK_BACK; ;) {
+      // A journal read on this thread (SQLite) and the replay take a few milliseconds: each its
+      // own turn of the event loop, so that many twins' first writes do not hold it in one.
+      await new Promise((resolve) => setImmediate(resolve));
       const from = Math.max(1, revision - count + 1);
       const { start, events } = await history.recent(thingId, from, revision);
       const replay = new TwinReplay(type, thingId, start, liveOutputs);
@@ -122,6 +128,10 @@ export class TwinBehaviours {
         this.rebuilds.twins++;
         return;
       }
+      count = Math.min(
+        nextLookBack(count, events, replay.behaviourState.reach?.() ?? 0),
+        MAX_LOOK_BACK,
+      );
     }
   }
 
@@ -313,6 +323,24 @@ export class TwinBehaviours {
     };
     return resolved as unknown as JsonValue;
   }
+}
+
+/**
+ * How many revisions to read back next, after `count` revisions (`events`) were not enough: as
+ * many as cover the windows' `reach` (ms) at the pace of event time in them, a quarter more, and at
+ * least four times as many (a count window's samples, or a window whose value was not written
+ * lately).
+ */
+function nextLookBack(count: number, events: readonly TwinEvent[], reach: number): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of events) {
+    const time = event.observedAt ?? event.timestamp;
+    if (time < first) first = time;
+    if (time > last) last = time;
+  }
+  const paced = last > first ? Math.ceil(((events.length * reach) / (last - first)) * 1.25) : 0;
+  return Math.max(4 * count, paced);
 }
 
 /** True when `path` is `pointer` or under it. */

@@ -142,4 +142,6 @@ export interface TwinBehaviour {
    * the state keeps nothing of past inputs but its assessments.
    */
   covers?(since: number): boolean;
+  /** How far back in event time (ms) the windows reach (0: only counts of samples, or none). */
+  reach?(): number;
 }

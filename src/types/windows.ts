@@ -46,6 +46,16 @@ export interface WindowOperator {
 /** Half-lives after which what an `ewma` sample weighs is below 2^-64 of the latest. */
 const EWMA_MEMORY_HALF_LIVES = 64;
 
+/**
+ * How far back in event time a window's state reaches (ms): its duration plus its lateness, for an
+ * `ewma` the 64 half-lives of {@link WindowOperator.covers} plus it; 0 for a count of samples.
+ */
+export function reachOf(spec: WindowSpec): number {
+  if (spec.span !== null) return spec.span + spec.lateness;
+  if (spec.op === 'ewma') return EWMA_MEMORY_HALF_LIVES * (spec.halfLife ?? 0) + spec.lateness;
+  return 0;
+}
+
 export function createWindow(spec: WindowSpec): WindowOperator {
   if (spec.op === 'ewma') return new Ewma(spec.halfLife ?? 0, spec.lateness);
   return new SampleWindow(spec, aggregateFor(spec.op));
