@@ -126,11 +126,8 @@ export async function replayBenchmark(context: BenchContext): Promise<void> {
     typeId: TYPE_ID,
     typeDocument: TYPE,
     liveOutputs: {},
-    twins: Array.from({ length: TWINS }, (_, i) => ({
-      thingId: twinOf(i),
-      start: null,
-      afterRevision: 0,
-    })),
+    twins: Array.from({ length: TWINS }, (_, i) => twinOf(i)),
+    from: 0,
     to: Number.MAX_SAFE_INTEGER,
     keepFinal: false,
     // Throughput, not yielding to other work: on a machine shared with other load (this one) the

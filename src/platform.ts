@@ -204,6 +204,8 @@ export class Platform {
     readonly messaging: Messaging,
     /** The clients connected now: MQTT (embedded broker), WebSocket, event streams. */
     readonly connections: ConnectionRegistry,
+    /** The twins' behaviour states (windows, assessments) and what rebuilding them read. */
+    readonly behaviours: TwinBehaviours,
   ) {}
 
   /** Opens storage, loads the state and builds the API; resolves before anything listens. */
@@ -236,6 +238,14 @@ export class Platform {
       const behaviours = new TwinBehaviours(
         { compiled: (typeId) => behaviourHolder.types?.compiled(typeId) },
         (thingId, at) => timers.set(thingId, at),
+        {
+          recent: (thingId, fromRevision, toRevision) =>
+            (behaviourHolder.runtime as TwinRuntime).recentHistory(
+              thingId,
+              fromRevision,
+              toRevision,
+            ),
+        },
       );
       const runtime = new TwinRuntime({
         journal: storage.journal,
@@ -247,6 +257,7 @@ export class Platform {
         maxThingBytes: config.maxThingBytes,
         ...options.runtime,
         planSteps: [...(options.runtime?.planSteps ?? []), behaviours.step],
+        prepareWrite: (thingId, thing, revision) => behaviours.prepare(thingId, thing, revision),
         observer: {
           committed: (events, seconds) => {
             metrics.observeCommit(events, seconds);
@@ -449,6 +460,7 @@ export class Platform {
         app,
         messaging,
         connections,
+        behaviours,
       ));
     } catch (error) {
       await storage.close().catch(() => {});

@@ -202,6 +202,42 @@ describe('replays', () => {
     expect(view.comparison.alerts).toMatchObject({ replayed: 1, live: 1, matched: 1 });
   });
 
+  it('replay - from a time, each of several twins starts from its own state then', async () => {
+    const from = await timeOfWatts('rp:a', 220);
+    const view = await replayed({
+      type: V1,
+      filter: 'like(thingId,"rp:*")',
+      from,
+      into: 'rp.from',
+    });
+    expect(view.state, view.error).toBe('succeeded');
+    // Each twin's events committed at or after `from` (rp:b's are one write behind rp:a's).
+    let events = 0;
+    for (const thingId of ['rp:a', 'rp:b'])
+      events += ((await fx.runtime.history(thingId, {})) ?? []).filter(
+        (e) => e.timestamp >= Date.parse(from),
+      ).length;
+    expect(events).toBeGreaterThanOrEqual(2 * 6);
+    expect(view.progress).toMatchObject({ twins: 2, events, eventsDone: events });
+    // Both started with the alert raised at 300 (301) active: resolved at 190 (191) before any
+    // raise, then one raised at 260 (261) and resolved at 50 (51) each.
+    expect(view.comparison.alerts).toMatchObject({
+      replayed: 2,
+      live: 2,
+      matched: 2,
+      onlyInReplay: 0,
+      onlyLive: 0,
+      resolvedApart: 0,
+    });
+    // What the twins had before `from` (their attributes) came from their start states.
+    for (const name of ['a', 'b']) {
+      const scenario = await fx.send('GET', `/api/2/things/rp.from:${name}`, fx.admin);
+      expect(scenario.statusCode, scenario.body).toBe(200);
+      expect(scenario.json().attributes).toMatchObject({ rack: name });
+      expect(scenario.json().features.power.properties.watts).toBe(name === 'a' ? 50 : 51);
+    }
+  });
+
   it('replay - lists the replays newest first', async () => {
     const list = await fx.send('GET', '/api/2/replays', fx.admin);
     expect(list.statusCode).toBe(200);

@@ -714,10 +714,7 @@ function replayService(
       }
       return ids.slice(0, max);
     },
-    revisionAt: (thingId, timestamp) => runtime.revisionAt(thingId, timestamp),
-    stateAt: async (thingId, revision) =>
-      (await runtime.stateAt(thingId, { revision }))?.thing ?? null,
-    current: (thingId) => (runtime.getThing(thingId)?.thing ?? null) as JsonObject | null,
+    durable: () => runtime.flush(),
     writeTwin: async (identity: Identity, thingId, thing) => {
       const resource = resourceOf(thingId, 'thing');
       const { pending } = await creation.write(identity, {

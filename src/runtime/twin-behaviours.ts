@@ -7,6 +7,7 @@ import { errors } from '../core/error-registry.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { parsePointer } from '../core/json-pointer.js';
 import type { ThingChange } from '../core/thing-change.js';
+import type { TwinEvent } from '../core/events.js';
 import { ThingDraft } from '../types/thing-draft.js';
 import type {
   AssessmentChange,
@@ -18,6 +19,7 @@ import type {
 import { resourceOf } from '../core/thing-resource.js';
 import type { PlanAddition, PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
 import { ALERTS, alertId, alertsOf, type TwinAlert } from '../core/alerts.js';
+import { TwinReplay } from './replay/twin-replay.js';
 
 /** The originator of the writes behaviour makes by itself (timers). */
 export const BEHAVIOUR_ORIGINATOR = 'twinfold:behaviour';
@@ -26,6 +28,27 @@ export const BEHAVIOUR_ORIGINATOR = 'twinfold:behaviour';
 export interface TypeLookup {
   compiled(typeId: string): CompiledType | undefined;
 }
+
+/** What rebuilding a twin's behaviour state reads of its journaled past. */
+export interface TwinHistory {
+  /**
+   * The twin's state before `fromRevision` (null when it had none) and its journaled events from
+   * `fromRevision` to `toRevision`, all of them durable, in revision order.
+   */
+  recent(
+    thingId: string,
+    fromRevision: number,
+    toRevision: number,
+  ): Promise<{ start: JsonObject | null; events: TwinEvent[] }>;
+}
+
+/**
+ * Revisions a rebuild reads back first. When it must go on, it reads as many as the event times
+ * read say the windows' reach needs (with a quarter more), and at least four times as many.
+ */
+const FIRST_LOOK_BACK = 64;
+/** Most revisions a rebuild reads back (a window longer than that starts from them). */
+export const MAX_LOOK_BACK = 100_000;
 
 interface BehaviourOfTwin {
   type: CompiledType;
@@ -38,18 +61,79 @@ export class TwinBehaviours {
   private readonly byTwin = new Map<string, BehaviourOfTwin>();
   /** Compiled pointers, by pointer text (types repeat a few). */
   private readonly segments = new Map<string, string[]>();
+  /** Behaviour states rebuilt from the journal, taken by the twin's next write. */
+  private readonly rebuilt = new Map<string, { type: CompiledType; behaviour: TwinBehaviour }>();
+  /** Rebuilds under way, by twin. */
+  private readonly rebuilding = new Map<string, Promise<void>>();
   /** Observations later than a window's lateness allowed: counted, not applied. */
   lateDropped = 0;
+  /** Behaviour states rebuilt from the journal, and the journaled events read for them. */
+  readonly rebuilds = { twins: 0, events: 0 };
 
   /**
    * @param types the compiled types, by id
    * @param wake asks for {@link tick} of a twin at an event time (an assessment waiting out `for`);
    *   null cancels
+   * @param history the journal, for rebuilding a twin's windows after a restart (without it they
+   *   start empty)
    */
   constructor(
     private readonly types: TypeLookup,
     private readonly wake: (thingId: string, at: number | null) => void,
+    private readonly history?: TwinHistory,
   ) {}
+
+  /**
+   * What a write of a twin must wait for before it applies, or null: the twin's behaviour state
+   * rebuilt from its journaled inputs, when its type keeps windows and this process holds no state
+   * of it yet (after a restart, or once the state was let go of). The windows then hold what they
+   * would have held had the process kept running. Called on every write, with the twin's current
+   * state and revision: cheap unless a rebuild is due.
+   */
+  prepare(thingId: string, thing: JsonObject | null, revision: number): Promise<void> | null {
+    if (this.history === undefined || thing === null || this.byTwin.has(thingId)) return null;
+    const definition = thing.definition;
+    if (typeof definition !== 'string') return null;
+    const type = this.types.compiled(definition);
+    if (type?.windowed !== true || this.rebuilt.get(thingId)?.type === type) return null;
+    let rebuilding = this.rebuilding.get(thingId);
+    if (rebuilding === undefined) {
+      rebuilding = this.rebuild(thingId, type, revision).finally(() =>
+        this.rebuilding.delete(thingId),
+      );
+      this.rebuilding.set(thingId, rebuilding);
+    }
+    return rebuilding;
+  }
+
+  /**
+   * Re-runs the type over the twin's last journaled revisions, as a replay does, reading further
+   * back until the windows cover what they read (or the twin came under the type in them).
+   */
+  private async rebuild(thingId: string, type: CompiledType, revision: number): Promise<void> {
+    const history = this.history as TwinHistory;
+    const liveOutputs = (typeId: string | undefined) =>
+      (typeId === undefined ? undefined : this.types.compiled(typeId)?.outputs) ?? [];
+    for (let count = FIRST_LOOK_BACK; ;) {
+      // A journal read on this thread (SQLite) and the replay take a few milliseconds: each its
+      // own turn of the event loop, so that many twins' first writes do not hold it in one.
+      await new Promise((resolve) => setImmediate(resolve));
+      const from = Math.max(1, revision - count + 1);
+      const { start, events } = await history.recent(thingId, from, revision);
+      const replay = new TwinReplay(type, thingId, start, liveOutputs);
+      for (const event of events) replay.event(event);
+      this.rebuilds.events += events.length;
+      if (replay.settled() || from === 1 || count >= MAX_LOOK_BACK) {
+        this.rebuilt.set(thingId, { type, behaviour: replay.behaviourState });
+        this.rebuilds.twins++;
+        return;
+      }
+      count = Math.min(
+        nextLookBack(count, events, replay.behaviourState.reach?.() ?? 0),
+        MAX_LOOK_BACK,
+      );
+    }
+  }
 
   /** The plan step every write goes through. */
   readonly step: PlanStep = (thingId, before, after, context) => {
@@ -124,7 +208,9 @@ export class TwinBehaviours {
       return null;
     }
     if (known?.type === type) return known;
-    const behaviour = type.createBehaviour();
+    const rebuilt = this.rebuilt.get(thingId);
+    if (rebuilt !== undefined) this.rebuilt.delete(thingId);
+    const behaviour = rebuilt?.type === type ? rebuilt.behaviour : type.createBehaviour();
     const states: Record<string, AssessmentState> = {};
     for (const [name, alert] of Object.entries(alertsOf(thing)))
       if (alert.type === type.id && alert.state !== 'resolved')
@@ -138,12 +224,15 @@ export class TwinBehaviours {
 
   /** Lets go of a twin's behaviour state (deleted, or its type changed or went). */
   forget(thingId: string): void {
+    this.rebuilt.delete(thingId);
     if (this.byTwin.delete(thingId)) this.wake(thingId, null);
   }
 
   /** Lets go of every twin's state of a type (deleted or replaced). */
   forgetType(typeId: string): void {
     for (const [thingId, own] of this.byTwin) if (own.type.id === typeId) this.forget(thingId);
+    for (const [thingId, rebuilt] of this.rebuilt)
+      if (rebuilt.type.id === typeId) this.rebuilt.delete(thingId);
   }
 
   private touched(changes: readonly ThingChange[], pointer: string): boolean {
@@ -234,6 +323,24 @@ export class TwinBehaviours {
     };
     return resolved as unknown as JsonValue;
   }
+}
+
+/**
+ * How many revisions to read back next, after `count` revisions (`events`) were not enough: as
+ * many as cover the windows' `reach` (ms) at the pace of event time in them, a quarter more, and at
+ * least four times as many (a count window's samples, or a window whose value was not written
+ * lately).
+ */
+function nextLookBack(count: number, events: readonly TwinEvent[], reach: number): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of events) {
+    const time = event.observedAt ?? event.timestamp;
+    if (time < first) first = time;
+    if (time > last) last = time;
+  }
+  const paced = last > first ? Math.ceil(((events.length * reach) / (last - first)) * 1.25) : 0;
+  return Math.max(4 * count, paced);
 }
 
 /** True when `path` is `pointer` or under it. */

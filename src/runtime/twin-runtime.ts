@@ -79,6 +79,15 @@ export interface RuntimeOptions {
   recoveryDelayMs?: number;
   /** Steps that add changes to every write's revision (derived values). */
   planSteps?: PlanStep[];
+  /**
+   * What a write of a twin must wait for before its steps run (null: nothing), asked on every
+   * write with the twin's current state and revision (behaviour state rebuilt after a restart).
+   */
+  prepareWrite?: (
+    thingId: string,
+    thing: JsonObject | null,
+    revision: number,
+  ) => Promise<void> | null;
 }
 
 export interface ReadRequest {
@@ -195,6 +204,7 @@ export class TwinRuntime {
       maxThingBytes: this.maxThingBytes,
       snapshotEvery: options.snapshotEvery ?? 100,
       steps: options.planSteps ?? [],
+      prepare: options.prepareWrite,
     });
     this.finder = new TwinSearch(this.index, this.states, (thingId, thing) =>
       this.relations.sync(thingId, thing),
@@ -471,6 +481,38 @@ export class TwinRuntime {
   async revisionAt(thingId: string, timestamp: number): Promise<number | null> {
     await this.commits.drain();
     return this.journal.revisionAt(thingId, timestamp);
+  }
+
+  /**
+   * A twin's state before `fromRevision` (null when it had none) and its events from `fromRevision`
+   * to `toRevision`, read from the nearest snapshot on. Waits for the commits under way only when
+   * the journal does not hold them all yet (a twin's first write after a restart never does).
+   */
+  async recentHistory(
+    thingId: string,
+    fromRevision: number,
+    toRevision: number,
+  ): Promise<{ start: JsonObject | null; events: TwinEvent[] }> {
+    const snapshot =
+      fromRevision > 1 ? await this.journal.snapshotAtOrBefore(thingId, fromRevision - 1) : null;
+    const range = { fromRevision: (snapshot?.revision ?? 0) + 1, toRevision };
+    let events = await this.journal.readEvents(thingId, range);
+    if (toRevision > 0 && events[events.length - 1]?.revision !== toRevision) {
+      await this.commits.drain();
+      events = await this.journal.readEvents(thingId, range);
+    }
+    const first = events.findIndex((event) => event.revision >= fromRevision);
+    const split = first === -1 ? events.length : first;
+    const { thing } = applyEvents(
+      {
+        thing: snapshot?.json ? (JSON.parse(snapshot.json) as JsonObject) : null,
+        revision: range.fromRevision - 1,
+        created: snapshot?.created ?? 0,
+        modified: snapshot?.modified ?? 0,
+      },
+      events.slice(0, split),
+    );
+    return { start: thing, events: events.slice(split) };
   }
 
   /** A thing's events in revision order (null when it never existed). */

@@ -122,6 +122,11 @@ export interface PipelineParts {
   mayBeEvicted(thingId: string): boolean;
   /** Loads a twin let go of from memory back into `states`. */
   load(thingId: string): Promise<void>;
+  /**
+   * What a write of the twin must wait for before it applies (null: nothing), asked on every write
+   * with the twin's current state and revision: its behaviour state rebuilt after a restart.
+   */
+  prepare?(thingId: string, thing: JsonObject | null, revision: number): Promise<void> | null;
   /** The stored form of a commit failure, for the writer. */
   refusedByStorage(error: unknown): never;
   /**
@@ -317,16 +322,35 @@ export class WritePipeline {
     const { thingId } = request.resource;
     assertThingId(thingId);
     const { states } = this.parts;
-    if (!this.queue.busy(thingId) && (states.has(thingId) || !this.parts.mayBeEvicted(thingId))) {
+    if (
+      !this.queue.busy(thingId) &&
+      (states.has(thingId) || !this.parts.mayBeEvicted(thingId)) &&
+      this.preparing(thingId) === null
+    ) {
       return this.apply(request);
     }
     return this.queue
       .run(thingId, async () => {
         if (!states.has(thingId)) await this.parts.load(thingId);
+        const preparing = this.preparing(thingId);
+        if (preparing !== null)
+          await preparing.catch((error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            throw errors.storageUnavailable(message, error);
+          });
         // Not awaited: the next write of this twin applies without waiting for this one's commit.
         return { durable: this.apply(request) };
       })
       .then((applied) => applied.durable);
+  }
+
+  /** What a write of the twin must wait for now (see {@link PipelineParts.prepare}), or null. */
+  private preparing(thingId: string): Promise<void> | null {
+    const { prepare } = this.parts;
+    if (prepare === undefined) return null;
+    const { states } = this.parts;
+    const entry = states.get(thingId);
+    return prepare(thingId, states.thingOf(thingId, entry), entry?.revision ?? 0);
   }
 
   /**
@@ -358,7 +382,8 @@ export class WritePipeline {
         assertThingId(thingId);
         if (
           this.queue.busy(thingId) ||
-          (!states.has(thingId) && this.parts.mayBeEvicted(thingId))
+          (!states.has(thingId) && this.parts.mayBeEvicted(thingId)) ||
+          this.preparing(thingId) !== null
         ) {
           waits.push(
             this.write(request).then(

@@ -10,7 +10,7 @@ import { isValidNamespace } from '../core/ids.js';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { isoTime, namespaceOf } from '../core/thing.js';
 import type { ReplayComparison } from '../runtime/replay/replay-comparison.js';
-import type { FinalState, ReplayJob, ReplayTwin } from '../runtime/replay/replay-job.js';
+import type { FinalState, ReplayJob } from '../runtime/replay/replay-job.js';
 import type { ReplayThreadProgress, ReplayThreadResult } from '../runtime/replay/replay-thread.js';
 import type { JournalLocation } from '../store/journal-pages.js';
 import type { CompiledType } from '../types/behaviour.js';
@@ -60,14 +60,11 @@ interface ReplayRecord {
 
 export interface ReplayServiceOptions {
   journal: JournalLocation;
-  types: { compiled(typeId: string): CompiledType | undefined };
+  types: { compiled(typeId: string): CompiledType | undefined; ids(): string[] };
   /** The ids of the twins the filter selects that the identity may read whole (at most `max`). */
   select(identity: Identity, filter: string | null, max: number): Promise<string[]>;
-  /** The revision a twin had at a time (null: none yet), and its state at a revision. */
-  revisionAt(thingId: string, timestamp: number): Promise<number | null>;
-  stateAt(thingId: string, revision: number): Promise<JsonObject | null>;
-  /** A twin as it is now (null when missing). */
-  current(thingId: string): JsonObject | null;
+  /** Resolves once every write acknowledged so far is in the journal (the workers read it). */
+  durable(): Promise<void>;
   /** Writes a scenario twin (created with the identity's policy when missing) through the API's writes. */
   writeTwin(identity: Identity, thingId: string, thing: JsonObject): Promise<void>;
   /** Runs a job off the event loop (default: a worker thread). */
@@ -124,24 +121,14 @@ export class ReplayService {
       throw errors.replayTooManyTwins(ids.length, MAX_REPLAY_TWINS);
     if (request.into !== null && ids.some((id) => namespaceOf(id) === request.into))
       throw errors.replayIntoLive(request.into);
-    const twins: ReplayTwin[] = [];
+    // What every live type computes (stripped from the inputs of a twin it governed), and the
+    // journal holding every acknowledged write: the workers look up where each twin starts.
     const liveOutputs: Record<string, readonly string[]> = {};
-    const noteType = (thing: JsonObject | null) => {
-      const definition = thing?.definition;
-      if (typeof definition !== 'string' || definition in liveOutputs) return;
-      const live = this.options.types.compiled(definition);
-      if (live) liveOutputs[definition] = live.outputs;
-    };
-    for (const thingId of ids) {
-      // From the beginning (0, the default) no event is before the range: nothing to look up
-      // (a lookup per twin waits for the commits in flight and reads the journal on this thread).
-      const afterRevision =
-        request.from <= 0 ? 0 : ((await this.options.revisionAt(thingId, request.from - 1)) ?? 0);
-      const start = afterRevision > 0 ? await this.options.stateAt(thingId, afterRevision) : null;
-      noteType(start);
-      noteType(this.options.current(thingId));
-      twins.push({ thingId, start, afterRevision });
+    for (const typeId of this.options.types.ids()) {
+      const live = this.options.types.compiled(typeId);
+      if (live) liveOutputs[typeId] = live.outputs;
     }
+    await this.options.durable();
     const record: ReplayRecord = {
       replayId: randomUUID(),
       owner: identity.id,
@@ -149,7 +136,7 @@ export class ReplayService {
       state: 'running',
       created: this.now(),
       finished: null,
-      twins: twins.length,
+      twins: ids.length,
       events: null,
       eventsDone: 0,
       seconds: null,
@@ -163,7 +150,8 @@ export class ReplayService {
       typeId: type.id,
       typeDocument: type.document,
       liveOutputs,
-      twins,
+      twins: ids,
+      from: request.from,
       to: request.to,
       keepFinal: request.into !== null,
     };

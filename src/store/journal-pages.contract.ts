@@ -30,6 +30,24 @@ export function journalPagesContract(name: string, backend: TestBackend): void {
       for (let r = 1; r <= 25; r++) events.push(event('ns:a', r, 1000 * r, r));
       events.push(event('ns:b', 1, 500, 0));
       await storage.journal.commit({ events, dirty: ['ns:a', 'ns:b'], snapshots: [] });
+      // ns:c has a snapshot at revision 10 (marked, to tell it was read), then is deleted at 20.
+      const c: TwinEvent[] = [];
+      for (let r = 1; r < 20; r++) c.push(event('ns:c', r, 1000 * r, r));
+      c.push({ thingId: 'ns:c', revision: 20, timestamp: 20_000, action: 'deleted', path: [] });
+      const snapshot = { attributes: { x: 10, snapshot: true } };
+      await storage.journal.commit({
+        events: c,
+        dirty: ['ns:c'],
+        snapshots: [
+          {
+            thingId: 'ns:c',
+            revision: 10,
+            created: 1000,
+            modified: 10_000,
+            json: JSON.stringify(snapshot),
+          },
+        ],
+      });
       pages = await openJournalPages(backend.journalLocation(storage));
     });
     afterAll(async () => {
@@ -68,6 +86,35 @@ export function journalPagesContract(name: string, backend: TestBackend): void {
         value: 2,
         observedAt: 1_995,
       });
+    });
+
+    it('journal pages - where a twin started: its last revision before a time and its state then', async () => {
+      // Before a time: ns:a's revision 7 is at 7000, so 7000 starts after revision 6.
+      expect(await pages.startOf('ns:a', 7_000)).toEqual({
+        afterRevision: 6,
+        start: { attributes: { x: 6 } },
+      });
+      expect(await pages.startOf('ns:a', 1e15)).toEqual({
+        afterRevision: 25,
+        start: { attributes: { x: 25 } },
+      });
+      expect(await pages.startOf('ns:a', 1_000)).toEqual({ afterRevision: 0, start: null });
+      expect(await pages.startOf('ns:none', 1e15)).toEqual({ afterRevision: 0, start: null });
+      // From the snapshot at 10 on, then its events.
+      expect(await pages.startOf('ns:c', 10_500)).toEqual({
+        afterRevision: 10,
+        start: { attributes: { x: 10, snapshot: true } },
+      });
+      expect(await pages.startOf('ns:c', 15_500)).toEqual({
+        afterRevision: 15,
+        start: { attributes: { x: 15, snapshot: true } },
+      });
+      expect(await pages.startOf('ns:c', 9_500)).toEqual({
+        afterRevision: 9,
+        start: { attributes: { x: 9 } },
+      });
+      // Deleted by then: its revision, no state.
+      expect(await pages.startOf('ns:c', 30_000)).toEqual({ afterRevision: 20, start: null });
     });
 
     it('journal pages - a twin or range without events reads nothing', async () => {

@@ -38,6 +38,11 @@ export interface CompiledType {
    * Absent: it may read it.
    */
   readonly readsPrevious?: boolean;
+  /**
+   * True when the behaviour keeps windows: state built from a twin's past inputs, which a restart
+   * rebuilds from the journal (see {@link TwinBehaviour.covers}). Absent: it keeps none.
+   */
+  readonly windowed?: boolean;
   /** A fresh behaviour state for one twin. */
   createBehaviour(): TwinBehaviour;
 }
@@ -131,4 +136,12 @@ export interface TwinBehaviour {
   /** The assessments' state, to keep on the twin; and restoring it. */
   assessmentStates(): Record<string, AssessmentState>;
   restoreAssessments(states: Record<string, AssessmentState>): void;
+  /**
+   * True when the inputs of event time `since` and later, all this state has taken, make the state
+   * the whole history would have (every window covers them: see `WindowOperator.covers`). Absent:
+   * the state keeps nothing of past inputs but its assessments.
+   */
+  covers?(since: number): boolean;
+  /** How far back in event time (ms) the windows reach (0: only counts of samples, or none). */
+  reach?(): number;
 }

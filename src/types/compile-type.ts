@@ -98,6 +98,7 @@ export function compileType(typeId: string, body: unknown): CompiledType {
     readsPrevious:
       steps.some((step) => step.kind === 'derived' && step.expression.readsPrevious) ||
       doc.assessments.some((a) => a.when.readsPrevious || a.clear?.readsPrevious === true),
+    windowed: steps.some((step) => step.kind === 'window'),
     createBehaviour: () => new TwinBehaviourState(plan),
   };
 }

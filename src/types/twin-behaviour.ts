@@ -12,7 +12,7 @@ import type {
 } from './behaviour.js';
 import type { CelContext, CelExpression } from './cel-expression.js';
 import { ThingDraft } from './thing-draft.js';
-import { createWindow, type WindowOperator, type WindowSpec } from './windows.js';
+import { createWindow, reachOf, type WindowOperator, type WindowSpec } from './windows.js';
 
 /** What makes a step run: a touched pointer, an earlier step that ran, or any change at all. */
 export interface Trigger {
@@ -133,6 +133,18 @@ export class TwinBehaviourState implements TwinBehaviour {
 
   restoreAssessments(states: Record<string, AssessmentState>): void {
     this.tracker.restore(states);
+  }
+
+  covers(since: number): boolean {
+    for (const window of this.windows) if (window !== null && !window.covers(since)) return false;
+    return true;
+  }
+
+  reach(): number {
+    let reach = 0;
+    for (const step of this.plan.steps)
+      if (step.kind === 'window') reach = Math.max(reach, reachOf(step.window));
+    return reach;
   }
 }
 

@@ -249,3 +249,57 @@ describe('windows agree with a from-scratch computation', () => {
     }
   });
 });
+
+describe('windows covering their past', () => {
+  it('once a window fed from a cut covers it, its outputs are those of the window fed throughout', () => {
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const op of WINDOW_OPS) {
+      const kinds: Partial<WindowSpec>[] =
+        op === 'ewma' ? [{ halfLife: 500 }] : [{ span: 30_000 }, { samples: 12 }];
+      for (const kind of kinds) {
+        const window = spec(op, { ...kind, lateness: 3_000 });
+        const samples: [number, number][] = [];
+        let clock = 0;
+        for (let i = 0; i < 600; i++) {
+          clock += Math.floor(random() * 2000);
+          const time = clock - (random() < 0.2 ? Math.floor(random() * 6000) : 0);
+          samples.push([time, Math.round(random() * 1000) / 10]);
+        }
+        const whole = createWindow(window);
+        const outputs = samples.map(([time, value]) => (whole.add(time, value), whole.value()));
+        let latest = -Infinity;
+        let checked = 0;
+        for (let cut = 50; cut < 500; cut += 37) {
+          // A cut at a sample the whole window took: no earlier sample is later than it plus the
+          // lateness (what `covers` assumes).
+          latest = Math.max(latest, ...samples.slice(0, cut).map(([time]) => time));
+          const since = samples[cut][0];
+          if (since < latest - 3_000) continue;
+          const rebuilt = createWindow(window);
+          expect(rebuilt.covers(since), `${op} empty`).toBe(false);
+          let i = cut;
+          while (i < samples.length && !rebuilt.covers(since)) {
+            rebuilt.add(...samples[i]);
+            i++;
+          }
+          expect(i, `${op} ${JSON.stringify(kind)} covers after the cut at ${cut}`).toBeLessThan(
+            cut + 80,
+          );
+          for (; i < Math.min(samples.length, cut + 120); i++) {
+            rebuilt.add(...samples[i]);
+            const expected = outputs[i];
+            if (expected === null) expect(rebuilt.value()).toBeNull();
+            else
+              expect(rebuilt.value(), `${op} ${JSON.stringify(kind)} ${i}`).toBeCloseTo(
+                expected,
+                9,
+              );
+          }
+          checked++;
+        }
+        expect(checked, `${op} ${JSON.stringify(kind)}`).toBeGreaterThan(5);
+      }
+    }
+  });
+});

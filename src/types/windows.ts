@@ -34,6 +34,26 @@ export interface WindowOperator {
   add(time: number, value: number): boolean;
   /** The output over the samples taken; null while there is none (`rate` under two samples). */
   value(): number | null;
+  /**
+   * True when samples of event time before `since` no longer matter: taken or not, the window's
+   * next outputs are the same (for an `ewma`, within 2^-64 of the samples' spread). It assumes no
+   * sample before `since` came later than `since` plus the lateness (such samples are dropped as
+   * late). A window rebuilt from a twin's journaled inputs after a restart reads back until then.
+   */
+  covers(since: number): boolean;
+}
+
+/** Half-lives after which what an `ewma` sample weighs is below 2^-64 of the latest. */
+const EWMA_MEMORY_HALF_LIVES = 64;
+
+/**
+ * How far back in event time a window's state reaches (ms): its duration plus its lateness, for an
+ * `ewma` the 64 half-lives of {@link WindowOperator.covers} plus it; 0 for a count of samples.
+ */
+export function reachOf(spec: WindowSpec): number {
+  if (spec.span !== null) return spec.span + spec.lateness;
+  if (spec.op === 'ewma') return EWMA_MEMORY_HALF_LIVES * (spec.halfLife ?? 0) + spec.lateness;
+  return 0;
 }
 
 export function createWindow(spec: WindowSpec): WindowOperator {
@@ -138,6 +158,18 @@ class SampleWindow implements WindowOperator {
 
   value(): number | null {
     return this.samples.length === 0 ? null : this.aggregate.result(this.samples);
+  }
+
+  covers(since: number): boolean {
+    const { span, samples: limit, lateness } = this.spec;
+    // Earlier samples were at most `since + lateness`: a duration window has evicted them (and
+    // the next sample, at least `latest − lateness`, is no earlier); a count window holds as
+    // many samples later than all of them.
+    if (span !== null) return since + lateness <= this.latest - span;
+    const samples = this.samples;
+    return (
+      samples.length > 0 && samples.length >= (limit ?? 0) && samples.at(0).time >= since + lateness
+    );
   }
 
   private evict(): void {
@@ -318,6 +350,10 @@ class Ewma implements WindowOperator {
 
   value(): number | null {
     return this.cached;
+  }
+
+  covers(since: number): boolean {
+    return this.latest - (since + this.lateness) >= EWMA_MEMORY_HALF_LIVES * this.halfLife;
   }
 
   private fold(

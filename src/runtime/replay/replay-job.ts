@@ -3,13 +3,6 @@ import type { JsonObject } from '../../core/json.js';
 import type { JournalLocation } from '../../store/journal-pages.js';
 import type { ReplayComparison } from './replay-comparison.js';
 
-/** One twin to replay: its state at the range's start and the revision that state has. */
-export interface ReplayTwin {
-  thingId: string;
-  start: JsonObject | null;
-  afterRevision: number;
-}
-
 export interface ReplayJob {
   journal: JournalLocation;
   /** The type replayed, by id and document (compiled in the worker). */
@@ -17,7 +10,13 @@ export interface ReplayJob {
   typeDocument: JsonObject;
   /** What each live type the twins name computes (stripped from their inputs), by type id. */
   liveOutputs: Record<string, readonly string[]>;
-  twins: ReplayTwin[];
+  /** The twins replayed, by id. */
+  twins: string[];
+  /**
+   * Events committed at or after this time (epoch ms) are replayed, each twin from its state
+   * before it (which the worker looks up in the journal; from 0, each starts from nothing).
+   */
+  from: number;
   /** Events committed before this time (epoch ms) are replayed; ticks due before it run. */
   to: number;
   /** Send the replayed twins' final states back (for writing them into a scenario). */

@@ -27,11 +27,11 @@ afterEach(() => {
 const LIVE = thresholdType('t:m:1', 10);
 
 /** A live runtime governed by `live`, on a journal in a fresh directory, with a clock to move. */
-function liveRuntime(live: CompiledType) {
+function liveRuntime(live: CompiledType, ...others: CompiledType[]) {
   const dir = mkdtempSync(join(tmpdir(), 'twinfold-replay-'));
   dirs.push(dir);
   const clock = { now: 1_000 };
-  const types = new Map<string, CompiledType>([[live.id, live]]);
+  const types = new Map<string, CompiledType>([live, ...others].map((t) => [t.id, t]));
   const behaviours = new TwinBehaviours({ compiled: (id) => types.get(id) }, () => {});
   const journal = new SqliteJournal({ path: join(dir, 'journal.db') });
   const runtime = new TwinRuntime({
@@ -247,6 +247,70 @@ describe('twin replay of compiled types', () => {
     expect(differing['features/m/properties/avg3'].differing).toBe(2);
     expect(differing['features/m/properties/avg3'].maxAbsDifference).toBeCloseTo(9.5 - 22 / 3, 12);
     expect(start).toEqual(snapshot);
+  });
+});
+
+describe('twin replay across a definition change', () => {
+  const X = 'features.m.properties.x';
+  // Two versions computing alike: what the twin gets on coming under the second is what tells.
+  const document = {
+    derived: { 'features/m/properties/double': `${X} * 2.0` },
+    windows: {
+      'features/m/properties/avg3': { of: 'features/m/properties/x', op: 'avg', samples: 3 },
+    },
+    assessments: { high: { when: `${X} > 10.0`, clear: `${X} < 4.0`, severity: 'warning' } },
+  };
+  const first = compileType('t:v:1', document);
+  const second = compileType('t:v:2', document);
+
+  it('replay - a twin retyped in the range gets what live gave it: fresh windows, alerts raised anew', async () => {
+    const { runtime, journal, clock } = liveRuntime(first, second);
+    const property = resourceOf('ns:a', 'property', 'm', ['x']);
+    await runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:a', 'thing'),
+      value: { definition: first.id, features: { m: { properties: { x: 0 } } } },
+    });
+    for (const x of [5, 12, 15]) {
+      clock.now += 1_000;
+      await runtime.write({ kind: 'modify', resource: property, value: x });
+    }
+    // At 5000 the twin comes under t:v:2 with x = 15 above the threshold and t:v:1's alert open.
+    clock.now += 1_000;
+    await runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:a', 'definition'),
+      value: second.id,
+    });
+    for (const x of [3, 8, 11]) {
+      clock.now += 1_000;
+      await runtime.write({ kind: 'modify', resource: property, value: x });
+    }
+    await runtime.flush();
+    const events = await journal.readEvents('ns:a', {});
+    await runtime.close();
+
+    const outputs = (typeId: string | undefined) =>
+      typeId === first.id || typeId === second.id ? first.outputs : [];
+    const twin = new TwinReplay(second, 'ns:a', null, outputs);
+    for (const event of events) twin.event(event);
+    const result = twin.finish(Number.MAX_SAFE_INTEGER);
+    // Live: raised at 3000 under t:v:1 (never resolved: t:v:2 does not know it), raised anew at
+    // 5000 by t:v:2, resolved at 6000 (x = 3).
+    expect(result.liveAlerts.map((a) => [a.raisedAt, a.resolvedAt])).toEqual([
+      [3_000, null],
+      [5_000, 6_000],
+      [8_000, null],
+    ]);
+    expect(result.replayAlerts).toEqual(result.liveAlerts);
+    expect(result.outputs).toEqual({});
+    // The window restarted at 5000 with x = 15: (15 + 3 + 8) / 3, then (3 + 8 + 11) / 3.
+    expect(result.final?.features).toEqual({
+      m: { properties: { x: 11, double: 22, avg3: (3 + 8 + 11) / 3 } },
+    });
+    let live: JsonObject | null = null;
+    for (const event of events) live = applyChange(live, event);
+    expect(result.final?.features).toEqual(live?.features);
   });
 });
 

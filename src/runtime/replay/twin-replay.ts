@@ -86,6 +86,10 @@ export class TwinReplay {
   };
   private readonly computedByType = new Map<string | undefined, string[][]>();
   private readonly openAlerts = new Map<string, AlertSpan>();
+  /** True once an event made the behaviour afresh (a deletion, a creation, a definition change). */
+  private madeAfresh = false;
+  /** Event time of the first input the behaviour took since it was made (null: none yet). */
+  private firstInputTime: number | null = null;
   private readonly result: TwinReplayResult;
 
   /**
@@ -139,6 +143,20 @@ export class TwinReplay {
     return behaviour;
   }
 
+  /**
+   * The twin came under `definition`: a fresh behaviour with the assessments restored that the live
+   * runtime restores then, those whose alert on the live twin that type raised and did not resolve.
+   */
+  private retype(definition: string | undefined, live: JsonObject | null): void {
+    this.behaviour = this.type.createBehaviour();
+    const states: Record<string, AssessmentState> = {};
+    for (const [name, alert] of Object.entries(alertsOf(live)))
+      if (alert.type === definition && alert.state !== 'resolved')
+        states[name] = { active: true, since: alert.raisedAt };
+    this.behaviour.restoreAssessments(states);
+    this.wakeAt = null;
+  }
+
   /** Places computed rather than written: the replayed type's outputs, the live type's, alerts. */
   private computed(definition: string | undefined): string[][] {
     let computed = this.computedByType.get(definition);
@@ -164,17 +182,30 @@ export class TwinReplay {
       this.replayed.replace(null);
       this.wakeAt = null;
       this.behaviour = this.freshBehaviour(null);
+      this.madeAfresh = true;
+      this.firstInputTime = null;
       return;
     }
     this.ticksBefore(eventTime, event.timestamp);
     this.result.inputs++;
     const before = this.replayed.thing;
+    // Read before the change: in place, `before` is the object the change edits.
+    const definitionBefore = before?.definition;
     if (!this.inPlace) this.replayed.release();
     this.replayed.apply(step.change);
     if (step.replaceWhole)
       this.replayed.replace(
         carryComputed(this.replayed.thing as JsonObject, before, this.replayOutputs),
       );
+    // As live: a twin whose definition changes comes under its type anew (a fresh behaviour, its
+    // windows empty) and gets everything the type computes.
+    const retyped = before !== null && definitionBefore !== this.replayed.thing?.definition;
+    if (retyped) this.retype(definitionOf(this.replayed.thing), liveBefore);
+    if (before === null || retyped) {
+      this.madeAfresh = true;
+      this.firstInputTime = null;
+    }
+    this.firstInputTime ??= eventTime;
     this.touched = step.touched;
     this.asked = null;
     const draft = this.replayed.draft();
@@ -186,6 +217,7 @@ export class TwinReplay {
       now: event.timestamp,
       touches: this.touchesFn,
       draft,
+      retyped,
     });
     this.touched = [];
     this.applyOutcome(draft, outcome);
@@ -275,6 +307,22 @@ export class TwinReplay {
         }
       }
     }
+  }
+
+  /** The behaviour as the events fed so far left it (windows and assessments). */
+  get behaviourState(): TwinBehaviour {
+    return this.behaviour;
+  }
+
+  /**
+   * True when {@link behaviourState} is what the twin's whole history would have made it: an
+   * event fed made it afresh, or its windows cover the inputs fed since the first (see
+   * {@link TwinBehaviour.covers}). False when earlier events may matter.
+   */
+  settled(): boolean {
+    if (this.madeAfresh) return true;
+    if (this.firstInputTime === null) return false;
+    return this.behaviour.covers?.(this.firstInputTime) !== false;
   }
 
   /** Ends the replay at `to` (event time): ticks due before it run, and the result is complete. */

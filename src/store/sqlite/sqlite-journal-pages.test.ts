@@ -57,6 +57,11 @@ describe('sqlite journal pages', () => {
     const range = { thingId: 'ns:a', afterRevision: 0, beforeTimestamp: Number.MAX_SAFE_INTEGER };
     expect(await pages.count(range)).toBe(30);
     expect(await pages.count({ ...range, afterRevision: 12, beforeTimestamp: 20_500 })).toBe(8);
+    // Where a twin started: moved events, then recent ones of the same twin.
+    const at15 = { afterRevision: 15, start: { thingId: 'ns:a', attributes: { n: 15 } } };
+    expect(await pages.startOf('ns:a', 15_500)).toEqual(at15);
+    expect(await pages.startOf('ns:a', 5_001)).toMatchObject({ afterRevision: 5 });
+    expect(await pages.startOf('ns:b', 1_000)).toEqual({ afterRevision: 0, start: null });
     // Meanwhile: the recent events are moved (at open) and more are committed.
     await journal.close();
     journal = new SqliteJournal({ path, durability: 'process' });
@@ -66,6 +71,8 @@ describe('sqlite journal pages', () => {
     const all = Array.from({ length: 30 }, (_, i) => i + 1);
     expect(await revisionsRead(pages, 'ns:a')).toEqual(all);
     expect(await revisionsRead(pages, 'ns:b')).toEqual([1, 2, 3]);
+    expect(await pages.startOf('ns:a', 15_500)).toEqual(at15);
+    expect(await pages.startOf('ns:a', 40_000)).toMatchObject({ afterRevision: 30 });
     await pages.close();
     const later = new SqliteJournalPages(path);
     expect(await revisionsRead(later, 'ns:a')).toEqual([...all, 31, 32, 33, 34, 35]);

@@ -9,7 +9,12 @@ import type { TwinEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/json.js';
 import { parsePointer } from '../../core/json-pointer.js';
 import type { ChangeAction } from '../../core/thing-change.js';
-import type { JournalPages, TwinEventRange } from '../journal-pages.js';
+import {
+  stateFromSnapshot,
+  type JournalPages,
+  type TwinEventRange,
+  type TwinStart,
+} from '../journal-pages.js';
 
 const WHERE = 'thing_id = ? AND revision > ? AND ts < ?';
 /** The columns of a page, in the order {@link RawRow} has them. */
@@ -21,6 +26,11 @@ export const journalPageSql = () =>
 /** Every recent event, in commit order (so each twin's in revision order), its twin last. */
 export const RECENT_SQL = `SELECT ${PAGE_COLUMNS}, thing_id FROM recent_events ORDER BY seq`;
 const COUNT_SQL = `SELECT count(*) FROM events WHERE ${WHERE}`;
+const REVISION_BEFORE_SQL = 'SELECT max(revision) FROM events WHERE thing_id = ? AND ts < ?';
+const SNAPSHOT_SQL = `SELECT revision, json FROM snapshots WHERE thing_id = ? AND revision <= ?
+  ORDER BY revision DESC LIMIT 1`;
+const BETWEEN_SQL = `SELECT ${PAGE_COLUMNS} FROM events
+  WHERE thing_id = ? AND revision > ? AND revision <= ? ORDER BY revision`;
 
 /** A row as `raw()` gives it: PAGE_COLUMNS in order (a recent row has its twin after them). */
 type RawRow = [number, number, ChangeAction, string, string | null, number | null, string?];
@@ -29,6 +39,9 @@ export class SqliteJournalPages implements JournalPages {
   private readonly db: Database.Database;
   private readonly page: Database.Statement;
   private readonly counted: Database.Statement;
+  private readonly revisionBefore: Database.Statement;
+  private readonly snapshot: Database.Statement;
+  private readonly between: Database.Statement;
   /** The snapshot's recent events by twin, read at the first read. */
   private recentByTwin: Map<string, RawRow[]> | null = null;
   /** Paths repeat (one observed value): parsed once each. */
@@ -40,6 +53,9 @@ export class SqliteJournalPages implements JournalPages {
     this.db.pragma('busy_timeout = 10000');
     this.page = this.db.prepare(journalPageSql()).raw();
     this.counted = this.db.prepare(COUNT_SQL).pluck();
+    this.revisionBefore = this.db.prepare(REVISION_BEFORE_SQL).pluck();
+    this.snapshot = this.db.prepare(SNAPSHOT_SQL);
+    this.between = this.db.prepare(BETWEEN_SQL).raw();
   }
 
   /** The recent events of the snapshot by twin; the first call begins the snapshot. */
@@ -86,6 +102,25 @@ export class SqliteJournalPages implements JournalPages {
     const recent = this.recentOf(range, after);
     for (let from = 0; from < recent.length; from += pageSize)
       yield this.eventsOf(range.thingId, recent, from, Math.min(recent.length, from + pageSize));
+  }
+
+  async startOf(thingId: string, timestamp: number): Promise<TwinStart> {
+    // The twin's recent events are all newer than its moved ones.
+    const recent = (this.recent().get(thingId) ?? []).filter((row) => row[1] < timestamp);
+    const afterRevision =
+      recent.length > 0
+        ? recent[recent.length - 1][0]
+        : ((this.revisionBefore.get(thingId, timestamp) as number | null) ?? 0);
+    if (afterRevision === 0) return { afterRevision, start: null };
+    const snapshot = this.snapshot.get(thingId, afterRevision) as
+      { revision: number; json: string | null } | undefined;
+    const after = snapshot?.revision ?? 0;
+    const rows = [
+      ...(this.between.all(thingId, after, afterRevision) as RawRow[]),
+      ...recent.filter((row) => row[0] > after && row[0] <= afterRevision),
+    ];
+    const events = this.eventsOf(thingId, rows, 0, rows.length);
+    return { afterRevision, start: stateFromSnapshot(snapshot ?? null, events, afterRevision) };
   }
 
   private eventsOf(thingId: string, rows: RawRow[], from: number, to: number): TwinEvent[] {
