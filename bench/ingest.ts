@@ -31,14 +31,14 @@ export const SPEC = {
   },
 };
 
-/**
- * When the bodies' observations start: now, so that they are newer than the seeded twins' values
- * (an observation older than the value a twin holds is late: it joins the series only).
- */
+/** When the observations of bodies made without a start of their own begin (module load). */
 const OBSERVED_FROM = Date.now();
 
-/** The n-th NDJSON body: 1,000 messages for 1,000 distinct twins. */
-export function body(n: number): string {
+/**
+ * The n-th NDJSON body: 1,000 messages for 1,000 distinct twins, observed from `from` (epoch ms)
+ * on, one millisecond apart.
+ */
+export function body(n: number, from: number = OBSERVED_FROM): string {
   const lines: string[] = [];
   for (let i = 0; i < PER_REQUEST; i++) {
     const twin = (n * PER_REQUEST + i * 7) % THINGS;
@@ -46,7 +46,7 @@ export function body(n: number): string {
     lines.push(
       JSON.stringify({
         id,
-        ts: OBSERVED_FROM + n * PER_REQUEST + i,
+        ts: from + n * PER_REQUEST + i,
         t: Math.round(((n * 31 + i) % 4000) / 10) / 10,
         w: (n * 17 + i) % 2000,
         on: (n + i) % 2 === 0,
@@ -58,12 +58,15 @@ export function body(n: number): string {
 
 /**
  * Bodies in sending order, made as they are sent: each holds observations newer than every earlier
- * one's (a body sent again would be late, and late observations change no twin).
+ * one's (a body sent again would be late, and late observations change no twin). They start now,
+ * when the sequence is made: after the twins were seeded, so that none is older than the value a
+ * twin holds (a late observation joins the series only: a run made of them measures another path).
  */
 export class BodySequence {
   private n = 0;
+  private readonly from = Date.now();
   next(): string {
-    return body(this.n++);
+    return body(this.n++, this.from);
   }
 }
 
