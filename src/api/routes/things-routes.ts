@@ -468,7 +468,6 @@ async function change(
     condition,
     patchConditions,
     originator: identity.id,
-    ackRequest: ackRequestOf(context, request),
     authorize: (thing) => {
       const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
       if (condition && thing) guard.checkConditionReadable(identity, thing, filterPaths(condition));
@@ -486,7 +485,10 @@ async function change(
     },
   };
   if (metadata) write.metadata = metadata;
-  if (write.ackRequest === undefined) delete write.ackRequest;
+  // Added, not deleted when absent: a deleted member turns the request into a slow dictionary-mode
+  // object for every step of the pipeline that reads it.
+  const ackRequest = ackRequestOf(context, request);
+  if (ackRequest !== undefined) write.ackRequest = ackRequest;
   let pending: Promise<WriteResult>;
   try {
     // A thing-level PUT or PATCH goes through the creation service: it creates a missing thing
