@@ -309,7 +309,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         request,
         reply,
         pending,
-        `${requestUrl(request).replace(/\/$/, '')}/${thingId}`,
+        () => `${requestUrl(request).replace(/\/$/, '')}/${thingId}`,
         true,
       );
     },
@@ -500,7 +500,7 @@ async function change(
   } catch (error) {
     throw redactedSize(runtime, guard, identity, resource.thingId, error);
   }
-  return answerWrite(request, reply, pending, requestUrl(request), kind === 'thing');
+  return answerWrite(request, reply, pending, () => requestUrl(request), kind === 'thing');
 }
 
 /**
@@ -512,7 +512,8 @@ async function answerWrite(
   request: FastifyRequest,
   reply: FastifyReply,
   pending: Promise<WriteResult>,
-  location: string,
+  /** The Location of a created resource: built only for one (most writes create nothing). */
+  locationOf: () => string,
   thingLevel: boolean,
 ): Promise<FastifyReply> {
   const { responseRequired, acks, correlationId } = request.processing;
@@ -526,12 +527,13 @@ async function answerWrite(
   const status = result.created ? 201 : 204;
   const headers: Record<string, string> = { 'correlation-id': correlationId };
   if (result.etag) headers.etag = result.etag;
-  if (result.created) headers.location = location;
+  const location = result.created ? locationOf() : undefined;
+  if (location !== undefined) headers.location = location;
   // A created thing is answered without its metadata (it is read with fields=_metadata) and
   // relations (read through /relations).
   const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
-    if (result.created) {
+    if (location !== undefined) {
       reply.header('location', location);
       return sendJson(reply, 201, created, result.etag);
     }
