@@ -30,7 +30,6 @@ import { ConnectionRegistry } from './services/connection-registry.js';
 import { TypeService } from './services/type-service.js';
 import { BehaviourTimers } from './runtime/behaviour-timers.js';
 import { RollupEngine } from './runtime/rollups.js';
-import type { JsonObject } from './core/json.js';
 import { TwinBehaviours } from './runtime/twin-behaviours.js';
 import { hasCode } from './core/errors.js';
 import { FORECAST_METHODS, forecast } from './models/forecast/index.js';
@@ -338,7 +337,7 @@ export class Platform {
         graph: runtime.relations,
         types,
         stream: runtime.events,
-        thingOf: (thingId) => (runtime.getThing(thingId)?.thing as unknown as JsonObject) ?? null,
+        thingOf: (thingId) => runtime.thingOf(thingId),
         write: (request) => runtime.write(request),
         twinsOfTypes: (typeIds) => twinsOfTypes(runtime, typeIds),
         onError: (thingId, error) =>

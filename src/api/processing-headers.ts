@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import { isAckLabel } from '../core/ack-labels.js';
 import { errors } from '../core/error-registry.js';
+import { hex48 } from '../core/hex-digits.js';
 import type { AckAggregation } from '../messaging/ack-aggregation.js';
 import { renderError } from './http-errors.js';
 
@@ -166,7 +167,7 @@ let correlationCounter = Math.floor(Math.random() * 2 ** 40);
 
 function nextCorrelationId(): string {
   correlationCounter = (correlationCounter + 1) % 2 ** 48;
-  return CORRELATION_BASE + correlationCounter.toString(16).padStart(12, '0');
+  return CORRELATION_BASE + hex48(correlationCounter);
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {

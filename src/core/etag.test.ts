@@ -23,4 +23,10 @@ describe('entity tags', () => {
     expect(contentTag({ a: 1 })).toBe(contentTag({ a: 1 }));
     expect(contentTag({ a: 1 })).not.toBe(contentTag({ a: 2 }));
   });
+
+  it('content tags stay the same across versions (clients keep them for If-Match)', () => {
+    expect(contentTag(21.5)).toBe('"hash:545694a9"');
+    expect(contentTag({ a: [1, 'x'] })).toBe('"hash:6f7b3ff1"');
+    expect(contentTag('\u00e9')).toBe('"hash:507809f2"');
+  });
 });

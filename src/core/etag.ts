@@ -1,4 +1,5 @@
 // Entity tags: `"rev:N"` for things, `"hash:…"` (a hash of what the requester may read) for sub-resources.
+import { hex32 } from './hex-digits.js';
 import type { JsonValue } from './json.js';
 
 /**
@@ -20,7 +21,7 @@ export function contentTag(value: JsonValue): string {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return `"hash:${(hash >>> 0).toString(16).padStart(8, '0')}"`;
+  return `"hash:${hex32(hash >>> 0)}"`;
 }
 
 export interface EntityTagMatcher {

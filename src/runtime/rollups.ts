@@ -122,12 +122,17 @@ export class RollupEngine {
     }
   }
 
+  /** Waits for a commit's first event, then takes the rest it brought without a promise each. */
   private async follow(subscription: EventSubscription): Promise<void> {
-    for await (const event of subscription) {
-      try {
-        this.changed(event);
-      } catch (error) {
-        this.options.onError?.(event.thingId, error);
+    for (;;) {
+      const first = await subscription.next();
+      if (first.done) return;
+      for (let event: TwinEvent | undefined = first.value; event; event = subscription.poll()) {
+        try {
+          this.changed(event);
+        } catch (error) {
+          this.options.onError?.(event.thingId, error);
+        }
       }
     }
   }

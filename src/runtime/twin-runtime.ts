@@ -430,6 +430,11 @@ export class TwinRuntime {
   // --- reads ---
 
   /** The thing and its metadata, or null when it does not exist. */
+  /** A twin's current state, without its metadata (nothing is built for it); null when missing. */
+  thingOf(thingId: string): JsonObject | null {
+    return this.states.thingOf(thingId, this.states.get(thingId));
+  }
+
   getThing(thingId: string): { thing: Thing; meta: ThingMeta } | null {
     return this.states.current(thingId) as { thing: Thing; meta: ThingMeta } | null;
   }

@@ -309,7 +309,7 @@ export function registerThingsRoutes(app: FastifyInstance, context: ApiContext):
         request,
         reply,
         pending,
-        `${requestUrl(request).replace(/\/$/, '')}/${thingId}`,
+        () => `${requestUrl(request).replace(/\/$/, '')}/${thingId}`,
         true,
       );
     },
@@ -468,7 +468,6 @@ async function change(
     condition,
     patchConditions,
     originator: identity.id,
-    ackRequest: ackRequestOf(context, request),
     authorize: (thing) => {
       const view = guard.checkWrite(identity, thing, WRITE_KIND[method], resource, value);
       if (condition && thing) guard.checkConditionReadable(identity, thing, filterPaths(condition));
@@ -486,7 +485,10 @@ async function change(
     },
   };
   if (metadata) write.metadata = metadata;
-  if (write.ackRequest === undefined) delete write.ackRequest;
+  // Added, not deleted when absent: a deleted member turns the request into a slow dictionary-mode
+  // object for every step of the pipeline that reads it.
+  const ackRequest = ackRequestOf(context, request);
+  if (ackRequest !== undefined) write.ackRequest = ackRequest;
   let pending: Promise<WriteResult>;
   try {
     // A thing-level PUT or PATCH goes through the creation service: it creates a missing thing
@@ -498,7 +500,7 @@ async function change(
   } catch (error) {
     throw redactedSize(runtime, guard, identity, resource.thingId, error);
   }
-  return answerWrite(request, reply, pending, requestUrl(request), kind === 'thing');
+  return answerWrite(request, reply, pending, () => requestUrl(request), kind === 'thing');
 }
 
 /**
@@ -510,7 +512,8 @@ async function answerWrite(
   request: FastifyRequest,
   reply: FastifyReply,
   pending: Promise<WriteResult>,
-  location: string,
+  /** The Location of a created resource: built only for one (most writes create nothing). */
+  locationOf: () => string,
   thingLevel: boolean,
 ): Promise<FastifyReply> {
   const { responseRequired, acks, correlationId } = request.processing;
@@ -524,12 +527,13 @@ async function answerWrite(
   const status = result.created ? 201 : 204;
   const headers: Record<string, string> = { 'correlation-id': correlationId };
   if (result.etag) headers.etag = result.etag;
-  if (result.created) headers.location = location;
+  const location = result.created ? locationOf() : undefined;
+  if (location !== undefined) headers.location = location;
   // A created thing is answered without its metadata (it is read with fields=_metadata) and
   // relations (read through /relations).
   const created = thingLevel ? withoutHiddenMembers(result.value ?? null) : (result.value ?? null);
   if (acks === null || (acks.length === 1 && acks[0] === 'twin-persisted')) {
-    if (result.created) {
+    if (location !== undefined) {
       reply.header('location', location);
       return sendJson(reply, 201, created, result.etag);
     }
