@@ -104,6 +104,54 @@ describe('sqlite journal: recent events and the keyed table', () => {
   }
 });
 
+describe('sqlite journal: reads of twins not written since opening', () => {
+  const event = (thingId: string, revision: number): TwinEvent => ({
+    thingId,
+    revision,
+    timestamp: revision,
+    action: revision === 1 ? 'created' : 'modified',
+    path: revision === 1 ? [] : ['attributes', 'n'],
+    value: revision === 1 ? { thingId } : revision,
+  });
+  for (const tracked of [1_000, 2]) {
+    it(`reads every event whether the twin was written before, since or both (${tracked} twins told apart)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));
+      dirs.push(dir);
+      const path = join(dir, 'journal.db');
+      const before = new SqliteJournal({ path, writerThread: true });
+      for (let revision = 1; revision <= 3; revision++)
+        await before.commit({
+          events: ['ns:old', 'ns:both'].map((id) => event(id, revision)),
+          dirty: [],
+          snapshots: [],
+        });
+      await before.close();
+      const journal = new SqliteJournal({ path, writerThread: true, recentTwinsTracked: tracked });
+      for (let revision = 4; revision <= 5; revision++)
+        await journal.commit({ events: [event('ns:both', revision)], dirty: [], snapshots: [] });
+      for (let revision = 1; revision <= 2; revision++)
+        await journal.commit({
+          events: ['ns:new', 'ns:new2', 'ns:new3'].map((id) => event(id, revision)),
+          dirty: [],
+          snapshots: [],
+        });
+      const revisions = async (id: string) =>
+        (await journal.readEvents(id, {})).map((e) => e.revision);
+      expect(await revisions('ns:old')).toEqual([1, 2, 3]);
+      expect(await revisions('ns:both')).toEqual([1, 2, 3, 4, 5]);
+      expect(await revisions('ns:new')).toEqual([1, 2]);
+      expect(await revisions('ns:new3')).toEqual([1, 2]);
+      expect(await journal.readEvents('ns:both', { fromRevision: 3, toRevision: 4 })).toHaveLength(
+        2,
+      );
+      expect(await journal.revisionAt('ns:both', 4)).toBe(4);
+      expect(await journal.revisionAt('ns:old', 2)).toBe(2);
+      expect(await journal.revisionAt('ns:new2', 9)).toBe(2);
+      await journal.close();
+    });
+  }
+});
+
 describe('sqlite journal: the writer thread', () => {
   it('fails commits at once, and closes, once the writer thread has stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twinfold-journal-'));

@@ -34,6 +34,8 @@ export type { Durability } from '../journal.js';
 export interface SqliteJournalOptions {
   /** File path, or `:memory:`. */
   path: string;
+  /** How many twins written since opening are told apart (see RECENT_TWINS_TRACKED); tests. */
+  recentTwinsTracked?: number;
   durability?: Durability;
   /**
    * Write on a connection in a worker thread (inserts and WAL checkpoints then never block the
@@ -47,6 +49,16 @@ const EVENTS_WHERE = 'thing_id = ? AND revision >= ? AND revision <= ? AND ts >=
 const READ_EVENTS_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${EVENTS_WHERE}
   UNION ALL SELECT seq, ${EVENT_COLUMNS} FROM recent_events WHERE ${EVENTS_WHERE}
   ORDER BY revision LIMIT ?`;
+/** The same from the keyed table only: for a twin with no event in `recent_events`. */
+const READ_KEYED_EVENTS_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${EVENTS_WHERE}
+  ORDER BY revision LIMIT ?`;
+
+/**
+ * Twins written since the journal opened that are told apart, at most: reads of the others skip
+ * `recent_events`, which has no index by twin (a scan of up to its 20,000-odd rows per read).
+ * Past this many, every read reads both tables.
+ */
+const RECENT_TWINS_TRACKED = 200_000;
 
 /** A page of the global sequence, from both event tables. */
 const READ_ALL_SQL = `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE seq >= ?
@@ -95,6 +107,13 @@ function numberLegacyEvents(db: Database.Database): void {
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
   private readonly writer: BatchWriter;
+  /**
+   * The twins with events this process committed or is committing: the only ones `recent_events`
+   * can hold, since opening moves every recent event into the keyed table. Null once more twins
+   * were written than are told apart: then any twin may have recent events.
+   */
+  private recentTwins: Set<string> | null = new Set();
+  private readonly recentTwinsTracked: number;
 
   constructor(options: SqliteJournalOptions) {
     const { path } = options;
@@ -124,6 +143,7 @@ export class SqliteJournal implements Journal {
         for (const sql of ARCHIVE_SQL) db.prepare(sql).run();
       })();
     });
+    this.recentTwinsTracked = options.recentTwinsTracked ?? RECENT_TWINS_TRACKED;
     const threaded = options.writerThread ?? false;
     this.writer =
       threaded && onDisk
@@ -156,8 +176,14 @@ export class SqliteJournal implements Journal {
   }
 
   async commit(batch: CommitBatch): Promise<void> {
-    const first = await this.writer.write(rowsOf(batch));
     const { events } = batch;
+    // Before the rows can be read: a twin is known to have recent events from here on.
+    const recent = this.recentTwins;
+    if (recent !== null) {
+      for (let i = 0; i < events.length; i++) recent.add(events[i].thingId);
+      if (recent.size > this.recentTwinsTracked) this.recentTwins = null;
+    }
+    const first = await this.writer.write(rowsOf(batch));
     for (let i = 0; i < events.length; i++) events[i].seq = first + i;
   }
 
@@ -208,10 +234,10 @@ export class SqliteJournal implements Journal {
         range.fromTimestamp ?? 0,
         range.toTimestamp ?? Number.MAX_SAFE_INTEGER,
       ];
-      const rows = this.prepared(READ_EVENTS_SQL).all(
-        ...bounds,
-        ...bounds,
-        range.limit ?? -1,
+      const rows = (
+        this.mayHaveRecent(thingId)
+          ? this.prepared(READ_EVENTS_SQL).all(...bounds, ...bounds, range.limit ?? -1)
+          : this.prepared(READ_KEYED_EVENTS_SQL).all(...bounds, range.limit ?? -1)
       ) as EventRow[];
       return rows.map(toEvent);
     });
@@ -235,8 +261,17 @@ export class SqliteJournal implements Journal {
     });
   }
 
+  /** False when `recent_events` holds no event of the twin (it was not written since opening). */
+  private mayHaveRecent(thingId: string): boolean {
+    return this.recentTwins === null || this.recentTwins.has(thingId);
+  }
+
   revisionAt(thingId: string, timestamp: number): Promise<number | null> {
     return this.reading('a revision', () => {
+      if (!this.mayHaveRecent(thingId))
+        return this.prepared('SELECT MAX(revision) FROM events WHERE thing_id = ? AND ts <= ?')
+          .pluck()
+          .get(thingId, timestamp) as number | null;
       const row = this.prepared(
         `SELECT MAX(revision) AS revision FROM (
              SELECT MAX(revision) AS revision FROM events WHERE thing_id = ? AND ts <= ?
