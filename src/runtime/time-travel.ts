@@ -4,7 +4,7 @@ import type { TwinEvent } from '../core/events.js';
 import type { JsonObject } from '../core/json.js';
 import { applyChange } from '../core/thing-change.js';
 import type { ThingMeta } from '../core/thing.js';
-import type { EventRange, Journal } from '../store/journal.js';
+import type { EventRange, Journal, StoredThing } from '../store/journal.js';
 import { isLive, type TwinStates } from './twin-states.js';
 
 /** A thing (null when absent) and its metadata, as events are applied to it. */
@@ -25,6 +25,16 @@ export function applyEvents(start: Replayed, events: TwinEvent[]): Replayed {
     modified = event.timestamp;
   }
   return { thing, revision, created, modified };
+}
+
+/** Where replaying from `snapshot` starts (before the first revision without one). */
+function startOf(snapshot: StoredThing | null): Replayed {
+  return {
+    thing: snapshot?.json ? (JSON.parse(snapshot.json) as JsonObject) : null,
+    revision: snapshot?.revision ?? 0,
+    created: snapshot?.created ?? 0,
+    modified: snapshot?.modified ?? 0,
+  };
 }
 
 /** What time travel needs of the runtime. */
@@ -57,17 +67,34 @@ export class TimeTravel {
     const from = (snapshot?.revision ?? 0) + 1;
     const events = await journal.readEvents(thingId, { fromRevision: from, toRevision: revision });
     if (from <= revision && (events.length === 0 || events[0].revision !== from)) return null;
-    const { thing, created, modified } = applyEvents(
-      {
-        thing: snapshot?.json ? (JSON.parse(snapshot.json) as JsonObject) : null,
-        revision: from - 1,
-        created: snapshot?.created ?? 0,
-        modified: snapshot?.modified ?? 0,
-      },
-      events,
-    );
+    const { thing, created, modified } = applyEvents(startOf(snapshot), events);
     if (thing === null) return null;
     return { thing, meta: { revision, created, modified } };
+  }
+
+  /**
+   * A twin's state before `fromRevision` (null when it had none) and its events from `fromRevision`
+   * to `toRevision`, read from the nearest snapshot on. Waits for the commits under way only when
+   * the journal does not hold them all yet (a twin's first write after a restart never does).
+   */
+  async recentHistory(
+    thingId: string,
+    fromRevision: number,
+    toRevision: number,
+  ): Promise<{ start: JsonObject | null; events: TwinEvent[] }> {
+    const { journal } = this.parts;
+    const snapshot =
+      fromRevision > 1 ? await journal.snapshotAtOrBefore(thingId, fromRevision - 1) : null;
+    const range = { fromRevision: (snapshot?.revision ?? 0) + 1, toRevision };
+    let events = await journal.readEvents(thingId, range);
+    if (toRevision > 0 && events[events.length - 1]?.revision !== toRevision) {
+      await this.parts.drain();
+      events = await journal.readEvents(thingId, range);
+    }
+    const first = events.findIndex((event) => event.revision >= fromRevision);
+    const split = first === -1 ? events.length : first;
+    const { thing } = applyEvents(startOf(snapshot), events.slice(0, split));
+    return { start: thing, events: events.slice(split) };
   }
 
   /** A thing's events in revision order (null when it never existed). */

@@ -493,31 +493,12 @@ export class TwinRuntime {
    * to `toRevision`, read from the nearest snapshot on. Waits for the commits under way only when
    * the journal does not hold them all yet (a twin's first write after a restart never does).
    */
-  async recentHistory(
+  recentHistory(
     thingId: string,
     fromRevision: number,
     toRevision: number,
   ): Promise<{ start: JsonObject | null; events: TwinEvent[] }> {
-    const snapshot =
-      fromRevision > 1 ? await this.journal.snapshotAtOrBefore(thingId, fromRevision - 1) : null;
-    const range = { fromRevision: (snapshot?.revision ?? 0) + 1, toRevision };
-    let events = await this.journal.readEvents(thingId, range);
-    if (toRevision > 0 && events[events.length - 1]?.revision !== toRevision) {
-      await this.commits.drain();
-      events = await this.journal.readEvents(thingId, range);
-    }
-    const first = events.findIndex((event) => event.revision >= fromRevision);
-    const split = first === -1 ? events.length : first;
-    const { thing } = applyEvents(
-      {
-        thing: snapshot?.json ? (JSON.parse(snapshot.json) as JsonObject) : null,
-        revision: range.fromRevision - 1,
-        created: snapshot?.created ?? 0,
-        modified: snapshot?.modified ?? 0,
-      },
-      events.slice(0, split),
-    );
-    return { start: thing, events: events.slice(split) };
+    return this.travel.recentHistory(thingId, fromRevision, toRevision);
   }
 
   /** A thing's events in revision order (null when it never existed). */
