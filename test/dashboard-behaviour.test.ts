@@ -306,7 +306,15 @@ describe.skipIf(!CAN_RUN)('dashboard behaviour pages - in Chromium against twinf
     await expect
       .poll(() => page.getByTestId('live-status').textContent(), { timeout: 5000 })
       .toBe('live');
-    const before = await table.locator('tbody tr').count();
+    // Clearing the filters reloads the list: count its rows once they have stopped changing.
+    const rows = () => table.locator('tbody tr').count();
+    let before = await rows();
+    for (let settled = 0; settled < 3;) {
+      await page.waitForTimeout(200);
+      const now = await rows();
+      settled = now === before ? settled + 1 : 0;
+      before = now;
+    }
     // A marker on the window: a reload would lose it.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await setWatts(RACK(2), 400);
