@@ -124,4 +124,24 @@ await describeBackends('an assessment waiting out its for across a restart', (ba
     await sample(f, since + 500, 280);
     await expectRaisedAtDue(f, since + FOR_MS);
   });
+
+  it('a twin deleted or taken from its type while it waits keeps nothing, and raises nothing after a restart', async () => {
+    const f = await open();
+    const since = Date.now() - 1000;
+    await sample(f, since, 300);
+    for (let i = 0; i < 40 && (await pendingKept(f)).length < TWINS.length; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await pendingKept(f)).toHaveLength(TWINS.length);
+    expect((await f.request({ method: 'DELETE', url: '/api/2/things/rf:plain' })).statusCode).toBe(
+      204,
+    );
+    const untyped = await f.send('PUT', '/api/2/things/rf:windowed/definition', 'rf:none:1');
+    expect(untyped.statusCode, untyped.body).toBe(204);
+    for (let i = 0; i < 40 && (await pendingKept(f)).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await pendingKept(f)).toEqual([]);
+    await f.restart();
+    const { all } = await raised(f, since + FOR_MS + 500);
+    expect(all).toEqual([[], []]);
+  });
 });
