@@ -31,6 +31,7 @@ import { TypeService } from './services/type-service.js';
 import { BehaviourTimers } from './runtime/behaviour-timers.js';
 import { RollupEngine } from './runtime/rollups.js';
 import { TwinBehaviours } from './runtime/twin-behaviours.js';
+import { PendingAssessmentKeeper } from './runtime/pending-assessment-keeper.js';
 import { hasCode } from './core/errors.js';
 import { FORECAST_METHODS, forecast } from './models/forecast/index.js';
 
@@ -205,6 +206,7 @@ export class Platform {
     readonly connections: ConnectionRegistry,
     /** The twins' behaviour states (windows, assessments) and what rebuilding them read. */
     readonly behaviours: TwinBehaviours,
+    private readonly pendingAssessments: PendingAssessmentKeeper,
   ) {}
 
   /** Opens storage, loads the state and builds the API; resolves before anything listens. */
@@ -234,6 +236,16 @@ export class Platform {
           },
         );
       });
+      // Assessments waiting out their `for`, kept once the write that changed them is durable.
+      const pendingAssessments = new PendingAssessmentKeeper({
+        store: storage.behaviour,
+        settled: () => behaviourHolder.runtime?.settled() ?? Promise.resolve(),
+        failed: (error) =>
+          logger.warn(
+            { err: error },
+            'behaviour: assessments waiting out their `for` could not be kept; retrying in 1 s',
+          ),
+      });
       const behaviours = new TwinBehaviours(
         { compiled: (typeId) => behaviourHolder.types?.compiled(typeId) },
         (thingId, at) => timers.set(thingId, at),
@@ -245,6 +257,7 @@ export class Platform {
               toRevision,
             ),
         },
+        pendingAssessments,
       );
       const runtime = new TwinRuntime({
         journal: storage.journal,
@@ -332,6 +345,8 @@ export class Platform {
       behaviourHolder.types = types;
       behaviourHolder.runtime = runtime;
       await runtime.load();
+      // Their timers run again, due at the event times they were due at before the restart.
+      behaviours.seedPending(await pendingAssessments.load());
       // Roll-ups follow the relation graph, complete once the index pass after load is done.
       const rollups = new RollupEngine({
         graph: runtime.relations,
@@ -460,6 +475,7 @@ export class Platform {
         messaging,
         connections,
         behaviours,
+        pendingAssessments,
       ));
     } catch (error) {
       await storage.close().catch(() => {});
@@ -512,6 +528,15 @@ export class Platform {
     await schedulerOf(this.app)?.stop();
     await this.app.close();
     await this.runtime.close();
+    // Every write is durable now: what waits out its `for` is kept as the journal has it.
+    await this.pendingAssessments
+      .close()
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error },
+          'behaviour: assessments waiting out their `for` could not be kept at shutdown',
+        ),
+      );
     await this.storage.close();
   }
 }

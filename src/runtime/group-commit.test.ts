@@ -164,4 +164,28 @@ describe('group commit', () => {
     await draining;
     expect(drained).toBe(true);
   });
+
+  it('settled waits for the events queued so far only, and settles when their commit fails', async () => {
+    const journal = new ManualJournal();
+    const commits = groupCommit(journal, 1);
+    void commits.append(event('ns:a', 1), null);
+    let settled = 0;
+    const first = commits.settled().then(() => settled++);
+    await turn();
+    // Queued after: not waited for (it stays queued behind the commit in flight).
+    void commits.append(event('ns:a', 2), null).catch(() => undefined);
+    journal.complete();
+    await first;
+    expect(settled).toBe(1);
+    expect(journal.outstanding).toBe(0);
+    const second = commits.settled().then(() => settled++);
+    await turn();
+    expect(journal.outstanding).toBe(1);
+    expect(settled).toBe(1);
+    journal.fail();
+    await second;
+    expect(settled).toBe(2);
+    // Nothing queued: settled at once.
+    await commits.settled();
+  });
 });

@@ -139,6 +139,14 @@ export class GroupCommit {
     this.durablyDirty.add(thingId);
   }
 
+  /**
+   * Resolves once every event queued so far is durable or its commit failed; unlike
+   * {@link drain}, it does not wait for events queued later (it ends under a steady load too).
+   */
+  settled(): Promise<void> {
+    return this.gathering === null ? this.newest : this.gathering.promise.catch(() => undefined);
+  }
+
   /** Resolves once everything queued so far is durable; with `checkpoint`, also checkpointed. */
   async drain(checkpoint = false): Promise<void> {
     if (checkpoint && this.dirty.size > 0) this.forceCheckpoint = true;

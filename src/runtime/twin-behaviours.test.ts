@@ -20,13 +20,21 @@ afterEach(() => {
 
 const M = 'features/m/properties';
 
-/** A runtime with behaviour over the journal in `dir` (a new process each time it is opened). */
-async function open(dir: string, type: CompiledType, clock: { now: number }) {
+/**
+ * A runtime with behaviour over the journal in `dir` (a new process each time it is opened); the
+ * first `failedReads` reads of a twin's history for a rebuild fail.
+ */
+async function open(dir: string, type: CompiledType, clock: { now: number }, failedReads = 0) {
   let runtime: TwinRuntime | null = null;
   const behaviours = new TwinBehaviours(
     { compiled: (id) => (id === type.id ? type : undefined) },
     () => {},
-    { recent: (id, from, to) => (runtime as TwinRuntime).recentHistory(id, from, to) },
+    {
+      recent: async (id, from, to) => {
+        if (failedReads-- > 0) throw new Error('journal.db: disk I/O error');
+        return (runtime as TwinRuntime).recentHistory(id, from, to);
+      },
+    },
   );
   runtime = new TwinRuntime({
     journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
@@ -147,5 +155,41 @@ describe('twin behaviours across a restart', () => {
     expect(restarted.properties.avg).toBe(held.reduce((a, b) => a + b) / held.length);
     expect(restarted.properties).toEqual(uninterrupted.properties);
     expect(restarted.rebuilds.twins).toBe(1);
+  });
+
+  it('behaviour - a journal that cannot be read refuses the write with a 503; the next one rebuilds', async () => {
+    const type = compileType('t:f:1', {
+      windows: { [`${M}/sum`]: { of: `${M}/x`, op: 'sum', window: '1h' } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-behaviours-'));
+    dirs.push(dir);
+    const clock = { now: 1_000_000 };
+    const x = (value: number) => ({
+      kind: 'modify' as const,
+      resource: resourceOf('ns:a', 'property', 'm', ['x']),
+      value,
+    });
+    const before = await open(dir, type, clock);
+    await before.runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:a', 'thing'),
+      value: { definition: type.id, features: { m: { properties: {} } } },
+    });
+    for (const value of [1, 2, 3]) await before.runtime.write(x(value));
+    await before.runtime.close();
+
+    const { runtime, behaviours } = await open(dir, type, clock, 1);
+    await expect(runtime.write(x(4))).rejects.toMatchObject({
+      status: 503,
+      code: 'storage.unavailable',
+    });
+    // Refused whole: nothing of it applied, and no state was rebuilt from what could not be read.
+    expect(runtime.getThing('ns:a')?.meta.revision).toBe(4);
+    expect(behaviours.rebuilds).toEqual({ twins: 0, events: 0 });
+    await runtime.write(x(5));
+    const properties = (runtime.getThing('ns:a')?.thing.features as JsonObject).m as JsonObject;
+    expect(properties.properties).toEqual({ x: 5, sum: 1 + 2 + 3 + 5 });
+    expect(behaviours.rebuilds.twins).toBe(1);
+    await runtime.close();
   });
 });

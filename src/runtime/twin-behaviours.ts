@@ -1,7 +1,8 @@
 // Twin behaviour in the write pipeline: a change of a twin whose definition names a known type is
 // checked against the type's schemas and gets, in the same revision, what the type computes from
 // it (derived values, window outputs, alerts raised or resolved). One behaviour state per twin,
-// kept in memory beside its state; assessments are restored from the alerts the twin carries.
+// kept in memory beside its state; assessments are restored from the alerts the twin carries, and
+// those waiting out their `for` from the pending assessments kept in the behaviour store.
 import { changeTouches } from '../core/change-touches.js';
 import { errors } from '../core/error-registry.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
@@ -20,6 +21,7 @@ import { resourceOf } from '../core/thing-resource.js';
 import type { PlanAddition, PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
 import { ALERTS, alertId, alertsOf, type TwinAlert } from '../core/alerts.js';
 import { TwinReplay } from './replay/twin-replay.js';
+import type { PendingAssessment, TwinPendingAssessments } from '../store/behaviour-store.js';
 
 /** The originator of the writes behaviour makes by itself (timers). */
 export const BEHAVIOUR_ORIGINATOR = 'twinfold:behaviour';
@@ -42,6 +44,12 @@ export interface TwinHistory {
   ): Promise<{ start: JsonObject | null; events: TwinEvent[] }>;
 }
 
+/** Where the assessments waiting out their `for` are kept (see PendingAssessmentKeeper). */
+export interface PendingAssessmentLog {
+  /** A twin's pending assessments are now `assessments` (none: it has none left). */
+  note(thingId: string, assessments: PendingAssessment[]): void;
+}
+
 /**
  * Revisions a rebuild reads back first. When it must go on, it reads as many as the event times
  * read say the windows' reach needs (with a quarter more), and at least four times as many.
@@ -55,6 +63,8 @@ interface BehaviourOfTwin {
   behaviour: TwinBehaviour;
   /** The outputs' pointers as segments, for refusing client writes of them. */
   outputs: string[][];
+  /** The behaviour's `pendingMoves` when its pending assessments were last noted. */
+  pendingMoves: number;
 }
 
 export class TwinBehaviours {
@@ -65,6 +75,10 @@ export class TwinBehaviours {
   private readonly rebuilt = new Map<string, { type: CompiledType; behaviour: TwinBehaviour }>();
   /** Rebuilds under way, by twin. */
   private readonly rebuilding = new Map<string, Promise<void>>();
+  /** Pending assessments kept before the restart, taken by the twin's behaviour when it is made. */
+  private readonly seeds = new Map<string, TwinPendingAssessments>();
+  /** Twins with pending assessments kept (or noted to be). */
+  private readonly keptPending = new Set<string>();
   /** Observations later than a window's lateness allowed: counted, not applied. */
   lateDropped = 0;
   /** Behaviour states rebuilt from the journal, and the journaled events read for them. */
@@ -76,12 +90,29 @@ export class TwinBehaviours {
    *   null cancels
    * @param history the journal, for rebuilding a twin's windows after a restart (without it they
    *   start empty)
+   * @param pending where assessments waiting out their `for` are kept across restarts (without it
+   *   they are not)
    */
   constructor(
     private readonly types: TypeLookup,
     private readonly wake: (thingId: string, at: number | null) => void,
     private readonly history?: TwinHistory,
+    private readonly pending?: PendingAssessmentLog,
   ) {}
+
+  /**
+   * Takes up the pending assessments kept before a restart (call once, at start, before writes):
+   * each twin's timer is set for its earliest due time, and its behaviour, when made, waits them
+   * out from when their conditions began to hold.
+   */
+  seedPending(twins: readonly TwinPendingAssessments[]): void {
+    for (const twin of twins) {
+      if (twin.assessments.length === 0) continue;
+      this.seeds.set(twin.thingId, twin);
+      this.keptPending.add(twin.thingId);
+      this.wake(twin.thingId, Math.min(...twin.assessments.map((a) => a.due)));
+    }
+  }
 
   /**
    * What a write of a twin must wait for before it applies, or null: the twin's behaviour state
@@ -192,7 +223,11 @@ export class TwinBehaviours {
       originator: BEHAVIOUR_ORIGINATOR,
       preconditions: { ifEqual: 'skip' },
       authorize: (thing) => {
-        if (thing === null) throw errors.thingNotFound(thingId);
+        if (thing === null) {
+          // Gone since its assessments were kept: they are no longer.
+          this.forget(thingId);
+          throw errors.thingNotFound(thingId);
+        }
       },
       steps: [this.tickStep(at)],
     };
@@ -204,7 +239,8 @@ export class TwinBehaviours {
     const type = typeof definition === 'string' ? this.types.compiled(definition) : undefined;
     const known = this.byTwin.get(thingId);
     if (type === undefined) {
-      if (known) this.forget(thingId);
+      if (known || (this.keptPending.size > 0 && this.keptPending.has(thingId)))
+        this.forget(thingId);
       return null;
     }
     if (known?.type === type) return known;
@@ -215,17 +251,49 @@ export class TwinBehaviours {
     for (const [name, alert] of Object.entries(alertsOf(thing)))
       if (alert.type === type.id && alert.state !== 'resolved')
         states[name] = { active: true, since: alert.raisedAt };
+    // Kept before a restart; an alert raised meanwhile (journaled, the record not yet updated) wins.
+    const seed = this.seeds.get(thingId);
+    let seeded = 0;
+    if (seed !== undefined) {
+      this.seeds.delete(thingId);
+      for (const { assessment, type: typeId, since } of seed.assessments)
+        if (typeId === type.id && states[assessment] === undefined) {
+          states[assessment] = { active: false, since };
+          seeded++;
+        }
+    }
     behaviour.restoreAssessments(states);
     const computed = [...type.outputs, ...Object.keys(type.rollups)];
-    const own = { type, behaviour, outputs: computed.map((p) => this.pointer(p)) };
+    const own: BehaviourOfTwin = {
+      type,
+      behaviour,
+      outputs: computed.map((p) => this.pointer(p)),
+      pendingMoves: behaviour.pendingMoves?.() ?? 0,
+    };
     this.byTwin.set(thingId, own);
+    // What is kept of the twin is not what it waits out now (another type, an alert raised).
+    if (this.keptPending.has(thingId) && seeded !== seed?.assessments.length)
+      this.notePending(thingId, own);
     return own;
+  }
+
+  /** Hands the twin's pending assessments to the log (when they are kept, or now should be). */
+  private notePending(thingId: string, own: BehaviourOfTwin): void {
+    if (this.pending === undefined) return;
+    const assessments: PendingAssessment[] = [];
+    for (const { assessment, since, due } of own.behaviour.pendingAssessments?.() ?? [])
+      assessments.push({ assessment, type: own.type.id, since, due });
+    if (assessments.length > 0) this.keptPending.add(thingId);
+    else if (!this.keptPending.delete(thingId)) return;
+    this.pending.note(thingId, assessments);
   }
 
   /** Lets go of a twin's behaviour state (deleted, or its type changed or went). */
   forget(thingId: string): void {
     this.rebuilt.delete(thingId);
-    if (this.byTwin.delete(thingId)) this.wake(thingId, null);
+    const seeded = this.seeds.delete(thingId);
+    if (this.byTwin.delete(thingId) || seeded) this.wake(thingId, null);
+    if (this.keptPending.delete(thingId)) this.pending?.note(thingId, []);
   }
 
   /** Lets go of every twin's state of a type (deleted or replaced). */
@@ -263,6 +331,11 @@ export class TwinBehaviours {
   ): PlanAddition | undefined {
     this.lateDropped += outcome.lateDropped;
     this.wake(thingId, outcome.wakeAt);
+    const moves = own.behaviour.pendingMoves?.();
+    if (moves !== undefined && moves !== own.pendingMoves) {
+      own.pendingMoves = moves;
+      this.notePending(thingId, own);
+    }
     const changes: ThingChange[] = [];
     for (const { pointer, value } of outcome.sets) {
       const path = this.pointer(pointer);

@@ -286,6 +286,14 @@ export class TwinRuntime {
     return this.commits.drain();
   }
 
+  /**
+   * Resolves once every write applied so far is durable, or its commit failed (writes applied later
+   * are not waited for).
+   */
+  settled(): Promise<void> {
+    return this.commits.settled();
+  }
+
   async close(): Promise<void> {
     await this.commits.drain(true);
     this.events.close();

@@ -1,8 +1,14 @@
 // The BehaviourStore's rows as both SQL adapters keep them: alert columns, the filters of an alert
-// query as SQL conditions, and the keyset cursor of its pages (newest raised first, then by id).
+// query as SQL conditions, the keyset cursor of its pages (newest raised first, then by id), and
+// pending assessments grouped by twin.
 import { createHash } from 'node:crypto';
 import { errors } from '../core/error-registry.js';
-import type { AlertQuery, AlertRecord, AlertState } from './behaviour-store.js';
+import type {
+  AlertQuery,
+  AlertRecord,
+  AlertState,
+  TwinPendingAssessments,
+} from './behaviour-store.js';
 
 /** The columns of the `alerts` table, in the order {@link alertValues} gives them. */
 export const ALERT_COLUMNS = [
@@ -194,4 +200,39 @@ export function alertPage(
   const items = rows.slice(0, query.limit).map(alertOfRow);
   if (rows.length <= query.limit || items.length === 0) return { items };
   return { items, cursor: encodeAlertCursor(query, items[items.length - 1]) };
+}
+
+/** One row of `pending_assessments` as the drivers return it (bigints already numbers). */
+export interface PendingAssessmentRow {
+  thing_id: string;
+  assessment: string;
+  type: string;
+  since: number;
+  due: number;
+}
+
+/** The SELECT of every pending assessment, in the order {@link pendingOfRows} groups. */
+export const PENDING_SELECT =
+  'SELECT thing_id, assessment, type, since, due FROM pending_assessments ORDER BY thing_id, assessment';
+
+/** The batch with one entry per twin, the last one given winning (in the order first given). */
+export function lastPerTwin(twins: readonly TwinPendingAssessments[]): TwinPendingAssessments[] {
+  const byTwin = new Map<string, TwinPendingAssessments>();
+  for (const twin of twins) byTwin.set(twin.thingId, twin);
+  return [...byTwin.values()];
+}
+
+/** Rows in (thing_id, assessment) order, grouped by twin. */
+export function pendingOfRows(rows: readonly PendingAssessmentRow[]): TwinPendingAssessments[] {
+  const twins: TwinPendingAssessments[] = [];
+  for (const row of rows) {
+    let twin = twins[twins.length - 1];
+    if (twin?.thingId !== row.thing_id) {
+      twin = { thingId: row.thing_id, assessments: [] };
+      twins.push(twin);
+    }
+    const { assessment, type, since, due } = row;
+    twin.assessments.push({ assessment, type, since, due });
+  }
+  return twins;
 }

@@ -6,6 +6,8 @@ import type {
   AlertRecord,
   BehaviourStore,
   JobRow,
+  PendingAssessment,
+  TwinPendingAssessments,
   TypeRecord,
 } from './behaviour-store.js';
 import type { Storage } from './storage.js';
@@ -39,6 +41,10 @@ function alert(
     note: null,
     ...extra,
   };
+}
+
+function pending(assessment: string, since: number, type = 'dc:rack:1'): PendingAssessment {
+  return { assessment, type, since, due: since + 60_000 };
 }
 
 const all = (extra: Partial<AlertQuery> = {}): AlertQuery => ({
@@ -328,6 +334,57 @@ export function behaviourStoreContract(name: string, storages: StorageFixture): 
       }
       const second = await store.listAlerts(all({ limit: 1, cursor: first.cursor }));
       expect(second.items.map((a) => a.id)).toEqual(['dc:rack-1:overload:2']);
+    });
+
+    it('pending assessments - replaced twin by twin, none removes, listed by twin and name, across a restart', async () => {
+      storage = await storages.open();
+      const store = storage.behaviour;
+      expect(await store.listPendingAssessments()).toEqual([]);
+      await store.replacePendingAssessments([
+        { thingId: 'dc:rack-2', assessments: [pending('overload', 5), pending('hot', 7)] },
+        { thingId: 'dc:rack-1', assessments: [pending('overload', 3, 'dc:rack:2')] },
+        { thingId: 'dc:rack-3', assessments: [pending('overload', 9)] },
+      ]);
+      // rack-2 loses `hot` and changes `overload`; rack-3 has none left; rack-1 is not given.
+      await store.replacePendingAssessments([
+        { thingId: 'dc:rack-2', assessments: [pending('overload', 11)] },
+        { thingId: 'dc:rack-3', assessments: [] },
+        { thingId: 'dc:rack-4', assessments: [] },
+      ]);
+      const expected: TwinPendingAssessments[] = [
+        { thingId: 'dc:rack-1', assessments: [pending('overload', 3, 'dc:rack:2')] },
+        { thingId: 'dc:rack-2', assessments: [pending('overload', 11)] },
+      ];
+      expect(await store.listPendingAssessments()).toEqual(expected);
+      // The same twin twice in one batch: the last one given wins.
+      await store.replacePendingAssessments([
+        { thingId: 'dc:rack-5', assessments: [pending('overload', 1)] },
+        { thingId: 'dc:rack-5', assessments: [pending('hot', 2), pending('cold', 4)] },
+        { thingId: 'dc:rack-1', assessments: [] },
+      ]);
+      await store.replacePendingAssessments([]);
+      storage = await storages.reopen(storage);
+      expect(await storage.behaviour.listPendingAssessments()).toEqual([
+        expected[1],
+        { thingId: 'dc:rack-5', assessments: [pending('cold', 4), pending('hot', 2)] },
+      ]);
+    });
+
+    it('pending assessments - a failed batch changes no twin', async () => {
+      storage = await storages.open();
+      const store = storage.behaviour;
+      const before = [{ thingId: 'dc:rack-1', assessments: [pending('overload', 3)] }];
+      await store.replacePendingAssessments(before);
+      // Not a valid row (since is NOT NULL): the whole batch must be refused.
+      const broken = { ...pending('hot', 1), since: null } as unknown as PendingAssessment;
+      await expect(
+        store.replacePendingAssessments([
+          { thingId: 'dc:rack-1', assessments: [] },
+          { thingId: 'dc:rack-2', assessments: [pending('overload', 5)] },
+          { thingId: 'dc:rack-3', assessments: [broken] },
+        ]),
+      ).rejects.toBeInstanceOf(StorageError);
+      expect(await store.listPendingAssessments()).toEqual(before);
     });
 
     it('forks - put replaces by namespace, list in namespace order, delete says whether it did', async () => {

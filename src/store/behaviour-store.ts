@@ -1,6 +1,7 @@
 // Port: twin types (immutable versions of behaviour documents) and the alerts their assessments
 // raise, as a projection of the journal's alert events with the position it has reached; the
-// records of what-if forks and of background jobs (replays, bulk migrations), kept across restarts.
+// assessments waiting out their `for`; the records of what-if forks and of background jobs
+// (replays, bulk migrations), kept across restarts.
 
 /** One version of a type, as stored. */
 export interface TypeRecord {
@@ -81,6 +82,14 @@ export interface BehaviourStore {
   /** Deletes the alerts of these twins' namespace (a scenario namespace deleted); returns how many. */
   deleteAlertsOfNamespace(namespace: string): Promise<number>;
 
+  /**
+   * Replaces, in one transaction, the pending assessments of each twin given (an empty list
+   * removes the twin's); the other twins' stay. A twin given twice: the last one given wins.
+   */
+  replacePendingAssessments(twins: readonly TwinPendingAssessments[]): Promise<void>;
+  /** Every twin's pending assessments, in thingId order, each twin's by assessment name. */
+  listPendingAssessments(): Promise<TwinPendingAssessments[]>;
+
   /** Stores (or replaces) the record of a what-if fork, by its scenario namespace. */
   putFork(fork: ForkRecordRow): Promise<void>;
   /** Every fork record, in namespace order. */
@@ -99,6 +108,27 @@ export interface BehaviourStore {
   listJobs(kind: string): Promise<JobSummaryRow[]>;
   /** Deletes all but the `keep` newest jobs of a kind (as {@link listJobs} orders them); returns how many. */
   trimJobs(kind: string, keep: number): Promise<number>;
+}
+
+/**
+ * An assessment whose condition holds and whose `for` has not elapsed yet, as the live runtime last
+ * had it: kept so that after a restart its alert is raised when due, with no new observation, and
+ * `for` is counted from when the condition began to hold.
+ */
+export interface PendingAssessment {
+  assessment: string;
+  /** The type (id) whose assessment it is. */
+  type: string;
+  /** Event time the condition began to hold, epoch ms. */
+  since: number;
+  /** Event time the alert is raised at if the condition still holds (`since` + `for`), epoch ms. */
+  due: number;
+}
+
+/** The pending assessments of one twin (none: it has none). */
+export interface TwinPendingAssessments {
+  thingId: string;
+  assessments: PendingAssessment[];
 }
 
 /** A what-if fork as stored: its scenario namespace and its record (JSON, the fork service's). */

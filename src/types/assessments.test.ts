@@ -117,6 +117,33 @@ describe('assessments', () => {
     ).toEqual(['raised@60000', 'resolved@90000']);
   });
 
+  it('count each start and end of waiting out for, and list what waits with its due time', () => {
+    const tracker = new AssessmentTracker([
+      overload({ holdFor: 60_000 }),
+      overload({ name: 'hot' }),
+    ]);
+    const out: AssessmentChange[] = [];
+    const moves: number[] = [];
+    const step = (index: number, at: number, watts: number) => {
+      tracker.evaluate(index, ctx(watts), at, out);
+      moves.push(tracker.pendingMoves);
+    };
+    step(0, 1000, 300); // begins to wait
+    step(1, 1500, 300); // raised at once: no wait
+    step(0, 2000, 320); // still waiting
+    expect(tracker.pending()).toEqual([{ assessment: 'overload', since: 1000, due: 61_000 }]);
+    step(0, 3000, 100); // stops waiting
+    expect(tracker.pending()).toEqual([]);
+    step(0, 4000, 300); // waits again
+    tracker.settleAll(64_000, out); // raised: the wait ends
+    expect(moves).toEqual([1, 1, 1, 2, 3]);
+    expect(tracker.pendingMoves).toBe(4);
+    expect(tracker.pending()).toEqual([]);
+    tracker.restore({ overload: { active: false, since: 7000 } });
+    expect(tracker.pendingMoves).toBe(4);
+    expect(tracker.pending()).toEqual([{ assessment: 'overload', since: 7000, due: 67_000 }]);
+  });
+
   it('round-trip their state', () => {
     const specs = [overload({ holdFor: 60_000 }), overload({ name: 'hot' })];
     const tracker = new AssessmentTracker(specs);

@@ -1,6 +1,6 @@
 // Assessments of one twin: conditions over its state that raise an alert (after holding `for`
 // long enough, in event time) and resolve it (by `clear`, else when the condition stops holding).
-import type { AssessmentChange, AssessmentState } from './behaviour.js';
+import type { AssessmentChange, AssessmentState, PendingSince } from './behaviour.js';
 import type { CelContext, CelExpression } from './cel-expression.js';
 
 export interface AssessmentSpec {
@@ -24,6 +24,8 @@ interface Tracked {
 /** The assessments' state for one twin. Not shared between twins. */
 export class AssessmentTracker {
   private readonly tracked: Tracked[];
+  /** How many times an assessment began or stopped waiting out its `for` (restores aside). */
+  pendingMoves = 0;
 
   constructor(private readonly specs: readonly AssessmentSpec[]) {
     this.tracked = specs.map(() => ({ phase: 'idle', since: 0 }));
@@ -41,10 +43,16 @@ export class AssessmentTracker {
     }
     const holds = spec.when.holds(context);
     if (state.phase === 'pending') {
-      if (!holds) this.tracked[index] = { phase: 'idle', since: 0 };
+      if (!holds) {
+        this.tracked[index] = { phase: 'idle', since: 0 };
+        this.pendingMoves++;
+      }
     } else if (holds) {
       if (spec.holdFor === 0) this.move(index, 'active', at, out);
-      else this.tracked[index] = { phase: 'pending', since: at };
+      else {
+        this.tracked[index] = { phase: 'pending', since: at };
+        this.pendingMoves++;
+      }
     }
   }
 
@@ -76,6 +84,21 @@ export class AssessmentTracker {
     return states;
   }
 
+  /** The assessments waiting out their `for`: since when, and when they are due, in spec order. */
+  pending(): PendingSince[] {
+    const pending: PendingSince[] = [];
+    this.specs.forEach((spec, i) => {
+      const state = this.tracked[i];
+      if (state.phase === 'pending')
+        pending.push({
+          assessment: spec.name,
+          since: state.since,
+          due: state.since + spec.holdFor,
+        });
+    });
+    return pending;
+  }
+
   /**
    * Restores {@link states}. Assessments absent from `states` become idle; names the type does
    * not declare are skipped (the states come from the twin's own storage, written by this code).
@@ -95,7 +118,10 @@ export class AssessmentTracker {
   private settle(index: number, at: number, out: AssessmentChange[]): void {
     const state = this.tracked[index];
     const due = state.since + this.specs[index].holdFor;
-    if (state.phase === 'pending' && at >= due) this.move(index, 'active', due, out);
+    if (state.phase === 'pending' && at >= due) {
+      this.pendingMoves++;
+      this.move(index, 'active', due, out);
+    }
   }
 
   private move(index: number, phase: 'idle' | 'active', at: number, out: AssessmentChange[]): void {

@@ -127,6 +127,15 @@ export interface AssessmentState {
   since: number;
 }
 
+/** An assessment waiting out its `for`: since when its condition holds, and when it is due. */
+export interface PendingSince {
+  assessment: string;
+  /** Event time the condition began to hold, epoch ms. */
+  since: number;
+  /** Event time its alert is raised at if the condition still holds then, epoch ms. */
+  due: number;
+}
+
 /** One twin's behaviour state: windows and assessments. Not shared between twins. */
 export interface TwinBehaviour {
   /** Computes what a change adds. Mutates this state (windows take the new samples). */
@@ -136,6 +145,13 @@ export interface TwinBehaviour {
   /** The assessments' state, to keep on the twin; and restoring it. */
   assessmentStates(): Record<string, AssessmentState>;
   restoreAssessments(states: Record<string, AssessmentState>): void;
+  /**
+   * How many times an assessment began or stopped waiting out its `for` since this state was made
+   * (restores aside): when it moved, {@link pendingAssessments} changed. Absent: never.
+   */
+  pendingMoves?(): number;
+  /** The assessments waiting out their `for` now, in the type's order. Absent: none. */
+  pendingAssessments?(): PendingSince[];
   /**
    * True when the inputs of event time `since` and later, all this state has taken, make the state
    * the whole history would have (every window covers them: see `WindowOperator.covers`). Absent:

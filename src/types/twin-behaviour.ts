@@ -8,6 +8,7 @@ import type {
   AssessmentState,
   BehaviourInput,
   BehaviourOutcome,
+  PendingSince,
   TwinBehaviour,
 } from './behaviour.js';
 import type { CelContext, CelExpression } from './cel-expression.js';
@@ -133,6 +134,14 @@ export class TwinBehaviourState implements TwinBehaviour {
 
   restoreAssessments(states: Record<string, AssessmentState>): void {
     this.tracker.restore(states);
+  }
+
+  pendingMoves(): number {
+    return this.tracker.pendingMoves;
+  }
+
+  pendingAssessments(): PendingSince[] {
+    return this.tracker.pending();
   }
 
   covers(since: number): boolean {

@@ -1,5 +1,5 @@
 // The cluster BehaviourStore: twin types and the alerts projection in PostgreSQL (migration 12),
-// fork records (13) and job records (14).
+// fork records (13), job records (14) and pending assessments (15).
 import type {
   AlertPage,
   AlertQuery,
@@ -8,6 +8,7 @@ import type {
   ForkRecordRow,
   JobRow,
   JobSummaryRow,
+  TwinPendingAssessments,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -18,7 +19,11 @@ import {
   alertPage,
   alertValues,
   lastPerId,
+  lastPerTwin,
+  PENDING_SELECT,
+  pendingOfRows,
   type AlertRow,
+  type PendingAssessmentRow,
 } from '../behaviour-store-rows.js';
 import { PooledStore } from './pooled-store.js';
 import type { PgPool } from './postgres-pool.js';
@@ -52,6 +57,19 @@ INSERT INTO alerts (${COLUMNS})
 ON CONFLICT (id) DO UPDATE SET ${ALERT_COLUMNS.slice(1)
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
+
+// One statement, so that each twin's rows are replaced whole or not at all: the rows of the twins
+// given that the batch does not hold are deleted, the others upserted (no row is both).
+const REPLACE_PENDING = `WITH given AS (
+  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+    AS u(thing_id, assessment, type, since, due)
+), gone AS (
+  DELETE FROM pending_assessments p WHERE p.thing_id = ANY($1::text[]) AND NOT EXISTS (
+    SELECT 1 FROM given g WHERE g.thing_id = p.thing_id AND g.assessment = p.assessment)
+)
+INSERT INTO pending_assessments (thing_id, assessment, type, since, due) SELECT * FROM given
+ON CONFLICT (thing_id, assessment) DO UPDATE SET type = excluded.type, since = excluded.since,
+  due = excluded.due`;
 
 /** The PostgreSQL {@link BehaviourStore}, on the storage's pool (which it does not own). */
 export class PostgresBehaviourStore extends PooledStore implements BehaviourStore {
@@ -147,6 +165,35 @@ export class PostgresBehaviourStore extends PooledStore implements BehaviourStor
     );
     return rowCount ?? 0;
   }
+
+  async replacePendingAssessments(twins: readonly TwinPendingAssessments[]): Promise<void> {
+    const batch = lastPerTwin(twins);
+    if (batch.length === 0) return;
+    const columns: unknown[][] = [[], [], [], [], []];
+    for (const { thingId, assessments } of batch)
+      for (const { assessment, type, since, due } of assessments) {
+        columns[0].push(thingId);
+        columns[1].push(assessment);
+        columns[2].push(type);
+        columns[3].push(since);
+        columns[4].push(due);
+      }
+    await this.run(
+      REPLACE_PENDING,
+      [batch.map((twin) => twin.thingId), ...columns],
+      'replacing pending assessments',
+    );
+  }
+
+  async listPendingAssessments(): Promise<TwinPendingAssessments[]> {
+    const { rows } = await this.run<PendingAssessmentRow>(
+      PENDING_SELECT,
+      [],
+      'listing pending assessments',
+    );
+    return pendingOfRows(rows);
+  }
+
   async putFork(fork: ForkRecordRow): Promise<void> {
     await this.run(
       `INSERT INTO forks (namespace, record) VALUES ($1, $2)

@@ -484,6 +484,22 @@ CREATE TABLE job_records (
 CREATE INDEX job_records_by_created ON job_records (kind, created DESC, seq DESC);
 `,
   },
+  {
+    version: 15,
+    name: 'pending assessments',
+    // The assessments whose condition holds and whose `for` has not elapsed yet, by twin, so that
+    // a restart raises their alerts when due and counts `for` from when the condition began.
+    sql: `
+CREATE TABLE pending_assessments (
+  thing_id text COLLATE "C" NOT NULL,
+  assessment text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  since bigint NOT NULL,
+  due bigint NOT NULL,
+  PRIMARY KEY (thing_id, assessment)
+);
+`,
+  },
 ];
 
 /** Schema names we accept: plain lower-case identifiers, so they need no quoting anywhere. */

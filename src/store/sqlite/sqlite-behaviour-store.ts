@@ -1,5 +1,5 @@
-// The embedded BehaviourStore: twin types, the alerts projection, fork and job records in
-// `behaviour.db` beside the journal.
+// The embedded BehaviourStore: twin types, the alerts projection, pending assessments, fork and job
+// records in `behaviour.db` beside the journal.
 import type Database from 'better-sqlite3';
 import type {
   AlertPage,
@@ -9,6 +9,7 @@ import type {
   ForkRecordRow,
   JobRow,
   JobSummaryRow,
+  TwinPendingAssessments,
   TypeRecord,
 } from '../behaviour-store.js';
 import {
@@ -19,7 +20,11 @@ import {
   alertPage,
   alertValues,
   lastPerId,
+  lastPerTwin,
+  PENDING_SELECT,
+  pendingOfRows,
   type AlertRow,
+  type PendingAssessmentRow,
 } from '../behaviour-store-rows.js';
 import { openStoreFile, storeWrite } from './sqlite-store-file.js';
 
@@ -38,6 +43,9 @@ CREATE INDEX IF NOT EXISTS alerts_by_namespace ON alerts (namespace);
 CREATE TABLE IF NOT EXISTS alert_position (id INTEGER PRIMARY KEY CHECK (id = 1),
   position INTEGER NOT NULL);
 INSERT OR IGNORE INTO alert_position (id, position) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS pending_assessments (thing_id TEXT NOT NULL, assessment TEXT NOT NULL,
+  type TEXT NOT NULL, since INTEGER NOT NULL, due INTEGER NOT NULL,
+  PRIMARY KEY (thing_id, assessment)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS forks (namespace TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_records (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,
   id TEXT NOT NULL, owner TEXT NOT NULL, created INTEGER NOT NULL, record TEXT NOT NULL,
@@ -138,6 +146,28 @@ export class SqliteBehaviourStore implements BehaviourStore {
       () => this.db.prepare('DELETE FROM alerts WHERE namespace = ?').run(namespace).changes,
     );
   }
+
+  async replacePendingAssessments(twins: readonly TwinPendingAssessments[]): Promise<void> {
+    storing(() =>
+      this.db.transaction(() => {
+        const remove = this.db.prepare('DELETE FROM pending_assessments WHERE thing_id = ?');
+        const insert = this.db.prepare(
+          `INSERT INTO pending_assessments (thing_id, assessment, type, since, due)
+           VALUES (?, ?, ?, ?, ?)`,
+        );
+        for (const { thingId, assessments } of lastPerTwin(twins)) {
+          remove.run(thingId);
+          for (const { assessment, type, since, due } of assessments)
+            insert.run(thingId, assessment, type, since, due);
+        }
+      })(),
+    );
+  }
+
+  async listPendingAssessments(): Promise<TwinPendingAssessments[]> {
+    return pendingOfRows(this.db.prepare(PENDING_SELECT).all() as PendingAssessmentRow[]);
+  }
+
   async putFork(fork: ForkRecordRow): Promise<void> {
     storing(() =>
       this.db
