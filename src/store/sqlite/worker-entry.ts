@@ -8,7 +8,20 @@ export function startModuleWorker(name: string, data: unknown): Worker {
     import.meta.url.endsWith('.ts') ? `./${name}.ts` : `./${name}.js`,
     import.meta.url,
   );
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
+  // The process's other Node flags, not tsx's loader: the worker loads compiled modules, or
+  // registers tsx itself; a loader inherited would start a thread of its own in every worker.
+  const execArgv = withoutTsxLoader(process.execArgv);
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data, execArgv });
   const bootstrap = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry.pathname)});`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true, workerData: data, execArgv });
+}
+
+/** `argv` without `--import tsx` (`node --import tsx`, as the benchmarks and scripts run). */
+export function withoutTsxLoader(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--import' && argv[i + 1] === 'tsx') i++;
+    else if (argv[i] !== '--import=tsx') kept.push(argv[i]);
+  }
+  return kept;
 }
