@@ -1,13 +1,16 @@
 // Benchmark `replay`: a journal of N twins × M events of one observation each, replayed with a
 // type of three derived values, one window and one assessment on a worker thread, beside the raw
 // rate of reading the same journal rows (better-sqlite3 iterate of the same SELECTs) in the same run.
+// The worker threads run the build in dist/ (which `npm run bench` makes first), as the server
+// starts them; BENCH_SERVER=src runs them from the sources, each loading them through tsx.
 import Database from 'better-sqlite3';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TwinEvent } from '../src/core/events.js';
 import { runReplayJob } from '../src/runtime/replay/replay-run.js';
 import type { ReplayJob } from '../src/runtime/replay/replay-job.js';
-import { runReplayThread } from '../src/runtime/replay/replay-thread.js';
+import * as replayThreadSources from '../src/runtime/replay/replay-thread.js';
 import {
   journalPageSql,
   RECENT_SQL,
@@ -15,6 +18,7 @@ import {
 } from '../src/store/sqlite/sqlite-journal-pages.js';
 import { SqliteJournal } from '../src/store/sqlite/sqlite-journal.js';
 import type { BenchContext } from './harness/context.js';
+import { REPO_ROOT, SERVER_FROM_DIST } from './harness/processes.js';
 import { fmt, meets, note, printTable, ratio } from './harness/report.js';
 
 const TWINS = Number(process.env.BENCH_REPLAY_TWINS ?? 1_000);
@@ -149,6 +153,11 @@ export async function replayBenchmark(context: BenchContext): Promise<void> {
     inThreadCpu = cpuSeconds(cpu);
   }
   await inThreadPages.close();
+  const { runReplayThread } = SERVER_FROM_DIST
+    ? ((await import(
+        pathToFileURL(join(REPO_ROOT, 'dist/runtime/replay/replay-thread.js')).href
+      )) as typeof replayThreadSources)
+    : replayThreadSources;
   const threaded = async (threads: number) => {
     const started = performance.now();
     const cpu = process.cpuUsage();
@@ -190,7 +199,8 @@ export async function replayBenchmark(context: BenchContext): Promise<void> {
     `load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')} on ${availableParallelism()} cores at the end; per CPU-second: the process's ` +
-      `CPU time (all threads; worker start and counting included), which others' load does not change`,
+      `CPU time (all threads; worker start and counting included), which others' load does not change; ` +
+      `worker threads from ${SERVER_FROM_DIST ? 'dist/ (as the server runs them)' : 'src/ (tsx)'}`,
   );
   for (const w of workers) {
     note(

@@ -49,11 +49,12 @@ export function compileType(typeId: string, body: unknown): CompiledType {
   }));
   const { order, reads } = orderOutputs(nodes);
   const stepOf = new Map(order.map((node, step) => [node, step]));
+  const pointers = new Map<string, string>();
   const steps: OutputStep[] = order.map((i) => {
     const o = outputs[i];
     const after = reads[i].map((j) => stepOf.get(j) as number);
     if (o.kind === 'derived') {
-      const trigger = triggerOf(o.expression.inputs, after, o.expression.readsPrevious);
+      const trigger = triggerOf(o.expression.inputs, after, o.expression.readsPrevious, pointers);
       return {
         kind: 'derived',
         pointer: o.pointer,
@@ -62,7 +63,7 @@ export function compileType(typeId: string, body: unknown): CompiledType {
         expression: o.expression,
       };
     }
-    const trigger = triggerOf([o.ofSegments], after, false);
+    const trigger = triggerOf([o.ofSegments], after, false, pointers);
     return {
       kind: 'window',
       pointer: o.pointer,
@@ -82,6 +83,7 @@ export function compileType(typeId: string, body: unknown): CompiledType {
       inputs,
       after,
       expressions.some((e) => e.readsPrevious),
+      pointers,
     );
   });
   const plan: BehaviourPlan = { steps, assessments: doc.assessments, assessmentTriggers };
@@ -107,8 +109,16 @@ function triggerOf(
   inputs: readonly (readonly string[])[],
   after: number[],
   always: boolean,
+  pointers: Map<string, string>,
 ): Trigger {
   const touches = [...new Set(inputs.map((segments) => formatPointer(segments).slice(1)))];
+  // One string per pointer across the type's triggers: a change's `touches` keeps its answer for
+  // the pointer asked last, and the next step mostly asks about that same string.
+  for (let i = 0; i < touches.length; i++) {
+    const shared = pointers.get(touches[i]);
+    if (shared === undefined) pointers.set(touches[i], touches[i]);
+    else touches[i] = shared;
+  }
   return { touches, after: [...new Set(after)], always };
 }
 

@@ -68,4 +68,22 @@ describe('ThingDraft', () => {
     expect(after.attributes).toEqual({ a: 1, b: 2 });
     expect(base).toEqual(baseCopy);
   });
+
+  it('writes and reads where the thing is after a merge or a write replaced the last written object', () => {
+    const draft = new ThingDraft({ features: { p: { properties: { w: 5 } } } });
+    draft.set(['features', 'p', 'properties', 'a'], 1);
+    draft.merge(['features', 'p'], { properties: null });
+    expect(draft.get(['features', 'p', 'properties', 'a'])).toBeUndefined();
+    draft.set(['features', 'p', 'properties', 'b'], 2);
+    expect(draft.thing).toEqual({ features: { p: { properties: { b: 2 } } } });
+    draft.set(['features', 'p'], 5);
+    expect(draft.get(['features', 'p', 'properties', 'b'])).toBeUndefined();
+    expect(draft.at(['features', 'p', 'properties'])).toBeUndefined();
+    draft.set(['features', 'p', 'properties', 'c'], 3);
+    draft.remove(['features', 'p']);
+    expect(draft.at(['features', 'p', 'properties'])).toBeUndefined();
+    draft.set(['features', 'p', 'properties', 'd'], 4);
+    expect(draft.at(['features', 'p', 'properties'])).toEqual({ d: 4 });
+    expect(draft.thing).toEqual({ features: { p: { properties: { d: 4 } } } });
+  });
 });

@@ -1,9 +1,19 @@
 // The thing as a change is leaving it, with what the behaviour adds so far: written copy-on-write
 // (each object on a written path is copied once, then edited in place while the draft owns it).
+// The object holding the last value written is kept, so that writes and reads beside it (a type's
+// outputs share a parent with its input) do not walk the path again.
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { getAt } from '../core/json-pointer.js';
 
 export class ThingDraft {
+  /**
+   * The path of the object that held the last value written (owned by this draft), and that
+   * object: every write goes through {@link ownedPath}, which walks anew only for another path;
+   * a merge, which may replace any object under its path, forgets it.
+   */
+  private parentPath: readonly string[] | null = null;
+  private parent: JsonObject | null = null;
+
   /**
    * @param owned the objects of `root` this draft may edit in place: none by default (each
    *   object is copied on its first write); a caller that keeps a working state across changes
@@ -23,7 +33,25 @@ export class ThingDraft {
   }
 
   get(segments: readonly string[]): JsonValue | undefined {
-    return getAt(this.root, segments);
+    const parent = this.parentPath !== null ? this.parentOf(segments) : null;
+    if (parent === null) return getAt(this.root, segments);
+    const key = segments[segments.length - 1];
+    return Object.prototype.hasOwnProperty.call(parent, key) ? parent[key] : undefined;
+  }
+
+  /** The value at `segments` (as {@link get}), an object where the last write went found at once. */
+  at(segments: readonly string[]): JsonValue | undefined {
+    const path = this.parentPath;
+    if (path !== null && path.length === segments.length && samePrefix(path, segments, path.length))
+      return this.parent as JsonObject;
+    return this.get(segments);
+  }
+
+  /** The object holding the last segment of `segments` when it is the one kept, else null. */
+  private parentOf(segments: readonly string[]): JsonObject | null {
+    const path = this.parentPath as readonly string[];
+    const depth = segments.length - 1;
+    return path.length === depth && samePrefix(path, segments, depth) ? this.parent : null;
   }
 
   /** Sets `value` at `segments`, creating (or replacing non-object) objects on the way. */
@@ -49,6 +77,8 @@ export class ThingDraft {
       else this.set(segments, patch);
       return;
     }
+    this.parentPath = null;
+    this.parent = null;
     let base = this.base;
     let node = this.own(this.root, base);
     this.root = node;
@@ -80,6 +110,10 @@ export class ThingDraft {
 
   /** The object holding the last segment, each object on the way owned by this draft. */
   private ownedPath(segments: readonly string[], create: boolean): JsonObject | null {
+    if (this.parentPath !== null) {
+      const kept = this.parentOf(segments);
+      if (kept !== null) return kept;
+    }
     let base = this.base;
     let node = this.own(this.root, base);
     this.root = node;
@@ -91,6 +125,8 @@ export class ThingDraft {
       node[segments[i]] = next;
       node = next;
     }
+    this.parentPath = segments.slice(0, -1);
+    this.parent = node;
     return node;
   }
 
@@ -106,6 +142,12 @@ export class ThingDraft {
     else this.owned?.add(copy);
     return copy;
   }
+}
+
+/** True when the first `length` segments of `a` and `b` are the same. */
+function samePrefix(a: readonly string[], b: readonly string[], length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

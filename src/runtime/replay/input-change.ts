@@ -89,10 +89,11 @@ export function inputOf(
   const value = withoutComputed(change.value as JsonValue, path, computed);
   if (action === 'merged') {
     if (isEmptyPatch(value) && !isEmptyPatch(change.value as JsonValue)) return { kind: 'none' };
-    const stripped: ThingChange = { action, path, value };
+    const stripped: ThingChange = value === change.value ? change : { action, path, value };
     return { kind: 'change', change: stripped, touched: [stripped], replaceWhole: false };
   }
-  const stripped: ThingChange = { action, path, value };
+  // Nothing computed was in it (a value written at a leaf, mostly): the change as it is.
+  const stripped: ThingChange = value === change.value ? change : { action, path, value };
   if (path.length === 0 && action === 'modified' && current !== null) {
     const inputsBefore = withoutComputed(current, [], computed);
     const touched = differences(inputsBefore, value);

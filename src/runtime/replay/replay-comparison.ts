@@ -91,7 +91,7 @@ export function addTwin(comparison: ReplayComparison, twin: TwinReplayResult): v
     else live.set(keyOf(span), [span]);
   }
   for (const span of twin.replayAlerts) {
-    const match = live.get(keyOf(span))?.shift();
+    const match = live.size === 0 ? undefined : live.get(keyOf(span))?.shift();
     if (match === undefined) {
       alerts.onlyInReplay++;
       listed(alerts.onlyInReplayList, { thingId: twin.thingId, ...span });

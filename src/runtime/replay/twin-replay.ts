@@ -3,7 +3,7 @@
 import type { TwinEvent } from '../../core/events.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import { changeTouches } from '../../core/change-touches.js';
-import { getAt, parsePointer } from '../../core/json-pointer.js';
+import { parsePointer } from '../../core/json-pointer.js';
 import type { ThingChange } from '../../core/thing-change.js';
 import type {
   AssessmentState,
@@ -286,11 +286,9 @@ export class TwinReplay {
 
   /** Compares the replayed outputs with the live ones after an input. */
   private compare(): void {
-    const replayedThing = this.replayed.thing;
-    const liveThing = this.live.thing;
     for (const group of this.outputGroups) {
-      const replayedParent = getAt(replayedThing, group.parent);
-      const liveParent = getAt(liveThing, group.parent);
+      const replayedParent = this.replayed.at(group.parent);
+      const liveParent = this.live.at(group.parent);
       for (let i = 0; i < group.keys.length; i++) {
         this.result.compared++;
         const replayed = member(replayedParent, group.keys[i]);

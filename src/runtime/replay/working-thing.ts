@@ -2,6 +2,7 @@
 // `features` or `attributes` is applied in place (each object copied once, on its first write),
 // anything else copy-on-write, after which the copy owns nothing again.
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
+import { getAt } from '../../core/json-pointer.js';
 import { METADATA } from '../../core/metadata.js';
 import { applyChange, type ThingChange } from '../../core/thing-change.js';
 import { ThingDraft } from '../../types/thing-draft.js';
@@ -10,6 +11,11 @@ export class WorkingThing {
   private root: JsonObject | null;
   /** Objects of `root` made by this copy, referenced from nowhere else: edited in place. */
   private readonly owned = new Set<JsonObject>();
+  /**
+   * The draft writing into `root` while it owns objects of it, kept across changes: it knows where
+   * its last write went, which the next change (of the same observed value) mostly writes again.
+   */
+  private current: ThingDraft | null = null;
 
   /** @param start the thing to begin from (never changed: copied on the first write) */
   constructor(start: JsonObject | null) {
@@ -24,16 +30,27 @@ export class WorkingThing {
   replace(thing: JsonObject | null): void {
     this.root = thing;
     this.owned.clear();
+    this.current = null;
   }
 
   /** Owns nothing from now on: the next write copies, so the current thing stays as it is. */
   release(): void {
     this.owned.clear();
+    this.current = null;
   }
 
   /** A draft over the current thing (not null) writing into this copy; read `thing` after it. */
   draft(): ThingDraft {
-    return new ThingDraft(this.root as JsonObject, this.owned);
+    const current = this.current;
+    if (current !== null && current.thing === this.root) return current;
+    return (this.current = new ThingDraft(this.root as JsonObject, this.owned));
+  }
+
+  /** The value at `segments` of the current thing (as `getAt`). */
+  at(segments: readonly string[]): JsonValue | undefined {
+    const current = this.current;
+    if (current !== null && current.thing === this.root) return current.at(segments);
+    return getAt(this.root, segments);
   }
 
   /** The thing after a draft wrote into it. */
@@ -45,7 +62,7 @@ export class WorkingThing {
   apply(change: ThingChange): boolean {
     const root = this.root;
     if (root !== null && appliesInPlace(root, change)) {
-      const draft = new ThingDraft(root, this.owned);
+      const draft = this.draft();
       if (change.action === 'modified') draft.set(change.path, change.value as JsonValue);
       else if (change.action === 'merged') draft.merge(change.path, change.value as JsonValue);
       else draft.remove(change.path);
