@@ -40,9 +40,21 @@ export function alertId(thingId: string, assessment: string, revision: number): 
  * storedAlert({ ...alert, resolvedAt: null }) // { id, type, ..., raisedRevision } — no resolvedAt
  */
 export function storedAlert(alert: TwinAlert): JsonObject {
-  const stored: JsonObject = {};
-  for (const [key, value] of Object.entries(alert))
-    if (value !== null && value !== undefined) stored[key] = value as JsonValue;
+  const stored: JsonObject = {
+    id: alert.id,
+    type: alert.type,
+    assessment: alert.assessment,
+    severity: alert.severity,
+    state: alert.state,
+    raisedAt: alert.raisedAt,
+    raisedRevision: alert.raisedRevision,
+  };
+  if (alert.resolvedAt !== null) stored.resolvedAt = alert.resolvedAt;
+  if (alert.resolvedRevision !== null) stored.resolvedRevision = alert.resolvedRevision;
+  if (alert.acknowledgedAt !== null) stored.acknowledgedAt = alert.acknowledgedAt;
+  if (alert.acknowledgedBy !== null) stored.acknowledgedBy = alert.acknowledgedBy;
+  if (alert.acknowledgedRevision !== null) stored.acknowledgedRevision = alert.acknowledgedRevision;
+  if (alert.note !== null) stored.note = alert.note;
   return stored;
 }
 
