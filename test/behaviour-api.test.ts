@@ -285,6 +285,79 @@ describe('assessments and alerts', () => {
     );
   });
 
+  it('raising, acknowledging and resolving are merge patches; events show the alert whole', async () => {
+    const thingId = await rack('patched', 300);
+    await sleep(700);
+    const [alert] = await alertsOf(thingId, '&state=active');
+    const id = encodeURIComponent(alert.alertId as string);
+    expect((await fx.send('POST', `/api/2/alerts/${id}/ack`, fx.admin, {})).statusCode).toBe(200);
+    expect(await setWatts(thingId, 100)).toBe(204);
+    const history = await fx.send('GET', `/api/2/things/${thingId}/history`, fx.admin);
+    expect(history.statusCode, history.body).toBe(200);
+    const changing = (history.json() as { topic: string; value?: Record<string, unknown> }[])
+      .filter((e) => e.value !== undefined && '_alerts' in e.value)
+      .map((e) => [e.topic.slice(e.topic.lastIndexOf('/') + 1), e.value?._alerts]);
+    const whole = {
+      id: alert.alertId,
+      type: TYPE_ID,
+      assessment: 'overload',
+      severity: 'warning',
+      raisedAt: expect.any(Number),
+      raisedRevision: alert.raisedRevision,
+    };
+    const unacknowledged = {
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      acknowledgedRevision: null,
+      note: null,
+    };
+    const acknowledged = {
+      acknowledgedAt: expect.any(Number),
+      acknowledgedBy: expect.any(String),
+      acknowledgedRevision: expect.any(Number),
+      // Acknowledged without a note: null, as before.
+      note: null,
+    };
+    expect(changing).toEqual([
+      [
+        'merged',
+        {
+          overload: {
+            ...whole,
+            state: 'active',
+            resolvedAt: null,
+            resolvedRevision: null,
+            ...unacknowledged,
+          },
+        },
+      ],
+      [
+        'merged',
+        {
+          overload: {
+            ...whole,
+            state: 'acknowledged',
+            resolvedAt: null,
+            resolvedRevision: null,
+            ...acknowledged,
+          },
+        },
+      ],
+      [
+        'merged',
+        {
+          overload: {
+            ...whole,
+            state: 'resolved',
+            resolvedAt: expect.any(Number),
+            resolvedRevision: expect.any(Number),
+            ...acknowledged,
+          },
+        },
+      ],
+    ]);
+  });
+
   it('filters the list and refuses unknown or malformed parameters', async () => {
     expectError(
       await fx.send('GET', '/api/2/alerts?state=burning', fx.admin),

@@ -1,6 +1,7 @@
 // Several changes planned for one revision of a thing, as the one change its event journals.
 import type { JsonObject, JsonValue } from './json.js';
 import { jsonEqual } from './json-equal.js';
+import { getAt } from './json-pointer.js';
 import { METADATA } from './metadata.js';
 import { isRelationPath, RELATIONS } from './relations.js';
 import { applyChange, type ThingChange } from './thing-change.js';
@@ -35,6 +36,8 @@ function objectAt(build: PatchBuild, node: JsonObject, path: string[], depth: nu
 
 /** Sets `value` at `path` in the patch under construction. */
 function patchAt(build: PatchBuild, path: string[], value: JsonValue): void {
+  // A deletion's null under a deletion key would delete what its regex matches instead.
+  if (value === null && path[path.length - 1].startsWith('{{')) build.exact = false;
   objectAt(build, build.patch, path, path.length - 1)[path[path.length - 1]] = value;
 }
 
@@ -80,8 +83,8 @@ function composeAt(build: PatchBuild, node: JsonObject, path: string[], later: J
 }
 
 /**
- * A merge patch doing what the changes do, when one can (scalars, arrays, deletions, merges),
- * else null; with whether it is sure to replay to the same thing (see {@link PatchBuild}).
+ * A merge patch doing what the changes do, when one can (scalars, arrays, objects without nulls,
+ * deletions, merges), else null; with whether it is sure to replay to the same thing (see {@link PatchBuild}).
  */
 function asMergePatch(before: JsonObject, changes: readonly ThingChange[]): PatchBuild | null {
   const build: PatchBuild = { patch: {}, exact: true };
@@ -99,15 +102,44 @@ function asMergePatch(before: JsonObject, changes: readonly ThingChange[]): Patc
       // Deleting under a missing object changes nothing; a merge's null there makes the object.
       if (!parentIsObject(before, path)) build.exact = false;
       patchAt(build, path, null);
-    } else if (
-      action === 'modified' &&
-      value !== null &&
-      (typeof value !== 'object' || Array.isArray(value))
-    )
-      patchAt(build, path, value as JsonValue);
-    else return null;
+    } else if (action !== 'modified' || value === null || value === undefined) return null;
+    else if (typeof value !== 'object' || Array.isArray(value)) patchAt(build, path, value);
+    else {
+      // An object replaces the value there: its members, and null for each one it drops.
+      const replacing = replacingPatch(getAt(before, path), value);
+      if (replacing === null) return null;
+      patchAt(build, path, replacing);
+    }
   }
   return build;
+}
+
+/**
+ * The merge patch that turns `old` (the value in the thing before the revision) into `value`: the
+ * members of `value`, and null for each member of `old` that `value` lacks, at every depth; null
+ * when `value` holds a null member somewhere (a merge patch's null deletes). Whatever changes went
+ * before at the same place, the patch replaces theirs there: a merge applies it to `old`. A dropped
+ * Ditto deletion key (`{{ ~regex~ }}`: null) may delete more members of `old` than itself, but
+ * only ones the patch drops too or sets again whole (what it sets applies to nothing as to `old`).
+ */
+function replacingPatch(old: JsonValue | undefined, value: JsonObject): JsonObject | null {
+  const patch: JsonObject = {};
+  const was = old !== null && typeof old === 'object' && !Array.isArray(old) ? old : undefined;
+  if (was !== undefined) for (const key in was) if (!Object.hasOwn(value, key)) patch[key] = null;
+  for (const key in value) {
+    const member = value[key];
+    if (member === null) return null;
+    if (typeof member !== 'object' || Array.isArray(member)) patch[key] = member;
+    else {
+      const inner = replacingPatch(
+        was !== undefined && Object.hasOwn(was, key) ? was[key] : undefined,
+        member,
+      );
+      if (inner === null) return null;
+      patch[key] = inner;
+    }
+  }
+  return patch;
 }
 
 /** True when the object holding the last segment of `path` is in `thing`. */

@@ -1,7 +1,7 @@
 // Events: one journaled change of one twin, named with Ditto's event vocabulary.
 import type { JsonValue } from './json.js';
 import { formatPointer } from './json-pointer.js';
-import { ALERTS } from './alerts.js';
+import { ALERTS, withWholeAlerts } from './alerts.js';
 import { withoutHiddenMembers } from './hidden-members.js';
 import { isRelationPath } from './relations.js';
 import type { ChangeAction, ThingChange } from './thing-change.js';
@@ -88,7 +88,9 @@ export function toProtocolEvent(event: TwinEvent): ProtocolEvent {
   };
   if (event.action !== 'deleted')
     result.value =
-      event.path.length === 0 ? withoutHiddenMembers(event.value ?? null, ALERTS) : event.value;
+      event.path.length === 0
+        ? withWholeAlerts(event.path, withoutHiddenMembers(event.value ?? null, ALERTS))
+        : withWholeAlerts(event.path, event.value as JsonValue);
   return result;
 }
 

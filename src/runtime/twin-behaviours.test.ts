@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alertsChangedBy, alertsOf, ALERTS } from '../core/alerts.js';
 import type { JsonObject } from '../core/json.js';
+import { applyChange, type ThingChange } from '../core/thing-change.js';
 import { resourceOf } from '../core/thing-resource.js';
 import { MemoryTwinIndex } from '../store/memory/memory-twin-index.js';
 import { SqliteJournal } from '../store/sqlite/sqlite-journal.js';
@@ -190,6 +192,132 @@ describe('twin behaviours across a restart', () => {
     const properties = (runtime.getThing('ns:a')?.thing.features as JsonObject).m as JsonObject;
     expect(properties.properties).toEqual({ x: 5, sum: 1 + 2 + 3 + 5 });
     expect(behaviours.rebuilds.twins).toBe(1);
+    await runtime.close();
+  });
+});
+
+describe('twin behaviours journaling alerts', () => {
+  const type = compileType('t:a:1', {
+    assessments: {
+      hot: {
+        when: 'features.m.properties.x > 5.0',
+        clear: 'features.m.properties.x < 3.0',
+        severity: 'warning',
+      },
+    },
+  });
+  const setX = (x: number) => ({
+    kind: 'modify' as const,
+    resource: resourceOf('ns:a', 'property', 'm', ['x']),
+    value: x,
+  });
+  const nulls = {
+    resolvedAt: null,
+    resolvedRevision: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    acknowledgedRevision: null,
+    note: null,
+  };
+  const raised = (revision: number, at: number) => ({
+    id: `ns:a:hot:${revision}`,
+    type: 't:a:1',
+    assessment: 'hot',
+    severity: 'warning',
+    state: 'active',
+    raisedAt: at,
+    raisedRevision: revision,
+  });
+
+  it('alerts - raising and resolving journal one merge patch holding the whole alert; the twin keeps no nulls', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-behaviours-'));
+    dirs.push(dir);
+    const clock = { now: 1_000_000 };
+    const { runtime } = await open(dir, type, clock);
+    await runtime.write({
+      kind: 'modify',
+      resource: resourceOf('ns:a', 'thing'),
+      value: { definition: type.id, features: { m: { properties: { x: 1.5 } } } },
+    });
+    for (const [x, now] of [
+      [10.5, 1_001_000],
+      [1.5, 1_002_000],
+      [10.5, 1_003_000],
+    ]) {
+      clock.now = now;
+      await runtime.write(setX(x));
+    }
+    const events = (await runtime.history('ns:a', { fromRevision: 2 })) ?? [];
+    const resolved = { ...raised(2, 1_001_000), state: 'resolved', resolvedAt: 1_002_000 };
+    expect(events.map((e) => [e.action, e.path, (e.value as JsonObject)[ALERTS]])).toEqual([
+      ['merged', [], { hot: raised(2, 1_001_000) }],
+      ['merged', [], { hot: { ...resolved, resolvedRevision: 3 } }],
+      // The next alert drops the members the last one set and it has not.
+      [
+        'merged',
+        [],
+        { hot: { ...raised(4, 1_003_000), resolvedAt: null, resolvedRevision: null } },
+      ],
+    ]);
+    // Their readers see every alert whole, as before.
+    expect(events.map((e) => alertsChangedBy(e))).toEqual([
+      [{ ...raised(2, 1_001_000), ...nulls }],
+      [
+        {
+          ...raised(2, 1_001_000),
+          ...nulls,
+          state: 'resolved',
+          resolvedAt: 1_002_000,
+          resolvedRevision: 3,
+        },
+      ],
+      [{ ...raised(4, 1_003_000), ...nulls }],
+    ]);
+    expect(runtime.thingOf('ns:a')?.[ALERTS]).toEqual({ hot: raised(4, 1_003_000) });
+    expect(alertsOf(runtime.thingOf('ns:a')).hot).toEqual({ ...raised(4, 1_003_000), ...nulls });
+    await runtime.close();
+  });
+
+  it('alerts - an alert journaled with nulls (earlier versions) is restored, and resolved as a merge patch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinfold-behaviours-'));
+    dirs.push(dir);
+    const clock = { now: 1_000_000 };
+    // As an earlier version wrote it: the alert whole, its null members in it.
+    const earlier = new TwinRuntime({
+      journal: new SqliteJournal({ path: join(dir, 'journal.db') }),
+      index: new MemoryTwinIndex(),
+      checkpointEveryMs: 0,
+      now: () => clock.now,
+    });
+    await earlier.load();
+    const old = { ...raised(1, 999_000), ...nulls };
+    await earlier.write({
+      kind: 'modify',
+      resource: resourceOf('ns:a', 'thing'),
+      value: { definition: type.id, features: { m: { properties: { x: 10.5 } } } },
+      steps: [
+        (_id, _before, after) => {
+          const change: ThingChange = { action: 'modified', path: [ALERTS, 'hot'], value: old };
+          return { changes: [change], next: applyChange(after, change) as JsonObject };
+        },
+      ],
+    });
+    await earlier.close();
+    const { runtime } = await open(dir, type, clock);
+    expect(alertsOf(runtime.thingOf('ns:a')).hot).toEqual(old);
+    clock.now = 1_001_000;
+    // Still active (restored from it): no new alert.
+    await runtime.write(setX(11.5));
+    clock.now = 1_002_000;
+    await runtime.write(setX(1.5));
+    const [, unchanged, resolving] = (await runtime.history('ns:a', {})) ?? [];
+    expect(alertsChangedBy(unchanged)).toEqual([]);
+    expect(resolving.action).toBe('merged');
+    const whole = { ...old, state: 'resolved', resolvedAt: 1_002_000, resolvedRevision: 3 };
+    expect(alertsChangedBy(resolving)).toEqual([whole]);
+    expect(runtime.thingOf('ns:a')?.[ALERTS]).toEqual({
+      hot: { ...raised(1, 999_000), state: 'resolved', resolvedAt: 1_002_000, resolvedRevision: 3 },
+    });
     await runtime.close();
   });
 });

@@ -19,7 +19,7 @@ import type {
 } from '../types/behaviour.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { PlanAddition, PlanContext, PlanStep, WriteRequest } from './write-pipeline.js';
-import { ALERTS, alertId, alertsOf, type TwinAlert } from '../core/alerts.js';
+import { ALERTS, alertId, alertsOf, storedAlert, type TwinAlert } from '../core/alerts.js';
 import { TwinReplay } from './replay/twin-replay.js';
 import type { PendingAssessment, TwinPendingAssessments } from '../store/behaviour-store.js';
 
@@ -360,7 +360,7 @@ export class TwinBehaviours {
     return changes.length === 0 ? undefined : { changes, next: draft.thing };
   }
 
-  /** The twin's alert of an assessment after a change of the assessment's state. */
+  /** The twin's alert of an assessment after a change of the assessment's state, as it carries it. */
   private alertAfter(
     thingId: string,
     typeId: string,
@@ -385,7 +385,7 @@ export class TwinBehaviours {
         acknowledgedRevision: null,
         note: null,
       };
-      return alert as unknown as JsonValue;
+      return storedAlert(alert);
     }
     if (current === undefined || current.state === 'resolved') return null;
     const resolved: TwinAlert = {
@@ -394,7 +394,7 @@ export class TwinBehaviours {
       resolvedAt: change.at,
       resolvedRevision: revision,
     };
-    return resolved as unknown as JsonValue;
+    return storedAlert(resolved);
   }
 }
 

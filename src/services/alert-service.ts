@@ -3,12 +3,12 @@
 // and acknowledged by a write on the twin's journal.
 import { assertWritable, inScope, type Identity } from '../auth/identity.js';
 import { errors } from '../core/error-registry.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
+import type { JsonObject } from '../core/json.js';
 import { applyChange, type ThingChange } from '../core/thing-change.js';
 import { namespaceOf } from '../core/thing.js';
 import { resourceOf } from '../core/thing-resource.js';
 import type { TwinRuntime } from '../runtime/twin-runtime.js';
-import { ALERTS, alertsOf, type TwinAlert } from '../core/alerts.js';
+import { ALERTS, alertsOf, storedAlert, type TwinAlert } from '../core/alerts.js';
 import type {
   AlertPage,
   AlertQuery,
@@ -101,7 +101,7 @@ export class AlertService {
           const change: ThingChange = {
             action: 'modified',
             path: [ALERTS, assessment],
-            value: acknowledged as unknown as JsonValue,
+            value: storedAlert(acknowledged),
           };
           return { changes: [change], next: applyChange(after, change) as JsonObject };
         },

@@ -36,6 +36,17 @@ describe('event filter - what a filter sees', () => {
     expect(passes('exists(attributes/room)', event({}))).toBe(false);
   });
 
+  it('sees an alert whole, its null members shown, whether an event carries it with them or not', () => {
+    const stored = { id: 'org.acme:lamp:hot:7', state: 'active', raisedAt: 5, raisedRevision: 7 };
+    const patch = event({ action: 'merged', path: [], value: { _alerts: { hot: stored } } });
+    expect(changedThing(patch)).toMatchObject({
+      _alerts: { hot: { ...stored, resolvedAt: null, acknowledgedBy: null, note: null } },
+    });
+    expect(passes('eq(_alerts/hot/resolvedAt,null)', patch)).toBe(true);
+    const at = event({ path: ['_alerts', 'hot'], value: stored });
+    expect(changedThing(at)).toMatchObject({ _alerts: { hot: { ...stored, resolvedAt: null } } });
+  });
+
   it('sees unchanged data only through extraFields', () => {
     const extra = { attributes: { room: 'lab' } };
     expect(passes('eq(attributes/room,"lab")', event({}), extra)).toBe(true);

@@ -1,5 +1,6 @@
 // A subscriber's choice of events, with Ditto's semantics: namespaces, an RQL filter over the changed
 // data (plus the extraFields asked for and the topic:/resource:/thing: placeholders), and extraFields.
+import { withWholeAlerts } from '../core/alerts.js';
 import { errors } from '../core/error-registry.js';
 import type { TwinEvent } from '../core/events.js';
 import { parseFields, projectFields, type FieldSelector } from '../core/fields.js';
@@ -61,10 +62,12 @@ export function changedThing(event: TwinEvent): JsonObject {
   let thing: JsonObject = {};
   if (event.action !== 'deleted' && event.value !== undefined) {
     if (event.path.length === 0) {
-      thing = isJsonObject(event.value) ? { ...event.value } : {};
+      // Its alerts as events showed them before the twin carried them without null members.
+      const value = withWholeAlerts(event.path, event.value);
+      thing = isJsonObject(value) ? { ...value } : {};
       // A replaced thing's event carries its relations (for replay); its JSON never shows them.
       delete thing[RELATIONS];
-    } else thing = setAt({}, event.path, event.value);
+    } else thing = setAt({}, event.path, withWholeAlerts(event.path, event.value));
   }
   return { thingId: event.thingId, ...withoutId(thing) };
 }
