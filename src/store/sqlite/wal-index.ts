@@ -55,6 +55,9 @@ export class WalIndex {
   }
 }
 
+/** A log this many times `restartFrames` long is copied by the writer, however much is left. */
+const FALL_BEHIND = 4;
+
 /** When a writer lets its log start anew (see {@link restartLogIfDue}). */
 export interface LogRestart {
   /** Once the log holds this many pages… */
@@ -78,8 +81,10 @@ export function restartLogIfDue(
 ): void {
   const progress = index.progress();
   if (progress === null || progress.frames < restartFrames) return;
-  // Copied in full (the next commit starts the log anew), or not nearly.
+  // Copied in full (the next commit starts the log anew), or not nearly: unless the log has grown
+  // to four times the length, which it does when the checkpoint thread gets too little of a busy
+  // machine to keep up; then the writer copies what is left itself.
   const left = progress.frames - progress.backfilled;
-  if (left === 0 || left > slack) return;
+  if (left === 0 || (left > slack && progress.frames < FALL_BEHIND * restartFrames)) return;
   db.pragma('wal_checkpoint(PASSIVE)');
 }
