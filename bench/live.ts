@@ -202,7 +202,9 @@ async function latencyPart(context: BenchContext): Promise<void> {
     subscribers = await startSubscribers(server.url);
     const watchedRun = await cpuPerMessage(() => maxRate(server.url, MAX_RATE_S, sent));
     const watched = watchedRun.result;
-    const rate = alone / 2;
+    // BENCH_LIVE_RATE fixes the paced rate (messages/s), so that runs of two builds on a noisy
+    // machine compare at the same load; by default it is half the maximum of this run.
+    const rate = Number(process.env.BENCH_LIVE_RATE) || alone / 2;
     await paced(server.url, rate, WARMUP_S, sent);
     // Events of earlier requests arriving late are not samples.
     subscribers.measure(sent.length);

@@ -8,6 +8,7 @@ import {
   type StorageError,
 } from '../storage-errors.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './sqlite-journal-worker.js';
+import type { LogRestart } from './wal-index.js';
 import { startModuleWorker } from './worker-entry.js';
 import {
   createJournalWriter,
@@ -96,13 +97,14 @@ export class WorkerBatchWriter implements BatchWriter {
   private closed = false;
   private readonly data: WriterThreadData;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL', seqFile?: string) {
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', restart: LogRestart, seqFile?: string) {
     this.data = {
       path,
       synchronous,
       archiveEvery: ARCHIVE_EVERY,
       archiveWhenQuietMs: ARCHIVE_WHEN_QUIET_MS,
       seqFile,
+      restart,
     };
     this.worker = this.start();
   }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RevisionConflictError } from '../storage-errors.js';
 import { createJournalWriter, decodeBatch } from './sqlite-journal-writer.js';
+import { restartLogIfDue, WalIndex, type LogRestart } from './wal-index.js';
 
 /** What the thread is started with (see WorkerBatchWriter). */
 export interface WriterThreadData {
@@ -11,6 +12,8 @@ export interface WriterThreadData {
   archiveEvery: number;
   archiveWhenQuietMs: number;
   seqFile?: string;
+  /** When this thread lets its log start anew (its checkpoints run on another thread). */
+  restart: LogRestart;
 }
 
 /** One request to the thread: a batch as text (encodeBatch), a prune, a recovery or the close. */
@@ -38,9 +41,11 @@ const db = new Database(data.path);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${data.synchronous}`);
 db.pragma('busy_timeout = 10000');
-// Checkpoints run on this thread, off the event loop: fewer, larger ones write each hot page once.
-db.pragma('wal_autocheckpoint = 10000');
+// Checkpoints run on a thread of their own (WalCheckpointer), never inside a commit here: every
+// commit queued behind one waited for it.
+db.pragma('wal_autocheckpoint = 0');
 const writer = createJournalWriter(db, { archiveEvery: data.archiveEvery, seqFile: data.seqFile });
+const index = new WalIndex(data.path);
 let writes = 0;
 const quiet = setInterval(() => {
   if (writes === 0) writer.archiveIfDue(true);
@@ -55,6 +60,7 @@ port.on('message', (message: WriterRequest) => {
     clearInterval(quiet);
     writer.archiveIfDue(true);
     writer.close();
+    index.close();
     db.close();
     reply({ id: message.id });
     return;
@@ -85,4 +91,10 @@ port.on('message', (message: WriterRequest) => {
     return;
   }
   writer.archiveIfDue(false);
+  try {
+    restartLogIfDue(db, index, data.restart);
+  } catch {
+    // A checkpoint that fails here is tried again after the next commit, and by the checkpoint
+    // thread; the commits stand.
+  }
 });

@@ -302,7 +302,7 @@ export function createJournalWriter(
       moving = fillMoving.run(options.archiveEvery).changes;
     }
     const to = Math.min(moving, moved + Math.max(ARCHIVE_STEP, lastBatch));
-    recent -= moveRows(moved, to);
+    recent -= moveRows.immediate(moved, to);
     moved = to;
     if (moved >= moving) {
       moving = null;
@@ -321,13 +321,16 @@ export function createJournalWriter(
     return ids.length;
   });
   const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  // Every transaction takes the write lock as it begins (IMMEDIATE), waiting for it as long as the
+  // busy timeout says: one that read first and then found the lock taken (by a checkpoint that
+  // holds off commits, see wal-checkpointer.ts) would fail at once with SQLITE_BUSY.
   return {
     write(batch) {
       if (failure !== null) {
         throw new Error(`journal write refused: an earlier write failed (${failure})`);
       }
       try {
-        const seen = apply(batch);
+        const seen = apply.immediate(batch);
         for (const [id, revision] of seen) newest.set(id, revision);
         recent += batch.events.length;
         lastBatch = batch.events.length;
@@ -349,7 +352,7 @@ export function createJournalWriter(
       try {
         if (force) {
           while (moving !== null) moveStep();
-          if (recent > 0) archive();
+          if (recent > 0) archive.immediate();
           recent = 0;
         } else {
           moveStep();
@@ -367,7 +370,7 @@ export function createJournalWriter(
       // Pruning deletes recent events too: a move under way reads what is left afresh.
       moving = null;
       moved = 0;
-      const pruned = prune(before);
+      const pruned = prune.immediate(before);
       recent = countRecent.get() as number;
       return pruned;
     },

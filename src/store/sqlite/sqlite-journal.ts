@@ -20,6 +20,7 @@ import {
   readRecordedSeq,
 } from './sqlite-file-check.js';
 import { InlineBatchWriter, WorkerBatchWriter, type BatchWriter } from './sqlite-batch-writer.js';
+import { logRestartOf, WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
 import {
   ARCHIVE_SQL,
   EVENT_COLUMNS,
@@ -42,6 +43,8 @@ export interface SqliteJournalOptions {
    * event loop). Reads stay on this thread. Ignored for `:memory:`.
    */
   writerThread?: boolean;
+  /** When the writer thread's WAL checkpoints run (on a thread of their own); tests. */
+  walCheckpoints?: WalCheckpointOptions;
 }
 
 /** A thing's events in a range of revisions and times, from both event tables. */
@@ -107,6 +110,8 @@ function numberLegacyEvents(db: Database.Database): void {
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
   private readonly writer: BatchWriter;
+  /** The thread that checkpoints the log of the writer thread (which never does), if any. */
+  private readonly checkpointer: WalCheckpointer | null = null;
   /**
    * The twins with events this process committed or is committing: the only ones `recent_events`
    * can hold, since opening moves every recent event into the keyed table. Null once more twins
@@ -144,11 +149,12 @@ export class SqliteJournal implements Journal {
       })();
     });
     this.recentTwinsTracked = options.recentTwinsTracked ?? RECENT_TWINS_TRACKED;
-    const threaded = options.writerThread ?? false;
-    this.writer =
-      threaded && onDisk
-        ? new WorkerBatchWriter(path, synchronous, seqFile)
-        : new InlineBatchWriter(this.db, seqFile);
+    const threaded = (options.writerThread ?? false) && onDisk;
+    this.writer = threaded
+      ? new WorkerBatchWriter(path, synchronous, logRestartOf(options.walCheckpoints), seqFile)
+      : new InlineBatchWriter(this.db, seqFile);
+    if (threaded)
+      this.checkpointer = WalCheckpointer.start(path, synchronous, options.walCheckpoints);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -294,6 +300,8 @@ export class SqliteJournal implements Journal {
   async close(): Promise<void> {
     if (!this.db.open) return;
     await this.writer.close();
+    await this.checkpointer?.close();
+    // The last connection: closing it checkpoints the log and removes it.
     this.db.close();
   }
 }

@@ -36,6 +36,7 @@ import {
 } from '../series-store.js';
 import { unavailableWhile } from '../storage-errors.js';
 import { openStoreFile } from './sqlite-store-file.js';
+import { restartLogIfDue, WalIndex, type LogRestart } from './wal-index.js';
 
 const TIER_NAMES = Object.keys(TIERS) as TierName[];
 
@@ -228,8 +229,20 @@ export class SqliteSeriesStore implements SeriesStore {
   private readonly appendAll: (points: readonly SeriesPoint[], position?: number) => FreshSeries;
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  /** Starts the log anew once it is long and nearly copied (see restartLogIfDue), if set. */
+  private readonly logRestart: { index: WalIndex; restart: LogRestart } | null = null;
+
+  /**
+   * Opens the store at `path`. With `logRestart` the connection never checkpoints its log by
+   * itself (a WalCheckpointer does, on another thread), so no append waits behind a checkpoint;
+   * between appends it only lets the log start anew.
+   */
+  constructor(path: string, options: { logRestart?: LogRestart } = {}) {
     this.db = openStoreFile(path, SCHEMA);
+    if (options.logRestart !== undefined) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.logRestart = { index: new WalIndex(path), restart: options.logRestart };
+    }
     this.findSeries = this.db.prepare(
       'SELECT id, kind FROM series WHERE thing_id = ? AND pointer = ?',
     );
@@ -267,10 +280,14 @@ export class SqliteSeriesStore implements SeriesStore {
     this.advance = this.db.prepare(
       'UPDATE series_position SET position = max(position, ?) WHERE id = 1',
     );
-    this.appendAll = this.db.transaction((points: readonly SeriesPoint[], position?: number) =>
+    // IMMEDIATE: a transaction that read first and then found the write lock taken (by a
+    // checkpoint that holds off writes, see wal-checkpointer.ts) would fail at once.
+    const appendAll = this.db.transaction((points: readonly SeriesPoint[], position?: number) =>
       this.write(points, position),
     );
-    this.flushAll = this.db.transaction(() => this.flushPending());
+    this.appendAll = (points, position) => appendAll.immediate(points, position);
+    const flushAll = this.db.transaction(() => this.flushPending());
+    this.flushAll = () => flushAll.immediate();
     // What a crash left unaggregated: the raw rows past the mark.
     this.db.transaction(() => this.gatherUnflushed())();
     this.flush();
@@ -478,6 +495,13 @@ export class SqliteSeriesStore implements SeriesStore {
     // Remembered once the transaction committed: a rolled-back series must not stay known.
     if (this.cache.size + fresh.size > CACHE_LIMIT) this.cache.clear();
     for (const [key, series] of fresh) this.cache.set(key, series);
+    if (this.logRestart !== null) {
+      try {
+        restartLogIfDue(this.db, this.logRestart.index, this.logRestart.restart);
+      } catch {
+        // Tried again after the next append; the checkpoint thread copies the log meanwhile.
+      }
+    }
   }
 
   async position(): Promise<number> {
@@ -624,12 +648,14 @@ export class SqliteSeriesStore implements SeriesStore {
       }[]
     ).map((r) => ({ namespace: r.namespace, retention: JSON.parse(r.record) as Retention }));
     const removed = storing(() =>
-      this.db.transaction(() => {
-        let gone = 0;
-        for (const { namespace, retention } of retentions)
-          gone += this.pruneNamespace(namespace, retention, now);
-        return gone;
-      })(),
+      this.db
+        .transaction(() => {
+          let gone = 0;
+          for (const { namespace, retention } of retentions)
+            gone += this.pruneNamespace(namespace, retention, now);
+          return gone;
+        })
+        .immediate(),
     );
     this.cache.clear();
     return removed;
@@ -706,6 +732,7 @@ export class SqliteSeriesStore implements SeriesStore {
     try {
       this.flush();
     } finally {
+      this.logRestart?.index.close();
       this.db.close();
     }
   }

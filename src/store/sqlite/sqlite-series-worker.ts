@@ -4,6 +4,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SeriesKindError, type SeriesStore } from '../series-store.js';
 import { StorageError } from '../storage-errors.js';
 import { SqliteSeriesStore } from './sqlite-series-store.js';
+import type { LogRestart } from './wal-index.js';
+
+/** What the thread is started with. */
+export interface SeriesThreadData {
+  path: string;
+  logRestart: LogRestart;
+}
 
 /** One call of a store method, by name. */
 export interface SeriesCall {
@@ -51,7 +58,9 @@ function describeError(error: unknown): SeriesCallError {
 
 let store: SqliteSeriesStore;
 try {
-  store = new SqliteSeriesStore((workerData as { path: string }).path);
+  // Its log is checkpointed by a thread of its own (WalCheckpointer, started by ThreadedSeriesStore).
+  const { path, logRestart } = workerData as SeriesThreadData;
+  store = new SqliteSeriesStore(path, { logRestart });
   port.postMessage({ id: 0, result: 'open' } satisfies SeriesAnswer);
 } catch (error) {
   port.postMessage({ id: 0, error: describeError(error) } satisfies SeriesAnswer);

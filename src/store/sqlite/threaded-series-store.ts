@@ -14,7 +14,13 @@ import {
   type SeriesValue,
 } from '../series-store.js';
 import { StorageCorruptError, StorageError, StorageUnavailableError } from '../storage-errors.js';
-import type { SeriesAnswer, SeriesCall, SeriesCallError } from './sqlite-series-worker.js';
+import type {
+  SeriesAnswer,
+  SeriesCall,
+  SeriesCallError,
+  SeriesThreadData,
+} from './sqlite-series-worker.js';
+import { logRestartOf, WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
 import { startModuleWorker } from './worker-entry.js';
 
 /** The error of the thread again as the class it was. */
@@ -49,6 +55,8 @@ export class ThreadedSeriesStore implements SeriesStore {
   >();
   private failure: Error | null = null;
   private closed: Promise<void> | null = null;
+  /** Checkpoints the store's log, which its thread's connection never does (set once open). */
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (answer: SeriesAnswer) => {
@@ -74,9 +82,16 @@ export class ThreadedSeriesStore implements SeriesStore {
     });
   }
 
-  /** Opens the store at `path` in a new thread; rejects as the inline store would fail to open. */
-  static async open(path: string): Promise<ThreadedSeriesStore> {
-    const worker = startModuleWorker('sqlite-series-worker', { path });
+  /**
+   * Opens the store at `path` in a new thread, and its WAL checkpoints in another; rejects as the
+   * inline store would fail to open.
+   */
+  static async open(
+    path: string,
+    walCheckpoints?: WalCheckpointOptions,
+  ): Promise<ThreadedSeriesStore> {
+    const data: SeriesThreadData = { path, logRestart: logRestartOf(walCheckpoints) };
+    const worker = startModuleWorker('sqlite-series-worker', data);
     const store = new ThreadedSeriesStore(worker);
     try {
       await store.answer(0);
@@ -84,6 +99,8 @@ export class ThreadedSeriesStore implements SeriesStore {
       await worker.terminate();
       throw error;
     }
+    // The series store syncs as openStoreFile sets it.
+    store.checkpointer = WalCheckpointer.start(path, 'NORMAL', walCheckpoints);
     return store;
   }
 
@@ -143,6 +160,8 @@ export class ThreadedSeriesStore implements SeriesStore {
   /** Closes the store in its thread (writing what is pending), then ends the thread. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      // First: the store's connection is then the last, and closing it checkpoints the log.
+      await this.checkpointer?.close();
       if (this.failure === null) {
         const id = this.nextId++;
         const answer = this.answer<void>(id);
